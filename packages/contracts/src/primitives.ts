@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/** Ids are UUIDs; events use version 7 so that ids sort by creation time. */
+export const Uuid = z.uuid();
+export const UuidV7 = z.uuid({ version: "v7" });
+
+export const MunicipalityId = Uuid.describe("Municipality (tenant) id");
+export type MunicipalityId = z.infer<typeof MunicipalityId>;
+
+/** ISO 4217 codes of the currencies Kruzhok pays in. */
+export const Currency = z.enum(["RUB", "KZT"]).describe("ISO 4217 currency code");
+export type Currency = z.infer<typeof Currency>;
+
+/**
+ * Money is an integer number of minor units (kopecks, tiyn) with its currency. Never a float:
+ * a budget of 1.5 billion roubles is 150_000_000_000 kopecks, which is exact in a double up to
+ * 2^53, far above any municipal budget.
+ */
+export const MinorUnits = z
+  .number()
+  .int("must be a whole number of minor units (kopecks or tiyn), not a fraction")
+  .nonnegative("must not be negative")
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe("Amount in minor units (1 RUB = 100 minor units)");
+
+export const Money = z
+  .strictObject({ amount: MinorUnits, currency: Currency })
+  .describe("An amount of money in integer minor units with its currency");
+export type Money = z.infer<typeof Money>;
+
+function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone.includes("/") || zone === "UTC";
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone such as `Asia/Kamchatka`; offsets like `+12:00` are refused. */
+export const TimeZone = z
+  .string()
+  .refine(isIanaZone, { message: "must be an IANA time zone such as Asia/Kamchatka" })
+  .describe("IANA time zone");
+export type TimeZone = z.infer<typeof TimeZone>;
+
+/** An instant in UTC with a zone designator, as ISO 8601. */
+export const Instant = z.iso.datetime({ offset: true }).describe("ISO 8601 instant");
+/** A calendar date with no zone (`2026-09-01`). */
+export const LocalDate = z.iso.date().describe("Calendar date, YYYY-MM-DD");

@@ -1,0 +1,42 @@
+/**
+ * The closed set of error categories. Every domain error has one, and the HTTP layer maps each
+ * category to one status once (packages/http); consumers treat every domain error as permanent
+ * (dead-letter topic), since retrying a broken rule cannot make it pass.
+ */
+export const ErrorCategories = ["validation", "not_found", "conflict", "forbidden", "illegal_state", "unauthorized"] as const;
+export type ErrorCategory = (typeof ErrorCategories)[number];
+
+export interface DomainErrorDetails {
+  /** The field the rule is about, as a path (`body.child.birthDate`). */
+  field?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A rule said no. `code` is stable (`ENROLLMENT.SEAT_TAKEN`): clients and tests check it, never
+ * the message. The message is for the person: it says what to fix.
+ */
+export class DomainError extends Error {
+  override readonly name = "DomainError";
+  constructor(
+    readonly code: string,
+    readonly category: ErrorCategory,
+    message: string,
+    readonly details: DomainErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}
+
+/** A failure that retrying cannot mend: a message that breaks its schema or a domain rule. */
+export class PermanentError extends Error {
+  override readonly name = "PermanentError";
+}
+
+export function isPermanent(error: unknown): boolean {
+  return error instanceof PermanentError || error instanceof DomainError;
+}

@@ -1,0 +1,37 @@
+import { v7 as uuidv7 } from "uuid";
+import type { z } from "zod";
+import { envelopeOf, type EventContract, type EventEnvelope } from "@kruzhok/contracts";
+
+export interface EventOrigin {
+  municipalityId: string;
+  aggregateId: string;
+  /** Shared by everything one user action caused; a new one when absent. */
+  correlationId?: string;
+  /** The event or request that caused this one. */
+  causationId?: string | null;
+}
+
+/**
+ * Build an event of one contract. Time and id generation are inputs so that domain code stays
+ * pure; the envelope is validated here, so a malformed event never reaches the outbox.
+ */
+export function newEvent<C extends EventContract>(
+  contract: C,
+  origin: EventOrigin,
+  data: z.input<C["data"]>,
+  now: Date,
+  id: string = uuidv7({ msecs: now.getTime() }),
+): EventEnvelope<z.infer<C["data"]>> {
+  const envelope = {
+    id,
+    type: contract.type,
+    version: contract.version,
+    occurredAt: now.toISOString(),
+    municipalityId: origin.municipalityId,
+    aggregateId: origin.aggregateId,
+    correlationId: origin.correlationId ?? id,
+    causationId: origin.causationId ?? null,
+    data,
+  };
+  return envelopeOf(contract).parse(envelope) as EventEnvelope<z.infer<C["data"]>>;
+}

@@ -1,0 +1,26 @@
+import type { EventEnvelope } from "@kruzhok/contracts";
+import type { Queryable } from "@kruzhok/postgres";
+
+export interface OutboxEntry {
+  topic: string;
+  event: EventEnvelope;
+}
+
+/**
+ * Write events into the outbox in the caller's transaction, beside the state change they
+ * announce. Nothing is sent here: the relay publishes after COMMIT, so a state change is never
+ * announced without being saved, nor saved without being announced.
+ */
+export async function appendToOutbox(tx: Queryable, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const values: unknown[] = [];
+  const rows = entries.map((entry, index) => {
+    const base = index * 5;
+    values.push(entry.event.id, entry.topic, entry.event.aggregateId, entry.event.type, JSON.stringify(entry.event));
+    return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
+  });
+  await tx.query(
+    `INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ${rows.join(", ")}`,
+    values,
+  );
+}

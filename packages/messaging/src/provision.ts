@@ -1,0 +1,60 @@
+import type { Kafka } from "kafkajs";
+import { deadLetterTopic } from "@kruzhok/contracts";
+
+export interface TopicSpec {
+  topic: string;
+  partitions?: number;
+  /** Also create `<topic>.dlq` (default true). */
+  deadLetter?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Create the topics that do not exist yet (and their dead-letter twins), then wait until every
+ * partition has a leader. On KRaft a just-created topic answers UNKNOWN_TOPIC_OR_PARTITION for
+ * a moment and kafkajs retries only LEADER_NOT_AVAILABLE, so nothing subscribes or produces
+ * before this resolves.
+ */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], timeoutMs = 30_000): Promise<void> {
+  const wanted = new Map<string, number>();
+  for (const spec of specs) {
+    const partitions = spec.partitions ?? 3;
+    wanted.set(spec.topic, partitions);
+    if (spec.deadLetter !== false) wanted.set(deadLetterTopic(spec.topic), 1);
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...wanted].filter(([topic]) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
+      });
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = await allLeadersElected(admin, [...wanted.keys()]);
+      if (ready) return;
+      if (Date.now() > deadline) {
+        throw new Error(`topics ${[...wanted.keys()].join(", ")} have partitions without a leader after ${timeoutMs} ms`);
+      }
+      await sleep(100);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function allLeadersElected(admin: ReturnType<Kafka["admin"]>, topics: string[]): Promise<boolean> {
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    return metadata.topics.every(
+      (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
+    );
+  } catch {
+    return false;
+  }
+}

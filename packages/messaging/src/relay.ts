@@ -1,0 +1,184 @@
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from "kafkajs";
+import type { Logger } from "@kruzhok/observability";
+import { counter, gauge, histogram, type Counter, type Histogram, type Registry } from "@kruzhok/observability";
+import type { Pool } from "@kruzhok/postgres";
+
+export interface RelayOptions {
+  pool: Pool;
+  kafka: Kafka;
+  logger: Logger;
+  /** Rows per round; one Kafka request per topic per round. */
+  batchSize?: number;
+  /** Pause when the outbox is empty. Bounds commit-to-publish lag at idle. */
+  idleMs?: number;
+  /** Published rows older than this are deleted (they are in Kafka now). */
+  retentionMs?: number;
+  metrics?: Registry;
+}
+
+interface OutboxRow {
+  seq: number;
+  topic: string;
+  message_key: string;
+  payload: string;
+  created_at: Date;
+}
+
+// One relay publishes at a time per database, so the order of publication is the order of
+// `seq` even with several replicas; the others find the lock taken and wait for the next round.
+const RELAY_LOCK = 4_242_002;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Publishes the outbox to Kafka: oldest unpublished rows first, acks from all in-sync replicas,
+ * an idempotent producer, the aggregate id as key; a row is marked published only after Kafka
+ * acknowledged it. A crash between the two re-sends the batch (at-least-once); consumers'
+ * inboxes make that harmless.
+ */
+export class OutboxRelay {
+  private readonly producer: Producer;
+  private readonly batchSize: number;
+  private readonly idleMs: number;
+  private readonly retentionMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastPurge = 0;
+  private readonly published?: Counter;
+  private readonly lag?: Histogram;
+
+  constructor(private readonly options: RelayOptions) {
+    this.batchSize = options.batchSize ?? 1_000;
+    this.idleMs = options.idleMs ?? 25;
+    this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
+    this.producer = options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    const registry = options.metrics;
+    if (registry) {
+      this.published = counter(registry, {
+        name: "outbox_published_total",
+        help: "Events the relay published to Kafka",
+      });
+      this.lag = histogram(registry, {
+        name: "outbox_publish_lag_seconds",
+        help: "Time from the outbox commit to the Kafka acknowledgement",
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      });
+      const pool = options.pool;
+      gauge(registry, {
+        name: "outbox_backlog",
+        help: "Events committed but not yet published",
+        async collect() {
+          const result = await pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL",
+          );
+          this.set(result.rows[0]?.n ?? 0);
+        },
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stop after the round in flight, publishing nothing more, and disconnect. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.producer.disconnect();
+  }
+
+  /**
+   * Publish until the outbox is empty (graceful shutdown, tests). When another round holds the
+   * relay lock (this relay's own loop, or another replica) it waits for that round instead of
+   * mistaking "nothing published by me" for "nothing left".
+   */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.publishBatch()) > 0) continue;
+      const left = await this.options.pool.query("SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1");
+      if (left.rowCount === 0) return;
+      if (Date.now() > deadline) throw new Error(`outbox not drained within ${timeoutMs} ms`);
+      await sleep(10);
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const sent = await this.publishBatch();
+        failures = 0;
+        if (sent === 0) await sleep(this.idleMs);
+        if (Date.now() - this.lastPurge > 60_000) await this.purge();
+      } catch (error) {
+        failures++;
+        const backoff = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+        this.options.logger.error({ err: error, backoffMs: backoff }, "outbox relay round failed; retrying");
+        await sleep(backoff);
+      }
+    }
+  }
+
+  /** One round: returns how many events were published (0 when empty or another relay holds the lock). */
+  async publishBatch(): Promise<number> {
+    const client = await this.options.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const lock = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS locked", [
+        RELAY_LOCK,
+      ]);
+      if (!lock.rows[0]?.locked) {
+        await client.query("ROLLBACK");
+        return 0;
+      }
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT seq, topic, message_key, payload, created_at FROM outbox
+          WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query("COMMIT");
+        return 0;
+      }
+      const byTopic = new Map<string, { key: string; value: string }[]>();
+      for (const row of rows) {
+        let messages = byTopic.get(row.topic);
+        if (!messages) byTopic.set(row.topic, (messages = []));
+        messages.push({ key: row.message_key, value: row.payload });
+      }
+      await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await client.query("UPDATE outbox SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])", [
+        rows.map((row) => row.seq),
+      ]);
+      await client.query("COMMIT");
+      const now = Date.now();
+      this.published?.inc(rows.length);
+      if (this.lag) for (const row of rows) this.lag.observe((now - row.created_at.getTime()) / 1_000);
+      return rows.length;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async purge(): Promise<void> {
+    this.lastPurge = Date.now();
+    await this.options.pool.query("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)", [
+      this.retentionMs / 1_000,
+    ]);
+  }
+}

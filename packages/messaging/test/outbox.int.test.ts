@@ -1,0 +1,132 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Partitioners, type Kafka } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
+import type { Pool } from "@kruzhok/postgres";
+import { ConsumerRunner, OutboxRelay, createKafka } from "../src";
+import { applyHandler, increment, incrementCommitted, prepareDatabase, quietLogger } from "./fixtures/flow";
+
+// tsx's loader inside one node process (its CLI would fork a second one, which SIGKILL would miss).
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+
+/** Every message on a topic from offset 0, as parsed envelopes. */
+async function readAll(kafka: Kafka, topic: string, expected: number): Promise<{ id: string; key: string }[]> {
+  const seen: { id: string; key: string }[] = [];
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const event = JSON.parse(message.value?.toString() ?? "{}") as { id: string };
+      seen.push({ id: event.id, key: message.key?.toString() ?? "" });
+      await Promise.resolve();
+    },
+  });
+  try {
+    await waitFor(() => (seen.length >= expected ? true : undefined), { what: `${expected} messages on ${topic}` });
+    // Give a duplicate, if there were one, the chance to show up too.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+describe("outbox and relay on the real Postgres and Kafka", () => {
+  let iso: Isolation;
+  let pool: Pool;
+  let kafka: Kafka;
+  beforeAll(async () => {
+    iso = await isolate("outbox");
+    pool = await prepareDatabase(iso.databaseUrl);
+    kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: iso.id });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await iso.cleanup();
+  });
+
+  it("publishes once, and a consumer applies once, an event committed by a process killed before its relay ran", async () => {
+    const topic = iso.topic("killed");
+    await iso.createTopics([{ topic, partitions: 3 }]);
+    const counterId = `counter-${randomUUID()}`;
+
+    const child = spawn(process.execPath, ["--import", tsxLoader, fileURLToPath(new URL("./fixtures/commit-then-die.ts", import.meta.url)), iso.databaseUrl, topic, counterId], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const eventId = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        const match = /committed (\S+)/.exec(chunk.toString());
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`fixture exited early with ${code}`)));
+    });
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+
+    // The state change survived the kill and its event waits in the outbox.
+    const pending = await pool.query("SELECT event_id FROM outbox WHERE published_at IS NULL");
+    expect(pending.rows).toEqual([{ event_id: eventId }]);
+
+    // "After restart": a new process's relay and consumer.
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger });
+    const consumer = new ConsumerRunner({
+      kafka, pool, logger: quietLogger, groupId: `${iso.topicPrefix}killed`, topics: [topic],
+      handlers: [applyHandler(topic)], sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100,
+    });
+    await relay.start();
+    await consumer.start();
+    try {
+      await waitFor(async () => ((await pool.query("SELECT 1 FROM applied_effects WHERE event_id = $1", [eventId])).rowCount ? true : undefined), { what: "the effect" });
+    } finally {
+      await consumer.stop();
+      await relay.stop();
+    }
+    const messages = await readAll(kafka, topic, 1);
+    expect(messages).toEqual([{ id: eventId, key: counterId }]);
+    const effects = await pool.query("SELECT counter_id, by FROM applied_effects WHERE event_id = $1", [eventId]);
+    expect(effects.rows).toEqual([{ counter_id: counterId, by: 1 }]);
+  });
+
+  it("publishes both events when two transactions commit in the opposite order of their outbox sequence", async () => {
+    const topic = iso.topic("reorder");
+    await iso.createTopics([{ topic, partitions: 1 }]);
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger, idleMs: 10 });
+    await relay.start();
+    const early = await pool.connect();
+    try {
+      await early.query("BEGIN");
+      const earlyId = await increment(early, topic, "early", 1); // takes the lower seq, commits last
+      const lateId = await incrementCommitted(pool, topic, "late", 1); // higher seq, committed first
+      // The relay publishes the late row while the early one is still invisible...
+      await waitFor(async () => ((await pool.query("SELECT 1 FROM outbox WHERE event_id = $1 AND published_at IS NOT NULL", [lateId])).rowCount ? true : undefined), { what: "late row published" });
+      await early.query("COMMIT");
+      // ...and must not have moved a cursor past the early row's sequence.
+      await waitFor(async () => ((await pool.query("SELECT 1 FROM outbox WHERE event_id = $1 AND published_at IS NOT NULL", [earlyId])).rowCount ? true : undefined), { what: "early row published" });
+      const ids = (await readAll(kafka, topic, 2)).map((m) => m.id);
+      expect(ids.sort()).toEqual([earlyId, lateId].sort());
+    } finally {
+      early.release();
+      await relay.stop();
+    }
+  });
+
+  it("keeps publishing in sequence order per aggregate under a burst", async () => {
+    const topic = iso.topic("order");
+    await iso.createTopics([{ topic, partitions: 3 }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) ids.push(await incrementCommitted(pool, topic, "ordered", 1));
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger, batchSize: 7 });
+    await relay.start();
+    try {
+      await relay.drain();
+    } finally {
+      await relay.stop();
+    }
+    const received = (await readAll(kafka, topic, 50)).map((m) => m.id);
+    expect(received).toEqual(ids);
+  });
+});

@@ -1,0 +1,2 @@
+export { createLogger, personalFields, redact, type Logger, type LoggerConfig } from "./logger";
+export { Counter, Gauge, Histogram, Registry, counter, createMetricsRegistry, gauge, histogram } from "./metrics";

@@ -1,0 +1,14 @@
+export { migrate, readMigrations, type Migration } from "./migrate";
+export {
+  createPool,
+  dropDatabase,
+  ensureDatabase,
+  parseInt8,
+  quoteIdent,
+  withDatabase,
+  type Pool,
+  type PoolClient,
+  type PoolConfig,
+  type Queryable,
+} from "./pool";
+export { withTransaction, type IsolationLevel } from "./transaction";

@@ -1,0 +1,15 @@
+import type { TestProject } from "vitest/node";
+import { startInfrastructure, type Infrastructure } from "./infrastructure";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    infra: Infrastructure;
+  }
+}
+
+/** Vitest global setup of the int and e2e tiers: the infrastructure comes up once per run. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { stop, ...infra } = await startInfrastructure();
+  project.provide("infra", infra);
+  return stop;
+}

@@ -16,12 +16,13 @@ export default defineConfig({
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: { json: ".local/test-results.json" },
     projects: [
-      { test: { name: "unit", include: files("unit"), exclude } },
+      { test: { name: "unit", include: files("unit"), exclude, sequence: { groupOrder: 0 } } },
       {
         test: {
           name: "int",
           include: files("int"),
           exclude,
+          sequence: { groupOrder: 1 },
           globalSetup: ["packages/testkit/src/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -34,6 +35,7 @@ export default defineConfig({
           name: "e2e",
           include: files("e2e"),
           exclude,
+          sequence: { groupOrder: 2 },
           globalSetup: ["packages/testkit/src/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -2,3 +2,5 @@ export * from "./envelope";
 export * from "./primitives";
 export * from "./problem";
 export * from "./topics";
+export * from "./catalog";
+export { generateContractDocuments } from "./generate";

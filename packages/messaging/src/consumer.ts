@@ -119,13 +119,15 @@ export class ConsumerRunner {
     await this.dlqProducer.disconnect();
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const heartbeat = () => payload.heartbeat();
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) return;
+      if (!payload.isRunning() || payload.isStale() || this.stopping) return;
       const outcome = await this.processWithRetry(batch.topic, batch.partition, message, heartbeat);
       if (outcome === undefined) return; // stopping mid-retry: leave the offset uncommitted
       this.processed?.inc({ group: this.options.groupId, topic: batch.topic, outcome });
-      resolveOffset(message.offset);
+      payload.resolveOffset(message.offset);
       await heartbeat();
     }
     this.lag?.set(

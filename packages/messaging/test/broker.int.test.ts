@@ -25,7 +25,7 @@ describe("the real Kafka broker", () => {
     await admin.connect();
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic, `${topic}.dlq`] });
-      expect(topics.map((t) => [t.name, t.partitions.length])).toEqual([
+      expect(topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
         [topic, 4],
         [`${topic}.dlq`, 1],
       ]);

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Partitioners, type Kafka } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
 import type { Pool } from "@kruzhok/postgres";

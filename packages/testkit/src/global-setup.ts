@@ -9,7 +9,8 @@ declare module "vitest" {
 
 /** Vitest global setup of the int and e2e tiers: the infrastructure comes up once per run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { stop, ...infra } = await startInfrastructure();
-  project.provide("infra", infra);
-  return stop;
+  const started = await startInfrastructure();
+  const { databaseUrl, redisUrl, kafkaBrokers, source } = started;
+  project.provide("infra", { databaseUrl, redisUrl, kafkaBrokers, source });
+  return () => started.stop();
 }

@@ -1,4 +1,6 @@
 import type { EventContract } from "./envelope";
+import { enrollmentEvents } from "./events/enrollment";
+import { registryEvents } from "./events/registry";
 import { Topics } from "./topics";
 
 /**
@@ -6,7 +8,7 @@ import { Topics } from "./topics";
  * (from `src/events/<service>.ts`) so that the generated JSON Schemas and the AsyncAPI document
  * always describe every event on every topic.
  */
-export const eventCatalog: readonly EventContract[] = [];
+export const eventCatalog: readonly EventContract[] = [...registryEvents, ...enrollmentEvents];
 
 /** What each topic is for, for the AsyncAPI document. */
 export const topicDescriptions: Record<(typeof Topics)[keyof typeof Topics], string> = {

@@ -4,3 +4,5 @@ export * from "./problem";
 export * from "./topics";
 export * from "./catalog";
 export { generateContractDocuments } from "./generate";
+export * from "./events/registry";
+export * from "./events/enrollment";

@@ -2,6 +2,6 @@ export { ConsumerRunner, handlerFor, type ConsumerOptions, type EventHandler, ty
 export { newEvent, type EventOrigin } from "./events";
 export { createKafka, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";
-export { appendToOutbox, type OutboxEntry } from "./outbox";
+export { appendToOutbox, emit, type OutboxEntry } from "./outbox";
 export { ensureTopics, type TopicSpec } from "./provision";
 export { OutboxRelay, type RelayOptions } from "./relay";

@@ -1,5 +1,7 @@
-import type { EventEnvelope } from "@kruzhok/contracts";
+import type { z } from "zod";
+import type { EventContract, EventEnvelope } from "@kruzhok/contracts";
 import type { Queryable } from "@kruzhok/postgres";
+import { newEvent, type EventOrigin } from "./events";
 
 export interface OutboxEntry {
   topic: string;
@@ -23,4 +25,17 @@ export async function appendToOutbox(tx: Queryable, entries: readonly OutboxEntr
     `INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ${rows.join(", ")}`,
     values,
   );
+}
+
+/** Build an event of `contract` and write it to the outbox in `tx`: the one-liner services use. */
+export async function emit<C extends EventContract>(
+  tx: Queryable,
+  contract: C,
+  origin: EventOrigin,
+  data: z.input<C["data"]>,
+  now: Date,
+): Promise<EventEnvelope<z.infer<C["data"]>>> {
+  const event = newEvent(contract, origin, data, now);
+  await appendToOutbox(tx, [{ topic: contract.topic, event }]);
+  return event;
 }

@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { defineEvent } from "../envelope";
+import { Currency, LocalDate, MinorUnits, TimeZone, Uuid } from "../primitives";
+import { Topics } from "../topics";
+
+// Registry events carry ids, birth year, age band and category codes: never names, birth dates
+// or document numbers. Personal data stays in the registry's database.
+
+export const CategoryCode = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{1,39}$/, "must be a lower-case code such as large_family")
+  .describe("Social category code, as the municipality defines it");
+
+export const AgeBand = z.enum(["5-6", "7-10", "11-14", "15-17"]).describe("Age band at the time of the event");
+export type AgeBand = z.infer<typeof AgeBand>;
+
+export const Deadlines = z.object({
+  offerAcceptanceDays: z.number().int().min(1).max(60).describe("Calendar days a family has to accept an offer"),
+  providerReviewWorkingDays: z.number().int().min(1).max(30).describe("Working days a provider has to review an application"),
+  monthCloseDay: z.number().int().min(1).max(28).describe("Day of the next month on which attendance of a month locks"),
+});
+
+export const YearSettingsData = z.object({
+  year: z.number().int(),
+  currency: Currency,
+  nominal: MinorUnits.describe("Certificate nominal for the year, minor units"),
+  budget: MinorUnits,
+  financedCap: z.number().int().nonnegative(),
+  childrenPopulation: z.number().int().nonnegative(),
+  categories: z.array(z.object({ code: CategoryCode, coefficient: z.number().positive() })).max(12),
+  maxOpenApplications: z.number().int().positive(),
+  deadlines: Deadlines,
+});
+
+export const MunicipalityCreated = defineEvent(
+  Topics.registry,
+  "registry.municipality.created",
+  1,
+  z.object({ municipalityId: Uuid, code: z.string(), name: z.string(), regionCode: z.string(), timeZone: TimeZone, currency: Currency }),
+);
+
+export const MunicipalityYearSet = defineEvent(Topics.registry, "registry.municipality.year-set", 1, YearSettingsData);
+
+const CertificateRef = {
+  certificateId: Uuid,
+  number: z.string(),
+  childId: Uuid,
+};
+
+export const CertificateIssued = defineEvent(
+  Topics.registry,
+  "registry.certificate.issued",
+  1,
+  z.object({
+    ...CertificateRef,
+    birthYear: z.number().int(),
+    ageBand: AgeBand,
+    categories: z.array(CategoryCode),
+    funding: z.literal("accounting"),
+    guardianIds: z.array(Uuid),
+  }),
+);
+
+export const CertificateFinanced = defineEvent(
+  Topics.registry,
+  "registry.certificate.financed",
+  1,
+  z.object({
+    ...CertificateRef,
+    year: z.number().int(),
+    nominal: MinorUnits,
+    currency: Currency,
+    /** The enrollment request this answers, when it answers one. */
+    requestId: z.string().nullable(),
+  }),
+);
+
+export const CertificateConversionRefused = defineEvent(
+  Topics.registry,
+  "registry.certificate.conversion-refused",
+  1,
+  z.object({
+    ...CertificateRef,
+    year: z.number().int(),
+    reason: z.enum(["cap_reached", "no_year_settings", "certificate_not_active", "already_financed"]),
+    requestId: z.string().nullable(),
+  }),
+);
+
+export const CertificateSuspended = defineEvent(
+  Topics.registry,
+  "registry.certificate.suspended",
+  1,
+  z.object({ ...CertificateRef, reason: z.string() }),
+);
+export const CertificateResumed = defineEvent(Topics.registry, "registry.certificate.resumed", 1, z.object(CertificateRef));
+export const CertificateClosed = defineEvent(
+  Topics.registry,
+  "registry.certificate.closed",
+  1,
+  z.object({ ...CertificateRef, reason: z.enum(["turned_18", "left_region", "decision"]), comment: z.string().nullable() }),
+);
+export const CertificateMoved = defineEvent(
+  Topics.registry,
+  "registry.certificate.moved",
+  1,
+  z.object({ ...CertificateRef, fromMunicipalityId: Uuid, toMunicipalityId: Uuid, funding: z.enum(["accounting", "financed"]) }),
+);
+
+export const ChildCategoriesChanged = defineEvent(
+  Topics.registry,
+  "registry.child.categories-changed",
+  1,
+  z.object({
+    childId: Uuid,
+    certificateId: Uuid.nullable(),
+    categories: z.array(z.object({ code: CategoryCode, validFrom: LocalDate, validUntil: LocalDate })),
+  }),
+);
+
+export const ProviderKind = z.enum(["municipal", "state", "private", "entrepreneur"]);
+const ProviderRef = { providerId: Uuid, kind: ProviderKind, name: z.string() };
+
+export const ProviderApplied = defineEvent(Topics.registry, "registry.provider.applied", 1, z.object(ProviderRef));
+export const ProviderApproved = defineEvent(Topics.registry, "registry.provider.approved", 1, z.object(ProviderRef));
+export const ProviderRejected = defineEvent(
+  Topics.registry,
+  "registry.provider.rejected",
+  1,
+  z.object({ ...ProviderRef, reasons: z.array(z.string()).min(1) }),
+);
+export const ProviderSuspended = defineEvent(
+  Topics.registry,
+  "registry.provider.suspended",
+  1,
+  z.object({ ...ProviderRef, reason: z.string() }),
+);
+
+export const registryEvents = [
+  MunicipalityCreated,
+  MunicipalityYearSet,
+  CertificateIssued,
+  CertificateFinanced,
+  CertificateConversionRefused,
+  CertificateSuspended,
+  CertificateResumed,
+  CertificateClosed,
+  CertificateMoved,
+  ChildCategoriesChanged,
+  ProviderApplied,
+  ProviderApproved,
+  ProviderRejected,
+  ProviderSuspended,
+] as const;

@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import fastifyCors from "@fastify/cors";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import {
+  createJsonSchemaTransform,
+  createJsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Redis } from "ioredis";
+import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
+import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
+import { registerHealth, type ReadinessCheck } from "./health";
+import { registerIdempotency, type IdempotencyOptions } from "./idempotency";
+import { HttpProblem, httpProblem, occurrenceOf, sendProblem, toProblem } from "./problems";
+
+/** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface RateLimitOptions {
+  /** Requests per window per subject (or per IP without a token). */
+  max: number;
+  timeWindowMs?: number;
+}
+
+export interface AppOptions {
+  service: string;
+  /** From `createLogger`: redaction comes with it. */
+  logger: Logger;
+  /** Shown in the OpenAPI document. */
+  version: string;
+  auth: AuthConfig;
+  /** Bytes; larger bodies get 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Browser origins allowed by CORS; none by default. */
+  corsOrigins?: readonly string[];
+  readiness?: readonly ReadinessCheck[];
+  /** Per readiness check. Default 2 s. */
+  readinessTimeoutMs?: number;
+  /** Shared with the rest of the process; a fresh one otherwise. */
+  metrics?: Registry;
+  /** Rate limit counters live here when given (shared by replicas); else in process memory. */
+  redis?: Redis;
+  rateLimit?: RateLimitOptions;
+  /** Enables `Idempotency-Key` for POST; run `httpMigrations` on this pool first. */
+  idempotency?: IdempotencyOptions;
+  /** Behind a load balancer: take the client IP from X-Forwarded-For. */
+  trustProxy?: boolean;
+}
+
+const DOCS_PREFIX = "/docs";
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function requestIdOf(request: IncomingMessage): string {
+  const incoming = request.headers["x-request-id"];
+  // A caller's id is kept for correlation only when it is short and plain: it goes into logs.
+  return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+// Swagger UI runs inline scripts and styles; the API itself keeps helmet's strict defaults.
+const docsHelmet = {
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", "data:", "https:"],
+      upgradeInsecureRequests: null,
+    },
+  },
+};
+
+/**
+ * Build (never listen) the Fastify app: request ids, helmet, CORS, bearer auth, rate limit,
+ * problem documents for every error, OpenAPI 3.1 at /docs/json with Swagger UI at /docs,
+ * /livez, /readyz, /metrics, and `Idempotency-Key` when a pool is given. Routes are public
+ * only with `config: { public: true }`.
+ */
+export async function buildApp(options: AppOptions): Promise<HttpApp> {
+  // pino's Logger is a FastifyBaseLogger; typing it as such keeps HttpApp compatible with
+  // route plugins typed against Fastify's default logger.
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    trustProxy: options.trustProxy ?? false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, occurrenceOf(request));
+    if (problem.internal) request.log.error({ err: error }, "request failed");
+    else {
+      // Names of the wrong fields, never their values: those may be personal.
+      const fields = problem.body.invalidParams?.map((param) => param.name);
+      request.log.info({ code: problem.body.code, status: problem.body.status, fields }, "request refused");
+    }
+    return sendProblem(reply, problem);
+  });
+
+  // Before any plugin adds routes, so that Swagger UI's routes and CORS preflights are seen too.
+  app.addHook("onRoute", (route) => {
+    const isDocs = route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`);
+    if (isDocs || route.method === "OPTIONS") {
+      route.config = { ...route.config, public: true };
+      // Helmet's own onRoute hook, added after this one, moves it into the route's config.
+      if (isDocs) route.helmet = docsHelmet;
+    }
+    if (route.config?.public) route.schema = { ...route.schema, security: [] };
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(fastifyHelmet, { global: true });
+  await app.register(fastifyCors, {
+    origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+    exposedHeaders: ["x-request-id", "retry-after", "idempotent-replayed", "location"],
+  });
+
+  // Authentication is split in two: the token is checked on request, so the rate limit (a
+  // route onRequest hook, run after these) can key by subject, but a bad token is refused only
+  // at preParsing, after the limit counted it by IP: token guessing is throttled too.
+  const verify = createTokenVerifier(options.auth);
+  const refusals = new WeakMap<object, Error>();
+  app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (request) => {
+    const token = bearerToken(request);
+    const isPublic = request.is404 || request.routeOptions.config.public === true;
+    if (!token) {
+      if (!isPublic) refusals.set(request, missingToken());
+      return;
+    }
+    try {
+      request.principal = await verify(token);
+    } catch (error) {
+      // A public route ignores a bad token (or an unreachable JWKS): its caller needs none.
+      if (!isPublic) refusals.set(request, error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  app.addHook("preParsing", (request, _reply, payload, done) => {
+    const refusal = refusals.get(request);
+    if (refusal) done(refusal);
+    else done(null, payload);
+  });
+
+  if (options.rateLimit) {
+    await app.register(fastifyRateLimit, {
+      global: true,
+      max: options.rateLimit.max,
+      timeWindow: options.rateLimit.timeWindowMs ?? 60_000,
+      ...(options.redis && { redis: options.redis, nameSpace: `${options.service}:rate-limit:` }),
+      keyGenerator: (request) => (request.principal ? `sub:${request.principal.subject}` : `ip:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new HttpProblem("HTTP.RATE_LIMITED", `Rate limit exceeded; retry in ${context.after}`),
+    });
+  }
+
+  app.setNotFoundHandler(options.rateLimit ? { preHandler: app.rateLimit() } : {}, (request, reply) => {
+    const at = occurrenceOf(request);
+    return sendProblem(reply, httpProblem("HTTP.NOT_FOUND", `No route ${request.method} ${at.instance}`, at));
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: options.service, version: options.version },
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+    transformObject: createJsonSchemaTransformObject({}),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+
+  registerHealth(app, {
+    checks: options.readiness ?? [],
+    timeoutMs: options.readinessTimeoutMs ?? 2_000,
+    metrics: options.metrics ?? createMetricsRegistry(options.service),
+  });
+  if (options.idempotency) registerIdempotency(app, options.idempotency);
+  return app;
+}

@@ -1,0 +1,188 @@
+import type { FastifyRequest } from "fastify";
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
+import { z } from "zod";
+import { Uuid } from "@kruzhok/contracts";
+import { BEARER_CHALLENGE, HttpProblem } from "./problems";
+
+export const Roles = ["guardian", "provider", "operator", "municipality", "region", "ministry"] as const;
+export const Role = z.enum(Roles);
+export type Role = z.infer<typeof Role>;
+
+/** Roles whose reach is not one municipality. */
+const crossMunicipalRoles: ReadonlySet<Role> = new Set(["region", "ministry"]);
+
+/** Who is calling, as every route handler sees it. */
+export interface Principal {
+  subject: string;
+  role: Role;
+  municipalityId?: string;
+  providerId?: string;
+  guardianId?: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set from a verified bearer token; null on public routes called without one. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Route answers without a token (health, docs, sign-up). */
+    public?: boolean;
+  }
+}
+
+/**
+ * The token's claims. Snake case, as OIDC claims are; a token missing the id its role implies
+ * is refused here, so handlers never meet a guardian without a guardianId.
+ */
+export const TokenClaims = z
+  .object({
+    sub: z.string().min(1),
+    role: Role,
+    municipality_id: Uuid.optional(),
+    provider_id: Uuid.optional(),
+    guardian_id: Uuid.optional(),
+  })
+  .superRefine((claims, ctx) => {
+    const need = (key: "municipality_id" | "provider_id" | "guardian_id") => {
+      if (claims[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `role ${claims.role} needs ${key}` });
+    };
+    if (!crossMunicipalRoles.has(claims.role)) need("municipality_id");
+    if (claims.role === "guardian") need("guardian_id");
+    if (claims.role === "provider") need("provider_id");
+  })
+  .transform(
+    (claims): Principal => ({
+      subject: claims.sub,
+      role: claims.role,
+      ...(claims.municipality_id && { municipalityId: claims.municipality_id }),
+      ...(claims.provider_id && { providerId: claims.provider_id }),
+      ...(claims.guardian_id && { guardianId: claims.guardian_id }),
+    }),
+  );
+
+/**
+ * Production verifies against the identity provider's JWKS; development uses one HS256 secret
+ * shared with `mint-token.ts`, so a laptop needs no identity provider.
+ */
+export type AuthConfig =
+  | { mode: "oidc"; jwksUrl: string | URL; issuer: string; audience: string; algorithms?: string[] }
+  | { mode: "dev"; secret: string; issuer?: string; audience?: string };
+
+export const DEV_ISSUER = "kruzhok-dev";
+export const DEV_AUDIENCE = "kruzhok";
+/**
+ * The secret `mint-token.ts` signs with when AUTH_DEV_SECRET is unset. It is public (it is in
+ * this file), so a service must never accept it outside a developer's machine.
+ */
+export const DEV_AUTH_SECRET = "kruzhok-local-development-secret-not-for-production";
+const MIN_SECRET_LENGTH = 32;
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+function unauthenticated(detail: string, error?: "invalid_token"): HttpProblem {
+  const challenge = error ? `${BEARER_CHALLENGE}, error="${error}", error_description="${detail}"` : BEARER_CHALLENGE;
+  return new HttpProblem("AUTH.UNAUTHENTICATED", detail, { headers: { "www-authenticate": challenge } });
+}
+
+function devKey(secret: string): Uint8Array {
+  if (secret.length < MIN_SECRET_LENGTH) throw new Error(`dev auth secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  return new TextEncoder().encode(secret);
+}
+
+/** Verify a bearer token and turn its claims into a principal; throws 401 problems. */
+export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+  let key: JWTVerifyGetKey;
+  if (config.mode === "dev") {
+    const secret = devKey(config.secret);
+    key = () => secret;
+  } else {
+    key = createRemoteJWKSet(new URL(config.jwksUrl));
+  }
+  const options = {
+    ...(config.mode === "dev"
+      ? { issuer: config.issuer ?? DEV_ISSUER, audience: config.audience ?? DEV_AUDIENCE, algorithms: ["HS256"] }
+      : { issuer: config.issuer, audience: config.audience, algorithms: config.algorithms ?? ["RS256", "ES256", "PS256"] }),
+    // The identity provider's clock and ours drift a little.
+    clockTolerance: 5,
+  };
+  return async (token) => {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, key, options));
+    } catch (error) {
+      // An unreachable or broken JWKS is our outage, not the caller's bad token: let it be a 500.
+      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) throw error;
+      if (error instanceof errors.JWTExpired) throw unauthenticated("The token has expired", "invalid_token");
+      if (error instanceof errors.JOSEError) throw unauthenticated("The token is not valid", "invalid_token");
+      throw error;
+    }
+    const claims = TokenClaims.safeParse(payload);
+    if (!claims.success) throw unauthenticated("The token lacks the claims Kruzhok needs", "invalid_token");
+    return claims.data;
+  };
+}
+
+/** The bearer token of a request, or undefined when there is none. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(" ", 2);
+  return scheme?.toLowerCase() === "bearer" && token ? token.trim() : undefined;
+}
+
+export function missingToken(): HttpProblem {
+  return unauthenticated("Send a bearer token in the Authorization header");
+}
+
+/** The caller, who must hold one of `roles`; throws 401 without a principal, 403 for another role. */
+export function requireRole(request: FastifyRequest, ...roles: readonly Role[]): Principal {
+  const principal = request.principal;
+  if (!principal) throw missingToken();
+  if (!roles.includes(principal.role)) {
+    throw new HttpProblem("AUTH.FORBIDDEN_ROLE", `Role ${principal.role} may not do this; needs ${roles.join(" or ")}`);
+  }
+  return principal;
+}
+
+/**
+ * Tenancy check for a resource of `municipalityId`. Region and ministry reach every
+ * municipality (REVIEW: a region should reach only its own municipalities once the registry
+ * publishes which region each belongs to); every other role only its own.
+ */
+export function requireMunicipality(principal: Principal, municipalityId: string): void {
+  if (crossMunicipalRoles.has(principal.role)) return;
+  if (principal.municipalityId !== municipalityId) {
+    throw new HttpProblem("AUTH.OTHER_MUNICIPALITY", "The resource belongs to another municipality");
+  }
+}
+
+export interface DevTokenOptions {
+  secret: string;
+  /** jose time span: `1h`, `30m`, `2 days`. */
+  ttl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Sign a development token for `principal`, checked against the same claims schema. */
+export async function signDevToken(principal: Principal, options: DevTokenOptions): Promise<string> {
+  const claims = {
+    sub: principal.subject,
+    role: principal.role,
+    municipality_id: principal.municipalityId,
+    provider_id: principal.providerId,
+    guardian_id: principal.guardianId,
+  };
+  TokenClaims.parse(claims);
+  const { sub, ...ids } = claims;
+  const custom = Object.fromEntries(Object.entries(ids).filter(([, value]) => value !== undefined));
+  return new SignJWT(custom)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(sub)
+    .setIssuer(options.issuer ?? DEV_ISSUER)
+    .setAudience(options.audience ?? DEV_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.ttl ?? "1h")
+    .sign(devKey(options.secret));
+}

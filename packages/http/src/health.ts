@@ -1,0 +1,82 @@
+import type { FastifyInstance } from "fastify";
+import { histogram, type Registry } from "@kruzhok/observability";
+import { httpProblem, occurrenceOf, sendProblem } from "./problems";
+
+/** One dependency `/readyz` asks about; `check` rejects (or hangs) when it cannot serve. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export interface HealthOptions {
+  checks: readonly ReadinessCheck[];
+  /** Per check; a hung dependency must not hang the probe. */
+  timeoutMs: number;
+  metrics: Registry;
+}
+
+// Keyed by the instance buildApp returned: the readiness route reads it, shutdown sets it.
+const draining = new WeakSet<FastifyInstance>();
+
+/** From now on `/readyz` answers 503, so load balancers stop sending new requests. */
+export function markDraining(app: FastifyInstance): void {
+  draining.add(app);
+}
+
+export function isDraining(app: FastifyInstance): boolean {
+  return draining.has(app);
+}
+
+async function failureOf({ check }: ReadinessCheck, timeoutMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`timed out after ${timeoutMs} ms`), timeoutMs);
+  });
+  try {
+    return await Promise.race([check().then(() => undefined), timeout]);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const infrastructureRoute = { config: { public: true, rateLimit: false }, schema: { hide: true } } as const;
+
+/** `/livez`, `/readyz`, `/metrics`, and the request duration histogram. */
+export function registerHealth(app: FastifyInstance, options: HealthOptions): void {
+  const duration = histogram(options.metrics, {
+    name: "http_request_duration_seconds",
+    help: "Time from request received to response sent",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    // The route template, never the raw URL: ids in paths would make a series per resource.
+    const route = request.is404 ? "unmatched" : (request.routeOptions.url ?? "unmatched");
+    duration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+  });
+
+  // Liveness touches nothing: a database outage must not make the orchestrator restart us.
+  app.get("/livez", infrastructureRoute, (_request, reply) => reply.send({ status: "live" }));
+
+  app.get("/readyz", infrastructureRoute, async (request, reply) => {
+    if (isDraining(app)) return sendProblem(reply, httpProblem("HTTP.NOT_READY", "shutting down", occurrenceOf(request)));
+    const results = await Promise.all(
+      options.checks.map(async (check) => ({ name: check.name, failure: await failureOf(check, options.timeoutMs) })),
+    );
+    const failed = results.filter((result) => result.failure !== undefined);
+    if (failed.length > 0) {
+      // The reasons go to the log; the response names the dependency only, not its address.
+      request.log.warn({ failed }, "not ready");
+      const detail = `not ready: ${failed.map((result) => result.name).join(", ")}`;
+      return sendProblem(reply, httpProblem("HTTP.NOT_READY", detail, occurrenceOf(request)));
+    }
+    return { status: "ready", checks: Object.fromEntries(results.map((result) => [result.name, "ok"])) };
+  });
+
+  app.get("/metrics", infrastructureRoute, async (_request, reply) => {
+    const text = await options.metrics.metrics();
+    return reply.header("content-type", options.metrics.contentType).send(text);
+  });
+}

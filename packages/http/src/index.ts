@@ -1,0 +1,31 @@
+export { buildApp, type AppOptions, type HttpApp, type RateLimitOptions } from "./app";
+export {
+  DEV_AUDIENCE,
+  DEV_AUTH_SECRET,
+  DEV_ISSUER,
+  Role,
+  Roles,
+  TokenClaims,
+  bearerToken,
+  createTokenVerifier,
+  requireMunicipality,
+  requireRole,
+  signDevToken,
+  type AuthConfig,
+  type DevTokenOptions,
+  type Principal,
+  type TokenVerifier,
+} from "./auth";
+export { isDraining, markDraining, type ReadinessCheck } from "./health";
+export { httpMigrations, purgeExpiredIdempotencyKeys, type IdempotencyOptions } from "./idempotency";
+export {
+  HttpErrorCodes,
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  categoryStatus,
+  invalidParamsOf,
+  toProblem,
+  type HttpErrorCode,
+  type Problem,
+} from "./problems";
+export { closeGracefully, closeOnSignals, type ShutdownOptions, type ShutdownStep } from "./shutdown";

@@ -1,0 +1,56 @@
+/**
+ * Mint a development token for the local stack:
+ *
+ *   tsx packages/http/src/mint-token.ts --role guardian --municipality <uuid> --guardian <uuid> --ttl 1h
+ *
+ * Flags: --role (required), --municipality, --provider, --guardian, --subject (default: the
+ * guardian or provider id, else a random uuid), --ttl (default 1h), --issuer, --audience.
+ * Signs with AUTH_DEV_SECRET; when it is unset, with DEV_AUTH_SECRET, the default that a service
+ * configured with `auth: { mode: "dev", secret: DEV_AUTH_SECRET }` accepts (a note goes to
+ * stderr). Prints only the token on stdout, so `TOKEN=$(tsx …)` works.
+ */
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { ZodError } from "zod";
+import { DEV_AUTH_SECRET, Role, signDevToken } from "./auth";
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      role: { type: "string" },
+      municipality: { type: "string" },
+      provider: { type: "string" },
+      guardian: { type: "string" },
+      subject: { type: "string" },
+      ttl: { type: "string", default: "1h" },
+      issuer: { type: "string" },
+      audience: { type: "string" },
+    },
+  });
+  const secret = env.AUTH_DEV_SECRET ?? DEV_AUTH_SECRET;
+  if (env.AUTH_DEV_SECRET === undefined) process.stderr.write("mint-token: AUTH_DEV_SECRET unset, using the development default\n");
+  return signDevToken(
+    {
+      subject: values.subject ?? values.guardian ?? values.provider ?? randomUUID(),
+      role: Role.parse(values.role),
+      municipalityId: values.municipality,
+      providerId: values.provider,
+      guardianId: values.guardian,
+    },
+    { secret, ttl: values.ttl, issuer: values.issuer, audience: values.audience },
+  );
+}
+
+main(process.argv.slice(2), process.env).then(
+  (token) => process.stdout.write(`${token}\n`),
+  (error: unknown) => {
+    const message =
+      error instanceof ZodError
+        ? error.issues.map((issue) => `${issue.path.join(".") || "role"}: ${issue.message}`).join("; ")
+        : String(error);
+    process.stderr.write(`mint-token: ${message}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { FastifyRequest } from "fastify";
+import {
+  createTokenVerifier,
+  HttpProblem,
+  requireMunicipality,
+  requireRole,
+  signDevToken,
+  TokenClaims,
+  type Principal,
+} from "../src";
+
+const secret = "unit-secret-that-is-at-least-32-characters";
+const municipalityId = randomUUID();
+const codeOf = (action: () => unknown) => {
+  try {
+    action();
+  } catch (error) {
+    return error instanceof HttpProblem ? error.code : "not a problem";
+  }
+  return "no error";
+};
+const requestOf = (principal: Principal | null) => ({ principal }) as FastifyRequest;
+
+describe("claims to principal", () => {
+  it("maps snake-case claims to a principal", () => {
+    const guardianId = randomUUID();
+    expect(TokenClaims.parse({ sub: "s", role: "guardian", municipality_id: municipalityId, guardian_id: guardianId })).toEqual({
+      subject: "s",
+      role: "guardian",
+      municipalityId,
+      guardianId,
+    });
+  });
+
+  it("refuses a role without the id it implies, and an unknown role", () => {
+    expect(TokenClaims.safeParse({ sub: "s", role: "guardian", municipality_id: municipalityId }).success).toBe(false);
+    expect(TokenClaims.safeParse({ sub: "s", role: "provider", municipality_id: municipalityId }).success).toBe(false);
+    expect(TokenClaims.safeParse({ sub: "s", role: "municipality" }).success).toBe(false);
+    expect(TokenClaims.safeParse({ sub: "s", role: "admin" }).success).toBe(false);
+    expect(TokenClaims.safeParse({ sub: "s", role: "region" }).success).toBe(true);
+  });
+});
+
+describe("role and tenancy checks", () => {
+  const provider: Principal = { subject: "p", role: "provider", municipalityId, providerId: randomUUID() };
+
+  it("requireRole returns the principal, or refuses with 403 / 401", () => {
+    expect(requireRole(requestOf(provider), "provider", "operator")).toBe(provider);
+    expect(codeOf(() => requireRole(requestOf(provider), "guardian"))).toBe("AUTH.FORBIDDEN_ROLE");
+    expect(codeOf(() => requireRole(requestOf(null), "guardian"))).toBe("AUTH.UNAUTHENTICATED");
+  });
+
+  it("requireMunicipality lets region and ministry anywhere, the rest only home", () => {
+    expect(codeOf(() => requireMunicipality(provider, municipalityId))).toBe("no error");
+    expect(codeOf(() => requireMunicipality(provider, randomUUID()))).toBe("AUTH.OTHER_MUNICIPALITY");
+    for (const role of ["region", "ministry"] as const) {
+      expect(codeOf(() => requireMunicipality({ subject: "r", role }, randomUUID()))).toBe("no error");
+    }
+  });
+});
+
+describe("development tokens", () => {
+  const verify = createTokenVerifier({ mode: "dev", secret });
+  const principal: Principal = { subject: "u-1", role: "operator", municipalityId };
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "accepted",
+      (error: unknown) => (error instanceof HttpProblem ? `${error.code} ${error.message}` : String(error)),
+    );
+
+  it("round-trips a principal", async () => {
+    expect(await verify(await signDevToken(principal, { secret }))).toEqual(principal);
+  });
+
+  it("refuses another secret, another audience and an expired token", async () => {
+    const other = "another-unit-secret-of-at-least-32-chars";
+    const forged = await signDevToken(principal, { secret: other });
+    expect(await refusal(verify(forged))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+    const elsewhere = await signDevToken(principal, { secret, audience: "elsewhere" });
+    expect(await refusal(verify(elsewhere))).toMatch(/^AUTH.UNAUTHENTICATED/);
+    expect(await refusal(verify(await signDevToken(principal, { secret, ttl: "1 hour ago" })))).toBe(
+      "AUTH.UNAUTHENTICATED The token has expired",
+    );
+    expect(await refusal(verify("not.a.jwt"))).toMatch(/^AUTH.UNAUTHENTICATED/);
+  });
+
+  it("refuses to start with a short secret", () => {
+    expect(() => createTokenVerifier({ mode: "dev", secret: "short" })).toThrow(/at least 32/);
+  });
+});

@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProblemDocument } from "@kruzhok/contracts";
+import { isolate, type Isolation } from "@kruzhok/testkit";
+import { buildTestApp, guardian, type TestApp } from "./fixtures/app";
+
+const municipalityId = randomUUID();
+const validBody = () => ({
+  municipalityId,
+  child: { firstName: "Алиса", lastName: "Иванова", birthDate: "2016-03-14" },
+});
+
+describe("HTTP edge: problems, limits, docs, logs", () => {
+  let iso: Isolation;
+  let t: TestApp;
+  let auth: { authorization: string };
+  beforeAll(async () => {
+    iso = await isolate("http-edge");
+    t = await buildTestApp(iso);
+    auth = { authorization: `Bearer ${await t.token(guardian(municipalityId))}` };
+  });
+  afterAll(async () => {
+    await t.close();
+    await iso.cleanup();
+  });
+
+  const problemOf = (response: { headers: Record<string, unknown>; json: () => unknown }) => {
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    return ProblemDocument.parse(response.json());
+  };
+
+  it("accepts a valid body and echoes the caller's request id", async () => {
+    const response = await t.app.inject({
+      method: "POST",
+      url: "/children",
+      headers: { ...auth, "x-request-id": "req-123" },
+      payload: validBody(),
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers["x-request-id"]).toBe("req-123");
+  });
+
+  it("answers a bad field with a 400 problem naming it, with the request id", async () => {
+    const body = validBody();
+    body.child.birthDate = "14.03.2016";
+    body.child.firstName = "";
+    const response = await t.app.inject({ method: "POST", url: "/children?x=1", headers: auth, payload: body });
+    expect(response.statusCode).toBe(400);
+    const problem = problemOf(response);
+    expect(problem).toMatchObject({ status: 400, code: "HTTP.VALIDATION", instance: "/children" });
+    expect(problem.requestId).toBe(response.headers["x-request-id"]);
+    expect(problem.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(problem.invalidParams).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "body.child.birthDate", rule: "invalid_format" }),
+        expect.objectContaining({ name: "body.child.firstName", rule: "too_small" }),
+      ]),
+    );
+  });
+
+  it("rejects unknown fields of a strict object, naming each", async () => {
+    const body = { ...validBody(), isAdmin: true, child: { ...validBody().child, shoeSize: 31 } };
+    const response = await t.app.inject({ method: "POST", url: "/children", headers: auth, payload: body });
+    expect(response.statusCode).toBe(400);
+    const names = problemOf(response).invalidParams?.map((param) => param.name);
+    expect(names).toEqual(expect.arrayContaining(["body.isAdmin", "body.child.shoeSize"]));
+    expect(await t.registeredChildren()).toBe(1);
+  });
+
+  it("answers a body over 1 MiB with 413 before reading it into a handler", async () => {
+    const response = await t.app.inject({
+      method: "POST",
+      url: "/children",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: JSON.stringify({ ...validBody(), padding: "x".repeat(1024 * 1024) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(problemOf(response).code).toBe("HTTP.PAYLOAD_TOO_LARGE");
+  });
+
+  it("answers malformed JSON with 400 HTTP.MALFORMED_BODY", async () => {
+    const response = await t.app.inject({
+      method: "POST",
+      url: "/children",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: '{"municipalityId": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(problemOf(response).code).toBe("HTTP.MALFORMED_BODY");
+  });
+
+  it("answers an unknown route with a 404 problem, even without a token", async () => {
+    const response = await t.app.inject({ method: "GET", url: "/nowhere" });
+    expect(response.statusCode).toBe(404);
+    expect(problemOf(response)).toMatchObject({ code: "HTTP.NOT_FOUND", instance: "/nowhere" });
+  });
+
+  it("maps each domain error category once, with the field as an invalid param", async () => {
+    const expected = { validation: 422, not_found: 404, conflict: 409, forbidden: 403, illegal_state: 409, unauthorized: 401 };
+    for (const [category, status] of Object.entries(expected)) {
+      const response = await t.app.inject({ method: "GET", url: `/domain/${category}`, headers: auth });
+      expect(response.statusCode, category).toBe(status);
+      expect(problemOf(response)).toMatchObject({
+        code: "TEST.RULE_SAID_NO",
+        detail: "The rule said no",
+        invalidParams: [{ name: "body.child.birthDate", rule: "TEST.RULE_SAID_NO" }],
+      });
+    }
+  });
+
+  it("hides the details of an unexpected error from the client but logs them", async () => {
+    const response = await t.app.inject({ method: "GET", url: "/boom" });
+    expect(response.statusCode).toBe(500);
+    const problem = problemOf(response);
+    expect(problem.code).toBe("HTTP.INTERNAL");
+    expect(response.body).not.toContain("password");
+    expect(response.body).not.toContain("10.0.0.5");
+    const logged = t.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.requestId === problem.requestId && line.level === "error");
+    expect(JSON.stringify(logged)).toContain("password authentication failed");
+  });
+
+  it("never writes a request body's personal fields to the log", async () => {
+    const body = { municipalityId, child: { firstName: "Zlata", lastName: "Petrova-Vodkina", birthDate: "2017-05-09" } };
+    const ok = await t.app.inject({ method: "POST", url: "/children", headers: auth, payload: body });
+    expect(ok.statusCode).toBe(201);
+    const bad = await t.app.inject({
+      method: "POST",
+      url: "/children",
+      headers: auth,
+      payload: { ...body, child: { ...body.child, birthDate: "09.05.2017" } },
+    });
+    expect(bad.statusCode).toBe(400);
+    const output = t.logs.join("");
+    expect(output).toContain("registering child");
+    expect(output).toContain("[redacted]");
+    for (const personal of ["Zlata", "Petrova-Vodkina", "2017-05-09", "09.05.2017", auth.authorization.slice(7)]) {
+      expect(output).not.toContain(personal);
+    }
+  });
+
+  it("publishes an OpenAPI 3.1 document listing the routes, with bearer auth", async () => {
+    const response = await t.app.inject({ method: "GET", url: "/docs/json" });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json<{
+      openapi: string;
+      info: { title: string; version: string };
+      paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    }>();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info).toMatchObject({ title: "test-service", version: "1.2.3" });
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.paths["/children"]?.post?.requestBody).toMatchObject({
+      content: { "application/json": { schema: { properties: { child: { required: ["firstName", "lastName", "birthDate"] } } } } },
+    });
+    expect(doc.paths["/public/ping"]?.get?.security).toEqual([]);
+    expect(Object.keys(doc.paths).some((path) => path.startsWith("/docs") || path === "/livez")).toBe(false);
+  });
+
+  it("serves Swagger UI with a CSP that lets it run, and keeps the API's CSP strict", async () => {
+    const ui = await t.app.inject({ method: "GET", url: "/docs/" });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers["content-security-policy"]).toContain("script-src 'self' 'unsafe-inline'");
+    const api = await t.app.inject({ method: "GET", url: "/public/ping" });
+    expect(api.headers["content-security-policy"]).toContain("script-src 'self';");
+    expect(api.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("exports the request duration histogram by method, route and status", async () => {
+    const response = await t.app.inject({ method: "GET", url: "/metrics" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(response.body).toMatch(/http_request_duration_seconds_bucket\{[^}]*method="POST",route="\/children",status="201"/);
+    expect(response.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="unmatched",status="404"/);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { ProblemDocument } from "@kruzhok/contracts";
+import { DomainError, ErrorCategories } from "@kruzhok/errors";
+import { categoryStatus, HttpErrorCodes, HttpProblem, invalidParamsOf, toProblem } from "../src";
+
+const at = { instance: "/children", requestId: "req-1" };
+
+describe("problem documents", () => {
+  it("gives every category exactly one status, and every HTTP code a namespaced name", () => {
+    expect(Object.keys(categoryStatus).sort()).toEqual([...ErrorCategories].sort());
+    for (const [code, { status }] of Object.entries(HttpErrorCodes)) {
+      expect(code).toMatch(/^(HTTP|AUTH)\.[A-Z_]+$/);
+      expect(status).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it("renders a domain error with its code, message and field", () => {
+    const error = new DomainError("ENROLLMENT.SEAT_TAKEN", "conflict", "The seat is taken", { field: "body.groupId" });
+    const { body, internal } = toProblem(error, at);
+    expect(internal).toBe(false);
+    expect(ProblemDocument.parse(body)).toEqual({
+      type: "urn:kruzhok:problem:ENROLLMENT.SEAT_TAKEN",
+      title: "Conflict",
+      status: 409,
+      detail: "The seat is taken",
+      instance: "/children",
+      code: "ENROLLMENT.SEAT_TAKEN",
+      invalidParams: [{ name: "body.groupId", reason: "The seat is taken", rule: "ENROLLMENT.SEAT_TAKEN" }],
+      requestId: "req-1",
+    });
+  });
+
+  it("chooses 422 for a domain validation and 409 for an illegal state", () => {
+    expect(toProblem(new DomainError("X.RULE", "validation", "no"), at).body.status).toBe(422);
+    expect(toProblem(new DomainError("X.STATE", "illegal_state", "no"), at).body.status).toBe(409);
+  });
+
+  it("challenges with WWW-Authenticate on an unauthorized domain error and on AUTH.UNAUTHENTICATED", () => {
+    expect(toProblem(new DomainError("X.WHO", "unauthorized", "who?"), at).headers["www-authenticate"]).toMatch(/^Bearer /);
+    const problem = new HttpProblem("AUTH.UNAUTHENTICATED", "no token", { headers: { "www-authenticate": "Bearer" } });
+    expect(toProblem(problem, at)).toMatchObject({ body: { status: 401 }, headers: { "www-authenticate": "Bearer" } });
+  });
+
+  it("hides the message of an unexpected error", () => {
+    const { body, internal } = toProblem(new Error("connection to 10.0.0.5 refused for user kruzhok"), at);
+    expect(internal).toBe(true);
+    expect(body).toMatchObject({ status: 500, code: "HTTP.INTERNAL" });
+    expect(JSON.stringify(body)).not.toContain("10.0.0.5");
+  });
+
+  it("names nested fields and each unknown key of a strict object", () => {
+    const params = invalidParamsOf([
+      { keyword: "invalid_format", instancePath: "/child/birthDate", message: "Invalid ISO date" },
+      { keyword: "unrecognized_keys", instancePath: "/child", message: "Unrecognized keys", params: { keys: ["shoeSize", "eyes"] } },
+      { keyword: "too_small", instancePath: "/children/0/firstName", message: "Too small" },
+    ]);
+    expect(params).toEqual([
+      { name: "body.child.birthDate", reason: "Invalid ISO date", rule: "invalid_format" },
+      { name: "body.child.shoeSize", reason: "is not a known field", rule: "unrecognized_keys" },
+      { name: "body.child.eyes", reason: "is not a known field", rule: "unrecognized_keys" },
+      { name: "body.children.0.firstName", reason: "Too small", rule: "too_small" },
+    ]);
+    expect(invalidParamsOf([{ keyword: "invalid_type", instancePath: "/page" }], "querystring")[0]?.name).toBe("query.page");
+  });
+
+  it("maps Fastify's body errors to their own codes", () => {
+    expect(toProblem({ code: "FST_ERR_CTP_BODY_TOO_LARGE", statusCode: 413 }, at).body).toMatchObject({
+      status: 413,
+      code: "HTTP.PAYLOAD_TOO_LARGE",
+    });
+    expect(toProblem({ code: "FST_ERR_CTP_INVALID_JSON_BODY", statusCode: 400 }, at).body.code).toBe("HTTP.MALFORMED_BODY");
+    expect(toProblem({ code: "FST_ERR_CTP_INVALID_MEDIA_TYPE", statusCode: 415 }, at).body.status).toBe(415);
+    expect(toProblem({ code: "FST_ERR_SOMETHING", statusCode: 406, message: "Not acceptable" }, at).body).toMatchObject({
+      status: 406,
+      code: "HTTP.BAD_REQUEST",
+      detail: "Not acceptable",
+    });
+  });
+});

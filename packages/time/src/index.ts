@@ -1,0 +1,130 @@
+/**
+ * Calendar arithmetic in a municipality's zone. Instants are stored in UTC; deadlines, ages,
+ * month ends and the new year are decided in local time (Kamchatka is UTC+12, so its 1 January
+ * begins at noon of 31 December in UTC). Pure functions over Intl: no dependency, no clock.
+ */
+
+/** A calendar date with no zone. Months are 1-12. */
+export interface LocalDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(zone: string): Intl.DateTimeFormat {
+  let found = formatters.get(zone);
+  if (!found) {
+    found = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(zone, found);
+  }
+  return found;
+}
+
+interface LocalDateTime extends LocalDate {
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function localParts(instant: Date, zone: string): LocalDateTime {
+  const parts: Record<string, number> = {};
+  for (const part of formatter(zone).formatToParts(instant)) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts.year ?? NaN,
+    month: parts.month ?? NaN,
+    day: parts.day ?? NaN,
+    hour: parts.hour ?? NaN,
+    minute: parts.minute ?? NaN,
+    second: parts.second ?? NaN,
+  };
+}
+
+/** The date on the wall calendar in `zone` at `instant`. */
+export function localDateOf(instant: Date, zone: string): LocalDate {
+  const { year, month, day } = localParts(instant, zone);
+  return { year, month, day };
+}
+
+/** Offset of `zone` from UTC at `instant`, in minutes (Kamchatka: +720). */
+export function zoneOffsetMinutes(instant: Date, zone: string): number {
+  const p = localParts(instant, zone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** The instant at which the local wall clock in `zone` shows `date` at hh:mm (DST-safe). */
+export function instantAt(date: LocalDate, zone: string, hour = 0, minute = 0): Date {
+  const guess = new Date(Date.UTC(date.year, date.month - 1, date.day, hour, minute));
+  // Two passes settle the offset even across a DST change.
+  let instant = new Date(guess.getTime() - zoneOffsetMinutes(guess, zone) * 60_000);
+  instant = new Date(guess.getTime() - zoneOffsetMinutes(instant, zone) * 60_000);
+  return instant;
+}
+
+export function parseLocalDate(text: string): LocalDate {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) throw new RangeError(`not a date: ${text}`);
+  const date = { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
+  if (!isValidDate(date)) throw new RangeError(`not a date: ${text}`);
+  return date;
+}
+
+export function formatLocalDate(date: LocalDate): string {
+  return `${String(date.year).padStart(4, "0")}-${String(date.month).padStart(2, "0")}-${String(date.day).padStart(2, "0")}`;
+}
+
+export function isValidDate(date: LocalDate): boolean {
+  const probe = new Date(Date.UTC(date.year, date.month - 1, date.day));
+  return probe.getUTCFullYear() === date.year && probe.getUTCMonth() === date.month - 1 && probe.getUTCDate() === date.day;
+}
+
+export function compareDates(a: LocalDate, b: LocalDate): number {
+  return a.year - b.year || a.month - b.month || a.day - b.day;
+}
+
+export function addDays(date: LocalDate, days: number): LocalDate {
+  const probe = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: probe.getUTCFullYear(), month: probe.getUTCMonth() + 1, day: probe.getUTCDate() };
+}
+
+export function addYears(date: LocalDate, years: number): LocalDate {
+  // 29 February plus one year is 28 February.
+  const target = { year: date.year + years, month: date.month, day: date.day };
+  return isValidDate(target) ? target : { ...target, day: target.day - 1 };
+}
+
+/** Full years between a birth date and `on`; someone born on 29 February ages on 1 March in common years. */
+export function ageOn(birth: LocalDate, on: LocalDate): number {
+  let age = on.year - birth.year;
+  if (on.month < birth.month || (on.month === birth.month && on.day < birth.day)) age--;
+  return age;
+}
+
+/** Monday = 1 ... Sunday = 7. */
+export function isoWeekday(date: LocalDate): number {
+  const day = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+  return day === 0 ? 7 : day;
+}
+
+/** The date `days` working days (Monday-Friday, minus `holidays`) after `date`. */
+export function addWorkingDays(date: LocalDate, days: number, holidays: ReadonlySet<string> = new Set()): LocalDate {
+  let current = date;
+  let left = days;
+  while (left > 0) {
+    current = addDays(current, 1);
+    if (isoWeekday(current) <= 5 && !holidays.has(formatLocalDate(current))) left--;
+  }
+  return current;
+}

@@ -1,0 +1,31 @@
+import { ageOn, localDateOf, parseLocalDate } from "@kruzhok/time";
+import type { AgeBand } from "@kruzhok/contracts";
+import { registryError } from "./errors";
+
+export const MIN_AGE = 5;
+export const MAX_AGE_EXCLUSIVE = 18;
+
+/** Age on the local calendar of the municipality at `now` (a child in Kamchatka turns 5 at local midnight). */
+export function localAge(birthDate: string, now: Date, timeZone: string): number {
+  return ageOn(parseLocalDate(birthDate), localDateOf(now, timeZone));
+}
+
+/** A certificate is issued to a child aged 5 to 17 on the day of issue, in the municipality's zone. */
+export function assertIssuableAge(birthDate: string, now: Date, timeZone: string): number {
+  const age = localAge(birthDate, now, timeZone);
+  if (age < MIN_AGE || age >= MAX_AGE_EXCLUSIVE) {
+    throw registryError(
+      "AGE_OUT_OF_RANGE",
+      `a certificate is issued to children aged ${MIN_AGE} to ${MAX_AGE_EXCLUSIVE - 1}; this child is ${age} today in ${timeZone}`,
+      { field: "child.birthDate", age },
+    );
+  }
+  return age;
+}
+
+export function ageBand(age: number): AgeBand {
+  if (age <= 6) return "5-6";
+  if (age <= 10) return "7-10";
+  if (age <= 14) return "11-14";
+  return "15-17";
+}

@@ -1,0 +1,40 @@
+import { DomainError, type DomainErrorDetails, type ErrorCategory } from "@kruzhok/errors";
+
+/**
+ * The registry's closed set of domain errors. Codes are stable: clients and tests check them.
+ * Each message says what to fix.
+ */
+const codes = {
+  AGE_OUT_OF_RANGE: "validation",
+  DOCUMENT_INVALID: "validation",
+  CATEGORY_UNKNOWN: "validation",
+  CATEGORY_PROOF_TOO_LONG: "validation",
+  YEAR_IN_THE_PAST: "illegal_state",
+  NOMINAL_FIXED: "illegal_state",
+  CAP_BELOW_FINANCED: "illegal_state",
+  MUNICIPALITY_NOT_FOUND: "not_found",
+  MUNICIPALITY_CODE_TAKEN: "conflict",
+  GUARDIAN_ALREADY_REGISTERED: "conflict",
+  GUARDIAN_NOT_FOUND: "not_found",
+  CHILD_ALREADY_REGISTERED: "conflict",
+  CHILD_NOT_FOUND: "not_found",
+  CERTIFICATE_EXISTS: "conflict",
+  CERTIFICATE_NOT_FOUND: "not_found",
+  CERTIFICATE_NOT_ACTIVE: "illegal_state",
+  CERTIFICATE_TRANSITION: "illegal_state",
+  ALREADY_FINANCED: "conflict",
+  CAP_REACHED: "conflict",
+  NO_YEAR_SETTINGS: "illegal_state",
+  APPLICATION_NOT_FOUND: "not_found",
+  APPLICATION_DECIDED: "illegal_state",
+  PROVIDER_NOT_FOUND: "not_found",
+  PROVIDER_TRANSITION: "illegal_state",
+  PROVIDER_CHECKS_INCOMPLETE: "illegal_state",
+  MOVE_OUTSIDE_REGION: "validation",
+} as const satisfies Record<string, ErrorCategory>;
+
+export type RegistryErrorCode = keyof typeof codes;
+
+export function registryError(code: RegistryErrorCode, message: string, details: DomainErrorDetails = {}): DomainError {
+  return new DomainError(`REGISTRY.${code}`, codes[code], message, details);
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "@kruzhok/errors";
+import { ageBand, assertIssuableAge } from "../src/domain/age";
+import { activeCategories, decideCategories } from "../src/domain/categories";
+import { decide, type Certificate } from "../src/domain/certificate";
+import { certificateNumber, isValidCertificateNumber } from "../src/domain/certificate-number";
+import { documentHash, documentProblem, isValidIin, isValidSnils, oneCharacterApart } from "../src/domain/documents";
+import { decideYearSettings, type YearSettings } from "../src/domain/year-settings";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe("identity documents", () => {
+  it("checks SNILS check digits", () => {
+    expect(isValidSnils("112-233-445 95")).toBe(true);
+    expect(isValidSnils("112-233-445 96")).toBe(false);
+    expect(isValidSnils("1122334459")).toBe(false);
+  });
+
+  it("checks IIN check digits and that the IIN begins with the birth date", () => {
+    expect(isValidIin("160314600216")).toBe(true);
+    expect(isValidIin("160314600217")).toBe(false);
+    expect(isValidIin("160314600216", "2016-03-14")).toBe(true);
+    expect(documentProblem("iin", "160314600216", "2016-03-15")).toMatch(/does not match the birth date/);
+    expect(documentProblem("iin", "160314600217", "2016-03-14")).toMatch(/check digit/);
+  });
+
+  it("accepts birth certificate numbers in the Russian form", () => {
+    expect(documentProblem("birth_certificate", "IV-АБ 123456", "2016-03-14")).toBeUndefined();
+    expect(documentProblem("birth_certificate", "АБ 123456", "2016-03-14")).toMatch(/IV-АБ 123456/);
+  });
+
+  it("matches documents typed differently by one normalised hash", () => {
+    expect(documentHash("snils", "112-233-445 95")).toBe(documentHash("snils", "11223344595"));
+    expect(documentHash("birth_certificate", "iv-ав 123456")).toBe(documentHash("birth_certificate", "IV-AB123456"));
+    expect(documentHash("snils", "11223344595")).not.toBe(documentHash("iin", "11223344595"));
+  });
+
+  it("spots numbers one character apart: substituted, added or dropped", () => {
+    expect(oneCharacterApart("IVAB123456", "IVAB123457")).toBe(true);
+    expect(oneCharacterApart("IVAB123456", "IVAB1234567")).toBe(true);
+    expect(oneCharacterApart("IVAB123456", "IVAB12345")).toBe(true);
+    expect(oneCharacterApart("IVAB123456", "IVAB123456")).toBe(false);
+    expect(oneCharacterApart("IVAB123456", "IVAB123465")).toBe(false);
+  });
+});
+
+describe("certificate numbers", () => {
+  it("are municipality code, serial and a Luhn check digit", () => {
+    expect(certificateNumber("4101", 42)).toBe("4101-00000042-4");
+    expect(isValidCertificateNumber("4101-00000042-4")).toBe(true);
+    expect(isValidCertificateNumber("4101-00000042-5")).toBe(false);
+  });
+});
+
+describe("age at issue, on the municipality's calendar", () => {
+  // Born 2021-03-15: turns 5 at local midnight. In Kamchatka (UTC+12) that midnight is 12:00 UTC
+  // of 14 March, when it is still the 14th in UTC.
+  const birth = "2021-03-15";
+  it("issues to a child who turned 5 at local midnight in Kamchatka while UTC is still on the day before", () => {
+    expect(assertIssuableAge(birth, new Date("2026-03-14T12:00:00Z"), "Asia/Kamchatka")).toBe(5);
+  });
+  it("refuses the same child a minute before local midnight", () => {
+    expect(codeOf(() => assertIssuableAge(birth, new Date("2026-03-14T11:59:00Z"), "Asia/Kamchatka"))).toBe("REGISTRY.AGE_OUT_OF_RANGE");
+  });
+  it("refuses an 18-year-old and names the field", () => {
+    try {
+      assertIssuableAge("2008-01-01", new Date("2026-06-01T00:00:00Z"), "Europe/Moscow");
+      expect.unreachable();
+    } catch (error) {
+      expect((error as DomainError).details.field).toBe("child.birthDate");
+    }
+  });
+  it("bands ages without revealing the birth date", () => {
+    expect([5, 6, 7, 10, 11, 14, 15, 17].map(ageBand)).toEqual(["5-6", "5-6", "7-10", "7-10", "11-14", "11-14", "15-17", "15-17"]);
+  });
+});
+
+describe("certificate life", () => {
+  const active: Certificate = { status: "active", funding: "financed", financedYear: 2026 };
+  it("suspends, resumes and closes", () => {
+    const suspended = decide(active, { kind: "suspend", reason: "documents check" });
+    expect(suspended.status).toBe("suspended");
+    expect(decide(suspended, { kind: "resume" })).toEqual(active);
+    expect(decide(suspended, { kind: "close", reason: "left_region", comment: null }).status).toBe("closed");
+  });
+  it("refuses to resume an active certificate or touch a closed one", () => {
+    expect(codeOf(() => decide(active, { kind: "resume" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
+    const closed = decide(active, { kind: "close", reason: "turned_18", comment: null });
+    expect(codeOf(() => decide(closed, { kind: "suspend", reason: "x" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
+    expect(codeOf(() => decide(closed, { kind: "move" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
+  });
+  it("arrives in a new municipality on accounting status", () => {
+    expect(decide(active, { kind: "move" })).toEqual({ status: "active", funding: "accounting", financedYear: null });
+  });
+});
+
+describe("year settings", () => {
+  const settings: YearSettings = {
+    year: 2027,
+    nominal: 1_500_000,
+    budget: 1_000_000_000,
+    financedCap: 100,
+    childrenPopulation: 5000,
+    categories: [{ code: "orphan", coefficient: 1.5 }],
+    maxOpenApplications: 5,
+    deadlines: { offerAcceptanceDays: 5, providerReviewWorkingDays: 3, monthCloseDay: 5 },
+  };
+  it("can be set before the year starts", () => {
+    expect(() => decideYearSettings(settings, { existing: undefined, financedCount: 0 }, new Date("2026-11-25T00:00:00Z"), "Asia/Kamchatka")).not.toThrow();
+  });
+  it("are read-only once the year has ended in the municipality's zone", () => {
+    // 2027-12-31T12:00Z is already 2028-01-01 in Kamchatka, still 2027 in Moscow.
+    const at = new Date("2027-12-31T12:30:00Z");
+    expect(codeOf(() => decideYearSettings(settings, { existing: settings, financedCount: 0 }, at, "Asia/Kamchatka"))).toBe("REGISTRY.YEAR_IN_THE_PAST");
+    expect(codeOf(() => decideYearSettings(settings, { existing: settings, financedCount: 0 }, at, "Europe/Moscow"))).toBeUndefined();
+  });
+  it("keep the nominal and a cap no lower than what is financed", () => {
+    const now = new Date("2027-03-01T00:00:00Z");
+    expect(codeOf(() => decideYearSettings({ ...settings, nominal: 1 }, { existing: settings, financedCount: 3 }, now, "UTC"))).toBe("REGISTRY.NOMINAL_FIXED");
+    expect(codeOf(() => decideYearSettings({ ...settings, financedCap: 2 }, { existing: settings, financedCount: 3 }, now, "UTC"))).toBe("REGISTRY.CAP_BELOW_FINANCED");
+    expect(codeOf(() => decideYearSettings({ ...settings, financedCap: 3, budget: 5 }, { existing: settings, financedCount: 3 }, now, "UTC"))).toBeUndefined();
+  });
+});
+
+describe("social categories", () => {
+  const known = new Set(["large_family", "low_income"]);
+  it("refuses a code the municipality does not use, naming the field", () => {
+    try {
+      decideCategories([{ code: "orphan", proof: "x", validFrom: "2026-01-01" }], known);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as DomainError).code).toBe("REGISTRY.CATEGORY_UNKNOWN");
+      expect((error as DomainError).details.field).toBe("categories.0.code");
+    }
+  });
+  it("holds a low-income proof one year at most", () => {
+    const [record] = decideCategories([{ code: "low_income", proof: "справка", validFrom: "2026-02-01" }], known);
+    expect(record?.validUntil).toBe("2027-02-01");
+    expect(codeOf(() => decideCategories([{ code: "low_income", proof: "x", validFrom: "2026-02-01", validUntil: "2027-06-01" }], known))).toBe("REGISTRY.CATEGORY_PROOF_TOO_LONG");
+    expect(activeCategories([record!], "2027-02-02")).toEqual([]);
+    expect(activeCategories([record!], "2026-12-31")).toEqual(["low_income"]);
+  });
+});

@@ -8,7 +8,7 @@ import { deadLetterTopic, Topics } from "./topics";
 type Json = Record<string, unknown>;
 
 const toSchema = (schema: z.ZodType): Json =>
-  z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" }) as Json;
+  z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
 
 /**
  * The published descriptions of the contracts, as file name -> content. Pure: a script writes

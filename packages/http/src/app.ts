@@ -199,3 +199,13 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   if (options.idempotency) registerIdempotency(app, options.idempotency);
   return app;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The request id as an event's correlation id. Events require a uuid; a caller's own
+ * x-request-id that is not one is kept in logs, and the event starts a new correlation.
+ */
+export function correlationIdOf(request: { id: string }): string | undefined {
+  return UUID.test(request.id) ? request.id : undefined;
+}

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from "kafkajs";
+import { Kafka, Partitioners, logLevel, type KafkaConfig, type LogEntry } from "kafkajs";
 import type { Logger } from "@kruzhok/observability";
 
 export interface KafkaConnection {
@@ -38,4 +38,12 @@ export function createKafka(connection: KafkaConnection, logger?: Logger, extra:
       },
     ...extra,
   });
+}
+
+/**
+ * A plain producer (tests, tools, benchmarks) with the partitioner named, so kafkajs does not
+ * warn. Services publish through the outbox relay, never with this after a commit.
+ */
+export function createProducer(kafka: Kafka): ReturnType<Kafka["producer"]> {
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
 }

@@ -30,6 +30,8 @@ const codes = {
   PROVIDER_NOT_FOUND: "not_found",
   PROVIDER_TRANSITION: "illegal_state",
   PROVIDER_CHECKS_INCOMPLETE: "illegal_state",
+  PROVIDER_ALREADY_APPLIED: "conflict",
+  TAX_ID_INVALID: "validation",
   MOVE_OUTSIDE_REGION: "validation",
 } as const satisfies Record<string, ErrorCategory>;
 

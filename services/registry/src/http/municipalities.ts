@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
-import { requireMunicipality, requireRole } from "@kruzhok/http";
+import { correlationIdOf, requireMunicipality, requireRole } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
 import { withTransaction } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
@@ -25,7 +25,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         if (!(await insertMunicipality(tx, municipality))) {
           throw registryError("MUNICIPALITY_CODE_TAKEN", `code ${municipality.code} is already used by another municipality`, { field: "code" });
         }
-        await emit(tx, MunicipalityCreated, { municipalityId: municipality.id, aggregateId: municipality.id, correlationId: request.id }, { municipalityId: municipality.id, ...request.body }, clock());
+        await emit(tx, MunicipalityCreated, { municipalityId: municipality.id, aggregateId: municipality.id, correlationId: correlationIdOf(request) }, { municipalityId: municipality.id, ...request.body }, clock());
       });
       return reply.code(201).header("location", `/municipalities/${municipality.id}`).send(municipality);
     },
@@ -70,7 +70,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         const settings = { year, ...request.body };
         decideYearSettings(settings, { existing, financedCount: existing?.financedCount ?? 0 }, now, municipality.timeZone);
         await upsertYear(tx, id, settings);
-        await emit(tx, MunicipalityYearSet, { municipalityId: id, aggregateId: `${id}:${year}`, correlationId: request.id }, { ...settings, currency: municipality.currency }, now);
+        await emit(tx, MunicipalityYearSet, { municipalityId: id, aggregateId: `${id}:${year}`, correlationId: correlationIdOf(request) }, { ...settings, currency: municipality.currency }, now);
         return { municipalityId: id, currency: municipality.currency, financedCount: existing?.financedCount ?? 0, ...settings };
       });
     },

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMunicipality, outboxEvents, registryHarness, type RegistryHarness } from "./fixtures/registry";
+
+let taxSerial = 7_700_000_000 + Math.floor(Math.random() * 100_000_000);
+const application = (municipalityId: string, overrides: Record<string, unknown> = {}) => ({
+  municipalityId,
+  kind: "private",
+  name: "АНО «Робототехника для всех»",
+  taxId: String(taxSerial++),
+  licence: { number: "Л035-01234-41/00123456", issuedOn: "2024-05-17" },
+  ...overrides,
+});
+
+describe("providers: application, checks, approval", () => {
+  let h: RegistryHarness;
+  let municipalityId: string;
+  beforeAll(async () => {
+    h = await registryHarness("reg-providers");
+    ({ id: municipalityId } = await createMunicipality(h));
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function apply(overrides: Record<string, unknown> = {}, as?: { authorization: string }) {
+    const headers = as ?? (await h.as({ role: "operator", municipalityId }));
+    return h.app.inject({ method: "POST", url: "/providers", headers, payload: application(municipalityId, overrides) });
+  }
+
+  it("takes an application from a provider's own account under its provider id", async () => {
+    const providerId = randomUUID();
+    const res = await apply({ kind: "entrepreneur", name: "ИП Сидоров А. В.", taxId: "410101234567" }, await h.as({ role: "provider", municipalityId, providerId }));
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ id: providerId, status: "applied", checks: { staff: "pending", premises: "pending", safety: "pending" } });
+    const applied = await outboxEvents(h.pool, "registry.provider.applied");
+    expect(applied.find((e) => e.aggregateId === providerId)?.data).toEqual({ providerId, kind: "entrepreneur", name: "ИП Сидоров А. В." });
+  });
+
+  it("approves only after every check passed, and announces it", async () => {
+    const { id } = (await apply({ kind: "municipal" })).json<{ id: string }>();
+    const region = await h.as({ role: "region" });
+    const early = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: region, payload: {} });
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ code: "REGISTRY.PROVIDER_CHECKS_INCOMPLETE" });
+    expect(early.json<{ detail: string }>().detail).toContain("staff, premises, safety");
+
+    const checks = await h.app.inject({ method: "PUT", url: `/providers/${id}/checks`, headers: region, payload: { staff: "passed", premises: "passed", safety: "passed" } });
+    expect(checks.statusCode).toBe(200);
+    const approved = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: region, payload: {} });
+    expect(approved.json()).toMatchObject({ status: "approved" });
+    expect((await outboxEvents(h.pool, "registry.provider.approved")).map((e) => e.aggregateId)).toContain(id);
+
+    // Approved providers are what families see without a token.
+    const listed = await h.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/providers` });
+    expect(listed.json<{ id: string }[]>().map((p) => p.id)).toContain(id);
+  });
+
+  it("rejects with reasons, and suspends and reinstates an approved provider", async () => {
+    const region = await h.as({ role: "region" });
+    const rejected = (await apply({ kind: "state" })).json<{ id: string }>();
+    const noReason = await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/rejection`, headers: region, payload: { reasons: [] } });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json()).toMatchObject({ invalidParams: [{ name: "body.reasons" }] });
+    const res = await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/rejection`, headers: region, payload: { reasons: ["no fire safety certificate for the premises"] } });
+    expect(res.json()).toMatchObject({ status: "rejected", rejectionReasons: ["no fire safety certificate for the premises"] });
+
+    const ok = (await apply()).json<{ id: string }>();
+    await h.app.inject({ method: "PUT", url: `/providers/${ok.id}/checks`, headers: region, payload: { staff: "passed", premises: "passed", safety: "passed" } });
+    await h.app.inject({ method: "POST", url: `/providers/${ok.id}/approval`, headers: region, payload: {} });
+    const suspended = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: "complaint under investigation" } });
+    expect(suspended.json()).toMatchObject({ status: "suspended", suspendedReason: "complaint under investigation" });
+    expect((await outboxEvents<{ reason: string }>(h.pool, "registry.provider.suspended")).find((e) => e.aggregateId === ok.id)?.data.reason).toBe("complaint under investigation");
+    const hidden = await h.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/providers` });
+    expect(hidden.json<{ id: string }[]>().map((p) => p.id)).not.toContain(ok.id);
+    const back = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/reinstatement`, headers: region, payload: {} });
+    expect(back.json()).toMatchObject({ status: "approved", suspendedReason: null });
+
+    const again = await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/approval`, headers: region, payload: {} });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: "REGISTRY.PROVIDER_TRANSITION" });
+  });
+
+  it("lets only the region decide, and an office apply only in its municipality", async () => {
+    const { id } = (await apply()).json<{ id: string }>();
+    const operator = await h.as({ role: "operator", municipalityId });
+    const res = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: operator, payload: {} });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: "AUTH.FORBIDDEN_ROLE" });
+    const other = await createMunicipality(h);
+    const elsewhere = await apply({}, await h.as({ role: "operator", municipalityId: other.id }));
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json()).toMatchObject({ code: "AUTH.OTHER_MUNICIPALITY" });
+  });
+
+  it("refuses a second application with the same tax id and a malformed one, writing nothing", async () => {
+    const first = await apply({ taxId: "7701234567" });
+    expect(first.statusCode).toBe(201);
+    const count = async () => ((await h.pool.query("SELECT count(*)::int AS n FROM providers")).rows[0] as { n: number }).n;
+    const before = await count();
+    const again = await apply({ taxId: "7701234567" });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: "REGISTRY.PROVIDER_ALREADY_APPLIED", invalidParams: [{ name: "body.taxId" }] });
+    const bad = await apply({ taxId: "77-01", kind: "school" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ invalidParams: { name: string }[] }>().invalidParams.map((p) => p.name).sort()).toEqual(["body.kind", "body.taxId"]);
+    const entrepreneur = await apply({ kind: "entrepreneur", taxId: "7701234599" });
+    expect(entrepreneur.statusCode).toBe(422);
+    expect(entrepreneur.json()).toMatchObject({ code: "REGISTRY.TAX_ID_INVALID" });
+    expect(await count()).toBe(before);
+  });
+});

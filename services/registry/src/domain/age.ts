@@ -1,4 +1,4 @@
-import { ageOn, localDateOf, parseLocalDate } from "@kruzhok/time";
+import { ageOn, compareDates, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import type { AgeBand } from "@kruzhok/contracts";
 import { registryError } from "./errors";
 
@@ -28,4 +28,12 @@ export function ageBand(age: number): AgeBand {
   if (age <= 10) return "7-10";
   if (age <= 14) return "11-14";
   return "15-17";
+}
+
+/** A birth date after today on the municipality's calendar is a typing mistake. */
+export function assertBornBy(birthDate: string, now: Date, timeZone: string, field = "body.birthDate"): void {
+  const today = localDateOf(now, timeZone);
+  if (compareDates(parseLocalDate(birthDate), today) > 0) {
+    throw registryError("BIRTH_DATE_IN_FUTURE", `the birth date ${birthDate} is after today (${formatLocalDate(today)}); check the birth certificate`, { field });
+  }
 }

@@ -24,7 +24,14 @@ const DEFAULT_VALIDITY_YEARS = 5;
  * are refused (naming the field), the validity period is set or checked.
  */
 export function decideCategories(claims: readonly CategoryClaim[], known: ReadonlySet<string>, field = "categories"): CategoryRecord[] {
+  const seen = new Set<string>();
   return claims.map((claim, index) => {
+    if (seen.has(claim.code)) {
+      throw registryError("CATEGORY_DUPLICATE", `category ${claim.code} is claimed twice; send each category once with its latest proof`, {
+        field: `${field}.${index}.code`,
+      });
+    }
+    seen.add(claim.code);
     if (!known.has(claim.code)) {
       throw registryError(
         "CATEGORY_UNKNOWN",

@@ -1,3 +1,4 @@
+import type { DomainError } from "@kruzhok/errors";
 import { registryError } from "./errors";
 
 export type Funding = "accounting" | "financed";
@@ -46,12 +47,42 @@ function transition(certificate: Certificate, to: string, why: string) {
   });
 }
 
-/** Why a conversion to financed cannot even be tried, or undefined when it can. */
+export type ConversionRefusal = "cap_reached" | "no_year_settings" | "certificate_not_active" | "already_financed";
+
+/**
+ * Why a conversion to financed cannot even be tried, or undefined when it can. With
+ * `currentYear` (the municipality's local year), a year that has ended is refused as having no
+ * settings: its settings are read-only and its money is spent or gone.
+ */
 export function conversionObstacle(
   certificate: Certificate,
   year: number,
-): "certificate_not_active" | "already_financed" | undefined {
+  currentYear?: number,
+): Exclude<ConversionRefusal, "cap_reached"> | undefined {
   if (certificate.status !== "active") return "certificate_not_active";
   if (certificate.funding === "financed" && certificate.financedYear === year) return "already_financed";
+  if (currentYear !== undefined && year < currentYear) return "no_year_settings";
   return undefined;
+}
+
+/** A refused conversion as the error an HTTP caller gets; the consumer answers with an event instead. */
+export function refusalError(reason: ConversionRefusal, year: number): DomainError {
+  switch (reason) {
+    case "cap_reached":
+      return registryError(
+        "CAP_REACHED",
+        `the municipality has financed as many certificates as its cap allows for ${year}; the certificate stays on accounting status and still works for free programs`,
+        { year },
+      );
+    case "no_year_settings":
+      return registryError("NO_YEAR_SETTINGS", `the municipality has no financing settings for ${year}; it must set the year's nominal and cap first`, { year });
+    case "certificate_not_active":
+      return registryError("CERTIFICATE_NOT_ACTIVE", "only an active certificate can be financed; a suspended one must be resumed first", { year });
+    case "already_financed":
+      return registryError("ALREADY_FINANCED", `the certificate is already financed for ${year}`, { year });
+    default: {
+      const exhaustive: never = reason;
+      return exhaustive;
+    }
+  }
 }

@@ -61,7 +61,11 @@ export function isValidPassport(text: string): boolean {
   return /^\d{2}\s?\d{2}\s?\d{6}$/.test(text.trim());
 }
 
-export function documentProblem(kind: DocumentKind, number: string, birthDate: string): string | undefined {
+/**
+ * What is wrong with a document number, or undefined when it passes. Without a birth date (a
+ * guardian's document) an IIN is checked by its check digit alone.
+ */
+export function documentProblem(kind: DocumentKind, number: string, birthDate?: string): string | undefined {
   switch (kind) {
     case "snils":
       return isValidSnils(number) ? undefined : "is not a valid SNILS: 11 digits whose last two are the checksum of the first nine";
@@ -102,4 +106,20 @@ export function oneCharacterApart(a: string, b: string): boolean {
 export function identityKey(lastName: string, firstName: string, birthDate: string): string {
   const fold = (s: string) => s.trim().toUpperCase().replace(/Ё/g, "Е").replace(/\s+/g, " ");
   return `${fold(lastName)}|${fold(firstName)}|${birthDate}`;
+}
+
+export interface DocumentOnFile {
+  id: string;
+  kind: DocumentKind;
+  /** `normaliseDocument` of the number. */
+  normalised: string;
+}
+
+/**
+ * The near-duplicate among children who share an identity key: a document of the same kind
+ * whose normalised number is one character apart. An identical number is a plain duplicate,
+ * refused by its hash before this is asked.
+ */
+export function nearDuplicateOf(candidate: Omit<DocumentOnFile, "id">, others: readonly DocumentOnFile[]): string | undefined {
+  return others.find((other) => other.kind === candidate.kind && oneCharacterApart(other.normalised, candidate.normalised))?.id;
 }

@@ -8,6 +8,7 @@ const codes = {
   AGE_OUT_OF_RANGE: "validation",
   DOCUMENT_INVALID: "validation",
   CATEGORY_UNKNOWN: "validation",
+  CATEGORY_DUPLICATE: "validation",
   CATEGORY_PROOF_TOO_LONG: "validation",
   YEAR_IN_THE_PAST: "illegal_state",
   NOMINAL_FIXED: "illegal_state",
@@ -33,6 +34,10 @@ const codes = {
   PROVIDER_ALREADY_APPLIED: "conflict",
   TAX_ID_INVALID: "validation",
   MOVE_OUTSIDE_REGION: "validation",
+  MOVE_TO_SAME_MUNICIPALITY: "validation",
+  BIRTH_DATE_IN_FUTURE: "validation",
+  NOT_YOUR_CHILD: "forbidden",
+  NOT_YOUR_RECORD: "forbidden",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type RegistryErrorCode = keyof typeof codes;

@@ -1,6 +1,219 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { correlationIdOf, requireMunicipality, requireRole, type Principal } from "@kruzhok/http";
+import { withTransaction, type Queryable } from "@kruzhok/postgres";
+import { refusalError } from "../domain/certificate";
+import { registryError } from "../domain/errors";
+import { findCertificate, findCertificateOfChild, listApplications, type ApplicationRow, type CertificateRow } from "../store/certificates";
+import { findChild } from "../store/people";
+import { assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
+import { requestFinancing } from "../usecases/financing";
+import { applyForCertificate, decideHeldApplication } from "../usecases/issuance";
+import { changeCertificate, type LifecycleCommand } from "../usecases/lifecycle";
 import type { RegistryDeps } from "../deps";
+import {
+  ApplicationDecision,
+  ApplicationQuery,
+  ApplyForCertificate,
+  CertificateApplication,
+  CertificateView,
+  Closure,
+  HeldApplication,
+  IdParams,
+  Move,
+  Suspension,
+} from "./schemas";
 
-export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async () => {
-  // routes to come
+const tags = ["certificates"];
+
+const view = (c: CertificateRow) => ({ ...c, issuedAt: c.issuedAt.toISOString(), updatedAt: c.updatedAt.toISOString() });
+const applicationView = (a: ApplicationRow) => ({ ...a, createdAt: a.createdAt.toISOString(), decidedAt: a.decidedAt?.toISOString() ?? null });
+
+/** Guardians of the child, the office of its municipality, and (when `region`) the region. */
+async function assertActsForCertificate(db: Queryable, principal: Principal, certificate: CertificateRow): Promise<void> {
+  if (principal.role !== "guardian") return requireMunicipality(principal, certificate.municipalityId);
+  const child = await findChild(db, certificate.childId);
+  if (!child) throw new Error(`certificate ${certificate.id} points at a missing child`);
+  assertActsForChild(principal, child);
+}
+
+/** Certificates: application and issue, held near-duplicates, financing, and their lifecycle. */
+export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
+  const { pool, clock } = deps;
+
+  app.post(
+    "/certificates",
+    {
+      schema: {
+        tags,
+        summary: "Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported",
+        description:
+          "Issued at once (201, status active, funding accounting) to a child aged 5-17 on the municipality's calendar; held for an operator (202) when a namesake with a document one character apart already holds one.",
+        body: ApplyForCertificate,
+        response: { 201: CertificateView, 202: HeldApplication },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const outcome = await withTransaction(pool, async (tx) => {
+        const child = await findChild(tx, request.body.childId);
+        if (!child) throw registryError("CHILD_NOT_FOUND", `no child ${request.body.childId}`, { field: "body.childId" });
+        assertActsForChild(principal, child);
+        return applyForCertificate(tx, child, { now: clock(), correlationId: correlationIdOf(request) });
+      });
+      if (outcome.kind === "held") {
+        const { application } = outcome;
+        return reply.code(202).send({ applicationId: application.id, status: "held" as const, reason: application.reason });
+      }
+      return reply.code(201).header("location", `/certificates/${outcome.certificate.id}`).send(view(outcome.certificate));
+    },
+  );
+
+  app.get(
+    "/certificates/:id",
+    { schema: { tags, summary: "A certificate (guardians of the child, the office of its municipality, the region)", params: IdParams, response: { 200: CertificateView } } },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles, "region");
+      const certificate = await findCertificate(pool, request.params.id);
+      if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", `no certificate ${request.params.id}`);
+      await assertActsForCertificate(pool, principal, certificate);
+      return view(certificate);
+    },
+  );
+
+  app.get(
+    "/children/:id/certificate",
+    { schema: { tags, summary: "A child's certificate", params: IdParams, response: { 200: CertificateView } } },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const child = await findChild(pool, request.params.id);
+      if (!child) throw registryError("CHILD_NOT_FOUND", `no child ${request.params.id}`);
+      assertActsForChild(principal, child);
+      const certificate = await findCertificateOfChild(pool, child.id);
+      if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", "this child has no certificate yet; apply with POST /certificates");
+      return view(certificate);
+    },
+  );
+
+  app.get(
+    "/certificate-applications",
+    {
+      schema: {
+        tags,
+        summary: "Applications of the caller's municipality, held near-duplicates by default (office)",
+        querystring: ApplicationQuery,
+        response: { 200: CertificateApplication.array() },
+      },
+    },
+    async (request) => {
+      const principal = requireRole(request, ...officeRoles);
+      const applications = await listApplications(pool, homeMunicipality(principal), request.query.status);
+      return applications.map(applicationView);
+    },
+  );
+
+  app.post(
+    "/certificate-applications/:id/decision",
+    {
+      schema: {
+        tags,
+        summary: "Decide a held application: approve issues the certificate, reject closes the application (office)",
+        params: IdParams,
+        body: ApplicationDecision,
+        response: { 200: CertificateApplication },
+      },
+    },
+    async (request) => {
+      const principal = requireRole(request, ...officeRoles);
+      const decided = await withTransaction(pool, (tx) =>
+        decideHeldApplication(
+          tx,
+          request.params.id,
+          { decision: request.body.decision, comment: request.body.comment ?? null, decidedBy: principal.subject },
+          { now: clock(), correlationId: correlationIdOf(request), authorize: (application) => requireMunicipality(principal, application.municipalityId) },
+        ),
+      );
+      return applicationView(decided);
+    },
+  );
+
+  app.post(
+    "/certificates/:id/financing",
+    {
+      schema: {
+        tags,
+        summary: "Convert to financed for the current local year, if the municipality's cap has room",
+        params: IdParams,
+        response: { 200: CertificateView },
+      },
+    },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const outcome = await withTransaction(pool, (tx) =>
+        requestFinancing(tx, {
+          certificateId: request.params.id,
+          requestId: null,
+          now: clock(),
+          correlationId: correlationIdOf(request),
+          authorize: (certificate) => assertActsForCertificate(tx, principal, certificate),
+        }),
+      );
+      if (outcome.kind === "refused") throw refusalError(outcome.reason, outcome.year);
+      return view(outcome.certificate);
+    },
+  );
+
+  // The lifecycle: the office of the certificate's municipality, or the region.
+  const change = async (request: FastifyRequest, certificateId: string, command: LifecycleCommand) => {
+    const principal = requireRole(request, ...officeRoles, "region");
+    const changed = await withTransaction(pool, (tx) =>
+      changeCertificate(tx, certificateId, command, {
+        now: clock(),
+        correlationId: correlationIdOf(request),
+        authorize: (certificate) => requireMunicipality(principal, certificate.municipalityId),
+      }),
+    );
+    return view(changed);
+  };
+
+  app.post(
+    "/certificates/:id/suspension",
+    { schema: { tags, summary: "Suspend an active certificate, with the reason", params: IdParams, body: Suspension, response: { 200: CertificateView } } },
+    (request) => change(request, request.params.id, { kind: "suspend", reason: request.body.reason }),
+  );
+
+  app.post(
+    "/certificates/:id/resumption",
+    { schema: { tags, summary: "Resume a suspended certificate", params: IdParams, response: { 200: CertificateView } } },
+    (request) => change(request, request.params.id, { kind: "resume" }),
+  );
+
+  app.post(
+    "/certificates/:id/closure",
+    {
+      schema: {
+        tags,
+        summary: "Close a certificate: the child turned 18, left the region, or by decision (with a comment)",
+        params: IdParams,
+        body: Closure,
+        response: { 200: CertificateView },
+      },
+    },
+    (request) => change(request, request.params.id, { kind: "close", reason: request.body.reason, comment: request.body.comment ?? null }),
+  );
+
+  app.post(
+    "/certificates/:id/move",
+    {
+      schema: {
+        tags,
+        summary: "Move to another municipality of the region: the number stays, funding returns to accounting",
+        params: IdParams,
+        body: Move,
+        response: { 200: CertificateView },
+      },
+    },
+    (request) => change(request, request.params.id, { kind: "move", toMunicipalityId: request.body.toMunicipalityId }),
+  );
 };

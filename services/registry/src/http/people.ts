@@ -1,6 +1,114 @@
 import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { correlationIdOf, requireRole } from "@kruzhok/http";
+import { withTransaction } from "@kruzhok/postgres";
+import { registryError } from "../domain/errors";
+import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
+import { assertActsForChild, assertActsForGuardian, officeRoles } from "../usecases/access";
+import { registerChild, registerGuardian, replaceChildCategories } from "../usecases/people";
 import type { RegistryDeps } from "../deps";
+import { Child, Guardian, IdParams, RegisterChild, RegisterGuardian, ReplaceCategories } from "./schemas";
 
-export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async () => {
-  // routes to come
+const tags = ["guardians and children"];
+
+/** Guardians and their children: registration, records, social categories. */
+export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
+  const { pool, clock } = deps;
+
+  const childOrThrow = async (id: string): Promise<ChildRow> => {
+    const child = await findChild(pool, id);
+    if (!child) throw registryError("CHILD_NOT_FOUND", `no child ${id}`);
+    return child;
+  };
+
+  app.post(
+    "/guardians",
+    {
+      schema: {
+        tags,
+        summary: "Register a guardian once: oneself (guardian) or a visitor at the office (operator)",
+        body: RegisterGuardian,
+        response: { 201: Guardian },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const guardian = await registerGuardian(pool, principal, request.body);
+      return reply.code(201).header("location", `/guardians/${guardian.id}`).send(guardian);
+    },
+  );
+
+  app.get(
+    "/guardians/:id",
+    { schema: { tags, summary: "A guardian's record (the guardian, or the office of their municipality)", params: IdParams, response: { 200: Guardian } } },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const guardian = await findGuardian(pool, request.params.id);
+      if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
+      assertActsForGuardian(principal, guardian);
+      return guardian;
+    },
+  );
+
+  app.get(
+    "/guardians/:id/children",
+    { schema: { tags, summary: "A guardian's children (an office sees those living in its municipality)", params: IdParams, response: { 200: Child.array() } } },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const guardian = await findGuardian(pool, request.params.id);
+      if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
+      assertActsForGuardian(principal, guardian);
+      return childrenOfGuardian(pool, guardian.id, principal.role === "guardian" ? undefined : principal.municipalityId);
+    },
+  );
+
+  app.post(
+    "/children",
+    {
+      schema: {
+        tags,
+        summary: "Register a child once in the region, with guardians and social categories",
+        description:
+          "A guardian registers their own child in their municipality; an operator registers one in theirs. SNILS and IIN check digits are verified, and an IIN must begin with the birth date.",
+        body: RegisterChild,
+        response: { 201: Child },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const child = await withTransaction(pool, (tx) => registerChild(tx, principal, request.body, clock()));
+      return reply.code(201).header("location", `/children/${child.id}`).send(child);
+    },
+  );
+
+  app.get(
+    "/children/:id",
+    { schema: { tags, summary: "A child's record (their guardians, or the office of their municipality)", params: IdParams, response: { 200: Child } } },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      const child = await childOrThrow(request.params.id);
+      assertActsForChild(principal, child);
+      return child;
+    },
+  );
+
+  app.put(
+    "/children/:id/categories",
+    {
+      schema: {
+        tags,
+        summary: "Replace a child's social categories (a new proof or expiry); announces the codes only",
+        params: IdParams,
+        body: ReplaceCategories,
+        response: { 200: Child },
+      },
+    },
+    async (request) => {
+      const principal = requireRole(request, "guardian", ...officeRoles);
+      return withTransaction(pool, (tx) =>
+        replaceChildCategories(tx, principal, request.params.id, request.body.categories, { now: clock(), correlationId: correlationIdOf(request) }),
+      );
+    },
+  );
 };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CategoryCode, Currency, Deadlines, MinorUnits, TimeZone } from "@kruzhok/contracts";
+import { CategoryCode, Currency, Deadlines, Instant, LocalDate, MinorUnits, TimeZone } from "@kruzhok/contracts";
 
 // HTTP bodies of the registry. Strict objects: a misspelt field is refused, not ignored.
 
@@ -46,3 +46,132 @@ export const YearSettingsView = YearSettingsBody.extend({
   currency: Currency,
   financedCount: z.number().int(),
 });
+
+// Guardians and children. Personal data: shown to the guardians themselves and to the office of
+// their municipality only, never put in an event.
+
+const Name = z.string().trim().min(1).max(100);
+
+export const GuardianDocument = z
+  .strictObject({ kind: z.enum(["passport", "snils", "iin"]), number: z.string().trim().min(1).max(40) })
+  .describe("Identity document; a guardian is matched by its normalised number");
+
+export const RegisterGuardian = z.strictObject({
+  firstName: Name,
+  lastName: Name,
+  patronymic: Name.optional(),
+  phone: z
+    .string()
+    .regex(/^\+?\d{10,15}$/, "must be 10 to 15 digits with an optional leading +, such as +79001234567")
+    .optional(),
+  email: z.email().max(254).optional(),
+  document: GuardianDocument,
+  municipalityId: z.uuid().describe("Municipality the guardian lives in"),
+});
+
+export const Guardian = z.object({
+  id: z.uuid(),
+  municipalityId: z.uuid(),
+  firstName: z.string(),
+  lastName: z.string(),
+  patronymic: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  document: z.object({ kind: z.string(), number: z.string() }),
+});
+
+export const ChildDocument = z
+  .strictObject({ kind: z.enum(["birth_certificate", "snils", "iin"]), number: z.string().trim().min(1).max(40) })
+  .describe("Birth certificate (IV-АБ 123456) or national id; SNILS and IIN check digits are verified");
+
+export const CategoryClaimBody = z.strictObject({
+  code: CategoryCode,
+  proof: z.string().trim().min(1).max(300).describe("The document that proves the category, as the office records it"),
+  validFrom: LocalDate,
+  validUntil: LocalDate.optional().describe("Expiry of the proof; by default the longest the category allows (low income: one year)"),
+});
+
+export const CategoryClaims = z
+  .array(CategoryClaimBody)
+  .max(12)
+  .describe("Social categories from the municipality's list for the current year");
+
+export const RegisterChild = z.strictObject({
+  firstName: Name,
+  lastName: Name,
+  patronymic: Name.optional(),
+  birthDate: LocalDate,
+  document: ChildDocument,
+  guardianIds: z.array(z.uuid()).min(1).max(4).describe("Registered guardians; a guardian registering must list themselves"),
+  categories: CategoryClaims.default([]),
+});
+
+export const ReplaceCategories = z.strictObject({ categories: CategoryClaims });
+
+export const Child = z.object({
+  id: z.uuid(),
+  municipalityId: z.uuid(),
+  firstName: z.string(),
+  lastName: z.string(),
+  patronymic: z.string().nullable(),
+  birthDate: LocalDate,
+  document: z.object({ kind: z.string(), number: z.string() }),
+  guardianIds: z.array(z.uuid()),
+  categories: z.array(z.object({ code: z.string(), proof: z.string(), validFrom: LocalDate, validUntil: LocalDate })),
+});
+
+// Certificates.
+
+export const ApplyForCertificate = z.strictObject({ childId: z.uuid() });
+
+export const CertificateView = z.object({
+  id: z.uuid(),
+  number: z.string().describe("Municipality code, serial and check digit: 4101-00000042-4"),
+  childId: z.uuid(),
+  municipalityId: z.uuid(),
+  status: z.enum(["active", "suspended", "closed"]),
+  funding: z.enum(["accounting", "financed"]),
+  financedYear: z.number().int().nullable(),
+  suspendedReason: z.string().nullable(),
+  closedReason: z.enum(["turned_18", "left_region", "decision"]).nullable(),
+  closedComment: z.string().nullable(),
+  issuedAt: Instant,
+  updatedAt: Instant,
+});
+
+export const HeldApplication = z
+  .object({ applicationId: z.uuid(), status: z.literal("held"), reason: z.string() })
+  .describe("The application waits for an operator: a namesake with a nearly identical document holds a certificate");
+
+export const CertificateApplication = z.object({
+  id: z.uuid(),
+  childId: z.uuid(),
+  municipalityId: z.uuid(),
+  status: z.enum(["held", "approved", "rejected"]),
+  similarChildId: z.uuid().describe("The child who already holds a certificate"),
+  reason: z.string(),
+  certificateId: z.uuid().nullable(),
+  decidedAt: Instant.nullable(),
+  decisionComment: z.string().nullable(),
+  createdAt: Instant,
+});
+
+export const ApplicationQuery = z.strictObject({ status: z.enum(["held", "approved", "rejected"]).default("held") });
+
+const Comment = z.string().trim().min(1).max(1000);
+
+export const ApplicationDecision = z.discriminatedUnion("decision", [
+  z.strictObject({ decision: z.literal("approve"), comment: Comment.optional() }),
+  z.strictObject({ decision: z.literal("reject"), comment: Comment.describe("Why, for the family") }),
+]);
+
+export const Suspension = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+
+export const Closure = z
+  .strictObject({ reason: z.enum(["turned_18", "left_region", "decision"]), comment: Comment.optional() })
+  .refine((body) => body.reason !== "decision" || body.comment !== undefined, {
+    path: ["comment"],
+    message: "a closure by decision needs a comment saying why",
+  });
+
+export const Move = z.strictObject({ toMunicipalityId: z.uuid().describe("A municipality of the same region") });

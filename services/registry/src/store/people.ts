@@ -1,0 +1,149 @@
+import type { Queryable } from "@kruzhok/postgres";
+import type { CategoryRecord } from "../domain/categories";
+import type { DocumentKind, DocumentOnFile } from "../domain/documents";
+
+export interface Person {
+  firstName: string;
+  lastName: string;
+  patronymic: string | null;
+}
+
+export interface GuardianRow extends Person {
+  id: string;
+  municipalityId: string;
+  phone: string | null;
+  email: string | null;
+  document: { kind: DocumentKind; number: string };
+}
+
+const guardianColumns = `id, municipality_id AS "municipalityId", first_name AS "firstName", last_name AS "lastName",
+  patronymic, phone, email, json_build_object('kind', document_kind, 'number', document_number) AS document`;
+
+/** False when the guardian is registered already: by this id, or by the same document. */
+export async function insertGuardian(db: Queryable, g: GuardianRow, documentHash: string): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO guardians (id, municipality_id, first_name, last_name, patronymic, phone, email, document_kind, document_number, document_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+    [g.id, g.municipalityId, g.firstName, g.lastName, g.patronymic, g.phone, g.email, g.document.kind, g.document.number, documentHash],
+  );
+  return result.rowCount === 1;
+}
+
+export async function findGuardian(db: Queryable, id: string): Promise<GuardianRow | undefined> {
+  const { rows } = await db.query<GuardianRow>(`SELECT ${guardianColumns} FROM guardians WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Where each of `ids` is registered; ids not found are missing from the map. */
+export async function guardianMunicipalities(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ id: string; municipalityId: string }>(
+    `SELECT id, municipality_id AS "municipalityId" FROM guardians WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.municipalityId]));
+}
+
+export interface ChildRow extends Person {
+  id: string;
+  municipalityId: string;
+  birthDate: string;
+  document: { kind: DocumentKind; number: string };
+  guardianIds: string[];
+  categories: CategoryRecord[];
+}
+
+export interface NewChild extends Omit<ChildRow, "guardianIds" | "categories"> {
+  normalisedDocument: string;
+  documentHash: string;
+  identityKey: string;
+}
+
+// Dates as text: pg would turn a `date` into a JS Date at local midnight of this process.
+const childColumns = `c.id, c.municipality_id AS "municipalityId", c.first_name AS "firstName", c.last_name AS "lastName",
+  c.patronymic, to_char(c.birth_date, 'YYYY-MM-DD') AS "birthDate",
+  json_build_object('kind', c.document_kind, 'number', c.document_number) AS document,
+  ARRAY(SELECT g.guardian_id::text FROM child_guardians g WHERE g.child_id = c.id ORDER BY g.guardian_id) AS "guardianIds",
+  COALESCE((SELECT json_agg(json_build_object('code', k.code, 'proof', k.proof,
+      'validFrom', to_char(k.valid_from, 'YYYY-MM-DD'), 'validUntil', to_char(k.valid_until, 'YYYY-MM-DD')) ORDER BY k.code)
+    FROM child_categories k WHERE k.child_id = c.id), '[]') AS categories`;
+
+/** False when a child with the same document is registered anywhere in the region. */
+export async function insertChild(db: Queryable, child: NewChild, guardianIds: readonly string[]): Promise<boolean> {
+  const inserted = await db.query(
+    `INSERT INTO children (id, municipality_id, first_name, last_name, patronymic, birth_date, document_kind, document_number,
+       normalised_document, document_hash, identity_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (document_hash) DO NOTHING`,
+    [
+      child.id,
+      child.municipalityId,
+      child.firstName,
+      child.lastName,
+      child.patronymic,
+      child.birthDate,
+      child.document.kind,
+      child.document.number,
+      child.normalisedDocument,
+      child.documentHash,
+      child.identityKey,
+    ],
+  );
+  if (inserted.rowCount !== 1) return false;
+  await db.query(`INSERT INTO child_guardians (child_id, guardian_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [child.id, guardianIds]);
+  return true;
+}
+
+export async function findChild(db: Queryable, id: string): Promise<ChildRow | undefined> {
+  const { rows } = await db.query<ChildRow>(`SELECT ${childColumns} FROM children c WHERE c.id = $1`, [id]);
+  return rows[0];
+}
+
+/** A guardian's children; only those living in `municipalityId` when given (an office's view). */
+export async function childrenOfGuardian(db: Queryable, guardianId: string, municipalityId?: string): Promise<ChildRow[]> {
+  const { rows } = await db.query<ChildRow>(
+    `SELECT ${childColumns} FROM children c JOIN child_guardians cg ON cg.child_id = c.id
+      WHERE cg.guardian_id = $1 AND ($2::uuid IS NULL OR c.municipality_id = $2) ORDER BY c.created_at, c.id`,
+    [guardianId, municipalityId ?? null],
+  );
+  return rows;
+}
+
+export async function replaceCategories(db: Queryable, childId: string, records: readonly CategoryRecord[]): Promise<void> {
+  await db.query(`DELETE FROM child_categories WHERE child_id = $1`, [childId]);
+  if (records.length === 0) return;
+  await db.query(
+    `INSERT INTO child_categories (child_id, code, proof, valid_from, valid_until)
+     SELECT $1, r.code, r.proof, r."validFrom"::date, r."validUntil"::date
+       FROM json_to_recordset($2::json) AS r(code text, proof text, "validFrom" text, "validUntil" text)`,
+    [childId, JSON.stringify(records)],
+  );
+}
+
+export async function moveChild(db: Queryable, childId: string, municipalityId: string): Promise<void> {
+  await db.query(`UPDATE children SET municipality_id = $2 WHERE id = $1`, [childId, municipalityId]);
+}
+
+/** The identity key of a child, for the near-duplicate check. */
+export async function identityOf(db: Queryable, childId: string): Promise<{ identityKey: string; kind: DocumentKind; normalised: string } | undefined> {
+  const { rows } = await db.query<{ identityKey: string; kind: DocumentKind; normalised: string }>(
+    `SELECT identity_key AS "identityKey", document_kind AS kind, normalised_document AS normalised FROM children WHERE id = $1`,
+    [childId],
+  );
+  return rows[0];
+}
+
+/** Other children with the same name and birth date who already hold a certificate. */
+export async function certifiedNamesakes(db: Queryable, identityKey: string, childId: string): Promise<DocumentOnFile[]> {
+  const { rows } = await db.query<DocumentOnFile>(
+    `SELECT c.id, c.document_kind AS kind, c.normalised_document AS normalised
+       FROM children c JOIN certificates s ON s.child_id = c.id
+      WHERE c.identity_key = $1 AND c.id <> $2`,
+    [identityKey, childId],
+  );
+  return rows;
+}
+
+/** Lock a child's row: category replacements of one child happen one at a time. */
+export async function lockChild(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query(`SELECT 1 FROM children WHERE id = $1 FOR UPDATE`, [id]);
+  return result.rowCount === 1;
+}

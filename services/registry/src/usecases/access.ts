@@ -1,0 +1,36 @@
+import { HttpProblem, requireMunicipality, type Principal, type Role } from "@kruzhok/http";
+import { registryError } from "../domain/errors";
+
+/** The in-person office of a municipality: operators at the desk and the municipality's own staff. */
+export const officeRoles: readonly Role[] = ["operator", "municipality"];
+
+/**
+ * May the caller see or act for this child? A guardian only for a child they are a guardian of;
+ * everyone else (already narrowed by role) only within the child's municipality.
+ */
+export function assertActsForChild(principal: Principal, child: { municipalityId: string; guardianIds: readonly string[] }): void {
+  if (principal.role === "guardian") {
+    if (principal.guardianId === undefined || !child.guardianIds.includes(principal.guardianId)) {
+      throw registryError("NOT_YOUR_CHILD", "you are not registered as a guardian of this child");
+    }
+    return;
+  }
+  requireMunicipality(principal, child.municipalityId);
+}
+
+/** A guardian's own record, or an office of the guardian's municipality. */
+export function assertActsForGuardian(principal: Principal, guardian: { id: string; municipalityId: string }): void {
+  if (principal.role === "guardian") {
+    if (principal.guardianId !== guardian.id) throw registryError("NOT_YOUR_RECORD", "a guardian sees only their own record");
+    return;
+  }
+  requireMunicipality(principal, guardian.municipalityId);
+}
+
+/** The municipality an office works for (its token always names one; the kit refuses it otherwise). */
+export function homeMunicipality(principal: Principal): string {
+  if (principal.municipalityId === undefined) throw new HttpProblem("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
+  return principal.municipalityId;
+}
+
+

@@ -1,0 +1,196 @@
+import { v7 as uuidv7 } from "uuid";
+import { ChildCategoriesChanged } from "@kruzhok/contracts";
+import { HttpProblem, requireMunicipality, type Principal } from "@kruzhok/http";
+import { emit } from "@kruzhok/messaging";
+import type { Queryable } from "@kruzhok/postgres";
+import { localDateOf } from "@kruzhok/time";
+import { assertBornBy } from "../domain/age";
+import { decideCategories, type CategoryClaim } from "../domain/categories";
+import { documentHash, documentProblem, identityKey, normaliseDocument, type DocumentKind } from "../domain/documents";
+import { registryError } from "../domain/errors";
+import { findCertificateOfChild } from "../store/certificates";
+import { findMunicipality, findYear, type MunicipalityRow } from "../store/municipalities";
+import {
+  findChild,
+  findGuardian,
+  guardianMunicipalities,
+  insertChild,
+  insertGuardian,
+  lockChild,
+  replaceCategories,
+  type ChildRow,
+  type GuardianRow,
+} from "../store/people";
+import { assertActsForChild, homeMunicipality } from "./access";
+
+interface Document {
+  kind: DocumentKind;
+  number: string;
+}
+
+export interface GuardianRegistration {
+  firstName: string;
+  lastName: string;
+  patronymic?: string | undefined;
+  phone?: string | undefined;
+  email?: string | undefined;
+  document: Document;
+  municipalityId: string;
+}
+
+/** A child this transaction has just written or locked. */
+async function reread(tx: Queryable, id: string): Promise<ChildRow> {
+  const child = await findChild(tx, id);
+  if (!child) throw new Error(`child ${id} vanished inside its transaction`);
+  return child;
+}
+
+function assertDocument(document: Document, birthDate?: string): void {
+  const problem = documentProblem(document.kind, document.number, birthDate);
+  if (problem) throw registryError("DOCUMENT_INVALID", `the ${document.kind} number ${problem}`, { field: "body.document.number" });
+}
+
+async function municipalityOf(db: Queryable, id: string, field?: string): Promise<MunicipalityRow> {
+  const municipality = await findMunicipality(db, id);
+  if (!municipality) throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${id}`, field ? { field } : {});
+  return municipality;
+}
+
+/**
+ * A guardian registers once in the region: a guardian for themselves (the record takes the id
+ * of their token), an office for a visitor. The same document typed differently is the same
+ * guardian: matched by the normalised document's hash.
+ */
+export async function registerGuardian(db: Queryable, principal: Principal, body: GuardianRegistration): Promise<GuardianRow> {
+  requireMunicipality(principal, body.municipalityId);
+  await municipalityOf(db, body.municipalityId, "body.municipalityId");
+  assertDocument(body.document);
+  const guardian: GuardianRow = {
+    id: principal.role === "guardian" && principal.guardianId ? principal.guardianId : uuidv7(),
+    municipalityId: body.municipalityId,
+    firstName: body.firstName,
+    lastName: body.lastName,
+    patronymic: body.patronymic ?? null,
+    phone: body.phone ?? null,
+    email: body.email ?? null,
+    document: body.document,
+  };
+  if (!(await insertGuardian(db, guardian, documentHash(body.document.kind, body.document.number)))) {
+    throw registryError(
+      "GUARDIAN_ALREADY_REGISTERED",
+      "this guardian is registered already (the same person or the same identity document); sign in or ask the office to find the record",
+    );
+  }
+  return guardian;
+}
+
+export interface ChildRegistration {
+  firstName: string;
+  lastName: string;
+  patronymic?: string | undefined;
+  birthDate: string;
+  document: Document;
+  guardianIds: string[];
+  categories: CategoryClaim[];
+}
+
+/** Codes of the municipality's social categories this local year: the ones a child may claim. */
+async function knownCategories(db: Queryable, municipality: MunicipalityRow, now: Date): Promise<Set<string>> {
+  const year = await findYear(db, municipality.id, localDateOf(now, municipality.timeZone).year);
+  return new Set(year?.categories.map((category) => category.code) ?? []);
+}
+
+/**
+ * Register a child in the municipality of whoever registers it (a guardian's own, or the
+ * office's), with guardians of that municipality only. A child registers once in the region:
+ * the same document anywhere is refused without saying whose it is.
+ */
+export async function registerChild(tx: Queryable, principal: Principal, body: ChildRegistration, now: Date): Promise<ChildRow> {
+  const guardianIds = [...new Set(body.guardianIds)];
+  let municipalityId: string;
+  if (principal.role === "guardian") {
+    const self = principal.guardianId ? await findGuardian(tx, principal.guardianId) : undefined;
+    if (!self) throw registryError("GUARDIAN_NOT_FOUND", "register yourself as a guardian (POST /guardians) before registering a child");
+    if (!guardianIds.includes(self.id)) {
+      throw registryError("NOT_YOUR_CHILD", "a guardian registers only their own child: include your own id in guardianIds", { field: "body.guardianIds" });
+    }
+    municipalityId = self.municipalityId;
+  } else {
+    municipalityId = homeMunicipality(principal);
+  }
+  const homes = await guardianMunicipalities(tx, guardianIds);
+  body.guardianIds.forEach((id, index) => {
+    const home = homes.get(id);
+    const field = `body.guardianIds.${index}`;
+    if (home === undefined) throw registryError("GUARDIAN_NOT_FOUND", `guardian ${id} is not registered; register the guardian first`, { field });
+    if (home !== municipalityId) {
+      throw new HttpProblem("AUTH.OTHER_MUNICIPALITY", "The guardian is registered in another municipality", {
+        invalidParams: [{ name: field, reason: "is registered in another municipality", rule: "AUTH.OTHER_MUNICIPALITY" }],
+      });
+    }
+  });
+
+  const municipality = await municipalityOf(tx, municipalityId);
+  assertBornBy(body.birthDate, now, municipality.timeZone);
+  assertDocument(body.document, body.birthDate);
+  const categories = decideCategories(body.categories, await knownCategories(tx, municipality, now), "body.categories");
+
+  const id = uuidv7();
+  const inserted = await insertChild(
+    tx,
+    {
+      id,
+      municipalityId,
+      firstName: body.firstName,
+      lastName: body.lastName,
+      patronymic: body.patronymic ?? null,
+      birthDate: body.birthDate,
+      document: body.document,
+      normalisedDocument: normaliseDocument(body.document.kind, body.document.number),
+      documentHash: documentHash(body.document.kind, body.document.number),
+      identityKey: identityKey(body.lastName, body.firstName, body.birthDate),
+    },
+    guardianIds,
+  );
+  if (!inserted) {
+    throw registryError(
+      "CHILD_ALREADY_REGISTERED",
+      "a child with this document is registered already; a child is registered once in the region — ask the office if you cannot find the record",
+      { field: "body.document.number" },
+    );
+  }
+  await replaceCategories(tx, id, categories);
+  return reread(tx, id);
+}
+
+/**
+ * Replace a child's social categories (a new proof, a new expiry) and announce the codes and
+ * validity only: proofs may name a diagnosis or a court decision, so they stay here.
+ */
+export async function replaceChildCategories(
+  tx: Queryable,
+  principal: Principal,
+  childId: string,
+  claims: readonly CategoryClaim[],
+  origin: { now: Date; correlationId?: string | undefined },
+): Promise<ChildRow> {
+  if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
+  const child = await reread(tx, childId);
+  assertActsForChild(principal, child);
+  const municipality = await municipalityOf(tx, child.municipalityId);
+  const records = decideCategories(claims, await knownCategories(tx, municipality, origin.now), "body.categories");
+  await replaceCategories(tx, childId, records);
+  const certificate = await findCertificateOfChild(tx, childId);
+  await emit(
+    tx,
+    ChildCategoriesChanged,
+    { municipalityId: child.municipalityId, aggregateId: childId, correlationId: origin.correlationId },
+    {
+      childId,
+      certificateId: certificate?.id ?? null,
+      categories: records.map(({ code, validFrom, validUntil }) => ({ code, validFrom, validUntil })),
+    },
+    origin.now,
+  );
+  return reread(tx, childId);
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "@kruzhok/errors";
+import { assertBornBy } from "../src/domain/age";
+import { decideCategories } from "../src/domain/categories";
+import { conversionObstacle, refusalError, type Certificate, type ConversionRefusal } from "../src/domain/certificate";
+import { documentProblem, nearDuplicateOf, normaliseDocument } from "../src/domain/documents";
+
+function errorOf(fn: () => unknown): DomainError | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  return undefined;
+}
+
+describe("near-duplicates", () => {
+  const onFile = (id: string, kind: "birth_certificate" | "snils", number: string) => ({ id, kind, normalised: normaliseDocument(kind, number) });
+  const others = [onFile("a", "birth_certificate", "IV-АБ 123456"), onFile("b", "snils", "112-233-445 95")];
+
+  it("finds a namesake whose document of the same kind is one character apart", () => {
+    expect(nearDuplicateOf({ kind: "birth_certificate", normalised: normaliseDocument("birth_certificate", "IV-АБ 123457") }, others)).toBe("a");
+    expect(nearDuplicateOf({ kind: "snils", normalised: normaliseDocument("snils", "112-233-445 05") }, others)).toBe("b");
+  });
+
+  it("ignores documents of another kind, and numbers further apart", () => {
+    expect(nearDuplicateOf({ kind: "snils", normalised: normaliseDocument("snils", "IV-АБ 123457") }, others.slice(0, 1))).toBeUndefined();
+    expect(nearDuplicateOf({ kind: "birth_certificate", normalised: normaliseDocument("birth_certificate", "IV-АБ 123467") }, others)).toBeUndefined();
+  });
+});
+
+describe("birth dates", () => {
+  it("refuses a birth date after today on the municipality's calendar, naming the field", () => {
+    // 20:00 UTC on 1 September is already 2 September in Kamchatka, not yet in Moscow.
+    const now = new Date("2026-09-01T20:00:00Z");
+    expect(errorOf(() => assertBornBy("2026-09-02", now, "Asia/Kamchatka"))).toBeUndefined();
+    const error = errorOf(() => assertBornBy("2026-09-02", now, "Europe/Moscow"));
+    expect(error?.code).toBe("REGISTRY.BIRTH_DATE_IN_FUTURE");
+    expect(error?.details.field).toBe("body.birthDate");
+  });
+});
+
+describe("guardian documents", () => {
+  it("check an IIN's check digit without a birth date to compare it with", () => {
+    expect(documentProblem("iin", "160314600216")).toBeUndefined();
+    expect(documentProblem("iin", "160314600217")).toMatch(/check digit/);
+    expect(documentProblem("passport", "45 10 123456")).toBeUndefined();
+  });
+});
+
+describe("categories", () => {
+  it("refuses the same category claimed twice, naming the second", () => {
+    const claim = { code: "orphan", proof: "решение", validFrom: "2026-01-01" };
+    const error = errorOf(() => decideCategories([claim, claim], new Set(["orphan"]), "body.categories"));
+    expect(error?.code).toBe("REGISTRY.CATEGORY_DUPLICATE");
+    expect(error?.details.field).toBe("body.categories.1.code");
+  });
+});
+
+describe("conversion to financed", () => {
+  const active: Certificate = { status: "active", funding: "accounting", financedYear: null };
+
+  it("refuses a year that has ended in the municipality as having no settings", () => {
+    expect(conversionObstacle(active, 2025, 2026)).toBe("no_year_settings");
+    expect(conversionObstacle(active, 2026, 2026)).toBeUndefined();
+    expect(conversionObstacle(active, 2027, 2026)).toBeUndefined();
+  });
+
+  it("lets a certificate financed last year be financed again this year", () => {
+    expect(conversionObstacle({ status: "active", funding: "financed", financedYear: 2025 }, 2026, 2026)).toBeUndefined();
+    expect(conversionObstacle({ status: "active", funding: "financed", financedYear: 2026 }, 2026, 2026)).toBe("already_financed");
+  });
+
+  it("maps every refusal to its stable code for HTTP callers", () => {
+    const codes: Record<ConversionRefusal, string> = {
+      cap_reached: "REGISTRY.CAP_REACHED",
+      no_year_settings: "REGISTRY.NO_YEAR_SETTINGS",
+      certificate_not_active: "REGISTRY.CERTIFICATE_NOT_ACTIVE",
+      already_financed: "REGISTRY.ALREADY_FINANCED",
+    };
+    for (const [reason, code] of Object.entries(codes)) {
+      const error = refusalError(reason as ConversionRefusal, 2026);
+      expect(error.code).toBe(code);
+      expect(["conflict", "illegal_state"]).toContain(error.category);
+    }
+  });
+});

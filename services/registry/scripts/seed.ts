@@ -15,8 +15,16 @@ async function call<T>(principal: Principal | undefined, method: string, path: s
   const headers: Record<string, string> = {};
   if (principal) headers.authorization = `Bearer ${await signDevToken(principal, { secret })}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  return { status: res.status, json: (await res.json()) as T };
+  for (;;) {
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    // A polite client: wait as long as the rate limiter asks, then try again.
+    if (res.status === 429) {
+      await res.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(res.headers.get("retry-after") ?? "1")));
+      continue;
+    }
+    return { status: res.status, json: (await res.json()) as T };
+  }
 }
 
 async function must<T>(principal: Principal | undefined, method: string, path: string, body?: unknown): Promise<T> {
@@ -93,12 +101,13 @@ function birthDateOfAge(age: number): string {
 }
 
 async function main(): Promise<void> {
-  const existing = await must<{ code: string }[]>(undefined, "GET", "/municipalities");
-  if (existing.some((m) => m.code === "4101")) {
+  const existing = new Set((await must<{ code: string }[]>(undefined, "GET", "/municipalities")).map((m) => m.code));
+  if (municipalities.every((m) => existing.has(m.code))) {
     out("registry: demo data already present");
     return;
   }
   for (const m of municipalities) {
+    if (existing.has(m.code)) continue;
     const { id } = await must<{ id: string }>(region, "POST", "/municipalities", {
       code: m.code, name: m.name, regionCode: m.regionCode, timeZone: m.timeZone, currency: m.currency,
     });
@@ -114,6 +123,8 @@ async function main(): Promise<void> {
     await must(region, "PUT", `/municipalities/${id}/years/${year}`, settings);
     await must(region, "PUT", `/municipalities/${id}/years/${year + 1}`, settings);
     const office: Principal = { subject: `seed-office-${m.code}`, role: "operator", municipalityId: id };
+    // The office has many clerks; each has their own rate allowance.
+    const clerk = (n: number): Principal => ({ ...office, subject: `seed-clerk-${m.code}-${n % 40}` });
 
     const providerKinds = ["municipal", "state", "private", "entrepreneur", "private", "municipal", "private", "entrepreneur"] as const;
     const providerNames = m.kz
@@ -138,7 +149,8 @@ async function main(): Promise<void> {
 
     let issued = 0;
     let financed = 0;
-    await inParallel(Array.from({ length: childrenPerMunicipality }), 12, async () => {
+    await inParallel(Array.from({ length: childrenPerMunicipality }), 12, async (_, n) => {
+      const office = clerk(n);
       const female = randomInt(2) === 0;
       const last = m.kz ? pick(names.kzLast) : pick(names.ruLast);
       const birthDate = birthDateOfAge(randomInt(5, 18));

@@ -1,5 +1,6 @@
 import type { EventContract } from "./envelope";
-import { enrollmentEvents } from "./events/enrollment";
+import { catalogueEvents } from "./events/catalogue";
+import { enrollmentEvents, enrollmentSeatEvents } from "./events/enrollment";
 import { registryEvents } from "./events/registry";
 import { Topics } from "./topics";
 
@@ -8,7 +9,12 @@ import { Topics } from "./topics";
  * (from `src/events/<service>.ts`) so that the generated JSON Schemas and the AsyncAPI document
  * always describe every event on every topic.
  */
-export const eventCatalog: readonly EventContract[] = [...registryEvents, ...enrollmentEvents];
+export const eventCatalog: readonly EventContract[] = [
+  ...registryEvents,
+  ...catalogueEvents,
+  ...enrollmentEvents,
+  ...enrollmentSeatEvents,
+];
 
 /** What each topic is for, for the AsyncAPI document. */
 export const topicDescriptions: Record<(typeof Topics)[keyof typeof Topics], string> = {

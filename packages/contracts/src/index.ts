@@ -6,3 +6,4 @@ export * from "./catalog";
 export { generateContractDocuments } from "./generate";
 export * from "./events/registry";
 export * from "./events/enrollment";
+export * from "./events/catalogue";

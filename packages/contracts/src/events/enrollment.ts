@@ -16,3 +16,19 @@ export const CertificateConversionRequested = defineEvent(
 );
 
 export const enrollmentEvents = [CertificateConversionRequested] as const;
+
+// Seats and review rights in the catalogue follow these two. Ids only: no child's personal data.
+const EnrollmentRef = { enrollmentId: Uuid, groupId: Uuid, programId: Uuid, childId: Uuid };
+
+/** A contract was signed and the child now holds a seat in the group. */
+export const EnrollmentStarted = defineEvent(Topics.enrollment, "enrollment.enrollment.started", 1, z.object(EnrollmentRef));
+
+/** The child no longer holds the seat: completed the program, withdrawn by the family, or expelled. */
+export const EnrollmentEnded = defineEvent(
+  Topics.enrollment,
+  "enrollment.enrollment.ended",
+  1,
+  z.object({ ...EnrollmentRef, reason: z.enum(["completed", "withdrawn", "expelled"]) }),
+);
+
+export const enrollmentSeatEvents = [EnrollmentStarted, EnrollmentEnded] as const;

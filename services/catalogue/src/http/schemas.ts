@@ -1,0 +1,150 @@
+import { z } from "zod";
+import { Currency, Direction, FundingKind, LocalDate, LocalTime, MinorUnits, Money, TimeZone } from "@kruzhok/contracts";
+
+// HTTP bodies of the catalogue. Strict objects: a misspelt field is refused, not ignored.
+
+export const IdParams = z.strictObject({ id: z.uuid() });
+
+const Age = z.number().int("must be a whole number of years").min(5, "must be at least 5").max(18, "must be at most 18");
+
+export const ProgramBody = z.strictObject({
+  title: z.string().trim().min(3).max(200),
+  description: z.string().trim().max(5_000),
+  direction: Direction,
+  ageRange: z.strictObject({ min: Age, max: Age }).describe("Ages the program takes, inclusive, within 5-18"),
+  totalHours: z.number().int().positive().max(2_000).describe("Lesson hours of the whole program"),
+  weeklyHours: z.number().int().positive().max(40).describe("Lesson hours a week"),
+  price: Money.describe("Price of one lesson hour in minor units, in the municipality's currency"),
+  fundingKind: FundingKind,
+  certification: z
+    .strictObject({ number: z.string().trim().min(1).max(100), date: LocalDate, expiry: LocalDate })
+    .nullable()
+    .default(null)
+    .describe("Independent certification; required for financed programs and in force when published"),
+  address: z.strictObject({
+    text: z.string().trim().min(3).max(500),
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+  }),
+  teachers: z
+    .array(z.strictObject({ publicName: z.string().trim().min(2).max(200), qualification: z.string().trim().min(2).max(300) }))
+    .min(1, "name at least one teacher")
+    .max(50),
+});
+
+export const Program = z.object({
+  id: z.uuid(),
+  providerId: z.uuid(),
+  providerName: z.string(),
+  municipalityId: z.uuid(),
+  status: z.enum(["draft", "published", "withdrawn"]),
+  title: z.string(),
+  description: z.string(),
+  direction: Direction,
+  ageRange: z.object({ min: z.number(), max: z.number() }),
+  totalHours: z.number(),
+  weeklyHours: z.number(),
+  price: z.object({ amount: z.number(), currency: Currency }),
+  fundingKind: FundingKind,
+  certification: z.object({ number: z.string(), date: z.string(), expiry: z.string() }).nullable(),
+  address: z.object({ text: z.string(), latitude: z.number(), longitude: z.number() }),
+  teachers: z.array(z.object({ publicName: z.string(), qualification: z.string() })),
+  rating: z.object({ average: z.number().nullable(), count: z.number() }),
+  publishedAt: z.string().nullable(),
+});
+
+const Slot = z.strictObject({
+  weekday: z.number().int().min(1).max(7).describe("ISO weekday: Monday = 1 ... Sunday = 7"),
+  start: LocalTime,
+  end: LocalTime,
+});
+
+export const GroupBody = z.strictObject({
+  capacity: z.number().int().positive().max(500),
+  schedule: z
+    .strictObject({ timeZone: TimeZone, slots: z.array(Slot).min(1, "give at least one weekly slot").max(21) })
+    .describe("Weekly slots in the municipality's local time, with its zone"),
+  startsOn: LocalDate,
+  endsOn: LocalDate,
+  exceptions: z
+    .array(z.strictObject({ date: LocalDate, kind: z.enum(["holiday", "cancelled"]), note: z.string().trim().max(300).nullable().default(null) }))
+    .max(366)
+    .default([])
+    .describe("Days without lessons: holidays and cancelled lessons"),
+});
+
+export const Group = z.object({
+  id: z.uuid(),
+  programId: z.uuid(),
+  status: z.enum(["open", "closed"]),
+  capacity: z.number(),
+  activeEnrollments: z.number(),
+  freeSeats: z.number(),
+  schedule: z.object({ timeZone: z.string(), slots: z.array(z.object({ weekday: z.number(), start: z.string(), end: z.string() })) }),
+  startsOn: z.string(),
+  endsOn: z.string(),
+  exceptions: z.array(z.object({ date: z.string(), kind: z.enum(["holiday", "cancelled"]), note: z.string().nullable() })),
+  acceptingApplications: z.boolean(),
+});
+
+export const ReviewBody = z.strictObject({
+  enrollmentId: z.uuid(),
+  rating: z.number().int("must be a whole number of stars").min(1).max(5),
+  text: z.string().trim().min(1).max(3_000),
+});
+
+export const Review = z.object({ id: z.uuid(), programId: z.uuid(), rating: z.number(), text: z.string(), createdAt: z.string() });
+
+export const Reviews = z.object({
+  average: z.number().nullable(),
+  count: z.number(),
+  items: z.array(Review),
+});
+
+export const SearchQuery = z.strictObject({
+  municipalityId: z.uuid().optional(),
+  direction: Direction.optional(),
+  fundingKind: FundingKind.optional(),
+  age: z.coerce.number().int().min(5).max(18).optional().describe("The child's age"),
+  weekday: z.coerce.number().int().min(1).max(7).optional().describe("ISO weekday a lesson should fall on"),
+  from: LocalTime.optional().describe("Lessons start at or after (local time)"),
+  to: LocalTime.optional().describe("Lessons end at or before (local time)"),
+  freeSeats: z.stringbool().optional().describe("Only programs with a group that has a free seat"),
+  lat: z.coerce.number().min(-90).max(90).optional(),
+  lon: z.coerce.number().min(-180).max(180).optional(),
+  radiusKm: z.coerce.number().positive().max(500).optional(),
+  q: z.string().trim().min(1).max(200).optional().describe("Words of the title or description, in Russian or Kazakh"),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+export const SearchResult = z.object({
+  items: z.array(
+    z.object({
+      id: z.uuid(),
+      title: z.string(),
+      direction: Direction,
+      ageRange: z.object({ min: z.number(), max: z.number() }),
+      fundingKind: FundingKind,
+      provider: z.object({ id: z.uuid(), name: z.string() }),
+      municipalityId: z.uuid(),
+      price: z.object({ amount: MinorUnits, currency: Currency }).describe("Per lesson hour"),
+      certificateCoverage: z
+        .object({ certificatePaysPerHour: z.number(), familyPaysPerHour: z.number() })
+        .nullable()
+        .describe("What a certificate pays and what the family adds, per lesson hour; null before the year's nominal is set"),
+      rating: z.object({ average: z.number().nullable(), count: z.number() }),
+      freeSeats: z.number(),
+      openGroups: z.number(),
+      acceptingApplications: z.boolean(),
+      address: z.object({ text: z.string(), latitude: z.number(), longitude: z.number() }),
+      distanceMetres: z.number().nullable(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+  total: z.number().describe("Programs matching every filter"),
+  facets: z.object({
+    direction: z.record(Direction, z.number()),
+    fundingKind: z.record(FundingKind, z.number()),
+  }),
+});

@@ -1,0 +1,171 @@
+import type { Currency, Direction, FundingKind } from "@kruzhok/contracts";
+import type { Queryable } from "@kruzhok/postgres";
+import type { Cursor, SearchOrder } from "../domain/search";
+
+export interface SearchFilters {
+  municipalityId?: string | undefined;
+  direction?: Direction | undefined;
+  fundingKind?: FundingKind | undefined;
+  age?: number | undefined;
+  weekday?: number | undefined;
+  /** Minutes since local midnight: every slot of a matching group lies within [from, to]. */
+  fromMinute?: number | undefined;
+  toMinute?: number | undefined;
+  onlyFreeSeats?: boolean | undefined;
+  near?: { latitude: number; longitude: number; radiusMetres?: number | undefined } | undefined;
+  /** Russian query (stemmed) and the 'simple' prefix query built from the same words. */
+  text?: { plain: string; prefix: string } | undefined;
+}
+
+export interface SearchHit {
+  id: string;
+  sortKey: number | null;
+  title: string;
+  direction: Direction;
+  ageRange: { min: number; max: number };
+  fundingKind: FundingKind;
+  providerId: string;
+  providerName: string;
+  municipalityId: string;
+  pricePerHour: number;
+  currency: Currency;
+  totalHours: number;
+  weeklyHours: number;
+  address: string;
+  latitude: number;
+  longitude: number;
+  ratingAverage: number | null;
+  ratingCount: number;
+  freeSeats: number;
+  openGroups: number;
+  nominal: number | null;
+  acceptingApplications: boolean;
+  distanceMetres: number | null;
+}
+
+export interface FacetRow {
+  direction: Direction;
+  fundingKind: FundingKind;
+  count: number;
+}
+
+/** Builds one WHERE clause with numbered parameters; shared by the results and facets queries. */
+class Sql {
+  readonly params: unknown[] = [];
+  param(value: unknown, cast = ""): string {
+    this.params.push(value);
+    return `$${this.params.length}${cast}`;
+  }
+}
+
+const textQuery = (sql: Sql, text: NonNullable<SearchFilters["text"]>) =>
+  `(plainto_tsquery('russian', ${sql.param(text.plain)}) || to_tsquery('simple', ${sql.param(text.prefix)}))`;
+
+/** Every condition except direction and funding kind (the facets' own dimensions). */
+function baseConditions(sql: Sql, f: SearchFilters): string[] {
+  // Listed: published by an approved provider. A suspended provider's programs vanish at once.
+  const where = ["p.status = 'published'", "p.provider_approved"];
+  if (f.municipalityId) where.push(`p.municipality_id = ${sql.param(f.municipalityId, "::uuid")}`);
+  if (f.age !== undefined) {
+    const age = sql.param(f.age, "::smallint");
+    where.push(`p.age_min <= ${age} AND p.age_max >= ${age}`);
+  }
+  if (f.text) where.push(`p.search_tsv @@ ${textQuery(sql, f.text)}`);
+  if (f.near?.radiusMetres !== undefined) {
+    const point = `ll_to_earth(${sql.param(f.near.latitude, "::float8")}, ${sql.param(f.near.longitude, "::float8")})`;
+    const radius = sql.param(f.near.radiusMetres, "::float8");
+    where.push(`earth_box(${point}, ${radius}) @> p.geo AND earth_distance(p.geo, ${point}) <= ${radius}`);
+  }
+  const slotFilter = f.weekday !== undefined || f.fromMinute !== undefined || f.toMinute !== undefined;
+  if (slotFilter) {
+    // Slots of open groups only, indexed by municipality, weekday and time; a matching slot's
+    // group must itself have a free seat when asked.
+    const slot = ["s.program_id = p.id"];
+    if (f.municipalityId) slot.push(`s.municipality_id = ${sql.param(f.municipalityId, "::uuid")}`);
+    if (f.weekday !== undefined) slot.push(`s.weekday = ${sql.param(f.weekday, "::smallint")}`);
+    if (f.fromMinute !== undefined) slot.push(`s.start_minute >= ${sql.param(f.fromMinute, "::smallint")}`);
+    if (f.toMinute !== undefined) slot.push(`s.end_minute <= ${sql.param(f.toMinute, "::smallint")}`);
+    if (f.onlyFreeSeats) slot.push("s.has_free_seat");
+    where.push(`EXISTS (SELECT 1 FROM group_slots s WHERE ${slot.join(" AND ")})`);
+  } else if (f.onlyFreeSeats) {
+    where.push("p.free_seats > 0");
+  }
+  return where;
+}
+
+/** One query: the page of results (limit + 1 rows, so the caller knows whether there is more). */
+export async function searchPrograms(
+  db: Queryable,
+  f: SearchFilters,
+  order: SearchOrder,
+  after: Cursor | undefined,
+  limit: number,
+  now: Date,
+): Promise<SearchHit[]> {
+  const sql = new Sql();
+  const where = baseConditions(sql, f);
+  if (f.direction) where.push(`p.direction = ${sql.param(f.direction)}`);
+  if (f.fundingKind) where.push(`p.funding_kind = ${sql.param(f.fundingKind)}`);
+  let key = "NULL::float8";
+  let distance = "NULL::float8";
+  if (order === "distance" && f.near) {
+    // cube's <-> is the straight-line (chord) distance through the earth: the same order as
+    // the great-circle distance, and a GiST index serves it nearest first.
+    const point = `ll_to_earth(${sql.param(f.near.latitude, "::float8")}, ${sql.param(f.near.longitude, "::float8")})`;
+    key = `(p.geo <-> ${point})`;
+    distance = `earth_distance(p.geo, ${point})`;
+  } else if (order === "relevance" && f.text) {
+    key = `-(ts_rank(p.search_tsv, ${textQuery(sql, f.text)})::float8)`;
+  }
+  if (after) {
+    const id = sql.param(after.id, "::uuid");
+    where.push(order === "id" ? `p.id > ${id}` : `(${key}, p.id) > (${sql.param(after.key, "::float8")}, ${id})`);
+  }
+  // Distance alone (never tied, see programs.geo) so that the GiST index returns nearest first.
+  const orderBy = order === "id" ? "p.id" : order === "distance" ? "sort_key" : "sort_key, p.id";
+  const nowParam = sql.param(now, "::timestamptz");
+  const { rows } = await db.query<SearchHit>(
+    `WITH page AS (
+       SELECT p.id, ${key} AS sort_key FROM programs p WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ${sql.param(limit + 1, "::int")}
+     )
+     SELECT p.id, page.sort_key AS "sortKey", p.title, p.direction, json_build_object('min', p.age_min, 'max', p.age_max) AS "ageRange",
+       p.funding_kind AS "fundingKind", p.provider_id AS "providerId", pr.name AS "providerName", p.municipality_id AS "municipalityId",
+       p.price_per_hour AS "pricePerHour", p.currency, p.total_hours AS "totalHours", p.weekly_hours AS "weeklyHours",
+       p.address, p.latitude, p.longitude,
+       CASE WHEN p.rating_count > 0 THEN round(p.rating_sum::numeric / p.rating_count, 2)::float8 END AS "ratingAverage",
+       p.rating_count AS "ratingCount",
+       p.free_seats AS "freeSeats", coalesce(seats.open, 0) AS "openGroups",
+       my.nominal,
+       (p.funding_kind <> 'financed' OR p.certification_expiry >= (${nowParam} AT TIME ZONE m.time_zone)::date) AS "acceptingApplications",
+       ${distance} AS "distanceMetres"
+     FROM page
+     JOIN programs p ON p.id = page.id
+     JOIN providers pr ON pr.id = p.provider_id
+     JOIN municipalities m ON m.id = p.municipality_id
+     LEFT JOIN municipality_years my
+       ON my.municipality_id = p.municipality_id AND my.year = extract(year FROM ${nowParam} AT TIME ZONE m.time_zone)::int
+     LEFT JOIN LATERAL (
+       SELECT count(*)::int AS open
+       FROM groups g WHERE g.program_id = p.id AND g.status = 'open'
+     ) seats ON true
+     ORDER BY ${order === "id" ? "p.id" : "page.sort_key, p.id"}`,
+    sql.params,
+  );
+  return rows;
+}
+
+/**
+ * One query: counts per (direction, funding kind) under every other filter. The caller folds
+ * them so each facet counts as if its own filter were lifted, which is how a family reads
+ * "how many would I see if I picked arts instead".
+ */
+export async function searchFacets(db: Queryable, f: SearchFilters): Promise<FacetRow[]> {
+  const sql = new Sql();
+  const where = baseConditions(sql, f);
+  const { rows } = await db.query<FacetRow>(
+    `SELECT p.direction, p.funding_kind AS "fundingKind", count(*)::int AS count
+     FROM programs p WHERE ${where.join(" AND ")} GROUP BY p.direction, p.funding_kind`,
+    sql.params,
+  );
+  return rows;
+}

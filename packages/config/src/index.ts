@@ -53,6 +53,12 @@ export const serviceConfig = z.object({
     .default("")
     .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean)),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  SERVICE_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, "must be a lower-case database name")
+    .optional()
+    .describe("the service's database on the server of DATABASE_URL; the service's name by default"),
+  TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(64).default(6),
   KAFKA_FAST_CONSUMERS: z.stringbool().default(false).describe("short session timeouts, for tests"),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;

@@ -209,3 +209,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function correlationIdOf(request: { id: string }): string | undefined {
   return UUID.test(request.id) ? request.id : undefined;
 }
+
+/** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
+export type ServiceAppOptions = Pick<AppOptions, "logger" | "auth" | "metrics" | "redis" | "readiness" | "rateLimit" | "corsOrigins">;

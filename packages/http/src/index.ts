@@ -1,4 +1,4 @@
-export { buildApp, correlationIdOf, type AppOptions, type HttpApp, type RateLimitOptions } from "./app";
+export { buildApp, correlationIdOf, type AppOptions, type HttpApp, type RateLimitOptions, type ServiceAppOptions } from "./app";
 export {
   DEV_AUDIENCE,
   DEV_AUTH_SECRET,

@@ -5,3 +5,4 @@ export { messagingMigrations } from "./migrations";
 export { appendToOutbox, emit, type OutboxEntry } from "./outbox";
 export { ensureTopics, type TopicSpec } from "./provision";
 export { OutboxRelay, type RelayOptions } from "./relay";
+export type { Kafka } from "kafkajs";

@@ -1,3 +1,5 @@
 export { startInfrastructure, type Infrastructure, type StartedInfrastructure } from "./infrastructure";
 export { isolate, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
+export { freePort, startServiceProcess, type ServiceProcess } from "./process";
+export { describeServiceProcess } from "./service-process-suite";

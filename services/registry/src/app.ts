@@ -1,37 +1,17 @@
-import type { Redis } from "ioredis";
-import { buildApp, type AuthConfig, type HttpApp, type ReadinessCheck } from "@kruzhok/http";
-import type { Logger, Registry } from "@kruzhok/observability";
+import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
 import type { RegistryDeps } from "./deps";
 import { certificatesRoutes } from "./http/certificates";
 import { municipalityRoutes } from "./http/municipalities";
 import { peopleRoutes } from "./http/people";
 import { providersRoutes } from "./http/providers";
 
-export interface RegistryAppOptions extends RegistryDeps {
-  logger: Logger;
-  auth: AuthConfig;
-  metrics?: Registry;
-  redis?: Redis;
-  readiness?: ReadinessCheck[];
-  rateLimitPerMinute?: number;
-  corsOrigins?: readonly string[];
-}
+export type RegistryAppOptions = ServiceAppOptions & RegistryDeps;
 
 /** The registry's HTTP app; never listens (main.ts does, tests use inject). */
 export async function buildRegistryApp(options: RegistryAppOptions): Promise<HttpApp> {
-  const app = await buildApp({
-    service: "registry",
-    version: "1.0.0",
-    logger: options.logger,
-    auth: options.auth,
-    ...(options.metrics && { metrics: options.metrics }),
-    ...(options.redis && { redis: options.redis }),
-    ...(options.readiness && { readiness: options.readiness }),
-    ...(options.rateLimitPerMinute && { rateLimit: { max: options.rateLimitPerMinute } }),
-    ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
-    idempotency: { pool: options.pool },
-  });
-  const deps: RegistryDeps = { pool: options.pool, clock: options.clock };
+  const { pool, clock, ...http } = options;
+  const app = await buildApp({ ...http, service: "registry", version: "1.0.0", idempotency: { pool } });
+  const deps: RegistryDeps = { pool, clock };
   await app.register(municipalityRoutes, deps);
   await app.register(peopleRoutes, deps);
   await app.register(certificatesRoutes, deps);

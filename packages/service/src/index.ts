@@ -1,0 +1,154 @@
+import { Redis } from "ioredis";
+import type { z } from "zod";
+import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
+import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
+import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka } from "@kruzhok/messaging";
+import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
+import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
+
+/** What a service's builders get: the connections its main.ts opened, once. */
+export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
+  config: C;
+  logger: Logger;
+  metrics: Registry;
+  pool: Pool;
+  redis: Redis;
+  kafka: Kafka;
+  clock: () => Date;
+  /** The options every service passes to its app builder (and on to `buildApp`). */
+  app: {
+    logger: Logger;
+    auth: AuthConfig;
+    metrics: Registry;
+    redis: Redis;
+    readiness: ReadinessCheck[];
+    rateLimit: { max: number };
+    corsOrigins: readonly string[];
+  };
+}
+
+/** A service, as its main.ts describes it: what runService needs to bring it up and down. */
+export interface ServiceDefinition<C extends ServiceConfig> {
+  name: string;
+  config: z.ZodType<C>;
+  migrate: (pool: Pool) => Promise<string[]>;
+  topics: { published: readonly string[]; consumed: readonly string[]; partitions?: number };
+  buildApp: (context: ServiceContext<C>) => Promise<HttpApp>;
+  handlers: (context: ServiceContext<C>) => EventHandler[];
+  /** Work of the service's own after its consumers and relay run (sweeps, Redis rebuilds); returns steps for shutdown. */
+  start?: (context: ServiceContext<C>) => Promise<ShutdownStep[]>;
+}
+
+/**
+ * Production verifies tokens against the identity provider's JWKS; development and tests use
+ * the kit's HS256 secret. Inconsistent keys are a ConfigError, reported like any other.
+ */
+export function authConfigFrom(config: ServiceConfig): AuthConfig {
+  if (config.AUTH_JWKS_URL) {
+    if (!config.AUTH_ISSUER || !config.AUTH_AUDIENCE) {
+      throw new ConfigError("config: AUTH_ISSUER and AUTH_AUDIENCE are required with AUTH_JWKS_URL");
+    }
+    return { mode: "oidc", jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
+  }
+  if (config.NODE_ENV === "production" && !config.AUTH_DEV_SECRET) {
+    throw new ConfigError("config: AUTH_JWKS_URL is required in production (or AUTH_DEV_SECRET for a demo)");
+  }
+  return { mode: "dev", secret: config.AUTH_DEV_SECRET ?? DEV_AUTH_SECRET };
+}
+
+/**
+ * The start of every Kruzhok process, in the order the house follows: config -> database
+ * (created, migrated) -> Redis, Kafka topics -> app -> consumers -> relay -> listen; and on
+ * SIGTERM the reverse: unready, stop listening, leave the group, drain the relay, close pools.
+ * A bad environment ends the process with one line on stderr and exit code 1, opening nothing.
+ */
+export async function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
+  const { name } = definition;
+  let config: C;
+  let auth: AuthConfig;
+  try {
+    config = parseConfig(definition.config);
+    auth = authConfigFrom(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  const metrics = createMetricsRegistry(name);
+  const database = config.SERVICE_DATABASE ?? name;
+  await ensureDatabase(config.DATABASE_URL, database);
+  const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 20, applicationName: name });
+  const applied = await definition.migrate(pool);
+  if (applied.length > 0) logger.info({ applied }, "migrations applied");
+
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
+  const kafka = createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger);
+  const partitions = definition.topics.partitions ?? config.TOPIC_PARTITIONS;
+  await ensureTopics(kafka, [...new Set([...definition.topics.published, ...definition.topics.consumed])].map((topic) => ({ topic, partitions })));
+
+  const readiness: ReadinessCheck[] = [
+    { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
+    { name: "redis", check: async () => void (await redis.ping()) },
+    {
+      name: "kafka",
+      check: async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await admin.listTopics();
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    },
+  ];
+  const context: ServiceContext<C> = {
+    config,
+    logger,
+    metrics,
+    pool,
+    redis,
+    kafka,
+    clock: () => new Date(),
+    app: { logger, auth, metrics, redis, readiness, rateLimit: { max: config.RATE_LIMIT_PER_MINUTE }, corsOrigins: config.CORS_ORIGINS },
+  };
+  const app = await definition.buildApp(context);
+
+  const consumer =
+    definition.topics.consumed.length > 0
+      ? new ConsumerRunner({
+          kafka,
+          pool,
+          logger,
+          metrics,
+          groupId: name,
+          topics: definition.topics.consumed,
+          handlers: definition.handlers(context),
+          ...(config.KAFKA_FAST_CONSUMERS && { sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 }),
+        })
+      : undefined;
+  const relay = new OutboxRelay({ pool, kafka, logger, metrics });
+  await consumer?.start();
+  await relay.start();
+  const own = (await definition.start?.(context)) ?? [];
+  await app.listen({ host: config.HOST, port: config.PORT });
+
+  closeOnSignals(app, [
+    ...own,
+    ...(consumer ? [{ name: "consumer", run: () => consumer.stop() }] : []),
+    {
+      name: "relay",
+      run: async () => {
+        // Publish what was committed before the server closed; what is left waits for the next start.
+        await relay.drain(5_000).catch((err: unknown) => logger.warn({ err }, "outbox not drained before shutdown"));
+        await relay.stop();
+      },
+    },
+    { name: "redis", run: async () => void (await redis.quit()) },
+    { name: "postgres", run: () => pool.end() },
+  ]);
+}

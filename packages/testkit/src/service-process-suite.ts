@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { dropDatabase } from "@kruzhok/postgres";
+import { freePort, startServiceProcess } from "./process";
+import { waitFor } from "./wait";
+
+/**
+ * The tests every service process passes: a bad environment ends it at start with one line
+ * naming the keys; a good one brings it up ready with OpenAPI and metrics; SIGTERM ends it with
+ * exit code 0 after consumers, relay and pools closed. `path` is one of its routes.
+ */
+export function describeServiceProcess(name: string, main: string, path: string): void {
+  describe(`the ${name} process`, () => {
+    const infra = inject("infra");
+    const database = `t_${name}_startup_${process.pid}`;
+    afterAll(async () => {
+      await dropDatabase(infra.databaseUrl, database);
+    });
+
+    it("exits at start with one line naming the missing and the bad key", async () => {
+      const started = startServiceProcess(main, { PORT: "not-a-port", REDIS_URL: infra.redisUrl, KAFKA_BROKERS: infra.kafkaBrokers.join(",") });
+      expect(await started.exited).toBe(1);
+      const lines = started.output().trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^${name}: config: `));
+      expect(lines[0]).toContain("PORT must be a port number");
+      expect(lines[0]).toContain("DATABASE_URL is required");
+    });
+
+    it("starts ready with OpenAPI and metrics, and on SIGTERM closes consumers, relay and pools and exits 0", async () => {
+      const port = await freePort();
+      const started = startServiceProcess(main, {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: infra.databaseUrl,
+        SERVICE_DATABASE: database,
+        REDIS_URL: infra.redisUrl,
+        KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+        KAFKA_FAST_CONSUMERS: "true",
+        LOG_LEVEL: "info",
+      });
+      try {
+        await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          what: `${name} ready (output: ${started.output().slice(-500)})`,
+        });
+        const openapi = (await (await fetch(`http://127.0.0.1:${port}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+        expect(openapi.openapi).toBe("3.1.0");
+        expect(Object.keys(openapi.paths)).toContain(path);
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        expect(metrics).toContain("outbox_backlog");
+
+        started.child.kill("SIGTERM");
+        expect(await started.exited).toBe(0);
+        expect(started.output()).not.toContain('"level":"error"');
+      } finally {
+        started.child.kill("SIGKILL");
+      }
+    });
+  });
+}

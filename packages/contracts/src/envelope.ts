@@ -39,11 +39,22 @@ export function defineEvent<Type extends string, Data extends z.ZodType>(
   return { topic, type, version, data };
 }
 
-/** The envelope schema of one contract, with its data checked. */
-export function envelopeOf<C extends EventContract>(contract: C) {
+const envelopes = new WeakMap<EventContract, z.ZodType>();
+
+function buildEnvelope<C extends EventContract>(contract: C) {
   return EventEnvelope.extend({
     type: z.literal(contract.type),
     version: z.literal(contract.version),
     data: contract.data,
   });
+}
+
+/**
+ * The envelope schema of one contract, with its data checked. Built once per contract: zod
+ * compiles a schema on first use, and events are made on every hot path.
+ */
+export function envelopeOf<C extends EventContract>(contract: C): ReturnType<typeof buildEnvelope<C>> {
+  let schema = envelopes.get(contract);
+  if (!schema) envelopes.set(contract, (schema = buildEnvelope(contract)));
+  return schema as ReturnType<typeof buildEnvelope<C>>;
 }

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
@@ -92,13 +93,6 @@ function devKey(secret: string): Uint8Array {
 
 /** Verify a bearer token and turn its claims into a principal; throws 401 problems. */
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
-  let key: JWTVerifyGetKey;
-  if (config.mode === "dev") {
-    const secret = devKey(config.secret);
-    key = () => secret;
-  } else {
-    key = createRemoteJWKSet(new URL(config.jwksUrl));
-  }
   const options = {
     ...(config.mode === "dev"
       ? { issuer: config.issuer ?? DEV_ISSUER, audience: config.audience ?? DEV_AUDIENCE, algorithms: ["HS256"] }
@@ -106,10 +100,27 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     // The identity provider's clock and ours drift a little.
     clockTolerance: 5,
   };
+  let verify: (token: string) => Promise<{ payload: unknown }>;
+  if (config.mode === "dev") {
+    // One KeyObject for the verifier's life: jose turns it into a WebCrypto key once and caches
+    // it by this object, where raw bytes would be imported anew on every verification.
+    const key: KeyObject = createSecretKey(devKey(config.secret));
+    verify = (token) => jwtVerify(token, key, options);
+  } else {
+    const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(config.jwksUrl));
+    verify = (token) => jwtVerify(token, jwks, options);
+  }
+  // Verified tokens, kept until they expire: a client sends the same token with every request,
+  // and the signature check is a large share of a cheap request's CPU. Bounded; oldest out first.
+  const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  const MAX_CACHED = 10_000;
   return async (token) => {
+    const cached = verified.get(token);
+    if (cached && cached.expiresAtMs > Date.now()) return cached.principal;
+    if (cached) verified.delete(token);
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, key, options));
+      ({ payload } = await verify(token));
     } catch (error) {
       // An unreachable or broken JWKS is our outage, not the caller's bad token: let it be a 500.
       if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) throw error;
@@ -119,6 +130,11 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     }
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) throw unauthenticated("The token lacks the claims Kruzhok needs", "invalid_token");
+    const exp = (payload as { exp?: unknown }).exp;
+    if (typeof exp === "number") {
+      if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value!);
+      verified.set(token, { principal: claims.data, expiresAtMs: exp * 1_000 });
+    }
     return claims.data;
   };
 }

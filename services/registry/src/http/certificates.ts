@@ -5,10 +5,11 @@ import { withTransaction, type Queryable } from "@kruzhok/postgres";
 import { refusalError } from "../domain/certificate";
 import { registryError } from "../domain/errors";
 import { findCertificate, findCertificateOfChild, listApplications, type ApplicationRow, type CertificateRow } from "../store/certificates";
-import { findChild } from "../store/people";
+import { findChild, type ChildRow } from "../store/people";
 import { assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
 import { requestFinancing } from "../usecases/financing";
-import { applyForCertificate, decideHeldApplication } from "../usecases/issuance";
+import { decideHeldApplication } from "../usecases/issuance";
+import { IssuanceBatcher } from "../usecases/issuance-batcher";
 import { changeCertificate, type LifecycleCommand } from "../usecases/lifecycle";
 import type { RegistryDeps } from "../deps";
 import {
@@ -41,6 +42,8 @@ async function assertActsForCertificate(db: Queryable, principal: Principal, cer
 export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const { pool, clock } = deps;
+  // Applications arriving together share one transaction: see IssuanceBatcher.
+  const issuance = new IssuanceBatcher(pool);
 
   app.post(
     "/certificates",
@@ -56,11 +59,10 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     },
     async (request, reply) => {
       const principal = requireRole(request, "guardian", ...officeRoles);
-      const outcome = await withTransaction(pool, async (tx) => {
-        const child = await findChild(tx, request.body.childId);
-        if (!child) throw registryError("CHILD_NOT_FOUND", `no child ${request.body.childId}`, { field: "body.childId" });
-        assertActsForChild(principal, child);
-        return applyForCertificate(tx, child, { now: clock(), correlationId: correlationIdOf(request) });
+      const outcome = await issuance.apply({
+        childId: request.body.childId,
+        authorize: (child: ChildRow) => assertActsForChild(principal, child),
+        origin: { now: clock(), correlationId: correlationIdOf(request) },
       });
       if (outcome.kind === "held") {
         const { application } = outcome;

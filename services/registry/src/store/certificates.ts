@@ -1,5 +1,7 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { Certificate, ClosedReason, Funding } from "../domain/certificate";
+import type { DocumentOnFile } from "../domain/documents";
+import { childColumns, type ChildRow } from "./people";
 
 export interface CertificateRow {
   id: string;
@@ -68,6 +70,19 @@ export async function insertCertificate(db: Queryable, c: NewCertificate): Promi
   return rows[0];
 }
 
+/** Several at once, in one statement; a child that holds a certificate already is left out of the result. */
+export async function insertCertificates(db: Queryable, list: readonly NewCertificate[]): Promise<CertificateRow[]> {
+  if (list.length === 0) return [];
+  const { rows } = await db.query<CertificateRow>(
+    `INSERT INTO certificates (id, number, child_id, municipality_id, status, funding, issued_at, updated_at)
+     SELECT n.id, n.number, n.child_id, n.municipality_id, 'active', 'accounting', n.at, n.at
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[]) AS n(id, number, child_id, municipality_id, at)
+     ON CONFLICT (child_id) DO NOTHING RETURNING ${columns}`,
+    [list.map((c) => c.id), list.map((c) => c.number), list.map((c) => c.childId), list.map((c) => c.municipalityId), list.map((c) => c.now)],
+  );
+  return rows;
+}
+
 /** With `forUpdate`, the row stays locked to the end of the transaction: one change at a time. */
 export async function findCertificate(db: Queryable, id: string, forUpdate = false): Promise<CertificateRow | undefined> {
   const { rows } = await db.query<CertificateRow>(`SELECT ${columns} FROM certificates WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
@@ -125,24 +140,106 @@ const applicationColumns = `id, child_id AS "childId", municipality_id AS "munic
   similar_child_id AS "similarChildId", reason, certificate_id AS "certificateId", decided_at AS "decidedAt",
   decision_comment AS "decisionComment", created_at AS "createdAt"`;
 
-export async function insertHeldApplication(
-  db: Queryable,
-  a: { id: string; childId: string; municipalityId: string; similarChildId: string; reason: string; now: Date },
-): Promise<ApplicationRow> {
-  const { rows } = await db.query<ApplicationRow>(
-    `INSERT INTO certificate_applications (id, child_id, municipality_id, status, similar_child_id, reason, created_at)
-     VALUES ($1, $2, $3, 'held', $4, $5, $6) RETURNING ${applicationColumns}`,
-    [a.id, a.childId, a.municipalityId, a.similarChildId, a.reason, a.now],
-  );
-  return returned(rows, "application");
+export interface NewHeldApplication {
+  id: string;
+  childId: string;
+  municipalityId: string;
+  similarChildId: string;
+  reason: string;
+  now: Date;
 }
 
-export async function findHeldApplicationOfChild(db: Queryable, childId: string): Promise<ApplicationRow | undefined> {
+/** Several at once, in one statement. */
+export async function insertHeldApplications(db: Queryable, list: readonly NewHeldApplication[]): Promise<ApplicationRow[]> {
+  if (list.length === 0) return [];
   const { rows } = await db.query<ApplicationRow>(
-    `SELECT ${applicationColumns} FROM certificate_applications WHERE child_id = $1 AND status = 'held'`,
-    [childId],
+    `INSERT INTO certificate_applications (id, child_id, municipality_id, status, similar_child_id, reason, created_at)
+     SELECT n.id, n.child_id, n.municipality_id, 'held', n.similar_child_id, n.reason, n.at
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
+         AS n(id, child_id, municipality_id, similar_child_id, reason, at)
+     RETURNING ${applicationColumns}`,
+    [
+      list.map((a) => a.id),
+      list.map((a) => a.childId),
+      list.map((a) => a.municipalityId),
+      list.map((a) => a.similarChildId),
+      list.map((a) => a.reason),
+      list.map((a) => a.now),
+    ],
   );
-  return rows[0];
+  return rows;
+}
+
+/** What deciding an application for a child's certificate needs to know, read in one statement. */
+export interface IssuanceFacts {
+  child: ChildRow;
+  /** The child's own document and identity key, for the near-duplicate check. */
+  identity: DocumentOnFile & { identityKey: string };
+  municipality: { id: string; code: string; timeZone: string };
+  /** The child holds a certificate already. */
+  certified: boolean;
+  /** The child's application waiting for an operator, if any. */
+  held: ApplicationRow | undefined;
+  /** Other children with the same identity key who hold a certificate. */
+  certifiedNamesakes: DocumentOnFile[];
+  /** A fresh serial when the child may be issued a certificate now; unused ones leave harmless gaps. */
+  serial: number | undefined;
+}
+
+interface IssuanceFactsRow extends ChildRow {
+  identityKey: string;
+  kind: DocumentOnFile["kind"];
+  normalised: string;
+  municipalityCode: string;
+  timeZone: string;
+  certified: boolean;
+  held: (Omit<ApplicationRow, "createdAt" | "decidedAt"> & { createdAt: string; decidedAt: string | null }) | null;
+  certifiedNamesakes: DocumentOnFile[];
+  serial: string | number | null;
+}
+
+/**
+ * Everything issuance reads about `childIds`, in one statement: the child, its identity, whether
+ * it holds a certificate or has an application held, its municipality, its certified namesakes,
+ * and (only when it may be issued one) a serial. Children not found are missing from the result.
+ *
+ * Run it as a statement of its own AFTER `lockNamesakes`: under READ COMMITTED a statement sees
+ * what was committed when it started, so a read in the same statement as the lock could miss
+ * the certificate a namesake committed while we waited for the lock.
+ */
+export async function issuanceFacts(db: Queryable, childIds: readonly string[]): Promise<IssuanceFacts[]> {
+  const { rows } = await db.query<IssuanceFactsRow>(
+    `SELECT ${childColumns},
+            c.identity_key AS "identityKey", c.document_kind AS kind, c.normalised_document AS normalised,
+            m.code AS "municipalityCode", m.time_zone AS "timeZone", f.certified, f.held,
+            COALESCE((SELECT json_agg(json_build_object('id', n.id, 'kind', n.document_kind, 'normalised', n.normalised_document))
+                        FROM children n JOIN certificates s ON s.child_id = n.id
+                       WHERE n.identity_key = c.identity_key AND n.id <> c.id), '[]') AS "certifiedNamesakes",
+            CASE WHEN NOT f.certified AND f.held IS NULL THEN nextval('certificate_serial_seq') END AS serial
+       FROM children c
+       JOIN municipalities m ON m.id = c.municipality_id
+       -- OFFSET 0 keeps the subquery whole, so each fact is computed once per child.
+       CROSS JOIN LATERAL (
+         SELECT EXISTS (SELECT 1 FROM certificates s WHERE s.child_id = c.id) AS certified,
+                (SELECT row_to_json(a) FROM (SELECT ${applicationColumns} FROM certificate_applications
+                                              WHERE child_id = c.id AND status = 'held') AS a) AS held
+         OFFSET 0
+       ) AS f
+      WHERE c.id = ANY($1::uuid[])`,
+    [childIds],
+  );
+  return rows.map((row) => {
+    const { identityKey, kind, normalised, municipalityCode, timeZone, certified, held, certifiedNamesakes, serial, ...child } = row;
+    return {
+      child,
+      identity: { id: child.id, kind, normalised, identityKey },
+      municipality: { id: child.municipalityId, code: municipalityCode, timeZone },
+      certified,
+      held: held ? { ...held, createdAt: new Date(held.createdAt), decidedAt: held.decidedAt === null ? null : new Date(held.decidedAt) } : undefined,
+      certifiedNamesakes,
+      serial: serial === null ? undefined : Number(serial),
+    };
+  });
 }
 
 export async function findApplication(db: Queryable, id: string, forUpdate = false): Promise<ApplicationRow | undefined> {

@@ -1,6 +1,6 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { CategoryRecord } from "../domain/categories";
-import type { DocumentKind, DocumentOnFile } from "../domain/documents";
+import type { DocumentKind } from "../domain/documents";
 
 export interface Person {
   firstName: string;
@@ -59,7 +59,8 @@ export interface NewChild extends Omit<ChildRow, "guardianIds" | "categories"> {
 }
 
 // Dates as text: pg would turn a `date` into a JS Date at local midnight of this process.
-const childColumns = `c.id, c.municipality_id AS "municipalityId", c.first_name AS "firstName", c.last_name AS "lastName",
+// Exported for reads that return a child beside other facts (issuance); `c` is the child.
+export const childColumns = `c.id, c.municipality_id AS "municipalityId", c.first_name AS "firstName", c.last_name AS "lastName",
   c.patronymic, to_char(c.birth_date, 'YYYY-MM-DD') AS "birthDate",
   json_build_object('kind', c.document_kind, 'number', c.document_number) AS document,
   ARRAY(SELECT g.guardian_id::text FROM child_guardians g WHERE g.child_id = c.id ORDER BY g.guardian_id) AS "guardianIds",
@@ -122,24 +123,20 @@ export async function moveChild(db: Queryable, childId: string, municipalityId: 
   await db.query(`UPDATE children SET municipality_id = $2 WHERE id = $1`, [childId, municipalityId]);
 }
 
-/** The identity key of a child, for the near-duplicate check. */
-export async function identityOf(db: Queryable, childId: string): Promise<{ identityKey: string; kind: DocumentKind; normalised: string } | undefined> {
-  const { rows } = await db.query<{ identityKey: string; kind: DocumentKind; normalised: string }>(
-    `SELECT identity_key AS "identityKey", document_kind AS kind, normalised_document AS normalised FROM children WHERE id = $1`,
-    [childId],
+/**
+ * Serialize applications of namesakes (children of one identity key) until COMMIT, so that two
+ * near-duplicates applying at once cannot both slip through, and one child applying twice at once
+ * is serialized too. Keys are locked in ascending order: transactions applying for several
+ * children at once then always wait in the same direction and never deadlock. Postgres evaluates
+ * a volatile function of the select list after ORDER BY, so the order holds.
+ */
+export async function lockNamesakes(db: Queryable, childIds: readonly string[]): Promise<void> {
+  await db.query(
+    `SELECT pg_advisory_xact_lock(k.key)
+       FROM (SELECT DISTINCT hashtextextended(identity_key, 0) AS key FROM children WHERE id = ANY($1::uuid[])) AS k
+      ORDER BY k.key`,
+    [childIds],
   );
-  return rows[0];
-}
-
-/** Other children with the same name and birth date who already hold a certificate. */
-export async function certifiedNamesakes(db: Queryable, identityKey: string, childId: string): Promise<DocumentOnFile[]> {
-  const { rows } = await db.query<DocumentOnFile>(
-    `SELECT c.id, c.document_kind AS kind, c.normalised_document AS normalised
-       FROM children c JOIN certificates s ON s.child_id = c.id
-      WHERE c.identity_key = $1 AND c.id <> $2`,
-    [identityKey, childId],
-  );
-  return rows;
 }
 
 /** Lock a child's row: category replacements of one child happen one at a time. */

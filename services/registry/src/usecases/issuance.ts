@@ -1,26 +1,29 @@
 import { v7 as uuidv7 } from "uuid";
 import { CertificateIssued } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
+import { appendToOutbox, newEvent, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { ageBand, assertIssuableAge, localAge } from "../domain/age";
 import { activeCategories } from "../domain/categories";
 import { certificateNumber } from "../domain/certificate-number";
-import { nearDuplicateOf } from "../domain/documents";
+import { nearDuplicateOf, type DocumentOnFile } from "../domain/documents";
 import { registryError } from "../domain/errors";
 import {
   decideApplication,
   findApplication,
   findCertificateOfChild,
-  findHeldApplicationOfChild,
   insertCertificate,
-  insertHeldApplication,
+  insertCertificates,
+  insertHeldApplications,
+  issuanceFacts,
   nextSerial,
   type ApplicationRow,
   type CertificateRow,
+  type IssuanceFacts,
+  type NewHeldApplication,
 } from "../store/certificates";
 import { findMunicipality } from "../store/municipalities";
-import { certifiedNamesakes, findChild, identityOf, type ChildRow } from "../store/people";
+import { findChild, lockNamesakes, type ChildRow } from "../store/people";
 
 export interface Origin {
   now: Date;
@@ -29,45 +32,118 @@ export interface Origin {
 
 export type ApplicationOutcome = { kind: "issued"; certificate: CertificateRow } | { kind: "held"; application: ApplicationRow };
 
+/** One caller's application for one child's certificate. */
+export interface CertificateApplicationRequest {
+  childId: string;
+  /** Throws when the caller may not act for this child; asked once the child has been read. */
+  authorize: (child: ChildRow) => void;
+  origin: Origin;
+}
+
 const HELD_REASON =
   "another child with the same name and birth date already holds a certificate, and their document of the same kind " +
   "differs from this one by one character; an operator will compare the documents and decide";
 
+const certificateExists = () =>
+  registryError("CERTIFICATE_EXISTS", "this child already holds a certificate; one child has one certificate in the region", { field: "childId" });
+
+/** What one application comes to once the facts are read, before anything is written. */
+type Decision =
+  | { kind: "issue"; facts: IssuanceFacts; origin: Origin }
+  | { kind: "hold"; application: NewHeldApplication }
+  | { kind: "held"; childId: string; application: ApplicationRow | undefined }
+  | { kind: "refused"; error: unknown };
+
 /**
- * Apply for a child's certificate: refused when the child has one or is outside 5-17 on the
+ * Apply for the certificates of several children in the caller's transaction, with a few
+ * statements whatever their number: lock the namesakes, read, insert the certificates (and
+ * held applications), append the events. Each application is refused when the child is not
+ * found, not the caller's to act for, already holds a certificate, or is outside 5-17 on the
  * municipality's calendar; held for an operator when a namesake with a document one character
  * apart already holds one (a known fraud); issued otherwise.
+ *
+ * Outcomes come back in the order of `requests`, one each, exactly as if the applications had
+ * been made one after another in that order: a second application for a child issued earlier
+ * in the same call is refused, and a namesake issued earlier counts as certified. A refusal is
+ * that application's outcome, not an error of the call; the call throws only when the database
+ * does (the caller then knows nothing was written).
  */
-export async function applyForCertificate(tx: Queryable, child: ChildRow, origin: Origin): Promise<ApplicationOutcome> {
-  const identity = await identityOf(tx, child.id);
-  if (!identity) throw registryError("CHILD_NOT_FOUND", `no child ${child.id}`);
-  // Namesakes are serialized, so two near-duplicates applying at once cannot both slip through;
-  // the same child applying twice at once is serialized by it too.
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [identity.identityKey]);
+export async function applyForCertificates(
+  tx: Queryable,
+  requests: readonly CertificateApplicationRequest[],
+): Promise<PromiseSettledResult<ApplicationOutcome>[]> {
+  const childIds = [...new Set(requests.map((request) => request.childId))];
+  await lockNamesakes(tx, childIds);
+  // A statement of its own, after the locks: see `issuanceFacts`.
+  const facts = new Map((await issuanceFacts(tx, childIds)).map((f) => [f.child.id, f]));
 
-  if (await findCertificateOfChild(tx, child.id)) {
-    throw registryError("CERTIFICATE_EXISTS", "this child already holds a certificate; one child has one certificate in the region", { field: "childId" });
-  }
-  const held = await findHeldApplicationOfChild(tx, child.id);
-  if (held) return { kind: "held", application: held };
+  // Decisions of this call so far, which the later applications of the call must see as if committed.
+  const issuedHere = new Map<string, DocumentOnFile & { identityKey: string }>();
+  const heldHere = new Set<string>();
+  const decisions = requests.map((request): Decision => {
+    try {
+      const f = facts.get(request.childId);
+      if (!f) throw registryError("CHILD_NOT_FOUND", `no child ${request.childId}`, { field: "body.childId" });
+      request.authorize(f.child);
+      if (f.certified || issuedHere.has(f.child.id)) throw certificateExists();
+      if (f.held || heldHere.has(f.child.id)) return { kind: "held", childId: f.child.id, application: f.held };
+      assertIssuableAge(f.child.birthDate, request.origin.now, f.municipality.timeZone);
 
-  const municipality = await findMunicipality(tx, child.municipalityId);
-  if (!municipality) throw new Error(`child ${child.id} points at a missing municipality`);
-  assertIssuableAge(child.birthDate, origin.now, municipality.timeZone);
+      const namesakesHere = [...issuedHere.values()].filter((other) => other.identityKey === f.identity.identityKey);
+      const similarChildId = nearDuplicateOf(f.identity, [...f.certifiedNamesakes, ...namesakesHere]);
+      if (similarChildId) {
+        heldHere.add(f.child.id);
+        return {
+          kind: "hold",
+          application: { id: uuidv7(), childId: f.child.id, municipalityId: f.child.municipalityId, similarChildId, reason: HELD_REASON, now: request.origin.now },
+        };
+      }
+      issuedHere.set(f.child.id, f.identity);
+      return { kind: "issue", facts: f, origin: request.origin };
+    } catch (error) {
+      return { kind: "refused", error };
+    }
+  });
 
-  const similarChildId = nearDuplicateOf(identity, await certifiedNamesakes(tx, identity.identityKey, child.id));
-  if (similarChildId) {
-    const application = await insertHeldApplication(tx, {
-      id: uuidv7(),
-      childId: child.id,
-      municipalityId: child.municipalityId,
-      similarChildId,
-      reason: HELD_REASON,
-      now: origin.now,
-    });
-    return { kind: "held", application };
-  }
-  return { kind: "issued", certificate: await issue(tx, child, municipality, origin) };
+  const toIssue = decisions.flatMap((d) => (d.kind === "issue" ? [d] : []));
+  const planned = toIssue.map(({ facts: f, origin }) => {
+    // `issuanceFacts` draws a serial for every child that is neither certified nor held.
+    if (f.serial === undefined) throw new Error(`no serial was drawn for child ${f.child.id}`);
+    return { id: uuidv7(), number: certificateNumber(f.municipality.code, f.serial), childId: f.child.id, municipalityId: f.municipality.id, now: origin.now };
+  });
+  // Under the namesake lock no other application can have issued these meanwhile; a child
+  // missing from the result was issued by an operator's decision, and is refused as before.
+  const certificates = new Map((await insertCertificates(tx, planned)).map((c) => [c.childId, c]));
+  const events: OutboxEntry[] = toIssue.flatMap(({ facts: f, origin }) => {
+    const certificate = certificates.get(f.child.id);
+    return certificate ? [issuedEvent(certificate, f.child, f.municipality, origin)] : [];
+  });
+  await appendToOutbox(tx, events);
+  const held = new Map(
+    (await insertHeldApplications(tx, decisions.flatMap((d) => (d.kind === "hold" ? [d.application] : [])))).map((a) => [a.childId, a]),
+  );
+
+  return decisions.map((d): PromiseSettledResult<ApplicationOutcome> => {
+    switch (d.kind) {
+      case "refused":
+        return { status: "rejected", reason: d.error };
+      case "issue": {
+        const certificate = certificates.get(d.facts.child.id);
+        return certificate ? { status: "fulfilled", value: { kind: "issued", certificate } } : { status: "rejected", reason: certificateExists() };
+      }
+      case "hold":
+      case "held": {
+        const childId = d.kind === "hold" ? d.application.childId : d.childId;
+        const application = (d.kind === "held" ? d.application : undefined) ?? held.get(childId);
+        if (!application) throw new Error(`the held application of child ${childId} was not written`);
+        return { status: "fulfilled", value: { kind: "held", application } };
+      }
+      default: {
+        const exhaustive: never = d;
+        return exhaustive;
+      }
+    }
+  });
 }
 
 /** An operator's decision on a held application: approve issues the certificate, reject closes it. */
@@ -110,19 +186,23 @@ async function issue(
   municipality: { id: string; code: string; timeZone: string },
   origin: Origin,
 ): Promise<CertificateRow> {
-  const id = uuidv7();
   const number = certificateNumber(municipality.code, await nextSerial(tx));
-  const certificate = await insertCertificate(tx, { id, number, childId: child.id, municipalityId: municipality.id, now: origin.now });
-  if (!certificate) throw registryError("CERTIFICATE_EXISTS", "this child already holds a certificate; one child has one certificate in the region", { field: "childId" });
+  const certificate = await insertCertificate(tx, { id: uuidv7(), number, childId: child.id, municipalityId: municipality.id, now: origin.now });
+  if (!certificate) throw certificateExists();
+  await appendToOutbox(tx, [issuedEvent(certificate, child, municipality, origin)]);
+  return certificate;
+}
+
+/** The announcement of an issued certificate. */
+function issuedEvent(certificate: CertificateRow, child: ChildRow, municipality: { id: string; timeZone: string }, origin: Origin): OutboxEntry {
   const today = localDateOf(origin.now, municipality.timeZone);
   // Ids, birth year, age band and category codes only: names, birth dates and documents stay here.
-  await emit(
-    tx,
+  const event = newEvent(
     CertificateIssued,
-    { municipalityId: municipality.id, aggregateId: id, correlationId: origin.correlationId },
+    { municipalityId: municipality.id, aggregateId: certificate.id, correlationId: origin.correlationId },
     {
-      certificateId: id,
-      number,
+      certificateId: certificate.id,
+      number: certificate.number,
       childId: child.id,
       birthYear: parseLocalDate(child.birthDate).year,
       ageBand: ageBand(localAge(child.birthDate, origin.now, municipality.timeZone)),
@@ -132,5 +212,5 @@ async function issue(
     },
     origin.now,
   );
-  return certificate;
+  return { topic: CertificateIssued.topic, event };
 }

@@ -1,6 +1,6 @@
 import type { EventContract } from "./envelope";
 import { catalogueEvents } from "./events/catalogue";
-import { enrollmentEvents, enrollmentSeatEvents } from "./events/enrollment";
+import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
 import { registryEvents } from "./events/registry";
 import { Topics } from "./topics";
 
@@ -14,6 +14,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...catalogueEvents,
   ...enrollmentEvents,
   ...enrollmentSeatEvents,
+  ...notificationEvents,
 ];
 
 /** What each topic is for, for the AsyncAPI document. */

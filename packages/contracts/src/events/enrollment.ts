@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "../envelope";
-import { Uuid } from "../primitives";
+import { Currency, Instant, LocalDate, TimeZone, Uuid } from "../primitives";
 import { Topics } from "../topics";
 
 /**
@@ -14,8 +14,6 @@ export const CertificateConversionRequested = defineEvent(
   1,
   z.object({ certificateId: Uuid, requestId: z.string().min(1), year: z.number().int() }),
 );
-
-export const enrollmentEvents = [CertificateConversionRequested] as const;
 
 // Seats and review rights in the catalogue follow these two. Ids only: no child's personal data.
 const EnrollmentRef = { enrollmentId: Uuid, groupId: Uuid, programId: Uuid, childId: Uuid };
@@ -32,3 +30,205 @@ export const EnrollmentEnded = defineEvent(
 );
 
 export const enrollmentSeatEvents = [EnrollmentStarted, EnrollmentEnded] as const;
+
+// --- Applications, queues, offers and contracts ----------------------------------------------
+// Ids, codes and instants only: no child's personal data. `aggregateId` is the application id
+// for application and offer events (so one application's story stays in order on one
+// partition), the enrollment id for contract and enrollment events.
+
+const ApplicationRef = { applicationId: Uuid, childId: Uuid, groupId: Uuid, programId: Uuid, providerId: Uuid };
+
+/**
+ * The server accepted an application and ranked it in the group's queue. `acceptedAt` is the
+ * commit-ordered instant (microseconds) the queue is ordered by, after the category rank;
+ * `status` is `awaiting_financing` while the registry is asked to finance an accounting
+ * certificate for a financed program (the application holds its place meanwhile).
+ */
+export const ApplicationSubmitted = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.submitted",
+  1,
+  z.object({
+    ...ApplicationRef,
+    status: z.enum(["awaiting_financing", "queued"]),
+    categoryCode: z.string().nullable().describe("The child's best social category by the municipality's order; null for none"),
+    categoryRank: z.number().int().nonnegative().describe("0 is the municipality's first category; the number of categories means none"),
+    acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
+    reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
+    submittedBy: z.enum(["guardian", "operator"]),
+  }),
+);
+
+/** The registry refused to finance the certificate: the application leaves the queue. */
+export const ApplicationRefused = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.refused",
+  1,
+  z.object({ ...ApplicationRef, reason: z.string().describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED"), detail: z.string() }),
+);
+
+/** The provider confirmed or rejected the application, or its review deadline passed (auto_confirmed). */
+export const ApplicationReviewed = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.reviewed",
+  1,
+  z.object({ ...ApplicationRef, decision: z.enum(["confirmed", "rejected", "auto_confirmed"]), comment: z.string().nullable() }),
+);
+
+/** The financing answer came and the application waits in the queue as any other. */
+export const ApplicationFinancingSettled = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.financing-settled",
+  1,
+  z.object({ ...ApplicationRef, certificateId: Uuid }),
+);
+
+/** The family withdrew the application, or it was cancelled because the certificate closed or moved. */
+export const ApplicationWithdrawn = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.withdrawn",
+  1,
+  z.object({ ...ApplicationRef, reason: z.enum(["family", "certificate_closed", "certificate_moved", "group_closed"]) }),
+);
+
+/** The child's best category changed (a new proof, an expired one): its place in the queue moved. */
+export const ApplicationReranked = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.reranked",
+  1,
+  z.object({
+    ...ApplicationRef,
+    fromCategoryCode: z.string().nullable(),
+    toCategoryCode: z.string().nullable(),
+    categoryRank: z.number().int().nonnegative(),
+  }),
+);
+
+/** A free seat was offered to the head of the queue until `deadline`. */
+export const OfferMade = defineEvent(
+  Topics.enrollment,
+  "enrollment.offer.made",
+  1,
+  z.object({ ...ApplicationRef, offerId: Uuid, deadline: Instant.describe("End of the last local day to accept, municipality's zone") }),
+);
+
+/** The offer lapsed: declined by the family or expired at its deadline; the seat passes on. */
+export const OfferLapsed = defineEvent(
+  Topics.enrollment,
+  "enrollment.offer.lapsed",
+  1,
+  z.object({ ...ApplicationRef, offerId: Uuid, reason: z.enum(["declined", "expired"]) }),
+);
+
+/** The offer was accepted: a contract signed electronically by a guardian or in person at the office. */
+export const ContractSigned = defineEvent(
+  Topics.enrollment,
+  "enrollment.contract.signed",
+  1,
+  z.object({
+    ...ApplicationRef,
+    offerId: Uuid,
+    contractId: Uuid,
+    enrollmentId: Uuid,
+    method: z.enum(["electronic", "in_person"]),
+    signedBy: z.string().describe("Subject of the signer's account (guardian) or of the operator who recorded the signature"),
+    signedAt: Instant,
+  }),
+);
+
+export const enrollmentEvents = [
+  CertificateConversionRequested,
+  ApplicationSubmitted,
+  ApplicationRefused,
+  ApplicationReviewed,
+  ApplicationFinancingSettled,
+  ApplicationWithdrawn,
+  ApplicationReranked,
+  OfferMade,
+  OfferLapsed,
+  ContractSigned,
+] as const;
+
+// --- Notifications to families ----------------------------------------------------------------
+// On the notifications topic; `aggregateId` is the guardian id, so one family's messages stay in
+// order. Ids and the facts a message needs, never a person's name or contact: the delivery
+// resolves the guardian's address through its recipient lookup. The program title is public
+// catalogue data and travels so that the message can say what it is about.
+
+export const NotificationLocale = z.enum(["ru", "kk"]).describe("Language of a message to a family: Russian or Kazakh");
+export type NotificationLocale = z.infer<typeof NotificationLocale>;
+
+const Addressee = {
+  guardianId: Uuid,
+  childId: Uuid,
+  locale: NotificationLocale.nullable().describe("The family's chosen language; null: by the municipality's currency (KZT: Kazakh, else Russian)"),
+  currency: Currency.describe("The municipality's currency"),
+  timeZone: TimeZone.describe("The municipality's zone: instants are written in its local time"),
+};
+const NotificationPlacement = { applicationId: Uuid, groupId: Uuid, programId: Uuid, programTitle: z.string().min(1).max(300) };
+
+/** A seat was offered to the child; the family accepts it by `deadline`. */
+export const NotificationOfferMade = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.offer-made",
+  1,
+  z.object({ ...Addressee, ...NotificationPlacement, offerId: Uuid, deadline: Instant }),
+);
+
+/** The offer is about to expire unanswered. */
+export const NotificationOfferExpiring = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.offer-expiring",
+  1,
+  z.object({ ...Addressee, ...NotificationPlacement, offerId: Uuid, deadline: Instant }),
+);
+
+/** The child is within `threshold` places of the head of the group's queue. */
+export const NotificationPositionApproaching = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.position-approaching",
+  1,
+  z.object({
+    ...Addressee,
+    ...NotificationPlacement,
+    position: z.number().int().positive().describe("1 is the head of the queue"),
+    threshold: z.number().int().positive().describe("The N of 'within N of the head' that triggered this"),
+  }),
+);
+
+/** The application was refused after it was submitted (the registry, the provider, a rule). */
+export const NotificationApplicationRefused = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.application-refused",
+  1,
+  z.object({
+    ...Addressee,
+    ...NotificationPlacement,
+    reason: z.string().min(1).describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED or ENROLLMENT.REJECTED_BY_PROVIDER"),
+    comment: z.string().max(2000).nullable().describe("The provider's words, when it gave any"),
+  }),
+);
+
+/** The child's enrollment ended: completed, withdrawn by the family or expelled by the provider. */
+export const NotificationEnrollmentEnded = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.enrollment-ended",
+  1,
+  z.object({
+    ...Addressee,
+    enrollmentId: Uuid,
+    groupId: Uuid,
+    programId: Uuid,
+    programTitle: z.string().min(1).max(300),
+    reason: z.enum(["completed", "withdrawn", "expelled"]),
+    endedOn: LocalDate,
+  }),
+);
+
+export const notificationEvents = [
+  NotificationOfferMade,
+  NotificationOfferExpiring,
+  NotificationPositionApproaching,
+  NotificationApplicationRefused,
+  NotificationEnrollmentEnded,
+] as const;

@@ -1,0 +1,20 @@
+import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
+import type { EnrollmentDeps } from "./deps";
+import { applicationRoutes } from "./http/applications";
+import { enrollmentRoutes } from "./http/enrollments";
+import { offerRoutes } from "./http/offers";
+import { queueRoutes } from "./http/queues";
+
+export type EnrollmentAppOptions = ServiceAppOptions & EnrollmentDeps;
+
+/** Enrollment's HTTP app; never listens (main.ts does, tests use inject). */
+export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise<HttpApp> {
+  const { pool, clock, queues, ...http } = options;
+  const app = await buildApp({ ...http, service: "enrollment", version: "1.0.0", idempotency: { pool } });
+  const deps: EnrollmentDeps = { pool, clock, queues };
+  await app.register(applicationRoutes, deps);
+  await app.register(offerRoutes, deps);
+  await app.register(enrollmentRoutes, deps);
+  await app.register(queueRoutes, deps);
+  return app;
+}

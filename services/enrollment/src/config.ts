@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { serviceConfig } from "@kruzhok/config";
+
+export const EnrollmentConfig = serviceConfig.extend({
+  PORT: serviceConfig.shape.PORT.default(3003),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[^{}\s]*$/, "must not contain braces or spaces (the group's hash tag follows it)")
+    .default("enrollment:")
+    .describe("prepended to every queue key, `<prefix>{group:<id>}:queue`"),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000).describe("how often offers expire and overdue reviews move on"),
+  QUEUE_SYNC_INTERVAL_MS: z.coerce.number().int().min(50).default(500).describe("how often changed queues are copied to Redis"),
+  QUEUE_CHECK_INTERVAL_MS: z.coerce.number().int().min(10_000).default(600_000).describe("how often the checker compares Redis with Postgres (and repairs)"),
+});
+export type EnrollmentConfig = z.infer<typeof EnrollmentConfig>;

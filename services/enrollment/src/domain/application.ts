@@ -1,0 +1,133 @@
+import { localDateOf, parseLocalDate } from "@kruzhok/time";
+import { enrollmentError } from "./errors";
+import { bestCategory } from "./queue";
+
+// The rules a new application must pass, as one pure decision over what the service knows:
+// (command, state, now) -> the application's initial state, or a domain error saying why not.
+
+export interface Slot {
+  weekday: number;
+  start: string;
+  end: string;
+}
+
+export interface GroupState {
+  id: string;
+  municipalityId: string;
+  programId: string;
+  status: "open" | "closed";
+  accepting: boolean;
+  startsOn: string;
+  endsOn: string;
+  ageMin: number;
+  ageMax: number;
+  fundingKind: "financed" | "free" | "paid";
+  slots: readonly Slot[];
+}
+
+export interface CertificateState {
+  municipalityId: string;
+  status: "active" | "suspended" | "closed";
+  funding: "accounting" | "financed";
+  financedYear: number | null;
+  birthYear: number;
+}
+
+export interface ActiveEnrollment {
+  programId: string;
+  startsOn: string;
+  endsOn: string;
+  slots: readonly Slot[];
+}
+
+export interface ApplicantState {
+  group: GroupState;
+  certificate: CertificateState | undefined;
+  /** Ordered category codes of the municipality's current year. */
+  categoryOrder: readonly string[];
+  maxOpenApplications: number;
+  /** Codes of the child's categories valid today. */
+  childCategories: readonly string[];
+  openApplications: readonly { programId: string }[];
+  activeEnrollments: readonly ActiveEnrollment[];
+}
+
+export interface NewApplication {
+  status: "awaiting_financing" | "queued";
+  categoryCode: string | null;
+  categoryRank: number;
+  /** The year whose financing is asked for when the status is awaiting_financing. */
+  financingYear: number | null;
+}
+
+/**
+ * Ages from the birth year only (the registry keeps birth dates to itself): on the group's
+ * start date the child is `startYear - birthYear` or one less, depending on the birthday. The
+ * application passes when either age is within the program's range, so no child who may be
+ * eligible is refused here; the provider's review, which sees the documents, catches a child
+ * born on the wrong side of the range's edge. REVIEW: exact once the registry publishes the
+ * age on a date (or the birth date) in CertificateIssued.
+ */
+export function possibleAges(birthYear: number, on: string): { min: number; max: number } {
+  const years = parseLocalDate(on).year - birthYear;
+  return { min: years - 1, max: years };
+}
+
+function minutes(time: string): number {
+  const [h, m] = time.split(":").map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+/** Two weekly schedules clash when their date ranges overlap and two slots on one weekday overlap in time. */
+export function schedulesClash(a: { startsOn: string; endsOn: string; slots: readonly Slot[] }, b: { startsOn: string; endsOn: string; slots: readonly Slot[] }): boolean {
+  if (a.endsOn < b.startsOn || b.endsOn < a.startsOn) return false;
+  return a.slots.some((x) => b.slots.some((y) => x.weekday === y.weekday && minutes(x.start) < minutes(y.end) && minutes(y.start) < minutes(x.end)));
+}
+
+export function decideApplication(state: ApplicantState, zone: string, now: Date): NewApplication {
+  const { group, certificate } = state;
+  if (group.status !== "open" || !group.accepting) {
+    throw enrollmentError("GROUP_NOT_ACCEPTING", "the group takes no applications now (closed, or its provider or certification is not in force)");
+  }
+  if (!certificate || certificate.status === "closed") {
+    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate in force; apply for one in the registry first", { field: "body.childId" });
+  }
+  if (certificate.status === "suspended") {
+    throw enrollmentError("CERTIFICATE_SUSPENDED", "the child's certificate is suspended; it must be resumed before applying", { field: "body.childId" });
+  }
+  if (certificate.municipalityId !== group.municipalityId) {
+    throw enrollmentError("CERTIFICATE_OTHER_MUNICIPALITY", "the child's certificate belongs to another municipality than the group", { field: "body.groupId" });
+  }
+  const ages = possibleAges(certificate.birthYear, group.startsOn);
+  if (ages.max < group.ageMin || ages.min > group.ageMax) {
+    throw enrollmentError(
+      "AGE_OUTSIDE_RANGE",
+      `on the group's start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`,
+      { field: "body.groupId" },
+    );
+  }
+  if (state.activeEnrollments.some((e) => e.programId === group.programId)) {
+    throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "body.groupId" });
+  }
+  if (state.openApplications.some((a) => a.programId === group.programId)) {
+    throw enrollmentError("ALREADY_APPLYING_TO_PROGRAM", "the child already has an open application to this program", { field: "body.groupId" });
+  }
+  if (state.openApplications.length >= state.maxOpenApplications) {
+    throw enrollmentError(
+      "TOO_MANY_OPEN_APPLICATIONS",
+      `the municipality allows ${state.maxOpenApplications} open applications per child; withdraw one first`,
+    );
+  }
+  if (state.activeEnrollments.some((e) => schedulesClash(e, group))) {
+    throw enrollmentError("SCHEDULE_CLASH", "the group's lessons overlap lessons of a group the child is enrolled in", { field: "body.groupId" });
+  }
+  const category = bestCategory(state.categoryOrder, state.childCategories);
+  const year = localDateOf(now, zone).year;
+  const needsFinancing = group.fundingKind === "financed" && !(certificate.funding === "financed" && certificate.financedYear !== null && certificate.financedYear >= year);
+  return {
+    status: needsFinancing ? "awaiting_financing" : "queued",
+    categoryCode: category.code,
+    categoryRank: category.rank,
+    financingYear: needsFinancing ? year : null,
+  };
+}

@@ -1,0 +1,41 @@
+import { DomainError, type DomainErrorDetails, type ErrorCategory } from "@kruzhok/errors";
+
+/**
+ * Enrollment's closed set of domain errors. Codes are stable (`ENROLLMENT.AGE_OUTSIDE_RANGE`):
+ * clients and tests check them, never the message. Each message says why and what to do.
+ */
+const codes = {
+  CERTIFICATE_MISSING: "validation",
+  CERTIFICATE_SUSPENDED: "validation",
+  CERTIFICATE_CLOSED: "validation",
+  CERTIFICATE_OTHER_MUNICIPALITY: "validation",
+  AGE_OUTSIDE_RANGE: "validation",
+  ALREADY_ENROLLED_IN_PROGRAM: "conflict",
+  ALREADY_APPLYING_TO_PROGRAM: "conflict",
+  TOO_MANY_OPEN_APPLICATIONS: "validation",
+  SCHEDULE_CLASH: "validation",
+  FINANCING_REFUSED: "validation",
+  GROUP_NOT_ACCEPTING: "illegal_state",
+  GROUP_NOT_FOUND: "not_found",
+  MUNICIPALITY_UNKNOWN: "illegal_state",
+  YEAR_SETTINGS_MISSING: "illegal_state",
+  APPLICATION_NOT_FOUND: "not_found",
+  OFFER_NOT_FOUND: "not_found",
+  ENROLLMENT_NOT_FOUND: "not_found",
+  NOT_YOUR_CHILD: "forbidden",
+  NOT_YOUR_GROUP: "forbidden",
+  APPLICATION_NOT_IN_QUEUE: "illegal_state",
+  APPLICATION_TRANSITION: "illegal_state",
+  REVIEW_DONE: "illegal_state",
+  OFFER_NOT_OPEN: "illegal_state",
+  OFFER_EXPIRED: "illegal_state",
+  ENROLLMENT_NOT_ACTIVE: "illegal_state",
+  END_REASON_NOT_ALLOWED: "forbidden",
+  SIGNATURE_METHOD: "validation",
+} as const satisfies Record<string, ErrorCategory>;
+
+export type EnrollmentErrorCode = keyof typeof codes;
+
+export function enrollmentError(code: EnrollmentErrorCode, message: string, details: DomainErrorDetails = {}): DomainError {
+  return new DomainError(`ENROLLMENT.${code}`, codes[code], message, details);
+}

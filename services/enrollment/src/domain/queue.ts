@@ -1,0 +1,104 @@
+/**
+ * The queue's order, one rule for Postgres, Redis and tests:
+ *   1. the child's best social category by the municipality's order (rank 0 first; children
+ *      with no category rank after every category),
+ *   2. then the moment the server accepted the application, in microseconds: the instant the
+ *      database assigned as the last statement of the submitting transaction, under a lock on
+ *      the group held until COMMIT, so the order of these instants is the order in which
+ *      applications became visible (never a number handed out before commit),
+ *   3. then, for two applications accepted in the same microsecond, the application id
+ *      compared as text (UUID v7, lower case): deterministic and known to both stores.
+ *
+ * In Redis every member has score 0 and the member itself encodes the key in fixed width, so
+ * the sorted set's lexicographic order is exactly this order (no float rounding: a score could
+ * not hold rank and microseconds exactly in 53 bits).
+ */
+export interface QueueKey {
+  categoryRank: number;
+  /** Microseconds since the Unix epoch. */
+  acceptedAtMicros: number;
+  applicationId: string;
+}
+
+const RANK_WIDTH = 2;
+const MICROS_WIDTH = 17;
+/** Up to 12 categories (ranks 0-11) plus "none"; two digits leave room. */
+export const MAX_RANK = 99;
+
+export function queueMember(key: QueueKey): string {
+  if (!Number.isInteger(key.categoryRank) || key.categoryRank < 0 || key.categoryRank > MAX_RANK) {
+    throw new RangeError(`category rank ${key.categoryRank} outside 0-${MAX_RANK}`);
+  }
+  if (!Number.isSafeInteger(key.acceptedAtMicros) || key.acceptedAtMicros < 0) {
+    throw new RangeError(`accepted-at ${key.acceptedAtMicros} is not a whole number of microseconds`);
+  }
+  const rank = String(key.categoryRank).padStart(RANK_WIDTH, "0");
+  const micros = String(key.acceptedAtMicros).padStart(MICROS_WIDTH, "0");
+  return `${rank}:${micros}:${key.applicationId.toLowerCase()}`;
+}
+
+export function parseQueueMember(member: string): QueueKey {
+  const [rank, micros, applicationId] = member.split(":");
+  if (rank === undefined || micros === undefined || applicationId === undefined) throw new RangeError(`not a queue member: ${member}`);
+  return { categoryRank: Number(rank), acceptedAtMicros: Number(micros), applicationId };
+}
+
+/** The lexicographic range of one category rank, for ZLEXCOUNT: `[07:` to `(08:`. */
+export function rankRange(rank: number): { min: string; max: string } {
+  return { min: `[${String(rank).padStart(RANK_WIDTH, "0")}:`, max: `(${String(rank + 1).padStart(RANK_WIDTH, "0")}:` };
+}
+
+/** The best (lowest) rank among the child's categories in the municipality's order; `order.length` for none. */
+export function bestCategory(order: readonly string[], childCategories: readonly string[]): { code: string | null; rank: number } {
+  let best = order.length;
+  for (const code of childCategories) {
+    const index = order.indexOf(code);
+    if (index >= 0 && index < best) best = index;
+  }
+  return { code: best < order.length ? (order[best] ?? null) : null, rank: best };
+}
+
+export interface PositionCounts {
+  /** 1-based position in the whole queue. */
+  position: number;
+  total: number;
+  /** Ahead of the child, by higher category rank. */
+  aheadByRank: ReadonlyMap<number, number>;
+  /** Ahead in the child's own category (applied earlier). */
+  aheadInCategory: number;
+  inCategory: number;
+}
+
+export interface PositionView {
+  position: number;
+  total: number;
+  category: { code: string | null; rank: number; of: number };
+  aheadWithHigherCategories: number;
+  aheadByCategory: { code: string; ahead: number }[];
+  aheadInOwnCategoryAppliedEarlier: number;
+  inOwnCategory: number;
+  explanation: string;
+}
+
+/** What a guardian reads: the position, and why ("your category: large_family, rank 3 of 12; ..."). */
+export function explainPosition(order: readonly string[], own: { code: string | null; rank: number }, counts: PositionCounts): PositionView {
+  const aheadByCategory = [...counts.aheadByRank.entries()]
+    .filter(([rank, ahead]) => rank < own.rank && ahead > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([rank, ahead]) => ({ code: order[rank] ?? `rank_${rank}`, ahead }));
+  const higher = aheadByCategory.reduce((sum, entry) => sum + entry.ahead, 0);
+  const category = own.code === null ? "no priority category (ranked after every category)" : `${own.code}, rank ${own.rank + 1} of ${order.length}`;
+  const explanation =
+    `Position ${counts.position} of ${counts.total}. Your category: ${category}; ` +
+    `${higher} ahead with higher categories; ${counts.aheadInCategory} ahead in your category who applied earlier.`;
+  return {
+    position: counts.position,
+    total: counts.total,
+    category: { code: own.code, rank: own.rank, of: order.length },
+    aheadWithHigherCategories: higher,
+    aheadByCategory,
+    aheadInOwnCategoryAppliedEarlier: counts.aheadInCategory,
+    inOwnCategory: counts.inCategory,
+    explanation,
+  };
+}

@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { requireMunicipality, requireRole } from "@kruzhok/http";
+import { enrollmentError } from "../domain/errors";
+import { queueOf } from "../store/applications";
+import { checkQueues, rebuildQueues } from "../store/queue-index";
+import { findGroup } from "../store/reference";
+import { sweep } from "../usecases/sweeps";
+import type { EnrollmentDeps } from "../deps";
+import { requireQueueOperator } from "./access";
+import { CheckResult, IdParams, QueueEntry, QueueQuery, RebuildResult, ScopeQuery, SweepResult } from "./schemas";
+
+export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
+  const tags = ["queues"];
+
+  app.get(
+    "/groups/:id/queue",
+    {
+      schema: {
+        tags,
+        summary: "A group's queue in order, from Postgres (the provider of the group or the office)",
+        params: IdParams,
+        querystring: QueueQuery,
+        response: { 200: QueueEntry.array() },
+      },
+    },
+    async (request) => {
+      const group = await findGroup(pool, request.params.id);
+      if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${request.params.id}`);
+      const principal = requireRole(request, "provider", "operator", "municipality");
+      requireMunicipality(principal, group.municipalityId);
+      if (principal.role === "provider" && principal.providerId !== group.providerId) throw enrollmentError("NOT_YOUR_GROUP", "only the group's provider may see its queue");
+      const entries = await queueOf(pool, group.id, request.query.limit);
+      return entries.map((a, index) => ({
+        position: index + 1,
+        applicationId: a.id,
+        childId: a.childId,
+        status: a.status as "awaiting_financing" | "queued",
+        review: a.review,
+        category: { code: a.categoryCode, rank: a.categoryRank },
+        acceptedAt: a.acceptedAtText,
+      }));
+    },
+  );
+
+  app.post(
+    "/queues/rebuild",
+    {
+      schema: {
+        tags,
+        summary: "Rebuild the Redis queue index from Postgres (the office: its municipality; the region: any or all)",
+        querystring: ScopeQuery,
+        response: { 200: RebuildResult },
+      },
+    },
+    async (request) => rebuildQueues(pool, queues, requireQueueOperator(request, request.query.municipalityId)),
+  );
+
+  app.get(
+    "/queues/check",
+    {
+      schema: {
+        tags,
+        summary: "Compare the Redis queue index with Postgres, entry by entry",
+        querystring: ScopeQuery,
+        response: { 200: CheckResult },
+      },
+    },
+    async (request) => checkQueues(pool, queues, requireQueueOperator(request, request.query.municipalityId)),
+  );
+
+  app.post(
+    "/maintenance/sweep",
+    {
+      schema: {
+        tags,
+        summary: "Run the periodic sweep now: expire offers past their deadline, move overdue reviews on (region only)",
+        response: { 200: SweepResult },
+      },
+    },
+    async (request) => {
+      requireRole(request, "region");
+      return sweep(pool, clock());
+    },
+  );
+};

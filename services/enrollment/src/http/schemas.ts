@@ -1,0 +1,113 @@
+import { z } from "zod";
+
+// HTTP bodies and answers of enrollment. Strict objects: a misspelt field is refused, not ignored.
+
+export const IdParams = z.strictObject({ id: z.uuid() });
+
+export const ApplicationBody = z.strictObject({
+  childId: z.uuid(),
+  groupId: z.uuid(),
+});
+
+export const ReviewBody = z.strictObject({
+  decision: z.enum(["confirmed", "rejected"]),
+  comment: z.string().trim().max(1_000).nullable().default(null),
+});
+
+export const AcceptanceBody = z
+  .strictObject({
+    method: z.enum(["electronic", "in_person"]).optional().describe("electronic for a guardian (default), in_person when an operator records a signature on paper"),
+  })
+  .default({});
+
+export const EndBody = z.strictObject({
+  reason: z.enum(["completed", "withdrawn", "expelled"]).describe("completed: provider or office; withdrawn: the family; expelled: the provider"),
+});
+
+export const ScopeQuery = z.strictObject({
+  municipalityId: z.uuid().optional().describe("Region only: one municipality; every one by default"),
+});
+
+export const QueueQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+export const Offer = z.object({
+  id: z.uuid(),
+  applicationId: z.uuid(),
+  groupId: z.uuid(),
+  status: z.enum(["open", "accepted", "declined", "expired"]),
+  madeAt: z.string(),
+  deadline: z.string(),
+  decidedAt: z.string().nullable(),
+});
+
+export const Application = z.object({
+  id: z.uuid(),
+  municipalityId: z.uuid(),
+  childId: z.uuid(),
+  groupId: z.uuid(),
+  programId: z.uuid(),
+  providerId: z.uuid(),
+  status: z.enum(["awaiting_financing", "queued", "offered", "enrolled", "refused", "rejected", "withdrawn", "declined", "expired"]),
+  review: z.enum(["pending", "confirmed", "rejected", "auto_confirmed"]),
+  reviewDueAt: z.string(),
+  category: z.object({ code: z.string().nullable(), rank: z.number() }),
+  acceptedAt: z.string().describe("When the server accepted the application, UTC, to the microsecond"),
+  refusal: z.object({ code: z.string(), detail: z.string() }).nullable(),
+  submittedBy: z.enum(["guardian", "operator"]),
+  offers: z.array(Offer),
+  createdAt: z.string(),
+});
+
+export const Position = z.object({
+  applicationId: z.uuid(),
+  groupId: z.uuid(),
+  position: z.number().describe("1 is the head of the queue"),
+  total: z.number(),
+  category: z.object({ code: z.string().nullable(), rank: z.number().describe("0-based in the municipality's order"), of: z.number() }),
+  aheadWithHigherCategories: z.number(),
+  aheadByCategory: z.array(z.object({ code: z.string(), ahead: z.number() })),
+  aheadInOwnCategoryAppliedEarlier: z.number(),
+  inOwnCategory: z.number(),
+  explanation: z.string(),
+  source: z.enum(["redis", "postgres"]).describe("redis normally; postgres when the index was unavailable"),
+});
+
+export const QueueEntry = z.object({
+  position: z.number(),
+  applicationId: z.uuid(),
+  childId: z.uuid(),
+  status: z.enum(["awaiting_financing", "queued"]),
+  review: z.enum(["pending", "confirmed", "rejected", "auto_confirmed"]),
+  category: z.object({ code: z.string().nullable(), rank: z.number() }),
+  acceptedAt: z.string(),
+});
+
+export const Enrollment = z.object({
+  id: z.uuid(),
+  applicationId: z.uuid(),
+  groupId: z.uuid(),
+  programId: z.uuid(),
+  childId: z.uuid(),
+  status: z.enum(["active", "ended"]),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  endReason: z.enum(["completed", "withdrawn", "expelled"]).nullable(),
+  contract: z.object({
+    id: z.uuid(),
+    method: z.enum(["electronic", "in_person"]),
+    signedBy: z.string(),
+    signedRole: z.string(),
+    signedAt: z.string(),
+    terminatedAt: z.string().nullable(),
+  }),
+});
+
+export const RebuildResult = z.object({ groups: z.number(), entries: z.number() });
+export const CheckResult = z.object({
+  groups: z.number(),
+  entries: z.number(),
+  mismatches: z.array(z.object({ groupId: z.uuid(), postgres: z.number(), redis: z.number(), firstDifference: z.number() })),
+});
+export const SweepResult = z.object({ expiredOffers: z.number(), autoConfirmed: z.number() });

@@ -1,0 +1,42 @@
+// Composition root of enrollment: the only file that reads the environment or opens
+// connections (through runService: config -> database -> Redis, Kafka -> app -> consumers ->
+// relay -> listen, and the reverse on SIGTERM). Its own work: the Redis queue index is rebuilt
+// from Postgres at start, changed queues are copied over continually, the checker compares
+// (and repairs) now and then, and the sweep expires offers and moves overdue reviews on.
+import { runService } from "@kruzhok/service";
+import { buildEnrollmentApp } from "./app";
+import { every } from "./background";
+import { EnrollmentConfig } from "./config";
+import { enrollmentHandlers } from "./messaging/handlers";
+import { consumedTopics, publishedTopics } from "./messaging/topics";
+import { migrateEnrollment } from "./migrations";
+import { QueueIndex, checkQueues, rebuildQueues, syncDirtyGroups, syncGroup } from "./store/queue-index";
+import { sweep } from "./usecases/sweeps";
+
+await runService({
+  name: "enrollment",
+  config: EnrollmentConfig,
+  migrate: migrateEnrollment,
+  topics: { published: publishedTopics, consumed: consumedTopics },
+  buildApp: ({ pool, clock, redis, config, app }) => buildEnrollmentApp({ ...app, pool, clock, queues: new QueueIndex(redis, config.REDIS_KEY_PREFIX) }),
+  handlers: ({ clock }) => enrollmentHandlers({ clock }),
+  start: async ({ pool, redis, clock, config, logger }) => {
+    const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX);
+    const rebuilt = await rebuildQueues(pool, queues);
+    logger.info(rebuilt, "queue index rebuilt from Postgres");
+    return [
+      every("queue sync", config.QUEUE_SYNC_INTERVAL_MS, () => syncDirtyGroups(pool, queues), logger),
+      every("sweep", config.SWEEP_INTERVAL_MS, async () => {
+        const result = await sweep(pool, clock());
+        if (result.expiredOffers + result.autoConfirmed > 0) logger.info(result, "sweep");
+      }, logger),
+      every("queue check", config.QUEUE_CHECK_INTERVAL_MS, async () => {
+        const checked = await checkQueues(pool, queues);
+        for (const mismatch of checked.mismatches) {
+          logger.warn(mismatch, "queue index differs from Postgres; copying the group again");
+          await syncGroup(pool, queues, mismatch.groupId);
+        }
+      }, logger),
+    ];
+  },
+});

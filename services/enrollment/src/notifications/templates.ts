@@ -1,0 +1,192 @@
+import type { Currency, NotificationLocale } from "@kruzhok/contracts";
+import type { NotificationEvent } from "./channel";
+
+/**
+ * Message texts in Russian and Kazakh. The language is the guardian's choice when known, else
+ * the event's, else the municipality's currency decides: tenge means Kazakhstan, so Kazakh;
+ * everything else Russian. Instants are written in the municipality's zone, because that is the
+ * clock the family lives by and the one deadlines are computed in.
+ */
+
+export function chooseLocale(explicit: (NotificationLocale | null | undefined)[], currency: Currency): NotificationLocale {
+  for (const locale of explicit) if (locale) return locale;
+  switch (currency) {
+    case "KZT":
+      return "kk";
+    case "RUB":
+      return "ru";
+    default: {
+      const never: never = currency;
+      return never;
+    }
+  }
+}
+
+export interface RenderedText {
+  locale: NotificationLocale;
+  subject: string;
+  text: string;
+}
+
+const intlLocale: Record<NotificationLocale, string> = { ru: "ru-RU", kk: "kk-KZ" };
+
+function formatInstant(iso: string, timeZone: string, locale: NotificationLocale): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], { timeZone, dateStyle: "long", timeStyle: "short" }).format(new Date(iso));
+}
+
+/** A calendar date has no zone: format it as the date it names. */
+function formatDate(date: string, locale: NotificationLocale): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" }).format(
+    new Date(`${date}T00:00:00Z`),
+  );
+}
+
+/** Refusal codes a family can act on, in both languages; any other code gets the general sentence. */
+const refusalReasons: Record<string, Record<NotificationLocale, string>> = {
+  "ENROLLMENT.REJECTED_BY_PROVIDER": { ru: "организация отклонила заявление", kk: "ұйым өтінішті қабылдамады" },
+  "ENROLLMENT.FINANCING_REFUSED": {
+    ru: "сертификат не удалось перевести в сертификат финансирования",
+    kk: "сертификатты қаржыландыру сертификатына ауыстыру мүмкін болмады",
+  },
+  "ENROLLMENT.CERTIFICATE_MISSING": { ru: "у ребёнка нет сертификата", kk: "баланың сертификаты жоқ" },
+  "ENROLLMENT.CERTIFICATE_SUSPENDED": { ru: "действие сертификата приостановлено", kk: "сертификаттың қолданылуы тоқтатылды" },
+  "ENROLLMENT.CERTIFICATE_CLOSED": { ru: "сертификат закрыт", kk: "сертификат жабылды" },
+  "ENROLLMENT.CERTIFICATE_OTHER_MUNICIPALITY": { ru: "сертификат выдан в другом муниципалитете", kk: "сертификат басқа муниципалитетте берілген" },
+  "ENROLLMENT.AGE_OUTSIDE_RANGE": { ru: "возраст ребёнка не подходит для программы", kk: "баланың жасы бағдарламаға сәйкес келмейді" },
+  "ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM": { ru: "ребёнок уже занимается по этой программе", kk: "бала осы бағдарлама бойынша оқып жүр" },
+  "ENROLLMENT.ALREADY_APPLYING_TO_PROGRAM": { ru: "заявление на эту программу уже подано", kk: "бұл бағдарламаға өтініш бұрын берілген" },
+  "ENROLLMENT.TOO_MANY_OPEN_APPLICATIONS": {
+    ru: "превышено число одновременно открытых заявлений",
+    kk: "бір мезгілде ашық өтініштер саны шектен асты",
+  },
+  "ENROLLMENT.SCHEDULE_CLASH": {
+    ru: "расписание пересекается с другими занятиями ребёнка",
+    kk: "кесте баланың басқа сабақтарымен қабаттасады",
+  },
+  "ENROLLMENT.GROUP_NOT_ACCEPTING": { ru: "группа больше не принимает заявления", kk: "топ енді өтініш қабылдамайды" },
+};
+
+const signature: Record<NotificationLocale, string> = {
+  ru: "Это автоматическое сообщение системы «Кружок». Подробности — в личном кабинете.",
+  kk: "Бұл «Кружок» жүйесінің автоматты хабарламасы. Толығырақ — жеке кабинетте.",
+};
+
+/** Subject and text of a notification in the chosen language. */
+export function renderNotification(event: NotificationEvent, preferred: NotificationLocale | null): RenderedText {
+  const locale = chooseLocale([preferred, event.data.locale], event.data.currency);
+  const ru = locale === "ru";
+  const { subject, body } = ((): { subject: string; body: string[] } => {
+    switch (event.type) {
+      case "enrollment.notification.offer-made": {
+        const { programTitle, deadline, timeZone } = event.data;
+        const when = formatInstant(deadline, timeZone, locale);
+        return ru
+          ? {
+              subject: `Кружок: для ребёнка есть место — «${programTitle}»`,
+              body: [
+                "Здравствуйте!",
+                `Для вашего ребёнка освободилось место в программе «${programTitle}».`,
+                `Примите предложение до ${when} по местному времени, иначе место перейдёт следующему в очереди.`,
+              ],
+            }
+          : {
+              subject: `Кружок: балаңызға орын бар — «${programTitle}»`,
+              body: [
+                "Сәлеметсіз бе!",
+                `«${programTitle}» бағдарламасында балаңызға орын босады.`,
+                `Ұсынысты жергілікті уақыт бойынша ${when} дейін қабылдаңыз, әйтпесе орын кезектегі келесі балаға беріледі.`,
+              ],
+            };
+      }
+      case "enrollment.notification.offer-expiring": {
+        const { programTitle, deadline, timeZone } = event.data;
+        const when = formatInstant(deadline, timeZone, locale);
+        return ru
+          ? {
+              subject: `Кружок: предложение места скоро истечёт — «${programTitle}»`,
+              body: [
+                "Здравствуйте!",
+                `Предложение места в программе «${programTitle}» действует до ${when} по местному времени.`,
+                "Если не принять его до этого срока, место перейдёт следующему в очереди.",
+              ],
+            }
+          : {
+              subject: `Кружок: орын ұсынысының мерзімі аяқталуға жақын — «${programTitle}»`,
+              body: [
+                "Сәлеметсіз бе!",
+                `«${programTitle}» бағдарламасындағы орын ұсынысы жергілікті уақыт бойынша ${when} дейін жарамды.`,
+                "Осы мерзімге дейін қабылдамасаңыз, орын кезектегі келесі балаға беріледі.",
+              ],
+            };
+      }
+      case "enrollment.notification.position-approaching": {
+        const { programTitle, position } = event.data;
+        return ru
+          ? {
+              subject: `Кружок: очередь подходит — «${programTitle}»`,
+              body: [
+                "Здравствуйте!",
+                `Ваш ребёнок на ${position}-м месте в очереди в программу «${programTitle}».`,
+                "Когда освободится место, вы получите предложение: следите за сообщениями.",
+              ],
+            }
+          : {
+              subject: `Кружок: кезек жақындап қалды — «${programTitle}»`,
+              body: [
+                "Сәлеметсіз бе!",
+                `Балаңыз «${programTitle}» бағдарламасының кезегінде ${position}-орында тұр.`,
+                "Орын босағанда сізге ұсыныс келеді: хабарламаларды қадағалаңыз.",
+              ],
+            };
+      }
+      case "enrollment.notification.application-refused": {
+        const { programTitle, reason, comment } = event.data;
+        const why = refusalReasons[reason]?.[locale];
+        const lines = ru
+          ? [
+              "Здравствуйте!",
+              why ? `Заявление на программу «${programTitle}» отклонено: ${why}.` : `Заявление на программу «${programTitle}» отклонено.`,
+            ]
+          : [
+              "Сәлеметсіз бе!",
+              why ? `«${programTitle}» бағдарламасына берілген өтініш қабылданбады: ${why}.` : `«${programTitle}» бағдарламасына берілген өтініш қабылданбады.`,
+            ];
+        if (comment) lines.push(ru ? `Комментарий организации: ${comment}` : `Ұйымның түсініктемесі: ${comment}`);
+        return { subject: ru ? `Кружок: заявление отклонено — «${programTitle}»` : `Кружок: өтініш қабылданбады — «${programTitle}»`, body: lines };
+      }
+      case "enrollment.notification.enrollment-ended": {
+        const { programTitle, reason, endedOn } = event.data;
+        const date = formatDate(endedOn, locale);
+        const sentence = ((): string => {
+          switch (reason) {
+            case "completed":
+              return ru
+                ? `Ваш ребёнок завершил обучение по программе «${programTitle}» ${date}.`
+                : `Балаңыз «${programTitle}» бағдарламасы бойынша оқуды ${date} аяқтады.`;
+            case "withdrawn":
+              return ru
+                ? `Обучение по программе «${programTitle}» прекращено по заявлению семьи ${date}.`
+                : `«${programTitle}» бағдарламасы бойынша оқу отбасының өтініші бойынша ${date} тоқтатылды.`;
+            case "expelled":
+              return ru
+                ? `Организация отчислила ребёнка с программы «${programTitle}» ${date}; договор расторгнут.`
+                : `Ұйым баланы «${programTitle}» бағдарламасынан ${date} шығарды; шарт бұзылды.`;
+            default: {
+              const never: never = reason;
+              return never;
+            }
+          }
+        })();
+        return {
+          subject: ru ? `Кружок: обучение по программе завершено — «${programTitle}»` : `Кружок: бағдарлама бойынша оқу аяқталды — «${programTitle}»`,
+          body: [ru ? "Здравствуйте!" : "Сәлеметсіз бе!", sentence],
+        };
+      }
+      default: {
+        const never: never = event;
+        return never;
+      }
+    }
+  })();
+  return { locale, subject, text: [...body, "", signature[locale]].join("\n") };
+}

@@ -1,0 +1,191 @@
+import type { Queryable } from "@kruzhok/postgres";
+import type { ActiveEnrollment } from "../domain/application";
+import type { QueueKey } from "../domain/queue";
+
+export const QUEUE_STATUSES = ["awaiting_financing", "queued"] as const;
+export const OPEN_STATUSES = ["awaiting_financing", "queued", "offered"] as const;
+
+export type ApplicationStatus =
+  | "awaiting_financing"
+  | "queued"
+  | "offered"
+  | "enrolled"
+  | "refused"
+  | "rejected"
+  | "withdrawn"
+  | "declined"
+  | "expired";
+export type ReviewState = "pending" | "confirmed" | "rejected" | "auto_confirmed";
+
+export interface ApplicationRow {
+  id: string;
+  municipalityId: string;
+  groupId: string;
+  programId: string;
+  providerId: string;
+  childId: string;
+  certificateId: string;
+  guardianId: string | null;
+  submittedBy: string;
+  submittedRole: "guardian" | "operator";
+  status: ApplicationStatus;
+  review: ReviewState;
+  reviewDueAt: Date;
+  categoryCode: string | null;
+  categoryRank: number;
+  acceptedAt: Date;
+  /** Microseconds since the epoch: the queue key's second part, exact (a Date holds milliseconds). */
+  acceptedAtMicros: number;
+  /** ISO 8601 with the microseconds. */
+  acceptedAtText: string;
+  refusalCode: string | null;
+  refusalDetail: string | null;
+  createdAt: Date;
+}
+
+const columns = `id, municipality_id AS "municipalityId", group_id AS "groupId", program_id AS "programId", provider_id AS "providerId",
+  child_id AS "childId", certificate_id AS "certificateId", guardian_id AS "guardianId", submitted_by AS "submittedBy",
+  submitted_role AS "submittedRole", status, review, review_due_at AS "reviewDueAt", category_code AS "categoryCode",
+  category_rank AS "categoryRank", accepted_at AS "acceptedAt",
+  (extract(epoch FROM accepted_at) * 1000000)::bigint AS "acceptedAtMicros",
+  to_char(accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "acceptedAtText",
+  refusal_code AS "refusalCode", refusal_detail AS "refusalDetail", created_at AS "createdAt"`;
+
+/**
+ * The lock that orders a group's queue. Every transaction that changes the queue or the seats
+ * of a group takes it before any row lock (a submission takes it last, after the child's row,
+ * and holds no other row anyone waits for), so there is no deadlock; it is released at COMMIT.
+ */
+export async function lockGroupQueue(db: Queryable, groupId: string): Promise<void> {
+  await db.query("SELECT pg_advisory_xact_lock(hashtextextended('enrollment.queue:' || $1, 0))", [groupId]);
+}
+
+/** Several groups' locks, in one order so two transactions never wait on each other. */
+export async function lockGroupQueues(db: Queryable, groupIds: readonly string[]): Promise<void> {
+  for (const id of [...new Set(groupIds)].sort()) await lockGroupQueue(db, id);
+}
+
+/** The group's Redis index is behind: the syncer copies its queue over. */
+export async function markQueueDirty(db: Queryable, groupId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO queue_dirty (group_id, version) VALUES ($1, 1)
+     ON CONFLICT (group_id) DO UPDATE SET version = queue_dirty.version + 1`,
+    [groupId],
+  );
+}
+
+export interface NewApplicationRow {
+  id: string;
+  municipalityId: string;
+  groupId: string;
+  programId: string;
+  providerId: string;
+  childId: string;
+  certificateId: string;
+  guardianId: string | null;
+  submittedBy: string;
+  submittedRole: "guardian" | "operator";
+  status: "awaiting_financing" | "queued";
+  reviewDueAt: Date;
+  categoryCode: string | null;
+  categoryRank: number;
+  conversionRequestId: string | null;
+}
+
+/**
+ * Insert the application with `accepted_at = clock_timestamp()`: call it last in the
+ * transaction, after `lockGroupQueue`, so that the instant is taken when nobody else can
+ * commit into this queue before us.
+ */
+export async function insertApplication(db: Queryable, a: NewApplicationRow, now: Date): Promise<ApplicationRow> {
+  const { rows } = await db.query<ApplicationRow>(
+    `INSERT INTO applications (id, municipality_id, group_id, program_id, provider_id, child_id, certificate_id, guardian_id, submitted_by,
+                               submitted_role, status, review, review_due_at, category_code, category_rank, accepted_at,
+                               conversion_request_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, clock_timestamp(), $15, $16, $16)
+     RETURNING ${columns}`,
+    [a.id, a.municipalityId, a.groupId, a.programId, a.providerId, a.childId, a.certificateId, a.guardianId, a.submittedBy, a.submittedRole,
+      a.status, a.reviewDueAt, a.categoryCode, a.categoryRank, a.conversionRequestId, now],
+  );
+  return rows[0]!;
+}
+
+export async function findApplication(db: Queryable, id: string, lock = false): Promise<ApplicationRow | undefined> {
+  const { rows } = await db.query<ApplicationRow>(`SELECT ${columns} FROM applications WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
+  return rows[0];
+}
+
+export async function listApplicationsOfChild(db: Queryable, childId: string): Promise<ApplicationRow[]> {
+  const { rows } = await db.query<ApplicationRow>(`SELECT ${columns} FROM applications WHERE child_id = $1 ORDER BY created_at DESC, id`, [childId]);
+  return rows;
+}
+
+export async function openApplicationsOfChild(db: Queryable, childId: string): Promise<{ programId: string }[]> {
+  const { rows } = await db.query<{ programId: string }>(
+    `SELECT program_id AS "programId" FROM applications WHERE child_id = $1 AND status = ANY($2)`,
+    [childId, OPEN_STATUSES],
+  );
+  return rows;
+}
+
+export async function activeEnrollmentsOfChild(db: Queryable, childId: string): Promise<ActiveEnrollment[]> {
+  const { rows } = await db.query<ActiveEnrollment>(
+    `SELECT e.program_id AS "programId", to_char(g.starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(g.ends_on, 'YYYY-MM-DD') AS "endsOn", g.slots
+       FROM enrollments e JOIN groups g ON g.id = e.group_id WHERE e.child_id = $1 AND e.status = 'active'`,
+    [childId],
+  );
+  return rows;
+}
+
+export async function setApplicationStatus(
+  db: Queryable,
+  id: string,
+  change: { status?: ApplicationStatus; review?: ReviewState; refusalCode?: string; refusalDetail?: string },
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `UPDATE applications SET status = coalesce($2, status), review = coalesce($3, review), refusal_code = coalesce($4, refusal_code),
+            refusal_detail = coalesce($5, refusal_detail), updated_at = $6 WHERE id = $1`,
+    [id, change.status ?? null, change.review ?? null, change.refusalCode ?? null, change.refusalDetail ?? null, now],
+  );
+}
+
+/** The group's queue in order (Postgres, the truth): the first `limit` entries. */
+export async function queueOf(db: Queryable, groupId: string, limit = 1_000_000): Promise<ApplicationRow[]> {
+  const { rows } = await db.query<ApplicationRow>(
+    `SELECT ${columns} FROM applications WHERE group_id = $1 AND status = ANY($2)
+      ORDER BY category_rank, accepted_at, id LIMIT $3`,
+    [groupId, QUEUE_STATUSES, limit],
+  );
+  return rows;
+}
+
+/** Only the keys of the queue, in order: what the Redis index is built from. */
+export async function queueKeysOf(db: Queryable, groupId: string): Promise<QueueKey[]> {
+  const { rows } = await db.query<QueueKey>(
+    `SELECT category_rank AS "categoryRank", (extract(epoch FROM accepted_at) * 1000000)::bigint AS "acceptedAtMicros", id::text AS "applicationId"
+       FROM applications WHERE group_id = $1 AND status = ANY($2) ORDER BY category_rank, accepted_at, id`,
+    [groupId, QUEUE_STATUSES],
+  );
+  return rows;
+}
+
+/** Position in Postgres (1-based) with the counts a guardian sees: the fallback and the tests' truth. */
+export async function positionInPostgres(db: Queryable, a: Pick<ApplicationRow, "id" | "groupId" | "categoryRank" | "acceptedAtText">): Promise<{ ahead: number; total: number; byRank: Map<number, number> }> {
+  const { rows } = await db.query<{ rank: number; ahead: number; total: number }>(
+    `SELECT category_rank AS rank,
+            count(*) FILTER (WHERE (category_rank, accepted_at, id) < ($2::int, $3::timestamptz, $4::uuid))::int AS ahead,
+            count(*)::int AS total
+       FROM applications WHERE group_id = $1 AND status = ANY($5) GROUP BY category_rank`,
+    [a.groupId, a.categoryRank, a.acceptedAtText, a.id, QUEUE_STATUSES],
+  );
+  const byRank = new Map<number, number>();
+  let ahead = 0;
+  let total = 0;
+  for (const row of rows) {
+    byRank.set(row.rank, row.rank === a.categoryRank ? row.total : row.ahead);
+    ahead += row.ahead;
+    total += row.total;
+  }
+  return { ahead, total, byRank };
+}

@@ -1,0 +1,54 @@
+import type { Queryable } from "@kruzhok/postgres";
+
+export type EndReason = "completed" | "withdrawn" | "expelled";
+
+export interface EnrollmentRow {
+  id: string;
+  applicationId: string;
+  municipalityId: string;
+  groupId: string;
+  programId: string;
+  providerId: string;
+  childId: string;
+  status: "active" | "ended";
+  startedAt: Date;
+  endedAt: Date | null;
+  endReason: EndReason | null;
+  contract: { id: string; method: "electronic" | "in_person"; signedBy: string; signedRole: string; signedAt: Date; terminatedAt: Date | null };
+}
+
+const columns = `e.id, e.application_id AS "applicationId", e.municipality_id AS "municipalityId", e.group_id AS "groupId",
+  e.program_id AS "programId", e.provider_id AS "providerId", e.child_id AS "childId", e.status, e.started_at AS "startedAt",
+  e.ended_at AS "endedAt", e.end_reason AS "endReason",
+  json_build_object('id', c.id, 'method', c.method, 'signedBy', c.signed_by, 'signedRole', c.signed_role, 'signedAt', c.signed_at,
+                    'terminatedAt', c.terminated_at) AS contract`;
+
+export async function insertEnrollmentWithContract(
+  db: Queryable,
+  e: { id: string; applicationId: string; municipalityId: string; groupId: string; programId: string; providerId: string; childId: string },
+  c: { id: string; offerId: string; method: "electronic" | "in_person"; signedBy: string; signedRole: string },
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO enrollments (id, application_id, municipality_id, group_id, program_id, provider_id, child_id, status, started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)`,
+    [e.id, e.applicationId, e.municipalityId, e.groupId, e.programId, e.providerId, e.childId, now],
+  );
+  await db.query(
+    `INSERT INTO contracts (id, application_id, offer_id, enrollment_id, method, signed_by, signed_role, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [c.id, e.applicationId, c.offerId, e.id, c.method, c.signedBy, c.signedRole, now],
+  );
+}
+
+export async function findEnrollment(db: Queryable, id: string, lock = false): Promise<EnrollmentRow | undefined> {
+  const { rows } = await db.query<EnrollmentRow>(
+    `SELECT ${columns} FROM enrollments e JOIN contracts c ON c.enrollment_id = e.id WHERE e.id = $1${lock ? " FOR UPDATE OF e" : ""}`,
+    [id],
+  );
+  return rows[0];
+}
+
+export async function endEnrollment(db: Queryable, id: string, reason: EndReason, by: string, now: Date): Promise<void> {
+  await db.query("UPDATE enrollments SET status = 'ended', ended_at = $2, end_reason = $3, ended_by = $4 WHERE id = $1", [id, now, reason, by]);
+  await db.query("UPDATE contracts SET terminated_at = $2 WHERE enrollment_id = $1", [id, now]);
+}

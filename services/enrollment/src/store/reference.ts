@@ -1,0 +1,205 @@
+import type { Queryable } from "@kruzhok/postgres";
+import type { CertificateState, GroupState, Slot } from "../domain/application";
+
+// Local copies of what registry and catalogue announce: municipalities and their yearly rules,
+// certificates, children's guardians and categories, groups. Written only by consumers.
+
+export async function upsertMunicipality(db: Queryable, id: string, timeZone: string, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO municipalities (id, time_zone, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at`,
+    [id, timeZone, now],
+  );
+}
+
+export interface YearRules {
+  year: number;
+  categories: string[];
+  maxOpenApplications: number;
+  offerAcceptanceDays: number;
+  providerReviewWorkingDays: number;
+}
+
+export async function upsertYear(db: Queryable, municipalityId: string, rules: YearRules): Promise<string[] | undefined> {
+  const before = await db.query<{ categories: string[] }>(
+    "SELECT categories FROM municipality_years WHERE municipality_id = $1 AND year = $2",
+    [municipalityId, rules.year],
+  );
+  await db.query(
+    `INSERT INTO municipality_years (municipality_id, year, categories, max_open_applications, offer_acceptance_days, provider_review_working_days)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (municipality_id, year) DO UPDATE SET categories = EXCLUDED.categories, max_open_applications = EXCLUDED.max_open_applications,
+       offer_acceptance_days = EXCLUDED.offer_acceptance_days, provider_review_working_days = EXCLUDED.provider_review_working_days`,
+    [municipalityId, rules.year, rules.categories, rules.maxOpenApplications, rules.offerAcceptanceDays, rules.providerReviewWorkingDays],
+  );
+  return before.rows[0]?.categories;
+}
+
+export interface MunicipalityRules extends YearRules {
+  municipalityId: string;
+  timeZone: string;
+}
+
+/**
+ * The municipality's zone and the rules of `year` (its local current year), or of the latest
+ * year before it when that year is not set yet (rules carry over until the registry sets new).
+ */
+export async function findRules(db: Queryable, municipalityId: string, year: number): Promise<{ timeZone: string; rules: YearRules | undefined } | undefined> {
+  const { rows } = await db.query<{ timeZone: string; rules: YearRules | null }>(
+    `SELECT m.time_zone AS "timeZone",
+       (SELECT json_build_object('year', y.year, 'categories', y.categories, 'maxOpenApplications', y.max_open_applications,
+               'offerAcceptanceDays', y.offer_acceptance_days, 'providerReviewWorkingDays', y.provider_review_working_days)
+          FROM municipality_years y WHERE y.municipality_id = m.id AND y.year <= $2 ORDER BY y.year DESC LIMIT 1) AS rules
+     FROM municipalities m WHERE m.id = $1`,
+    [municipalityId, year],
+  );
+  const row = rows[0];
+  return row && { timeZone: row.timeZone, rules: row.rules ?? undefined };
+}
+
+export async function findZone(db: Queryable, municipalityId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ timeZone: string }>(`SELECT time_zone AS "timeZone" FROM municipalities WHERE id = $1`, [municipalityId]);
+  return rows[0]?.timeZone;
+}
+
+export interface CertificateRow extends CertificateState {
+  id: string;
+  childId: string;
+  number: string;
+}
+
+export async function upsertIssuedCertificate(
+  db: Queryable,
+  c: { id: string; municipalityId: string; childId: string; number: string; birthYear: number; guardianIds: readonly string[]; categories: readonly string[] },
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO certificates (id, municipality_id, child_id, number, birth_year, status, funding, updated_at)
+     VALUES ($1, $2, $3, $4, $5, 'active', 'accounting', $6)
+     ON CONFLICT (id) DO NOTHING`,
+    [c.id, c.municipalityId, c.childId, c.number, c.birthYear, now],
+  );
+  await db.query("INSERT INTO children (id, updated_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [c.childId, now]);
+  if (c.guardianIds.length > 0) {
+    await db.query("INSERT INTO child_guardians (child_id, guardian_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING", [c.childId, c.guardianIds]);
+  }
+  if (c.categories.length > 0) {
+    await db.query(
+      "INSERT INTO child_categories (child_id, code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+      [c.childId, c.categories],
+    );
+  }
+}
+
+export async function findCertificateOfChild(db: Queryable, childId: string): Promise<CertificateRow | undefined> {
+  const { rows } = await db.query<CertificateRow>(
+    `SELECT id, municipality_id AS "municipalityId", child_id AS "childId", number, birth_year AS "birthYear", status, funding,
+            financed_year AS "financedYear"
+       FROM certificates WHERE child_id = $1`,
+    [childId],
+  );
+  return rows[0];
+}
+
+export async function setCertificate(
+  db: Queryable,
+  id: string,
+  change: { status?: "active" | "suspended" | "closed"; funding?: "financed"; financedYear?: number; municipalityId?: string },
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `UPDATE certificates SET status = coalesce($2, status), funding = coalesce($3, funding), financed_year = coalesce($4, financed_year),
+            municipality_id = coalesce($5, municipality_id), updated_at = $6
+      WHERE id = $1`,
+    [id, change.status ?? null, change.funding ?? null, change.financedYear ?? null, change.municipalityId ?? null, now],
+  );
+}
+
+/** Lock the child: every application and acceptance of one child runs one at a time. */
+export async function lockChild(db: Queryable, childId: string): Promise<boolean> {
+  const { rowCount } = await db.query("SELECT 1 FROM children WHERE id = $1 FOR UPDATE", [childId]);
+  return rowCount === 1;
+}
+
+export async function isGuardianOf(db: Queryable, guardianId: string, childId: string): Promise<boolean> {
+  const { rowCount } = await db.query("SELECT 1 FROM child_guardians WHERE guardian_id = $1 AND child_id = $2", [guardianId, childId]);
+  return rowCount === 1;
+}
+
+export async function replaceCategories(
+  db: Queryable,
+  childId: string,
+  categories: readonly { code: string; validFrom: string; validUntil: string }[],
+  now: Date,
+): Promise<void> {
+  await db.query("INSERT INTO children (id, updated_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [childId, now]);
+  await db.query("DELETE FROM child_categories WHERE child_id = $1", [childId]);
+  for (const c of categories) {
+    await db.query(
+      "INSERT INTO child_categories (child_id, code, valid_from, valid_until) VALUES ($1, $2, $3, $4) ON CONFLICT (child_id, code) DO UPDATE SET valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until",
+      [childId, c.code, c.validFrom, c.validUntil],
+    );
+  }
+}
+
+/** Codes of the child's categories in force on the local date `on`. */
+export async function categoriesOn(db: Queryable, childId: string, on: string): Promise<string[]> {
+  const { rows } = await db.query<{ code: string }>(
+    `SELECT code FROM child_categories WHERE child_id = $1
+        AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_until IS NULL OR valid_until >= $2::date) ORDER BY code`,
+    [childId, on],
+  );
+  return rows.map((r) => r.code);
+}
+
+export interface GroupRow extends GroupState {
+  providerId: string;
+  capacity: number;
+  timeZone: string;
+}
+
+const groupColumns = `id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", capacity,
+  time_zone AS "timeZone", slots, to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn",
+  age_min AS "ageMin", age_max AS "ageMax", funding_kind AS "fundingKind", accepting, status`;
+
+export async function findGroup(db: Queryable, id: string): Promise<GroupRow | undefined> {
+  const { rows } = await db.query<GroupRow>(`SELECT ${groupColumns} FROM groups WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+export interface GroupSnapshot {
+  groupId: string;
+  municipalityId: string;
+  programId: string;
+  providerId: string;
+  capacity: number;
+  timeZone: string;
+  slots: readonly Slot[];
+  startsOn: string;
+  endsOn: string;
+  ageMin: number;
+  ageMax: number;
+  fundingKind: string;
+  accepting: boolean;
+}
+
+/** Upsert a group's snapshot; returns its capacity before (undefined for a new group). */
+export async function upsertGroup(db: Queryable, g: GroupSnapshot, now: Date): Promise<number | undefined> {
+  const before = await db.query<{ capacity: number }>("SELECT capacity FROM groups WHERE id = $1 FOR UPDATE", [g.groupId]);
+  await db.query(
+    `INSERT INTO groups (id, municipality_id, program_id, provider_id, capacity, time_zone, slots, starts_on, ends_on, age_min, age_max,
+                         funding_kind, accepting, status, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14)
+     ON CONFLICT (id) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, program_id = EXCLUDED.program_id,
+       provider_id = EXCLUDED.provider_id, capacity = EXCLUDED.capacity, time_zone = EXCLUDED.time_zone, slots = EXCLUDED.slots,
+       starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, age_min = EXCLUDED.age_min, age_max = EXCLUDED.age_max,
+       funding_kind = EXCLUDED.funding_kind, accepting = EXCLUDED.accepting, status = 'open', updated_at = EXCLUDED.updated_at`,
+    [g.groupId, g.municipalityId, g.programId, g.providerId, g.capacity, g.timeZone, JSON.stringify(g.slots), g.startsOn, g.endsOn,
+      g.ageMin, g.ageMax, g.fundingKind, g.accepting, now],
+  );
+  return before.rows[0]?.capacity;
+}
+
+export async function closeGroup(db: Queryable, id: string, now: Date): Promise<void> {
+  await db.query("UPDATE groups SET status = 'closed', accepting = false, updated_at = $2 WHERE id = $1", [id, now]);
+}

@@ -1,0 +1,288 @@
+import { v7 as uuidv7 } from "uuid";
+import {
+  ApplicationFinancingSettled,
+  ApplicationRefused,
+  ApplicationReranked,
+  ApplicationReviewed,
+  ApplicationSubmitted,
+  ApplicationWithdrawn,
+  CertificateConversionRequested,
+  OfferLapsed,
+} from "@kruzhok/contracts";
+import { requireMunicipality, type Principal } from "@kruzhok/http";
+import { emit } from "@kruzhok/messaging";
+import type { PoolClient, Queryable } from "@kruzhok/postgres";
+import { localDateOf } from "@kruzhok/time";
+import { decideApplication } from "../domain/application";
+import { localDay, reviewDeadline } from "../domain/deadlines";
+import { enrollmentError } from "../domain/errors";
+import { bestCategory } from "../domain/queue";
+import {
+  QUEUE_STATUSES,
+  activeEnrollmentsOfChild,
+  findApplication,
+  insertApplication,
+  lockGroupQueue,
+  lockGroupQueues,
+  markQueueDirty,
+  openApplicationsOfChild,
+  setApplicationStatus,
+  type ApplicationRow,
+} from "../store/applications";
+import { categoriesOn, findCertificateOfChild, findGroup, findRules, isGuardianOf, lockChild } from "../store/reference";
+import { fillSeats, refOf, type Origin } from "./seats";
+
+export interface SubmitCommand {
+  childId: string;
+  groupId: string;
+  principal: Principal;
+  now: Date;
+  origin: Origin;
+}
+
+/**
+ * Submit an application. Every check runs under the child's row lock (so two concurrent
+ * submissions of one child cannot both pass the cap or the same-program rule); the group's
+ * queue lock is taken last, right before the INSERT that stamps `accepted_at` with the
+ * database clock, and held until COMMIT: so in each group the order of accepted_at is the
+ * order in which applications became visible. A refusal throws before anything is written.
+ */
+export async function submitApplication(tx: PoolClient, command: SubmitCommand): Promise<ApplicationRow> {
+  const { principal, now } = command;
+  const group = await findGroup(tx, command.groupId);
+  if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}`, { field: "body.groupId" });
+  requireMunicipality(principal, group.municipalityId);
+  if (principal.role === "guardian" && !(principal.guardianId && (await isGuardianOf(tx, principal.guardianId, command.childId)))) {
+    throw enrollmentError("NOT_YOUR_CHILD", "you may apply only for a child whose guardian you are", { field: "body.childId" });
+  }
+  if (!(await lockChild(tx, command.childId))) {
+    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first", { field: "body.childId" });
+  }
+  const settings = await findRules(tx, group.municipalityId, localDateOf(now, group.timeZone).year);
+  if (!settings) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry");
+  if (!settings.rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
+  const { rules, timeZone } = settings;
+  const certificate = await findCertificateOfChild(tx, command.childId);
+  const decision = decideApplication(
+    {
+      group,
+      certificate,
+      categoryOrder: rules.categories,
+      maxOpenApplications: rules.maxOpenApplications,
+      childCategories: await categoriesOn(tx, command.childId, localDay(now, timeZone)),
+      openApplications: await openApplicationsOfChild(tx, command.childId),
+      activeEnrollments: await activeEnrollmentsOfChild(tx, command.childId),
+    },
+    timeZone,
+    now,
+  );
+  const id = uuidv7({ msecs: now.getTime() });
+  const reviewDueAt = reviewDeadline(now, timeZone, rules.providerReviewWorkingDays);
+
+  await lockGroupQueue(tx, group.id);
+  const application = await insertApplication(
+    tx,
+    {
+      id,
+      municipalityId: group.municipalityId,
+      groupId: group.id,
+      programId: group.programId,
+      providerId: group.providerId,
+      childId: command.childId,
+      certificateId: certificate!.id,
+      guardianId: principal.role === "guardian" ? (principal.guardianId ?? null) : null,
+      submittedBy: principal.subject,
+      submittedRole: principal.role === "guardian" ? "guardian" : "operator",
+      status: decision.status,
+      reviewDueAt,
+      categoryCode: decision.categoryCode,
+      categoryRank: decision.categoryRank,
+      conversionRequestId: decision.financingYear === null ? null : id,
+    },
+    now,
+  );
+  await markQueueDirty(tx, group.id);
+  const envelope = { ...command.origin, municipalityId: group.municipalityId, aggregateId: id };
+  await emit(tx, ApplicationSubmitted, envelope, {
+    ...refOf(application),
+    status: decision.status,
+    categoryCode: decision.categoryCode,
+    categoryRank: decision.categoryRank,
+    acceptedAt: application.acceptedAtText,
+    reviewDueAt: reviewDueAt.toISOString(),
+    submittedBy: application.submittedRole,
+  }, now);
+  if (decision.financingYear !== null) {
+    // The application's id is the request id: the registry's answer names it.
+    await emit(tx, CertificateConversionRequested, { ...envelope, aggregateId: certificate!.id }, { certificateId: certificate!.id, requestId: id, year: decision.financingYear }, now);
+  }
+  return application;
+}
+
+/** The provider's decision on an application of its group. */
+export async function reviewApplication(
+  tx: PoolClient,
+  applicationId: string,
+  decision: "confirmed" | "rejected",
+  comment: string | null,
+  authorize: (a: ApplicationRow) => void,
+  now: Date,
+  origin: Origin,
+): Promise<ApplicationRow> {
+  const found = await findApplication(tx, applicationId);
+  if (!found) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${applicationId}`);
+  authorize(found);
+  await lockGroupQueue(tx, found.groupId);
+  const a = (await findApplication(tx, applicationId, true))!;
+  if (a.review !== "pending") throw enrollmentError("REVIEW_DONE", `the application was reviewed already (${a.review})`);
+  if (!(QUEUE_STATUSES as readonly string[]).includes(a.status)) throw enrollmentError("APPLICATION_TRANSITION", `the application is ${a.status}`);
+  await setApplicationStatus(tx, a.id, decision === "rejected" ? { status: "rejected", review: "rejected" } : { review: "confirmed" }, now);
+  await markQueueDirty(tx, a.groupId);
+  await emit(tx, ApplicationReviewed, { ...origin, municipalityId: a.municipalityId, aggregateId: a.id }, { ...refOf(a), decision, comment }, now);
+  await fillSeats(tx, a.groupId, now, origin);
+  return (await findApplication(tx, a.id))!;
+}
+
+/**
+ * Past the review deadline the application moves on as if confirmed (`auto_confirmed`): it had
+ * its place in the queue from submission, and now it may be offered a seat.
+ */
+export async function autoConfirmOverdueReviews(tx: PoolClient, groupId: string, now: Date, origin: Origin): Promise<number> {
+  await lockGroupQueue(tx, groupId);
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT id FROM applications WHERE group_id = $1 AND review = 'pending' AND status = ANY($2) AND review_due_at <= $3 ORDER BY id FOR UPDATE`,
+    [groupId, QUEUE_STATUSES, now],
+  );
+  for (const { id } of rows) {
+    const a = (await findApplication(tx, id))!;
+    await setApplicationStatus(tx, id, { review: "auto_confirmed" }, now);
+    await emit(tx, ApplicationReviewed, { ...origin, municipalityId: a.municipalityId, aggregateId: id }, { ...refOf(a), decision: "auto_confirmed", comment: null }, now);
+  }
+  if (rows.length > 0) await fillSeats(tx, groupId, now, origin);
+  return rows.length;
+}
+
+/** The family (or an operator for it) withdraws an application that has no enrollment yet. */
+export async function withdrawApplication(tx: PoolClient, applicationId: string, authorize: (a: ApplicationRow) => Promise<void>, now: Date, origin: Origin): Promise<ApplicationRow> {
+  const found = await findApplication(tx, applicationId);
+  if (!found) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${applicationId}`);
+  await authorize(found);
+  await lockGroupQueue(tx, found.groupId);
+  const a = (await findApplication(tx, applicationId, true))!;
+  if (!(QUEUE_STATUSES as readonly string[]).includes(a.status)) {
+    throw enrollmentError("APPLICATION_TRANSITION", `an application that is ${a.status} cannot be withdrawn${a.status === "offered" ? "; decline the offer instead" : ""}`);
+  }
+  await setApplicationStatus(tx, a.id, { status: "withdrawn" }, now);
+  await markQueueDirty(tx, a.groupId);
+  await emit(tx, ApplicationWithdrawn, { ...origin, municipalityId: a.municipalityId, aggregateId: a.id }, { ...refOf(a), reason: "family" }, now);
+  await fillSeats(tx, a.groupId, now, origin);
+  return (await findApplication(tx, a.id))!;
+}
+
+/**
+ * The registry answered a financing request. Financed (or already financed): every application
+ * of the certificate awaiting financing goes on waiting as `queued`, in the place it has held
+ * since submission. Refused: those applications are refused and leave the queue.
+ */
+export async function settleFinancing(
+  tx: PoolClient,
+  certificateId: string,
+  outcome: { financed: true } | { financed: false; reason: string },
+  now: Date,
+  origin: Origin,
+): Promise<number> {
+  const { rows } = await tx.query<{ id: string; groupId: string }>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE certificate_id = $1 AND status = 'awaiting_financing'`,
+    [certificateId],
+  );
+  await lockGroupQueues(tx, rows.map((r) => r.groupId));
+  for (const { id } of rows) {
+    const a = (await findApplication(tx, id, true))!;
+    if (a.status !== "awaiting_financing") continue;
+    const envelope = { ...origin, municipalityId: a.municipalityId, aggregateId: a.id };
+    if (outcome.financed) {
+      await setApplicationStatus(tx, a.id, { status: "queued" }, now);
+      await emit(tx, ApplicationFinancingSettled, envelope, { ...refOf(a), certificateId }, now);
+    } else {
+      const detail = `the registry refused to finance the certificate (${outcome.reason}); a financed program needs a financed certificate`;
+      await setApplicationStatus(tx, a.id, { status: "refused", refusalCode: "ENROLLMENT.FINANCING_REFUSED", refusalDetail: detail }, now);
+      await emit(tx, ApplicationRefused, envelope, { ...refOf(a), reason: "ENROLLMENT.FINANCING_REFUSED", detail }, now);
+    }
+    await markQueueDirty(tx, a.groupId);
+    await fillSeats(tx, a.groupId, now, origin);
+  }
+  return rows.length;
+}
+
+/**
+ * Recompute the category rank of the child's waiting applications (a new proof, an expired one,
+ * a new municipal order) and move them in their queues. The child's row is locked first, then
+ * the groups' queue locks in order: the same order a submission takes them.
+ */
+export async function rerankChild(tx: PoolClient, childId: string, now: Date, origin: Origin): Promise<number> {
+  await lockChild(tx, childId);
+  const { rows } = await tx.query<{ id: string; groupId: string }>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE child_id = $1 AND status = ANY($2)`,
+    [childId, QUEUE_STATUSES],
+  );
+  await lockGroupQueues(tx, rows.map((r) => r.groupId));
+  let moved = 0;
+  for (const { id } of rows) {
+    if (await rerankApplication(tx, id, now, origin)) moved++;
+  }
+  return moved;
+}
+
+/** Re-rank one waiting application; the caller holds its group's queue lock. */
+export async function rerankApplication(tx: Queryable, applicationId: string, now: Date, origin: Origin): Promise<boolean> {
+  const a = await findApplication(tx, applicationId, true);
+  if (!a || !(QUEUE_STATUSES as readonly string[]).includes(a.status)) return false;
+  const group = await findGroup(tx, a.groupId);
+  const settings = group && (await findRules(tx, a.municipalityId, localDateOf(now, group.timeZone).year));
+  if (!settings?.rules) return false;
+  const best = bestCategory(settings.rules.categories, await categoriesOn(tx, a.childId, localDay(now, settings.timeZone)));
+  if (best.rank === a.categoryRank && best.code === a.categoryCode) return false;
+  await tx.query("UPDATE applications SET category_code = $2, category_rank = $3, updated_at = $4 WHERE id = $1", [a.id, best.code, best.rank, now]);
+  await markQueueDirty(tx, a.groupId);
+  await emit(tx, ApplicationReranked, { ...origin, municipalityId: a.municipalityId, aggregateId: a.id }, {
+    ...refOf(a),
+    fromCategoryCode: a.categoryCode,
+    toCategoryCode: best.code,
+    categoryRank: best.rank,
+  }, now);
+  return true;
+}
+
+/**
+ * The certificate closed or moved to another municipality: the child's open applications there
+ * are withdrawn (an open offer lapses as declined) and their seats pass on.
+ */
+export async function withdrawOpenApplicationsOfCertificate(
+  tx: PoolClient,
+  certificateId: string,
+  reason: "certificate_closed" | "certificate_moved",
+  now: Date,
+  origin: Origin,
+): Promise<number> {
+  const { rows } = await tx.query<{ id: string; groupId: string }>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE certificate_id = $1 AND status IN ('awaiting_financing', 'queued', 'offered')`,
+    [certificateId],
+  );
+  await lockGroupQueues(tx, rows.map((r) => r.groupId));
+  for (const { id } of rows) {
+    const a = (await findApplication(tx, id, true))!;
+    const envelope = { ...origin, municipalityId: a.municipalityId, aggregateId: a.id };
+    if (a.status === "offered") {
+      const { rows: offers } = await tx.query<{ id: string }>(
+        "UPDATE offers SET status = 'declined', decided_at = $2, decided_by = 'system' WHERE application_id = $1 AND status = 'open' RETURNING id",
+        [a.id, now],
+      );
+      for (const offer of offers) await emit(tx, OfferLapsed, envelope, { ...refOf(a), offerId: offer.id, reason: "declined" }, now);
+    }
+    await setApplicationStatus(tx, a.id, { status: "withdrawn" }, now);
+    await markQueueDirty(tx, a.groupId);
+    await emit(tx, ApplicationWithdrawn, envelope, { ...refOf(a), reason }, now);
+  }
+  for (const groupId of new Set(rows.map((r) => r.groupId))) await fillSeats(tx, groupId, now, origin);
+  return rows.length;
+}

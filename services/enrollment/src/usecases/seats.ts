@@ -1,0 +1,56 @@
+import { v7 as uuidv7 } from "uuid";
+import { OfferMade } from "@kruzhok/contracts";
+import { emit } from "@kruzhok/messaging";
+import type { Queryable } from "@kruzhok/postgres";
+import { localDateOf } from "@kruzhok/time";
+import { offerDeadline } from "../domain/deadlines";
+import { lockGroupQueue, markQueueDirty, queueOf, setApplicationStatus, type ApplicationRow } from "../store/applications";
+import { insertOffer, seatsTaken } from "../store/offers";
+import { findGroup, findRules } from "../store/reference";
+
+/** Who caused a change: carried into the events' envelopes. */
+export interface Origin {
+  correlationId?: string | undefined;
+  causationId?: string | null;
+}
+
+export const refOf = (a: Pick<ApplicationRow, "id" | "childId" | "groupId" | "programId" | "providerId">) => ({
+  applicationId: a.id,
+  childId: a.childId,
+  groupId: a.groupId,
+  programId: a.programId,
+  providerId: a.providerId,
+});
+
+/**
+ * Offer every free seat of the group to the head of its queue, in queue order. A seat is free
+ * when capacity exceeds active enrollments plus open offers. The queue is strict: when the head
+ * cannot take an offer yet (its provider review or its financing is pending) the seats wait for
+ * it rather than skipping to the next child; both waits are bounded (the review deadline moves
+ * the application on automatically, the registry always answers a financing request).
+ * Takes the group's queue lock, so callers may hold it already or not.
+ */
+export async function fillSeats(tx: Queryable, groupId: string, now: Date, origin: Origin): Promise<string[]> {
+  await lockGroupQueue(tx, groupId);
+  const group = await findGroup(tx, groupId);
+  if (group?.status !== "open") return [];
+  const free = group.capacity - (await seatsTaken(tx, groupId));
+  if (free <= 0) return [];
+  const heads = await queueOf(tx, groupId, free);
+  if (heads.length === 0) return [];
+  const settings = await findRules(tx, group.municipalityId, localDateOf(now, group.timeZone).year);
+  if (!settings?.rules) return [];
+  const deadline = offerDeadline(now, settings.timeZone, settings.rules.offerAcceptanceDays);
+  const offered: string[] = [];
+  for (const head of heads) {
+    const ready = head.status === "queued" && (head.review === "confirmed" || head.review === "auto_confirmed");
+    if (!ready) break;
+    const offerId = uuidv7({ msecs: now.getTime() });
+    await insertOffer(tx, { id: offerId, applicationId: head.id, groupId, municipalityId: head.municipalityId, madeAt: now, deadlineAt: deadline });
+    await setApplicationStatus(tx, head.id, { status: "offered" }, now);
+    await emit(tx, OfferMade, { ...origin, municipalityId: head.municipalityId, aggregateId: head.id }, { ...refOf(head), offerId, deadline: deadline.toISOString() }, now);
+    offered.push(offerId);
+  }
+  if (offered.length > 0) await markQueueDirty(tx, groupId);
+  return offered;
+}

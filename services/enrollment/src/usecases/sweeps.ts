@@ -1,0 +1,33 @@
+import type { Pool } from "@kruzhok/postgres";
+import { withTransaction } from "@kruzhok/postgres";
+import { groupsWithExpiredOffers } from "../store/offers";
+import { autoConfirmOverdueReviews } from "./applications";
+import { expireOffers } from "./offers";
+
+export interface SweepResult {
+  expiredOffers: number;
+  autoConfirmed: number;
+}
+
+/**
+ * The periodic work, as one function of `now` (main.ts runs it on an interval; tests and the
+ * operator endpoint call it directly): offers past their deadline expire and pass their seats
+ * on; applications past their review deadline move on as auto-confirmed. One transaction per
+ * group, so one busy group does not hold the others.
+ */
+export async function sweep(pool: Pool, now: Date): Promise<SweepResult> {
+  let expiredOffers = 0;
+  let autoConfirmed = 0;
+  for (const groupId of await groupsWithExpiredOffers(pool, now)) {
+    expiredOffers += await withTransaction(pool, (tx) => expireOffers(tx, groupId, now, {}));
+  }
+  const { rows } = await pool.query<{ groupId: string }>(
+    `SELECT DISTINCT group_id AS "groupId" FROM applications
+      WHERE review = 'pending' AND status IN ('awaiting_financing', 'queued') AND review_due_at <= $1 ORDER BY 1`,
+    [now],
+  );
+  for (const { groupId } of rows) {
+    autoConfirmed += await withTransaction(pool, (tx) => autoConfirmOverdueReviews(tx, groupId, now, {}));
+  }
+  return { expiredOffers, autoConfirmed };
+}

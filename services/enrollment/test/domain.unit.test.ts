@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { decideApplication, possibleAges, schedulesClash, type ApplicantState } from "../src/domain/application";
+import { offerDeadline, reviewDeadline } from "../src/domain/deadlines";
+import { bestCategory, explainPosition, parseQueueMember, queueMember } from "../src/domain/queue";
+
+const KAMCHATKA = "Asia/Kamchatka";
+
+describe("queue order", () => {
+  it("sorts members as the rule says: category rank, then accepted-at microseconds, then application id", () => {
+    const keys = [
+      { categoryRank: 4, acceptedAtMicros: 1_788_000_000_000_001, applicationId: "0199a000-0000-7000-8000-000000000001" },
+      { categoryRank: 1, acceptedAtMicros: 1_788_000_000_000_900, applicationId: "0199a000-0000-7000-8000-000000000002" },
+      { categoryRank: 1, acceptedAtMicros: 1_788_000_000_000_100, applicationId: "0199a000-0000-7000-8000-00000000000b" },
+      { categoryRank: 1, acceptedAtMicros: 1_788_000_000_000_100, applicationId: "0199a000-0000-7000-8000-00000000000a" },
+      { categoryRank: 0, acceptedAtMicros: 1_799_999_999_999_999, applicationId: "0199a000-0000-7000-8000-000000000003" },
+      { categoryRank: 10, acceptedAtMicros: 1, applicationId: "0199a000-0000-7000-8000-000000000004" },
+    ];
+    const sorted = keys.map(queueMember).sort();
+    expect(sorted.map((m) => parseQueueMember(m).applicationId.slice(-2))).toEqual(["03", "0a", "0b", "02", "01", "04"]);
+    expect(parseQueueMember(queueMember(keys[0]!))).toEqual(keys[0]);
+  });
+
+  it("refuses keys it cannot encode exactly", () => {
+    expect(() => queueMember({ categoryRank: 100, acceptedAtMicros: 1, applicationId: "x" })).toThrow(RangeError);
+    expect(() => queueMember({ categoryRank: 0, acceptedAtMicros: 1.5, applicationId: "x" })).toThrow(RangeError);
+  });
+
+  it("takes the child's best category in the municipality's order; no category ranks after all", () => {
+    const order = ["orphan", "disabled", "large_family"];
+    expect(bestCategory(order, ["large_family", "disabled"])).toEqual({ code: "disabled", rank: 1 });
+    expect(bestCategory(order, ["veteran_family"])).toEqual({ code: null, rank: 3 });
+    expect(bestCategory(order, [])).toEqual({ code: null, rank: 3 });
+  });
+
+  it("explains a position the way a guardian reads it", () => {
+    const view = explainPosition(["orphan", "disabled", "large_family"], { code: "large_family", rank: 2 }, {
+      position: 147,
+      total: 300,
+      aheadByRank: new Map([[0, 11], [1, 30], [2, 120]]),
+      aheadInCategory: 105,
+      inCategory: 120,
+    });
+    expect(view).toMatchObject({ aheadWithHigherCategories: 41, aheadInOwnCategoryAppliedEarlier: 105, aheadByCategory: [{ code: "orphan", ahead: 11 }, { code: "disabled", ahead: 30 }] });
+    expect(view.explanation).toBe("Position 147 of 300. Your category: large_family, rank 3 of 3; 41 ahead with higher categories; 105 ahead in your category who applied earlier.");
+  });
+});
+
+describe("deadlines in Kamchatka (UTC+12)", () => {
+  it("an offer runs to the end of the last local day, whichever side of local midnight it is made", () => {
+    // 23:59 local on Monday 5 October = 11:59 UTC: 3 days -> end of Thursday 8 October local.
+    expect(offerDeadline(new Date("2026-10-05T11:59:00Z"), KAMCHATKA, 3).toISOString()).toBe("2026-10-08T12:00:00.000Z");
+    // One minute later it is already Tuesday local: end of Friday 9 October local.
+    expect(offerDeadline(new Date("2026-10-05T12:00:00Z"), KAMCHATKA, 3).toISOString()).toBe("2026-10-09T12:00:00.000Z");
+    // The same UTC instant in Moscow is still Monday afternoon there.
+    expect(offerDeadline(new Date("2026-10-05T12:00:00Z"), "Europe/Moscow", 3).toISOString()).toBe("2026-10-08T21:00:00.000Z");
+  });
+
+  it("a review counts working days, skipping the weekend", () => {
+    // Friday 23:30 local: Monday, Tuesday, Wednesday -> end of Wednesday 7 October local.
+    expect(reviewDeadline(new Date("2026-10-02T11:30:00Z"), KAMCHATKA, 3).toISOString()).toBe("2026-10-07T12:00:00.000Z");
+    // 00:30 local on Saturday 3 October (12:30 UTC on Friday): one working day is Monday.
+    expect(reviewDeadline(new Date("2026-10-02T12:30:00Z"), KAMCHATKA, 1).toISOString()).toBe("2026-10-05T12:00:00.000Z");
+    // Tuesday 3 November local, one working day, with 4 November (День народного единства) a holiday: Thursday 5 November.
+    expect(reviewDeadline(new Date("2026-11-03T00:00:00Z"), KAMCHATKA, 1, new Set(["2026-11-04"])).toISOString()).toBe("2026-11-05T12:00:00.000Z");
+  });
+});
+
+describe("application rules", () => {
+  const base: ApplicantState = {
+    group: {
+      id: "g",
+      municipalityId: "m",
+      programId: "p",
+      status: "open",
+      accepting: true,
+      startsOn: "2026-09-15",
+      endsOn: "2027-05-31",
+      ageMin: 7,
+      ageMax: 9,
+      fundingKind: "free",
+      slots: [{ weekday: 2, start: "15:00", end: "16:30" }],
+    },
+    certificate: { municipalityId: "m", status: "active", funding: "accounting", financedYear: null, birthYear: 2017 },
+    categoryOrder: ["orphan", "large_family"],
+    maxOpenApplications: 2,
+    childCategories: ["large_family"],
+    openApplications: [],
+    activeEnrollments: [],
+  };
+  const now = new Date("2026-09-01T00:00:00Z");
+  const code = (state: ApplicantState) => {
+    try {
+      decideApplication(state, KAMCHATKA, now);
+      return "ok";
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
+  it("passes a child within every rule, ranked by its best category", () => {
+    expect(decideApplication(base, KAMCHATKA, now)).toEqual({ status: "queued", categoryCode: "large_family", categoryRank: 1, financingYear: null });
+  });
+
+  it("asks for financing when an accounting certificate applies to a financed program", () => {
+    expect(decideApplication({ ...base, group: { ...base.group, fundingKind: "financed" } }, KAMCHATKA, now)).toMatchObject({ status: "awaiting_financing", financingYear: 2026 });
+    expect(
+      decideApplication({ ...base, group: { ...base.group, fundingKind: "financed" }, certificate: { ...base.certificate!, funding: "financed", financedYear: 2026 } }, KAMCHATKA, now),
+    ).toMatchObject({ status: "queued" });
+  });
+
+  it("ages from the birth year: either age the child may be on the start date passes", () => {
+    expect(possibleAges(2017, "2026-09-15")).toEqual({ min: 8, max: 9 });
+    expect(code({ ...base, certificate: { ...base.certificate!, birthYear: 2019 } })).toBe("ok"); // 6 or 7
+    expect(code({ ...base, certificate: { ...base.certificate!, birthYear: 2020 } })).toBe("ENROLLMENT.AGE_OUTSIDE_RANGE"); // 5 or 6
+    expect(code({ ...base, certificate: { ...base.certificate!, birthYear: 2016 } })).toBe("ok"); // 9 or 10
+    expect(code({ ...base, certificate: { ...base.certificate!, birthYear: 2015 } })).toBe("ENROLLMENT.AGE_OUTSIDE_RANGE"); // 10 or 11
+  });
+
+  it("refuses for every reason the issue names", () => {
+    expect(code({ ...base, certificate: undefined })).toBe("ENROLLMENT.CERTIFICATE_MISSING");
+    expect(code({ ...base, certificate: { ...base.certificate!, status: "suspended" } })).toBe("ENROLLMENT.CERTIFICATE_SUSPENDED");
+    expect(code({ ...base, certificate: { ...base.certificate!, municipalityId: "other" } })).toBe("ENROLLMENT.CERTIFICATE_OTHER_MUNICIPALITY");
+    expect(code({ ...base, openApplications: [{ programId: "p" }] })).toBe("ENROLLMENT.ALREADY_APPLYING_TO_PROGRAM");
+    expect(code({ ...base, openApplications: [{ programId: "a" }, { programId: "b" }] })).toBe("ENROLLMENT.TOO_MANY_OPEN_APPLICATIONS");
+    const enrolled = { programId: "q", startsOn: "2026-09-01", endsOn: "2027-05-31", slots: [{ weekday: 2, start: "16:00", end: "17:00" }] };
+    expect(code({ ...base, activeEnrollments: [enrolled] })).toBe("ENROLLMENT.SCHEDULE_CLASH");
+    expect(code({ ...base, activeEnrollments: [{ ...enrolled, programId: "p", slots: [] }] })).toBe("ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM");
+    expect(code({ ...base, group: { ...base.group, accepting: false } })).toBe("ENROLLMENT.GROUP_NOT_ACCEPTING");
+  });
+
+  it("sees a clash only when the periods and the slots on one weekday overlap", () => {
+    const a = { startsOn: "2026-09-01", endsOn: "2026-12-31", slots: [{ weekday: 2, start: "15:00", end: "16:30" }] };
+    expect(schedulesClash(a, { ...a, slots: [{ weekday: 2, start: "16:30", end: "17:00" }] })).toBe(false);
+    expect(schedulesClash(a, { ...a, slots: [{ weekday: 3, start: "15:00", end: "16:30" }] })).toBe(false);
+    expect(schedulesClash(a, { startsOn: "2027-01-01", endsOn: "2027-05-31", slots: a.slots })).toBe(false);
+    expect(schedulesClash(a, { ...a, slots: [{ weekday: 2, start: "16:00", end: "16:10" }] })).toBe(true);
+  });
+});

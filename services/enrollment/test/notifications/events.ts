@@ -1,0 +1,84 @@
+import { randomUUID } from "node:crypto";
+import {
+  NotificationApplicationRefused,
+  NotificationEnrollmentEnded,
+  NotificationOfferExpiring,
+  NotificationOfferMade,
+  NotificationPositionApproaching,
+  type Currency,
+} from "@kruzhok/contracts";
+import { newEvent } from "@kruzhok/messaging";
+
+/** Notification events as the enrollment core would write them, each with fresh ids. */
+
+export const at = new Date("2026-09-04T03:30:00Z");
+
+export function addressee(overrides: { currency?: Currency; locale?: "ru" | "kk" | null; timeZone?: string } = {}) {
+  return {
+    guardianId: randomUUID(),
+    childId: randomUUID(),
+    locale: overrides.locale ?? null,
+    currency: overrides.currency ?? "RUB",
+    timeZone: overrides.timeZone ?? "Asia/Kamchatka",
+  };
+}
+
+const placement = () => ({ applicationId: randomUUID(), groupId: randomUUID(), programId: randomUUID(), programTitle: "Робототехника для начинающих" });
+
+export function offerMade(options: Parameters<typeof addressee>[0] & { deadline?: string } = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationOfferMade,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, ...placement(), offerId: randomUUID(), deadline: options.deadline ?? "2026-09-07T11:59:59.999Z" },
+    at,
+  );
+}
+
+export function offerExpiring(options: Parameters<typeof addressee>[0] = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationOfferExpiring,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, ...placement(), offerId: randomUUID(), deadline: "2026-09-07T11:59:59.999Z" },
+    at,
+  );
+}
+
+export function positionApproaching(options: Parameters<typeof addressee>[0] = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationPositionApproaching,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, ...placement(), position: 3, threshold: 5 },
+    at,
+  );
+}
+
+export function applicationRefused(options: Parameters<typeof addressee>[0] & { reason?: string; comment?: string | null } = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationApplicationRefused,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, ...placement(), reason: options.reason ?? "ENROLLMENT.REJECTED_BY_PROVIDER", comment: options.comment ?? null },
+    at,
+  );
+}
+
+export function enrollmentEnded(options: Parameters<typeof addressee>[0] & { reason?: "completed" | "withdrawn" | "expelled" } = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationEnrollmentEnded,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    {
+      ...who,
+      enrollmentId: randomUUID(),
+      groupId: randomUUID(),
+      programId: randomUUID(),
+      programTitle: "Робототехника для начинающих",
+      reason: options.reason ?? "completed",
+      endedOn: "2027-05-31",
+    },
+    at,
+  );
+}

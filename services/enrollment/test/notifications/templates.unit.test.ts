@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { PermanentError } from "@kruzhok/errors";
+import { chooseLocale, parseNotification, renderNotification } from "../../src/notifications";
+import { applicationRefused, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
+
+const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>
+  renderNotification(parseNotification(event), preferred);
+
+describe("choosing the language", () => {
+  it("given no explicit choice, writes Kazakh where the municipality pays in tenge and Russian where in roubles", () => {
+    expect(chooseLocale([null, null], "KZT")).toBe("kk");
+    expect(chooseLocale([null, undefined], "RUB")).toBe("ru");
+  });
+  it("given the guardian's choice, it wins over the event's, which wins over the currency", () => {
+    expect(chooseLocale(["ru", "kk"], "KZT")).toBe("ru");
+    expect(chooseLocale([null, "kk"], "RUB")).toBe("kk");
+    expect(render(offerMade({ currency: "KZT" }), "ru").locale).toBe("ru");
+    expect(render(offerMade({ currency: "RUB", locale: "kk" })).locale).toBe("kk");
+  });
+});
+
+describe("message texts", () => {
+  it("given an offer in Kamchatka, states the deadline in Kamchatka time (23:59 local, not 11:59 UTC)", () => {
+    const ru = render(offerMade({ deadline: "2026-09-07T11:59:59.999Z" }));
+    expect(ru.subject).toContain("Робототехника для начинающих");
+    expect(ru.text).toContain("7 сентября 2026 г. в 23:59");
+    expect(ru.text).not.toContain("11:59");
+    const kk = render(offerMade({ currency: "KZT", timeZone: "Asia/Almaty", deadline: "2026-09-07T18:59:59.999Z" }));
+    expect(kk.locale).toBe("kk");
+    expect(kk.text).toContain("қыркүйек");
+    expect(kk.text).toContain("23:59");
+    expect(kk.text).toContain("Сәлеметсіз бе!");
+  });
+
+  it("gives every notification a subject and a text in both languages, naming the program and no person", () => {
+    for (const make of [offerMade, offerExpiring, positionApproaching, applicationRefused, enrollmentEnded]) {
+      for (const currency of ["RUB", "KZT"] as const) {
+        const event = make({ currency });
+        const { subject, text, locale } = render(event);
+        expect(locale).toBe(currency === "KZT" ? "kk" : "ru");
+        expect(subject).toContain("«Робототехника для начинающих»");
+        expect(text).toContain("Робототехника для начинающих");
+        expect(text).toContain(locale === "ru" ? "Кружок" : "жүйесінің");
+        // Ids are for machines: a family's message carries none.
+        expect(text).not.toContain(event.data.guardianId);
+        expect(text).not.toContain(event.data.childId);
+      }
+    }
+  });
+
+  it("says the place in the queue, why an application was refused with the provider's words, and how an enrollment ended", () => {
+    expect(render(positionApproaching()).text).toContain("на 3-м месте в очереди");
+    expect(render(positionApproaching({ currency: "KZT" })).text).toContain("3-орында");
+    const refused = render(applicationRefused({ reason: "ENROLLMENT.FINANCING_REFUSED" }));
+    expect(refused.text).toContain("сертификат финансирования");
+    const withComment = render(applicationRefused({ comment: "группа укомплектована" }));
+    expect(withComment.text).toContain("организация отклонила заявление");
+    expect(withComment.text).toContain("Комментарий организации: группа укомплектована");
+    // A code this version does not know still gives a correct, general sentence.
+    expect(render(applicationRefused({ reason: "ENROLLMENT.SOMETHING_NEW" })).text).toContain("отклонено.");
+    expect(render(enrollmentEnded({ reason: "expelled" })).text).toContain("31 мая 2027 г.; договор расторгнут");
+    expect(render(enrollmentEnded({ reason: "withdrawn", currency: "KZT" })).text).toContain("отбасының өтініші бойынша");
+  });
+});
+
+describe("parsing a notification", () => {
+  it("refuses, as permanent, an event of another type or one that breaks its contract", () => {
+    const event = offerMade();
+    expect(() => parseNotification({ ...event, type: "enrollment.offer.made" })).toThrow(PermanentError);
+    expect(() => parseNotification({ ...event, data: { ...event.data, deadline: "tomorrow" } })).toThrow(PermanentError);
+    expect(() => parseNotification({ ...event, version: 2 })).toThrow(PermanentError);
+  });
+});

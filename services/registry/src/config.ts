@@ -1,7 +1,24 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { serviceConfig } from "@kruzhok/config";
 
-export const RegistryConfig = serviceConfig.extend({
-  PORT: serviceConfig.shape.PORT.default(3001),
-});
+/**
+ * Notification channels are optional: each is on only when its keys are set. A half-configured
+ * channel (a webhook URL without its secret, an SMTP host without a sender) is refused at start
+ * rather than silently left off.
+ */
+export const RegistryConfig = serviceConfig
+  .extend({
+    PORT: serviceConfig.shape.PORT.default(3001),
+    SMTP_HOST: z.string().min(1).optional().describe("SMTP relay for notification email; email is off without it"),
+    SMTP_PORT: z.coerce.number({ error: "must be a port number (1-65535)" }).int().min(1).max(65_535).default(25),
+    SMTP_FROM: z.email("must be a mail address").optional().describe("envelope sender and From of notification email"),
+    NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional().describe("receiver of signed notification webhooks; off without it"),
+    NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.SMTP_HOST && !config.SMTP_FROM) ctx.addIssue({ code: "custom", path: ["SMTP_FROM"], message: "is required with SMTP_HOST" });
+    if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["NOTIFY_WEBHOOK_SECRET"], message: "is required with NOTIFY_WEBHOOK_URL" });
+    }
+  });
 export type RegistryConfig = z.infer<typeof RegistryConfig>;

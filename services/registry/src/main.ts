@@ -4,7 +4,7 @@
 import { runService } from "@kruzhok/service";
 import { buildRegistryApp } from "./app";
 import { RegistryConfig } from "./config";
-import { registryHandlers } from "./messaging/handlers";
+import { notificationChannels, registryHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateRegistry } from "./migrations";
 
@@ -14,5 +14,9 @@ await runService({
   migrate: migrateRegistry,
   topics: { published: publishedTopics, consumed: consumedTopics },
   buildApp: ({ pool, clock, app }) => buildRegistryApp({ ...app, pool, clock }),
-  handlers: ({ pool, clock }) => registryHandlers({ pool, clock }),
+  handlers: ({ pool, clock, config, logger }) => {
+    const channels = notificationChannels(config);
+    logger.info({ channels: channels.map((c) => c.name) }, channels.length > 0 ? "notification channels on" : "no notification channel configured");
+    return registryHandlers({ pool, clock, channels });
+  },
 });

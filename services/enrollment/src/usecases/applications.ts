@@ -30,6 +30,7 @@ import {
   type ApplicationRow,
 } from "../store/applications";
 import { categoriesOn, findCertificateOfChild, findGroup, findRules, isGuardianOf, lockChild } from "../store/reference";
+import { noticeApproachingPositions, notifyApplicationRefused } from "./notifications";
 import { fillSeats, refOf, type Origin } from "./seats";
 
 export interface SubmitCommand {
@@ -116,6 +117,8 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
     // The application's id is the request id: the registry's answer names it.
     await emit(tx, CertificateConversionRequested, { ...envelope, aggregateId: certificate!.id }, { certificateId: certificate!.id, requestId: id, year: decision.financingYear }, now);
   }
+  // A short queue: the new application may be near the head from the start.
+  await noticeApproachingPositions(tx, group.id, now, command.origin);
   return application;
 }
 
@@ -139,6 +142,7 @@ export async function reviewApplication(
   await setApplicationStatus(tx, a.id, decision === "rejected" ? { status: "rejected", review: "rejected" } : { review: "confirmed" }, now);
   await markQueueDirty(tx, a.groupId);
   await emit(tx, ApplicationReviewed, { ...origin, municipalityId: a.municipalityId, aggregateId: a.id }, { ...refOf(a), decision, comment }, now);
+  if (decision === "rejected") await notifyApplicationRefused(tx, a, "ENROLLMENT.REJECTED_BY_PROVIDER", comment, now, origin);
   await fillSeats(tx, a.groupId, now, origin);
   return (await findApplication(tx, a.id))!;
 }
@@ -207,6 +211,7 @@ export async function settleFinancing(
       const detail = `the registry refused to finance the certificate (${outcome.reason}); a financed program needs a financed certificate`;
       await setApplicationStatus(tx, a.id, { status: "refused", refusalCode: "ENROLLMENT.FINANCING_REFUSED", refusalDetail: detail }, now);
       await emit(tx, ApplicationRefused, envelope, { ...refOf(a), reason: "ENROLLMENT.FINANCING_REFUSED", detail }, now);
+      await notifyApplicationRefused(tx, a, "ENROLLMENT.FINANCING_REFUSED", null, now, origin);
     }
     await markQueueDirty(tx, a.groupId);
     await fillSeats(tx, a.groupId, now, origin);
@@ -250,6 +255,8 @@ export async function rerankApplication(tx: Queryable, applicationId: string, no
     toCategoryCode: best.code,
     categoryRank: best.rank,
   }, now);
+  // A higher category moves this application up (or others down): approaches are told, fallbacks forgotten.
+  await noticeApproachingPositions(tx, a.groupId, now, origin);
   return true;
 }
 

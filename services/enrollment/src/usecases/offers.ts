@@ -8,6 +8,7 @@ import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicati
 import { endEnrollment, findEnrollment, insertEnrollmentWithContract, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { decideOffer, expiredOffersOfGroup, findOffer, type OfferRow } from "../store/offers";
 import { findCertificateOfChild, findGroup, lockChild } from "../store/reference";
+import { notifyEnrollmentEnded } from "./notifications";
 import { fillSeats, refOf, type Origin } from "./seats";
 
 export interface Signature {
@@ -137,6 +138,7 @@ export async function endEnrollmentOf(
     childId: enrollment.childId,
     reason,
   }, now);
+  await notifyEnrollmentEnded(tx, enrollment, reason, now, origin);
   await fillSeats(tx, enrollment.groupId, now, origin);
   return (await findEnrollment(tx, enrollment.id))!;
 }

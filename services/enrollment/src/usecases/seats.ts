@@ -7,6 +7,7 @@ import { offerDeadline } from "../domain/deadlines";
 import { lockGroupQueue, markQueueDirty, queueOf, setApplicationStatus, type ApplicationRow } from "../store/applications";
 import { insertOffer, seatsTaken } from "../store/offers";
 import { findGroup, findRules } from "../store/reference";
+import { noticeApproachingPositions, notifyOfferMade } from "./notifications";
 
 /** Who caused a change: carried into the events' envelopes. */
 export interface Origin {
@@ -28,10 +29,17 @@ export const refOf = (a: Pick<ApplicationRow, "id" | "childId" | "groupId" | "pr
  * cannot take an offer yet (its provider review or its financing is pending) the seats wait for
  * it rather than skipping to the next child; both waits are bounded (the review deadline moves
  * the application on automatically, the registry always answers a financing request).
- * Takes the group's queue lock, so callers may hold it already or not.
+ * Takes the group's queue lock, so callers may hold it already or not. Every change of a queue
+ * ends here, so the families whose place came near the head are told here too.
  */
 export async function fillSeats(tx: Queryable, groupId: string, now: Date, origin: Origin): Promise<string[]> {
   await lockGroupQueue(tx, groupId);
+  const offered = await offerFreeSeats(tx, groupId, now, origin);
+  await noticeApproachingPositions(tx, groupId, now, origin);
+  return offered;
+}
+
+async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, origin: Origin): Promise<string[]> {
   const group = await findGroup(tx, groupId);
   if (group?.status !== "open") return [];
   const free = group.capacity - (await seatsTaken(tx, groupId));
@@ -49,6 +57,7 @@ export async function fillSeats(tx: Queryable, groupId: string, now: Date, origi
     await insertOffer(tx, { id: offerId, applicationId: head.id, groupId, municipalityId: head.municipalityId, madeAt: now, deadlineAt: deadline });
     await setApplicationStatus(tx, head.id, { status: "offered" }, now);
     await emit(tx, OfferMade, { ...origin, municipalityId: head.municipalityId, aggregateId: head.id }, { ...refOf(head), offerId, deadline: deadline.toISOString() }, now);
+    await notifyOfferMade(tx, head, { offerId, deadline }, now, origin);
     offered.push(offerId);
   }
   if (offered.length > 0) await markQueueDirty(tx, groupId);

@@ -144,3 +144,17 @@ export async function lockChild(db: Queryable, id: string): Promise<boolean> {
   const result = await db.query(`SELECT 1 FROM children WHERE id = $1 FOR UPDATE`, [id]);
   return result.rowCount === 1;
 }
+
+export interface GuardianContact {
+  email: string | null;
+  phone: string | null;
+}
+
+/**
+ * How to reach a guardian, for notifications delivered here because contacts never leave the
+ * registry. Undefined when the guardian is unknown.
+ */
+export async function guardianContact(db: Queryable, guardianId: string): Promise<GuardianContact | undefined> {
+  const { rows } = await db.query<GuardianContact>(`SELECT email, phone FROM guardians WHERE id = $1`, [guardianId]);
+  return rows[0];
+}

@@ -1,8 +1,9 @@
-import { GroupClosed, GroupOpened, GroupUpdated, type EventEnvelope } from "@kruzhok/contracts";
+import { GroupClosed, GroupOpened, GroupUpdated, ProgramPublished, ProgramUpdated, type EventEnvelope } from "@kruzhok/contracts";
 import { handlerFor } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import type { z } from "zod";
 import { lockGroupQueue } from "../../store/applications";
+import { upsertProgramTitle } from "../../store/notifications";
 import { closeGroup, upsertGroup } from "../../store/reference";
 import { fillSeats } from "../../usecases/seats";
 import type { EnrollmentDeps } from "../../deps";
@@ -35,6 +36,9 @@ export function catalogueHandlers({ clock }: Pick<EnrollmentDeps, "clock">) {
     await fillSeats(tx, g.groupId, now, { correlationId: event.correlationId, causationId: event.id });
   }
   return [
+    // Only the title: messages to families say which program they are about.
+    handlerFor(ProgramPublished, (event, { tx }) => upsertProgramTitle(tx, event.data.programId, event.data.title, clock())),
+    handlerFor(ProgramUpdated, (event, { tx }) => upsertProgramTitle(tx, event.data.programId, event.data.title, clock())),
     handlerFor(GroupOpened, (event, { tx }) => apply(tx, event)),
     handlerFor(GroupUpdated, (event, { tx }) => apply(tx, event)),
     handlerFor(GroupClosed, async (event, { tx }) => {

@@ -13,6 +13,7 @@ import {
 } from "@kruzhok/contracts";
 import { handlerFor } from "@kruzhok/messaging";
 import { lockGroupQueues } from "../../store/applications";
+import { setMunicipalityCurrency } from "../../store/notifications";
 import { replaceCategories, setCertificate, upsertIssuedCertificate, upsertMunicipality, upsertYear } from "../../store/reference";
 import { rerankApplication, rerankChild, settleFinancing, withdrawOpenApplicationsOfCertificate } from "../../usecases/applications";
 import type { EnrollmentDeps } from "../../deps";
@@ -24,10 +25,13 @@ export function registryHandlers({ clock }: Pick<EnrollmentDeps, "clock">) {
   return [
     handlerFor(MunicipalityCreated, async (event, { tx }) => {
       await upsertMunicipality(tx, event.data.municipalityId, event.data.timeZone, clock());
+      // The currency picks the language of messages to families (tenge: Kazakh).
+      await setMunicipalityCurrency(tx, event.data.municipalityId, event.data.currency);
     }),
 
     handlerFor(MunicipalityYearSet, async (event, { tx }) => {
       const { data } = event;
+      await setMunicipalityCurrency(tx, event.municipalityId, data.currency);
       const before = await upsertYear(tx, event.municipalityId, {
         year: data.year,
         categories: data.categories.map((c) => c.code),

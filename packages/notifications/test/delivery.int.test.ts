@@ -15,7 +15,7 @@ import {
   webhookChannel,
   type NotificationDeps,
   type Recipient,
-} from "../../src/notifications";
+} from "../src";
 import { enrollmentEnded, offerMade } from "./events";
 import { startSmtpSink, startWebhookReceiver, type SmtpSink, type WebhookReceiver } from "./sinks";
 

@@ -42,6 +42,8 @@ export function parseNotification(event: EventEnvelope<unknown>): NotificationEv
 export interface Recipient {
   /** Null when the guardian gave none: the email channel skips the notification. */
   email: string | null;
+  /** For a channel that texts (none yet); absent when the lookup does not know it. */
+  phone?: string | null;
   /** The guardian's chosen language, when known; it wins over the event's and the currency's. */
   locale: NotificationLocale | null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "@kruzhok/errors";
-import { chooseLocale, parseNotification, renderNotification } from "../../src/notifications";
+import { chooseLocale, parseNotification, renderNotification } from "../src";
 import { applicationRefused, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
 
 const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>

@@ -10,7 +10,7 @@ import {
   webhookChannel,
   type OutgoingMessage,
   type SmtpConfig,
-} from "../../src/notifications";
+} from "../src";
 import { offerMade } from "./events";
 import { startSmtpSink, startWebhookReceiver, type SmtpSink, type WebhookReceiver } from "./sinks";
 

@@ -1,0 +1,100 @@
+import type { Currency } from "@kruzhok/contracts";
+import type { Queryable } from "@kruzhok/postgres";
+
+/** What every notification about an application carries besides its own facts. */
+export interface NotificationContext {
+  /** The guardian who applied, or every guardian of the child when an operator applied. */
+  guardianIds: string[];
+  currency: Currency;
+  timeZone: string;
+  programTitle: string | null;
+}
+
+/** The addressees and wording facts of a notification about `applicationId`. */
+export async function notificationContext(db: Queryable, applicationId: string): Promise<NotificationContext | undefined> {
+  const { rows } = await db.query<NotificationContext>(
+    `SELECT CASE WHEN a.guardian_id IS NOT NULL THEN ARRAY[a.guardian_id::text]
+                 ELSE ARRAY(SELECT cg.guardian_id::text FROM child_guardians cg WHERE cg.child_id = a.child_id ORDER BY cg.guardian_id) END
+              AS "guardianIds",
+            coalesce(m.currency, 'RUB') AS currency, m.time_zone AS "timeZone", nullif(p.title, '') AS "programTitle"
+       FROM applications a
+       JOIN municipalities m ON m.id = a.municipality_id
+       LEFT JOIN programs p ON p.id = a.program_id
+      WHERE a.id = $1`,
+    [applicationId],
+  );
+  return rows[0];
+}
+
+export async function setMunicipalityCurrency(db: Queryable, municipalityId: string, currency: Currency): Promise<void> {
+  await db.query("UPDATE municipalities SET currency = $2 WHERE id = $1", [municipalityId, currency]);
+}
+
+export async function upsertProgramTitle(db: Queryable, programId: string, title: string, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO programs (id, title, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, updated_at = EXCLUDED.updated_at`,
+    [programId, title, now],
+  );
+}
+
+export interface ExpiringOffer {
+  offerId: string;
+  applicationId: string;
+  groupId: string;
+  municipalityId: string;
+  deadlineAt: Date;
+}
+
+/**
+ * Lock and return open offers of the group whose deadline falls within `leadMs` after `now`
+ * (not yet past) and whose notice has not gone out. An offer made closer to its deadline than
+ * `leadMs` gets none: its "offer made" message already named the deadline.
+ */
+export async function offersToWarn(db: Queryable, groupId: string, now: Date, leadMs: number): Promise<ExpiringOffer[]> {
+  const { rows } = await db.query<ExpiringOffer>(
+    `SELECT id AS "offerId", application_id AS "applicationId", group_id AS "groupId", municipality_id AS "municipalityId", deadline_at AS "deadlineAt"
+       FROM offers
+      WHERE group_id = $1 AND status = 'open' AND expiry_noticed_at IS NULL
+        AND deadline_at > $2 AND deadline_at <= $2 + make_interval(secs => $3::double precision / 1000)
+        AND made_at <= deadline_at - make_interval(secs => $3::double precision / 1000)
+      ORDER BY deadline_at, id FOR UPDATE`,
+    [groupId, now, leadMs],
+  );
+  return rows;
+}
+
+/** Groups that have an offer to warn about (see offersToWarn). */
+export async function groupsWithOffersToWarn(db: Queryable, now: Date, leadMs: number): Promise<string[]> {
+  const { rows } = await db.query<{ groupId: string }>(
+    `SELECT DISTINCT group_id AS "groupId" FROM offers
+      WHERE status = 'open' AND expiry_noticed_at IS NULL
+        AND deadline_at > $1 AND deadline_at <= $1 + make_interval(secs => $2::double precision / 1000)
+        AND made_at <= deadline_at - make_interval(secs => $2::double precision / 1000)
+      ORDER BY 1`,
+    [now, leadMs],
+  );
+  return rows.map((r) => r.groupId);
+}
+
+export async function markExpiryNoticed(db: Queryable, offerId: string, now: Date): Promise<void> {
+  await db.query("UPDATE offers SET expiry_noticed_at = $2 WHERE id = $1", [offerId, now]);
+}
+
+/** Applications of the group already told of their approach. */
+export async function noticedPositions(db: Queryable, groupId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>("SELECT application_id AS id FROM position_notices WHERE group_id = $1", [groupId]);
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function recordPositionNotice(db: Queryable, groupId: string, applicationId: string, position: number, now: Date): Promise<void> {
+  await db.query(
+    "INSERT INTO position_notices (application_id, group_id, position, noticed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    [applicationId, groupId, position, now],
+  );
+}
+
+/** Forget the notices of applications no longer within the threshold (fallen back, or out of the queue). */
+export async function forgetPositionNotices(db: Queryable, groupId: string, within: readonly string[]): Promise<void> {
+  await db.query("DELETE FROM position_notices WHERE group_id = $1 AND NOT (application_id = ANY($2::uuid[]))", [groupId, within]);
+}

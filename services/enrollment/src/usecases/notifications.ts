@@ -1,0 +1,149 @@
+import {
+  NotificationApplicationRefused,
+  NotificationEnrollmentEnded,
+  NotificationOfferExpiring,
+  NotificationOfferMade,
+  NotificationPositionApproaching,
+} from "@kruzhok/contracts";
+import { emit } from "@kruzhok/messaging";
+import type { Queryable } from "@kruzhok/postgres";
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
+import { queueOf, type ApplicationRow } from "../store/applications";
+import type { EnrollmentRow } from "../store/enrollments";
+import {
+  forgetPositionNotices,
+  markExpiryNoticed,
+  noticedPositions,
+  notificationContext,
+  offersToWarn,
+  recordPositionNotice,
+  type NotificationContext,
+} from "../store/notifications";
+import type { Origin } from "./seats";
+
+// Notifications to families, written to the outbox in the transaction of the change they
+// announce. They carry ids and wording facts only: the registry, which alone holds the
+// guardians' contacts, delivers them. One event per addressed guardian (aggregateId: the
+// guardian), so one family's messages stay in order.
+
+/**
+ * REVIEW: fixed here because the thresholds must reach fillSeats from every route and consumer,
+ * and main.ts and the routes do not pass settings down yet. Make them config keys
+ * (POSITION_NOTICE_THRESHOLD, OFFER_EXPIRING_NOTICE_HOURS) once they do; the sweep already
+ * takes the lead as an option.
+ */
+export const NOTICE_DEFAULTS = {
+  /** "Within N of the head": positions 1..N. */
+  positionThreshold: 5,
+  /** How long before an offer's deadline the reminder goes out. */
+  offerExpiringLeadMs: 24 * 60 * 60 * 1000,
+};
+
+/** A title the catalogue has not announced yet (its program event is on another partition). */
+const UNKNOWN_TITLE = "—";
+
+type Placement = Pick<ApplicationRow, "id" | "childId" | "groupId" | "programId" | "municipalityId">;
+
+/** The addressee and wording facts every notification about an application carries. */
+function factsFor(a: Placement, context: NotificationContext, guardianId: string) {
+  return {
+    guardianId,
+    childId: a.childId,
+    locale: null,
+    currency: context.currency,
+    timeZone: context.timeZone,
+    applicationId: a.id,
+    groupId: a.groupId,
+    programId: a.programId,
+    programTitle: context.programTitle ?? UNKNOWN_TITLE,
+  };
+}
+
+/** Guardians to tell about `a` with the facts for each; none when the child has no known guardian. */
+async function addressed(tx: Queryable, a: Placement): Promise<{ context: NotificationContext; facts: ReturnType<typeof factsFor> }[]> {
+  const context = await notificationContext(tx, a.id);
+  return (context?.guardianIds ?? []).map((guardianId) => ({ context: context!, facts: factsFor(a, context!, guardianId) }));
+}
+
+const envelopeOf = (origin: Origin, municipalityId: string, guardianId: string) => ({ ...origin, municipalityId, aggregateId: guardianId });
+
+export async function notifyOfferMade(tx: Queryable, a: Placement, offer: { offerId: string; deadline: Date }, now: Date, origin: Origin): Promise<void> {
+  for (const { facts } of await addressed(tx, a)) {
+    await emit(tx, NotificationOfferMade, envelopeOf(origin, a.municipalityId, facts.guardianId), {
+      ...facts,
+      offerId: offer.offerId,
+      deadline: offer.deadline.toISOString(),
+    }, now);
+  }
+}
+
+export async function notifyApplicationRefused(tx: Queryable, a: Placement, reason: string, comment: string | null, now: Date, origin: Origin): Promise<void> {
+  for (const { facts } of await addressed(tx, a)) {
+    await emit(tx, NotificationApplicationRefused, envelopeOf(origin, a.municipalityId, facts.guardianId), {
+      ...facts,
+      reason,
+      comment,
+    }, now);
+  }
+}
+
+export async function notifyEnrollmentEnded(tx: Queryable, e: EnrollmentRow, reason: "completed" | "withdrawn" | "expelled", now: Date, origin: Origin): Promise<void> {
+  const placement = { id: e.applicationId, childId: e.childId, groupId: e.groupId, programId: e.programId, municipalityId: e.municipalityId };
+  for (const { context, facts } of await addressed(tx, placement)) {
+    const { applicationId: _application, ...rest } = facts;
+    await emit(tx, NotificationEnrollmentEnded, envelopeOf(origin, e.municipalityId, facts.guardianId), {
+      ...rest,
+      enrollmentId: e.id,
+      reason,
+      // The day the family lives in: the municipality's.
+      endedOn: formatLocalDate(localDateOf(now, context.timeZone)),
+    }, now);
+  }
+}
+
+/**
+ * Tell the applications now within `threshold` of the head of the group's queue, once per
+ * approach: an application told before is not told again while it stays within; one that fell
+ * back beyond (a higher category joined ahead) is told again when it comes back. The caller
+ * holds the group's queue lock.
+ */
+export async function noticeApproachingPositions(tx: Queryable, groupId: string, now: Date, origin: Origin, threshold = NOTICE_DEFAULTS.positionThreshold): Promise<number> {
+  const heads = await queueOf(tx, groupId, threshold);
+  await forgetPositionNotices(tx, groupId, heads.map((a) => a.id));
+  const told = await noticedPositions(tx, groupId);
+  let sent = 0;
+  for (const [index, a] of heads.entries()) {
+    if (told.has(a.id)) continue;
+    const position = index + 1;
+    for (const { facts } of await addressed(tx, a)) {
+      await emit(tx, NotificationPositionApproaching, envelopeOf(origin, a.municipalityId, facts.guardianId), {
+        ...facts,
+        position,
+        threshold,
+      }, now);
+    }
+    await recordPositionNotice(tx, groupId, a.id, position, now);
+    sent++;
+  }
+  return sent;
+}
+
+/** Remind families of the group's offers whose deadline is within `leadMs`; once per offer. */
+export async function warnExpiringOffers(tx: Queryable, groupId: string, now: Date, origin: Origin, leadMs = NOTICE_DEFAULTS.offerExpiringLeadMs): Promise<number> {
+  const offers = await offersToWarn(tx, groupId, now, leadMs);
+  for (const offer of offers) {
+    const { rows } = await tx.query<Placement>(
+      `SELECT id, child_id AS "childId", group_id AS "groupId", program_id AS "programId", municipality_id AS "municipalityId" FROM applications WHERE id = $1`,
+      [offer.applicationId],
+    );
+    for (const { facts } of await addressed(tx, rows[0]!)) {
+      await emit(tx, NotificationOfferExpiring, envelopeOf(origin, offer.municipalityId, facts.guardianId), {
+        ...facts,
+        offerId: offer.offerId,
+        deadline: offer.deadlineAt.toISOString(),
+      }, now);
+    }
+    await markExpiryNoticed(tx, offer.offerId, now);
+  }
+  return offers.length;
+}

@@ -1,0 +1,40 @@
+import { notificationHandlers, postgresDeliveryStore, smtpChannel, webhookChannel, type Channel, type RecipientLookup } from "@kruzhok/notifications";
+import type { Queryable } from "@kruzhok/postgres";
+import type { RegistryConfig } from "../../config";
+import type { RegistryDeps } from "../../deps";
+import { guardianContact } from "../../store/people";
+
+/**
+ * Notifications are delivered by the registry because the guardian's contacts live only here:
+ * events carry ids, this service turns the id into an address.
+ *
+ * The event's municipality is not matched against the guardian's: a guardian registers once in
+ * the region and may apply to a group in a neighbouring municipality. The registry stores no
+ * language choice, so the event's locale (or the municipality's currency) decides.
+ */
+export function guardianRecipients(db: Queryable): RecipientLookup {
+  return async (guardianId) => {
+    const contact = await guardianContact(db, guardianId);
+    return contact ? { email: contact.email, phone: contact.phone, locale: null } : null;
+  };
+}
+
+type ChannelKeys = Pick<RegistryConfig, "SMTP_HOST" | "SMTP_PORT" | "SMTP_FROM" | "NOTIFY_WEBHOOK_URL" | "NOTIFY_WEBHOOK_SECRET">;
+
+/** The channels the configuration turns on; none when no key is set. */
+export function notificationChannels(config: Partial<ChannelKeys>): Channel[] {
+  const channels: Channel[] = [];
+  if (config.SMTP_HOST && config.SMTP_FROM) {
+    channels.push(smtpChannel({ host: config.SMTP_HOST, port: config.SMTP_PORT ?? 25, from: config.SMTP_FROM, fromName: "Кружок" }));
+  }
+  if (config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET) {
+    channels.push(webhookChannel({ url: config.NOTIFY_WEBHOOK_URL, secret: config.NOTIFY_WEBHOOK_SECRET }));
+  }
+  return channels;
+}
+
+/** One handler per notification contract, delivering through `channels` (none: logged and acknowledged). */
+export function registryNotificationHandlers({ pool, clock }: RegistryDeps, channels: readonly Channel[]) {
+  // The delivered-set commits on the pool, not in the consumer's transaction (see postgresDeliveryStore).
+  return notificationHandlers({ channels, recipients: guardianRecipients(pool), store: postgresDeliveryStore(pool), clock });
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotificationOfferMade, type EventEnvelope } from "@kruzhok/contracts";
+import { ConsumerRunner, createKafka, newEvent } from "@kruzhok/messaging";
+import { startSmtpSink, type SmtpSink } from "@kruzhok/notifications/testing";
+import { createLogger } from "@kruzhok/observability";
+import { waitFor } from "@kruzhok/testkit";
+import { RegistryConfig } from "../src/config";
+import { notificationChannels, registryHandlers } from "../src/messaging/handlers";
+import { createMunicipality, registerGuardian, registryHarness, type RegistryHarness } from "./fixtures/registry";
+
+/**
+ * The registry delivers notifications because only it knows guardians' contacts: an event with
+ * ids only, consumed from a real topic, reaches a real SMTP server at the stored address.
+ */
+describe("notifications delivered by the registry (message flow)", () => {
+  let h: RegistryHarness;
+  let sink: SmtpSink;
+  let runner: ConsumerRunner;
+  let producer: ReturnType<ReturnType<typeof createKafka>["producer"]>;
+  let topic: string;
+  let municipalityId: string;
+
+  beforeAll(async () => {
+    h = await registryHarness("reg-notify");
+    sink = await startSmtpSink();
+    topic = h.iso.topic("notifications");
+    await h.iso.createTopics([{ topic, partitions: 1 }]);
+    municipalityId = (await createMunicipality(h, { timeZone: "Asia/Kamchatka" })).id;
+    // Channels come from the registry's own configuration, as main.ts builds them.
+    const config = RegistryConfig.parse({
+      DATABASE_URL: "postgres://127.0.0.1/unused",
+      REDIS_URL: "redis://127.0.0.1",
+      KAFKA_BROKERS: "127.0.0.1:9092",
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: String(sink.port),
+      SMTP_FROM: "noreply@kruzhok.test",
+    });
+    const channels = notificationChannels(config);
+    expect(channels.map((c) => c.name)).toEqual(["email"]);
+    const kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `registry-${h.iso.id}` });
+    runner = new ConsumerRunner({
+      kafka,
+      pool: h.pool,
+      logger: createLogger({ service: "registry", level: "warn" }),
+      groupId: h.iso.topic("registry"),
+      topics: [topic],
+      handlers: registryHandlers({ pool: h.pool, clock: h.clock, channels }),
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
+    await runner.start();
+    producer = kafka.producer();
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await runner.stop();
+    await sink.close();
+    await h.close();
+  });
+
+  const offerMade = (guardianId: string) =>
+    newEvent(
+      NotificationOfferMade,
+      { municipalityId, aggregateId: guardianId },
+      {
+        guardianId,
+        childId: randomUUID(),
+        locale: null,
+        currency: "RUB",
+        timeZone: "Asia/Kamchatka",
+        applicationId: randomUUID(),
+        groupId: randomUUID(),
+        programId: randomUUID(),
+        programTitle: "Робототехника для начинающих",
+        offerId: randomUUID(),
+        deadline: "2026-09-07T11:59:59.999Z",
+      },
+      h.clock(),
+    );
+
+  // The contract names the real topic; this file's consumer reads its own prefixed one.
+  const publish = async (event: EventEnvelope) => {
+    await producer.send({ topic, messages: [{ key: event.aggregateId, value: JSON.stringify(event) }] });
+  };
+  const inboxOutcome = (eventId: string) =>
+    waitFor(async () => (await h.pool.query<{ outcome: string }>("SELECT outcome FROM inbox WHERE event_id = $1", [eventId])).rows[0]?.outcome, {
+      what: `the inbox row of ${eventId}`,
+    });
+
+  it("sends the offer to the guardian's stored email, once, though the event carries only ids", async () => {
+    const email = `parent-${randomUUID().slice(0, 8)}@family.test`;
+    const guardianId = await registerGuardian(h, municipalityId, { email, phone: "+79001234567" });
+    const event = offerMade(guardianId);
+    expect(JSON.stringify(event)).not.toContain(email);
+    await publish(event);
+    const mail = await waitFor(() => sink.mails.find((m) => m.rcptTo.includes(email)), { what: "the offer mail" });
+    expect(mail.mailFrom).toBe("noreply@kruzhok.test");
+    expect(mail.subject).toContain("Робототехника для начинающих");
+    // Deadline in the municipality's zone: 23:59 in Kamchatka.
+    expect(mail.text).toContain("7 сентября 2026 г. в 23:59");
+    expect(await inboxOutcome(event.id)).toBe("applied");
+    const { rows } = await h.pool.query<{ status: string }>("SELECT status FROM notification_deliveries WHERE event_id = $1 AND channel = 'email'", [event.id]);
+    expect(rows[0]?.status).toBe("delivered");
+
+    // A redelivery sends nothing twice.
+    const before = sink.mails.length;
+    await publish(event);
+    const marker = offerMade(guardianId);
+    await publish(marker);
+    await waitFor(() => sink.mails.find((m) => m.headers.get("message-id")?.includes(marker.id)), { what: "the marker mail" });
+    expect(sink.mails.length).toBe(before + 1);
+  });
+
+  it("acknowledges a notification for a guardian without an email and sends nothing", async () => {
+    const guardianId = await registerGuardian(h, municipalityId);
+    const event = offerMade(guardianId);
+    const before = sink.mails.length;
+    await publish(event);
+    expect(await inboxOutcome(event.id)).toBe("applied");
+    expect(sink.mails.length).toBe(before);
+    const { rows } = await h.pool.query<{ status: string }>("SELECT status FROM notification_deliveries WHERE event_id = $1", [event.id]);
+    expect(rows[0]?.status).toBe("skipped");
+  });
+
+  it("sends a notification that breaks its contract to the dead-letter topic", async () => {
+    const event = { ...offerMade(randomUUID()), data: { guardianId: "not-a-uuid" } };
+    await publish(event);
+    expect(await inboxOutcome(event.id)).toBe("dead_lettered");
+  });
+});
+
+describe("notification channels from the registry's configuration", () => {
+  const base = { DATABASE_URL: "postgres://127.0.0.1/x", REDIS_URL: "redis://127.0.0.1", KAFKA_BROKERS: "127.0.0.1:9092" };
+  it("turns on only the channels whose keys are set, and refuses half a channel", () => {
+    expect(notificationChannels(RegistryConfig.parse(base))).toEqual([]);
+    const both = RegistryConfig.parse({ ...base, SMTP_HOST: "mail.test", SMTP_FROM: "a@b.test", NOTIFY_WEBHOOK_URL: "https://portal.test/hook", NOTIFY_WEBHOOK_SECRET: "s".repeat(32) });
+    expect(notificationChannels(both).map((c) => c.name)).toEqual(["email", "webhook"]);
+    expect(RegistryConfig.safeParse({ ...base, NOTIFY_WEBHOOK_URL: "https://portal.test/hook" }).success).toBe(false);
+    expect(RegistryConfig.safeParse({ ...base, SMTP_HOST: "mail.test" }).success).toBe(false);
+  });
+});

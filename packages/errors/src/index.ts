@@ -40,3 +40,12 @@ export class PermanentError extends Error {
 export function isPermanent(error: unknown): boolean {
   return error instanceof PermanentError || error instanceof DomainError;
 }
+
+/**
+ * A service's error constructor over its closed table of codes: `registryError("CAP_REACHED",
+ * message, { field })` makes `REGISTRY.CAP_REACHED` with the category the table gives it.
+ */
+export function domainErrors<const Codes extends Record<string, ErrorCategory>>(prefix: string, codes: Codes) {
+  return (code: keyof Codes & string, message: string, details: DomainErrorDetails = {}): DomainError =>
+    new DomainError(`${prefix}.${code}`, codes[code]!, message, details);
+}

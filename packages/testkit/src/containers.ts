@@ -1,17 +1,6 @@
-import { createServer } from "node:net";
 import { GenericContainer, Wait } from "testcontainers";
 import type { StartedInfrastructure } from "./infrastructure";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+import { freePort } from "./process";
 
 /**
  * The same stack as docker-compose.yml, in containers for one test run. Kafka advertises the

@@ -3,3 +3,4 @@ export { isolate, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
 export { freePort, startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
+export { testClock, type TestClock } from "./clock";

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorDetails, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * The catalogue's closed set of domain errors. Codes are stable: clients and tests check them.
@@ -34,6 +34,4 @@ const codes = {
 
 export type CatalogueErrorCode = keyof typeof codes;
 
-export function catalogueError(code: CatalogueErrorCode, message: string, details: DomainErrorDetails = {}): DomainError {
-  return new DomainError(`CATALOGUE.${code}`, codes[code], message, details);
-}
+export const catalogueError = domainErrors("CATALOGUE", codes);

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorDetails, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * Enrollment's closed set of domain errors. Codes are stable (`ENROLLMENT.AGE_OUTSIDE_RANGE`):
@@ -36,6 +36,4 @@ const codes = {
 
 export type EnrollmentErrorCode = keyof typeof codes;
 
-export function enrollmentError(code: EnrollmentErrorCode, message: string, details: DomainErrorDetails = {}): DomainError {
-  return new DomainError(`ENROLLMENT.${code}`, codes[code], message, details);
-}
+export const enrollmentError = domainErrors("ENROLLMENT", codes);

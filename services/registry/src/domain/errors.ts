@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorDetails, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * The registry's closed set of domain errors. Codes are stable: clients and tests check them.
@@ -42,6 +42,4 @@ const codes = {
 
 export type RegistryErrorCode = keyof typeof codes;
 
-export function registryError(code: RegistryErrorCode, message: string, details: DomainErrorDetails = {}): DomainError {
-  return new DomainError(`REGISTRY.${code}`, codes[code], message, details);
-}
+export const registryError = domainErrors("REGISTRY", codes);

@@ -4,6 +4,8 @@
 // transaction, with their catalogue.program.published / catalogue.group.opened events in the
 // outbox so that enrollment, attendance and payments learn of them as of any other program.
 // Idempotent: a second run finds programs in the demo municipalities and does nothing.
+// The generator is exported for test/bench/catalogue; importing this module runs nothing.
+import { fileURLToPath } from "node:url";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
 import { GroupOpened, ProgramPublished, type Direction, type FundingKind } from "@kruzhok/contracts";
@@ -20,11 +22,10 @@ const Config = z.object({
   SEED_PROGRAMS: z.coerce.number().int().min(1).max(200_000).default(2_000),
   SEED_WAIT_SECONDS: z.coerce.number().int().min(0).default(180),
 });
-const config = parseConfig(Config);
 const out = (line: string) => process.stdout.write(`catalogue: ${line}\n`);
 const demoCodes = ["4101", "1101", "3501"];
 
-interface DemoMunicipality {
+export interface DemoMunicipality {
   id: string;
   code: string;
   timeZone: string;
@@ -100,7 +101,7 @@ const cities: Record<string, { centre: [number, number]; streets: string[]; city
 };
 const directions = Object.keys(subjects) as Direction[];
 
-interface ProgramSeed {
+export interface ProgramSeed {
   id: string;
   provider_id: string;
   municipality_id: string;
@@ -125,7 +126,7 @@ interface ProgramSeed {
   teachers: { publicName: string; qualification: string }[];
 }
 
-interface GroupSeed {
+export interface GroupSeed {
   id: string;
   program_id: string;
   capacity: number;
@@ -137,7 +138,7 @@ interface GroupSeed {
 
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 
-function generate(municipalities: DemoMunicipality[], total: number, now: Date): { programs: ProgramSeed[]; groups: GroupSeed[] } {
+export function generate(municipalities: DemoMunicipality[], total: number, now: Date): { programs: ProgramSeed[]; groups: GroupSeed[] } {
   const programs: ProgramSeed[] = [];
   const groups: GroupSeed[] = [];
   // The school year the demo runs in: from September of this year (or last, before summer).
@@ -277,6 +278,7 @@ async function announce(tx: PoolClient, programs: ProgramSeed[], municipalities:
 
 
 async function main(): Promise<void> {
+  const config = parseConfig(Config);
   await ensureDatabase(config.DATABASE_URL, config.SERVICE_DATABASE);
   const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, config.SERVICE_DATABASE), max: 2, applicationName: "catalogue-seed" });
   try {
@@ -320,4 +322,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

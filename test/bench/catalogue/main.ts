@@ -1,0 +1,420 @@
+// The families' navigator search over 100,000 programs and 300,000 groups, next to Fastify
+// hello-world measured in the same run: `bash test/bench/run catalogue`.
+//
+//   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
+//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--explain]
+//
+// The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
+// database filled beforehand with bulk SQL (data.ts). One client process sends a mix of eight
+// query kinds (queries.ts) round-robin over GET /search at a fixed concurrency, on keep-alive
+// sockets. Goals (issue #5): p95 <= 20 ms; throughput >= 20 % of Fastify hello-world. Then the
+// same mix one request at a time (--single S seconds): latency without queueing, for reference.
+// BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
+// (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { Agent, request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { DEV_AUTH_SECRET } from "@kruzhok/http";
+import { createPool, dropDatabase, ensureDatabase, withDatabase, type Pool, type Queryable } from "@kruzhok/postgres";
+import { migrateCatalogue } from "../../../services/catalogue/src/migrations";
+import { searchFacets, searchPrograms } from "../../../services/catalogue/src/store/search";
+import { ceilingsTable, figureOf, measureFastifyHello, measured, scratchId, type Ceiling } from "../ceilings/measure";
+import { DISTURBED_CORES, idleCheck, settle, withCpu, type CpuUse } from "../lib/cpu";
+import { benchEnv } from "../lib/env";
+import { describeMachine, machineRows } from "../lib/machine";
+import { stopChild } from "../lib/proc";
+import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
+import { loadCatalogue, type LoadResult } from "./data";
+import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, type Kind } from "./queries";
+
+const { values: args } = parseArgs({
+  options: {
+    ceilings: { type: "string" },
+    programs: { type: "string", default: "100000" },
+    groups: { type: "string", default: "300000" },
+    concurrency: { type: "string", default: "10" },
+    duration: { type: "string", default: "20" },
+    warmup: { type: "string", default: "5" },
+    single: { type: "string", default: "8" },
+    explain: { type: "boolean", default: false },
+  },
+});
+const programCount = Number(args.programs);
+const groupCount = Number(args.groups);
+const concurrency = Number(args.concurrency);
+const durationS = Number(args.duration);
+const warmupS = Number(args.warmup);
+const singleS = Number(args.single);
+const GOALS = { p95Ms: 20, helloRatio: 0.2 } as const;
+const VARIANTS = 200;
+
+const env = benchEnv();
+const started = new Date();
+const machine = await describeMachine(env);
+const busyBefore = await idleCheck();
+const quiet = busyBefore < 0.1 ? "quiet" : "NOT quiet: other load will lower the figures";
+progress(`machine busy before the run: ${pct(busyBefore)} (${quiet})`);
+const waiting = (busy: number) => progress(`machine ${pct(busy)} busy; waiting for it to quieten (BENCH_QUIET_WAIT_S)`);
+
+let reused: Ceiling[] | undefined;
+let ceilingsSource = "measured in this run, just before the search";
+if (args.ceilings) {
+  const saved = JSON.parse(await readFile(args.ceilings, "utf8")) as { ceilings: Ceiling[]; startedAt: string };
+  reused = saved.ceilings.filter((ceiling) => ceiling.id === "fastify.hello");
+  if (reused.length === 0) reused = undefined; // not in that file: measure it here
+  else ceilingsSource = `reused from ${args.ceilings} (measured ${saved.startedAt})`;
+}
+
+/**
+ * CPU ticks of the backends serving one database, by pid: the Postgres share of this benchmark
+ * alone. The machine-wide Postgres figure of lib/cpu also holds other people's queries on a
+ * shared machine (and loses backends of theirs that exit meanwhile).
+ */
+async function backendTicks(pool: Pool, database: string): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database]);
+  const ticks = new Map<number, number>();
+  for (const { pid } of rows) {
+    const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    if (rest.length > 12) ticks.set(pid, Number(rest[11]) + Number(rest[12]));
+  }
+  return ticks;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+interface Sample {
+  kind: Kind;
+  path: string;
+}
+
+interface Measurement {
+  requests: number;
+  seconds: number;
+  latencies: Map<Kind | "all", number[]>;
+  statuses: Map<number, number>;
+  cpu: CpuUse;
+  /** Cores kept busy by this database's backends (the catalogue's pool and ours). */
+  postgresOwn: number;
+}
+
+const database = `bench_catalogue_${scratchId()}`;
+const databaseUrl = withDatabase(env.databaseUrl, database);
+let pool: Pool | undefined;
+let catalogue: ReturnType<typeof spawn> | undefined;
+let load: LoadResult | undefined;
+let loadSeconds: number | undefined;
+let ceilings: Ceiling[] | undefined;
+let measurement: Measurement | undefined;
+let single: Omit<Measurement, "cpu" | "postgresOwn"> | undefined;
+const matches = new Map<Kind, { totals: number[]; items: number[] }>();
+const explains: string[] = [];
+const samples: Sample[] = [];
+try {
+  // ------------------------------------------------------------------ data
+  await ensureDatabase(env.databaseUrl, database);
+  pool = createPool({ connectionString: databaseUrl, max: 2, applicationName: "bench-catalogue" });
+  await migrateCatalogue(pool);
+  const loading = performance.now();
+  progress(`loading ${fmt(programCount)} programs and ~${fmt(groupCount)} groups into ${database}`);
+  load = await loadCatalogue(pool, { programs: programCount, groups: groupCount }, progress);
+  loadSeconds = (performance.now() - loading) / 1_000;
+  progress(`loaded in ${fmt(loadSeconds, 1)} s`);
+
+  // ------------------------------------------------------------------ the catalogue process
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const main = fileURLToPath(new URL("../../../services/catalogue/src/main.ts", import.meta.url));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  catalogue = spawn(process.execPath, [...profile, "--import", tsx, main], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: env.databaseUrl,
+      SERVICE_DATABASE: database,
+      REDIS_URL: env.redisUrl,
+      KAFKA_BROKERS: env.kafkaBrokers.join(","),
+      LOG_LEVEL: "warn",
+      // The rate limit protects against one abusive caller; this benchmark is one caller on purpose.
+      RATE_LIMIT_PER_MINUTE: "1000000000",
+      NODE_ENV: "production",
+      // Search is public; production refuses to start without a way to check tokens.
+      AUTH_DEV_SECRET: DEV_AUTH_SECRET,
+    },
+  });
+  progress(`starting the catalogue on :${port}`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    if (Date.now() > deadline || catalogue.exitCode !== null) throw new Error("the catalogue did not become ready");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  // node:http on keep-alive sockets, one per request in flight (see registry/main.ts: undici's
+  // fetch costs the client several times more CPU per request).
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const get = (path: string, body: boolean): Promise<{ status: number; ms: number; json?: unknown }> =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = httpRequest({ agent, host: "127.0.0.1", port, method: "GET", path }, (res) => {
+        const chunks: Buffer[] = [];
+        if (body) res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        else res.resume();
+        res.on("error", reject);
+        res.on("end", () => {
+          const ms = performance.now() - t0;
+          const status = res.statusCode ?? 0;
+          resolve({ status, ms, json: body ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown) : undefined });
+        });
+      });
+      req.on("error", reject);
+      req.end();
+    });
+
+  // ------------------------------------------------------------------ the query mix
+  // Every query once with its body read: how many programs each kind matches, and the cursors
+  // of first pages for the page-2 kind. This also warms the catalogue and Postgres up.
+  progress(`preparing ${VARIANTS} queries of each kind and checking their answers`);
+  const cursors: string[] = [];
+  for (const kind of kinds) {
+    if (kind === "page-2") continue;
+    const seen = { totals: [] as number[], items: [] as number[] };
+    matches.set(kind, seen);
+    for (let i = 0; i < VARIANTS; i++) {
+      const path = pathOf(queryOf(kind));
+      const res = await get(path, true);
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+      const page = res.json as { total: number; items: unknown[]; nextCursor: string | null };
+      seen.totals.push(page.total);
+      seen.items.push(page.items.length);
+      samples.push({ kind, path });
+      if (page.nextCursor) cursors.push(`${path}&cursor=${encodeURIComponent(page.nextCursor)}`);
+    }
+  }
+  const second = { totals: [] as number[], items: [] as number[] };
+  matches.set("page-2", second);
+  for (let i = 0; i < VARIANTS && cursors.length > 0; i++) {
+    const path = cursors[(i * 37) % cursors.length]!;
+    const res = await get(path, true);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.json)}`);
+    const page = res.json as { total: number; items: unknown[] };
+    second.totals.push(page.total);
+    second.items.push(page.items.length);
+    samples.push({ kind: "page-2", path });
+  }
+  const byKind = new Map<Kind, string[]>(kinds.map((kind) => [kind, samples.filter((s) => s.kind === kind).map((s) => s.path)]));
+
+  const runMix = async (seconds: number, inFlight = concurrency): Promise<Omit<Measurement, "cpu" | "postgresOwn">> => {
+    const latencies = new Map<Kind | "all", number[]>([["all", []], ...kinds.map((kind): [Kind, number[]] => [kind, []])]);
+    const statuses = new Map<number, number>();
+    let next = 0;
+    const t0 = performance.now();
+    const end = t0 + seconds * 1_000;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (performance.now() < end) {
+          const i = next++;
+          const kind = kinds[i % kinds.length]!;
+          const paths = byKind.get(kind)!;
+          const { status, ms } = await get(paths[Math.floor(i / kinds.length) % paths.length]!, false);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          latencies.get(kind)!.push(ms);
+          latencies.get("all")!.push(ms);
+        }
+      }),
+    );
+    const elapsed = (performance.now() - t0) / 1_000;
+    for (const list of latencies.values()) list.sort((a, b) => a - b);
+    return { requests: next, seconds: elapsed, latencies, statuses };
+  };
+
+  // ------------------------------------------------------------------ measurements
+  if (reused) ceilings = reused;
+  else {
+    await settle(waiting);
+    ceilings = await measured(() => measureFastifyHello({ connections: concurrency }));
+  }
+  progress(`warm-up: ${warmupS} s of the mix, ${concurrency} in flight`);
+  await runMix(warmupS);
+  await settle(waiting);
+  progress(`measuring: ${durationS} s of the mix, ${concurrency} in flight`);
+  const ticksBefore = await backendTicks(pool, database);
+  const [result, cpu] = await withCpu(() => runMix(durationS));
+  const ticksAfter = await backendTicks(pool, database);
+  let ownTicks = 0;
+  for (const [pid, ticks] of ticksAfter) ownTicks += ticks - (ticksBefore.get(pid) ?? 0);
+  measurement = { ...result, cpu, postgresOwn: ownTicks / 100 / result.seconds };
+  if (singleS > 0) {
+    progress(`one at a time: ${singleS} s of the mix, 1 in flight`);
+    single = await runMix(singleS, 1);
+  }
+  agent.destroy();
+
+  if (args.explain) {
+    progress("EXPLAIN ANALYZE of one query per kind");
+    const client = await pool.connect();
+    try {
+      for (const kind of kinds) {
+        const path = byKind.get(kind)![0];
+        if (!path) continue;
+        const plans: string[] = [];
+        const explaining = Object.assign(Object.create(client) as object, {
+          query: async (text: string, params: unknown[]) => {
+            const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+            plans.push(rows.map((row) => row["QUERY PLAN"]).join("\n"));
+            return { rows: [] };
+          },
+        }) as unknown as Queryable;
+        const filters = filtersOf(path);
+        const url = new URL(path, "http://x");
+        const order = filters.near ? "distance" : filters.text ? "relevance" : "id";
+        // Page 2's cursor is left out: its plan is its first page's with one more condition.
+        await searchPrograms(explaining, filters, order, undefined, 20, new Date());
+        await searchFacets(explaining, filters);
+        explains.push(`### ${kind}: ${decodeURIComponent(url.search)}\n\nresults:\n\n\`\`\`\n${plans[0] ?? ""}\n\`\`\`\n\nfacets:\n\n\`\`\`\n${plans[1] ?? ""}\n\`\`\``);
+      }
+    } finally {
+      client.release();
+    }
+  }
+} finally {
+  await pool?.end();
+  if (catalogue) await stopChild(catalogue);
+  await dropDatabase(env.databaseUrl, database).catch(() => undefined);
+}
+
+// -------------------------------------------------------------------- report
+if (!measurement || !load || !ceilings || loadSeconds === undefined) throw new Error("no measurement");
+const { requests, seconds, latencies, statuses, cpu, postgresOwn } = measurement;
+const hello = figureOf(ceilings, "fastify.hello");
+const rate = requests / seconds;
+const all = latencies.get("all")!;
+const p95 = percentile(all, 95);
+const ok = statuses.get(200) ?? 0;
+// Postgres plus other processes, less this database's backends: other people's load, however
+// lib/cpu files this scratch database's backends (its list of our databases may not know it).
+const otherLoad = Math.max(0, cpu.other + cpu.postgres - postgresOwn);
+const disturbed = otherLoad > DISTURBED_CORES;
+const verdict = (pass: boolean) => (pass ? "PASS" : disturbed ? `FAIL (DISTURBED: other load ${otherLoad.toFixed(2)} cores)` : "FAIL");
+const ms = (value: number) => fmt(value, 1);
+const us = (cores: number) => fmt((cores * 1e6) / rate);
+const alone = (kind: Kind | "all") => {
+  const list = single?.latencies.get(kind);
+  return list ? `${ms(percentile(list, 50))} / ${ms(percentile(list, 95))}` : "";
+};
+const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+const results: Table = {
+  headers: ["measure", "figure", "goal", "result"],
+  rows: [
+    ["searches answered", `${fmt(requests)} in ${fmt(seconds, 1)} s = ${fmt(rate)} /s; ${[...statuses].map(([s, n]) => `${fmt(n)} × ${s}`).join(", ")}`, "all 200", ok === requests ? "PASS" : "FAIL"],
+    ["throughput / Fastify hello-world", `${pct(rate / hello)} (${fmt(rate)} / ${fmt(hello)} req/s)`, `≥ ${pct(GOALS.helloRatio)}`, verdict(rate / hello >= GOALS.helloRatio)],
+    ["latency over the mix", `p50 ${ms(percentile(all, 50))} ms, p95 ${ms(p95)} ms, p99 ${ms(percentile(all, 99))} ms`, `p95 ≤ ${GOALS.p95Ms} ms`, verdict(p95 <= GOALS.p95Ms)],
+    ...(single
+      ? [[
+          "latency one request at a time (no queueing)",
+          `p50 ${ms(percentile(single.latencies.get("all")!, 50))} ms, p95 ${ms(percentile(single.latencies.get("all")!, 95))} ms, p99 ${ms(percentile(single.latencies.get("all")!, 99))} ms; ${fmt(single.requests / single.seconds)} /s`,
+          "info",
+          "",
+        ]]
+      : []),
+    [
+      "CPU while searching (cores busy; µs per search)",
+      [
+        `catalogue ${fmt(cpu.children, 2)} (${us(cpu.children)} µs)`,
+        `Postgres, this database's backends ${fmt(postgresOwn, 2)} (${us(postgresOwn)} µs)`,
+        `client ${fmt(cpu.benchProcess, 2)} (${us(cpu.benchProcess)} µs)`,
+        `Redis ${fmt(cpu.redis, 2)}, Kafka ${fmt(cpu.kafka, 2)}, irq ${fmt(cpu.irq, 2)}, other load (others' processes and Postgres work) ${fmt(otherLoad, 2)}${disturbed ? " (DISTURBED)" : ""}`,
+      ].join("; "),
+      "info",
+      "",
+    ],
+  ],
+};
+const perKind: Table = {
+  headers: ["query kind", "searches", "p50 ms", "p95 ms", "p99 ms", "alone: p50 / p95 ms", "matches (median total)", "items (median)"],
+  rows: [
+    ...kinds.map((kind) => {
+      const list = latencies.get(kind)!;
+      const seen = matches.get(kind);
+      return [
+        `${kind}: ${kindDescriptions[kind]}`,
+        fmt(list.length),
+        ms(percentile(list, 50)),
+        ms(percentile(list, 95)),
+        ms(percentile(list, 99)),
+        alone(kind),
+        seen ? fmt(median(seen.totals)) : "",
+        seen ? fmt(median(seen.items)) : "",
+      ];
+    }),
+    ["all", fmt(all.length), ms(percentile(all, 50)), ms(p95), ms(percentile(all, 99)), alone("all"), "", ""],
+  ],
+};
+const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in 3 municipalities; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
+const settings = `${concurrency} requests in flight from one client process (node:http, keep-alive), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone"); the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
+const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
+out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
+const markdown = [
+  `# Catalogue: navigator search, ${started.toISOString()}`,
+  "",
+  markdownTable(ceilingsTable(ceilings)),
+  "",
+  markdownTable(results),
+  "",
+  markdownTable(perKind),
+  "",
+  data,
+  "",
+  settings,
+  "",
+  `Machine busy before the run: ${pct(busyBefore)} (${quiet}).`,
+  "",
+  markdownTable(machineTable),
+  "",
+  ...(explains.length > 0 ? ["## EXPLAIN (ANALYZE, BUFFERS)", "", ...explains.flatMap((text) => [text, ""])] : []),
+].join("\n");
+const files = await writeResults(
+  "catalogue",
+  {
+    kind: "catalogue",
+    startedAt: started.toISOString(),
+    ceilings,
+    load,
+    loadSeconds,
+    concurrency,
+    durationS,
+    requests,
+    seconds,
+    rate,
+    helloRatio: rate / hello,
+    statuses: Object.fromEntries(statuses),
+    cpu,
+    postgresOwn,
+    otherLoad,
+    single: single ? { requests: single.requests, seconds: single.seconds, p50: percentile(single.latencies.get("all")!, 50), p95: percentile(single.latencies.get("all")!, 95), p99: percentile(single.latencies.get("all")!, 99) } : null,
+    latencies: Object.fromEntries([...latencies].map(([kind, list]) => [kind, { count: list.length, p50: percentile(list, 50), p95: percentile(list, 95), p99: percentile(list, 99) }])),
+    matches: Object.fromEntries([...matches].map(([kind, seen]) => [kind, { medianTotal: median(seen.totals), medianItems: median(seen.items) }])),
+    samples: Object.fromEntries(kinds.map((kind) => [kind, samples.find((s) => s.kind === kind)?.path ?? null])),
+    machine,
+    busyBefore,
+  },
+  markdown,
+  started,
+);
+progress(`wrote ${files.join(", ")}`);

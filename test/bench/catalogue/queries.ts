@@ -1,0 +1,77 @@
+// The navigator's query mix: what families type and tick, one kind at a time, with parameters
+// varied over the three municipalities so that no single plan or cache line carries the run.
+import { SearchQuery } from "../../../services/catalogue/src/http/schemas";
+import type { SearchFilters } from "../../../services/catalogue/src/store/search";
+import { prefixQuery } from "../../../services/catalogue/src/domain/search";
+import { minutesOf } from "../../../services/catalogue/src/domain/schedule";
+import { int, municipalities, pick, random, type BenchMunicipality } from "./data";
+
+export const kinds = ["municipality", "filters", "text-ru", "text-kz", "nearest", "schedule", "radius", "page-2"] as const;
+export type Kind = (typeof kinds)[number];
+
+export const kindDescriptions: Record<Kind, string> = {
+  municipality: "municipality only (id order)",
+  filters: "municipality + direction + age + funding kind",
+  "text-ru": "municipality + Russian words (relevance order)",
+  "text-kz": "Karaganda + Kazakh words (relevance order)",
+  nearest: "municipality + a point: nearest first",
+  schedule: "municipality + weekday + time window + only free seats",
+  radius: "municipality + a point + radius 1-3 km",
+  "page-2": "the next page of the kinds above, through their cursor",
+};
+
+const directions = ["technical", "natural_science", "physical_culture_and_sports", "arts", "tourism_and_local_history", "social_and_humanitarian"] as const;
+const fundingKinds = ["financed", "free", "paid"] as const;
+// Inflected on purpose: the Russian configuration stems them to the titles' words.
+const russian = ["робототехника", "шахматы", "футбол", "театральная студия", "английский язык", "программирование на python", "хоровое пение", "плаванием", "юный эколог", "краеведение", "занимательная химия", "3D-моделирование", "гитаре", "танцы", "подготовка к школе", "дзюдо"];
+// Prefixes the 'simple' configuration matches: «үйірме» finds «үйірмесі».
+const kazakh = ["домбыра", "үйірме", "қазақ күресі", "бағдарламалау", "жас эколог", "өлкетану", "ағылшын тілі", "шахмат", "қазақ биі", "тоғызқұмалақ", "жүзу", "мектепке дайындық"];
+
+const near = (m: BenchMunicipality) => ({ lat: (m.centre[0] + (random() - 0.5) * 0.06).toFixed(5), lon: (m.centre[1] + (random() - 0.5) * 0.09).toFixed(5) });
+const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+
+/** Query strings of one kind (not page-2, which needs a first page's cursor). */
+export function queryOf(kind: Exclude<Kind, "page-2">): Record<string, string> {
+  const m = pick(municipalities);
+  switch (kind) {
+    case "municipality":
+      return { municipalityId: m.id };
+    case "filters": {
+      const query: Record<string, string> = { municipalityId: m.id, direction: pick(directions), age: String(int(6, 15)) };
+      if (random() < 0.7) query.fundingKind = pick(fundingKinds);
+      return query;
+    }
+    case "text-ru":
+      return { municipalityId: m.id, q: pick(russian) };
+    case "text-kz":
+      return { municipalityId: municipalities.find((x) => x.kazakh)!.id, q: pick(kazakh) };
+    case "nearest":
+      return { municipalityId: m.id, ...near(m) };
+    case "schedule": {
+      const from = int(28, 36) * 30; // 14:00 to 18:00
+      return { municipalityId: m.id, weekday: String(int(1, 6)), from: hhmm(from), to: hhmm(from + int(2, 4) * 60), freeSeats: "true" };
+    }
+    case "radius":
+      return { municipalityId: m.id, ...near(m), radiusKm: String(int(1, 3)) };
+  }
+}
+
+export const pathOf = (query: Record<string, string>): string => `/search?${new URLSearchParams(query).toString()}`;
+
+/** The filters GET /search builds from a query string (as src/http/search.ts does), for EXPLAIN. */
+export function filtersOf(path: string): SearchFilters {
+  const query = SearchQuery.parse(Object.fromEntries(new URL(path, "http://x").searchParams));
+  const prefix = query.q ? prefixQuery(query.q) : null;
+  return {
+    municipalityId: query.municipalityId,
+    direction: query.direction,
+    fundingKind: query.fundingKind,
+    age: query.age,
+    weekday: query.weekday,
+    fromMinute: query.from === undefined ? undefined : minutesOf(query.from),
+    toMinute: query.to === undefined ? undefined : minutesOf(query.to),
+    onlyFreeSeats: query.freeSeats,
+    near: query.lat !== undefined && query.lon !== undefined ? { latitude: query.lat, longitude: query.lon, radiusMetres: query.radiusKm === undefined ? undefined : query.radiusKm * 1000 } : undefined,
+    text: query.q && prefix ? { plain: query.q, prefix } : undefined,
+  };
+}

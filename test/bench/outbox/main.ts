@@ -2,7 +2,6 @@
 //
 //   tsx test/bench/outbox/main.ts [--ceilings <ceilings-*.json>] [--batch-size N] [--idle-ms N]
 //                                 [--events N] [--rate N] [--duration S] [--phases backlog,steady,effect]
-//                                 [--relay current|candidate|candidate-sync]
 //
 // --ceilings reuses the pgbench and raw-producer figures of a ceilings run instead of measuring
 // them again (`run all` passes the file its ceilings step just wrote).
@@ -37,7 +36,6 @@ import {
   type Distribution,
   type EffectResult,
   type RelaySettings,
-  type RelayVariant,
   type SteadyResult,
 } from "./scenarios";
 
@@ -50,7 +48,6 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     duration: { type: "string", default: "20" },
     phases: { type: "string", default: "backlog,steady,effect" },
-    relay: { type: "string", default: "current" },
   },
 });
 const phases = new Set(args.phases.split(",").map((phase) => phase.trim()));
@@ -68,10 +65,6 @@ const batchSize = positive("batch-size", args["batch-size"]);
 const idleMs = positive("idle-ms", args["idle-ms"]);
 if (batchSize !== undefined) settings.batchSize = batchSize;
 if (idleMs !== undefined) settings.idleMs = idleMs;
-const variants: readonly RelayVariant[] = ["current", "candidate", "candidate-sync"];
-const variant = variants.find((name) => name === args.relay);
-if (!variant) throw new Error(`--relay must be one of ${variants.join(", ")}, not ${args.relay}`);
-settings.variant = variant;
 const events = positive("events", args.events) ?? 100_000;
 const rate = positive("rate", args.rate) ?? 1_000;
 const durationS = positive("duration", args.duration) ?? 20;
@@ -153,7 +146,7 @@ const verdict = (ok: boolean, cpu?: CpuUse) =>
   ok ? "PASS" : cpu && cpu.other > DISTURBED_CORES ? `FAIL (other load ${cpu.other.toFixed(2)} cores)` : "FAIL";
 const ms = (value: number) => `${fmt(value)} ms`;
 const lagCells = (d: Distribution) => `p50 ${ms(d.p50)}, p95 ${ms(d.p95)}, p99 ${ms(d.p99)}, max ${ms(d.max)} (n=${fmt(d.count)})`;
-const relaySettings = `${variant === "current" ? "OutboxRelay" : `${variant} prototype (outbox/candidate-relay.ts)`}, batchSize ${settings.batchSize ?? 1_000}, idleMs ${settings.idleMs ?? 25}`;
+const relaySettings = `OutboxRelay, batchSize ${settings.batchSize ?? 1_000}, idleMs ${settings.idleMs ?? 25}`;
 const ratios: Record<string, number> = { pgbenchCeilingTps: pgbenchTps, producerCeilingMsgPerS: producerRate };
 
 const rows: string[][] = [];

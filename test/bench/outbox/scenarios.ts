@@ -9,7 +9,6 @@ import { cpuSince, cpuSnapshot, withCpu, type CpuUse } from "../lib/cpu";
 import { averageBytes, benchEvents } from "../lib/events";
 import { nextMessage, spawnScript, stopChild } from "../lib/proc";
 import { percentile, progress } from "../lib/report";
-import { CandidateRelay } from "./candidate-relay";
 import { RelayProfile, type ProfileSummary } from "./profile";
 import type { WriterConfig, WriterReport } from "./writer";
 
@@ -23,11 +22,7 @@ export interface Deps {
 export interface RelaySettings {
   batchSize?: number;
   idleMs?: number;
-  /** `current`: OutboxRelay from @kruzhok/messaging; `candidate*`: the prototype in candidate-relay.ts. */
-  variant?: RelayVariant;
 }
-
-export type RelayVariant = "current" | "candidate" | "candidate-sync";
 
 interface Relay {
   start(): Promise<void>;
@@ -35,25 +30,14 @@ interface Relay {
   drain(timeoutMs?: number): Promise<void>;
 }
 
-function newRelay(deps: Deps, { variant = "current", ...settings }: RelaySettings, profile?: RelayProfile): Relay {
+function newRelay(deps: Deps, settings: RelaySettings, profile?: RelayProfile): Relay {
   const options = {
     pool: profile ? profile.pool(deps.pool) : deps.pool,
     kafka: profile ? profile.kafka(deps.kafka) : deps.kafka,
     logger: deps.logger,
     ...settings,
   };
-  switch (variant) {
-    case "current":
-      return new OutboxRelay(options);
-    case "candidate":
-      return new CandidateRelay({ ...options, synchronousCommit: false });
-    case "candidate-sync":
-      return new CandidateRelay({ ...options, synchronousCommit: true });
-    default: {
-      const never: never = variant;
-      throw new Error(`unknown relay variant ${String(never)}`);
-    }
-  }
+  return new OutboxRelay(options);
 }
 
 async function cpuPhase() {

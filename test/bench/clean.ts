@@ -9,7 +9,7 @@ import { deleteTopics } from "./ceilings/measure";
 import { benchEnv } from "./lib/env";
 import { out } from "./lib/report";
 
-const DATABASE = /^bench_(pgbench|outbox|registry|catalogue)_[0-9a-f]{8}$/;
+const DATABASE = /^bench_(pgbench|outbox|registry|catalogue|enrollment)_[0-9a-f]{8}$/;
 const KEY_PATTERN = "bench:????????:*";
 const TOPIC = /^bench\.[0-9a-f]{8}\.(raw|backlog|steady|effect)$/;
 

@@ -2,7 +2,8 @@
 // connections (through runService: config -> database -> Redis, Kafka -> app -> consumers ->
 // relay -> listen, and the reverse on SIGTERM). Its own work: the Redis queue index is rebuilt
 // from Postgres at start, changed queues are copied over continually, the checker compares
-// (and repairs) now and then, and the sweep expires offers and moves overdue reviews on.
+// (and repairs) now and then, and the sweep expires offers, moves overdue reviews on and completes
+// the enrollments of closed groups whose end date is over.
 import { runService } from "@kruzhok/service";
 import { buildEnrollmentApp } from "./app";
 import { every } from "./background";
@@ -28,7 +29,7 @@ await runService({
       every("queue sync", config.QUEUE_SYNC_INTERVAL_MS, () => syncDirtyGroups(pool, queues), logger),
       every("sweep", config.SWEEP_INTERVAL_MS, async () => {
         const result = await sweep(pool, clock());
-        if (result.expiredOffers + result.autoConfirmed > 0) logger.info(result, "sweep");
+        if (result.expiredOffers + result.autoConfirmed + result.completedEnrollments > 0) logger.info(result, "sweep");
       }, logger),
       every("queue check", config.QUEUE_CHECK_INTERVAL_MS, async () => {
         const checked = await checkQueues(pool, queues);

@@ -122,10 +122,24 @@ describe("application rules", () => {
     expect(code({ ...base, certificate: { ...base.certificate!, municipalityId: "other" } })).toBe("ENROLLMENT.CERTIFICATE_OTHER_MUNICIPALITY");
     expect(code({ ...base, openApplications: [{ programId: "p" }] })).toBe("ENROLLMENT.ALREADY_APPLYING_TO_PROGRAM");
     expect(code({ ...base, openApplications: [{ programId: "a" }, { programId: "b" }] })).toBe("ENROLLMENT.TOO_MANY_OPEN_APPLICATIONS");
-    const enrolled = { programId: "q", startsOn: "2026-09-01", endsOn: "2027-05-31", slots: [{ weekday: 2, start: "16:00", end: "17:00" }] };
+    const enrolled = { id: "e", groupId: "h", programId: "q", startsOn: "2026-09-01", endsOn: "2027-05-31", slots: [{ weekday: 2, start: "16:00", end: "17:00" }] };
     expect(code({ ...base, activeEnrollments: [enrolled] })).toBe("ENROLLMENT.SCHEDULE_CLASH");
     expect(code({ ...base, activeEnrollments: [{ ...enrolled, programId: "p", slots: [] }] })).toBe("ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM");
     expect(code({ ...base, group: { ...base.group, accepting: false } })).toBe("ENROLLMENT.GROUP_NOT_ACCEPTING");
+  });
+
+  it("a transfer ignores the enrollment it leaves, and only that one", () => {
+    const leaving = { id: "e", groupId: "h", programId: "p", startsOn: "2026-09-01", endsOn: "2027-05-31", slots: base.group.slots };
+    const other = { ...leaving, id: "f", groupId: "k", programId: "q", slots: [{ weekday: 2, start: "16:00", end: "17:00" }] };
+    // Same program and the same hours as the group left: a plain application is refused, a transfer passes.
+    expect(code({ ...base, activeEnrollments: [leaving] })).toBe("ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM");
+    expect(code({ ...base, activeEnrollments: [leaving], transferOf: "e" })).toBe("ok");
+    // Another enrollment still counts.
+    expect(code({ ...base, activeEnrollments: [leaving, other], transferOf: "e" })).toBe("ENROLLMENT.SCHEDULE_CLASH");
+    // The cap counts a transfer like any application.
+    expect(code({ ...base, activeEnrollments: [leaving], transferOf: "e", openApplications: [{ programId: "a" }, { programId: "b" }] })).toBe("ENROLLMENT.TOO_MANY_OPEN_APPLICATIONS");
+    expect(code({ ...base, activeEnrollments: [leaving], transferOf: "ended" })).toBe("ENROLLMENT.ENROLLMENT_NOT_ACTIVE");
+    expect(code({ ...base, activeEnrollments: [{ ...leaving, groupId: "g" }], transferOf: "e" })).toBe("ENROLLMENT.TRANSFER_SAME_GROUP");
   });
 
   it("sees a clash only when the periods and the slots on one weekday overlap", () => {

@@ -34,6 +34,8 @@ export interface CertificateState {
 }
 
 export interface ActiveEnrollment {
+  id: string;
+  groupId: string;
   programId: string;
   startsOn: string;
   endsOn: string;
@@ -50,6 +52,8 @@ export interface ApplicantState {
   childCategories: readonly string[];
   openApplications: readonly { programId: string }[];
   activeEnrollments: readonly ActiveEnrollment[];
+  /** A transfer: the id of the active enrollment the child leaves when this application's enrollment starts. */
+  transferOf?: string | null;
 }
 
 export interface NewApplication {
@@ -84,8 +88,22 @@ export function schedulesClash(a: { startsOn: string; endsOn: string; slots: rea
   return a.slots.some((x) => b.slots.some((y) => x.weekday === y.weekday && minutes(x.start) < minutes(y.end) && minutes(y.start) < minutes(x.end)));
 }
 
+/**
+ * The enrollments a new placement is checked against (same program, schedule clash): all the
+ * child's active ones except the one a transfer leaves, which ends when the new one starts.
+ */
+export function enrollmentsKept<E extends { id: string }>(active: readonly E[], transferOf: string | null | undefined): E[] {
+  return transferOf ? active.filter((e) => e.id !== transferOf) : [...active];
+}
+
 export function decideApplication(state: ApplicantState, zone: string, now: Date): NewApplication {
   const { group, certificate } = state;
+  if (state.transferOf) {
+    const leaving = state.activeEnrollments.find((e) => e.id === state.transferOf);
+    if (!leaving) throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "only an active enrollment can be transferred; this one has ended");
+    if (leaving.groupId === group.id) throw enrollmentError("TRANSFER_SAME_GROUP", "the child is enrolled in this group already; choose another group", { field: "body.groupId" });
+  }
+  const activeEnrollments = enrollmentsKept(state.activeEnrollments, state.transferOf);
   if (group.status !== "open" || !group.accepting) {
     throw enrollmentError("GROUP_NOT_ACCEPTING", "the group takes no applications now (closed, or its provider or certification is not in force)");
   }
@@ -106,7 +124,7 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
       { field: "body.groupId" },
     );
   }
-  if (state.activeEnrollments.some((e) => e.programId === group.programId)) {
+  if (activeEnrollments.some((e) => e.programId === group.programId)) {
     throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "body.groupId" });
   }
   if (state.openApplications.some((a) => a.programId === group.programId)) {
@@ -118,7 +136,7 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
       `the municipality allows ${state.maxOpenApplications} open applications per child; withdraw one first`,
     );
   }
-  if (state.activeEnrollments.some((e) => schedulesClash(e, group))) {
+  if (activeEnrollments.some((e) => schedulesClash(e, group))) {
     throw enrollmentError("SCHEDULE_CLASH", "the group's lessons overlap lessons of a group the child is enrolled in", { field: "body.groupId" });
   }
   const category = bestCategory(state.categoryOrder, state.childCategories);

@@ -32,6 +32,8 @@ const codes = {
   ENROLLMENT_NOT_ACTIVE: "illegal_state",
   END_REASON_NOT_ALLOWED: "forbidden",
   SIGNATURE_METHOD: "validation",
+  TRANSFER_SAME_GROUP: "validation",
+  TRANSFER_PENDING: "conflict",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type EnrollmentErrorCode = keyof typeof codes;

@@ -5,11 +5,12 @@ import { withTransaction, type Queryable } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { findEnrollment, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { syncGroup } from "../store/queue-index";
+import { submitApplication } from "../usecases/applications";
 import { endEnrollmentOf } from "../usecases/offers";
 import type { EnrollmentDeps } from "../deps";
 import { requireFamily, requireProvider, requireReader } from "./access";
-import { EndBody, Enrollment, IdParams } from "./schemas";
-import { enrollmentView } from "./views";
+import { Application, EndBody, Enrollment, IdParams, TransferBody } from "./schemas";
+import { applicationView, enrollmentView } from "./views";
 
 /**
  * Who may end an enrollment for which reason: the family withdraws (or an operator for it), the
@@ -60,6 +61,40 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain
       );
       await syncGroup(pool, queues, ended.groupId, { wait: false }).catch(() => undefined);
       return enrollmentView(ended);
+    },
+  );
+
+  app.post(
+    "/enrollments/:id/transfer",
+    {
+      schema: {
+        tags,
+        summary:
+          "Move the child to another group (the family, or an operator for it): an application reusing the child's certificate; it queues as any other, and the enrollment ends when the new one starts",
+        params: IdParams,
+        body: TransferBody,
+        response: { 201: Application },
+      },
+    },
+    async (request, reply) => {
+      const now = clock();
+      const created = await withTransaction(pool, async (tx) => {
+        const e = await findEnrollment(tx, request.params.id);
+        if (!e) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${request.params.id}`);
+        const principal = await requireFamily(tx, request, e);
+        return submitApplication(tx, {
+          childId: e.childId,
+          groupId: request.body.groupId,
+          principal,
+          now,
+          origin: { correlationId: correlationIdOf(request) },
+          transferOf: e.id,
+        });
+      });
+      await syncGroup(pool, queues, created.groupId, { wait: false }).catch((error: unknown) =>
+        request.log.warn({ err: error, groupId: created.groupId }, "queue copy to Redis failed; the syncer retries"),
+      );
+      return reply.code(201).header("location", `/applications/${created.id}`).send(applicationView(created, []));
     },
   );
 };

@@ -4,6 +4,7 @@ import { correlationIdOf } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { findApplication } from "../store/applications";
+import { findEnrollment } from "../store/enrollments";
 import { findOffer } from "../store/offers";
 import { syncGroup } from "../store/queue-index";
 import { acceptOffer, declineOffer } from "../usecases/offers";
@@ -40,11 +41,13 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
     },
     async (request, reply) => {
       const now = clock();
+      let transferOf: string | null = null;
       const enrollment = await withTransaction(pool, (tx) =>
         acceptOffer(
           tx,
           request.params.id,
           async (_offer, application) => {
+            transferOf = application.transferOf;
             const principal = await requireFamily(tx, request, application);
             // A guardian signs in the app; an operator records the signature made on paper at the office.
             const method = request.body.method ?? (principal.role === "guardian" ? "electronic" : "in_person");
@@ -57,6 +60,9 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
           { correlationId: correlationIdOf(request) },
         ),
       );
+      // A transfer freed a seat in the group left, which may have moved that queue.
+      const left = transferOf ? await findEnrollment(pool, transferOf) : undefined;
+      if (left) await syncGroup(pool, queues, left.groupId, { wait: false }).catch(() => undefined);
       return reply.code(201).header("location", `/enrollments/${enrollment.id}`).send(enrollmentView(enrollment));
     },
   );

@@ -9,6 +9,10 @@ export const ApplicationBody = z.strictObject({
   groupId: z.uuid(),
 });
 
+export const TransferBody = z.strictObject({
+  groupId: z.uuid().describe("The group the child moves to; the enrollment continues until the new one starts"),
+});
+
 export const ReviewBody = z.strictObject({
   decision: z.enum(["confirmed", "rejected"]),
   comment: z.string().trim().max(1_000).nullable().default(null),
@@ -56,6 +60,7 @@ export const Application = z.object({
   acceptedAt: z.string().describe("When the server accepted the application, UTC, to the microsecond"),
   refusal: z.object({ code: z.string(), detail: z.string() }).nullable(),
   submittedBy: z.enum(["guardian", "operator"]),
+  transferOf: z.uuid().nullable().describe("A transfer: the enrollment the child leaves when this application's enrollment starts"),
   offers: z.array(Offer),
   createdAt: z.string(),
 });
@@ -110,4 +115,4 @@ export const CheckResult = z.object({
   entries: z.number(),
   mismatches: z.array(z.object({ groupId: z.uuid(), postgres: z.number(), redis: z.number(), firstDifference: z.number() })),
 });
-export const SweepResult = z.object({ expiredOffers: z.number(), autoConfirmed: z.number() });
+export const SweepResult = z.object({ expiredOffers: z.number(), autoConfirmed: z.number(), completedEnrollments: z.number() });

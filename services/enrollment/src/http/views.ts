@@ -33,6 +33,7 @@ export function applicationView(a: ApplicationRow, offers: readonly OfferRow[]):
     acceptedAt: a.acceptedAtText,
     refusal: a.refusalCode ? { code: a.refusalCode, detail: a.refusalDetail ?? "" } : null,
     submittedBy: a.submittedRole,
+    transferOf: a.transferOf,
     offers: offers.map(offerView),
     createdAt: iso(a.createdAt),
   };

@@ -40,6 +40,8 @@ export interface ApplicationRow {
   acceptedAtText: string;
   refusalCode: string | null;
   refusalDetail: string | null;
+  /** A transfer: the active enrollment the child leaves when this application's enrollment starts. */
+  transferOf: string | null;
   createdAt: Date;
 }
 
@@ -49,7 +51,7 @@ const columns = `id, municipality_id AS "municipalityId", group_id AS "groupId",
   category_rank AS "categoryRank", accepted_at AS "acceptedAt",
   (extract(epoch FROM accepted_at) * 1000000)::bigint AS "acceptedAtMicros",
   to_char(accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "acceptedAtText",
-  refusal_code AS "refusalCode", refusal_detail AS "refusalDetail", created_at AS "createdAt"`;
+  refusal_code AS "refusalCode", refusal_detail AS "refusalDetail", transfer_of AS "transferOf", created_at AS "createdAt"`;
 
 /**
  * The lock that orders a group's queue. Every transaction that changes the queue or the seats
@@ -90,6 +92,7 @@ export interface NewApplicationRow {
   categoryCode: string | null;
   categoryRank: number;
   conversionRequestId: string | null;
+  transferOf: string | null;
 }
 
 /**
@@ -101,11 +104,11 @@ export async function insertApplication(db: Queryable, a: NewApplicationRow, now
   const { rows } = await db.query<ApplicationRow>(
     `INSERT INTO applications (id, municipality_id, group_id, program_id, provider_id, child_id, certificate_id, guardian_id, submitted_by,
                                submitted_role, status, review, review_due_at, category_code, category_rank, accepted_at,
-                               conversion_request_id, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, clock_timestamp(), $15, $16, $16)
+                               conversion_request_id, transfer_of, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, clock_timestamp(), $15, $17, $16, $16)
      RETURNING ${columns}`,
     [a.id, a.municipalityId, a.groupId, a.programId, a.providerId, a.childId, a.certificateId, a.guardianId, a.submittedBy, a.submittedRole,
-      a.status, a.reviewDueAt, a.categoryCode, a.categoryRank, a.conversionRequestId, now],
+      a.status, a.reviewDueAt, a.categoryCode, a.categoryRank, a.conversionRequestId, now, a.transferOf],
   );
   return rows[0]!;
 }
@@ -130,11 +133,26 @@ export async function openApplicationsOfChild(db: Queryable, childId: string): P
 
 export async function activeEnrollmentsOfChild(db: Queryable, childId: string): Promise<ActiveEnrollment[]> {
   const { rows } = await db.query<ActiveEnrollment>(
-    `SELECT e.program_id AS "programId", to_char(g.starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(g.ends_on, 'YYYY-MM-DD') AS "endsOn", g.slots
+    `SELECT e.id, e.group_id AS "groupId", e.program_id AS "programId", to_char(g.starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(g.ends_on, 'YYYY-MM-DD') AS "endsOn", g.slots
        FROM enrollments e JOIN groups g ON g.id = e.group_id WHERE e.child_id = $1 AND e.status = 'active'`,
     [childId],
   );
   return rows;
+}
+
+/** The open application transferring the child out of `enrollmentId`, if any. */
+export async function openTransferOf(db: Queryable, enrollmentId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM applications WHERE transfer_of = $1 AND status = ANY($2)", [enrollmentId, OPEN_STATUSES]);
+  return rows[0]?.id;
+}
+
+/** The guardian who applied for the enrollment (null when an operator applied for the family). */
+export async function guardianOfEnrollment(db: Queryable, enrollmentId: string): Promise<string | null> {
+  const { rows } = await db.query<{ guardianId: string | null }>(
+    `SELECT a.guardian_id AS "guardianId" FROM enrollments e JOIN applications a ON a.id = e.application_id WHERE e.id = $1`,
+    [enrollmentId],
+  );
+  return rows[0]?.guardianId ?? null;
 }
 
 export async function setApplicationStatus(

@@ -18,14 +18,17 @@ import { localDay, reviewDeadline } from "../domain/deadlines";
 import { enrollmentError } from "../domain/errors";
 import { bestCategory } from "../domain/queue";
 import {
+  OPEN_STATUSES,
   QUEUE_STATUSES,
   activeEnrollmentsOfChild,
   findApplication,
+  guardianOfEnrollment,
   insertApplication,
   lockGroupQueue,
   lockGroupQueues,
   markQueueDirty,
   openApplicationsOfChild,
+  openTransferOf,
   setApplicationStatus,
   type ApplicationRow,
 } from "../store/applications";
@@ -39,6 +42,12 @@ export interface SubmitCommand {
   principal: Principal;
   now: Date;
   origin: Origin;
+  /**
+   * A transfer: the child's active enrollment it leaves. The new application reuses the child's
+   * certificate and guardian; the same-program and schedule rules ignore that enrollment, which
+   * continues until the new enrollment starts (see acceptOffer).
+   */
+  transferOf?: string;
 }
 
 /**
@@ -64,6 +73,10 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
   if (!settings.rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
   const { rules, timeZone } = settings;
   const certificate = await findCertificateOfChild(tx, command.childId);
+  const transferOf = command.transferOf ?? null;
+  if (transferOf && (await openTransferOf(tx, transferOf))) {
+    throw enrollmentError("TRANSFER_PENDING", "a transfer of this enrollment is under way already; withdraw it to choose another group", { field: "body.groupId" });
+  }
   const decision = decideApplication(
     {
       group,
@@ -73,6 +86,7 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
       childCategories: await categoriesOn(tx, command.childId, localDay(now, timeZone)),
       openApplications: await openApplicationsOfChild(tx, command.childId),
       activeEnrollments: await activeEnrollmentsOfChild(tx, command.childId),
+      transferOf,
     },
     timeZone,
     now,
@@ -91,7 +105,8 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
       providerId: group.providerId,
       childId: command.childId,
       certificateId: certificate!.id,
-      guardianId: principal.role === "guardian" ? (principal.guardianId ?? null) : null,
+      // The guardian who acts; an operator acting on a transfer keeps the guardian of the enrollment's application.
+      guardianId: principal.role === "guardian" ? (principal.guardianId ?? null) : transferOf ? await guardianOfEnrollment(tx, transferOf) : null,
       submittedBy: principal.subject,
       submittedRole: principal.role === "guardian" ? "guardian" : "operator",
       status: decision.status,
@@ -99,6 +114,7 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
       categoryCode: decision.categoryCode,
       categoryRank: decision.categoryRank,
       conversionRequestId: decision.financingYear === null ? null : id,
+      transferOf,
     },
     now,
   );
@@ -272,12 +288,37 @@ export async function withdrawOpenApplicationsOfCertificate(
   origin: Origin,
 ): Promise<number> {
   const { rows } = await tx.query<{ id: string; groupId: string }>(
-    `SELECT id, group_id AS "groupId" FROM applications WHERE certificate_id = $1 AND status IN ('awaiting_financing', 'queued', 'offered')`,
-    [certificateId],
+    `SELECT id, group_id AS "groupId" FROM applications WHERE certificate_id = $1 AND status = ANY($2)`,
+    [certificateId, OPEN_STATUSES],
   );
+  return withdrawOpen(tx, rows, reason, now, origin);
+}
+
+/**
+ * The group closed (its provider closed it, or the program was withdrawn): its open applications
+ * are withdrawn and its open offers lapse, as when a certificate closes. The families are told
+ * with an "application refused" notice (ENROLLMENT.GROUP_CLOSED): unlike a closed certificate,
+ * nothing else tells them that the group they wait for is gone. The caller holds the queue lock.
+ */
+export async function withdrawOpenApplicationsOfGroup(tx: PoolClient, groupId: string, now: Date, origin: Origin): Promise<number> {
+  const { rows } = await tx.query<{ id: string; groupId: string }>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE group_id = $1 AND status = ANY($2) ORDER BY id`,
+    [groupId, OPEN_STATUSES],
+  );
+  return withdrawOpen(tx, rows, "group_closed", now, origin);
+}
+
+async function withdrawOpen(
+  tx: PoolClient,
+  rows: readonly { id: string; groupId: string }[],
+  reason: "certificate_closed" | "certificate_moved" | "group_closed",
+  now: Date,
+  origin: Origin,
+): Promise<number> {
   await lockGroupQueues(tx, rows.map((r) => r.groupId));
   for (const { id } of rows) {
     const a = (await findApplication(tx, id, true))!;
+    if (!(OPEN_STATUSES as readonly string[]).includes(a.status)) continue;
     const envelope = { ...origin, municipalityId: a.municipalityId, aggregateId: a.id };
     if (a.status === "offered") {
       const { rows: offers } = await tx.query<{ id: string }>(
@@ -289,6 +330,7 @@ export async function withdrawOpenApplicationsOfCertificate(
     await setApplicationStatus(tx, a.id, { status: "withdrawn" }, now);
     await markQueueDirty(tx, a.groupId);
     await emit(tx, ApplicationWithdrawn, envelope, { ...refOf(a), reason }, now);
+    if (reason === "group_closed") await notifyApplicationRefused(tx, a, "ENROLLMENT.GROUP_CLOSED", null, now, origin);
   }
   for (const groupId of new Set(rows.map((r) => r.groupId))) await fillSeats(tx, groupId, now, origin);
   return rows.length;

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import { ContractSigned, EnrollmentEnded, EnrollmentStarted, OfferLapsed } from "@kruzhok/contracts";
 import { emit } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { schedulesClash } from "../domain/application";
+import { enrollmentsKept, schedulesClash } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus, type ApplicationRow } from "../store/applications";
 import { endEnrollment, findEnrollment, insertEnrollmentWithContract, type EndReason, type EnrollmentRow } from "../store/enrollments";
@@ -38,6 +38,10 @@ export async function acceptOffer(
   const seenApplication = (await findApplication(tx, seen.applicationId))!;
   const signature = await authorize(seen, seenApplication);
   await lockChild(tx, seenApplication.childId);
+  // A transfer ends the enrollment it leaves below, which frees a seat there: that group's queue
+  // lock goes right after the child's (a submission's order), before any row lock.
+  const leaving = seenApplication.transferOf ? await findEnrollment(tx, seenApplication.transferOf) : undefined;
+  if (leaving) await lockGroupQueue(tx, leaving.groupId);
   const offer = (await findOffer(tx, offerId, true))!;
   if (offer.status !== "open") throw enrollmentError("OFFER_NOT_OPEN", `the offer is ${offer.status}`);
   if (now >= offer.deadlineAt) throw enrollmentError("OFFER_EXPIRED", `the offer expired at ${offer.deadlineAt.toISOString()}`);
@@ -47,7 +51,7 @@ export async function acceptOffer(
     throw enrollmentError(certificate?.status === "suspended" ? "CERTIFICATE_SUSPENDED" : "CERTIFICATE_MISSING", "the child's certificate is not in force");
   }
   const group = (await findGroup(tx, application.groupId))!;
-  const active = await activeEnrollmentsOfChild(tx, application.childId);
+  const active = enrollmentsKept(await activeEnrollmentsOfChild(tx, application.childId), application.transferOf);
   if (active.some((e) => e.programId === application.programId)) {
     throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program");
   }
@@ -75,6 +79,15 @@ export async function acceptOffer(
     signedAt: now.toISOString(),
   }, now);
   await emit(tx, EnrollmentStarted, envelope, { enrollmentId, groupId: application.groupId, programId: application.programId, childId: application.childId }, now);
+  if (leaving) {
+    // The transfer is complete: the enrollment left ends now, in this transaction, so the child
+    // never holds both seats nor neither. Reason "withdrawn": leaving was the family's choice
+    // (the provider did not expel, the program was not completed); EnrollmentEnded frees the
+    // seat in the catalogue and the seat left is offered on. Already ended (the provider
+    // expelled meanwhile): nothing more to end.
+    const left = (await findEnrollment(tx, leaving.id, true))!;
+    if (left.status === "active") await closeEnrollment(tx, left, "withdrawn", signature.signedBy, now, origin);
+  }
   return (await findEnrollment(tx, enrollmentId))!;
 }
 
@@ -130,6 +143,19 @@ export async function endEnrollmentOf(
   await lockGroupQueue(tx, seen.groupId);
   const enrollment = (await findEnrollment(tx, enrollmentId, true))!;
   if (enrollment.status !== "active") throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "the enrollment has ended already");
+  await closeEnrollment(tx, enrollment, reason, by, now, origin);
+  return (await findEnrollment(tx, enrollment.id))!;
+}
+
+/** Who ends what the service ends on its own (a group's end date, a closed certificate). */
+export const SYSTEM = "system";
+
+/**
+ * End an active enrollment and its contract, announce it (EnrollmentEnded: the catalogue frees
+ * the seat), tell the family and offer the seat on. The caller holds the group's queue lock and
+ * the enrollment's row.
+ */
+export async function closeEnrollment(tx: PoolClient, enrollment: EnrollmentRow, reason: EndReason, by: string, now: Date, origin: Origin): Promise<void> {
   await endEnrollment(tx, enrollment.id, reason, by, now);
   await emit(tx, EnrollmentEnded, { ...origin, municipalityId: enrollment.municipalityId, aggregateId: enrollment.id }, {
     enrollmentId: enrollment.id,
@@ -140,5 +166,4 @@ export async function endEnrollmentOf(
   }, now);
   await notifyEnrollmentEnded(tx, enrollment, reason, now, origin);
   await fillSeats(tx, enrollment.groupId, now, origin);
-  return (await findEnrollment(tx, enrollment.id))!;
 }

@@ -4,6 +4,7 @@ import { lockGroupQueue } from "../store/applications";
 import { groupsWithOffersToWarn } from "../store/notifications";
 import { groupsWithExpiredOffers } from "../store/offers";
 import { autoConfirmOverdueReviews } from "./applications";
+import { closedGroupsPastEnd, completeEnrollmentsOfClosedGroup } from "./groups";
 import { NOTICE_DEFAULTS, warnExpiringOffers } from "./notifications";
 import { expireOffers } from "./offers";
 
@@ -12,6 +13,8 @@ export interface SweepResult {
   autoConfirmed: number;
   /** Offers whose families were reminded that the deadline is near. */
   expiringNotices: number;
+  /** Enrollments of closed groups completed because the group's end date is over. */
+  completedEnrollments: number;
 }
 
 export interface SweepOptions {
@@ -23,7 +26,8 @@ export interface SweepOptions {
  * The periodic work, as one function of `now` (main.ts runs it on an interval; tests and the
  * operator endpoint call it directly): offers past their deadline expire and pass their seats
  * on; applications past their review deadline move on as auto-confirmed; families whose offer
- * expires within the lead are reminded, once per offer. One transaction per group, so one busy
+ * expires within the lead are reminded, once per offer; enrollments of closed groups whose end
+ * date is over complete. One transaction per group, so one busy
  * group does not hold the others.
  */
 export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): Promise<SweepResult> {
@@ -49,5 +53,9 @@ export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): 
       return warnExpiringOffers(tx, groupId, now, {}, leadMs);
     });
   }
-  return { expiredOffers, autoConfirmed, expiringNotices };
+  let completedEnrollments = 0;
+  for (const groupId of await closedGroupsPastEnd(pool, now)) {
+    completedEnrollments += await withTransaction(pool, (tx) => completeEnrollmentsOfClosedGroup(tx, groupId, now, {}));
+  }
+  return { expiredOffers, autoConfirmed, expiringNotices, completedEnrollments };
 }

@@ -4,7 +4,8 @@ import type { PoolClient } from "@kruzhok/postgres";
 import type { z } from "zod";
 import { lockGroupQueue } from "../../store/applications";
 import { upsertProgramTitle } from "../../store/notifications";
-import { closeGroup, upsertGroup } from "../../store/reference";
+import { upsertGroup } from "../../store/reference";
+import { closeGroupOf } from "../../usecases/groups";
 import { fillSeats } from "../../usecases/seats";
 import type { EnrollmentDeps } from "../../deps";
 
@@ -41,9 +42,6 @@ export function catalogueHandlers({ clock }: Pick<EnrollmentDeps, "clock">) {
     handlerFor(ProgramUpdated, (event, { tx }) => upsertProgramTitle(tx, event.data.programId, event.data.title, clock())),
     handlerFor(GroupOpened, (event, { tx }) => apply(tx, event)),
     handlerFor(GroupUpdated, (event, { tx }) => apply(tx, event)),
-    handlerFor(GroupClosed, async (event, { tx }) => {
-      await lockGroupQueue(tx, event.data.groupId);
-      await closeGroup(tx, event.data.groupId, clock());
-    }),
+    handlerFor(GroupClosed, (event, { tx }) => closeGroupOf(tx, event.data.groupId, clock(), { correlationId: event.correlationId, causationId: event.id })),
   ];
 }

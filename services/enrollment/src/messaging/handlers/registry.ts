@@ -16,6 +16,7 @@ import { lockGroupQueues } from "../../store/applications";
 import { setMunicipalityCurrency } from "../../store/notifications";
 import { replaceCategories, setCertificate, upsertIssuedCertificate, upsertMunicipality, upsertYear } from "../../store/reference";
 import { rerankApplication, rerankChild, settleFinancing, withdrawOpenApplicationsOfCertificate } from "../../usecases/applications";
+import { closeCertificate } from "../../usecases/certificates";
 import type { EnrollmentDeps } from "../../deps";
 
 const originOf = (event: EventEnvelope) => ({ correlationId: event.correlationId, causationId: event.id });
@@ -85,8 +86,7 @@ export function registryHandlers({ clock }: Pick<EnrollmentDeps, "clock">) {
     }),
 
     handlerFor(CertificateClosed, async (event, { tx }) => {
-      await setCertificate(tx, event.data.certificateId, { status: "closed" }, clock());
-      await withdrawOpenApplicationsOfCertificate(tx, event.data.certificateId, "certificate_closed", clock(), originOf(event));
+      await closeCertificate(tx, event.data.certificateId, clock(), originOf(event));
     }),
 
     handlerFor(CertificateMoved, async (event, { tx }) => {

@@ -11,14 +11,10 @@
 // same mix one request at a time (--single S seconds): latency without queueing, for reference.
 // BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { DEV_AUTH_SECRET } from "@kruzhok/http";
 import { createPool, dropDatabase, ensureDatabase, withDatabase, type Pool, type Queryable } from "@kruzhok/postgres";
 import { migrateCatalogue } from "../../../services/catalogue/src/migrations";
 import { searchFacets, searchPrograms } from "../../../services/catalogue/src/store/search";
@@ -27,6 +23,7 @@ import { DISTURBED_CORES, idleCheck, settle, withCpu, type CpuUse } from "../lib
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 import { loadCatalogue, type LoadResult } from "./data";
 import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, type Kind } from "./queries";
@@ -85,15 +82,6 @@ async function backendTicks(pool: Pool, database: string): Promise<Map<number, n
   return ticks;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 interface Sample {
   kind: Kind;
   path: string;
@@ -112,7 +100,7 @@ interface Measurement {
 const database = `bench_catalogue_${scratchId()}`;
 const databaseUrl = withDatabase(env.databaseUrl, database);
 let pool: Pool | undefined;
-let catalogue: ReturnType<typeof spawn> | undefined;
+let catalogue: ChildProcess | undefined;
 let load: LoadResult | undefined;
 let loadSeconds: number | undefined;
 let ceilings: Ceiling[] | undefined;
@@ -134,36 +122,9 @@ try {
 
   // ------------------------------------------------------------------ the catalogue process
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const main = fileURLToPath(new URL("../../../services/catalogue/src/main.ts", import.meta.url));
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
-  catalogue = spawn(process.execPath, [...profile, "--import", tsx, main], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: env.databaseUrl,
-      SERVICE_DATABASE: database,
-      REDIS_URL: env.redisUrl,
-      KAFKA_BROKERS: env.kafkaBrokers.join(","),
-      LOG_LEVEL: "warn",
-      // The rate limit protects against one abusive caller; this benchmark is one caller on purpose.
-      RATE_LIMIT_PER_MINUTE: "1000000000",
-      NODE_ENV: "production",
-      // Search is public; production refuses to start without a way to check tokens.
-      AUTH_DEV_SECRET: DEV_AUTH_SECRET,
-    },
-  });
+  catalogue = spawnService("catalogue", env, database, port);
   progress(`starting the catalogue on :${port}`);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) break;
-    if (Date.now() > deadline || catalogue.exitCode !== null) throw new Error("the catalogue did not become ready");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitReady(catalogue, port, "the catalogue");
 
   // node:http on keep-alive sockets, one per request in flight (see registry/main.ts: undici's
   // fetch costs the client several times more CPU per request).

@@ -15,13 +15,9 @@
 // again (same key: the first answer must come back replayed). Every child applies as its own
 // guardian, so the service's per-subject rate limit stays on, as in production. Afterwards
 // position lookups at fixed concurrency, next to redis-benchmark ZRANK measured in the same run.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
@@ -31,6 +27,7 @@ import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
@@ -83,15 +80,6 @@ ceilings = ceilings.filter((c) => c.id === "pgbench.app+outbox" || c.id === "red
 const pgbenchCeiling = figureOf(ceilings, "pgbench.app+outbox");
 const zrankCeiling = figureOf(ceilings, "redis.zrank.p1");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 /** Deterministic pseudo-random numbers (mulberry32), so every run sends the same schedule. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -108,24 +96,8 @@ const id = scratchId();
 const database = `bench_enrollment_${id}`;
 const keyPrefix = `bench:${id}:enrollment:`;
 const port = await freePort();
-const main = fileURLToPath(new URL("../../../services/enrollment/src/main.ts", import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
-const service = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : []), "--import", tsx, main], {
-  stdio: ["ignore", "ignore", "inherit"],
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATABASE_URL: env.databaseUrl,
-    SERVICE_DATABASE: database,
-    REDIS_URL: env.redisUrl,
-    REDIS_KEY_PREFIX: keyPrefix,
-    KAFKA_BROKERS: env.kafkaBrokers.join(","),
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    AUTH_DEV_SECRET: DEV_AUTH_SECRET,
-  },
-});
+// The service's own per-guardian limit stays: each simulated family is its own caller.
+const service = spawnService("enrollment", env, database, port, { REDIS_KEY_PREFIX: keyPrefix, RATE_LIMIT_PER_MINUTE: "600" });
 
 interface Answer {
   status: number;
@@ -197,13 +169,7 @@ let pool: Pool | undefined;
 let redis: Redis | undefined;
 try {
   progress(`starting enrollment on :${port} (database ${database}, Redis prefix ${keyPrefix})`);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) break;
-    if (Date.now() > deadline || service.exitCode !== null) throw new Error("enrollment did not become ready");
-    await sleep(250);
-  }
+  await waitReady(service, port, "enrollment");
   pool = createPool({ connectionString: withDatabase(env.databaseUrl, database), max: 2 });
 
   // Reference data, as enrollment's consumers would have written it from the registry's and the

@@ -7,13 +7,9 @@
 // database; 15,000 children are registered beforehand with SQL (their registration is not what
 // is measured), then each gets a certificate through POST /certificates as an office clerk would.
 // Goals (issue #4): issuance >= 40 % of the ceiling; Almaty's 15,000 opening-day vouchers in < 10 s.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
@@ -22,6 +18,7 @@ import { withCpu } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
@@ -47,48 +44,15 @@ if (args.ceilings) {
 }
 const ceiling = figureOf(ceilings, "pgbench.app+outbox");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
 const database = `bench_registry_${scratchId()}`;
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const main = fileURLToPath(new URL("../../../services/registry/src/main.ts", import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
-const registry = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : []), "--import", tsx, main], {
-  stdio: ["ignore", "ignore", "inherit"],
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATABASE_URL: env.databaseUrl,
-    SERVICE_DATABASE: database,
-    REDIS_URL: env.redisUrl,
-    KAFKA_BROKERS: env.kafkaBrokers.join(","),
-    LOG_LEVEL: "warn",
-    // The rate limit protects against one abusive caller; this benchmark is one caller on purpose.
-    RATE_LIMIT_PER_MINUTE: "1000000000",
-    NODE_ENV: "production",
-    AUTH_DEV_SECRET: DEV_AUTH_SECRET,
-  },
-});
+const registry = spawnService("registry", env, database, port);
 
 let pool: Pool | undefined;
 try {
   progress(`starting the registry on :${port} (database ${database})`);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) break;
-    if (Date.now() > deadline || registry.exitCode !== null) throw new Error("the registry did not become ready");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitReady(registry, port, "the registry");
   const region = `Bearer ${await signDevToken({ subject: "bench-region", role: "region" }, { secret: DEV_AUTH_SECRET })}`;
   const post = async (path: string, body: unknown, authorization: string, method = "POST") => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });

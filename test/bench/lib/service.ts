@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { DEV_AUTH_SECRET } from "@kruzhok/http";
+import type { BenchEnv } from "./env";
+
+export { freePort } from "@kruzhok/testkit/process";
+
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+
+/**
+ * A service under test as its own process (its src/main.ts, with relay and consumers), on a
+ * scratch database, as production runs it; `BENCH_PROFILE=<dir>` adds --cpu-prof. Its rate limit
+ * is lifted: it protects against one abusive caller, and a benchmark is one caller on purpose.
+ */
+export function spawnService(name: string, env: BenchEnv, database: string, port: number, extra: Record<string, string> = {}): ChildProcess {
+  const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  return spawn(process.execPath, [...profile, "--import", tsx, main], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: env.databaseUrl,
+      SERVICE_DATABASE: database,
+      REDIS_URL: env.redisUrl,
+      KAFKA_BROKERS: env.kafkaBrokers.join(","),
+      LOG_LEVEL: "warn",
+      RATE_LIMIT_PER_MINUTE: "1000000000",
+      NODE_ENV: "production",
+      // Production refuses to start without a way to check tokens; benchmarks mint dev tokens.
+      AUTH_DEV_SECRET: DEV_AUTH_SECRET,
+      ...extra,
+    },
+  });
+}
+
+/** Resolves once the service answers /readyz; throws when it exits first or after a minute. */
+export async function waitReady(child: ChildProcess, port: number, name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) return;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${name} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -270,3 +270,9 @@ function describeIssues(error: z.ZodError): string {
     .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
     .join("; ");
 }
+
+/**
+ * Consumer settings for tests and local runs: kafkajs' defaults (30 s session, 3 s heartbeat, 5 s
+ * fetch wait) make every group join and idle fetch slow. 6 s is the broker's minimum session.
+ */
+export const fastConsumerSettings = { sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 } as const;

@@ -1,4 +1,4 @@
-export { ConsumerRunner, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
+export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
 export { newEvent, type EventOrigin } from "./events";
 export { createKafka, createProducer, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
-import { createKafka, ensureTopics } from "../src";
+import { createKafka, ensureTopics, fastConsumerSettings } from "../src";
 
 // The ground under every other test: the real broker takes messages and gives them back.
 describe("the real Kafka broker", () => {
@@ -50,9 +50,7 @@ describe("the real Kafka broker", () => {
     const received: { key: string; value: string }[] = [];
     const consumer = kafka.consumer({
       groupId: `${iso.topicPrefix}roundtrip`,
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

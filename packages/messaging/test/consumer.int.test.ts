@@ -3,7 +3,7 @@ import { Partitioners, type IHeaders, type Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
 import type { Pool } from "@kruzhok/postgres";
-import { ConsumerRunner, createKafka, newEvent } from "../src";
+import { ConsumerRunner, createKafka, newEvent, fastConsumerSettings } from "../src";
 import { applyHandler, counted, municipalityId, prepareDatabase, quietLogger } from "./fixtures/flow";
 
 describe("consumer runner on the real Postgres and Kafka", () => {
@@ -26,7 +26,7 @@ describe("consumer runner on the real Postgres and Kafka", () => {
   function runner(topic: string, groupId: string): ConsumerRunner {
     const created = new ConsumerRunner({
       kafka, pool, logger: quietLogger, groupId, topics: [topic], handlers: [applyHandler(topic)],
-      sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     runners.push(created);
     return created;
@@ -99,7 +99,7 @@ describe("consumer runner on the real Postgres and Kafka", () => {
     expect((await pool.query("SELECT by FROM applied_effects WHERE counter_id = $1", [counterId])).rows).toEqual([{ by: 7 }]);
 
     const dead: { value: string; headers: IHeaders }[] = [];
-    const reader = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    const reader = kafka.consumer({ groupId: `reader-${randomUUID()}`, ...fastConsumerSettings });
     await reader.connect();
     await reader.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
     await reader.run({

@@ -6,7 +6,7 @@ import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
 import type { Pool } from "@kruzhok/postgres";
-import { ConsumerRunner, OutboxRelay, createKafka } from "../src";
+import { ConsumerRunner, OutboxRelay, createKafka, fastConsumerSettings } from "../src";
 import { applyHandler, increment, incrementCommitted, prepareDatabase, quietLogger } from "./fixtures/flow";
 
 // tsx's loader inside one node process (its CLI would fork a second one, which SIGKILL would miss).
@@ -15,7 +15,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm"
 /** Every message on a topic from offset 0, as parsed envelopes. */
 async function readAll(kafka: Kafka, topic: string, expected: number): Promise<{ id: string; key: string }[]> {
   const seen: { id: string; key: string }[] = [];
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, ...fastConsumerSettings });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -75,7 +75,7 @@ describe("outbox and relay on the real Postgres and Kafka", () => {
     const relay = new OutboxRelay({ pool, kafka, logger: quietLogger });
     const consumer = new ConsumerRunner({
       kafka, pool, logger: quietLogger, groupId: `${iso.topicPrefix}killed`, topics: [topic],
-      handlers: [applyHandler(topic)], sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100,
+      handlers: [applyHandler(topic)], ...fastConsumerSettings,
     });
     await relay.start();
     await consumer.start();

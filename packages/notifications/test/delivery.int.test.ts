@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { NotificationOfferMade } from "@kruzhok/contracts";
 import { isPermanent } from "@kruzhok/errors";
-import { ConsumerRunner, createKafka, createProducer, messagingMigrations, newEvent } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, createProducer, messagingMigrations, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger } from "@kruzhok/observability";
 import { createPool, migrate, type Pool } from "@kruzhok/postgres";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
@@ -220,9 +220,7 @@ describe("notifications consumed from Kafka", () => {
       topics: [topic],
       handlers: notificationHandlers(deps()),
       retry: { initialMs: 50, maxMs: 200 },
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     await runner.start();
   });

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
-import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka } from "@kruzhok/messaging";
+import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 
@@ -128,7 +128,7 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
           groupId: name,
           topics: definition.topics.consumed,
           handlers: definition.handlers(context),
-          ...(config.KAFKA_FAST_CONSUMERS && { sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 }),
+          ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;
   const relay = new OutboxRelay({ pool, kafka, logger, metrics });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MunicipalityCreated, ProviderApproved, ProviderSuspended, type EventContract } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, createProducer, newEvent } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, createProducer, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger } from "@kruzhok/observability";
 import { waitFor } from "@kruzhok/testkit";
 import type { z } from "zod";
@@ -31,9 +31,7 @@ describe("registry provider events through Kafka into the catalogue", () => {
       groupId: `${h.iso.topicPrefix}catalogue`,
       topics: [topic],
       handlers: catalogueHandlers({ pool: h.pool, clock: h.clock }),
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     await runner.start();
   });

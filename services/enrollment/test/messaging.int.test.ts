@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { CertificateFinanced, CertificateIssued, GroupOpened, MunicipalityCreated, MunicipalityYearSet, type EventContract } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, createProducer, newEvent } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, createProducer, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger } from "@kruzhok/observability";
 import { waitFor } from "@kruzhok/testkit";
 import { enrollmentHandlers } from "../src/messaging/handlers";
@@ -31,9 +31,7 @@ describe("registry and catalogue events through Kafka into enrollment", () => {
       groupId: `${h.iso.topicPrefix}enrollment`,
       topics: [registryTopic, catalogueTopic],
       handlers: enrollmentHandlers({ clock: h.clock }),
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     await runner.start();
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateConversionRequested, type EventEnvelope } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, newEvent } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger } from "@kruzhok/observability";
 import { waitFor } from "@kruzhok/testkit";
 import { registryHandlers } from "../src/messaging/handlers";
@@ -33,9 +33,7 @@ describe("enrollment asks to finance a certificate (message flow)", () => {
       groupId: h.iso.topic("registry"),
       topics: [topic],
       handlers: registryHandlers({ pool: h.pool, clock: h.clock }),
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     await runner.start();
     producer = kafka.producer();

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotificationOfferMade, type EventEnvelope } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, newEvent } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
 import { startSmtpSink, type SmtpSink } from "@kruzhok/notifications/testing";
 import { createLogger } from "@kruzhok/observability";
 import { waitFor } from "@kruzhok/testkit";
@@ -46,9 +46,7 @@ describe("notifications delivered by the registry (message flow)", () => {
       groupId: h.iso.topic("registry"),
       topics: [topic],
       handlers: registryHandlers({ pool: h.pool, clock: h.clock, channels }),
-      sessionTimeout: 6_000,
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 100,
+      ...fastConsumerSettings,
     });
     await runner.start();
     producer = kafka.producer();

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateClosed } from "@kruzhok/contracts";
-import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World } from "./fixtures/enrollment";
-
-interface AppView {
-  id: string;
-  status: string;
-  offers: { id: string; status: string }[];
-}
+import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Child, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
 
 describe("a certificate closed by the registry", () => {
   let h: EnrollmentHarness;
@@ -19,17 +13,14 @@ describe("a certificate closed by the registry", () => {
     await h.close();
   });
 
-  const get = async (id: string, who: Auth) => (await h.app.inject({ method: "GET", url: `/applications/${id}`, headers: who })).json<AppView>();
-  const enrollment = async (id: string, who: Auth) =>
-    (await h.app.inject({ method: "GET", url: `/enrollments/${id}`, headers: who })).json<{ status: string; endReason: string | null; contract: { terminatedAt: string | null } }>();
-  const confirm = (id: string) => h.app.inject({ method: "POST", url: `/applications/${id}/review`, headers: w.provider, payload: { decision: "confirmed" } });
+  const { get, enrollment, confirm } = lifecycleCalls(() => ({ h, w }));
   const submit = async (k: Child, groupId: string) => {
     const res = await apply(h, k.guardian, k.childId, groupId);
     expect(res.statusCode, res.body).toBe(201);
-    return res.json<AppView>().id;
+    return res.json<ApplicationView>().id;
   };
   async function enroll(k: Child, groupId: string): Promise<string> {
-    const offer = (await confirm(await submit(k, groupId))).json<AppView>().offers[0]!;
+    const offer = (await confirm(await submit(k, groupId))).json<ApplicationView>().offers[0]!;
     const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
     expect(accepted.statusCode, accepted.body).toBe(201);
     return accepted.json<{ id: string }>().id;
@@ -76,7 +67,7 @@ describe("a certificate closed by the registry", () => {
 
     // Its applications (the transfer too) are withdrawn; the seat in A goes to the next in line.
     expect(await get(applied, k.guardian)).toMatchObject({ status: "withdrawn" });
-    expect(await get(transfer.json<AppView>().id, k.guardian)).toMatchObject({ status: "withdrawn" });
+    expect(await get(transfer.json<ApplicationView>().id, k.guardian)).toMatchObject({ status: "withdrawn" });
     const withdrawn = await outboxEvents<{ childId: string; reason: string }>(h.pool, "enrollment.application.withdrawn");
     expect(withdrawn.filter((e) => e.data.childId === k.childId).map((e) => e.data.reason)).toEqual(["certificate_closed", "certificate_closed"]);
     expect(await get(waitingId, waiting.guardian)).toMatchObject({ status: "offered" });

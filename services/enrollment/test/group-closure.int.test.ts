@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroupClosed } from "@kruzhok/contracts";
 import { sweep } from "../src/usecases/sweeps";
-import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World } from "./fixtures/enrollment";
-
-interface AppView {
-  id: string;
-  status: string;
-  offers: { id: string; status: string }[];
-}
+import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Child, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
 
 describe("a group closed by the catalogue", () => {
   let h: EnrollmentHarness;
@@ -20,16 +14,14 @@ describe("a group closed by the catalogue", () => {
     await h.close();
   });
 
-  const get = async (id: string, who: Auth) => (await h.app.inject({ method: "GET", url: `/applications/${id}`, headers: who })).json<AppView>();
-  const enrollment = async (id: string, who: Auth) => (await h.app.inject({ method: "GET", url: `/enrollments/${id}`, headers: who })).json<{ status: string; endReason: string | null }>();
-  const confirm = (id: string) => h.app.inject({ method: "POST", url: `/applications/${id}/review`, headers: w.provider, payload: { decision: "confirmed" } });
+  const { get, enrollment, confirm } = lifecycleCalls(() => ({ h, w }));
   const submit = async (k: Child, groupId: string) => {
     const res = await apply(h, k.guardian, k.childId, groupId);
     expect(res.statusCode, res.body).toBe(201);
-    return res.json<AppView>().id;
+    return res.json<ApplicationView>().id;
   };
   async function enroll(k: Child, groupId: string): Promise<string> {
-    const offer = (await confirm(await submit(k, groupId))).json<AppView>().offers[0]!;
+    const offer = (await confirm(await submit(k, groupId))).json<ApplicationView>().offers[0]!;
     const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
     expect(accepted.statusCode, accepted.body).toBe(201);
     return accepted.json<{ id: string }>().id;
@@ -53,7 +45,7 @@ describe("a group closed by the catalogue", () => {
     const moverEnrollment = await enroll(mover, elsewhere.groupId);
     const transfer = await h.app.inject({ method: "POST", url: `/enrollments/${moverEnrollment}/transfer`, headers: mover.guardian, payload: { groupId: group.groupId } });
     expect(transfer.statusCode, transfer.body).toBe(201);
-    const transferId = transfer.json<AppView>().id;
+    const transferId = transfer.json<ApplicationView>().id;
 
     await close(group);
 

@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweep } from "../src/usecases/sweeps";
-import { apply, child, counts, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World } from "./fixtures/enrollment";
-
-interface AppView {
-  id: string;
-  status: string;
-  transferOf: string | null;
-  offers: { id: string; status: string }[];
-}
+import { apply, child, counts, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
 
 describe("transfers: the child moves to another group without applying again", () => {
   let h: EnrollmentHarness;
@@ -21,10 +14,7 @@ describe("transfers: the child moves to another group without applying again", (
     await h.close();
   });
 
-  const get = async (applicationId: string, who: Auth) => (await h.app.inject({ method: "GET", url: `/applications/${applicationId}`, headers: who })).json<AppView>();
-  const enrollment = async (id: string, who: Auth) =>
-    (await h.app.inject({ method: "GET", url: `/enrollments/${id}`, headers: who })).json<{ status: string; endReason: string | null; contract: { terminatedAt: string | null } }>();
-  const confirm = (applicationId: string) => h.app.inject({ method: "POST", url: `/applications/${applicationId}/review`, headers: w.provider, payload: { decision: "confirmed" } });
+  const { get, enrollment, confirm } = lifecycleCalls(() => ({ h, w }));
   const transfer = (enrollmentId: string, who: Auth, groupId: string) =>
     h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/transfer`, headers: who, payload: { groupId } });
 
@@ -32,7 +22,7 @@ describe("transfers: the child moves to another group without applying again", (
   async function enroll(k: Child, groupId: string): Promise<string> {
     const res = await apply(h, k.guardian, k.childId, groupId);
     expect(res.statusCode, res.body).toBe(201);
-    const offer = (await confirm(res.json<AppView>().id)).json<AppView>().offers[0]!;
+    const offer = (await confirm(res.json<ApplicationView>().id)).json<ApplicationView>().offers[0]!;
     const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
     expect(accepted.statusCode, accepted.body).toBe(201);
     return accepted.json<{ id: string }>().id;
@@ -47,14 +37,14 @@ describe("transfers: the child moves to another group without applying again", (
     const oldEnrollment = await enroll(k, from.groupId);
     // Someone waits for a seat in the group left, confirmed already.
     const waiting = await child(h, w);
-    const waitingId = (await apply(h, waiting.guardian, waiting.childId, from.groupId)).json<AppView>().id;
+    const waitingId = (await apply(h, waiting.guardian, waiting.childId, from.groupId)).json<ApplicationView>().id;
     await confirm(waitingId);
     // As a plain application the same program (and the same hours) is refused.
     expect((await apply(h, k.guardian, k.childId, to.groupId)).json()).toMatchObject({ code: "ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM" });
 
     const res = await transfer(oldEnrollment, k.guardian, to.groupId);
     expect(res.statusCode, res.body).toBe(201);
-    const created = res.json<AppView>();
+    const created = res.json<ApplicationView>();
     expect(res.headers.location).toBe(`/applications/${created.id}`);
     expect(created).toMatchObject({ status: "queued", review: "pending", transferOf: oldEnrollment, childId: k.childId, groupId: to.groupId, submittedBy: "guardian" });
     const submitted = await outboxEvents<{ applicationId: string; childId: string }>(h.pool, "enrollment.application.submitted");
@@ -63,7 +53,7 @@ describe("transfers: the child moves to another group without applying again", (
     expect((await h.app.inject({ method: "GET", url: `/applications/${created.id}/position`, headers: k.guardian })).json()).toMatchObject({ position: 1, total: 1 });
     expect(await enrollment(oldEnrollment, k.guardian)).toMatchObject({ status: "active" });
 
-    const offer = (await confirm(created.id)).json<AppView>().offers[0]!;
+    const offer = (await confirm(created.id)).json<ApplicationView>().offers[0]!;
     expect(await enrollment(oldEnrollment, k.guardian)).toMatchObject({ status: "active" });
     const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
     expect(accepted.statusCode, accepted.body).toBe(201);
@@ -95,19 +85,19 @@ describe("transfers: the child moves to another group without applying again", (
     const enrollmentId = await enroll(k, from.groupId);
 
     // Withdrawn while waiting.
-    const first = (await transfer(enrollmentId, k.guardian, to.groupId)).json<AppView>();
+    const first = (await transfer(enrollmentId, k.guardian, to.groupId)).json<ApplicationView>();
     const withdrawn = await h.app.inject({ method: "POST", url: `/applications/${first.id}/withdrawal`, headers: k.guardian });
     expect(withdrawn.json()).toMatchObject({ status: "withdrawn" });
     expect(await enrollment(enrollmentId, k.guardian)).toMatchObject({ status: "active" });
 
     // Declined.
-    const second = (await transfer(enrollmentId, k.guardian, to.groupId)).json<AppView>();
-    const offer = (await confirm(second.id)).json<AppView>().offers[0]!;
+    const second = (await transfer(enrollmentId, k.guardian, to.groupId)).json<ApplicationView>();
+    const offer = (await confirm(second.id)).json<ApplicationView>().offers[0]!;
     expect((await h.app.inject({ method: "POST", url: `/offers/${offer.id}/decline`, headers: k.guardian })).json()).toMatchObject({ status: "declined" });
     expect(await enrollment(enrollmentId, k.guardian)).toMatchObject({ status: "active" });
 
     // Expired at its deadline (the end of 4 September in Kamchatka).
-    const third = (await transfer(enrollmentId, k.guardian, to.groupId)).json<AppView>();
+    const third = (await transfer(enrollmentId, k.guardian, to.groupId)).json<ApplicationView>();
     expect((await confirm(third.id)).json()).toMatchObject({ status: "offered" });
     await sweep(h.pool, new Date("2026-09-04T12:00:00Z"));
     expect(await get(third.id, k.guardian)).toMatchObject({ status: "expired" });
@@ -147,13 +137,13 @@ describe("transfers: the child moves to another group without applying again", (
     const byOperator = await transfer(enrollmentId, w.operator, to.groupId);
     expect(byOperator.statusCode, byOperator.body).toBe(201);
     expect(byOperator.json()).toMatchObject({ submittedBy: "operator", transferOf: enrollmentId });
-    expect((await h.pool.query("SELECT guardian_id FROM applications WHERE id = $1", [byOperator.json<AppView>().id])).rows[0]).toEqual({ guardian_id: k.guardianId });
+    expect((await h.pool.query("SELECT guardian_id FROM applications WHERE id = $1", [byOperator.json<ApplicationView>().id])).rows[0]).toEqual({ guardian_id: k.guardianId });
     expect((await transfer(enrollmentId, k.guardian, clash.groupId)).json()).toMatchObject({ code: "ENROLLMENT.TRANSFER_PENDING", status: 409 });
 
     // The cap (2 here) counts transfers as any application; the other rules still hold against other enrollments.
     const second = await openGroup(h, w, { slots: [{ weekday: 6, start: "10:00", end: "11:00" }] });
     expect((await apply(h, k.guardian, k.childId, second.groupId)).statusCode).toBe(201);
-    const withdrawnTransfer = await h.app.inject({ method: "POST", url: `/applications/${byOperator.json<AppView>().id}/withdrawal`, headers: k.guardian });
+    const withdrawnTransfer = await h.app.inject({ method: "POST", url: `/applications/${byOperator.json<ApplicationView>().id}/withdrawal`, headers: k.guardian });
     expect(withdrawnTransfer.statusCode).toBe(200);
     const third = await openGroup(h, w, { slots: [{ weekday: 7, start: "10:00", end: "11:00" }] });
     expect((await apply(h, k.guardian, k.childId, third.groupId)).statusCode).toBe(201);

@@ -76,24 +76,27 @@ export async function markQueueDirty(db: Queryable, groupId: string): Promise<vo
   );
 }
 
-export interface NewApplicationRow {
-  id: string;
-  municipalityId: string;
-  groupId: string;
-  programId: string;
-  providerId: string;
-  childId: string;
-  certificateId: string;
-  guardianId: string | null;
-  submittedBy: string;
-  submittedRole: "guardian" | "operator";
+/** What a submission writes; the database adds the rest (accepted-at, review state, timestamps). */
+export type NewApplicationRow = Pick<
+  ApplicationRow,
+  | "id"
+  | "municipalityId"
+  | "groupId"
+  | "programId"
+  | "providerId"
+  | "childId"
+  | "certificateId"
+  | "guardianId"
+  | "submittedBy"
+  | "submittedRole"
+  | "reviewDueAt"
+  | "categoryCode"
+  | "categoryRank"
+  | "transferOf"
+> & {
   status: "awaiting_financing" | "queued";
-  reviewDueAt: Date;
-  categoryCode: string | null;
-  categoryRank: number;
   conversionRequestId: string | null;
-  transferOf: string | null;
-}
+};
 
 /**
  * Insert the application with `accepted_at = clock_timestamp()`: call it last in the

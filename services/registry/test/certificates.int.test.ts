@@ -5,6 +5,7 @@ import {
   createMunicipality,
   issuedCertificate,
   office,
+  municipalityCode,
   outboxEvents,
   registerChild,
   registerGuardian,
@@ -138,7 +139,8 @@ describe("certificates", () => {
 
   describe("near-duplicates", () => {
     it("holds a namesake whose document is one character apart, until an operator approves", async () => {
-      const serial = 500_000 + Math.floor(Math.random() * 300_000);
+      // Even, so that serial + 1 changes only the last digit (…09 → …10 would be two characters apart).
+      const serial = 2 * (250_000 + Math.floor(Math.random() * 150_000));
       const twin = { firstName: "Иван", lastName: `Двойников${serial}`, birthDate: "2015-05-05" };
       await issuedCertificate(h, kamchatka.id, { ...twin, document: twinDocument(serial) });
       const { childId } = await registerChild(h, kamchatka.id, { ...twin, document: twinDocument(serial + 1) });
@@ -260,7 +262,7 @@ describe("certificates", () => {
         method: "POST",
         url: "/municipalities",
         headers: await h.as({ role: "region" }),
-        payload: { code: String(9000 + Math.floor(Math.random() * 999)), name: "Сыктывкар", regionCode: "11", timeZone: "Europe/Moscow", currency: "RUB" },
+        payload: { code: municipalityCode(), name: "Сыктывкар", regionCode: "11", timeZone: "Europe/Moscow", currency: "RUB" },
       });
       const abroad = created.json<{ id: string }>().id;
       const { certificateId } = await issuedCertificate(h, komi.id);

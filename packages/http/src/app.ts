@@ -18,6 +18,7 @@ import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/obse
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
 import { registerIdempotency, type IdempotencyOptions } from "./idempotency";
+import { registerOverload, type OverloadOptions } from "./overload";
 import { HttpProblem, httpProblem, occurrenceOf, sendProblem, toProblem } from "./problems";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
@@ -58,6 +59,11 @@ export interface AppOptions {
   idempotency?: IdempotencyOptions;
   /** Behind a load balancer: take the client IP from X-Forwarded-For. */
   trustProxy?: boolean;
+  /**
+   * Load shedding for the whole app (503 with Retry-After past the budget). Routes may also set
+   * their own in-flight budget with `config: { overload: { maxInFlight } }`, with or without this.
+   */
+  overload?: OverloadOptions;
 }
 
 const DOCS_PREFIX = "/docs";
@@ -127,6 +133,9 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+
+  // Before authentication: a refusal for overload must cost less than the work it sheds.
+  registerOverload(app, options.overload);
 
   await app.register(fastifyHelmet, { global: true });
   await app.register(fastifyCors, {
@@ -211,4 +220,4 @@ export function correlationIdOf(request: { id: string }): string | undefined {
 }
 
 /** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
-export type ServiceAppOptions = Pick<AppOptions, "logger" | "auth" | "metrics" | "redis" | "readiness" | "rateLimit" | "corsOrigins">;
+export type ServiceAppOptions = Pick<AppOptions, "logger" | "auth" | "metrics" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload">;

@@ -17,6 +17,7 @@ export {
   type TokenVerifier,
 } from "./auth";
 export { isDraining, markDraining, type ReadinessCheck } from "./health";
+export type { OverloadOptions, RouteOverload } from "./overload";
 export { httpMigrations, purgeExpiredIdempotencyKeys, type IdempotencyOptions } from "./idempotency";
 export {
   HttpErrorCodes,

@@ -20,6 +20,7 @@ export const HttpErrorCodes = {
   "HTTP.RATE_LIMITED": { status: 429, title: "Too many requests" },
   "HTTP.INTERNAL": { status: 500, title: "Internal error" },
   "HTTP.NOT_READY": { status: 503, title: "The service is not ready" },
+  "HTTP.OVERLOADED": { status: 503, title: "The service is overloaded; retry after the time given" },
   "AUTH.UNAUTHENTICATED": { status: 401, title: "Authentication required" },
   "AUTH.FORBIDDEN_ROLE": { status: 403, title: "Your role may not do this" },
   "AUTH.OTHER_MUNICIPALITY": { status: 403, title: "The resource belongs to another municipality" },

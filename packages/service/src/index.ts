@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
-import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
+import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
 import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
@@ -24,6 +24,7 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
     readiness: ReadinessCheck[];
     rateLimit: { max: number };
     corsOrigins: readonly string[];
+    overload: OverloadOptions;
   };
 }
 
@@ -114,7 +115,20 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     redis,
     kafka,
     clock: () => new Date(),
-    app: { logger, auth, metrics, redis, readiness, rateLimit: { max: config.RATE_LIMIT_PER_MINUTE }, corsOrigins: config.CORS_ORIGINS },
+    app: {
+      logger,
+      auth,
+      metrics,
+      redis,
+      readiness,
+      rateLimit: { max: config.RATE_LIMIT_PER_MINUTE },
+      corsOrigins: config.CORS_ORIGINS,
+      overload: {
+        ...(config.OVERLOAD_MAX_IN_FLIGHT !== undefined && { maxInFlight: config.OVERLOAD_MAX_IN_FLIGHT }),
+        ...(config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS !== undefined && { maxEventLoopDelayMs: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS }),
+        retryAfterSeconds: config.OVERLOAD_RETRY_AFTER_S,
+      },
+    },
   };
   const app = await definition.buildApp(context);
 

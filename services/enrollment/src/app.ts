@@ -1,6 +1,7 @@
 import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
 import type { EnrollmentDeps } from "./deps";
 import { applicationRoutes } from "./http/applications";
+import { campaignRoutes } from "./http/campaigns";
 import { enrollmentRoutes } from "./http/enrollments";
 import { offerRoutes } from "./http/offers";
 import { queueRoutes } from "./http/queues";
@@ -16,5 +17,6 @@ export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise
   await app.register(offerRoutes, deps);
   await app.register(enrollmentRoutes, deps);
   await app.register(queueRoutes, deps);
+  await app.register(campaignRoutes, deps);
   return app;
 }

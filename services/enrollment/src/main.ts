@@ -29,7 +29,7 @@ await runService({
       every("queue sync", config.QUEUE_SYNC_INTERVAL_MS, () => syncDirtyGroups(pool, queues), logger),
       every("sweep", config.SWEEP_INTERVAL_MS, async () => {
         const result = await sweep(pool, clock());
-        if (result.expiredOffers + result.autoConfirmed + result.completedEnrollments > 0) logger.info(result, "sweep");
+        if (result.expiredOffers + result.autoConfirmed + result.completedEnrollments + result.drawnCampaigns + result.reranked > 0) logger.info(result, "sweep");
       }, logger),
       every("queue check", config.QUEUE_CHECK_INTERVAL_MS, async () => {
         const checked = await checkQueues(pool, queues);

@@ -201,6 +201,9 @@ describe("applications, queue, offers, contracts and enrollments", () => {
       status: "refused",
       refusal: { code: "ENROLLMENT.FINANCING_REFUSED" },
     });
+    // A consumer's change reaches the Redis index when the syncer copies the group (positions are
+    // answered from Redis alone; see PositionLookups).
+    await h.sync();
     expect((await h.app.inject({ method: "GET", url: `/applications/${idNo}/position`, headers: no.guardian })).json()).toMatchObject({ code: "ENROLLMENT.APPLICATION_NOT_IN_QUEUE" });
     // The financed certificate applies to another financed group directly.
     const other = await openGroup(h, w, { fundingKind: "financed", slots: [{ weekday: 6, start: "10:00", end: "11:00" }] });
@@ -219,6 +222,7 @@ describe("applications, queue, offers, contracts and enrollments", () => {
       certificateId: kids[2]!.certificateId,
       categories: [{ code: "orphan", validFrom: "2026-01-01", validUntil: "2027-12-31" }],
     });
+    await h.sync();
     expect(await position(ids[2]!, kids[2]!.guardian)).toMatchObject({ position: 1, category: { code: "orphan" } });
     expect((await outboxEvents<{ applicationId: string; toCategoryCode: string }>(h.pool, "enrollment.application.reranked")).at(-1)?.data).toMatchObject({ applicationId: ids[2], toCategoryCode: "orphan" });
 

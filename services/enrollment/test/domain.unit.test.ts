@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideApplication, possibleAges, schedulesClash, type ApplicantState } from "../src/domain/application";
 import { offerDeadline, reviewDeadline } from "../src/domain/deadlines";
+import { publicHolidays } from "../src/domain/holidays";
 import { bestCategory, explainPosition, parseQueueMember, queueMember } from "../src/domain/queue";
 
 const KAMCHATKA = "Asia/Kamchatka";
@@ -62,6 +63,28 @@ describe("deadlines in Kamchatka (UTC+12)", () => {
     expect(reviewDeadline(new Date("2026-10-02T12:30:00Z"), KAMCHATKA, 1).toISOString()).toBe("2026-10-05T12:00:00.000Z");
     // Tuesday 3 November local, one working day, with 4 November (День народного единства) a holiday: Thursday 5 November.
     expect(reviewDeadline(new Date("2026-11-03T00:00:00Z"), KAMCHATKA, 1, new Set(["2026-11-04"])).toISOString()).toBe("2026-11-05T12:00:00.000Z");
+    // The same without a calendar given: Russia's public holidays by the zone.
+    expect(reviewDeadline(new Date("2026-11-03T00:00:00Z"), KAMCHATKA, 1).toISOString()).toBe("2026-11-05T12:00:00.000Z");
+    // Karaganda (Asia/Almaty, Kazakhstan), 01:00 on Tuesday 3 November: 4 November is a working day there.
+    expect(reviewDeadline(new Date("2026-11-02T20:00:00Z"), "Asia/Almaty", 1).toISOString()).toBe("2026-11-04T19:00:00.000Z");
+  });
+
+  it("knows each country's public days off, with a weekend holiday's day off moved to the next working day", () => {
+    const ru = publicHolidays("Asia/Kamchatka", [2026]);
+    // 1-8 January; 23 February (Monday); 8 March 2026 is a Sunday -> Monday 9 March off; 12 June; 4 November.
+    for (const day of ["2026-01-01", "2026-01-08", "2026-02-23", "2026-03-08", "2026-03-09", "2026-05-01", "2026-05-09", "2026-05-11", "2026-06-12", "2026-11-04"]) {
+      expect(ru.has(day), day).toBe(true);
+    }
+    expect(ru.has("2026-01-09")).toBe(false);
+    const kz = publicHolidays("Asia/Almaty", [2026]);
+    // Nauryz 21-23 March 2026 (Saturday-Monday): Tuesday 24 and Wednesday 25 March off in lieu.
+    for (const day of ["2026-03-21", "2026-03-22", "2026-03-23", "2026-03-24", "2026-03-25", "2026-12-16", "2026-07-06"]) {
+      expect(kz.has(day), day).toBe(true);
+    }
+    expect(kz.has("2026-11-04")).toBe(false);
+    expect(kz.has("2026-02-23")).toBe(false);
+    // A provider asked on Friday 20 March in Karaganda with 1 working day: Thursday 26 March.
+    expect(reviewDeadline(new Date("2026-03-20T06:00:00Z"), "Asia/Almaty", 1).toISOString()).toBe("2026-03-26T19:00:00.000Z");
   });
 });
 

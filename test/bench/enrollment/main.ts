@@ -59,8 +59,12 @@ for (const [name, value] of Object.entries({ children, durationS, groupCount, so
 if (!(duplicateShare >= 0 && duplicateShare < 1 && retryShare >= 0 && retryShare < 1 && durationS > 1)) throw new Error("bad shares or duration");
 const duplicates = Math.round(children * duplicateShare);
 const retries = Math.round(children * retryShare);
-/** A request answered 429/503 (or 409 "in progress") with Retry-After is sent again at most this often. */
-const MAX_BACKOFFS = 5;
+/**
+ * A request answered 429/503 (or 409 "in progress") with Retry-After is sent again at most this
+ * often: enough to outlast the shedding of a whole surge (the service answers 503 at once rather
+ * than queueing), few enough that a service that only ever refuses still ends the run.
+ */
+const MAX_BACKOFFS = 60;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 const env = benchEnv();
@@ -161,9 +165,14 @@ async function sendPatiently(method: "GET" | "POST", path: string, authorization
     if (answer.status >= 400) countRefusal(`${answer.status} ${code}${answer.status >= 429 && answer.retryAfter === undefined ? " (no Retry-After)" : ""}`);
     const backOff = (answer.status === 429 || answer.status === 503 || code === "HTTP.IDEMPOTENCY_IN_PROGRESS") && answer.retryAfter !== undefined;
     if (!backOff || attempt >= MAX_BACKOFFS) return answer;
-    await sleep(Math.min(10_000, Math.max(100, Number(answer.retryAfter) * 1_000 || 1_000)));
+    // Retry-After plus up to half of it again at random, as a well-behaved client does: refused
+    // together, a crowd that came back together would be refused together again.
+    const wait = Math.min(10_000, Math.max(100, Number(answer.retryAfter) * 1_000 || 1_000));
+    await sleep(wait * (1 + jitter() / 2));
   }
 }
+
+const jitter = random(7);
 
 let pool: Pool | undefined;
 let redis: Redis | undefined;
@@ -344,7 +353,11 @@ try {
   redis = new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   let redisEntries = 0;
-  for (const groupId of groupIds) redisEntries += await redis.zcard(`${keyPrefix}{group:${groupId}}:queue`);
+  // ZCARD less the completeness mark every copied set carries (`~`, see store/queue-index.ts).
+  for (const groupId of groupIds) {
+    const key = `${keyPrefix}{group:${groupId}}:queue`;
+    redisEntries += (await redis.zcard(key)) - ((await redis.zscore(key, "~")) === null ? 0 : 1);
+  }
 
   // Position lookups: every accepted application's guardian asks, round robin, fixed concurrency.
   const lookups = [...outcomes.keys()].flatMap((i) => {

@@ -136,6 +136,60 @@ export const ContractSigned = defineEvent(
   }),
 );
 
+// --- Allocation campaigns -------------------------------------------------------------------
+// `aggregateId` is the campaign id. The three steps of the draw's protocol are public: the seed's
+// commitment when the campaign is announced, the digest of the frozen inputs at the close, the
+// seed itself with the draw. Counts only: a family's result is read through the API.
+
+const CampaignRef = { campaignId: Uuid };
+
+/** A municipality announced a campaign window; the lottery seed is fixed now and only its SHA-256 is published. */
+export const CampaignAnnounced = defineEvent(
+  Topics.enrollment,
+  "enrollment.campaign.announced",
+  1,
+  z.object({
+    ...CampaignRef,
+    groupIds: z.array(Uuid).min(1),
+    maxChoices: z.number().int().min(1).describe("K: how many ranked choices a family may submit"),
+    opensAt: Instant,
+    closesAt: Instant,
+    seedCommitment: z.string().regex(/^[0-9a-f]{64}$/).describe("SHA-256 (hex) of the secret lottery seed"),
+    algorithm: z.string().min(1),
+  }),
+);
+
+/** The window closed: the inputs are frozen and their digest published before the seed is revealed. */
+export const CampaignClosed = defineEvent(
+  Topics.enrollment,
+  "enrollment.campaign.closed",
+  1,
+  z.object({
+    ...CampaignRef,
+    inputDigest: z.string().regex(/^[0-9a-f]{64}$/).describe("SHA-256 (hex) of the canonical input (groups with seats, children with ranked choices and priorities)"),
+    children: z.number().int().nonnegative(),
+    seats: z.number().int().nonnegative(),
+  }),
+);
+
+/** The draw ran: the seed is revealed; anyone holding the input can re-run it and compare. */
+export const CampaignDrawn = defineEvent(
+  Topics.enrollment,
+  "enrollment.campaign.drawn",
+  1,
+  z.object({
+    ...CampaignRef,
+    seed: z.string().regex(/^[0-9a-f]{32,128}$/),
+    seedCommitment: z.string().regex(/^[0-9a-f]{64}$/),
+    inputDigest: z.string().regex(/^[0-9a-f]{64}$/),
+    algorithm: z.string().min(1),
+    placed: z.number().int().nonnegative().describe("Children admitted to one of their choices"),
+    unplaced: z.number().int().nonnegative().describe("Children who joined the queues of their choices in lottery order"),
+  }),
+);
+
+export const campaignEvents = [CampaignAnnounced, CampaignClosed, CampaignDrawn] as const;
+
 export const enrollmentEvents = [
   CertificateConversionRequested,
   ApplicationSubmitted,
@@ -147,6 +201,7 @@ export const enrollmentEvents = [
   OfferMade,
   OfferLapsed,
   ContractSigned,
+  ...campaignEvents,
 ] as const;
 
 // --- Notifications to families ----------------------------------------------------------------

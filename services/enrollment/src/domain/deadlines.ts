@@ -1,4 +1,5 @@
 import { addDays, addWorkingDays, formatLocalDate, instantAt, localDateOf, type LocalDate } from "@kruzhok/time";
+import { publicHolidays } from "./holidays";
 
 /**
  * Deadlines end at the end of a local day in the municipality's zone: the deadline instant is
@@ -17,11 +18,14 @@ export function offerDeadline(now: Date, zone: string, days: number): Date {
 }
 
 /**
- * The provider has `workingDays` working days (Monday-Friday, minus `holidays`) after today
- * (local) to review: the end of the last one. A Saturday application counts from Monday.
+ * The provider has `workingDays` working days (Monday-Friday, minus public holidays) after today
+ * (local) to review: the end of the last one. A Saturday application counts from Monday. The
+ * holidays are the zone's country's (see holidays.ts) unless the caller gives its own.
  */
-export function reviewDeadline(now: Date, zone: string, workingDays: number, holidays: ReadonlySet<string> = new Set()): Date {
-  return endOfLocalDay(addWorkingDays(localDateOf(now, zone), workingDays, holidays), zone);
+export function reviewDeadline(now: Date, zone: string, workingDays: number, holidays?: ReadonlySet<string>): Date {
+  const today = localDateOf(now, zone);
+  const off = holidays ?? publicHolidays(zone, [today.year, today.year + 1]);
+  return endOfLocalDay(addWorkingDays(today, workingDays, off), zone);
 }
 
 export function localDay(now: Date, zone: string): string {

@@ -34,6 +34,18 @@ const codes = {
   SIGNATURE_METHOD: "validation",
   TRANSFER_SAME_GROUP: "validation",
   TRANSFER_PENDING: "conflict",
+  GROUP_IN_CAMPAIGN: "illegal_state",
+  CAMPAIGN_NOT_FOUND: "not_found",
+  CAMPAIGN_WINDOW_INVALID: "validation",
+  CAMPAIGN_MAX_CHOICES: "validation",
+  CAMPAIGN_GROUP_OTHER_MUNICIPALITY: "validation",
+  CAMPAIGN_GROUP_HAS_QUEUE: "conflict",
+  CAMPAIGN_GROUP_TAKEN: "conflict",
+  CAMPAIGN_NOT_OPEN: "illegal_state",
+  CAMPAIGN_CHOICE_INVALID: "validation",
+  CAMPAIGN_CHOICES_NOT_FOUND: "not_found",
+  CAMPAIGN_NOT_CLOSED: "illegal_state",
+  CAMPAIGN_INPUT_NOT_FROZEN: "illegal_state",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type EnrollmentErrorCode = keyof typeof codes;

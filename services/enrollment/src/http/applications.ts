@@ -1,13 +1,14 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireMunicipality, requireRole } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
-import { QUEUE_STATUSES, findApplication, listApplicationsOfChild, type ApplicationRow } from "../store/applications";
+import { queueMember } from "../domain/queue";
+import { QUEUE_STATUSES, findApplication, listApplicationsOfChild, markQueueDirty, type ApplicationRow } from "../store/applications";
 import { offersOfApplication } from "../store/offers";
 import { syncGroup } from "../store/queue-index";
 import { reviewApplication, submitApplication, withdrawApplication } from "../usecases/applications";
-import { positionOf } from "../usecases/positions";
+import { PositionLookups } from "../usecases/positions";
 import type { EnrollmentDeps } from "../deps";
 import { requireFamily, requireProvider, requireReader } from "./access";
 import { Application, ApplicationBody, IdParams, Position, ReviewBody } from "./schemas";
@@ -23,6 +24,34 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
   const syncSoon = (groupId: string, log: { warn(o: object, m: string): void }) =>
     syncGroup(pool, queues, groupId, { wait: false }).catch((error: unknown) => log.warn({ err: error, groupId }, "queue copy to Redis failed; the syncer retries"));
 
+  /**
+   * A new application into the Redis index, after its COMMIT: its member alone (it sorts into
+   * place), or the whole group when the set was lost. If Redis fails, the group is marked dirty
+   * and the syncer copies it; if the process dies before this, the rebuild at start does.
+   */
+  const index = async (a: ApplicationRow, log: { warn(o: object, m: string): void }) => {
+    try {
+      const member = queueMember({ categoryRank: a.categoryRank, acceptedAtMicros: a.acceptedAtMicros, applicationId: a.id });
+      if (!(await queues.add(a.groupId, member))) await syncGroup(pool, queues, a.groupId);
+    } catch (error) {
+      log.warn({ err: error, groupId: a.groupId }, "adding to the Redis queue index failed; the syncer copies the group");
+      await markQueueDirty(pool, a.groupId).catch((err: unknown) => log.warn({ err, groupId: a.groupId }, "marking the queue dirty failed; the checker repairs it"));
+    }
+  };
+
+  const lookups = new PositionLookups(pool, queues);
+
+  /** requireReader, with the guardianships this process has already found in Postgres. */
+  const authorizeReader = async (request: FastifyRequest, owned: { municipalityId: string; childId: string; providerId: string }) => {
+    const p = request.principal;
+    if (p?.role === "guardian" && p.guardianId && lookups.isKnownGuardian(p.guardianId, owned.childId)) {
+      requireMunicipality(p, owned.municipalityId);
+      return;
+    }
+    const principal = await requireReader(pool, request, owned);
+    if (principal.role === "guardian" && principal.guardianId) lookups.rememberGuardian(principal.guardianId, owned.childId);
+  };
+
   app.post(
     "/applications",
     {
@@ -37,10 +66,13 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       const principal = requireRole(request, "guardian", "operator");
       const now = clock();
       const created = await withTransaction(pool, (tx) =>
-        submitApplication(tx, { ...request.body, principal, now, origin: { correlationId: correlationIdOf(request) } }),
+        submitApplication(tx, { ...request.body, principal, now, origin: { correlationId: correlationIdOf(request) }, indexedAfterCommit: true }),
       );
-      await syncSoon(created.groupId, request.log);
-      return reply.code(201).header("location", `/applications/${created.id}`).send(await view(created));
+      await index(created, request.log);
+      lookups.remember(created);
+      if (principal.role === "guardian" && principal.guardianId) lookups.rememberGuardian(principal.guardianId, created.childId);
+      // A new application has no offers yet.
+      return reply.code(201).header("location", `/applications/${created.id}`).send(applicationView(created, []));
     },
   );
 
@@ -66,13 +98,26 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       },
     },
     async (request) => {
+      const now = clock();
+      // The common path: an application this process knows, authorized from what it knows (its
+      // municipality, child and provider never change), answered by Redis in one command.
+      const known = lookups.known(request.params.id);
+      if (known) {
+        await authorizeReader(request, known);
+        const fast = await lookups.fromIndex(known, now).catch((error: unknown) => {
+          request.log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+          return undefined;
+        });
+        if (fast) return fast;
+      }
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
-      await requireReader(pool, request, a);
+      await authorizeReader(request, a);
       if (!(QUEUE_STATUSES as readonly string[]).includes(a.status)) {
+        lookups.forget(a.id);
         throw enrollmentError("APPLICATION_NOT_IN_QUEUE", `the application is ${a.status}, not waiting in the queue`);
       }
-      return positionOf(pool, queues, a, clock(), request.log);
+      return lookups.fromTruth(a, now, request.log);
     },
   );
 

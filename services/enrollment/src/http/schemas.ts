@@ -115,4 +115,10 @@ export const CheckResult = z.object({
   entries: z.number(),
   mismatches: z.array(z.object({ groupId: z.uuid(), postgres: z.number(), redis: z.number(), firstDifference: z.number() })),
 });
-export const SweepResult = z.object({ expiredOffers: z.number(), autoConfirmed: z.number(), completedEnrollments: z.number() });
+export const SweepResult = z.object({
+  expiredOffers: z.number(),
+  autoConfirmed: z.number(),
+  completedEnrollments: z.number(),
+  drawnCampaigns: z.number(),
+  reranked: z.number(),
+});

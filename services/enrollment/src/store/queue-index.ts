@@ -1,7 +1,39 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Pool } from "@kruzhok/postgres";
 import { queueMember, rankRange } from "../domain/queue";
-import { queueKeysOf } from "./applications";
+import { lockGroupQueue, queueKeysOf, tryLockGroupQueue } from "./applications";
+
+/**
+ * A member every copied set carries, sorting after every application (`~` after digits): a set
+ * without it was lost (FLUSHALL, a Redis restart) and holds at most what was added since, so it
+ * is copied whole again before it answers anything.
+ */
+const COMPLETE = "~";
+
+/** Add a new member, but only to a complete set: 1 added, 0 the set must be copied first. */
+const ADD_SCRIPT = `
+if not redis.call('ZSCORE', KEYS[1], '${COMPLETE}') then return 0 end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 1`;
+const ADD_SHA = createHash("sha1").update(ADD_SCRIPT).digest("hex");
+
+/**
+ * A position in one round trip and one command: ZRANK, ZCARD and a ZLEXCOUNT per category rank
+ * up to the member's own. KEYS[1] the queue; ARGV[1] the member, then (min, max) per rank.
+ * A member not in the set answers nil, an incomplete set -1: the caller copies the group or falls
+ * back to Postgres.
+ */
+const POSITION_SCRIPT = `
+if not redis.call('ZSCORE', KEYS[1], '${COMPLETE}') then return -1 end
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+if not rank then return false end
+local out = { rank, redis.call('ZCARD', KEYS[1]) - 1 }
+for i = 2, #ARGV, 2 do
+  out[#out + 1] = redis.call('ZLEXCOUNT', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+return out`;
+const POSITION_SHA = createHash("sha1").update(POSITION_SCRIPT).digest("hex");
 
 /**
  * The Redis index of the queues: one sorted set per group, `<prefix>{group:<id>}:queue`, hash
@@ -9,12 +41,15 @@ import { queueKeysOf } from "./applications";
  * and encodes (category rank, accepted-at µs, application id) in fixed width, so ZRANK is the
  * position and ZLEXCOUNT counts a category (see domain/queue.ts).
  *
- * Redis is written only by `syncGroup`, which copies a group's queue from Postgres as a whole in
- * one MULTI (readers see the old queue or the new, never half), under a Postgres advisory lock
- * so that two copies of one group never interleave. Transactions that change a queue mark the
- * group dirty (queue_dirty) in the same transaction; the syncer clears the mark only if nothing
- * changed since it read. Postgres stays the truth; `rebuild` copies every group, `check`
- * compares them.
+ * Redis is written in two ways. A new application is added on its own (`add`, one ZADD) right
+ * after its transaction committed: its member sorts into place by itself, so nothing else of
+ * the queue needs copying. Every other change (withdrawal, review, offer, re-rank) marks the
+ * group dirty (queue_dirty) in its transaction, and `syncGroup` copies the group's queue from
+ * Postgres as a whole in one MULTI (readers see the old queue or the new, never half) while it
+ * holds the group's queue lock: no application commits into the group between the read and
+ * the copy, so a copy never drops an `add` that raced with it. Postgres stays the truth: an
+ * `add` that failed marks the group dirty, a process that died between COMMIT and `add` rebuilds
+ * every queue when it starts again, `rebuild` copies every group on demand and `check` compares.
  */
 export class QueueIndex {
   constructor(
@@ -29,10 +64,14 @@ export class QueueIndex {
     return `${this.prefix}{group:${groupId}}:queue`;
   }
 
-  /** Replace the group's set with `members` atomically (an empty list deletes it). */
-  async replace(groupId: string, members: readonly string[]): Promise<void> {
+  /**
+   * Replace the group's set with `members` atomically, marked complete (an empty queue keeps
+   * only the mark); `forget` deletes the set (a group Postgres does not know).
+   */
+  async replace(groupId: string, members: readonly string[], { forget = false } = {}): Promise<void> {
     const key = this.key(groupId);
     const multi = this.redis.multi().del(key);
+    if (!forget) multi.zadd(key, 0, COMPLETE);
     const CHUNK = 5_000;
     for (let i = 0; i < members.length; i += CHUNK) {
       const args: (string | number)[] = [];
@@ -44,32 +83,47 @@ export class QueueIndex {
     if (!results || failed) throw failed?.[0] ?? new Error("redis transaction aborted");
   }
 
-  async members(groupId: string): Promise<string[]> {
-    return this.redis.zrange(this.key(groupId), 0, -1);
+  /**
+   * Add one member (a new application that committed) to a complete set; adding it twice changes
+   * nothing. False when the set is incomplete (lost): copy the group instead.
+   */
+  async add(groupId: string, member: string): Promise<boolean> {
+    return Number(await this.script(ADD_SHA, ADD_SCRIPT, this.key(groupId), [member])) === 1;
+  }
+
+  private async script(sha: string, source: string, key: string, args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(sha, 1, key, ...args);
+    } catch (error) {
+      // A restarted Redis forgot the script: send it whole once (EVAL caches it again).
+      if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
+      return this.redis.eval(source, 1, key, ...args);
+    }
   }
 
   /**
-   * The member's 0-based rank, the set's size, and the count of each category rank 0..ownRank
-   * (for ownRank: the member's whole category), in one round trip.
+   * The member's 0-based rank, the set's size and the count of each category rank 0..ownRank,
+   * in one command (a script); "missing" when the member is not in the set, "incomplete" when
+   * the set was lost and must be copied first.
    */
-  async counts(groupId: string, member: string, ownRank: number): Promise<{ rank: number | null; total: number; byRank: Map<number, number> }> {
-    const key = this.key(groupId);
-    const pipeline = this.redis.pipeline().zrank(key, member).zcard(key);
+  async position(groupId: string, member: string, ownRank: number): Promise<{ rank: number; total: number; byRank: Map<number, number> } | "missing" | "incomplete"> {
+    const args: string[] = [member];
     for (let r = 0; r <= ownRank; r++) {
       const { min, max } = rankRange(r);
-      pipeline.zlexcount(key, min, max);
+      args.push(min, max);
     }
-    const results = (await pipeline.exec()) ?? [];
-    const value = (i: number): unknown => {
-      const entry = results[i];
-      if (!entry) throw new Error("redis pipeline returned too few results");
-      if (entry[0]) throw entry[0];
-      return entry[1];
-    };
+    const reply = await this.script(POSITION_SHA, POSITION_SCRIPT, this.key(groupId), args);
+    if (reply === -1) return "incomplete";
+    if (!Array.isArray(reply)) return "missing";
+    const numbers = reply.map(Number);
     const byRank = new Map<number, number>();
-    for (let r = 0; r <= ownRank; r++) byRank.set(r, Number(value(2 + r)));
-    const rank = value(0);
-    return { rank: rank === null ? null : Number(rank), total: Number(value(1)), byRank };
+    for (let r = 0; r <= ownRank; r++) byRank.set(r, numbers[2 + r] ?? 0);
+    return { rank: numbers[0] ?? 0, total: numbers[1] ?? 0, byRank };
+  }
+
+  /** The queue's members in order (without the completeness mark). */
+  async members(groupId: string): Promise<string[]> {
+    return (await this.redis.zrange(this.key(groupId), 0, -1)).filter((m) => m !== COMPLETE);
   }
 
   /** Every group key under this prefix (for the checker: keys Postgres no longer has a queue for). */
@@ -89,32 +143,32 @@ export class QueueIndex {
   }
 }
 
-const syncLock = "hashtextextended('enrollment.queue-sync:' || $1, 0)";
-
 /**
- * Copy one group's queue from Postgres to Redis. `wait: false` skips a group another syncer
- * holds right now (it stays dirty if it changed meanwhile, and the next round takes it).
+ * Copy one group's queue from Postgres to Redis, holding the group's queue lock (the lock every
+ * change of the queue takes) from the read until the copy is in Redis. `wait: false` skips a
+ * group whose lock is held right now (it stays dirty if it changed, and the next round takes it).
  * Returns the number of entries, or undefined when skipped.
  */
 export async function syncGroup(pool: Pool, index: QueueIndex, groupId: string, { wait = true } = {}): Promise<number | undefined> {
   const client = await pool.connect();
   try {
-    if (wait) await client.query(`SELECT pg_advisory_lock(${syncLock})`, [groupId]);
-    else {
-      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${syncLock}) AS locked`, [groupId]);
-      if (!rows[0]?.locked) return undefined;
-    }
+    await client.query("BEGIN");
     try {
-      // The version first, then the queue: a change committed after this read bumps the
-      // version, so the conditional DELETE below keeps the mark and the group is copied again.
+      if (wait) await lockGroupQueue(client, groupId);
+      else if (!(await tryLockGroupQueue(client, groupId))) {
+        await client.query("ROLLBACK");
+        return undefined;
+      }
       const dirty = await client.query<{ version: number }>("SELECT version FROM queue_dirty WHERE group_id = $1", [groupId]);
       const keys = await queueKeysOf(client, groupId);
       await index.replace(groupId, keys.map(queueMember));
       const version = dirty.rows[0]?.version;
       if (version !== undefined) await client.query("DELETE FROM queue_dirty WHERE group_id = $1 AND version = $2", [groupId, version]);
+      await client.query("COMMIT");
       return keys.length;
-    } finally {
-      await client.query(`SELECT pg_advisory_unlock(${syncLock})`, [groupId]);
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
     }
   } finally {
     client.release();
@@ -155,7 +209,7 @@ export async function rebuildQueues(pool: Pool, index: QueueIndex, municipalityI
   for (const id of ids) entries += (await syncGroup(pool, index, id)) ?? 0;
   if (!municipalityId) {
     const known = new Set(ids);
-    for (const id of await index.groupIds()) if (!known.has(id)) await index.replace(id, []);
+    for (const id of await index.groupIds()) if (!known.has(id)) await index.replace(id, [], { forget: true });
   }
   return { groups: ids.length, entries };
 }

@@ -158,7 +158,7 @@ export interface GroupRow extends GroupState {
   timeZone: string;
 }
 
-const groupColumns = `id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", capacity,
+export const groupColumns = `id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", capacity,
   time_zone AS "timeZone", slots, to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn",
   age_min AS "ageMin", age_max AS "ageMax", funding_kind AS "fundingKind", accepting, status`;
 

@@ -20,20 +20,19 @@ import { bestCategory } from "../domain/queue";
 import {
   OPEN_STATUSES,
   QUEUE_STATUSES,
-  activeEnrollmentsOfChild,
   findApplication,
   guardianOfEnrollment,
-  insertApplication,
+  insertApplicationLocked,
   lockGroupQueue,
   lockGroupQueues,
   markQueueDirty,
-  openApplicationsOfChild,
-  openTransferOf,
   setApplicationStatus,
   type ApplicationRow,
 } from "../store/applications";
-import { categoriesOn, findCertificateOfChild, findGroup, findRules, isGuardianOf, lockChild } from "../store/reference";
-import { noticeApproachingPositions, notifyApplicationRefused } from "./notifications";
+import { categoriesOn, findGroup, findRules, lockChild } from "../store/reference";
+import { applicantFacts, startSubmission } from "../store/submission";
+import { assertNotInCampaign } from "./campaigns";
+import { NOTICE_DEFAULTS, noticeApproachingPositions, notifyApplicationRefused } from "./notifications";
 import { fillSeats, refOf, type Origin } from "./seats";
 
 export interface SubmitCommand {
@@ -48,33 +47,50 @@ export interface SubmitCommand {
    * continues until the new enrollment starts (see acceptOffer).
    */
   transferOf?: string;
+  /**
+   * The caller adds the new member to the Redis index itself after COMMIT (`QueueIndex.add`, as
+   * the submit route does) and marks the group dirty only if that fails. Otherwise the group is
+   * marked dirty here and the syncer copies it.
+   */
+  indexedAfterCommit?: boolean;
 }
 
 /**
  * Submit an application. Every check runs under the child's row lock (so two concurrent
  * submissions of one child cannot both pass the cap or the same-program rule); the group's
- * queue lock is taken last, right before the INSERT that stamps `accepted_at` with the
- * database clock, and held until COMMIT: so in each group the order of accepted_at is the
- * order in which applications became visible. A refusal throws before anything is written.
+ * queue lock is taken last, in the INSERT that stamps `accepted_at` with the database clock,
+ * and held until COMMIT: so in each group the order of accepted_at is the order in which
+ * applications became visible. A refusal throws before anything is written.
+ *
+ * With `indexedAfterCommit` the queue is not marked dirty: the caller adds the new member to
+ * the Redis index after COMMIT (see `QueueIndex.add`).
  */
 export async function submitApplication(tx: PoolClient, command: SubmitCommand): Promise<ApplicationRow> {
   const { principal, now } = command;
-  const group = await findGroup(tx, command.groupId);
+  const guardianId = principal.role === "guardian" ? (principal.guardianId ?? null) : null;
+  const start = await startSubmission(tx, command.childId, command.groupId, guardianId);
+  const { group } = start;
   if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}`, { field: "body.groupId" });
   requireMunicipality(principal, group.municipalityId);
-  if (principal.role === "guardian" && !(principal.guardianId && (await isGuardianOf(tx, principal.guardianId, command.childId)))) {
+  if (principal.role === "guardian" && !start.isGuardian) {
     throw enrollmentError("NOT_YOUR_CHILD", "you may apply only for a child whose guardian you are", { field: "body.childId" });
   }
-  if (!(await lockChild(tx, command.childId))) {
+  if (!start.childLocked) {
     throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first", { field: "body.childId" });
   }
-  const settings = await findRules(tx, group.municipalityId, localDateOf(now, group.timeZone).year);
-  if (!settings) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry");
-  if (!settings.rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
-  const { rules, timeZone } = settings;
-  const certificate = await findCertificateOfChild(tx, command.childId);
+  const timeZone = start.municipalityZone;
+  if (!timeZone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry");
   const transferOf = command.transferOf ?? null;
-  if (transferOf && (await openTransferOf(tx, transferOf))) {
+  const facts = await applicantFacts(tx, {
+    childId: command.childId,
+    municipalityId: group.municipalityId,
+    year: localDateOf(now, group.timeZone).year,
+    localDay: localDay(now, timeZone),
+    transferOf,
+  });
+  const { rules, certificate } = facts;
+  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
+  if (transferOf && facts.openTransfer) {
     throw enrollmentError("TRANSFER_PENDING", "a transfer of this enrollment is under way already; withdraw it to choose another group", { field: "body.groupId" });
   }
   const decision = decideApplication(
@@ -83,9 +99,9 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
       certificate,
       categoryOrder: rules.categories,
       maxOpenApplications: rules.maxOpenApplications,
-      childCategories: await categoriesOn(tx, command.childId, localDay(now, timeZone)),
-      openApplications: await openApplicationsOfChild(tx, command.childId),
-      activeEnrollments: await activeEnrollmentsOfChild(tx, command.childId),
+      childCategories: facts.categories,
+      openApplications: facts.openApplications,
+      activeEnrollments: facts.activeEnrollments,
       transferOf,
     },
     timeZone,
@@ -94,8 +110,13 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
   const id = uuidv7({ msecs: now.getTime() });
   const reviewDueAt = reviewDeadline(now, timeZone, rules.providerReviewWorkingDays);
 
+  // A group in a campaign not yet drawn takes no first-come applications. Checked under the queue
+  // lock, in a statement of its own (so it sees an announcement that committed while this waited
+  // for the lock); the INSERT below takes the same lock again, at no cost.
   await lockGroupQueue(tx, group.id);
-  const application = await insertApplication(
+  await assertNotInCampaign(tx, group.id);
+  const threshold = NOTICE_DEFAULTS.positionThreshold;
+  const application = await insertApplicationLocked(
     tx,
     {
       id,
@@ -106,7 +127,7 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
       childId: command.childId,
       certificateId: certificate!.id,
       // The guardian who acts; an operator acting on a transfer keeps the guardian of the enrollment's application.
-      guardianId: principal.role === "guardian" ? (principal.guardianId ?? null) : transferOf ? await guardianOfEnrollment(tx, transferOf) : null,
+      guardianId: principal.role === "guardian" ? guardianId : transferOf ? await guardianOfEnrollment(tx, transferOf) : null,
       submittedBy: principal.subject,
       submittedRole: principal.role === "guardian" ? "guardian" : "operator",
       status: decision.status,
@@ -117,8 +138,9 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
       transferOf,
     },
     now,
+    threshold,
   );
-  await markQueueDirty(tx, group.id);
+  if (!command.indexedAfterCommit) await markQueueDirty(tx, group.id);
   const envelope = { ...command.origin, municipalityId: group.municipalityId, aggregateId: id };
   await emit(tx, ApplicationSubmitted, envelope, {
     ...refOf(application),
@@ -133,9 +155,12 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
     // The application's id is the request id: the registry's answer names it.
     await emit(tx, CertificateConversionRequested, { ...envelope, aggregateId: certificate!.id }, { certificateId: certificate!.id, requestId: id, year: decision.financingYear }, now);
   }
-  // A short queue: the new application may be near the head from the start.
-  await noticeApproachingPositions(tx, group.id, now, command.origin);
-  return application;
+  // A short queue, or a category ahead of the head's: the new application may be near the head
+  // from the start. Otherwise the first `threshold` of the queue are the same as before it came
+  // (it sorts after every application of its own or a higher category), and nobody is told.
+  if (application.aheadUpTo < threshold) await noticeApproachingPositions(tx, group.id, now, command.origin, threshold);
+  const { aheadUpTo: _ahead, ...row } = application;
+  return row;
 }
 
 /** The provider's decision on an application of its group. */

@@ -7,56 +7,193 @@ import { findGroup, findRules } from "../store/reference";
 
 export type Position = PositionView & { applicationId: string; groupId: string; source: "redis" | "postgres" };
 
+type Log = { warn(o: object, m: string): void };
+
 /**
- * A waiting application's position, from the Redis index: one round trip for ZRANK, ZCARD and a
- * ZLEXCOUNT per category up to the child's. A group whose queue changed and is not yet copied is
- * copied first (read-your-writes right after submitting); a member missing from Redis (flushed,
- * or Redis down) is answered from Postgres, the truth, and the group copied again.
+ * What a position lookup needs of an application besides Redis. None of it changes for an
+ * application except the category rank, and the member (which carries the rank) is checked
+ * against Redis on every lookup: a re-ranked or departed application is no longer there, and
+ * the lookup goes to Postgres and learns the application again.
  */
-export async function positionOf(pool: Pool, index: QueueIndex, a: ApplicationRow, now: Date, log: { warn(o: object, m: string): void }): Promise<Position> {
-  const group = await findGroup(pool, a.groupId);
-  const settings = group && (await findRules(pool, a.municipalityId, localDateOf(now, group.timeZone).year));
-  const order = settings?.rules?.categories ?? [];
-  const own = { code: a.categoryCode, rank: a.categoryRank };
-  const base = { applicationId: a.id, groupId: a.groupId };
-  const member = queueMember({ categoryRank: a.categoryRank, acceptedAtMicros: a.acceptedAtMicros, applicationId: a.id });
-  try {
-    if (await isDirty(pool, a.groupId)) await syncGroup(pool, index, a.groupId);
-    let counts = await index.counts(a.groupId, member, a.categoryRank);
-    if (counts.rank === null) {
-      await syncGroup(pool, index, a.groupId);
-      counts = await index.counts(a.groupId, member, a.categoryRank);
-    }
-    if (counts.rank !== null) {
-      const inCategory = counts.byRank.get(a.categoryRank) ?? 0;
-      const higher = [...counts.byRank.entries()].filter(([r]) => r < a.categoryRank).reduce((sum, [, n]) => sum + n, 0);
-      return {
-        ...base,
-        source: "redis",
-        ...explainPosition(order, own, {
-          position: counts.rank + 1,
-          total: counts.total,
-          aheadByRank: counts.byRank,
-          aheadInCategory: counts.rank - higher,
-          inCategory,
-        }),
-      };
-    }
-  } catch (error) {
-    log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+export interface RankedApplication {
+  id: string;
+  municipalityId: string;
+  groupId: string;
+  childId: string;
+  providerId: string;
+  categoryCode: string | null;
+  categoryRank: number;
+  member: string;
+}
+
+const rankedOf = (a: ApplicationRow): RankedApplication => ({
+  id: a.id,
+  municipalityId: a.municipalityId,
+  groupId: a.groupId,
+  childId: a.childId,
+  providerId: a.providerId,
+  categoryCode: a.categoryCode,
+  categoryRank: a.categoryRank,
+  member: queueMember({ categoryRank: a.categoryRank, acceptedAtMicros: a.acceptedAtMicros, applicationId: a.id }),
+});
+
+/** A Map that forgets its oldest entries beyond `max` (insertion order; enough for a cache of facts that do not change). */
+class Bounded<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    return this.map.get(key);
   }
-  const truth = await positionInPostgres(pool, a);
-  const aheadByRank = new Map([...truth.byRank.entries()].filter(([r]) => r < a.categoryRank));
-  const higher = [...aheadByRank.values()].reduce((sum, n) => sum + n, 0);
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+}
+
+export interface PositionLookupOptions {
+  /** Applications (and guardianships) remembered per process. */
+  maxEntries?: number;
+  /** How long a municipality's category order and a group's zone are trusted (they only word the explanation and pick its year). */
+  referenceTtlMs?: number;
+}
+
+/**
+ * Positions from the Redis index with no Postgres query on the common path: the application's
+ * facts, the guardianships already checked and the municipalities' category orders are kept in
+ * process, and Redis answers rank and counts in one command (`QueueIndex.position`). Postgres,
+ * the truth, answers whenever the process does not know the application, the set was lost, or
+ * the member is not in it (re-ranked, left the queue, not yet copied).
+ *
+ * Freshness: a submission adds its member before it answers, and the HTTP routes that change a
+ * queue copy it before they answer, so a family reads its own writes. A change made by a
+ * consumer (a re-rank, a seat offered after a capacity change) shows once the syncer copies the
+ * group, within QUEUE_SYNC_INTERVAL_MS; until then the lookup answers the position before it.
+ */
+export class PositionLookups {
+  private readonly applications: Bounded<string, RankedApplication>;
+  /** `guardian:child` pairs found in child_guardians. Rows there are only ever added, so a yes stays true. */
+  private readonly guardianships: Bounded<string, true>;
+  private readonly orders = new Map<string, { order: readonly string[]; until: number }>();
+  private readonly zones = new Map<string, { zone: string; until: number }>();
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly index: QueueIndex,
+    options: PositionLookupOptions = {},
+  ) {
+    this.applications = new Bounded(options.maxEntries ?? 200_000);
+    this.guardianships = new Bounded(options.maxEntries ?? 200_000);
+    this.ttlMs = options.referenceTtlMs ?? 30_000;
+  }
+
+  /** Learn an application (a submission, a lookup from Postgres). */
+  remember(a: ApplicationRow): void {
+    this.applications.set(a.id, rankedOf(a));
+  }
+
+  known(applicationId: string): RankedApplication | undefined {
+    return this.applications.get(applicationId);
+  }
+
+  forget(applicationId: string): void {
+    this.applications.delete(applicationId);
+  }
+
+  rememberGuardian(guardianId: string, childId: string): void {
+    this.guardianships.set(`${guardianId}:${childId}`, true);
+  }
+
+  isKnownGuardian(guardianId: string, childId: string): boolean {
+    return this.guardianships.get(`${guardianId}:${childId}`) === true;
+  }
+
+  /** The position from Redis alone; undefined when Postgres must answer (see the class). */
+  async fromIndex(a: RankedApplication, now: Date): Promise<Position | undefined> {
+    const counts = await this.index.position(a.groupId, a.member, a.categoryRank);
+    if (typeof counts === "string") return undefined;
+    const order = await this.orderOf(a.municipalityId, a.groupId, now);
+    if (!order) return undefined;
+    return viewFromIndex(a, order, counts);
+  }
+
+  /**
+   * The position of an application read from Postgres (the caller checked that it waits in the
+   * queue): from Redis once the group is copied, else from Postgres. A group whose queue changed
+   * and is not yet copied is copied first.
+   */
+  async fromTruth(a: ApplicationRow, now: Date, log: Log): Promise<Position> {
+    const ranked = rankedOf(a);
+    this.applications.set(a.id, ranked);
+    const order = (await this.orderOf(a.municipalityId, a.groupId, now)) ?? [];
+    try {
+      if (await isDirty(this.pool, a.groupId)) await syncGroup(this.pool, this.index, a.groupId);
+      let counts = await this.index.position(a.groupId, ranked.member, a.categoryRank);
+      if (typeof counts === "string") {
+        await syncGroup(this.pool, this.index, a.groupId);
+        counts = await this.index.position(a.groupId, ranked.member, a.categoryRank);
+      }
+      if (typeof counts !== "string") return viewFromIndex(ranked, order, counts);
+    } catch (error) {
+      log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+    }
+    const truth = await positionInPostgres(this.pool, a);
+    const aheadByRank = new Map([...truth.byRank.entries()].filter(([r]) => r < a.categoryRank));
+    const higher = [...aheadByRank.values()].reduce((sum, n) => sum + n, 0);
+    return {
+      applicationId: a.id,
+      groupId: a.groupId,
+      source: "postgres",
+      ...explainPosition(order, { code: a.categoryCode, rank: a.categoryRank }, {
+        position: truth.ahead + 1,
+        total: truth.total,
+        aheadByRank,
+        aheadInCategory: truth.ahead - higher,
+        inCategory: truth.byRank.get(a.categoryRank) ?? 0,
+      }),
+    };
+  }
+
+  /** The municipality's category order of the group's local year (undefined: enrollment does not know the group). */
+  private async orderOf(municipalityId: string, groupId: string, now: Date): Promise<readonly string[] | undefined> {
+    const at = now.getTime();
+    let zone = this.zones.get(groupId);
+    if (!zone || zone.until < at) {
+      const group = await findGroup(this.pool, groupId);
+      if (!group) return undefined;
+      zone = { zone: group.timeZone, until: at + this.ttlMs };
+      this.zones.set(groupId, zone);
+    }
+    const year = localDateOf(now, zone.zone).year;
+    const key = `${municipalityId}:${year}`;
+    let cached = this.orders.get(key);
+    if (!cached || cached.until < at) {
+      const settings = await findRules(this.pool, municipalityId, year);
+      cached = { order: settings?.rules?.categories ?? [], until: at + this.ttlMs };
+      this.orders.set(key, cached);
+    }
+    return cached.order;
+  }
+}
+
+function viewFromIndex(a: RankedApplication, order: readonly string[], counts: { rank: number; total: number; byRank: Map<number, number> }): Position {
+  const inCategory = counts.byRank.get(a.categoryRank) ?? 0;
+  let higher = 0;
+  for (const [r, n] of counts.byRank) if (r < a.categoryRank) higher += n;
   return {
-    ...base,
-    source: "postgres",
-    ...explainPosition(order, own, {
-      position: truth.ahead + 1,
-      total: truth.total,
-      aheadByRank,
-      aheadInCategory: truth.ahead - higher,
-      inCategory: truth.byRank.get(a.categoryRank) ?? 0,
+    applicationId: a.id,
+    groupId: a.groupId,
+    source: "redis",
+    ...explainPosition(order, { code: a.categoryCode, rank: a.categoryRank }, {
+      position: counts.rank + 1,
+      total: counts.total,
+      aheadByRank: counts.byRank,
+      aheadInCategory: counts.rank - higher,
+      inCategory,
     }),
   };
 }

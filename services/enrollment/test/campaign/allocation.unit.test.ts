@@ -3,6 +3,7 @@ import { isDomainError } from "@kruzhok/errors";
 import {
   allocateCampaign,
   canonicalise,
+  fromCanonical,
   commitSeed,
   drawLottery,
   inputDigest,
@@ -169,6 +170,12 @@ describe("allocation campaign: the hand-checked example", () => {
     expect(verifySeedReveal(result.seed, result.seedCommitment)).toBe(true);
     expect(result.inputDigest).toBe(inputDigest(canonicalise(example)));
     expect(allocateCampaign(example, result.seed)).toEqual({ ...result, trace: undefined });
+  });
+
+  it("draws the same from the published canonical input as from the original (what the service and an auditor run)", () => {
+    const canonical = canonicalise(example);
+    expect(canonicalise(fromCanonical(canonical))).toEqual(canonical);
+    expect(allocateCampaign(fromCanonical(JSON.parse(JSON.stringify(canonical)) as typeof canonical), seed)).toEqual({ ...result, trace: undefined });
   });
 });
 

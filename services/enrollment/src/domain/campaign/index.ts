@@ -16,7 +16,9 @@ export {
   CampaignInput,
   CampaignSeed,
   canonicalise,
+  fromCanonical,
   inputDigest,
   type CanonicalInput,
 } from "./input";
 export { commitSeed, drawLottery, lotteryNumber, verifySeedReveal, type LotteryTicket } from "./lottery";
+export { explainOutcome, type ChoiceSentence, type FamilyExplanation, type PlacementFact } from "./explain";

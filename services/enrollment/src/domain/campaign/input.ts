@@ -122,3 +122,20 @@ export function canonicalise(raw: unknown): CanonicalInput {
 export function inputDigest(input: CanonicalInput): string {
   return createHash("sha256").update(JSON.stringify(input)).digest("hex");
 }
+
+/**
+ * The input again from its canonical form: what an auditor holding the published input feeds to
+ * `allocateCampaign`, and what the service itself draws on (so the draw runs on exactly the
+ * bytes whose digest was published). `canonicalise(fromCanonical(c))` equals `c`.
+ */
+export function fromCanonical(canonical: CanonicalInput): CampaignInput {
+  return {
+    maxChoices: canonical.maxChoices,
+    groups: canonical.groups.map(({ id, capacity }) => ({ id, capacity })),
+    children: canonical.children.map((child) => ({
+      id: child.id,
+      choices: child.choices.map((choice) => choice.groupId),
+      categoryRankByGroup: Object.fromEntries(child.choices.map((choice) => [choice.groupId, choice.categoryRank])),
+    })),
+  };
+}

@@ -1,0 +1,181 @@
+import type { Queryable } from "@kruzhok/postgres";
+import type { CampaignResult, CanonicalInput } from "../domain/campaign";
+
+export type CampaignStatus = "announced" | "closed" | "drawn";
+
+export interface CampaignRow {
+  id: string;
+  municipalityId: string;
+  name: string;
+  maxChoices: number;
+  opensAt: Date;
+  closesAt: Date;
+  status: CampaignStatus;
+  /** Secret until the draw: never shown while `status` is not `drawn`. */
+  seed: string;
+  seedCommitment: string;
+  algorithm: string;
+  input: CanonicalInput | null;
+  inputDigest: string | null;
+  closedAt: Date | null;
+  result: CampaignResult | null;
+  drawnAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  /** In the order the municipality listed them. */
+  groupIds: string[];
+}
+
+const columns = `c.id, c.municipality_id AS "municipalityId", c.name, c.max_choices AS "maxChoices", c.opens_at AS "opensAt",
+  c.closes_at AS "closesAt", c.status, c.seed, c.seed_commitment AS "seedCommitment", c.algorithm, c.input,
+  c.input_digest AS "inputDigest", c.closed_at AS "closedAt", c.result, c.drawn_at AS "drawnAt", c.created_by AS "createdBy",
+  c.created_at AS "createdAt",
+  ARRAY(SELECT g.group_id FROM campaign_groups g WHERE g.campaign_id = c.id ORDER BY g.position) AS "groupIds"`;
+
+export type NewCampaign = Pick<
+  CampaignRow,
+  "id" | "municipalityId" | "name" | "maxChoices" | "opensAt" | "closesAt" | "seed" | "seedCommitment" | "algorithm" | "createdBy" | "groupIds"
+>;
+
+/**
+ * Insert the campaign and its groups. A group already in a campaign not yet drawn breaks the
+ * unique index `campaign_groups_undrawn`; the caller maps that to a conflict.
+ */
+export async function insertCampaign(db: Queryable, c: NewCampaign, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO campaigns (id, municipality_id, name, max_choices, opens_at, closes_at, status, seed, seed_commitment, algorithm, created_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'announced', $7, $8, $9, $10, $11)`,
+    [c.id, c.municipalityId, c.name, c.maxChoices, c.opensAt, c.closesAt, c.seed, c.seedCommitment, c.algorithm, c.createdBy, now],
+  );
+  await db.query(
+    `INSERT INTO campaign_groups (campaign_id, group_id, position)
+     SELECT $1, g, p::int - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS t (g, p)`,
+    [c.id, c.groupIds],
+  );
+}
+
+export async function findCampaign(db: Queryable, id: string, lock = false): Promise<CampaignRow | undefined> {
+  const { rows } = await db.query<CampaignRow>(`SELECT ${columns} FROM campaigns c WHERE c.id = $1${lock ? " FOR UPDATE OF c" : ""}`, [id]);
+  return rows[0];
+}
+
+export async function listCampaigns(db: Queryable, municipalityId: string): Promise<CampaignRow[]> {
+  const { rows } = await db.query<CampaignRow>(
+    `SELECT ${columns} FROM campaigns c WHERE c.municipality_id = $1 ORDER BY c.opens_at DESC, c.id LIMIT 200`,
+    [municipalityId],
+  );
+  return rows;
+}
+
+/** The campaign, not yet drawn, that holds the group; undefined when none does. */
+export async function undrawnCampaignOfGroup(db: Queryable, groupId: string): Promise<{ id: string; closesAt: Date } | undefined> {
+  const { rows } = await db.query<{ id: string; closesAt: Date }>(
+    `SELECT c.id, c.closes_at AS "closesAt" FROM campaign_groups g JOIN campaigns c ON c.id = g.campaign_id
+      WHERE g.group_id = $1 AND NOT g.drawn`,
+    [groupId],
+  );
+  return rows[0];
+}
+
+/** Campaigns whose window is over and that are not drawn yet, oldest close first. */
+export async function dueCampaigns(db: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM campaigns WHERE status <> 'drawn' AND closes_at <= $1 ORDER BY closes_at, id`, [now]);
+  return rows.map((r) => r.id);
+}
+
+export async function markClosed(db: Queryable, id: string, input: CanonicalInput, digest: string, now: Date): Promise<void> {
+  await db.query(`UPDATE campaigns SET status = 'closed', input = $2, input_digest = $3, closed_at = $4 WHERE id = $1`, [id, JSON.stringify(input), digest, now]);
+}
+
+export async function markDrawn(db: Queryable, id: string, result: CampaignResult, now: Date): Promise<void> {
+  await db.query(`UPDATE campaigns SET status = 'drawn', result = $2, drawn_at = $3 WHERE id = $1`, [id, JSON.stringify(result), now]);
+  await db.query(`UPDATE campaign_groups SET drawn = true WHERE campaign_id = $1`, [id]);
+}
+
+// --- Choices ----------------------------------------------------------------------------------
+
+export interface ChoiceRow {
+  campaignId: string;
+  childId: string;
+  certificateId: string;
+  guardianId: string | null;
+  submittedBy: string;
+  submittedRole: "guardian" | "operator";
+  groupIds: string[];
+  submittedAt: Date;
+  updatedAt: Date;
+}
+
+const choiceColumns = `campaign_id AS "campaignId", child_id AS "childId", certificate_id AS "certificateId", guardian_id AS "guardianId",
+  submitted_by AS "submittedBy", submitted_role AS "submittedRole", group_ids AS "groupIds", submitted_at AS "submittedAt", updated_at AS "updatedAt"`;
+
+/** Insert or replace a child's ranked choices; the first submission's instant is kept. */
+export async function upsertChoices(db: Queryable, c: Omit<ChoiceRow, "submittedAt" | "updatedAt">, now: Date): Promise<ChoiceRow> {
+  const { rows } = await db.query<ChoiceRow>(
+    `INSERT INTO campaign_choices (campaign_id, child_id, certificate_id, guardian_id, submitted_by, submitted_role, group_ids, submitted_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+     ON CONFLICT (campaign_id, child_id) DO UPDATE SET certificate_id = EXCLUDED.certificate_id, guardian_id = EXCLUDED.guardian_id,
+       submitted_by = EXCLUDED.submitted_by, submitted_role = EXCLUDED.submitted_role, group_ids = EXCLUDED.group_ids, updated_at = EXCLUDED.updated_at
+     RETURNING ${choiceColumns}`,
+    [c.campaignId, c.childId, c.certificateId, c.guardianId, c.submittedBy, c.submittedRole, c.groupIds, now],
+  );
+  return rows[0]!;
+}
+
+export async function findChoices(db: Queryable, campaignId: string, childId: string): Promise<ChoiceRow | undefined> {
+  const { rows } = await db.query<ChoiceRow>(`SELECT ${choiceColumns} FROM campaign_choices WHERE campaign_id = $1 AND child_id = $2`, [campaignId, childId]);
+  return rows[0];
+}
+
+export async function deleteChoices(db: Queryable, campaignId: string, childId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`DELETE FROM campaign_choices WHERE campaign_id = $1 AND child_id = $2`, [campaignId, childId]);
+  return rowCount === 1;
+}
+
+export async function allChoices(db: Queryable, campaignId: string): Promise<ChoiceRow[]> {
+  const { rows } = await db.query<ChoiceRow>(`SELECT ${choiceColumns} FROM campaign_choices WHERE campaign_id = $1 ORDER BY child_id`, [campaignId]);
+  return rows;
+}
+
+/** Every child's best category code on `on`, for the children with choices in the campaign. */
+export async function categoriesOfChoosers(db: Queryable, campaignId: string, on: string): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ childId: string; codes: string[] }>(
+    `SELECT c.child_id AS "childId", coalesce(array_agg(k.code ORDER BY k.code) FILTER (WHERE k.code IS NOT NULL), '{}') AS codes
+       FROM campaign_choices c
+       LEFT JOIN child_categories k ON k.child_id = c.child_id
+        AND (k.valid_from IS NULL OR k.valid_from <= $2::date) AND (k.valid_until IS NULL OR k.valid_until >= $2::date)
+      WHERE c.campaign_id = $1
+      GROUP BY c.child_id`,
+    [campaignId, on],
+  );
+  return new Map(rows.map((r) => [r.childId, r.codes]));
+}
+
+// --- Placements -------------------------------------------------------------------------------
+
+export interface PlacementRow {
+  childId: string;
+  groupId: string;
+  kind: "admitted" | "waitlisted";
+  applicationId: string | null;
+  refusalCode: string | null;
+  refusalDetail: string | null;
+}
+
+export async function insertPlacement(db: Queryable, campaignId: string, p: PlacementRow): Promise<void> {
+  await db.query(
+    `INSERT INTO campaign_placements (campaign_id, child_id, group_id, kind, application_id, refusal_code, refusal_detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [campaignId, p.childId, p.groupId, p.kind, p.applicationId, p.refusalCode, p.refusalDetail],
+  );
+}
+
+export async function placementsOfChild(db: Queryable, campaignId: string, childId: string): Promise<PlacementRow[]> {
+  const { rows } = await db.query<PlacementRow>(
+    `SELECT child_id AS "childId", group_id AS "groupId", kind, application_id AS "applicationId", refusal_code AS "refusalCode",
+            refusal_detail AS "refusalDetail"
+       FROM campaign_placements WHERE campaign_id = $1 AND child_id = $2`,
+    [campaignId, childId],
+  );
+  return rows;
+}

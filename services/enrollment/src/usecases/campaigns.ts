@@ -1,0 +1,376 @@
+import { randomBytes } from "node:crypto";
+import { v7 as uuidv7 } from "uuid";
+import { ApplicationReviewed, CampaignAnnounced, CampaignClosed, CampaignDrawn } from "@kruzhok/contracts";
+import { isDomainError } from "@kruzhok/errors";
+import { requireMunicipality, type Principal } from "@kruzhok/http";
+import { emit } from "@kruzhok/messaging";
+import { withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
+import { localDateOf } from "@kruzhok/time";
+import { possibleAges } from "../domain/application";
+import {
+  allocateCampaign,
+  canonicalise,
+  commitSeed,
+  CAMPAIGN_ALGORITHM,
+  fromCanonical,
+  inputDigest,
+  type CampaignInput,
+} from "../domain/campaign";
+import { localDay } from "../domain/deadlines";
+import { enrollmentError } from "../domain/errors";
+import { bestCategory } from "../domain/queue";
+import { lockGroupQueues, queueOf, setApplicationStatus } from "../store/applications";
+import {
+  allChoices,
+  categoriesOfChoosers,
+  deleteChoices,
+  dueCampaigns,
+  findCampaign,
+  findChoices,
+  insertCampaign,
+  insertPlacement,
+  markClosed,
+  markDrawn,
+  undrawnCampaignOfGroup,
+  upsertChoices,
+  type CampaignRow,
+  type ChoiceRow,
+} from "../store/campaigns";
+import { seatsTaken } from "../store/offers";
+import { findCertificateOfChild, findGroup, findRules, findZone, isGuardianOf } from "../store/reference";
+import { submitApplication } from "./applications";
+import { fillSeats, refOf, type Origin } from "./seats";
+
+// Allocation campaigns: announce (seed committed) → families rank up to K groups in the window →
+// close (inputs frozen, digest published) → draw (seed revealed, deferred acceptance, offers for
+// the admitted, queue places in lottery order for the rest). The algorithm is the pure
+// domain/campaign; this module is its storage, its rules and its effects.
+
+export interface CampaignSpec {
+  municipalityId: string;
+  name: string;
+  groupIds: string[];
+  maxChoices: number;
+  opensAt: Date;
+  closesAt: Date;
+}
+
+/** Unique violation of campaign_groups_undrawn: a group is in another campaign not yet drawn. */
+const isGroupTaken = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { code?: string; constraint?: string }).constraint === "campaign_groups_undrawn";
+
+/**
+ * A municipality announces a campaign over some of its groups. Each group must be open, take
+ * applications and have no one waiting in its queue (its free seats then go through the draw
+ * alone; while the campaign is not drawn the group takes no first-come applications). K may not
+ * exceed the municipality's cap on open applications: an unplaced child joins all K queues.
+ * The lottery seed is drawn here and only its SHA-256 is published.
+ */
+export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, principal: Principal, now: Date, origin: Origin): Promise<CampaignRow> {
+  requireMunicipality(principal, spec.municipalityId);
+  if (spec.closesAt <= spec.opensAt) {
+    throw enrollmentError("CAMPAIGN_WINDOW_INVALID", "the window must close after it opens", { field: "body.closesAt" });
+  }
+  if (spec.closesAt <= now) {
+    throw enrollmentError("CAMPAIGN_WINDOW_INVALID", `the window must close in the future (now ${now.toISOString()})`, { field: "body.closesAt" });
+  }
+  const zone = await findZone(tx, spec.municipalityId);
+  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "body.municipalityId" });
+  const year = localDateOf(spec.opensAt, zone).year;
+  const rules = (await findRules(tx, spec.municipalityId, year))?.rules;
+  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", `the municipality has not set its rules for ${year} yet`);
+  if (spec.maxChoices > rules.maxOpenApplications) {
+    throw enrollmentError(
+      "CAMPAIGN_MAX_CHOICES",
+      `a family may rank at most ${rules.maxOpenApplications} groups here: an unplaced child joins the queue of every choice, and the municipality allows ${rules.maxOpenApplications} open applications`,
+      { field: "body.maxChoices" },
+    );
+  }
+  // The queue locks keep a first-come application from slipping in between the check and the insert.
+  await lockGroupQueues(tx, spec.groupIds);
+  for (const [index, groupId] of spec.groupIds.entries()) {
+    const field = `body.groupIds.${index}`;
+    const group = await findGroup(tx, groupId);
+    if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${groupId}`, { field });
+    if (group.municipalityId !== spec.municipalityId) {
+      throw enrollmentError("CAMPAIGN_GROUP_OTHER_MUNICIPALITY", `group ${groupId} belongs to another municipality`, { field });
+    }
+    if (group.status !== "open" || !group.accepting) {
+      throw enrollmentError("GROUP_NOT_ACCEPTING", `group ${groupId} takes no applications now (closed, or its provider or certification is not in force)`, { field });
+    }
+    if ((await queueOf(tx, groupId, 1)).length > 0) {
+      throw enrollmentError("CAMPAIGN_GROUP_HAS_QUEUE", `group ${groupId} has children waiting in its queue; their places come first, so it cannot join a campaign`, { field });
+    }
+  }
+  const seed = randomBytes(32).toString("hex");
+  const campaign = {
+    id: uuidv7({ msecs: now.getTime() }),
+    municipalityId: spec.municipalityId,
+    name: spec.name,
+    maxChoices: spec.maxChoices,
+    opensAt: spec.opensAt,
+    closesAt: spec.closesAt,
+    seed,
+    seedCommitment: commitSeed(seed),
+    algorithm: CAMPAIGN_ALGORITHM,
+    createdBy: principal.subject,
+    groupIds: spec.groupIds,
+  };
+  try {
+    await tx.query("SAVEPOINT campaign_groups");
+    await insertCampaign(tx, campaign, now);
+  } catch (error) {
+    if (!isGroupTaken(error)) throw error;
+    await tx.query("ROLLBACK TO SAVEPOINT campaign_groups");
+    throw enrollmentError("CAMPAIGN_GROUP_TAKEN", "a group is in another campaign that has not been drawn yet; a group takes part in one campaign at a time", {
+      field: "body.groupIds",
+    });
+  }
+  await emit(tx, CampaignAnnounced, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
+    campaignId: campaign.id,
+    groupIds: campaign.groupIds,
+    maxChoices: campaign.maxChoices,
+    opensAt: campaign.opensAt.toISOString(),
+    closesAt: campaign.closesAt.toISOString(),
+    seedCommitment: campaign.seedCommitment,
+    algorithm: campaign.algorithm,
+  }, now);
+  return (await findCampaign(tx, campaign.id))!;
+}
+
+/**
+ * A group in a campaign not yet drawn takes no first-come applications: its free seats go
+ * through the draw. Called under the group's queue lock, which the announcement also takes.
+ */
+export async function assertNotInCampaign(tx: PoolClient, groupId: string): Promise<void> {
+  const campaign = await undrawnCampaignOfGroup(tx, groupId);
+  if (campaign) {
+    throw enrollmentError(
+      "GROUP_IN_CAMPAIGN",
+      `the group's seats are allocated by campaign ${campaign.id}: rank it there before ${campaign.closesAt.toISOString()}; after the draw it takes applications again`,
+      { field: "body.groupId", campaignId: campaign.id },
+    );
+  }
+}
+
+async function campaignOf(tx: PoolClient, campaignId: string): Promise<CampaignRow> {
+  const campaign = await findCampaign(tx, campaignId);
+  if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
+  return campaign;
+}
+
+/** The family (a guardian of the child, or an operator at the office) may act in this campaign. */
+async function authorizeFamily(tx: PoolClient, campaign: CampaignRow, childId: string, principal: Principal): Promise<void> {
+  requireMunicipality(principal, campaign.municipalityId);
+  if (principal.role === "guardian" && !(principal.guardianId && (await isGuardianOf(tx, principal.guardianId, childId)))) {
+    throw enrollmentError("NOT_YOUR_CHILD", "only the child's guardian (or an operator at the office) may do this");
+  }
+}
+
+function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void {
+  const local = (at: Date) => `${at.toISOString()} (${localDay(at, zone)} in ${zone})`;
+  if (now < campaign.opensAt) throw enrollmentError("CAMPAIGN_NOT_OPEN", `the campaign's window opens at ${local(campaign.opensAt)}`);
+  if (campaign.status !== "announced" || now >= campaign.closesAt) {
+    throw enrollmentError("CAMPAIGN_NOT_OPEN", `the campaign's window closed at ${local(campaign.closesAt)}`);
+  }
+}
+
+/**
+ * Submit or replace the child's ranked choices while the window is open: 1 to K groups of the
+ * campaign, each once, each one whose age range the child fits; the child's certificate must be
+ * in force in the campaign's municipality. The other rules (financing, schedule, open
+ * applications) are applied when the draw turns the result into applications.
+ */
+export async function submitChoices(tx: PoolClient, campaignId: string, childId: string, groupIds: readonly string[], principal: Principal, now: Date): Promise<ChoiceRow> {
+  const campaign = await campaignOf(tx, campaignId);
+  await authorizeFamily(tx, campaign, childId, principal);
+  assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
+  if (groupIds.length > campaign.maxChoices) {
+    throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `this campaign takes at most ${campaign.maxChoices} ranked choices; you sent ${groupIds.length}`, { field: "body.groupIds" });
+  }
+  const inCampaign = new Set(campaign.groupIds);
+  const certificate = await findCertificateOfChild(tx, childId);
+  if (!certificate || certificate.status === "closed") {
+    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate in force; apply for one in the registry first", { field: "params.childId" });
+  }
+  if (certificate.status === "suspended") {
+    throw enrollmentError("CERTIFICATE_SUSPENDED", "the child's certificate is suspended; it must be resumed before taking part", { field: "params.childId" });
+  }
+  if (certificate.municipalityId !== campaign.municipalityId) {
+    throw enrollmentError("CERTIFICATE_OTHER_MUNICIPALITY", "the child's certificate belongs to another municipality than the campaign", { field: "params.childId" });
+  }
+  const seen = new Set<string>();
+  for (const [index, groupId] of groupIds.entries()) {
+    const field = `body.groupIds.${index}`;
+    if (seen.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is ranked twice; rank each group once`, { field });
+    seen.add(groupId);
+    if (!inCampaign.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is not part of this campaign`, { field });
+    const group = (await findGroup(tx, groupId))!;
+    const ages = possibleAges(certificate.birthYear, group.startsOn);
+    if (ages.max < group.ageMin || ages.min > group.ageMax) {
+      throw enrollmentError("AGE_OUTSIDE_RANGE", `on group ${groupId}'s start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`, { field });
+    }
+  }
+  return upsertChoices(
+    tx,
+    {
+      campaignId,
+      childId,
+      certificateId: certificate.id,
+      guardianId: principal.role === "guardian" ? (principal.guardianId ?? null) : null,
+      submittedBy: principal.subject,
+      submittedRole: principal.role === "guardian" ? "guardian" : "operator",
+      groupIds: [...groupIds],
+    },
+    now,
+  );
+}
+
+/** Take the child out of the campaign while the window is open. */
+export async function withdrawChoices(tx: PoolClient, campaignId: string, childId: string, principal: Principal, now: Date): Promise<void> {
+  const campaign = await campaignOf(tx, campaignId);
+  await authorizeFamily(tx, campaign, childId, principal);
+  assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
+  if (!(await deleteChoices(tx, campaignId, childId))) {
+    throw enrollmentError("CAMPAIGN_CHOICES_NOT_FOUND", "the child has no choices in this campaign");
+  }
+}
+
+export async function findFamilyChoices(tx: PoolClient, campaignId: string, childId: string, principal: Principal): Promise<{ campaign: CampaignRow; choices: ChoiceRow | undefined }> {
+  const campaign = await campaignOf(tx, campaignId);
+  await authorizeFamily(tx, campaign, childId, principal);
+  return { campaign, choices: await findChoices(tx, campaignId, childId) };
+}
+
+/**
+ * Close the window: freeze the input and publish its digest, before anyone sees the seed. A
+ * group's seats are its free seats now (capacity minus active enrollments and open offers; none
+ * when it closed or stopped taking applications). A child's priority is its best category in
+ * force on the local day of the close, by the municipality's order; children whose certificate
+ * is no longer in force in the municipality leave the draw.
+ */
+export async function closeCampaign(tx: PoolClient, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
+  const campaign = await findCampaign(tx, campaignId, true);
+  if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
+  if (campaign.status !== "announced") return campaign;
+  if (now < campaign.closesAt) {
+    throw enrollmentError("CAMPAIGN_NOT_CLOSED", `the campaign's window is open until ${campaign.closesAt.toISOString()}; the draw runs after it closes`);
+  }
+  const zone = (await findZone(tx, campaign.municipalityId)) ?? "UTC";
+  const rules = (await findRules(tx, campaign.municipalityId, localDateOf(campaign.closesAt, zone).year))?.rules;
+  const order = rules?.categories ?? [];
+  await lockGroupQueues(tx, campaign.groupIds);
+  const groups: CampaignInput["groups"] = [];
+  let seats = 0;
+  for (const groupId of campaign.groupIds) {
+    const group = await findGroup(tx, groupId);
+    const free = group?.status === "open" && group.accepting ? Math.max(0, group.capacity - (await seatsTaken(tx, groupId))) : 0;
+    groups.push({ id: groupId, capacity: free });
+    seats += free;
+  }
+  const categories = await categoriesOfChoosers(tx, campaign.id, localDay(campaign.closesAt, zone));
+  const children: CampaignInput["children"] = [];
+  for (const choice of await allChoices(tx, campaign.id)) {
+    const certificate = await findCertificateOfChild(tx, choice.childId);
+    if (certificate?.status !== "active" || certificate.municipalityId !== campaign.municipalityId) continue;
+    const best = bestCategory(order, categories.get(choice.childId) ?? []);
+    children.push({ id: choice.childId, choices: choice.groupIds, categoryRank: best.code === null ? null : best.rank });
+  }
+  const canonical = canonicalise({ maxChoices: campaign.maxChoices, groups, children });
+  const digest = inputDigest(canonical);
+  await markClosed(tx, campaign.id, canonical, digest, now);
+  await emit(tx, CampaignClosed, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
+    campaignId: campaign.id,
+    inputDigest: digest,
+    children: children.length,
+    seats,
+  }, now);
+  return (await findCampaign(tx, campaign.id))!;
+}
+
+/** The family's principal the draw acts as when it files the child's applications. */
+function familyPrincipal(campaign: CampaignRow, choice: ChoiceRow): Principal {
+  return choice.submittedRole === "guardian" && choice.guardianId
+    ? { subject: choice.submittedBy, role: "guardian", municipalityId: campaign.municipalityId, guardianId: choice.guardianId }
+    : { subject: choice.submittedBy, role: "operator", municipalityId: campaign.municipalityId };
+}
+
+/**
+ * Reveal the seed and draw on the frozen input, then turn the result into applications, in one
+ * transaction: every admitted child gets an application confirmed by the campaign and the
+ * group's free seat is offered to it at once; then every unplaced child, in lottery order,
+ * joins the queue of each of its choices (so within a category the queues hold them in lottery
+ * order). Each application still passes the queue's rules at that moment (financing, schedule,
+ * open applications); a refusal is recorded with the child's result, and an admitted child's
+ * refused seat passes to the group's queue.
+ */
+export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
+  const campaign = await findCampaign(tx, campaignId, true);
+  if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
+  if (campaign.status === "drawn") return campaign;
+  if (campaign.status !== "closed" || !campaign.input || !campaign.inputDigest) {
+    throw enrollmentError("CAMPAIGN_INPUT_NOT_FROZEN", "the campaign's inputs are not frozen yet; it is drawn after its window closes");
+  }
+  const result = allocateCampaign(fromCanonical(campaign.input), campaign.seed);
+  if (result.inputDigest !== campaign.inputDigest) throw new Error(`campaign ${campaign.id}: the frozen input no longer matches its published digest`);
+  await markDrawn(tx, campaign.id, result, now);
+
+  const choiceOf = new Map((await allChoices(tx, campaign.id)).map((c) => [c.childId, c]));
+  const place = async (childId: string, groupId: string, kind: "admitted" | "waitlisted") => {
+    const choice = choiceOf.get(childId)!;
+    await tx.query("SAVEPOINT placement");
+    try {
+      const application = await submitApplication(tx, { childId, groupId, principal: familyPrincipal(campaign, choice), now, origin });
+      if (kind === "admitted") {
+        // The draw stands in for the provider's review: the provider put the group into the campaign.
+        await setApplicationStatus(tx, application.id, { review: "confirmed" }, now);
+        await emit(tx, ApplicationReviewed, { ...origin, municipalityId: application.municipalityId, aggregateId: application.id }, {
+          ...refOf(application),
+          decision: "confirmed",
+          comment: `admitted by campaign ${campaign.id}`,
+        }, now);
+      }
+      await tx.query("RELEASE SAVEPOINT placement");
+      await insertPlacement(tx, campaign.id, { childId, groupId, kind, applicationId: application.id, refusalCode: null, refusalDetail: null });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      await tx.query("ROLLBACK TO SAVEPOINT placement");
+      await insertPlacement(tx, campaign.id, { childId, groupId, kind, applicationId: null, refusalCode: error.code, refusalDetail: error.message });
+    }
+  };
+
+  for (const group of result.groups) {
+    for (const childId of group.admitted) await place(childId, group.groupId, "admitted");
+  }
+  for (const group of result.groups) await fillSeats(tx, group.groupId, now, origin);
+  const unplaced = result.children.filter((c) => c.groupId === null).sort((a, b) => a.lotteryRank - b.lotteryRank);
+  for (const child of unplaced) {
+    for (const waitlist of child.waitlists) await place(child.childId, waitlist.groupId, "waitlisted");
+  }
+  await emit(tx, CampaignDrawn, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
+    campaignId: campaign.id,
+    seed: result.seed,
+    seedCommitment: result.seedCommitment,
+    inputDigest: result.inputDigest,
+    algorithm: result.algorithm,
+    placed: result.children.length - unplaced.length,
+    unplaced: unplaced.length,
+  }, now);
+  return (await findCampaign(tx, campaign.id))!;
+}
+
+/** Close and draw one campaign whose window is over: two transactions, so the digest is committed before the seed is revealed. */
+export async function closeAndDraw(pool: Pool, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
+  await withTransaction(pool, (tx) => closeCampaign(tx, campaignId, now, origin));
+  return withTransaction(pool, (tx) => drawCampaign(tx, campaignId, now, origin));
+}
+
+/** Every campaign whose window is over and that is not drawn yet (the sweep's part). */
+export async function drawDueCampaigns(pool: Pool, now: Date): Promise<number> {
+  let drawn = 0;
+  for (const id of await dueCampaigns(pool, now)) {
+    await closeAndDraw(pool, id, now, {});
+    drawn++;
+  }
+  return drawn;
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apply, child, enrollmentHarness, flushOwnKeys, openGroup, world, type Auth, type EnrollmentHarness, type World } from "./fixtures/enrollment";
+
+// The position lookup's fast path: an application the process knows is authorized from what it
+// knows and answered by Redis alone. These check that knowing an application never lets anyone
+// else read it, and that a lost Redis set is copied whole again rather than answering from what
+// was added since.
+describe("position lookups from the Redis index", () => {
+  let h: EnrollmentHarness;
+  let w: World;
+  beforeAll(async () => {
+    h = await enrollmentHarness("enr-positions");
+    w = await world(h);
+    h.clock.set("2026-09-01T09:00:00Z");
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const lookup = (id: string, who: Auth) => h.app.inject({ method: "GET", url: `/applications/${id}/position`, headers: who });
+
+  it("answers the family, the group's provider and the office, and refuses everyone else, also once the application is known", async () => {
+    const { groupId } = await openGroup(h, w);
+    const large = await child(h, w, { categories: ["large_family"] });
+    const plain = await child(h, w);
+    const firstId = (await apply(h, plain.guardian, plain.childId, groupId)).json<{ id: string }>().id;
+    const res = await apply(h, large.guardian, large.childId, groupId);
+    expect(res.statusCode, res.body).toBe(201);
+    const id = res.json<{ id: string }>().id;
+
+    // Known since its submission: the family reads it from Redis.
+    const own = await lookup(id, large.guardian);
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json()).toMatchObject({ position: 1, total: 2, source: "redis", category: { code: "large_family", rank: 2, of: 4 }, inOwnCategory: 1 });
+    expect(own.json<{ explanation: string }>().explanation).toBe(
+      "Position 1 of 2. Your category: large_family, rank 3 of 4; 0 ahead with higher categories; 0 ahead in your category who applied earlier.",
+    );
+    expect((await lookup(firstId, plain.guardian)).json()).toMatchObject({
+      position: 2,
+      aheadWithHigherCategories: 1,
+      aheadByCategory: [{ code: "large_family", ahead: 1 }],
+      source: "redis",
+    });
+
+    // Another family of the same municipality: not its child.
+    expect((await lookup(id, plain.guardian)).json()).toMatchObject({ status: 403, code: "ENROLLMENT.NOT_YOUR_CHILD" });
+    // A guardian of another child asks for it by a guardian id of its own that was never checked.
+    const stranger = await h.as({ role: "guardian", municipalityId: w.municipalityId, guardianId: randomUUID() });
+    expect((await lookup(id, stranger)).json()).toMatchObject({ status: 403, code: "ENROLLMENT.NOT_YOUR_CHILD" });
+    // Another provider of the same municipality: not its group.
+    const otherProvider = await h.as({ role: "provider", municipalityId: w.municipalityId, providerId: randomUUID() });
+    expect((await lookup(id, otherProvider)).json()).toMatchObject({ status: 403, code: "ENROLLMENT.NOT_YOUR_GROUP" });
+    // Anyone of another municipality, the child's guardian id in someone else's token included.
+    const other = await world(h);
+    expect((await lookup(id, other.operator)).json()).toMatchObject({ status: 403, code: "AUTH.OTHER_MUNICIPALITY" });
+    const elsewhere = await h.as({ role: "guardian", municipalityId: other.municipalityId, guardianId: large.guardianId });
+    expect((await lookup(id, elsewhere)).json()).toMatchObject({ status: 403, code: "AUTH.OTHER_MUNICIPALITY" });
+    // Roles that never see a family's position.
+    expect((await lookup(id, w.region)).json()).toMatchObject({ status: 403, code: "AUTH.FORBIDDEN_ROLE" });
+
+    // The group's provider and the office do.
+    expect((await lookup(id, w.provider)).json()).toMatchObject({ position: 1, source: "redis" });
+    expect((await lookup(id, w.operator)).json()).toMatchObject({ position: 1, source: "redis" });
+    // The family still does, after all those refusals.
+    expect((await lookup(id, large.guardian)).statusCode).toBe(200);
+    // An application nobody has: 404.
+    expect((await lookup(randomUUID(), large.guardian)).json()).toMatchObject({ status: 404, code: "ENROLLMENT.APPLICATION_NOT_FOUND" });
+  });
+
+  it("copies a lost set whole before answering from it, also when a submission comes first", async () => {
+    const { groupId } = await openGroup(h, w);
+    const kids = [await child(h, w), await child(h, w), await child(h, w)];
+    const ids: string[] = [];
+    for (const k of kids.slice(0, 2)) ids.push((await apply(h, k.guardian, k.childId, groupId)).json<{ id: string }>().id);
+    expect((await lookup(ids[1]!, kids[1]!.guardian)).json()).toMatchObject({ position: 2, total: 2 });
+
+    // Redis loses everything; the next submission finds the set incomplete and copies the group.
+    await flushOwnKeys(h);
+    const third = await apply(h, kids[2]!.guardian, kids[2]!.childId, groupId);
+    expect(third.statusCode, third.body).toBe(201);
+    ids.push(third.json<{ id: string }>().id);
+    expect(await h.queues.members(groupId)).toHaveLength(3);
+    for (const [index, id] of ids.entries()) expect((await lookup(id, kids[index]!.guardian)).json()).toMatchObject({ position: index + 1, total: 3, source: "redis" });
+
+    // Lost again with no submission after: the lookup copies the group before answering.
+    await flushOwnKeys(h);
+    expect((await lookup(ids[2]!, kids[2]!.guardian)).json()).toMatchObject({ position: 3, total: 3, source: "redis" });
+    expect((await h.queues.members(groupId)).map((m) => m.split(":")[2])).toEqual(ids);
+  });
+
+  it("answers from Postgres when an application has left the queue", async () => {
+    const { groupId } = await openGroup(h, w);
+    const k = await child(h, w);
+    const id = (await apply(h, k.guardian, k.childId, groupId)).json<{ id: string }>().id;
+    expect((await lookup(id, k.guardian)).statusCode).toBe(200);
+    const withdrawn = await h.app.inject({ method: "POST", url: `/applications/${id}/withdrawal`, headers: k.guardian });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect((await lookup(id, k.guardian)).json()).toMatchObject({ status: 409, code: "ENROLLMENT.APPLICATION_NOT_IN_QUEUE" });
+  });
+});

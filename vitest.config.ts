@@ -16,7 +16,8 @@ export default defineConfig({
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: { json: ".local/test-results.json" },
     projects: [
-      { test: { name: "unit", include: files("unit"), exclude, sequence: { groupOrder: 0 } } },
+      // Property tests brute-force small markets: seconds each on a busy 2-core machine.
+      { test: { name: "unit", include: files("unit"), exclude, sequence: { groupOrder: 0 }, testTimeout: 30_000 } },
       {
         test: {
           name: "int",

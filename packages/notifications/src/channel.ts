@@ -3,6 +3,7 @@ import {
   notificationEvents,
   type EventEnvelope,
   type NotificationApplicationRefused,
+  type NotificationCampaignResult,
   type NotificationEnrollmentEnded,
   type NotificationLocale,
   type NotificationOfferExpiring,
@@ -19,7 +20,8 @@ export type NotificationEvent =
   | Of<typeof NotificationOfferExpiring>
   | Of<typeof NotificationPositionApproaching>
   | Of<typeof NotificationApplicationRefused>
-  | Of<typeof NotificationEnrollmentEnded>;
+  | Of<typeof NotificationEnrollmentEnded>
+  | Of<typeof NotificationCampaignResult>;
 
 export type NotificationType = NotificationEvent["type"];
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   NotificationApplicationRefused,
+  NotificationCampaignResult,
   NotificationEnrollmentEnded,
   NotificationOfferExpiring,
   NotificationOfferMade,
@@ -78,6 +79,28 @@ export function enrollmentEnded(options: Parameters<typeof addressee>[0] & { rea
       programTitle: "Робототехника для начинающих",
       reason: options.reason ?? "completed",
       endedOn: "2027-05-31",
+    },
+    at,
+  );
+}
+
+export function campaignResult(options: Parameters<typeof addressee>[0] & { outcome?: "admitted" | "waitlisted" } = {}) {
+  const who = addressee(options);
+  const admitted = (options.outcome ?? "admitted") === "admitted";
+  return newEvent(
+    NotificationCampaignResult,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    {
+      ...who,
+      campaignId: randomUUID(),
+      campaignName: "Осенний набор",
+      outcome: admitted ? "admitted" : "waitlisted",
+      groupId: admitted ? randomUUID() : null,
+      programId: admitted ? randomUUID() : null,
+      programTitle: admitted ? "Робототехника для начинающих" : null,
+      choiceRank: admitted ? 2 : null,
+      lotteryRank: 17,
+      queues: admitted ? 0 : 3,
     },
     at,
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "@kruzhok/errors";
 import { chooseLocale, parseNotification, renderNotification } from "../src";
-import { applicationRefused, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
+import { applicationRefused, campaignResult, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
 
 const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>
   renderNotification(parseNotification(event), preferred);
@@ -60,6 +60,20 @@ describe("message texts", () => {
     expect(render(applicationRefused({ reason: "ENROLLMENT.SOMETHING_NEW" })).text).toContain("отклонено.");
     expect(render(enrollmentEnded({ reason: "expelled" })).text).toContain("31 мая 2027 г.; договор расторгнут");
     expect(render(enrollmentEnded({ reason: "withdrawn", currency: "KZT" })).text).toContain("отбасының өтініші бойынша");
+  });
+
+  it("tells a campaign's result: the program won and the choice's rank, or the queues joined, in both languages", () => {
+    const won = render(campaignResult());
+    expect(won.subject).toContain("«Осенний набор»");
+    expect(won.text).toContain("«Робототехника для начинающих» (ваш выбор № 2, номер в жеребьёвке 17)");
+    expect(render(campaignResult({ currency: "KZT" })).text).toContain("№ 2 таңдауыңыз");
+    const waiting = render(campaignResult({ outcome: "waitlisted" }));
+    expect(waiting.text).toContain("поставлен в очередь в 3 из выбранных групп");
+    expect(render(campaignResult({ outcome: "waitlisted", currency: "KZT" })).text).toContain("3-інің кезегіне");
+    for (const event of [campaignResult(), campaignResult({ outcome: "waitlisted" })]) {
+      expect(render(event).text).not.toContain(event.data.guardianId);
+      expect(render(event).text).not.toContain(event.data.childId);
+    }
   });
 });
 

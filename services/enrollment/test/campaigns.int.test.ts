@@ -164,6 +164,16 @@ describe("allocation campaigns", () => {
     expect(loserView.result?.choices[0]?.sentence).toMatch(/lottery rank/);
     expect(loserView.result?.applications.every((p) => p.kind === "waitlisted" && p.applicationId !== null)).toBe(true);
 
+    // Every family is told its result once, in the draw's transaction; the office's family too.
+    const notices = (await outboxEvents<{ guardianId: string; childId: string; outcome: string; choiceRank: number | null; queues: number }>(h.pool, "enrollment.notification.campaign-result")).map((e) => e.data);
+    expect(notices.map((n) => n.childId).sort()).toEqual(everyone.map((c) => c.childId).sort());
+    for (const c of everyone) {
+      const notice = notices.find((n) => n.childId === c.childId)!;
+      expect(notice.guardianId).toBe(c.guardianId);
+      expect(notice.outcome).toBe(rerun.assignment[c.childId] === null ? "waitlisted" : "admitted");
+      if (notice.outcome === "waitlisted") expect(notice.queues).toBe(views.get(c.childId)!.choices!.length);
+    }
+
     // Drawn: the groups take first-come applications again (into the queue behind the campaign's).
     const latecomer = await child(h, w);
     const after = await apply(h, latecomer.guardian, latecomer.childId, a.groupId);

@@ -280,10 +280,34 @@ export const NotificationEnrollmentEnded = defineEvent(
   }),
 );
 
+/**
+ * The family's result of an allocation campaign's draw: admitted to one of its choices (an offer
+ * follows, with its own notice), or waiting in the queues of its choices. The reasons, choice by
+ * choice, are in the API (`GET /campaigns/{id}/children/{childId}`).
+ */
+export const NotificationCampaignResult = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.campaign-result",
+  1,
+  z.object({
+    ...Addressee,
+    campaignId: Uuid,
+    campaignName: z.string().min(1).max(200),
+    outcome: z.enum(["admitted", "waitlisted"]),
+    groupId: Uuid.nullable().describe("The group won; null when waitlisted"),
+    programId: Uuid.nullable(),
+    programTitle: z.string().min(1).max(300).nullable(),
+    choiceRank: z.number().int().positive().nullable().describe("1 when the family's first choice was won"),
+    lotteryRank: z.number().int().positive(),
+    queues: z.number().int().nonnegative().describe("How many of its choices' queues the child joined (waitlisted)"),
+  }),
+);
+
 export const notificationEvents = [
   NotificationOfferMade,
   NotificationOfferExpiring,
   NotificationPositionApproaching,
   NotificationApplicationRefused,
   NotificationEnrollmentEnded,
+  NotificationCampaignResult,
 ] as const;

@@ -179,3 +179,31 @@ export async function placementsOfChild(db: Queryable, campaignId: string, child
   );
   return rows;
 }
+
+/** Addressees and wording facts of the families' result notices: each child's guardians (the one who ranked, or all). */
+export async function resultAddressees(
+  db: Queryable,
+  campaignId: string,
+): Promise<Map<string, { guardianIds: string[]; currency: "RUB" | "KZT"; timeZone: string }>> {
+  const { rows } = await db.query<{ childId: string; guardianIds: string[]; currency: "RUB" | "KZT"; timeZone: string }>(
+    `SELECT c.child_id AS "childId",
+            CASE WHEN c.guardian_id IS NOT NULL THEN ARRAY[c.guardian_id::text]
+                 ELSE ARRAY(SELECT cg.guardian_id::text FROM child_guardians cg WHERE cg.child_id = c.child_id ORDER BY cg.guardian_id) END
+              AS "guardianIds",
+            coalesce(m.currency, 'RUB') AS currency, m.time_zone AS "timeZone"
+       FROM campaign_choices c JOIN campaigns k ON k.id = c.campaign_id JOIN municipalities m ON m.id = k.municipality_id
+      WHERE c.campaign_id = $1`,
+    [campaignId],
+  );
+  return new Map(rows.map(({ childId, ...rest }) => [childId, rest]));
+}
+
+/** Program and its public title of each group (the title as the catalogue announced it; null before). */
+export async function programsOfGroups(db: Queryable, groupIds: readonly string[]): Promise<Map<string, { programId: string; title: string | null }>> {
+  const { rows } = await db.query<{ groupId: string; programId: string; title: string | null }>(
+    `SELECT g.id AS "groupId", g.program_id AS "programId", nullif(p.title, '') AS title
+       FROM groups g LEFT JOIN programs p ON p.id = g.program_id WHERE g.id = ANY($1::uuid[])`,
+    [groupIds],
+  );
+  return new Map(rows.map(({ groupId, ...rest }) => [groupId, rest]));
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-import { ApplicationReviewed, CampaignAnnounced, CampaignClosed, CampaignDrawn } from "@kruzhok/contracts";
+import { ApplicationReviewed, CampaignAnnounced, CampaignClosed, CampaignDrawn, NotificationCampaignResult } from "@kruzhok/contracts";
 import { isDomainError } from "@kruzhok/errors";
 import { requireMunicipality, type Principal } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
@@ -15,6 +15,7 @@ import {
   fromCanonical,
   inputDigest,
   type CampaignInput,
+  type CampaignResult,
 } from "../domain/campaign";
 import { localDay } from "../domain/deadlines";
 import { enrollmentError } from "../domain/errors";
@@ -31,6 +32,8 @@ import {
   insertPlacement,
   markClosed,
   markDrawn,
+  programsOfGroups,
+  resultAddressees,
   undrawnCampaignOfGroup,
   upsertChoices,
   type CampaignRow,
@@ -347,6 +350,7 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
   for (const child of unplaced) {
     for (const waitlist of child.waitlists) await place(child.childId, waitlist.groupId, "waitlisted");
   }
+  await notifyResults(tx, campaign, result, now, origin);
   await emit(tx, CampaignDrawn, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
     campaignId: campaign.id,
     seed: result.seed,
@@ -357,6 +361,44 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
     unplaced: unplaced.length,
   }, now);
   return (await findCampaign(tx, campaign.id))!;
+}
+
+/**
+ * Tell every family its result, in the draw's transaction: admitted (the offer's own notice
+ * follows) or waiting in how many queues. The reasons choice by choice are in the API.
+ */
+async function notifyResults(tx: PoolClient, campaign: CampaignRow, result: CampaignResult, now: Date, origin: Origin): Promise<void> {
+  const addressees = await resultAddressees(tx, campaign.id);
+  const programs = await programsOfGroups(tx, campaign.groupIds);
+  const { rows } = await tx.query<{ childId: string; queued: number }>(
+    `SELECT child_id AS "childId", count(application_id)::int AS queued FROM campaign_placements
+      WHERE campaign_id = $1 AND kind = 'waitlisted' GROUP BY child_id`,
+    [campaign.id],
+  );
+  const queuedOf = new Map(rows.map((r) => [r.childId, r.queued]));
+  for (const child of result.children) {
+    const to = addressees.get(child.childId);
+    if (!to) continue;
+    const program = child.groupId === null ? undefined : programs.get(child.groupId);
+    for (const guardianId of to.guardianIds) {
+      await emit(tx, NotificationCampaignResult, { ...origin, municipalityId: campaign.municipalityId, aggregateId: guardianId }, {
+        guardianId,
+        childId: child.childId,
+        locale: null,
+        currency: to.currency,
+        timeZone: to.timeZone,
+        campaignId: campaign.id,
+        campaignName: campaign.name,
+        outcome: child.groupId === null ? "waitlisted" : "admitted",
+        groupId: child.groupId,
+        programId: program?.programId ?? null,
+        programTitle: program?.title ?? null,
+        choiceRank: child.choiceRank,
+        lotteryRank: child.lotteryRank,
+        queues: queuedOf.get(child.childId) ?? 0,
+      }, now);
+    }
+  }
 }
 
 /** Close and draw one campaign whose window is over: two transactions, so the digest is committed before the seed is revealed. */

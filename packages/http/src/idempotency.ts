@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Migration, Pool, Queryable } from "@kruzhok/postgres";
+import { IdempotencyWriter } from "./idempotency-writes";
 import { HttpProblem } from "./problems";
 
 /**
@@ -46,17 +47,6 @@ const REPLAYED_HEADERS = ["content-type", "location"] as const;
 // Visible ASCII, as in draft-ietf-httpapi-idempotency-key-header; UUIDs fit easily.
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
-// Database time throughout: every replica agrees on what has expired.
-const CLAIM = `
-INSERT INTO idempotency_keys AS k (subject, idempotency_key, request_hash, claim, expires_at)
-VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
-ON CONFLICT (subject, idempotency_key) DO UPDATE
-   SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = NULL, headers = NULL,
-       body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
- WHERE k.expires_at <= now()
-    OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
-RETURNING claim`;
-
 interface StoredResponse {
   request_hash: string;
   status: number | null;
@@ -93,7 +83,9 @@ function requestHash(request: FastifyRequest): string {
  * response again with `idempotent-replayed: true`; a concurrent duplicate gets 409 rather than
  * waiting, since the client is retrying anyway; the same key with another request gets 422.
  * 5xx responses are forgotten so that a retry can succeed. Public routes (no subject to scope
- * the key by) ignore the header.
+ * the key by) ignore the header. The claims and responses of concurrent requests are written
+ * together, a statement and a commit for many (`IdempotencyWriter`); each request still waits
+ * for its own write to commit before its handler runs or its response leaves.
  *
  * REVIEW: the response is recorded after the handler's own transaction committed; a crash in
  * between leaves the key unfinished, and after `leaseMs` a retry runs the handler again. Routes
@@ -104,6 +96,8 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   const ttlMs = options.ttlMs ?? DAY_MS;
   const leaseMs = options.leaseMs ?? 60_000;
   const claims = new WeakMap<FastifyRequest, Claim>();
+  // Claims and responses of concurrent requests share statements and commits.
+  const writer = new IdempotencyWriter(pool, { ttlMs, leaseMs });
   let lastPurge = 0;
 
   app.addHook("preHandler", async (request, reply) => {
@@ -118,10 +112,9 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     }
     const subject = request.principal.subject;
     const hash = requestHash(request);
-    const claimed = await pool.query(CLAIM, [subject, key, hash, randomUUID(), ttlMs, leaseMs]);
-    const claim = claimed.rows[0] as { claim: string } | undefined;
-    if (claim) {
-      claims.set(request, { subject, key, claim: claim.claim });
+    const claim = randomUUID();
+    if (await writer.claim({ subject, key, requestHash: hash, claim })) {
+      claims.set(request, { subject, key, claim });
       if (Date.now() - lastPurge > PURGE_EVERY_MS) {
         lastPurge = Date.now();
         void purgeExpiredIdempotencyKeys(pool).catch((error: unknown) =>
@@ -156,13 +149,11 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const claim = claims.get(request);
     if (!claim) return payload;
     claims.delete(request);
-    const where = "subject = $1 AND idempotency_key = $2 AND claim = $3";
-    const params = [claim.subject, claim.key, claim.claim];
     const replayable = payload === undefined || payload === null || typeof payload === "string";
     try {
       if (reply.statusCode >= 500 || !replayable) {
         // Not worth remembering (our failure) or not replayable as text (a stream): let go.
-        await pool.query(`DELETE FROM idempotency_keys WHERE ${where}`, params);
+        await writer.release(claim);
       } else {
         const headers = Object.fromEntries(
           REPLAYED_HEADERS.flatMap((name) => {
@@ -170,12 +161,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
             return value === undefined ? [] : [[name, String(value)]];
           }),
         );
-        await pool.query(`UPDATE idempotency_keys SET status = $4, headers = $5, body = $6 WHERE ${where}`, [
-          ...params,
-          reply.statusCode,
-          headers,
-          payload ?? null,
-        ]);
+        await writer.finish({ ...claim, status: reply.statusCode, headers, body: payload ?? null });
       }
     } catch (error) {
       // The effect has happened; the client still gets its answer. The key stays unfinished

@@ -1,0 +1,203 @@
+import type { Pool } from "@kruzhok/postgres";
+
+/** Take the key for one run, or learn that someone else holds it (or held it and finished). */
+export interface ClaimWrite {
+  kind: "claim";
+  subject: string;
+  key: string;
+  requestHash: string;
+  /** A fresh uuid: names this run as the owner of the row. */
+  claim: string;
+}
+
+/** Record the response of the run that owns the key, for retries to replay. */
+export interface FinishWrite {
+  kind: "finish";
+  subject: string;
+  key: string;
+  claim: string;
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** Let go of the key (a 5xx, or a response that cannot be replayed). */
+export interface ReleaseWrite {
+  kind: "release";
+  subject: string;
+  key: string;
+  claim: string;
+}
+
+export type IdempotencyWrite = ClaimWrite | FinishWrite | ReleaseWrite;
+
+interface Waiting {
+  write: IdempotencyWrite;
+  /** For a claim: whether this run owns the key now; for the others: always true. */
+  resolve: (claimed: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface IdempotencyWriterOptions {
+  ttlMs: number;
+  leaseMs: number;
+  /** Writes one statement takes at most. */
+  maxBatch?: number;
+}
+
+// One statement for every kind of write, set-based over arrays: claims, finished responses and
+// released keys of many concurrent requests share one round trip and one commit. Database time
+// throughout: every replica agrees on what has expired. A claim takes a key that is new, expired,
+// or unfinished past its lease; `claim` names the run that owns the row, so a run that outlived
+// its lease cannot overwrite the row its successor took over. The data-modifying CTEs all run
+// whether or not the final SELECT reads them.
+const WRITE = `
+WITH claimed AS (
+  INSERT INTO idempotency_keys AS k (subject, idempotency_key, request_hash, claim, expires_at)
+  SELECT c.subject, c.idempotency_key, c.request_hash, c.claim, now() + make_interval(secs => $5::double precision / 1000)
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) AS c(subject, idempotency_key, request_hash, claim)
+  ON CONFLICT (subject, idempotency_key) DO UPDATE
+     SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = NULL, headers = NULL,
+         body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+   WHERE k.expires_at <= now()
+      OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
+  RETURNING k.claim
+), finished AS (
+  UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
+    FROM unnest($7::text[], $8::text[], $9::uuid[], $10::int[], $11::text[], $12::text[])
+         AS f(subject, idempotency_key, claim, status, headers, body)
+   WHERE k.subject = f.subject AND k.idempotency_key = f.idempotency_key AND k.claim = f.claim
+  RETURNING 1
+), released AS (
+  DELETE FROM idempotency_keys AS k
+   USING unnest($13::text[], $14::text[], $15::uuid[]) AS r(subject, idempotency_key, claim)
+   WHERE k.subject = r.subject AND k.idempotency_key = r.idempotency_key AND k.claim = r.claim
+  RETURNING 1
+)
+SELECT claim FROM claimed`;
+
+/**
+ * Group commit for the `Idempotency-Key` table. Each POST with a key costs two writes (the claim
+ * before the handler, the response after it); alone, each is a round trip and a commit of its
+ * own, which cost Postgres and this process far more than the row in them. Writes that arrive
+ * together go out as one statement instead (`WRITE`), claims and responses of different requests
+ * mixed.
+ *
+ * Nothing waits on a timer: the writes gathered during one turn of the event loop go out at
+ * once when no statement is running, and under load the next batch gathers while one runs.
+ *
+ * A key appears at most once in a statement (Postgres cannot touch a row twice in one): a second
+ * write to a key already in the batch waits for the next one, so writes to one key keep their
+ * order, exactly as if made one after another. A statement that fails as a whole writes nothing;
+ * its writes then go again one by one, so that one write's failure fails none of the others.
+ */
+export class IdempotencyWriter {
+  private readonly maxBatch: number;
+  private queue: Waiting[] = [];
+  private running = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: IdempotencyWriterOptions,
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+  }
+
+  /** Resolves true when this run owns the key; false when another run holds or finished it. */
+  claim(write: Omit<ClaimWrite, "kind">): Promise<boolean> {
+    return this.enqueue({ kind: "claim", ...write });
+  }
+
+  async finish(write: Omit<FinishWrite, "kind">): Promise<void> {
+    await this.enqueue({ kind: "finish", ...write });
+  }
+
+  async release(write: Omit<ReleaseWrite, "kind">): Promise<void> {
+    await this.enqueue({ kind: "release", ...write });
+  }
+
+  private enqueue(write: IdempotencyWrite): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Flush once the current turn of the event loop is over: writes made in the same turn go together. */
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.running || this.queue.length === 0) return;
+    const batch: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const keys = new Set<string>();
+    for (const waiting of this.queue) {
+      const id = `${waiting.write.subject}\n${waiting.write.key}`;
+      if (batch.length >= this.maxBatch || keys.has(id)) {
+        rest.push(waiting);
+        // Later writes to the same key stay behind this one.
+        keys.add(id);
+        continue;
+      }
+      keys.add(id);
+      batch.push(waiting);
+    }
+    this.queue = rest;
+    this.running = true;
+    void this.run(batch).finally(() => {
+      this.running = false;
+      this.flush();
+    });
+  }
+
+  private async run(batch: readonly Waiting[]): Promise<void> {
+    let claimed: Set<string>;
+    try {
+      claimed = await this.write(batch.map((waiting) => waiting.write));
+    } catch (error) {
+      const [only] = batch;
+      if (batch.length === 1 && only) return only.reject(error);
+      // One at a time: the same key never appears twice in a batch, so their order does not matter.
+      for (const waiting of batch) await this.run([waiting]);
+      return;
+    }
+    for (const { write, resolve } of batch) resolve(write.kind !== "claim" || claimed.has(write.claim));
+  }
+
+  /** The claims (by their uuid) that now own their key. */
+  private async write(writes: readonly IdempotencyWrite[]): Promise<Set<string>> {
+    const claims = writes.filter((w): w is ClaimWrite => w.kind === "claim");
+    const finishes = writes.filter((w): w is FinishWrite => w.kind === "finish");
+    const releases = writes.filter((w): w is ReleaseWrite => w.kind === "release");
+    const { rows } = await this.pool.query<{ claim: string }>({
+      name: "kruzhok-idempotency-write",
+      text: WRITE,
+      values: [
+        claims.map((c) => c.subject),
+        claims.map((c) => c.key),
+        claims.map((c) => c.requestHash),
+        claims.map((c) => c.claim),
+        this.options.ttlMs,
+        this.options.leaseMs,
+        finishes.map((f) => f.subject),
+        finishes.map((f) => f.key),
+        finishes.map((f) => f.claim),
+        finishes.map((f) => f.status),
+        finishes.map((f) => JSON.stringify(f.headers)),
+        finishes.map((f) => f.body),
+        releases.map((r) => r.subject),
+        releases.map((r) => r.key),
+        releases.map((r) => r.claim),
+      ],
+    });
+    return new Set(rows.map((row) => row.claim));
+  }
+}

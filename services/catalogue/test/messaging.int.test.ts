@@ -30,7 +30,7 @@ describe("registry provider events through Kafka into the catalogue", () => {
       logger: createLogger({ service: "catalogue", level: "silent" }),
       groupId: `${h.iso.topicPrefix}catalogue`,
       topics: [topic],
-      handlers: catalogueHandlers({ pool: h.pool, clock: h.clock }),
+      handlers: catalogueHandlers({ pool: h.pool, clock: h.clock, searchCache: h.searchCache }),
       ...fastConsumerSettings,
     });
     await runner.start();

@@ -2,13 +2,18 @@
 // hello-world measured in the same run: `bash test/bench/run catalogue`.
 //
 //   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
-//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--explain]
+//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--explain]
 //
 // The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
 // database filled beforehand with bulk SQL (data.ts). One client process sends a mix of eight
 // query kinds (queries.ts) round-robin over GET /search at a fixed concurrency, on keep-alive
 // sockets. Goals (issue #5): p95 <= 20 ms; throughput >= 20 % of Fastify hello-world. Then the
 // same mix one request at a time (--single S seconds): latency without queueing, for reference.
+// The catalogue keeps whole answers in memory (services/catalogue/src/store/search-cache.ts), and
+// the mix repeats its 1,600 parameter sets, so after the first round it is answered from memory;
+// its /metrics tell how each search was served, and the report shows it. A second, labelled
+// scenario (--fresh S seconds, 10 in flight) sends parameter sets never sent before: the cost of
+// an answer the cache does not hold (only the 3 "municipality only" queries repeat there).
 // BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
 import type { ChildProcess } from "node:child_process";
@@ -37,6 +42,7 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "20" },
     warmup: { type: "string", default: "5" },
     single: { type: "string", default: "8" },
+    fresh: { type: "string", default: "10" },
     explain: { type: "boolean", default: false },
   },
 });
@@ -46,6 +52,7 @@ const concurrency = Number(args.concurrency);
 const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const singleS = Number(args.single);
+const freshS = Number(args.fresh);
 const GOALS = { p95Ms: 20, helloRatio: 0.2 } as const;
 const VARIANTS = 200;
 
@@ -87,6 +94,16 @@ interface Sample {
   path: string;
 }
 
+/** How the catalogue's answer cache served searches (catalogue_search_cache_total by outcome). */
+type CacheOutcomes = Record<"hit" | "shared" | "miss" | "bypass", number>;
+const cacheDelta = (after: CacheOutcomes, before: CacheOutcomes): CacheOutcomes => ({
+  hit: after.hit - before.hit,
+  shared: after.shared - before.shared,
+  miss: after.miss - before.miss,
+  bypass: after.bypass - before.bypass,
+});
+const cacheText = (c: CacheOutcomes) => `${fmt(c.hit)} from memory, ${fmt(c.shared)} sharing a computation under way, ${fmt(c.miss)} computed and kept, ${fmt(c.bypass)} past the cache`;
+
 interface Measurement {
   requests: number;
   seconds: number;
@@ -95,6 +112,7 @@ interface Measurement {
   cpu: CpuUse;
   /** Cores kept busy by this database's backends (the catalogue's pool and ours). */
   postgresOwn: number;
+  cache: CacheOutcomes;
 }
 
 const database = `bench_catalogue_${scratchId()}`;
@@ -105,7 +123,8 @@ let load: LoadResult | undefined;
 let loadSeconds: number | undefined;
 let ceilings: Ceiling[] | undefined;
 let measurement: Measurement | undefined;
-let single: Omit<Measurement, "cpu" | "postgresOwn"> | undefined;
+let single: Omit<Measurement, "cpu" | "postgresOwn" | "cache"> | undefined;
+let fresh: (Omit<Measurement, "cpu" | "postgresOwn" | "cache"> & { cache: CacheOutcomes; cpu: CpuUse; postgresOwn: number }) | undefined;
 const matches = new Map<Kind, { totals: number[]; items: number[] }>();
 const explains: string[] = [];
 const samples: Sample[] = [];
@@ -147,6 +166,12 @@ try {
       req.end();
     });
 
+  const cacheOutcomes = async (): Promise<CacheOutcomes> => {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    const count = (outcome: string) => Number(new RegExp(`catalogue_search_cache_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { hit: count("hit"), shared: count("shared"), miss: count("miss"), bypass: count("bypass") };
+  };
+
   // ------------------------------------------------------------------ the query mix
   // Every query once with its body read: how many programs each kind matches, and the cursors
   // of first pages for the page-2 kind. This also warms the catalogue and Postgres up.
@@ -180,7 +205,7 @@ try {
   }
   const byKind = new Map<Kind, string[]>(kinds.map((kind) => [kind, samples.filter((s) => s.kind === kind).map((s) => s.path)]));
 
-  const runMix = async (seconds: number, inFlight = concurrency): Promise<Omit<Measurement, "cpu" | "postgresOwn">> => {
+  const runMix = async (seconds: number, inFlight = concurrency, pathOf_ = (kind: Kind, i: number) => byKind.get(kind)![Math.floor(i / kinds.length) % byKind.get(kind)!.length]!): Promise<Omit<Measurement, "cpu" | "postgresOwn" | "cache">> => {
     const latencies = new Map<Kind | "all", number[]>([["all", []], ...kinds.map((kind): [Kind, number[]] => [kind, []])]);
     const statuses = new Map<number, number>();
     let next = 0;
@@ -191,8 +216,7 @@ try {
         while (performance.now() < end) {
           const i = next++;
           const kind = kinds[i % kinds.length]!;
-          const paths = byKind.get(kind)!;
-          const { status, ms } = await get(paths[Math.floor(i / kinds.length) % paths.length]!, false);
+          const { status, ms } = await get(pathOf_(kind, i), false);
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
           latencies.get(kind)!.push(ms);
           latencies.get("all")!.push(ms);
@@ -214,15 +238,28 @@ try {
   await runMix(warmupS);
   await settle(waiting);
   progress(`measuring: ${durationS} s of the mix, ${concurrency} in flight`);
-  const ticksBefore = await backendTicks(pool, database);
-  const [result, cpu] = await withCpu(() => runMix(durationS));
-  const ticksAfter = await backendTicks(pool, database);
-  let ownTicks = 0;
-  for (const [pid, ticks] of ticksAfter) ownTicks += ticks - (ticksBefore.get(pid) ?? 0);
-  measurement = { ...result, cpu, postgresOwn: ownTicks / 100 / result.seconds };
+  const measure = async (run: () => Promise<Omit<Measurement, "cpu" | "postgresOwn" | "cache">>): Promise<Measurement> => {
+    const ticksBefore = await backendTicks(pool!, database);
+    const cacheBefore = await cacheOutcomes();
+    const [result, cpu] = await withCpu(run);
+    const cache = cacheDelta(await cacheOutcomes(), cacheBefore);
+    const ticksAfter = await backendTicks(pool!, database);
+    let ownTicks = 0;
+    for (const [pid, ticks] of ticksAfter) ownTicks += ticks - (ticksBefore.get(pid) ?? 0);
+    return { ...result, cpu, postgresOwn: ownTicks / 100 / result.seconds, cache };
+  };
+  measurement = await measure(() => runMix(durationS));
   if (singleS > 0) {
     progress(`one at a time: ${singleS} s of the mix, 1 in flight`);
     single = await runMix(singleS, 1);
+  }
+  if (freshS > 0) {
+    // Scenario 2, for reference: parameter sets never sent before (page-2 follows the cursors
+    // of the first pages, which the mix has already asked for, so it is left out here).
+    progress(`fresh queries: ${freshS} s of the kinds with new parameters, ${concurrency} in flight`);
+    const firstPages = kinds.filter((kind): kind is Exclude<Kind, "page-2"> => kind !== "page-2");
+    await settle(waiting);
+    fresh = await measure(() => runMix(freshS, concurrency, (_kind, i) => pathOf(queryOf(firstPages[i % firstPages.length]!))));
   }
   agent.destroy();
 
@@ -294,6 +331,7 @@ const results: Table = {
           "",
         ]]
       : []),
+    ["answer cache during the measured mix", cacheText(measurement.cache), "info", ""],
     [
       "CPU while searching (cores busy; µs per search)",
       [
@@ -305,6 +343,22 @@ const results: Table = {
       "info",
       "",
     ],
+  ],
+};
+const freshTable: Table | undefined = fresh && {
+  headers: ["scenario 2: fresh parameter sets (info, not the goal)", "figure"],
+  rows: [
+    ["searches answered", `${fmt(fresh.requests)} in ${fmt(fresh.seconds, 1)} s = ${fmt(fresh.requests / fresh.seconds)} /s; ${[...fresh.statuses].map(([s, n]) => `${fmt(n)} × ${s}`).join(", ")}`],
+    ["latency", `p50 ${ms(percentile(fresh.latencies.get("all")!, 50))} ms, p95 ${ms(percentile(fresh.latencies.get("all")!, 95))} ms, p99 ${ms(percentile(fresh.latencies.get("all")!, 99))} ms`],
+    ["answer cache", cacheText(fresh.cache)],
+    [
+      "CPU (cores busy; µs per search)",
+      `catalogue ${fmt(fresh.cpu.children, 2)} (${fmt((fresh.cpu.children * 1e6 * fresh.seconds) / fresh.requests)} µs); Postgres, this database's backends ${fmt(fresh.postgresOwn, 2)} (${fmt((fresh.postgresOwn * 1e6 * fresh.seconds) / fresh.requests)} µs); client ${fmt(fresh.cpu.benchProcess, 2)}`,
+    ],
+    ...kinds.filter((kind) => kind !== "page-2").map((kind) => {
+      const list = fresh.latencies.get(kind)!;
+      return [`${kind}: p50 / p95 / p99 ms`, `${ms(percentile(list, 50))} / ${ms(percentile(list, 95))} / ${ms(percentile(list, 99))} (${fmt(list.length)} searches)`];
+    }),
   ],
 };
 const perKind: Table = {
@@ -328,9 +382,9 @@ const perKind: Table = {
   ],
 };
 const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in 3 municipalities; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
-const settings = `${concurrency} requests in flight from one client process (node:http, keep-alive), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone"); the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
+const settings = `${concurrency} requests in flight from one client process (node:http, keep-alive), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
-out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
+out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
 const markdown = [
   `# Catalogue: navigator search, ${started.toISOString()}`,
   "",
@@ -340,6 +394,7 @@ const markdown = [
   "",
   markdownTable(perKind),
   "",
+  ...(freshTable ? [markdownTable(freshTable), ""] : []),
   data,
   "",
   settings,
@@ -368,6 +423,8 @@ const files = await writeResults(
     cpu,
     postgresOwn,
     otherLoad,
+    cache: measurement.cache,
+    fresh: fresh ? { requests: fresh.requests, seconds: fresh.seconds, cache: fresh.cache, cpu: fresh.cpu, postgresOwn: fresh.postgresOwn, p50: percentile(fresh.latencies.get("all")!, 50), p95: percentile(fresh.latencies.get("all")!, 95), p99: percentile(fresh.latencies.get("all")!, 99) } : null,
     single: single ? { requests: single.requests, seconds: single.seconds, p50: percentile(single.latencies.get("all")!, 50), p95: percentile(single.latencies.get("all")!, 95), p99: percentile(single.latencies.get("all")!, 99) } : null,
     latencies: Object.fromEntries([...latencies].map(([kind, list]) => [kind, { count: list.length, p50: percentile(list, 50), p95: percentile(list, 95), p99: percentile(list, 99) }])),
     matches: Object.fromEntries([...matches].map(([kind, seen]) => [kind, { medianTotal: median(seen.totals), medianItems: median(seen.items) }])),

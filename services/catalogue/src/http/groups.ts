@@ -13,7 +13,7 @@ import type { CatalogueDeps } from "../deps";
 import { acceptsApplications, requireOwner, requireVisible, todayIn } from "./access";
 import { Group, GroupBody, IdParams } from "./schemas";
 
-export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock }) => {
+export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["groups"];
 
@@ -53,7 +53,10 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { po
         const id = uuidv7({ msecs: now.getTime() });
         await insertGroup(tx, { id, programId: program.id, plan: request.body }, now);
         // A draft's groups are announced when the program is published.
-        if (program.status === "published") await announceGroupsOpened(tx, { groupId: id }, { correlationId: correlationIdOf(request) }, now);
+        if (program.status === "published") {
+          await announceGroupsOpened(tx, { groupId: id }, { correlationId: correlationIdOf(request) }, now);
+          await searchCache.changing(tx, program.municipalityId);
+        }
         return view((await findGroup(tx, id))!, program, municipality);
       });
       return reply.code(201).header("location", `/groups/${result.id}`).send(result);
@@ -93,7 +96,10 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { po
         checkGroupPlan(request.body, municipality.timeZone);
         checkCapacity(request.body.capacity, group.activeEnrollments);
         await updateGroupPlan(tx, group.id, program.id, request.body, now);
-        if (program.status === "published") await announceGroupsUpdated(tx, { groupId: group.id }, "edited", { correlationId: correlationIdOf(request) }, now);
+        if (program.status === "published") {
+          await announceGroupsUpdated(tx, { groupId: group.id }, "edited", { correlationId: correlationIdOf(request) }, now);
+          await searchCache.changing(tx, program.municipalityId);
+        }
         return view((await findGroup(tx, group.id))!, program, municipality);
       });
     },
@@ -109,6 +115,7 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { po
         await closeGroup(tx, group.id, now);
         if (program.status === "published") {
           await announceGroupClosed(tx, { groupId: group.id, programId: program.id, providerId: program.providerId, municipalityId: program.municipalityId }, "closed", { correlationId: correlationIdOf(request) }, now);
+          await searchCache.changing(tx, program.municipalityId);
         }
         return view((await findGroup(tx, group.id))!, program, municipality);
       });

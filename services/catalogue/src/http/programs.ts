@@ -15,7 +15,7 @@ import type { CatalogueDeps } from "../deps";
 import { requireOwner, requireVisible, todayIn } from "./access";
 import { IdParams, Program, ProgramBody } from "./schemas";
 
-export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock }) => {
+export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["programs"];
 
@@ -78,6 +78,7 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { 
           await announceProgram(tx, ProgramUpdated, updated, origin, now);
           // Price, ages and funding travel with each group: their holders need the new values.
           await announceGroupsUpdated(tx, { programId: program.id }, "program_updated", origin, now);
+          await searchCache.changing(tx, program.municipalityId);
         }
         return updated;
       });
@@ -95,6 +96,7 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { 
           const municipality = await municipalityOf(tx, program.municipalityId);
           const status = decideProgram(program, command, todayIn(municipality.timeZone, now));
           await setProgramStatus(tx, program.id, status, now);
+          await searchCache.changing(tx, program.municipalityId);
           const origin = { correlationId: correlationIdOf(request) };
           const changed = (await findProgram(tx, program.id))!;
           if (command.kind === "publish") {

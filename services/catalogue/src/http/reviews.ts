@@ -11,7 +11,7 @@ import type { CatalogueDeps } from "../deps";
 import { requireVisible } from "./access";
 import { IdParams, Review, ReviewBody, Reviews } from "./schemas";
 
-export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock }) => {
+export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["reviews"];
 
@@ -41,6 +41,8 @@ export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
         if (!(await insertReview(tx, { id, programId: program.id, enrollmentId, guardianId, rating, text }, now))) {
           throw catalogueError("REVIEW_EXISTS", "this enrollment has already been reviewed", { field: "body.enrollmentId" });
         }
+        // The program's rating in search.
+        await searchCache.changing(tx, program.municipalityId);
         return { id, programId: program.id, rating, text, createdAt: now.toISOString() };
       });
       return reply.code(201).send(review);

@@ -1,15 +1,27 @@
 import type { FastifyPluginAsync } from "fastify";
+import type { Pool } from "@kruzhok/postgres";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import { Direction, FundingKind } from "@kruzhok/contracts";
 import { certificateCoverage } from "../domain/coverage";
-import { decodeCursor, encodeCursor, prefixQuery, type SearchOrder } from "../domain/search";
+import { decodeCursor, encodeCursor, prefixQuery, type Cursor, type SearchOrder } from "../domain/search";
 import { minutesOf } from "../domain/schedule";
 import { searchFacets, searchPrograms, type SearchFilters } from "../store/search";
 import type { CatalogueDeps } from "../deps";
 import { SearchQuery, SearchResult } from "./schemas";
 
-export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock }) => {
+export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
+  const seenKey = (url: string, now: Date) => `${quarterOf(now)} ${url}`;
+
+  // A request seen before (the same URL in the same quarter hour) is answered before its query
+  // is parsed and validated again, when its answer is still fresh. A hook of this plugin at
+  // preValidation runs after every onRequest hook, the route's rate limit among them.
+  app.addHook("preValidation", async (request, reply) => {
+    const body = searchCache.answerSeen(seenKey(request.url, clock()));
+    // Returning the reply ends the request here (Fastify's way for an async hook that answered).
+    return body ? reply.type(JSON_TYPE).send(body) : undefined;
+  });
 
   app.get(
     "/search",
@@ -22,7 +34,7 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       },
       config: { public: true },
     },
-    async (request) => {
+    async (request, reply) => {
       const query = request.query;
       const prefix = query.q ? prefixQuery(query.q) : null;
       const near = query.lat !== undefined && query.lon !== undefined
@@ -43,46 +55,68 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       const order: SearchOrder = filters.near ? "distance" : filters.text ? "relevance" : "id";
       const after = query.cursor ? decodeCursor(query.cursor, order) : undefined;
       const now = clock();
-      const [hits, facetRows] = await Promise.all([searchPrograms(pool, filters, order, after, query.limit, now), searchFacets(pool, filters)]);
-
-      const page = hits.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor = hits.length > query.limit && last ? encodeCursor({ order, key: order === "id" ? null : last.sortKey, id: last.id }) : null;
-
-      // Each facet counts as if its own filter were lifted; the total honours both.
-      const direction = Object.fromEntries(Direction.options.map((d) => [d, 0])) as Record<Direction, number>;
-      const fundingKind = Object.fromEntries(FundingKind.options.map((k) => [k, 0])) as Record<FundingKind, number>;
-      let total = 0;
-      for (const row of facetRows) {
-        const directionMatches = !query.direction || row.direction === query.direction;
-        const fundingMatches = !query.fundingKind || row.fundingKind === query.fundingKind;
-        if (fundingMatches) direction[row.direction] += row.count;
-        if (directionMatches) fundingKind[row.fundingKind] += row.count;
-        if (directionMatches && fundingMatches) total += row.count;
-      }
-
-      return {
-        items: page.map((hit) => ({
-          id: hit.id,
-          title: hit.title,
-          direction: hit.direction,
-          ageRange: hit.ageRange,
-          fundingKind: hit.fundingKind,
-          provider: { id: hit.providerId, name: hit.providerName },
-          municipalityId: hit.municipalityId,
-          price: { amount: hit.pricePerHour, currency: hit.currency },
-          certificateCoverage: certificateCoverage(hit.fundingKind, hit.pricePerHour, hit.totalHours, hit.nominal),
-          rating: { average: hit.ratingAverage, count: hit.ratingCount },
-          freeSeats: hit.freeSeats,
-          openGroups: hit.openGroups,
-          acceptingApplications: hit.acceptingApplications,
-          address: { text: hit.address, latitude: hit.latitude, longitude: hit.longitude },
-          distanceMetres: hit.distanceMetres === null ? null : Math.round(hit.distanceMetres),
-        })),
-        nextCursor,
-        total,
-        facets: { direction, fundingKind },
-      };
+      // The validated query (zod returns its keys in the schema's order, so equal queries give
+      // equal keys) and the quarter hour of `now`: the answer depends on the local date
+      // (certifications in force, the year's nominal), and every zone's midnight falls on a
+      // quarter hour of UTC. Everything else it depends on is in the database, and the cache
+      // hears of every change there (see store/search-cache.ts for the freshness rule).
+      const key = `${quarterOf(now)} ${JSON.stringify(query)}`;
+      const body = await searchCache.answer(query.municipalityId, key, async () =>
+        Buffer.from(JSON.stringify(SearchResult.encode(await search(pool, filters, order, after, query.limit, now)))),
+      );
+      searchCache.seenAs(seenKey(request.url, now), query.municipalityId, key);
+      // Bytes go out as they are: a cached answer is neither serialized nor encoded again.
+      return reply.type(JSON_TYPE).send(body as unknown as SearchAnswer);
     },
   );
 };
+
+type SearchAnswer = z.output<typeof SearchResult>;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
+const quarterOf = (now: Date) => Math.floor(now.getTime() / QUARTER_HOUR_MS);
+
+/** The answer from Postgres: one page of results and the facet counts, in parallel. */
+async function search(pool: Pool, filters: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): Promise<SearchAnswer> {
+  const [hits, facetRows] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), searchFacets(pool, filters)]);
+
+  const page = hits.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor = hits.length > limit && last ? encodeCursor({ order, key: order === "id" ? null : last.sortKey, id: last.id }) : null;
+
+  // Each facet counts as if its own filter were lifted; the total honours both.
+  const direction = Object.fromEntries(Direction.options.map((d) => [d, 0])) as Record<Direction, number>;
+  const fundingKind = Object.fromEntries(FundingKind.options.map((k) => [k, 0])) as Record<FundingKind, number>;
+  let total = 0;
+  for (const row of facetRows) {
+    const directionMatches = !filters.direction || row.direction === filters.direction;
+    const fundingMatches = !filters.fundingKind || row.fundingKind === filters.fundingKind;
+    if (fundingMatches) direction[row.direction] += row.count;
+    if (directionMatches) fundingKind[row.fundingKind] += row.count;
+    if (directionMatches && fundingMatches) total += row.count;
+  }
+
+  return {
+    items: page.map((hit) => ({
+      id: hit.id,
+      title: hit.title,
+      direction: hit.direction,
+      ageRange: hit.ageRange,
+      fundingKind: hit.fundingKind,
+      provider: { id: hit.providerId, name: hit.providerName },
+      municipalityId: hit.municipalityId,
+      price: { amount: hit.pricePerHour, currency: hit.currency },
+      certificateCoverage: certificateCoverage(hit.fundingKind, hit.pricePerHour, hit.totalHours, hit.nominal),
+      rating: { average: hit.ratingAverage, count: hit.ratingCount },
+      freeSeats: hit.freeSeats,
+      openGroups: hit.openGroups,
+      acceptingApplications: hit.acceptingApplications,
+      address: { text: hit.address, latitude: hit.latitude, longitude: hit.longitude },
+      distanceMetres: hit.distanceMetres === null ? null : Math.round(hit.distanceMetres),
+    })),
+    nextCursor,
+    total,
+    facets: { direction, fundingKind },
+  };
+}

@@ -1,0 +1,316 @@
+import { randomUUID } from "node:crypto";
+import type { Notification } from "pg";
+import { counter, type Logger, type Registry } from "@kruzhok/observability";
+import type { Pool, Queryable } from "@kruzhok/postgres";
+
+/**
+ * The navigator's answer cache: whole serialized answers of GET /search (page, facets, total,
+ * cursor) in this process's memory, per municipality, dropped whenever anything search shows
+ * changes in that municipality.
+ *
+ * Freshness rule. An answer served from here is never older than the last change to its
+ * municipality that this process has heard of, and it hears of a change
+ *  - made by this process (a route or a consumer): the moment its transaction commits, because
+ *    the writer calls `changing()` inside the transaction, which keeps every search of that
+ *    municipality away from the cache until the commit's own notification arrives back (or,
+ *    should the transaction roll back, for `pendingMs` at most);
+ *  - made by another catalogue instance, or by hand in psql: when Postgres delivers the
+ *    `catalogue_search` notification that the triggers of migration 0003 send on commit, on the
+ *    LISTEN connection held here: typically a millisecond or two after the commit.
+ * Seat counts, ratings, suspensions, publications and withdrawals are all changes in that
+ * sense (nothing is served stale by design); without a LISTEN connection (before `listen()`,
+ * or while it reconnects) every search goes to Postgres and nothing is kept. The price of
+ * exactness: every enrollment event empties its municipality's answers, so under a surge of
+ * enrollments the hit rate of that municipality falls and search costs what it costs without
+ * the cache.
+ */
+export interface SearchCacheOptions {
+  /** Memory the answers may take (bytes of JSON), the least recently used evicted first. */
+  maxBytes?: number;
+  /** How long a change announced by `changing()` keeps its municipality uncached without its commit being heard of. */
+  pendingMs?: number;
+  /** Pause before the LISTEN connection is opened again after it failed. */
+  reconnectMs?: number;
+  metrics?: Registry;
+  logger?: Logger;
+}
+
+export const SEARCH_CHANNEL = "catalogue_search";
+/** The scope of answers over every municipality, and of a change whose municipality is not known. */
+const EVERYWHERE = "*";
+const MAX_SEEN = 100_000;
+
+interface Entry {
+  scope: string;
+  /** The answer as UTF-8 JSON, ready for the socket. */
+  body: Buffer;
+}
+
+export type SearchCacheOutcome = "hit" | "shared" | "miss" | "bypass";
+
+export class SearchCache {
+  private readonly maxBytes: number;
+  private readonly pendingMs: number;
+  private readonly reconnectMs: number;
+  private readonly logger: Logger | undefined;
+  private readonly outcomes;
+  /** Key -> answer; a Map keeps insertion order, so re-inserting on a hit makes it an LRU. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly byScope = new Map<string, Set<string>>();
+  private bytes = 0;
+  /** Bumped on every change heard of, per municipality and overall: an answer computed across a bump is not kept. */
+  private readonly epochs = new Map<string, number>();
+  private epoch = 0;
+  private everywhere = 0;
+  /** Changes made in this process whose commit has not been heard of yet: token -> scope and deadline. */
+  private readonly pending = new Map<string, { scope: string; until: number }>();
+  private readonly tokenPrefix = randomUUID().slice(0, 8);
+  private tokens = 0;
+  /** One computation per key at a time: concurrent misses of one answer share it. */
+  private readonly inflight = new Map<string, Promise<Buffer>>();
+  /** Requests as they came (before validation) -> the key of the answer they got. */
+  private readonly seen = new Map<string, { scope: string; key: string }>();
+  private pool: Pool | undefined;
+  private disconnect: (() => void) | undefined;
+  private listening = false;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(options: SearchCacheOptions = {}) {
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.pendingMs = options.pendingMs ?? 10_000;
+    this.reconnectMs = options.reconnectMs ?? 1_000;
+    this.logger = options.logger;
+    this.outcomes = options.metrics
+      ? counter(options.metrics, { name: "catalogue_search_cache_total", help: "Navigator searches by how the answer cache served them", labelNames: ["outcome"] as const })
+      : undefined;
+  }
+
+  /**
+   * The answer for `key` within `municipalityId` (undefined: a search over every municipality):
+   * from memory when it is fresh by the rule above, otherwise computed, and kept when no
+   * change was heard of while computing it.
+   */
+  async answer(municipalityId: string | undefined, key: string, compute: () => Promise<Buffer>): Promise<Buffer> {
+    const scope = municipalityId ?? EVERYWHERE;
+    if (!this.listening || this.isPending(scope)) {
+      this.count("bypass");
+      return compute();
+    }
+    const fullKey = `${scope}\u0000${key}`;
+    const entry = this.entries.get(fullKey);
+    if (entry) {
+      this.entries.delete(fullKey);
+      this.entries.set(fullKey, entry);
+      this.count("hit");
+      return entry.body;
+    }
+    const epoch = this.epochOf(scope);
+    // A computation started before the last change heard of is not joined.
+    const flightKey = `${fullKey}\u0000${epoch}`;
+    const running = this.inflight.get(flightKey);
+    if (running) {
+      this.count("shared");
+      return running;
+    }
+    this.count("miss");
+    const computing = compute()
+      .then((body) => {
+        if (this.listening && this.epochOf(scope) === epoch && !this.isPending(scope)) this.store(fullKey, scope, body);
+        return body;
+      })
+      .finally(() => this.inflight.delete(flightKey));
+    this.inflight.set(flightKey, computing);
+    return computing;
+  }
+
+  /**
+   * The answer last given to this exact request (URL and time bucket, as the caller builds
+   * `request`), when it is still in memory and fresh by the same rule as `answer`: a request
+   * seen before needs no parsing or validation to be answered again.
+   */
+  answerSeen(request: string): Buffer | undefined {
+    const seen = this.seen.get(request);
+    if (!seen || !this.listening || this.isPending(seen.scope)) return undefined;
+    const entry = this.entries.get(seen.key);
+    if (!entry) return undefined;
+    this.entries.delete(seen.key);
+    this.entries.set(seen.key, entry);
+    this.count("hit");
+    return entry.body;
+  }
+
+  /** Remembers which answer `request` got (see `answerSeen`). */
+  seenAs(request: string, municipalityId: string | undefined, key: string): void {
+    // Cheap to rebuild: forgotten wholesale rather than kept in LRU order.
+    if (this.seen.size >= MAX_SEEN) this.seen.clear();
+    const scope = municipalityId ?? EVERYWHERE;
+    this.seen.set(request, { scope, key: `${scope}\u0000${key}` });
+  }
+
+  /**
+   * Call inside a transaction that changes what search shows in `municipalityId` (undefined:
+   * anywhere), before it commits: until this process hears the commit, the municipality's
+   * searches skip the cache, so a search made after the commit returns sees the change even
+   * though the triggers' notification has not arrived yet.
+   */
+  async changing(tx: Queryable, municipalityId: string | undefined): Promise<void> {
+    const scope = municipalityId ?? EVERYWHERE;
+    const token = `${this.tokenPrefix}.${++this.tokens}`;
+    this.pending.set(token, { scope, until: performance.now() + this.pendingMs });
+    await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, `${scope} ${token}`]);
+  }
+
+  /** Holds a connection of `pool` listening for changes; resolves once it listens (answers are cached from then on). */
+  async listen(pool: Pool): Promise<void> {
+    this.pool = pool;
+    this.stopped = false;
+    await this.connect();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.disconnect?.();
+    return Promise.resolve();
+  }
+
+  private async connect(): Promise<void> {
+    const pool = this.pool;
+    if (!pool || this.stopped) return;
+    const client = await pool.connect();
+    let released = false;
+    const release = (err?: unknown) => {
+      if (released) return false;
+      released = true;
+      // Destroyed rather than returned to the pool: the connection LISTENs, or is broken.
+      client.release(err instanceof Error ? err : true);
+      return true;
+    };
+    const fail = (err: unknown) => {
+      if (release(err)) this.lost(err);
+    };
+    client.on("notification", (message: Notification) => {
+      if (message.channel === SEARCH_CHANNEL) this.changed(message.payload ?? EVERYWHERE);
+    });
+    client.on("error", fail);
+    client.on("end", () => fail(new Error("the LISTEN connection ended")));
+    try {
+      await client.query(`LISTEN ${SEARCH_CHANNEL}`);
+    } catch (err) {
+      fail(err);
+      throw err;
+    }
+    if (this.stopped) {
+      release();
+      return;
+    }
+    this.disconnect = () => {
+      this.forget();
+      release();
+    };
+    // Nothing is kept while not listening, so there is nothing stale to drop; listening from
+    // here on, every later commit is heard of.
+    this.listening = true;
+  }
+
+  /** The LISTEN connection failed: changes may go unheard, so nothing cached is trusted until it is back. */
+  private lost(err: unknown): void {
+    this.forget();
+    if (this.stopped) return;
+    this.logger?.warn({ err }, "search cache: LISTEN connection lost; searching without the cache until it is back");
+    if (this.retry) return;
+    const again = () => {
+      this.retry = undefined;
+      this.connect().catch((error: unknown) => {
+        this.logger?.warn({ err: error }, "search cache: LISTEN connection not restored; trying again");
+        if (!this.stopped && !this.retry) this.retry = setTimeout(again, this.reconnectMs).unref();
+      });
+    };
+    this.retry = setTimeout(again, this.reconnectMs).unref();
+  }
+
+  private forget(): void {
+    this.listening = false;
+    this.disconnect = undefined;
+    this.clear();
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.byScope.clear();
+    this.bytes = 0;
+    this.epoch++;
+    this.everywhere++;
+  }
+
+  /** A notification: `<municipality id>` from a trigger, `<scope> <token>` from `changing()`. */
+  private changed(payload: string): void {
+    const [scope = EVERYWHERE, token] = payload.split(" ");
+    if (token) this.pending.delete(token);
+    if (scope === EVERYWHERE) {
+      this.clear();
+      return;
+    }
+    this.epoch++;
+    this.epochs.set(scope, (this.epochs.get(scope) ?? 0) + 1);
+    this.drop(scope);
+    this.drop(EVERYWHERE);
+  }
+
+  /** Answers over every municipality depend on every change; a municipality's on its own and on those of unknown place. */
+  private epochOf(scope: string): string {
+    return scope === EVERYWHERE ? `${this.epoch}` : `${this.epochs.get(scope) ?? 0}.${this.everywhere}`;
+  }
+
+  private isPending(scope: string): boolean {
+    if (this.pending.size === 0) return false;
+    const now = performance.now();
+    let found = false;
+    for (const [token, change] of this.pending) {
+      if (change.until < now) this.pending.delete(token);
+      else if (scope === EVERYWHERE || change.scope === scope || change.scope === EVERYWHERE) found = true;
+    }
+    return found;
+  }
+
+  private store(key: string, scope: string, body: Buffer): void {
+    const size = body.length;
+    if (size > this.maxBytes / 16) return;
+    const old = this.entries.get(key);
+    if (old) this.remove(key, old);
+    this.entries.set(key, { scope, body });
+    let keys = this.byScope.get(scope);
+    if (!keys) this.byScope.set(scope, (keys = new Set()));
+    keys.add(key);
+    this.bytes += size;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.remove(oldest, entry);
+    }
+  }
+
+  private drop(scope: string): void {
+    const keys = this.byScope.get(scope);
+    if (!keys) return;
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry) {
+        this.entries.delete(key);
+        this.bytes -= entry.body.length;
+      }
+    }
+    this.byScope.delete(scope);
+  }
+
+  private remove(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.byScope.get(entry.scope)?.delete(key);
+    this.bytes -= entry.body.length;
+  }
+
+  private count(outcome: SearchCacheOutcome): void {
+    this.outcomes?.inc({ outcome });
+  }
+}

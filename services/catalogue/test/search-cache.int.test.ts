@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EnrollmentEnded, EnrollmentStarted, ProviderApproved, ProviderSuspended } from "@kruzhok/contracts";
+import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
+import { createLogger } from "@kruzhok/observability";
+import { waitFor } from "@kruzhok/testkit";
+import { buildCatalogueApp } from "../src/app";
+import { SearchCache } from "../src/store/search-cache";
+import { catalogueHarness, createGroup, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
+
+type Item = { id: string; title: string; freeSeats: number; acceptingApplications: boolean };
+type Result = { items: Item[]; total: number; nextCursor: string | null; facets: { direction: Record<string, number>; fundingKind: Record<string, number> } };
+type Outcomes = Record<"hit" | "shared" | "miss" | "bypass", number>;
+
+// The navigator keeps whole answers in memory (src/store/search-cache.ts). Each test warms the
+// cache, proves the next search is a hit, changes something search shows, and expects the very
+// next search to show the change: within this process at once, across processes once Postgres
+// delivers the commit's notification.
+describe("navigator answer cache: a change is in the next search", () => {
+  let h: CatalogueHarness;
+
+  beforeAll(async () => {
+    h = await catalogueHarness("cat-search-cache");
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const search = async (w: World, query = "", app: HttpApp = h.app): Promise<Result> => {
+    const res = await app.inject({ method: "GET", url: `/search?municipalityId=${w.municipalityId}&${query}` });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<Result>();
+  };
+  const outcomes = async (app: HttpApp = h.app): Promise<Outcomes> => {
+    const text = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    const count = (outcome: string) => Number(new RegExp(`catalogue_search_cache_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { hit: count("hit"), shared: count("shared"), miss: count("miss"), bypass: count("bypass") };
+  };
+  /**
+   * Searches until the same answer comes from memory, so that what the test checks next is
+   * about a cached answer. (Right after a change of this process the first search or two skip
+   * the cache, until the change's notification has come back.)
+   */
+  const cached = async (w: World, query = "", app: HttpApp = h.app): Promise<Result> => {
+    const first = await search(w, query, app);
+    await waitFor(async () => {
+      const before = await outcomes(app);
+      expect(await search(w, query, app)).toEqual(first);
+      return (await outcomes(app)).hit > before.hit ? true : undefined;
+    }, { timeoutMs: 2_000, what: `a cached answer to ${query || "the municipality"}` });
+    return first;
+  };
+  const listedProgram = async (w: World, overrides: Record<string, unknown> = {}, group: Record<string, unknown> = {}) => {
+    const programId = await createProgram(h, w, overrides);
+    const groupId = await createGroup(h, w, programId, group);
+    await publish(h, w, programId);
+    return { programId, groupId };
+  };
+  const ids = (r: Result) => r.items.map((item) => item.id).sort();
+
+  it("answers a repeated search from memory, and a publication is in the next search", async () => {
+    const w = await world(h);
+    const robots = await listedProgram(w);
+    expect(ids(await cached(w))).toEqual([robots.programId]);
+
+    const chess = await createProgram(h, w, { title: "Шахматы", direction: "physical_culture_and_sports", fundingKind: "paid", certification: null });
+    await publish(h, w, chess);
+    const after = await search(w);
+    expect(ids(after)).toEqual([robots.programId, chess].sort());
+    expect(after.total).toBe(2);
+    expect(after.facets.direction).toMatchObject({ technical: 1, physical_culture_and_sports: 1 });
+    expect(after.facets.fundingKind).toMatchObject({ financed: 1, paid: 1 });
+  });
+
+  it("drops a withdrawn program from the next search, its facets and a filtered search", async () => {
+    const w = await world(h);
+    const kept = await listedProgram(w);
+    const gone = await listedProgram(w, { title: "Юный эколог", direction: "natural_science" });
+    expect((await cached(w)).total).toBe(2);
+    expect((await cached(w, "direction=natural_science")).total).toBe(1);
+
+    const res = await h.app.inject({ method: "POST", url: `/programs/${gone.programId}/withdrawal`, headers: w.provider });
+    expect(res.statusCode, res.body).toBe(200);
+    const after = await search(w);
+    expect(ids(after)).toEqual([kept.programId]);
+    expect(after.facets.direction).toMatchObject({ technical: 1, natural_science: 0 });
+    expect((await search(w, "direction=natural_science")).total).toBe(0);
+  });
+
+  it("hides a suspended provider's programs in the search right after the event, and shows them again on reinstatement", async () => {
+    const w = await world(h);
+    const { programId } = await listedProgram(w);
+    expect(ids(await cached(w))).toEqual([programId]);
+    expect(ids(await cached(w, `q=${encodeURIComponent("робототехника")}`))).toEqual([programId]);
+
+    const origin = { municipalityId: w.municipalityId, aggregateId: w.providerId };
+    await h.deliver(ProviderSuspended, origin, { providerId: w.providerId, kind: "private", name: "АНО «Робототехника для всех»", reason: "проверка" });
+    expect((await search(w)).total).toBe(0);
+    expect((await search(w, `q=${encodeURIComponent("робототехника")}`)).total).toBe(0);
+
+    await h.deliver(ProviderApproved, origin, { providerId: w.providerId, kind: "private", name: "АНО «Робототехника для всех»" });
+    expect(ids(await search(w))).toEqual([programId]);
+  });
+
+  it("follows seats: the last seat taken leaves 'only free seats' at once, and its return brings the program back", async () => {
+    const w = await world(h);
+    const { programId, groupId } = await listedProgram(w, {}, { capacity: 1 });
+    expect((await cached(w)).items[0]).toMatchObject({ id: programId, freeSeats: 1 });
+    expect(ids(await cached(w, "freeSeats=true"))).toEqual([programId]);
+    expect(ids(await cached(w, "weekday=2&from=14:00&to=17:00&freeSeats=true"))).toEqual([programId]);
+
+    const seat = { enrollmentId: randomUUID(), groupId, programId, childId: randomUUID() };
+    const origin = { municipalityId: w.municipalityId, aggregateId: seat.enrollmentId };
+    await h.deliver(EnrollmentStarted, origin, seat);
+    expect((await search(w)).items[0]).toMatchObject({ id: programId, freeSeats: 0 });
+    expect((await search(w, "freeSeats=true")).total).toBe(0);
+    expect((await search(w, "weekday=2&from=14:00&to=17:00&freeSeats=true")).total).toBe(0);
+
+    await h.deliver(EnrollmentEnded, origin, { ...seat, reason: "withdrawn" });
+    expect((await search(w)).items[0]).toMatchObject({ id: programId, freeSeats: 1 });
+    expect(ids(await search(w, "freeSeats=true"))).toEqual([programId]);
+  });
+
+  it("keeps one municipality's answers when another municipality changes", async () => {
+    const a = await world(h);
+    const b = await world(h);
+    await listedProgram(a);
+    await cached(a);
+    await listedProgram(b);
+    const before = await outcomes();
+    await search(a);
+    expect((await outcomes()).hit).toBe(before.hit + 1);
+  });
+
+  it("shows the certification's expiry from the local midnight on, though the database did not change", async () => {
+    const w = await world(h);
+    const { programId } = await listedProgram(w); // certified until 2027-01-15; Kamchatka is UTC+12
+    try {
+      h.clock.set("2027-01-15T11:50:00Z"); // 23:50 local on the last day
+      expect((await cached(w)).items[0]).toMatchObject({ id: programId, acceptingApplications: true });
+      h.clock.set("2027-01-15T12:05:00Z"); // 00:05 local the next day
+      expect((await search(w)).items[0]).toMatchObject({ id: programId, acceptingApplications: false });
+    } finally {
+      h.clock.set("2026-09-01T09:00:00Z");
+    }
+  });
+
+  it("hears of a change another instance (or psql) commits through Postgres's notification", async () => {
+    const w = await world(h);
+    const { programId } = await listedProgram(w);
+    const otherCache = new SearchCache();
+    await otherCache.listen(h.pool);
+    const other = await buildCatalogueApp({ pool: h.pool, clock: h.clock, searchCache: otherCache, logger: createLogger({ service: "catalogue", level: "silent" }), auth: { mode: "dev", secret: DEV_AUTH_SECRET } });
+    try {
+      await other.ready();
+      expect(ids(await search(w, "", other))).toEqual([programId]);
+
+      // Published through this instance: the other one sees it once the notification arrives.
+      const second = await createProgram(h, w, { title: "Шахматы" });
+      await publish(h, w, second);
+      await waitFor(async () => ((await search(w, "", other)).total === 2 ? true : undefined), { timeoutMs: 2_000, what: "the other instance hearing of the publication" });
+
+      // Changed by hand in the database: both instances hear of it.
+      await cached(w);
+      await h.pool.query("UPDATE programs SET title = 'Шахматы для всех' WHERE id = $1", [second]);
+      for (const app of [h.app, other]) {
+        await waitFor(async () => ((await search(w, "", app)).items.some((item) => item.title === "Шахматы для всех") ? true : undefined), {
+          timeoutMs: 2_000,
+          what: "the hand-made change in search",
+        });
+      }
+    } finally {
+      await other.close();
+      await otherCache.stop();
+    }
+  });
+
+  it("searches without the cache while its LISTEN connection is down, and caches again once it is back", async () => {
+    const w = await world(h);
+    const { programId } = await listedProgram(w);
+    await cached(w);
+
+    const { rows } = await h.pool.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN catalogue_search' AND pid <> pg_backend_pid()",
+    );
+    expect(rows.length).toBeGreaterThan(0); // ours, and perhaps a stopped instance's of the test before, on its way out
+    for (const { pid } of rows) await h.pool.query("SELECT pg_terminate_backend($1)", [pid]);
+    await waitFor(async () => {
+      const before = await outcomes();
+      await search(w);
+      return (await outcomes()).bypass > before.bypass ? true : undefined;
+    }, { what: "searches bypassing the cache" });
+
+    // Nobody hears this change, and the search still shows it.
+    await h.pool.query("UPDATE programs SET title = 'Робототехника: новый набор' WHERE id = $1", [programId]);
+    expect((await search(w)).items[0]).toMatchObject({ id: programId, title: "Робототехника: новый набор" });
+
+    await waitFor(async () => {
+      await search(w);
+      const before = await outcomes();
+      await search(w);
+      return (await outcomes()).hit > before.hit ? true : undefined;
+    }, { what: "the cache listening again" });
+    expect((await search(w)).items[0]).toMatchObject({ title: "Робототехника: новый набор" });
+  });
+});

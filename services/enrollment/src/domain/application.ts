@@ -96,6 +96,38 @@ export function enrollmentsKept<E extends { id: string }>(active: readonly E[], 
   return transferOf ? active.filter((e) => e.id !== transferOf) : [...active];
 }
 
+/**
+ * The child's certificate is in force in `municipalityId`: present, not closed, not suspended, of
+ * that municipality. `fields` name the request fields a refusal points at.
+ */
+export function assertCertificateInForce(
+  certificate: CertificateState | undefined,
+  municipalityId: string,
+  fields: { child: string; municipality: string },
+): asserts certificate is CertificateState {
+  if (!certificate || certificate.status === "closed") {
+    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate in force; apply for one in the registry first", { field: fields.child });
+  }
+  if (certificate.status === "suspended") {
+    throw enrollmentError("CERTIFICATE_SUSPENDED", "the child's certificate is suspended; it must be resumed first", { field: fields.child });
+  }
+  if (certificate.municipalityId !== municipalityId) {
+    throw enrollmentError("CERTIFICATE_OTHER_MUNICIPALITY", "the child's certificate belongs to another municipality", { field: fields.municipality });
+  }
+}
+
+/** The child may be of the program's age on the group's start date (see `possibleAges`). */
+export function assertAgeFits(birthYear: number, group: Pick<GroupState, "id" | "startsOn" | "ageMin" | "ageMax">, field: string): void {
+  const ages = possibleAges(birthYear, group.startsOn);
+  if (ages.max < group.ageMin || ages.min > group.ageMax) {
+    throw enrollmentError(
+      "AGE_OUTSIDE_RANGE",
+      `on group ${group.id}'s start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`,
+      { field },
+    );
+  }
+}
+
 export function decideApplication(state: ApplicantState, zone: string, now: Date): NewApplication {
   const { group, certificate } = state;
   if (state.transferOf) {
@@ -107,23 +139,8 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
   if (group.status !== "open" || !group.accepting) {
     throw enrollmentError("GROUP_NOT_ACCEPTING", "the group takes no applications now (closed, or its provider or certification is not in force)");
   }
-  if (!certificate || certificate.status === "closed") {
-    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate in force; apply for one in the registry first", { field: "body.childId" });
-  }
-  if (certificate.status === "suspended") {
-    throw enrollmentError("CERTIFICATE_SUSPENDED", "the child's certificate is suspended; it must be resumed before applying", { field: "body.childId" });
-  }
-  if (certificate.municipalityId !== group.municipalityId) {
-    throw enrollmentError("CERTIFICATE_OTHER_MUNICIPALITY", "the child's certificate belongs to another municipality than the group", { field: "body.groupId" });
-  }
-  const ages = possibleAges(certificate.birthYear, group.startsOn);
-  if (ages.max < group.ageMin || ages.min > group.ageMax) {
-    throw enrollmentError(
-      "AGE_OUTSIDE_RANGE",
-      `on the group's start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`,
-      { field: "body.groupId" },
-    );
-  }
+  assertCertificateInForce(certificate, group.municipalityId, { child: "body.childId", municipality: "body.groupId" });
+  assertAgeFits(certificate.birthYear, group, "body.groupId");
   if (activeEnrollments.some((e) => e.programId === group.programId)) {
     throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "body.groupId" });
   }

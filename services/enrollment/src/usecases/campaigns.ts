@@ -6,7 +6,7 @@ import { requireMunicipality, type Principal } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
 import { withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { possibleAges } from "../domain/application";
+import { assertAgeFits, assertCertificateInForce } from "../domain/application";
 import {
   allocateCampaign,
   canonicalise,
@@ -193,26 +193,14 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
   }
   const inCampaign = new Set(campaign.groupIds);
   const certificate = await findCertificateOfChild(tx, childId);
-  if (!certificate || certificate.status === "closed") {
-    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate in force; apply for one in the registry first", { field: "params.childId" });
-  }
-  if (certificate.status === "suspended") {
-    throw enrollmentError("CERTIFICATE_SUSPENDED", "the child's certificate is suspended; it must be resumed before taking part", { field: "params.childId" });
-  }
-  if (certificate.municipalityId !== campaign.municipalityId) {
-    throw enrollmentError("CERTIFICATE_OTHER_MUNICIPALITY", "the child's certificate belongs to another municipality than the campaign", { field: "params.childId" });
-  }
+  assertCertificateInForce(certificate, campaign.municipalityId, { child: "params.childId", municipality: "params.childId" });
   const seen = new Set<string>();
   for (const [index, groupId] of groupIds.entries()) {
     const field = `body.groupIds.${index}`;
     if (seen.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is ranked twice; rank each group once`, { field });
     seen.add(groupId);
     if (!inCampaign.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is not part of this campaign`, { field });
-    const group = (await findGroup(tx, groupId))!;
-    const ages = possibleAges(certificate.birthYear, group.startsOn);
-    if (ages.max < group.ageMin || ages.min > group.ageMax) {
-      throw enrollmentError("AGE_OUTSIDE_RANGE", `on group ${groupId}'s start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`, { field });
-    }
+    assertAgeFits(certificate.birthYear, (await findGroup(tx, groupId))!, field);
   }
   return upsertChoices(
     tx,

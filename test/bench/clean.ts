@@ -11,7 +11,7 @@ import { out } from "./lib/report";
 
 const DATABASE = /^bench_(pgbench|outbox|registry|catalogue|enrollment)_[0-9a-f]{8}$/;
 const KEY_PATTERN = "bench:????????:*";
-const TOPIC = /^bench\.[0-9a-f]{8}\.(raw|backlog|steady|effect)$/;
+const TOPIC = /^(bench\.[0-9a-f]{8}\.(raw|backlog|steady|effect)|bench_(registry|catalogue|enrollment)_[0-9a-f]{8}\..+)$/;
 
 const env = benchEnv();
 

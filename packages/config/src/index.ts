@@ -62,6 +62,11 @@ export const serviceConfig = z.object({
     .optional()
     .describe("the service's database on the server of DATABASE_URL; the service's name by default"),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(64).default(6),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'")
+    .default("")
+    .describe("prepended to every topic the service publishes to or consumes: keeps a benchmark or a second stack apart on a shared broker"),
   KAFKA_FAST_CONSUMERS: z.stringbool().default(false).describe("short session timeouts, for tests"),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;

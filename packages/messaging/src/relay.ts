@@ -18,6 +18,11 @@ export interface RelayOptions {
   idleMs?: number;
   /** Published rows older than this are deleted (they are in Kafka now). */
   retentionMs?: number;
+  /**
+   * Prepended to every row's topic when publishing: a deployment (a benchmark, a second stack on
+   * one broker) keeps its events apart from others' under the same topic names. Empty by default.
+   */
+  topicPrefix?: string;
   metrics?: Registry;
 }
 
@@ -191,8 +196,9 @@ export class OutboxRelay {
   private async send(rows: readonly OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (const row of rows) {
-      let messages = byTopic.get(row.topic);
-      if (!messages) byTopic.set(row.topic, (messages = []));
+      const topic = `${this.options.topicPrefix ?? ""}${row.topic}`;
+      let messages = byTopic.get(topic);
+      if (!messages) byTopic.set(topic, (messages = []));
       messages.push({ key: row.message_key, value: row.payload });
     }
     await this.producer.sendBatch({

@@ -129,4 +129,19 @@ describe("outbox and relay on the real Postgres and Kafka", () => {
     const received = (await readAll(kafka, topic, 50)).map((m) => m.id);
     expect(received).toEqual(ids);
   });
+
+  it("publishes under the deployment's topic prefix, the outbox row keeping the contract's topic", async () => {
+    const prefix = `${iso.topicPrefix}stack2.`;
+    const contractTopic = "kruzhok.sample.v1";
+    await iso.createTopics([{ topic: `${prefix}${contractTopic}`, partitions: 1 }]);
+    const id = await incrementCommitted(pool, contractTopic, "prefixed", 1);
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger, topicPrefix: prefix });
+    await relay.start();
+    try {
+      await relay.drain();
+    } finally {
+      await relay.stop();
+    }
+    expect((await readAll(kafka, `${prefix}${contractTopic}`, 1)).map((m) => m.id)).toEqual([id]);
+  });
 });

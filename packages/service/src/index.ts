@@ -89,7 +89,8 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
   const kafka = createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger);
   const partitions = definition.topics.partitions ?? config.TOPIC_PARTITIONS;
-  await ensureTopics(kafka, [...new Set([...definition.topics.published, ...definition.topics.consumed])].map((topic) => ({ topic, partitions })));
+  const prefixed = (topics: readonly string[]) => topics.map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`);
+  await ensureTopics(kafka, [...new Set(prefixed([...definition.topics.published, ...definition.topics.consumed]))].map((topic) => ({ topic, partitions })));
 
   const readiness: ReadinessCheck[] = [
     { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
@@ -139,13 +140,13 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
           pool,
           logger,
           metrics,
-          groupId: name,
-          topics: definition.topics.consumed,
+          groupId: `${config.KAFKA_TOPIC_PREFIX}${name}`,
+          topics: prefixed(definition.topics.consumed),
           handlers: definition.handlers(context),
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;
-  const relay = new OutboxRelay({ pool, kafka, logger, metrics });
+  const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await consumer?.start();
   await relay.start();
   const own = (await definition.start?.(context)) ?? [];

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { createKafka } from "@kruzhok/messaging";
 import { dropDatabase } from "@kruzhok/postgres";
 import { freePort, startServiceProcess } from "./process";
 import { waitFor } from "./wait";
@@ -12,8 +13,30 @@ export function describeServiceProcess(name: string, main: string, path: string)
   describe(`the ${name} process`, () => {
     const infra = inject("infra");
     const database = `t_${name}_startup_${process.pid}`;
+    // Its own topics and consumer group: the process must not read (or commit offsets of) the
+    // topics of a `npm start` on the same broker.
+    const topicPrefix = `${database}.`;
+    const kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: `${database}-test` });
+    const ownTopics = async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        return (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
+      } finally {
+        await admin.disconnect();
+      }
+    };
     afterAll(async () => {
       await dropDatabase(infra.databaseUrl, database);
+      const topics = await ownTopics();
+      if (topics.length === 0) return;
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics, timeout: 10_000 });
+      } finally {
+        await admin.disconnect();
+      }
     });
 
     it("exits at start with one line naming the missing and the bad key", async () => {
@@ -36,6 +59,7 @@ export function describeServiceProcess(name: string, main: string, path: string)
         REDIS_URL: infra.redisUrl,
         KAFKA_BROKERS: infra.kafkaBrokers.join(","),
         KAFKA_FAST_CONSUMERS: "true",
+        KAFKA_TOPIC_PREFIX: topicPrefix,
         LOG_LEVEL: "info",
       });
       try {
@@ -49,6 +73,8 @@ export function describeServiceProcess(name: string, main: string, path: string)
         expect(Object.keys(openapi.paths)).toContain(path);
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain("outbox_backlog");
+        // Every topic it provisioned carries the prefix (KAFKA_TOPIC_PREFIX).
+        expect((await ownTopics()).filter((topic) => topic.endsWith(`.${name}.v1`))).toEqual([`${topicPrefix}kruzhok.${name}.v1`]);
 
         started.child.kill("SIGTERM");
         expect(await started.exited).toBe(0);

@@ -16,7 +16,7 @@ const Config = z.object({
   SERVICE_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("enrollment"),
   ENROLLMENT_URL: z.url().default("http://127.0.0.1:3003"),
   AUTH_DEV_SECRET: z.string().default(DEV_AUTH_SECRET),
-  SEED_WAIT_S: z.coerce.number().int().min(0).default(90),
+  SEED_WAIT_S: z.coerce.number().int().min(0).default(180),
 });
 const config = parseConfig(Config);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -61,7 +61,7 @@ async function settled(pool: Pool): Promise<Counts> {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const now = await counts(pool);
     const stable = now.certificates === last.certificates && now.groups === last.groups && now.municipalities === last.municipalities;
-    if ((stable && now.groups > 0 && now.certificates > 0) || Date.now() > deadline) return now;
+    if ((stable && now.municipalities > 0 && now.groups > 0 && now.certificates > 0) || Date.now() > deadline) return now;
     last = now;
   }
 }
@@ -153,6 +153,9 @@ try {
   } else {
     const arrived = await settled(pool);
     out(`enrollment: heard of ${arrived.municipalities} municipalities, ${arrived.certificates} certificates, ${arrived.groups} open groups`);
+    if (arrived.municipalities === 0 || arrived.groups === 0) {
+      out("enrollment: the registry's and catalogue's events have not all arrived yet (a broker holding old events?); `npm start` again seeds enrollment once they have");
+    }
     const { rows } = await pool.query<{ id: string }>("SELECT id FROM municipalities ORDER BY id");
     for (const { id } of rows) {
       const r = await seedMunicipality(pool, id);

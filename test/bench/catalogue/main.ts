@@ -28,7 +28,7 @@ import { DISTURBED_CORES, idleCheck, settle, withCpu, type CpuUse } from "../lib
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
-import { freePort, spawnService, waitReady } from "../lib/service";
+import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 import { loadCatalogue, type LoadResult } from "./data";
 import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, type Kind } from "./queries";
@@ -294,6 +294,7 @@ try {
   await pool?.end();
   if (catalogue) await stopChild(catalogue);
   await dropDatabase(env.databaseUrl, database).catch(() => undefined);
+  await deleteServiceTopics(env, database).catch(() => undefined);
 }
 
 // -------------------------------------------------------------------- report

@@ -27,7 +27,7 @@ import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
-import { freePort, spawnService, waitReady } from "../lib/service";
+import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
@@ -504,6 +504,7 @@ try {
   await pool?.end();
   await stopChild(service);
   await dropDatabase(env.databaseUrl, database).catch(() => undefined);
+  await deleteServiceTopics(env, database).catch(() => undefined);
   // The queue index's keys (the service's own prefix); rate-limit counters expire on their own.
   redis ??= new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   try {

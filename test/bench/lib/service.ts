@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEV_AUTH_SECRET } from "@kruzhok/http";
+import { createKafka } from "@kruzhok/messaging";
+import { deleteTopics } from "../ceilings/measure";
 import type { BenchEnv } from "./env";
 
 export { freePort } from "@kruzhok/testkit/process";
@@ -12,6 +14,8 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).hre
  * A service under test as its own process (its src/main.ts, with relay and consumers), on a
  * scratch database, as production runs it; `BENCH_PROFILE=<dir>` adds --cpu-prof. Its rate limit
  * is lifted: it protects against one abusive caller, and a benchmark is one caller on purpose.
+ * Its topics carry the database's name as a prefix: what it publishes stays out of the topics a
+ * developer's `npm start` and other benchmarks read, and it reads nothing of theirs.
  */
 export function spawnService(name: string, env: BenchEnv, database: string, port: number, extra: Record<string, string> = {}): ChildProcess {
   const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
@@ -26,6 +30,7 @@ export function spawnService(name: string, env: BenchEnv, database: string, port
       SERVICE_DATABASE: database,
       REDIS_URL: env.redisUrl,
       KAFKA_BROKERS: env.kafkaBrokers.join(","),
+      KAFKA_TOPIC_PREFIX: topicPrefixOf(database),
       LOG_LEVEL: "warn",
       RATE_LIMIT_PER_MINUTE: "1000000000",
       NODE_ENV: "production",
@@ -45,4 +50,21 @@ export async function waitReady(child: ChildProcess, port: number, name: string)
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${name} did not become ready`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** The topic prefix of a service spawned on `database`. */
+export const topicPrefixOf = (database: string) => `${database}.`;
+
+/** Delete the topics of a service spawned on `database` (its run is over). */
+export async function deleteServiceTopics(env: BenchEnv, database: string): Promise<void> {
+  const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: `${database}-cleanup` });
+  const admin = kafka.admin();
+  await admin.connect();
+  let topics: string[];
+  try {
+    topics = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefixOf(database)));
+  } finally {
+    await admin.disconnect();
+  }
+  await deleteTopics(kafka, topics);
 }

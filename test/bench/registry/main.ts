@@ -18,7 +18,7 @@ import { withCpu } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
-import { freePort, spawnService, waitReady } from "../lib/service";
+import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
@@ -207,4 +207,5 @@ try {
   await pool?.end();
   await stopChild(registry);
   await dropDatabase(env.databaseUrl, database).catch(() => undefined);
+  await deleteServiceTopics(env, database).catch(() => undefined);
 }

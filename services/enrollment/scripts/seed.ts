@@ -66,6 +66,19 @@ async function settled(pool: Pool): Promise<Counts> {
   }
 }
 
+/** Run `work` over `items` with at most `limit` in flight. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index]!, index);
+      }
+    }),
+  );
+}
+
 interface GroupRow {
   id: string;
   startsOn: string;
@@ -101,8 +114,8 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
 
   let applied = 0;
   let refused = 0;
-  // Families apply one after another, as on an ordinary day; each child to one or two groups it fits.
-  for (const [index, child] of children.slice(0, 300).entries()) {
+  // Families apply a few at a time, as on an ordinary day; each child to one or two groups it fits.
+  await inParallel(children.slice(0, 300), 8, async (child, index) => {
     const choices = queued.filter((g) => fits(child, g));
     for (const group of [choices[index % Math.max(choices.length, 1)], choices[(index * 7 + 3) % Math.max(choices.length, 1)]]) {
       if (!group) continue;
@@ -110,7 +123,7 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
       if (res.status === 201) applied++;
       else refused++;
     }
-  }
+  });
 
   let ranked = 0;
   let campaign = false;
@@ -128,14 +141,14 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
     if (announced.status === 201) {
       campaign = true;
       const { id } = announced.json as { id: string };
-      for (const child of children.slice(300, 400)) {
+      await inParallel(children.slice(300, 400), 8, async (child, index) => {
         const choices = inCampaign.filter((g) => fits(child, g)).slice(0, 3);
-        if (choices.length === 0) continue;
+        if (choices.length === 0) return;
         // Ranked in a family's own order: rotated by the child so that groups differ in popularity.
-        const order = [...choices.slice(ranked % choices.length), ...choices.slice(0, ranked % choices.length)];
+        const order = [...choices.slice(index % choices.length), ...choices.slice(0, index % choices.length)];
         const res = await call(guardian(child), "PUT", `/campaigns/${id}/children/${child.childId}/choices`, { groupIds: order.map((g) => g.id) });
         if (res.status === 200) ranked++;
-      }
+      });
     } else {
       out(`enrollment: campaign not announced in ${municipalityId}: ${JSON.stringify(announced.json)}`);
     }

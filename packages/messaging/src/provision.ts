@@ -29,10 +29,18 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], ti
     const existing = new Set(await admin.listTopics());
     const missing = [...wanted].filter(([topic]) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
-      });
+      try {
+        // Leaders are waited for below: kafkajs's own wait gives up on a topic that another
+        // service created a moment ago (UNKNOWN_TOPIC_OR_PARTITION is not retried).
+        await admin.createTopics({
+          waitForLeaders: false,
+          topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
+        });
+      } catch (error) {
+        // Another service (several start together) may have created some of them in between.
+        const now = new Set(await admin.listTopics());
+        if (!missing.every(([topic]) => now.has(topic))) throw error;
+      }
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {

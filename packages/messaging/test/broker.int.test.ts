@@ -35,6 +35,22 @@ describe("the real Kafka broker", () => {
     }
   });
 
+  it("provisions the same new topics from several processes starting together", async () => {
+    // As `npm start` on a fresh broker: every service ensures the topics it shares with the others.
+    const topics = ["a", "b", "c", "d", "e", "f"].map((n) => iso.topic(`shared-${n}`));
+    const clients = [1, 2, 3, 4, 5, 6].map((n) => createKafka({ brokers: iso.kafkaBrokers, clientId: `${iso.id}-${n}` }));
+    await Promise.all(clients.map((kafka) => ensureTopics(kafka, topics.map((topic) => ({ topic, partitions: 3 })))));
+    const admin = clients[0]!.admin();
+    await admin.connect();
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      expect(found.map((t) => t.partitions.length)).toEqual(topics.map(() => 3));
+    } finally {
+      await admin.deleteTopics({ topics: [...topics, ...topics.map((t) => `${t}.dlq`)] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
   it("delivers what a producer sends to a consumer group, in order per key", async () => {
     const kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: iso.id });
     const topic = iso.topic("roundtrip");

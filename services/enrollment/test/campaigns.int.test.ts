@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTransaction } from "@kruzhok/postgres";
 import { allocateCampaign, fromCanonical, type CampaignResult, type CanonicalInput } from "../src/domain/campaign";
-import { closeCampaign } from "../src/usecases/campaigns";
+import { closeCampaign, submitChoices, withdrawChoices } from "../src/usecases/campaigns";
 import { sweep } from "../src/usecases/sweeps";
 import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
@@ -294,6 +294,35 @@ describe("allocation campaigns", () => {
     // The stored result is what the published input and seed give.
     const { rows: stored } = await h.pool.query<{ input: CanonicalInput; result: CampaignResult; seed: string }>("SELECT input, result, seed FROM campaigns WHERE id = $1", [second.id]);
     expect(allocateCampaign(fromCanonical(stored[0]!.input), stored[0]!.seed).assignment).toEqual(stored[0]!.result.assignment);
+  });
+
+  it("freezes no input while a family's choices are being changed: the close waits for the change to commit", async () => {
+    h.clock.set("2026-08-10T09:00:00Z");
+    const { groupId } = await openGroup(h, w);
+    const { id } = (await announce({ groupIds: [groupId], ...window })).json<CampaignView>();
+    const [stays, leaves] = [await child(h, w), await child(h, w)];
+    const guardianOf = (c: Child) => ({ subject: "g", role: "guardian" as const, municipalityId: w.municipalityId, guardianId: c.guardianId });
+    const lastSecond = new Date("2026-08-24T11:59:59Z");
+    for (const c of [stays, leaves]) await withTransaction(h.pool, (tx) => submitChoices(tx, id, c.childId, [groupId], guardianOf(c), lastSecond));
+    const writing = await h.pool.connect();
+    try {
+      await writing.query("BEGIN");
+      // In the window's last second one family takes its child out, not yet committed...
+      await withdrawChoices(writing, id, leaves.childId, guardianOf(leaves), lastSecond);
+      // ...when the sweep closes the window: it waits, and then freezes without that child.
+      const closing = withTransaction(h.pool, (tx) => closeCampaign(tx, id, new Date("2026-08-24T12:00:00Z"), {}));
+      const early = await Promise.race([closing.then(() => "closed"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 500))]);
+      expect(early).toBe("waiting");
+      await writing.query("COMMIT");
+      const closed = await closing;
+      expect(closed.input?.children.map((c) => c.id)).toEqual([stays.childId]);
+    } finally {
+      writing.release();
+    }
+    // After the close, a late submission is refused.
+    await expect(withTransaction(h.pool, (tx) => submitChoices(tx, id, leaves.childId, [groupId], guardianOf(leaves), lastSecond))).rejects.toMatchObject({
+      code: "ENROLLMENT.CAMPAIGN_NOT_OPEN",
+    });
   });
 
   it("returns the first answer to a retried announcement with the same Idempotency-Key", async () => {

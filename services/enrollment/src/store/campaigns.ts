@@ -54,8 +54,14 @@ export async function insertCampaign(db: Queryable, c: NewCampaign, now: Date): 
   );
 }
 
-export async function findCampaign(db: Queryable, id: string, lock = false): Promise<CampaignRow | undefined> {
-  const { rows } = await db.query<CampaignRow>(`SELECT ${columns} FROM campaigns c WHERE c.id = $1${lock ? " FOR UPDATE OF c" : ""}`, [id]);
+/**
+ * `lock`: "update" for the close and the draw; "share" for a family's choices, so that any number
+ * of families submit at once while the close waits for them (and they for it), and no choice
+ * commits after the close has read the choices.
+ */
+export async function findCampaign(db: Queryable, id: string, lock: "update" | "share" | false = false): Promise<CampaignRow | undefined> {
+  const clause = lock === "update" ? " FOR UPDATE OF c" : lock === "share" ? " FOR SHARE OF c" : "";
+  const { rows } = await db.query<CampaignRow>(`SELECT ${columns} FROM campaigns c WHERE c.id = $1${clause}`, [id]);
   return rows[0];
 }
 

@@ -156,8 +156,8 @@ export async function assertNotInCampaign(tx: PoolClient, groupId: string): Prom
   }
 }
 
-async function campaignOf(tx: PoolClient, campaignId: string): Promise<CampaignRow> {
-  const campaign = await findCampaign(tx, campaignId);
+async function campaignOf(tx: PoolClient, campaignId: string, lock: "share" | false = false): Promise<CampaignRow> {
+  const campaign = await findCampaign(tx, campaignId, lock);
   if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
   return campaign;
 }
@@ -185,7 +185,7 @@ function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void 
  * applications) are applied when the draw turns the result into applications.
  */
 export async function submitChoices(tx: PoolClient, campaignId: string, childId: string, groupIds: readonly string[], principal: Principal, now: Date): Promise<ChoiceRow> {
-  const campaign = await campaignOf(tx, campaignId);
+  const campaign = await campaignOf(tx, campaignId, "share");
   await authorizeFamily(tx, campaign, childId, principal);
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
   if (groupIds.length > campaign.maxChoices) {
@@ -219,7 +219,7 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
 
 /** Take the child out of the campaign while the window is open. */
 export async function withdrawChoices(tx: PoolClient, campaignId: string, childId: string, principal: Principal, now: Date): Promise<void> {
-  const campaign = await campaignOf(tx, campaignId);
+  const campaign = await campaignOf(tx, campaignId, "share");
   await authorizeFamily(tx, campaign, childId, principal);
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
   if (!(await deleteChoices(tx, campaignId, childId))) {
@@ -241,7 +241,7 @@ export async function findFamilyChoices(tx: PoolClient, campaignId: string, chil
  * is no longer in force in the municipality leave the draw.
  */
 export async function closeCampaign(tx: PoolClient, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
-  const campaign = await findCampaign(tx, campaignId, true);
+  const campaign = await findCampaign(tx, campaignId, "update");
   if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
   if (campaign.status !== "announced") return campaign;
   if (now < campaign.closesAt) {
@@ -296,7 +296,7 @@ function familyPrincipal(campaign: CampaignRow, choice: ChoiceRow): Principal {
  * refused seat passes to the group's queue.
  */
 export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
-  const campaign = await findCampaign(tx, campaignId, true);
+  const campaign = await findCampaign(tx, campaignId, "update");
   if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
   if (campaign.status === "drawn") return campaign;
   if (campaign.status !== "closed" || !campaign.input || !campaign.inputDigest) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateClosed } from "@kruzhok/contracts";
-import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Child, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
+import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
 
 describe("a certificate closed by the registry", () => {
   let h: EnrollmentHarness;
@@ -13,18 +13,7 @@ describe("a certificate closed by the registry", () => {
     await h.close();
   });
 
-  const { get, enrollment, confirm } = lifecycleCalls(() => ({ h, w }));
-  const submit = async (k: Child, groupId: string) => {
-    const res = await apply(h, k.guardian, k.childId, groupId);
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json<ApplicationView>().id;
-  };
-  async function enroll(k: Child, groupId: string): Promise<string> {
-    const offer = (await confirm(await submit(k, groupId))).json<ApplicationView>().offers[0]!;
-    const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
-    expect(accepted.statusCode, accepted.body).toBe(201);
-    return accepted.json<{ id: string }>().id;
-  }
+  const { get, enrollment, confirm, submit, enroll } = lifecycleCalls(() => ({ h, w }));
 
   it("ends the child's active enrollments as withdrawn, withdraws its applications and transfers, and offers the seats on", async () => {
     h.clock.set("2026-09-01T09:00:00Z");

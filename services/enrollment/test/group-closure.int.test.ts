@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroupClosed } from "@kruzhok/contracts";
 import { sweep } from "../src/usecases/sweeps";
-import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Child, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
+import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
 
 describe("a group closed by the catalogue", () => {
   let h: EnrollmentHarness;
@@ -14,18 +14,7 @@ describe("a group closed by the catalogue", () => {
     await h.close();
   });
 
-  const { get, enrollment, confirm } = lifecycleCalls(() => ({ h, w }));
-  const submit = async (k: Child, groupId: string) => {
-    const res = await apply(h, k.guardian, k.childId, groupId);
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json<ApplicationView>().id;
-  };
-  async function enroll(k: Child, groupId: string): Promise<string> {
-    const offer = (await confirm(await submit(k, groupId))).json<ApplicationView>().offers[0]!;
-    const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
-    expect(accepted.statusCode, accepted.body).toBe(201);
-    return accepted.json<{ id: string }>().id;
-  }
+  const { get, enrollment, confirm, submit, enroll } = lifecycleCalls(() => ({ h, w }));
   const close = (g: { groupId: string; programId: string }, reason: "closed" | "program_withdrawn" = "closed") =>
     h.deliver(GroupClosed, { municipalityId: w.municipalityId, aggregateId: g.groupId }, { groupId: g.groupId, programId: g.programId, providerId: w.providerId, reason });
 

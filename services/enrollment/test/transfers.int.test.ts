@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweep } from "../src/usecases/sweeps";
-import { apply, child, counts, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
+import { apply, child, counts, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type EnrollmentHarness, type World, type ApplicationView, lifecycleCalls } from "./fixtures/enrollment";
 
 describe("transfers: the child moves to another group without applying again", () => {
   let h: EnrollmentHarness;
@@ -14,19 +14,9 @@ describe("transfers: the child moves to another group without applying again", (
     await h.close();
   });
 
-  const { get, enrollment, confirm } = lifecycleCalls(() => ({ h, w }));
+  const { get, enrollment, confirm, enroll } = lifecycleCalls(() => ({ h, w }));
   const transfer = (enrollmentId: string, who: Auth, groupId: string) =>
     h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/transfer`, headers: who, payload: { groupId } });
-
-  /** Apply, confirm and accept: the child holds a seat in the group. */
-  async function enroll(k: Child, groupId: string): Promise<string> {
-    const res = await apply(h, k.guardian, k.childId, groupId);
-    expect(res.statusCode, res.body).toBe(201);
-    const offer = (await confirm(res.json<ApplicationView>().id)).json<ApplicationView>().offers[0]!;
-    const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: {} });
-    expect(accepted.statusCode, accepted.body).toBe(201);
-    return accepted.json<{ id: string }>().id;
-  }
 
   it("queues a transfer into the same program and hours, and ends the old enrollment as withdrawn when the new one starts", async () => {
     h.clock.set("2026-09-01T09:00:00Z");

@@ -2,8 +2,7 @@
 // varied over the three municipalities so that no single plan or cache line carries the run.
 import { SearchQuery } from "../../../services/catalogue/src/http/schemas";
 import type { SearchFilters } from "../../../services/catalogue/src/store/search";
-import { prefixQuery } from "../../../services/catalogue/src/domain/search";
-import { minutesOf } from "../../../services/catalogue/src/domain/schedule";
+import { searchFiltersOf } from "../../../services/catalogue/src/http/search";
 import { int, municipalities, pick, random, type BenchMunicipality } from "./data";
 
 export const kinds = ["municipality", "filters", "text-ru", "text-kz", "nearest", "schedule", "radius", "page-2"] as const;
@@ -58,20 +57,8 @@ export function queryOf(kind: Exclude<Kind, "page-2">): Record<string, string> {
 
 export const pathOf = (query: Record<string, string>): string => `/search?${new URLSearchParams(query).toString()}`;
 
-/** The filters GET /search builds from a query string (as src/http/search.ts does), for EXPLAIN. */
+/** The filters GET /search builds from a query string, for EXPLAIN. */
 export function filtersOf(path: string): SearchFilters {
   const query = SearchQuery.parse(Object.fromEntries(new URL(path, "http://x").searchParams));
-  const prefix = query.q ? prefixQuery(query.q) : null;
-  return {
-    municipalityId: query.municipalityId,
-    direction: query.direction,
-    fundingKind: query.fundingKind,
-    age: query.age,
-    weekday: query.weekday,
-    fromMinute: query.from === undefined ? undefined : minutesOf(query.from),
-    toMinute: query.to === undefined ? undefined : minutesOf(query.to),
-    onlyFreeSeats: query.freeSeats,
-    near: query.lat !== undefined && query.lon !== undefined ? { latitude: query.lat, longitude: query.lon, radiusMetres: query.radiusKm === undefined ? undefined : query.radiusKm * 1000 } : undefined,
-    text: query.q && prefix ? { plain: query.q, prefix } : undefined,
-  };
+  return searchFiltersOf(query);
 }

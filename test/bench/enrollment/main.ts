@@ -28,7 +28,7 @@ import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
 import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
-import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
+import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
   options: {
@@ -465,21 +465,13 @@ try {
     `Enrollment in its own process with its outbox relay, consumers and queue syncer; rate limit as configured (600/min per subject); lookups ${lookupConcurrency} in flight.`,
   ].join(" ");
   const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
-  out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n${settings}\n\n${textTable(machineTable)}\n`);
-  const markdown = [
-    `# Enrollment: opening-day surge, ${new Date().toISOString()}`,
-    "",
+  const markdown = printRun(`Enrollment: opening-day surge, ${new Date().toISOString()}`, [
     "Ceilings:",
-    "",
-    markdownTable(ceilingsTable(ceilings)),
-    "",
-    markdownTable(results),
-    "",
+    ceilingsTable(ceilings),
+    results,
     settings,
-    "",
-    markdownTable(machineTable),
-    "",
-  ].join("\n");
+    machineTable,
+  ]);
   const files = await writeResults(
     "enrollment",
     {

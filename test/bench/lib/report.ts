@@ -68,3 +68,13 @@ export async function writeResults(name: string, json: unknown, markdown: string
   await writeFile(`${base}.md`, markdown.endsWith("\n") ? markdown : `${markdown}\n`);
   return [`${base}.json`, `${base}.md`].map((path) => relative(repoRoot, path));
 }
+
+/**
+ * Print a run's tables and notes to stdout (text tables) and return the same as Markdown under
+ * `title`, for `writeResults`. Strings are notes, printed as they are.
+ */
+export function printRun(title: string, parts: readonly (Table | string)[]): string {
+  const as = (render: (table: Table) => string) => parts.map((part) => (typeof part === "string" ? part : render(part)));
+  out(`\n${as(textTable).join("\n\n")}\n`);
+  return [`# ${title}`, "", ...as(markdownTable).flatMap((part) => [part, ""])].join("\n");
+}

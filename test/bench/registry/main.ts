@@ -19,7 +19,7 @@ import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
 import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
-import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
+import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
   options: {
@@ -186,21 +186,13 @@ try {
   };
   const settings = `${concurrency} requests in flight from one client process (node:http, keep-alive); the registry in its own process with its outbox relay running; operator token (HS256); Idempotency-Key on every request`;
   const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
-  out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n${settings}\n\n${textTable(machineTable)}\n`);
-  const markdown = [
-    `# Registry: certificate issuance, ${new Date().toISOString()}`,
-    "",
+  const markdown = printRun(`Registry: certificate issuance, ${new Date().toISOString()}`, [
     "Ceiling, measured in this run:",
-    "",
-    markdownTable(ceilingsTable(ceilings)),
-    "",
-    markdownTable(results),
-    "",
+    ceilingsTable(ceilings),
+    results,
     settings,
-    "",
-    markdownTable(machineTable),
-    "",
-  ].join("\n");
+    machineTable,
+  ]);
   const files = await writeResults("registry", { ceilings, rate, seconds, cpu, statuses: Object.fromEntries(statuses), latencies: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) }, machine }, markdown);
   progress(`wrote ${files.join(", ")}`);
 } finally {

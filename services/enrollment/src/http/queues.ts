@@ -75,7 +75,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
     {
       schema: {
         tags,
-        summary: "Run the periodic sweep now: expire offers past their deadline, move overdue reviews on, complete enrollments of closed groups past their end date (region only)",
+        summary: "Run the periodic sweep now: expire offers, move overdue reviews on, complete enrollments of closed groups, re-rank children whose category ran out or began, draw campaigns past their window (region only)",
         response: { 200: SweepResult },
       },
     },

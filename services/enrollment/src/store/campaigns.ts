@@ -143,18 +143,30 @@ export async function allChoices(db: Queryable, campaignId: string): Promise<Cho
   return rows;
 }
 
-/** Every child's best category code on `on`, for the children with choices in the campaign. */
-export async function categoriesOfChoosers(db: Queryable, campaignId: string, on: string): Promise<Map<string, string[]>> {
-  const { rows } = await db.query<{ childId: string; codes: string[] }>(
-    `SELECT c.child_id AS "childId", coalesce(array_agg(k.code ORDER BY k.code) FILTER (WHERE k.code IS NOT NULL), '{}') AS codes
+/**
+ * What the close freezes of every child with choices, in one statement: the choices, the codes of
+ * its categories in force on the local date `on`, and whether its certificate is still in force
+ * in the campaign's municipality.
+ */
+export async function choosersAtClose(
+  db: Queryable,
+  campaignId: string,
+  on: string,
+): Promise<{ childId: string; groupIds: string[]; codes: string[]; certificateInForce: boolean }[]> {
+  const { rows } = await db.query<{ childId: string; groupIds: string[]; codes: string[]; certificateInForce: boolean }>(
+    `SELECT c.child_id AS "childId", c.group_ids AS "groupIds",
+            ARRAY(SELECT k.code FROM child_categories k WHERE k.child_id = c.child_id
+                     AND (k.valid_from IS NULL OR k.valid_from <= $2::date) AND (k.valid_until IS NULL OR k.valid_until >= $2::date)
+                   ORDER BY k.code) AS codes,
+            coalesce(t.status = 'active' AND t.municipality_id = k.municipality_id, false) AS "certificateInForce"
        FROM campaign_choices c
-       LEFT JOIN child_categories k ON k.child_id = c.child_id
-        AND (k.valid_from IS NULL OR k.valid_from <= $2::date) AND (k.valid_until IS NULL OR k.valid_until >= $2::date)
+       JOIN campaigns k ON k.id = c.campaign_id
+       LEFT JOIN certificates t ON t.child_id = c.child_id
       WHERE c.campaign_id = $1
-      GROUP BY c.child_id`,
+      ORDER BY c.child_id`,
     [campaignId, on],
   );
-  return new Map(rows.map((r) => [r.childId, r.codes]));
+  return rows;
 }
 
 // --- Placements -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import { bestCategory } from "../domain/queue";
 import { lockGroupQueues, queueOf, setApplicationStatus } from "../store/applications";
 import {
   allChoices,
-  categoriesOfChoosers,
+  choosersAtClose,
   deleteChoices,
   dueCampaigns,
   findCampaign,
@@ -259,14 +259,12 @@ export async function closeCampaign(tx: PoolClient, campaignId: string, now: Dat
     groups.push({ id: groupId, capacity: free });
     seats += free;
   }
-  const categories = await categoriesOfChoosers(tx, campaign.id, localDay(campaign.closesAt, zone));
-  const children: CampaignInput["children"] = [];
-  for (const choice of await allChoices(tx, campaign.id)) {
-    const certificate = await findCertificateOfChild(tx, choice.childId);
-    if (certificate?.status !== "active" || certificate.municipalityId !== campaign.municipalityId) continue;
-    const best = bestCategory(order, categories.get(choice.childId) ?? []);
-    children.push({ id: choice.childId, choices: choice.groupIds, categoryRank: best.code === null ? null : best.rank });
-  }
+  const children: CampaignInput["children"] = (await choosersAtClose(tx, campaign.id, localDay(campaign.closesAt, zone)))
+    .filter((chooser) => chooser.certificateInForce)
+    .map((chooser) => {
+      const best = bestCategory(order, chooser.codes);
+      return { id: chooser.childId, choices: chooser.groupIds, categoryRank: best.code === null ? null : best.rank };
+    });
   const canonical = canonicalise({ maxChoices: campaign.maxChoices, groups, children });
   const digest = inputDigest(canonical);
   await markClosed(tx, campaign.id, canonical, digest, now);

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import fastifyCors from "@fastify/cors";
-import fastifyHelmet from "@fastify/helmet";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
@@ -13,6 +12,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import helmet, { type HelmetOptions } from "helmet";
 import type { Redis } from "ioredis";
 import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
@@ -76,7 +76,7 @@ function requestIdOf(request: IncomingMessage): string {
 }
 
 // Swagger UI runs inline scripts and styles; the API itself keeps helmet's strict defaults.
-const docsHelmet = {
+const docsHelmet: HelmetOptions = {
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
@@ -87,6 +87,32 @@ const docsHelmet = {
     },
   },
 };
+
+/**
+ * The headers helmet sets with `options`, worked out once. Its middleware (and @fastify/helmet
+ * around it) builds them anew for every request, a few per cent of a cheap request's CPU; with
+ * no per-request nonces they never change.
+ */
+export function securityHeaders(options?: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    failure = error;
+  });
+  if (failure instanceof Error) throw failure;
+  if (failure !== undefined) throw new Error("helmet refused its options", { cause: failure });
+  return Object.freeze(headers);
+}
+
+const isDocsUrl = (url: string | undefined) => url !== undefined && (url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`));
 
 /**
  * Build (never listen) the Fastify app: request ids, helmet, CORS, bearer auth, rate limit,
@@ -121,23 +147,20 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
 
   // Before any plugin adds routes, so that Swagger UI's routes and CORS preflights are seen too.
   app.addHook("onRoute", (route) => {
-    const isDocs = route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`);
-    if (isDocs || route.method === "OPTIONS") {
-      route.config = { ...route.config, public: true };
-      // Helmet's own onRoute hook, added after this one, moves it into the route's config.
-      if (isDocs) route.helmet = docsHelmet;
-    }
+    if (isDocsUrl(route.url) || route.method === "OPTIONS") route.config = { ...route.config, public: true };
     if (route.config?.public) route.schema = { ...route.schema, security: [] };
   });
 
+  const apiHeaders = securityHeaders();
+  const docsHeaders = securityHeaders(docsHelmet);
   app.addHook("onRequest", async (request, reply) => {
+    reply.headers(isDocsUrl(request.routeOptions.url) ? docsHeaders : apiHeaders);
     reply.header("x-request-id", request.id);
   });
 
   // Before authentication: a refusal for overload must cost less than the work it sheds.
   registerOverload(app, options.overload);
 
-  await app.register(fastifyHelmet, { global: true });
   await app.register(fastifyCors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],

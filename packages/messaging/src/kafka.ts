@@ -21,6 +21,15 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.DEBUG]: "debug",
 };
 
+/**
+ * kafkajs warns that limited retries "may invalidate EoS guarantees" whenever an idempotent
+ * producer has them. Ours are limited on purpose: a send that gives up fails the relay's round,
+ * its rows stay unpublished and the next round sends them again (at least once), and every
+ * consumer's inbox drops what it has seen. Retrying forever inside kafkajs would instead stall
+ * the relay on a broker outage without a word in the logs. Logged at debug, not warn.
+ */
+const EXPECTED_WARNINGS = new Set(["Limiting retries for the idempotent producer may invalidate EoS guarantees"]);
+
 /** kafkajs logs through the service's pino logger instead of its own console output. */
 export function createKafka(connection: KafkaConnection, logger?: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -34,7 +43,8 @@ export function createKafka(connection: KafkaConnection, logger?: Logger, extra:
       ({ level, log }: LogEntry) => {
         if (!logger) return;
         const { message, ...rest } = log;
-        logger[levels[level] ?? "info"]({ kafka: rest }, message);
+        const as = level === logLevel.WARN && EXPECTED_WARNINGS.has(message) ? "debug" : (levels[level] ?? "info");
+        logger[as]({ kafka: rest }, message);
       },
     ...extra,
   });

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { FastifyRequest } from "fastify";
+import { SignJWT } from "jose";
 import {
   createTokenVerifier,
+  DEV_AUDIENCE,
+  DEV_ISSUER,
   HttpProblem,
   requireMunicipality,
   requireRole,
@@ -84,6 +87,38 @@ describe("development tokens", () => {
       "AUTH.UNAUTHENTICATED The token has expired",
     );
     expect(await refusal(verify("not.a.jwt"))).toMatch(/^AUTH.UNAUTHENTICATED/);
+  });
+
+  it("refuses alg none, another alg, a tampered payload, a token not yet valid, and a malformed one", async () => {
+    const token = await signDevToken(principal, { secret });
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+    expect(await refusal(verify(`${b64({ alg: "none", typ: "JWT" })}.${payload}.`))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+    expect(await refusal(verify(`${b64({ alg: "HS512", typ: "JWT" })}.${payload}.${signature}`))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+    expect(await refusal(verify(`${header}.${b64({ ...claims, role: "region" })}.${signature}`))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+    const later = await new SignJWT({ role: "region" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("u-2")
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setNotBefore("1 hour")
+      .setExpirationTime("2 hours")
+      .sign(new TextEncoder().encode(secret));
+    expect(await refusal(verify(later))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+    expect(await refusal(verify(`${header}.${payload}`))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+    expect(await refusal(verify(`${header}.%%%.${signature}`))).toBe("AUTH.UNAUTHENTICATED The token is not valid");
+  });
+
+  it("accepts a token whose audience is a list holding ours", async () => {
+    const token = await new SignJWT({ role: "region" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject("u-3")
+      .setIssuer(DEV_ISSUER)
+      .setAudience(["another", DEV_AUDIENCE])
+      .setExpirationTime("1 hour")
+      .sign(new TextEncoder().encode(secret));
+    expect(await verify(token)).toEqual({ subject: "u-3", role: "region" });
   });
 
   it("refuses to start with a short secret", () => {

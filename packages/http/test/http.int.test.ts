@@ -168,6 +168,36 @@ describe("HTTP edge: problems, limits, docs, logs", () => {
     expect(api.headers["x-content-type-options"]).toBe("nosniff");
   });
 
+  it("answers no browser of another origin when no CORS origins are configured", async () => {
+    const preflight = await t.app.inject({
+      method: "OPTIONS",
+      url: "/children",
+      headers: { origin: "https://navigator.example", "access-control-request-method": "POST" },
+    });
+    expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
+    const get = await t.app.inject({ method: "GET", url: "/public/ping", headers: { origin: "https://navigator.example" } });
+    expect(get.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("lets a configured origin's browser call, with the headers the API needs, and no other origin", async () => {
+    const cors = await buildTestApp(iso, { corsOrigins: ["https://navigator.example"] });
+    try {
+      const preflight = await cors.app.inject({
+        method: "OPTIONS",
+        url: "/children",
+        headers: { origin: "https://navigator.example", "access-control-request-method": "POST", "access-control-request-headers": "idempotency-key" },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers["access-control-allow-origin"]).toBe("https://navigator.example");
+      expect(preflight.headers["access-control-allow-headers"]).toContain("idempotency-key");
+      const other = await cors.app.inject({ method: "GET", url: "/public/ping", headers: { origin: "https://elsewhere.example" } });
+      expect(other.headers["access-control-allow-origin"]).toBeUndefined();
+      expect(other.headers["x-content-type-options"]).toBe("nosniff");
+    } finally {
+      await cors.close();
+    }
+  });
+
   it("exports the request duration histogram by method, route and status", async () => {
     const response = await t.app.inject({ method: "GET", url: "/metrics" });
     expect(response.statusCode).toBe(200);

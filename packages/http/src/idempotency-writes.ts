@@ -1,4 +1,4 @@
-import type { Pool } from "@kruzhok/postgres";
+import type { Pool, Queryable } from "@kruzhok/postgres";
 
 /** Take the key for one run, or learn that someone else holds it (or held it and finished). */
 export interface ClaimWrite {
@@ -199,5 +199,143 @@ export class IdempotencyWriter {
       ],
     });
     return new Set(rows.map((row) => row.claim));
+  }
+}
+
+/** What the table holds for a key that another run claimed (or claimed and finished). */
+export interface StoredResponse {
+  request_hash: string;
+  status: number | null;
+  headers: Record<string, string> | null;
+  body: string | null;
+}
+
+/** A claim made in the caller's transaction: this run owns the key, or here is what the table holds instead. */
+export type ClaimInTransaction = { claimed: true } | { claimed: false; stored: StoredResponse | undefined };
+
+// The claim of `WRITE`, in the caller's transaction, returning for each key either the claim or
+// the row another run holds. Keys are inserted in one order, so two transactions claiming some of
+// the same keys cannot deadlock on them. The row read for a key not claimed is the one committed
+// before this statement started: a run that committed while this statement waited for its row is
+// missed, and the key reads as in progress (409, retry), which is true a moment earlier.
+const CLAIM_IN_TRANSACTION = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) AS c(subject, idempotency_key, request_hash, claim)
+), claimed AS (
+  INSERT INTO idempotency_keys AS k (subject, idempotency_key, request_hash, claim, expires_at)
+  SELECT i.subject, i.idempotency_key, i.request_hash, i.claim, now() + make_interval(secs => $5::double precision / 1000)
+    FROM input i ORDER BY i.subject, i.idempotency_key
+  ON CONFLICT (subject, idempotency_key) DO UPDATE
+     SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = NULL, headers = NULL,
+         body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+   WHERE k.expires_at <= now()
+      OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
+  RETURNING k.claim
+)
+SELECT i.claim, c.claim IS NOT NULL AS claimed, k.request_hash, k.status, k.headers, k.body
+  FROM input i
+  LEFT JOIN claimed c ON c.claim = i.claim
+  LEFT JOIN idempotency_keys k ON c.claim IS NULL AND k.subject = i.subject AND k.idempotency_key = i.idempotency_key`;
+
+// The finish of `WRITE`, in the caller's transaction.
+const RECORD_IN_TRANSACTION = `
+UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
+  FROM unnest($1::text[], $2::text[], $3::uuid[], $4::int[], $5::text[], $6::text[])
+       AS f(subject, idempotency_key, claim, status, headers, body)
+ WHERE k.subject = f.subject AND k.idempotency_key = f.idempotency_key AND k.claim = f.claim`;
+
+/**
+ * Claim keys in `tx`, one statement for all: each resolves to claimed, or to the row another run
+ * holds. A key given twice is claimed once; the later ones read as held by the first, which
+ * holds it in this very transaction (a concurrent duplicate).
+ */
+export async function claimInTransaction(
+  tx: Queryable,
+  claims: readonly Omit<ClaimWrite, "kind">[],
+  options: Pick<IdempotencyWriterOptions, "ttlMs" | "leaseMs">,
+): Promise<ClaimInTransaction[]> {
+  const first = new Map<string, Omit<ClaimWrite, "kind">>();
+  const distinct = claims.filter((claim) => {
+    const id = `${claim.subject}\n${claim.key}`;
+    if (first.has(id)) return false;
+    first.set(id, claim);
+    return true;
+  });
+  const { rows } = await tx.query<StoredResponse & { claim: string; claimed: boolean }>({
+    text: CLAIM_IN_TRANSACTION,
+    values: [
+      distinct.map((c) => c.subject),
+      distinct.map((c) => c.key),
+      distinct.map((c) => c.requestHash),
+      distinct.map((c) => c.claim),
+      options.ttlMs,
+      options.leaseMs,
+    ],
+  });
+  const byClaim = new Map(rows.map((row) => [row.claim, row]));
+  return claims.map((claim): ClaimInTransaction => {
+    const owner = first.get(`${claim.subject}\n${claim.key}`);
+    if (owner !== claim) return { claimed: false, stored: owner && { request_hash: owner.requestHash, status: null, headers: null, body: null } };
+    const row = byClaim.get(claim.claim);
+    if (!row) throw new Error(`the claim of idempotency key ${claim.key} was not answered`);
+    if (row.claimed) return { claimed: true };
+    const { request_hash, status, headers, body } = row;
+    // No row: another run holds the key in a transaction that committed after this statement began.
+    return { claimed: false, stored: request_hash === null ? undefined : { request_hash, status, headers, body } };
+  });
+}
+
+/** Record the responses of keys claimed in `tx`, one statement for all. */
+export async function recordInTransaction(tx: Queryable, finishes: readonly Omit<FinishWrite, "kind">[]): Promise<void> {
+  if (finishes.length === 0) return;
+  await tx.query({
+    text: RECORD_IN_TRANSACTION,
+    values: [
+      finishes.map((f) => f.subject),
+      finishes.map((f) => f.key),
+      finishes.map((f) => f.claim),
+      finishes.map((f) => f.status),
+      finishes.map((f) => JSON.stringify(f.headers)),
+      finishes.map((f) => f.body),
+    ],
+  });
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Calls made for one transaction during one turn (before the next microtask runs) go out as one
+ * statement: a route that claims the keys of many requests in one transaction, one call each,
+ * pays one round trip. Calls made later make statements of their own; nothing waits on a timer.
+ */
+export class PerTransaction<T, R> {
+  private readonly open = new Map<Queryable, Pending<T, R>[]>();
+
+  constructor(private readonly run: (tx: Queryable, items: readonly T[]) => Promise<R[]>) {}
+
+  add(tx: Queryable, item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let pending = this.open.get(tx);
+      if (!pending) {
+        const batch: Pending<T, R>[] = [];
+        pending = batch;
+        this.open.set(tx, batch);
+        queueMicrotask(() => {
+          this.open.delete(tx);
+          this.run(
+            tx,
+            batch.map((p) => p.item),
+          ).then(
+            (results) => batch.forEach((p, index) => p.resolve(results[index] as R)),
+            (error: unknown) => batch.forEach((p) => p.reject(error)),
+          );
+        });
+      }
+      pending.push({ item, resolve, reject });
+    });
   }
 }

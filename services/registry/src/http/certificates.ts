@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireMunicipality, requireRole, type Principal } from "@kruzhok/http";
 import { withTransaction, type Queryable } from "@kruzhok/postgres";
@@ -8,7 +8,7 @@ import { findCertificate, findCertificateOfChild, listApplications, type Applica
 import { findChild, type ChildRow } from "../store/people";
 import { assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
 import { requestFinancing } from "../usecases/financing";
-import { decideHeldApplication } from "../usecases/issuance";
+import { decideHeldApplication, type ApplicationOutcome } from "../usecases/issuance";
 import { IssuanceBatcher } from "../usecases/issuance-batcher";
 import { changeCertificate, type LifecycleCommand } from "../usecases/lifecycle";
 import type { RegistryDeps } from "../deps";
@@ -30,6 +30,17 @@ const tags = ["certificates"];
 const view = (c: CertificateRow) => ({ ...c, issuedAt: c.issuedAt.toISOString(), updatedAt: c.updatedAt.toISOString() });
 const applicationView = (a: ApplicationRow) => ({ ...a, createdAt: a.createdAt.toISOString(), decidedAt: a.decidedAt?.toISOString() ?? null });
 
+/** The response to an application: sets the status (and location) on `reply`, returns the body. */
+function applicationResponse(reply: FastifyReply, outcome: ApplicationOutcome) {
+  if (outcome.kind === "held") {
+    const { application } = outcome;
+    reply.code(202);
+    return { applicationId: application.id, status: "held" as const, reason: application.reason };
+  }
+  reply.code(201).header("location", `/certificates/${outcome.certificate.id}`);
+  return view(outcome.certificate);
+}
+
 /** Guardians of the child, the office of its municipality, and (when `region`) the region. */
 async function assertActsForCertificate(db: Queryable, principal: Principal, certificate: CertificateRow): Promise<void> {
   if (principal.role !== "guardian") return requireMunicipality(principal, certificate.municipalityId);
@@ -48,6 +59,8 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
   app.post(
     "/certificates",
     {
+      // The key is claimed and the response recorded in the issuance transaction (IssuanceBatcher).
+      config: { idempotency: "in-transaction" },
       schema: {
         tags,
         summary: "Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported",
@@ -59,16 +72,21 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     },
     async (request, reply) => {
       const principal = requireRole(request, "guardian", ...officeRoles);
+      const key = request.idempotency;
       const outcome = await issuance.apply({
         childId: request.body.childId,
         authorize: (child: ChildRow) => assertActsForChild(principal, child),
         origin: { now: clock(), correlationId: correlationIdOf(request) },
+        idempotency: key
+          ? { claimIn: (tx) => key.claimIn(tx), recordIn: (tx, recorded) => key.recordIn(tx, reply, applicationResponse(reply, recorded)) }
+          : undefined,
       });
-      if (outcome.kind === "held") {
-        const { application } = outcome;
-        return reply.code(202).send({ applicationId: application.id, status: "held" as const, reason: application.reason });
+      if (outcome.kind === "key-taken") {
+        if (!key) throw new Error("an application without an Idempotency-Key was answered from one");
+        return key.answer(request, reply);
       }
-      return reply.code(201).header("location", `/certificates/${outcome.certificate.id}`).send(view(outcome.certificate));
+      const body = applicationResponse(reply, outcome);
+      return key ? key.send(reply, body) : reply.send(body);
     },
   );
 

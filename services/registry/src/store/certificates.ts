@@ -70,19 +70,6 @@ export async function insertCertificate(db: Queryable, c: NewCertificate): Promi
   return rows[0];
 }
 
-/** Several at once, in one statement; a child that holds a certificate already is left out of the result. */
-export async function insertCertificates(db: Queryable, list: readonly NewCertificate[]): Promise<CertificateRow[]> {
-  if (list.length === 0) return [];
-  const { rows } = await db.query<CertificateRow>(
-    `INSERT INTO certificates (id, number, child_id, municipality_id, status, funding, issued_at, updated_at)
-     SELECT n.id, n.number, n.child_id, n.municipality_id, 'active', 'accounting', n.at, n.at
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[]) AS n(id, number, child_id, municipality_id, at)
-     ON CONFLICT (child_id) DO NOTHING RETURNING ${columns}`,
-    [list.map((c) => c.id), list.map((c) => c.number), list.map((c) => c.childId), list.map((c) => c.municipalityId), list.map((c) => c.now)],
-  );
-  return rows;
-}
-
 /** With `forUpdate`, the row stays locked to the end of the transaction: one change at a time. */
 export async function findCertificate(db: Queryable, id: string, forUpdate = false): Promise<CertificateRow | undefined> {
   const { rows } = await db.query<CertificateRow>(`SELECT ${columns} FROM certificates WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
@@ -149,25 +136,85 @@ export interface NewHeldApplication {
   now: Date;
 }
 
-/** Several at once, in one statement. */
-export async function insertHeldApplications(db: Queryable, list: readonly NewHeldApplication[]): Promise<ApplicationRow[]> {
-  if (list.length === 0) return [];
-  const { rows } = await db.query<ApplicationRow>(
-    `INSERT INTO certificate_applications (id, child_id, municipality_id, status, similar_child_id, reason, created_at)
-     SELECT n.id, n.child_id, n.municipality_id, 'held', n.similar_child_id, n.reason, n.at
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
-         AS n(id, child_id, municipality_id, similar_child_id, reason, at)
-     RETURNING ${applicationColumns}`,
-    [
-      list.map((a) => a.id),
-      list.map((a) => a.childId),
-      list.map((a) => a.municipalityId),
-      list.map((a) => a.similarChildId),
-      list.map((a) => a.reason),
-      list.map((a) => a.now),
+/** An event of the kit's outbox announcing one new certificate: written only if the certificate is. */
+export interface CertificateEvent {
+  certificateId: string;
+  eventId: string;
+  topic: string;
+  /** The event's aggregate id, as `appendToOutbox` keys it. */
+  messageKey: string;
+  type: string;
+  /** The event envelope as JSON. */
+  payload: string;
+}
+
+type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+// The writes of one issuance batch in one statement (a round trip rather than three): the
+// certificates, the events of those actually inserted (the same rows `appendToOutbox` writes,
+// in the order given), and the held applications. Rows come back as JSON, one array each.
+const WRITE_ISSUANCE = `
+WITH certificate AS (
+  INSERT INTO certificates (id, number, child_id, municipality_id, status, funding, issued_at, updated_at)
+  SELECT n.id, n.number, n.child_id, n.municipality_id, 'active', 'accounting', n.at, n.at
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[]) AS n(id, number, child_id, municipality_id, at)
+  ON CONFLICT (child_id) DO NOTHING RETURNING ${columns}
+), event AS (
+  INSERT INTO outbox (event_id, topic, message_key, type, payload)
+  SELECT e.event_id, e.topic, e.message_key, e.type, e.payload
+    FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
+         WITH ORDINALITY AS e(certificate_id, event_id, topic, message_key, type, payload, ord)
+    JOIN certificate c ON c.id = e.certificate_id
+   ORDER BY e.ord
+), held AS (
+  INSERT INTO certificate_applications (id, child_id, municipality_id, status, similar_child_id, reason, created_at)
+  SELECT n.id, n.child_id, n.municipality_id, 'held', n.similar_child_id, n.reason, n.at
+    FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $16::text[], $17::timestamptz[])
+      AS n(id, child_id, municipality_id, similar_child_id, reason, at)
+  RETURNING ${applicationColumns}
+)
+SELECT (SELECT COALESCE(json_agg(c), '[]') FROM certificate c) AS certificates,
+       (SELECT COALESCE(json_agg(h), '[]') FROM held h) AS held`;
+
+/**
+ * Write what an issuance batch decided, in one statement: the certificates (a child that holds
+ * one already is left out of the result, and so is its event), their events, and the held
+ * applications.
+ */
+export async function writeIssuance(
+  db: Queryable,
+  writes: { certificates: readonly NewCertificate[]; events: readonly CertificateEvent[]; held: readonly NewHeldApplication[] },
+): Promise<{ certificates: CertificateRow[]; held: ApplicationRow[] }> {
+  const { certificates: list, events, held } = writes;
+  if (list.length === 0 && held.length === 0) return { certificates: [], held: [] };
+  const { rows } = await db.query<{ certificates: Jsonified<CertificateRow>[]; held: Jsonified<ApplicationRow>[] }>({
+    text: WRITE_ISSUANCE,
+    values: [
+      list.map((c) => c.id),
+      list.map((c) => c.number),
+      list.map((c) => c.childId),
+      list.map((c) => c.municipalityId),
+      list.map((c) => c.now),
+      events.map((e) => e.certificateId),
+      events.map((e) => e.eventId),
+      events.map((e) => e.topic),
+      events.map((e) => e.messageKey),
+      events.map((e) => e.type),
+      events.map((e) => e.payload),
+      held.map((a) => a.id),
+      held.map((a) => a.childId),
+      held.map((a) => a.municipalityId),
+      held.map((a) => a.similarChildId),
+      held.map((a) => a.reason),
+      held.map((a) => a.now),
     ],
-  );
-  return rows;
+  });
+  const [row] = rows;
+  if (!row) throw new Error("the issuance writes returned no row");
+  return {
+    certificates: row.certificates.map((c) => ({ ...c, issuedAt: new Date(c.issuedAt), updatedAt: new Date(c.updatedAt) })),
+    held: row.held.map((a) => ({ ...a, createdAt: new Date(a.createdAt), decidedAt: a.decidedAt === null ? null : new Date(a.decidedAt) })),
+  };
 }
 
 /** What deciding an application for a child's certificate needs to know, read in one statement. */

@@ -2,8 +2,8 @@ import { v7 as uuidv7 } from "uuid";
 import { CertificateIssued } from "@kruzhok/contracts";
 import { appendToOutbox, newEvent, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
-import { formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
-import { ageBand, assertIssuableAge, localAge } from "../domain/age";
+import { ageOn, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
+import { ageBand, assertIssuableAge } from "../domain/age";
 import { activeCategories } from "../domain/categories";
 import { certificateNumber } from "../domain/certificate-number";
 import { nearDuplicateOf, type DocumentOnFile } from "../domain/documents";
@@ -13,10 +13,9 @@ import {
   findApplication,
   findCertificateOfChild,
   insertCertificate,
-  insertCertificates,
-  insertHeldApplications,
   issuanceFacts,
   nextSerial,
+  writeIssuance,
   type ApplicationRow,
   type CertificateRow,
   type IssuanceFacts,
@@ -55,9 +54,9 @@ type Decision =
   | { kind: "refused"; error: unknown };
 
 /**
- * Apply for the certificates of several children in the caller's transaction, with a few
- * statements whatever their number: lock the namesakes, read, insert the certificates (and
- * held applications), append the events. Each application is refused when the child is not
+ * Apply for the certificates of several children in the caller's transaction, with three
+ * statements whatever their number: lock the namesakes, read, write the certificates, their
+ * events and the held applications. Each application is refused when the child is not
  * found, not the caller's to act for, already holds a certificate, or is outside 5-17 on the
  * municipality's calendar; held for an operator when a namesake with a document one character
  * apart already holds one (a known fraud); issued otherwise.
@@ -109,19 +108,21 @@ export async function applyForCertificates(
   const planned = toIssue.map(({ facts: f, origin }) => {
     // `issuanceFacts` draws a serial for every child that is neither certified nor held.
     if (f.serial === undefined) throw new Error(`no serial was drawn for child ${f.child.id}`);
-    return { id: uuidv7(), number: certificateNumber(f.municipality.code, f.serial), childId: f.child.id, municipalityId: f.municipality.id, now: origin.now };
+    const certificate = { id: uuidv7(), number: certificateNumber(f.municipality.code, f.serial), childId: f.child.id, municipalityId: f.municipality.id, now: origin.now };
+    const { topic, event } = issuedEvent(certificate, f.child, f.municipality, origin);
+    // The row `appendToOutbox` writes, written only with the certificate it announces.
+    const announcement = { certificateId: certificate.id, eventId: event.id, topic, messageKey: event.aggregateId, type: event.type, payload: JSON.stringify(event) };
+    return { certificate, announcement };
   });
   // Under the namesake lock no other application can have issued these meanwhile; a child
   // missing from the result was issued by an operator's decision, and is refused as before.
-  const certificates = new Map((await insertCertificates(tx, planned)).map((c) => [c.childId, c]));
-  const events: OutboxEntry[] = toIssue.flatMap(({ facts: f, origin }) => {
-    const certificate = certificates.get(f.child.id);
-    return certificate ? [issuedEvent(certificate, f.child, f.municipality, origin)] : [];
+  const written = await writeIssuance(tx, {
+    certificates: planned.map((p) => p.certificate),
+    events: planned.map((p) => p.announcement),
+    held: decisions.flatMap((d) => (d.kind === "hold" ? [d.application] : [])),
   });
-  await appendToOutbox(tx, events);
-  const held = new Map(
-    (await insertHeldApplications(tx, decisions.flatMap((d) => (d.kind === "hold" ? [d.application] : [])))).map((a) => [a.childId, a]),
-  );
+  const certificates = new Map(written.certificates.map((c) => [c.childId, c]));
+  const held = new Map(written.held.map((a) => [a.childId, a]));
 
   return decisions.map((d): PromiseSettledResult<ApplicationOutcome> => {
     switch (d.kind) {
@@ -194,7 +195,7 @@ async function issue(
 }
 
 /** The announcement of an issued certificate. */
-function issuedEvent(certificate: CertificateRow, child: ChildRow, municipality: { id: string; timeZone: string }, origin: Origin): OutboxEntry {
+function issuedEvent(certificate: Pick<CertificateRow, "id" | "number">, child: ChildRow, municipality: { id: string; timeZone: string }, origin: Origin): OutboxEntry {
   const today = localDateOf(origin.now, municipality.timeZone);
   // Ids, birth year, age band and category codes only: names, birth dates and documents stay here.
   const event = newEvent(
@@ -205,7 +206,8 @@ function issuedEvent(certificate: CertificateRow, child: ChildRow, municipality:
       number: certificate.number,
       childId: child.id,
       birthYear: parseLocalDate(child.birthDate).year,
-      ageBand: ageBand(localAge(child.birthDate, origin.now, municipality.timeZone)),
+      // The same calendar day as `today`: one reading of the zone's calendar for both.
+      ageBand: ageBand(ageOn(parseLocalDate(child.birthDate), today)),
       categories: activeCategories(child.categories, formatLocalDate(today)),
       funding: "accounting",
       guardianIds: child.guardianIds,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MunicipalityYearSet } from "@kruzhok/contracts";
 import { apply, child, enrollmentHarness, flushOwnKeys, openGroup, world, type Auth, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
 // The position lookup's fast path: an application the process knows is authorized from what it
@@ -58,6 +59,10 @@ describe("position lookups from the Redis index", () => {
     expect((await lookup(id, elsewhere)).json()).toMatchObject({ status: 403, code: "AUTH.OTHER_MUNICIPALITY" });
     // Roles that never see a family's position.
     expect((await lookup(id, w.region)).json()).toMatchObject({ status: 403, code: "AUTH.FORBIDDEN_ROLE" });
+    // No token, or a forged one: refused like any other route.
+    expect((await h.app.inject({ method: "GET", url: `/applications/${id}/position` })).json()).toMatchObject({ status: 401, code: "AUTH.UNAUTHENTICATED" });
+    const forged = `${large.guardian.authorization.slice(0, -4)}AAAA`;
+    expect((await lookup(id, { authorization: forged })).json()).toMatchObject({ status: 401, code: "AUTH.UNAUTHENTICATED" });
 
     // The group's provider and the office do.
     expect((await lookup(id, w.provider)).json()).toMatchObject({ position: 1, source: "redis" });
@@ -97,5 +102,31 @@ describe("position lookups from the Redis index", () => {
     const withdrawn = await h.app.inject({ method: "POST", url: `/applications/${id}/withdrawal`, headers: k.guardian });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
     expect((await lookup(id, k.guardian)).json()).toMatchObject({ status: 409, code: "ENROLLMENT.APPLICATION_NOT_IN_QUEUE" });
+  });
+
+  it("words the position with the new year's categories from the municipality's midnight, within the cache's lifetime", async () => {
+    const { groupId } = await openGroup(h, w);
+    const k = await child(h, w, { categories: ["large_family"] });
+    const id = (await apply(h, k.guardian, k.childId, groupId)).json<{ id: string }>().id;
+    await h.deliver(MunicipalityYearSet, { municipalityId: w.municipalityId, aggregateId: `${w.municipalityId}:2027` }, {
+      year: 2027,
+      currency: "RUB",
+      nominal: 1_500_000,
+      budget: 3_000_000_000,
+      financedCap: 1000,
+      childrenPopulation: 20_000,
+      categories: [{ code: "large_family", coefficient: 1 }, { code: "orphan", coefficient: 1 }],
+      maxOpenApplications: 3,
+      deadlines: { offerAcceptanceDays: 3, providerReviewWorkingDays: 3, monthCloseDay: 5 },
+    });
+    try {
+      // Kamchatka is UTC+12: its 2027 begins at noon of 31 December in UTC, 20 s between the two lookups.
+      h.clock.set("2026-12-31T11:59:50Z");
+      expect((await lookup(id, k.guardian)).json()).toMatchObject({ source: "redis", category: { code: "large_family", of: 4 } });
+      h.clock.set("2026-12-31T12:00:10Z");
+      expect((await lookup(id, k.guardian)).json()).toMatchObject({ source: "redis", category: { code: "large_family", of: 2 } });
+    } finally {
+      h.clock.set("2026-09-01T09:00:00Z");
+    }
   });
 });

@@ -52,6 +52,8 @@ const columns = `id, municipality_id AS "municipalityId", group_id AS "groupId",
   (extract(epoch FROM accepted_at) * 1000000)::bigint AS "acceptedAtMicros",
   to_char(accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "acceptedAtText",
   refusal_code AS "refusalCode", refusal_detail AS "refusalDetail", transfer_of AS "transferOf", created_at AS "createdAt"`;
+/** The columns of an `ApplicationRow`, for the statements of store/submission.ts. */
+export const applicationColumns = columns;
 
 /**
  * The lock that orders a group's queue. Every transaction that changes the queue or the seats
@@ -118,33 +120,6 @@ export async function insertApplication(db: Queryable, a: NewApplicationRow, now
      RETURNING ${columns}`,
     [a.id, a.municipalityId, a.groupId, a.programId, a.providerId, a.childId, a.certificateId, a.guardianId, a.submittedBy, a.submittedRole,
       a.status, a.reviewDueAt, a.categoryCode, a.categoryRank, a.conversionRequestId, now, a.transferOf],
-  );
-  return rows[0]!;
-}
-
-/**
- * `insertApplication` with the group's queue lock taken in the same statement, before the
- * database stamps `accepted_at` (the subquery that reads `clock_timestamp()` scans the lock's row
- * first), and held until COMMIT. Also counts, up to `upTo`, the waiting
- * applications of the group with the same or a higher category (ahead of the new one), as the
- * statement saw them: it may miss one that committed while this waited for the lock, so it errs
- * towards "near the head", the safe side for the position notices.
- */
-export async function insertApplicationLocked(db: Queryable, a: NewApplicationRow, now: Date, upTo: number): Promise<ApplicationRow & { aheadUpTo: number }> {
-  const { rows } = await db.query<ApplicationRow & { aheadUpTo: number }>(
-    `WITH queue_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended('enrollment.queue:' || $3::uuid::text, 0)) AS locked),
-     inserted AS (
-       INSERT INTO applications (id, municipality_id, group_id, program_id, provider_id, child_id, certificate_id, guardian_id, submitted_by,
-                                 submitted_role, status, review, review_due_at, category_code, category_rank, accepted_at,
-                                 conversion_request_id, transfer_of, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, (SELECT clock_timestamp() FROM queue_lock), $15, $17, $16, $16)
-       RETURNING ${columns})
-     SELECT inserted.*,
-            (SELECT count(*)::int FROM (SELECT 1 FROM applications
-                WHERE group_id = $3 AND status = ANY($18) AND category_rank <= $14 LIMIT $19) ahead) AS "aheadUpTo"
-       FROM inserted`,
-    [a.id, a.municipalityId, a.groupId, a.programId, a.providerId, a.childId, a.certificateId, a.guardianId, a.submittedBy, a.submittedRole,
-      a.status, a.reviewDueAt, a.categoryCode, a.categoryRank, a.conversionRequestId, now, a.transferOf, QUEUE_STATUSES, upTo],
   );
   return rows[0]!;
 }

@@ -35,6 +35,21 @@ end
 return out`;
 const POSITION_SHA = createHash("sha1").update(POSITION_SCRIPT).digest("hex");
 
+/** The script's (min, max) pairs for ranks 0..rank, built once per rank: a lookup only copies them. */
+const rangesUpTo: string[][] = [];
+function rankRangesUpTo(rank: number): readonly string[] {
+  let ranges = rangesUpTo[rank];
+  if (!ranges) {
+    ranges = [];
+    for (let r = 0; r <= rank; r++) {
+      const { min, max } = rankRange(r);
+      ranges.push(min, max);
+    }
+    rangesUpTo[rank] = ranges;
+  }
+  return ranges;
+}
+
 /**
  * The Redis index of the queues: one sorted set per group, `<prefix>{group:<id>}:queue`, hash
  * tagged so that a Redis Cluster keeps each group's keys in one slot. Every member has score 0
@@ -107,18 +122,12 @@ export class QueueIndex {
    * the set was lost and must be copied first.
    */
   async position(groupId: string, member: string, ownRank: number): Promise<{ rank: number; total: number; byRank: Map<number, number> } | "missing" | "incomplete"> {
-    const args: string[] = [member];
-    for (let r = 0; r <= ownRank; r++) {
-      const { min, max } = rankRange(r);
-      args.push(min, max);
-    }
-    const reply = await this.script(POSITION_SHA, POSITION_SCRIPT, this.key(groupId), args);
+    const reply = await this.script(POSITION_SHA, POSITION_SCRIPT, this.key(groupId), [member, ...rankRangesUpTo(ownRank)]);
     if (reply === -1) return "incomplete";
     if (!Array.isArray(reply)) return "missing";
-    const numbers = reply.map(Number);
     const byRank = new Map<number, number>();
-    for (let r = 0; r <= ownRank; r++) byRank.set(r, numbers[2 + r] ?? 0);
-    return { rank: numbers[0] ?? 0, total: numbers[1] ?? 0, byRank };
+    for (let r = 0; r <= ownRank; r++) byRank.set(r, Number(reply[2 + r] ?? 0));
+    return { rank: Number(reply[0] ?? 0), total: Number(reply[1] ?? 0), byRank };
   }
 
   /** The queue's members in order (without the completeness mark). */

@@ -34,7 +34,6 @@ import {
   markDrawn,
   programsOfGroups,
   resultAddressees,
-  undrawnCampaignOfGroup,
   upsertChoices,
   type CampaignRow,
   type ChoiceRow,
@@ -139,21 +138,6 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, princ
     algorithm: campaign.algorithm,
   }, now);
   return (await findCampaign(tx, campaign.id))!;
-}
-
-/**
- * A group in a campaign not yet drawn takes no first-come applications: its free seats go
- * through the draw. Called under the group's queue lock, which the announcement also takes.
- */
-export async function assertNotInCampaign(tx: PoolClient, groupId: string): Promise<void> {
-  const campaign = await undrawnCampaignOfGroup(tx, groupId);
-  if (campaign) {
-    throw enrollmentError(
-      "GROUP_IN_CAMPAIGN",
-      `the group's seats are allocated by campaign ${campaign.id}: rank it there before ${campaign.closesAt.toISOString()}; after the draw it takes applications again`,
-      { field: "body.groupId", campaignId: campaign.id },
-    );
-  }
 }
 
 async function campaignOf(tx: PoolClient, campaignId: string, lock: "share" | false = false): Promise<CampaignRow> {

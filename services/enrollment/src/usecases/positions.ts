@@ -1,5 +1,5 @@
 import type { Pool } from "@kruzhok/postgres";
-import { localDateOf } from "@kruzhok/time";
+import { instantAt, localDateOf } from "@kruzhok/time";
 import { explainPosition, queueMember, type PositionView } from "../domain/queue";
 import { positionInPostgres, type ApplicationRow } from "../store/applications";
 import { isDirty, syncGroup, type QueueIndex } from "../store/queue-index";
@@ -79,6 +79,8 @@ export class PositionLookups {
   private readonly guardianships: Bounded<string, true>;
   private readonly orders = new Map<string, { order: readonly string[]; until: number }>();
   private readonly zones = new Map<string, { zone: string; until: number }>();
+  /** A zone's current local year and the instants it starts and ends (Intl costs more than the rest of a lookup). */
+  private readonly years = new Map<string, { year: number; from: number; to: number }>();
   private readonly ttlMs: number;
 
   constructor(
@@ -116,7 +118,8 @@ export class PositionLookups {
   async fromIndex(a: RankedApplication, now: Date): Promise<Position | undefined> {
     const counts = await this.index.position(a.groupId, a.member, a.categoryRank);
     if (typeof counts === "string") return undefined;
-    const order = await this.orderOf(a.municipalityId, a.groupId, now);
+    // The order from memory without a further await when it is fresh (nearly always).
+    const order = this.freshOrder(a.municipalityId, a.groupId, now) ?? (await this.orderOf(a.municipalityId, a.groupId, now));
     if (!order) return undefined;
     return viewFromIndex(a, order, counts);
   }
@@ -168,7 +171,7 @@ export class PositionLookups {
       zone = { zone: group.timeZone, until: at + this.ttlMs };
       this.zones.set(groupId, zone);
     }
-    const year = localDateOf(now, zone.zone).year;
+    const year = this.yearIn(zone.zone, now);
     const key = `${municipalityId}:${year}`;
     let cached = this.orders.get(key);
     if (!cached || cached.until < at) {
@@ -177,6 +180,27 @@ export class PositionLookups {
       this.orders.set(key, cached);
     }
     return cached.order;
+  }
+
+  /** `orderOf` from what the process holds, when all of it is fresh; undefined otherwise. */
+  private freshOrder(municipalityId: string, groupId: string, now: Date): readonly string[] | undefined {
+    const at = now.getTime();
+    const zone = this.zones.get(groupId);
+    if (!zone || zone.until < at) return undefined;
+    const cached = this.orders.get(`${municipalityId}:${this.yearIn(zone.zone, now)}`);
+    return cached && cached.until >= at ? cached.order : undefined;
+  }
+
+  /** The local year in `zone` at `now`, from Intl only once per zone and year. */
+  private yearIn(zone: string, now: Date): number {
+    const at = now.getTime();
+    const known = this.years.get(zone);
+    if (known && at >= known.from && at < known.to) return known.year;
+    const { year } = localDateOf(now, zone);
+    const from = instantAt({ year, month: 1, day: 1 }, zone).getTime();
+    const to = instantAt({ year: year + 1, month: 1, day: 1 }, zone).getTime();
+    this.years.set(zone, { year, from, to });
+    return year;
   }
 }
 

@@ -2,7 +2,8 @@
 //
 //   tsx test/bench/enrollment/main.ts [--ceilings <ceilings-*.json>] [--applications N] [--duration S]
 //       [--burst N] [--groups N] [--duplicates F] [--retries F] [--sockets N]
-//       [--lookup-concurrency N] [--lookup-seconds S]
+//       [--capacity-applications N] [--capacity-seconds S] [--capacity-concurrency N]
+//       [--lookup-concurrency N] [--lookup-seconds S] [--lookup-client raw|node-http]
 //
 // Enrollment runs as its own process (src/main.ts: HTTP, outbox relay to Kafka, consumers, the
 // Redis queue syncer) on a scratch database and a scratch Redis key prefix. Its reference data
@@ -13,16 +14,25 @@
 // second, the rest evenly until `duration`; a share of children submit twice (same group, a new
 // Idempotency-Key: the second must get 409) and a share of answers are lost and the request sent
 // again (same key: the first answer must come back replayed). Every child applies as its own
-// guardian, so the service's per-subject rate limit stays on, as in production. Afterwards
-// position lookups at fixed concurrency, next to redis-benchmark ZRANK measured in the same run.
+// guardian, so the service's per-subject rate limit stays on, as in production. The surge's
+// offered rate (~515/s) is below the goal (40 % of pgbench), so the submit rate is measured
+// apart: once the surge is verified, more children (never seen by the surge) submit the same mix
+// of duplicates and retries in a closed loop with `capacity-concurrency` requests in flight, so
+// the service, not the schedule, sets the pace; their accepted submissions per second are the
+// sustained submit rate. Afterwards position lookups at fixed concurrency, next to
+// redis-benchmark ZRANK and Fastify hello-world measured in the same run; every answer is checked
+// (its application, a position within the queue's length in Postgres, the same each time, none
+// given twice in a group), then a sample is asked again by another family (refused), the
+// municipality's office (the same answer) and another municipality's office (refused).
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
+import { connect, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
-import { ceilingsTable, figureOf, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
+import { ceilingsTable, figureOf, measureFastifyHello, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
 import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
@@ -40,8 +50,12 @@ const { values: args } = parseArgs({
     duplicates: { type: "string", default: "0.06" },
     retries: { type: "string", default: "0.10" },
     sockets: { type: "string", default: "256" },
+    "capacity-applications": { type: "string", default: "40000" },
+    "capacity-seconds": { type: "string", default: "20" },
+    "capacity-concurrency": { type: "string", default: "256" },
     "lookup-concurrency": { type: "string", default: "32" },
     "lookup-seconds": { type: "string", default: "20" },
+    "lookup-client": { type: "string", default: "raw" },
   },
 });
 const children = Number(args.applications);
@@ -51,9 +65,14 @@ const groupCount = Number(args.groups);
 const duplicateShare = Number(args.duplicates);
 const retryShare = Number(args.retries);
 const sockets = Number(args.sockets);
+const capacityChildren = Number(args["capacity-applications"]);
+const capacitySeconds = Number(args["capacity-seconds"]);
+const capacityConcurrency = Number(args["capacity-concurrency"]);
 const lookupConcurrency = Number(args["lookup-concurrency"]);
 const lookupSeconds = Number(args["lookup-seconds"]);
-for (const [name, value] of Object.entries({ children, durationS, groupCount, sockets, lookupConcurrency, lookupSeconds })) {
+const lookupClient = args["lookup-client"];
+if (lookupClient !== "raw" && lookupClient !== "node-http") throw new Error("--lookup-client is raw or node-http");
+for (const [name, value] of Object.entries({ children, durationS, groupCount, sockets, capacityChildren, capacitySeconds, capacityConcurrency, lookupConcurrency, lookupSeconds })) {
   if (!(Number.isInteger(value) && value > 0)) throw new Error(`${name} must be a positive integer`);
 }
 if (!(duplicateShare >= 0 && duplicateShare < 1 && retryShare >= 0 && retryShare < 1 && durationS > 1)) throw new Error("bad shares or duration");
@@ -115,7 +134,7 @@ const statuses = new Map<string, number>();
 const count = (what: string) => statuses.set(what, (statuses.get(what) ?? 0) + 1);
 /** Non-2xx answers by code, and 5xx/429/503 whether they came with Retry-After. */
 const refusals = new Map<string, number>();
-const countRefusal = (what: string) => refusals.set(what, (refusals.get(what) ?? 0) + 1);
+const countRefusal = (what: string, into = refusals) => into.set(what, (into.get(what) ?? 0) + 1);
 
 // node:http on keep-alive sockets rather than fetch: on two cores undici's fetch costs the client
 // several times the CPU per request (see the registry benchmark).
@@ -156,13 +175,16 @@ const codeOf = (a: Answer): string => {
   }
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Transactions committed in the database so far (the statistics lag by up to a second). */
+const commitCount = async (db: Pool, name: string): Promise<number> =>
+  Number((await db.query<{ n: number }>("SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1", [name])).rows[0]?.n);
 
 /** A well-behaved client: on 429/503 (or 409 "first request still running") it waits Retry-After and sends again, same key. */
-async function sendPatiently(method: "GET" | "POST", path: string, authorization: string, body?: string, key?: string): Promise<Answer> {
+async function sendPatiently(method: "GET" | "POST", path: string, authorization: string, body?: string, key?: string, into = refusals): Promise<Answer> {
   for (let attempt = 0; ; attempt++) {
     const answer = await send(method, path, authorization, body, key);
     const code = answer.status >= 400 ? codeOf(answer) : "";
-    if (answer.status >= 400) countRefusal(`${answer.status} ${code}${answer.status >= 429 && answer.retryAfter === undefined ? " (no Retry-After)" : ""}`);
+    if (answer.status >= 400) countRefusal(`${answer.status} ${code}${answer.status >= 429 && answer.retryAfter === undefined ? " (no Retry-After)" : ""}`, into);
     const backOff = (answer.status === 429 || answer.status === 503 || code === "HTTP.IDEMPOTENCY_IN_PROGRESS") && answer.retryAfter !== undefined;
     if (!backOff || attempt >= MAX_BACKOFFS) return answer;
     // Retry-After plus up to half of it again at random, as a well-behaved client does: refused
@@ -173,6 +195,81 @@ async function sendPatiently(method: "GET" | "POST", path: string, authorization
 }
 
 const jitter = random(7);
+
+/**
+ * The lookups' client (`--lookup-client raw`): one keep-alive HTTP/1.1 connection per request in
+ * flight, each request written whole (built once per application) and its answer parsed here:
+ * status line, Content-Length, body. Still real requests over TCP, one at a time per connection
+ * (no pipelining), each with its guardian's token, each answer checked by the caller. node:http
+ * cost the client ~100 µs of CPU per request, about what the service spends on a lookup; on two
+ * cores that CPU is taken from the service, so the figure measured the client as much as the
+ * service. `node-http` keeps the old client for comparison.
+ */
+class LookupConnection {
+  private socket: Socket | undefined;
+  private buffered: Buffer | undefined;
+  private waiting: { resolve: (answer: Answer) => void; reject: (error: Error) => void } | undefined;
+
+  constructor(private readonly port: number) {}
+
+  get(request: Buffer): Promise<Answer> {
+    if (this.waiting) return Promise.reject(new Error("one request at a time per connection"));
+    const socket = this.socket ?? this.open();
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      socket.write(request);
+    });
+  }
+
+  close(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
+  }
+
+  private open(): Socket {
+    const socket = connect({ host: "127.0.0.1", port: this.port, noDelay: true });
+    const fail = (error: Error) => {
+      if (this.socket === socket) this.socket = undefined;
+      this.buffered = undefined;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.reject(error);
+    };
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        this.received(chunk);
+      } catch (error) {
+        socket.destroy();
+        fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    socket.on("error", fail);
+    socket.on("close", () => fail(new Error("the service closed the connection")));
+    this.socket = socket;
+    return socket;
+  }
+
+  private received(chunk: Buffer): void {
+    const data = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
+    this.buffered = data;
+    const headEnd = data.indexOf("\r\n\r\n");
+    if (headEnd < 0) return;
+    const head = data.toString("latin1", 0, headEnd);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    if (length === undefined) throw new Error(`an answer without Content-Length: ${head.slice(0, 200)}`);
+    const end = headEnd + 4 + Number(length);
+    if (data.length < end) return;
+    if (data.length > end || !this.waiting) throw new Error("the service sent more than the answer asked for");
+    this.buffered = undefined;
+    const retryAfter = /\r\nretry-after: *([^\r]*)/i.exec(head)?.[1];
+    const answer: Answer = { status: Number(head.slice(9, 12)), body: data.toString("utf8", headEnd + 4, end), replayed: false, retryAfter };
+    if (/\r\nconnection: *close/i.test(head)) this.close();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting.resolve(answer);
+  }
+}
 
 let pool: Pool | undefined;
 let redis: Redis | undefined;
@@ -188,7 +285,9 @@ try {
   const timeZone = "Asia/Yekaterinburg";
   const year = Number(new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric" }).format(new Date()));
   const municipalityId = randomUUID();
-  progress(`writing reference data: ${fmt(groupCount)} groups, ${fmt(children)} children with certificates`);
+  // The surge's children first, then the capacity run's.
+  const allChildren = children + capacityChildren;
+  progress(`writing reference data: ${fmt(groupCount)} groups, ${fmt(allChildren)} children with certificates`);
   await pool.query("INSERT INTO municipalities (id, time_zone, updated_at) VALUES ($1, $2, now())", [municipalityId, timeZone]);
   await pool.query(
     `INSERT INTO municipality_years (municipality_id, year, categories, max_open_applications, offer_acceptance_days, provider_review_working_days)
@@ -204,9 +303,9 @@ try {
        FROM unnest($1::uuid[]) AS g`,
     [groupIds, municipalityId, timeZone, year],
   );
-  const childIds = Array.from({ length: children }, () => randomUUID());
-  const guardianIds = Array.from({ length: children }, () => randomUUID());
-  for (let from = 0; from < children; from += 10_000) {
+  const childIds = Array.from({ length: allChildren }, () => randomUUID());
+  const guardianIds = Array.from({ length: allChildren }, () => randomUUID());
+  for (let from = 0; from < allChildren; from += 10_000) {
     const c = childIds.slice(from, from + 10_000);
     const g = guardianIds.slice(from, from + 10_000);
     await pool.query(
@@ -227,7 +326,7 @@ try {
 
   progress("signing one guardian token per child");
   const tokens: string[] = [];
-  for (let i = 0; i < children; i++) {
+  for (let i = 0; i < allChildren; i++) {
     const token = await signDevToken(
       { subject: `bench-guardian-${i}`, role: "guardian", municipalityId, guardianId: guardianIds[i]! },
       { secret: DEV_AUTH_SECRET, ttl: "2h" },
@@ -320,21 +419,26 @@ try {
   progress(`surge: ${fmt(schedule.length)} submissions (${fmt(children)} children + ${fmt(duplicates)} duplicates), ${fmt(burst)} in the first second, the rest over ${durationS} s; ${fmt(retries)} retried`);
   const waiting = (busy: number) => progress(`machine ${pct(busy)} busy; waiting up to BENCH_QUIET_WAIT_S for it to calm down`);
   await settle(waiting);
+  const surgeCommitsBefore = await commitCount(pool, database);
   const [surgeSeconds, surgeCpu] = await withCpu(surge);
+  const surgeCommits = (await commitCount(pool, database)) - surgeCommitsBefore;
   const firstAnswerSeconds = Math.max(...answeredAt) / 1_000;
 
   // Drain: the relay publishes the outbox, the syncer copies changed queues to Redis.
+  const drain = async (): Promise<{ seconds: number; unpublished: number; dirty: number }> => {
+    const started = performance.now();
+    let unpublished = -1;
+    let dirty = -1;
+    for (let round = 0; round < 240; round++) {
+      unpublished = Number((await pool!.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL")).rows[0]?.n);
+      dirty = Number((await pool!.query<{ n: number }>("SELECT count(*)::int AS n FROM queue_dirty")).rows[0]?.n);
+      if (unpublished === 0 && dirty === 0) break;
+      await sleep(500);
+    }
+    return { seconds: (performance.now() - started) / 1_000, unpublished, dirty };
+  };
   progress("waiting for the outbox to be published and the queue index to catch up");
-  const drainStarted = performance.now();
-  let unpublished = -1;
-  let dirty = -1;
-  for (let round = 0; round < 240; round++) {
-    unpublished = Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL")).rows[0]?.n);
-    dirty = Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM queue_dirty")).rows[0]?.n);
-    if (unpublished === 0 && dirty === 0) break;
-    await sleep(500);
-  }
-  const drainSeconds = (performance.now() - drainStarted) / 1_000;
+  const { seconds: drainSeconds, unpublished, dirty } = await drain();
 
   // Verification against Postgres and Redis.
   const accepted = outcomes.filter((o) => o?.status === 201).length + [...duplicateOutcomes.values()].filter((o) => o.status === 201).length;
@@ -359,24 +463,179 @@ try {
     redisEntries += (await redis.zcard(key)) - ((await redis.zscore(key, "~")) === null ? 0 : 1);
   }
 
+  // Capacity: the submit rate the service sustains when it, not the schedule, sets the pace.
+  // Children the surge never used apply once each, in order; a share of them a second time with
+  // a new key a little further down the list (a second click), and a share resend with the same
+  // key as soon as the first answer comes (a lost answer): the surge's mix. `capacityConcurrency`
+  // workers each send the next request as soon as their answer comes (a closed loop), for
+  // `capacitySeconds` or until the list runs out. The figure: new applications (201, not a
+  // replay) answered per second from the end of the warm-up to the last answer.
+  interface CapacityItem {
+    child: number;
+    duplicate: boolean;
+  }
+  const capacityRand = random(8);
+  const capacityDuplicates = Math.round(capacityChildren * duplicateShare);
+  const capacityRetries = Math.round(capacityChildren * retryShare);
+  const capacityOrder: { order: number; item: CapacityItem }[] = Array.from({ length: capacityChildren }, (_, i) => ({ order: i, item: { child: children + i, duplicate: false } }));
+  const capacityDuplicated = new Set<number>();
+  for (let guard = 0; capacityDuplicated.size < capacityDuplicates && guard < capacityDuplicates * 10; guard++) capacityDuplicated.add(Math.floor(capacityRand() * capacityChildren));
+  for (const i of capacityDuplicated) capacityOrder.push({ order: i + capacityConcurrency * (1 + capacityRand() * 7), item: { child: children + i, duplicate: true } });
+  capacityOrder.sort((a, b) => a.order - b.order);
+  const capacityList = capacityOrder.map((o) => o.item);
+  const capacityRetried = new Set<number>();
+  for (let guard = 0; capacityRetried.size < capacityRetries && guard < capacityRetries * 10; guard++) capacityRetried.add(children + Math.floor(capacityRand() * capacityChildren));
+
+  const capacityStatuses = new Map<string, number>();
+  const capacityRefusals = new Map<string, number>();
+  const countCapacity = (what: string) => capacityStatuses.set(what, (capacityStatuses.get(what) ?? 0) + 1);
+  /** Answer times (ms from the start) of new applications. */
+  const capacityNewAt: number[] = [];
+  const capacityLatencies: number[] = [];
+  const capacityFirst = new Map<number, Outcome>();
+  const capacityDuplicateOutcomes = new Map<number, Outcome>();
+  const capacityFailures: string[] = [];
+  let capacityRetriedSent = 0;
+  let capacityReplayed = 0;
+  let capacityRetryProblems = 0;
+  let capacityAnswers = 0;
+  const capacityRun = async (): Promise<number> => {
+    const t0 = performance.now();
+    const stopAt = t0 + capacitySeconds * 1_000;
+    let next = 0;
+    const post = async (child: number, body: string, key: string): Promise<Answer> => {
+      const started = performance.now();
+      const answer = await sendPatiently("POST", "/applications", tokens[child]!, body, key, capacityRefusals);
+      const now = performance.now();
+      capacityLatencies.push(now - started);
+      capacityAnswers++;
+      if (answer.status === 201 && !answer.replayed) capacityNewAt.push(now - t0);
+      return answer;
+    };
+    await Promise.all(
+      Array.from({ length: capacityConcurrency }, async () => {
+        while (performance.now() < stopAt && next < capacityList.length) {
+          const { child, duplicate } = capacityList[next++]!;
+          const body = JSON.stringify({ childId: childIds[child], groupId: groupIds[groupOf(child)] });
+          const key = randomUUID();
+          try {
+            const answer = await post(child, body, key);
+            countCapacity(`${duplicate ? "duplicate" : "first"} ${answer.status}${answer.status === 409 ? ` ${codeOf(answer)}` : ""}`);
+            const outcome = outcomeOf(answer);
+            if (duplicate) capacityDuplicateOutcomes.set(child, outcome);
+            else capacityFirst.set(child, outcome);
+            if (!duplicate && capacityRetried.has(child)) {
+              capacityRetriedSent++;
+              const again = await post(child, body, key);
+              countCapacity(`retry ${again.status}${again.replayed ? " replayed" : ""}`);
+              if (again.replayed) capacityReplayed++;
+              const second = outcomeOf(again);
+              if (second.status !== outcome.status || second.id !== outcome.id || !again.replayed) capacityRetryProblems++;
+            }
+          } catch (error) {
+            capacityFailures.push(error instanceof Error ? error.message : String(error));
+          }
+        }
+      }),
+    );
+    return (performance.now() - t0) / 1_000;
+  };
+
+  progress(`capacity: ${fmt(capacityConcurrency)} submissions in flight for ${capacitySeconds} s (${fmt(capacityChildren)} fresh children, ${pct(duplicateShare)} duplicates, ${pct(retryShare)} retries)`);
+  await settle(waiting);
+  const commitsBefore = await commitCount(pool, database);
+  const [capacityElapsed, capacityCpu] = await withCpu(capacityRun);
+  const capacityCommits = (await commitCount(pool, database)) - commitsBefore;
+  capacityNewAt.sort((a, b) => a - b);
+  capacityLatencies.sort((a, b) => a - b);
+  const capacityWarmup = Math.min(3_000, (capacitySeconds * 1_000) / 5);
+  const capacityEnd = capacityNewAt.at(-1) ?? 0;
+  const capacityInWindow = capacityNewAt.filter((t) => t >= capacityWarmup).length;
+  const capacityRate = capacityEnd > capacityWarmup ? capacityInWindow / ((capacityEnd - capacityWarmup) / 1_000) : 0;
+  const capacityRequestRate = capacityAnswers / capacityElapsed;
+  const capacityNew = capacityNewAt.length;
+
+  progress("waiting for the outbox to be published and the queue index to catch up again");
+  const capacityDrain = await drain();
+  // Every child of the run that got a 201 (first or duplicate) has exactly one application, with that id.
+  const capacityIds = [...capacityFirst.values(), ...capacityDuplicateOutcomes.values()].flatMap((o) => (o.id ? [o.id] : []));
+  const capacityChildrenAccepted = new Set([...capacityFirst.keys(), ...capacityDuplicateOutcomes.keys()].filter((c) => capacityFirst.get(c)?.status === 201 || capacityDuplicateOutcomes.get(c)?.status === 201)).size;
+  const capacityFound = Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM applications WHERE id = ANY($1::uuid[])", [capacityIds])).rows[0]?.n);
+  const capacityInPostgres = Number(
+    (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM applications WHERE child_id = ANY($1::uuid[])", [childIds.slice(children)])).rows[0]?.n,
+  );
+  const twiceAfterCapacity = Number(
+    (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM (SELECT 1 FROM applications GROUP BY child_id, group_id HAVING count(*) > 1) d")).rows[0]?.n,
+  );
+  const capacityUnexpected = [...capacityFirst.values()].filter((o) => o.status !== 201 && !(o.status === 409 && o.code.endsWith("ALREADY_APPLYING_TO_PROGRAM"))).length;
+  const capacityDuplicatesRefused = [...capacityDuplicateOutcomes.values()].filter((o) => o.status === 409 && o.code.endsWith("ALREADY_APPLYING_TO_PROGRAM")).length;
+  const capacityChecked = JSON.parse((await send("GET", `/queues/check?municipalityId=${municipalityId}`, region)).body) as { groups: number; entries: number; mismatches: unknown[] };
+  const capacityCorrect =
+    capacityFailures.length === 0 &&
+    capacityUnexpected === 0 &&
+    capacityChildrenAccepted === capacityFirst.size &&
+    capacityFound === capacityIds.length &&
+    capacityInPostgres === capacityChildrenAccepted &&
+    twiceAfterCapacity === 0 &&
+    capacityRetryProblems === 0 &&
+    capacityReplayed === capacityRetriedSent &&
+    capacityDrain.unpublished === 0 &&
+    capacityDrain.dirty === 0 &&
+    capacityChecked.mismatches.length === 0;
+
   // Position lookups: every accepted application's guardian asks, round robin, fixed concurrency.
+  // Every answer is checked: 200 for this application with a position within its queue's total,
+  // the same every time it is asked (nothing changes the queues meanwhile).
   const lookups = [...outcomes.keys()].flatMap((i) => {
     const o = outcomes[i]?.status === 201 ? outcomes[i] : duplicateOutcomes.get(i);
-    return o?.id ? [{ token: tokens[i]!, path: `/applications/${o.id}/position` }] : [];
+    if (!o?.id) return [];
+    const path = `/applications/${o.id}/position`;
+    const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${tokens[i]!}\r\n\r\n`, "latin1");
+    return [{ id: o.id, child: i, token: tokens[i]!, path, request }];
   });
+  type Lookup = (typeof lookups)[number];
+  const connections = Array.from({ length: lookupConcurrency }, () => new LookupConnection(port));
+  const askAs = (connection: LookupConnection, l: Lookup, authorization?: string): Promise<Answer> =>
+    authorization !== undefined
+      ? connection.get(Buffer.from(`GET ${l.path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${authorization}\r\n\r\n`, "latin1"))
+      : lookupClient === "raw"
+        ? connection.get(l.request)
+        : send("GET", l.path, l.token);
+  /** The first answer of each application: position and total. */
+  const answeredPositions = new Map<string, { position: number; total: number }>();
+  let inconsistent = 0;
+  let wrongAnswers = 0;
+  const checkLookup = (l: Lookup, answer: Answer): string => {
+    if (answer.status !== 200) return `${answer.status} ${codeOf(answer)}`;
+    const p = JSON.parse(answer.body) as { applicationId?: unknown; position?: unknown; total?: unknown; source?: unknown };
+    const { position, total } = p;
+    if (p.applicationId !== l.id || typeof position !== "number" || typeof total !== "number" || !Number.isInteger(position) || position < 1 || position > total) {
+      wrongAnswers++;
+      return "200 wrong answer";
+    }
+    const first = answeredPositions.get(l.id);
+    if (!first) answeredPositions.set(l.id, { position, total });
+    else if (first.position !== position || first.total !== total) inconsistent++;
+    return `200 ${String(p.source)}`;
+  };
   const lookupStatuses = new Map<string, number>();
   const lookupRun = async (seconds: number, latencies: number[]): Promise<number> => {
     let next = 0;
     let done = 0;
     const stopAt = performance.now() + seconds * 1_000;
     await Promise.all(
-      Array.from({ length: lookupConcurrency }, async () => {
+      connections.map(async (connection) => {
         while (performance.now() < stopAt && lookups.length > 0) {
           const l = lookups[next++ % lookups.length]!;
           const started = performance.now();
-          const answer = await send("GET", l.path, l.token);
-          latencies.push(performance.now() - started);
-          const key = `${answer.status}${answer.status === 200 ? ` ${(JSON.parse(answer.body) as { source: string }).source}` : ` ${codeOf(answer)}`}`;
+          let key: string;
+          try {
+            const answer = await askAs(connection, l);
+            latencies.push(performance.now() - started);
+            key = checkLookup(l, answer);
+          } catch (error) {
+            key = `transport error (${error instanceof Error ? error.message : String(error)})`;
+          }
           lookupStatuses.set(key, (lookupStatuses.get(key) ?? 0) + 1);
           done++;
         }
@@ -384,7 +643,7 @@ try {
     );
     return done;
   };
-  progress(`position lookups: 2 s warm-up, then ${lookupSeconds} s at ${lookupConcurrency} in flight`);
+  progress(`position lookups (${lookupClient} client): 2 s warm-up, then ${lookupSeconds} s at ${lookupConcurrency} in flight`);
   await lookupRun(2, []);
   lookupStatuses.clear();
   await settle(waiting);
@@ -393,6 +652,59 @@ try {
   const [lookupCount, lookupCpu] = await withCpu(() => lookupRun(lookupSeconds, lookupLatencies));
   const lookupRate = lookupCount / ((performance.now() - lookupStarted) / 1_000);
   lookupLatencies.sort((a, b) => a - b);
+
+  // The answers against Postgres (after the measurement): in each group every application asked
+  // got the group's queue length as its total and a position no other got.
+  const queueSizes = new Map(
+    (await pool.query<{ groupId: string; n: number }>(`SELECT group_id AS "groupId", count(*)::int AS n FROM applications WHERE status IN ('awaiting_financing', 'queued') GROUP BY group_id`)).rows.map(
+      (r) => [r.groupId, r.n],
+    ),
+  );
+  const groupOfApplication = new Map(lookups.map((l) => [l.id, groupIds[groupOf(l.child)]!]));
+  const positionsTaken = new Map<string, Set<number>>();
+  let wrongTotals = 0;
+  let positionsTwice = 0;
+  for (const [id, { position, total }] of answeredPositions) {
+    const groupId = groupOfApplication.get(id)!;
+    if (total !== queueSizes.get(groupId)) wrongTotals++;
+    let taken = positionsTaken.get(groupId);
+    if (!taken) positionsTaken.set(groupId, (taken = new Set()));
+    if (taken.has(position)) positionsTwice++;
+    taken.add(position);
+  }
+  // Who is answered, now that the process knows every application: another family never, the
+  // municipality's office with the family's answer, another municipality's office never.
+  const operator = `Bearer ${await signDevToken({ subject: "bench-operator", role: "operator", municipalityId }, { secret: DEV_AUTH_SECRET, ttl: "2h" })}`;
+  const foreignOperator = `Bearer ${await signDevToken({ subject: "bench-foreign-operator", role: "operator", municipalityId: randomUUID() }, { secret: DEV_AUTH_SECRET, ttl: "2h" })}`;
+  const authSample = lookups.length > 1 ? lookups.slice(0, 200) : [];
+  let strangerRefused = 0;
+  let officeAnswered = 0;
+  let foreignRefused = 0;
+  const probe = connections[0] ?? new LookupConnection(port);
+  for (const [n, l] of authSample.entries()) {
+    const stranger = await askAs(probe, l, lookups[(n + 1) % lookups.length]!.token);
+    if (stranger.status === 403 && codeOf(stranger) === "ENROLLMENT.NOT_YOUR_CHILD") strangerRefused++;
+    const office = await askAs(probe, l, operator);
+    const officePosition = office.status === 200 ? (JSON.parse(office.body) as { position?: unknown }).position : undefined;
+    if (officePosition !== undefined && officePosition === answeredPositions.get(l.id)?.position) officeAnswered++;
+    const foreign = await askAs(probe, l, foreignOperator);
+    if (foreign.status === 403 && codeOf(foreign) === "AUTH.OTHER_MUNICIPALITY") foreignRefused++;
+  }
+  for (const connection of connections) connection.close();
+  // What any HTTP request costs on this machine, measured in this run at the lookups' concurrency.
+  await settle(waiting);
+  const [hello] = await measured(() => measureFastifyHello({ connections: lookupConcurrency }));
+  if (hello) ceilings = [...ceilings, hello];
+  const helloRate = hello?.figure ?? Number.NaN;
+  const lookupsCorrect =
+    answeredPositions.size > 0 &&
+    wrongAnswers === 0 &&
+    inconsistent === 0 &&
+    wrongTotals === 0 &&
+    positionsTwice === 0 &&
+    strangerRefused === authSample.length &&
+    officeAnswered === authSample.length &&
+    foreignRefused === authSample.length;
 
   // Figures.
   submitLatencies.sort((a, b) => a - b);
@@ -440,7 +752,7 @@ try {
         "info",
         "",
       ],
-      ["sustained submit rate (answers/s from 5 s to the last answer)", `${fmt(sustained)} /s = ${pct(sustained / pgbenchCeiling)} of ${fmt(pgbenchCeiling)} tx/s`, "≥ 40 % of pgbench app+outbox", sustained / pgbenchCeiling >= 0.4 ? "PASS" : "FAIL"],
+      ["surge: answers/s from 5 s to the last answer (at most the offered rate)", `${fmt(sustained)} /s against ${fmt(offered)} /s offered; ${fmt(surgeCommits)} commits in the database (${fmt(surgeCommits / Math.max(1, answered), 2)} per answer)`, "info", ""],
       ["backlog (scheduled, not yet answered)", `max ${fmt(maxBacklog)}; ${fmt(backlogAtEnd)} at ${Math.min(backlog.length, durationS)} s; last answer ${fmt(lastAnswer / 1_000, 1)} s after the start (schedule ends at ${durationS} s)`, "info", ""],
       ["latency from the scheduled time (submissions)", lat(submitLatencies), "info", ""],
       ["latency of retries (from their sending)", lat(retryLatencies), "info", ""],
@@ -452,9 +764,29 @@ try {
       ["outbox and queue index drained after the surge", `${fmt(drainSeconds, 1)} s; ${fmt(unpublished)} unpublished, ${fmt(dirty)} dirty groups left; ${fmt(submittedEvents)} submitted events`, `0, 0, ${fmt(inPostgres)}`, unpublished === 0 && dirty === 0 && submittedEvents === inPostgres ? "PASS" : "FAIL"],
       ["Redis queue index equals Postgres (GET /queues/check, ZCARD)", `${fmt(checked.groups)} groups, ${fmt(checked.entries)} entries, ${checked.mismatches.length} mismatches; ZCARD sum ${fmt(redisEntries)}`, "equal", indexEqual ? "PASS" : "FAIL"],
       ["CPU during the surge (cores busy; per answered submission)", cpuLine(surgeCpu, answered / surgeSeconds, "submission"), "info", ""],
-      ["position lookups", `${fmt(lookupCount)} in ${lookupSeconds} s = ${fmt(lookupRate)} /s = ${pct(lookupRate / zrankCeiling)} of ZRANK ${fmt(zrankCeiling)} /s; ${list(lookupStatuses)}`, "≥ 50 % of raw ZRANK", lookupRate / zrankCeiling >= 0.5 ? "PASS" : "FAIL"],
+      [
+        `sustained submit rate (closed loop, ${fmt(capacityConcurrency)} in flight: new applications/s after ${fmt(capacityWarmup / 1_000, 1)} s warm-up)`,
+        `${fmt(capacityRate)} /s = ${pct(capacityRate / pgbenchCeiling)} of ${fmt(pgbenchCeiling)} tx/s; ${fmt(capacityNew)} new in ${fmt(capacityElapsed, 1)} s, ${fmt(capacityRequestRate)} requests/s with duplicates and retries: ${list(capacityStatuses)}`,
+        "≥ 40 % of pgbench app+outbox",
+        capacityRate / pgbenchCeiling >= 0.4 ? "PASS" : "FAIL",
+      ],
+      ["capacity: latency of each request", `${lat(capacityLatencies)}; non-2xx ${capacityRefusals.size ? list(capacityRefusals) : "none"}; ${fmt(capacityCommits)} commits in the database (${fmt(capacityCommits / Math.max(1, capacityNew), 2)} per new application)`, "info", ""],
+      [
+        "capacity: nothing lost or doubled, retries replayed, outbox and index caught up",
+        `${fmt(capacityChildrenAccepted)} of ${fmt(capacityFirst.size)} children accepted, ${fmt(capacityFound)} of ${fmt(capacityIds.length)} ids found, ${fmt(capacityInPostgres)} applications of theirs; ${fmt(twiceAfterCapacity)} pairs twice; ${fmt(capacityDuplicatesRefused)} of ${fmt(capacityDuplicateOutcomes.size)} duplicates 409; ${fmt(capacityReplayed)} of ${fmt(capacityRetriedSent)} retries replayed (${fmt(capacityRetryProblems)} differed); drained in ${fmt(capacityDrain.seconds, 1)} s (${fmt(capacityDrain.unpublished)} unpublished, ${fmt(capacityDrain.dirty)} dirty); ${capacityChecked.mismatches.length} index mismatches${capacityFailures.length ? `; ${capacityFailures.length} transport errors (${capacityFailures[0]})` : ""}`,
+        "all",
+        capacityCorrect ? "PASS" : "FAIL",
+      ],
+      ["CPU during the capacity run (cores busy; per new application)", cpuLine(capacityCpu, capacityNew / capacityElapsed, "application"), "info", ""],
+      ["position lookups", `${fmt(lookupCount)} in ${lookupSeconds} s = ${fmt(lookupRate)} /s = ${pct(lookupRate / zrankCeiling)} of ZRANK ${fmt(zrankCeiling)} /s (${pct(lookupRate / helloRate)} of Fastify hello-world ${fmt(helloRate)} /s); ${list(lookupStatuses)}`, "≥ 50 % of raw ZRANK", lookupRate / zrankCeiling >= 0.5 ? "PASS" : "FAIL"],
       ["position lookup latency", lat(lookupLatencies), "p99 ≤ 10 ms", percentile(lookupLatencies, 99) <= 10 ? "PASS" : "FAIL"],
       ["CPU during lookups (cores busy; per lookup)", cpuLine(lookupCpu, lookupRate, "lookup"), "info", ""],
+      [
+        "position answers: right, and only to the family and its municipality's office",
+        `${fmt(answeredPositions.size)} applications answered: ${fmt(wrongAnswers)} wrong, ${fmt(inconsistent)} changed, ${fmt(wrongTotals)} totals ≠ Postgres queue, ${fmt(positionsTwice)} positions given twice; of ${fmt(authSample.length)} asked again: ${fmt(strangerRefused)} refused to another family, ${fmt(officeAnswered)} answered alike to the office, ${fmt(foreignRefused)} refused to another municipality's office`,
+        "all",
+        lookupsCorrect ? "PASS" : "FAIL",
+      ],
     ],
   };
   const settings = [
@@ -462,7 +794,8 @@ try {
     `the rest evenly to ${durationS} s; ${fmt(duplicates)} duplicates (same child and group, new Idempotency-Key, 0.2-5 s after the first), ${fmt(retries)} retries`,
     `(same key, sent when the first answer arrived); 429/503/409-in-progress with Retry-After waited out and sent again (≤ ${MAX_BACKOFFS} times).`,
     `One client process, node:http keep-alive, ≤ ${sockets} sockets (more requests wait in the client, counted in the latency from the scheduled time).`,
-    `Enrollment in its own process with its outbox relay, consumers and queue syncer; rate limit as configured (600/min per subject); lookups ${lookupConcurrency} in flight.`,
+    `Capacity: ${fmt(capacityChildren)} other children, closed loop with ${fmt(capacityConcurrency)} in flight for ≤ ${capacitySeconds} s, the same shares of duplicates (a new key, a little later in the list) and retries (same key, on the answer).`,
+    `Enrollment in its own process with its outbox relay, consumers and queue syncer; rate limit as configured (600/min per subject); lookups ${lookupConcurrency} in flight (${lookupClient === "raw" ? "one hand-parsed keep-alive HTTP/1.1 connection each" : "node:http keep-alive agent"}).`,
   ].join(" ");
   const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
   const markdown = printRun(`Enrollment: opening-day surge, ${new Date().toISOString()}`, [
@@ -476,16 +809,35 @@ try {
     "enrollment",
     {
       ceilings,
-      settings: { children, durationS, burst, groupCount, duplicates, retries, sockets, lookupConcurrency, lookupSeconds },
-      surge: { seconds: surgeSeconds, answered, sustained, offered, maxBacklog, backlog, statuses: Object.fromEntries(statuses), refusals: Object.fromEntries(refusals), failures: failures.slice(0, 20) },
+      settings: { children, durationS, burst, groupCount, duplicates, retries, sockets, capacityChildren, capacitySeconds, capacityConcurrency, lookupConcurrency, lookupSeconds },
+      surge: { seconds: surgeSeconds, answered, sustained, offered, maxBacklog, backlog, commits: surgeCommits, statuses: Object.fromEntries(statuses), refusals: Object.fromEntries(refusals), failures: failures.slice(0, 20) },
+      capacity: {
+        seconds: capacityElapsed,
+        newApplications: capacityNew,
+        rate: capacityRate,
+        requestRate: capacityRequestRate,
+        ofPgbench: capacityRate / pgbenchCeiling,
+        commits: capacityCommits,
+        latency: { p50: percentile(capacityLatencies, 50), p95: percentile(capacityLatencies, 95), p99: percentile(capacityLatencies, 99) },
+        statuses: Object.fromEntries(capacityStatuses),
+        refusals: Object.fromEntries(capacityRefusals),
+        verification: { childrenAccepted: capacityChildrenAccepted, found: capacityFound, inPostgres: capacityInPostgres, twice: twiceAfterCapacity, replayed: capacityReplayed, retried: capacityRetriedSent, drain: capacityDrain, mismatches: capacityChecked.mismatches.length },
+        failures: capacityFailures.slice(0, 20),
+      },
       latencies: {
         submit: { p50: percentile(submitLatencies, 50), p95: percentile(submitLatencies, 95), p99: percentile(submitLatencies, 99) },
         retry: { p50: percentile(retryLatencies, 50), p99: percentile(retryLatencies, 99) },
         lookup: { p50: percentile(lookupLatencies, 50), p95: percentile(lookupLatencies, 95), p99: percentile(lookupLatencies, 99) },
       },
       verification: { childrenAccepted, accepted, inPostgres, found, twice, submittedEvents, unpublished, dirty, check: checked, redisEntries },
-      lookups: { count: lookupCount, rate: lookupRate, statuses: Object.fromEntries(lookupStatuses) },
-      cpu: { surge: surgeCpu, lookups: lookupCpu },
+      lookups: {
+        client: lookupClient,
+        count: lookupCount,
+        rate: lookupRate,
+        statuses: Object.fromEntries(lookupStatuses),
+        verification: { answered: answeredPositions.size, wrongAnswers, inconsistent, wrongTotals, positionsTwice, asked: authSample.length, strangerRefused, officeAnswered, foreignRefused },
+      },
+      cpu: { surge: surgeCpu, capacity: capacityCpu, lookups: lookupCpu },
       machine,
     },
     markdown,

@@ -27,7 +27,6 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
-import { connect, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
@@ -37,6 +36,7 @@ import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { RawHttpConnection } from "../lib/raw-http";
 import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
 
@@ -195,81 +195,6 @@ async function sendPatiently(method: "GET" | "POST", path: string, authorization
 }
 
 const jitter = random(7);
-
-/**
- * The lookups' client (`--lookup-client raw`): one keep-alive HTTP/1.1 connection per request in
- * flight, each request written whole (built once per application) and its answer parsed here:
- * status line, Content-Length, body. Still real requests over TCP, one at a time per connection
- * (no pipelining), each with its guardian's token, each answer checked by the caller. node:http
- * cost the client ~100 µs of CPU per request, about what the service spends on a lookup; on two
- * cores that CPU is taken from the service, so the figure measured the client as much as the
- * service. `node-http` keeps the old client for comparison.
- */
-class LookupConnection {
-  private socket: Socket | undefined;
-  private buffered: Buffer | undefined;
-  private waiting: { resolve: (answer: Answer) => void; reject: (error: Error) => void } | undefined;
-
-  constructor(private readonly port: number) {}
-
-  get(request: Buffer): Promise<Answer> {
-    if (this.waiting) return Promise.reject(new Error("one request at a time per connection"));
-    const socket = this.socket ?? this.open();
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      socket.write(request);
-    });
-  }
-
-  close(): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    socket?.destroy();
-  }
-
-  private open(): Socket {
-    const socket = connect({ host: "127.0.0.1", port: this.port, noDelay: true });
-    const fail = (error: Error) => {
-      if (this.socket === socket) this.socket = undefined;
-      this.buffered = undefined;
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting?.reject(error);
-    };
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        this.received(chunk);
-      } catch (error) {
-        socket.destroy();
-        fail(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    socket.on("error", fail);
-    socket.on("close", () => fail(new Error("the service closed the connection")));
-    this.socket = socket;
-    return socket;
-  }
-
-  private received(chunk: Buffer): void {
-    const data = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
-    this.buffered = data;
-    const headEnd = data.indexOf("\r\n\r\n");
-    if (headEnd < 0) return;
-    const head = data.toString("latin1", 0, headEnd);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-    if (length === undefined) throw new Error(`an answer without Content-Length: ${head.slice(0, 200)}`);
-    const end = headEnd + 4 + Number(length);
-    if (data.length < end) return;
-    if (data.length > end || !this.waiting) throw new Error("the service sent more than the answer asked for");
-    this.buffered = undefined;
-    const retryAfter = /\r\nretry-after: *([^\r]*)/i.exec(head)?.[1];
-    const answer: Answer = { status: Number(head.slice(9, 12)), body: data.toString("utf8", headEnd + 4, end), replayed: false, retryAfter };
-    if (/\r\nconnection: *close/i.test(head)) this.close();
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting.resolve(answer);
-  }
-}
 
 let pool: Pool | undefined;
 let redis: Redis | undefined;
@@ -594,8 +519,8 @@ try {
     return [{ id: o.id, child: i, token: tokens[i]!, path, request }];
   });
   type Lookup = (typeof lookups)[number];
-  const connections = Array.from({ length: lookupConcurrency }, () => new LookupConnection(port));
-  const askAs = (connection: LookupConnection, l: Lookup, authorization?: string): Promise<Answer> =>
+  const connections = Array.from({ length: lookupConcurrency }, () => new RawHttpConnection(port));
+  const askAs = (connection: RawHttpConnection, l: Lookup, authorization?: string): Promise<Answer> =>
     authorization !== undefined
       ? connection.get(Buffer.from(`GET ${l.path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${authorization}\r\n\r\n`, "latin1"))
       : lookupClient === "raw"
@@ -680,7 +605,7 @@ try {
   let strangerRefused = 0;
   let officeAnswered = 0;
   let foreignRefused = 0;
-  const probe = connections[0] ?? new LookupConnection(port);
+  const probe = connections[0] ?? new RawHttpConnection(port);
   for (const [n, l] of authSample.entries()) {
     const stranger = await askAs(probe, l, lookups[(n + 1) % lookups.length]!.token);
     if (stranger.status === 403 && codeOf(stranger) === "ENROLLMENT.NOT_YOUR_CHILD") strangerRefused++;

@@ -30,10 +30,14 @@ export function rawRequest(method: "GET" | "POST", path: string, port: number, h
  */
 export class RawHttpConnection {
   private socket: Socket | undefined;
-  private buffered: Buffer | undefined;
+  private pending: { chunks: Buffer[]; length: number; head: { text: string; bodyStart: number; end: number } | undefined } | undefined;
   private waiting: { resolve: (answer: RawAnswer) => void; reject: (error: Error) => void } | undefined;
 
-  constructor(private readonly port: number) {}
+  /** `readBody: false` leaves the answer's body unread (""), for a benchmark that checks only statuses. */
+  constructor(
+    private readonly port: number,
+    private readonly readBody = true,
+  ) {}
 
   /** Send `request` (see `rawRequest`) and resolve with its answer. */
   get(request: Buffer): Promise<RawAnswer> {
@@ -55,7 +59,7 @@ export class RawHttpConnection {
     const socket = connect({ host: "127.0.0.1", port: this.port, noDelay: true });
     const fail = (error: Error) => {
       if (this.socket === socket) this.socket = undefined;
-      this.buffered = undefined;
+      this.pending = undefined;
       const waiting = this.waiting;
       this.waiting = undefined;
       waiting?.reject(error);
@@ -75,25 +79,33 @@ export class RawHttpConnection {
   }
 
   private received(chunk: Buffer): void {
-    const data = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
-    this.buffered = data;
-    const headEnd = data.indexOf("\r\n\r\n");
-    if (headEnd < 0) return;
-    const head = data.toString("latin1", 0, headEnd);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-    if (length === undefined) throw new Error(`an answer without Content-Length: ${head.slice(0, 200)}`);
-    const end = headEnd + 4 + Number(length);
-    if (data.length < end) return;
-    if (data.length > end || !this.waiting) throw new Error("the service sent more than the answer asked for");
-    this.buffered = undefined;
-    const retryAfter = /\r\nretry-after: *([^\r]*)/i.exec(head)?.[1];
+    // Chunks are kept as they come and joined once: an answer of several kilobytes arrives in
+    // pieces, and joining at every piece would copy it over and over.
+    const pending = (this.pending ??= { chunks: [], length: 0, head: undefined });
+    pending.chunks.push(chunk);
+    pending.length += chunk.length;
+    if (!pending.head) {
+      const data = pending.chunks.length === 1 ? chunk : Buffer.concat(pending.chunks, pending.length);
+      pending.chunks = [data];
+      const headEnd = data.indexOf("\r\n\r\n");
+      if (headEnd < 0) return;
+      const text = data.toString("latin1", 0, headEnd);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text)?.[1];
+      if (length === undefined) throw new Error(`an answer without Content-Length: ${text.slice(0, 200)}`);
+      pending.head = { text, bodyStart: headEnd + 4, end: headEnd + 4 + Number(length) };
+    }
+    const { text, bodyStart, end } = pending.head;
+    if (pending.length < end) return;
+    if (pending.length > end || !this.waiting) throw new Error("the service sent more than the answer asked for");
+    const data = pending.chunks.length === 1 ? pending.chunks[0]! : Buffer.concat(pending.chunks, pending.length);
+    this.pending = undefined;
     const answer: RawAnswer = {
-      status: Number(head.slice(9, 12)),
-      body: data.toString("utf8", headEnd + 4, end),
-      replayed: /\r\nidempotent-replayed: *true/i.test(head),
-      retryAfter,
+      status: Number(text.slice(9, 12)),
+      body: this.readBody ? data.toString("utf8", bodyStart, end) : "",
+      replayed: /\r\nidempotent-replayed: *true/i.test(text),
+      retryAfter: /\r\nretry-after: *([^\r]*)/i.exec(text)?.[1],
     };
-    if (/\r\nconnection: *close/i.test(head)) this.close();
+    if (/\r\nconnection: *close/i.test(text)) this.close();
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting.resolve(answer);

@@ -4,3 +4,4 @@ export { waitFor } from "./wait";
 export { freePort, startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";
+export { loadThenKill, retryAll, serviceUnderTest, type HttpAnswer, type ServiceUnderTest } from "./service-under-test";

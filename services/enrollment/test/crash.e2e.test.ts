@@ -1,11 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { Agent, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
-import { createKafka } from "@kruzhok/messaging";
-import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
-import { freePort, startServiceProcess, waitFor, type ServiceProcess } from "@kruzhok/testkit";
+import { loadThenKill, retryAll, serviceUnderTest, type HttpAnswer, type ServiceUnderTest } from "@kruzhok/testkit";
 
 // The quality bar on opening day: kill the process at any point, and after a restart no
 // application is lost or doubled. Families apply through HTTP, each request with its own
@@ -14,90 +11,30 @@ import { freePort, startServiceProcess, waitFor, type ServiceProcess } from "@kr
 // sure). Every child must then have exactly one application, every answer must name it (the
 // first answer and the retry's alike), the Redis queues must equal Postgres, and every
 // submitted event must reach Kafka.
-const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const CHILDREN = 400;
 const GROUPS = 4;
 const IN_FLIGHT = 24;
 const KILL_AFTER_ANSWERS = 120;
 
-interface Answer {
-  status: number;
-  body: string;
-  replayed: boolean;
-}
-
 describe("enrollment killed while families apply", () => {
   const infra = inject("infra");
-  const database = `t_enrollment_crash_${process.pid}`;
-  const topicPrefix = `${database}.`;
-  const redisPrefix = `${database}:`;
-  const kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: `${database}-test` });
-  let pool: Pool | undefined;
-  const processes: ServiceProcess[] = [];
-
-  afterAll(async () => {
-    for (const started of processes) started.child.kill("SIGKILL");
-    await pool?.end();
-    await dropDatabase(infra.databaseUrl, database);
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
-      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
-    } finally {
-      await admin.disconnect();
-    }
+  let service: ServiceUnderTest;
+  beforeAll(async () => {
+    service = await serviceUnderTest(infra, {
+      name: "enrollment_crash",
+      main: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
+      maxSockets: IN_FLIGHT,
+      env: { RATE_LIMIT_PER_MINUTE: "1000000", REDIS_KEY_PREFIX: `t_enrollment_crash_${process.pid}:` },
+    });
   });
+  afterAll(async () => service.cleanup());
 
   it("loses and doubles no application, answers every retry with the application its first attempt made, and Redis equals Postgres", async () => {
-    const port = await freePort();
-    const start = async (): Promise<ServiceProcess> => {
-      const started = startServiceProcess(main, {
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: infra.databaseUrl,
-        SERVICE_DATABASE: database,
-        REDIS_URL: infra.redisUrl,
-        REDIS_KEY_PREFIX: redisPrefix,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-        KAFKA_FAST_CONSUMERS: "true",
-        KAFKA_TOPIC_PREFIX: topicPrefix,
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        LOG_LEVEL: "warn",
-      });
-      processes.push(started);
-      await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        what: `enrollment ready (output: ${started.output().slice(-500)})`,
-      });
-      return started;
-    };
-
-    let agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-    const send = (method: string, path: string, authorization: string, body?: unknown, key?: string): Promise<Answer> =>
-      new Promise((resolve, reject) => {
-        const text = body === undefined ? undefined : JSON.stringify(body);
-        const headers: Record<string, string | number> = { authorization };
-        if (text !== undefined) Object.assign(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-        if (key) headers["idempotency-key"] = key;
-        const req = httpRequest({ agent, hostname: "127.0.0.1", port, method, path, headers }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), replayed: res.headers["idempotent-replayed"] === "true" }),
-          );
-        });
-        req.on("error", reject);
-        req.end(text);
-      });
-
-    const first = await start();
+    const first = await service.start();
+    const pool = service.pool;
     // Reference data, as the consumers would have written it from the registry's and the
     // catalogue's events: a municipality with its rules, free groups, children with accounting
     // certificates (every tenth in a category), each child's guardian.
-    pool = createPool({ connectionString: withDatabase(infra.databaseUrl, database), max: 2 });
     const timeZone = "Asia/Yekaterinburg";
     const year = Number(new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric" }).format(new Date()));
     const municipalityId = randomUUID();
@@ -135,58 +72,19 @@ describe("enrollment killed while families apply", () => {
       childIds.map(async (_, i) => `Bearer ${await signDevToken({ subject: `crash-guardian-${i}`, role: "guardian", municipalityId, guardianId: guardianIds[i]! }, { secret: DEV_AUTH_SECRET })}`),
     );
     const keys = childIds.map(() => randomUUID());
-    const apply = (i: number) => send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]);
-    const idOf = (answer: Answer) => (JSON.parse(answer.body) as { id: string }).id;
+    const apply = (i: number) => service.send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]);
+    const idOf = (answer: HttpAnswer) => (JSON.parse(answer.body) as { id: string }).id;
 
     // Before the kill: IN_FLIGHT requests at a time; SIGKILL once KILL_AFTER_ANSWERS came back.
-    const before = new Map<number, Answer>();
-    let next = 0;
-    let killed = false;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (!killed && next < CHILDREN) {
-          const i = next++;
-          try {
-            before.set(i, await apply(i));
-          } catch {
-            // No answer: the process died with this request in flight.
-          }
-          if (!killed && before.size >= KILL_AFTER_ANSWERS) {
-            killed = true;
-            first.child.kill("SIGKILL");
-          }
-        }
-      }),
-    );
-    await first.exited;
-    agent.destroy();
-    const sentBeforeKill = next;
+    const { answers: before, sent: sentBeforeKill } = await loadThenKill(CHILDREN, IN_FLIGHT, KILL_AFTER_ANSWERS, first, apply);
+    service.reconnect();
     expect(before.size).toBeGreaterThanOrEqual(KILL_AFTER_ANSWERS);
     expect(sentBeforeKill).toBeLessThan(CHILDREN);
     for (const answer of before.values()) expect(answer.status, answer.body).toBe(201);
 
-    // After the restart: every request again, with its own key; a client waits out "in progress".
-    await start();
-    agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-    const after = new Map<number, Answer>();
-    let cursor = 0;
-    const deadline = Date.now() + 30_000;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (cursor < CHILDREN) {
-          const i = cursor++;
-          for (;;) {
-            const answer = await apply(i);
-            const inProgress = answer.status === 409 && answer.body.includes("HTTP.IDEMPOTENCY_IN_PROGRESS");
-            if (!inProgress || Date.now() > deadline) {
-              after.set(i, answer);
-              break;
-            }
-            await new Promise((resolve) => setTimeout(resolve, 250));
-          }
-        }
-      }),
-    );
+    // After the restart: every request again, with its own key.
+    await service.start();
+    const after = await retryAll(CHILDREN, IN_FLIGHT, apply);
 
     // Exactly one application per child, and every answer names it.
     const applications = await pool.query<{ child_id: string; id: string }>("SELECT child_id, id FROM applications");
@@ -207,7 +105,7 @@ describe("enrollment killed while families apply", () => {
 
     // The queues in Redis equal Postgres, entry by entry.
     const region = `Bearer ${await signDevToken({ subject: "crash-region", role: "region" }, { secret: DEV_AUTH_SECRET })}`;
-    const check = await send("GET", `/queues/check?municipalityId=${municipalityId}`, region);
+    const check = await service.send("GET", `/queues/check?municipalityId=${municipalityId}`, region);
     expect(check.status, check.body).toBe(200);
     expect(JSON.parse(check.body)).toMatchObject({ groups: GROUPS, entries: CHILDREN, mismatches: [] });
 
@@ -218,29 +116,8 @@ describe("enrollment killed while families apply", () => {
     );
     expect(events.rows).toHaveLength(CHILDREN);
     expect(events.rows.every((row) => row.n === 1)).toBe(true);
-    await waitFor(
-      async () => {
-        const { rows: left } = await pool!.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
-        return left[0]?.n === 0 ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, what: "the relay to publish every event" },
-    );
-    const seen = new Set<string>();
-    const consumer = kafka.consumer({ groupId: `${database}-reader` });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: `${topicPrefix}kruzhok.enrollment.v1`, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          const envelope = JSON.parse(message.value?.toString() ?? "{}") as { type?: string; data?: { applicationId?: string } };
-          if (envelope.type === "enrollment.application.submitted" && envelope.data?.applicationId) seen.add(envelope.data.applicationId);
-        },
-      });
-      await waitFor(() => (seen.size >= CHILDREN ? true : undefined), { timeoutMs: 60_000, intervalMs: 200, what: "every submitted event on Kafka" });
-    } finally {
-      await consumer.disconnect();
-    }
+    await service.outboxDrained();
+    const seen = await service.eventValues("kruzhok.enrollment.v1", "enrollment.application.submitted", "applicationId", CHILDREN);
     expect([...seen].sort()).toEqual(applications.rows.map((row) => row.id).sort());
-    agent.destroy();
   });
 });

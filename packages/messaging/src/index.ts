@@ -1,6 +1,6 @@
 export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
 export { newEvent, type EventOrigin } from "./events";
-export { createKafka, createProducer, parseBrokers, type KafkaConnection } from "./kafka";
+export { createKafka, createProducer, kafkaLogLevel, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";
 export { appendToOutbox, emit, type OutboxEntry } from "./outbox";
 export { ensureTopics, type TopicSpec } from "./provision";

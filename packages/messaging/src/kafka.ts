@@ -30,6 +30,19 @@ const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
  */
 const EXPECTED_WARNINGS = new Set(["Limiting retries for the idempotent producer may invalidate EoS guarantees"]);
 
+/**
+ * The level a kafkajs log line gets in ours. Besides the warning above: kafkajs logs every error
+ * answer of the broker as `Response <Api>` at error level, and then throws, and its caller retries
+ * what is retriable (a fresh broker answers "coordinator is loading" and "does not host this
+ * topic-partition" for a few seconds). A failure that outlasts the retries reaches our code,
+ * which logs it at error itself (relay round, consumer, start-up); the single answer is a warning.
+ */
+export function kafkaLogLevel(level: logLevel, message: string): "error" | "warn" | "info" | "debug" {
+  if (level === logLevel.WARN && EXPECTED_WARNINGS.has(message)) return "debug";
+  if (level === logLevel.ERROR && message.startsWith("Response ")) return "warn";
+  return levels[level] ?? "info";
+}
+
 /** kafkajs logs through the service's pino logger instead of its own console output. */
 export function createKafka(connection: KafkaConnection, logger?: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -43,8 +56,7 @@ export function createKafka(connection: KafkaConnection, logger?: Logger, extra:
       ({ level, log }: LogEntry) => {
         if (!logger) return;
         const { message, ...rest } = log;
-        const as = level === logLevel.WARN && EXPECTED_WARNINGS.has(message) ? "debug" : (levels[level] ?? "info");
-        logger[as]({ kafka: rest }, message);
+        logger[kafkaLogLevel(level, message)]({ kafka: rest }, message);
       },
     ...extra,
   });

@@ -11,4 +11,5 @@ export {
   type PoolConfig,
   type Queryable,
 } from "./pool";
+export { GroupCommit, type GroupCommitOptions } from "./group-commit";
 export { withTransaction, type IsolationLevel } from "./transaction";

@@ -1,4 +1,4 @@
-import { withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
+import { GroupCommit, type Pool, type PoolClient } from "@kruzhok/postgres";
 import type { ApplicationRow } from "../store/applications";
 import { submitApplications, type SubmitCommand } from "./applications";
 
@@ -28,90 +28,24 @@ export interface Submission {
 
 export type SubmissionOutcome = { kind: "submitted"; application: ApplicationRow } | { kind: "taken" };
 
-interface Waiting {
-  submission: Submission;
-  resolve: (outcome: SubmissionOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
- * Group commit for submissions (the registry's `IssuanceBatcher` does the same for certificate
- * applications). A submission costs a handful of round trips to Postgres (BEGIN, the children's
- * locks, the queue locks and facts, the insert, the outbox, COMMIT), each of which costs far more
- * CPU and waiting than the work in it; submissions that arrive together share one transaction and
- * the same few set-based statements instead (`submitApplications`).
- *
- * Nothing waits on a timer: a submission goes out with the next batch as soon as one of
- * `maxConcurrentBatches` transactions is free, so a lone submission takes one transaction of its
- * own at once, and under load the batches grow by themselves with what arrived meanwhile.
- *
- * Each submission gets its own outcome, as if made alone (`submitApplications` decides them in
- * arrival order, and in each group stamps their accepted-at instants in that order under the
- * group's queue lock). A transaction that fails as a whole (a constraint the reads could not
- * foresee, a group that joined a campaign meanwhile, a lost connection, a timeout) writes
- * nothing; its submissions then go again, each in a transaction of its own, so that one
- * submission's failure fails none of the others.
+ * Group commit for submissions (`GroupCommit`; the registry's `IssuanceBatcher` does the same for
+ * certificate applications): submissions that arrive together share one transaction and the same
+ * few set-based statements (`submitApplications`). Each gets its own outcome, as if made alone:
+ * `submitApplications` decides them in arrival order, and in each group stamps their accepted-at
+ * instants in that order under the group's queue lock. A batch that fails as a whole (a group
+ * that joined a campaign meanwhile, among others) goes again one submission at a time.
  */
 export class SubmissionBatcher {
-  private readonly maxBatch: number;
-  private readonly maxConcurrentBatches: number;
-  private readonly queue: Waiting[] = [];
-  private running = 0;
-  private scheduled = false;
+  private readonly commits: GroupCommit<Submission, SubmissionOutcome>;
 
-  constructor(
-    private readonly pool: Pool,
-    options: SubmissionBatcherOptions = {},
-  ) {
-    this.maxBatch = options.maxBatch ?? 64;
-    this.maxConcurrentBatches = options.maxConcurrentBatches ?? 1;
+  constructor(pool: Pool, options: SubmissionBatcherOptions = {}) {
+    this.commits = new GroupCommit(pool, inTransaction, { maxBatch: options.maxBatch ?? 64, maxConcurrentBatches: options.maxConcurrentBatches ?? 1 });
   }
 
   /** The submission's outcome: its application, or `taken` (its `claim` said no); a refusal rejects. */
   submit(submission: Submission): Promise<SubmissionOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ submission, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  /** Flush once the current turn of the event loop is over: requests parsed in the same turn go together. */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.running < this.maxConcurrentBatches && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.running++;
-      void this.run(batch).finally(() => {
-        this.running--;
-        this.flush();
-      });
-    }
-  }
-
-  private async run(batch: readonly Waiting[]): Promise<void> {
-    let results: PromiseSettledResult<SubmissionOutcome>[];
-    try {
-      results = await withTransaction(this.pool, (tx) => inTransaction(tx, batch.map((waiting) => waiting.submission)));
-    } catch (error) {
-      const [only] = batch;
-      if (batch.length === 1 && only) return only.reject(error);
-      await Promise.all(batch.map((waiting) => this.run([waiting])));
-      return;
-    }
-    results.forEach((result, index) => {
-      const waiting = batch[index];
-      if (!waiting) return;
-      if (result.status === "fulfilled") waiting.resolve(result.value);
-      else waiting.reject(result.reason);
-    });
+    return this.commits.submit(submission);
   }
 }
 

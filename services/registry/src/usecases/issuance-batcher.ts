@@ -1,4 +1,4 @@
-import { withTransaction, type Pool, type Queryable } from "@kruzhok/postgres";
+import { GroupCommit, type Pool, type Queryable } from "@kruzhok/postgres";
 import { applyForCertificates, type ApplicationOutcome, type CertificateApplicationRequest } from "./issuance";
 
 /**
@@ -34,90 +34,27 @@ export interface IssuanceBatcherOptions {
   maxConcurrentBatches?: number;
 }
 
-interface Waiting {
-  request: BatchedApplication;
-  resolve: (outcome: BatchedOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
- * Group commit for certificate applications. Issuing one certificate costs a handful of round
- * trips to Postgres (BEGIN, key claim, lock, read, write, key record, COMMIT), each of which
- * costs far more CPU and waiting than the work in it; applications that arrive together share
- * one transaction and the same few set-based statements instead (`applyForCertificates`).
- *
- * Nothing waits on a timer: an application goes out with the next batch as soon as one of
- * `maxConcurrentBatches` transactions is free, so a lone application takes one transaction of
- * its own at once, and under load the batches grow by themselves with what arrived meanwhile.
- *
- * Each application gets its own outcome, as if made alone (`applyForCertificates` decides them
- * in arrival order). A transaction that fails as a whole (a constraint the reads could not
- * foresee, a lost connection, a timeout) writes nothing; its applications then go again, each
- * in a transaction of its own, so that one application's failure fails none of the others.
+ * Group commit for certificate applications (`GroupCommit`): applications that arrive together
+ * share one transaction and the same few set-based statements (`applyForCertificates`), each
+ * decided in arrival order as if made alone.
  *
  * An application with an Idempotency-Key claims it in the same transaction, first (one
  * statement for the batch), and records its response there too, last (one more): a key another
  * run holds or held leaves its application out, and the request is answered from the key.
  */
 export class IssuanceBatcher {
-  private readonly maxBatch: number;
-  private readonly maxConcurrentBatches: number;
-  private readonly queue: Waiting[] = [];
-  private running = 0;
-  private scheduled = false;
+  private readonly commits: GroupCommit<BatchedApplication, BatchedOutcome>;
 
-  constructor(
-    private readonly pool: Pool,
-    options: IssuanceBatcherOptions = {},
-  ) {
-    this.maxBatch = options.maxBatch ?? 64;
-    this.maxConcurrentBatches = options.maxConcurrentBatches ?? 2;
+  constructor(pool: Pool, options: IssuanceBatcherOptions = {}) {
+    this.commits = new GroupCommit(pool, (tx, requests) => this.applyTogether(tx, requests), {
+      maxBatch: options.maxBatch ?? 64,
+      maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+    });
   }
 
   apply(request: BatchedApplication): Promise<BatchedOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  /** Flush once the current turn of the event loop is over: requests parsed in the same turn go together. */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.running < this.maxConcurrentBatches && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.running++;
-      void this.run(batch).finally(() => {
-        this.running--;
-        this.flush();
-      });
-    }
-  }
-
-  private async run(batch: readonly Waiting[]): Promise<void> {
-    let results: PromiseSettledResult<BatchedOutcome>[];
-    try {
-      results = await withTransaction(this.pool, (tx) => this.applyTogether(tx, batch.map((waiting) => waiting.request)));
-    } catch (error) {
-      const [only] = batch;
-      if (batch.length === 1 && only) return only.reject(error);
-      await Promise.all(batch.map((waiting) => this.run([waiting])));
-      return;
-    }
-    results.forEach((result, index) => {
-      const waiting = batch[index];
-      if (!waiting) return;
-      if (result.status === "fulfilled") waiting.resolve(result.value);
-      else waiting.reject(result.reason);
-    });
+    return this.commits.submit(request);
   }
 
   private async applyTogether(tx: Queryable, requests: readonly BatchedApplication[]): Promise<PromiseSettledResult<BatchedOutcome>[]> {

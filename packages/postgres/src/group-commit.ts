@@ -1,0 +1,94 @@
+import type pg from "pg";
+import { withTransaction } from "./transaction";
+
+export interface GroupCommitOptions {
+  /** Requests one transaction takes at most. */
+  maxBatch?: number;
+  /** Transactions of batches running at once. */
+  maxConcurrentBatches?: number;
+}
+
+interface Waiting<Request, Outcome> {
+  request: Request;
+  resolve: (outcome: Outcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: requests that arrive together share one transaction, in which `decide` handles
+ * them all with a few set-based statements and gives each its own outcome, in order, as if made
+ * alone (a refusal is that request's rejected outcome, not an error of the batch). One request's
+ * round trips (BEGIN, locks, reads, writes, COMMIT) cost far more CPU and waiting than the work
+ * in them; shared, they are paid once per batch.
+ *
+ * Nothing waits on a timer: a request goes out with the next batch as soon as one of
+ * `maxConcurrentBatches` transactions is free, so a lone request takes one transaction of its
+ * own at once, and under load the batches grow by themselves with what arrived meanwhile.
+ *
+ * A transaction that fails as a whole (a constraint the reads could not foresee, a lost
+ * connection, a timeout) writes nothing; its requests then go again, each in a transaction of
+ * its own, so that one request's failure fails none of the others.
+ */
+export class GroupCommit<Request, Outcome> {
+  private readonly maxBatch: number;
+  private readonly maxConcurrentBatches: number;
+  private readonly queue: Waiting<Request, Outcome>[] = [];
+  private running = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly decide: (tx: pg.PoolClient, requests: readonly Request[]) => Promise<PromiseSettledResult<Outcome>[]>,
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 64;
+    this.maxConcurrentBatches = options.maxConcurrentBatches ?? 1;
+  }
+
+  /** The request's own outcome once its batch committed; a refusal rejects. */
+  submit(request: Request): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Flush once the current turn of the event loop is over: requests parsed in the same turn go together. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.running < this.maxConcurrentBatches && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.running++;
+      void this.run(batch).finally(() => {
+        this.running--;
+        this.flush();
+      });
+    }
+  }
+
+  private async run(batch: readonly Waiting<Request, Outcome>[]): Promise<void> {
+    let results: PromiseSettledResult<Outcome>[];
+    try {
+      results = await withTransaction(this.pool, (tx) => this.decide(tx, batch.map((waiting) => waiting.request)));
+    } catch (error) {
+      const [only] = batch;
+      if (batch.length === 1 && only) return only.reject(error);
+      await Promise.all(batch.map((waiting) => this.run([waiting])));
+      return;
+    }
+    results.forEach((result, index) => {
+      const waiting = batch[index];
+      if (!waiting) return;
+      if (result.status === "fulfilled") waiting.resolve(result.value);
+      else waiting.reject(result.reason);
+    });
+  }
+}

@@ -45,6 +45,15 @@ export interface IdempotencyWriterOptions {
   maxBatch?: number;
 }
 
+// A claim takes a key that is new, expired, or unfinished past its lease ($6, ms); otherwise it
+// returns nothing. Shared by the hook path's and the in-transaction claims.
+const TAKE_OVER_EXPIRED_OR_ABANDONED = `ON CONFLICT (subject, idempotency_key) DO UPDATE
+     SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = NULL, headers = NULL,
+         body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+   WHERE k.expires_at <= now()
+      OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
+  RETURNING k.claim`;
+
 // One statement for every kind of write, set-based over arrays: claims, finished responses and
 // released keys of many concurrent requests share one round trip and one commit. Database time
 // throughout: every replica agrees on what has expired. A claim takes a key that is new, expired,
@@ -56,12 +65,7 @@ WITH claimed AS (
   INSERT INTO idempotency_keys AS k (subject, idempotency_key, request_hash, claim, expires_at)
   SELECT c.subject, c.idempotency_key, c.request_hash, c.claim, now() + make_interval(secs => $5::double precision / 1000)
     FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) AS c(subject, idempotency_key, request_hash, claim)
-  ON CONFLICT (subject, idempotency_key) DO UPDATE
-     SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = NULL, headers = NULL,
-         body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-   WHERE k.expires_at <= now()
-      OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
-  RETURNING k.claim
+  ${TAKE_OVER_EXPIRED_OR_ABANDONED}
 ), finished AS (
   UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
     FROM unnest($7::text[], $8::text[], $9::uuid[], $10::int[], $11::text[], $12::text[])
@@ -225,12 +229,7 @@ WITH input AS (
   INSERT INTO idempotency_keys AS k (subject, idempotency_key, request_hash, claim, expires_at)
   SELECT i.subject, i.idempotency_key, i.request_hash, i.claim, now() + make_interval(secs => $5::double precision / 1000)
     FROM input i ORDER BY i.subject, i.idempotency_key
-  ON CONFLICT (subject, idempotency_key) DO UPDATE
-     SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, status = NULL, headers = NULL,
-         body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-   WHERE k.expires_at <= now()
-      OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
-  RETURNING k.claim
+  ${TAKE_OVER_EXPIRED_OR_ABANDONED}
 )
 SELECT i.claim, c.claim IS NOT NULL AS claimed, k.request_hash, k.status, k.headers, k.body
   FROM input i

@@ -54,6 +54,31 @@ const TAKE_OVER_EXPIRED_OR_ABANDONED = `ON CONFLICT (subject, idempotency_key) D
       OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
   RETURNING k.claim`;
 
+// Record the responses of runs that own their keys: the six array parameters from $first on
+// (`finishColumns`). Shared by the hook path's statement and the in-transaction one.
+const recordResponses = (first: number) => `UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
+    FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::uuid[], $${first + 3}::int[], $${first + 4}::text[], $${first + 5}::text[])
+         AS f(subject, idempotency_key, claim, status, headers, body)
+   WHERE k.subject = f.subject AND k.idempotency_key = f.idempotency_key AND k.claim = f.claim`;
+
+/** Claims as the four array parameters of a claiming statement. */
+const claimColumns = (claims: readonly Omit<ClaimWrite, "kind">[]) => [
+  claims.map((c) => c.subject),
+  claims.map((c) => c.key),
+  claims.map((c) => c.requestHash),
+  claims.map((c) => c.claim),
+];
+
+/** Responses as the six array parameters of `recordResponses`. */
+const finishColumns = (finishes: readonly Omit<FinishWrite, "kind">[]) => [
+  finishes.map((f) => f.subject),
+  finishes.map((f) => f.key),
+  finishes.map((f) => f.claim),
+  finishes.map((f) => f.status),
+  finishes.map((f) => JSON.stringify(f.headers)),
+  finishes.map((f) => f.body),
+];
+
 // One statement for every kind of write, set-based over arrays: claims, finished responses and
 // released keys of many concurrent requests share one round trip and one commit. Database time
 // throughout: every replica agrees on what has expired. A claim takes a key that is new, expired,
@@ -67,10 +92,7 @@ WITH claimed AS (
     FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) AS c(subject, idempotency_key, request_hash, claim)
   ${TAKE_OVER_EXPIRED_OR_ABANDONED}
 ), finished AS (
-  UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
-    FROM unnest($7::text[], $8::text[], $9::uuid[], $10::int[], $11::text[], $12::text[])
-         AS f(subject, idempotency_key, claim, status, headers, body)
-   WHERE k.subject = f.subject AND k.idempotency_key = f.idempotency_key AND k.claim = f.claim
+  ${recordResponses(7)}
   RETURNING 1
 ), released AS (
   DELETE FROM idempotency_keys AS k
@@ -185,18 +207,10 @@ export class IdempotencyWriter {
       name: "kruzhok-idempotency-write",
       text: WRITE,
       values: [
-        claims.map((c) => c.subject),
-        claims.map((c) => c.key),
-        claims.map((c) => c.requestHash),
-        claims.map((c) => c.claim),
+        ...claimColumns(claims),
         this.options.ttlMs,
         this.options.leaseMs,
-        finishes.map((f) => f.subject),
-        finishes.map((f) => f.key),
-        finishes.map((f) => f.claim),
-        finishes.map((f) => f.status),
-        finishes.map((f) => JSON.stringify(f.headers)),
-        finishes.map((f) => f.body),
+        ...finishColumns(finishes),
         releases.map((r) => r.subject),
         releases.map((r) => r.key),
         releases.map((r) => r.claim),
@@ -237,11 +251,7 @@ SELECT i.claim, c.claim IS NOT NULL AS claimed, k.request_hash, k.status, k.head
   LEFT JOIN idempotency_keys k ON c.claim IS NULL AND k.subject = i.subject AND k.idempotency_key = i.idempotency_key`;
 
 // The finish of `WRITE`, in the caller's transaction.
-const RECORD_IN_TRANSACTION = `
-UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
-  FROM unnest($1::text[], $2::text[], $3::uuid[], $4::int[], $5::text[], $6::text[])
-       AS f(subject, idempotency_key, claim, status, headers, body)
- WHERE k.subject = f.subject AND k.idempotency_key = f.idempotency_key AND k.claim = f.claim`;
+const RECORD_IN_TRANSACTION = recordResponses(1);
 
 /**
  * Claim keys in `tx`, one statement for all: each resolves to claimed, or to the row another run
@@ -262,14 +272,7 @@ export async function claimInTransaction(
   });
   const { rows } = await tx.query<StoredResponse & { claim: string; claimed: boolean }>({
     text: CLAIM_IN_TRANSACTION,
-    values: [
-      distinct.map((c) => c.subject),
-      distinct.map((c) => c.key),
-      distinct.map((c) => c.requestHash),
-      distinct.map((c) => c.claim),
-      options.ttlMs,
-      options.leaseMs,
-    ],
+    values: [...claimColumns(distinct), options.ttlMs, options.leaseMs],
   });
   const byClaim = new Map(rows.map((row) => [row.claim, row]));
   return claims.map((claim): ClaimInTransaction => {
@@ -289,14 +292,7 @@ export async function recordInTransaction(tx: Queryable, finishes: readonly Omit
   if (finishes.length === 0) return;
   await tx.query({
     text: RECORD_IN_TRANSACTION,
-    values: [
-      finishes.map((f) => f.subject),
-      finishes.map((f) => f.key),
-      finishes.map((f) => f.claim),
-      finishes.map((f) => f.status),
-      finishes.map((f) => JSON.stringify(f.headers)),
-      finishes.map((f) => f.body),
-    ],
+    values: finishColumns(finishes),
   });
 }
 

@@ -2,7 +2,7 @@ export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions,
 export { newEvent, type EventOrigin } from "./events";
 export { createKafka, createProducer, kafkaLogLevel, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";
-export { appendToOutbox, emit, type OutboxEntry } from "./outbox";
+export { appendToOutbox, emit, outboxRow, type OutboxEntry, type OutboxRow } from "./outbox";
 export { ensureTopics, type TopicSpec } from "./provision";
 export { OutboxRelay, type RelayOptions } from "./relay";
 export type { Kafka } from "kafkajs";

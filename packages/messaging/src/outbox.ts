@@ -8,6 +8,23 @@ export interface OutboxEntry {
   event: EventEnvelope;
 }
 
+/** One outbox row as the relay reads it: the event's id, its topic, the aggregate id as key, the envelope as JSON. */
+export interface OutboxRow {
+  eventId: string;
+  topic: string;
+  messageKey: string;
+  type: string;
+  payload: string;
+}
+
+/**
+ * The row `appendToOutbox` writes for `entry`, for a statement that writes events together with
+ * the rows they announce (data-modifying CTEs).
+ */
+export function outboxRow(entry: OutboxEntry): OutboxRow {
+  return { eventId: entry.event.id, topic: entry.topic, messageKey: entry.event.aggregateId, type: entry.event.type, payload: JSON.stringify(entry.event) };
+}
+
 /**
  * Write events into the outbox in the caller's transaction, beside the state change they
  * announce. Nothing is sent here: the relay publishes after COMMIT, so a state change is never
@@ -18,7 +35,8 @@ export async function appendToOutbox(tx: Queryable, entries: readonly OutboxEntr
   const values: unknown[] = [];
   const rows = entries.map((entry, index) => {
     const base = index * 5;
-    values.push(entry.event.id, entry.topic, entry.event.aggregateId, entry.event.type, JSON.stringify(entry.event));
+    const row = outboxRow(entry);
+    values.push(row.eventId, row.topic, row.messageKey, row.type, row.payload);
     return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
   });
   await tx.query(

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { pathToFileURL } from "node:url";
+import type { Infrastructure } from "./infrastructure";
 
 /** A port nothing listens on right now, on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -36,4 +37,25 @@ export function startServiceProcess(main: string, env: Record<string, string>): 
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/**
+ * The environment of a service under test: the infrastructure's addresses, its own database and
+ * topic prefix (so it reads and writes nothing of a `npm start` on the same broker), fast consumers.
+ */
+export function serviceEnv(
+  infra: Infrastructure,
+  own: { port: number; database: string; topicPrefix: string; logLevel: "info" | "warn" },
+): Record<string, string> {
+  return {
+    PORT: String(own.port),
+    HOST: "127.0.0.1",
+    DATABASE_URL: infra.databaseUrl,
+    SERVICE_DATABASE: own.database,
+    REDIS_URL: infra.redisUrl,
+    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    KAFKA_FAST_CONSUMERS: "true",
+    KAFKA_TOPIC_PREFIX: own.topicPrefix,
+    LOG_LEVEL: own.logLevel,
+  };
 }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createKafka } from "@kruzhok/messaging";
 import { dropDatabase } from "@kruzhok/postgres";
-import { freePort, startServiceProcess } from "./process";
+import { freePort, serviceEnv, startServiceProcess } from "./process";
 import { waitFor } from "./wait";
 
 /**
@@ -51,17 +51,7 @@ export function describeServiceProcess(name: string, main: string, path: string)
 
     it("starts ready with OpenAPI and metrics, and on SIGTERM closes consumers, relay and pools and exits 0", async () => {
       const port = await freePort();
-      const started = startServiceProcess(main, {
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: infra.databaseUrl,
-        SERVICE_DATABASE: database,
-        REDIS_URL: infra.redisUrl,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-        KAFKA_FAST_CONSUMERS: "true",
-        KAFKA_TOPIC_PREFIX: topicPrefix,
-        LOG_LEVEL: "info",
-      });
+      const started = startServiceProcess(main, serviceEnv(infra, { port, database, topicPrefix, logLevel: "info" }));
       try {
         await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), {
           timeoutMs: 60_000,

@@ -2,7 +2,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { createKafka } from "@kruzhok/messaging";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import type { Infrastructure } from "./infrastructure";
-import { freePort, startServiceProcess, type ServiceProcess } from "./process";
+import { freePort, serviceEnv, startServiceProcess, type ServiceProcess } from "./process";
 import { waitFor } from "./wait";
 
 export interface HttpAnswer {
@@ -58,18 +58,7 @@ export async function serviceUnderTest(
       return ownPool();
     },
     async start() {
-      const started = startServiceProcess(options.main, {
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: infra.databaseUrl,
-        SERVICE_DATABASE: database,
-        REDIS_URL: infra.redisUrl,
-        KAFKA_BROKERS: infra.kafkaBrokers.join(","),
-        KAFKA_FAST_CONSUMERS: "true",
-        KAFKA_TOPIC_PREFIX: topicPrefix,
-        LOG_LEVEL: "warn",
-        ...options.env,
-      });
+      const started = startServiceProcess(options.main, { ...serviceEnv(infra, { port, database, topicPrefix, logLevel: "warn" }), ...options.env });
       processes.push(started);
       await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), {
         timeoutMs: 60_000,

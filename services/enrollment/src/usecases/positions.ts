@@ -121,7 +121,7 @@ export class PositionLookups {
     // The order from memory without a further await when it is fresh (nearly always).
     const order = this.freshOrder(a.municipalityId, a.groupId, now) ?? (await this.orderOf(a.municipalityId, a.groupId, now));
     if (!order) return undefined;
-    return viewFromIndex(a, order, counts);
+    return positionView(a, order, "redis", { ...counts, ahead: counts.rank });
   }
 
   /**
@@ -140,25 +140,11 @@ export class PositionLookups {
         await syncGroup(this.pool, this.index, a.groupId);
         counts = await this.index.position(a.groupId, ranked.member, a.categoryRank);
       }
-      if (typeof counts !== "string") return viewFromIndex(ranked, order, counts);
+      if (typeof counts !== "string") return positionView(ranked, order, "redis", { ...counts, ahead: counts.rank });
     } catch (error) {
       log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
     }
-    const truth = await positionInPostgres(this.pool, a);
-    const aheadByRank = new Map([...truth.byRank.entries()].filter(([r]) => r < a.categoryRank));
-    const higher = [...aheadByRank.values()].reduce((sum, n) => sum + n, 0);
-    return {
-      applicationId: a.id,
-      groupId: a.groupId,
-      source: "postgres",
-      ...explainPosition(order, { code: a.categoryCode, rank: a.categoryRank }, {
-        position: truth.ahead + 1,
-        total: truth.total,
-        aheadByRank,
-        aheadInCategory: truth.ahead - higher,
-        inCategory: truth.byRank.get(a.categoryRank) ?? 0,
-      }),
-    };
+    return positionView(a, order, "postgres", await positionInPostgres(this.pool, a));
   }
 
   /** The municipality's category order of the group's local year (undefined: enrollment does not know the group). */
@@ -204,20 +190,28 @@ export class PositionLookups {
   }
 }
 
-function viewFromIndex(a: RankedApplication, order: readonly string[], counts: { rank: number; total: number; byRank: Map<number, number> }): Position {
-  const inCategory = counts.byRank.get(a.categoryRank) ?? 0;
+/**
+ * The answer from the queue's counts, whichever store gave them: `ahead` in the whole queue, and
+ * per category rank the entries ahead (ranks above the child's) and in its own rank (all of them).
+ */
+function positionView(
+  a: { id: string; groupId: string; categoryCode: string | null; categoryRank: number },
+  order: readonly string[],
+  source: Position["source"],
+  counts: { ahead: number; total: number; byRank: ReadonlyMap<number, number> },
+): Position {
   let higher = 0;
   for (const [r, n] of counts.byRank) if (r < a.categoryRank) higher += n;
   return {
     applicationId: a.id,
     groupId: a.groupId,
-    source: "redis",
+    source,
     ...explainPosition(order, { code: a.categoryCode, rank: a.categoryRank }, {
-      position: counts.rank + 1,
+      position: counts.ahead + 1,
       total: counts.total,
       aheadByRank: counts.byRank,
-      aheadInCategory: counts.rank - higher,
-      inCategory,
+      aheadInCategory: counts.ahead - higher,
+      inCategory: counts.byRank.get(a.categoryRank) ?? 0,
     }),
   };
 }

@@ -1,3 +1,4 @@
+import type { OutboxRow } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import type { Certificate, ClosedReason, Funding } from "../domain/certificate";
 import type { DocumentOnFile } from "../domain/documents";
@@ -136,16 +137,9 @@ export interface NewHeldApplication {
   now: Date;
 }
 
-/** An event of the kit's outbox announcing one new certificate: written only if the certificate is. */
-export interface CertificateEvent {
+/** An outbox row (`outboxRow`) announcing one new certificate: written only if the certificate is. */
+export interface CertificateEvent extends OutboxRow {
   certificateId: string;
-  eventId: string;
-  topic: string;
-  /** The event's aggregate id, as `appendToOutbox` keys it. */
-  messageKey: string;
-  type: string;
-  /** The event envelope as JSON. */
-  payload: string;
 }
 
 type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };

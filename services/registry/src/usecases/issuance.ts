@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import { CertificateIssued } from "@kruzhok/contracts";
-import { appendToOutbox, newEvent, type OutboxEntry } from "@kruzhok/messaging";
+import { appendToOutbox, newEvent, outboxRow, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { ageOn, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { ageBand, assertIssuableAge } from "../domain/age";
@@ -109,9 +109,8 @@ export async function applyForCertificates(
     // `issuanceFacts` draws a serial for every child that is neither certified nor held.
     if (f.serial === undefined) throw new Error(`no serial was drawn for child ${f.child.id}`);
     const certificate = { id: uuidv7(), number: certificateNumber(f.municipality.code, f.serial), childId: f.child.id, municipalityId: f.municipality.id, now: origin.now };
-    const { topic, event } = issuedEvent(certificate, f.child, f.municipality, origin);
     // The row `appendToOutbox` writes, written only with the certificate it announces.
-    const announcement = { certificateId: certificate.id, eventId: event.id, topic, messageKey: event.aggregateId, type: event.type, payload: JSON.stringify(event) };
+    const announcement = { certificateId: certificate.id, ...outboxRow(issuedEvent(certificate, f.child, f.municipality, origin)) };
     return { certificate, announcement };
   });
   // Under the namesake lock no other application can have issued these meanwhile; a child

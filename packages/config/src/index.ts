@@ -68,5 +68,12 @@ export const serviceConfig = z.object({
     .default("")
     .describe("prepended to every topic the service publishes to or consumes: keeps a benchmark or a second stack apart on a shared broker"),
   KAFKA_FAST_CONSUMERS: z.stringbool().default(false).describe("short session timeouts, for tests"),
+  WORKERS: z.coerce
+    .number()
+    .int("must be a whole number of processes (1-32)")
+    .min(1, "must be a whole number of processes (1-32)")
+    .max(32, "must be a whole number of processes (1-32)")
+    .default(1)
+    .describe("replicas of the service run as processes on this machine, sharing its port (node:cluster); 1: the process itself serves"),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;

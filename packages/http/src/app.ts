@@ -52,6 +52,8 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** Shared with the rest of the process; a fresh one otherwise. */
   metrics?: Registry;
+  /** What /metrics serves, when not `metrics` alone (the sum of all workers of a clustered service). */
+  metricsText?: () => Promise<string>;
   /** Rate limit counters live here when given (shared by replicas); else in process memory. */
   redis?: Redis;
   rateLimit?: RateLimitOptions;
@@ -231,6 +233,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     checks: options.readiness ?? [],
     timeoutMs: options.readinessTimeoutMs ?? 2_000,
     metrics: options.metrics ?? createMetricsRegistry(options.service),
+    ...(options.metricsText && { metricsText: options.metricsText }),
   });
   if (options.idempotency) registerIdempotency(app, options.idempotency);
   return app;
@@ -247,4 +250,4 @@ export function correlationIdOf(request: { id: string }): string | undefined {
 }
 
 /** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
-export type ServiceAppOptions = Pick<AppOptions, "logger" | "auth" | "metrics" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload">;
+export type ServiceAppOptions = Pick<AppOptions, "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload">;

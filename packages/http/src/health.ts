@@ -13,6 +13,8 @@ export interface HealthOptions {
   /** Per check; a hung dependency must not hang the probe. */
   timeoutMs: number;
   metrics: Registry;
+  /** The text /metrics serves; the registry's own by default (a cluster worker's sums all workers). */
+  metricsText?: () => Promise<string>;
 }
 
 // Keyed by the instance buildApp returned: the readiness route reads it, shutdown sets it.
@@ -76,7 +78,7 @@ export function registerHealth(app: FastifyInstance, options: HealthOptions): vo
   });
 
   app.get("/metrics", infrastructureRoute, async (_request, reply) => {
-    const text = await options.metrics.metrics();
+    const text = await (options.metricsText ?? (() => options.metrics.metrics()))();
     return reply.header("content-type", options.metrics.contentType).send(text);
   });
 }

@@ -54,11 +54,11 @@ const TAKE_OVER_EXPIRED_OR_ABANDONED = `ON CONFLICT (subject, idempotency_key) D
       OR (k.status IS NULL AND k.created_at < now() - make_interval(secs => $6::double precision / 1000))
   RETURNING k.claim`;
 
-// Record the responses of runs that own their keys: the six array parameters from $first on
-// (`finishColumns`). Shared by the hook path's statement and the in-transaction one.
-const recordResponses = (first: number) => `UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers::jsonb, body = f.body
-    FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::uuid[], $${first + 3}::int[], $${first + 4}::text[], $${first + 5}::text[])
-         AS f(subject, idempotency_key, claim, status, headers, body)
+// Record the responses of runs that own their keys: one JSON parameter, an array of objects
+// (`finishColumns`; pg would escape every quote of every body for an array parameter, and JSON
+// strings are escaped natively). Shared by the hook path's statement and the in-transaction one.
+const recordResponses = (param: number) => `UPDATE idempotency_keys AS k SET status = f.status, headers = f.headers, body = f.body
+    FROM json_to_recordset($${param}::json) AS f(subject text, idempotency_key text, claim uuid, status int, headers jsonb, body text)
    WHERE k.subject = f.subject AND k.idempotency_key = f.idempotency_key AND k.claim = f.claim`;
 
 /** Claims as the four array parameters of a claiming statement. */
@@ -69,14 +69,9 @@ const claimColumns = (claims: readonly Omit<ClaimWrite, "kind">[]) => [
   claims.map((c) => c.claim),
 ];
 
-/** Responses as the six array parameters of `recordResponses`. */
+/** Responses as the one parameter of `recordResponses`. */
 const finishColumns = (finishes: readonly Omit<FinishWrite, "kind">[]) => [
-  finishes.map((f) => f.subject),
-  finishes.map((f) => f.key),
-  finishes.map((f) => f.claim),
-  finishes.map((f) => f.status),
-  finishes.map((f) => JSON.stringify(f.headers)),
-  finishes.map((f) => f.body),
+  JSON.stringify(finishes.map((f) => ({ subject: f.subject, idempotency_key: f.key, claim: f.claim, status: f.status, headers: f.headers, body: f.body }))),
 ];
 
 // One statement for every kind of write, set-based over arrays: claims, finished responses and
@@ -96,7 +91,7 @@ WITH claimed AS (
   RETURNING 1
 ), released AS (
   DELETE FROM idempotency_keys AS k
-   USING unnest($13::text[], $14::text[], $15::uuid[]) AS r(subject, idempotency_key, claim)
+   USING unnest($8::text[], $9::text[], $10::uuid[]) AS r(subject, idempotency_key, claim)
    WHERE k.subject = r.subject AND k.idempotency_key = r.idempotency_key AND k.claim = r.claim
   RETURNING 1
 )

@@ -1,2 +1,3 @@
 export { createLogger, personalFields, redact, type Logger, type LoggerConfig } from "./logger";
 export { Counter, Gauge, Histogram, Registry, counter, createMetricsRegistry, gauge, histogram } from "./metrics";
+export { serveWorkerMetrics, workerMetrics } from "./cluster-metrics";

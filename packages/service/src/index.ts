@@ -1,10 +1,14 @@
+import cluster from "node:cluster";
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
 import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
-import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
+import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
+import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
+
+export { noSiblings, type Siblings } from "./cluster";
 
 /** What a service's builders get: the connections its main.ts opened, once. */
 export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
@@ -15,6 +19,8 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
   redis: Redis;
   kafka: Kafka;
   clock: () => Date;
+  /** The other workers of this service on this machine (WORKERS > 1); nobody otherwise. */
+  siblings: Siblings;
   /** The options every service passes to its app builder (and on to `buildApp`). */
   app: {
     logger: Logger;
@@ -78,8 +84,24 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
   }
 
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
-  const metrics = createMetricsRegistry(name);
   const database = config.SERVICE_DATABASE ?? name;
+  if (config.WORKERS > 1 && cluster.isPrimary) {
+    // The database is made ready once, here; each worker is then the whole service, a replica.
+    await ensureDatabase(config.DATABASE_URL, database);
+    const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 1, applicationName: name });
+    try {
+      const applied = await definition.migrate(pool);
+      if (applied.length > 0) logger.info({ applied }, "migrations applied");
+    } finally {
+      await pool.end();
+    }
+    // And the topics: workers that start together would race to create them.
+    await provisionTopics(createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger), definition, config);
+    superviseWorkers(config.WORKERS, logger);
+    return;
+  }
+  const metrics = createMetricsRegistry(name);
+  const clustered = cluster.isWorker;
   await ensureDatabase(config.DATABASE_URL, database);
   const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 20, applicationName: name });
   const applied = await definition.migrate(pool);
@@ -90,9 +112,8 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false, enableAutoPipelining: true });
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
   const kafka = createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger);
-  const partitions = definition.topics.partitions ?? config.TOPIC_PARTITIONS;
   const prefixed = (topics: readonly string[]) => topics.map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`);
-  await ensureTopics(kafka, [...new Set(prefixed([...definition.topics.published, ...definition.topics.consumed]))].map((topic) => ({ topic, partitions })));
+  await provisionTopics(kafka, definition, config);
 
   const readiness: ReadinessCheck[] = [
     { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
@@ -118,10 +139,12 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     redis,
     kafka,
     clock: () => new Date(),
+    siblings: clustered ? workerSiblings() : noSiblings,
     app: {
       logger,
       auth,
       metrics,
+      ...(clustered && { metricsText: workerMetrics(metrics) }),
       redis,
       readiness,
       rateLimit: { max: config.RATE_LIMIT_PER_MINUTE },
@@ -167,5 +190,15 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     },
     { name: "redis", run: async () => void (await redis.quit()) },
     { name: "postgres", run: () => pool.end() },
+    // A worker's channel to the primary (it listens there for metrics and siblings) would keep it alive.
+    ...(clustered ? [{ name: "cluster", run: async () => void cluster.worker?.disconnect() }] : []),
   ]);
+}
+
+
+/** The topics the service publishes to and consumes, created when missing (with their dead-letter twins). */
+async function provisionTopics<C extends ServiceConfig>(kafka: Kafka, definition: ServiceDefinition<C>, config: C): Promise<void> {
+  const partitions = definition.topics.partitions ?? config.TOPIC_PARTITIONS;
+  const topics = new Set([...definition.topics.published, ...definition.topics.consumed].map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`));
+  await ensureTopics(kafka, [...topics].map((topic) => ({ topic, partitions })));
 }

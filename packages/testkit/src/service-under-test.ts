@@ -20,6 +20,8 @@ export interface HttpAnswer {
  */
 export interface ServiceUnderTest {
   readonly database: string;
+  /** Where it listens, on 127.0.0.1. */
+  readonly port: number;
   readonly topicPrefix: string;
   /** The service's own database, for reference data and checks (opened by the first `start`). */
   readonly pool: Pool;
@@ -53,6 +55,7 @@ export async function serviceUnderTest(
 
   return {
     database,
+    port,
     topicPrefix,
     get pool() {
       return ownPool();

@@ -36,7 +36,8 @@ interface LocalDateTime extends LocalDate {
   second: number;
 }
 
-function localParts(instant: Date, zone: string): LocalDateTime {
+/** The wall clock in `zone` at `instant`, through Intl (some microseconds a call). */
+function localPartsOfIntl(instant: Date, zone: string): LocalDateTime {
   const parts: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(instant)) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);
@@ -48,6 +49,40 @@ function localParts(instant: Date, zone: string): LocalDateTime {
     hour: parts.hour ?? NaN,
     minute: parts.minute ?? NaN,
     second: parts.second ?? NaN,
+  };
+}
+
+/**
+ * The zone's offset (local wall clock minus UTC, in milliseconds, a whole number of seconds) for
+ * each UTC minute asked recently. Offsets change only at whole minutes of UTC (every transition
+ * since the zones left local mean time), so within one minute it is one number: Intl's
+ * formatToParts is asked once a minute per zone instead of on every call (it was 2-3 % of
+ * enrollment's CPU on an opening day, where every application asks for its local day and year).
+ */
+const offsetsByMinute = new Map<string, number>();
+const OFFSETS_KEPT = 4_096;
+
+function localParts(instant: Date, zone: string): LocalDateTime {
+  const ms = instant.getTime();
+  if (!Number.isFinite(ms)) return localPartsOfIntl(instant, zone);
+  const key = `${zone} ${Math.floor(ms / 60_000)}`;
+  const offset = offsetsByMinute.get(key);
+  if (offset === undefined) {
+    const parts = localPartsOfIntl(instant, zone);
+    const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+    if (offsetsByMinute.size >= OFFSETS_KEPT) offsetsByMinute.clear();
+    // Years 0-99 would be read by Date.UTC as 1900-1999: not kept, asked of Intl each time.
+    if (parts.year >= 100) offsetsByMinute.set(key, wall - Math.floor(ms / 1_000) * 1_000);
+    return parts;
+  }
+  const wall = new Date(ms + offset);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
   };
 }
 

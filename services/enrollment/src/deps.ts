@@ -1,4 +1,5 @@
 import type { Pool } from "@kruzhok/postgres";
+import type { Siblings } from "@kruzhok/service";
 import type { QueueIndex } from "./store/queue-index";
 
 /** What enrollment's routes and consumers need, handed in by main.ts (or a test). */
@@ -8,4 +9,6 @@ export interface EnrollmentDeps {
   clock: () => Date;
   /** The Redis index of the queues (Postgres is the truth). */
   queues: QueueIndex;
+  /** The other workers of this service (WORKERS > 1): told of accepted applications, so that any of them answers their positions from Redis. */
+  siblings?: Siblings;
 }

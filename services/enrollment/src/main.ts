@@ -19,7 +19,7 @@ await runService({
   config: EnrollmentConfig,
   migrate: migrateEnrollment,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  buildApp: ({ pool, clock, redis, config, app }) => buildEnrollmentApp({ ...app, pool, clock, queues: new QueueIndex(redis, config.REDIS_KEY_PREFIX) }),
+  buildApp: ({ pool, clock, redis, config, app, siblings }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues: new QueueIndex(redis, config.REDIS_KEY_PREFIX) }),
   handlers: ({ clock }) => enrollmentHandlers({ clock }),
   start: async ({ pool, redis, clock, config, logger }) => {
     const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX);

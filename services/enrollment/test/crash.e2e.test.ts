@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 import { loadThenKill, retryAll, serviceUnderTest, type HttpAnswer, type ServiceUnderTest } from "@kruzhok/testkit";
+import { seedFamilies } from "./fixtures/families";
 
 // The quality bar on opening day: kill the process at any point, and after a restart no
 // application is lost or doubled. Families apply through HTTP, each request with its own
@@ -32,45 +32,7 @@ describe("enrollment killed while families apply", () => {
   it("loses and doubles no application, answers every retry with the application its first attempt made, and Redis equals Postgres", async () => {
     const first = await service.start();
     const pool = service.pool;
-    // Reference data, as the consumers would have written it from the registry's and the
-    // catalogue's events: a municipality with its rules, free groups, children with accounting
-    // certificates (every tenth in a category), each child's guardian.
-    const timeZone = "Asia/Yekaterinburg";
-    const year = Number(new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric" }).format(new Date()));
-    const municipalityId = randomUUID();
-    await pool.query("INSERT INTO municipalities (id, time_zone, updated_at) VALUES ($1, $2, now())", [municipalityId, timeZone]);
-    await pool.query(
-      `INSERT INTO municipality_years (municipality_id, year, categories, max_open_applications, offer_acceptance_days, provider_review_working_days)
-       VALUES ($1, $2, ARRAY['orphan', 'large_family'], 5, 5, 3)`,
-      [municipalityId, year],
-    );
-    const groupIds = Array.from({ length: GROUPS }, () => randomUUID());
-    await pool.query(
-      `INSERT INTO groups (id, municipality_id, program_id, provider_id, capacity, time_zone, slots, starts_on, ends_on, age_min, age_max,
-                           funding_kind, accepting, status, updated_at)
-       SELECT g, $2, gen_random_uuid(), gen_random_uuid(), 10, $3, '[{"weekday":2,"start":"15:00","end":"16:30"}]'::jsonb,
-              make_date($4 + 1, 1, 12), make_date($4 + 1, 5, 31), 6, 14, 'free', true, 'open', now()
-         FROM unnest($1::uuid[]) AS g`,
-      [groupIds, municipalityId, timeZone, year],
-    );
-    const childIds = Array.from({ length: CHILDREN }, () => randomUUID());
-    const guardianIds = Array.from({ length: CHILDREN }, () => randomUUID());
-    await pool.query(
-      `WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(child, guardian, n)),
-       cert AS (
-         INSERT INTO certificates (id, municipality_id, child_id, number, birth_year, status, funding, updated_at)
-         SELECT gen_random_uuid(), $3, child, 'CRASH-' || n, $4 - 9, 'active', 'accounting', now() FROM input
-       ), kid AS (
-         INSERT INTO children (id, updated_at) SELECT child, now() FROM input
-       ), cat AS (
-         INSERT INTO child_categories (child_id, code) SELECT child, 'large_family' FROM input WHERE n % 10 = 0
-       )
-       INSERT INTO child_guardians (child_id, guardian_id) SELECT child, guardian FROM input`,
-      [childIds, guardianIds, municipalityId, year],
-    );
-    const tokens = await Promise.all(
-      childIds.map(async (_, i) => `Bearer ${await signDevToken({ subject: `crash-guardian-${i}`, role: "guardian", municipalityId, guardianId: guardianIds[i]! }, { secret: DEV_AUTH_SECRET })}`),
-    );
+    const { municipalityId, groupIds, childIds, tokens, region } = await seedFamilies(pool, { children: CHILDREN, groups: GROUPS, label: "crash" });
     const keys = childIds.map(() => randomUUID());
     const apply = (i: number) => service.send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]);
     const idOf = (answer: HttpAnswer) => (JSON.parse(answer.body) as { id: string }).id;
@@ -104,7 +66,6 @@ describe("enrollment killed while families apply", () => {
     }
 
     // The queues in Redis equal Postgres, entry by entry.
-    const region = `Bearer ${await signDevToken({ subject: "crash-region", role: "region" }, { secret: DEV_AUTH_SECRET })}`;
     const check = await service.send("GET", `/queues/check?municipalityId=${municipalityId}`, region);
     expect(check.status, check.body).toBe(200);
     expect(JSON.parse(check.body)).toMatchObject({ groups: GROUPS, entries: CHILDREN, mismatches: [] });

@@ -3,7 +3,7 @@
 //   tsx test/bench/enrollment/main.ts [--ceilings <ceilings-*.json>] [--applications N] [--duration S]
 //       [--burst N] [--groups N] [--duplicates F] [--retries F] [--sockets N]
 //       [--capacity-applications N] [--capacity-seconds S] [--capacity-concurrency N]
-//       [--lookup-concurrency N] [--lookup-seconds S] [--lookup-client raw|node-http]
+//       [--lookup-concurrency N] [--lookup-seconds S] [--lookup-client raw|node-http] [--workers N]
 //
 // Enrollment runs as its own process (src/main.ts: HTTP, outbox relay to Kafka, consumers, the
 // Redis queue syncer) on a scratch database and a scratch Redis key prefix. Its reference data
@@ -56,6 +56,7 @@ const { values: args } = parseArgs({
     "lookup-concurrency": { type: "string", default: "32" },
     "lookup-seconds": { type: "string", default: "20" },
     "lookup-client": { type: "string", default: "raw" },
+    workers: { type: "string", default: "2" },
   },
 });
 const children = Number(args.applications);
@@ -71,8 +72,9 @@ const capacityConcurrency = Number(args["capacity-concurrency"]);
 const lookupConcurrency = Number(args["lookup-concurrency"]);
 const lookupSeconds = Number(args["lookup-seconds"]);
 const lookupClient = args["lookup-client"];
+const workers = Number(args.workers);
 if (lookupClient !== "raw" && lookupClient !== "node-http") throw new Error("--lookup-client is raw or node-http");
-for (const [name, value] of Object.entries({ children, durationS, groupCount, sockets, capacityChildren, capacitySeconds, capacityConcurrency, lookupConcurrency, lookupSeconds })) {
+for (const [name, value] of Object.entries({ children, durationS, groupCount, sockets, capacityChildren, capacitySeconds, capacityConcurrency, lookupConcurrency, lookupSeconds, workers })) {
   if (!(Number.isInteger(value) && value > 0)) throw new Error(`${name} must be a positive integer`);
 }
 if (!(duplicateShare >= 0 && duplicateShare < 1 && retryShare >= 0 && retryShare < 1 && durationS > 1)) throw new Error("bad shares or duration");
@@ -120,7 +122,8 @@ const database = `bench_enrollment_${id}`;
 const keyPrefix = `bench:${id}:enrollment:`;
 const port = await freePort();
 // The service's own per-guardian limit stays: each simulated family is its own caller.
-const service = spawnService("enrollment", env, database, port, { REDIS_KEY_PREFIX: keyPrefix, RATE_LIMIT_PER_MINUTE: "600" });
+// One worker per core (WORKERS): the trial machine's deployment of a service that has a region's opening day to carry.
+const service = spawnService("enrollment", env, database, port, { REDIS_KEY_PREFIX: keyPrefix, RATE_LIMIT_PER_MINUTE: "600", WORKERS: String(workers) });
 
 interface Answer {
   status: number;
@@ -728,7 +731,7 @@ try {
     `(same key, sent when the first answer arrived); 429/503/409-in-progress with Retry-After waited out and sent again (≤ ${MAX_BACKOFFS} times).`,
     `One client process, node:http keep-alive, ≤ ${sockets} sockets (more requests wait in the client, counted in the latency from the scheduled time).`,
     `Capacity: ${fmt(capacityChildren)} other children, closed loop with ${fmt(capacityConcurrency)} in flight for ≤ ${capacitySeconds} s, the same shares of duplicates (a new key, a little later in the list) and retries (same key, on the answer).`,
-    `Enrollment in its own process with its outbox relay, consumers and queue syncer; rate limit as configured (600/min per subject); lookups ${lookupConcurrency} in flight (${lookupClient === "raw" ? "one hand-parsed keep-alive HTTP/1.1 connection each" : "node:http keep-alive agent"}).`,
+    `Enrollment as ${workers === 1 ? "one process with its outbox relay, consumers and queue syncer" : `${workers} worker processes sharing its port (WORKERS=${workers}), each with its own outbox relay, consumers and queue syncer`}; rate limit as configured (600/min per subject); lookups ${lookupConcurrency} in flight (${lookupClient === "raw" ? "one hand-parsed keep-alive HTTP/1.1 connection each" : "node:http keep-alive agent"}).`,
   ].join(" ");
   const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
   const markdown = printRun(`Enrollment: opening-day surge, ${new Date().toISOString()}`, [
@@ -742,7 +745,7 @@ try {
     "enrollment",
     {
       ceilings,
-      settings: { children, durationS, burst, groupCount, duplicates, retries, sockets, capacityChildren, capacitySeconds, capacityConcurrency, lookupConcurrency, lookupSeconds },
+      settings: { children, durationS, burst, groupCount, duplicates, retries, sockets, capacityChildren, capacitySeconds, capacityConcurrency, lookupConcurrency, lookupSeconds, workers },
       surge: { seconds: surgeSeconds, answered, sustained, offered, maxBacklog, backlog, commits: surgeCommits, statuses: Object.fromEntries(statuses), refusals: Object.fromEntries(refusals), failures: failures.slice(0, 20) },
       capacity: {
         seconds: capacityElapsed,

@@ -111,16 +111,26 @@ export async function cpuSnapshot(): Promise<CpuSnapshot> {
     children: 0,
     other: 0,
   };
+  const procs = new Map<number, ProcStat>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    const proc = await readStat(pid);
-    if (!proc || pid === 2 || proc.ppid === 2 || parents.has(pid)) continue; // kernel threads, our parents
+    const proc = await readStat(entry);
+    if (proc) procs.set(Number(entry), proc);
+  }
+  // Children and their children (a service's cluster workers): ours.
+  const ours = (pid: number): boolean => {
+    for (let up = procs.get(pid)?.ppid, hops = 0; up !== undefined && up > 1 && hops < 16; up = procs.get(up)?.ppid, hops++) {
+      if (up === process.pid) return true;
+    }
+    return false;
+  };
+  for (const [pid, proc] of procs) {
+    if (pid === 2 || proc.ppid === 2 || parents.has(pid)) continue; // kernel threads, our parents
     const all = proc.ticks + proc.childTicks;
     if (pid === process.pid) {
       snapshot.self += proc.ticks;
       snapshot.children += proc.childTicks;
-    } else if (proc.ppid === process.pid) snapshot.children += all;
+    } else if (ours(pid)) snapshot.children += all;
     else if (pid === kafkaPid) snapshot.kafka += all;
     // A backend that exited (pgbench's, a closed pool's) left its time with the postmaster.
     // Live backends of other people's databases are theirs.

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEV_AUTH_SECRET } from "@kruzhok/http";
@@ -20,7 +21,7 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).hre
 export function spawnService(name: string, env: BenchEnv, database: string, port: number, extra: Record<string, string> = {}): ChildProcess {
   const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
-  return spawn(process.execPath, [...profile, "--import", tsx, main], {
+  return spawn(process.execPath, [...nodeFlagsOf(name), ...profile, "--import", tsx, main], {
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env,
@@ -39,6 +40,17 @@ export function spawnService(name: string, env: BenchEnv, database: string, port
       ...extra,
     },
   });
+}
+
+/**
+ * The node flags of the service's `start` script (`tsx <flags> src/main.ts`), so that it runs
+ * here with the heap settings it runs with in production.
+ */
+function nodeFlagsOf(name: string): string[] {
+  const manifest = JSON.parse(readFileSync(new URL(`../../../services/${name}/package.json`, import.meta.url), "utf8")) as { scripts?: { start?: string } };
+  const flags = /^tsx((?:\s+--\S+)*)\s+src\/main\.ts$/.exec(manifest.scripts?.start ?? "");
+  if (!flags) throw new Error(`services/${name}/package.json: start is not "tsx [--flags] src/main.ts"`);
+  return flags[1]!.trim().split(/\s+/).filter(Boolean);
 }
 
 /** Resolves once the service answers /readyz; throws when it exits first or after a minute. */

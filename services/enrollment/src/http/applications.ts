@@ -8,14 +8,20 @@ import { QUEUE_STATUSES, findApplication, listApplicationsOfChild, markQueueDirt
 import { offersOfApplication } from "../store/offers";
 import { syncGroup } from "../store/queue-index";
 import { reviewApplication, withdrawApplication } from "../usecases/applications";
-import { PositionLookups, type Position as PositionAnswer } from "../usecases/positions";
+import { PositionLookups, type Position as PositionAnswer, type RankedApplication } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentDeps } from "../deps";
 import { requireFamily, requireProvider, requireReader } from "./access";
 import { Application, ApplicationBody, IdParams, Position, ReviewBody } from "./schemas";
 import { applicationView } from "./views";
 
-export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+/** What a worker tells its siblings of an application it accepted. */
+interface Learnt {
+  application: RankedApplication;
+  guardianId: string | undefined;
+}
+
+export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues, siblings }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
 
@@ -41,6 +47,13 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
   };
 
   const lookups = new PositionLookups(pool, queues);
+  // What one worker accepted, the others learn: a family's next lookup may reach any of them.
+  const LEARNT = "enrollment.position-facts";
+  siblings?.on(LEARNT, (message) => {
+    const { application, guardianId } = message as Learnt;
+    lookups.learn(application);
+    if (guardianId) lookups.rememberGuardian(guardianId, application.childId);
+  });
   /** Positions asked of Redis as a lookup arrived (the position route's onRequest). */
   const askedEarly = new WeakMap<FastifyRequest, Promise<PositionAnswer | undefined>>();
 
@@ -87,8 +100,10 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       if (outcome.kind === "taken") return key!.answer(request, reply);
       const created = outcome.application;
       await index(created, request.log);
-      lookups.remember(created);
-      if (principal.role === "guardian" && principal.guardianId) lookups.rememberGuardian(principal.guardianId, created.childId);
+      const guardianId = principal.role === "guardian" ? principal.guardianId : undefined;
+      const application = lookups.remember(created);
+      if (guardianId) lookups.rememberGuardian(guardianId, created.childId);
+      siblings?.tell(LEARNT, { application, guardianId } satisfies Learnt);
       const body = applicationView(created, []);
       return key ? key.send(created201(created), body) : created201(created).send(body);
     },

@@ -93,9 +93,16 @@ export class PositionLookups {
     this.ttlMs = options.referenceTtlMs ?? 30_000;
   }
 
-  /** Learn an application (a submission, a lookup from Postgres). */
-  remember(a: ApplicationRow): void {
-    this.applications.set(a.id, rankedOf(a));
+  /** Learn an application (a submission, a lookup from Postgres); what was learnt. */
+  remember(a: ApplicationRow): RankedApplication {
+    const ranked = rankedOf(a);
+    this.applications.set(a.id, ranked);
+    return ranked;
+  }
+
+  /** Learn an application another worker accepted (its facts as that worker's `remember` made them). */
+  learn(ranked: RankedApplication): void {
+    this.applications.set(ranked.id, ranked);
   }
 
   known(applicationId: string): RankedApplication | undefined {

@@ -1,0 +1,99 @@
+import cluster from "node:cluster";
+import { serveWorkerMetrics, type Logger } from "@kruzhok/observability";
+
+// A service run as several worker processes on one machine (WORKERS > 1, node:cluster): what
+// the primary does, and how workers tell each other what they learnt.
+
+/**
+ * Facts a worker passes to its sibling workers: what one learnt (an application it accepted),
+ * the others need not read again. Messages go through the primary, gathered per turn of the
+ * event loop; a worker that starts later has not heard the earlier ones and reads them where it
+ * would without siblings. Never the truth: only what saves a read of it.
+ */
+export interface Siblings {
+  tell(topic: string, message: unknown): void;
+  on(topic: string, handler: (message: unknown) => void): void;
+}
+
+const TOLD = "kruzhok:siblings";
+
+interface Told {
+  type: typeof TOLD;
+  items: { topic: string; message: unknown }[];
+}
+
+const isTold = (message: unknown): message is Told => (message as Told | null)?.type === TOLD;
+
+/** A single process has no siblings: what it tells goes nowhere. */
+export const noSiblings: Siblings = { tell: () => undefined, on: () => undefined };
+
+/** In a worker: siblings reached through the primary. */
+export function workerSiblings(): Siblings {
+  const handlers = new Map<string, ((message: unknown) => void)[]>();
+  let pending: Told["items"] = [];
+  process.on("message", (message: unknown) => {
+    if (!isTold(message)) return;
+    for (const { topic, message: item } of message.items) for (const handler of handlers.get(topic) ?? []) handler(item);
+  });
+  return {
+    tell(topic, message) {
+      if (pending.length === 0) {
+        setImmediate(() => {
+          const items = pending;
+          pending = [];
+          if (process.connected) process.send!({ type: TOLD, items } satisfies Told);
+        });
+      }
+      pending.push({ topic, message });
+    },
+    on(topic, handler) {
+      handlers.set(topic, [...(handlers.get(topic) ?? []), handler]);
+    },
+  };
+}
+
+/**
+ * WORKERS > 1: this process only keeps `count` replicas of the service running as its workers
+ * (they share the port; connections are dealt out among them), passes what a worker tells its
+ * siblings to the others, and sums the workers' metrics for /metrics. Replicas are what a
+ * country runs anyway (ARCHITECTURE.md, Scale): what they share is in Postgres, Redis and
+ * Kafka, under the same locks as the connections of one process. A worker that dies after it
+ * listened is replaced; one that dies before it ever listened (a dependency down) ends the
+ * service with its exit code, as a single process would. SIGTERM or SIGINT is passed to every
+ * worker, and this process ends once they have shut down.
+ */
+export function superviseWorkers(count: number, logger: Logger): void {
+  let stopping = false;
+  serveWorkerMetrics();
+  cluster.on("message", (from, message: unknown) => {
+    if (!isTold(message)) return;
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker && worker !== from && worker.isConnected()) worker.send(message);
+    }
+  });
+  const stop = (signal: NodeJS.Signals, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    process.exitCode = exitCode;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  const start = () => {
+    const worker = cluster.fork();
+    let listened = false;
+    worker.once("listening", () => (listened = true));
+    worker.once("exit", (code, signal) => {
+      if (stopping) return;
+      if (!listened) {
+        logger.error({ worker: worker.id, code, signal }, "a worker exited before it served; stopping the service");
+        stop("SIGTERM", code || 1);
+        return;
+      }
+      logger.error({ worker: worker.id, code, signal }, "a worker exited; starting another");
+      start();
+    });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  for (let i = 0; i < count; i++) start();
+  logger.info({ workers: count }, "workers started");
+}

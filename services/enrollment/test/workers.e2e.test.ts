@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { retryAll, serviceUnderTest, waitFor, type ServiceUnderTest } from "@kruzhok/testkit";
+import { seedFamilies } from "./fixtures/families";
+
+// WORKERS=2: the service as two replicas on one machine, sharing its port. Any worker answers a
+// family's position lookup from Redis and what the workers told each other, without reading the
+// application from Postgres; /metrics counts the requests of both; a worker that dies is
+// replaced; SIGTERM stops them all.
+const CHILDREN = 120;
+const GROUPS = 3;
+
+/** Pids of the live node processes whose parent is `parent`: the primary's workers (tsx may run an esbuild child beside them). */
+async function childrenOf(parent: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (command === "node" && fields[0] !== "Z" && Number(fields[1]) === parent) pids.push(Number(entry));
+  }
+  return pids.sort();
+}
+
+describe("enrollment as two workers", () => {
+  const infra = inject("infra");
+  let service: ServiceUnderTest;
+  let port = 0;
+  beforeAll(async () => {
+    service = await serviceUnderTest(infra, {
+      name: "enrollment_workers",
+      main: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
+      maxSockets: 12,
+      env: {
+        WORKERS: "2",
+        RATE_LIMIT_PER_MINUTE: "1000000",
+        REDIS_KEY_PREFIX: `t_enrollment_workers_${process.pid}:`,
+        // Nothing of the service's own reads applications while the test holds them locked.
+        SWEEP_INTERVAL_MS: "3600000",
+        QUEUE_CHECK_INTERVAL_MS: "3600000",
+      },
+    });
+  });
+  afterAll(async () => service.cleanup());
+
+  /** One request on a connection of its own: the primary deals each new connection to a worker in turn. */
+  const once = (path: string, authorization: string, timeoutMs: number) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ agent: false, hostname: "127.0.0.1", port, path, headers: { authorization }, timeout: timeoutMs }, (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("timeout", () => req.destroy(new Error(`no answer to GET ${path} in ${timeoutMs} ms`)));
+      req.on("error", reject);
+      req.end();
+    });
+
+  it("answers positions from any worker without Postgres, sums both workers' metrics, replaces a dead worker and stops on SIGTERM", async () => {
+    const primary = await service.start();
+    port = service.port;
+    const pool = service.pool;
+    const workers = await waitFor(async () => {
+      const pids = await childrenOf(primary.child.pid!);
+      return pids.length === 2 ? pids : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; workers now: ${(await childrenOf(primary.child.pid!)).join(", ")}; the service wrote: ${primary.output().slice(-2_000)}`);
+    });
+
+    const { groupIds, childIds, tokens, region, municipalityId } = await seedFamilies(pool, { children: CHILDREN, groups: GROUPS, label: "workers" });
+    const keys = childIds.map(() => randomUUID());
+    const answers = await retryAll(CHILDREN, 12, (i) => service.send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]));
+    const ids = childIds.map((_, i) => {
+      const answer = answers.get(i)!;
+      expect(answer.status, answer.body).toBe(201);
+      return (JSON.parse(answer.body) as { id: string }).id;
+    });
+
+    // With the applications table locked, a worker that had to read an application would wait
+    // for the lock: every lookup must come back from what the workers know.
+    const locker = await pool.connect();
+    const positions: { groupId: string; position: number }[] = [];
+    try {
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE applications IN ACCESS EXCLUSIVE MODE");
+      for (const [i, id] of ids.entries()) {
+        const answer = await once(`/applications/${id}/position`, tokens[i]!, 5_000);
+        expect(answer.status, answer.body).toBe(200);
+        positions.push(JSON.parse(answer.body) as { groupId: string; position: number });
+      }
+    } finally {
+      await locker.query("ROLLBACK");
+      locker.release();
+    }
+    // Each group's positions are 1..n, once each.
+    for (const groupId of groupIds) {
+      const inGroup = positions.filter((p) => p.groupId === groupId).map((p) => p.position).sort((a, b) => a - b);
+      expect(inGroup).toEqual(Array.from({ length: CHILDREN / GROUPS }, (_, k) => k + 1));
+    }
+
+    // /metrics, asked of whichever worker, counts the lookups of both.
+    const metrics = await once("/metrics", "", 5_000);
+    const lookupsCounted = metrics.body
+      .split("\n")
+      .filter((line) => line.startsWith("http_request_duration_seconds_count{") && line.includes('route="/applications/:id/position"') && line.includes('status="200"'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+    expect(lookupsCounted).toBe(CHILDREN);
+
+    // A worker killed outright is replaced, and the service goes on answering.
+    process.kill(workers[0]!, "SIGKILL");
+    const replaced = await waitFor(async () => {
+      const pids = await childrenOf(primary.child.pid!);
+      return pids.length === 2 && !pids.includes(workers[0]!) ? pids : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" });
+    expect(replaced).toContain(workers[1]);
+    await waitFor(async () => ((await once("/readyz", "", 2_000).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what: "ready again" });
+    const check = await service.send("GET", `/queues/check?municipalityId=${municipalityId}`, region);
+    expect(check.status, check.body).toBe(200);
+    expect(JSON.parse(check.body)).toMatchObject({ groups: GROUPS, entries: CHILDREN, mismatches: [] });
+
+    // SIGTERM: every worker shuts down, then the primary ends with 0.
+    primary.child.kill("SIGTERM");
+    expect(await primary.exited).toBe(0);
+    expect(await childrenOf(primary.child.pid!)).toEqual([]);
+  });
+});

@@ -6,7 +6,9 @@
 //       [--lookup-concurrency N] [--lookup-seconds S] [--lookup-client raw|node-http] [--workers N]
 //
 // Enrollment runs as its own process (src/main.ts: HTTP, outbox relay to Kafka, consumers, the
-// Redis queue syncer) on a scratch database and a scratch Redis key prefix. Its reference data
+// Redis queue syncer), with `--workers` replicas of it sharing the port (WORKERS, default 2: one
+// per core, as a trial machine would run it on opening day), on a scratch database and a scratch
+// Redis key prefix. Its reference data
 // (a municipality with its year's rules, one certificate per child, 500 groups of free programs)
 // is written with SQL into its read-model tables once it has migrated (what its consumers would
 // write from the registry's and the catalogue's events; their delivery is not what is measured).

@@ -128,3 +128,81 @@ describe("enrollment as two workers", () => {
     expect(await childrenOf(primary.child.pid!)).toEqual([]);
   });
 });
+
+// One replica killed while families apply: the other goes on taking applications, the primary
+// starts another, and every family's retry (same key) gets the application its first attempt
+// made; nothing lost or doubled, and the Redis queues equal Postgres.
+describe("enrollment as two workers, one killed while families apply", () => {
+  const CRASH_CHILDREN = 300;
+  const IN_FLIGHT = 16;
+  const KILL_AFTER_ANSWERS = 100;
+  const infra = inject("infra");
+  let service: ServiceUnderTest;
+  beforeAll(async () => {
+    service = await serviceUnderTest(infra, {
+      name: "enrollment_worker_crash",
+      main: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
+      maxSockets: IN_FLIGHT,
+      env: { WORKERS: "2", RATE_LIMIT_PER_MINUTE: "1000000", REDIS_KEY_PREFIX: `t_enrollment_worker_crash_${process.pid}:` },
+    });
+  });
+  afterAll(async () => service.cleanup());
+
+  it("loses and doubles no application and answers every retry with the first attempt's application", async () => {
+    const primary = await service.start();
+    const workers = await waitFor(async () => {
+      const pids = await childrenOf(primary.child.pid!);
+      return pids.length === 2 ? pids : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" });
+    const { municipalityId, groupIds, childIds, tokens, region } = await seedFamilies(service.pool, { children: CRASH_CHILDREN, groups: GROUPS, label: "workercrash" });
+    const keys = childIds.map(() => randomUUID());
+    const apply = (i: number) => service.send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]);
+    const idOf = (answer: { body: string }) => (JSON.parse(answer.body) as { id: string }).id;
+
+    // Every request once, IN_FLIGHT at a time; one worker is SIGKILLed once KILL_AFTER_ANSWERS came back.
+    const before = new Map<number, { status: number; body: string }>();
+    let next = 0;
+    let killed = false;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < CRASH_CHILDREN) {
+          const i = next++;
+          const answer = await apply(i).catch(() => undefined); // none: its worker died with it in flight
+          if (answer) before.set(i, answer);
+          if (!killed && before.size >= KILL_AFTER_ANSWERS) {
+            killed = true;
+            process.kill(workers[0]!, "SIGKILL");
+          }
+        }
+      }),
+    );
+    expect(killed).toBe(true);
+    // Requests were in flight on the killed worker: they got no answer.
+    expect(before.size).toBeLessThan(CRASH_CHILDREN);
+    for (const answer of before.values()) expect(answer.status, answer.body).toBe(201);
+    await waitFor(async () => {
+      const pids = await childrenOf(primary.child.pid!);
+      return pids.length === 2 && !pids.includes(workers[0]!) ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" });
+
+    // Every request again, with its own key.
+    const after = await retryAll(CRASH_CHILDREN, IN_FLIGHT, apply);
+    const { rows } = await service.pool.query<{ child_id: string; id: string }>("SELECT child_id, id FROM applications");
+    const ofChild = new Map(rows.map((row) => [row.child_id, row.id]));
+    expect(rows).toHaveLength(CRASH_CHILDREN);
+    expect(ofChild.size).toBe(CRASH_CHILDREN);
+    for (let i = 0; i < CRASH_CHILDREN; i++) {
+      const retried = after.get(i)!;
+      expect(retried.status, retried.body).toBe(201);
+      expect(idOf(retried)).toBe(ofChild.get(childIds[i]!));
+      const first = before.get(i);
+      if (first) {
+        expect(retried.replayed).toBe(true);
+        expect(idOf(first)).toBe(ofChild.get(childIds[i]!));
+      }
+    }
+    const check = await service.send("GET", `/queues/check?municipalityId=${municipalityId}`, region);
+    expect(check.status, check.body).toBe(200);
+    expect(JSON.parse(check.body)).toMatchObject({ groups: GROUPS, entries: CRASH_CHILDREN, mismatches: [] });
+  });
+});

@@ -68,6 +68,8 @@ export function authConfigFrom(config: ServiceConfig): AuthConfig {
  * (created, migrated) -> Redis, Kafka topics -> app -> consumers -> relay -> listen; and on
  * SIGTERM the reverse: unready, stop listening, leave the group, drain the relay, close pools.
  * A bad environment ends the process with one line on stderr and exit code 1, opening nothing.
+ * With WORKERS > 1 this process only migrates, makes the topics and keeps that many workers
+ * running (cluster.ts); each worker then runs all of the above, a replica of the service.
  */
 export async function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
   const { name } = definition;
@@ -194,7 +196,6 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     ...(clustered ? [{ name: "cluster", run: async () => void cluster.worker?.disconnect() }] : []),
   ]);
 }
-
 
 /** The topics the service publishes to and consumes, created when missing (with their dead-letter twins). */
 async function provisionTopics<C extends ServiceConfig>(kafka: Kafka, definition: ServiceDefinition<C>, config: C): Promise<void> {

@@ -80,7 +80,10 @@ export function superviseWorkers(count: number, logger: Logger): void {
   const start = () => {
     const worker = cluster.fork();
     let listened = false;
-    worker.once("listening", () => (listened = true));
+    worker.once("listening", () => {
+      listened = true;
+      logger.info({ worker: worker.id, pid: worker.process.pid }, "worker listening");
+    });
     worker.once("exit", (code, signal) => {
       if (stopping) return;
       if (!listened) {

@@ -26,6 +26,18 @@ async function childrenOf(parent: number): Promise<number[]> {
   return pids.sort();
 }
 
+/**
+ * Resolves once `count` workers have listened since the start, by the primary's log: connections
+ * made before a worker listens all go to the others (and keep-alive ones stay there).
+ */
+async function listened(service: { output(): string }, count: number): Promise<void> {
+  await waitFor(() => ((service.output().match(/"msg":"worker listening"/g) ?? []).length >= count ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: `${count} workers listening`,
+  });
+}
+
 describe("enrollment as two workers", () => {
   const infra = inject("infra");
   let service: ServiceUnderTest;
@@ -37,6 +49,7 @@ describe("enrollment as two workers", () => {
       maxSockets: 12,
       env: {
         WORKERS: "2",
+        LOG_LEVEL: "info",
         RATE_LIMIT_PER_MINUTE: "1000000",
         REDIS_KEY_PREFIX: `t_enrollment_workers_${process.pid}:`,
         // Nothing of the service's own reads applications while the test holds them locked.
@@ -70,6 +83,7 @@ describe("enrollment as two workers", () => {
     }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" }).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; workers now: ${(await childrenOf(primary.child.pid!)).join(", ")}; the service wrote: ${primary.output().slice(-2_000)}`);
     });
+    await listened(primary, 2);
 
     const { groupIds, childIds, tokens, region, municipalityId } = await seedFamilies(pool, { children: CHILDREN, groups: GROUPS, label: "workers" });
     const keys = childIds.map(() => randomUUID());
@@ -117,6 +131,7 @@ describe("enrollment as two workers", () => {
       return pids.length === 2 && !pids.includes(workers[0]!) ? pids : undefined;
     }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" });
     expect(replaced).toContain(workers[1]);
+    await listened(primary, 3);
     await waitFor(async () => ((await once("/readyz", "", 2_000).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what: "ready again" });
     const check = await service.send("GET", `/queues/check?municipalityId=${municipalityId}`, region);
     expect(check.status, check.body).toBe(200);
@@ -143,7 +158,7 @@ describe("enrollment as two workers, one killed while families apply", () => {
       name: "enrollment_worker_crash",
       main: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
       maxSockets: IN_FLIGHT,
-      env: { WORKERS: "2", RATE_LIMIT_PER_MINUTE: "1000000", REDIS_KEY_PREFIX: `t_enrollment_worker_crash_${process.pid}:` },
+      env: { WORKERS: "2", LOG_LEVEL: "info", RATE_LIMIT_PER_MINUTE: "1000000", REDIS_KEY_PREFIX: `t_enrollment_worker_crash_${process.pid}:` },
     });
   });
   afterAll(async () => service.cleanup());
@@ -154,10 +169,21 @@ describe("enrollment as two workers, one killed while families apply", () => {
       const pids = await childrenOf(primary.child.pid!);
       return pids.length === 2 ? pids : undefined;
     }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" });
+    // Both take connections before the load starts: the killed one has requests in flight.
+    await listened(primary, 2);
     const { municipalityId, groupIds, childIds, tokens, region } = await seedFamilies(service.pool, { children: CRASH_CHILDREN, groups: GROUPS, label: "workercrash" });
     const keys = childIds.map(() => randomUUID());
     const apply = (i: number) => service.send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]);
     const idOf = (answer: { body: string }) => (JSON.parse(answer.body) as { id: string }).id;
+    // One attempt, given up after 10 s as a family's app would: a connection the primary was
+    // handing to the worker as it died is never answered (node:cluster), nor closed.
+    const applyOnce = (i: number) => Promise.race([apply(i).catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000))]);
+    const applyUntilAnswered = async (i: number) => {
+      for (;;) {
+        const answer = await applyOnce(i);
+        if (answer) return answer;
+      }
+    };
 
     // Every request once, IN_FLIGHT at a time; one worker is SIGKILLed once KILL_AFTER_ANSWERS came back.
     const before = new Map<number, { status: number; body: string }>();
@@ -167,7 +193,7 @@ describe("enrollment as two workers, one killed while families apply", () => {
       Array.from({ length: IN_FLIGHT }, async () => {
         while (next < CRASH_CHILDREN) {
           const i = next++;
-          const answer = await apply(i).catch(() => undefined); // none: its worker died with it in flight
+          const answer = await applyOnce(i); // none: its worker died with it in flight
           if (answer) before.set(i, answer);
           if (!killed && before.size >= KILL_AFTER_ANSWERS) {
             killed = true;
@@ -184,9 +210,10 @@ describe("enrollment as two workers, one killed while families apply", () => {
       const pids = await childrenOf(primary.child.pid!);
       return pids.length === 2 && !pids.includes(workers[0]!) ? true : undefined;
     }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" });
+    await listened(primary, 3);
 
     // Every request again, with its own key.
-    const after = await retryAll(CRASH_CHILDREN, IN_FLIGHT, apply);
+    const after = await retryAll(CRASH_CHILDREN, IN_FLIGHT, applyUntilAnswered);
     const { rows } = await service.pool.query<{ child_id: string; id: string }>("SELECT child_id, id FROM applications");
     const ofChild = new Map(rows.map((row) => [row.child_id, row.id]));
     expect(rows).toHaveLength(CRASH_CHILDREN);

@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { retryAll, serviceUnderTest, waitFor, type ServiceUnderTest } from "@kruzhok/testkit";
+import { retryAll, serviceUnderTest, waitFor, type ServiceProcess, type ServiceUnderTest } from "@kruzhok/testkit";
 import { seedFamilies } from "./fixtures/families";
 
 // WORKERS=2: the service as two replicas on one machine, sharing its port. Any worker answers a
@@ -36,6 +36,18 @@ async function listened(service: { output(): string }, count: number): Promise<v
     intervalMs: 100,
     what: `${count} workers listening`,
   });
+}
+
+/** The pids of the primary's two workers, once both listen. */
+async function twoWorkersListening(primary: ServiceProcess): Promise<number[]> {
+  const workers = await waitFor(async () => {
+    const pids = await childrenOf(primary.child.pid!);
+    return pids.length === 2 ? pids : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" }).catch(async (error: unknown) => {
+    throw new Error(`${String(error)}; workers now: ${(await childrenOf(primary.child.pid!)).join(", ")}; the service wrote: ${primary.output().slice(-2_000)}`);
+  });
+  await listened(primary, 2);
+  return workers;
 }
 
 describe("enrollment as two workers", () => {
@@ -77,13 +89,7 @@ describe("enrollment as two workers", () => {
     const primary = await service.start();
     port = service.port;
     const pool = service.pool;
-    const workers = await waitFor(async () => {
-      const pids = await childrenOf(primary.child.pid!);
-      return pids.length === 2 ? pids : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" }).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}; workers now: ${(await childrenOf(primary.child.pid!)).join(", ")}; the service wrote: ${primary.output().slice(-2_000)}`);
-    });
-    await listened(primary, 2);
+    const workers = await twoWorkersListening(primary);
 
     const { groupIds, childIds, tokens, region, municipalityId } = await seedFamilies(pool, { children: CHILDREN, groups: GROUPS, label: "workers" });
     const keys = childIds.map(() => randomUUID());
@@ -165,12 +171,8 @@ describe("enrollment as two workers, one killed while families apply", () => {
 
   it("loses and doubles no application and answers every retry with the first attempt's application", async () => {
     const primary = await service.start();
-    const workers = await waitFor(async () => {
-      const pids = await childrenOf(primary.child.pid!);
-      return pids.length === 2 ? pids : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200, what: "two workers" });
     // Both take connections before the load starts: the killed one has requests in flight.
-    await listened(primary, 2);
+    const workers = await twoWorkersListening(primary);
     const { municipalityId, groupIds, childIds, tokens, region } = await seedFamilies(service.pool, { children: CRASH_CHILDREN, groups: GROUPS, label: "workercrash" });
     const keys = childIds.map(() => randomUUID());
     const apply = (i: number) => service.send("POST", "/applications", tokens[i]!, { childId: childIds[i], groupId: groupIds[i % GROUPS] }, keys[i]);

@@ -7,7 +7,11 @@ export const ErrorCategories = ["validation", "not_found", "conflict", "forbidde
 export type ErrorCategory = (typeof ErrorCategories)[number];
 
 export interface DomainErrorDetails {
-  /** The field the rule is about, as a path (`body.child.birthDate`). */
+  /**
+   * The field of the command the rule is about, as a path (`child.birthDate`, `guardianIds.0`),
+   * never an HTTP one: the route names it in the request (`body.child.birthDate`, the http
+   * kit's `requestFieldOf`).
+   */
   field?: string;
   [key: string]: unknown;
 }

@@ -179,7 +179,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   // at preParsing, after the limit counted it by IP: token guessing is throttled too.
   const verify = createTokenVerifier(options.auth);
   const refusals = new WeakMap<object, Error>();
-  app.decorateRequest("principal", null);
+  app.decorateRequest("actor", null);
   app.addHook("onRequest", async (request) => {
     const token = bearerToken(request);
     const isPublic = request.is404 || request.routeOptions.config.public === true;
@@ -188,7 +188,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
       return;
     }
     try {
-      request.principal = await verify(token);
+      request.actor = await verify(token);
     } catch (error) {
       // A public route ignores a bad token (or an unreachable JWKS): its caller needs none.
       if (!isPublic) refusals.set(request, error instanceof Error ? error : new Error(String(error)));
@@ -206,7 +206,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.timeWindowMs ?? 60_000,
       ...(options.redis && { redis: options.redis, nameSpace: `${options.service}:rate-limit:` }),
-      keyGenerator: (request) => (request.principal ? `sub:${request.principal.subject}` : `ip:${request.ip}`),
+      keyGenerator: (request) => (request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new HttpProblem("HTTP.RATE_LIMITED", `Rate limit exceeded; retry in ${context.after}`),
     });

@@ -2,29 +2,14 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
+import { Role, crossMunicipalRoles, type Actor } from "@kruzhok/actor";
 import { Uuid } from "@kruzhok/contracts";
 import { BEARER_CHALLENGE, HttpProblem } from "./problems";
 
-export const Roles = ["guardian", "provider", "operator", "municipality", "region", "ministry"] as const;
-export const Role = z.enum(Roles);
-export type Role = z.infer<typeof Role>;
-
-/** Roles whose reach is not one municipality. */
-const crossMunicipalRoles: ReadonlySet<Role> = new Set(["region", "ministry"]);
-
-/** Who is calling, as every route handler sees it. */
-export interface Principal {
-  subject: string;
-  role: Role;
-  municipalityId?: string;
-  providerId?: string;
-  guardianId?: string;
-}
-
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set from a verified bearer token; null on public routes called without one. */
-    principal: Principal | null;
+    /** Who is calling, from a verified bearer token; null on public routes called without one. */
+    actor: Actor | null;
   }
   interface FastifyContextConfig {
     /** Route answers without a token (health, docs, sign-up). */
@@ -53,7 +38,7 @@ export const TokenClaims = z
     if (claims.role === "provider") need("provider_id");
   })
   .transform(
-    (claims): Principal => ({
+    (claims): Actor => ({
       subject: claims.sub,
       role: claims.role,
       ...(claims.municipality_id && { municipalityId: claims.municipality_id }),
@@ -79,7 +64,7 @@ export const DEV_AUDIENCE = "kruzhok";
 export const DEV_AUTH_SECRET = "kruzhok-local-development-secret-not-for-production";
 const MIN_SECRET_LENGTH = 32;
 
-export type TokenVerifier = (token: string) => Promise<Principal>;
+export type TokenVerifier = (token: string) => Promise<Actor>;
 
 function unauthenticated(detail: string, error?: "invalid_token"): HttpProblem {
   const challenge = error ? `${BEARER_CHALLENGE}, error="${error}", error_description="${detail}"` : BEARER_CHALLENGE;
@@ -91,7 +76,7 @@ function devKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** Verify a bearer token and turn its claims into a principal; throws 401 problems. */
+/** Verify a bearer token and turn its claims into an actor; throws 401 problems. */
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   const options = {
     ...(config.mode === "dev"
@@ -111,12 +96,12 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   // Verified tokens, kept until they expire: a client sends the same token with every request,
   // and the signature check is a large share of a cheap request's CPU. Bounded; oldest out first.
   // Sized for a municipality's opening day: every family that is checking its place at once.
-  // Oldest out first; an entry is a token and a principal, ~1 KB.
-  const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  // Oldest out first; an entry is a token and an actor, ~1 KB.
+  const verified = new Map<string, { actor: Actor; expiresAtMs: number }>();
   const MAX_CACHED = 100_000;
   return async (token) => {
     const cached = verified.get(token);
-    if (cached && cached.expiresAtMs > Date.now()) return cached.principal;
+    if (cached && cached.expiresAtMs > Date.now()) return cached.actor;
     if (cached) verified.delete(token);
     let payload: unknown;
     try {
@@ -133,7 +118,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     const exp = (payload as { exp?: unknown }).exp;
     if (typeof exp === "number") {
       if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value!);
-      verified.set(token, { principal: claims.data, expiresAtMs: exp * 1_000 });
+      verified.set(token, { actor: claims.data, expiresAtMs: exp * 1_000 });
     }
     return claims.data;
   };
@@ -198,26 +183,15 @@ export function missingToken(): HttpProblem {
   return unauthenticated("Send a bearer token in the Authorization header");
 }
 
-/** The caller, who must hold one of `roles`; throws 401 without a principal, 403 for another role. */
-export function requireRole(request: FastifyRequest, ...roles: readonly Role[]): Principal {
-  const principal = request.principal;
-  if (!principal) throw missingToken();
-  if (!roles.includes(principal.role)) {
-    throw new HttpProblem("AUTH.FORBIDDEN_ROLE", `Role ${principal.role} may not do this; needs ${roles.join(" or ")}`);
-  }
-  return principal;
-}
-
 /**
- * Tenancy check for a resource of `municipalityId`. Region and ministry reach every
- * municipality (REVIEW: a region should reach only its own municipalities once the registry
- * publishes which region each belongs to); every other role only its own.
+ * The caller of a route, or 401 when the request carries no token. Every non-public route has
+ * its actor by the time its handler runs (a request without one is refused before), so this
+ * fails only on a route marked public; what the actor may do is the use case's to decide
+ * (`@kruzhok/actor`).
  */
-export function requireMunicipality(principal: Principal, municipalityId: string): void {
-  if (crossMunicipalRoles.has(principal.role)) return;
-  if (principal.municipalityId !== municipalityId) {
-    throw new HttpProblem("AUTH.OTHER_MUNICIPALITY", "The resource belongs to another municipality");
-  }
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw missingToken();
+  return request.actor;
 }
 
 export interface DevTokenOptions {
@@ -228,14 +202,14 @@ export interface DevTokenOptions {
   audience?: string;
 }
 
-/** Sign a development token for `principal`, checked against the same claims schema. */
-export async function signDevToken(principal: Principal, options: DevTokenOptions): Promise<string> {
+/** Sign a development token for `actor`, checked against the same claims schema. */
+export async function signDevToken(actor: Actor, options: DevTokenOptions): Promise<string> {
   const claims = {
-    sub: principal.subject,
-    role: principal.role,
-    municipality_id: principal.municipalityId,
-    provider_id: principal.providerId,
-    guardian_id: principal.guardianId,
+    sub: actor.subject,
+    role: actor.role,
+    municipality_id: actor.municipalityId,
+    provider_id: actor.providerId,
+    guardian_id: actor.guardianId,
   };
   TokenClaims.parse(claims);
   const { sub, ...ids } = claims;

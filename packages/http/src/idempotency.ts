@@ -278,7 +278,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
 
   app.addHook("preHandler", async (request, reply) => {
     const key = request.headers["idempotency-key"];
-    if (request.method !== "POST" || key === undefined || !request.principal || request.is404) return;
+    if (request.method !== "POST" || key === undefined || !request.actor || request.is404) return;
     if (typeof key !== "string" || !KEY_FORMAT.test(key)) {
       throw new HttpProblem("HTTP.VALIDATION", "Idempotency-Key is malformed", {
         invalidParams: [
@@ -286,7 +286,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         ],
       });
     }
-    const subject = request.principal.subject;
+    const subject = request.actor.subject;
     const hash = requestHash(request);
     const claim = randomUUID();
     purgeNowAndThen(request);

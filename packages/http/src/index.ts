@@ -3,17 +3,13 @@ export {
   DEV_AUDIENCE,
   DEV_AUTH_SECRET,
   DEV_ISSUER,
-  Role,
-  Roles,
   TokenClaims,
   bearerToken,
   createTokenVerifier,
-  requireMunicipality,
-  requireRole,
+  requireActor,
   signDevToken,
   type AuthConfig,
   type DevTokenOptions,
-  type Principal,
   type TokenVerifier,
 } from "./auth";
 export { isDraining, markDraining, type ReadinessCheck } from "./health";
@@ -25,8 +21,10 @@ export {
   PROBLEM_CONTENT_TYPE,
   categoryStatus,
   invalidParamsOf,
+  requestFieldOf,
   toProblem,
   type HttpErrorCode,
   type Problem,
+  type RequestPart,
 } from "./problems";
 export { closeGracefully, closeOnSignals, type ShutdownOptions, type ShutdownStep } from "./shutdown";

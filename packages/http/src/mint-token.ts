@@ -12,7 +12,8 @@
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
-import { DEV_AUTH_SECRET, Role, signDevToken } from "./auth";
+import { Role } from "@kruzhok/actor";
+import { DEV_AUTH_SECRET, signDevToken } from "./auth";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { values } = parseArgs({

@@ -1,6 +1,33 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { ActorErrorCodes } from "@kruzhok/actor";
 import type { InvalidParam, ProblemDocument } from "@kruzhok/contracts";
-import { isDomainError, type ErrorCategory } from "@kruzhok/errors";
+import { isDomainError, type DomainError, type ErrorCategory } from "@kruzhok/errors";
+
+/**
+ * Where a domain error's field is in the request. `as-is`: the field names no part of the
+ * request (the state a rule looked at), or a route's clients have always seen it bare.
+ */
+export type RequestPart = "body" | "query" | "params" | "headers" | "as-is";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * The request part of domain errors' fields, by the field's first segment, where it is not
+     * the body: `{ childId: "params" }` makes a use case's `childId` the client's `params.childId`.
+     */
+    fieldsIn?: Readonly<Record<string, RequestPart>>;
+  }
+}
+
+/**
+ * The name a client sees for a domain error's field: use cases and rules name the command's
+ * field (`childId`, `guardianIds.0`), the client the request's (`body.childId`). The body unless
+ * the route's `fieldsIn` says otherwise.
+ */
+export function requestFieldOf(field: string, fieldsIn: Readonly<Record<string, RequestPart>> = {}): string {
+  const part = fieldsIn[field.split(".", 1)[0] ?? field] ?? "body";
+  return part === "as-is" ? field : `${part}.${field}`;
+}
 
 /**
  * The closed set of codes the HTTP layer itself answers with. Domain errors carry their own
@@ -22,8 +49,6 @@ export const HttpErrorCodes = {
   "HTTP.NOT_READY": { status: 503, title: "The service is not ready" },
   "HTTP.OVERLOADED": { status: 503, title: "The service is overloaded; retry after the time given" },
   "AUTH.UNAUTHENTICATED": { status: 401, title: "Authentication required" },
-  "AUTH.FORBIDDEN_ROLE": { status: 403, title: "Your role may not do this" },
-  "AUTH.OTHER_MUNICIPALITY": { status: 403, title: "The resource belongs to another municipality" },
 } as const satisfies Record<string, { status: number; title: string }>;
 export type HttpErrorCode = keyof typeof HttpErrorCodes;
 
@@ -70,6 +95,8 @@ export interface Problem {
 interface Occurrence {
   instance: string;
   requestId: string;
+  /** The route's `fieldsIn`. */
+  fieldsIn?: Readonly<Record<string, RequestPart>> | undefined;
 }
 
 function problem(
@@ -145,10 +172,10 @@ interface FastifyLikeError {
 export function toProblem(error: unknown, at: Occurrence): Problem {
   if (error instanceof HttpProblem) return httpProblem(error.code, error.message, at, error.extra);
   if (isDomainError(error)) {
-    const { status, title } = categoryStatus[error.category];
+    const { status } = categoryStatus[error.category];
     const field = error.details.field;
-    return problem(error.code, status, title, error.message, at, {
-      invalidParams: field ? [{ name: field, reason: error.message, rule: error.code }] : undefined,
+    return problem(error.code, status, titleOf(error), error.message, at, {
+      invalidParams: field ? [{ name: requestFieldOf(field, at.fieldsIn), reason: error.message, rule: error.code }] : undefined,
       headers: error.category === "unauthorized" ? { "www-authenticate": BEARER_CHALLENGE } : undefined,
     });
   }
@@ -176,8 +203,14 @@ export function toProblem(error: unknown, at: Occurrence): Problem {
   return httpProblem("HTTP.INTERNAL", "Something went wrong on our side; quote the requestId when reporting it", at);
 }
 
+/** A domain error's title: its category's, but the actor's refusals keep the titles clients have always seen. */
+function titleOf(error: DomainError): string {
+  const actorCode = ActorErrorCodes[error.code as keyof typeof ActorErrorCodes] as { title: string } | undefined;
+  return actorCode?.title ?? categoryStatus[error.category].title;
+}
+
 export function occurrenceOf(request: FastifyRequest): Occurrence {
-  return { instance: request.url.split("?", 1)[0] ?? request.url, requestId: request.id };
+  return { instance: request.url.split("?", 1)[0] ?? request.url, requestId: request.id, fieldsIn: request.routeOptions.config?.fieldsIn };
 }
 
 /**

@@ -101,7 +101,7 @@ describe("bearer authentication and tenancy", () => {
   });
 
   it("serves public routes without a token, and with a bad one ignores it", async () => {
-    expect((await t.app.inject({ method: "GET", url: "/public/ping" })).json()).toEqual({ pong: true, principal: null });
+    expect((await t.app.inject({ method: "GET", url: "/public/ping" })).json()).toEqual({ pong: true, actor: null });
     const withJunk = await t.app.inject({ method: "GET", url: "/public/ping", headers: { authorization: "Bearer junk" } });
     expect(withJunk.statusCode).toBe(200);
   });

@@ -108,6 +108,14 @@ describe("HTTP edge: problems, limits, docs, logs", () => {
     }
   });
 
+  it("names a domain error's field in the request part the route gives it, the body otherwise", async () => {
+    const nameOf = async (about: string) =>
+      problemOf(await t.app.inject({ method: "GET", url: `/domain-in-query?about=${about}`, headers: auth })).invalidParams?.[0]?.name;
+    expect(await nameOf("cursor")).toBe("query.cursor");
+    expect(await nameOf("child")).toBe("child.birthDate");
+    expect(await nameOf("other")).toBe("body.other.field");
+  });
+
   it("hides the details of an unexpected error from the client but logs them", async () => {
     const response = await t.app.inject({ method: "GET", url: "/boom" });
     expect(response.statusCode).toBe(500);

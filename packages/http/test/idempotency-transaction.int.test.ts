@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { requireRole, type Actor } from "@kruzhok/actor";
 import { createLogger, createMetricsRegistry } from "@kruzhok/observability";
 import { createPool, migrate, withTransaction, type Pool } from "@kruzhok/postgres";
 import { expectOneRunAmongDuplicates, isolate, waitFor, type Isolation } from "@kruzhok/testkit";
-import { buildApp, httpMigrations, requireRole, signDevToken, type HttpApp, type Principal } from "../src";
+import { buildApp, httpMigrations, requireActor, signDevToken, type HttpApp } from "../src";
 import { TransactionalKey } from "../src/idempotency";
 
 const SECRET = "test-secret-that-is-at-least-32-characters-long";
@@ -55,7 +56,7 @@ describe("Idempotency-Key claimed and recorded in the route's transaction", () =
         },
       },
       async (request, reply) => {
-        requireRole(request, "guardian");
+        requireRole(requireActor(request), "guardian");
         if (request.body.amount > 1_000) return reply.code(400).send({ refused: "too much" });
         const key = request.idempotency;
         const id = randomUUID();
@@ -78,8 +79,8 @@ describe("Idempotency-Key claimed and recorded in the route's transaction", () =
     );
     await app.ready();
     subject = `guardian-${randomUUID()}`;
-    const principal: Principal = { subject, role: "guardian", municipalityId: randomUUID(), guardianId: randomUUID() };
-    auth = { authorization: `Bearer ${await signDevToken(principal, { secret: SECRET })}` };
+    const actor: Actor = { subject, role: "guardian", municipalityId: randomUUID(), guardianId: randomUUID() };
+    auth = { authorization: `Bearer ${await signDevToken(actor, { secret: SECRET })}` };
   });
   afterAll(async () => {
     await app.close();

@@ -19,8 +19,8 @@ describe("mint-token CLI", () => {
     const { stdout } = await run(tsx, [cli, ...args], { env: { ...process.env, AUTH_DEV_SECRET: secret } });
     const token = stdout.trim();
     expect(token.split(".")).toHaveLength(3);
-    const principal = await createTokenVerifier({ mode: "dev", secret })(token);
-    expect(principal).toEqual({ subject: guardian, role: "guardian", municipalityId: municipality, guardianId: guardian });
+    const actor = await createTokenVerifier({ mode: "dev", secret })(token);
+    expect(actor).toEqual({ subject: guardian, role: "guardian", municipalityId: municipality, guardianId: guardian });
   });
 
   it("falls back to the development default secret, saying so on stderr", async () => {
@@ -28,8 +28,8 @@ describe("mint-token CLI", () => {
     delete env.AUTH_DEV_SECRET;
     const { stdout, stderr } = await run(tsx, [cli, "--role", "region"], { env });
     expect(stderr).toContain("AUTH_DEV_SECRET unset");
-    const principal = await createTokenVerifier({ mode: "dev", secret: DEV_AUTH_SECRET })(stdout.trim());
-    expect(principal.role).toBe("region");
+    const actor = await createTokenVerifier({ mode: "dev", secret: DEV_AUTH_SECRET })(stdout.trim());
+    expect(actor.role).toBe("region");
   });
 
   it("refuses a guardian token without a guardian id, printing nothing on stdout", async () => {

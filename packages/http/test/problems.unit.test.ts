@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { actorError, requireRole } from "@kruzhok/actor";
 import { ProblemDocument } from "@kruzhok/contracts";
 import { DomainError, ErrorCategories } from "@kruzhok/errors";
-import { categoryStatus, HttpErrorCodes, HttpProblem, invalidParamsOf, toProblem } from "../src";
+import { categoryStatus, HttpErrorCodes, HttpProblem, invalidParamsOf, requestFieldOf, toProblem } from "../src";
 
 const at = { instance: "/children", requestId: "req-1" };
 
@@ -15,7 +16,7 @@ describe("problem documents", () => {
   });
 
   it("renders a domain error with its code, message and field", () => {
-    const error = new DomainError("ENROLLMENT.SEAT_TAKEN", "conflict", "The seat is taken", { field: "body.groupId" });
+    const error = new DomainError("ENROLLMENT.SEAT_TAKEN", "conflict", "The seat is taken", { field: "groupId" });
     const { body, internal } = toProblem(error, at);
     expect(internal).toBe(false);
     expect(ProblemDocument.parse(body)).toEqual({
@@ -28,6 +29,35 @@ describe("problem documents", () => {
       invalidParams: [{ name: "body.groupId", reason: "The seat is taken", rule: "ENROLLMENT.SEAT_TAKEN" }],
       requestId: "req-1",
     });
+  });
+
+  it("renders the actor's refusals as 403 with the titles clients have always seen", () => {
+    const role = (() => {
+      try {
+        return requireRole({ subject: "g", role: "guardian" }, "operator");
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(toProblem(role, at).body).toMatchObject({ status: 403, code: "AUTH.FORBIDDEN_ROLE", title: "Your role may not do this" });
+    const elsewhere = actorError("AUTH.OTHER_MUNICIPALITY", "The guardian is registered in another municipality", { field: "guardianIds.0" });
+    expect(toProblem(elsewhere, at).body).toMatchObject({
+      status: 403,
+      code: "AUTH.OTHER_MUNICIPALITY",
+      title: "The resource belongs to another municipality",
+      invalidParams: [{ name: "body.guardianIds.0", rule: "AUTH.OTHER_MUNICIPALITY" }],
+    });
+  });
+
+  it("names a domain error's field in the body, or in the request part the route gives its first segment", () => {
+    expect(requestFieldOf("childId")).toBe("body.childId");
+    expect(requestFieldOf("document.number")).toBe("body.document.number");
+    expect(requestFieldOf("childId", { childId: "params" })).toBe("params.childId");
+    expect(requestFieldOf("cursor", { cursor: "query" })).toBe("query.cursor");
+    expect(requestFieldOf("child.birthDate", { child: "as-is" })).toBe("child.birthDate");
+    expect(requestFieldOf("childIds.0", { childId: "params" })).toBe("body.childIds.0");
+    const error = new DomainError("X.RULE", "validation", "no", { field: "cursor" });
+    expect(toProblem(error, { ...at, fieldsIn: { cursor: "query" } }).body.invalidParams).toEqual([{ name: "query.cursor", reason: "no", rule: "X.RULE" }]);
   });
 
   it("chooses 422 for a domain validation and 409 for an illegal state", () => {

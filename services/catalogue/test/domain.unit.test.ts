@@ -32,11 +32,11 @@ const content: ProgramContent = {
 const ctx = { currency: "RUB" as const, today: "2026-09-01" };
 
 describe("program rules", () => {
-  it("given an inverted age range, refuses it naming body.ageRange", () => {
-    expect(codeOf(() => checkProgramContent({ ...content, ageRange: { min: 15, max: 7 } }, ctx))).toBe("CATALOGUE.AGE_RANGE_INVERTED body.ageRange");
+  it("given an inverted age range, refuses it naming ageRange", () => {
+    expect(codeOf(() => checkProgramContent({ ...content, ageRange: { min: 15, max: 7 } }, ctx))).toBe("CATALOGUE.AGE_RANGE_INVERTED ageRange");
   });
   it("given a financed program, needs a certification in force today (both ends inclusive)", () => {
-    expect(codeOf(() => checkProgramContent({ ...content, certification: null }, ctx))).toBe("CATALOGUE.CERTIFICATION_REQUIRED body.certification");
+    expect(codeOf(() => checkProgramContent({ ...content, certification: null }, ctx))).toBe("CATALOGUE.CERTIFICATION_REQUIRED certification");
     expect(codeOf(() => checkCertification({ number: "1", date: "2026-01-01", expiry: "2026-09-01" }, "2026-09-01", "c"))).toBeUndefined();
     expect(codeOf(() => checkCertification({ number: "1", date: "2026-01-01", expiry: "2026-08-31" }, "2026-09-01", "c"))).toBe("CATALOGUE.CERTIFICATION_EXPIRED c.expiry");
     expect(codeOf(() => checkCertification({ number: "1", date: "2026-09-02", expiry: "2027-08-31" }, "2026-09-01", "c"))).toBe("CATALOGUE.CERTIFICATION_INVALID c.date");
@@ -64,10 +64,10 @@ describe("group schedules", () => {
     expect(codeOf(() => checkGroupPlan(plan([{ weekday: 1, start: "10:00", end: "11:00" }, { weekday: 1, start: "11:00", end: "12:00" }, { weekday: 2, start: "10:30", end: "11:30" }]), "Asia/Almaty"))).toBeUndefined();
   });
   it("names the later of two overlapping slots", () => {
-    expect(codeOf(() => checkGroupPlan(plan([{ weekday: 5, start: "17:00", end: "18:00" }, { weekday: 5, start: "16:00", end: "17:01" }]), "Asia/Almaty"))).toBe("CATALOGUE.SLOTS_OVERLAP body.schedule.slots.1");
+    expect(codeOf(() => checkGroupPlan(plan([{ weekday: 5, start: "17:00", end: "18:00" }, { weekday: 5, start: "16:00", end: "17:01" }]), "Asia/Almaty"))).toBe("CATALOGUE.SLOTS_OVERLAP schedule.slots.1");
   });
   it("refuses a schedule in another zone than the municipality's", () => {
-    expect(codeOf(() => checkGroupPlan(plan([]), "Asia/Kamchatka"))).toBe("CATALOGUE.SCHEDULE_ZONE_MISMATCH body.schedule.timeZone");
+    expect(codeOf(() => checkGroupPlan(plan([]), "Asia/Kamchatka"))).toBe("CATALOGUE.SCHEDULE_ZONE_MISMATCH schedule.timeZone");
   });
 });
 
@@ -84,9 +84,9 @@ describe("reviews", () => {
   const facts = { programId: "p", status: "ended" as const, guardianIds: ["g"], alreadyReviewed: false };
   it("lets a guardian of the child review an ended enrollment once", () => {
     expect(codeOf(() => decideReview("p", "g", facts))).toBeUndefined();
-    expect(codeOf(() => decideReview("p", "other", facts))).toBe("CATALOGUE.NOT_YOUR_CHILD body.enrollmentId");
-    expect(codeOf(() => decideReview("p", "g", { ...facts, status: "active" }))).toBe("CATALOGUE.ENROLLMENT_NOT_ENDED body.enrollmentId");
-    expect(codeOf(() => decideReview("p", "g", { ...facts, alreadyReviewed: true }))).toBe("CATALOGUE.REVIEW_EXISTS body.enrollmentId");
+    expect(codeOf(() => decideReview("p", "other", facts))).toBe("CATALOGUE.NOT_YOUR_CHILD enrollmentId");
+    expect(codeOf(() => decideReview("p", "g", { ...facts, status: "active" }))).toBe("CATALOGUE.ENROLLMENT_NOT_ENDED enrollmentId");
+    expect(codeOf(() => decideReview("p", "g", { ...facts, alreadyReviewed: true }))).toBe("CATALOGUE.REVIEW_EXISTS enrollmentId");
   });
 });
 
@@ -94,8 +94,8 @@ describe("search helpers", () => {
   it("round-trips a cursor and refuses one of another ordering or a forged one", () => {
     const cursor = { order: "distance" as const, key: 1234.5678901234, id: "0190a0c4-1d2e-7000-8000-000000000001" };
     expect(decodeCursor(encodeCursor(cursor), "distance")).toEqual(cursor);
-    expect(codeOf(() => decodeCursor(encodeCursor(cursor), "id"))).toBe("CATALOGUE.CURSOR_INVALID query.cursor");
-    expect(codeOf(() => decodeCursor("!!!", "id"))).toBe("CATALOGUE.CURSOR_INVALID query.cursor");
+    expect(codeOf(() => decodeCursor(encodeCursor(cursor), "id"))).toBe("CATALOGUE.CURSOR_INVALID cursor");
+    expect(codeOf(() => decodeCursor("!!!", "id"))).toBe("CATALOGUE.CURSOR_INVALID cursor");
   });
   it("turns free text into a safe prefix tsquery, keeping Kazakh letters", () => {
     expect(prefixQuery("Домбыра  ҮЙІРМЕ!")).toBe("домбыра:* & үйірме:*");

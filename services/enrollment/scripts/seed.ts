@@ -5,8 +5,9 @@
 // over five more groups is open for a week with some families' ranked choices on file.
 // Idempotent: a second run finds applications or campaigns and stops.
 import { z } from "zod";
+import type { Actor } from "@kruzhok/actor";
 import { parseConfig, serviceConfig } from "@kruzhok/config";
-import { DEV_AUTH_SECRET, signDevToken, type Principal } from "@kruzhok/http";
+import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { possibleAges } from "../src/domain/application";
 import { migrateEnrollment } from "../src/migrations";
@@ -21,8 +22,8 @@ const Config = z.object({
 const config = parseConfig(Config);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-async function call(principal: Principal, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${await signDevToken(principal, { secret: config.AUTH_DEV_SECRET })}` };
+async function call(actor: Actor, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${await signDevToken(actor, { secret: config.AUTH_DEV_SECRET })}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   for (;;) {
     const res = await fetch(`${config.ENROLLMENT_URL}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
@@ -110,7 +111,7 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
   );
   const queued = groups.slice(0, 20);
   const inCampaign = groups.slice(20, 25);
-  const guardian = (c: ChildRow): Principal => ({ subject: `seed-guardian-${c.guardianId}`, role: "guardian", municipalityId, guardianId: c.guardianId });
+  const guardian = (c: ChildRow): Actor => ({ subject: `seed-guardian-${c.guardianId}`, role: "guardian", municipalityId, guardianId: c.guardianId });
 
   let applied = 0;
   let refused = 0;
@@ -129,7 +130,7 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
   let campaign = false;
   if (inCampaign.length > 0) {
     const now = Date.now();
-    const office: Principal = { subject: "seed-office", role: "municipality", municipalityId };
+    const office: Actor = { subject: "seed-office", role: "municipality", municipalityId };
     const announced = await call(office, "POST", "/campaigns", {
       municipalityId,
       name: "Демо: набор по жребию / Демо: жеребе арқылы қабылдау",

@@ -4,16 +4,17 @@
 // guardians and certificates, some financed. Idempotent: a second run finds the municipalities
 // and stops.
 import { randomInt } from "node:crypto";
-import { DEV_AUTH_SECRET, signDevToken, type Principal } from "@kruzhok/http";
+import type { Actor } from "@kruzhok/actor";
+import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 
 const base = process.env.REGISTRY_URL ?? `http://127.0.0.1:${process.env.PORT ?? "3001"}`;
 const secret = process.env.AUTH_DEV_SECRET ?? DEV_AUTH_SECRET;
 const childrenPerMunicipality = Number(process.env.SEED_CHILDREN ?? "1000");
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-async function call<T>(principal: Principal | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+async function call<T>(actor: Actor | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
   const headers: Record<string, string> = {};
-  if (principal) headers.authorization = `Bearer ${await signDevToken(principal, { secret })}`;
+  if (actor) headers.authorization = `Bearer ${await signDevToken(actor, { secret })}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   for (;;) {
     const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
@@ -27,8 +28,8 @@ async function call<T>(principal: Principal | undefined, method: string, path: s
   }
 }
 
-async function must<T>(principal: Principal | undefined, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await call<T>(principal, method, path, body);
+async function must<T>(actor: Actor | undefined, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await call<T>(actor, method, path, body);
   if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(res.json)}`);
   return res.json;
 }
@@ -46,7 +47,7 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T,
   );
 }
 
-const region: Principal = { subject: "seed-region", role: "region" };
+const region: Actor = { subject: "seed-region", role: "region" };
 const year = new Date().getUTCFullYear();
 
 const russianCategories = ["orphan", "disability", "large_family", "low_income", "special_needs", "serviceman_child", "police_register"];
@@ -122,9 +123,9 @@ async function main(): Promise<void> {
     };
     await must(region, "PUT", `/municipalities/${id}/years/${year}`, settings);
     await must(region, "PUT", `/municipalities/${id}/years/${year + 1}`, settings);
-    const office: Principal = { subject: `seed-office-${m.code}`, role: "operator", municipalityId: id };
+    const office: Actor = { subject: `seed-office-${m.code}`, role: "operator", municipalityId: id };
     // The office has many clerks; each has their own rate allowance.
-    const clerk = (n: number): Principal => ({ ...office, subject: `seed-clerk-${m.code}-${n % 40}` });
+    const clerk = (n: number): Actor => ({ ...office, subject: `seed-clerk-${m.code}-${n % 40}` });
 
     const providerKinds = ["municipal", "state", "private", "entrepreneur", "private", "municipal", "private", "entrepreneur"] as const;
     const providerNames = m.kz

@@ -37,7 +37,7 @@ describe("birth dates", () => {
     expect(errorOf(() => assertBornBy("2026-09-02", now, "Asia/Kamchatka"))).toBeUndefined();
     const error = errorOf(() => assertBornBy("2026-09-02", now, "Europe/Moscow"));
     expect(error?.code).toBe("REGISTRY.BIRTH_DATE_IN_FUTURE");
-    expect(error?.details.field).toBe("body.birthDate");
+    expect(error?.details.field).toBe("birthDate");
   });
 });
 
@@ -52,9 +52,9 @@ describe("guardian documents", () => {
 describe("categories", () => {
   it("refuses the same category claimed twice, naming the second", () => {
     const claim = { code: "orphan", proof: "решение", validFrom: "2026-01-01" };
-    const error = errorOf(() => decideCategories([claim, claim], new Set(["orphan"]), "body.categories"));
+    const error = errorOf(() => decideCategories([claim, claim], new Set(["orphan"]), "categories"));
     expect(error?.code).toBe("REGISTRY.CATEGORY_DUPLICATE");
-    expect(error?.details.field).toBe("body.categories.1.code");
+    expect(error?.details.field).toBe("categories.1.code");
   });
 });
 

@@ -40,17 +40,17 @@ export interface ProgramContext {
 export function checkProgramContent(content: ProgramContent, context: ProgramContext): void {
   if (content.ageRange.min > content.ageRange.max) {
     throw catalogueError("AGE_RANGE_INVERTED", `the youngest age ${content.ageRange.min} is above the oldest ${content.ageRange.max}`, {
-      field: "body.ageRange",
+      field: "ageRange",
     });
   }
   if (content.weeklyHours > content.totalHours) {
-    throw catalogueError("HOURS_INCONSISTENT", "weekly hours cannot exceed the program's total hours", { field: "body.weeklyHours" });
+    throw catalogueError("HOURS_INCONSISTENT", "weekly hours cannot exceed the program's total hours", { field: "weeklyHours" });
   }
   if (content.price.currency !== context.currency) {
-    throw catalogueError("CURRENCY_MISMATCH", `programs in this municipality are priced in ${context.currency}`, { field: "body.price.currency" });
+    throw catalogueError("CURRENCY_MISMATCH", `programs in this municipality are priced in ${context.currency}`, { field: "price.currency" });
   }
-  if (content.fundingKind === "financed") checkCertification(content.certification, context.today, "body.certification");
-  else if (content.certification) checkCertificationDates(content.certification, "body.certification");
+  if (content.fundingKind === "financed") checkCertification(content.certification, context.today, "certification");
+  else if (content.certification) checkCertificationDates(content.certification, "certification");
 }
 
 /** A financed program needs a certification that is in force on `today` (YYYY-MM-DD, local). */

@@ -42,14 +42,14 @@ const weekdays = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "S
 export function checkGroupPlan(plan: GroupPlan, municipalityZone: string): void {
   if (plan.schedule.timeZone !== municipalityZone) {
     throw catalogueError("SCHEDULE_ZONE_MISMATCH", `the schedule must be in the municipality's zone ${municipalityZone}`, {
-      field: "body.schedule.timeZone",
+      field: "schedule.timeZone",
     });
   }
   const slots = plan.schedule.slots.map((slot, index) => ({ ...slot, index, from: minutesOf(slot.start), to: minutesOf(slot.end) }));
   for (const slot of slots) {
     if (slot.to <= slot.from) {
       throw catalogueError("SLOT_INVERTED", `slot ${slot.index} ends at ${slot.end}, not after it starts at ${slot.start}`, {
-        field: `body.schedule.slots.${slot.index}.end`,
+        field: `schedule.slots.${slot.index}.end`,
       });
     }
   }
@@ -62,17 +62,17 @@ export function checkGroupPlan(plan: GroupPlan, municipalityZone: string): void 
       throw catalogueError(
         "SLOTS_OVERLAP",
         `slots ${Math.min(before.index, after.index)} and ${later} overlap on ${weekdays[after.weekday]} (${before.start}-${before.end} and ${after.start}-${after.end})`,
-        { field: `body.schedule.slots.${later}` },
+        { field: `schedule.slots.${later}` },
       );
     }
   }
   if (plan.endsOn < plan.startsOn) {
-    throw catalogueError("GROUP_DATES_INVERTED", `the group ends on ${plan.endsOn}, before it starts on ${plan.startsOn}`, { field: "body.endsOn" });
+    throw catalogueError("GROUP_DATES_INVERTED", `the group ends on ${plan.endsOn}, before it starts on ${plan.startsOn}`, { field: "endsOn" });
   }
   plan.exceptions.forEach((exception, index) => {
     if (exception.date < plan.startsOn || exception.date > plan.endsOn) {
       throw catalogueError("EXCEPTION_OUTSIDE_GROUP", `exception ${exception.date} is outside the group's dates`, {
-        field: `body.exceptions.${index}.date`,
+        field: `exceptions.${index}.date`,
       });
     }
   });
@@ -82,7 +82,7 @@ export function checkGroupPlan(plan: GroupPlan, municipalityZone: string): void 
 export function checkCapacity(capacity: number, activeEnrollments: number): void {
   if (capacity < activeEnrollments) {
     throw catalogueError("CAPACITY_BELOW_ENROLLED", `${activeEnrollments} children are enrolled; capacity cannot go below that`, {
-      field: "body.capacity",
+      field: "capacity",
     });
   }
 }

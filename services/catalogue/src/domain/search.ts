@@ -22,7 +22,7 @@ export function encodeCursor(cursor: Cursor): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function decodeCursor(text: string, order: SearchOrder): Cursor {
-  const invalid = () => catalogueError("CURSOR_INVALID", "the cursor is not one this search returned; start again without it", { field: "query.cursor" });
+  const invalid = () => catalogueError("CURSOR_INVALID", "the cursor is not one this search returned; start again without it", { field: "cursor" });
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));

@@ -1,13 +1,14 @@
 import type { FastifyRequest } from "fastify";
-import { requireRole } from "@kruzhok/http";
+import { requireRole } from "@kruzhok/actor";
+import { requireActor } from "@kruzhok/http";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { catalogueError } from "../domain/errors";
 import type { ProgramRow } from "../store/programs";
 
 /** Only the program's own provider edits it or its groups. */
 export function requireOwner(request: FastifyRequest, program: Pick<ProgramRow, "providerId">): void {
-  const principal = requireRole(request, "provider");
-  if (principal.providerId !== program.providerId) {
+  const actor = requireRole(requireActor(request), "provider");
+  if (actor.providerId !== program.providerId) {
     throw catalogueError("NOT_YOUR_PROGRAM", "only the program's own provider may change it or its groups");
   }
 }
@@ -19,11 +20,11 @@ export function requireOwner(request: FastifyRequest, program: Pick<ProgramRow, 
  */
 export function canSee(request: FastifyRequest, program: Pick<ProgramRow, "providerId" | "municipalityId" | "status" | "providerStatus">): boolean {
   if (program.status === "published" && program.providerStatus === "approved") return true;
-  const principal = request.principal;
-  if (!principal) return false;
-  if (principal.role === "provider") return principal.providerId === program.providerId;
-  if (principal.role === "region") return true;
-  if (principal.role === "operator" || principal.role === "municipality") return principal.municipalityId === program.municipalityId;
+  const actor = request.actor;
+  if (!actor) return false;
+  if (actor.role === "provider") return actor.providerId === program.providerId;
+  if (actor.role === "region") return true;
+  if (actor.role === "operator" || actor.role === "municipality") return actor.municipalityId === program.municipalityId;
   return false;
 }
 

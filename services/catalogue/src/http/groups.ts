@@ -69,7 +69,7 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { po
     async (request) => {
       const { program, municipality } = await context(pool, request.params.id);
       requireVisible(request, program, request.params.id);
-      const own = request.principal?.role === "provider" && request.principal.providerId === program.providerId;
+      const own = request.actor?.role === "provider" && request.actor.providerId === program.providerId;
       return (await listGroups(pool, program.id, !own)).map((group) => view(group, program, municipality));
     },
   );

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { v7 as uuidv7 } from "uuid";
+import { requireRole } from "@kruzhok/actor";
 import { ProgramPublished, ProgramUpdated, ProgramWithdrawn } from "@kruzhok/contracts";
-import { correlationIdOf, requireRole } from "@kruzhok/http";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
 import { withTransaction, type PoolClient } from "@kruzhok/postgres";
 import { catalogueError } from "../domain/errors";
@@ -36,8 +37,8 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { 
     "/programs",
     { schema: { tags, summary: "Create a draft program (provider)", body: ProgramBody, response: { 201: Program } } },
     async (request, reply) => {
-      const principal = requireRole(request, "provider");
-      const providerId = principal.providerId ?? "";
+      const actor = requireRole(requireActor(request), "provider");
+      const providerId = actor.providerId ?? "";
       const now = clock();
       const program = await withTransaction(pool, async (tx) => {
         const provider = await findProvider(tx, providerId);
@@ -88,7 +89,8 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { 
   const action = (path: string, summary: string, command: ProgramCommand) =>
     app.post(
       `/programs/:id/${path}`,
-      { schema: { tags, summary, params: IdParams, response: { 200: Program } } },
+      // The program's stored certification, not a field of this (bodiless) request.
+      { schema: { tags, summary, params: IdParams, response: { 200: Program } }, config: { fieldsIn: { certification: "as-is" } } },
       async (request) => {
         const now = clock();
         return withTransaction(pool, async (tx) => {

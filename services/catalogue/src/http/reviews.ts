@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { v7 as uuidv7 } from "uuid";
-import { requireRole } from "@kruzhok/http";
+import { requireRole } from "@kruzhok/actor";
+import { requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { catalogueError } from "../domain/errors";
 import { decideReview } from "../domain/review";
@@ -27,19 +28,19 @@ export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       },
     },
     async (request, reply) => {
-      const principal = requireRole(request, "guardian");
-      const guardianId = principal.guardianId ?? "";
+      const actor = requireRole(requireActor(request), "guardian");
+      const guardianId = actor.guardianId ?? "";
       const now = clock();
       const review = await withTransaction(pool, async (tx) => {
         const program = await findProgram(tx, request.params.id);
         if (!program) throw catalogueError("PROGRAM_NOT_FOUND", `no program ${request.params.id}`);
         const enrollment = await findEnrollmentForReview(tx, request.body.enrollmentId);
-        if (!enrollment) throw catalogueError("ENROLLMENT_NOT_FOUND", "no enrollment with this id has ended here", { field: "body.enrollmentId" });
+        if (!enrollment) throw catalogueError("ENROLLMENT_NOT_FOUND", "no enrollment with this id has ended here", { field: "enrollmentId" });
         decideReview(program.id, guardianId, enrollment);
         const id = uuidv7({ msecs: now.getTime() });
         const { enrollmentId, rating, text } = request.body;
         if (!(await insertReview(tx, { id, programId: program.id, enrollmentId, guardianId, rating, text }, now))) {
-          throw catalogueError("REVIEW_EXISTS", "this enrollment has already been reviewed", { field: "body.enrollmentId" });
+          throw catalogueError("REVIEW_EXISTS", "this enrollment has already been reviewed", { field: "enrollmentId" });
         }
         // The program's rating in search.
         await searchCache.changing(tx, program.municipalityId);

@@ -52,7 +52,7 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
         querystring: SearchQuery,
         response: { 200: SearchResult },
       },
-      config: { public: true },
+      config: { public: true, fieldsIn: { cursor: "query" } },
     },
     async (request, reply) => {
       const query = request.query;

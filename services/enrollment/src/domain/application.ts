@@ -133,19 +133,19 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
   if (state.transferOf) {
     const leaving = state.activeEnrollments.find((e) => e.id === state.transferOf);
     if (!leaving) throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "only an active enrollment can be transferred; this one has ended");
-    if (leaving.groupId === group.id) throw enrollmentError("TRANSFER_SAME_GROUP", "the child is enrolled in this group already; choose another group", { field: "body.groupId" });
+    if (leaving.groupId === group.id) throw enrollmentError("TRANSFER_SAME_GROUP", "the child is enrolled in this group already; choose another group", { field: "groupId" });
   }
   const activeEnrollments = enrollmentsKept(state.activeEnrollments, state.transferOf);
   if (group.status !== "open" || !group.accepting) {
     throw enrollmentError("GROUP_NOT_ACCEPTING", "the group takes no applications now (closed, or its provider or certification is not in force)");
   }
-  assertCertificateInForce(certificate, group.municipalityId, { child: "body.childId", municipality: "body.groupId" });
-  assertAgeFits(certificate.birthYear, group, "body.groupId");
+  assertCertificateInForce(certificate, group.municipalityId, { child: "childId", municipality: "groupId" });
+  assertAgeFits(certificate.birthYear, group, "groupId");
   if (activeEnrollments.some((e) => e.programId === group.programId)) {
-    throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "body.groupId" });
+    throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "groupId" });
   }
   if (state.openApplications.some((a) => a.programId === group.programId)) {
-    throw enrollmentError("ALREADY_APPLYING_TO_PROGRAM", "the child already has an open application to this program", { field: "body.groupId" });
+    throw enrollmentError("ALREADY_APPLYING_TO_PROGRAM", "the child already has an open application to this program", { field: "groupId" });
   }
   if (state.openApplications.length >= state.maxOpenApplications) {
     throw enrollmentError(
@@ -154,7 +154,7 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
     );
   }
   if (activeEnrollments.some((e) => schedulesClash(e, group))) {
-    throw enrollmentError("SCHEDULE_CLASH", "the group's lessons overlap lessons of a group the child is enrolled in", { field: "body.groupId" });
+    throw enrollmentError("SCHEDULE_CLASH", "the group's lessons overlap lessons of a group the child is enrolled in", { field: "groupId" });
   }
   const category = bestCategory(state.categoryOrder, state.childCategories);
   const year = localDateOf(now, zone).year;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { correlationIdOf, requireMunicipality, requireRole } from "@kruzhok/http";
+import { requireMunicipality, requireRole } from "@kruzhok/actor";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { queueMember } from "../domain/queue";
@@ -59,13 +60,13 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
 
   /** requireReader, with the guardianships this process has already found in Postgres. */
   const authorizeReader = async (request: FastifyRequest, owned: { municipalityId: string; childId: string; providerId: string }) => {
-    const p = request.principal;
+    const p = request.actor;
     if (p?.role === "guardian" && p.guardianId && lookups.isKnownGuardian(p.guardianId, owned.childId)) {
       requireMunicipality(p, owned.municipalityId);
       return;
     }
-    const principal = await requireReader(pool, request, owned);
-    if (principal.role === "guardian" && principal.guardianId) lookups.rememberGuardian(principal.guardianId, owned.childId);
+    const actor = await requireReader(pool, request, owned);
+    if (actor.role === "guardian" && actor.guardianId) lookups.rememberGuardian(actor.guardianId, owned.childId);
   };
 
   // Submissions arriving together share a transaction (group commit), each with its own outcome.
@@ -85,12 +86,12 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       config: { idempotency: "in-transaction" },
     },
     async (request, reply) => {
-      const principal = requireRole(request, "guardian", "operator");
+      const actor = requireRole(requireActor(request), "guardian", "operator");
       const now = clock();
       const key = request.idempotency;
       const created201 = (created: ApplicationRow) => reply.code(201).header("location", `/applications/${created.id}`);
       const outcome = await submissions.submit({
-        command: { ...request.body, principal, now, origin: { correlationId: correlationIdOf(request) }, indexedAfterCommit: true },
+        command: { ...request.body, actor, now, origin: { correlationId: correlationIdOf(request) }, indexedAfterCommit: true },
         ...(key && {
           claim: (tx) => key.claimIn(tx),
           // A new application has no offers yet.
@@ -100,7 +101,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       if (outcome.kind === "taken") return key!.answer(request, reply);
       const created = outcome.application;
       await index(created, request.log);
-      const guardianId = principal.role === "guardian" ? principal.guardianId : undefined;
+      const guardianId = actor.role === "guardian" ? actor.guardianId : undefined;
       const application = lookups.remember(created);
       if (guardianId) lookups.rememberGuardian(guardianId, created.childId);
       siblings?.tell(LEARNT, { application, guardianId } satisfies Learnt);
@@ -140,7 +141,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       // ~16 to ~11 µs of CPU). It is only read, and answered, once the caller is authorized.
       onRequest: (request, _reply, done) => {
         const id = (request.params as { id?: unknown }).id;
-        const known = request.principal && typeof id === "string" ? lookups.known(id) : undefined;
+        const known = request.actor && typeof id === "string" ? lookups.known(id) : undefined;
         if (known) {
           const early = lookups.fromIndex(known, clock());
           // Refused requests never read it: their failures are the handler's to log, or nobody's.
@@ -216,12 +217,12 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
     "/children/:id/applications",
     { schema: { tags, summary: "A child's applications, newest first (its guardian or the office)", params: IdParams, response: { 200: Application.array() } } },
     async (request) => {
-      const principal = requireRole(request, "guardian", "operator", "municipality");
+      const actor = requireRole(requireActor(request), "guardian", "operator", "municipality");
       const { rows } = await pool.query<{ municipalityId: string }>(`SELECT municipality_id AS "municipalityId" FROM certificates WHERE child_id = $1`, [request.params.id]);
       const municipalityId = rows[0]?.municipalityId;
       if (!municipalityId) return [];
-      requireMunicipality(principal, municipalityId);
-      if (principal.role === "guardian") await requireFamily(pool, request, { municipalityId, childId: request.params.id, providerId: "" });
+      requireMunicipality(actor, municipalityId);
+      if (actor.role === "guardian") await requireFamily(pool, request, { municipalityId, childId: request.params.id, providerId: "" });
       return Promise.all((await listApplicationsOfChild(pool, request.params.id)).map(view));
     },
   );

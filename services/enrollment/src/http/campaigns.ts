@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { correlationIdOf, requireMunicipality, requireRole } from "@kruzhok/http";
+import { requireMunicipality, requireRole } from "@kruzhok/actor";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { explainOutcome } from "../domain/campaign";
@@ -140,9 +141,9 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, 
       },
     },
     async (request, reply) => {
-      const principal = requireRole(request, "municipality", "region");
+      const actor = requireRole(requireActor(request), "municipality", "region");
       const now = clock();
-      const campaign = await withTransaction(pool, (tx) => announceCampaign(tx, { ...request.body, opensAt: new Date(request.body.opensAt), closesAt: new Date(request.body.closesAt) }, principal, now, { correlationId: correlationIdOf(request) }));
+      const campaign = await withTransaction(pool, (tx) => announceCampaign(tx, { ...request.body, opensAt: new Date(request.body.opensAt), closesAt: new Date(request.body.closesAt) }, actor, now, { correlationId: correlationIdOf(request) }));
       return reply.code(201).header("location", `/campaigns/${campaign.id}`).send(campaignView(campaign, now));
     },
   );
@@ -176,9 +177,9 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, 
       },
     },
     async (request) => {
-      const principal = requireRole(request, "municipality", "region", "ministry");
+      const actor = requireRole(requireActor(request), "municipality", "region", "ministry");
       const campaign = await found(request.params.id);
-      requireMunicipality(principal, campaign.municipalityId);
+      requireMunicipality(actor, campaign.municipalityId);
       if (!campaign.input || !campaign.inputDigest) throw enrollmentError("CAMPAIGN_INPUT_NOT_FROZEN", "the input is frozen when the window closes");
       return { inputDigest: campaign.inputDigest, input: campaign.input };
     },
@@ -194,12 +195,14 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, 
         body: ChoicesBody,
         response: { 200: FamilyResult },
       },
+      // The child whose certificate is checked is the path's.
+      config: { fieldsIn: { childId: "params" } },
     },
     async (request) => {
-      const principal = requireRole(request, "guardian", "operator");
+      const actor = requireRole(requireActor(request), "guardian", "operator");
       const now = clock();
       const { id, childId } = request.params;
-      const choices = await withTransaction(pool, (tx) => submitChoices(tx, id, childId, request.body.groupIds, principal, now));
+      const choices = await withTransaction(pool, (tx) => submitChoices(tx, id, childId, request.body.groupIds, actor, now));
       return familyView(await found(id), childId, choices, now);
     },
   );
@@ -208,8 +211,8 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, 
     "/campaigns/:id/children/:childId/choices",
     { schema: { tags, summary: "Take the child out of the campaign while the window is open", params: ChildParams, response: { 204: z.null() } } },
     async (request, reply) => {
-      const principal = requireRole(request, "guardian", "operator");
-      await withTransaction(pool, (tx) => withdrawChoices(tx, request.params.id, request.params.childId, principal, clock()));
+      const actor = requireRole(requireActor(request), "guardian", "operator");
+      await withTransaction(pool, (tx) => withdrawChoices(tx, request.params.id, request.params.childId, actor, clock()));
       return reply.code(204).send(null);
     },
   );
@@ -225,9 +228,9 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, 
       },
     },
     async (request) => {
-      const principal = requireRole(request, "guardian", "operator", "municipality");
+      const actor = requireRole(requireActor(request), "guardian", "operator", "municipality");
       const now = clock();
-      const { campaign, choices } = await withTransaction(pool, (tx) => findFamilyChoices(tx, request.params.id, request.params.childId, principal));
+      const { campaign, choices } = await withTransaction(pool, (tx) => findFamilyChoices(tx, request.params.id, request.params.childId, actor));
       return familyView(campaign, request.params.childId, choices, now);
     },
   );
@@ -243,9 +246,9 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, 
       },
     },
     async (request) => {
-      const principal = requireRole(request, "municipality", "region");
+      const actor = requireRole(requireActor(request), "municipality", "region");
       const campaign = await found(request.params.id);
-      requireMunicipality(principal, campaign.municipalityId);
+      requireMunicipality(actor, campaign.municipalityId);
       const now = clock();
       const drawn = await closeAndDraw(pool, campaign.id, now, { correlationId: correlationIdOf(request) });
       for (const groupId of drawn.groupIds) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { correlationIdOf, requireRole } from "@kruzhok/http";
+import { requireRole } from "@kruzhok/actor";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction, type Queryable } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { findEnrollment, type EndReason, type EnrollmentRow } from "../store/enrollments";
@@ -17,12 +18,12 @@ import { applicationView, enrollmentView } from "./views";
  * provider expels, and completion is recorded by the provider or the office.
  */
 async function authorizeEnd(db: Queryable, request: FastifyRequest, e: EnrollmentRow, reason: EndReason): Promise<string> {
-  const principal = requireRole(request, "guardian", "operator", "provider");
+  const actor = requireRole(requireActor(request), "guardian", "operator", "provider");
   const allowed: Record<EndReason, readonly string[]> = { withdrawn: ["guardian", "operator"], expelled: ["provider"], completed: ["provider", "operator"] };
-  if (!allowed[reason].includes(principal.role)) {
-    throw enrollmentError("END_REASON_NOT_ALLOWED", `${principal.role} may not end an enrollment as ${reason}`, { field: "body.reason" });
+  if (!allowed[reason].includes(actor.role)) {
+    throw enrollmentError("END_REASON_NOT_ALLOWED", `${actor.role} may not end an enrollment as ${reason}`, { field: "reason" });
   }
-  if (principal.role === "provider") return requireProvider(request, e).subject;
+  if (actor.role === "provider") return requireProvider(request, e).subject;
   return (await requireFamily(db, request, e)).subject;
 }
 
@@ -81,11 +82,11 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain
       const created = await withTransaction(pool, async (tx) => {
         const e = await findEnrollment(tx, request.params.id);
         if (!e) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${request.params.id}`);
-        const principal = await requireFamily(tx, request, e);
+        const actor = await requireFamily(tx, request, e);
         return submitApplication(tx, {
           childId: e.childId,
           groupId: request.body.groupId,
-          principal,
+          actor,
           now,
           origin: { correlationId: correlationIdOf(request) },
           transferOf: e.id,

@@ -48,13 +48,13 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
           request.params.id,
           async (_offer, application) => {
             transferOf = application.transferOf;
-            const principal = await requireFamily(tx, request, application);
+            const actor = await requireFamily(tx, request, application);
             // A guardian signs in the app; an operator records the signature made on paper at the office.
-            const method = request.body.method ?? (principal.role === "guardian" ? "electronic" : "in_person");
-            if ((method === "electronic") !== (principal.role === "guardian")) {
-              throw enrollmentError("SIGNATURE_METHOD", "a guardian signs electronically; an operator records an in-person signature", { field: "body.method" });
+            const method = request.body.method ?? (actor.role === "guardian" ? "electronic" : "in_person");
+            if ((method === "electronic") !== (actor.role === "guardian")) {
+              throw enrollmentError("SIGNATURE_METHOD", "a guardian signs electronically; an operator records an in-person signature", { field: "method" });
             }
-            return { method, signedBy: principal.subject, signedRole: principal.role };
+            return { method, signedBy: actor.subject, signedRole: actor.role };
           },
           now,
           { correlationId: correlationIdOf(request) },

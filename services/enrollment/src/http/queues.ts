@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireMunicipality, requireRole } from "@kruzhok/http";
+import { requireMunicipality, requireRole } from "@kruzhok/actor";
+import { requireActor } from "@kruzhok/http";
 import { enrollmentError } from "../domain/errors";
 import { queueOf } from "../store/applications";
 import { checkQueues, rebuildQueues } from "../store/queue-index";
@@ -28,9 +29,9 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
     async (request) => {
       const group = await findGroup(pool, request.params.id);
       if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${request.params.id}`);
-      const principal = requireRole(request, "provider", "operator", "municipality");
-      requireMunicipality(principal, group.municipalityId);
-      if (principal.role === "provider" && principal.providerId !== group.providerId) throw enrollmentError("NOT_YOUR_GROUP", "only the group's provider may see its queue");
+      const actor = requireRole(requireActor(request), "provider", "operator", "municipality");
+      requireMunicipality(actor, group.municipalityId);
+      if (actor.role === "provider" && actor.providerId !== group.providerId) throw enrollmentError("NOT_YOUR_GROUP", "only the group's provider may see its queue");
       const entries = await queueOf(pool, group.id, request.query.limit);
       return entries.map((a, index) => ({
         position: index + 1,
@@ -80,7 +81,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
       },
     },
     async (request) => {
-      requireRole(request, "region");
+      requireRole(requireActor(request), "region");
       return sweep(pool, clock());
     },
   );

@@ -18,7 +18,7 @@ export interface SubmissionKey {
 
 export interface SubmissionStart {
   group: GroupRow | undefined;
-  /** The principal's guardian id is a guardian of the child (false without one). */
+  /** The actor's guardian id is a guardian of the child (false without one). */
   isGuardian: boolean;
   /** The child is known (the registry told us of its certificate) and now locked until COMMIT. */
   childLocked: boolean;

@@ -12,7 +12,7 @@ import {
   OfferLapsed,
   type EventContract,
 } from "@kruzhok/contracts";
-import { requireMunicipality, type Principal } from "@kruzhok/http";
+import { requireMunicipality, type Actor } from "@kruzhok/actor";
 import { appendToOutbox, emit, newEvent, type EventOrigin, type OutboxEntry } from "@kruzhok/messaging";
 import type { PoolClient, Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
@@ -41,7 +41,7 @@ import { fillSeats, refOf, type Origin } from "./seats";
 export interface SubmitCommand {
   childId: string;
   groupId: string;
-  principal: Principal;
+  actor: Actor;
   now: Date;
   origin: Origin;
   /**
@@ -90,7 +90,7 @@ export async function submitApplication(tx: PoolClient, command: SubmitCommand):
 export async function submitApplications(tx: PoolClient, commands: readonly SubmitCommand[]): Promise<PromiseSettledResult<ApplicationRow>[]> {
   const outcomes: PromiseSettledResult<ApplicationRow>[] = new Array<PromiseSettledResult<ApplicationRow>>(commands.length);
   const refuse = (index: number, reason: unknown) => (outcomes[index] = { status: "rejected", reason });
-  const guardianOf = ({ principal }: SubmitCommand) => (principal.role === "guardian" ? (principal.guardianId ?? null) : null);
+  const guardianOf = ({ actor }: SubmitCommand) => (actor.role === "guardian" ? (actor.guardianId ?? null) : null);
 
   const calendar = perLocalMinute();
   const starts = await startSubmissions(
@@ -102,13 +102,13 @@ export async function submitApplications(tx: PoolClient, commands: readonly Subm
     try {
       const start = starts[index]!;
       const { group } = start;
-      if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}`, { field: "body.groupId" });
-      requireMunicipality(command.principal, group.municipalityId);
-      if (command.principal.role === "guardian" && !start.isGuardian) {
-        throw enrollmentError("NOT_YOUR_CHILD", "you may apply only for a child whose guardian you are", { field: "body.childId" });
+      if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}`, { field: "groupId" });
+      requireMunicipality(command.actor, group.municipalityId);
+      if (command.actor.role === "guardian" && !start.isGuardian) {
+        throw enrollmentError("NOT_YOUR_CHILD", "you may apply only for a child whose guardian you are", { field: "childId" });
       }
       if (!start.childLocked) {
-        throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first", { field: "body.childId" });
+        throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first", { field: "childId" });
       }
       const timeZone = start.municipalityZone;
       if (!timeZone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry");
@@ -143,12 +143,12 @@ export async function submitApplications(tx: PoolClient, commands: readonly Subm
   for (const [k, { index, command, group, timeZone }] of started.entries()) {
     try {
       const f = facts[k]!;
-      const { principal, now } = command;
+      const { actor, now } = command;
       const { rules, certificate } = f;
       if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
       const transferOf = command.transferOf ?? null;
       if (transferOf && (f.openTransfer || transfersHere.has(transferOf))) {
-        throw enrollmentError("TRANSFER_PENDING", "a transfer of this enrollment is under way already; withdraw it to choose another group", { field: "body.groupId" });
+        throw enrollmentError("TRANSFER_PENDING", "a transfer of this enrollment is under way already; withdraw it to choose another group", { field: "groupId" });
       }
       const opened = openedHere.get(command.childId) ?? [];
       const decision = decideApplication(
@@ -181,9 +181,9 @@ export async function submitApplications(tx: PoolClient, commands: readonly Subm
           childId: command.childId,
           certificateId: certificate!.id,
           // The guardian who acts; an operator acting on a transfer keeps the guardian of the enrollment's application.
-          guardianId: principal.role === "guardian" ? guardianOf(command) : transferOf ? await guardianOfEnrollment(tx, transferOf) : null,
-          submittedBy: principal.subject,
-          submittedRole: principal.role === "guardian" ? "guardian" : "operator",
+          guardianId: actor.role === "guardian" ? guardianOf(command) : transferOf ? await guardianOfEnrollment(tx, transferOf) : null,
+          submittedBy: actor.subject,
+          submittedRole: actor.role === "guardian" ? "guardian" : "operator",
           status: decision.status,
           reviewDueAt: calendar(now, `review ${timeZone} ${rules.providerReviewWorkingDays}`, () => reviewDeadline(now, timeZone, rules.providerReviewWorkingDays)),
           categoryCode: decision.categoryCode,
@@ -270,7 +270,7 @@ function inCampaign(campaign: { groupId: string; campaignId: string; closesAt: D
   return enrollmentError(
     "GROUP_IN_CAMPAIGN",
     `the group's seats are allocated by campaign ${campaign.campaignId}: rank it there before ${campaign.closesAt.toISOString()}; after the draw it takes applications again`,
-    { field: "body.groupId", campaignId: campaign.campaignId },
+    { field: "groupId", campaignId: campaign.campaignId },
   );
 }
 

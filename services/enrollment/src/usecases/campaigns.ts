@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
+import { requireMunicipality, type Actor } from "@kruzhok/actor";
 import { ApplicationReviewed, CampaignAnnounced, CampaignClosed, CampaignDrawn, NotificationCampaignResult } from "@kruzhok/contracts";
 import { isDomainError } from "@kruzhok/errors";
-import { requireMunicipality, type Principal } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
 import { withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
@@ -68,16 +68,16 @@ const isGroupTaken = (error: unknown) =>
  * exceed the municipality's cap on open applications: an unplaced child joins all K queues.
  * The lottery seed is drawn here and only its SHA-256 is published.
  */
-export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, principal: Principal, now: Date, origin: Origin): Promise<CampaignRow> {
-  requireMunicipality(principal, spec.municipalityId);
+export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor: Actor, now: Date, origin: Origin): Promise<CampaignRow> {
+  requireMunicipality(actor, spec.municipalityId);
   if (spec.closesAt <= spec.opensAt) {
-    throw enrollmentError("CAMPAIGN_WINDOW_INVALID", "the window must close after it opens", { field: "body.closesAt" });
+    throw enrollmentError("CAMPAIGN_WINDOW_INVALID", "the window must close after it opens", { field: "closesAt" });
   }
   if (spec.closesAt <= now) {
-    throw enrollmentError("CAMPAIGN_WINDOW_INVALID", `the window must close in the future (now ${now.toISOString()})`, { field: "body.closesAt" });
+    throw enrollmentError("CAMPAIGN_WINDOW_INVALID", `the window must close in the future (now ${now.toISOString()})`, { field: "closesAt" });
   }
   const zone = await findZone(tx, spec.municipalityId);
-  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "body.municipalityId" });
+  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "municipalityId" });
   const year = localDateOf(spec.opensAt, zone).year;
   const rules = (await findRules(tx, spec.municipalityId, year))?.rules;
   if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", `the municipality has not set its rules for ${year} yet`);
@@ -85,13 +85,13 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, princ
     throw enrollmentError(
       "CAMPAIGN_MAX_CHOICES",
       `a family may rank at most ${rules.maxOpenApplications} groups here: an unplaced child joins the queue of every choice, and the municipality allows ${rules.maxOpenApplications} open applications`,
-      { field: "body.maxChoices" },
+      { field: "maxChoices" },
     );
   }
   // The queue locks keep a first-come application from slipping in between the check and the insert.
   await lockGroupQueues(tx, spec.groupIds);
   for (const [index, groupId] of spec.groupIds.entries()) {
-    const field = `body.groupIds.${index}`;
+    const field = `groupIds.${index}`;
     const group = await findGroup(tx, groupId);
     if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${groupId}`, { field });
     if (group.municipalityId !== spec.municipalityId) {
@@ -115,7 +115,7 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, princ
     seed,
     seedCommitment: commitSeed(seed),
     algorithm: CAMPAIGN_ALGORITHM,
-    createdBy: principal.subject,
+    createdBy: actor.subject,
     groupIds: spec.groupIds,
   };
   try {
@@ -125,7 +125,7 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, princ
     if (!isGroupTaken(error)) throw error;
     await tx.query("ROLLBACK TO SAVEPOINT campaign_groups");
     throw enrollmentError("CAMPAIGN_GROUP_TAKEN", "a group is in another campaign that has not been drawn yet; a group takes part in one campaign at a time", {
-      field: "body.groupIds",
+      field: "groupIds",
     });
   }
   await emit(tx, CampaignAnnounced, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
@@ -147,9 +147,9 @@ async function campaignOf(tx: PoolClient, campaignId: string, lock: "share" | fa
 }
 
 /** The family (a guardian of the child, or an operator at the office) may act in this campaign. */
-async function authorizeFamily(tx: PoolClient, campaign: CampaignRow, childId: string, principal: Principal): Promise<void> {
-  requireMunicipality(principal, campaign.municipalityId);
-  if (principal.role === "guardian" && !(principal.guardianId && (await isGuardianOf(tx, principal.guardianId, childId)))) {
+async function authorizeFamily(tx: PoolClient, campaign: CampaignRow, childId: string, actor: Actor): Promise<void> {
+  requireMunicipality(actor, campaign.municipalityId);
+  if (actor.role === "guardian" && !(actor.guardianId && (await isGuardianOf(tx, actor.guardianId, childId)))) {
     throw enrollmentError("NOT_YOUR_CHILD", "only the child's guardian (or an operator at the office) may do this");
   }
 }
@@ -168,19 +168,19 @@ function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void 
  * in force in the campaign's municipality. The other rules (financing, schedule, open
  * applications) are applied when the draw turns the result into applications.
  */
-export async function submitChoices(tx: PoolClient, campaignId: string, childId: string, groupIds: readonly string[], principal: Principal, now: Date): Promise<ChoiceRow> {
+export async function submitChoices(tx: PoolClient, campaignId: string, childId: string, groupIds: readonly string[], actor: Actor, now: Date): Promise<ChoiceRow> {
   const campaign = await campaignOf(tx, campaignId, "share");
-  await authorizeFamily(tx, campaign, childId, principal);
+  await authorizeFamily(tx, campaign, childId, actor);
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
   if (groupIds.length > campaign.maxChoices) {
-    throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `this campaign takes at most ${campaign.maxChoices} ranked choices; you sent ${groupIds.length}`, { field: "body.groupIds" });
+    throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `this campaign takes at most ${campaign.maxChoices} ranked choices; you sent ${groupIds.length}`, { field: "groupIds" });
   }
   const inCampaign = new Set(campaign.groupIds);
   const certificate = await findCertificateOfChild(tx, childId);
-  assertCertificateInForce(certificate, campaign.municipalityId, { child: "params.childId", municipality: "params.childId" });
+  assertCertificateInForce(certificate, campaign.municipalityId, { child: "childId", municipality: "childId" });
   const seen = new Set<string>();
   for (const [index, groupId] of groupIds.entries()) {
-    const field = `body.groupIds.${index}`;
+    const field = `groupIds.${index}`;
     if (seen.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is ranked twice; rank each group once`, { field });
     seen.add(groupId);
     if (!inCampaign.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is not part of this campaign`, { field });
@@ -192,9 +192,9 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
       campaignId,
       childId,
       certificateId: certificate.id,
-      guardianId: principal.role === "guardian" ? (principal.guardianId ?? null) : null,
-      submittedBy: principal.subject,
-      submittedRole: principal.role === "guardian" ? "guardian" : "operator",
+      guardianId: actor.role === "guardian" ? (actor.guardianId ?? null) : null,
+      submittedBy: actor.subject,
+      submittedRole: actor.role === "guardian" ? "guardian" : "operator",
       groupIds: [...groupIds],
     },
     now,
@@ -202,18 +202,18 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
 }
 
 /** Take the child out of the campaign while the window is open. */
-export async function withdrawChoices(tx: PoolClient, campaignId: string, childId: string, principal: Principal, now: Date): Promise<void> {
+export async function withdrawChoices(tx: PoolClient, campaignId: string, childId: string, actor: Actor, now: Date): Promise<void> {
   const campaign = await campaignOf(tx, campaignId, "share");
-  await authorizeFamily(tx, campaign, childId, principal);
+  await authorizeFamily(tx, campaign, childId, actor);
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
   if (!(await deleteChoices(tx, campaignId, childId))) {
     throw enrollmentError("CAMPAIGN_CHOICES_NOT_FOUND", "the child has no choices in this campaign");
   }
 }
 
-export async function findFamilyChoices(tx: PoolClient, campaignId: string, childId: string, principal: Principal): Promise<{ campaign: CampaignRow; choices: ChoiceRow | undefined }> {
+export async function findFamilyChoices(tx: PoolClient, campaignId: string, childId: string, actor: Actor): Promise<{ campaign: CampaignRow; choices: ChoiceRow | undefined }> {
   const campaign = await campaignOf(tx, campaignId);
-  await authorizeFamily(tx, campaign, childId, principal);
+  await authorizeFamily(tx, campaign, childId, actor);
   return { campaign, choices: await findChoices(tx, campaignId, childId) };
 }
 
@@ -261,8 +261,8 @@ export async function closeCampaign(tx: PoolClient, campaignId: string, now: Dat
   return (await findCampaign(tx, campaign.id))!;
 }
 
-/** The family's principal the draw acts as when it files the child's applications. */
-function familyPrincipal(campaign: CampaignRow, choice: ChoiceRow): Principal {
+/** The family's actor the draw acts as when it files the child's applications. */
+function familyActor(campaign: CampaignRow, choice: ChoiceRow): Actor {
   return choice.submittedRole === "guardian" && choice.guardianId
     ? { subject: choice.submittedBy, role: "guardian", municipalityId: campaign.municipalityId, guardianId: choice.guardianId }
     : { subject: choice.submittedBy, role: "operator", municipalityId: campaign.municipalityId };
@@ -293,7 +293,7 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
     const choice = choiceOf.get(childId)!;
     await tx.query("SAVEPOINT placement");
     try {
-      const application = await submitApplication(tx, { childId, groupId, principal: familyPrincipal(campaign, choice), now, origin });
+      const application = await submitApplication(tx, { childId, groupId, actor: familyActor(campaign, choice), now, origin });
       if (kind === "admitted") {
         // The draw stands in for the provider's review: the provider put the group into the campaign.
         await setApplicationStatus(tx, application.id, { review: "confirmed" }, now);

@@ -31,7 +31,7 @@ export function ageBand(age: number): AgeBand {
 }
 
 /** A birth date after today on the municipality's calendar is a typing mistake. */
-export function assertBornBy(birthDate: string, now: Date, timeZone: string, field = "body.birthDate"): void {
+export function assertBornBy(birthDate: string, now: Date, timeZone: string, field = "birthDate"): void {
   const today = localDateOf(now, timeZone);
   if (compareDates(parseLocalDate(birthDate), today) > 0) {
     throw registryError("BIRTH_DATE_IN_FUTURE", `the birth date ${birthDate} is after today (${formatLocalDate(today)}); check the birth certificate`, { field });

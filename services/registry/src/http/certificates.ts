@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { correlationIdOf, requireMunicipality, requireRole, type Principal } from "@kruzhok/http";
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction, type Queryable } from "@kruzhok/postgres";
 import { refusalError } from "../domain/certificate";
 import { registryError } from "../domain/errors";
@@ -42,11 +43,11 @@ function applicationResponse(reply: FastifyReply, outcome: ApplicationOutcome) {
 }
 
 /** Guardians of the child, the office of its municipality, and (when `region`) the region. */
-async function assertActsForCertificate(db: Queryable, principal: Principal, certificate: CertificateRow): Promise<void> {
-  if (principal.role !== "guardian") return requireMunicipality(principal, certificate.municipalityId);
+async function assertActsForCertificate(db: Queryable, actor: Actor, certificate: CertificateRow): Promise<void> {
+  if (actor.role !== "guardian") return requireMunicipality(actor, certificate.municipalityId);
   const child = await findChild(db, certificate.childId);
   if (!child) throw new Error(`certificate ${certificate.id} points at a missing child`);
-  assertActsForChild(principal, child);
+  assertActsForChild(actor, child);
 }
 
 /** Certificates: application and issue, held near-duplicates, financing, and their lifecycle. */
@@ -60,7 +61,8 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     "/certificates",
     {
       // The key is claimed and the response recorded in the issuance transaction (IssuanceBatcher).
-      config: { idempotency: "in-transaction" },
+      // `child.birthDate` is the stored child's, not a field of this request.
+      config: { idempotency: "in-transaction", fieldsIn: { child: "as-is" } },
       schema: {
         tags,
         summary: "Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported",
@@ -71,11 +73,11 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       },
     },
     async (request, reply) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const key = request.idempotency;
       const outcome = await issuance.apply({
         childId: request.body.childId,
-        authorize: (child: ChildRow) => assertActsForChild(principal, child),
+        authorize: (child: ChildRow) => assertActsForChild(actor, child),
         origin: { now: clock(), correlationId: correlationIdOf(request) },
         idempotency: key
           ? { claimIn: (tx) => key.claimIn(tx), recordIn: (tx, recorded) => key.recordIn(tx, reply, applicationResponse(reply, recorded)) }
@@ -94,10 +96,10 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     "/certificates/:id",
     { schema: { tags, summary: "A certificate (guardians of the child, the office of its municipality, the region)", params: IdParams, response: { 200: CertificateView } } },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles, "region");
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles, "region");
       const certificate = await findCertificate(pool, request.params.id);
       if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", `no certificate ${request.params.id}`);
-      await assertActsForCertificate(pool, principal, certificate);
+      await assertActsForCertificate(pool, actor, certificate);
       return view(certificate);
     },
   );
@@ -106,10 +108,10 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     "/children/:id/certificate",
     { schema: { tags, summary: "A child's certificate", params: IdParams, response: { 200: CertificateView } } },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const child = await findChild(pool, request.params.id);
       if (!child) throw registryError("CHILD_NOT_FOUND", `no child ${request.params.id}`);
-      assertActsForChild(principal, child);
+      assertActsForChild(actor, child);
       const certificate = await findCertificateOfChild(pool, child.id);
       if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", "this child has no certificate yet; apply with POST /certificates");
       return view(certificate);
@@ -127,8 +129,8 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       },
     },
     async (request) => {
-      const principal = requireRole(request, ...officeRoles);
-      const applications = await listApplications(pool, homeMunicipality(principal), request.query.status);
+      const actor = requireRole(requireActor(request), ...officeRoles);
+      const applications = await listApplications(pool, homeMunicipality(actor), request.query.status);
       return applications.map(applicationView);
     },
   );
@@ -143,15 +145,17 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         body: ApplicationDecision,
         response: { 200: CertificateApplication },
       },
+      // The child's stored birth date, not a field of this request.
+      config: { fieldsIn: { child: "as-is" } },
     },
     async (request) => {
-      const principal = requireRole(request, ...officeRoles);
+      const actor = requireRole(requireActor(request), ...officeRoles);
       const decided = await withTransaction(pool, (tx) =>
         decideHeldApplication(
           tx,
           request.params.id,
-          { decision: request.body.decision, comment: request.body.comment ?? null, decidedBy: principal.subject },
-          { now: clock(), correlationId: correlationIdOf(request), authorize: (application) => requireMunicipality(principal, application.municipalityId) },
+          { decision: request.body.decision, comment: request.body.comment ?? null, decidedBy: actor.subject },
+          { now: clock(), correlationId: correlationIdOf(request), authorize: (application) => requireMunicipality(actor, application.municipalityId) },
         ),
       );
       return applicationView(decided);
@@ -169,14 +173,14 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       },
     },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const outcome = await withTransaction(pool, (tx) =>
         requestFinancing(tx, {
           certificateId: request.params.id,
           requestId: null,
           now: clock(),
           correlationId: correlationIdOf(request),
-          authorize: (certificate) => assertActsForCertificate(tx, principal, certificate),
+          authorize: (certificate) => assertActsForCertificate(tx, actor, certificate),
         }),
       );
       if (outcome.kind === "refused") throw refusalError(outcome.reason, outcome.year);
@@ -186,12 +190,12 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   // The lifecycle: the office of the certificate's municipality, or the region.
   const change = async (request: FastifyRequest, certificateId: string, command: LifecycleCommand) => {
-    const principal = requireRole(request, ...officeRoles, "region");
+    const actor = requireRole(requireActor(request), ...officeRoles, "region");
     const changed = await withTransaction(pool, (tx) =>
       changeCertificate(tx, certificateId, command, {
         now: clock(),
         correlationId: correlationIdOf(request),
-        authorize: (certificate) => requireMunicipality(principal, certificate.municipalityId),
+        authorize: (certificate) => requireMunicipality(actor, certificate.municipalityId),
       }),
     );
     return view(changed);

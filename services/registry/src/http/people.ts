@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { correlationIdOf, requireRole } from "@kruzhok/http";
+import { requireRole } from "@kruzhok/actor";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
 import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
@@ -33,8 +34,8 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       },
     },
     async (request, reply) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
-      const guardian = await registerGuardian(pool, principal, request.body);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
+      const guardian = await registerGuardian(pool, actor, request.body);
       return reply.code(201).header("location", `/guardians/${guardian.id}`).send(guardian);
     },
   );
@@ -43,10 +44,10 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     "/guardians/:id",
     { schema: { tags, summary: "A guardian's record (the guardian, or the office of their municipality)", params: IdParams, response: { 200: Guardian } } },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const guardian = await findGuardian(pool, request.params.id);
       if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
-      assertActsForGuardian(principal, guardian);
+      assertActsForGuardian(actor, guardian);
       return guardian;
     },
   );
@@ -55,11 +56,11 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     "/guardians/:id/children",
     { schema: { tags, summary: "A guardian's children (an office sees those living in its municipality)", params: IdParams, response: { 200: Child.array() } } },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const guardian = await findGuardian(pool, request.params.id);
       if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
-      assertActsForGuardian(principal, guardian);
-      return childrenOfGuardian(pool, guardian.id, principal.role === "guardian" ? undefined : principal.municipalityId);
+      assertActsForGuardian(actor, guardian);
+      return childrenOfGuardian(pool, guardian.id, actor.role === "guardian" ? undefined : actor.municipalityId);
     },
   );
 
@@ -76,8 +77,8 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       },
     },
     async (request, reply) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
-      const child = await withTransaction(pool, (tx) => registerChild(tx, principal, request.body, clock()));
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
+      const child = await withTransaction(pool, (tx) => registerChild(tx, actor, request.body, clock()));
       return reply.code(201).header("location", `/children/${child.id}`).send(child);
     },
   );
@@ -86,9 +87,9 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     "/children/:id",
     { schema: { tags, summary: "A child's record (their guardians, or the office of their municipality)", params: IdParams, response: { 200: Child } } },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const child = await childOrThrow(request.params.id);
-      assertActsForChild(principal, child);
+      assertActsForChild(actor, child);
       return child;
     },
   );
@@ -105,9 +106,9 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       },
     },
     async (request) => {
-      const principal = requireRole(request, "guardian", ...officeRoles);
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       return withTransaction(pool, (tx) =>
-        replaceChildCategories(tx, principal, request.params.id, request.body.categories, { now: clock(), correlationId: correlationIdOf(request) }),
+        replaceChildCategories(tx, actor, request.params.id, request.body.categories, { now: clock(), correlationId: correlationIdOf(request) }),
       );
     },
   );

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requireMunicipality, requireRole } from "@kruzhok/actor";
 import { LocalDate, ProviderApplied, ProviderApproved, ProviderKind, ProviderRejected, ProviderSuspended } from "@kruzhok/contracts";
-import { correlationIdOf, requireMunicipality, requireRole } from "@kruzhok/http";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
 import { withTransaction, type PoolClient } from "@kruzhok/postgres";
 import { v7 as uuidv7 } from "uuid";
@@ -45,22 +46,22 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
     "/providers",
     { schema: { tags, summary: "Apply as a provider (provider, or the office on its behalf)", body: Apply, response: { 201: Provider } } },
     async (request, reply) => {
-      const principal = requireRole(request, "provider", "operator", "municipality", "region");
+      const actor = requireRole(requireActor(request), "provider", "operator", "municipality", "region");
       const body = request.body;
-      requireMunicipality(principal, body.municipalityId);
+      requireMunicipality(actor, body.municipalityId);
       if (!isPlausibleTaxId(body.kind, body.taxId)) {
-        throw registryError("TAX_ID_INVALID", "an individual entrepreneur's INN has 12 digits", { field: "body.taxId" });
+        throw registryError("TAX_ID_INVALID", "an individual entrepreneur's INN has 12 digits", { field: "taxId" });
       }
       // A provider's account carries its id from the identity provider; the office gets a new one.
-      const id = principal.role === "provider" && principal.providerId ? principal.providerId : uuidv7();
+      const id = actor.role === "provider" && actor.providerId ? actor.providerId : uuidv7();
       const provider: ProviderRow = { id, ...body, status: "applied", checks: pendingChecks, rejectionReasons: null, suspendedReason: null };
       const now = clock();
       await withTransaction(pool, async (tx) => {
         if (!(await findMunicipality(tx, body.municipalityId))) {
-          throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${body.municipalityId}`, { field: "body.municipalityId" });
+          throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${body.municipalityId}`, { field: "municipalityId" });
         }
-        if (!(await insertProvider(tx, provider, principal.subject, now))) {
-          throw registryError("PROVIDER_ALREADY_APPLIED", "a provider with this tax id or account has already applied", { field: "body.taxId" });
+        if (!(await insertProvider(tx, provider, actor.subject, now))) {
+          throw registryError("PROVIDER_ALREADY_APPLIED", "a provider with this tax id or account has already applied", { field: "taxId" });
         }
         await emit(tx, ProviderApplied, origin(provider, request.id), { providerId: id, kind: body.kind, name: body.name }, now);
       });
@@ -91,9 +92,9 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
       config: { public: true },
     },
     async (request) => {
-      const principal = request.principal;
-      const staff = principal && ["operator", "municipality", "region"].includes(principal.role);
-      if (staff) requireMunicipality(principal, request.params.id);
+      const actor = request.actor;
+      const staff = actor && ["operator", "municipality", "region"].includes(actor.role);
+      if (staff) requireMunicipality(actor, request.params.id);
       return listProviders(pool, request.params.id, staff ? request.query.status : "approved");
     },
   );
@@ -125,8 +126,10 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
       method: path === "checks" ? "PUT" : "POST",
       url: `/providers/:id/${path}`,
       schema: { tags, summary, params: IdParams, body, response: { 200: Provider } },
+      // The provider's recorded checks, not a field of an approval.
+      config: { fieldsIn: { checks: "as-is" } },
       handler: async (request) => {
-        requireRole(request, "region");
+        requireRole(requireActor(request), "region");
         return withTransaction(pool, (tx) => transition(tx, request.params.id, command(request.body as z.infer<B>), request.id));
       },
     });

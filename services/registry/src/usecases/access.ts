@@ -1,4 +1,4 @@
-import { HttpProblem, requireMunicipality, type Principal, type Role } from "@kruzhok/http";
+import { actorError, requireMunicipality, type Actor, type Role } from "@kruzhok/actor";
 import { registryError } from "../domain/errors";
 
 /** The in-person office of a municipality: operators at the desk and the municipality's own staff. */
@@ -8,29 +8,29 @@ export const officeRoles: readonly Role[] = ["operator", "municipality"];
  * May the caller see or act for this child? A guardian only for a child they are a guardian of;
  * everyone else (already narrowed by role) only within the child's municipality.
  */
-export function assertActsForChild(principal: Principal, child: { municipalityId: string; guardianIds: readonly string[] }): void {
-  if (principal.role === "guardian") {
-    if (principal.guardianId === undefined || !child.guardianIds.includes(principal.guardianId)) {
+export function assertActsForChild(actor: Actor, child: { municipalityId: string; guardianIds: readonly string[] }): void {
+  if (actor.role === "guardian") {
+    if (actor.guardianId === undefined || !child.guardianIds.includes(actor.guardianId)) {
       throw registryError("NOT_YOUR_CHILD", "you are not registered as a guardian of this child");
     }
     return;
   }
-  requireMunicipality(principal, child.municipalityId);
+  requireMunicipality(actor, child.municipalityId);
 }
 
 /** A guardian's own record, or an office of the guardian's municipality. */
-export function assertActsForGuardian(principal: Principal, guardian: { id: string; municipalityId: string }): void {
-  if (principal.role === "guardian") {
-    if (principal.guardianId !== guardian.id) throw registryError("NOT_YOUR_RECORD", "a guardian sees only their own record");
+export function assertActsForGuardian(actor: Actor, guardian: { id: string; municipalityId: string }): void {
+  if (actor.role === "guardian") {
+    if (actor.guardianId !== guardian.id) throw registryError("NOT_YOUR_RECORD", "a guardian sees only their own record");
     return;
   }
-  requireMunicipality(principal, guardian.municipalityId);
+  requireMunicipality(actor, guardian.municipalityId);
 }
 
 /** The municipality an office works for (its token always names one; the kit refuses it otherwise). */
-export function homeMunicipality(principal: Principal): string {
-  if (principal.municipalityId === undefined) throw new HttpProblem("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
-  return principal.municipalityId;
+export function homeMunicipality(actor: Actor): string {
+  if (actor.municipalityId === undefined) throw actorError("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
+  return actor.municipalityId;
 }
 
 

@@ -82,7 +82,7 @@ export async function applyForCertificates(
   const decisions = requests.map((request): Decision => {
     try {
       const f = facts.get(request.childId);
-      if (!f) throw registryError("CHILD_NOT_FOUND", `no child ${request.childId}`, { field: "body.childId" });
+      if (!f) throw registryError("CHILD_NOT_FOUND", `no child ${request.childId}`, { field: "childId" });
       request.authorize(f.child);
       if (f.certified || issuedHere.has(f.child.id)) throw certificateExists();
       if (f.held || heldHere.has(f.child.id)) return { kind: "held", childId: f.child.id, application: f.held };

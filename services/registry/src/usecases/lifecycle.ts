@@ -60,7 +60,7 @@ export async function changeCertificate(tx: Queryable, certificateId: string, co
  * old municipality gets back the place it financed this year (its budget, its cap).
  */
 async function move(tx: Queryable, certificate: CertificateRow, toMunicipalityId: string, { now, correlationId }: LifecycleContext): Promise<CertificateRow> {
-  const field = "body.toMunicipalityId";
+  const field = "toMunicipalityId";
   const from = await findMunicipality(tx, certificate.municipalityId);
   const to = await findMunicipality(tx, toMunicipalityId);
   if (!from) throw new Error(`certificate ${certificate.id} points at a missing municipality`);

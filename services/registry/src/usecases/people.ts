@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
+import { actorError, requireMunicipality, type Actor } from "@kruzhok/actor";
 import { ChildCategoriesChanged } from "@kruzhok/contracts";
-import { HttpProblem, requireMunicipality, type Principal } from "@kruzhok/http";
 import { emit } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
@@ -47,7 +47,7 @@ async function reread(tx: Queryable, id: string): Promise<ChildRow> {
 
 function assertDocument(document: Document, birthDate?: string): void {
   const problem = documentProblem(document.kind, document.number, birthDate);
-  if (problem) throw registryError("DOCUMENT_INVALID", `the ${document.kind} number ${problem}`, { field: "body.document.number" });
+  if (problem) throw registryError("DOCUMENT_INVALID", `the ${document.kind} number ${problem}`, { field: "document.number" });
 }
 
 async function municipalityOf(db: Queryable, id: string, field?: string): Promise<MunicipalityRow> {
@@ -61,12 +61,12 @@ async function municipalityOf(db: Queryable, id: string, field?: string): Promis
  * of their token), an office for a visitor. The same document typed differently is the same
  * guardian: matched by the normalised document's hash.
  */
-export async function registerGuardian(db: Queryable, principal: Principal, body: GuardianRegistration): Promise<GuardianRow> {
-  requireMunicipality(principal, body.municipalityId);
-  await municipalityOf(db, body.municipalityId, "body.municipalityId");
+export async function registerGuardian(db: Queryable, actor: Actor, body: GuardianRegistration): Promise<GuardianRow> {
+  requireMunicipality(actor, body.municipalityId);
+  await municipalityOf(db, body.municipalityId, "municipalityId");
   assertDocument(body.document);
   const guardian: GuardianRow = {
-    id: principal.role === "guardian" && principal.guardianId ? principal.guardianId : uuidv7(),
+    id: actor.role === "guardian" && actor.guardianId ? actor.guardianId : uuidv7(),
     municipalityId: body.municipalityId,
     firstName: body.firstName,
     lastName: body.lastName,
@@ -105,35 +105,33 @@ async function knownCategories(db: Queryable, municipality: MunicipalityRow, now
  * office's), with guardians of that municipality only. A child registers once in the region:
  * the same document anywhere is refused without saying whose it is.
  */
-export async function registerChild(tx: Queryable, principal: Principal, body: ChildRegistration, now: Date): Promise<ChildRow> {
+export async function registerChild(tx: Queryable, actor: Actor, body: ChildRegistration, now: Date): Promise<ChildRow> {
   const guardianIds = [...new Set(body.guardianIds)];
   let municipalityId: string;
-  if (principal.role === "guardian") {
-    const self = principal.guardianId ? await findGuardian(tx, principal.guardianId) : undefined;
+  if (actor.role === "guardian") {
+    const self = actor.guardianId ? await findGuardian(tx, actor.guardianId) : undefined;
     if (!self) throw registryError("GUARDIAN_NOT_FOUND", "register yourself as a guardian (POST /guardians) before registering a child");
     if (!guardianIds.includes(self.id)) {
-      throw registryError("NOT_YOUR_CHILD", "a guardian registers only their own child: include your own id in guardianIds", { field: "body.guardianIds" });
+      throw registryError("NOT_YOUR_CHILD", "a guardian registers only their own child: include your own id in guardianIds", { field: "guardianIds" });
     }
     municipalityId = self.municipalityId;
   } else {
-    municipalityId = homeMunicipality(principal);
+    municipalityId = homeMunicipality(actor);
   }
   const homes = await guardianMunicipalities(tx, guardianIds);
   body.guardianIds.forEach((id, index) => {
     const home = homes.get(id);
-    const field = `body.guardianIds.${index}`;
+    const field = `guardianIds.${index}`;
     if (home === undefined) throw registryError("GUARDIAN_NOT_FOUND", `guardian ${id} is not registered; register the guardian first`, { field });
     if (home !== municipalityId) {
-      throw new HttpProblem("AUTH.OTHER_MUNICIPALITY", "The guardian is registered in another municipality", {
-        invalidParams: [{ name: field, reason: "is registered in another municipality", rule: "AUTH.OTHER_MUNICIPALITY" }],
-      });
+      throw actorError("AUTH.OTHER_MUNICIPALITY", "The guardian is registered in another municipality", { field });
     }
   });
 
   const municipality = await municipalityOf(tx, municipalityId);
   assertBornBy(body.birthDate, now, municipality.timeZone);
   assertDocument(body.document, body.birthDate);
-  const categories = decideCategories(body.categories, await knownCategories(tx, municipality, now), "body.categories");
+  const categories = decideCategories(body.categories, await knownCategories(tx, municipality, now), "categories");
 
   const id = uuidv7();
   const inserted = await insertChild(
@@ -156,7 +154,7 @@ export async function registerChild(tx: Queryable, principal: Principal, body: C
     throw registryError(
       "CHILD_ALREADY_REGISTERED",
       "a child with this document is registered already; a child is registered once in the region — ask the office if you cannot find the record",
-      { field: "body.document.number" },
+      { field: "document.number" },
     );
   }
   await replaceCategories(tx, id, categories);
@@ -169,16 +167,16 @@ export async function registerChild(tx: Queryable, principal: Principal, body: C
  */
 export async function replaceChildCategories(
   tx: Queryable,
-  principal: Principal,
+  actor: Actor,
   childId: string,
   claims: readonly CategoryClaim[],
   origin: { now: Date; correlationId?: string | undefined },
 ): Promise<ChildRow> {
   if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
   const child = await reread(tx, childId);
-  assertActsForChild(principal, child);
+  assertActsForChild(actor, child);
   const municipality = await municipalityOf(tx, child.municipalityId);
-  const records = decideCategories(claims, await knownCategories(tx, municipality, origin.now), "body.categories");
+  const records = decideCategories(claims, await knownCategories(tx, municipality, origin.now), "categories");
   await replaceCategories(tx, childId, records);
   const certificate = await findCertificateOfChild(tx, childId);
   await emit(

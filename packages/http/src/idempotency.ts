@@ -110,6 +110,20 @@ interface RecordedResponse {
   body: string;
 }
 
+/**
+ * A response as a plain value: what a use case or a batcher hands back for the route to send,
+ * and what an in-transaction key records (`TransactionalKey.recordIn`) without a Fastify reply.
+ */
+export interface ResponseValue {
+  status: number;
+  /** Sent as given; `content-type` and `location` are also recorded for a replay. */
+  headers?: Readonly<Record<string, string>>;
+  /** Serialized with the route's response schema for `status`, as `reply.send` would. */
+  body: unknown;
+}
+
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
 function replayedHeaders(reply: FastifyReply): Record<string, string> {
   return Object.fromEntries(
     REPLAYED_HEADERS.flatMap((name) => {
@@ -117,6 +131,35 @@ function replayedHeaders(reply: FastifyReply): Record<string, string> {
       return value === undefined ? [] : [[name, String(value)]];
     }),
   );
+}
+
+/** The headers of `response` a replay repeats; a serialized body is JSON unless it says otherwise. */
+function recordedHeaders(response: ResponseValue): Record<string, string> {
+  const given = Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  return Object.fromEntries(
+    REPLAYED_HEADERS.flatMap((name) => {
+      const value = given[name] ?? (name === "content-type" ? JSON_CONTENT_TYPE : undefined);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
+/** Text of a body for a status, as the route's schema serializes it. */
+export type BodySerializer = (status: number, body: unknown) => string;
+
+/** The route's own serializer, as `reply.send` would use it for `status`; the reply is left as it was. */
+function serializerOf(reply: FastifyReply): BodySerializer {
+  return (status, body) => {
+    const previous = reply.statusCode;
+    reply.code(status);
+    try {
+      const text: unknown = reply.serialize(body);
+      if (typeof text !== "string") throw new Error("the response does not serialize to text");
+      return text;
+    } finally {
+      reply.code(previous);
+    }
+  };
 }
 
 /** The answer to a request whose key another run holds or held: 422, 409, or the replay. */
@@ -175,6 +218,8 @@ export class TransactionalKey {
     /** A fresh uuid: names this run as the owner of the row. */
     readonly claim: string,
     private readonly options: { ttlMs: number; leaseMs: number },
+    /** The route's serializer (the kit passes it); plain JSON otherwise. */
+    private readonly serialize: BodySerializer = (_status, body) => JSON.stringify(body),
   ) {}
 
   /**
@@ -192,22 +237,29 @@ export class TransactionalKey {
   }
 
   /**
-   * Record, in `tx`, the response `payload` makes with the status and headers set on `reply`:
-   * serialized here as the route's schema would, then sent as that very text by `send`.
+   * Record, in `tx`, the response the route will send: its body serialized here as the route's
+   * schema would, then sent as that very text by `send`. A plain value, so a use case or a
+   * batcher records it with no Fastify reply at hand.
    */
-  async recordIn(tx: Queryable, reply: FastifyReply, payload: unknown): Promise<void> {
+  async recordIn(tx: Queryable, response: ResponseValue): Promise<void> {
     if (this.state.kind !== "claimed" && this.state.kind !== "recorded") throw new Error(`idempotency key ${this.key} is recorded before it is claimed`);
-    const body = reply.serialize(payload);
-    if (typeof body !== "string") throw new Error(`the response of idempotency key ${this.key} does not serialize to text`);
-    if (reply.getHeader("content-type") === undefined) reply.type("application/json; charset=utf-8");
-    const response: RecordedResponse = { status: reply.statusCode, headers: replayedHeaders(reply), body };
-    await recordsInTransaction.add(tx, { subject: this.subject, key: this.key, claim: this.claim, ...response });
-    this.state = { kind: "recorded", response };
+    let body: string;
+    try {
+      body = this.serialize(response.status, response.body);
+    } catch (error) {
+      throw new Error(`the response of idempotency key ${this.key} does not serialize to text`, { cause: error });
+    }
+    const recorded: RecordedResponse = { status: response.status, headers: recordedHeaders(response), body };
+    await recordsInTransaction.add(tx, { subject: this.subject, key: this.key, claim: this.claim, ...recorded });
+    this.state = { kind: "recorded", response: recorded };
   }
 
-  /** Send `payload`, or the text recorded for it in the transaction. */
-  send(reply: FastifyReply, payload: unknown): FastifyReply {
-    return reply.send(this.state.kind === "recorded" ? this.state.response.body : payload);
+  /** Send `response`: the very text recorded for it in the transaction, if it was. */
+  send(reply: FastifyReply, response: ResponseValue): FastifyReply {
+    reply.code(response.status);
+    if (response.headers) reply.headers(response.headers);
+    if (this.state.kind !== "recorded") return reply.send(response.body);
+    return reply.headers(this.state.response.headers).send(this.state.response.body);
   }
 
   /** The answer when `claimIn` found the key taken: the first response replayed, 409 or 422. */
@@ -291,7 +343,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const claim = randomUUID();
     purgeNowAndThen(request);
     if (request.routeOptions.config.idempotency === "in-transaction") {
-      const transactionalKey = new TransactionalKey(subject, key, hash, claim, { ttlMs, leaseMs });
+      const transactionalKey = new TransactionalKey(subject, key, hash, claim, { ttlMs, leaseMs }, serializerOf(reply));
       request.idempotency = transactionalKey;
       transactional.set(request, transactionalKey);
       return;
@@ -338,4 +390,15 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     }
     return payload;
   });
+}
+
+/**
+ * Send a route's `response`; with the request's in-transaction key (`request.idempotency`), the
+ * text it recorded for it.
+ */
+export function sendResponse(reply: FastifyReply, response: ResponseValue, key?: TransactionalKey | null): FastifyReply {
+  if (key) return key.send(reply, response);
+  reply.code(response.status);
+  if (response.headers) reply.headers(response.headers);
+  return reply.send(response.body);
 }

@@ -14,7 +14,15 @@ export {
 } from "./auth";
 export { isDraining, markDraining, type ReadinessCheck } from "./health";
 export type { OverloadOptions, RouteOverload } from "./overload";
-export { httpMigrations, purgeExpiredIdempotencyKeys, type IdempotencyOptions } from "./idempotency";
+export {
+  httpMigrations,
+  purgeExpiredIdempotencyKeys,
+  sendResponse,
+  type BodySerializer,
+  type IdempotencyOptions,
+  type ResponseValue,
+  type TransactionalKey,
+} from "./idempotency";
 export {
   HttpErrorCodes,
   HttpProblem,

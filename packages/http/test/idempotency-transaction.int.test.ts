@@ -6,7 +6,7 @@ import { requireRole, type Actor } from "@kruzhok/actor";
 import { createLogger, createMetricsRegistry } from "@kruzhok/observability";
 import { createPool, migrate, withTransaction, type Pool } from "@kruzhok/postgres";
 import { expectOneRunAmongDuplicates, isolate, waitFor, type Isolation } from "@kruzhok/testkit";
-import { buildApp, httpMigrations, requireActor, signDevToken, type HttpApp } from "../src";
+import { buildApp, httpMigrations, requireActor, sendResponse, signDevToken, type HttpApp, type ResponseValue } from "../src";
 import { TransactionalKey } from "../src/idempotency";
 
 const SECRET = "test-secret-that-is-at-least-32-characters-long";
@@ -60,11 +60,16 @@ describe("Idempotency-Key claimed and recorded in the route's transaction", () =
         if (request.body.amount > 1_000) return reply.code(400).send({ refused: "too much" });
         const key = request.idempotency;
         const id = randomUUID();
+        // A plain value: what a use case would hand back, recorded with no reply at hand.
+        const created: ResponseValue = {
+          status: 201,
+          headers: { location: `/payments/${id}` },
+          body: { id, amount: request.body.amount, dropped: "not in the schema" },
+        };
         const taken = await withTransaction(pool, async (tx) => {
           if (key && !(await key.claimIn(tx))) return true;
           await tx.query("INSERT INTO payments (id, amount) VALUES ($1, $2)", [id, request.body.amount]);
-          reply.code(201).header("location", `/payments/${id}`);
-          await key?.recordIn(tx, reply, { id, amount: request.body.amount, dropped: "not in the schema" });
+          await key?.recordIn(tx, created);
           if (failNext.after) {
             failNext.after = false;
             throw new Error("the transaction breaks after the response was recorded");
@@ -73,8 +78,7 @@ describe("Idempotency-Key claimed and recorded in the route's transaction", () =
         });
         if (taken && key) return key.answer(request, reply);
         await answered.wait;
-        const body = { id, amount: request.body.amount, dropped: "not in the schema" };
-        return key ? key.send(reply, body) : reply.send(body);
+        return sendResponse(reply, created, key);
       },
     );
     await app.ready();
@@ -167,6 +171,23 @@ describe("Idempotency-Key claimed and recorded in the route's transaction", () =
     const responses = await Promise.all(Array.from({ length: 6 }, () => pay(key, 700)));
     expectOneRunAmongDuplicates(responses);
     expect(await payments()).toBe(before + 1);
+  });
+
+  it("records a plain response value, with a JSON content type unless it names one", async () => {
+    const options = { ttlMs: 60_000, leaseMs: 60_000 };
+    const json = new TransactionalKey(subject, randomUUID(), "hash-json", randomUUID(), options);
+    const text = new TransactionalKey(subject, randomUUID(), "hash-text", randomUUID(), options, (_status, body) => String(body));
+    await withTransaction(pool, async (tx) => {
+      expect(await json.claimIn(tx)).toBe(true);
+      expect(await text.claimIn(tx)).toBe(true);
+      await json.recordIn(tx, { status: 202, headers: { Location: "/held/1", "x-not-replayed": "1" }, body: { held: true } });
+      await text.recordIn(tx, { status: 201, headers: { "content-type": "text/plain" }, body: "noted" });
+    });
+    const row = async (key: TransactionalKey) =>
+      (await pool.query<{ status: number; headers: unknown; body: string }>("SELECT status, headers, body FROM idempotency_keys WHERE subject = $1 AND idempotency_key = $2", [subject, key.key]))
+        .rows[0];
+    expect(await row(json)).toEqual({ status: 202, headers: { "content-type": "application/json; charset=utf-8", location: "/held/1" }, body: '{"held":true}' });
+    expect(await row(text)).toEqual({ status: 201, headers: { "content-type": "text/plain" }, body: "noted" });
   });
 
   it("leaves room on the table's pages for the response to be written beside its claim", async () => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireMunicipality, requireRole } from "@kruzhok/actor";
-import { correlationIdOf, requireActor } from "@kruzhok/http";
+import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { queueMember } from "../domain/queue";
@@ -89,13 +89,17 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       const actor = requireRole(requireActor(request), "guardian", "operator");
       const now = clock();
       const key = request.idempotency;
-      const created201 = (created: ApplicationRow) => reply.code(201).header("location", `/applications/${created.id}`);
+      // A new application has no offers yet.
+      const created201 = (created: ApplicationRow): ResponseValue => ({
+        status: 201,
+        headers: { location: `/applications/${created.id}` },
+        body: applicationView(created, []),
+      });
       const outcome = await submissions.submit({
         command: { ...request.body, actor, now, origin: { correlationId: correlationIdOf(request) }, indexedAfterCommit: true },
         ...(key && {
           claim: (tx) => key.claimIn(tx),
-          // A new application has no offers yet.
-          record: (tx, created) => key.recordIn(tx, created201(created), applicationView(created, [])),
+          record: (tx, created) => key.recordIn(tx, created201(created)),
         }),
       });
       if (outcome.kind === "taken") return key!.answer(request, reply);
@@ -105,8 +109,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
       const application = lookups.remember(created);
       if (guardianId) lookups.rememberGuardian(guardianId, created.childId);
       siblings?.tell(LEARNT, { application, guardianId } satisfies Learnt);
-      const body = applicationView(created, []);
-      return key ? key.send(created201(created), body) : created201(created).send(body);
+      return sendResponse(reply, created201(created), key);
     },
   );
 

@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
-import { correlationIdOf, requireActor } from "@kruzhok/http";
+import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
 import { withTransaction, type Queryable } from "@kruzhok/postgres";
 import { refusalError } from "../domain/certificate";
 import { registryError } from "../domain/errors";
@@ -32,14 +32,12 @@ const view = (c: CertificateRow) => ({ ...c, issuedAt: c.issuedAt.toISOString(),
 const applicationView = (a: ApplicationRow) => ({ ...a, createdAt: a.createdAt.toISOString(), decidedAt: a.decidedAt?.toISOString() ?? null });
 
 /** The response to an application: sets the status (and location) on `reply`, returns the body. */
-function applicationResponse(reply: FastifyReply, outcome: ApplicationOutcome) {
+function applicationResponse(outcome: ApplicationOutcome): ResponseValue {
   if (outcome.kind === "held") {
     const { application } = outcome;
-    reply.code(202);
-    return { applicationId: application.id, status: "held" as const, reason: application.reason };
+    return { status: 202, body: { applicationId: application.id, status: "held" as const, reason: application.reason } };
   }
-  reply.code(201).header("location", `/certificates/${outcome.certificate.id}`);
-  return view(outcome.certificate);
+  return { status: 201, headers: { location: `/certificates/${outcome.certificate.id}` }, body: view(outcome.certificate) };
 }
 
 /** Guardians of the child, the office of its municipality, and (when `region`) the region. */
@@ -80,15 +78,14 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         authorize: (child: ChildRow) => assertActsForChild(actor, child),
         origin: { now: clock(), correlationId: correlationIdOf(request) },
         idempotency: key
-          ? { claimIn: (tx) => key.claimIn(tx), recordIn: (tx, recorded) => key.recordIn(tx, reply, applicationResponse(reply, recorded)) }
+          ? { claimIn: (tx) => key.claimIn(tx), recordIn: (tx, recorded) => key.recordIn(tx, applicationResponse(recorded)) }
           : undefined,
       });
       if (outcome.kind === "key-taken") {
         if (!key) throw new Error("an application without an Idempotency-Key was answered from one");
         return key.answer(request, reply);
       }
-      const body = applicationResponse(reply, outcome);
-      return key ? key.send(reply, body) : reply.send(body);
+      return sendResponse(reply, applicationResponse(outcome), key);
     },
   );
 

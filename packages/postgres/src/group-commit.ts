@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { withTransaction } from "./transaction";
+import { AfterCommitError, withTransaction } from "./transaction";
 
 export interface GroupCommitOptions {
   /** Requests one transaction takes at most. */
@@ -28,6 +28,12 @@ interface Waiting<Request, Outcome> {
  * A transaction that fails as a whole (a constraint the reads could not foresee, a lost
  * connection, a timeout) writes nothing; its requests then go again, each in a transaction of
  * its own, so that one request's failure fails none of the others.
+ *
+ * `decide` may leave work for after the batch commits (`onCommit(tx, hook)`): it runs once the
+ * batch committed and before any request of it is answered, and never for a batch that failed
+ * (its requests' own transactions register theirs again). A batch whose hooks failed did commit:
+ * it is not run again; each of its requests that succeeded is rejected with an
+ * `AfterCommitError` carrying its own outcome.
  */
 export class GroupCommit<Request, Outcome> {
   private readonly maxBatch: number;
@@ -79,6 +85,7 @@ export class GroupCommit<Request, Outcome> {
     try {
       results = await withTransaction(this.pool, (tx) => this.decide(tx, batch.map((waiting) => waiting.request)));
     } catch (error) {
+      if (error instanceof AfterCommitError) return this.answerCommitted(batch, error);
       const [only] = batch;
       if (batch.length === 1 && only) return only.reject(error);
       await Promise.all(batch.map((waiting) => this.run([waiting])));
@@ -89,6 +96,16 @@ export class GroupCommit<Request, Outcome> {
       if (!waiting) return;
       if (result.status === "fulfilled") waiting.resolve(result.value);
       else waiting.reject(result.reason);
+    });
+  }
+
+  /** A batch that committed but whose after-commit hooks failed: each request learns its outcome with the failure. */
+  private answerCommitted(batch: readonly Waiting<Request, Outcome>[], error: AfterCommitError): void {
+    const results = error.result as PromiseSettledResult<Outcome>[];
+    batch.forEach((waiting, index) => {
+      const result = results[index];
+      if (result?.status === "rejected") waiting.reject(result.reason);
+      else waiting.reject(new AfterCommitError(error.errors, result?.value));
     });
   }
 }

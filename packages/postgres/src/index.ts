@@ -12,4 +12,4 @@ export {
   type Queryable,
 } from "./pool";
 export { GroupCommit, type GroupCommitOptions } from "./group-commit";
-export { withTransaction, type IsolationLevel } from "./transaction";
+export { AfterCommitError, onCommit, withTransaction, type CommitHook, type IsolationLevel } from "./transaction";

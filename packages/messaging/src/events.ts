@@ -3,14 +3,19 @@ import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 import { envelopeOf, type EventContract, type EventEnvelope } from "@kruzhok/contracts";
 
-export interface EventOrigin {
-  municipalityId: string;
-  aggregateId: string;
+/** What caused an event: the request or event a use case acts on, handed down to what it emits. */
+export interface Cause {
   /** Shared by everything one user action caused; a new one when absent. */
   correlationId?: string;
   /** The event or request that caused this one. */
   causationId?: string | null;
 }
+
+/** Where an event comes from: its cause, and the municipality and aggregate it is about. */
+export type EventOrigin = Cause & {
+  municipalityId: string;
+  aggregateId: string;
+};
 
 /**
  * Random bits for event ids, drawn 4 KiB at a time: uuid draws 16 bytes through WebCrypto for

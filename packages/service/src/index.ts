@@ -3,12 +3,14 @@ import { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
-import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
+import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, kafkaReadiness, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
+import { startJob, type PeriodicJob } from "./jobs";
 
 export { noSiblings, type Siblings } from "./cluster";
+export { startJob, type PeriodicJob } from "./jobs";
 
 /** What a service's builders get: the connections its main.ts opened, once. */
 export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
@@ -34,16 +36,25 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
   };
 }
 
-/** A service, as its main.ts describes it: what runService needs to bring it up and down. */
-export interface ServiceDefinition<C extends ServiceConfig> {
+/**
+ * A service, as its main.ts describes it: what runService needs to bring it up and down.
+ * `S` is what `shared` builds: the dependencies the app, the consumers, `start` and the jobs of
+ * one process share (an answer cache the consumers tell of changes, a Redis index), built once
+ * and handed to each as their second argument.
+ */
+export interface ServiceDefinition<C extends ServiceConfig, S = undefined> {
   name: string;
   config: z.ZodType<C>;
   migrate: (pool: Pool) => Promise<string[]>;
   topics: { published: readonly string[]; consumed: readonly string[]; partitions?: number };
-  buildApp: (context: ServiceContext<C>) => Promise<HttpApp>;
-  handlers: (context: ServiceContext<C>) => EventHandler[];
-  /** Work of the service's own after its consumers and relay run (sweeps, Redis rebuilds); returns steps for shutdown. */
-  start?: (context: ServiceContext<C>) => Promise<ShutdownStep[]>;
+  /** Built once per process, after the connections are open and before the app. */
+  shared?: (context: ServiceContext<C>) => S | Promise<S>;
+  buildApp: (context: ServiceContext<C>, shared: S) => Promise<HttpApp>;
+  handlers: (context: ServiceContext<C>, shared: S) => EventHandler[];
+  /** Work of the service's own once its consumers and relay run (a Redis rebuild); returns steps for shutdown. */
+  start?: (context: ServiceContext<C>, shared: S) => Promise<ShutdownStep[]>;
+  /** Work done every so often (sweeps, syncs, checks): started after `start`, stopped first on shutdown. */
+  jobs?: (context: ServiceContext<C>, shared: S) => readonly PeriodicJob[];
 }
 
 /**
@@ -71,7 +82,7 @@ export function authConfigFrom(config: ServiceConfig): AuthConfig {
  * With WORKERS > 1 this process only migrates, makes the topics and keeps that many workers
  * running (cluster.ts); each worker then runs all of the above, a replica of the service.
  */
-export async function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<void> {
+export async function runService<C extends ServiceConfig, S = undefined>(definition: ServiceDefinition<C, S>): Promise<void> {
   const { name } = definition;
   let config: C;
   let auth: AuthConfig;
@@ -120,18 +131,7 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
   const readiness: ReadinessCheck[] = [
     { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
     { name: "redis", check: async () => void (await redis.ping()) },
-    {
-      name: "kafka",
-      check: async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await admin.listTopics();
-        } finally {
-          await admin.disconnect();
-        }
-      },
-    },
+    kafkaReadiness(kafka),
   ];
   const context: ServiceContext<C> = {
     config,
@@ -158,7 +158,9 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
       },
     },
   };
-  const app = await definition.buildApp(context);
+  // Without `shared` the definition's S is `undefined` (the default), so this is what it expects.
+  const shared = definition.shared ? await definition.shared(context) : (undefined as S);
+  const app = await definition.buildApp(context, shared);
 
   const consumer =
     definition.topics.consumed.length > 0
@@ -169,17 +171,20 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
           metrics,
           groupId: `${config.KAFKA_TOPIC_PREFIX}${name}`,
           topics: prefixed(definition.topics.consumed),
-          handlers: definition.handlers(context),
+          handlers: definition.handlers(context, shared),
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;
   const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   await consumer?.start();
   await relay.start();
-  const own = (await definition.start?.(context)) ?? [];
+  const own = (await definition.start?.(context, shared)) ?? [];
+  // Jobs stop before what they use (the steps of `start`, consumers, pools).
+  const jobs = (definition.jobs?.(context, shared) ?? []).map((job) => startJob(job, logger));
   await app.listen({ host: config.HOST, port: config.PORT });
 
   closeOnSignals(app, [
+    ...jobs,
     ...own,
     ...(consumer ? [{ name: "consumer", run: () => consumer.stop() }] : []),
     {
@@ -198,7 +203,7 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
 }
 
 /** The topics the service publishes to and consumes, created when missing (with their dead-letter twins). */
-async function provisionTopics<C extends ServiceConfig>(kafka: Kafka, definition: ServiceDefinition<C>, config: C): Promise<void> {
+async function provisionTopics<C extends ServiceConfig>(kafka: Kafka, definition: Pick<ServiceDefinition<C>, "topics">, config: C): Promise<void> {
   const partitions = definition.topics.partitions ?? config.TOPIC_PARTITIONS;
   const topics = new Set([...definition.topics.published, ...definition.topics.consumed].map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`));
   await ensureTopics(kafka, [...topics].map((topic) => ({ topic, partitions })));

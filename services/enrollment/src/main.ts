@@ -6,7 +6,6 @@
 // the enrollments of closed groups whose end date is over.
 import { runService } from "@kruzhok/service";
 import { buildEnrollmentApp } from "./app";
-import { every } from "./background";
 import { EnrollmentConfig } from "./config";
 import { enrollmentHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
@@ -19,25 +18,35 @@ await runService({
   config: EnrollmentConfig,
   migrate: migrateEnrollment,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  buildApp: ({ pool, clock, redis, config, app, siblings }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues: new QueueIndex(redis, config.REDIS_KEY_PREFIX) }),
+  // One queue index for the routes, the rebuild and the jobs of this process.
+  shared: ({ redis, config }) => ({ queues: new QueueIndex(redis, config.REDIS_KEY_PREFIX) }),
+  buildApp: ({ pool, clock, app, siblings }, { queues }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues }),
   handlers: ({ clock }) => enrollmentHandlers({ clock }),
-  start: async ({ pool, redis, clock, config, logger }) => {
-    const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX);
+  start: async ({ pool, logger }, { queues }) => {
     const rebuilt = await rebuildQueues(pool, queues);
     logger.info(rebuilt, "queue index rebuilt from Postgres");
-    return [
-      every("queue sync", config.QUEUE_SYNC_INTERVAL_MS, () => syncDirtyGroups(pool, queues), logger),
-      every("sweep", config.SWEEP_INTERVAL_MS, async () => {
+    return [];
+  },
+  jobs: ({ pool, clock, config, logger }, { queues }) => [
+    { name: "queue sync", intervalMs: config.QUEUE_SYNC_INTERVAL_MS, run: () => syncDirtyGroups(pool, queues) },
+    {
+      name: "sweep",
+      intervalMs: config.SWEEP_INTERVAL_MS,
+      run: async () => {
         const result = await sweep(pool, clock());
         if (result.expiredOffers + result.autoConfirmed + result.completedEnrollments + result.drawnCampaigns + result.reranked > 0) logger.info(result, "sweep");
-      }, logger),
-      every("queue check", config.QUEUE_CHECK_INTERVAL_MS, async () => {
+      },
+    },
+    {
+      name: "queue check",
+      intervalMs: config.QUEUE_CHECK_INTERVAL_MS,
+      run: async () => {
         const checked = await checkQueues(pool, queues);
         for (const mismatch of checked.mismatches) {
           logger.warn(mismatch, "queue index differs from Postgres; copying the group again");
           await syncGroup(pool, queues, mismatch.groupId);
         }
-      }, logger),
-    ];
-  },
+      },
+    },
+  ],
 });

@@ -4,8 +4,11 @@
  * begins at noon of 31 December in UTC). Pure functions over Intl: no dependency, no clock.
  */
 
-/** A calendar date with no zone. Months are 1-12. */
-export interface LocalDate {
+/**
+ * A calendar date with no zone, as numbers; months are 1-12. Its text form `YYYY-MM-DD` is
+ * the contracts' `LocalDate` (`parseLocalDate`, `formatLocalDate`).
+ */
+export interface CalendarDate {
   year: number;
   month: number;
   day: number;
@@ -30,7 +33,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return found;
 }
 
-interface LocalDateTime extends LocalDate {
+interface LocalDateTime extends CalendarDate {
   hour: number;
   minute: number;
   second: number;
@@ -87,7 +90,7 @@ function localParts(instant: Date, zone: string): LocalDateTime {
 }
 
 /** The date on the wall calendar in `zone` at `instant`. */
-export function localDateOf(instant: Date, zone: string): LocalDate {
+export function localDateOf(instant: Date, zone: string): CalendarDate {
   const { year, month, day } = localParts(instant, zone);
   return { year, month, day };
 }
@@ -100,7 +103,7 @@ export function zoneOffsetMinutes(instant: Date, zone: string): number {
 }
 
 /** The instant at which the local wall clock in `zone` shows `date` at hh:mm (DST-safe). */
-export function instantAt(date: LocalDate, zone: string, hour = 0, minute = 0): Date {
+export function instantAt(date: CalendarDate, zone: string, hour = 0, minute = 0): Date {
   const guess = new Date(Date.UTC(date.year, date.month - 1, date.day, hour, minute));
   // Two passes settle the offset even across a DST change.
   let instant = new Date(guess.getTime() - zoneOffsetMinutes(guess, zone) * 60_000);
@@ -108,7 +111,7 @@ export function instantAt(date: LocalDate, zone: string, hour = 0, minute = 0): 
   return instant;
 }
 
-export function parseLocalDate(text: string): LocalDate {
+export function parseLocalDate(text: string): CalendarDate {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!match) throw new RangeError(`not a date: ${text}`);
   const date = { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
@@ -116,45 +119,45 @@ export function parseLocalDate(text: string): LocalDate {
   return date;
 }
 
-export function formatLocalDate(date: LocalDate): string {
+export function formatLocalDate(date: CalendarDate): string {
   return `${String(date.year).padStart(4, "0")}-${String(date.month).padStart(2, "0")}-${String(date.day).padStart(2, "0")}`;
 }
 
-export function isValidDate(date: LocalDate): boolean {
+export function isValidDate(date: CalendarDate): boolean {
   const probe = new Date(Date.UTC(date.year, date.month - 1, date.day));
   return probe.getUTCFullYear() === date.year && probe.getUTCMonth() === date.month - 1 && probe.getUTCDate() === date.day;
 }
 
-export function compareDates(a: LocalDate, b: LocalDate): number {
+export function compareDates(a: CalendarDate, b: CalendarDate): number {
   return a.year - b.year || a.month - b.month || a.day - b.day;
 }
 
-export function addDays(date: LocalDate, days: number): LocalDate {
+export function addDays(date: CalendarDate, days: number): CalendarDate {
   const probe = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
   return { year: probe.getUTCFullYear(), month: probe.getUTCMonth() + 1, day: probe.getUTCDate() };
 }
 
-export function addYears(date: LocalDate, years: number): LocalDate {
+export function addYears(date: CalendarDate, years: number): CalendarDate {
   // 29 February plus one year is 28 February.
   const target = { year: date.year + years, month: date.month, day: date.day };
   return isValidDate(target) ? target : { ...target, day: target.day - 1 };
 }
 
 /** Full years between a birth date and `on`; someone born on 29 February ages on 1 March in common years. */
-export function ageOn(birth: LocalDate, on: LocalDate): number {
+export function ageOn(birth: CalendarDate, on: CalendarDate): number {
   let age = on.year - birth.year;
   if (on.month < birth.month || (on.month === birth.month && on.day < birth.day)) age--;
   return age;
 }
 
 /** Monday = 1 ... Sunday = 7. */
-export function isoWeekday(date: LocalDate): number {
+export function isoWeekday(date: CalendarDate): number {
   const day = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
   return day === 0 ? 7 : day;
 }
 
 /** The date `days` working days (Monday-Friday, minus `holidays`) after `date`. */
-export function addWorkingDays(date: LocalDate, days: number, holidays: ReadonlySet<string> = new Set()): LocalDate {
+export function addWorkingDays(date: CalendarDate, days: number, holidays: ReadonlySet<string> = new Set()): CalendarDate {
   let current = date;
   let left = days;
   while (left > 0) {

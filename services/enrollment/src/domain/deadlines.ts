@@ -1,4 +1,4 @@
-import { addDays, addWorkingDays, formatLocalDate, instantAt, localDateOf, type LocalDate } from "@kruzhok/time";
+import { addDays, addWorkingDays, formatLocalDate, instantAt, localDateOf, type CalendarDate } from "@kruzhok/time";
 import { publicHolidays } from "./holidays";
 
 /**
@@ -8,7 +8,7 @@ import { publicHolidays } from "./holidays";
  * there, whatever day it is in UTC.
  */
 
-function endOfLocalDay(date: LocalDate, zone: string): Date {
+function endOfLocalDay(date: CalendarDate, zone: string): Date {
   return instantAt(addDays(date, 1), zone);
 }
 

@@ -55,8 +55,8 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_expires_at ON idempotency_keys (expi
   {
     // Every row is written twice: the claim, then the response, which makes it several times
     // longer. Room left on each page lets the second write stay on the page without new index
-    // entries (a HOT update): ~80 % of them rather than ~25 %, and ~25 µs less Postgres CPU per
-    // certificate the registry issues (~9 % of its transaction). Applies to pages written from now on.
+    // entries (a HOT update) far more often, which saves Postgres CPU on every certificate the
+    // registry issues (BENCHMARKS.md). Applies to pages written from now on.
     name: "0001_kit_http_idempotency_fillfactor.sql",
     sql: "ALTER TABLE idempotency_keys SET (fillfactor = 50);",
   },

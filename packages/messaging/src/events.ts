@@ -19,7 +19,8 @@ export type EventOrigin = Cause & {
 
 /**
  * Random bits for event ids, drawn 4 KiB at a time: uuid draws 16 bytes through WebCrypto for
- * each id otherwise (~1 % of enrollment's CPU on an opening day, one event per application).
+ * each id otherwise, a measurable share of enrollment's CPU on an opening day, one event per
+ * application (BENCHMARKS.md).
  */
 const RANDOM_POOL_BYTES = 4_096;
 let randomPool = Buffer.alloc(0);

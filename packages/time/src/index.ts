@@ -59,8 +59,9 @@ function localPartsOfIntl(instant: Date, zone: string): LocalDateTime {
  * The zone's offset (local wall clock minus UTC, in milliseconds, a whole number of seconds) for
  * each UTC minute asked recently. Offsets change only at whole minutes of UTC (every transition
  * since the zones left local mean time), so within one minute it is one number: Intl's
- * formatToParts is asked once a minute per zone instead of on every call (it was 2-3 % of
- * enrollment's CPU on an opening day, where every application asks for its local day and year).
+ * formatToParts is asked once a minute per zone instead of on every call: on an opening day
+ * every application asks for its local day and year, and Intl was a measurable share of
+ * enrollment's CPU (BENCHMARKS.md).
  */
 const offsetsByMinute = new Map<string, number>();
 const OFFSETS_KEPT = 4_096;

@@ -21,7 +21,8 @@ async function childrenOf(parent: number): Promise<number[]> {
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
     const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (command === "node" && fields[0] !== "Z" && Number(fields[1]) === parent) pids.push(Number(entry));
+    // Its main thread's name: "node" on Node 20, "MainThread" on 24, "node-MainThread" on 26.
+    if (/^(node|(node-)?MainThread)$/.test(command) && fields[0] !== "Z" && Number(fields[1]) === parent) pids.push(Number(entry));
   }
   return pids.sort();
 }

@@ -10,5 +10,5 @@ process.send?.({ kind: "listening", port: Number(new URL(address).port) });
 
 // Closing the server and the IPC channel leaves nothing to keep the process alive.
 process.once("SIGTERM", () => {
-  void app.close().then(() => process.disconnect());
+  void app.close().then(() => process.disconnect?.());
 });

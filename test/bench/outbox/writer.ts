@@ -85,4 +85,4 @@ const report: WriterReport = {
   latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN },
   ...(firstError ? { firstError } : {}),
 };
-process.send?.(report, () => process.disconnect());
+process.send?.(report, () => process.disconnect?.());

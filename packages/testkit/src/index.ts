@@ -1,7 +1,9 @@
-export { startInfrastructure, type Infrastructure, type StartedInfrastructure } from "./infrastructure";
+export { startInfrastructure } from "./bring-up";
+export type { Infrastructure, StartedInfrastructure } from "./infrastructure";
 export { isolate, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
-export { freePort, startServiceProcess, type ServiceProcess } from "./process";
+export { freePort } from "./ports";
+export { startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";
 export { loadThenKill, retryAll, serviceUnderTest, type HttpAnswer, type ServiceUnderTest } from "./service-under-test";

@@ -1,10 +1,19 @@
 export { startInfrastructure } from "./bring-up";
 export type { Infrastructure, StartedInfrastructure } from "./infrastructure";
-export { isolate, type Isolation } from "./isolation";
+export { deleteRedisKeys, isolate, isolationId, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
 export { freePort } from "./ports";
 export { startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";
-export { loadThenKill, retryAll, serviceUnderTest, type HttpAnswer, type ServiceUnderTest } from "./service-under-test";
+export {
+  loadThenKill,
+  retryAll,
+  serviceUnderTest,
+  type HttpAnswer,
+  type Request,
+  type ServiceUnderTest,
+  type ServiceUnderTestOptions,
+} from "./service-under-test";
 export { expectOneRunAmongDuplicates, type InjectedAnswer } from "./duplicates";
+export { eventHandled, type InboxOutcome } from "./inbox";

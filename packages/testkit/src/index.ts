@@ -17,3 +17,6 @@ export {
 } from "./service-under-test";
 export { expectOneRunAmongDuplicates, type InjectedAnswer } from "./duplicates";
 export { eventHandled, type InboxOutcome } from "./inbox";
+export { captureLogs, type CapturedLogs } from "./logs";
+export { bearer, devToken, type TokenFor, type TokenOptions } from "./tokens";
+export { serviceHarness, type Harness, type HarnessBase, type HarnessOptions, type RunningConsumer } from "./harness";

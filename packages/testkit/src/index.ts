@@ -15,8 +15,9 @@ export {
   type ServiceUnderTest,
   type ServiceUnderTestOptions,
 } from "./service-under-test";
+export { systemUnderTest, type System, type SystemServiceSpec, type TopicEvent } from "./system";
 export { expectOneRunAmongDuplicates, type InjectedAnswer } from "./duplicates";
-export { eventHandled, type InboxOutcome } from "./inbox";
 export { captureLogs, type CapturedLogs } from "./logs";
 export { bearer, devToken, type TokenFor, type TokenOptions } from "./tokens";
+export { eventHandled, type InboxOutcome } from "./inbox";
 export { serviceHarness, type Harness, type HarnessBase, type HarnessOptions, type RunningConsumer } from "./harness";

@@ -1,3 +1,4 @@
+export { deleteTopics, deleteTopicsWithPrefix, readTopic, sendToTopic, topicsWithPrefix, type OutgoingMessage, type TopicMessage } from "./admin";
 export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
 export { newEvent, type Cause, type EventOrigin } from "./events";
 export { createKafka, createProducer, kafkaLogLevel, parseBrokers, type KafkaConnection } from "./kafka";

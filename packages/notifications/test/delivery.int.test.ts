@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { NotificationOfferMade } from "@kruzhok/contracts";
 import { isPermanent } from "@kruzhok/errors";
-import { ConsumerRunner, createKafka, createProducer, messagingMigrations, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, messagingMigrations, newEvent, fastConsumerSettings, sendToTopic, type Kafka } from "@kruzhok/messaging";
 import { createLogger } from "@kruzhok/observability";
 import { createPool, migrate, type Pool } from "@kruzhok/postgres";
-import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
+import { eventHandled, isolate, type Isolation } from "@kruzhok/testkit";
 import {
   deliverNotification,
   notificationHandlers,
@@ -203,15 +203,13 @@ describe("deliverNotification", () => {
 
 describe("notifications consumed from Kafka", () => {
   let runner: ConsumerRunner;
-  let producer: ReturnType<typeof createProducer>;
+  let kafka: Kafka;
   let topic: string;
 
   beforeAll(async () => {
     topic = iso.topic("notifications");
     await iso.createTopics([{ topic, partitions: 1 }]);
-    const kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: `${iso.id}-test` });
-    producer = createProducer(kafka);
-    await producer.connect();
+    kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: `${iso.id}-test` });
     runner = new ConsumerRunner({
       kafka,
       pool,
@@ -226,15 +224,10 @@ describe("notifications consumed from Kafka", () => {
   });
   afterAll(async () => {
     await runner?.stop();
-    await producer?.disconnect();
   });
 
-  const publish = (event: { id: string; data: { guardianId: string } }) =>
-    producer.send({ topic, acks: -1, messages: [{ key: event.data.guardianId, value: JSON.stringify(event) }] });
-  const handled = (eventId: string) =>
-    waitFor(async () => (await pool.query<{ outcome: string }>("SELECT outcome FROM inbox WHERE event_id = $1", [eventId])).rows[0]?.outcome, {
-      what: `event ${eventId} in the inbox`,
-    });
+  const publish = (event: { id: string; data: { guardianId: string } }) => sendToTopic(kafka, topic, [{ key: event.data.guardianId, value: JSON.stringify(event) }]);
+  const handled = (eventId: string) => eventHandled(pool, eventId);
 
   it("delivers a published offer once, even when Kafka delivers it twice, and dead-letters a poison notification", async () => {
     const event = withContact(offerMade(), "kafka-parent@example.org");
@@ -245,7 +238,7 @@ describe("notifications consumed from Kafka", () => {
     // A redelivery of the same event id, then a poison one, then a marker that proves both were passed.
     await publish(event);
     const poison = newEvent(NotificationOfferMade, { municipalityId: randomUUID(), aggregateId: event.data.guardianId }, event.data, new Date());
-    await producer.send({ topic, acks: -1, messages: [{ key: "poison", value: JSON.stringify({ ...poison, data: { ...poison.data, deadline: "soon" } }) }] });
+    await sendToTopic(kafka, topic, [{ key: "poison", value: JSON.stringify({ ...poison, data: { ...poison.data, deadline: "soon" } }) }]);
     const marker = withContact(offerMade(), "marker@example.org");
     await publish(marker);
     expect(await handled(marker.id)).toBe("applied");

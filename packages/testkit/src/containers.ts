@@ -1,6 +1,6 @@
 import { GenericContainer, Wait } from "testcontainers";
 import type { StartedInfrastructure } from "./infrastructure";
-import { freePort } from "./process";
+import { freePort } from "./ports";
 
 /**
  * The same stack as docker-compose.yml, in containers for one test run. Kafka advertises the

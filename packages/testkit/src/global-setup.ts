@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
-import { startInfrastructure, type Infrastructure } from "./infrastructure";
+import { startInfrastructure } from "./bring-up";
+import type { Infrastructure } from "./infrastructure";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -1,8 +1,23 @@
-export { startInfrastructure, type Infrastructure, type StartedInfrastructure } from "./infrastructure";
-export { isolate, type Isolation } from "./isolation";
+export { startInfrastructure } from "./bring-up";
+export type { Infrastructure, StartedInfrastructure } from "./infrastructure";
+export { deleteRedisKeys, isolate, isolationId, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
-export { freePort, startServiceProcess, type ServiceProcess } from "./process";
+export { freePort } from "./ports";
+export { startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";
-export { loadThenKill, retryAll, serviceUnderTest, type HttpAnswer, type ServiceUnderTest } from "./service-under-test";
+export {
+  loadThenKill,
+  retryAll,
+  serviceUnderTest,
+  type HttpAnswer,
+  type Request,
+  type ServiceUnderTest,
+  type ServiceUnderTestOptions,
+} from "./service-under-test";
+export { systemUnderTest, type System, type SystemServiceSpec, type TopicEvent } from "./system";
 export { expectOneRunAmongDuplicates, type InjectedAnswer } from "./duplicates";
+export { captureLogs, type CapturedLogs } from "./logs";
+export { bearer, devToken, type TokenFor, type TokenOptions } from "./tokens";
+export { eventHandled, type InboxOutcome } from "./inbox";
+export { serviceHarness, type Harness, type HarnessBase, type HarnessOptions, type RunningConsumer } from "./harness";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
-import { createKafka, ensureTopics, type TopicSpec } from "@kruzhok/messaging";
+import { createKafka, deleteTopics, ensureTopics, type TopicSpec } from "@kruzhok/messaging";
 import { dropDatabase, ensureDatabase, withDatabase } from "@kruzhok/postgres";
 import type { Infrastructure } from "./infrastructure";
 
@@ -29,17 +29,31 @@ export interface Isolation {
   cleanup(): Promise<void>;
 }
 
-function slug(label: string): string {
-  return label
+/** A short unique id for `label`, safe in database, key and topic names. */
+export function isolationId(label: string): string {
+  const slug = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "")
     .slice(0, 24);
+  return `${slug}_${randomBytes(4).toString("hex")}`;
+}
+
+/** Delete every key that starts with `prefix`: FLUSHALL as far as one test can see (others share the server). Returns how many. */
+export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  return deleted;
 }
 
 export async function isolate(label: string): Promise<Isolation> {
   const infra = inject("infra");
-  const id = `${slug(label)}_${randomBytes(4).toString("hex")}`;
+  const id = isolationId(label);
   const database = `t_${id}`;
   await ensureDatabase(infra.databaseUrl, database);
   const topicPrefix = `t.${id}.`;
@@ -62,27 +76,11 @@ export async function isolate(label: string): Promise<Isolation> {
       await dropDatabase(infra.databaseUrl, database);
       const redis = new Redis(infra.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       try {
-        await redis.connect();
-        let cursor = "0";
-        do {
-          const [next, keys] = await redis.scan(cursor, "MATCH", `t:${id}:*`, "COUNT", 1000);
-          if (keys.length > 0) await redis.unlink(...keys);
-          cursor = next;
-        } while (cursor !== "0");
+        await deleteRedisKeys(redis, `t:${id}:`);
       } finally {
         redis.disconnect();
       }
-      if (createdTopics.length > 0) {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          const existing = new Set(await admin.listTopics());
-          const topics = createdTopics.filter((topic) => existing.has(topic));
-          if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
-        } finally {
-          await admin.disconnect();
-        }
-      }
+      await deleteTopics(kafka, createdTopics);
     },
   };
 }

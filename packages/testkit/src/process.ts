@@ -1,20 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { Infrastructure } from "./infrastructure";
 
-/** A port nothing listens on right now, on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+// The benchmarks import this file alone (not the index, which needs vitest), for freePort too.
+export { freePort } from "./ports";
 
 export interface ServiceProcess {
   child: ChildProcess;

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createKafka } from "@kruzhok/messaging";
+import { createKafka, deleteTopicsWithPrefix, topicsWithPrefix } from "@kruzhok/messaging";
 import { dropDatabase } from "@kruzhok/postgres";
-import { freePort, serviceEnv, startServiceProcess } from "./process";
+import { freePort } from "./ports";
+import { serviceEnv, startServiceProcess } from "./process";
 import { waitFor } from "./wait";
 
 /**
@@ -17,26 +18,9 @@ export function describeServiceProcess(name: string, main: string, path: string)
     // topics of a `npm start` on the same broker.
     const topicPrefix = `${database}.`;
     const kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: `${database}-test` });
-    const ownTopics = async () => {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        return (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
-      } finally {
-        await admin.disconnect();
-      }
-    };
     afterAll(async () => {
       await dropDatabase(infra.databaseUrl, database);
-      const topics = await ownTopics();
-      if (topics.length === 0) return;
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await admin.deleteTopics({ topics, timeout: 10_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      await deleteTopicsWithPrefix(kafka, topicPrefix);
     });
 
     it("exits at start with one line naming the missing and the bad key", async () => {
@@ -64,7 +48,7 @@ export function describeServiceProcess(name: string, main: string, path: string)
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain("outbox_backlog");
         // Every topic it provisioned carries the prefix (KAFKA_TOPIC_PREFIX).
-        expect((await ownTopics()).filter((topic) => topic.endsWith(`.${name}.v1`))).toEqual([`${topicPrefix}kruzhok.${name}.v1`]);
+        expect((await topicsWithPrefix(kafka, topicPrefix)).filter((topic) => topic.endsWith(`.${name}.v1`))).toEqual([`${topicPrefix}kruzhok.${name}.v1`]);
 
         started.child.kill("SIGTERM");
         expect(await started.exited).toBe(0);

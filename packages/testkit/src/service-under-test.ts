@@ -1,8 +1,10 @@
 import { Agent, request as httpRequest } from "node:http";
-import { createKafka } from "@kruzhok/messaging";
+import { createKafka, deleteTopicsWithPrefix, readTopic } from "@kruzhok/messaging";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
+import { eventHandled, type InboxOutcome } from "./inbox";
 import type { Infrastructure } from "./infrastructure";
-import { freePort, serviceEnv, startServiceProcess, type ServiceProcess } from "./process";
+import { freePort } from "./ports";
+import { serviceEnv, startServiceProcess, type ServiceProcess } from "./process";
 import { waitFor } from "./wait";
 
 export interface HttpAnswer {
@@ -10,130 +12,221 @@ export interface HttpAnswer {
   body: string;
   /** `idempotent-replayed: true` came with it. */
   replayed: boolean;
+  /** The body parsed as JSON. */
+  json<T = unknown>(): T;
+}
+
+/** One request as a client sends it: its bearer authorization, its JSON body, its Idempotency-Key. */
+export interface Request {
+  /** The `authorization` header value (`Bearer …`); none for a public route. */
+  as?: string;
+  body?: unknown;
+  key?: string;
 }
 
 /**
- * A service run as its own process (its main.ts, with relay and consumers) on a database, topic
- * prefix and Redis prefix of its own, for system tests that kill and restart it: `start` may be
- * called again after the process died, on the same port and database. `cleanup` kills what is
- * left and drops the database and topics.
+ * A service run as its own process (its main.ts, with relay and consumers) on a database of its
+ * own, for tests that kill and restart it: `start` may be called again after the process died,
+ * on the same port and database. Its topics are its own unless a system of services shares a
+ * prefix (see `startSystem`). `cleanup` kills what is left and drops the database (and the
+ * topics, when they are its own).
  */
 export interface ServiceUnderTest {
+  readonly name: string;
   readonly database: string;
   /** Where it listens, on 127.0.0.1. */
   readonly port: number;
   readonly topicPrefix: string;
   /** The service's own database, for reference data and checks (opened by the first `start`). */
   readonly pool: Pool;
+  /** The process running now, if one is. */
+  readonly running: ServiceProcess | undefined;
+  /** Start the process and resolve once it answers ready. */
   start(): Promise<ServiceProcess>;
+  /** SIGKILL the running process, as a crash does, and resolve once it is gone; the next requests open new connections. */
+  kill(): Promise<void>;
   /** One HTTP request on keep-alive connections (at most `maxSockets` at once). */
   send(method: string, path: string, authorization: string, body?: unknown, key?: string): Promise<HttpAnswer>;
+  /** `send` with the request's parts named. */
+  call(method: string, path: string, request?: Request): Promise<HttpAnswer>;
+  /**
+   * Send the request until `accept` takes its answer (returns something other than undefined),
+   * as a person's app polls what they are waiting for; what `accept` returned. A function makes
+   * each attempt's request (a new Idempotency-Key for each new attempt). On timeout the error
+   * names `what`, the last answer and the service's last output.
+   */
+  waitForAnswer<T>(
+    method: string,
+    path: string,
+    request: Request | (() => Request),
+    accept: (answer: HttpAnswer) => T | undefined,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>;
   /** Forget the open connections (after a kill): the next requests open new ones. */
   reconnect(): void;
   /** Resolves once the relay has published every event in the outbox. */
   outboxDrained(): Promise<void>;
-  /** The `field` of the data of every event of `type` on `topic` (unprefixed), read from the beginning until `count` distinct values arrived. */
-  eventValues(topic: string, type: string, field: string, count: number): Promise<Set<string>>;
+  /** Resolves with the inbox outcome once the service's consumer handled `eventId`. */
+  handled(eventId: string): Promise<InboxOutcome>;
+  /** The `field` of the data of every event of `type` on `topic` (unprefixed), read from the beginning up to its end now; call it after `outboxDrained`. */
+  eventValues(topic: string, type: string, field: string): Promise<Set<string>>;
+  /** The last `chars` of what every process of it wrote, for failure messages. */
+  output(chars?: number): string;
   cleanup(): Promise<void>;
 }
 
-export async function serviceUnderTest(
-  infra: Infrastructure,
-  options: { name: string; main: string; maxSockets: number; env?: Record<string, string> },
-): Promise<ServiceUnderTest> {
-  const database = `t_${options.name}_${process.pid}`;
-  const topicPrefix = `${database}.`;
+export interface ServiceUnderTestOptions {
+  /** Names its database (`t_<name>_<pid>` unless `database` is given): lower-case letters, digits and `_`. */
+  name: string;
+  main: string;
+  /** Connections to it at once (default 8). */
+  maxSockets?: number;
+  env?: Record<string, string>;
+  database?: string;
+  /** Shared with other services of a system, which then owns the topics; its own otherwise. */
+  topicPrefix?: string;
+  /** Its LOG_LEVEL unless `env` says (default warn). */
+  logLevel?: "info" | "warn";
+}
+
+export async function serviceUnderTest(infra: Infrastructure, options: ServiceUnderTestOptions): Promise<ServiceUnderTest> {
+  const database = options.database ?? `t_${options.name}_${process.pid}`;
+  const ownTopics = options.topicPrefix === undefined;
+  const topicPrefix = options.topicPrefix ?? `${database}.`;
   const kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: `${database}-test` });
   const port = await freePort();
+  const maxSockets = options.maxSockets ?? 8;
   const processes: ServiceProcess[] = [];
-  let agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  let running: ServiceProcess | undefined;
+  let agent = new Agent({ keepAlive: true, maxSockets });
   let pool: Pool | undefined;
   const ownPool = (): Pool => {
     if (!pool) throw new Error("start the service first: it creates its database");
     return pool;
   };
+  const output = (chars = 2_000) =>
+    processes
+      .map((started, index) => `--- ${options.name} process ${index + 1}:\n${started.output().slice(-chars)}`)
+      .join("\n");
+
+  const send = (method: string, path: string, authorization: string | undefined, body?: unknown, key?: string) =>
+    new Promise<HttpAnswer>((resolve, reject) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string | number> = {};
+      if (authorization !== undefined) headers.authorization = authorization;
+      if (text !== undefined) Object.assign(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      if (key) headers["idempotency-key"] = key;
+      const req = httpRequest({ agent, hostname: "127.0.0.1", port, method, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const answer = Buffer.concat(chunks).toString("utf8");
+          resolve({
+            status: res.statusCode ?? 0,
+            body: answer,
+            replayed: res.headers["idempotent-replayed"] === "true",
+            json: <T>() => JSON.parse(answer) as T,
+          });
+        });
+      });
+      req.on("error", reject);
+      req.end(text);
+    });
+  const call = (method: string, path: string, request: Request = {}) => send(method, path, request.as, request.body, request.key);
+  const reconnect = () => {
+    agent.destroy();
+    agent = new Agent({ keepAlive: true, maxSockets });
+  };
 
   return {
+    name: options.name,
     database,
     port,
     topicPrefix,
     get pool() {
       return ownPool();
     },
+    get running() {
+      return running;
+    },
     async start() {
-      const started = startServiceProcess(options.main, { ...serviceEnv(infra, { port, database, topicPrefix, logLevel: "warn" }), ...options.env });
-      processes.push(started);
-      await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined), {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        what: `${options.name} ready (output: ${started.output().slice(-500)})`,
+      if (running) throw new Error(`${options.name} is running already`);
+      const started = startServiceProcess(options.main, {
+        ...serviceEnv(infra, { port, database, topicPrefix, logLevel: options.logLevel ?? "warn" }),
+        ...options.env,
       });
+      processes.push(started);
+      running = started;
+      void started.exited.then(() => {
+        if (running === started) running = undefined;
+      });
+      const outcome = await waitFor(
+        async () => {
+          if (running !== started) return "exited";
+          return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? "ready" : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: `${options.name} ready` },
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${output()}`, { cause: error });
+      });
+      if (outcome === "exited") throw new Error(`${options.name} exited while starting\n${output()}`);
       pool ??= createPool({ connectionString: withDatabase(infra.databaseUrl, database), max: 2 });
       return started;
     },
-    send(method, path, authorization, body, key) {
-      return new Promise((resolve, reject) => {
-        const text = body === undefined ? undefined : JSON.stringify(body);
-        const headers: Record<string, string | number> = { authorization };
-        if (text !== undefined) Object.assign(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-        if (key) headers["idempotency-key"] = key;
-        const req = httpRequest({ agent, hostname: "127.0.0.1", port, method, path, headers }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), replayed: res.headers["idempotent-replayed"] === "true" }),
-          );
-        });
-        req.on("error", reject);
-        req.end(text);
-      });
+    async kill() {
+      const victim = running;
+      if (!victim) throw new Error(`${options.name} is not running`);
+      victim.child.kill("SIGKILL");
+      await victim.exited;
+      reconnect();
     },
-    reconnect() {
-      agent.destroy();
-      agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    send,
+    call,
+    async waitForAnswer(method, path, request, accept, what, timeoutMs = 30_000) {
+      let last: HttpAnswer | undefined;
+      try {
+        return await waitFor(
+          async () => {
+            last = await call(method, path, typeof request === "function" ? request() : request);
+            return accept(last);
+          },
+          { timeoutMs, intervalMs: 100, what },
+        );
+      } catch (error) {
+        const seen = last ? `the last answer was ${last.status} ${last.body.slice(0, 500)}` : "no answer came";
+        throw new Error(`${options.name}: ${String(error)}; ${seen}\n${output()}`, { cause: error });
+      }
     },
+    reconnect,
     async outboxDrained() {
       await waitFor(
         async () => {
           const { rows } = await ownPool().query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
           return rows[0]?.n === 0 ? true : undefined;
         },
-        { timeoutMs: 30_000, intervalMs: 200, what: "the relay to publish every event" },
+        { timeoutMs: 30_000, intervalMs: 100, what: `${options.name}'s relay to publish every event` },
       );
     },
-    async eventValues(topic, type, field, count) {
+    handled: (eventId) => eventHandled(ownPool(), eventId, { what: `${options.name} to handle event ${eventId}` }),
+    async eventValues(topic, type, field) {
       const seen = new Set<string>();
-      const consumer = kafka.consumer({ groupId: `${database}-reader-${type}` });
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topic: `${topicPrefix}${topic}`, fromBeginning: true });
-        await consumer.run({
-          eachMessage: async ({ message }) => {
-            const envelope = JSON.parse(message.value?.toString() ?? "{}") as { type?: string; data?: Record<string, unknown> };
-            const value = envelope.data?.[field];
-            if (envelope.type === type && typeof value === "string") seen.add(value);
-          },
-        });
-        await waitFor(() => (seen.size >= count ? true : undefined), { timeoutMs: 60_000, intervalMs: 200, what: `${count} ${type} events on ${topic}` });
-      } finally {
-        await consumer.disconnect();
+      for (const message of await readTopic(kafka, `${topicPrefix}${topic}`)) {
+        const envelope = JSON.parse(message.value ?? "{}") as { type?: string; data?: Record<string, unknown> };
+        const value = envelope.data?.[field];
+        if (envelope.type === type && typeof value === "string") seen.add(value);
       }
       return seen;
     },
+    output,
     async cleanup() {
       for (const started of processes) started.child.kill("SIGKILL");
+      await Promise.all(processes.map((started) => started.exited));
       agent.destroy();
       await pool?.end();
       await dropDatabase(infra.databaseUrl, database);
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
-        if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      if (ownTopics) await deleteTopicsWithPrefix(kafka, topicPrefix);
     },
   };
 }

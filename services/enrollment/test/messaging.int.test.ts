@@ -2,16 +2,14 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { CertificateFinanced, CertificateIssued, GroupOpened, MunicipalityCreated, MunicipalityYearSet, type EventContract } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, createProducer, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
-import { createLogger } from "@kruzhok/observability";
-import { waitFor } from "@kruzhok/testkit";
-import { enrollmentHandlers } from "../src/messaging/handlers";
+import { createKafka, newEvent, sendToTopic, type Kafka } from "@kruzhok/messaging";
+import type { RunningConsumer } from "@kruzhok/testkit";
 import { apply, enrollmentHarness, groupData, outboxEvents, type EnrollmentHarness } from "./fixtures/enrollment";
 
 describe("registry and catalogue events through Kafka into enrollment", () => {
   let h: EnrollmentHarness;
-  let runner: ConsumerRunner;
-  let producer: ReturnType<typeof createProducer>;
+  let consumer: RunningConsumer;
+  let kafka: Kafka;
   let registryTopic: string;
   let catalogueTopic: string;
   const municipalityId = randomUUID();
@@ -20,34 +18,19 @@ describe("registry and catalogue events through Kafka into enrollment", () => {
     h = await enrollmentHarness("enr-messaging");
     registryTopic = h.iso.topic("registry");
     catalogueTopic = h.iso.topic("catalogue");
-    await h.iso.createTopics([{ topic: registryTopic, partitions: 1 }, { topic: catalogueTopic, partitions: 1 }]);
-    const kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `${h.iso.id}-test` });
-    producer = createProducer(kafka);
-    await producer.connect();
-    runner = new ConsumerRunner({
-      kafka,
-      pool: h.pool,
-      logger: createLogger({ service: "enrollment", level: "silent" }),
-      groupId: `${h.iso.topicPrefix}enrollment`,
-      topics: [registryTopic, catalogueTopic],
-      handlers: enrollmentHandlers({ clock: h.clock }),
-      ...fastConsumerSettings,
-    });
-    await runner.start();
+    consumer = await h.consume([{ topic: registryTopic, partitions: 1 }, { topic: catalogueTopic, partitions: 1 }]);
+    kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `${h.iso.id}-test` });
   });
   afterAll(async () => {
-    await runner.stop();
-    await producer.disconnect();
     await h.close();
   });
 
+  const send = (topic: string, key: string, value: unknown) => sendToTopic(kafka, topic, [{ key, value: JSON.stringify(value) }]);
   async function publish<C extends EventContract>(topic: string, contract: C, aggregateId: string, data: z.input<C["data"]>): Promise<string> {
     const event = newEvent(contract, { municipalityId, aggregateId }, data, new Date());
-    await producer.send({ topic, acks: -1, messages: [{ key: aggregateId, value: JSON.stringify(event) }] });
+    await send(topic, aggregateId, event);
     return event.id;
   }
-  const handled = (eventId: string) => async () =>
-    (await h.pool.query<{ outcome: string }>("SELECT outcome FROM inbox WHERE event_id = $1", [eventId])).rows[0]?.outcome;
 
   it("learns the municipality, a certificate and a financed group, then an application waits for the registry's financing answer", async () => {
     h.clock.set("2026-09-01T09:00:00Z");
@@ -67,8 +50,8 @@ describe("registry and catalogue events through Kafka into enrollment", () => {
     });
     const world = { municipalityId, providerId, timeZone: "Asia/Kamchatka" } as Parameters<typeof groupData>[0];
     const opened = await publish(catalogueTopic, GroupOpened, groupId, groupData(world, groupId, { fundingKind: "financed", capacity: 5 }));
-    await waitFor(handled(issued), { what: "the certificate" });
-    await waitFor(handled(opened), { what: "the group" });
+    expect(await consumer.handled(issued, "the certificate")).toBe("applied");
+    expect(await consumer.handled(opened, "the group")).toBe("applied");
 
     const guardian = await h.as({ role: "guardian", municipalityId, guardianId });
     const res = await apply(h, guardian, childId, groupId);
@@ -81,7 +64,7 @@ describe("registry and catalogue events through Kafka into enrollment", () => {
     const financed = await publish(registryTopic, CertificateFinanced, certificateId, {
       certificateId, number: "41-000001", childId, year: 2026, nominal: 1_500_000, currency: "RUB", requestId: applicationId,
     });
-    await waitFor(handled(financed), { what: "the financing answer" });
+    expect(await consumer.handled(financed, "the financing answer")).toBe("applied");
     const after = await h.app.inject({ method: "GET", url: `/applications/${applicationId}`, headers: guardian });
     expect(after.json()).toMatchObject({ status: "queued" });
     expect((await outboxEvents(h.pool, "enrollment.application.financing-settled")).map((e) => e.aggregateId)).toEqual([applicationId]);
@@ -90,20 +73,20 @@ describe("registry and catalogue events through Kafka into enrollment", () => {
     const again = newEvent(CertificateFinanced, { municipalityId, aggregateId: certificateId }, {
       certificateId, number: "41-000001", childId, year: 2026, nominal: 1_500_000, currency: "RUB", requestId: applicationId,
     }, new Date());
-    await producer.send({ topic: registryTopic, acks: -1, messages: [{ key: certificateId, value: JSON.stringify({ ...again, id: financed }) }] });
+    await send(registryTopic, certificateId, { ...again, id: financed });
     const marker = await publish(registryTopic, MunicipalityCreated, randomUUID(), { municipalityId: randomUUID(), code: "0000", name: "маркер", regionCode: "00", timeZone: "UTC", currency: "RUB" });
-    await waitFor(handled(marker), { what: "the marker after the duplicate" });
+    await consumer.handled(marker, "the marker after the duplicate");
     expect(await outboxEvents(h.pool, "enrollment.application.financing-settled")).toHaveLength(1);
   });
 
   it("sends a malformed group snapshot to the dead-letter topic and moves on", async () => {
     const poisonId = randomUUID();
     const poison = newEvent(GroupOpened, { municipalityId, aggregateId: poisonId }, groupData({ municipalityId, providerId: randomUUID(), timeZone: "Asia/Kamchatka" } as Parameters<typeof groupData>[0], poisonId), new Date());
-    await producer.send({ topic: catalogueTopic, acks: -1, messages: [{ key: poisonId, value: JSON.stringify({ ...poison, data: { groupId: poisonId, capacity: -1 } }) }] });
+    await send(catalogueTopic, poisonId, { ...poison, data: { groupId: poisonId, capacity: -1 } });
     const nextId = randomUUID();
     const next = await publish(catalogueTopic, GroupOpened, nextId, groupData({ municipalityId, providerId: randomUUID(), timeZone: "Asia/Kamchatka" } as Parameters<typeof groupData>[0], nextId));
-    await waitFor(handled(next), { what: "the group after the poison one" });
-    expect(await handled(poison.id)()).toBe("dead_lettered");
+    expect(await consumer.handled(next, "the group after the poison one")).toBe("applied");
+    expect(await consumer.handled(poison.id)).toBe("dead_lettered");
     expect((await h.pool.query("SELECT 1 FROM groups WHERE id = $1", [poisonId])).rowCount).toBe(0);
   });
 });

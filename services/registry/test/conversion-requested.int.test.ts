@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateConversionRequested, type EventEnvelope } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
-import { createLogger } from "@kruzhok/observability";
-import { waitFor } from "@kruzhok/testkit";
-import { registryHandlers } from "../src/messaging/handlers";
+import { createKafka, newEvent, sendToTopic, type Kafka } from "@kruzhok/messaging";
+import { waitFor, type RunningConsumer } from "@kruzhok/testkit";
 import { createMunicipality, issuedCertificate, outboxEvents, registryHarness, type RegistryHarness } from "./fixtures/registry";
 
 interface Answer {
@@ -15,33 +13,19 @@ interface Answer {
 
 describe("enrollment asks to finance a certificate (message flow)", () => {
   let h: RegistryHarness;
-  let runner: ConsumerRunner;
-  let producer: ReturnType<ReturnType<typeof createKafka>["producer"]>;
+  let consumer: RunningConsumer;
+  let kafka: Kafka;
   let topic: string;
   let municipalityId: string;
 
   beforeAll(async () => {
     h = await registryHarness("reg-conversion");
     topic = h.iso.topic("enrollment");
-    await h.iso.createTopics([{ topic, partitions: 1 }]);
     municipalityId = (await createMunicipality(h, { timeZone: "Asia/Kamchatka", settings: { financedCap: 1 } })).id;
-    const kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `registry-${h.iso.id}` });
-    runner = new ConsumerRunner({
-      kafka,
-      pool: h.pool,
-      logger: createLogger({ service: "registry", level: "warn" }),
-      groupId: h.iso.topic("registry"),
-      topics: [topic],
-      handlers: registryHandlers({ pool: h.pool, clock: h.clock }),
-      ...fastConsumerSettings,
-    });
-    await runner.start();
-    producer = kafka.producer();
-    await producer.connect();
+    consumer = await h.consume([{ topic, partitions: 1 }]);
+    kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `registry-${h.iso.id}` });
   });
   afterAll(async () => {
-    await producer.disconnect();
-    await runner.stop();
     await h.close();
   });
 
@@ -49,9 +33,7 @@ describe("enrollment asks to finance a certificate (message flow)", () => {
     newEvent(CertificateConversionRequested, { municipalityId, aggregateId: certificateId }, { certificateId, requestId, year: 2026 }, h.clock());
 
   // The contract names the real topic; this file's consumer reads its own prefixed one.
-  const publish = async (event: EventEnvelope) => {
-    await producer.send({ topic, messages: [{ key: event.aggregateId, value: JSON.stringify(event) }] });
-  };
+  const publish = (event: EventEnvelope) => sendToTopic(kafka, topic, [{ key: event.aggregateId, value: JSON.stringify(event) }]);
 
   const answer = (type: string, requestId: string) =>
     waitFor(async () => (await outboxEvents<Answer>(h.pool, type)).find((e) => e.data.requestId === requestId), { what: `${type} for ${requestId}` });
@@ -94,11 +76,7 @@ describe("enrollment asks to finance a certificate (message flow)", () => {
   it("sends a request for an unknown certificate to the dead-letter topic and moves on", async () => {
     const poison = request(crypto.randomUUID());
     await publish(poison);
-    const outcome = await waitFor(
-      async () => (await h.pool.query<{ outcome: string }>("SELECT outcome FROM inbox WHERE event_id = $1", [poison.id])).rows[0]?.outcome,
-      { what: "the poison message's inbox row" },
-    );
-    expect(outcome).toBe("dead_lettered");
+    expect(await consumer.handled(poison.id)).toBe("dead_lettered");
     expect((await outboxEvents<Answer>(h.pool, "registry.certificate.conversion-refused")).some((e) => e.data.requestId === poison.data.requestId)).toBe(false);
 
     // The partition is not stuck behind it.

@@ -110,7 +110,7 @@ describe("the registry killed while issuing certificates", () => {
     expect(events.rows).toHaveLength(CHILDREN);
     expect(events.rows.every((row) => row.n === 1)).toBe(true);
     await service.outboxDrained();
-    const seen = await service.eventValues("kruzhok.registry.v1", "registry.certificate.issued", "certificateId", CHILDREN);
+    const seen = await service.eventValues("kruzhok.registry.v1", "registry.certificate.issued", "certificateId");
     expect([...seen].sort()).toEqual(certificates.rows.map((row) => row.id).sort());
   });
 });

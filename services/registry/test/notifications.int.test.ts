@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotificationOfferMade, type EventEnvelope } from "@kruzhok/contracts";
-import { ConsumerRunner, createKafka, newEvent, fastConsumerSettings } from "@kruzhok/messaging";
+import { createKafka, newEvent, sendToTopic, type Kafka } from "@kruzhok/messaging";
 import { startSmtpSink, type SmtpSink } from "@kruzhok/notifications/testing";
-import { createLogger } from "@kruzhok/observability";
-import { waitFor } from "@kruzhok/testkit";
+import { waitFor, type RunningConsumer } from "@kruzhok/testkit";
 import { RegistryConfig } from "../src/config";
-import { notificationChannels, registryHandlers } from "../src/messaging/handlers";
+import { notificationChannels } from "../src/messaging/handlers";
 import { createMunicipality, registerGuardian, registryHarness, type RegistryHarness } from "./fixtures/registry";
 
 /**
@@ -16,17 +15,13 @@ import { createMunicipality, registerGuardian, registryHarness, type RegistryHar
 describe("notifications delivered by the registry (message flow)", () => {
   let h: RegistryHarness;
   let sink: SmtpSink;
-  let runner: ConsumerRunner;
-  let producer: ReturnType<ReturnType<typeof createKafka>["producer"]>;
+  let consumer: RunningConsumer;
+  let kafka: Kafka;
   let topic: string;
   let municipalityId: string;
 
   beforeAll(async () => {
-    h = await registryHarness("reg-notify");
     sink = await startSmtpSink();
-    topic = h.iso.topic("notifications");
-    await h.iso.createTopics([{ topic, partitions: 1 }]);
-    municipalityId = (await createMunicipality(h, { timeZone: "Asia/Kamchatka" })).id;
     // Channels come from the registry's own configuration, as main.ts builds them.
     const config = RegistryConfig.parse({
       DATABASE_URL: "postgres://127.0.0.1/unused",
@@ -38,25 +33,15 @@ describe("notifications delivered by the registry (message flow)", () => {
     });
     const channels = notificationChannels(config);
     expect(channels.map((c) => c.name)).toEqual(["email"]);
-    const kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `registry-${h.iso.id}` });
-    runner = new ConsumerRunner({
-      kafka,
-      pool: h.pool,
-      logger: createLogger({ service: "registry", level: "warn" }),
-      groupId: h.iso.topic("registry"),
-      topics: [topic],
-      handlers: registryHandlers({ pool: h.pool, clock: h.clock, channels }),
-      ...fastConsumerSettings,
-    });
-    await runner.start();
-    producer = kafka.producer();
-    await producer.connect();
+    h = await registryHarness("reg-notify", { channels });
+    topic = h.iso.topic("notifications");
+    municipalityId = (await createMunicipality(h, { timeZone: "Asia/Kamchatka" })).id;
+    consumer = await h.consume([{ topic, partitions: 1 }]);
+    kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `registry-${h.iso.id}` });
   });
   afterAll(async () => {
-    await producer.disconnect();
-    await runner.stop();
-    await sink.close();
     await h.close();
+    await sink.close();
   });
 
   const offerMade = (guardianId: string) =>
@@ -80,13 +65,8 @@ describe("notifications delivered by the registry (message flow)", () => {
     );
 
   // The contract names the real topic; this file's consumer reads its own prefixed one.
-  const publish = async (event: EventEnvelope) => {
-    await producer.send({ topic, messages: [{ key: event.aggregateId, value: JSON.stringify(event) }] });
-  };
-  const inboxOutcome = (eventId: string) =>
-    waitFor(async () => (await h.pool.query<{ outcome: string }>("SELECT outcome FROM inbox WHERE event_id = $1", [eventId])).rows[0]?.outcome, {
-      what: `the inbox row of ${eventId}`,
-    });
+  const publish = (event: EventEnvelope) => sendToTopic(kafka, topic, [{ key: event.aggregateId, value: JSON.stringify(event) }]);
+  const inboxOutcome = (eventId: string) => consumer.handled(eventId);
 
   it("sends the offer to the guardian's stored email, once, though the event carries only ids", async () => {
     const email = `parent-${randomUUID().slice(0, 8)}@family.test`;

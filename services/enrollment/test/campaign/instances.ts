@@ -42,6 +42,23 @@ export interface Shape {
   maxChoices: [number, number];
 }
 
+/**
+ * A city's campaign: 30,000 children, 600 groups of 5-40 seats, five choices each, popular
+ * groups chosen more often (so many children are refused and propose again), a fifth of the
+ * children with a category. The unit tests check the draw on it; test/bench/enrollment/allocation.ts
+ * times it.
+ */
+export function cityCampaign(random: Random): { input: CampaignInput; seed: string } {
+  const groups = Array.from({ length: 600 }, (_, i) => ({ id: `g${i}`, capacity: int(random, 5, 40) }));
+  const pick = () => groups[Math.floor(groups.length * random() ** 2)]!.id;
+  const children = Array.from({ length: 30_000 }, (_, i) => {
+    const choices = new Set<string>();
+    while (choices.size < 5) choices.add(pick());
+    return { id: `c${i}`, choices: [...choices], categoryRank: random() < 0.2 ? int(random, 0, 5) : null };
+  });
+  return { input: { maxChoices: 5, groups, children }, seed: hexSeed(random) };
+}
+
 /** A random market: some groups without seats, some children without a category, some group-specific ranks. */
 export function randomInstance(random: Random, shape: Shape): CampaignInput {
   const groupCount = int(random, ...shape.groups);

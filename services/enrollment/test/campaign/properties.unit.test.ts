@@ -3,8 +3,8 @@ import { allocateCampaign, canonicalise, drawLottery, inputDigest, type Campaign
 import {
   allFeasibleMatchings,
   blockingPairs,
+  cityCampaign,
   hexSeed,
-  int,
   lotteryOf,
   preferenceIndex,
   priorityComparator,
@@ -187,22 +187,12 @@ describe("the lottery and the digest", () => {
 });
 
 describe("scale", () => {
-  it("allocates a city-size campaign (30,000 children, 600 groups, K = 5) in seconds", () => {
-    const random = prng(12);
-    const groups = Array.from({ length: 600 }, (_, i) => ({ id: `g${i}`, capacity: int(random, 5, 40) }));
-    // Popular groups are chosen more often, so many children are refused and propose again.
-    const pick = () => groups[Math.floor(groups.length * random() ** 2)]!.id;
-    const children = Array.from({ length: 30_000 }, (_, i) => {
-      const choices = new Set<string>();
-      while (choices.size < 5) choices.add(pick());
-      return { id: `c${i}`, choices: [...choices], categoryRank: random() < 0.2 ? int(random, 0, 5) : null };
-    });
-    const input = { maxChoices: 5, groups, children };
-    const seed = hexSeed(random);
-    const started = performance.now();
+  // How long the draw takes is the benchmark's question (test/bench/enrollment/allocation.ts):
+  // a time limit here would fail on a busy machine and pass a slow algorithm on a fast one.
+  it("allocates a city-size campaign (30,000 children, 600 groups, K = 5) without wasting a seat", () => {
+    const { input, seed } = cityCampaign(prng(12));
     const result = allocateCampaign(input, seed);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(10_000);
     expect(wastedSeats(input, result)).toEqual([]);
+    expect(Object.keys(result.assignment)).toHaveLength(input.children.length);
   }, 30_000);
 });

@@ -1,0 +1,352 @@
+import { randomInt, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import type { HttpAnswer, System, SystemServiceSpec } from "@kruzhok/testkit";
+
+// The story of one child, told through the services' HTTP APIs as the people in it would: each
+// chapter is one person's step, and each waits for what that person would see (an answer over
+// HTTP), never for a while. A hand-off between services goes through Kafka only. A new service
+// adds its entry to `services` and its chapters here (attendance: the provider marks lessons;
+// payments: the month closes), and the story test calls them after `providerSeesEnrollment`.
+
+const mainOf = (service: string) => fileURLToPath(new URL(`../../services/${service}/src/main.ts`, import.meta.url));
+
+/** The services of the story, as processes of their own (their real main.ts). */
+export const services = {
+  registry: { main: mainOf("registry") },
+  catalogue: { main: mainOf("catalogue") },
+  enrollment: { main: mainOf("enrollment") },
+} satisfies Record<string, SystemServiceSpec>;
+
+export type Kruzhok = System<keyof typeof services>;
+
+/** What the story has established so far: ids as the services gave them, and each person's authorization. */
+export interface Story {
+  timeZone: string;
+  region: string;
+  municipalityId?: string;
+  providerId?: string;
+  provider?: string;
+  programId?: string;
+  groupId?: string;
+  capacity?: number;
+  guardianId?: string;
+  guardian?: string;
+  childId?: string;
+  certificateId?: string;
+  applicationId?: string;
+  /** The Idempotency-Key the family's app sent the application with (it sends it again after a failure). */
+  applicationKey?: string;
+  offerId?: string;
+  enrollmentId?: string;
+}
+
+/** A fact the story must have established by this chapter. */
+export function known<K extends keyof Story>(story: Story, key: K): NonNullable<Story[K]> {
+  const value = story[key];
+  if (value === undefined || value === null) throw new Error(`the story has no ${key} yet: a chapter before this one was skipped`);
+  return value;
+}
+
+export async function newStory(system: Kruzhok): Promise<Story> {
+  // Europe/Moscow: the local year is the UTC year or the next, never the one before.
+  return { timeZone: "Europe/Moscow", region: await system.as({ role: "region" }) };
+}
+
+/** The answer, which must have `status`; its body parsed. */
+function expectStatus<T>(answer: HttpAnswer, status: number): T {
+  expect(answer.status, answer.body).toBe(status);
+  return answer.json<T>();
+}
+
+/** The code of a problem document, if the answer is one. */
+function problemCode(answer: HttpAnswer): string | undefined {
+  if (answer.status < 400) return undefined;
+  try {
+    return answer.json<{ code?: string }>().code;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `accept` for `waitForAnswer` when the request is refused until a service has heard something
+ * over Kafka: a refusal with one of `notYet` codes is waited out, any other answer is taken.
+ */
+const unless = (...notYet: string[]) => (answer: HttpAnswer) => (notYet.includes(problemCode(answer) ?? "") ? undefined : answer);
+
+const utcDate = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+// --- registry: the municipality, its rules and the provider --------------------------------
+
+/** The region creates the municipality and sets its rules for this year and the next. */
+export async function municipalityWithRules(system: Kruzhok, story: Story): Promise<void> {
+  const { registry } = system.services;
+  const created = await registry.call("POST", "/municipalities", {
+    as: story.region,
+    body: { code: String(1000 + randomInt(9000)), name: "Городской округ Сюжетный", regionCode: "11", timeZone: story.timeZone, currency: "RUB" },
+  });
+  story.municipalityId = expectStatus<{ id: string }>(created, 201).id;
+  const year = new Date().getUTCFullYear();
+  for (const y of [year, year + 1]) {
+    const rules = await registry.call("PUT", `/municipalities/${story.municipalityId}/years/${y}`, {
+      as: story.region,
+      body: {
+        nominal: 1_650_000,
+        budget: 1_650_000_000,
+        financedCap: 100,
+        childrenPopulation: 20_000,
+        categories: [{ code: "large_family", coefficient: 1.2 }],
+        maxOpenApplications: 5,
+        deadlines: { offerAcceptanceDays: 5, providerReviewWorkingDays: 3, monthCloseDay: 5 },
+      },
+    });
+    expectStatus(rules, 200);
+  }
+}
+
+/** A provider applies with its own account; the region records the checks and approves it. */
+export async function providerApproved(system: Kruzhok, story: Story): Promise<void> {
+  const { registry } = system.services;
+  const municipalityId = known(story, "municipalityId");
+  story.providerId = randomUUID();
+  story.provider = await system.as({ role: "provider", municipalityId, providerId: story.providerId });
+  const applied = await registry.call("POST", "/providers", {
+    as: story.provider,
+    body: {
+      municipalityId,
+      kind: "private",
+      name: "АНО ДО «Робототехника для всех»",
+      taxId: String(1_000_000_000 + randomInt(1_000_000_000)),
+      licence: { number: "Л035-11-2024-17", issuedOn: "2024-02-01" },
+    },
+  });
+  expect(expectStatus<{ id: string; status: string }>(applied, 201)).toMatchObject({ id: story.providerId, status: "applied" });
+  const checks = await registry.call("PUT", `/providers/${story.providerId}/checks`, { as: story.region, body: { staff: "passed", premises: "passed", safety: "passed" } });
+  expectStatus(checks, 200);
+  const approved = await registry.call("POST", `/providers/${story.providerId}/approval`, { as: story.region, body: {} });
+  expect(expectStatus<{ status: string }>(approved, 200).status).toBe("approved");
+}
+
+// --- catalogue: the program and its group ---------------------------------------------------
+
+/**
+ * The provider creates a financed program (the catalogue learnt of the provider's approval and of
+ * the municipality from the registry's events; until then it refuses), adds a group and publishes
+ * both.
+ */
+export async function programPublished(system: Kruzhok, story: Story): Promise<void> {
+  const { catalogue } = system.services;
+  const provider = known(story, "provider");
+  const program = await catalogue.waitForAnswer(
+    "POST",
+    "/programs",
+    {
+      as: provider,
+      body: {
+        title: "Робототехника и программирование",
+        description: "Собираем и программируем роботов, готовимся к соревнованиям.",
+        direction: "technical",
+        ageRange: { min: 7, max: 14 },
+        totalHours: 72,
+        weeklyHours: 2,
+        price: { amount: 25_000, currency: "RUB" },
+        fundingKind: "financed",
+        certification: { number: "НОК-11-2026-017", date: utcDate(-30), expiry: utcDate(365) },
+        address: { text: "Сыктывкар, ул. Коммунистическая, 10", latitude: 61.67, longitude: 50.84 },
+        teachers: [{ publicName: "Иванова А. С.", qualification: "педагог дополнительного образования" }],
+      },
+    },
+    unless("CATALOGUE.PROVIDER_NOT_APPROVED", "CATALOGUE.MUNICIPALITY_UNKNOWN"),
+    "the catalogue to hear of the municipality and the approved provider",
+  );
+  story.programId = expectStatus<{ id: string }>(program, 201).id;
+  story.capacity = 2;
+  const group = await catalogue.call("POST", `/programs/${story.programId}/groups`, {
+    as: provider,
+    body: {
+      capacity: story.capacity,
+      schedule: { timeZone: story.timeZone, slots: [{ weekday: 2, start: "15:00", end: "16:30" }, { weekday: 4, start: "15:00", end: "16:30" }] },
+      startsOn: utcDate(14),
+      endsOn: utcDate(200),
+    },
+  });
+  story.groupId = expectStatus<{ id: string }>(group, 201).id;
+  const published = await catalogue.call("POST", `/programs/${story.programId}/publication`, { as: provider });
+  expect(expectStatus<{ status: string }>(published, 200).status).toBe("published");
+}
+
+// --- registry: the family and its certificate -----------------------------------------------
+
+/** A guardian registers themself, then their child, with their own account. */
+export async function familyRegistered(system: Kruzhok, story: Story): Promise<void> {
+  const { registry } = system.services;
+  const municipalityId = known(story, "municipalityId");
+  story.guardianId = randomUUID();
+  story.guardian = await system.as({ role: "guardian", municipalityId, guardianId: story.guardianId });
+  const serial = () => String(randomInt(1_000_000)).padStart(6, "0");
+  const guardian = await registry.call("POST", "/guardians", {
+    as: story.guardian,
+    body: { firstName: "Мария", lastName: "Сюжетова", document: { kind: "passport", number: `45 10 ${serial()}` }, municipalityId },
+  });
+  expect(expectStatus<{ id: string }>(guardian, 201).id).toBe(story.guardianId);
+  const child = await registry.call("POST", "/children", {
+    as: story.guardian,
+    body: {
+      firstName: "Анна",
+      lastName: "Сюжетова",
+      birthDate: `${new Date().getUTCFullYear() - 10}-05-20`,
+      document: { kind: "birth_certificate", number: `IV-АБ ${serial()}` },
+      guardianIds: [story.guardianId],
+    },
+  });
+  story.childId = expectStatus<{ id: string }>(child, 201).id;
+}
+
+/** The guardian applies for the child's certificate; it is issued at once, for free programs until financed. */
+export async function certificateIssued(system: Kruzhok, story: Story): Promise<void> {
+  const issued = await system.services.registry.call("POST", "/certificates", { as: known(story, "guardian"), body: { childId: known(story, "childId") } });
+  const certificate = expectStatus<{ id: string; status: string; funding: string }>(issued, 201);
+  expect(certificate).toMatchObject({ status: "active", funding: "accounting" });
+  story.certificateId = certificate.id;
+}
+
+// --- catalogue: the family finds the group --------------------------------------------------
+
+interface SearchResult {
+  total: number;
+  items: { id: string; acceptingApplications: boolean; freeSeats: number; certificateCoverage: { certificatePaysPerHour: number } | null }[];
+}
+
+/**
+ * The family searches the navigator (no sign-in) for a technical program for a ten-year-old and
+ * opens the program's groups. The certificate's share of the price shows once the catalogue has
+ * the year's nominal from the registry.
+ */
+export async function familyFindsGroup(system: Kruzhok, story: Story): Promise<void> {
+  const { catalogue } = system.services;
+  const programId = known(story, "programId");
+  const hit = await catalogue.waitForAnswer(
+    "GET",
+    `/search?municipalityId=${known(story, "municipalityId")}&direction=technical&age=10&freeSeats=true`,
+    {},
+    (answer) => (answer.status === 200 ? answer.json<SearchResult>().items.find((item) => item.id === programId && item.certificateCoverage !== null) : undefined),
+    "the program in the navigator with the certificate's share",
+  );
+  expect(hit).toMatchObject({ acceptingApplications: true, freeSeats: known(story, "capacity") });
+  const groups = expectStatus<{ id: string; acceptingApplications: boolean; freeSeats: number }[]>(await catalogue.call("GET", `/programs/${programId}/groups`), 200);
+  expect(groups).toEqual([expect.objectContaining({ id: known(story, "groupId"), acceptingApplications: true, freeSeats: known(story, "capacity") })]);
+}
+
+// --- enrollment: the application, the offer, the contract -----------------------------------
+
+interface ApplicationView {
+  id: string;
+  status: string;
+  review: string;
+  offers: { id: string; status: string }[];
+}
+
+/**
+ * The family applies for the group. Enrollment knows the group, the municipality and the
+ * certificate only from the catalogue's and the registry's events: the provider's view of the
+ * group's queue answers once it has the group, and the family's app applies again (a new
+ * attempt, its own Idempotency-Key) while the answer is that the certificate is not there yet.
+ * A financed program and a certificate for free programs: the application waits for financing.
+ */
+export async function familyApplies(system: Kruzhok, story: Story): Promise<void> {
+  const { enrollment } = system.services;
+  const groupId = known(story, "groupId");
+  await enrollment.waitForAnswer("GET", `/groups/${groupId}/queue`, { as: known(story, "provider") }, (answer) => (answer.status === 200 ? answer : undefined), "enrollment to hear of the group");
+  let key = "";
+  const applied = await enrollment.waitForAnswer(
+    "POST",
+    "/applications",
+    () => ({ as: known(story, "guardian"), body: { childId: known(story, "childId"), groupId }, key: (key = randomUUID()) }),
+    unless("ENROLLMENT.CERTIFICATE_MISSING", "ENROLLMENT.MUNICIPALITY_UNKNOWN", "ENROLLMENT.YEAR_SETTINGS_MISSING", "ENROLLMENT.NOT_YOUR_CHILD"),
+    "enrollment to hear of the certificate",
+  );
+  const application = expectStatus<ApplicationView>(applied, 201);
+  expect(application.status).toBe("awaiting_financing");
+  story.applicationId = application.id;
+  story.applicationKey = key;
+}
+
+/**
+ * The family's app did not see the answer (or is not sure it did) and sends the application again
+ * with the same Idempotency-Key: the same application comes back, none is added.
+ */
+export async function familyRetriesApplication(system: Kruzhok, story: Story): Promise<void> {
+  const again = await system.services.enrollment.call("POST", "/applications", {
+    as: known(story, "guardian"),
+    body: { childId: known(story, "childId"), groupId: known(story, "groupId") },
+    key: known(story, "applicationKey"),
+  });
+  expect(expectStatus<ApplicationView>(again, 201).id).toBe(story.applicationId);
+  expect(again.replayed).toBe(true);
+}
+
+/**
+ * Enrollment asked the registry to finance the certificate (an event), the registry financed it
+ * and answered (an event): the family sees the application queued, and the certificate financed.
+ */
+export async function certificateFinanced(system: Kruzhok, story: Story): Promise<void> {
+  const { enrollment, registry } = system.services;
+  const guardian = known(story, "guardian");
+  const settled = await enrollment.waitForAnswer(
+    "GET",
+    `/applications/${known(story, "applicationId")}`,
+    { as: guardian },
+    (answer) => (answer.status !== 200 || answer.json<ApplicationView>().status !== "awaiting_financing" ? answer : undefined),
+    "the registry's answer to the financing request",
+  );
+  expect(expectStatus<ApplicationView>(settled, 200).status).toBe("queued");
+  const certificate = expectStatus<{ funding: string }>(await registry.call("GET", `/certificates/${known(story, "certificateId")}`, { as: guardian }), 200);
+  expect(certificate.funding).toBe("financed");
+}
+
+/** The provider sees the application in its group's queue and confirms it; a seat is free, so the family gets an offer at once. */
+export async function providerConfirms(system: Kruzhok, story: Story): Promise<void> {
+  const { enrollment } = system.services;
+  const provider = known(story, "provider");
+  const applicationId = known(story, "applicationId");
+  const queue = expectStatus<{ applicationId: string; review: string }[]>(await enrollment.call("GET", `/groups/${known(story, "groupId")}/queue`, { as: provider }), 200);
+  expect(queue).toEqual([expect.objectContaining({ applicationId, review: "pending" })]);
+  const reviewed = await enrollment.call("POST", `/applications/${applicationId}/review`, { as: provider, body: { decision: "confirmed" } });
+  const application = expectStatus<ApplicationView>(reviewed, 200);
+  expect(application).toMatchObject({ status: "offered", review: "confirmed", offers: [{ status: "open" }] });
+  story.offerId = application.offers[0]!.id;
+}
+
+/** The guardian opens the offer and signs the contract electronically: the enrollment starts. */
+export async function familySigns(system: Kruzhok, story: Story): Promise<void> {
+  const { enrollment } = system.services;
+  const guardian = known(story, "guardian");
+  const offerId = known(story, "offerId");
+  expect(expectStatus<{ status: string }>(await enrollment.call("GET", `/offers/${offerId}`, { as: guardian }), 200).status).toBe("open");
+  const accepted = await enrollment.call("POST", `/offers/${offerId}/acceptance`, { as: guardian, body: {} });
+  const started = expectStatus<{ id: string; status: string; contract: { method: string; signedRole: string } }>(accepted, 201);
+  expect(started).toMatchObject({ status: "active", contract: { method: "electronic", signedRole: "guardian" } });
+  story.enrollmentId = started.id;
+}
+
+/**
+ * The provider sees the enrollment in enrollment's API, and its group in the catalogue shows the
+ * seat taken (the catalogue heard of the enrollment from enrollment's event).
+ */
+export async function providerSeesEnrollment(system: Kruzhok, story: Story): Promise<void> {
+  const { enrollment, catalogue } = system.services;
+  const provider = known(story, "provider");
+  const seen = expectStatus<{ status: string; childId: string; groupId: string }>(await enrollment.call("GET", `/enrollments/${known(story, "enrollmentId")}`, { as: provider }), 200);
+  expect(seen).toMatchObject({ status: "active", childId: known(story, "childId"), groupId: known(story, "groupId") });
+  expect(expectStatus<ApplicationView>(await enrollment.call("GET", `/applications/${known(story, "applicationId")}`, { as: provider }), 200).status).toBe("enrolled");
+  const capacity = known(story, "capacity");
+  const counted = await catalogue.waitForAnswer(
+    "GET",
+    `/groups/${known(story, "groupId")}`,
+    { as: provider },
+    (answer) => (answer.status !== 200 || answer.json<{ activeEnrollments: number }>().activeEnrollments > 0 ? answer : undefined),
+    "the catalogue to hear of the enrollment",
+  );
+  expect(expectStatus<{ activeEnrollments: number; freeSeats: number }>(counted, 200)).toMatchObject({ activeEnrollments: 1, freeSeats: capacity - 1 });
+}

@@ -7,8 +7,9 @@ export interface CatalogueDeps {
   /** The one clock: decisions get `now` from it, so tests set the time without fakes. */
   clock: () => Date;
   /**
-   * The navigator's answer cache, shared by the routes and consumers of one process: every
-   * transaction that changes what search shows calls `searchCache.changing(tx, municipalityId)`.
+   * The navigator's answer cache, one per process: the search route answers through it, and the
+   * use-case layer tells it of every write that changes what search shows, once per transaction
+   * (usecases/transaction.ts), whether a route or a consumer made it.
    */
   searchCache: SearchCache;
 }

@@ -4,7 +4,7 @@
 import { runService } from "@kruzhok/service";
 import { buildCatalogueApp } from "./app";
 import { CatalogueConfig } from "./config";
-import { catalogueHandlers } from "./messaging/handlers";
+import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateCatalogue } from "./migrations";
 import { SearchCache } from "./store/search-cache";
@@ -14,11 +14,12 @@ await runService({
   config: CatalogueConfig,
   migrate: migrateCatalogue,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  // One answer cache for the routes and the consumers (they tell it of their changes); it caches
-  // only once `start` has its LISTEN connection open, just before the server listens.
+  // One answer cache for the process: search reads through it, and the use cases that routes and
+  // consumers call tell it of their changes. It caches only once `start` has its LISTEN
+  // connection open, just before the server listens.
   shared: ({ metrics, logger }) => ({ searchCache: new SearchCache({ metrics, logger }) }),
   buildApp: ({ app, pool, clock }, { searchCache }) => buildCatalogueApp({ ...app, pool, clock, searchCache }),
-  handlers: ({ pool, clock }, { searchCache }) => catalogueHandlers({ pool, clock, searchCache }),
+  handlers: ({ pool, clock }, { searchCache }) => eventHandlers({ pool, clock, searchCache }),
   start: async ({ pool }, { searchCache }) => {
     await searchCache.listen(pool);
     return [{ name: "search cache", run: () => searchCache.stop() }];

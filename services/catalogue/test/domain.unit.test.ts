@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { isDomainError } from "@kruzhok/errors";
 import { certificateCoverage } from "../src/domain/coverage";
+import { acceptsApplications, visibleTo } from "../src/domain/listing";
 import { checkCertification, checkProgramContent, decideProgram, type ProgramContent } from "../src/domain/program";
+import { decideProviderGroups } from "../src/domain/provider";
 import { decideReview } from "../src/domain/review";
 import { checkGroupPlan, type GroupPlan } from "../src/domain/schedule";
 import { decodeCursor, encodeCursor, prefixQuery } from "../src/domain/search";
@@ -68,6 +70,41 @@ describe("group schedules", () => {
   });
   it("refuses a schedule in another zone than the municipality's", () => {
     expect(codeOf(() => checkGroupPlan(plan([]), "Asia/Kamchatka"))).toBe("CATALOGUE.SCHEDULE_ZONE_MISMATCH schedule.timeZone");
+  });
+});
+
+describe("who sees a program, and whether its groups take applications", () => {
+  const program = { providerId: "p1", municipalityId: "m1", status: "draft" as const, providerStatus: "approved" as const };
+  it("shows a draft to its provider and the offices of its municipality and region, to nobody else", () => {
+    expect(visibleTo(null, program)).toBe(false);
+    expect(visibleTo({ subject: "s", role: "provider", providerId: "p1" }, program)).toBe(true);
+    expect(visibleTo({ subject: "s", role: "provider", providerId: "p2" }, program)).toBe(false);
+    expect(visibleTo({ subject: "s", role: "operator", municipalityId: "m1" }, program)).toBe(true);
+    expect(visibleTo({ subject: "s", role: "municipality", municipalityId: "m2" }, program)).toBe(false);
+    expect(visibleTo({ subject: "s", role: "region" }, program)).toBe(true);
+    expect(visibleTo({ subject: "s", role: "guardian", municipalityId: "m1" }, program)).toBe(false);
+  });
+  it("lists a published program of an approved provider to everyone, and hides a suspended provider's", () => {
+    expect(visibleTo(null, { ...program, status: "published" })).toBe(true);
+    expect(visibleTo(null, { ...program, status: "published", providerStatus: "suspended" })).toBe(false);
+  });
+  it("takes applications in an open group of a listed program, a financed one while its certification is in force", () => {
+    const listed = { status: "published" as const, providerStatus: "approved" as const, fundingKind: "financed" as const, certification: { number: "1", date: "2026-01-01", expiry: "2026-12-31" } };
+    expect(acceptsApplications(listed, "open", "2026-12-31")).toBe(true);
+    expect(acceptsApplications(listed, "open", "2027-01-01")).toBe(false);
+    expect(acceptsApplications(listed, "closed", "2026-09-01")).toBe(false);
+    expect(acceptsApplications({ ...listed, providerStatus: "suspended" }, "open", "2026-09-01")).toBe(false);
+    expect(acceptsApplications({ ...listed, fundingKind: "paid", certification: null }, "open", "2027-01-01")).toBe(true);
+  });
+});
+
+describe("a provider's status", () => {
+  it("announces its groups on a suspension of an approved provider and on its reinstatement, on nothing else", () => {
+    expect(decideProviderGroups("approved", "suspended")).toBe("provider_suspended");
+    expect(decideProviderGroups("suspended", "approved")).toBe("provider_reinstated");
+    expect(decideProviderGroups(undefined, "approved")).toBeNull();
+    expect(decideProviderGroups("approved", "approved")).toBeNull();
+    expect(decideProviderGroups("suspended", "suspended")).toBeNull();
   });
 });
 

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EnrollmentEnded, EnrollmentStarted, ProviderApproved, ProviderSuspended } from "@kruzhok/contracts";
 import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
 import { createLogger } from "@kruzhok/observability";
 import { waitFor } from "@kruzhok/testkit";
 import { buildCatalogueApp } from "../src/app";
 import { SearchCache } from "../src/store/search-cache";
-import { catalogueHarness, createGroup, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
+import { catalogueHarness, createGroup, createProgram, programBody, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
 
 type Item = { id: string; title: string; freeSeats: number; acceptingApplications: boolean };
 type Result = { items: Item[]; total: number; nextCursor: string | null; facets: { direction: Record<string, number>; fundingKind: Record<string, number> } };
@@ -119,6 +119,29 @@ describe("navigator answer cache: a change is in the next search", () => {
     await h.deliver(EnrollmentEnded, origin, { ...seat, reason: "withdrawn" });
     expect((await search(w)).items[0]).toMatchObject({ id: programId, freeSeats: 1 });
     expect(ids(await search(w, "freeSeats=true"))).toEqual([programId]);
+  });
+
+  it("is told of a write once per transaction, and not of a refused write or of a draft's edit", async () => {
+    const w = await world(h);
+    const draft = await createProgram(h, w);
+    const { programId } = await listedProgram(w);
+    await createGroup(h, w, programId);
+    const changing = vi.spyOn(h.searchCache, "changing");
+    try {
+      const edit = await h.app.inject({ method: "PUT", url: `/programs/${draft}`, headers: w.provider, payload: programBody({ title: "Черновик" }) });
+      expect(edit.statusCode, edit.body).toBe(200);
+      const stranger = await h.as({ role: "provider", municipalityId: w.municipalityId, providerId: randomUUID() });
+      expect((await h.app.inject({ method: "POST", url: `/programs/${programId}/withdrawal`, headers: stranger })).statusCode).toBe(403);
+      expect(changing).not.toHaveBeenCalled();
+
+      // The program and its two groups close in one transaction: one change of one municipality.
+      const withdrawn = await h.app.inject({ method: "POST", url: `/programs/${programId}/withdrawal`, headers: w.provider });
+      expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+      expect(changing.mock.calls.map(([, municipalityId]) => municipalityId)).toEqual([w.municipalityId]);
+    } finally {
+      changing.mockRestore();
+    }
+    expect((await search(w)).total).toBe(0);
   });
 
   it("keeps one municipality's answers when another municipality changes", async () => {

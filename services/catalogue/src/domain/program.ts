@@ -76,6 +76,11 @@ function checkCertificationDates(certification: Certification, field: string): v
   }
 }
 
+/** Groups are prepared in a draft and added to a published program; a withdrawn one takes no new groups. */
+export function checkTakesGroups(status: ProgramStatus): void {
+  if (status === "withdrawn") throw catalogueError("PROGRAM_WITHDRAWN", "a withdrawn program takes no new groups");
+}
+
 export type ProgramCommand = { kind: "edit" } | { kind: "publish" } | { kind: "withdraw" };
 
 export interface ProgramState {

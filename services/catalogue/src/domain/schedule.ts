@@ -1,3 +1,4 @@
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { catalogueError } from "./errors";
 
 export interface Slot {
@@ -85,4 +86,14 @@ export function checkCapacity(capacity: number, activeEnrollments: number): void
       field: "capacity",
     });
   }
+}
+
+/** A closed group stays as it was: its plan is no longer edited. */
+export function checkGroupOpen(status: "open" | "closed"): void {
+  if (status === "closed") throw catalogueError("GROUP_CLOSED", "the group is closed");
+}
+
+/** Today's date on the municipality's calendar, YYYY-MM-DD: the day rules about dates are checked on. */
+export function todayIn(zone: string, now: Date): string {
+  return formatLocalDate(localDateOf(now, zone));
 }

@@ -1,18 +1,14 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { v7 as uuidv7 } from "uuid";
-import { requireRole } from "@kruzhok/actor";
-import { requireActor } from "@kruzhok/http";
-import { withTransaction } from "@kruzhok/postgres";
-import { catalogueError } from "../domain/errors";
-import { decideReview } from "../domain/review";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
+import { requireVisible } from "../domain/listing";
 import { findProgram } from "../store/programs";
-import { findEnrollmentForReview, insertReview, listReviews } from "../store/reviews";
+import { listReviews } from "../store/reviews";
+import { reviewProgram } from "../usecases/reviews";
 import type { CatalogueDeps } from "../deps";
-import { requireVisible } from "./access";
 import { IdParams, Review, ReviewBody, Reviews } from "./schemas";
 
-export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache }) => {
+export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["reviews"];
 
@@ -28,24 +24,7 @@ export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       },
     },
     async (request, reply) => {
-      const actor = requireRole(requireActor(request), "guardian");
-      const guardianId = actor.guardianId ?? "";
-      const now = clock();
-      const review = await withTransaction(pool, async (tx) => {
-        const program = await findProgram(tx, request.params.id);
-        if (!program) throw catalogueError("PROGRAM_NOT_FOUND", `no program ${request.params.id}`);
-        const enrollment = await findEnrollmentForReview(tx, request.body.enrollmentId);
-        if (!enrollment) throw catalogueError("ENROLLMENT_NOT_FOUND", "no enrollment with this id has ended here", { field: "enrollmentId" });
-        decideReview(program.id, guardianId, enrollment);
-        const id = uuidv7({ msecs: now.getTime() });
-        const { enrollmentId, rating, text } = request.body;
-        if (!(await insertReview(tx, { id, programId: program.id, enrollmentId, guardianId, rating, text }, now))) {
-          throw catalogueError("REVIEW_EXISTS", "this enrollment has already been reviewed", { field: "enrollmentId" });
-        }
-        // The program's rating in search.
-        await searchCache.changing(tx, program.municipalityId);
-        return { id, programId: program.id, rating, text, createdAt: now.toISOString() };
-      });
+      const review = await reviewProgram(deps, requireActor(request), { programId: request.params.id, ...request.body }, { correlationId: correlationIdOf(request) });
       return reply.code(201).send(review);
     },
   );
@@ -54,8 +33,8 @@ export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
     "/programs/:id/reviews",
     { schema: { tags, summary: "A program's average rating, count and latest reviews", params: IdParams, response: { 200: Reviews } }, config: { public: true } },
     async (request) => {
-      const program = requireVisible(request, await findProgram(pool, request.params.id), request.params.id);
-      return { ...program.rating, items: await listReviews(pool, program.id, 50) };
+      const program = requireVisible(request.actor, await findProgram(deps.pool, request.params.id), request.params.id);
+      return { ...program.rating, items: await listReviews(deps.pool, program.id, 50) };
     },
   );
 };

@@ -1,16 +1,11 @@
 import type { z } from "zod";
 import { GroupClosed, GroupOpened, GroupUpdated, type ProgramPublished, type ProgramUpdated } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
+import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import type { ProgramRow } from "./programs";
 
 // Events are full snapshots read back from the rows just written, in the same transaction
 // (outbox): what consumers get is exactly what the catalogue stored.
-
-export interface Origin {
-  correlationId?: string | undefined;
-  causationId?: string | null;
-}
 
 type GroupData = z.input<typeof GroupOpened.data>;
 
@@ -43,10 +38,10 @@ export async function openGroups(db: Queryable, scope: GroupScope): Promise<{ mu
   return rows;
 }
 
-export async function announceGroupsOpened(db: Queryable, scope: GroupScope, origin: Origin, now: Date): Promise<number> {
+export async function announceGroupsOpened(db: Queryable, scope: GroupScope, cause: Cause, now: Date): Promise<number> {
   const groups = await openGroups(db, scope);
   for (const group of groups) {
-    await emit(db, GroupOpened, { ...origin, municipalityId: group.municipalityId, aggregateId: group.data.groupId }, group.data, now);
+    await emit(db, GroupOpened, { ...cause, municipalityId: group.municipalityId, aggregateId: group.data.groupId }, group.data, now);
   }
   return groups.length;
 }
@@ -55,12 +50,12 @@ export async function announceGroupsUpdated(
   db: Queryable,
   scope: GroupScope,
   reason: z.input<typeof GroupUpdated.data>["reason"],
-  origin: Origin,
+  cause: Cause,
   now: Date,
 ): Promise<number> {
   const groups = await openGroups(db, scope);
   for (const group of groups) {
-    await emit(db, GroupUpdated, { ...origin, municipalityId: group.municipalityId, aggregateId: group.data.groupId }, { ...group.data, reason }, now);
+    await emit(db, GroupUpdated, { ...cause, municipalityId: group.municipalityId, aggregateId: group.data.groupId }, { ...group.data, reason }, now);
   }
   return groups.length;
 }
@@ -69,11 +64,11 @@ export async function announceGroupClosed(
   db: Queryable,
   group: { groupId: string; programId: string; providerId: string; municipalityId: string },
   reason: "closed" | "program_withdrawn",
-  origin: Origin,
+  cause: Cause,
   now: Date,
 ): Promise<void> {
   const { municipalityId, ...ids } = group;
-  await emit(db, GroupClosed, { ...origin, municipalityId, aggregateId: group.groupId }, { ...ids, reason }, now);
+  await emit(db, GroupClosed, { ...cause, municipalityId, aggregateId: group.groupId }, { ...ids, reason }, now);
 }
 
 export function programSnapshot(p: ProgramRow): z.input<typeof ProgramPublished.data> {
@@ -96,8 +91,8 @@ export async function announceProgram(
   db: Queryable,
   contract: typeof ProgramPublished | typeof ProgramUpdated,
   program: ProgramRow,
-  origin: Origin,
+  cause: Cause,
   now: Date,
 ): Promise<void> {
-  await emit(db, contract, { ...origin, municipalityId: program.municipalityId, aggregateId: program.id }, programSnapshot(program), now);
+  await emit(db, contract, { ...cause, municipalityId: program.municipalityId, aggregateId: program.id }, programSnapshot(program), now);
 }

@@ -60,7 +60,7 @@ export async function updateGroupPlan(db: Queryable, id: string, programId: stri
 }
 
 /** Close a group; returns whether it was open. */
-export async function closeGroup(db: Queryable, id: string, now: Date): Promise<boolean> {
+export async function markGroupClosed(db: Queryable, id: string, now: Date): Promise<boolean> {
   const result = await db.query<{ programId: string }>(
     `UPDATE groups SET status = 'closed', updated_at = $2 WHERE id = $1 AND status = 'open' RETURNING program_id AS "programId"`,
     [id, now],

@@ -97,9 +97,3 @@ export async function setProgramStatus(db: Queryable, id: string, status: Progra
     [id, status, now],
   );
 }
-
-/** Ids of the published programs of a provider (for provider events). */
-export async function publishedProgramIds(db: Queryable, providerId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>("SELECT id FROM programs WHERE provider_id = $1 AND status = 'published'", [providerId]);
-  return rows.map((row) => row.id);
-}

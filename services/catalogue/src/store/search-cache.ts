@@ -10,10 +10,11 @@ import type { Pool, Queryable } from "@kruzhok/postgres";
  *
  * Freshness rule. An answer served from here is never older than the last change to its
  * municipality that this process has heard of, and it hears of a change
- *  - made by this process (a route or a consumer): the moment its transaction commits, because
- *    the writer calls `changing()` inside the transaction, which keeps every search of that
- *    municipality away from the cache until the commit's own notification arrives back (or,
- *    should the transaction roll back, for `pendingMs` at most);
+ *  - made by this process (a use case, called by a route or a consumer): the moment its
+ *    transaction commits, because the use-case layer (usecases/transaction.ts) calls
+ *    `changing()` inside the transaction, which keeps every search of that municipality away
+ *    from the cache until the commit's own notification arrives back (or, should the
+ *    transaction roll back, for `pendingMs` at most);
  *  - made by another catalogue instance, or by hand in psql: when Postgres delivers the
  *    `catalogue_search` notification that the triggers of migration 0003 send on commit, on the
  *    LISTEN connection held here: typically a millisecond or two after the commit.

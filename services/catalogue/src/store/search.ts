@@ -76,7 +76,7 @@ function baseConditions(sql: Sql, f: SearchFilters): string[] {
     const radius = sql.param(f.near.radiusMetres, "::float8");
     // The chord (cube's <->) against the radius turned into a chord: the same test as
     // earth_distance(p.geo, point) <= radius, but one C call per row instead of nested SQL
-    // functions (a third of the time over a dense city), and answered from the GiST index.
+    // functions, which dominated over a dense city (BENCHMARKS.md), and answered from the GiST index.
     where.push(`earth_box(${point}, ${radius}) @> p.geo AND (p.geo <-> ${point}) <= gc_to_sec(${radius})`);
   }
   const slotFilter = f.weekday !== undefined || f.fromMinute !== undefined || f.toMinute !== undefined;

@@ -3,8 +3,9 @@ import type { Queryable } from "@kruzhok/postgres";
 import type { ProviderStatus } from "../domain/program";
 import { refreshSeats } from "./groups";
 
-// Local copies of what other services announce: municipalities and their yearly nominal,
-// providers, child-guardian links, enrollments. Written only by consumers.
+// Projections: local copies of what other services announce (the registry's municipalities and
+// their yearly nominal, providers, child-guardian links; enrollment's enrollments). Written only
+// by the use cases of usecases/projections.ts, as the consumers hand them the events.
 
 export interface MunicipalityRow {
   id: string;

@@ -2,9 +2,22 @@ import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Produce
 import { Partitioners } from "kafkajs";
 import type { z } from "zod";
 import { EventEnvelope, deadLetterTopic, type EventContract } from "@kruzhok/contracts";
-import { isPermanent } from "@kruzhok/errors";
 import { counter, gauge, type Counter, type Gauge, type Logger, type Registry } from "@kruzhok/observability";
-import { withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
+import { AfterCommitError, withTransaction, type Pool, type PoolClient, type Queryable } from "@kruzhok/postgres";
+import { PoisonMessage, classifyFailure, describeFailure, type FailureKind } from "./failures";
+import {
+  admitEvent,
+  claimParked,
+  hasRedriveRequests,
+  nextInChain,
+  parkEvent,
+  parkedCounts,
+  redriveHeads,
+  reparkChain,
+  resolveParked,
+  type Delivery,
+  type ParkedMessage,
+} from "./parked";
 
 export interface HandlerContext {
   /** The transaction the effect is written in, together with the inbox row. */
@@ -31,13 +44,19 @@ export interface ConsumerOptions {
   kafka: Kafka;
   pool: Pool;
   logger: Logger;
-  /** Consumer group id, also the inbox's consumer name. */
+  /** Consumer group id, also the inbox's and the parked table's consumer name. */
   groupId: string;
   topics: readonly string[];
   handlers: readonly EventHandler[];
   fromBeginning?: boolean;
-  /** Retry delays for I/O failures (database down, broker hiccup): first and largest. */
-  retry?: { initialMs: number; maxMs: number };
+  /**
+   * An event's own failures (failures.ts) are tried `attempts` times in all, `initialMs` apart and
+   * doubling up to `maxMs`; then the event is parked and its partition goes on. While the
+   * database is unavailable the runner waits with the same backoff for as long as it takes.
+   */
+  retry?: { initialMs?: number; maxMs?: number; attempts?: number };
+  /** How often the runner redrives the parked events an operator asked for and counts the parked. */
+  parkedSweepMs?: number;
   /** Kafka session settings; tests pass short ones. The broker's minimum session is 6 s. */
   sessionTimeout?: number;
   heartbeatInterval?: number;
@@ -46,34 +65,98 @@ export interface ConsumerOptions {
   metrics?: Registry;
 }
 
-type Outcome = "applied" | "duplicate" | "ignored" | "dead_lettered";
+type Outcome = "applied" | "duplicate" | "ignored" | "dead_lettered" | "parked" | "parked_behind";
+
+/** What one sweep did with the parked events an operator asked to redrive. */
+export interface RedriveSummary {
+  applied: number;
+  deadLettered: number;
+  skipped: number;
+  parkedAgain: number;
+}
+
+/** The fields of a message the runner reads: a live one from Kafka, or a parked one from the table. */
+type Message = Pick<KafkaMessage, "key" | "value" | "offset"> & { headers?: IHeaders };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class PoisonMessage extends Error {
-  override readonly name = "PoisonMessage";
+// One runner of a consumer group at a time redrives its parked events (replicas take turns), so
+// that two do not race through one chain; the row lock in each redrive makes it safe regardless.
+const SWEEP_LOCK = 4_242_003;
+// A probe that does not answer in this long counts as a database that does not answer.
+const PROBE_TIMEOUT_MS = 2_000;
+
+const REDRIVE_OUTCOME_LABELS: Record<keyof RedriveSummary, string> = {
+  applied: "applied",
+  deadLettered: "dead_lettered",
+  skipped: "skipped",
+  parkedAgain: "parked_again",
+};
+
+/**
+ * A client checked out of the pool whose connection dies (the server restarts, terminates the
+ * backend) fails its query with the error and then emits it as an event as well; pg-pool listens
+ * for that only while the client is idle, so a checked-out client would throw it as an uncaught
+ * exception and end the process, where the runner means to wait for the database instead. The
+ * query's own rejection carries the failure; the event is dropped. Once per client.
+ * REVIEW: belongs in createPool (@kruzhok/postgres) for every checked-out client, the HTTP
+ * paths' too; remove this when the pool does it.
+ */
+const guarded = new WeakSet<PoolClient>();
+function guardConnection(client: PoolClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.on("error", () => undefined);
+}
+
+/** A redrive could not finish (the database or the broker went away, the runner stops): the rows wait for the next sweep. */
+class SweepInterrupted extends Error {
+  override readonly name = "SweepInterrupted";
 }
 
 /**
  * Runs a consumer group: each message is validated against its contract, handled in one
  * transaction together with its inbox row (a duplicate is skipped), and its offset committed
- * only afterwards. A permanent failure (bytes that are not an event, a schema violation, a
- * domain rule) goes to `<topic>.dlq` with the reason and the original bytes, and the partition
- * moves on; an I/O failure is retried with backoff, holding the partition, until it succeeds or
- * the runner stops.
+ * only afterwards. What a failure leads to depends on whose fault it is (failures.ts):
+ *
+ * - permanent (bytes that are not an event, a schema violation, a domain rule): the message goes
+ *   to `<topic>.dlq` with the reason and the original bytes, and the partition moves on;
+ * - the event's own (a bug, a constraint, a webhook that is down): retried a few times with
+ *   backoff, then parked in `parked_events` with the error and the attempts, and the partition
+ *   moves on. Later events of the same key are parked behind it unhandled, so an aggregate's
+ *   events are never applied out of order; other keys flow (parked.ts);
+ * - the service's database unavailable: retried with backoff, holding the partition, until it
+ *   answers or the runner stops; nothing can progress meanwhile and nothing is lost.
+ *
+ * Every `parkedSweepMs` the runner redrives the chains an operator asked for (operator.ts marks
+ * them `redrive_requested`; the handlers run here, in the service, never in the tool): each
+ * event through the same handler, in order, until its chain is done or an event fails again and
+ * is parked with its attempts counted, the rest of the chain behind it.
  */
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private readonly dlqProducer: Producer;
   private readonly handlers = new Map<string, EventHandler>();
+  private readonly retry: { initialMs: number; maxMs: number; attempts: number };
   private stopping = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> = Promise.resolve();
   private readonly processed?: Counter<"group" | "topic" | "outcome">;
+  private readonly failures?: Counter<"group" | "topic" | "kind">;
+  private readonly redriven?: Counter<"group" | "topic" | "outcome">;
   private readonly lag?: Gauge<"group" | "topic" | "partition">;
+  private readonly parked?: Gauge<"group" | "topic">;
+  private readonly parkedAge?: Gauge<"group" | "topic">;
 
   constructor(private readonly options: ConsumerOptions) {
     for (const handler of options.handlers) {
       this.handlers.set(`${handler.contract.type}@${handler.contract.version}`, handler);
     }
+    this.retry = {
+      initialMs: options.retry?.initialMs ?? 200,
+      maxMs: options.retry?.maxMs ?? 10_000,
+      attempts: Math.max(1, options.retry?.attempts ?? 5),
+    };
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeout ?? 30_000,
@@ -86,16 +169,40 @@ export class ConsumerRunner {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    if (options.metrics) {
-      this.processed = counter(options.metrics, {
+    const registry = options.metrics;
+    if (registry) {
+      this.processed = counter(registry, {
         name: "consumer_messages_total",
-        help: "Messages handled by outcome",
+        help: "Messages handled by outcome (applied, duplicate, ignored, dead_lettered, parked, parked_behind)",
         labelNames: ["group", "topic", "outcome"],
       });
-      this.lag = gauge(options.metrics, {
+      this.failures = counter(registry, {
+        name: "consumer_handling_failures_total",
+        help: "Failed handlings by whose fault: transient (the event's own, retried then parked), database (held and retried), permanent (dead-lettered)",
+        labelNames: ["group", "topic", "kind"],
+      });
+      this.redriven = counter(registry, {
+        name: "consumer_redriven_total",
+        help: "Parked events handled again on an operator's request, by outcome (applied, dead_lettered, skipped, parked_again)",
+        labelNames: ["group", "topic", "outcome"],
+      });
+      this.lag = gauge(registry, {
         name: "consumer_lag_messages",
         help: "Messages behind the partition's high watermark after the last batch",
         labelNames: ["group", "topic", "partition"],
+      });
+      // Every replica counts the same table: workers' figures are combined by max, not summed.
+      this.parked = gauge(registry, {
+        name: "consumer_parked_events",
+        help: "Parked events not yet resolved (parked or waiting for a redrive), per consumer group and topic",
+        labelNames: ["group", "topic"],
+        aggregator: "max",
+      });
+      this.parkedAge = gauge(registry, {
+        name: "consumer_parked_oldest_seconds",
+        help: "Age of the oldest unresolved parked event, per consumer group and topic (0 when none)",
+        labelNames: ["group", "topic"],
+        aggregator: "max",
       });
     }
   }
@@ -110,13 +217,40 @@ export class ConsumerRunner {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    this.scheduleSweep();
   }
 
-  /** Leave the group cleanly: the message in hand finishes or is left uncommitted. */
+  /** Leave the group cleanly: the message in hand finishes or is left uncommitted; a sweep under way ends. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.sweepTimer);
     await this.consumer.disconnect();
+    await this.sweeping;
     await this.dlqProducer.disconnect();
+  }
+
+  /**
+   * One sweep of the parked events: the gauges refreshed, and the chains an operator asked to
+   * redrive handled again. The runner does this every `parkedSweepMs`; a call waits for a sweep
+   * under way, so sweeps never overlap in one process.
+   */
+  sweepParked(): Promise<RedriveSummary> {
+    const round = this.sweeping.then(() => this.sweep());
+    this.sweeping = round.catch(() => undefined);
+    return round;
+  }
+
+  private scheduleSweep(): void {
+    if (this.stopping) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepParked().then(
+        () => this.scheduleSweep(),
+        (err: unknown) => {
+          if (!this.stopping) this.options.logger.warn({ err, group: this.options.groupId }, "parked-event sweep failed; trying again next round");
+          this.scheduleSweep();
+        },
+      );
+    }, this.options.parkedSweepMs ?? 5_000);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -124,7 +258,7 @@ export class ConsumerRunner {
     const heartbeat = () => payload.heartbeat();
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.stopping) return;
-      const outcome = await this.processWithRetry(batch.topic, batch.partition, message, heartbeat);
+      const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
       if (outcome === undefined) return; // stopping mid-retry: leave the offset uncommitted
       this.processed?.inc({ group: this.options.groupId, topic: batch.topic, outcome });
       payload.resolveOffset(message.offset);
@@ -136,36 +270,142 @@ export class ConsumerRunner {
     );
   }
 
-  private async processWithRetry(
+  /** One live message to its outcome; undefined when the runner stops before it has one. */
+  private async process(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
   ): Promise<Outcome | undefined> {
-    const retry = this.options.retry ?? { initialMs: 200, maxMs: 10_000 };
-    let log = this.options.logger.child({ topic, partition, offset: message.offset });
-    for (let attempt = 0; ; attempt++) {
+    const base = this.options.logger.child({ topic, partition, offset: message.offset });
+    let parsed: ReturnType<ConsumerRunner["parse"]>;
+    try {
+      parsed = this.parse(message);
+    } catch (error) {
+      return this.deadLetterHolding(topic, partition, message, error as Error, base, heartbeat);
+    }
+    if (parsed.kind === "ignored") return "ignored";
+    const { event, handler } = parsed;
+    const log = base.child({ eventId: event.id, correlationId: event.correlationId, type: event.type });
+    const delivery: Delivery = {
+      consumer: this.options.groupId,
+      eventId: event.id,
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key ?? null,
+    };
+    let attempt = 0; // failures of the event's own; the database's do not count
+    let waits = 0;
+    for (;;) {
+      let kind: FailureKind;
       try {
-        const parsed = this.parse(message);
-        if (parsed.kind === "ignored") return "ignored";
-        log = log.child({ eventId: parsed.event.id, correlationId: parsed.event.correlationId, type: parsed.event.type });
-        return await this.apply(topic, partition, message, parsed.event, parsed.handler, log);
+        return await this.applyLive(delivery, event, handler, message, log);
       } catch (error) {
-        if (error instanceof PoisonMessage || isPermanent(error)) {
-          await this.deadLetter(topic, partition, message, error as Error, log);
-          return "dead_lettered";
+        if (error instanceof AfterCommitError) {
+          log.warn({ err: error }, "event applied; work after its commit failed");
+          return "applied";
         }
-        if (this.stopping) return undefined;
-        const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt, 10));
-        log.warn({ err: error, attempt, delayMs: delay }, "handling failed; retrying");
-        await sleep(delay);
-        await heartbeat().catch(() => undefined);
-        if (this.stopping) return undefined;
+        kind = await classifyFailure(error, () => this.databaseAnswers());
+        this.failures?.inc({ group: this.options.groupId, topic, kind });
+        if (kind === "permanent") return this.deadLetterHolding(topic, partition, message, error as Error, log, heartbeat);
+        if (kind === "transient") {
+          attempt++;
+          if (attempt >= this.retry.attempts) {
+            try {
+              await parkEvent(this.options.pool, {
+                ...delivery,
+                type: event.type,
+                correlationId: event.correlationId,
+                value: message.value ?? Buffer.alloc(0),
+                headers: message.headers,
+                reason: "failed",
+                attempts: attempt,
+                error: describeFailure(error),
+              });
+              log.error({ err: error, attempt }, "event parked after its retries; its key is held, the partition goes on");
+              void this.refreshParkedGauges();
+              return "parked";
+            } catch (parkError) {
+              // The parked table cannot be written: the database's failure, not the event's.
+              kind = "database";
+              this.failures?.inc({ group: this.options.groupId, topic, kind });
+              log.warn({ err: parkError, attempt }, "parking failed; holding the partition");
+            }
+          } else {
+            log.warn({ err: error, attempt }, "handling failed; retrying");
+          }
+        } else {
+          log.warn({ err: error, attempt }, "database unavailable; holding the partition and retrying");
+        }
       }
+      const delayMs = this.backoff(kind === "transient" ? attempt - 1 : waits++);
+      if (!(await this.pause(delayMs, heartbeat))) return undefined;
     }
   }
 
-  private parse(message: KafkaMessage):
+  /** The live event's transaction: held behind its parked key, a duplicate, or handled. */
+  private async applyLive(
+    delivery: Delivery,
+    event: EventEnvelope,
+    handler: EventHandler,
+    message: KafkaMessage,
+    logger: Logger,
+  ): Promise<Outcome> {
+    return withTransaction(this.options.pool, async (tx) => {
+      guardConnection(tx);
+      const admitted = await admitEvent(tx, delivery);
+      if (admitted === "duplicate") {
+        logger.debug("duplicate event skipped");
+        return "duplicate";
+      }
+      if (admitted === "held") {
+        const parked = await parkEvent(tx, {
+          ...delivery,
+          type: event.type,
+          correlationId: event.correlationId,
+          value: message.value ?? Buffer.alloc(0),
+          headers: message.headers,
+          reason: "behind",
+          attempts: 0,
+        });
+        if (!parked) return "duplicate";
+        logger.warn("event parked behind an earlier parked event of its key");
+        return "parked_behind";
+      }
+      await handler.handle(event, { tx, logger });
+      return "applied";
+    });
+  }
+
+  /** Wait `ms`, keep the group membership, and say whether to go on. */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
+    if (this.stopping) return false;
+    await sleep(ms);
+    await heartbeat().catch(() => undefined);
+    return !this.stopping;
+  }
+
+  private backoff(step: number): number {
+    return Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** Math.min(step, 20));
+  }
+
+  /** Whether the service's database answers right now (the probe for a socket error of unknown origin). */
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
+    const probe = this.options.pool.query("SELECT 1").then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([probe, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private parse(message: Pick<Message, "value">):
     | { kind: "ignored" }
     | { kind: "event"; event: EventEnvelope; handler: EventHandler } {
     let json: unknown;
@@ -188,32 +428,38 @@ export class ConsumerRunner {
     return { kind: "event", event: { ...envelope.data, data: data.data }, handler };
   }
 
-  private async apply(
+  /**
+   * Dead-letter a live message, holding the partition while the broker or the database cannot
+   * take it (nothing can progress then): sent once, then remembered in the inbox.
+   */
+  private async deadLetterHolding(
     topic: string,
     partition: number,
-    message: KafkaMessage,
-    event: EventEnvelope,
-    handler: EventHandler,
-    logger: Logger,
-  ): Promise<Outcome> {
-    return withTransaction(this.options.pool, async (tx) => {
-      const first = await recordInbox(tx, this.options.groupId, event.id, topic, partition, message.offset, "applied");
-      if (!first) {
-        logger.debug("duplicate event skipped");
-        return "duplicate";
-      }
-      await handler.handle(event, { tx, logger });
-      return "applied";
-    });
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
+    message: Message,
     error: Error,
     logger: Logger,
-  ): Promise<void> {
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome | undefined> {
+    let sent = false;
+    for (let waits = 0; ; waits++) {
+      try {
+        if (!sent) {
+          await this.sendDeadLetter(topic, partition, message, error);
+          sent = true;
+          logger.error({ reason: error.message }, "message sent to the dead-letter topic");
+        }
+        const eventId = eventIdOf(message);
+        // Remember it so that a replay does not dead-letter it again.
+        if (eventId) await recordInbox(this.options.pool, this.options.groupId, eventId, topic, partition, message.offset, "dead_lettered");
+        return "dead_lettered";
+      } catch (failure) {
+        logger.warn({ err: failure, attempt: waits }, sent ? "dead letter sent but not recorded; retrying" : "dead-letter topic unreachable; retrying");
+        if (!(await this.pause(this.backoff(waits), heartbeat))) return undefined;
+      }
+    }
+  }
+
+  private async sendDeadLetter(topic: string, partition: number, message: Message, error: Error): Promise<void> {
     const headers: IHeaders = {
       ...message.headers,
       "x-dlq-reason": error.message,
@@ -229,17 +475,138 @@ export class ConsumerRunner {
       acks: -1,
       messages: [{ key: message.key, value: message.value, headers }],
     });
-    logger.error({ reason: error.message }, "message sent to the dead-letter topic");
-    const eventId = eventIdOf(message);
-    if (eventId) {
-      // Remember it so that a replay does not dead-letter it again.
-      await recordInbox(this.options.pool, this.options.groupId, eventId, topic, partition, message.offset, "dead_lettered");
+  }
+
+  private async sweep(): Promise<RedriveSummary> {
+    const summary: RedriveSummary = { applied: 0, deadLettered: 0, skipped: 0, parkedAgain: 0 };
+    const { pool, groupId } = this.options;
+    await this.refreshParkedGauges();
+    // Most sweeps find nothing asked for: one indexed query, no connection held for a lock.
+    if (this.stopping || !(await hasRedriveRequests(pool, groupId))) return summary;
+    const lock = await pool.connect();
+    guardConnection(lock);
+    let lockLost = false;
+    try {
+      const { rows } = await lock
+        .query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [SWEEP_LOCK, groupId])
+        .catch((error: unknown) => {
+          lockLost = true;
+          throw error;
+        });
+      if (!rows[0]?.locked) return summary;
+      try {
+        for (const head of await redriveHeads(pool, groupId)) {
+          let row: ParkedMessage | undefined = head;
+          while (row && !this.stopping) {
+            const outcome = await this.redrive(row);
+            if (outcome === "gone") break; // another runner took this chain
+            summary[outcome]++;
+            this.redriven?.inc({ group: groupId, topic: row.topic, outcome: REDRIVE_OUTCOME_LABELS[outcome] });
+            if (outcome === "parkedAgain") break;
+            row = await nextInChain(pool, row);
+          }
+          if (this.stopping) break;
+        }
+      } finally {
+        await lock.query("SELECT pg_advisory_unlock($1, hashtext($2))", [SWEEP_LOCK, groupId]).catch(() => (lockLost = true));
+      }
+    } finally {
+      // A connection that failed is not handed back for reuse (it may still hold the lock).
+      lock.release(lockLost);
+    }
+    if (summary.applied + summary.deadLettered + summary.skipped + summary.parkedAgain > 0) await this.refreshParkedGauges();
+    return summary;
+  }
+
+  /** Handle one parked event again, through the same handler, with the same retries as a live one. */
+  private async redrive(row: ParkedMessage): Promise<keyof RedriveSummary | "gone"> {
+    const { pool, groupId } = this.options;
+    const log = this.options.logger.child({
+      topic: row.topic,
+      partition: row.partition,
+      offset: row.offset,
+      eventId: row.eventId,
+      correlationId: row.correlationId,
+      type: row.type,
+      parkedId: row.id,
+    });
+    const deadLetter = async (error: Error, failures: number) => {
+      try {
+        await this.sendDeadLetter(row.topic, row.partition, row.message, error);
+        await withTransaction(pool, async (tx) => {
+          await recordInbox(tx, groupId, row.eventId, row.topic, row.partition, row.offset, "dead_lettered");
+          await resolveParked(tx, row.id, "dead_lettered", failures, describeFailure(error));
+        });
+      } catch (failure) {
+        throw new SweepInterrupted("a redriven event could not be dead-lettered", { cause: failure });
+      }
+      log.error({ reason: error.message }, "redriven event sent to the dead-letter topic");
+      return "deadLettered" as const;
+    };
+    let parsed: ReturnType<ConsumerRunner["parse"]>;
+    try {
+      parsed = this.parse(row.message);
+    } catch (error) {
+      return deadLetter(error as Error, 0);
+    }
+    if (parsed.kind === "ignored") {
+      // The consumer no longer handles this type: nothing to apply, and nothing holds the key.
+      await resolveParked(pool, row.id, "skipped", 0);
+      log.warn("redriven event has no handler any more; skipped");
+      return "skipped";
+    }
+    const { event, handler } = parsed;
+    for (let failures = 0; ; ) {
+      try {
+        const outcome = await withTransaction(pool, async (tx) => {
+          guardConnection(tx);
+          if (!(await claimParked(tx, row.id))) return "gone" as const;
+          const first = await recordInbox(tx, groupId, event.id, row.topic, row.partition, row.offset, "applied");
+          if (first) await handler.handle(event, { tx, logger: log });
+          await resolveParked(tx, row.id, "applied", failures);
+          return "applied" as const;
+        });
+        if (outcome === "applied") log.info({ attempt: failures + 1 }, "redriven event applied");
+        return outcome;
+      } catch (error) {
+        if (error instanceof AfterCommitError) return "applied";
+        const kind = await classifyFailure(error, () => this.databaseAnswers());
+        this.failures?.inc({ group: groupId, topic: row.topic, kind });
+        if (kind === "permanent") return deadLetter(error as Error, failures);
+        if (kind === "database") throw new SweepInterrupted("database unavailable during a redrive", { cause: error });
+        failures++;
+        if (failures >= this.retry.attempts) {
+          try {
+            await reparkChain(pool, row, failures, describeFailure(error));
+          } catch (failure) {
+            throw new SweepInterrupted("a redriven event could not be parked again", { cause: failure });
+          }
+          log.error({ err: error, attempt: row.attempts + failures }, "redriven event failed again; parked with its key's later events behind it");
+          return "parkedAgain";
+        }
+        log.warn({ err: error, attempt: row.attempts + failures }, "redriven event failed; retrying");
+        await sleep(this.backoff(failures - 1));
+        if (this.stopping) throw new SweepInterrupted("the runner stops");
+      }
+    }
+  }
+
+  private async refreshParkedGauges(): Promise<void> {
+    if (!this.parked || !this.parkedAge) return;
+    const { groupId } = this.options;
+    const counts = await parkedCounts(this.options.pool, groupId).catch(() => undefined);
+    if (!counts) return;
+    const now = Date.now();
+    for (const topic of new Set([...this.options.topics, ...counts.map((count) => count.topic)])) {
+      const count = counts.find((one) => one.topic === topic);
+      this.parked.set({ group: groupId, topic }, count?.open ?? 0);
+      this.parkedAge.set({ group: groupId, topic }, count ? Math.max(0, (now - count.oldestParkedAt.getTime()) / 1_000) : 0);
     }
   }
 }
 
 async function recordInbox(
-  db: Pool | PoolClient,
+  db: Queryable,
   consumer: string,
   eventId: string,
   topic: string,
@@ -255,7 +622,8 @@ async function recordInbox(
   return result.rowCount === 1;
 }
 
-function eventIdOf(message: KafkaMessage): string | undefined {
+/** The event id of a message's bytes, if they carry one (for the inbox of a dead letter). */
+function eventIdOf(message: Pick<Message, "value">): string | undefined {
   try {
     const parsed = EventEnvelope.shape.id.safeParse((JSON.parse(message.value?.toString("utf8") ?? "") as { id?: unknown }).id);
     return parsed.success ? parsed.data : undefined;

@@ -1,9 +1,14 @@
 export { deleteTopics, deleteTopicsWithPrefix, readTopic, sendToTopic, topicsWithPrefix, type OutgoingMessage, type TopicMessage } from "./admin";
 export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
+export { type RedriveSummary } from "./consumer";
+export { listDeadLetters, redriveDeadLetters, type DeadLetter } from "./dead-letters";
 export { newEvent, type Cause, type EventOrigin } from "./events";
+export { classifyFailure, failureEvidence, type FailureEvidence, type FailureKind } from "./failures";
 export { createKafka, createProducer, kafkaLogLevel, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";
+export { OPERATOR_USAGE, UsageError, parseOperatorCommand, runOperatorCommand, type OperatorCommand } from "./operator";
 export { appendToOutbox, emit, outboxRow, type OutboxEntry, type OutboxRow } from "./outbox";
+export { listParked, requestRedrive, type ParkedEvent, type ParkedFilter, type ParkedState } from "./parked";
 export { ensureTopics, type TopicSpec } from "./provision";
 export { kafkaReadiness } from "./readiness";
 export { OutboxRelay, type RelayOptions } from "./relay";

@@ -10,9 +10,9 @@ export type EnrollmentAppOptions = ServiceAppOptions & EnrollmentDeps;
 
 /** Enrollment's HTTP app; never listens (main.ts does, tests use inject). */
 export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise<HttpApp> {
-  const { pool, clock, queues, siblings, ...http } = options;
+  const { pool, clock, queues, siblings, positions, ...http } = options;
   const app = await buildApp({ ...http, service: "enrollment", version: "1.0.0", idempotency: { pool } });
-  const deps: EnrollmentDeps = { pool, clock, queues, ...(siblings && { siblings }) };
+  const deps: EnrollmentDeps = { pool, clock, queues, positions, ...(siblings && { siblings }) };
   await app.register(applicationRoutes, deps);
   await app.register(offerRoutes, deps);
   await app.register(enrollmentRoutes, deps);

@@ -1,3 +1,4 @@
+import type { Registry } from "@kruzhok/observability";
 import type { Pool } from "@kruzhok/postgres";
 import type { Siblings } from "@kruzhok/service";
 import type { QueueIndex } from "./store/queue-index";
@@ -17,4 +18,9 @@ export interface EnrollmentDeps {
   positions: PositionLookups;
   /** The other workers of this service (WORKERS > 1): told of accepted applications, so that any of them answers their positions from Redis. */
   siblings?: Siblings;
+}
+
+/** What each route plugin gets: the deps, and the app's metrics (the routes' own gauges go there). */
+export interface EnrollmentRouteDeps extends EnrollmentDeps {
+  metrics: Registry;
 }

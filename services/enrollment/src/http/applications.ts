@@ -12,11 +12,11 @@ import { requireFamily, requireReader } from "../usecases/access";
 import { reviewApplication, withdrawApplication } from "../usecases/applications";
 import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
-import type { EnrollmentDeps } from "../deps";
+import type { EnrollmentRouteDeps } from "../deps";
 import { Application, ApplicationBody, IdParams, Position, ReviewBody } from "./schemas";
 import { applicationView } from "./views";
 
-export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues, positions }) => {
+export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
 
@@ -28,7 +28,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plai
   const askedEarly = new WeakMap<FastifyRequest, Promise<PositionAnswer | undefined>>();
 
   // Submissions arriving together share a transaction (group commit), each with its own outcome.
-  const submissions = new SubmissionBatcher({ pool, queues, positions, log: plain.log });
+  const submissions = new SubmissionBatcher({ pool, queues, positions, log: plain.log }, { metrics });
 
   app.post(
     "/applications",

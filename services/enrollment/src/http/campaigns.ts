@@ -10,7 +10,7 @@ import { enrollmentError } from "../domain/errors";
 import { findCampaign, listCampaigns, placementsOfChild, type CampaignRow, type ChoiceRow } from "../store/campaigns";
 import { findRules, findZone } from "../store/projections";
 import { announceCampaign, drawCampaignNow, findFamilyChoices, submitChoices, withdrawChoices } from "../usecases/campaigns";
-import type { EnrollmentDeps } from "../deps";
+import type { EnrollmentRouteDeps } from "../deps";
 import { IdParams } from "./schemas";
 
 // Allocation campaigns over HTTP. The campaign itself (window, groups, seed commitment, digest,
@@ -119,7 +119,7 @@ function campaignView(c: CampaignRow, now: Date): z.infer<typeof Campaign> {
   };
 }
 
-export const campaignRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["campaigns"];
 

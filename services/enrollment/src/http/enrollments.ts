@@ -7,11 +7,11 @@ import { findEnrollment } from "../store/enrollments";
 import { requireReader } from "../usecases/access";
 import { endEnrollmentOf } from "../usecases/offers";
 import { requestTransfer } from "../usecases/submission";
-import type { EnrollmentDeps } from "../deps";
+import type { EnrollmentRouteDeps } from "../deps";
 import { Application, EndBody, Enrollment, IdParams, TransferBody } from "./schemas";
 import { applicationView, enrollmentView } from "./views";
 
-export const enrollmentRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues, positions }) => {
+export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["enrollments"];
 

@@ -7,11 +7,11 @@ import { findApplication } from "../store/applications";
 import { findOffer } from "../store/offers";
 import { requireReader } from "../usecases/access";
 import { acceptOffer, declineOffer } from "../usecases/offers";
-import type { EnrollmentDeps } from "../deps";
+import type { EnrollmentRouteDeps } from "../deps";
 import { AcceptanceBody, Enrollment, IdParams, Offer } from "./schemas";
 import { enrollmentView, offerView } from "./views";
 
-export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["offers"];
 

@@ -9,10 +9,10 @@ import { checkQueues } from "../store/queue-index";
 import { queueScope } from "../usecases/access";
 import { rebuildIndex } from "../usecases/indexing";
 import { sweepNow } from "../usecases/sweeps";
-import type { EnrollmentDeps } from "../deps";
+import type { EnrollmentRouteDeps } from "../deps";
 import { CheckResult, IdParams, QueueEntry, QueueQuery, RebuildResult, ScopeQuery, SweepResult } from "./schemas";
 
-export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["queues"];
 

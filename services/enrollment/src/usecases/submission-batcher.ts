@@ -1,4 +1,5 @@
 import { requireRole } from "@kruzhok/actor";
+import { gauge, type Gauge, type Registry } from "@kruzhok/observability";
 import { GroupCommit, type PoolClient } from "@kruzhok/postgres";
 import type { ApplicationRow } from "../store/applications";
 import { submitApplications, type Submission, type SubmissionDeps } from "./submission";
@@ -13,6 +14,8 @@ export interface SubmissionBatcherOptions {
    * here and in Postgres per application.
    */
   maxConcurrentBatches?: number;
+  /** Where `enrollment_submissions_in_flight` is reported. */
+  metrics?: Registry | undefined;
 }
 
 /** One submission, with what else must happen in its transaction (the route's Idempotency-Key). */
@@ -40,12 +43,20 @@ export type SubmissionOutcome = { kind: "submitted"; application: ApplicationRow
  */
 export class SubmissionBatcher {
   private readonly commits: GroupCommit<BatchedSubmission, SubmissionOutcome>;
+  private inFlight = 0;
 
   constructor(deps: SubmissionDeps, options: SubmissionBatcherOptions = {}) {
     this.commits = new GroupCommit(deps.pool, (tx, submissions) => inTransaction(tx, deps, submissions), {
       maxBatch: options.maxBatch ?? 64,
       maxConcurrentBatches: options.maxConcurrentBatches ?? 1,
     });
+    if (options.metrics) {
+      const reported: Gauge = gauge(options.metrics, {
+        name: "enrollment_submissions_in_flight",
+        help: "Submissions taken and not yet answered: waiting for a batch, or in its transaction",
+        collect: () => reported.set(this.inFlight),
+      });
+    }
   }
 
   /**
@@ -55,7 +66,12 @@ export class SubmissionBatcher {
    */
   async submit(submission: BatchedSubmission): Promise<SubmissionOutcome> {
     requireRole(submission.actor, "guardian", "operator");
-    return this.commits.submit(submission);
+    this.inFlight++;
+    try {
+      return await this.commits.submit(submission);
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 

@@ -5,10 +5,12 @@ import { markQueueDirty, type ApplicationRow } from "../store/applications";
 import { rebuildQueues, syncGroup, type QueueIndex } from "../store/queue-index";
 import { queueScope } from "./access";
 
-// The Redis queue index after a change commits. Postgres is the truth and a change of a queue
-// marks the group dirty in its transaction, so the syncer copies it within
-// QUEUE_SYNC_INTERVAL_MS whatever happens here; what a use case does after COMMIT only makes a
-// person's own change visible at once (they read their own write), and costs nothing if it fails.
+// The Redis queue index after a change commits. Postgres is the truth: a new application is
+// added on its own after COMMIT (the group marked dirty if that fails; a process that died first
+// rebuilds every queue at start), and every other change of a queue marks the group dirty in its
+// transaction, so the syncer copies it within QUEUE_SYNC_INTERVAL_MS. A copy after COMMIT only
+// makes a person's own change visible at once (they read their own write); if it fails, nothing
+// is lost.
 
 /** Where a failure of the index is told: the change itself committed. */
 export interface Log {

@@ -39,7 +39,7 @@ const rankedOf = (a: ApplicationRow): RankedApplication => ({
   member: queueMember({ categoryRank: a.categoryRank, acceptedAtMicros: a.acceptedAtMicros, applicationId: a.id }),
 });
 
-/** A Map that forgets its oldest entries beyond `max` (insertion order; enough for a cache of facts that do not change). */
+/** A Map that forgets its oldest entries beyond `max` (insertion order; enough for a cache of facts that change seldom, and are deleted when they do). */
 class Bounded<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly max: number) {}

@@ -76,20 +76,6 @@ export default tseslint.config(
     rules: { "no-restricted-syntax": noSqlOutsideStore },
   },
   {
-    // REVIEW: the enrollment helper moves this SQL into store/; remove this block then.
-    files: [
-      "services/enrollment/src/http/applications.ts",
-      "services/enrollment/src/messaging/handlers/registry.ts",
-      "services/enrollment/src/usecases/applications.ts",
-      "services/enrollment/src/usecases/campaigns.ts",
-      "services/enrollment/src/usecases/certificates.ts",
-      "services/enrollment/src/usecases/groups.ts",
-      "services/enrollment/src/usecases/notifications.ts",
-      "services/enrollment/src/usecases/sweeps.ts",
-    ],
-    rules: { "no-restricted-syntax": "off" },
-  },
-  {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },

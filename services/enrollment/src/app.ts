@@ -1,5 +1,6 @@
 import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
-import type { EnrollmentDeps } from "./deps";
+import { createMetricsRegistry } from "@kruzhok/observability";
+import type { EnrollmentDeps, EnrollmentRouteDeps } from "./deps";
 import { applicationRoutes } from "./http/applications";
 import { campaignRoutes } from "./http/campaigns";
 import { enrollmentRoutes } from "./http/enrollments";
@@ -10,9 +11,11 @@ export type EnrollmentAppOptions = ServiceAppOptions & EnrollmentDeps;
 
 /** Enrollment's HTTP app; never listens (main.ts does, tests use inject). */
 export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise<HttpApp> {
-  const { pool, clock, queues, siblings, ...http } = options;
-  const app = await buildApp({ ...http, service: "enrollment", version: "1.0.0", idempotency: { pool } });
-  const deps: EnrollmentDeps = { pool, clock, queues, ...(siblings && { siblings }) };
+  const { pool, clock, queues, siblings, positions, ...http } = options;
+  // The app's metrics are the route plugins' too (the submissions in flight).
+  const metrics = http.metrics ?? createMetricsRegistry("enrollment");
+  const app = await buildApp({ ...http, metrics, service: "enrollment", version: "1.0.0", idempotency: { pool } });
+  const deps: EnrollmentRouteDeps = { pool, clock, queues, positions, metrics, ...(siblings && { siblings }) };
   await app.register(applicationRoutes, deps);
   await app.register(offerRoutes, deps);
   await app.register(enrollmentRoutes, deps);

@@ -7,10 +7,11 @@
 import { runService } from "@kruzhok/service";
 import { buildEnrollmentApp } from "./app";
 import { EnrollmentConfig } from "./config";
-import { enrollmentHandlers } from "./messaging/handlers";
+import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateEnrollment } from "./migrations";
 import { QueueIndex, checkQueues, rebuildQueues, syncDirtyGroups, syncGroup } from "./store/queue-index";
+import { PositionLookups } from "./usecases/positions";
 import { sweep } from "./usecases/sweeps";
 
 await runService({
@@ -18,10 +19,14 @@ await runService({
   config: EnrollmentConfig,
   migrate: migrateEnrollment,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  // One queue index for the routes, the rebuild and the jobs of this process.
-  shared: ({ redis, config }) => ({ queues: new QueueIndex(redis, config.REDIS_KEY_PREFIX) }),
-  buildApp: ({ pool, clock, app, siblings }, { queues }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues }),
-  handlers: ({ clock }) => enrollmentHandlers({ clock }),
+  // One queue index for the routes, the rebuild and the jobs of this process; one position
+  // lookup cache for the routes that answer from it and the consumers that tell it of changes.
+  shared: ({ pool, redis, config, siblings }) => {
+    const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX);
+    return { queues, positions: new PositionLookups(pool, queues, { siblings }) };
+  },
+  buildApp: ({ pool, clock, app, siblings }, { queues, positions }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues, positions }),
+  handlers: ({ clock }, { positions }) => eventHandlers({ clock, positions }),
   start: async ({ pool, logger }, { queues }) => {
     const rebuilt = await rebuildQueues(pool, queues);
     logger.info(rebuilt, "queue index rebuilt from Postgres");

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTransaction } from "@kruzhok/postgres";
+import { waitFor } from "@kruzhok/testkit";
 import { allocateCampaign, fromCanonical, type CampaignResult, type CanonicalInput } from "../src/domain/campaign";
 import { closeCampaign, submitChoices, withdrawChoices } from "../src/usecases/campaigns";
 import { sweep } from "../src/usecases/sweeps";
@@ -309,13 +310,21 @@ describe("allocation campaigns", () => {
       await writing.query("BEGIN");
       // In the window's last second one family takes its child out, not yet committed...
       await withdrawChoices(writing, id, leaves.childId, guardianOf(leaves), lastSecond);
-      // ...when the sweep closes the window: it waits, and then freezes without that child.
-      const closing = withTransaction(h.pool, (tx) => closeCampaign(tx, id, new Date("2026-08-24T12:00:00Z"), {}));
-      const early = await Promise.race([closing.then(() => "closed"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 500))]);
-      expect(early).toBe("waiting");
+      // ...when the sweep closes the window: it waits for the family's lock, and then freezes without that child.
+      let closed = false;
+      const closing = withTransaction(h.pool, (tx) => closeCampaign(tx, id, new Date("2026-08-24T12:00:00Z"), {})).finally(() => (closed = true));
+      await waitFor(
+        async () => {
+          const { rows } = await h.pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          return (rows[0]?.n ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 25, what: "the close waiting for the family's lock" },
+      );
+      expect(closed).toBe(false);
       await writing.query("COMMIT");
-      const closed = await closing;
-      expect(closed.input?.children.map((c) => c.id)).toEqual([stays.childId]);
+      expect((await closing).input?.children.map((c) => c.id)).toEqual([stays.childId]);
     } finally {
       writing.release();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideApplication, possibleAges, schedulesClash, type ApplicantState } from "../src/domain/application";
+import { decideApplication, decideIntake, possibleAges, schedulesClash, type ApplicantState } from "../src/domain/application";
 import { offerDeadline, reviewDeadline } from "../src/domain/deadlines";
 import { publicHolidays } from "../src/domain/holidays";
 import { bestCategory, explainPosition, parseQueueMember, queueMember } from "../src/domain/queue";
@@ -104,8 +104,7 @@ describe("application rules", () => {
       slots: [{ weekday: 2, start: "15:00", end: "16:30" }],
     },
     certificate: { municipalityId: "m", status: "active", funding: "accounting", financedYear: null, birthYear: 2017 },
-    categoryOrder: ["orphan", "large_family"],
-    maxOpenApplications: 2,
+    rules: { categoryOrder: ["orphan", "large_family"], maxOpenApplications: 2 },
     childCategories: ["large_family"],
     openApplications: [],
     activeEnrollments: [],
@@ -149,6 +148,27 @@ describe("application rules", () => {
     expect(code({ ...base, activeEnrollments: [enrolled] })).toBe("ENROLLMENT.SCHEDULE_CLASH");
     expect(code({ ...base, activeEnrollments: [{ ...enrolled, programId: "p", slots: [] }] })).toBe("ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM");
     expect(code({ ...base, group: { ...base.group, accepting: false } })).toBe("ENROLLMENT.GROUP_NOT_ACCEPTING");
+    expect(code({ ...base, rules: undefined })).toBe("ENROLLMENT.YEAR_SETTINGS_MISSING");
+  });
+
+  it("refuses before reading the child's facts when enrollment knows neither the child nor the municipality", () => {
+    const intake = (childKnown: boolean, municipalityZone: string | undefined) => {
+      try {
+        return decideIntake({ childKnown, municipalityZone });
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    };
+    expect(intake(true, KAMCHATKA)).toBe(KAMCHATKA);
+    expect(intake(false, KAMCHATKA)).toBe("ENROLLMENT.CERTIFICATE_MISSING");
+    expect(intake(true, undefined)).toBe("ENROLLMENT.MUNICIPALITY_UNKNOWN");
+  });
+
+  it("takes no first-come application to a group whose seats a campaign not yet drawn allocates, whatever else holds", () => {
+    const campaign = { groupId: "g", campaignId: "c", closesAt: new Date("2026-09-10T00:00:00Z") };
+    expect(code({ ...base, campaign })).toBe("ENROLLMENT.GROUP_IN_CAMPAIGN");
+    // The other rules are told first.
+    expect(code({ ...base, campaign, openApplications: [{ programId: "p" }] })).toBe("ENROLLMENT.ALREADY_APPLYING_TO_PROGRAM");
   });
 
   it("a transfer ignores the enrollment it leaves, and only that one", () => {
@@ -163,6 +183,8 @@ describe("application rules", () => {
     expect(code({ ...base, activeEnrollments: [leaving], transferOf: "e", openApplications: [{ programId: "a" }, { programId: "b" }] })).toBe("ENROLLMENT.TOO_MANY_OPEN_APPLICATIONS");
     expect(code({ ...base, activeEnrollments: [leaving], transferOf: "ended" })).toBe("ENROLLMENT.ENROLLMENT_NOT_ACTIVE");
     expect(code({ ...base, activeEnrollments: [{ ...leaving, groupId: "g" }], transferOf: "e" })).toBe("ENROLLMENT.TRANSFER_SAME_GROUP");
+    // One transfer of an enrollment at a time.
+    expect(code({ ...base, activeEnrollments: [leaving], transferOf: "e", transferPending: true })).toBe("ENROLLMENT.TRANSFER_PENDING");
   });
 
   it("sees a clash only when the periods and the slots on one weekday overlap", () => {

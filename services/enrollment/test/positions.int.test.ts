@@ -1,7 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MunicipalityYearSet } from "@kruzhok/contracts";
+import type { z } from "zod";
+import { CertificateIssued, MunicipalityYearSet } from "@kruzhok/contracts";
+import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
+import { newEvent } from "@kruzhok/messaging";
+import { createLogger } from "@kruzhok/observability";
+import { withTransaction } from "@kruzhok/postgres";
+import type { Siblings } from "@kruzhok/service";
+import { buildEnrollmentApp } from "../src/app";
+import { eventHandlers } from "../src/messaging/handlers";
+import { PositionLookups } from "../src/usecases/positions";
 import { apply, child, enrollmentHarness, flushOwnKeys, openGroup, world, type Auth, type EnrollmentHarness, type World } from "./fixtures/enrollment";
+
+/** Two workers' sibling channels, joined as the primary joins them: what one tells, the other hears. */
+function siblingPair(): [Siblings, Siblings] {
+  const heard = [new Map<string, ((message: unknown) => void)[]>(), new Map<string, ((message: unknown) => void)[]>()] as const;
+  const side = (own: 0 | 1): Siblings => ({
+    tell: (topic, message) => {
+      for (const handler of heard[own === 0 ? 1 : 0].get(topic) ?? []) handler(structuredClone(message));
+    },
+    on: (topic, handler) => void heard[own].set(topic, [...(heard[own].get(topic) ?? []), handler]),
+  });
+  return [side(0), side(1)];
+}
 
 // The position lookup's fast path: an application the process knows is authorized from what it
 // knows and answered by Redis alone. These check that knowing an application never lets anyone
@@ -127,6 +148,59 @@ describe("position lookups from the Redis index", () => {
       expect((await lookup(id, k.guardian)).json()).toMatchObject({ source: "redis", category: { code: "large_family", of: 2 } });
     } finally {
       h.clock.set("2026-09-01T09:00:00Z");
+    }
+  });
+
+  it("forgets a guardianship that ended, in the worker whose consumer saw it and in its sibling", async () => {
+    // Two workers of one service, as main.ts wires each: the app and the consumers share the
+    // process's position lookups, and the lookups hear their sibling's.
+    const logger = createLogger({ service: "enrollment", level: "silent" });
+    const [toB, toA] = siblingPair();
+    const workers: { app: HttpApp; positions: PositionLookups }[] = [];
+    for (const siblings of [toB, toA]) {
+      const positions = new PositionLookups(h.pool, h.queues, { siblings });
+      const app = await buildEnrollmentApp({ pool: h.pool, clock: h.clock, queues: h.queues, positions, siblings, logger, auth: { mode: "dev", secret: DEV_AUTH_SECRET } });
+      await app.ready();
+      workers.push({ app, positions });
+    }
+    const [a, b] = workers as [(typeof workers)[0], (typeof workers)[0]];
+    const handlersOfA = eventHandlers({ clock: h.clock, positions: a.positions });
+    try {
+      const { groupId } = await openGroup(h, w);
+      const k = await child(h, w);
+      const submitted = await a.app.inject({ method: "POST", url: "/applications", headers: k.guardian, payload: { childId: k.childId, groupId } });
+      expect(submitted.statusCode, submitted.body).toBe(201);
+      const id = submitted.json<{ id: string }>().id;
+      const lookupAt = (worker: { app: HttpApp }) => worker.app.inject({ method: "GET", url: `/applications/${id}/position`, headers: k.guardian });
+      // B learnt the application and its guardian from A: it answers from Redis alone.
+      expect(b.positions.isKnownGuardian(k.guardianId, k.childId)).toBe(true);
+      expect((await lookupAt(b)).json()).toMatchObject({ position: 1, source: "redis" });
+
+      // The registry announces the child's certificate again with another guardian only; A's consumer applies it.
+      const certificate = (await h.pool.query<{ id: string; number: string }>("SELECT id, number FROM certificates WHERE child_id = $1", [k.childId])).rows[0]!;
+      const data: z.input<typeof CertificateIssued.data> = {
+        certificateId: certificate.id,
+        number: certificate.number,
+        childId: k.childId,
+        birthYear: 2016,
+        ageBand: "7-10",
+        categories: [],
+        funding: "accounting",
+        guardianIds: [randomUUID()],
+      };
+      const event = newEvent(CertificateIssued, { municipalityId: w.municipalityId, aggregateId: certificate.id }, data, h.clock());
+      const issued = handlersOfA.find((handler) => handler.contract.type === CertificateIssued.type)!;
+      await withTransaction(h.pool, (tx) => issued.handle(event, { tx, logger }));
+
+      // Neither worker lets the former guardian read the position any more, nor remembers a check made before the change.
+      for (const worker of [a, b]) {
+        expect(worker.positions.isKnownGuardian(k.guardianId, k.childId)).toBe(false);
+        expect((await lookupAt(worker)).json()).toMatchObject({ status: 403, code: "ENROLLMENT.NOT_YOUR_CHILD" });
+        worker.positions.rememberGuardian(k.guardianId, k.childId);
+        expect(worker.positions.isKnownGuardian(k.guardianId, k.childId)).toBe(false);
+      }
+    } finally {
+      for (const worker of workers) await worker.app.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PoolClient } from "@kruzhok/postgres";
+import { waitFor } from "@kruzhok/testkit";
 import { CATEGORIES, apply, child, enrollmentHarness, openGroup, world, type Child, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
 // Group commit of submissions (usecases/submission-batcher.ts): applications that arrive
@@ -131,17 +132,27 @@ describe("submissions arriving together share a transaction", () => {
       await client.query("BEGIN");
       return client;
     };
-    const waiting = async (what: string) => {
-      for (let i = 0; i < 200; i++) {
-        const { rows } = await h.pool.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = $1",
-          [what],
-        );
-        if ((rows[0]?.n ?? 0) > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error(`nobody waits on a ${what} lock`);
-    };
+    /** A session of this database visibly waits for a lock of this kind. */
+    const waiting = (what: string) =>
+      waitFor(
+        async () => {
+          const { rows } = await h.pool.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = $1",
+            [what],
+          );
+          return (rows[0]?.n ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 25, what: `someone waiting on a ${what} lock` },
+      );
+    /** The service holds `n` submissions it has not answered yet (its metric), waiting for a batch or in one. */
+    const inFlight = (n: number) =>
+      waitFor(
+        async () => {
+          const metrics = (await h.app.inject({ method: "GET", url: "/metrics" })).body;
+          return new RegExp(`^enrollment_submissions_in_flight\\{[^}]*\\} ${n}$`, "m").test(metrics) ? true : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 25, what: `${n} submissions in flight` },
+      );
     const end = async (client: PoolClient) => {
       await client.query("COMMIT");
       client.release();
@@ -157,7 +168,8 @@ describe("submissions arriving together share a transaction", () => {
     const first = apply(h, blocker.guardian, blocker.childId, other);
     await waiting("transactionid");
     const together = Promise.all(kids.map((k, i) => apply(h, k.guardian, k.childId, i % 2 === 0 ? campaignGroup : other)));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // All ten wait behind the first batch before it may commit: then they go as one batch.
+    await inFlight(1 + kids.length);
     await end(childLock);
     expect((await first).statusCode).toBe(201);
     await waiting("advisory");

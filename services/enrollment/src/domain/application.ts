@@ -2,8 +2,13 @@ import { localDateOf, parseLocalDate } from "@kruzhok/time";
 import { enrollmentError } from "./errors";
 import { bestCategory } from "./queue";
 
-// The rules a new application must pass, as one pure decision over what the service knows:
+// The rules a new application must pass, as pure decisions over what the service knows:
 // (command, state, now) -> the application's initial state, or a domain error saying why not.
+
+/** What every event about an application names it by. */
+export function applicationRef(a: { id: string; childId: string; groupId: string; programId: string; providerId: string }) {
+  return { applicationId: a.id, childId: a.childId, groupId: a.groupId, programId: a.programId, providerId: a.providerId };
+}
 
 export interface Slot {
   weekday: number;
@@ -42,18 +47,35 @@ export interface ActiveEnrollment {
   slots: readonly Slot[];
 }
 
-export interface ApplicantState {
-  group: GroupState;
-  certificate: CertificateState | undefined;
+export interface YearRulesState {
   /** Ordered category codes of the municipality's current year. */
   categoryOrder: readonly string[];
   maxOpenApplications: number;
+}
+
+export interface ApplicantState {
+  group: GroupState;
+  certificate: CertificateState | undefined;
+  /** The municipality's rules of the year (or of the latest year before it); undefined when it has set none. */
+  rules: YearRulesState | undefined;
   /** Codes of the child's categories valid today. */
   childCategories: readonly string[];
+  /** The child's open applications, those submitted just before this one in the same batch included. */
   openApplications: readonly { programId: string }[];
   activeEnrollments: readonly ActiveEnrollment[];
   /** A transfer: the id of the active enrollment the child leaves when this application's enrollment starts. */
   transferOf?: string | null;
+  /** Another open application already transfers the child out of `transferOf`. */
+  transferPending?: boolean;
+  /** The allocation campaign, not yet drawn, that the group's seats go through; undefined when none. */
+  campaign?: CampaignHold | undefined;
+}
+
+/** A campaign not yet drawn that holds a group's seats. */
+export interface CampaignHold {
+  groupId: string;
+  campaignId: string;
+  closesAt: Date;
 }
 
 export interface NewApplication {
@@ -128,8 +150,48 @@ export function assertAgeFits(birthYear: number, group: Pick<GroupState, "id" | 
   }
 }
 
+/** What a submission knows of the applicant before it reads the child's facts (under the child's lock). */
+export interface ApplicantIntake {
+  /** The registry told enrollment of the child's certificate (so the child has a row to lock). */
+  childKnown: boolean;
+  /** The zone of the group's municipality; undefined when the registry has not announced it yet. */
+  municipalityZone: string | undefined;
+}
+
+/**
+ * The rules decided before the child's facts are read (they say whether there are facts to read
+ * at all): enrollment knows the child and the group's municipality. Returns the municipality's
+ * zone, in which the rest is decided (`decideApplication`).
+ */
+export function decideIntake(intake: ApplicantIntake): string {
+  if (!intake.childKnown) {
+    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first", { field: "childId" });
+  }
+  if (!intake.municipalityZone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry");
+  return intake.municipalityZone;
+}
+
+/** The refusal of a first-come application to a group whose seats a campaign allocates. */
+export function groupInCampaign(campaign: CampaignHold) {
+  return enrollmentError(
+    "GROUP_IN_CAMPAIGN",
+    `the group's seats are allocated by campaign ${campaign.campaignId}: rank it there before ${campaign.closesAt.toISOString()}; after the draw it takes applications again`,
+    { field: "groupId", campaignId: campaign.campaignId },
+  );
+}
+
+/**
+ * Every rule a new application must pass once the child's facts are read, in the order a
+ * family is told of them: the municipality's rules for the year, a transfer already under way,
+ * the group, the certificate, age, program, the cap on open applications, the schedule, and
+ * last a campaign that holds the group's seats.
+ */
 export function decideApplication(state: ApplicantState, zone: string, now: Date): NewApplication {
-  const { group, certificate } = state;
+  const { group, certificate, rules } = state;
+  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
+  if (state.transferOf && state.transferPending) {
+    throw enrollmentError("TRANSFER_PENDING", "a transfer of this enrollment is under way already; withdraw it to choose another group", { field: "groupId" });
+  }
   if (state.transferOf) {
     const leaving = state.activeEnrollments.find((e) => e.id === state.transferOf);
     if (!leaving) throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "only an active enrollment can be transferred; this one has ended");
@@ -147,16 +209,17 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
   if (state.openApplications.some((a) => a.programId === group.programId)) {
     throw enrollmentError("ALREADY_APPLYING_TO_PROGRAM", "the child already has an open application to this program", { field: "groupId" });
   }
-  if (state.openApplications.length >= state.maxOpenApplications) {
+  if (state.openApplications.length >= rules.maxOpenApplications) {
     throw enrollmentError(
       "TOO_MANY_OPEN_APPLICATIONS",
-      `the municipality allows ${state.maxOpenApplications} open applications per child; withdraw one first`,
+      `the municipality allows ${rules.maxOpenApplications} open applications per child; withdraw one first`,
     );
   }
   if (activeEnrollments.some((e) => schedulesClash(e, group))) {
     throw enrollmentError("SCHEDULE_CLASH", "the group's lessons overlap lessons of a group the child is enrolled in", { field: "groupId" });
   }
-  const category = bestCategory(state.categoryOrder, state.childCategories);
+  if (state.campaign) throw groupInCampaign(state.campaign);
+  const category = bestCategory(rules.categoryOrder, state.childCategories);
   const year = localDateOf(now, zone).year;
   const needsFinancing = group.fundingKind === "financed" && !(certificate.funding === "financed" && certificate.financedYear !== null && certificate.financedYear >= year);
   return {
@@ -165,4 +228,41 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
     categoryRank: category.rank,
     financingYear: needsFinancing ? year : null,
   };
+}
+
+/** The application waits in its group's queue (for financing or a seat). */
+export function waitsInQueue(status: string): boolean {
+  return status === "awaiting_financing" || status === "queued";
+}
+
+/** The provider's review of an application: once, and only while it waits in the queue. */
+export function decideReview(
+  application: { status: string; review: string },
+  decision: "confirmed" | "rejected",
+): { status?: "rejected"; review: "confirmed" | "rejected" } {
+  if (application.review !== "pending") throw enrollmentError("REVIEW_DONE", `the application was reviewed already (${application.review})`);
+  if (!waitsInQueue(application.status)) throw enrollmentError("APPLICATION_TRANSITION", `the application is ${application.status}`);
+  return decision === "rejected" ? { status: "rejected", review: "rejected" } : { review: "confirmed" };
+}
+
+/** The family withdraws an application only while it waits in the queue; an offered one is declined instead. */
+export function decideWithdrawal(application: { status: string }): void {
+  if (!waitsInQueue(application.status)) {
+    throw enrollmentError(
+      "APPLICATION_TRANSITION",
+      `an application that is ${application.status} cannot be withdrawn${application.status === "offered" ? "; decline the offer instead" : ""}`,
+    );
+  }
+}
+
+/**
+ * How a contract is signed: a guardian electronically in the app, an operator recording a
+ * signature made on paper at the office; `requested` when the signer names it.
+ */
+export function decideSignatureMethod(role: string, requested: "electronic" | "in_person" | undefined): "electronic" | "in_person" {
+  const method = requested ?? (role === "guardian" ? "electronic" : "in_person");
+  if ((method === "electronic") !== (role === "guardian")) {
+    throw enrollmentError("SIGNATURE_METHOD", "a guardian signs electronically; an operator records an in-person signature", { field: "method" });
+  }
+  return method;
 }

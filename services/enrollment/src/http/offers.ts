@@ -1,19 +1,17 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { correlationIdOf } from "@kruzhok/http";
+import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { findApplication } from "../store/applications";
-import { findEnrollment } from "../store/enrollments";
 import { findOffer } from "../store/offers";
-import { syncGroup } from "../store/queue-index";
+import { requireReader } from "../usecases/access";
 import { acceptOffer, declineOffer } from "../usecases/offers";
-import type { EnrollmentDeps } from "../deps";
-import { requireFamily, requireReader } from "./access";
+import type { EnrollmentRouteDeps } from "../deps";
 import { AcceptanceBody, Enrollment, IdParams, Offer } from "./schemas";
 import { enrollmentView, offerView } from "./views";
 
-export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["offers"];
 
@@ -23,7 +21,7 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
     async (request) => {
       const offer = await findOffer(pool, request.params.id);
       if (!offer) throw enrollmentError("OFFER_NOT_FOUND", `no offer ${request.params.id}`);
-      await requireReader(pool, request, (await findApplication(pool, offer.applicationId))!);
+      await requireReader(pool, requireActor(request), (await findApplication(pool, offer.applicationId))!);
       return offerView(offer);
     },
   );
@@ -40,29 +38,11 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
       },
     },
     async (request, reply) => {
-      const now = clock();
-      let transferOf: string | null = null;
+      const actor = requireActor(request);
+      const command = { offerId: request.params.id, method: request.body.method };
       const enrollment = await withTransaction(pool, (tx) =>
-        acceptOffer(
-          tx,
-          request.params.id,
-          async (_offer, application) => {
-            transferOf = application.transferOf;
-            const actor = await requireFamily(tx, request, application);
-            // A guardian signs in the app; an operator records the signature made on paper at the office.
-            const method = request.body.method ?? (actor.role === "guardian" ? "electronic" : "in_person");
-            if ((method === "electronic") !== (actor.role === "guardian")) {
-              throw enrollmentError("SIGNATURE_METHOD", "a guardian signs electronically; an operator records an in-person signature", { field: "method" });
-            }
-            return { method, signedBy: actor.subject, signedRole: actor.role };
-          },
-          now,
-          { correlationId: correlationIdOf(request) },
-        ),
+        acceptOffer(tx, { pool, queues, log: request.log }, actor, command, clock(), { correlationId: correlationIdOf(request) }),
       );
-      // A transfer freed a seat in the group left, which may have moved that queue.
-      const left = transferOf ? await findEnrollment(pool, transferOf) : undefined;
-      if (left) await syncGroup(pool, queues, left.groupId, { wait: false }).catch(() => undefined);
       return reply.code(201).header("location", `/enrollments/${enrollment.id}`).send(enrollmentView(enrollment));
     },
   );
@@ -71,13 +51,10 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
     "/offers/:id/decline",
     { schema: { tags, summary: "Decline an offer: the seat passes to the next in the queue", params: IdParams, response: { 200: Offer } } },
     async (request) => {
-      const now = clock();
+      const actor = requireActor(request);
       const offer = await withTransaction(pool, (tx) =>
-        declineOffer(tx, request.params.id, async (_offer, application) => (await requireFamily(tx, request, application)).subject, now, {
-          correlationId: correlationIdOf(request),
-        }),
+        declineOffer(tx, { pool, queues, log: request.log }, actor, request.params.id, clock(), { correlationId: correlationIdOf(request) }),
       );
-      await syncGroup(pool, queues, offer.groupId, { wait: false }).catch(() => undefined);
       return offerView(offer);
     },
   );

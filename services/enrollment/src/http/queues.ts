@@ -4,14 +4,15 @@ import { requireMunicipality, requireRole } from "@kruzhok/actor";
 import { requireActor } from "@kruzhok/http";
 import { enrollmentError } from "../domain/errors";
 import { queueOf } from "../store/applications";
-import { checkQueues, rebuildQueues } from "../store/queue-index";
-import { findGroup } from "../store/reference";
-import { sweep } from "../usecases/sweeps";
-import type { EnrollmentDeps } from "../deps";
-import { requireQueueOperator } from "./access";
+import { findGroup } from "../store/projections";
+import { checkQueues } from "../store/queue-index";
+import { queueScope } from "../usecases/access";
+import { rebuildIndex } from "../usecases/indexing";
+import { sweepNow } from "../usecases/sweeps";
+import type { EnrollmentRouteDeps } from "../deps";
 import { CheckResult, IdParams, QueueEntry, QueueQuery, RebuildResult, ScopeQuery, SweepResult } from "./schemas";
 
-export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { pool, clock, queues }) => {
+export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["queues"];
 
@@ -55,7 +56,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
         response: { 200: RebuildResult },
       },
     },
-    async (request) => rebuildQueues(pool, queues, requireQueueOperator(request, request.query.municipalityId)),
+    async (request) => rebuildIndex({ pool, queues }, requireActor(request), request.query.municipalityId),
   );
 
   app.get(
@@ -68,7 +69,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
         response: { 200: CheckResult },
       },
     },
-    async (request) => checkQueues(pool, queues, requireQueueOperator(request, request.query.municipalityId)),
+    async (request) => checkQueues(pool, queues, queueScope(requireActor(request), request.query.municipalityId)),
   );
 
   app.post(
@@ -80,9 +81,6 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentDeps> = async (plain, { p
         response: { 200: SweepResult },
       },
     },
-    async (request) => {
-      requireRole(requireActor(request), "region");
-      return sweep(pool, clock());
-    },
+    async (request) => sweepNow(pool, requireActor(request), clock()),
   );
 };

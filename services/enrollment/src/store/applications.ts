@@ -106,24 +106,6 @@ export type NewApplicationRow = Pick<
   conversionRequestId: string | null;
 };
 
-/**
- * Insert the application with `accepted_at = clock_timestamp()`: call it last in the
- * transaction, after `lockGroupQueue`, so that the instant is taken when nobody else can
- * commit into this queue before us.
- */
-export async function insertApplication(db: Queryable, a: NewApplicationRow, now: Date): Promise<ApplicationRow> {
-  const { rows } = await db.query<ApplicationRow>(
-    `INSERT INTO applications (id, municipality_id, group_id, program_id, provider_id, child_id, certificate_id, guardian_id, submitted_by,
-                               submitted_role, status, review, review_due_at, category_code, category_rank, accepted_at,
-                               conversion_request_id, transfer_of, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14, clock_timestamp(), $15, $17, $16, $16)
-     RETURNING ${columns}`,
-    [a.id, a.municipalityId, a.groupId, a.programId, a.providerId, a.childId, a.certificateId, a.guardianId, a.submittedBy, a.submittedRole,
-      a.status, a.reviewDueAt, a.categoryCode, a.categoryRank, a.conversionRequestId, now, a.transferOf],
-  );
-  return rows[0]!;
-}
-
 export async function findApplication(db: Queryable, id: string, lock = false): Promise<ApplicationRow | undefined> {
   const { rows } = await db.query<ApplicationRow>(`SELECT ${columns} FROM applications WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
   return rows[0];
@@ -131,14 +113,6 @@ export async function findApplication(db: Queryable, id: string, lock = false): 
 
 export async function listApplicationsOfChild(db: Queryable, childId: string): Promise<ApplicationRow[]> {
   const { rows } = await db.query<ApplicationRow>(`SELECT ${columns} FROM applications WHERE child_id = $1 ORDER BY created_at DESC, id`, [childId]);
-  return rows;
-}
-
-export async function openApplicationsOfChild(db: Queryable, childId: string): Promise<{ programId: string }[]> {
-  const { rows } = await db.query<{ programId: string }>(
-    `SELECT program_id AS "programId" FROM applications WHERE child_id = $1 AND status = ANY($2)`,
-    [childId, OPEN_STATUSES],
-  );
   return rows;
 }
 
@@ -151,12 +125,6 @@ export async function activeEnrollmentsOfChild(db: Queryable, childId: string): 
   return rows;
 }
 
-/** The open application transferring the child out of `enrollmentId`, if any. */
-export async function openTransferOf(db: Queryable, enrollmentId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>("SELECT id FROM applications WHERE transfer_of = $1 AND status = ANY($2)", [enrollmentId, OPEN_STATUSES]);
-  return rows[0]?.id;
-}
-
 /** The guardian who applied for the enrollment (null when an operator applied for the family). */
 export async function guardianOfEnrollment(db: Queryable, enrollmentId: string): Promise<string | null> {
   const { rows } = await db.query<{ guardianId: string | null }>(
@@ -164,6 +132,114 @@ export async function guardianOfEnrollment(db: Queryable, enrollmentId: string):
     [enrollmentId],
   );
   return rows[0]?.guardianId ?? null;
+}
+
+/** An application and the group whose queue it is in: what a change of several takes the queue locks of. */
+export interface ApplicationInGroup {
+  id: string;
+  groupId: string;
+}
+
+/** The municipality's applications waiting in a queue (a new category order moves them), in id order. */
+export async function waitingApplicationsOfMunicipality(db: Queryable, municipalityId: string): Promise<ApplicationInGroup[]> {
+  const { rows } = await db.query<ApplicationInGroup>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE municipality_id = $1 AND status = ANY($2) ORDER BY id`,
+    [municipalityId, QUEUE_STATUSES],
+  );
+  return rows;
+}
+
+/** The child's applications waiting in a queue. */
+export async function waitingApplicationsOfChild(db: Queryable, childId: string): Promise<ApplicationInGroup[]> {
+  const { rows } = await db.query<ApplicationInGroup>(`SELECT id, group_id AS "groupId" FROM applications WHERE child_id = $1 AND status = ANY($2)`, [
+    childId,
+    QUEUE_STATUSES,
+  ]);
+  return rows;
+}
+
+/** The certificate's applications still waiting for the registry's answer to a financing request. */
+export async function applicationsAwaitingFinancing(db: Queryable, certificateId: string): Promise<ApplicationInGroup[]> {
+  const { rows } = await db.query<ApplicationInGroup>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE certificate_id = $1 AND status = 'awaiting_financing'`,
+    [certificateId],
+  );
+  return rows;
+}
+
+/** The certificate's open applications (waiting or offered). */
+export async function openApplicationsOfCertificate(db: Queryable, certificateId: string): Promise<ApplicationInGroup[]> {
+  const { rows } = await db.query<ApplicationInGroup>(`SELECT id, group_id AS "groupId" FROM applications WHERE certificate_id = $1 AND status = ANY($2)`, [
+    certificateId,
+    OPEN_STATUSES,
+  ]);
+  return rows;
+}
+
+/** The group's open applications (waiting or offered), in id order. */
+export async function openApplicationsOfGroup(db: Queryable, groupId: string): Promise<ApplicationInGroup[]> {
+  const { rows } = await db.query<ApplicationInGroup>(
+    `SELECT id, group_id AS "groupId" FROM applications WHERE group_id = $1 AND status = ANY($2) ORDER BY id`,
+    [groupId, OPEN_STATUSES],
+  );
+  return rows;
+}
+
+/** Lock and return the ids of the group's waiting applications whose provider review is overdue at `now`. */
+export async function overdueReviewsOfGroup(db: Queryable, groupId: string, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM applications WHERE group_id = $1 AND review = 'pending' AND status = ANY($2) AND review_due_at <= $3 ORDER BY id FOR UPDATE`,
+    [groupId, QUEUE_STATUSES, now],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Groups with a waiting application whose provider review is overdue at `now`. */
+export async function groupsWithOverdueReviews(db: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ groupId: string }>(
+    `SELECT DISTINCT group_id AS "groupId" FROM applications
+      WHERE review = 'pending' AND status = ANY($2) AND review_due_at <= $1 ORDER BY 1`,
+    [now, QUEUE_STATUSES],
+  );
+  return rows.map((r) => r.groupId);
+}
+
+/**
+ * Children with a waiting application whose ranking category is no longer the best one in force
+ * on today's local date of the municipality: its proof ran out, or a better category's validity
+ * began.
+ */
+export async function childrenWithCategoryChangesOn(db: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ childId: string }>(
+    `WITH waiting AS (
+       SELECT DISTINCT a.child_id, a.category_code, a.category_rank, a.municipality_id,
+              (($1::timestamptz) AT TIME ZONE m.time_zone)::date AS today
+         FROM applications a JOIN municipalities m ON m.id = a.municipality_id
+        WHERE a.status IN ('awaiting_financing', 'queued')
+     ),
+     best AS (
+       SELECT w.child_id, w.category_code, w.category_rank,
+              (SELECT min(array_position(y.categories, k.code)) - 1
+                 FROM child_categories k
+                 JOIN LATERAL (SELECT categories FROM municipality_years
+                                WHERE municipality_id = w.municipality_id AND year <= extract(year FROM w.today)
+                                ORDER BY year DESC LIMIT 1) y ON true
+                WHERE k.child_id = w.child_id AND array_position(y.categories, k.code) IS NOT NULL
+                  AND (k.valid_from IS NULL OR k.valid_from <= w.today) AND (k.valid_until IS NULL OR k.valid_until >= w.today)) AS best_rank
+         FROM waiting w
+     )
+     SELECT DISTINCT child_id AS "childId" FROM best
+      WHERE (category_code IS NULL AND best_rank IS NOT NULL)
+         OR (category_code IS NOT NULL AND (best_rank IS NULL OR best_rank <> category_rank))
+      ORDER BY 1`,
+    [now],
+  );
+  return rows.map((r) => r.childId);
+}
+
+/** The application's place in its category order: a re-rank. */
+export async function setCategory(db: Queryable, id: string, category: { code: string | null; rank: number }, now: Date): Promise<void> {
+  await db.query("UPDATE applications SET category_code = $2, category_rank = $3, updated_at = $4 WHERE id = $1", [id, category.code, category.rank, now]);
 }
 
 export async function setApplicationStatus(

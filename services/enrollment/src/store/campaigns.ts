@@ -1,5 +1,6 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { CampaignResult, CanonicalInput } from "../domain/campaign";
+import { withSavepoint } from "./savepoints";
 
 export type CampaignStatus = "announced" | "closed" | "drawn";
 
@@ -37,11 +38,25 @@ export type NewCampaign = Pick<
   "id" | "municipalityId" | "name" | "maxChoices" | "opensAt" | "closesAt" | "seed" | "seedCommitment" | "algorithm" | "createdBy" | "groupIds"
 >;
 
+/** Unique violation of campaign_groups_undrawn: a group is in another campaign not yet drawn. */
+const isGroupTaken = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { constraint?: string }).constraint === "campaign_groups_undrawn";
+
 /**
- * Insert the campaign and its groups. A group already in a campaign not yet drawn breaks the
- * unique index `campaign_groups_undrawn`; the caller maps that to a conflict.
+ * Insert the campaign and its groups, in a savepoint: "group-taken" (and nothing written) when a
+ * group is already in a campaign not yet drawn (the unique index `campaign_groups_undrawn`).
  */
-export async function insertCampaign(db: Queryable, c: NewCampaign, now: Date): Promise<void> {
+export async function insertCampaign(db: Queryable, c: NewCampaign, now: Date): Promise<"inserted" | "group-taken"> {
+  try {
+    await withSavepoint(db, () => insertCampaignRows(db, c, now));
+    return "inserted";
+  } catch (error) {
+    if (isGroupTaken(error)) return "group-taken";
+    throw error;
+  }
+}
+
+async function insertCampaignRows(db: Queryable, c: NewCampaign, now: Date): Promise<void> {
   await db.query(
     `INSERT INTO campaigns (id, municipality_id, name, max_choices, opens_at, closes_at, status, seed, seed_commitment, algorithm, created_by, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'announced', $7, $8, $9, $10, $11)`,
@@ -214,6 +229,16 @@ export async function resultAddressees(
     [campaignId],
   );
   return new Map(rows.map(({ childId, ...rest }) => [childId, rest]));
+}
+
+/** How many queues each child of the campaign joined as waitlisted (children who joined none are absent). */
+export async function waitlistedQueuesOfChildren(db: Queryable, campaignId: string): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ childId: string; queued: number }>(
+    `SELECT child_id AS "childId", count(application_id)::int AS queued FROM campaign_placements
+      WHERE campaign_id = $1 AND kind = 'waitlisted' GROUP BY child_id`,
+    [campaignId],
+  );
+  return new Map(rows.map((r) => [r.childId, r.queued]));
 }
 
 /** Program and its public title of each group (the title as the catalogue announced it; null before). */

@@ -52,3 +52,30 @@ export async function endEnrollment(db: Queryable, id: string, reason: EndReason
   await db.query("UPDATE enrollments SET status = 'ended', ended_at = $2, end_reason = $3, ended_by = $4 WHERE id = $1", [id, now, reason, by]);
   await db.query("UPDATE contracts SET terminated_at = $2 WHERE enrollment_id = $1", [id, now]);
 }
+
+/** The child's active enrollments and their groups, in id order (the order they are locked in). */
+export async function activeEnrollmentsOfChildById(db: Queryable, childId: string): Promise<{ id: string; groupId: string }[]> {
+  const { rows } = await db.query<{ id: string; groupId: string }>(
+    `SELECT id, group_id AS "groupId" FROM enrollments WHERE child_id = $1 AND status = 'active' ORDER BY id`,
+    [childId],
+  );
+  return rows;
+}
+
+/** The ids of the group's active enrollments, in id order (the order they are locked in). */
+export async function activeEnrollmentIdsOfGroup(db: Queryable, groupId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM enrollments WHERE group_id = $1 AND status = 'active' ORDER BY id", [groupId]);
+  return rows.map((r) => r.id);
+}
+
+/** Closed groups whose end date is over in their zone and that still have active enrollments. */
+export async function closedGroupsPastEnd(db: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ groupId: string }>(
+    `SELECT g.id AS "groupId" FROM groups g
+      WHERE g.status = 'closed' AND g.ends_on < ($1::timestamptz AT TIME ZONE g.time_zone)::date
+        AND EXISTS (SELECT 1 FROM enrollments e WHERE e.group_id = g.id AND e.status = 'active')
+      ORDER BY 1`,
+    [now],
+  );
+  return rows.map((r) => r.groupId);
+}

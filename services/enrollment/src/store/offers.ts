@@ -38,6 +38,15 @@ export async function decideOffer(db: Queryable, id: string, status: Exclude<Off
   await db.query("UPDATE offers SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1", [id, status, now, by]);
 }
 
+/** The application's open offer lapses as declined by the system (its application was withdrawn); the ids of those that did. */
+export async function declineOpenOffersOf(db: Queryable, applicationId: string, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "UPDATE offers SET status = 'declined', decided_at = $2, decided_by = 'system' WHERE application_id = $1 AND status = 'open' RETURNING id",
+    [applicationId, now],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Groups with open offers past their deadline at `now`. */
 export async function groupsWithExpiredOffers(db: Queryable, now: Date): Promise<string[]> {
   const { rows } = await db.query<{ groupId: string }>(

@@ -1,7 +1,7 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { ActiveEnrollment } from "../domain/application";
 import { OPEN_STATUSES, QUEUE_STATUSES, applicationColumns, type ApplicationRow, type NewApplicationRow } from "./applications";
-import { groupColumns, type CertificateRow, type GroupRow, type YearRules } from "./reference";
+import { groupColumns, type CertificateRow, type GroupRow, type YearRules } from "./projections";
 
 // What submissions read and write, in a few statements whatever their number (several
 // submissions share a transaction, see usecases/submission-batcher.ts): the first takes the

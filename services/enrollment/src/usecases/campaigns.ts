@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-import { requireMunicipality, type Actor } from "@kruzhok/actor";
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { ApplicationReviewed, CampaignAnnounced, CampaignClosed, CampaignDrawn, NotificationCampaignResult } from "@kruzhok/contracts";
 import { isDomainError } from "@kruzhok/errors";
-import { emit } from "@kruzhok/messaging";
-import { withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
+import { emit, type Cause } from "@kruzhok/messaging";
+import { withTransaction, type Pool, type PoolClient, type Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { assertAgeFits, assertCertificateInForce } from "../domain/application";
+import { applicationRef, assertAgeFits, assertCertificateInForce } from "../domain/application";
 import {
   allocateCampaign,
   canonicalise,
@@ -20,7 +20,7 @@ import {
 import { localDay } from "../domain/deadlines";
 import { enrollmentError } from "../domain/errors";
 import { bestCategory } from "../domain/queue";
-import { lockGroupQueues, queueOf, setApplicationStatus } from "../store/applications";
+import { lockGroupQueues, markQueueDirty, queueOf, setApplicationStatus } from "../store/applications";
 import {
   allChoices,
   choosersAtClose,
@@ -35,13 +35,17 @@ import {
   programsOfGroups,
   resultAddressees,
   upsertChoices,
+  waitlistedQueuesOfChildren,
   type CampaignRow,
   type ChoiceRow,
 } from "../store/campaigns";
 import { seatsTaken } from "../store/offers";
-import { findCertificateOfChild, findGroup, findRules, findZone, isGuardianOf } from "../store/reference";
-import { submitApplication } from "./applications";
-import { fillSeats, refOf, type Origin } from "./seats";
+import { findCertificateOfChild, findGroup, findRules, findZone } from "../store/projections";
+import { withSavepoint } from "../store/savepoints";
+import { requireFamily } from "./access";
+import { copyQueueNow, type QueueIndexDeps } from "./indexing";
+import { fillSeats } from "./seats";
+import { writeApplication } from "./submission";
 
 // Allocation campaigns: announce (seed committed) → families rank up to K groups in the window →
 // close (inputs frozen, digest published) → draw (seed revealed, deferred acceptance, offers for
@@ -57,10 +61,6 @@ export interface CampaignSpec {
   closesAt: Date;
 }
 
-/** Unique violation of campaign_groups_undrawn: a group is in another campaign not yet drawn. */
-const isGroupTaken = (error: unknown) =>
-  typeof error === "object" && error !== null && (error as { code?: string; constraint?: string }).constraint === "campaign_groups_undrawn";
-
 /**
  * A municipality announces a campaign over some of its groups. Each group must be open, take
  * applications and have no one waiting in its queue (its free seats then go through the draw
@@ -68,7 +68,8 @@ const isGroupTaken = (error: unknown) =>
  * exceed the municipality's cap on open applications: an unplaced child joins all K queues.
  * The lottery seed is drawn here and only its SHA-256 is published.
  */
-export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor: Actor, now: Date, origin: Origin): Promise<CampaignRow> {
+export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor: Actor, now: Date, cause: Cause): Promise<CampaignRow> {
+  requireRole(actor, "municipality", "region");
   requireMunicipality(actor, spec.municipalityId);
   if (spec.closesAt <= spec.opensAt) {
     throw enrollmentError("CAMPAIGN_WINDOW_INVALID", "the window must close after it opens", { field: "closesAt" });
@@ -118,17 +119,12 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor
     createdBy: actor.subject,
     groupIds: spec.groupIds,
   };
-  try {
-    await tx.query("SAVEPOINT campaign_groups");
-    await insertCampaign(tx, campaign, now);
-  } catch (error) {
-    if (!isGroupTaken(error)) throw error;
-    await tx.query("ROLLBACK TO SAVEPOINT campaign_groups");
+  if ((await insertCampaign(tx, campaign, now)) === "group-taken") {
     throw enrollmentError("CAMPAIGN_GROUP_TAKEN", "a group is in another campaign that has not been drawn yet; a group takes part in one campaign at a time", {
       field: "groupIds",
     });
   }
-  await emit(tx, CampaignAnnounced, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
+  await emit(tx, CampaignAnnounced, { ...cause, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
     campaignId: campaign.id,
     groupIds: campaign.groupIds,
     maxChoices: campaign.maxChoices,
@@ -140,18 +136,19 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor
   return (await findCampaign(tx, campaign.id))!;
 }
 
-async function campaignOf(tx: PoolClient, campaignId: string, lock: "share" | false = false): Promise<CampaignRow> {
-  const campaign = await findCampaign(tx, campaignId, lock);
+async function campaignOf(db: Queryable, campaignId: string, lock: "share" | false = false): Promise<CampaignRow> {
+  const campaign = await findCampaign(db, campaignId, lock);
   if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
   return campaign;
 }
 
-/** The family (a guardian of the child, or an operator at the office) may act in this campaign. */
+/**
+ * The family (a guardian of the child, or an operator at the office) may act in this campaign;
+ * the municipality's office may also read what the family did.
+ */
 async function authorizeFamily(tx: PoolClient, campaign: CampaignRow, childId: string, actor: Actor): Promise<void> {
-  requireMunicipality(actor, campaign.municipalityId);
-  if (actor.role === "guardian" && !(actor.guardianId && (await isGuardianOf(tx, actor.guardianId, childId)))) {
-    throw enrollmentError("NOT_YOUR_CHILD", "only the child's guardian (or an operator at the office) may do this");
-  }
+  if (actor.role === "municipality") requireMunicipality(actor, campaign.municipalityId);
+  else await requireFamily(tx, actor, { municipalityId: campaign.municipalityId, childId });
 }
 
 function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void {
@@ -169,6 +166,7 @@ function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void 
  * applications) are applied when the draw turns the result into applications.
  */
 export async function submitChoices(tx: PoolClient, campaignId: string, childId: string, groupIds: readonly string[], actor: Actor, now: Date): Promise<ChoiceRow> {
+  requireRole(actor, "guardian", "operator");
   const campaign = await campaignOf(tx, campaignId, "share");
   await authorizeFamily(tx, campaign, childId, actor);
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
@@ -203,6 +201,7 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
 
 /** Take the child out of the campaign while the window is open. */
 export async function withdrawChoices(tx: PoolClient, campaignId: string, childId: string, actor: Actor, now: Date): Promise<void> {
+  requireRole(actor, "guardian", "operator");
   const campaign = await campaignOf(tx, campaignId, "share");
   await authorizeFamily(tx, campaign, childId, actor);
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
@@ -211,7 +210,9 @@ export async function withdrawChoices(tx: PoolClient, campaignId: string, childI
   }
 }
 
+/** A child's choices, for the family and the municipality's office (the result with its reasons is the route's to word). */
 export async function findFamilyChoices(tx: PoolClient, campaignId: string, childId: string, actor: Actor): Promise<{ campaign: CampaignRow; choices: ChoiceRow | undefined }> {
+  requireRole(actor, "guardian", "operator", "municipality");
   const campaign = await campaignOf(tx, campaignId);
   await authorizeFamily(tx, campaign, childId, actor);
   return { campaign, choices: await findChoices(tx, campaignId, childId) };
@@ -224,7 +225,7 @@ export async function findFamilyChoices(tx: PoolClient, campaignId: string, chil
  * force on the local day of the close, by the municipality's order; children whose certificate
  * is no longer in force in the municipality leave the draw.
  */
-export async function closeCampaign(tx: PoolClient, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
+export async function closeCampaign(tx: PoolClient, campaignId: string, now: Date, cause: Cause): Promise<CampaignRow> {
   const campaign = await findCampaign(tx, campaignId, "update");
   if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
   if (campaign.status !== "announced") return campaign;
@@ -252,7 +253,7 @@ export async function closeCampaign(tx: PoolClient, campaignId: string, now: Dat
   const canonical = canonicalise({ maxChoices: campaign.maxChoices, groups, children });
   const digest = inputDigest(canonical);
   await markClosed(tx, campaign.id, canonical, digest, now);
-  await emit(tx, CampaignClosed, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
+  await emit(tx, CampaignClosed, { ...cause, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
     campaignId: campaign.id,
     inputDigest: digest,
     children: children.length,
@@ -277,7 +278,7 @@ function familyActor(campaign: CampaignRow, choice: ChoiceRow): Actor {
  * open applications); a refusal is recorded with the child's result, and an admitted child's
  * refused seat passes to the group's queue.
  */
-export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
+export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date, cause: Cause): Promise<CampaignRow> {
   const campaign = await findCampaign(tx, campaignId, "update");
   if (!campaign) throw enrollmentError("CAMPAIGN_NOT_FOUND", `no campaign ${campaignId}`);
   if (campaign.status === "drawn") return campaign;
@@ -289,25 +290,29 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
   await markDrawn(tx, campaign.id, result, now);
 
   const choiceOf = new Map((await allChoices(tx, campaign.id)).map((c) => [c.childId, c]));
+  // Each placement is a submission made for the family, and its refusal that child's result:
+  // whatever a refused one wrote is rolled back, and the draw goes on. Its queue changes further
+  // in this transaction (offers), so it is marked for a whole copy rather than added to Redis.
   const place = async (childId: string, groupId: string, kind: "admitted" | "waitlisted") => {
     const choice = choiceOf.get(childId)!;
-    await tx.query("SAVEPOINT placement");
     try {
-      const application = await submitApplication(tx, { childId, groupId, actor: familyActor(campaign, choice), now, origin });
-      if (kind === "admitted") {
-        // The draw stands in for the provider's review: the provider put the group into the campaign.
-        await setApplicationStatus(tx, application.id, { review: "confirmed" }, now);
-        await emit(tx, ApplicationReviewed, { ...origin, municipalityId: application.municipalityId, aggregateId: application.id }, {
-          ...refOf(application),
-          decision: "confirmed",
-          comment: `admitted by campaign ${campaign.id}`,
-        }, now);
-      }
-      await tx.query("RELEASE SAVEPOINT placement");
+      const application = await withSavepoint(tx, async () => {
+        const placed = await writeApplication(tx, { actor: familyActor(campaign, choice), command: { childId, groupId }, now, cause });
+        if (kind === "admitted") {
+          // The draw stands in for the provider's review: the provider put the group into the campaign.
+          await setApplicationStatus(tx, placed.id, { review: "confirmed" }, now);
+          await emit(tx, ApplicationReviewed, { ...cause, municipalityId: placed.municipalityId, aggregateId: placed.id }, {
+            ...applicationRef(placed),
+            decision: "confirmed",
+            comment: `admitted by campaign ${campaign.id}`,
+          }, now);
+        }
+        return placed;
+      });
+      await markQueueDirty(tx, groupId);
       await insertPlacement(tx, campaign.id, { childId, groupId, kind, applicationId: application.id, refusalCode: null, refusalDetail: null });
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      await tx.query("ROLLBACK TO SAVEPOINT placement");
       await insertPlacement(tx, campaign.id, { childId, groupId, kind, applicationId: null, refusalCode: error.code, refusalDetail: error.message });
     }
   };
@@ -315,13 +320,13 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
   for (const group of result.groups) {
     for (const childId of group.admitted) await place(childId, group.groupId, "admitted");
   }
-  for (const group of result.groups) await fillSeats(tx, group.groupId, now, origin);
+  for (const group of result.groups) await fillSeats(tx, group.groupId, now, cause);
   const unplaced = result.children.filter((c) => c.groupId === null).sort((a, b) => a.lotteryRank - b.lotteryRank);
   for (const child of unplaced) {
     for (const waitlist of child.waitlists) await place(child.childId, waitlist.groupId, "waitlisted");
   }
-  await notifyResults(tx, campaign, result, now, origin);
-  await emit(tx, CampaignDrawn, { ...origin, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
+  await notifyResults(tx, campaign, result, now, cause);
+  await emit(tx, CampaignDrawn, { ...cause, municipalityId: campaign.municipalityId, aggregateId: campaign.id }, {
     campaignId: campaign.id,
     seed: result.seed,
     seedCommitment: result.seedCommitment,
@@ -337,21 +342,16 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
  * Tell every family its result, in the draw's transaction: admitted (the offer's own notice
  * follows) or waiting in how many queues. The reasons choice by choice are in the API.
  */
-async function notifyResults(tx: PoolClient, campaign: CampaignRow, result: CampaignResult, now: Date, origin: Origin): Promise<void> {
+async function notifyResults(tx: PoolClient, campaign: CampaignRow, result: CampaignResult, now: Date, cause: Cause): Promise<void> {
   const addressees = await resultAddressees(tx, campaign.id);
   const programs = await programsOfGroups(tx, campaign.groupIds);
-  const { rows } = await tx.query<{ childId: string; queued: number }>(
-    `SELECT child_id AS "childId", count(application_id)::int AS queued FROM campaign_placements
-      WHERE campaign_id = $1 AND kind = 'waitlisted' GROUP BY child_id`,
-    [campaign.id],
-  );
-  const queuedOf = new Map(rows.map((r) => [r.childId, r.queued]));
+  const queuedOf = await waitlistedQueuesOfChildren(tx, campaign.id);
   for (const child of result.children) {
     const to = addressees.get(child.childId);
     if (!to) continue;
     const program = child.groupId === null ? undefined : programs.get(child.groupId);
     for (const guardianId of to.guardianIds) {
-      await emit(tx, NotificationCampaignResult, { ...origin, municipalityId: campaign.municipalityId, aggregateId: guardianId }, {
+      await emit(tx, NotificationCampaignResult, { ...cause, municipalityId: campaign.municipalityId, aggregateId: guardianId }, {
         guardianId,
         childId: child.childId,
         locale: null,
@@ -372,9 +372,23 @@ async function notifyResults(tx: PoolClient, campaign: CampaignRow, result: Camp
 }
 
 /** Close and draw one campaign whose window is over: two transactions, so the digest is committed before the seed is revealed. */
-export async function closeAndDraw(pool: Pool, campaignId: string, now: Date, origin: Origin): Promise<CampaignRow> {
-  await withTransaction(pool, (tx) => closeCampaign(tx, campaignId, now, origin));
-  return withTransaction(pool, (tx) => drawCampaign(tx, campaignId, now, origin));
+export async function closeAndDraw(pool: Pool, campaignId: string, now: Date, cause: Cause): Promise<CampaignRow> {
+  await withTransaction(pool, (tx) => closeCampaign(tx, campaignId, now, cause));
+  return withTransaction(pool, (tx) => drawCampaign(tx, campaignId, now, cause));
+}
+
+/**
+ * The municipality closes the window and draws now rather than at the next sweep (a campaign
+ * drawn already is left as it is); the campaign's queues are then copied to Redis, so that the
+ * families' positions show the draw at once.
+ */
+export async function drawCampaignNow(deps: QueueIndexDeps, actor: Actor, campaignId: string, now: Date, cause: Cause): Promise<CampaignRow> {
+  requireRole(actor, "municipality", "region");
+  const campaign = await campaignOf(deps.pool, campaignId);
+  requireMunicipality(actor, campaign.municipalityId);
+  const drawn = await closeAndDraw(deps.pool, campaign.id, now, cause);
+  for (const groupId of drawn.groupIds) await copyQueueNow(deps, groupId);
+  return drawn;
 }
 
 /** Every campaign whose window is over and that is not drawn yet (the sweep's part). */

@@ -1,11 +1,31 @@
-import type { PoolClient, Queryable } from "@kruzhok/postgres";
+import type { Cause } from "@kruzhok/messaging";
+import type { PoolClient } from "@kruzhok/postgres";
 import { localDay } from "../domain/deadlines";
 import { lockGroupQueue } from "../store/applications";
-import { findEnrollment } from "../store/enrollments";
-import { closeGroup, findGroup } from "../store/reference";
+import { activeEnrollmentIdsOfGroup, findEnrollment } from "../store/enrollments";
+import { upsertProgramTitle } from "../store/notifications";
+import { closeGroup, findGroup, upsertGroup, type GroupSnapshot } from "../store/projections";
 import { withdrawOpenApplicationsOfGroup } from "./applications";
 import { SYSTEM, closeEnrollment } from "./offers";
-import type { Origin } from "./seats";
+import { fillSeats } from "./seats";
+
+// Programs and groups as the catalogue announces them.
+
+/** A program's title: messages to families say which program they are about. */
+export async function recordProgramTitle(tx: PoolClient, programId: string, title: string, now: Date): Promise<void> {
+  await upsertProgramTitle(tx, programId, title, now);
+}
+
+/**
+ * A group opened or changed (a full snapshot). Its capacity and the offers it allows change
+ * together, under the group's queue lock: a raised capacity (or a first snapshot) may free seats
+ * for the queue.
+ */
+export async function recordGroup(tx: PoolClient, group: GroupSnapshot, now: Date, cause: Cause): Promise<void> {
+  await lockGroupQueue(tx, group.groupId);
+  await upsertGroup(tx, group, now);
+  await fillSeats(tx, group.groupId, now, cause);
+}
 
 /**
  * The catalogue closed the group (its provider, or the program was withdrawn): it takes no more
@@ -14,11 +34,11 @@ import type { Origin } from "./seats";
  * children and the lessons run to the end date, when the enrollments complete (below, and the
  * sweep). A group closed after its end date completes them at once.
  */
-export async function closeGroupOf(tx: PoolClient, groupId: string, now: Date, origin: Origin): Promise<void> {
+export async function closeGroupOf(tx: PoolClient, groupId: string, now: Date, cause: Cause): Promise<void> {
   await lockGroupQueue(tx, groupId);
   await closeGroup(tx, groupId, now);
-  await withdrawOpenApplicationsOfGroup(tx, groupId, now, origin);
-  await completeEnrollmentsOfClosedGroup(tx, groupId, now, origin);
+  await withdrawOpenApplicationsOfGroup(tx, groupId, now, cause);
+  await completeEnrollmentsOfClosedGroup(tx, groupId, now, cause);
 }
 
 /**
@@ -27,26 +47,14 @@ export async function closeGroupOf(tx: PoolClient, groupId: string, now: Date, o
  * as it is: REVIEW: the catalogue closes groups that ran their course; if it ever stops doing so,
  * complete open groups here too.
  */
-export async function completeEnrollmentsOfClosedGroup(tx: PoolClient, groupId: string, now: Date, origin: Origin): Promise<number> {
+export async function completeEnrollmentsOfClosedGroup(tx: PoolClient, groupId: string, now: Date, cause: Cause): Promise<number> {
   await lockGroupQueue(tx, groupId);
   const group = await findGroup(tx, groupId);
   if (group?.status !== "closed" || localDay(now, group.timeZone) <= group.endsOn) return 0;
-  const { rows } = await tx.query<{ id: string }>("SELECT id FROM enrollments WHERE group_id = $1 AND status = 'active' ORDER BY id", [groupId]);
-  for (const { id } of rows) {
+  const active = await activeEnrollmentIdsOfGroup(tx, groupId);
+  for (const id of active) {
     const enrollment = (await findEnrollment(tx, id, true))!;
-    await closeEnrollment(tx, enrollment, "completed", SYSTEM, now, origin);
+    await closeEnrollment(tx, enrollment, "completed", SYSTEM, now, cause);
   }
-  return rows.length;
-}
-
-/** Closed groups whose end date is over and that still have active enrollments. */
-export async function closedGroupsPastEnd(db: Queryable, now: Date): Promise<string[]> {
-  const { rows } = await db.query<{ groupId: string }>(
-    `SELECT g.id AS "groupId" FROM groups g
-      WHERE g.status = 'closed' AND g.ends_on < ($1::timestamptz AT TIME ZONE g.time_zone)::date
-        AND EXISTS (SELECT 1 FROM enrollments e WHERE e.group_id = g.id AND e.status = 'active')
-      ORDER BY 1`,
-    [now],
-  );
-  return rows.map((r) => r.groupId);
+  return active.length;
 }

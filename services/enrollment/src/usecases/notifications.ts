@@ -5,10 +5,10 @@ import {
   NotificationOfferMade,
   NotificationPositionApproaching,
 } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
+import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
-import { queueOf, type ApplicationRow } from "../store/applications";
+import { findApplication, queueOf, type ApplicationRow } from "../store/applications";
 import type { EnrollmentRow } from "../store/enrollments";
 import {
   forgetPositionNotices,
@@ -19,7 +19,6 @@ import {
   recordPositionNotice,
   type NotificationContext,
 } from "../store/notifications";
-import type { Origin } from "./seats";
 
 // Notifications to families, written to the outbox in the transaction of the change they
 // announce. They carry ids and wording facts only: the registry, which alone holds the
@@ -65,11 +64,11 @@ async function addressed(tx: Queryable, a: Placement): Promise<{ context: Notifi
   return (context?.guardianIds ?? []).map((guardianId) => ({ context: context!, facts: factsFor(a, context!, guardianId) }));
 }
 
-const envelopeOf = (origin: Origin, municipalityId: string, guardianId: string) => ({ ...origin, municipalityId, aggregateId: guardianId });
+const envelopeOf = (cause: Cause, municipalityId: string, guardianId: string) => ({ ...cause, municipalityId, aggregateId: guardianId });
 
-export async function notifyOfferMade(tx: Queryable, a: Placement, offer: { offerId: string; deadline: Date }, now: Date, origin: Origin): Promise<void> {
+export async function notifyOfferMade(tx: Queryable, a: Placement, offer: { offerId: string; deadline: Date }, now: Date, cause: Cause): Promise<void> {
   for (const { facts } of await addressed(tx, a)) {
-    await emit(tx, NotificationOfferMade, envelopeOf(origin, a.municipalityId, facts.guardianId), {
+    await emit(tx, NotificationOfferMade, envelopeOf(cause, a.municipalityId, facts.guardianId), {
       ...facts,
       offerId: offer.offerId,
       deadline: offer.deadline.toISOString(),
@@ -77,9 +76,9 @@ export async function notifyOfferMade(tx: Queryable, a: Placement, offer: { offe
   }
 }
 
-export async function notifyApplicationRefused(tx: Queryable, a: Placement, reason: string, comment: string | null, now: Date, origin: Origin): Promise<void> {
+export async function notifyApplicationRefused(tx: Queryable, a: Placement, reason: string, comment: string | null, now: Date, cause: Cause): Promise<void> {
   for (const { facts } of await addressed(tx, a)) {
-    await emit(tx, NotificationApplicationRefused, envelopeOf(origin, a.municipalityId, facts.guardianId), {
+    await emit(tx, NotificationApplicationRefused, envelopeOf(cause, a.municipalityId, facts.guardianId), {
       ...facts,
       reason,
       comment,
@@ -87,11 +86,11 @@ export async function notifyApplicationRefused(tx: Queryable, a: Placement, reas
   }
 }
 
-export async function notifyEnrollmentEnded(tx: Queryable, e: EnrollmentRow, reason: "completed" | "withdrawn" | "expelled", now: Date, origin: Origin): Promise<void> {
+export async function notifyEnrollmentEnded(tx: Queryable, e: EnrollmentRow, reason: "completed" | "withdrawn" | "expelled", now: Date, cause: Cause): Promise<void> {
   const placement = { id: e.applicationId, childId: e.childId, groupId: e.groupId, programId: e.programId, municipalityId: e.municipalityId };
   for (const { context, facts } of await addressed(tx, placement)) {
     const { applicationId: _application, ...rest } = facts;
-    await emit(tx, NotificationEnrollmentEnded, envelopeOf(origin, e.municipalityId, facts.guardianId), {
+    await emit(tx, NotificationEnrollmentEnded, envelopeOf(cause, e.municipalityId, facts.guardianId), {
       ...rest,
       enrollmentId: e.id,
       reason,
@@ -107,7 +106,7 @@ export async function notifyEnrollmentEnded(tx: Queryable, e: EnrollmentRow, rea
  * back beyond (a higher category joined ahead) is told again when it comes back. The caller
  * holds the group's queue lock.
  */
-export async function noticeApproachingPositions(tx: Queryable, groupId: string, now: Date, origin: Origin, threshold = NOTICE_DEFAULTS.positionThreshold): Promise<number> {
+export async function noticeApproachingPositions(tx: Queryable, groupId: string, now: Date, cause: Cause, threshold = NOTICE_DEFAULTS.positionThreshold): Promise<number> {
   const heads = await queueOf(tx, groupId, threshold);
   await forgetPositionNotices(tx, groupId, heads.map((a) => a.id));
   const told = await noticedPositions(tx, groupId);
@@ -116,7 +115,7 @@ export async function noticeApproachingPositions(tx: Queryable, groupId: string,
     if (told.has(a.id)) continue;
     const position = index + 1;
     for (const { facts } of await addressed(tx, a)) {
-      await emit(tx, NotificationPositionApproaching, envelopeOf(origin, a.municipalityId, facts.guardianId), {
+      await emit(tx, NotificationPositionApproaching, envelopeOf(cause, a.municipalityId, facts.guardianId), {
         ...facts,
         position,
         threshold,
@@ -129,15 +128,12 @@ export async function noticeApproachingPositions(tx: Queryable, groupId: string,
 }
 
 /** Remind families of the group's offers whose deadline is within `leadMs`; once per offer. */
-export async function warnExpiringOffers(tx: Queryable, groupId: string, now: Date, origin: Origin, leadMs = NOTICE_DEFAULTS.offerExpiringLeadMs): Promise<number> {
+export async function warnExpiringOffers(tx: Queryable, groupId: string, now: Date, cause: Cause, leadMs = NOTICE_DEFAULTS.offerExpiringLeadMs): Promise<number> {
   const offers = await offersToWarn(tx, groupId, now, leadMs);
   for (const offer of offers) {
-    const { rows } = await tx.query<Placement>(
-      `SELECT id, child_id AS "childId", group_id AS "groupId", program_id AS "programId", municipality_id AS "municipalityId" FROM applications WHERE id = $1`,
-      [offer.applicationId],
-    );
-    for (const { facts } of await addressed(tx, rows[0]!)) {
-      await emit(tx, NotificationOfferExpiring, envelopeOf(origin, offer.municipalityId, facts.guardianId), {
+    const application = (await findApplication(tx, offer.applicationId))!;
+    for (const { facts } of await addressed(tx, application)) {
+      await emit(tx, NotificationOfferExpiring, envelopeOf(cause, offer.municipalityId, facts.guardianId), {
         ...facts,
         offerId: offer.offerId,
         deadline: offer.deadlineAt.toISOString(),

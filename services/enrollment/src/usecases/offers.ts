@@ -1,42 +1,42 @@
 import { v7 as uuidv7 } from "uuid";
+import { requireRole, type Actor } from "@kruzhok/actor";
 import { ContractSigned, EnrollmentEnded, EnrollmentStarted, OfferLapsed } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
+import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { enrollmentsKept, schedulesClash } from "../domain/application";
+import { applicationRef, decideSignatureMethod, enrollmentsKept, schedulesClash } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
-import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus, type ApplicationRow } from "../store/applications";
+import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus } from "../store/applications";
 import { endEnrollment, findEnrollment, insertEnrollmentWithContract, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { decideOffer, expiredOffersOfGroup, findOffer, type OfferRow } from "../store/offers";
-import { findCertificateOfChild, findGroup, lockChild } from "../store/reference";
+import { findCertificateOfChild, findGroup, lockChild } from "../store/projections";
+import { requireFamily, requireProvider } from "./access";
+import { copyQueueAfterCommit, type QueueIndexDeps } from "./indexing";
 import { notifyEnrollmentEnded } from "./notifications";
-import { fillSeats, refOf, type Origin } from "./seats";
-
-export interface Signature {
-  method: "electronic" | "in_person";
-  /** Subject of the guardian who signed, or of the operator who recorded an in-person signature. */
-  signedBy: string;
-  signedRole: string;
-}
+import { fillSeats } from "./seats";
 
 /**
  * Accept an offer: the contract is signed (electronically by the guardian, or in person with an
- * operator recording it) and the child's enrollment starts. The child's row is locked first, as
- * a submission does, so the schedule and same-program rules are checked again against
- * enrollments that started since the application. Takes no queue lock: an acceptance frees no
- * seat and moves no queue (the offer already holds the seat).
+ * operator recording it: `method`, by default the actor's) and the child's enrollment starts. The
+ * child's row is locked first, as a submission does, so the schedule and same-program rules are
+ * checked again against enrollments that started since the application. Takes no queue lock for
+ * the offer's group: an acceptance frees no seat there and moves no queue (the offer already
+ * holds the seat). A transfer frees the seat it leaves: that queue is copied to Redis once this
+ * commits.
  */
 export async function acceptOffer(
   tx: PoolClient,
-  offerId: string,
-  /** Checks the caller and says who signs how. */
-  authorize: (offer: OfferRow, application: ApplicationRow) => Promise<Signature>,
+  deps: QueueIndexDeps,
+  actor: Actor,
+  command: { offerId: string; method?: "electronic" | "in_person" | undefined },
   now: Date,
-  origin: Origin,
+  cause: Cause,
 ): Promise<EnrollmentRow> {
+  const { offerId } = command;
   const seen = await findOffer(tx, offerId);
   if (!seen) throw enrollmentError("OFFER_NOT_FOUND", `no offer ${offerId}`);
   const seenApplication = (await findApplication(tx, seen.applicationId))!;
-  const signature = await authorize(seen, seenApplication);
+  await requireFamily(tx, actor, seenApplication);
+  const signature = { method: decideSignatureMethod(actor.role, command.method), signedBy: actor.subject, signedRole: actor.role };
   await lockChild(tx, seenApplication.childId);
   // A transfer ends the enrollment it leaves below, which frees a seat there: that group's queue
   // lock goes right after the child's (a submission's order), before any row lock.
@@ -68,9 +68,9 @@ export async function acceptOffer(
     { id: contractId, offerId: offer.id, ...signature },
     now,
   );
-  const envelope = { ...origin, municipalityId: application.municipalityId, aggregateId: enrollmentId };
-  await emit(tx, ContractSigned, envelope, {
-    ...refOf(application),
+  const origin = { ...cause, municipalityId: application.municipalityId, aggregateId: enrollmentId };
+  await emit(tx, ContractSigned, origin, {
+    ...applicationRef(application),
     offerId: offer.id,
     contractId,
     enrollmentId,
@@ -78,7 +78,7 @@ export async function acceptOffer(
     signedBy: signature.signedBy,
     signedAt: now.toISOString(),
   }, now);
-  await emit(tx, EnrollmentStarted, envelope, { enrollmentId, groupId: application.groupId, programId: application.programId, childId: application.childId }, now);
+  await emit(tx, EnrollmentStarted, origin, { enrollmentId, groupId: application.groupId, programId: application.programId, childId: application.childId }, now);
   if (leaving) {
     // The transfer is complete: the enrollment left ends now, in this transaction, so the child
     // never holds both seats nor neither. Reason "withdrawn": leaving was the family's choice
@@ -86,64 +86,79 @@ export async function acceptOffer(
     // seat in the catalogue and the seat left is offered on. Already ended (the provider
     // expelled meanwhile): nothing more to end.
     const left = (await findEnrollment(tx, leaving.id, true))!;
-    if (left.status === "active") await closeEnrollment(tx, left, "withdrawn", signature.signedBy, now, origin);
+    if (left.status === "active") await closeEnrollment(tx, left, "withdrawn", signature.signedBy, now, cause);
+    copyQueueAfterCommit(tx, deps, leaving.groupId);
   }
   return (await findEnrollment(tx, enrollmentId))!;
 }
 
-async function lapse(tx: PoolClient, offer: OfferRow, reason: "declined" | "expired", by: string | null, now: Date, origin: Origin): Promise<void> {
+async function lapse(tx: PoolClient, offer: OfferRow, reason: "declined" | "expired", by: string | null, now: Date, cause: Cause): Promise<void> {
   const application = (await findApplication(tx, offer.applicationId, true))!;
   await decideOffer(tx, offer.id, reason, by, now);
   await setApplicationStatus(tx, application.id, { status: reason }, now);
-  await emit(tx, OfferLapsed, { ...origin, municipalityId: offer.municipalityId, aggregateId: application.id }, { ...refOf(application), offerId: offer.id, reason }, now);
+  await emit(tx, OfferLapsed, { ...cause, municipalityId: offer.municipalityId, aggregateId: application.id }, { ...applicationRef(application), offerId: offer.id, reason }, now);
 }
 
-/** The family declines: the seat passes to the next in the queue at once. */
-export async function declineOffer(
-  tx: PoolClient,
-  offerId: string,
-  /** Checks the caller; returns the subject who declines. */
-  authorize: (offer: OfferRow, application: ApplicationRow) => Promise<string>,
-  now: Date,
-  origin: Origin,
-): Promise<OfferRow> {
+/** The family declines: the seat passes to the next in the queue at once, and the queue is copied to Redis once this commits. */
+export async function declineOffer(tx: PoolClient, deps: QueueIndexDeps, actor: Actor, offerId: string, now: Date, cause: Cause): Promise<OfferRow> {
   const seen = await findOffer(tx, offerId);
   if (!seen) throw enrollmentError("OFFER_NOT_FOUND", `no offer ${offerId}`);
-  const by = await authorize(seen, (await findApplication(tx, seen.applicationId))!);
+  const by = (await requireFamily(tx, actor, (await findApplication(tx, seen.applicationId))!)).subject;
   await lockGroupQueue(tx, seen.groupId);
   const offer = (await findOffer(tx, offerId, true))!;
   if (offer.status !== "open") throw enrollmentError("OFFER_NOT_OPEN", `the offer is ${offer.status}`);
-  await lapse(tx, offer, "declined", by, now, origin);
-  await fillSeats(tx, offer.groupId, now, origin);
+  await lapse(tx, offer, "declined", by, now, cause);
+  await fillSeats(tx, offer.groupId, now, cause);
+  copyQueueAfterCommit(tx, deps, offer.groupId);
   return (await findOffer(tx, offerId))!;
 }
 
 /** Expire the group's offers past their deadline and pass their seats on. */
-export async function expireOffers(tx: PoolClient, groupId: string, now: Date, origin: Origin): Promise<number> {
+export async function expireOffers(tx: PoolClient, groupId: string, now: Date, cause: Cause): Promise<number> {
   await lockGroupQueue(tx, groupId);
   const offers = await expiredOffersOfGroup(tx, groupId, now);
-  for (const offer of offers) await lapse(tx, offer, "expired", null, now, origin);
-  if (offers.length > 0) await fillSeats(tx, groupId, now, origin);
+  for (const offer of offers) await lapse(tx, offer, "expired", null, now, cause);
+  if (offers.length > 0) await fillSeats(tx, groupId, now, cause);
   return offers.length;
 }
 
-/** An enrollment ends (completion, the family's withdrawal, the provider's expulsion); its contract ends with it and the seat is offered on. */
+/**
+ * Who may end an enrollment for which reason: the family withdraws (or an operator for it), the
+ * provider expels, and completion is recorded by the provider or the office. Returns the
+ * subject who ends it.
+ */
+async function authorizeEnd(tx: PoolClient, actor: Actor, enrollment: EnrollmentRow, reason: EndReason): Promise<string> {
+  requireRole(actor, "guardian", "operator", "provider");
+  const allowed: Record<EndReason, readonly string[]> = { withdrawn: ["guardian", "operator"], expelled: ["provider"], completed: ["provider", "operator"] };
+  if (!allowed[reason].includes(actor.role)) {
+    throw enrollmentError("END_REASON_NOT_ALLOWED", `${actor.role} may not end an enrollment as ${reason}`, { field: "reason" });
+  }
+  if (actor.role === "provider") return requireProvider(actor, enrollment).subject;
+  return (await requireFamily(tx, actor, enrollment)).subject;
+}
+
+/**
+ * An enrollment ends (completion, the family's withdrawal, the provider's expulsion); its
+ * contract ends with it, the seat is offered on, and the queue is copied to Redis once this
+ * commits.
+ */
 export async function endEnrollmentOf(
   tx: PoolClient,
-  enrollmentId: string,
-  reason: EndReason,
-  /** Checks the caller; returns the subject who ends it. */
-  authorize: (enrollment: EnrollmentRow) => Promise<string>,
+  deps: QueueIndexDeps,
+  actor: Actor,
+  command: { enrollmentId: string; reason: EndReason },
   now: Date,
-  origin: Origin,
+  cause: Cause,
 ): Promise<EnrollmentRow> {
+  const { enrollmentId, reason } = command;
   const seen = await findEnrollment(tx, enrollmentId);
   if (!seen) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${enrollmentId}`);
-  const by = await authorize(seen);
+  const by = await authorizeEnd(tx, actor, seen, reason);
   await lockGroupQueue(tx, seen.groupId);
   const enrollment = (await findEnrollment(tx, enrollmentId, true))!;
   if (enrollment.status !== "active") throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "the enrollment has ended already");
-  await closeEnrollment(tx, enrollment, reason, by, now, origin);
+  await closeEnrollment(tx, enrollment, reason, by, now, cause);
+  copyQueueAfterCommit(tx, deps, enrollment.groupId);
   return (await findEnrollment(tx, enrollment.id))!;
 }
 
@@ -155,15 +170,15 @@ export const SYSTEM = "system";
  * the seat), tell the family and offer the seat on. The caller holds the group's queue lock and
  * the enrollment's row.
  */
-export async function closeEnrollment(tx: PoolClient, enrollment: EnrollmentRow, reason: EndReason, by: string, now: Date, origin: Origin): Promise<void> {
+export async function closeEnrollment(tx: PoolClient, enrollment: EnrollmentRow, reason: EndReason, by: string, now: Date, cause: Cause): Promise<void> {
   await endEnrollment(tx, enrollment.id, reason, by, now);
-  await emit(tx, EnrollmentEnded, { ...origin, municipalityId: enrollment.municipalityId, aggregateId: enrollment.id }, {
+  await emit(tx, EnrollmentEnded, { ...cause, municipalityId: enrollment.municipalityId, aggregateId: enrollment.id }, {
     enrollmentId: enrollment.id,
     groupId: enrollment.groupId,
     programId: enrollment.programId,
     childId: enrollment.childId,
     reason,
   }, now);
-  await notifyEnrollmentEnded(tx, enrollment, reason, now, origin);
-  await fillSeats(tx, enrollment.groupId, now, origin);
+  await notifyEnrollmentEnded(tx, enrollment, reason, now, cause);
+  await fillSeats(tx, enrollment.groupId, now, cause);
 }

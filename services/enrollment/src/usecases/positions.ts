@@ -1,9 +1,11 @@
 import type { Pool } from "@kruzhok/postgres";
+import type { Siblings } from "@kruzhok/service";
 import { instantAt, localDateOf } from "@kruzhok/time";
 import { explainPosition, queueMember, type PositionView } from "../domain/queue";
 import { positionInPostgres, type ApplicationRow } from "../store/applications";
+import { findGroup, findRules } from "../store/projections";
 import { isDirty, syncGroup, type QueueIndex } from "../store/queue-index";
-import { findGroup, findRules } from "../store/reference";
+import type { KnownGuardianships } from "./access";
 
 export type Position = PositionView & { applicationId: string; groupId: string; source: "redis" | "postgres" };
 
@@ -37,7 +39,7 @@ const rankedOf = (a: ApplicationRow): RankedApplication => ({
   member: queueMember({ categoryRank: a.categoryRank, acceptedAtMicros: a.acceptedAtMicros, applicationId: a.id }),
 });
 
-/** A Map that forgets its oldest entries beyond `max` (insertion order; enough for a cache of facts that do not change). */
+/** A Map that forgets its oldest entries beyond `max` (insertion order; enough for a cache of facts that change seldom, and are deleted when they do). */
 class Bounded<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly max: number) {}
@@ -55,11 +57,29 @@ class Bounded<K, V> {
 }
 
 export interface PositionLookupOptions {
-  /** Applications (and guardianships) remembered per process. */
+  /** The other workers of the service (WORKERS > 1): told what this one learns and forgets. */
+  siblings?: Siblings | undefined;
+  /** Applications (and children's guardians) remembered per process. */
   maxEntries?: number;
   /** How long a municipality's category order and a group's zone are trusted (they only word the explanation and pick its year). */
   referenceTtlMs?: number;
+  /**
+   * How long after a child's guardianships changed nothing learnt of them is remembered: a
+   * check made in Postgres before the change, or a sibling's message sent before it, may arrive
+   * after the change was forgotten. Far longer than a query or a message between workers takes.
+   */
+  changedGuardiansMs?: number;
 }
+
+/** What a worker tells its siblings of an application it accepted. */
+interface Learnt {
+  application: RankedApplication;
+  guardianId: string | undefined;
+}
+
+/** Sibling topics: an accepted application (and its guardian); a child whose guardianships changed. */
+const LEARNT = "enrollment.position-facts";
+const GUARDIANS_CHANGED = "enrollment.guardians-changed";
 
 /**
  * Positions from the Redis index with no Postgres query on the common path: the application's
@@ -68,15 +88,23 @@ export interface PositionLookupOptions {
  * the truth, answers whenever the process does not know the application, the set was lost, or
  * the member is not in it (re-ranked, left the queue, not yet copied).
  *
+ * One per process, shared by the routes and the consumers: a guardianship that ends (the
+ * registry announces a child's guardians anew) is forgotten here and by the sibling workers
+ * once its change commits, so a former guardian is checked in Postgres again.
+ *
  * Freshness: a submission adds its member before it answers, and the HTTP routes that change a
  * queue copy it before they answer, so a family reads its own writes. A change made by a
  * consumer (a re-rank, a seat offered after a capacity change) shows once the syncer copies the
  * group, within QUEUE_SYNC_INTERVAL_MS; until then the lookup answers the position before it.
  */
-export class PositionLookups {
+export class PositionLookups implements KnownGuardianships {
   private readonly applications: Bounded<string, RankedApplication>;
-  /** `guardian:child` pairs found in child_guardians. Rows there are only ever added, so a yes stays true. */
-  private readonly guardianships: Bounded<string, true>;
+  /** Per child, the guardians found in child_guardians; forgotten when the child's guardianships change. */
+  private readonly guardianships: Bounded<string, Set<string>>;
+  /** Children whose guardianships changed lately, with the instant (Date.now) until which nothing is learnt of them. */
+  private readonly changedGuardians = new Map<string, number>();
+  private readonly changedGuardiansMs: number;
+  private readonly siblings: Siblings | undefined;
   private readonly orders = new Map<string, { order: readonly string[]; until: number }>();
   private readonly zones = new Map<string, { zone: string; until: number }>();
   /** A zone's current local year and the instants it starts and ends (Intl costs more than the rest of a lookup). */
@@ -91,18 +119,26 @@ export class PositionLookups {
     this.applications = new Bounded(options.maxEntries ?? 200_000);
     this.guardianships = new Bounded(options.maxEntries ?? 200_000);
     this.ttlMs = options.referenceTtlMs ?? 30_000;
+    this.changedGuardiansMs = options.changedGuardiansMs ?? 60_000;
+    this.siblings = options.siblings;
+    // What one worker accepted, the others learn: a family's next lookup may reach any of them.
+    this.siblings?.on(LEARNT, (message) => {
+      const { application, guardianId } = message as Learnt;
+      this.applications.set(application.id, application);
+      if (guardianId) this.rememberGuardian(guardianId, application.childId);
+    });
+    this.siblings?.on(GUARDIANS_CHANGED, (message) => this.forgetGuardiansHere((message as { childId: string }).childId));
   }
 
-  /** Learn an application (a submission, a lookup from Postgres); what was learnt. */
-  remember(a: ApplicationRow): RankedApplication {
-    const ranked = rankedOf(a);
-    this.applications.set(a.id, ranked);
-    return ranked;
-  }
-
-  /** Learn an application another worker accepted (its facts as that worker's `remember` made them). */
-  learn(ranked: RankedApplication): void {
-    this.applications.set(ranked.id, ranked);
+  /**
+   * Learn an application that committed in this process (a submission), with the guardian who
+   * submitted it (checked in Postgres under the child's lock), and tell the sibling workers.
+   */
+  learnSubmitted(a: ApplicationRow, guardianId: string | undefined): void {
+    const application = rankedOf(a);
+    this.applications.set(a.id, application);
+    if (guardianId) this.rememberGuardian(guardianId, a.childId);
+    this.siblings?.tell(LEARNT, { application, guardianId } satisfies Learnt);
   }
 
   known(applicationId: string): RankedApplication | undefined {
@@ -113,12 +149,34 @@ export class PositionLookups {
     this.applications.delete(applicationId);
   }
 
+  /** A guardianship found in Postgres; not remembered while the child's guardianships have just changed. */
   rememberGuardian(guardianId: string, childId: string): void {
-    this.guardianships.set(`${guardianId}:${childId}`, true);
+    const changedUntil = this.changedGuardians.get(childId);
+    if (changedUntil !== undefined) {
+      if (changedUntil > Date.now()) return;
+      this.changedGuardians.delete(childId);
+    }
+    const known = this.guardianships.get(childId);
+    if (known) known.add(guardianId);
+    else this.guardianships.set(childId, new Set([guardianId]));
   }
 
   isKnownGuardian(guardianId: string, childId: string): boolean {
-    return this.guardianships.get(`${guardianId}:${childId}`) === true;
+    return this.guardianships.get(childId)?.has(guardianId) === true;
+  }
+
+  /** The child's guardianships changed (and committed): forget them here and in the sibling workers. */
+  forgetGuardiansOf(childId: string): void {
+    this.forgetGuardiansHere(childId);
+    this.siblings?.tell(GUARDIANS_CHANGED, { childId });
+  }
+
+  private forgetGuardiansHere(childId: string): void {
+    this.guardianships.delete(childId);
+    const now = Date.now();
+    // Rare (a change of a child's guardians): expired marks are dropped as new ones come.
+    for (const [child, until] of this.changedGuardians) if (until <= now) this.changedGuardians.delete(child);
+    this.changedGuardians.set(childId, now + this.changedGuardiansMs);
   }
 
   /** The position from Redis alone; undefined when Postgres must answer (see the class). */

@@ -1,27 +1,14 @@
 import { v7 as uuidv7 } from "uuid";
 import { OfferMade } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
+import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
+import { applicationRef } from "../domain/application";
 import { offerDeadline } from "../domain/deadlines";
-import { lockGroupQueue, markQueueDirty, queueOf, setApplicationStatus, type ApplicationRow } from "../store/applications";
+import { lockGroupQueue, markQueueDirty, queueOf, setApplicationStatus } from "../store/applications";
 import { insertOffer, seatsTaken } from "../store/offers";
-import { findGroup, findRules } from "../store/reference";
+import { findGroup, findRules } from "../store/projections";
 import { noticeApproachingPositions, notifyOfferMade } from "./notifications";
-
-/** Who caused a change: carried into the events' envelopes. */
-export interface Origin {
-  correlationId?: string | undefined;
-  causationId?: string | null;
-}
-
-export const refOf = (a: Pick<ApplicationRow, "id" | "childId" | "groupId" | "programId" | "providerId">) => ({
-  applicationId: a.id,
-  childId: a.childId,
-  groupId: a.groupId,
-  programId: a.programId,
-  providerId: a.providerId,
-});
 
 /**
  * Offer every free seat of the group to the head of its queue, in queue order. A seat is free
@@ -32,14 +19,14 @@ export const refOf = (a: Pick<ApplicationRow, "id" | "childId" | "groupId" | "pr
  * Takes the group's queue lock, so callers may hold it already or not. Every change of a queue
  * ends here, so the families whose place came near the head are told here too.
  */
-export async function fillSeats(tx: Queryable, groupId: string, now: Date, origin: Origin): Promise<string[]> {
+export async function fillSeats(tx: Queryable, groupId: string, now: Date, cause: Cause): Promise<string[]> {
   await lockGroupQueue(tx, groupId);
-  const offered = await offerFreeSeats(tx, groupId, now, origin);
-  await noticeApproachingPositions(tx, groupId, now, origin);
+  const offered = await offerFreeSeats(tx, groupId, now, cause);
+  await noticeApproachingPositions(tx, groupId, now, cause);
   return offered;
 }
 
-async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, origin: Origin): Promise<string[]> {
+async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, cause: Cause): Promise<string[]> {
   const group = await findGroup(tx, groupId);
   if (group?.status !== "open") return [];
   const free = group.capacity - (await seatsTaken(tx, groupId));
@@ -56,8 +43,8 @@ async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, origin:
     const offerId = uuidv7({ msecs: now.getTime() });
     await insertOffer(tx, { id: offerId, applicationId: head.id, groupId, municipalityId: head.municipalityId, madeAt: now, deadlineAt: deadline });
     await setApplicationStatus(tx, head.id, { status: "offered" }, now);
-    await emit(tx, OfferMade, { ...origin, municipalityId: head.municipalityId, aggregateId: head.id }, { ...refOf(head), offerId, deadline: deadline.toISOString() }, now);
-    await notifyOfferMade(tx, head, { offerId, deadline }, now, origin);
+    await emit(tx, OfferMade, { ...cause, municipalityId: head.municipalityId, aggregateId: head.id }, { ...applicationRef(head), offerId, deadline: deadline.toISOString() }, now);
+    await notifyOfferMade(tx, head, { offerId, deadline }, now, cause);
     offered.push(offerId);
   }
   if (offered.length > 0) await markQueueDirty(tx, groupId);

@@ -1,9 +1,9 @@
 import type { EventHandler } from "@kruzhok/messaging";
 import type { EnrollmentDeps } from "../../deps";
-import { catalogueHandlers } from "./catalogue";
-import { registryHandlers } from "./registry";
+import { onCatalogueEvents } from "./catalogue-events";
+import { onRegistryEvents } from "./registry-events";
 
 /** Every event enrollment consumes, one handler per type and version. */
-export function enrollmentHandlers(deps: Pick<EnrollmentDeps, "clock">): EventHandler[] {
-  return [...registryHandlers(deps), ...catalogueHandlers(deps)] as EventHandler[];
+export function eventHandlers(deps: Pick<EnrollmentDeps, "clock" | "positions">): EventHandler[] {
+  return [...onRegistryEvents(deps), ...onCatalogueEvents(deps)] as EventHandler[];
 }

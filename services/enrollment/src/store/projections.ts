@@ -1,8 +1,9 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { CertificateState, GroupState, Slot } from "../domain/application";
 
-// Local copies of what registry and catalogue announce: municipalities and their yearly rules,
-// certificates, children's guardians and categories, groups. Written only by consumers.
+// Enrollment's projections of what registry and catalogue announce: municipalities and their
+// yearly rules, certificates, children's guardians and categories, groups. Written only by the
+// use cases the consumers call.
 
 export async function upsertMunicipality(db: Queryable, id: string, timeZone: string, now: Date): Promise<void> {
   await db.query(
@@ -68,9 +69,10 @@ export interface CertificateRow extends CertificateState {
   number: string;
 }
 
+/** The certificate as issued, its child, and the categories it was issued with (guardians: `replaceGuardians`). */
 export async function upsertIssuedCertificate(
   db: Queryable,
-  c: { id: string; municipalityId: string; childId: string; number: string; birthYear: number; guardianIds: readonly string[]; categories: readonly string[] },
+  c: { id: string; municipalityId: string; childId: string; number: string; birthYear: number; categories: readonly string[] },
   now: Date,
 ): Promise<void> {
   await db.query(
@@ -80,9 +82,6 @@ export async function upsertIssuedCertificate(
     [c.id, c.municipalityId, c.childId, c.number, c.birthYear, now],
   );
   await db.query("INSERT INTO children (id, updated_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [c.childId, now]);
-  if (c.guardianIds.length > 0) {
-    await db.query("INSERT INTO child_guardians (child_id, guardian_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING", [c.childId, c.guardianIds]);
-  }
   if (c.categories.length > 0) {
     await db.query(
       "INSERT INTO child_categories (child_id, code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
@@ -99,6 +98,18 @@ export async function findCertificateOfChild(db: Queryable, childId: string): Pr
     [childId],
   );
   return rows[0];
+}
+
+/** The municipality of the child's certificate; undefined when enrollment knows none. */
+export async function municipalityOfChild(db: Queryable, childId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ municipalityId: string }>(`SELECT municipality_id AS "municipalityId" FROM certificates WHERE child_id = $1`, [childId]);
+  return rows[0]?.municipalityId;
+}
+
+/** The child a certificate was issued to; undefined when enrollment knows no such certificate. */
+export async function childOfCertificate(db: Queryable, certificateId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ childId: string }>(`SELECT child_id AS "childId" FROM certificates WHERE id = $1`, [certificateId]);
+  return rows[0]?.childId;
 }
 
 export async function setCertificate(
@@ -119,6 +130,20 @@ export async function setCertificate(
 export async function lockChild(db: Queryable, childId: string): Promise<boolean> {
   const { rowCount } = await db.query("SELECT 1 FROM children WHERE id = $1 FOR UPDATE", [childId]);
   return rowCount === 1;
+}
+
+/**
+ * The child's guardians become exactly `guardianIds` (the registry announces the whole list);
+ * returns how many guardianships ended, each a guardian who may no longer act for the child.
+ */
+export async function replaceGuardians(db: Queryable, childId: string, guardianIds: readonly string[]): Promise<number> {
+  const { rows } = await db.query<{ removed: number }>(
+    `WITH removed AS (DELETE FROM child_guardians WHERE child_id = $1 AND NOT (guardian_id = ANY($2::uuid[])) RETURNING 1),
+     added AS (INSERT INTO child_guardians (child_id, guardian_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT count(*) FROM added)::int AS added`,
+    [childId, guardianIds],
+  );
+  return rows[0]?.removed ?? 0;
 }
 
 export async function isGuardianOf(db: Queryable, guardianId: string, childId: string): Promise<boolean> {

@@ -1,0 +1,77 @@
+import {
+  CertificateClosed,
+  CertificateConversionRefused,
+  CertificateFinanced,
+  CertificateIssued,
+  CertificateMoved,
+  CertificateResumed,
+  CertificateSuspended,
+  ChildCategoriesChanged,
+  MunicipalityCreated,
+  MunicipalityYearSet,
+} from "@kruzhok/contracts";
+import { handlerFor } from "@kruzhok/messaging";
+import { recordChildCategories } from "../../usecases/applications";
+import { closeCertificate, moveCertificate, recordFinancing, recordFinancingRefused, recordIssuedCertificate, setCertificateInForce } from "../../usecases/certificates";
+import { recordMunicipality, recordYearRules } from "../../usecases/municipalities";
+import type { EnrollmentDeps } from "../../deps";
+import { causeOf } from "../cause";
+
+/** Municipalities, their yearly rules, certificates, guardians and categories, as the registry announces them. */
+export function onRegistryEvents({ clock, positions }: Pick<EnrollmentDeps, "clock" | "positions">) {
+  return [
+    handlerFor(MunicipalityCreated, (event, { tx }) => recordMunicipality(tx, event.data, clock())),
+
+    handlerFor(MunicipalityYearSet, (event, { tx }) => {
+      const { data } = event;
+      return recordYearRules(
+        tx,
+        event.municipalityId,
+        {
+          year: data.year,
+          currency: data.currency,
+          categories: data.categories.map((c) => c.code),
+          maxOpenApplications: data.maxOpenApplications,
+          offerAcceptanceDays: data.deadlines.offerAcceptanceDays,
+          providerReviewWorkingDays: data.deadlines.providerReviewWorkingDays,
+        },
+        clock(),
+        causeOf(event),
+      );
+    }),
+
+    handlerFor(CertificateIssued, (event, { tx }) => {
+      const { data } = event;
+      return recordIssuedCertificate(
+        tx,
+        { positions },
+        {
+          certificateId: data.certificateId,
+          municipalityId: event.municipalityId,
+          childId: data.childId,
+          number: data.number,
+          birthYear: data.birthYear,
+          guardianIds: data.guardianIds,
+          categories: data.categories,
+        },
+        clock(),
+      );
+    }),
+
+    handlerFor(CertificateFinanced, (event, { tx }) => recordFinancing(tx, event.data.certificateId, event.data.year, clock(), causeOf(event))),
+
+    handlerFor(CertificateConversionRefused, (event, { tx }) =>
+      recordFinancingRefused(tx, event.data.certificateId, event.data.year, event.data.reason, clock(), causeOf(event)),
+    ),
+
+    handlerFor(CertificateSuspended, (event, { tx }) => setCertificateInForce(tx, event.data.certificateId, "suspended", clock())),
+
+    handlerFor(CertificateResumed, (event, { tx }) => setCertificateInForce(tx, event.data.certificateId, "active", clock())),
+
+    handlerFor(CertificateClosed, async (event, { tx }) => void (await closeCertificate(tx, event.data.certificateId, clock(), causeOf(event)))),
+
+    handlerFor(CertificateMoved, (event, { tx }) => moveCertificate(tx, event.data.certificateId, event.data.toMunicipalityId, clock(), causeOf(event))),
+
+    handlerFor(ChildCategoriesChanged, async (event, { tx }) => void (await recordChildCategories(tx, event.data.childId, event.data.categories, clock(), causeOf(event)))),
+  ];
+}

@@ -1,0 +1,62 @@
+import type { Actor } from "@kruzhok/actor";
+import { onCommit, type Pool, type Queryable } from "@kruzhok/postgres";
+import { queueMember } from "../domain/queue";
+import { markQueueDirty, type ApplicationRow } from "../store/applications";
+import { rebuildQueues, syncGroup, type QueueIndex } from "../store/queue-index";
+import { queueScope } from "./access";
+
+// The Redis queue index after a change commits. Postgres is the truth: a new application is
+// added on its own after COMMIT (the group marked dirty if that fails; a process that died first
+// rebuilds every queue at start), and every other change of a queue marks the group dirty in its
+// transaction, so the syncer copies it within QUEUE_SYNC_INTERVAL_MS. A copy after COMMIT only
+// makes a person's own change visible at once (they read their own write); if it fails, nothing
+// is lost.
+
+/** Where a failure of the index is told: the change itself committed. */
+export interface Log {
+  warn(o: object, m: string): void;
+}
+
+/** What writes to the Redis index after a commit. */
+export interface QueueIndexDeps {
+  pool: Pool;
+  queues: QueueIndex;
+  log: Log;
+}
+
+/**
+ * A new application into the Redis index, once it committed: its member alone (it sorts into
+ * place), or the whole group when the set was lost. If Redis fails, the group is marked dirty
+ * and the syncer copies it; if the process dies before this, the rebuild at start does. Never
+ * throws.
+ */
+export async function addToIndex({ pool, queues, log }: QueueIndexDeps, a: ApplicationRow): Promise<void> {
+  try {
+    const member = queueMember({ categoryRank: a.categoryRank, acceptedAtMicros: a.acceptedAtMicros, applicationId: a.id });
+    if (!(await queues.add(a.groupId, member))) await syncGroup(pool, queues, a.groupId);
+  } catch (error) {
+    log.warn({ err: error, groupId: a.groupId }, "adding to the Redis queue index failed; the syncer copies the group");
+    await markQueueDirty(pool, a.groupId).catch((err: unknown) => log.warn({ err, groupId: a.groupId }, "marking the queue dirty failed; the checker repairs it"));
+  }
+}
+
+/**
+ * Copy the group's queue to Redis now, best effort: a group whose lock is held is left to the
+ * syncer (the change marked it dirty). Never throws.
+ */
+export async function copyQueueNow({ pool, queues, log }: QueueIndexDeps, groupId: string): Promise<void> {
+  await syncGroup(pool, queues, groupId, { wait: false }).catch((error: unknown) => log.warn({ err: error, groupId }, "queue copy to Redis failed; the syncer retries"));
+}
+
+/** `copyQueueNow` once `tx` has committed (never if it rolls back). */
+export function copyQueueAfterCommit(tx: Queryable, deps: QueueIndexDeps, groupId: string): void {
+  onCommit(tx, () => copyQueueNow(deps, groupId));
+}
+
+/**
+ * The office (its municipality's queues) or the region (any municipality's, or all) rebuilds the
+ * Redis index from Postgres, after Redis lost it or the checker found it differs.
+ */
+export async function rebuildIndex(deps: Pick<QueueIndexDeps, "pool" | "queues">, actor: Actor, municipalityId: string | undefined): Promise<{ groups: number; entries: number }> {
+  return rebuildQueues(deps.pool, deps.queues, queueScope(actor, municipalityId));
+}

@@ -6,33 +6,24 @@ import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
 import type { Pool } from "@kruzhok/postgres";
-import { ConsumerRunner, OutboxRelay, createKafka, fastConsumerSettings } from "../src";
+import { ConsumerRunner, OutboxRelay, createKafka, fastConsumerSettings, readTopic, type TopicMessage } from "../src";
 import { applyHandler, increment, incrementCommitted, prepareDatabase, quietLogger } from "./fixtures/flow";
 
 // tsx's loader inside one node process (its CLI would fork a second one, which SIGKILL would miss).
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
-/** Every message on a topic from offset 0, as parsed envelopes. */
+/**
+ * Every message on a topic from offset 0, as parsed envelopes, once at least `expected` arrived:
+ * read to the partitions' ends as of that moment, so a duplicate the relay had sent is in the
+ * answer without waiting "long enough" for one.
+ */
 async function readAll(kafka: Kafka, topic: string, expected: number): Promise<{ id: string; key: string }[]> {
-  const seen: { id: string; key: string }[] = [];
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, ...fastConsumerSettings });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const event = JSON.parse(message.value?.toString() ?? "{}") as { id: string };
-      seen.push({ id: event.id, key: message.key?.toString() ?? "" });
-      await Promise.resolve();
-    },
-  });
-  try {
-    await waitFor(() => (seen.length >= expected ? true : undefined), { what: `${expected} messages on ${topic}` });
-    // Give a duplicate, if there were one, the chance to show up too.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
+  const parse = (messages: TopicMessage[]) =>
+    messages.map((message) => ({ id: (JSON.parse(message.value ?? "{}") as { id: string }).id, key: message.key ?? "" }));
+  return waitFor(async () => {
+    const seen = parse(await readTopic(kafka, topic));
+    return seen.length >= expected ? seen : undefined;
+  }, { what: `${expected} messages on ${topic}` });
 }
 
 describe("outbox and relay on the real Postgres and Kafka", () => {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /** The environment was missing a key or had a bad one; the message is one line naming each. */
@@ -15,8 +16,11 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join(".") || "(environment)";
-    const missing = issue.code === "invalid_type" && env[key] === undefined;
-    return missing ? `${key} is required` : `${key} ${issue.message}`;
+    const missing = (issue.code === "invalid_type" || issue.code === "invalid_value") && env[key] === undefined;
+    if (!missing) return `${key} ${issue.message}`;
+    // An enumeration without a default: say what to choose from.
+    const values = issue.code === "invalid_value" ? issue.values.map(String) : [];
+    return values.length > 0 ? `${key} is required (one of: ${values.join(", ")})` : `${key} is required`;
   });
   throw new ConfigError(`config: ${problems.join("; ")}`);
 }
@@ -33,10 +37,61 @@ const url = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
   );
 
+/** An IPv4 or IPv6 address, a CIDR range of them, or `loopback` (127.0.0.0/8 and ::1). */
+function isAddressEntry(entry: string): boolean {
+  if (entry === "loopback") return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const entriesOf = (value: string) => value.split(",").map((entry) => entry.trim()).filter(Boolean);
+
+/** The words of a list of addresses, for the messages of the keys that take one. */
+const ADDRESS_LIST = "a comma-separated list of addresses, CIDR ranges or loopback";
+
+/**
+ * `TRUST_PROXY`: which peers may tell the client's address in X-Forwarded-For (Fastify's
+ * `trustProxy`): a hop count, or the proxies' addresses. Unset: nobody, and X-Forwarded-For is
+ * ignored. Never `true`: trusting every peer would let any client choose the address its rate
+ * limit is counted under.
+ */
+const trustProxy = z
+  .string()
+  .transform((value, ctx): number | string[] => {
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed) && Number(trimmed) >= 1 && Number(trimmed) <= 10) return Number(trimmed);
+    const entries = entriesOf(trimmed);
+    if (entries.length > 0 && entries.every(isAddressEntry)) return entries;
+    ctx.addIssue({ code: "custom", message: `must be a hop count (1-10) or ${ADDRESS_LIST} of the proxies (never true: any client could then choose its address)` });
+    return z.NEVER;
+  })
+  .optional();
+
+/** Who may call a route: `any`, or the client addresses allowed (after TRUST_PROXY). */
+export type AddressAccess = "any" | string[];
+
+const addressAccess = z
+  .string()
+  .transform((value, ctx): AddressAccess => {
+    const trimmed = value.trim();
+    if (trimmed === "any") return "any";
+    const entries = entriesOf(trimmed);
+    if (entries.length > 0 && entries.every(isAddressEntry)) return entries;
+    ctx.addIssue({ code: "custom", message: `must be any or ${ADDRESS_LIST}` });
+    return z.NEVER;
+  })
+  .optional();
+
+/** How this service checks bearer tokens; no default, so that no service starts without a choice. */
+export const AuthModes = ["oidc", "development"] as const;
+
 /** Keys every service reads. A service extends this with its own. */
 export const serviceConfig = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  HOST: z.string().default("0.0.0.0"),
+  HOST: z.string().min(1).default("127.0.0.1").describe("address to listen on; a container sets 0.0.0.0 (see AUTH_DEV_LISTEN_ANY for development mode)"),
   PORT: z.coerce.number({ error: "must be a port number (1-65535)" }).int("must be a port number (1-65535)").min(1).max(65_535),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: url(["postgres:", "postgresql:"]).describe("admin connection; the service uses its own database on this server"),
@@ -44,10 +99,27 @@ export const serviceConfig = z.object({
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port[,host:port...] (use 127.0.0.1, not localhost)"),
+  AUTH_MODE: z
+    .enum(AuthModes, { error: `must be one of: ${AuthModes.join(", ")}` })
+    .describe("oidc: tokens signed by the identity provider (AUTH_JWKS_URL); development: the development secret, loopback only"),
   AUTH_JWKS_URL: url(["https:", "http:"]).optional(),
-  AUTH_ISSUER: z.string().optional(),
-  AUTH_AUDIENCE: z.string().optional(),
-  AUTH_DEV_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_DEV_SECRET: z.string().min(32, "must be at least 32 characters").optional().describe("development mode only; the kit's public development secret when unset"),
+  AUTH_DEV_LISTEN_ANY: z
+    .stringbool()
+    .default(false)
+    .describe("development mode on a non-loopback HOST, for a container whose ports are published on the host's loopback only; refused with NODE_ENV=production"),
+  AUTH_MAX_TOKEN_LIFETIME_S: z.coerce
+    .number()
+    .int("must be a whole number of seconds (60-604800)")
+    .min(60, "must be a whole number of seconds (60-604800)")
+    .max(604_800, "must be a whole number of seconds (60-604800)")
+    .default(43_200)
+    .describe("longest exp - iat of a token accepted; 12 h by default"),
+  TRUST_PROXY: trustProxy.describe("hop count or addresses of the proxies whose X-Forwarded-For names the client; unset: X-Forwarded-For is ignored"),
+  METRICS_ALLOW: addressAccess.describe("client addresses that may read /metrics, or any; default: any in development mode, loopback in oidc mode"),
+  DOCS_ALLOW: addressAccess.describe("client addresses that may read /docs, or any (the default)"),
   CORS_ORIGINS: z
     .string()
     .default("")

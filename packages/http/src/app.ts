@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BlockList, isIP } from "node:net";
 import fastifyCors from "@fastify/cors";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
@@ -59,8 +60,18 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Enables `Idempotency-Key` for POST; run `httpMigrations` on this pool first. */
   idempotency?: IdempotencyOptions;
-  /** Behind a load balancer: take the client IP from X-Forwarded-For. */
-  trustProxy?: boolean;
+  /**
+   * The proxies in front (Fastify's `trustProxy`): a hop count, or their addresses and CIDR
+   * ranges. From them alone X-Forwarded-For names the client, whose address the rate limit and
+   * `access` go by; without it the header is ignored and the peer is the client. Never `true`:
+   * any client could then choose its address.
+   */
+  trustProxy?: number | readonly string[];
+  /**
+   * Who may read /metrics and /docs (with Swagger UI): client addresses, CIDR ranges or
+   * `loopback`; others get 403 HTTP.ADDRESS_NOT_ALLOWED. Open when unset.
+   */
+  access?: { metrics?: readonly string[]; docs?: readonly string[] };
   /**
    * Load shedding for the whole app (503 with Retry-After past the budget). Routes may also set
    * their own in-flight budget with `config: { overload: { maxInFlight } }`, with or without this.
@@ -114,6 +125,42 @@ export function securityHeaders(options?: HelmetOptions): Readonly<Record<string
   return Object.freeze(headers);
 }
 
+const METRICS_URL = "/metrics";
+
+/** IPv4 as IPv6 (`::ffff:10.1.2.3`, what a dual-stack socket reports) as the IPv4 address it is. */
+const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+/**
+ * Whether a client address is in `entries` (addresses, CIDR ranges, `loopback`), as the config
+ * parsed them (packages/config). A malformed entry throws here, at build time.
+ */
+export function addressMatcher(entries: readonly string[]): (address: string) => boolean {
+  const allowed = new BlockList();
+  for (const entry of entries) {
+    if (entry === "loopback") {
+      allowed.addSubnet("127.0.0.0", 8, "ipv4");
+      allowed.addAddress("::1", "ipv6");
+      continue;
+    }
+    const [address = "", prefix] = entry.split("/");
+    const family = isIP(address) === 6 ? "ipv6" : "ipv4";
+    if (prefix === undefined) allowed.addAddress(address, family);
+    else allowed.addSubnet(address, Number(prefix), family);
+  }
+  return (address) => {
+    const plain = IPV4_MAPPED.exec(address)?.[1] ?? address;
+    const family = isIP(plain);
+    return family !== 0 && allowed.check(plain, family === 6 ? "ipv6" : "ipv4");
+  };
+}
+
+/** Fastify's own reading of a hop count (its types take only the function): the socket's peer is hop 0. */
+function trustProxyOf(trust: AppOptions["trustProxy"]): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === undefined) return false;
+  if (typeof trust === "number") return (_address, hop) => hop < trust;
+  return [...trust];
+}
+
 const isDocsUrl = (url: string | undefined) => url !== undefined && (url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`));
 
 /**
@@ -131,7 +178,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOf(options.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -155,9 +202,16 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
 
   const apiHeaders = securityHeaders();
   const docsHeaders = securityHeaders(docsHelmet);
+  const metricsReaders = options.access?.metrics && addressMatcher(options.access.metrics);
+  const docsReaders = options.access?.docs && addressMatcher(options.access.docs);
   app.addHook("onRequest", async (request, reply) => {
-    reply.headers(isDocsUrl(request.routeOptions.url) ? docsHeaders : apiHeaders);
+    const docs = isDocsUrl(request.routeOptions.url);
+    reply.headers(docs ? docsHeaders : apiHeaders);
     reply.header("x-request-id", request.id);
+    const readers = docs ? docsReaders : request.routeOptions.url === METRICS_URL ? metricsReaders : undefined;
+    if (readers && !readers(request.ip)) {
+      throw new HttpProblem("HTTP.ADDRESS_NOT_ALLOWED", `${docs ? DOCS_PREFIX : METRICS_URL} is not served to this client address`);
+    }
   });
 
   // Before authentication: a refusal for overload must cost less than the work it sheds.
@@ -251,4 +305,7 @@ export function correlationIdOf(request: { id: string }): string | undefined {
 }
 
 /** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
-export type ServiceAppOptions = Pick<AppOptions, "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload">;
+export type ServiceAppOptions = Pick<
+  AppOptions,
+  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access"
+>;

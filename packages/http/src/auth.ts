@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
@@ -18,12 +18,22 @@ declare module "fastify" {
 }
 
 /**
+ * OpenID Connect Core §2: a subject is at most 255 ASCII characters. It is the rate limit's key,
+ * a log field and an audit column, so nothing longer (or unprintable) gets that far.
+ */
+export const MAX_SUBJECT_LENGTH = 255;
+
+/**
  * The token's claims. Snake case, as OIDC claims are; a token missing the id its role implies
  * is refused here, so handlers never meet a guardian without a guardianId.
  */
 export const TokenClaims = z
   .object({
-    sub: z.string().min(1),
+    sub: z
+      .string()
+      .min(1)
+      .max(MAX_SUBJECT_LENGTH)
+      .regex(/^[\x21-\x7e]+$/, "must be printable ASCII"),
     role: Role,
     municipality_id: Uuid.optional(),
     provider_id: Uuid.optional(),
@@ -47,22 +57,52 @@ export const TokenClaims = z
     }),
   );
 
+/** What both modes share: how long a token may live, and how much memory verified tokens may hold. */
+interface TokenLimits {
+  /** Longest `exp - iat` accepted, seconds; DEFAULT_MAX_TOKEN_LIFETIME_S otherwise. */
+  maxLifetimeSeconds?: number;
+  /** Budget of the verified-token cache, bytes (an estimate of the heap it holds); DEFAULT_TOKEN_CACHE_BYTES otherwise. */
+  cacheBytes?: number;
+}
+
 /**
  * Production verifies against the identity provider's JWKS; development uses one HS256 secret
- * shared with `mint-token.ts`, so a laptop needs no identity provider.
+ * shared with `mint-token.ts`, so a laptop needs no identity provider. Which one a service runs
+ * with is its AUTH_MODE (packages/service, `authConfigFrom`): there is no default.
  */
 export type AuthConfig =
-  | { mode: "oidc"; jwksUrl: string | URL; issuer: string; audience: string; algorithms?: string[] }
-  | { mode: "dev"; secret: string; issuer?: string; audience?: string };
+  | ({ mode: "oidc"; jwksUrl: string | URL; issuer: string; audience: string; algorithms?: string[] } & TokenLimits)
+  | ({ mode: "dev"; secret: string; issuer?: string; audience?: string } & TokenLimits);
 
 export const DEV_ISSUER = "kruzhok-dev";
 export const DEV_AUDIENCE = "kruzhok";
 /**
  * The secret `mint-token.ts` signs with when AUTH_DEV_SECRET is unset. It is public (it is in
- * this file), so a service must never accept it outside a developer's machine.
+ * this file and the README), so anyone can mint any role with it: a service accepts it only in
+ * development mode on loopback, and never with NODE_ENV=production (`authConfigFrom`).
  */
 export const DEV_AUTH_SECRET = "kruzhok-local-development-secret-not-for-production";
 const MIN_SECRET_LENGTH = 32;
+
+/**
+ * 12 hours: a working day of an office clerk or an official on one sign-in. Identity providers
+ * issue access tokens for minutes (Keycloak: 5 min by default) and refresh them, so a longer life
+ * is a misconfiguration or a token minted with a stolen key; the cap bounds how long a leaked
+ * token is worth anything, and how long a verified one may sit in the cache.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 12 * 60 * 60;
+/**
+ * Longest token accepted, characters. Keycloak's tokens with many roles run to a few KiB; Node
+ * refuses request headers past 16 KiB anyway. Checked before anything is decoded or hashed.
+ */
+export const MAX_TOKEN_LENGTH = 8_192;
+/**
+ * Sized for a municipality's opening day: every family that is checking its place at once
+ * (an entry with a short subject is estimated at ~600 bytes: ~110,000 tokens). Per process.
+ */
+export const DEFAULT_TOKEN_CACHE_BYTES = 64 * 1024 * 1024;
+/** The identity provider's clock and ours drift a little; jose's `clockTolerance`, seconds. */
+const CLOCK_TOLERANCE_S = 5;
 
 export type TokenVerifier = (token: string) => Promise<Actor>;
 
@@ -76,33 +116,148 @@ function devKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** Verify a bearer token and turn its claims into an actor; throws 401 problems. */
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
-  const options = {
-    ...(config.mode === "dev"
-      ? { issuer: config.issuer ?? DEV_ISSUER, audience: config.audience ?? DEV_AUDIENCE, algorithms: ["HS256"] }
-      : { issuer: config.issuer, audience: config.audience, algorithms: config.algorithms ?? ["RS256", "ES256", "PS256"] }),
-    // The identity provider's clock and ours drift a little.
-    clockTolerance: 5,
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * One base64url spelling per byte string: only the alphabet (no padding, whitespace or other
+ * characters, which decoders skip), and zero unused bits in the last character. Decoders ignore
+ * those bits, so without this check a token had up to 16 spellings of its signature that all
+ * verified, each a new cache entry.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  if (!BASE64URL.test(segment)) return false;
+  const last = segment.at(-1) ?? "";
+  switch (segment.length % 4) {
+    case 0:
+      return true;
+    case 2: // 12 bits written, 8 used: the last character's low 4 bits are zero
+      return "AQgw".includes(last);
+    case 3: // 18 bits written, 16 used: the last character's low 2 bits are zero
+      return "AEIMQUYcgkosw048".includes(last);
+    default: // a length of 4n+1 is no whole number of bytes
+      return false;
+  }
+}
+
+/**
+ * The compact JWS serialization, strictly: three non-empty canonical base64url segments (header,
+ * payload, signature), at most MAX_TOKEN_LENGTH characters. Checked before anything is decoded,
+ * hashed or looked up, in both modes.
+ */
+export function isCompactJws(token: string): boolean {
+  if (token.length > MAX_TOKEN_LENGTH) return false;
+  const parts = token.split(".");
+  return parts.length === 3 && parts.every(isCanonicalBase64url);
+}
+
+/** The cache's key for a token: its SHA-256, so the cache holds no credential and its entries have one size. */
+export function tokenCacheKey(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
+}
+
+interface CachedActor {
+  actor: Actor;
+  expiresAtMs: number;
+  bytes: number;
+}
+
+// What an entry costs beside its strings: the Map's slot, the entry and actor objects, the
+// key's header. An estimate (V8 does not say), on the generous side.
+const ENTRY_OVERHEAD_BYTES = 320;
+
+/**
+ * Verified tokens, until they expire: a client sends the same token with every request, and the
+ * signature check is a large share of a cheap request's CPU. Keyed by the token's hash; bounded
+ * by an estimate of the bytes it holds (strings counted at two bytes a character), not by a
+ * count, so that long subjects cannot make it outgrow its budget. Oldest out first.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, CachedActor>();
+  private held = 0;
+
+  constructor(readonly maxBytes: number = DEFAULT_TOKEN_CACHE_BYTES) {}
+
+  /** Entries held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Estimated bytes held now; never above `maxBytes`. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  get(key: string, nowMs: number): Actor | undefined {
+    const cached = this.entries.get(key);
+    if (!cached) return undefined;
+    if (cached.expiresAtMs > nowMs) return cached.actor;
+    this.remove(key, cached);
+    return undefined;
+  }
+
+  set(key: string, actor: Actor, expiresAtMs: number): void {
+    const strings = [key, actor.subject, actor.role, actor.municipalityId, actor.providerId, actor.guardianId];
+    const bytes = ENTRY_OVERHEAD_BYTES + 2 * strings.reduce((sum, text) => sum + (text?.length ?? 0), 0);
+    if (bytes > this.maxBytes) return;
+    const previous = this.entries.get(key);
+    if (previous) this.remove(key, previous);
+    for (const [oldest, entry] of this.entries) {
+      if (this.held + bytes <= this.maxBytes) break;
+      this.remove(oldest, entry);
+    }
+    this.entries.set(key, { actor, expiresAtMs, bytes });
+    this.held += bytes;
+  }
+
+  private remove(key: string, entry: CachedActor): void {
+    this.entries.delete(key);
+    this.held -= entry.bytes;
+  }
+}
+
+/**
+ * The rules both modes check a token's claims by, in jose's `jwtVerify` options: issuer,
+ * audience, `exp`, `iat` and `sub` present, `nbf`/`exp`/`iat` against the clock with a small
+ * tolerance, `iat` not older than the longest lifetime. `exp - iat` itself is checked after.
+ */
+export interface ClaimRules {
+  issuer: string;
+  audience: string;
+  clockTolerance: number;
+  maxTokenAge: number;
+  requiredClaims: string[];
+}
+
+export function claimRulesOf(config: AuthConfig): ClaimRules {
+  return {
+    issuer: config.mode === "dev" ? (config.issuer ?? DEV_ISSUER) : config.issuer,
+    audience: config.mode === "dev" ? (config.audience ?? DEV_AUDIENCE) : config.audience,
+    clockTolerance: CLOCK_TOLERANCE_S,
+    maxTokenAge: config.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_S,
+    requiredClaims: ["exp", "iat", "sub"],
   };
+}
+
+/**
+ * Verify a bearer token and turn its claims into an actor; throws 401 problems. `cache` is the
+ * verifier's own unless a test hands one in to look at.
+ */
+export function createTokenVerifier(config: AuthConfig, cache = new TokenCache(config.cacheBytes)): TokenVerifier {
+  const rules = claimRulesOf(config);
   let verify: (token: string) => Promise<{ payload: unknown }>;
   if (config.mode === "dev") {
-    const check = hs256Verifier(devKey(config.secret), options);
+    const check = hs256Verifier(devKey(config.secret), rules);
     verify = async (token) => ({ payload: check(token) });
   } else {
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(config.jwksUrl));
+    const options = { ...rules, algorithms: config.algorithms ?? ["RS256", "ES256", "PS256"] };
     verify = (token) => jwtVerify(token, jwks, options);
   }
-  // Verified tokens, kept until they expire: a client sends the same token with every request,
-  // and the signature check is a large share of a cheap request's CPU. Bounded; oldest out first.
-  // Sized for a municipality's opening day: every family that is checking its place at once.
-  // Oldest out first; an entry is a token and an actor, ~1 KB.
-  const verified = new Map<string, { actor: Actor; expiresAtMs: number }>();
-  const MAX_CACHED = 100_000;
   return async (token) => {
-    const cached = verified.get(token);
-    if (cached && cached.expiresAtMs > Date.now()) return cached.actor;
-    if (cached) verified.delete(token);
+    if (!isCompactJws(token)) throw unauthenticated("The token is not valid", "invalid_token");
+    const key = tokenCacheKey(token);
+    const cached = cache.get(key, Date.now());
+    if (cached) return cached;
     let payload: unknown;
     try {
       ({ payload } = await verify(token));
@@ -113,13 +268,12 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       if (error instanceof errors.JOSEError) throw unauthenticated("The token is not valid", "invalid_token");
       throw error;
     }
+    // Both verifiers made sure exp and iat are numbers.
+    const { exp, iat } = payload as { exp: number; iat: number };
+    if (!(exp - iat <= rules.maxTokenAge)) throw unauthenticated(`The token lives longer than ${rules.maxTokenAge} s`, "invalid_token");
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) throw unauthenticated("The token lacks the claims Kruzhok needs", "invalid_token");
-    const exp = (payload as { exp?: unknown }).exp;
-    if (typeof exp === "number") {
-      if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value!);
-      verified.set(token, { actor: claims.data, expiresAtMs: exp * 1_000 });
-    }
+    cache.set(key, claims.data, exp * 1_000);
     return claims.data;
   };
 }
@@ -129,54 +283,68 @@ function refused(reason: string): errors.JWTInvalid {
   return new errors.JWTInvalid(reason);
 }
 
-const base64url = (text: string) => Buffer.from(text, "base64url");
+// jose decodes a header and a claims set as strict UTF-8: a malformed byte refuses the token.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A JSON object from a base64url segment, or undefined (not UTF-8, not JSON, not an object). */
+function jsonObjectOf(segment: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(strictUtf8.decode(Buffer.from(segment, "base64url")));
+  } catch {
+    return undefined;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
 
 /**
  * HS256 checked with node:crypto's HMAC, synchronously. jose (6.x) imports a secret key into
  * WebCrypto anew on every verification and goes through its async job machinery, several times
- * the cost of the HMAC here and a large share of a cheap request's CPU (BENCHMARKS.md). The same
- * checks as jwtVerify with these options: the header's alg is HS256 exactly (never "none" or
- * another key type), the signature, then iss, aud, exp and nbf with the clock tolerance.
+ * the cost of the HMAC here and a large share of a cheap request's CPU (BENCHMARKS.md). It
+ * refuses every token `jwtVerify` refuses with the same key and rules (test/jws-corpus.unit.test.ts
+ * holds the two side by side), and a few more: any `crit` or `b64` header (jose accepts the
+ * `b64` extension). The caller has checked the compact shape.
  */
-function hs256Verifier(secret: Uint8Array, options: { issuer: string; audience: string; clockTolerance: number }): (token: string) => unknown {
+function hs256Verifier(secret: Uint8Array, rules: ClaimRules): (token: string) => Record<string, unknown> {
   return (token) => {
-    const parts = token.split(".");
-    if (parts.length !== 3) throw refused("not a compact JWS");
-    const [headerText, payloadText, signatureText] = parts as [string, string, string];
-    let header: unknown;
-    let payload: unknown;
-    try {
-      header = JSON.parse(base64url(headerText).toString("utf8"));
-      payload = JSON.parse(base64url(payloadText).toString("utf8"));
-    } catch {
-      throw refused("header or payload is not base64url JSON");
-    }
-    if (typeof header !== "object" || header === null || (header as { alg?: unknown }).alg !== "HS256") throw refused("alg must be HS256");
-    if ((header as { crit?: unknown }).crit !== undefined) throw refused("crit is not supported");
+    const [headerText = "", payloadText = "", signatureText = ""] = token.split(".");
+    const header = jsonObjectOf(headerText);
+    if (!header) throw new errors.JWSInvalid("header is not a base64url JSON object");
+    if (header.alg !== "HS256") throw new errors.JOSEAlgNotAllowed("alg must be HS256");
+    if (header.crit !== undefined || header.b64 !== undefined) throw new errors.JOSENotSupported("crit and b64 are not supported");
     const expected = createHmac("sha256", secret).update(`${headerText}.${payloadText}`).digest();
-    const signature = base64url(signatureText);
+    const signature = Buffer.from(signatureText, "base64url");
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) throw new errors.JWSSignatureVerificationFailed();
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) throw refused("payload must be an object");
-    const claims = payload as { iss?: unknown; aud?: unknown; exp?: unknown; nbf?: unknown };
-    if (claims.iss !== options.issuer) throw refused("unexpected iss");
-    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audiences.includes(options.audience)) throw refused("unexpected aud");
+    const claims = jsonObjectOf(payloadText);
+    if (!claims) throw refused("JWT Claims Set must be a top-level JSON object");
+    for (const claim of [...rules.requiredClaims, "iss", "aud"]) if (!Object.hasOwn(claims, claim)) throw refused(`missing required "${claim}" claim`);
+    if (claims.iss !== rules.issuer) throw refused("unexpected iss");
+    const audiences: unknown[] = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(rules.audience)) throw refused("unexpected aud");
+    const { exp, iat, nbf } = claims;
+    if (typeof exp !== "number" || typeof iat !== "number" || (nbf !== undefined && typeof nbf !== "number")) throw refused("exp, iat and nbf must be numbers");
     const now = Math.floor(Date.now() / 1_000);
-    if (claims.exp !== undefined) {
-      if (typeof claims.exp !== "number") throw refused("exp must be a number");
-      if (claims.exp <= now - options.clockTolerance) throw new errors.JWTExpired("token expired", claims as Record<string, unknown>);
-    }
-    if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || claims.nbf > now + options.clockTolerance)) throw refused("not yet valid");
-    return payload;
+    const tolerance = rules.clockTolerance;
+    if (nbf !== undefined && nbf > now + tolerance) throw refused("not yet valid (nbf)");
+    if (exp <= now - tolerance) throw new errors.JWTExpired("token expired", claims);
+    const age = now - iat;
+    if (age - tolerance > rules.maxTokenAge) throw new errors.JWTExpired("issued too long ago (iat)", claims);
+    if (age < -tolerance) throw refused("issued in the future (iat)");
+    return claims;
   };
 }
 
-/** The bearer token of a request, or undefined when there is none. */
+const BEARER = /^bearer +(.+)$/is;
+
+/**
+ * The bearer credentials of a request, all of them (`Bearer <token> junk` gives `<token> junk`,
+ * which the verifier refuses: once, the words after the first space were dropped and the
+ * token verified), or undefined when the request has no bearer authorization.
+ */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
-  const [scheme, token] = header.split(" ", 2);
-  return scheme?.toLowerCase() === "bearer" && token ? token.trim() : undefined;
+  return BEARER.exec(header)?.[1];
 }
 
 export function missingToken(): HttpProblem {
@@ -202,8 +370,11 @@ export interface DevTokenOptions {
   audience?: string;
 }
 
-/** Sign a development token for `actor`, checked against the same claims schema. */
-export async function signDevToken(actor: Actor, options: DevTokenOptions): Promise<string> {
+/**
+ * The claims a token for `actor` carries (`sub`, `role` and the ids its role implies, snake
+ * case), checked against TokenClaims: what an identity provider's mapper puts in Kruzhok's tokens.
+ */
+export function claimsOfActor(actor: Actor): { sub: string; role: string } & Record<string, string> {
   const claims = {
     sub: actor.subject,
     role: actor.role,
@@ -212,8 +383,12 @@ export async function signDevToken(actor: Actor, options: DevTokenOptions): Prom
     guardian_id: actor.guardianId,
   };
   TokenClaims.parse(claims);
-  const { sub, ...ids } = claims;
-  const custom = Object.fromEntries(Object.entries(ids).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined)) as { sub: string; role: string } & Record<string, string>;
+}
+
+/** Sign a development token for `actor`, checked against the same claims schema. */
+export async function signDevToken(actor: Actor, options: DevTokenOptions): Promise<string> {
+  const { sub, ...custom } = claimsOfActor(actor);
   return new SignJWT(custom)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(sub)

@@ -1,11 +1,18 @@
-export { buildApp, correlationIdOf, type AppOptions, type HttpApp, type RateLimitOptions, type ServiceAppOptions } from "./app";
+export { addressMatcher, buildApp, correlationIdOf, type AppOptions, type HttpApp, type RateLimitOptions, type ServiceAppOptions } from "./app";
 export {
+  DEFAULT_MAX_TOKEN_LIFETIME_S,
+  DEFAULT_TOKEN_CACHE_BYTES,
   DEV_AUDIENCE,
   DEV_AUTH_SECRET,
   DEV_ISSUER,
+  MAX_SUBJECT_LENGTH,
+  MAX_TOKEN_LENGTH,
+  TokenCache,
   TokenClaims,
   bearerToken,
+  claimsOfActor,
   createTokenVerifier,
+  isCompactJws,
   requireActor,
   signDevToken,
   type AuthConfig,

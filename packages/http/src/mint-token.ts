@@ -1,13 +1,14 @@
 /**
- * Mint a development token for the local stack:
+ * Mint a development token for the local stack (services in AUTH_MODE=development, on loopback):
  *
- *   tsx packages/http/src/mint-token.ts --role guardian --municipality <uuid> --guardian <uuid> --ttl 1h
+ *   npm run --silent token -- --role guardian --municipality <uuid> --guardian <uuid> --ttl 1h
  *
  * Flags: --role (required), --municipality, --provider, --guardian, --subject (default: the
- * guardian or provider id, else a random uuid), --ttl (default 1h), --issuer, --audience.
- * Signs with AUTH_DEV_SECRET; when it is unset, with DEV_AUTH_SECRET, the default that a service
- * configured with `auth: { mode: "dev", secret: DEV_AUTH_SECRET }` accepts (a note goes to
- * stderr). Prints only the token on stdout, so `TOKEN=$(tsx …)` works.
+ * guardian or provider id, else a random uuid), --ttl (default 1h; a service refuses a token
+ * living longer than its AUTH_MAX_TOKEN_LIFETIME_S, 12 h by default), --issuer, --audience.
+ * Signs with AUTH_DEV_SECRET; when it is unset, with DEV_AUTH_SECRET, the secret a service in
+ * development mode uses when its own AUTH_DEV_SECRET is unset (a note goes to stderr). Prints
+ * only the token on stdout, so `TOKEN=$(npm run --silent token -- …)` works.
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";

@@ -39,6 +39,7 @@ export const HttpErrorCodes = {
   "HTTP.MALFORMED_BODY": { status: 400, title: "The request body is not valid JSON" },
   /** Any other 4xx Fastify raises (bad Content-Length, …); the status is Fastify's. */
   "HTTP.BAD_REQUEST": { status: 400, title: "The request cannot be processed" },
+  "HTTP.ADDRESS_NOT_ALLOWED": { status: 403, title: "Not served to this client address" },
   "HTTP.NOT_FOUND": { status: 404, title: "No such route" },
   "HTTP.IDEMPOTENCY_IN_PROGRESS": { status: 409, title: "A request with this Idempotency-Key is still running" },
   "HTTP.PAYLOAD_TOO_LARGE": { status: 413, title: "The request body is too large" },

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, type Isolation } from "@kruzhok/testkit";
-import { DEV_AUDIENCE, DEV_ISSUER } from "../src";
+import { DEV_AUDIENCE, DEV_AUTH_SECRET, DEV_ISSUER, signDevToken } from "../src";
 import { buildTestApp, guardian, SECRET, type TestApp } from "./fixtures/app";
 
 const municipalityId = randomUUID();
@@ -106,6 +106,16 @@ describe("bearer authentication and tenancy", () => {
     expect(withJunk.statusCode).toBe(200);
   });
 
+  it("refuses a valid token followed by other words, and another spelling of it (padding, whitespace)", async () => {
+    const token = await t.token(guardian(municipalityId));
+    for (const authorization of [`Bearer ${token} junk`, `Bearer ${token}=`, `Bearer ${token.slice(0, 30)} ${token.slice(30)}`]) {
+      const response = await post({ authorization });
+      expect(response.statusCode, authorization).toBe(401);
+      expect(response.headers["www-authenticate"]).toContain('error="invalid_token"');
+    }
+    expect(await t.registeredChildren()).toBe(0);
+  });
+
   it("lets the guardian in with a valid token", async () => {
     const response = await post({ authorization: `Bearer ${await t.token(guardian(municipalityId))}` });
     expect(response.statusCode).toBe(201);
@@ -119,12 +129,15 @@ describe("OIDC mode: tokens verified against the identity provider's JWKS", () =
   let jwks: Server;
   type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
   let sign: (claims: Record<string, unknown>, key?: PrivateKey) => Promise<string>;
+  let privateKey: PrivateKey;
   let strangerKey: PrivateKey;
   const issuer = "https://id.example.test/realms/kruzhok";
   const audience = "kruzhok-api";
 
   beforeAll(async () => {
-    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const pair = await generateKeyPair("ES256");
+    const publicKey = pair.publicKey;
+    privateKey = pair.privateKey;
     strangerKey = (await generateKeyPair("ES256")).privateKey;
     const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" };
     jwks = createServer((_request, response) => {
@@ -133,12 +146,13 @@ describe("OIDC mode: tokens verified against the identity provider's JWKS", () =
     });
     await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
     const { port } = jwks.address() as AddressInfo;
-    sign = (claims, key = privateKey) =>
+    sign = (claims, key: PrivateKey = privateKey) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: "ES256", kid: "k1" })
         .setSubject("oidc-user")
         .setIssuer(issuer)
         .setAudience(audience)
+        .setIssuedAt()
         .setExpirationTime("5m")
         .sign(key);
     iso = await isolate("http-oidc");
@@ -164,5 +178,29 @@ describe("OIDC mode: tokens verified against the identity provider's JWKS", () =
     });
     expect(forged.statusCode).toBe(401);
     expect(forged.json()).toMatchObject({ code: "AUTH.UNAUTHENTICATED" });
+  });
+
+  it("refuses a token without iat, one living longer than 12 hours, another spelling of a good one, and a development token", async () => {
+    const url = `/municipalities/${municipalityId}/report`;
+    const claims = { role: "municipality", municipality_id: municipalityId };
+    const get = (authorization: string) => t.app.inject({ method: "GET", url, headers: { authorization } });
+    const now = Math.floor(Date.now() / 1_000);
+    const noIat = await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("u").setIssuer(issuer).setAudience(audience).setExpirationTime("5m").sign(privateKey);
+    const longLived = await new SignJWT({ ...claims, iat: now }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("u").setIssuer(issuer).setAudience(audience).setExpirationTime(now + 13 * 3_600).sign(privateKey);
+    const good = await sign(claims);
+    const [header, payload, signature] = good.split(".") as [string, string, string];
+    const development = await signDevToken({ subject: "mallory", role: "region" }, { secret: DEV_AUTH_SECRET, issuer, audience });
+    for (const [what, token] of Object.entries({
+      "no iat": noIat,
+      "13 hours": longLived,
+      "padding": `${good}=`,
+      "a space in the signature": `${header}.${payload}.${signature.slice(0, 9)} ${signature.slice(9)}`,
+      "HS256 with the public development secret": development,
+    })) {
+      const response = await get(`Bearer ${token}`);
+      expect(response.statusCode, what).toBe(401);
+      expect(response.json()).toMatchObject({ code: "AUTH.UNAUTHENTICATED" });
+    }
+    expect((await get(`Bearer ${good}`)).statusCode).toBe(200);
   });
 });

@@ -4,7 +4,8 @@ import type { FastifyRequest } from "fastify";
 import { SignJWT } from "jose";
 import type { Actor } from "@kruzhok/actor";
 import { isDomainError } from "@kruzhok/errors";
-import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, HttpProblem, requireActor, signDevToken, TokenClaims } from "../src";
+import { bearerToken, createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, HttpProblem, isCompactJws, requireActor, signDevToken, TokenCache, TokenClaims } from "../src";
+import { tokenCacheKey } from "../src/auth";
 
 const secret = "unit-secret-that-is-at-least-32-characters";
 const municipalityId = randomUUID();
@@ -99,6 +100,7 @@ describe("development tokens", () => {
       .setSubject("u-3")
       .setIssuer(DEV_ISSUER)
       .setAudience(["another", DEV_AUDIENCE])
+      .setIssuedAt()
       .setExpirationTime("1 hour")
       .sign(new TextEncoder().encode(secret));
     expect(await verify(token)).toEqual({ subject: "u-3", role: "region" });
@@ -106,5 +108,114 @@ describe("development tokens", () => {
 
   it("refuses to start with a short secret", () => {
     expect(() => createTokenVerifier({ mode: "dev", secret: "short" })).toThrow(/at least 32/);
+  });
+});
+
+describe("token rules of both modes", () => {
+  const verify = createTokenVerifier({ mode: "dev", secret, maxLifetimeSeconds: 3_600 });
+  const key = new TextEncoder().encode(secret);
+  const now = Math.floor(Date.now() / 1_000);
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT({ role: "region", ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).sign(key);
+  const outcome = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "accepted",
+      (error: unknown) => (error instanceof HttpProblem ? error.message : String(error)),
+    );
+
+  it("requires exp and iat, and refuses a token that lives longer than the configured lifetime", async () => {
+    expect(await outcome(verify(await sign({ sub: "a", iat: now, exp: now + 3_600 })))).toBe("accepted");
+    expect(await outcome(verify(await sign({ sub: "b", iat: now }))), "no exp").toBe("The token is not valid");
+    expect(await outcome(verify(await sign({ sub: "c", exp: now + 60 }))), "no iat").toBe("The token is not valid");
+    expect(await outcome(verify(await sign({ sub: "d", iat: now, exp: now + 3_601 })))).toBe("The token lives longer than 3600 s");
+    // A year-long token issued a minute ago: young, but not allowed to live that long.
+    expect(await outcome(verify(await sign({ sub: "e", iat: now - 60, exp: now + 365 * 86_400 })))).toBe("The token lives longer than 3600 s");
+  });
+
+  it("defaults the longest lifetime to 12 hours", async () => {
+    const verifyDefault = createTokenVerifier({ mode: "dev", secret });
+    expect(await outcome(verifyDefault(await sign({ sub: "f", iat: now, exp: now + 12 * 3_600 })))).toBe("accepted");
+    expect(await outcome(verifyDefault(await sign({ sub: "g", iat: now, exp: now + 12 * 3_600 + 1 })))).toBe("The token lives longer than 43200 s");
+  });
+
+  it("caps the subject at 255 printable ASCII characters", async () => {
+    expect(await outcome(verify(await sign({ sub: "s".repeat(255), iat: now, exp: now + 60 })))).toBe("accepted");
+    expect(await outcome(verify(await sign({ sub: "s".repeat(256), iat: now, exp: now + 60 })))).toBe("The token lacks the claims Kruzhok needs");
+    expect(await outcome(verify(await sign({ sub: "two words", iat: now, exp: now + 60 })))).toBe("The token lacks the claims Kruzhok needs");
+    expect(await outcome(verify(await sign({ sub: "line\nbreak", iat: now, exp: now + 60 })))).toBe("The token lacks the claims Kruzhok needs");
+    expect(TokenClaims.safeParse({ sub: "s".repeat(256), role: "region" }).success).toBe(false);
+  });
+
+  it("takes only the compact shape: one spelling per token", async () => {
+    const token = await sign({ sub: "h", iat: now, exp: now + 60 });
+    expect(isCompactJws(token)).toBe(true);
+    // Once verified, because the decoder skipped what it did not understand.
+    for (const respelled of [`${token}=`, `${token}%`, `${token} `, `${token}\t`, `${token.slice(0, 20)} ${token.slice(20)}`]) {
+      expect(isCompactJws(respelled)).toBe(false);
+      expect(await outcome(verify(respelled))).toBe("The token is not valid");
+    }
+    expect(isCompactJws("a.b.c")).toBe(false); // a single base64url character is no whole byte
+    expect(isCompactJws("YQ.YQ.YQ")).toBe(true);
+    expect(isCompactJws("YR.YQ.YQ")).toBe(false); // "YR" sets bits "YQ" leaves zero
+  });
+});
+
+describe("the bearer credentials of a request", () => {
+  const request = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as FastifyRequest;
+
+  it("takes everything after the scheme, so trailing words make the token invalid instead of being dropped", () => {
+    expect(bearerToken(request("Bearer a.b.c"))).toBe("a.b.c");
+    expect(bearerToken(request("bearer   a.b.c"))).toBe("a.b.c");
+    expect(bearerToken(request("Bearer a.b.c junk"))).toBe("a.b.c junk");
+    expect(bearerToken(request("Basic dXNlcjpwYXNz"))).toBeUndefined();
+    expect(bearerToken(request("Bearer"))).toBeUndefined();
+    expect(bearerToken(request())).toBeUndefined();
+  });
+});
+
+describe("the verified-token cache", () => {
+  const actor = (subject: string): Actor => ({ subject, role: "operator", municipalityId });
+
+  it("is keyed by the token's hash: an entry costs the same for a short and a long token", () => {
+    const cache = new TokenCache(1_000_000);
+    cache.set(tokenCacheKey("a".repeat(100)), actor("same"), Date.now() + 60_000);
+    const short = cache.bytes;
+    cache.set(tokenCacheKey("b".repeat(8_000)), actor("same"), Date.now() + 60_000);
+    expect(cache.bytes - short).toBe(short);
+    expect(tokenCacheKey("b".repeat(8_000))).toHaveLength(43);
+  });
+
+  it("stays within its byte budget, oldest out first, whatever the subjects' length", () => {
+    const cache = new TokenCache(64 * 1024);
+    for (let i = 0; i < 2_000; i++) {
+      cache.set(tokenCacheKey(`token-${i}`), actor(`${i}-${"s".repeat(i % 255)}`), Date.now() + 60_000);
+      expect(cache.bytes).toBeLessThanOrEqual(64 * 1024);
+    }
+    expect(cache.size).toBeGreaterThan(40);
+    expect(cache.size).toBeLessThan(200);
+    expect(cache.get(tokenCacheKey("token-1999"), Date.now())?.subject).toMatch(/^1999-/);
+    expect(cache.get(tokenCacheKey("token-0"), Date.now())).toBeUndefined();
+  });
+
+  it("forgets a token once it expires", () => {
+    const cache = new TokenCache();
+    const key = tokenCacheKey("t");
+    cache.set(key, actor("x"), 1_000);
+    expect(cache.get(key, 999)?.subject).toBe("x");
+    expect(cache.get(key, 1_000)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
+  });
+
+  it("holds a verified token once, under its hash", async () => {
+    const cache = new TokenCache();
+    const verify = createTokenVerifier({ mode: "dev", secret }, cache);
+    const token = await signDevToken(actor("cached"), { secret });
+    await verify(token);
+    await verify(token);
+    expect(cache.size).toBe(1);
+    expect(cache.get(tokenCacheKey(token), Date.now())?.subject).toBe("cached");
+    await verify(`${token}=`).catch(() => undefined);
+    expect(cache.size).toBe(1);
   });
 });

@@ -69,3 +69,84 @@ describe("rate limit, counted in Redis", () => {
     expect(statuses).toEqual([404, 404, 404, 429]);
   });
 });
+
+describe("rate limit keyed by the client address", () => {
+  const ping = (app: TestApp["app"], remoteAddress: string, forwardedFor?: string) =>
+    app.inject({ method: "GET", url: "/public/ping", remoteAddress, headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor } });
+  const statuses = async (calls: (() => Promise<{ statusCode: number }>)[]) => {
+    const seen: number[] = [];
+    for (const call of calls) seen.push((await call()).statusCode);
+    return seen;
+  };
+
+  describe("without a trusted proxy", () => {
+    let iso: Isolation;
+    let t: TestApp;
+    beforeAll(async () => {
+      iso = await isolate("http-rate-limit-direct");
+      t = await buildTestApp(iso, { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+    });
+    afterAll(async () => {
+      await t.close();
+      await iso.cleanup();
+    });
+
+    it("ignores X-Forwarded-For: a client that forges a new one with every request keeps its own count", async () => {
+      const forged = ["203.0.113.1", "203.0.113.2", "203.0.113.3, 10.0.0.1", "203.0.113.4"];
+      expect(await statuses(forged.map((header) => () => ping(t.app, "198.51.100.7", header)))).toEqual([200, 200, 200, 429]);
+      // Another peer has its own allowance.
+      expect((await ping(t.app, "198.51.100.8")).statusCode).toBe(200);
+      const raw = new Redis(iso.redisUrl);
+      try {
+        const keys = await raw.keys(`${iso.redisPrefix}test-service:rate-limit:*`);
+        expect(keys.filter((key) => key.includes("ip:")).map((key) => key.slice(key.indexOf("ip:"))).sort()).toEqual(["ip:198.51.100.7", "ip:198.51.100.8"]);
+      } finally {
+        raw.disconnect();
+      }
+    });
+  });
+
+  describe("behind a trusted proxy (TRUST_PROXY=10.0.0.1)", () => {
+    let iso: Isolation;
+    let t: TestApp;
+    beforeAll(async () => {
+      iso = await isolate("http-rate-limit-proxied");
+      t = await buildTestApp(iso, { rateLimit: { max: 3, timeWindowMs: 60_000 }, trustProxy: ["10.0.0.1"] });
+    });
+    afterAll(async () => {
+      await t.close();
+      await iso.cleanup();
+    });
+
+    it("counts each client named by the proxy apart", async () => {
+      expect(await statuses([1, 2, 3, 4].map(() => () => ping(t.app, "10.0.0.1", "203.0.113.10")))).toEqual([200, 200, 200, 429]);
+      expect((await ping(t.app, "10.0.0.1", "203.0.113.11")).statusCode).toBe(200);
+      // What the client wrote before the proxy's own entry is not believed: the proxy's entry names it.
+      expect((await ping(t.app, "10.0.0.1", "203.0.113.11, 203.0.113.10")).statusCode).toBe(429);
+    });
+
+    it("ignores X-Forwarded-For from a peer that is not the proxy", async () => {
+      // 203.0.113.10 used its allowance above; an untrusted peer naming it is counted as itself.
+      expect(await statuses([1, 2, 3, 4].map(() => () => ping(t.app, "198.51.100.20", "203.0.113.10")))).toEqual([200, 200, 200, 429]);
+      expect((await ping(t.app, "10.0.0.1", "198.51.100.21")).statusCode).toBe(200);
+    });
+  });
+
+  describe("behind one proxy hop (TRUST_PROXY=1)", () => {
+    let iso: Isolation;
+    let t: TestApp;
+    beforeAll(async () => {
+      iso = await isolate("http-rate-limit-hops");
+      t = await buildTestApp(iso, { rateLimit: { max: 2, timeWindowMs: 60_000 }, trustProxy: 1 });
+    });
+    afterAll(async () => {
+      await t.close();
+      await iso.cleanup();
+    });
+
+    it("takes the client from the last X-Forwarded-For entry, whatever came before it", async () => {
+      expect(await statuses([1, 2, 3].map((i) => () => ping(t.app, "10.0.0.2", `192.0.2.${i}, 203.0.113.30`)))).toEqual([200, 200, 429]);
+      expect((await ping(t.app, "10.0.0.2", "203.0.113.31")).statusCode).toBe(200);
+    });
+  });
+});

@@ -2,15 +2,17 @@ import cluster from "node:cluster";
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
-import { DEV_AUTH_SECRET, closeOnSignals, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
+import { closeOnSignals, type AppOptions, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
 import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, kafkaReadiness, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
 import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
 import { startJob, type PeriodicJob } from "./jobs";
+import { authConfigFrom, describeAuth, httpEdgeFrom } from "./settings";
 
 export { noSiblings, type Siblings } from "./cluster";
 export { startJob, type PeriodicJob } from "./jobs";
+export { authConfigFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "./settings";
 
 /** What a service's builders get: the connections its main.ts opened, once. */
 export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
@@ -33,7 +35,7 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
     rateLimit: { max: number };
     corsOrigins: readonly string[];
     overload: OverloadOptions;
-  };
+  } & Pick<AppOptions, "trustProxy" | "access">;
 }
 
 /**
@@ -55,23 +57,6 @@ export interface ServiceDefinition<C extends ServiceConfig, S = undefined> {
   start?: (context: ServiceContext<C>, shared: S) => Promise<ShutdownStep[]>;
   /** Work done every so often (sweeps, syncs, checks): started after `start`, stopped first on shutdown. */
   jobs?: (context: ServiceContext<C>, shared: S) => readonly PeriodicJob[];
-}
-
-/**
- * Production verifies tokens against the identity provider's JWKS; development and tests use
- * the kit's HS256 secret. Inconsistent keys are a ConfigError, reported like any other.
- */
-export function authConfigFrom(config: ServiceConfig): AuthConfig {
-  if (config.AUTH_JWKS_URL) {
-    if (!config.AUTH_ISSUER || !config.AUTH_AUDIENCE) {
-      throw new ConfigError("config: AUTH_ISSUER and AUTH_AUDIENCE are required with AUTH_JWKS_URL");
-    }
-    return { mode: "oidc", jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
-  }
-  if (config.NODE_ENV === "production" && !config.AUTH_DEV_SECRET) {
-    throw new ConfigError("config: AUTH_JWKS_URL is required in production (or AUTH_DEV_SECRET for a demo)");
-  }
-  return { mode: "dev", secret: config.AUTH_DEV_SECRET ?? DEV_AUTH_SECRET };
 }
 
 /**
@@ -98,6 +83,16 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
 
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
   const database = config.SERVICE_DATABASE ?? name;
+  // Once per service, before anything is opened (workers inherit the environment, so the
+  // primary speaks for them): the first line to read when tokens are refused.
+  if (cluster.isPrimary) {
+    logger.info(
+      auth.mode === "oidc"
+        ? { auth: { mode: "oidc", issuer: auth.issuer, audience: auth.audience, jwksUrl: String(auth.jwksUrl), maxTokenLifetimeS: auth.maxLifetimeSeconds } }
+        : { auth: { mode: "development", host: config.HOST, maxTokenLifetimeS: auth.maxLifetimeSeconds } },
+      `auth ${describeAuth(auth, config)}`,
+    );
+  }
   if (config.WORKERS > 1 && cluster.isPrimary) {
     // The database is made ready once, here; each worker is then the whole service, a replica.
     await ensureDatabase(config.DATABASE_URL, database);
@@ -151,6 +146,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
       readiness,
       rateLimit: { max: config.RATE_LIMIT_PER_MINUTE },
       corsOrigins: config.CORS_ORIGINS,
+      ...httpEdgeFrom(config),
       overload: {
         ...(config.OVERLOAD_MAX_IN_FLIGHT !== undefined && { maxInFlight: config.OVERLOAD_MAX_IN_FLIGHT }),
         ...(config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS !== undefined && { maxEventLoopDelayMs: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS }),

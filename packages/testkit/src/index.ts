@@ -19,5 +19,6 @@ export { systemUnderTest, type System, type SystemServiceSpec, type TopicEvent }
 export { expectOneRunAmongDuplicates, type InjectedAnswer } from "./duplicates";
 export { captureLogs, type CapturedLogs } from "./logs";
 export { bearer, devToken, type TokenFor, type TokenOptions } from "./tokens";
+export { localIdentityProvider, type LocalIdentityProvider } from "./identity";
 export { eventHandled, type InboxOutcome } from "./inbox";
 export { serviceHarness, type Harness, type HarnessBase, type HarnessOptions, type RunningConsumer } from "./harness";

@@ -31,7 +31,9 @@ export function startServiceProcess(main: string, env: Record<string, string>): 
 
 /**
  * The environment of a service under test: the infrastructure's addresses, its own database and
- * topic prefix (so it reads and writes nothing of a `npm start` on the same broker), fast consumers.
+ * topic prefix (so it reads and writes nothing of a `npm start` on the same broker), fast
+ * consumers, and development tokens on loopback (testkit's `devToken`/`bearer` sign them; a
+ * test of production's mode adds a `localIdentityProvider`'s env over these).
  */
 export function serviceEnv(
   infra: Infrastructure,
@@ -40,6 +42,7 @@ export function serviceEnv(
   return {
     PORT: String(own.port),
     HOST: "127.0.0.1",
+    AUTH_MODE: "development",
     DATABASE_URL: infra.databaseUrl,
     SERVICE_DATABASE: own.database,
     REDIS_URL: infra.redisUrl,

@@ -6,9 +6,10 @@ import { serviceEnv, startServiceProcess } from "./process";
 import { waitFor } from "./wait";
 
 /**
- * The tests every service process passes: a bad environment ends it at start with one line
- * naming the keys; a good one brings it up ready with OpenAPI and metrics; SIGTERM ends it with
- * exit code 0 after consumers, relay and pools closed. `path` is one of its routes.
+ * The tests every service process passes: a bad environment (no auth mode among others) ends it
+ * at start with one line naming the keys; a good one brings it up ready with OpenAPI and metrics
+ * and says its auth mode; SIGTERM ends it with exit code 0 after consumers, relay and pools
+ * closed. `path` is one of its routes.
  */
 export function describeServiceProcess(name: string, main: string, path: string): void {
   describe(`the ${name} process`, () => {
@@ -31,6 +32,8 @@ export function describeServiceProcess(name: string, main: string, path: string)
       expect(lines[0]).toMatch(new RegExp(`^${name}: config: `));
       expect(lines[0]).toContain("PORT must be a port number");
       expect(lines[0]).toContain("DATABASE_URL is required");
+      // No auth mode, no start: nothing falls back to the public development secret.
+      expect(lines[0]).toContain("AUTH_MODE is required (one of: oidc, development)");
     });
 
     it("starts ready with OpenAPI and metrics, and on SIGTERM closes consumers, relay and pools and exits 0", async () => {
@@ -45,6 +48,8 @@ export function describeServiceProcess(name: string, main: string, path: string)
         const openapi = (await (await fetch(`http://127.0.0.1:${port}/docs/json`)).json()) as { openapi: string; paths: Record<string, unknown> };
         expect(openapi.openapi).toBe("3.1.0");
         expect(Object.keys(openapi.paths)).toContain(path);
+        // Its first line says how it checks tokens.
+        expect(started.output()).toContain('"msg":"auth development: loopback only (the public development secret)"');
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain("outbox_backlog");
         // Every topic it provisioned carries the prefix (KAFKA_TOPIC_PREFIX).

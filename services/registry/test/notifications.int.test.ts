@@ -27,6 +27,7 @@ describe("notifications delivered by the registry (message flow)", () => {
       DATABASE_URL: "postgres://127.0.0.1/unused",
       REDIS_URL: "redis://127.0.0.1",
       KAFKA_BROKERS: "127.0.0.1:9092",
+      AUTH_MODE: "development",
       SMTP_HOST: "127.0.0.1",
       SMTP_PORT: String(sink.port),
       SMTP_FROM: "noreply@kruzhok.test",
@@ -111,7 +112,7 @@ describe("notifications delivered by the registry (message flow)", () => {
 });
 
 describe("notification channels from the registry's configuration", () => {
-  const base = { DATABASE_URL: "postgres://127.0.0.1/x", REDIS_URL: "redis://127.0.0.1", KAFKA_BROKERS: "127.0.0.1:9092" };
+  const base = { DATABASE_URL: "postgres://127.0.0.1/x", REDIS_URL: "redis://127.0.0.1", KAFKA_BROKERS: "127.0.0.1:9092", AUTH_MODE: "development" };
   it("turns on only the channels whose keys are set, and refuses half a channel", () => {
     expect(notificationChannels(RegistryConfig.parse(base))).toEqual([]);
     const both = RegistryConfig.parse({ ...base, SMTP_HOST: "mail.test", SMTP_FROM: "a@b.test", NOTIFY_WEBHOOK_URL: "https://portal.test/hook", NOTIFY_WEBHOOK_SECRET: "s".repeat(32) });

@@ -142,7 +142,7 @@ try {
 
   // ------------------------------------------------------------------ the catalogue process
   const port = await freePort();
-  catalogue = spawnService("catalogue", env, database, port);
+  catalogue = await spawnService("catalogue", env, database, port);
   progress(`starting the catalogue on :${port}`);
   await waitReady(catalogue, port, "the catalogue");
 

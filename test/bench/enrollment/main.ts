@@ -31,7 +31,6 @@ import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { ceilingsTable, figureOf, measureFastifyHello, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
 import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
@@ -39,7 +38,7 @@ import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
-import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
+import { bearerFor, deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
@@ -125,7 +124,7 @@ const keyPrefix = `bench:${id}:enrollment:`;
 const port = await freePort();
 // The service's own per-guardian limit stays: each simulated family is its own caller.
 // One worker per core (WORKERS): the trial machine's deployment of a service that has a region's opening day to carry.
-const service = spawnService("enrollment", env, database, port, { REDIS_KEY_PREFIX: keyPrefix, RATE_LIMIT_PER_MINUTE: "600", WORKERS: String(workers) });
+const service = await spawnService("enrollment", env, database, port, { REDIS_KEY_PREFIX: keyPrefix, RATE_LIMIT_PER_MINUTE: "600", WORKERS: String(workers) });
 
 interface Answer {
   status: number;
@@ -257,13 +256,9 @@ try {
   progress("signing one guardian token per child");
   const tokens: string[] = [];
   for (let i = 0; i < allChildren; i++) {
-    const token = await signDevToken(
-      { subject: `bench-guardian-${i}`, role: "guardian", municipalityId, guardianId: guardianIds[i]! },
-      { secret: DEV_AUTH_SECRET, ttl: "2h" },
-    );
-    tokens.push(`Bearer ${token}`);
+    tokens.push(await bearerFor({ subject: `bench-guardian-${i}`, role: "guardian", municipalityId, guardianId: guardianIds[i]! }));
   }
-  const region = `Bearer ${await signDevToken({ subject: "bench-region", role: "region" }, { secret: DEV_AUTH_SECRET, ttl: "2h" })}`;
+  const region = await bearerFor({ subject: "bench-region", role: "region" });
 
   // The schedule: each child once (burst in the first second, the rest evenly until the end),
   // duplicates of random children a little after their first (0.2-5 s later: a second click, a
@@ -612,8 +607,8 @@ try {
   }
   // Who is answered, now that the process knows every application: another family never, the
   // municipality's office with the family's answer, another municipality's office never.
-  const operator = `Bearer ${await signDevToken({ subject: "bench-operator", role: "operator", municipalityId }, { secret: DEV_AUTH_SECRET, ttl: "2h" })}`;
-  const foreignOperator = `Bearer ${await signDevToken({ subject: "bench-foreign-operator", role: "operator", municipalityId: randomUUID() }, { secret: DEV_AUTH_SECRET, ttl: "2h" })}`;
+  const operator = await bearerFor({ subject: "bench-operator", role: "operator", municipalityId });
+  const foreignOperator = await bearerFor({ subject: "bench-foreign-operator", role: "operator", municipalityId: randomUUID() });
   const authSample = lookups.length > 1 ? lookups.slice(0, 200) : [];
   let strangerRefused = 0;
   let officeAnswered = 0;

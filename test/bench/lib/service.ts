@@ -2,29 +2,51 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DEV_AUTH_SECRET } from "@kruzhok/http";
 import { createKafka } from "@kruzhok/messaging";
+import { localIdentityProvider, type LocalIdentityProvider, type TokenFor } from "@kruzhok/testkit/identity";
 import { deleteTopics } from "../ceilings/measure";
 import type { BenchEnv } from "./env";
 
 export { freePort } from "@kruzhok/testkit/process";
 
+let identity: Promise<LocalIdentityProvider> | undefined;
+
+/**
+ * The run's identity provider: an ES256 key made for this run, its JWKS served on 127.0.0.1 by
+ * this process. Services under benchmark verify its tokens as a region's services verify their
+ * identity provider's (AUTH_MODE=oidc), so the figures include what production pays: one
+ * signature check per token the first time it is seen; after that the service's token cache
+ * answers, in either mode, so the steady state costs what it did with development tokens.
+ */
+export function benchIdentity(): Promise<LocalIdentityProvider> {
+  identity ??= localIdentityProvider({ realm: "kruzhok-bench" });
+  return identity;
+}
+
+/** The `authorization` header value for `who`, a token of the run's identity provider (2 h by default: a whole benchmark). */
+export async function bearerFor(who: TokenFor, ttl = "2h"): Promise<string> {
+  return (await benchIdentity()).bearer(who, ttl);
+}
+
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
 /**
  * A service under test as its own process (its src/main.ts, with relay and consumers), on a
- * scratch database, as production runs it; `BENCH_PROFILE=<dir>` adds --cpu-prof. Its rate limit
- * is lifted: it protects against one abusive caller, and a benchmark is one caller on purpose.
- * Its topics carry the database's name as a prefix: what it publishes stays out of the topics a
- * developer's `npm start` and other benchmarks read, and it reads nothing of theirs.
+ * scratch database, as production runs it (NODE_ENV=production, tokens from the run's identity
+ * provider: `bearerFor`); `BENCH_PROFILE=<dir>` adds --cpu-prof. Its rate limit is lifted: it
+ * protects against one abusive caller, and a benchmark is one caller on purpose. Its topics carry
+ * the database's name as a prefix: what it publishes stays out of the topics a developer's
+ * `npm start` and other benchmarks read, and it reads nothing of theirs.
  */
-export function spawnService(name: string, env: BenchEnv, database: string, port: number, extra: Record<string, string> = {}): ChildProcess {
+export async function spawnService(name: string, env: BenchEnv, database: string, port: number, extra: Record<string, string> = {}): Promise<ChildProcess> {
+  const { env: trust } = await benchIdentity();
   const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
   return spawn(process.execPath, [...nodeFlagsOf(name), ...profile, "--import", tsx, main], {
     stdio: ["ignore", "ignore", "inherit"],
     env: {
-      ...process.env,
+      // The shell's own auth settings (a developer's AUTH_DEV_SECRET) would contradict the run's.
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AUTH_"))),
       PORT: String(port),
       HOST: "127.0.0.1",
       DATABASE_URL: env.databaseUrl,
@@ -35,8 +57,7 @@ export function spawnService(name: string, env: BenchEnv, database: string, port
       LOG_LEVEL: "warn",
       RATE_LIMIT_PER_MINUTE: "1000000000",
       NODE_ENV: "production",
-      // Production refuses to start without a way to check tokens; benchmarks mint dev tokens.
-      AUTH_DEV_SECRET: DEV_AUTH_SECRET,
+      ...trust,
       ...extra,
     },
   });

@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { ceilingsTable, figureOf, measurePgbenchAppOutbox, measured, scratchId, type Ceiling } from "../ceilings/measure";
 import { withCpu, type CpuUse } from "../lib/cpu";
@@ -23,7 +22,7 @@ import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
-import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
+import { bearerFor, deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
 
 const { values: args } = parseArgs({
@@ -53,13 +52,13 @@ const ceiling = figureOf(ceilings, "pgbench.app+outbox");
 const database = `bench_registry_${scratchId()}`;
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const registry = spawnService("registry", env, database, port);
+const registry = await spawnService("registry", env, database, port);
 
 let pool: Pool | undefined;
 try {
   progress(`starting the registry on :${port} (database ${database})`);
   await waitReady(registry, port, "the registry");
-  const region = `Bearer ${await signDevToken({ subject: "bench-region", role: "region" }, { secret: DEV_AUTH_SECRET })}`;
+  const region = await bearerFor({ subject: "bench-region", role: "region" });
   const post = async (path: string, body: unknown, authorization: string, method = "POST") => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });
     const json = (await res.json()) as Record<string, unknown>;
@@ -103,7 +102,7 @@ try {
     [municipalityId, registered, database],
   );
   const children = rows.map((row) => row.id);
-  const clerk = `Bearer ${await signDevToken({ subject: "bench-clerk", role: "operator", municipalityId }, { secret: DEV_AUTH_SECRET, ttl: "2h" })}`;
+  const clerk = await bearerFor({ subject: "bench-clerk", role: "operator", municipalityId });
 
   const statuses = new Map<number, number>();
   // One hand-parsed keep-alive connection per request in flight (lib/raw-http.ts): node:http cost

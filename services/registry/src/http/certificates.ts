@@ -1,14 +1,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { requireMunicipality, requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
-import { withTransaction, type Queryable } from "@kruzhok/postgres";
-import { refusalError } from "../domain/certificate";
+import { withTransaction } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
 import { findCertificate, findCertificateOfChild, listApplications, type ApplicationRow, type CertificateRow } from "../store/certificates";
 import { findChild, type ChildRow } from "../store/people";
-import { assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
-import { requestFinancing } from "../usecases/financing";
+import { assertActsForCertificate, assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
+import { financeCertificate } from "../usecases/financing";
 import { decideHeldApplication, type ApplicationOutcome } from "../usecases/issuance";
 import { IssuanceBatcher } from "../usecases/issuance-batcher";
 import { changeCertificate, type LifecycleCommand } from "../usecases/lifecycle";
@@ -38,14 +37,6 @@ function applicationResponse(outcome: ApplicationOutcome): ResponseValue {
     return { status: 202, body: { applicationId: application.id, status: "held" as const, reason: application.reason } };
   }
   return { status: 201, headers: { location: `/certificates/${outcome.certificate.id}` }, body: view(outcome.certificate) };
-}
-
-/** Guardians of the child, the office of its municipality, and (when `region`) the region. */
-async function assertActsForCertificate(db: Queryable, actor: Actor, certificate: CertificateRow): Promise<void> {
-  if (actor.role !== "guardian") return requireMunicipality(actor, certificate.municipalityId);
-  const child = await findChild(db, certificate.childId);
-  if (!child) throw new Error(`certificate ${certificate.id} points at a missing child`);
-  assertActsForChild(actor, child);
 }
 
 /** Certificates: application and issue, held near-duplicates, financing, and their lifecycle. */
@@ -169,34 +160,12 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         response: { 200: CertificateView },
       },
     },
-    async (request) => {
-      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
-      const outcome = await withTransaction(pool, (tx) =>
-        requestFinancing(tx, {
-          certificateId: request.params.id,
-          requestId: null,
-          now: clock(),
-          correlationId: correlationIdOf(request),
-          authorize: (certificate) => assertActsForCertificate(tx, actor, certificate),
-        }),
-      );
-      if (outcome.kind === "refused") throw refusalError(outcome.reason, outcome.year);
-      return view(outcome.certificate);
-    },
+    async (request) => view(await financeCertificate(deps, requireActor(request), { certificateId: request.params.id }, { correlationId: correlationIdOf(request) })),
   );
 
   // The lifecycle: the office of the certificate's municipality, or the region.
-  const change = async (request: FastifyRequest, certificateId: string, command: LifecycleCommand) => {
-    const actor = requireRole(requireActor(request), ...officeRoles, "region");
-    const changed = await withTransaction(pool, (tx) =>
-      changeCertificate(tx, certificateId, command, {
-        now: clock(),
-        correlationId: correlationIdOf(request),
-        authorize: (certificate) => requireMunicipality(actor, certificate.municipalityId),
-      }),
-    );
-    return view(changed);
-  };
+  const change = async (request: FastifyRequest, certificateId: string, command: LifecycleCommand) =>
+    view(await changeCertificate(deps, requireActor(request), { certificateId, change: command }, { correlationId: correlationIdOf(request) }));
 
   app.post(
     "/certificates/:id/suspension",

@@ -114,8 +114,8 @@ export async function registerChild(deps: RegistryDeps, actor: Actor, command: C
   return inTransaction(deps, cause, ({ tx, now }) => register(tx, actor, command, now));
 }
 
-async function register(tx: Queryable, actor: Actor, body: ChildRegistration, now: Date): Promise<ChildRow> {
-  const guardianIds = [...new Set(body.guardianIds)];
+async function register(tx: Queryable, actor: Actor, command: ChildRegistration, now: Date): Promise<ChildRow> {
+  const guardianIds = [...new Set(command.guardianIds)];
   let municipalityId: string;
   if (actor.role === "guardian") {
     const self = actor.guardianId ? await findGuardian(tx, actor.guardianId) : undefined;
@@ -128,7 +128,7 @@ async function register(tx: Queryable, actor: Actor, body: ChildRegistration, no
     municipalityId = homeMunicipality(actor);
   }
   const homes = await guardianMunicipalities(tx, guardianIds);
-  body.guardianIds.forEach((id, index) => {
+  command.guardianIds.forEach((id, index) => {
     const home = homes.get(id);
     const field = `guardianIds.${index}`;
     if (home === undefined) throw registryError("GUARDIAN_NOT_FOUND", `guardian ${id} is not registered; register the guardian first`, { field });
@@ -138,9 +138,9 @@ async function register(tx: Queryable, actor: Actor, body: ChildRegistration, no
   });
 
   const municipality = await municipalityOf(tx, municipalityId);
-  assertBornBy(body.birthDate, now, municipality.timeZone);
-  assertDocument(body.document, body.birthDate);
-  const categories = decideCategories(body.categories, await knownCategories(tx, municipality, now), "categories");
+  assertBornBy(command.birthDate, now, municipality.timeZone);
+  assertDocument(command.document, command.birthDate);
+  const categories = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
 
   const id = uuidv7();
   const inserted = await insertChild(
@@ -148,14 +148,14 @@ async function register(tx: Queryable, actor: Actor, body: ChildRegistration, no
     {
       id,
       municipalityId,
-      firstName: body.firstName,
-      lastName: body.lastName,
-      patronymic: body.patronymic ?? null,
-      birthDate: body.birthDate,
-      document: body.document,
-      normalisedDocument: normaliseDocument(body.document.kind, body.document.number),
-      documentHash: documentHash(body.document.kind, body.document.number),
-      identityKey: identityKey(body.lastName, body.firstName, body.birthDate),
+      firstName: command.firstName,
+      lastName: command.lastName,
+      patronymic: command.patronymic ?? null,
+      birthDate: command.birthDate,
+      document: command.document,
+      normalisedDocument: normaliseDocument(command.document.kind, command.document.number),
+      documentHash: documentHash(command.document.kind, command.document.number),
+      identityKey: identityKey(command.lastName, command.firstName, command.birthDate),
     },
     guardianIds,
   );

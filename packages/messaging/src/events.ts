@@ -11,6 +11,14 @@ export interface Cause {
   causationId?: string | null;
 }
 
+/**
+ * What an event handled by a consumer causes: the events it leads to carry its correlation on
+ * and name it as their cause.
+ */
+export function causeOf(event: Pick<EventEnvelope, "id" | "correlationId">): Cause {
+  return { correlationId: event.correlationId, causationId: event.id };
+}
+
 /** Where an event comes from: its cause, and the municipality and aggregate it is about. */
 export type EventOrigin = Cause & {
   municipalityId: string;

@@ -2,7 +2,7 @@ export { deleteTopics, deleteTopicsWithPrefix, readTopic, sendToTopic, topicsWit
 export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
 export { type RedriveSummary } from "./consumer";
 export { listDeadLetters, redriveDeadLetters, type DeadLetter } from "./dead-letters";
-export { newEvent, type Cause, type EventOrigin } from "./events";
+export { causeOf, newEvent, type Cause, type EventOrigin } from "./events";
 export { classifyFailure, failureEvidence, type FailureEvidence, type FailureKind } from "./failures";
 export { createKafka, createProducer, kafkaLogLevel, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";

@@ -4,7 +4,7 @@
 import { runService } from "@kruzhok/service";
 import { buildRegistryApp } from "./app";
 import { RegistryConfig } from "./config";
-import { notificationChannels, registryHandlers } from "./messaging/handlers";
+import { eventHandlers, notificationChannels } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateRegistry } from "./migrations";
 
@@ -17,6 +17,6 @@ await runService({
   handlers: ({ pool, clock, config, logger }) => {
     const channels = notificationChannels(config);
     logger.info({ channels: channels.map((c) => c.name) }, channels.length > 0 ? "notification channels on" : "no notification channel configured");
-    return registryHandlers({ pool, clock, channels });
+    return eventHandlers({ pool, clock, channels });
   },
 });

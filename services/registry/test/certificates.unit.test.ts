@@ -4,6 +4,7 @@ import { assertBornBy } from "../src/domain/age";
 import { decideCategories } from "../src/domain/categories";
 import { conversionObstacle, refusalError, type Certificate, type ConversionRefusal } from "../src/domain/certificate";
 import { documentProblem, nearDuplicateOf, normaliseDocument } from "../src/domain/documents";
+import { assertStillIssuable, decideHeldApplication, decideIssuance, type Applicant } from "../src/domain/issuance";
 
 function errorOf(fn: () => unknown): DomainError | undefined {
   try {
@@ -27,6 +28,47 @@ describe("near-duplicates", () => {
   it("ignores documents of another kind, and numbers further apart", () => {
     expect(nearDuplicateOf({ kind: "snils", normalised: normaliseDocument("snils", "IV-АБ 123457") }, others.slice(0, 1))).toBeUndefined();
     expect(nearDuplicateOf({ kind: "birth_certificate", normalised: normaliseDocument("birth_certificate", "IV-АБ 123467") }, others)).toBeUndefined();
+  });
+});
+
+describe("an application for a certificate", () => {
+  const now = new Date("2026-09-01T20:00:00Z");
+  const document = { kind: "birth_certificate" as const, normalised: normaliseDocument("birth_certificate", "IV-АБ 123457") };
+  const applicant = (overrides: Partial<Applicant> = {}): Applicant => ({
+    birthDate: "2016-03-14",
+    document,
+    certified: false,
+    held: false,
+    certifiedNamesakes: [],
+    ...overrides,
+  });
+
+  it("issues a certificate to a child aged 5-17 on the municipality's calendar", () => {
+    expect(decideIssuance(applicant(), now, "Asia/Kamchatka")).toEqual({ kind: "issue" });
+    // 20:00 UTC on 1 September is 2 September in Kamchatka: the child is 5 there, still 4 in Moscow.
+    expect(decideIssuance(applicant({ birthDate: "2021-09-02" }), now, "Asia/Kamchatka")).toEqual({ kind: "issue" });
+    expect(errorOf(() => decideIssuance(applicant({ birthDate: "2021-09-02" }), now, "Europe/Moscow"))?.code).toBe("REGISTRY.AGE_OUT_OF_RANGE");
+  });
+
+  it("refuses a child who holds a certificate, naming the command's field", () => {
+    const error = errorOf(() => decideIssuance(applicant({ certified: true, held: true }), now, "Asia/Kamchatka"));
+    expect(error?.code).toBe("REGISTRY.CERTIFICATE_EXISTS");
+    expect(error?.details.field).toBe("childId");
+  });
+
+  it("holds for an operator when a certified namesake's document is one character apart, and answers with the waiting application after", () => {
+    const namesake = { id: "namesake", kind: "birth_certificate" as const, normalised: normaliseDocument("birth_certificate", "IV-АБ 123456") };
+    expect(decideIssuance(applicant({ certifiedNamesakes: [namesake] }), now, "Asia/Kamchatka")).toMatchObject({ kind: "hold", similarChildId: "namesake" });
+    expect(decideIssuance(applicant({ certifiedNamesakes: [namesake], held: true }), now, "Asia/Kamchatka")).toEqual({ kind: "held" });
+  });
+
+  it("is decided by an operator once, and approved only while the child may still have a certificate", () => {
+    expect(decideHeldApplication("held", "approve")).toBe("approved");
+    expect(decideHeldApplication("held", "reject")).toBe("rejected");
+    expect(errorOf(() => decideHeldApplication("rejected", "approve"))?.code).toBe("REGISTRY.APPLICATION_DECIDED");
+    expect(errorOf(() => assertStillIssuable({ certified: false, birthDate: "2016-03-14" }, now, "Asia/Kamchatka"))).toBeUndefined();
+    expect(errorOf(() => assertStillIssuable({ certified: true, birthDate: "2016-03-14" }, now, "Asia/Kamchatka"))?.code).toBe("REGISTRY.CERTIFICATE_EXISTS");
+    expect(errorOf(() => assertStillIssuable({ certified: false, birthDate: "2008-08-31" }, now, "Asia/Kamchatka"))?.code).toBe("REGISTRY.AGE_OUT_OF_RANGE");
   });
 });
 

@@ -5,6 +5,7 @@ import { activeCategories, decideCategories } from "../src/domain/categories";
 import { decide, type Certificate } from "../src/domain/certificate";
 import { certificateNumber, isValidCertificateNumber } from "../src/domain/certificate-number";
 import { documentHash, documentProblem, isValidIin, isValidSnils, oneCharacterApart } from "../src/domain/documents";
+import { decideProvider, decideProviderApplication, type ProviderState } from "../src/domain/provider";
 import { decideYearSettings, type YearSettings } from "../src/domain/year-settings";
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -99,6 +100,40 @@ describe("certificate life", () => {
   });
   it("arrives in a new municipality on accounting status", () => {
     expect(decide(active, { kind: "move" })).toEqual({ status: "active", funding: "accounting", financedYear: null });
+  });
+});
+
+describe("a provider's application", () => {
+  const passed = { staff: "passed", premises: "passed", safety: "passed" } as const;
+  const applied: ProviderState = decideProviderApplication({ kind: "private", taxId: "7701234567" });
+
+  it("opens with every check pending, unless an entrepreneur's INN is not 12 digits", () => {
+    expect(applied).toEqual({ status: "applied", checks: { staff: "pending", premises: "pending", safety: "pending" }, rejectionReasons: null, suspendedReason: null });
+    expect(codeOf(() => decideProviderApplication({ kind: "entrepreneur", taxId: "7701234567" }))).toBe("REGISTRY.TAX_ID_INVALID");
+    expect(decideProviderApplication({ kind: "entrepreneur", taxId: "770123456789" }).status).toBe("applied");
+  });
+
+  it("is approved only once every check passed", () => {
+    expect(codeOf(() => decideProvider(applied, { kind: "approve" }))).toBe("REGISTRY.PROVIDER_CHECKS_INCOMPLETE");
+    const checked = decideProvider(applied, { kind: "record_checks", checks: passed });
+    expect(checked).toEqual({ ...applied, checks: passed });
+    expect(decideProvider(checked, { kind: "approve" }).status).toBe("approved");
+  });
+
+  it("keeps the reasons of a rejection and of a suspension, and forgets the suspension's on reinstatement", () => {
+    expect(decideProvider(applied, { kind: "reject", reasons: ["no licence"] })).toMatchObject({ status: "rejected", rejectionReasons: ["no licence"] });
+    const approved = decideProvider(decideProvider(applied, { kind: "record_checks", checks: passed }), { kind: "approve" });
+    const suspended = decideProvider(approved, { kind: "suspend", reason: "complaint" });
+    expect(suspended).toMatchObject({ status: "suspended", suspendedReason: "complaint" });
+    expect(decideProvider(suspended, { kind: "reinstate" })).toMatchObject({ status: "approved", suspendedReason: null });
+  });
+
+  it("refuses a transition its status does not allow", () => {
+    const rejected = decideProvider(applied, { kind: "reject", reasons: ["no licence"] });
+    expect(codeOf(() => decideProvider(rejected, { kind: "approve" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
+    expect(codeOf(() => decideProvider(rejected, { kind: "record_checks", checks: passed }))).toBe("REGISTRY.PROVIDER_TRANSITION");
+    expect(codeOf(() => decideProvider(applied, { kind: "suspend", reason: "complaint" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
+    expect(codeOf(() => decideProvider(applied, { kind: "reinstate" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
   });
 });
 

@@ -1,6 +1,7 @@
 // Certificate applications arriving together share one transaction (IssuanceBatcher): each must
 // still get the outcome it would get alone, and one failing must not fail the others.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "@kruzhok/actor";
 import type { Pool } from "@kruzhok/postgres";
 import { IssuanceBatcher } from "../src/usecases/issuance-batcher";
 import {
@@ -134,10 +135,11 @@ describe("certificate applications arriving together", () => {
       let transactions = 0;
       // withTransaction takes one client per transaction: counting checkouts counts transactions.
       const counting = { connect: () => (transactions++, h.pool.connect()) } as unknown as Pool;
-      const batcher = new IssuanceBatcher(counting, { maxConcurrentBatches: 1 });
+      const batcher = new IssuanceBatcher({ pool: counting, clock: h.clock }, { maxConcurrentBatches: 1 });
+      const clerk: Actor = { subject: "clerk", role: "operator", municipalityId: komi.id };
       const before = await snapshot(h.pool);
       const results = await Promise.allSettled(
-        children.map((childId) => batcher.apply({ childId, authorize: () => undefined, origin: { now: h.clock() } })),
+        children.map((childId) => batcher.apply({ actor: clerk, command: { childId }, cause: {} })),
       );
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(29);
       expect(results[7]).toMatchObject({ status: "rejected", reason: { message: expect.stringContaining("poisoned child") as string } });
@@ -151,7 +153,7 @@ describe("certificate applications arriving together", () => {
       // Without a failure, simultaneous applications take a single transaction.
       const more = await registerChildren(h, komi.id, 10);
       transactions = 0;
-      const outcomes = await Promise.all(more.map((childId) => batcher.apply({ childId, authorize: () => undefined, origin: { now: h.clock() } })));
+      const outcomes = await Promise.all(more.map((childId) => batcher.apply({ actor: clerk, command: { childId }, cause: {} })));
       expect(outcomes.map((o) => o.kind)).toEqual(more.map(() => "issued"));
       expect(transactions).toBe(1);
     } finally {

@@ -1,15 +1,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
-import { withTransaction, type Queryable } from "@kruzhok/postgres";
-import { refusalError } from "../domain/certificate";
 import { registryError } from "../domain/errors";
 import { findCertificate, findCertificateOfChild, listApplications, type ApplicationRow, type CertificateRow } from "../store/certificates";
-import { findChild, type ChildRow } from "../store/people";
-import { assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
-import { requestFinancing } from "../usecases/financing";
-import { decideHeldApplication, type ApplicationOutcome } from "../usecases/issuance";
+import { findChild } from "../store/people";
+import { assertActsForCertificate, assertActsForChild, homeMunicipality, officeRoles } from "../usecases/access";
+import { financeCertificate } from "../usecases/financing";
+import { reviewHeldApplication, type ApplicationOutcome } from "../usecases/issuance";
 import { IssuanceBatcher } from "../usecases/issuance-batcher";
 import { changeCertificate, type LifecycleCommand } from "../usecases/lifecycle";
 import type { RegistryDeps } from "../deps";
@@ -31,7 +29,7 @@ const tags = ["certificates"];
 const view = (c: CertificateRow) => ({ ...c, issuedAt: c.issuedAt.toISOString(), updatedAt: c.updatedAt.toISOString() });
 const applicationView = (a: ApplicationRow) => ({ ...a, createdAt: a.createdAt.toISOString(), decidedAt: a.decidedAt?.toISOString() ?? null });
 
-/** The response to an application: sets the status (and location) on `reply`, returns the body. */
+/** The response to an application, as the route sends it and its Idempotency-Key records it. */
 function applicationResponse(outcome: ApplicationOutcome): ResponseValue {
   if (outcome.kind === "held") {
     const { application } = outcome;
@@ -40,20 +38,12 @@ function applicationResponse(outcome: ApplicationOutcome): ResponseValue {
   return { status: 201, headers: { location: `/certificates/${outcome.certificate.id}` }, body: view(outcome.certificate) };
 }
 
-/** Guardians of the child, the office of its municipality, and (when `region`) the region. */
-async function assertActsForCertificate(db: Queryable, actor: Actor, certificate: CertificateRow): Promise<void> {
-  if (actor.role !== "guardian") return requireMunicipality(actor, certificate.municipalityId);
-  const child = await findChild(db, certificate.childId);
-  if (!child) throw new Error(`certificate ${certificate.id} points at a missing child`);
-  assertActsForChild(actor, child);
-}
-
 /** Certificates: application and issue, held near-duplicates, financing, and their lifecycle. */
 export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
-  const { pool, clock } = deps;
+  const { pool } = deps;
   // Applications arriving together share one transaction: see IssuanceBatcher.
-  const issuance = new IssuanceBatcher(pool);
+  const issuance = new IssuanceBatcher(deps);
 
   app.post(
     "/certificates",
@@ -71,15 +61,15 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       },
     },
     async (request, reply) => {
-      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const key = request.idempotency;
       const outcome = await issuance.apply({
-        childId: request.body.childId,
-        authorize: (child: ChildRow) => assertActsForChild(actor, child),
-        origin: { now: clock(), correlationId: correlationIdOf(request) },
-        idempotency: key
-          ? { claimIn: (tx) => key.claimIn(tx), recordIn: (tx, recorded) => key.recordIn(tx, applicationResponse(recorded)) }
-          : undefined,
+        actor: requireActor(request),
+        command: request.body,
+        cause: { correlationId: correlationIdOf(request) },
+        ...(key && {
+          claim: (tx) => key.claimIn(tx),
+          record: (tx, recorded) => key.recordIn(tx, applicationResponse(recorded)),
+        }),
       });
       if (outcome.kind === "key-taken") {
         if (!key) throw new Error("an application without an Idempotency-Key was answered from one");
@@ -146,16 +136,9 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       config: { fieldsIn: { child: "as-is" } },
     },
     async (request) => {
-      const actor = requireRole(requireActor(request), ...officeRoles);
-      const decided = await withTransaction(pool, (tx) =>
-        decideHeldApplication(
-          tx,
-          request.params.id,
-          { decision: request.body.decision, comment: request.body.comment ?? null, decidedBy: actor.subject },
-          { now: clock(), correlationId: correlationIdOf(request), authorize: (application) => requireMunicipality(actor, application.municipalityId) },
-        ),
-      );
-      return applicationView(decided);
+      const { decision, comment } = request.body;
+      const command = { applicationId: request.params.id, decision, comment: comment ?? null };
+      return applicationView(await reviewHeldApplication(deps, requireActor(request), command, { correlationId: correlationIdOf(request) }));
     },
   );
 
@@ -169,34 +152,12 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         response: { 200: CertificateView },
       },
     },
-    async (request) => {
-      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
-      const outcome = await withTransaction(pool, (tx) =>
-        requestFinancing(tx, {
-          certificateId: request.params.id,
-          requestId: null,
-          now: clock(),
-          correlationId: correlationIdOf(request),
-          authorize: (certificate) => assertActsForCertificate(tx, actor, certificate),
-        }),
-      );
-      if (outcome.kind === "refused") throw refusalError(outcome.reason, outcome.year);
-      return view(outcome.certificate);
-    },
+    async (request) => view(await financeCertificate(deps, requireActor(request), { certificateId: request.params.id }, { correlationId: correlationIdOf(request) })),
   );
 
   // The lifecycle: the office of the certificate's municipality, or the region.
-  const change = async (request: FastifyRequest, certificateId: string, command: LifecycleCommand) => {
-    const actor = requireRole(requireActor(request), ...officeRoles, "region");
-    const changed = await withTransaction(pool, (tx) =>
-      changeCertificate(tx, certificateId, command, {
-        now: clock(),
-        correlationId: correlationIdOf(request),
-        authorize: (certificate) => requireMunicipality(actor, certificate.municipalityId),
-      }),
-    );
-    return view(changed);
-  };
+  const change = async (request: FastifyRequest, certificateId: string, command: LifecycleCommand) =>
+    view(await changeCertificate(deps, requireActor(request), { certificateId, change: command }, { correlationId: correlationIdOf(request) }));
 
   app.post(
     "/certificates/:id/suspension",

@@ -1,20 +1,15 @@
-import { v7 as uuidv7 } from "uuid";
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireMunicipality, requireRole } from "@kruzhok/actor";
-import { MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
-import { emit } from "@kruzhok/messaging";
-import { withTransaction } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
-import { decideYearSettings } from "../domain/year-settings";
-import { findMunicipality, findYear, insertMunicipality, listMunicipalities, upsertYear } from "../store/municipalities";
+import { findMunicipality, findYear, listMunicipalities } from "../store/municipalities";
+import { createMunicipality, setYearSettings } from "../usecases/municipalities";
 import type { RegistryDeps } from "../deps";
 import { CreateMunicipality, IdParams, Municipality, YearParams, YearSettingsBody, YearSettingsView } from "./schemas";
 
 export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
-  const { pool, clock } = deps;
+  const { pool } = deps;
 
   app.post(
     "/municipalities",
@@ -24,14 +19,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       config: { fieldsIn: { code: "as-is" } },
     },
     async (request, reply) => {
-      requireRole(requireActor(request), "region");
-      const municipality = { id: uuidv7(), ...request.body };
-      await withTransaction(pool, async (tx) => {
-        if (!(await insertMunicipality(tx, municipality))) {
-          throw registryError("MUNICIPALITY_CODE_TAKEN", `code ${municipality.code} is already used by another municipality`, { field: "code" });
-        }
-        await emit(tx, MunicipalityCreated, { municipalityId: municipality.id, aggregateId: municipality.id, correlationId: correlationIdOf(request) }, { municipalityId: municipality.id, ...request.body }, clock());
-      });
+      const municipality = await createMunicipality(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/municipalities/${municipality.id}`).send(municipality);
     },
   );
@@ -66,22 +54,13 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       // `params.year` and `body.nominal`, as every other field is named, changes their answer (and the test).
       config: { fieldsIn: { year: "as-is", nominal: "as-is", financedCap: "as-is", categories: "as-is" } },
     },
-    async (request) => {
-      const actor = requireRole(requireActor(request), "municipality", "region");
-      const { id, year } = request.params;
-      requireMunicipality(actor, id);
-      const now = clock();
-      return withTransaction(pool, async (tx) => {
-        const municipality = await findMunicipality(tx, id);
-        if (!municipality) throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${id}`);
-        const existing = await findYear(tx, id, year, true);
-        const settings = { year, ...request.body };
-        decideYearSettings(settings, { existing, financedCount: existing?.financedCount ?? 0 }, now, municipality.timeZone);
-        await upsertYear(tx, id, settings);
-        await emit(tx, MunicipalityYearSet, { municipalityId: id, aggregateId: `${id}:${year}`, correlationId: correlationIdOf(request) }, { ...settings, currency: municipality.currency }, now);
-        return { municipalityId: id, currency: municipality.currency, financedCount: existing?.financedCount ?? 0, ...settings };
-      });
-    },
+    async (request) =>
+      setYearSettings(
+        deps,
+        requireActor(request),
+        { municipalityId: request.params.id, settings: { year: request.params.year, ...request.body } },
+        { correlationId: correlationIdOf(request) },
+      ),
   );
 
   app.get(

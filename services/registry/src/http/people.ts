@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
-import { withTransaction } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
 import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
 import { assertActsForChild, assertActsForGuardian, officeRoles } from "../usecases/access";
@@ -15,7 +14,7 @@ const tags = ["guardians and children"];
 /** Guardians and their children: registration, records, social categories. */
 export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
-  const { pool, clock } = deps;
+  const { pool } = deps;
 
   const childOrThrow = async (id: string): Promise<ChildRow> => {
     const child = await findChild(pool, id);
@@ -34,8 +33,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       },
     },
     async (request, reply) => {
-      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
-      const guardian = await registerGuardian(pool, actor, request.body);
+      const guardian = await registerGuardian(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/guardians/${guardian.id}`).send(guardian);
     },
   );
@@ -77,8 +75,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       },
     },
     async (request, reply) => {
-      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
-      const child = await withTransaction(pool, (tx) => registerChild(tx, actor, request.body, clock()));
+      const child = await registerChild(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/children/${child.id}`).send(child);
     },
   );
@@ -105,11 +102,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
         response: { 200: Child },
       },
     },
-    async (request) => {
-      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
-      return withTransaction(pool, (tx) =>
-        replaceChildCategories(tx, actor, request.params.id, request.body.categories, { now: clock(), correlationId: correlationIdOf(request) }),
-      );
-    },
+    async (request) =>
+      replaceChildCategories(deps, requireActor(request), { childId: request.params.id, categories: request.body.categories }, { correlationId: correlationIdOf(request) }),
   );
 };

@@ -1,16 +1,13 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { requireMunicipality, requireRole } from "@kruzhok/actor";
-import { LocalDate, ProviderApplied, ProviderApproved, ProviderKind, ProviderRejected, ProviderSuspended } from "@kruzhok/contracts";
+import { requireMunicipality } from "@kruzhok/actor";
+import { LocalDate, ProviderKind } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
-import { emit } from "@kruzhok/messaging";
-import { withTransaction, type PoolClient } from "@kruzhok/postgres";
-import { v7 as uuidv7 } from "uuid";
 import { registryError } from "../domain/errors";
-import { decideProvider, isPlausibleTaxId, type ProviderCommand } from "../domain/provider";
-import { findMunicipality } from "../store/municipalities";
-import { findProvider, insertProvider, listProviders, pendingChecks, updateProvider, type ProviderRow } from "../store/providers";
+import type { ProviderCommand } from "../domain/provider";
+import { findProvider, listProviders } from "../store/providers";
+import { applyAsProvider, changeProvider } from "../usecases/providers";
 import type { RegistryDeps } from "../deps";
 import { IdParams } from "./schemas";
 
@@ -38,7 +35,8 @@ const Apply = z.strictObject({
   licence: z.strictObject({ number: z.string().trim().min(1).max(50), issuedOn: LocalDate }),
 });
 
-export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, { pool, clock }) => {
+export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
+  const { pool } = deps;
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["providers"];
 
@@ -46,26 +44,8 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
     "/providers",
     { schema: { tags, summary: "Apply as a provider (provider, or the office on its behalf)", body: Apply, response: { 201: Provider } } },
     async (request, reply) => {
-      const actor = requireRole(requireActor(request), "provider", "operator", "municipality", "region");
-      const body = request.body;
-      requireMunicipality(actor, body.municipalityId);
-      if (!isPlausibleTaxId(body.kind, body.taxId)) {
-        throw registryError("TAX_ID_INVALID", "an individual entrepreneur's INN has 12 digits", { field: "taxId" });
-      }
-      // A provider's account carries its id from the identity provider; the office gets a new one.
-      const id = actor.role === "provider" && actor.providerId ? actor.providerId : uuidv7();
-      const provider: ProviderRow = { id, ...body, status: "applied", checks: pendingChecks, rejectionReasons: null, suspendedReason: null };
-      const now = clock();
-      await withTransaction(pool, async (tx) => {
-        if (!(await findMunicipality(tx, body.municipalityId))) {
-          throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${body.municipalityId}`, { field: "municipalityId" });
-        }
-        if (!(await insertProvider(tx, provider, actor.subject, now))) {
-          throw registryError("PROVIDER_ALREADY_APPLIED", "a provider with this tax id or account has already applied", { field: "taxId" });
-        }
-        await emit(tx, ProviderApplied, origin(provider, request.id), { providerId: id, kind: body.kind, name: body.name }, now);
-      });
-      return reply.code(201).header("location", `/providers/${id}`).send(provider);
+      const provider = await applyAsProvider(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
+      return reply.code(201).header("location", `/providers/${provider.id}`).send(provider);
     },
   );
 
@@ -99,28 +79,6 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
     },
   );
 
-  /** One transition by the regional authority: lock, decide, store, announce. */
-  async function transition(tx: PoolClient, id: string, command: ProviderCommand, correlationId: string): Promise<ProviderRow> {
-    const provider = await findProvider(tx, id, true);
-    if (!provider) throw registryError("PROVIDER_NOT_FOUND", `no provider ${id}`);
-    const status = decideProvider(provider.status, provider.checks, command);
-    const next: ProviderRow = {
-      ...provider,
-      status,
-      checks: command.kind === "record_checks" ? command.checks : provider.checks,
-      rejectionReasons: command.kind === "reject" ? command.reasons : provider.rejectionReasons,
-      suspendedReason: command.kind === "suspend" ? command.reason : command.kind === "reinstate" ? null : provider.suspendedReason,
-    };
-    const now = clock();
-    await updateProvider(tx, id, next, now);
-    const ref = { providerId: id, kind: provider.kind, name: provider.name };
-    const at = origin(provider, correlationId);
-    if (command.kind === "approve" || command.kind === "reinstate") await emit(tx, ProviderApproved, at, ref, now);
-    if (command.kind === "reject") await emit(tx, ProviderRejected, at, { ...ref, reasons: command.reasons }, now);
-    if (command.kind === "suspend") await emit(tx, ProviderSuspended, at, { ...ref, reason: command.reason }, now);
-    return next;
-  }
-
   const regionAction = <B extends z.ZodType>(path: string, summary: string, body: B, command: (body: z.infer<B>) => ProviderCommand) =>
     app.route({
       method: path === "checks" ? "PUT" : "POST",
@@ -128,10 +86,8 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
       schema: { tags, summary, params: IdParams, body, response: { 200: Provider } },
       // The provider's recorded checks, not a field of an approval.
       config: { fieldsIn: { checks: "as-is" } },
-      handler: async (request) => {
-        requireRole(requireActor(request), "region");
-        return withTransaction(pool, (tx) => transition(tx, request.params.id, command(request.body as z.infer<B>), request.id));
-      },
+      handler: async (request) =>
+        changeProvider(deps, requireActor(request), { providerId: request.params.id, change: command(request.body as z.infer<B>) }, { correlationId: correlationIdOf(request) }),
     });
 
   regionAction("checks", "Record the checks: staff background, premises, safety (region)", Checks, (checks) => ({ kind: "record_checks", checks }));
@@ -148,7 +104,3 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, {
   }));
   regionAction("reinstatement", "Reinstate a suspended provider (region)", z.strictObject({}), () => ({ kind: "reinstate" }));
 };
-
-function origin(provider: Pick<ProviderRow, "id" | "municipalityId">, requestId: string) {
-  return { municipalityId: provider.municipalityId, aggregateId: provider.id, correlationId: correlationIdOf({ id: requestId }) };
-}

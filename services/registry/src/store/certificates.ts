@@ -1,7 +1,7 @@
-import type { OutboxRow } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import type { Certificate, ClosedReason, Funding } from "../domain/certificate";
 import type { DocumentOnFile } from "../domain/documents";
+import type { ApplicationStatus } from "../domain/issuance";
 import { childColumns, type ChildRow } from "./people";
 
 export interface CertificateRow {
@@ -109,8 +109,6 @@ export async function saveCertificate(
   return returned(rows, "certificate");
 }
 
-export type ApplicationStatus = "held" | "approved" | "rejected";
-
 export interface ApplicationRow {
   id: string;
   childId: string;
@@ -137,33 +135,20 @@ export interface NewHeldApplication {
   now: Date;
 }
 
-/** An outbox row (`outboxRow`) announcing one new certificate: written only if the certificate is. */
-export interface CertificateEvent extends OutboxRow {
-  certificateId: string;
-}
-
 type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
-// The writes of one issuance batch in one statement (a round trip rather than three): the
-// certificates, the events of those actually inserted (the same rows `appendToOutbox` writes,
-// in the order given), and the held applications. Rows come back as JSON, one array each.
+// The writes of one issuance batch in one statement (a round trip rather than two): the
+// certificates and the held applications. Rows come back as JSON, one array each.
 const WRITE_ISSUANCE = `
 WITH certificate AS (
   INSERT INTO certificates (id, number, child_id, municipality_id, status, funding, issued_at, updated_at)
   SELECT n.id, n.number, n.child_id, n.municipality_id, 'active', 'accounting', n.at, n.at
     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[]) AS n(id, number, child_id, municipality_id, at)
   ON CONFLICT (child_id) DO NOTHING RETURNING ${columns}
-), event AS (
-  INSERT INTO outbox (event_id, topic, message_key, type, payload)
-  SELECT e.event_id, e.topic, e.message_key, e.type, e.payload
-    FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
-         WITH ORDINALITY AS e(certificate_id, event_id, topic, message_key, type, payload, ord)
-    JOIN certificate c ON c.id = e.certificate_id
-   ORDER BY e.ord
 ), held AS (
   INSERT INTO certificate_applications (id, child_id, municipality_id, status, similar_child_id, reason, created_at)
   SELECT n.id, n.child_id, n.municipality_id, 'held', n.similar_child_id, n.reason, n.at
-    FROM unnest($12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $16::text[], $17::timestamptz[])
+    FROM unnest($6::uuid[], $7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::timestamptz[])
       AS n(id, child_id, municipality_id, similar_child_id, reason, at)
   RETURNING ${applicationColumns}
 )
@@ -172,14 +157,13 @@ SELECT (SELECT COALESCE(json_agg(c), '[]') FROM certificate c) AS certificates,
 
 /**
  * Write what an issuance batch decided, in one statement: the certificates (a child that holds
- * one already is left out of the result, and so is its event), their events, and the held
- * applications.
+ * one already is left out of the result) and the held applications.
  */
 export async function writeIssuance(
   db: Queryable,
-  writes: { certificates: readonly NewCertificate[]; events: readonly CertificateEvent[]; held: readonly NewHeldApplication[] },
+  writes: { certificates: readonly NewCertificate[]; held: readonly NewHeldApplication[] },
 ): Promise<{ certificates: CertificateRow[]; held: ApplicationRow[] }> {
-  const { certificates: list, events, held } = writes;
+  const { certificates: list, held } = writes;
   if (list.length === 0 && held.length === 0) return { certificates: [], held: [] };
   const { rows } = await db.query<{ certificates: Jsonified<CertificateRow>[]; held: Jsonified<ApplicationRow>[] }>({
     text: WRITE_ISSUANCE,
@@ -189,12 +173,6 @@ export async function writeIssuance(
       list.map((c) => c.childId),
       list.map((c) => c.municipalityId),
       list.map((c) => c.now),
-      events.map((e) => e.certificateId),
-      events.map((e) => e.eventId),
-      events.map((e) => e.topic),
-      events.map((e) => e.messageKey),
-      events.map((e) => e.type),
-      events.map((e) => e.payload),
       held.map((a) => a.id),
       held.map((a) => a.childId),
       held.map((a) => a.municipalityId),
@@ -299,10 +277,11 @@ export async function listApplications(db: Queryable, municipalityId: string, st
   return rows;
 }
 
-export async function decideApplication(
+/** Write an operator's decision on a held application (see the domain's `decideHeldApplication`). */
+export async function recordApplicationDecision(
   db: Queryable,
   id: string,
-  d: { status: "approved" | "rejected"; certificateId: string | null; decidedBy: string; comment: string | null; now: Date },
+  d: { status: Exclude<ApplicationStatus, "held">; certificateId: string | null; decidedBy: string; comment: string | null; now: Date },
 ): Promise<ApplicationRow> {
   const { rows } = await db.query<ApplicationRow>(
     `UPDATE certificate_applications SET status = $2, certificate_id = $3, decided_by = $4, decision_comment = $5, decided_at = $6

@@ -1,24 +1,18 @@
 import type { Queryable } from "@kruzhok/postgres";
-import type { ProviderChecks, ProviderStatus } from "../domain/provider";
+import type { ProviderKind, ProviderState, ProviderStatus } from "../domain/provider";
 
-export interface ProviderRow {
+export interface ProviderRow extends ProviderState {
   id: string;
   municipalityId: string;
-  kind: "municipal" | "state" | "private" | "entrepreneur";
+  kind: ProviderKind;
   name: string;
   taxId: string;
   licence: { number: string; issuedOn: string };
-  status: ProviderStatus;
-  checks: ProviderChecks;
-  rejectionReasons: string[] | null;
-  suspendedReason: string | null;
 }
 
 const columns = `id, municipality_id AS "municipalityId", kind, name, tax_id AS "taxId",
   json_build_object('number', licence_number, 'issuedOn', to_char(licence_issued_on, 'YYYY-MM-DD')) AS licence,
   status, checks, rejection_reasons AS "rejectionReasons", suspended_reason AS "suspendedReason"`;
-
-export const pendingChecks: ProviderChecks = { staff: "pending", premises: "pending", safety: "pending" };
 
 export async function insertProvider(db: Queryable, p: ProviderRow, applicant: string, now: Date): Promise<boolean> {
   const result = await db.query(
@@ -43,12 +37,7 @@ export async function listProviders(db: Queryable, municipalityId: string, statu
   return rows;
 }
 
-export async function updateProvider(
-  db: Queryable,
-  id: string,
-  change: { status: ProviderStatus; checks: ProviderChecks; rejectionReasons: string[] | null; suspendedReason: string | null },
-  now: Date,
-): Promise<void> {
+export async function updateProvider(db: Queryable, id: string, change: ProviderState, now: Date): Promise<void> {
   await db.query(
     `UPDATE providers SET status = $2, checks = $3, rejection_reasons = $4, suspended_reason = $5, updated_at = $6 WHERE id = $1`,
     [id, change.status, JSON.stringify(change.checks), change.rejectionReasons, change.suspendedReason, now],

@@ -1,5 +1,8 @@
 import { actorError, requireMunicipality, type Actor, type Role } from "@kruzhok/actor";
+import type { Queryable } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
+import type { CertificateRow } from "../store/certificates";
+import { findChild } from "../store/people";
 
 /** The in-person office of a municipality: operators at the desk and the municipality's own staff. */
 export const officeRoles: readonly Role[] = ["operator", "municipality"];
@@ -27,10 +30,16 @@ export function assertActsForGuardian(actor: Actor, guardian: { id: string; muni
   requireMunicipality(actor, guardian.municipalityId);
 }
 
+/** Guardians of the certificate's child; everyone else (already narrowed by role) within the certificate's municipality. */
+export async function assertActsForCertificate(db: Queryable, actor: Actor, certificate: CertificateRow): Promise<void> {
+  if (actor.role !== "guardian") return requireMunicipality(actor, certificate.municipalityId);
+  const child = await findChild(db, certificate.childId);
+  if (!child) throw new Error(`certificate ${certificate.id} points at a missing child`);
+  assertActsForChild(actor, child);
+}
+
 /** The municipality an office works for (its token always names one; the kit refuses it otherwise). */
 export function homeMunicipality(actor: Actor): string {
   if (actor.municipalityId === undefined) throw actorError("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
   return actor.municipalityId;
 }
-
-

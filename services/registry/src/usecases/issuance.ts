@@ -1,20 +1,22 @@
 import { v7 as uuidv7 } from "uuid";
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { CertificateIssued } from "@kruzhok/contracts";
-import { appendToOutbox, newEvent, outboxRow, type OutboxEntry } from "@kruzhok/messaging";
+import { appendToOutbox, newEvent, type Cause, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { ageOn, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
-import { ageBand, assertIssuableAge } from "../domain/age";
+import { ageBand } from "../domain/age";
 import { activeCategories } from "../domain/categories";
 import { certificateNumber } from "../domain/certificate-number";
-import { nearDuplicateOf, type DocumentOnFile } from "../domain/documents";
+import type { DocumentOnFile } from "../domain/documents";
 import { registryError } from "../domain/errors";
+import { assertStillIssuable, certificateExists, decideHeldApplication, decideIssuance } from "../domain/issuance";
 import {
-  decideApplication,
   findApplication,
   findCertificateOfChild,
   insertCertificate,
   issuanceFacts,
   nextSerial,
+  recordApplicationDecision,
   writeIssuance,
   type ApplicationRow,
   type CertificateRow,
@@ -23,43 +25,40 @@ import {
 } from "../store/certificates";
 import { findMunicipality } from "../store/municipalities";
 import { findChild, lockNamesakes, type ChildRow } from "../store/people";
-
-export interface Origin {
-  now: Date;
-  correlationId?: string | undefined;
-}
+import type { RegistryDeps } from "../deps";
+import { assertActsForChild, officeRoles } from "./access";
+import { inTransaction, type Write } from "./transaction";
 
 export type ApplicationOutcome = { kind: "issued"; certificate: CertificateRow } | { kind: "held"; application: ApplicationRow };
 
 /** One caller's application for one child's certificate. */
 export interface CertificateApplicationRequest {
+  /** Who applies: a guardian of the child, or the office of its municipality (asked once the child has been read). */
+  actor: Actor;
   childId: string;
-  /** Throws when the caller may not act for this child; asked once the child has been read. */
-  authorize: (child: ChildRow) => void;
-  origin: Origin;
+  /** When it arrived: it is decided as of then, however long it waited for its batch. */
+  now: Date;
+  cause: Cause;
 }
 
-const HELD_REASON =
-  "another child with the same name and birth date already holds a certificate, and their document of the same kind " +
-  "differs from this one by one character; an operator will compare the documents and decide";
-
-const certificateExists = () =>
-  registryError("CERTIFICATE_EXISTS", "this child already holds a certificate; one child has one certificate in the region", { field: "childId" });
+/** Who may apply for a certificate at all; whether for this child is asked once the child is read. */
+export function assertMayApply(actor: Actor): void {
+  requireRole(actor, "guardian", ...officeRoles);
+}
 
 /** What one application comes to once the facts are read, before anything is written. */
 type Decision =
-  | { kind: "issue"; facts: IssuanceFacts; origin: Origin }
+  | { kind: "issue"; facts: IssuanceFacts; request: CertificateApplicationRequest }
   | { kind: "hold"; application: NewHeldApplication }
   | { kind: "held"; childId: string; application: ApplicationRow | undefined }
   | { kind: "refused"; error: unknown };
 
 /**
- * Apply for the certificates of several children in the caller's transaction, with three
- * statements whatever their number: lock the namesakes, read, write the certificates, their
- * events and the held applications. Each application is refused when the child is not
- * found, not the caller's to act for, already holds a certificate, or is outside 5-17 on the
- * municipality's calendar; held for an operator when a namesake with a document one character
- * apart already holds one (a known fraud); issued otherwise.
+ * Apply for the certificates of several children in the caller's transaction, with four
+ * statements whatever their number: lock the namesakes, read, write the certificates and the
+ * held applications, write the events of the certificates written. Each application is refused
+ * when the child is not found or not the caller's to act for, and otherwise decided by the
+ * domain (`decideIssuance`): refused, held for an operator, or issued.
  *
  * Outcomes come back in the order of `requests`, one each, exactly as if the applications had
  * been made one after another in that order: a second application for a child issued earlier
@@ -83,45 +82,62 @@ export async function applyForCertificates(
     try {
       const f = facts.get(request.childId);
       if (!f) throw registryError("CHILD_NOT_FOUND", `no child ${request.childId}`, { field: "childId" });
-      request.authorize(f.child);
-      if (f.certified || issuedHere.has(f.child.id)) throw certificateExists();
-      if (f.held || heldHere.has(f.child.id)) return { kind: "held", childId: f.child.id, application: f.held };
-      assertIssuableAge(f.child.birthDate, request.origin.now, f.municipality.timeZone);
-
+      assertActsForChild(request.actor, f.child);
       const namesakesHere = [...issuedHere.values()].filter((other) => other.identityKey === f.identity.identityKey);
-      const similarChildId = nearDuplicateOf(f.identity, [...f.certifiedNamesakes, ...namesakesHere]);
-      if (similarChildId) {
-        heldHere.add(f.child.id);
-        return {
-          kind: "hold",
-          application: { id: uuidv7(), childId: f.child.id, municipalityId: f.child.municipalityId, similarChildId, reason: HELD_REASON, now: request.origin.now },
-        };
+      const decision = decideIssuance(
+        {
+          birthDate: f.child.birthDate,
+          document: f.identity,
+          certified: f.certified || issuedHere.has(f.child.id),
+          held: f.held !== undefined || heldHere.has(f.child.id),
+          certifiedNamesakes: [...f.certifiedNamesakes, ...namesakesHere],
+        },
+        request.now,
+        f.municipality.timeZone,
+      );
+      switch (decision.kind) {
+        case "held":
+          return { kind: "held", childId: f.child.id, application: f.held };
+        case "hold": {
+          heldHere.add(f.child.id);
+          const { similarChildId, reason } = decision;
+          return { kind: "hold", application: { id: uuidv7(), childId: f.child.id, municipalityId: f.child.municipalityId, similarChildId, reason, now: request.now } };
+        }
+        case "issue":
+          issuedHere.set(f.child.id, f.identity);
+          return { kind: "issue", facts: f, request };
+        default: {
+          const exhaustive: never = decision;
+          return exhaustive;
+        }
       }
-      issuedHere.set(f.child.id, f.identity);
-      return { kind: "issue", facts: f, origin: request.origin };
     } catch (error) {
       return { kind: "refused", error };
     }
   });
 
   const toIssue = decisions.flatMap((d) => (d.kind === "issue" ? [d] : []));
-  const planned = toIssue.map(({ facts: f, origin }) => {
-    // `issuanceFacts` draws a serial for every child that is neither certified nor held.
-    if (f.serial === undefined) throw new Error(`no serial was drawn for child ${f.child.id}`);
-    const certificate = { id: uuidv7(), number: certificateNumber(f.municipality.code, f.serial), childId: f.child.id, municipalityId: f.municipality.id, now: origin.now };
-    // The row `appendToOutbox` writes, written only with the certificate it announces.
-    const announcement = { certificateId: certificate.id, ...outboxRow(issuedEvent(certificate, f.child, f.municipality, origin)) };
-    return { certificate, announcement };
-  });
   // Under the namesake lock no other application can have issued these meanwhile; a child
   // missing from the result was issued by an operator's decision, and is refused as before.
   const written = await writeIssuance(tx, {
-    certificates: planned.map((p) => p.certificate),
-    events: planned.map((p) => p.announcement),
+    certificates: toIssue.map(({ facts: f, request }) => {
+      // `issuanceFacts` draws a serial for every child that is neither certified nor held.
+      if (f.serial === undefined) throw new Error(`no serial was drawn for child ${f.child.id}`);
+      return { id: uuidv7(), number: certificateNumber(f.municipality.code, f.serial), childId: f.child.id, municipalityId: f.municipality.id, now: request.now };
+    }),
     held: decisions.flatMap((d) => (d.kind === "hold" ? [d.application] : [])),
   });
   const certificates = new Map(written.certificates.map((c) => [c.childId, c]));
   const held = new Map(written.held.map((a) => [a.childId, a]));
+  // Every certificate written is announced in the same transaction, in the order applied: one
+  // more statement for the batch, whatever its size.
+  await appendToOutbox(
+    tx,
+    toIssue.flatMap(({ facts: f, request }) => {
+      const certificate = certificates.get(f.child.id);
+      return certificate ? [issuedEvent(certificate, f.child, f.municipality, request.now, request.cause)] : [];
+    }),
+  );
 
   return decisions.map((d): PromiseSettledResult<ApplicationOutcome> => {
     switch (d.kind) {
@@ -146,60 +162,51 @@ export async function applyForCertificates(
   });
 }
 
-/** An operator's decision on a held application: approve issues the certificate, reject closes it. */
-export async function decideHeldApplication(
-  tx: Queryable,
-  applicationId: string,
-  decision: { decision: "approve" | "reject"; comment: string | null; decidedBy: string },
-  origin: Origin & { authorize: (application: ApplicationRow) => void },
+/**
+ * The office of the application's municipality decides a held application, as the domain
+ * allows: approve issues the certificate (if the child may still have one), reject closes it.
+ */
+export async function reviewHeldApplication(
+  deps: RegistryDeps,
+  actor: Actor,
+  command: { applicationId: string; decision: "approve" | "reject"; comment: string | null },
+  cause: Cause,
 ): Promise<ApplicationRow> {
-  const application = await findApplication(tx, applicationId, true);
-  if (!application) throw registryError("APPLICATION_NOT_FOUND", `no certificate application ${applicationId}`);
-  origin.authorize(application);
-  if (application.status !== "held") {
-    throw registryError("APPLICATION_DECIDED", `this application was ${application.status} already; it cannot be decided again`);
-  }
-  let certificateId: string | null = null;
-  if (decision.decision === "approve") {
-    const child = await findChild(tx, application.childId);
-    const municipality = child && (await findMunicipality(tx, child.municipalityId));
-    if (!child || !municipality) throw new Error(`application ${application.id} points at a missing child`);
-    if (await findCertificateOfChild(tx, child.id)) {
-      throw registryError("CERTIFICATE_EXISTS", "this child already holds a certificate; reject the application instead");
+  requireRole(actor, ...officeRoles);
+  const { applicationId } = command;
+  return inTransaction(deps, cause, async (write) => {
+    const { tx, now } = write;
+    const application = await findApplication(tx, applicationId, true);
+    if (!application) throw registryError("APPLICATION_NOT_FOUND", `no certificate application ${applicationId}`);
+    requireMunicipality(actor, application.municipalityId);
+    const status = decideHeldApplication(application.status, command.decision);
+    let certificateId: string | null = null;
+    if (status === "approved") {
+      const child = await findChild(tx, application.childId);
+      const municipality = child && (await findMunicipality(tx, child.municipalityId));
+      if (!child || !municipality) throw new Error(`application ${application.id} points at a missing child`);
+      assertStillIssuable({ certified: (await findCertificateOfChild(tx, child.id)) !== undefined, birthDate: child.birthDate }, now, municipality.timeZone);
+      certificateId = (await issue(write, child, municipality)).id;
     }
-    // The child may have aged out while the application waited.
-    assertIssuableAge(child.birthDate, origin.now, municipality.timeZone);
-    certificateId = (await issue(tx, child, municipality, origin)).id;
-  }
-  return decideApplication(tx, application.id, {
-    status: decision.decision === "approve" ? "approved" : "rejected",
-    certificateId,
-    decidedBy: decision.decidedBy,
-    comment: decision.comment,
-    now: origin.now,
+    return recordApplicationDecision(tx, application.id, { status, certificateId, decidedBy: actor.subject, comment: command.comment, now });
   });
 }
 
-async function issue(
-  tx: Queryable,
-  child: ChildRow,
-  municipality: { id: string; code: string; timeZone: string },
-  origin: Origin,
-): Promise<CertificateRow> {
+async function issue({ tx, now, cause }: Write, child: ChildRow, municipality: { id: string; code: string; timeZone: string }): Promise<CertificateRow> {
   const number = certificateNumber(municipality.code, await nextSerial(tx));
-  const certificate = await insertCertificate(tx, { id: uuidv7(), number, childId: child.id, municipalityId: municipality.id, now: origin.now });
+  const certificate = await insertCertificate(tx, { id: uuidv7(), number, childId: child.id, municipalityId: municipality.id, now });
   if (!certificate) throw certificateExists();
-  await appendToOutbox(tx, [issuedEvent(certificate, child, municipality, origin)]);
+  await appendToOutbox(tx, [issuedEvent(certificate, child, municipality, now, cause)]);
   return certificate;
 }
 
 /** The announcement of an issued certificate. */
-function issuedEvent(certificate: Pick<CertificateRow, "id" | "number">, child: ChildRow, municipality: { id: string; timeZone: string }, origin: Origin): OutboxEntry {
-  const today = localDateOf(origin.now, municipality.timeZone);
+function issuedEvent(certificate: Pick<CertificateRow, "id" | "number">, child: ChildRow, municipality: { id: string; timeZone: string }, now: Date, cause: Cause): OutboxEntry {
+  const today = localDateOf(now, municipality.timeZone);
   // Ids, birth year, age band and category codes only: names, birth dates and documents stay here.
   const event = newEvent(
     CertificateIssued,
-    { municipalityId: municipality.id, aggregateId: certificate.id, correlationId: origin.correlationId },
+    { ...cause, municipalityId: municipality.id, aggregateId: certificate.id },
     {
       certificateId: certificate.id,
       number: certificate.number,
@@ -211,7 +218,7 @@ function issuedEvent(certificate: Pick<CertificateRow, "id" | "number">, child: 
       funding: "accounting",
       guardianIds: child.guardianIds,
     },
-    origin.now,
+    now,
   );
   return { topic: CertificateIssued.topic, event };
 }

@@ -1,65 +1,74 @@
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { CertificateClosed, CertificateMoved, CertificateResumed, CertificateSuspended } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
-import type { Queryable } from "@kruzhok/postgres";
+import { emit, type Cause } from "@kruzhok/messaging";
 import { localDateOf } from "@kruzhok/time";
 import { decide, type CertificateCommand } from "../domain/certificate";
 import { registryError } from "../domain/errors";
 import { certificateState, findCertificate, saveCertificate, type CertificateRow } from "../store/certificates";
 import { findMunicipality, releaseFinancedPlace } from "../store/municipalities";
 import { moveChild } from "../store/people";
+import type { RegistryDeps } from "../deps";
+import { officeRoles } from "./access";
+import { inTransaction, type Write } from "./transaction";
 
 /** The domain's commands, with where a move goes. */
 export type LifecycleCommand = Exclude<CertificateCommand, { kind: "move" }> | { kind: "move"; toMunicipalityId: string };
 
-export interface LifecycleContext {
-  now: Date;
-  correlationId?: string | undefined;
-  /** Checks the caller may act on the certificate, once it is locked. */
-  authorize: (certificate: CertificateRow) => void;
-}
+/**
+ * The office of the certificate's municipality, or the region, suspends, resumes, closes or
+ * moves a certificate, as the domain decides, and announces it. The certificate's row is locked
+ * first: one change at a time.
+ */
+export async function changeCertificate(
+  deps: RegistryDeps,
+  actor: Actor,
+  command: { certificateId: string; change: LifecycleCommand },
+  cause: Cause,
+): Promise<CertificateRow> {
+  requireRole(actor, ...officeRoles, "region");
+  const { certificateId, change } = command;
+  return inTransaction(deps, cause, async (write) => {
+    const { tx, now } = write;
+    const certificate = await findCertificate(tx, certificateId, true);
+    if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", `no certificate ${certificateId}`);
+    requireMunicipality(actor, certificate.municipalityId);
+    const ref = { certificateId: certificate.id, number: certificate.number, childId: certificate.childId };
+    const origin = { ...cause, municipalityId: certificate.municipalityId, aggregateId: certificate.id };
+    const here = { municipalityId: certificate.municipalityId };
 
-/** Suspend, resume, close or move a certificate, as the domain decides, and announce it. */
-export async function changeCertificate(tx: Queryable, certificateId: string, command: LifecycleCommand, context: LifecycleContext): Promise<CertificateRow> {
-  const certificate = await findCertificate(tx, certificateId, true);
-  if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", `no certificate ${certificateId}`);
-  context.authorize(certificate);
-  const { now } = context;
-  const ref = { certificateId: certificate.id, number: certificate.number, childId: certificate.childId };
-  const origin = (municipalityId: string) => ({ municipalityId, aggregateId: certificate.id, correlationId: context.correlationId });
-  const here = { municipalityId: certificate.municipalityId };
-
-  switch (command.kind) {
-    case "suspend": {
-      const saved = await saveCertificate(tx, certificate.id, decide(certificateState(certificate), command), here, now);
-      await emit(tx, CertificateSuspended, origin(here.municipalityId), { ...ref, reason: command.reason }, now);
-      return saved;
+    switch (change.kind) {
+      case "suspend": {
+        const saved = await saveCertificate(tx, certificate.id, decide(certificateState(certificate), change), here, now);
+        await emit(tx, CertificateSuspended, origin, { ...ref, reason: change.reason }, now);
+        return saved;
+      }
+      case "resume": {
+        const saved = await saveCertificate(tx, certificate.id, decide(certificateState(certificate), change), here, now);
+        await emit(tx, CertificateResumed, origin, ref, now);
+        return saved;
+      }
+      case "close": {
+        // A financed place stays counted: money may already have been spent from it this year.
+        const next = decide(certificateState(certificate), change);
+        const saved = await saveCertificate(tx, certificate.id, next, { ...here, closedComment: change.comment }, now);
+        await emit(tx, CertificateClosed, origin, { ...ref, reason: change.reason, comment: change.comment }, now);
+        return saved;
+      }
+      case "move":
+        return move(write, certificate, change.toMunicipalityId);
+      default: {
+        const exhaustive: never = change;
+        return exhaustive;
+      }
     }
-    case "resume": {
-      const saved = await saveCertificate(tx, certificate.id, decide(certificateState(certificate), command), here, now);
-      await emit(tx, CertificateResumed, origin(here.municipalityId), ref, now);
-      return saved;
-    }
-    case "close": {
-      // A financed place stays counted: money may already have been spent from it this year.
-      const next = decide(certificateState(certificate), command);
-      const saved = await saveCertificate(tx, certificate.id, next, { ...here, closedComment: command.comment }, now);
-      await emit(tx, CertificateClosed, origin(here.municipalityId), { ...ref, reason: command.reason, comment: command.comment }, now);
-      return saved;
-    }
-    case "move":
-      return move(tx, certificate, command.toMunicipalityId, context);
-    default: {
-      const exhaustive: never = command;
-      return exhaustive;
-    }
-  }
+  });
 }
 
 /**
  * Moving within the region keeps the number; the child arrives on accounting status, and the
  * old municipality gets back the place it financed this year (its budget, its cap).
  */
-async function move(tx: Queryable, certificate: CertificateRow, toMunicipalityId: string, { now, correlationId }: LifecycleContext): Promise<CertificateRow> {
+async function move({ tx, now, cause }: Write, certificate: CertificateRow, toMunicipalityId: string): Promise<CertificateRow> {
   const field = "toMunicipalityId";
   const from = await findMunicipality(tx, certificate.municipalityId);
   const to = await findMunicipality(tx, toMunicipalityId);
@@ -81,7 +90,7 @@ async function move(tx: Queryable, certificate: CertificateRow, toMunicipalityId
   await emit(
     tx,
     CertificateMoved,
-    { municipalityId: to.id, aggregateId: certificate.id, correlationId },
+    { ...cause, municipalityId: to.id, aggregateId: certificate.id },
     { certificateId: certificate.id, number: certificate.number, childId: certificate.childId, fromMunicipalityId: from.id, toMunicipalityId: to.id, funding: next.funding },
     now,
   );

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
-import { actorError, requireMunicipality, type Actor } from "@kruzhok/actor";
+import { actorError, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { ChildCategoriesChanged } from "@kruzhok/contracts";
-import { emit } from "@kruzhok/messaging";
+import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { assertBornBy } from "../domain/age";
@@ -21,7 +21,9 @@ import {
   type ChildRow,
   type GuardianRow,
 } from "../store/people";
-import { assertActsForChild, homeMunicipality } from "./access";
+import type { RegistryDeps } from "../deps";
+import { assertActsForChild, homeMunicipality, officeRoles } from "./access";
+import { inTransaction } from "./transaction";
 
 interface Document {
   kind: DocumentKind;
@@ -61,27 +63,29 @@ async function municipalityOf(db: Queryable, id: string, field?: string): Promis
  * of their token), an office for a visitor. The same document typed differently is the same
  * guardian: matched by the normalised document's hash.
  */
-export async function registerGuardian(db: Queryable, actor: Actor, body: GuardianRegistration): Promise<GuardianRow> {
-  requireMunicipality(actor, body.municipalityId);
-  await municipalityOf(db, body.municipalityId, "municipalityId");
-  assertDocument(body.document);
-  const guardian: GuardianRow = {
-    id: actor.role === "guardian" && actor.guardianId ? actor.guardianId : uuidv7(),
-    municipalityId: body.municipalityId,
-    firstName: body.firstName,
-    lastName: body.lastName,
-    patronymic: body.patronymic ?? null,
-    phone: body.phone ?? null,
-    email: body.email ?? null,
-    document: body.document,
-  };
-  if (!(await insertGuardian(db, guardian, documentHash(body.document.kind, body.document.number)))) {
-    throw registryError(
-      "GUARDIAN_ALREADY_REGISTERED",
-      "this guardian is registered already (the same person or the same identity document); sign in or ask the office to find the record",
-    );
-  }
-  return guardian;
+export async function registerGuardian(deps: RegistryDeps, actor: Actor, command: GuardianRegistration, cause: Cause): Promise<GuardianRow> {
+  requireMunicipality(requireRole(actor, "guardian", ...officeRoles), command.municipalityId);
+  return inTransaction(deps, cause, async ({ tx }) => {
+    await municipalityOf(tx, command.municipalityId, "municipalityId");
+    assertDocument(command.document);
+    const guardian: GuardianRow = {
+      id: actor.role === "guardian" && actor.guardianId ? actor.guardianId : uuidv7(),
+      municipalityId: command.municipalityId,
+      firstName: command.firstName,
+      lastName: command.lastName,
+      patronymic: command.patronymic ?? null,
+      phone: command.phone ?? null,
+      email: command.email ?? null,
+      document: command.document,
+    };
+    if (!(await insertGuardian(tx, guardian, documentHash(command.document.kind, command.document.number)))) {
+      throw registryError(
+        "GUARDIAN_ALREADY_REGISTERED",
+        "this guardian is registered already (the same person or the same identity document); sign in or ask the office to find the record",
+      );
+    }
+    return guardian;
+  });
 }
 
 export interface ChildRegistration {
@@ -105,8 +109,13 @@ async function knownCategories(db: Queryable, municipality: MunicipalityRow, now
  * office's), with guardians of that municipality only. A child registers once in the region:
  * the same document anywhere is refused without saying whose it is.
  */
-export async function registerChild(tx: Queryable, actor: Actor, body: ChildRegistration, now: Date): Promise<ChildRow> {
-  const guardianIds = [...new Set(body.guardianIds)];
+export async function registerChild(deps: RegistryDeps, actor: Actor, command: ChildRegistration, cause: Cause): Promise<ChildRow> {
+  requireRole(actor, "guardian", ...officeRoles);
+  return inTransaction(deps, cause, ({ tx, now }) => register(tx, actor, command, now));
+}
+
+async function register(tx: Queryable, actor: Actor, command: ChildRegistration, now: Date): Promise<ChildRow> {
+  const guardianIds = [...new Set(command.guardianIds)];
   let municipalityId: string;
   if (actor.role === "guardian") {
     const self = actor.guardianId ? await findGuardian(tx, actor.guardianId) : undefined;
@@ -119,7 +128,7 @@ export async function registerChild(tx: Queryable, actor: Actor, body: ChildRegi
     municipalityId = homeMunicipality(actor);
   }
   const homes = await guardianMunicipalities(tx, guardianIds);
-  body.guardianIds.forEach((id, index) => {
+  command.guardianIds.forEach((id, index) => {
     const home = homes.get(id);
     const field = `guardianIds.${index}`;
     if (home === undefined) throw registryError("GUARDIAN_NOT_FOUND", `guardian ${id} is not registered; register the guardian first`, { field });
@@ -129,9 +138,9 @@ export async function registerChild(tx: Queryable, actor: Actor, body: ChildRegi
   });
 
   const municipality = await municipalityOf(tx, municipalityId);
-  assertBornBy(body.birthDate, now, municipality.timeZone);
-  assertDocument(body.document, body.birthDate);
-  const categories = decideCategories(body.categories, await knownCategories(tx, municipality, now), "categories");
+  assertBornBy(command.birthDate, now, municipality.timeZone);
+  assertDocument(command.document, command.birthDate);
+  const categories = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
 
   const id = uuidv7();
   const inserted = await insertChild(
@@ -139,14 +148,14 @@ export async function registerChild(tx: Queryable, actor: Actor, body: ChildRegi
     {
       id,
       municipalityId,
-      firstName: body.firstName,
-      lastName: body.lastName,
-      patronymic: body.patronymic ?? null,
-      birthDate: body.birthDate,
-      document: body.document,
-      normalisedDocument: normaliseDocument(body.document.kind, body.document.number),
-      documentHash: documentHash(body.document.kind, body.document.number),
-      identityKey: identityKey(body.lastName, body.firstName, body.birthDate),
+      firstName: command.firstName,
+      lastName: command.lastName,
+      patronymic: command.patronymic ?? null,
+      birthDate: command.birthDate,
+      document: command.document,
+      normalisedDocument: normaliseDocument(command.document.kind, command.document.number),
+      documentHash: documentHash(command.document.kind, command.document.number),
+      identityKey: identityKey(command.lastName, command.firstName, command.birthDate),
     },
     guardianIds,
   );
@@ -166,29 +175,32 @@ export async function registerChild(tx: Queryable, actor: Actor, body: ChildRegi
  * validity only: proofs may name a diagnosis or a court decision, so they stay here.
  */
 export async function replaceChildCategories(
-  tx: Queryable,
+  deps: RegistryDeps,
   actor: Actor,
-  childId: string,
-  claims: readonly CategoryClaim[],
-  origin: { now: Date; correlationId?: string | undefined },
+  command: { childId: string; categories: readonly CategoryClaim[] },
+  cause: Cause,
 ): Promise<ChildRow> {
-  if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
-  const child = await reread(tx, childId);
-  assertActsForChild(actor, child);
-  const municipality = await municipalityOf(tx, child.municipalityId);
-  const records = decideCategories(claims, await knownCategories(tx, municipality, origin.now), "categories");
-  await replaceCategories(tx, childId, records);
-  const certificate = await findCertificateOfChild(tx, childId);
-  await emit(
-    tx,
-    ChildCategoriesChanged,
-    { municipalityId: child.municipalityId, aggregateId: childId, correlationId: origin.correlationId },
-    {
-      childId,
-      certificateId: certificate?.id ?? null,
-      categories: records.map(({ code, validFrom, validUntil }) => ({ code, validFrom, validUntil })),
-    },
-    origin.now,
-  );
-  return reread(tx, childId);
+  requireRole(actor, "guardian", ...officeRoles);
+  const { childId } = command;
+  return inTransaction(deps, cause, async ({ tx, now }) => {
+    if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
+    const child = await reread(tx, childId);
+    assertActsForChild(actor, child);
+    const municipality = await municipalityOf(tx, child.municipalityId);
+    const records = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
+    await replaceCategories(tx, childId, records);
+    const certificate = await findCertificateOfChild(tx, childId);
+    await emit(
+      tx,
+      ChildCategoriesChanged,
+      { ...cause, municipalityId: child.municipalityId, aggregateId: childId },
+      {
+        childId,
+        certificateId: certificate?.id ?? null,
+        categories: records.map(({ code, validFrom, validUntil }) => ({ code, validFrom, validUntil })),
+      },
+      now,
+    );
+    return reread(tx, childId);
+  });
 }

@@ -1,16 +1,16 @@
 import type { EventHandler } from "@kruzhok/messaging";
 import type { Channel } from "@kruzhok/notifications";
 import type { RegistryDeps } from "../../deps";
-import { conversionRequestedHandler } from "./conversion-requested";
-import { registryNotificationHandlers } from "./notifications";
+import { onEnrollmentEvents } from "./enrollment-events";
+import { onNotificationEvents } from "./notification-events";
 
-export { guardianRecipients, notificationChannels } from "./notifications";
+export { notificationChannels } from "./notification-events";
 
 /**
- * Every event the registry consumes, one handler per type and version. `channels` are the
- * notification channels the configuration turns on (see notificationChannels); without any,
- * notifications are consumed and logged as unreachable.
+ * Every event the registry consumes, one handler per type and version: each calls one use case.
+ * `channels` are the notification channels the configuration turns on (see
+ * notificationChannels); without any, notifications are consumed and logged as unreachable.
  */
-export function registryHandlers(deps: RegistryDeps & { channels?: readonly Channel[] }): EventHandler[] {
-  return [conversionRequestedHandler(deps), ...registryNotificationHandlers(deps, deps.channels ?? [])];
+export function eventHandlers(deps: RegistryDeps & { channels?: readonly Channel[] }): EventHandler[] {
+  return [...onEnrollmentEvents(deps), ...onNotificationEvents(deps, deps.channels ?? [])] as EventHandler[];
 }

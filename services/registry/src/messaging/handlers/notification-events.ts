@@ -33,8 +33,11 @@ export function notificationChannels(config: Partial<ChannelKeys>): Channel[] {
   return channels;
 }
 
-/** One handler per notification contract, delivering through `channels` (none: logged and acknowledged). */
-export function registryNotificationHandlers({ pool, clock }: RegistryDeps, channels: readonly Channel[]) {
+/**
+ * What the registry hears on the notifications topic: one handler per notification contract,
+ * delivering through `channels` (none: logged and acknowledged).
+ */
+export function onNotificationEvents({ pool, clock }: RegistryDeps, channels: readonly Channel[]) {
   // The delivered-set commits on the pool, not in the consumer's transaction (see postgresDeliveryStore).
   return notificationHandlers({ channels, recipients: guardianRecipients(pool), store: postgresDeliveryStore(pool), clock });
 }

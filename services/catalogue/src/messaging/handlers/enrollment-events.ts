@@ -1,8 +1,7 @@
 import { EnrollmentEnded, EnrollmentStarted } from "@kruzhok/contracts";
-import { handlerFor } from "@kruzhok/messaging";
+import { causeOf, handlerFor } from "@kruzhok/messaging";
 import { recordEnrollmentEnded, recordEnrollmentStarted } from "../../usecases/projections";
 import type { CatalogueDeps } from "../../deps";
-import { causeOf } from "../cause";
 
 /** Free seats and review rights follow enrollment: a started enrollment takes a seat, an ended one frees it. */
 export function onEnrollmentEvents(deps: CatalogueDeps) {

@@ -7,11 +7,10 @@ import {
   ProviderSuspended,
   type EventEnvelope,
 } from "@kruzhok/contracts";
-import { handlerFor, type HandlerContext } from "@kruzhok/messaging";
+import { causeOf, handlerFor, type HandlerContext } from "@kruzhok/messaging";
 import type { ProviderStatus } from "../../domain/program";
 import { recordChildGuardians, recordMunicipality, recordMunicipalityYear, recordProviderStatus } from "../../usecases/projections";
 import type { CatalogueDeps } from "../../deps";
-import { causeOf } from "../cause";
 
 /** The registry's municipalities, their years, providers and children's guardians, as the catalogue keeps them. */
 export function onRegistryEvents(deps: CatalogueDeps) {

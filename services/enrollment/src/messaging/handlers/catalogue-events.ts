@@ -1,10 +1,9 @@
 import { GroupClosed, GroupOpened, GroupUpdated, ProgramPublished, ProgramUpdated, type EventEnvelope } from "@kruzhok/contracts";
-import { handlerFor } from "@kruzhok/messaging";
+import { causeOf, handlerFor } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import type { z } from "zod";
 import { closeGroupOf, recordGroup, recordProgramTitle } from "../../usecases/groups";
 import type { EnrollmentDeps } from "../../deps";
-import { causeOf } from "../cause";
 
 type GroupData = z.infer<typeof GroupOpened.data>;
 

@@ -10,12 +10,11 @@ import {
   MunicipalityCreated,
   MunicipalityYearSet,
 } from "@kruzhok/contracts";
-import { handlerFor } from "@kruzhok/messaging";
+import { causeOf, handlerFor } from "@kruzhok/messaging";
 import { recordChildCategories } from "../../usecases/applications";
 import { closeCertificate, moveCertificate, recordFinancing, recordFinancingRefused, recordIssuedCertificate, setCertificateInForce } from "../../usecases/certificates";
 import { recordMunicipality, recordYearRules } from "../../usecases/municipalities";
 import type { EnrollmentDeps } from "../../deps";
-import { causeOf } from "../cause";
 
 /** Municipalities, their yearly rules, certificates, guardians and categories, as the registry announces them. */
 export function onRegistryEvents({ clock, positions }: Pick<EnrollmentDeps, "clock" | "positions">) {

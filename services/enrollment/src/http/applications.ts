@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireMunicipality, requireRole } from "@kruzhok/actor";
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { waitsInQueue } from "../domain/application";
@@ -14,13 +14,13 @@ import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
 import { Application, ApplicationBody, IdParams, Position, ReviewBody } from "./schemas";
-import { applicationView } from "./views";
+import { applicationView, positionFor } from "./views";
 
 export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
 
-  const view = async (a: ApplicationRow) => applicationView(a, await offersOfApplication(pool, a.id));
+  const view = async (a: ApplicationRow, viewer: Actor) => applicationView(a, await offersOfApplication(pool, a.id), viewer);
   /** The use cases' queue index, with the request's log for what fails after COMMIT. */
   const indexFor = (request: FastifyRequest) => ({ pool, queues, log: request.log });
 
@@ -73,8 +73,9 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     async (request) => {
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
-      await requireReader(pool, requireActor(request), a);
-      return view(a);
+      const actor = requireActor(request);
+      await requireReader(pool, actor, a);
+      return view(a, actor);
     },
   );
 
@@ -121,7 +122,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
           request.log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
           return undefined;
         });
-        if (fast) return fast;
+        if (fast) return positionFor(actor, fast);
       }
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
@@ -130,7 +131,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         positions.forget(a.id);
         throw enrollmentError("APPLICATION_NOT_IN_QUEUE", `the application is ${a.status}, not waiting in the queue`);
       }
-      return positions.fromTruth(a, now, request.log);
+      return positionFor(actor, await positions.fromTruth(a, now, request.log));
     },
   );
 
@@ -149,7 +150,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       const actor = requireActor(request);
       const command = { applicationId: request.params.id, ...request.body };
       const a = await withTransaction(pool, (tx) => reviewApplication(tx, indexFor(request), actor, command, clock(), { correlationId: correlationIdOf(request) }));
-      return view(a);
+      return view(a, actor);
     },
   );
 
@@ -159,7 +160,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     async (request) => {
       const actor = requireActor(request);
       const a = await withTransaction(pool, (tx) => withdrawApplication(tx, indexFor(request), actor, request.params.id, clock(), { correlationId: correlationIdOf(request) }));
-      return view(a);
+      return view(a, actor);
     },
   );
 
@@ -172,7 +173,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       if (!municipalityId) return [];
       requireMunicipality(actor, municipalityId);
       if (actor.role === "guardian") await requireFamily(pool, actor, { municipalityId, childId: request.params.id });
-      return Promise.all((await listApplicationsOfChild(pool, request.params.id)).map(view));
+      return Promise.all((await listApplicationsOfChild(pool, request.params.id)).map((a) => view(a, actor)));
     },
   );
 };

@@ -70,7 +70,7 @@ describe("providers: application, checks, approval", () => {
     await h.app.inject({ method: "POST", url: `/providers/${ok.id}/approval`, headers: region, payload: {} });
     const suspended = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: "complaint under investigation" } });
     expect(suspended.json()).toMatchObject({ status: "suspended", suspendedReason: "complaint under investigation" });
-    expect((await outboxEvents<{ reason: string }>(h.pool, "registry.provider.suspended")).find((e) => e.aggregateId === ok.id)?.data.reason).toBe("complaint under investigation");
+    expect((await outboxEvents<{ reason: string }>(h.pool, "registry.provider.suspended")).find((e) => e.aggregateId === ok.id)?.data.reason).toBe("other");
     const hidden = await h.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/providers` });
     expect(hidden.json<{ id: string }[]>().map((p) => p.id)).not.toContain(ok.id);
     const back = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/reinstatement`, headers: region, payload: {} });
@@ -108,6 +108,28 @@ describe("providers: application, checks, approval", () => {
     expect(entrepreneur.statusCode).toBe(422);
     expect(entrepreneur.json()).toMatchObject({ code: "REGISTRY.TAX_ID_INVALID" });
     expect(await count()).toBe(before);
+  });
+
+  it("announces rejections and suspensions by code: the region's words stay in the registry", async () => {
+    const region = await h.as({ role: "region" });
+    const rejected = (await apply()).json<{ id: string }>();
+    const words = "в помещении нет заключения пожарного надзора";
+    const res = await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/rejection`, headers: region, payload: { reasons: [words], code: "documents_incomplete" } });
+    expect(res.json()).toMatchObject({ status: "rejected", rejectionReasons: [words] });
+    const ok = (await apply()).json<{ id: string }>();
+    await h.app.inject({ method: "PUT", url: `/providers/${ok.id}/checks`, headers: region, payload: { staff: "passed", premises: "passed", safety: "passed" } });
+    await h.app.inject({ method: "POST", url: `/providers/${ok.id}/approval`, headers: region, payload: {} });
+    const complaint = "жалоба родителей на педагога Иванова";
+    await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: complaint, code: "complaint" } });
+    const bad = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: "x y z", code: "free text" } });
+    expect(bad.json()).toMatchObject({ status: 400, invalidParams: [{ name: "body.code" }] });
+
+    const rejections = (await outboxEvents(h.pool, "registry.provider.rejected")).filter((e) => e.aggregateId === rejected.id);
+    expect(rejections.map((e) => e.data)).toEqual([{ providerId: rejected.id, kind: "private", name: "АНО «Робототехника для всех»", reason: "documents_incomplete" }]);
+    const suspensions = (await outboxEvents(h.pool, "registry.provider.suspended")).filter((e) => e.aggregateId === ok.id);
+    expect(suspensions.map((e) => e.data.reason)).toEqual(["complaint"]);
+    const { rows } = await h.pool.query<{ payload: string }>("SELECT payload FROM outbox");
+    expect(rows.map((r) => r.payload).join("\n")).not.toMatch(/пожарного надзора|педагога Иванова/);
   });
 
   it("shows the public only public facts of approved providers, and the whole record to the provider, its region and its office", async () => {

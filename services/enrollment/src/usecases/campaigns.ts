@@ -304,7 +304,7 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
           await emit(tx, ApplicationReviewed, { ...cause, municipalityId: placed.municipalityId, aggregateId: placed.id }, {
             ...applicationRef(placed),
             decision: "confirmed",
-            comment: `admitted by campaign ${campaign.id}`,
+            campaignId: campaign.id,
           }, now);
         }
         return placed;

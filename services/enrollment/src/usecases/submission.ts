@@ -349,8 +349,6 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
     entries.push(outboxEntry(ApplicationSubmitted, origin, {
       ...applicationRef(application),
       status: row.status,
-      categoryCode: row.categoryCode,
-      categoryRank: row.categoryRank,
       acceptedAt: application.acceptedAtText,
       reviewDueAt: row.reviewDueAt.toISOString(),
       submittedBy: application.submittedRole,

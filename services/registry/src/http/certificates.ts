@@ -162,7 +162,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
   app.post(
     "/certificates/:id/suspension",
     { schema: { tags, summary: "Suspend an active certificate, with the reason", params: IdParams, body: Suspension, response: { 200: CertificateView } } },
-    (request) => change(request, request.params.id, { kind: "suspend", reason: request.body.reason }),
+    (request) => change(request, request.params.id, { kind: "suspend", reason: request.body.reason, code: request.body.code }),
   );
 
   app.post(

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { LocalDate, ProviderKind } from "@kruzhok/contracts";
+import { LocalDate, ProviderKind, ProviderRejectionCode, ProviderSuspensionCode } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import type { ProviderCommand } from "../domain/provider";
 import { viewProvider, viewProviders, type ProviderView } from "../usecases/provider-views";
@@ -109,12 +109,20 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
   regionAction(
     "rejection",
     "Reject with reasons (region)",
-    z.strictObject({ reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on") }),
-    (body) => ({ kind: "reject", reasons: body.reasons }),
+    z.strictObject({
+      reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on").describe("The region's words; kept in the registry, never in an event"),
+      code: ProviderRejectionCode.default("other").describe("What the event says of the rejection"),
+    }),
+    (body) => ({ kind: "reject", reasons: body.reasons, code: body.code }),
   );
-  regionAction("suspension", "Suspend an approved provider (region)", z.strictObject({ reason: z.string().trim().min(3).max(500) }), (body) => ({
-    kind: "suspend",
-    reason: body.reason,
-  }));
+  regionAction(
+    "suspension",
+    "Suspend an approved provider (region)",
+    z.strictObject({
+      reason: z.string().trim().min(3).max(500).describe("The region's words; kept in the registry, never in an event"),
+      code: ProviderSuspensionCode.default("other").describe("What the event says of the suspension"),
+    }),
+    (body) => ({ kind: "suspend", reason: body.reason, code: body.code }),
+  );
   regionAction("reinstatement", "Reinstate a suspended provider (region)", z.strictObject({}), () => ({ kind: "reinstate" }));
 };

@@ -6,6 +6,9 @@
  */
 import { z } from "zod";
 import { DomainError, type DomainErrorDetails } from "@kruzhok/errors";
+import type { ActingBasis } from "./basis";
+
+export * from "./basis";
 
 export const Roles = ["guardian", "provider", "operator", "municipality", "region", "ministry"] as const;
 export const Role = z.enum(Roles);
@@ -18,6 +21,8 @@ export interface Actor {
   municipalityId?: string;
   providerId?: string;
   guardianId?: string;
+  /** What an operator acting for a family stated (the Acting-Basis header); see basis.ts. */
+  basis?: ActingBasis;
 }
 
 /** Roles whose reach is not one municipality. */

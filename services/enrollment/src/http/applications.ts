@@ -6,6 +6,7 @@ import { withTransaction } from "@kruzhok/postgres";
 import { waitsInQueue } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { findApplication, listApplicationsOfChild, type ApplicationRow } from "../store/applications";
+import { familyAuditOfChild } from "../store/audit";
 import { offersOfApplication } from "../store/offers";
 import { municipalityOfChild } from "../store/projections";
 import { requireFamily, requireReader } from "../usecases/access";
@@ -13,8 +14,9 @@ import { reviewApplication, withdrawApplication } from "../usecases/applications
 import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
-import { Application, ApplicationBody, IdParams, Position, ReviewBody } from "./schemas";
+import { Application, ApplicationBody, FamilyAuditEntry, IdParams, Position, ReviewBody } from "./schemas";
 import { applicationView, positionFor } from "./views";
+import { actingActor, actingFieldsIn } from "./acting";
 
 export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -41,7 +43,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       },
       // The key is claimed and the answer recorded in the submission's own transaction: a crash
       // after COMMIT cannot leave a retry to apply again (and no commits of the key's own).
-      config: { idempotency: "in-transaction" },
+      config: { idempotency: "in-transaction", fieldsIn: actingFieldsIn },
     },
     async (request, reply) => {
       const key = request.idempotency;
@@ -52,7 +54,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         body: applicationView(created, []),
       });
       const outcome = await submissions.submit({
-        actor: requireActor(request),
+        actor: actingActor(request),
         command: request.body,
         now: clock(),
         cause: { correlationId: correlationIdOf(request) },
@@ -156,11 +158,38 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
 
   app.post(
     "/applications/:id/withdrawal",
-    { schema: { tags, summary: "The family withdraws a waiting application", params: IdParams, response: { 200: Application } } },
+    { schema: { tags, summary: "The family (or an operator for it, with Acting-Basis) withdraws a waiting application", params: IdParams, response: { 200: Application } }, config: { fieldsIn: actingFieldsIn } },
     async (request) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const a = await withTransaction(pool, (tx) => withdrawApplication(tx, indexFor(request), actor, request.params.id, clock(), { correlationId: correlationIdOf(request) }));
       return view(a, actor);
+    },
+  );
+
+  app.get(
+    "/children/:id/audit",
+    {
+      schema: {
+        tags,
+        summary: "What operators did for the child's family at the office, with the basis each stated, oldest first (its guardian or the office)",
+        params: IdParams,
+        response: { 200: FamilyAuditEntry.array() },
+      },
+    },
+    async (request) => {
+      const actor = requireRole(requireActor(request), "guardian", "operator", "municipality");
+      const municipalityId = await municipalityOfChild(pool, request.params.id);
+      if (!municipalityId) return [];
+      requireMunicipality(actor, municipalityId);
+      if (actor.role === "guardian") await requireFamily(pool, actor, { municipalityId, childId: request.params.id });
+      return (await familyAuditOfChild(pool, request.params.id)).map((e) => ({
+        id: e.id,
+        action: e.action,
+        subjectId: e.subjectId,
+        by: { role: e.actorRole, subject: e.actorSubject },
+        basis: { kind: e.basisKind, reference: e.basisReference },
+        at: e.at.toISOString(),
+      }));
     },
   );
 

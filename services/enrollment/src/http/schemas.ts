@@ -130,3 +130,12 @@ export const SweepResult = z.object({
   drawnCampaigns: z.number(),
   reranked: z.number(),
 });
+
+export const FamilyAuditEntry = z.object({
+  id: z.uuid(),
+  action: z.string().describe("application.submitted, application.withdrawn, offer.accepted, offer.declined, enrollment.withdrawn, enrollment.completed, campaign.choices-submitted, campaign.choices-withdrawn"),
+  subjectId: z.uuid().describe("The application, offer, enrollment or campaign acted on"),
+  by: z.object({ role: z.string(), subject: z.string().describe("The operator's account") }),
+  basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
+  at: z.string(),
+});

@@ -80,7 +80,7 @@ export async function autoConfirmOverdueReviews(tx: PoolClient, groupId: string,
 export async function withdrawApplication(tx: PoolClient, deps: QueueIndexDeps, actor: Actor, applicationId: string, now: Date, cause: Cause): Promise<ApplicationRow> {
   const found = await findApplication(tx, applicationId);
   if (!found) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${applicationId}`);
-  await requireFamily(tx, actor, found);
+  await requireFamily(tx, actor, found, { action: "application.withdrawn", subjectId: applicationId, now });
   await lockGroupQueue(tx, found.groupId);
   const a = (await findApplication(tx, applicationId, true))!;
   decideWithdrawal(a);

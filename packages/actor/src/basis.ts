@@ -21,7 +21,7 @@ export interface ActingBasis {
 /** The header that carries it; what the http routes declare and the problem document names. */
 export const ACTING_BASIS_HEADER = "acting-basis";
 
-const REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N} ./№-]{0,39}$/u;
+const REFERENCE = /^[\p{L}\p{N}№][\p{L}\p{N} ./№-]{0,39}$/u;
 
 /** The header's value as a basis, or a message saying what is wrong with it. */
 export function parseActingBasis(value: string): ActingBasis | string {
@@ -62,12 +62,13 @@ export function withBasis(actor: Actor, header: string | undefined): Actor {
 }
 
 /**
- * Acting for a family: a guardian acts for themself (no basis); an operator, or anyone else the
- * use case lets act for the family, must state a basis. AUTH.BASIS_REQUIRED otherwise. Returns
- * the basis to record in the family's audit trail (null for the family's own acts).
+ * Acting for a family: an operator (the office's desk, acting at the family's request) must state
+ * a basis, AUTH.BASIS_REQUIRED otherwise; a guardian acts for themself, and the municipality's
+ * staff and the region act in their own authority. Returns the basis to record in the family's
+ * audit trail, or null when the act is not one done at the family's request.
  */
 export function requireBasis(actor: Actor): ActingBasis | null {
-  if (actor.role === "guardian") return null;
+  if (actor.role !== "operator") return null;
   if (!actor.basis) {
     throw new DomainError("AUTH.BASIS_REQUIRED", "validation", "An operator acting for a family states the basis: Acting-Basis: in_person_visit, or written_request; ref=<its number>", {
       field: ACTING_BASIS_HEADER,

@@ -178,3 +178,12 @@ export const Closure = z
   });
 
 export const Move = z.strictObject({ toMunicipalityId: z.uuid().describe("A municipality of the same region") });
+
+export const FamilyAuditEntry = z.object({
+  id: z.uuid(),
+  action: z.string().describe("guardian.registered, child.registered, child.categories-replaced, certificate.applied, certificate.financing-requested"),
+  subjectId: z.uuid().describe("The guardian, child or certificate acted on"),
+  by: z.object({ role: z.string(), subject: z.string().describe("The operator's account") }),
+  basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
+  at: z.string(),
+});

@@ -69,7 +69,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         response: { 200: CheckResult },
       },
     },
-    async (request) => checkQueues(pool, queues, queueScope(requireActor(request), request.query.municipalityId)),
+    async (request) => checkQueues(pool, queues, await queueScope(pool, requireActor(request), request.query.municipalityId)),
   );
 
   app.post(

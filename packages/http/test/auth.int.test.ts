@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, type Isolation } from "@kruzhok/testkit";
-import { DEV_AUDIENCE, DEV_AUTH_SECRET, DEV_ISSUER, signDevToken } from "../src";
+import { DEV_AUDIENCE, DEV_AUTH_SECRET, DEV_ISSUER, routesOf, signDevToken } from "../src";
 import { buildTestApp, guardian, SECRET, type TestApp } from "./fixtures/app";
 
 const municipalityId = randomUUID();
@@ -119,6 +119,16 @@ describe("bearer authentication and tenancy", () => {
       expect(response.statusCode, JSON.stringify(claims)).toBe(401);
       expect(response.json()).toMatchObject({ code: "AUTH.UNAUTHENTICATED", detail: "The token lacks the claims Kruzhok needs" });
     }
+  });
+
+  it("lists the routes it registered, the kit's and its own, public ones marked, without HEAD twins (routesOf: the tenancy matrix's source)", () => {
+    const routes = routesOf(t.app);
+    expect(routes).toContainEqual({ method: "GET", url: "/public/ping", public: true });
+    expect(routes).toContainEqual({ method: "GET", url: "/municipalities/:municipalityId/report", public: false });
+    expect(routes).toContainEqual({ method: "GET", url: "/readyz", public: true });
+    expect(routes).toContainEqual({ method: "GET", url: "/docs/json", public: true });
+    expect(routes.filter((route) => route.method === "HEAD" && route.url === "/public/ping")).toEqual([]);
+    expect(routesOf({})).toEqual([]);
   });
 
   it("serves public routes without a token, and with a bad one ignores it", async () => {

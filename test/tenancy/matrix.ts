@@ -52,7 +52,7 @@ export interface World {
   secrets: string[];
 }
 
-export type Method = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+export type Method = "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH";
 /** `METHOD /url` exactly as the service registers it (`GET /programs/:id`). */
 export type RouteKey = `${Method} /${string}`;
 

@@ -78,8 +78,12 @@ export async function queueScope(db: Queryable, actor: Actor, municipalityId: st
     await assertReaches(db, actor, municipalityId, { field: "municipalityId" });
     return { municipalityId };
   }
-  if (actor.role !== "region") return { municipalityId: actor.municipalityId ?? "" };
-  // The kit refuses a region token without its region; an actor made by hand without one reaches nothing.
+  // The kit refuses a token without the municipality or region its role needs; an actor made by
+  // hand without one reaches nothing.
+  if (actor.role !== "region") {
+    if (actor.municipalityId === undefined) throw actorError("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
+    return { municipalityId: actor.municipalityId };
+  }
   if (actor.regionCode === undefined) throw actorError("AUTH.OTHER_REGION", "Your sign-in names no region");
   return { regionCode: actor.regionCode };
 }

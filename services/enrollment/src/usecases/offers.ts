@@ -5,11 +5,12 @@ import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { applicationRef, decideSignatureMethod, enrollmentsKept, schedulesClash } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
+import { insertFamilyActs } from "../store/audit";
 import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus } from "../store/applications";
 import { endEnrollment, findEnrollment, insertEnrollmentWithContract, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { decideOffer, expiredOffersOfGroup, findOffer, type OfferRow } from "../store/offers";
 import { findCertificateOfChild, findGroup, lockChild } from "../store/projections";
-import { requireFamily, requireProvider } from "./access";
+import { familyActOf, requireFamily, requireProvider } from "./access";
 import { copyQueueAfterCommit, type QueueIndexDeps } from "./indexing";
 import { notifyEnrollmentEnded } from "./notifications";
 import { fillSeats } from "./seats";
@@ -129,13 +130,18 @@ export async function expireOffers(tx: PoolClient, groupId: string, now: Date, c
  */
 async function authorizeEnd(tx: PoolClient, actor: Actor, enrollment: EnrollmentRow, reason: EndReason, now: Date): Promise<string> {
   requireRole(actor, "guardian", "operator", "provider");
+  // Whose enrollment it is first: a stranger learns nothing of the rules for its reasons.
+  const by = actor.role === "provider" ? requireProvider(actor, enrollment).subject : (await requireFamily(tx, actor, enrollment)).subject;
   const allowed: Record<EndReason, readonly string[]> = { withdrawn: ["guardian", "operator"], expelled: ["provider"], completed: ["provider", "operator"] };
   if (!allowed[reason].includes(actor.role)) {
     throw enrollmentError("END_REASON_NOT_ALLOWED", `${actor.role} may not end an enrollment as ${reason}`, { field: "reason" });
   }
-  if (actor.role === "provider") return requireProvider(actor, enrollment).subject;
-  const action = reason === "withdrawn" ? "enrollment.withdrawn" : "enrollment.completed";
-  return (await requireFamily(tx, actor, enrollment, { action, subjectId: enrollment.id, now })).subject;
+  if (actor.role !== "provider") {
+    const action = reason === "withdrawn" ? "enrollment.withdrawn" : "enrollment.completed";
+    const act = familyActOf(actor, enrollment, { action, subjectId: enrollment.id, now });
+    if (act) await insertFamilyActs(tx, [act]);
+  }
+  return by;
 }
 
 /**

@@ -113,9 +113,9 @@ async function knownCategories(db: Queryable, municipality: MunicipalityRow, now
  */
 export async function registerChild(deps: RegistryDeps, actor: Actor, command: ChildRegistration, cause: Cause): Promise<ChildRow> {
   requireRole(actor, "guardian", ...officeRoles);
-  requireBasis(actor);
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const child = await register(tx, actor, command, now);
+    // An operator's basis is asked once the child is known to be its office's (and the child's row rolls back without one).
     await recordFamilyAct(tx, actor, { action: "child.registered", subjectId: child.id, municipalityId: child.municipalityId, childId: child.id, now });
     return child;
   });

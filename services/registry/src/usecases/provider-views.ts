@@ -1,9 +1,10 @@
-import { requireMunicipality, type Actor } from "@kruzhok/actor";
+import type { Actor } from "@kruzhok/actor";
 import { DomainError } from "@kruzhok/errors";
 import type { Queryable } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
 import type { ProviderStatus } from "../domain/provider";
 import { findProvider, listProviders, type ProviderRow } from "../store/providers";
+import { assertReaches } from "./access";
 
 /**
  * What anyone may know of a provider: who it is, what it does and under which licence. Not its
@@ -29,14 +30,15 @@ export function publicProvider(p: ProviderRow): PublicProvider {
  * Who may see a provider's whole record: the provider itself, the region that vets it, and the
  * office of its municipality (which applies on a provider's behalf and answers its questions).
  */
-export function seesProviderRecord(actor: Actor | undefined, provider: Pick<ProviderRow, "id" | "municipalityId">): boolean {
+export async function seesProviderRecord(db: Queryable, actor: Actor | undefined, provider: Pick<ProviderRow, "id" | "municipalityId">): Promise<boolean> {
   if (!actor) return false;
   if (actor.role === "provider") return actor.providerId === provider.id;
   if (actor.role !== "region" && actor.role !== "operator" && actor.role !== "municipality") return false;
   try {
-    requireMunicipality(actor, provider.municipalityId);
+    await assertReaches(db, actor, provider.municipalityId);
     return true;
   } catch (error) {
+    // Staff of elsewhere see what anyone sees.
     if (error instanceof DomainError) return false;
     throw error;
   }
@@ -49,7 +51,7 @@ export function seesProviderRecord(actor: Actor | undefined, provider: Pick<Prov
  */
 export async function viewProvider(db: Queryable, actor: Actor | undefined, id: string): Promise<ProviderView> {
   const found = await findProvider(db, id);
-  if (found && seesProviderRecord(actor, found)) return { view: "staff", provider: found };
+  if (found && (await seesProviderRecord(db, actor, found))) return { view: "staff", provider: found };
   if (found?.status !== "approved") throw registryError("PROVIDER_NOT_FOUND", `no provider ${id}`);
   return { view: "public", provider: publicProvider(found) };
 }
@@ -57,7 +59,7 @@ export async function viewProvider(db: Queryable, actor: Actor | undefined, id: 
 /** A municipality's providers: every status (or the asked one) for its office and region, approved ones in the public view for everyone else. */
 export async function viewProviders(db: Queryable, actor: Actor | undefined, municipalityId: string, status: ProviderStatus | undefined): Promise<ProviderView[]> {
   if (actor?.role === "operator" || actor?.role === "municipality" || actor?.role === "region") {
-    requireMunicipality(actor, municipalityId);
+    await assertReaches(db, actor, municipalityId);
     return (await listProviders(db, municipalityId, status)).map((provider) => ({ view: "staff", provider }));
   }
   return (await listProviders(db, municipalityId, "approved")).map((p) => ({ view: "public", provider: publicProvider(p) }));

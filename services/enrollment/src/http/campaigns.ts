@@ -4,6 +4,7 @@ import { z } from "zod";
 import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
+import { Instant } from "@kruzhok/contracts";
 import { localDateOf } from "@kruzhok/time";
 import { explainOutcome } from "../domain/campaign";
 import { enrollmentError } from "../domain/errors";
@@ -20,7 +21,6 @@ import { actingActor, actingFieldsIn } from "./acting";
 // an account. A family's choices and result are the family's (or the office's); the frozen input
 // is for officials (it holds each child's priority, under a pseudonymous id).
 
-const Instant = z.iso.datetime({ offset: true });
 
 const CampaignBody = z.strictObject({
   municipalityId: z.uuid(),

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Topics } from "@kruzhok/contracts";
 import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type Auth, type Child, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
 // A child's social category (a disability, low income, orphanhood) ranks the queue; it is the
@@ -87,10 +86,8 @@ describe("special-category data stays where it belongs", () => {
     const reviewed = (await outboxEvents(h.pool, "enrollment.application.reviewed")).find((e) => e.aggregateId === id);
     expect(reviewed?.data).toMatchObject({ decision: "rejected", campaignId: null });
     expect(reviewed?.data).not.toHaveProperty("comment");
-    // REVIEW: the family's notice of the refusal (notifications topic) still carries the words, so
-    // that the message says why; it goes to the family alone. Move them behind a link to the
-    // application when the portal shows refusals.
-    const { rows } = await h.pool.query<{ payload: string }>("SELECT payload FROM outbox WHERE topic <> $1", [Topics.notifications]);
+    // Every topic, the family's notices included: a notice says the provider explained, not what.
+    const { rows } = await h.pool.query<{ payload: string }>("SELECT payload FROM outbox");
     const onTopics = rows.map((r) => r.payload).join("\n");
     expect(onTopics).not.toContain("orphan");
     expect(onTopics).not.toContain(words);

@@ -282,8 +282,8 @@ export const NotificationPositionApproaching = defineEvent(
   }),
 );
 
-/** The application was refused after it was submitted (the registry, the provider, a rule). */
-export const NotificationApplicationRefused = defineEvent(
+/** @deprecated v1 carried the provider's words; kept so that what is still on the topic is delivered. */
+export const NotificationApplicationRefusedV1 = defineEvent(
   Topics.notifications,
   "enrollment.notification.application-refused",
   1,
@@ -292,6 +292,23 @@ export const NotificationApplicationRefused = defineEvent(
     ...NotificationPlacement,
     reason: z.string().min(1).describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED or ENROLLMENT.REJECTED_BY_PROVIDER"),
     comment: z.string().max(2000).nullable().describe("The provider's words, when it gave any"),
+  }),
+);
+
+/**
+ * The application was refused after it was submitted (the registry, the provider, a rule). The
+ * provider's words stay in enrollment: the notice says whether there are any, and the family
+ * reads them in its application.
+ */
+export const NotificationApplicationRefused = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.application-refused",
+  2,
+  z.object({
+    ...Addressee,
+    ...NotificationPlacement,
+    reason: z.string().min(1).describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED or ENROLLMENT.REJECTED_BY_PROVIDER"),
+    explained: z.boolean().describe("The provider wrote why: the family reads it in the application (GET /applications/{id}, refusal.detail)"),
   }),
 );
 
@@ -338,6 +355,7 @@ export const notificationEvents = [
   NotificationOfferMade,
   NotificationOfferExpiring,
   NotificationPositionApproaching,
+  NotificationApplicationRefusedV1,
   NotificationApplicationRefused,
   NotificationEnrollmentEnded,
   NotificationCampaignResult,

@@ -70,25 +70,42 @@ export function suppress(
     }
     const determined = determinedCells(suppressed, ordered);
     if (determined.length === 0) return suppressed;
-    let added = false;
-    for (const key of determined) {
-      for (const members of membersOf) {
-        if (!members.includes(key)) continue;
-        const complement = pick(members);
-        if (complement === undefined) continue;
-        suppressed.add(complement);
-        added = true;
-        break;
-      }
-      if (added) break;
-    }
-    if (!added) {
-      // Every relation of a pinned cell is fully suppressed: nothing more can hide it (cannot
-      // happen with relations whose published members are known; kept as a guard).
-      throw new Error(`suppression cannot hide ${determined[0]}`);
-    }
+    // A pinned cell: hide one more member of the nearest relation that still shows one,
+    // nearest through relations whose members are all hidden already (they chain the pin).
+    const complement = nearestComplement(determined[0]!, membersOf, suppressed, pick);
+    if (complement === undefined) throw new Error(`suppression cannot hide ${determined[0]}`);
+    suppressed.add(complement);
   }
   throw new Error("suppression did not converge");
+}
+
+function nearestComplement(
+  start: string,
+  membersOf: readonly (readonly string[])[],
+  suppressed: ReadonlySet<string>,
+  pick: (members: readonly string[]) => string | undefined,
+): string | undefined {
+  const seen = new Set([start]);
+  let frontier = [start];
+  const used = new Set<number>();
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const cell of frontier) {
+      for (const [i, members] of membersOf.entries()) {
+        if (used.has(i) || !members.includes(cell)) continue;
+        used.add(i);
+        const complement = pick(members);
+        if (complement !== undefined) return complement;
+        for (const member of members) {
+          if (seen.has(member) || !suppressed.has(member)) continue;
+          seen.add(member);
+          next.push(member);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
 }
 
 /**

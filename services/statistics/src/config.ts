@@ -22,6 +22,13 @@ export const StatisticsConfig = serviceConfig
       .max(1_000)
       .default(10)
       .describe("A cell counting fewer children than this is suppressed"),
+    STATISTICS_PUBLISH_INTERVAL_MS: z.coerce
+      .number({ error: "must be a number of milliseconds" })
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(200)
+      .describe("How often the changed blocks are recomputed and published"),
   })
   .superRefine((config, ctx) => {
     if (!config.STATISTICS_PSEUDONYM_KEY && config.AUTH_MODE !== "development") {

@@ -8,6 +8,7 @@ import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateStatistics } from "./migrations";
 import { ChangeFeed } from "./store/change-feed";
+import { publishPending } from "./usecases/publish";
 
 await runService({
   name: "statistics",
@@ -19,6 +20,14 @@ await runService({
   buildApp: ({ app, pool, clock, config }, { changeFeed }) =>
     buildStatisticsApp({ ...app, pool, clock, changeFeed, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
   handlers: ({ pool, clock, config }) => eventHandlers({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+  // The publisher: the blocks the consumers changed, recomputed and published once a round.
+  jobs: ({ pool, clock, config }) => [
+    {
+      name: "publish aggregates",
+      intervalMs: config.STATISTICS_PUBLISH_INTERVAL_MS,
+      run: () => publishPending({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+    },
+  ],
   start: async (_context, { changeFeed }) => {
     await changeFeed.start();
     return [{ name: "change feed", run: () => changeFeed.stop() }];

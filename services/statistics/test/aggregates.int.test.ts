@@ -77,6 +77,7 @@ describe("aggregates of registry, catalogue and enrollment events", () => {
       await h.deliver(EnrollmentStarted, { municipalityId, aggregateId: enrollmentId }, { enrollmentId, groupId, programId, childId: c.childId });
     }
 
+    expect(await h.publish()).toBeGreaterThan(0);
     const month = (scope: string, scopeId: string, measure: string, dims?: string) => cell(h.pool, { scope, scopeId, period: "month", start: "2026-09-01", measure, ...(dims !== undefined && { dims }) });
     for (const [scope, scopeId] of [["municipality", municipalityId], ["region", region]] as const) {
       expect(await month(scope, scopeId, "coverage.certified")).toEqual({ value: 15, suppressed: false });

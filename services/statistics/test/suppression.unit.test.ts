@@ -133,7 +133,7 @@ function randomBlock(seed: number): BlockInput {
   let state = seed;
   const rnd = (n: number) => {
     state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state % n;
+    return Math.floor(state / 65_536) % n;
   };
   const municipalities = Array.from({ length: 2 + rnd(2) }, (_, i) => ({ id: `00000000-0000-4000-8000-00000000000${i}`, timeZone: "UTC" }));
   const days = ["2026-10-01", "2026-10-02", "2026-10-03"];

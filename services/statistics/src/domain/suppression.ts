@@ -29,6 +29,48 @@ export function suppress(
   relations: readonly Relation[],
   minCell: number,
 ): Set<string> {
+  // Cells that no chain of relations links are decided apart: the same answer (a complement
+  // always comes from a relation of the cell it protects), and far smaller systems to solve
+  // (a day's certificates do not relate to another day's, only the last day's to the month's).
+  const parent = new Map<string, string>();
+  const find = (key: string): string => {
+    let root = key;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    let node = key;
+    while (node !== root) {
+      const next = parent.get(node)!;
+      parent.set(node, root);
+      node = next;
+    }
+    return root;
+  };
+  const union = (a: string, b: string) => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+  };
+  for (const relation of relations) for (const part of relation.parts) union(relation.total, part);
+  const components = new Map<string, { counted: Set<string>; relations: Relation[] }>();
+  const componentOf = (key: string) => {
+    const root = find(key);
+    let component = components.get(root);
+    if (!component) components.set(root, (component = { counted: new Set(), relations: [] }));
+    return component;
+  };
+  for (const key of counted) componentOf(key).counted.add(key);
+  for (const relation of relations) componentOf(relation.total).relations.push(relation);
+  const suppressed = new Set<string>();
+  for (const component of components.values()) {
+    for (const key of suppressComponent(values, component.counted, component.relations, minCell)) suppressed.add(key);
+  }
+  return suppressed;
+}
+
+function suppressComponent(
+  values: ReadonlyMap<string, number>,
+  counted: ReadonlySet<string>,
+  relations: readonly Relation[],
+  minCell: number,
+): Set<string> {
   const suppressed = new Set<string>();
   for (const key of [...counted].sort()) {
     const value = values.get(key) ?? 0;
@@ -70,11 +112,14 @@ export function suppress(
     }
     const determined = determinedCells(suppressed, ordered);
     if (determined.length === 0) return suppressed;
-    // A pinned cell: hide one more member of the nearest relation that still shows one,
+    // Each pinned cell: hide one more member of the nearest relation that still shows one,
     // nearest through relations whose members are all hidden already (they chain the pin).
-    const complement = nearestComplement(determined[0]!, membersOf, suppressed, pick);
-    if (complement === undefined) throw new Error(`suppression cannot hide ${determined[0]}`);
-    suppressed.add(complement);
+    // All pins of a round at once, then the system is solved again.
+    for (const pinned of determined) {
+      const complement = nearestComplement(pinned, membersOf, suppressed, pick);
+      if (complement === undefined) throw new Error(`suppression cannot hide ${pinned}`);
+      suppressed.add(complement);
+    }
   }
   throw new Error("suppression did not converge");
 }

@@ -8,8 +8,12 @@ export interface BlockPlace {
   timeZone: string;
 }
 
-/** The municipalities of a region; for the region '' those whose region is not known yet (counted in UTC days). */
-export async function municipalitiesOfRegion(tx: Queryable, regionCode: string): Promise<BlockPlace[]> {
+/**
+ * The municipalities of a region (created by `createdBy`, when given: a block counts those that
+ * existed by its last day, so that a municipality created later adds no rows of zeros to months
+ * published before it); for the region '' those whose region is not known yet (in UTC days).
+ */
+export async function municipalitiesOfRegion(tx: Queryable, regionCode: string, createdBy?: string): Promise<BlockPlace[]> {
   if (regionCode === "") {
     const { rows } = await tx.query<BlockPlace>(
       `SELECT DISTINCT c.municipality_id AS id, 'UTC' AS "timeZone" FROM contributions c
@@ -18,10 +22,20 @@ export async function municipalitiesOfRegion(tx: Queryable, regionCode: string):
     return rows;
   }
   const { rows } = await tx.query<BlockPlace>(
-    `SELECT municipality_id AS id, time_zone AS "timeZone" FROM municipalities WHERE region_code = $1 ORDER BY 1`,
-    [regionCode],
+    `SELECT municipality_id AS id, time_zone AS "timeZone" FROM municipalities
+     WHERE region_code = $1 AND ($2::date IS NULL OR (event_at AT TIME ZONE time_zone)::date <= $2::date) ORDER BY 1`,
+    [regionCode, createdBy ?? null],
   );
   return rows;
+}
+
+/** The last day the region's cells were published for (null before its first). */
+export async function publishedLastDay(tx: Queryable, regionCode: string): Promise<string | null> {
+  const { rows } = await tx.query<{ day: string | null }>(
+    `SELECT to_char(max(start), 'YYYY-MM-DD') AS day FROM published_cells WHERE region_code = $1 AND period = 'day'`,
+    [regionCode],
+  );
+  return rows[0]?.day ?? null;
 }
 
 /** The last local day on which anything in these municipalities happened. */

@@ -134,3 +134,21 @@ export async function advancePosition(tx: Queryable, eventId: string): Promise<v
 export async function lockAggregates(tx: Queryable): Promise<void> {
   await tx.query("SELECT pg_advisory_xact_lock(4242006)");
 }
+
+/** Note where the aggregates changed, for the publisher. */
+export async function markPending(tx: Queryable, municipalities: ReadonlyMap<string, Date>, regions: ReadonlyMap<string, Date>): Promise<void> {
+  const rows = [...[...municipalities].map(([id, since]) => [id, null, since] as const), ...[...regions].map(([code, since]) => [null, code, since] as const)];
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO pending_changes (municipality_id, region_code, since) SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+  );
+}
+
+/** Take every pending change (the caller holds the aggregates' lock). */
+export async function takePending(tx: Queryable): Promise<{ municipalityId: string | null; regionCode: string | null; since: Date }[]> {
+  const { rows } = await tx.query<{ municipalityId: string | null; regionCode: string | null; since: Date }>(
+    `DELETE FROM pending_changes RETURNING municipality_id AS "municipalityId", region_code AS "regionCode", since`,
+  );
+  return rows;
+}

@@ -1,6 +1,6 @@
 import { StatisticsCellsChanged } from "@kruzhok/contracts";
-import { emit, type Cause } from "@kruzhok/messaging";
-import type { PoolClient } from "@kruzhok/postgres";
+import { emit } from "@kruzhok/messaging";
+import { withTransaction, type PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { cellKey, computeBlock, type Cell } from "../domain/cells";
 import {
@@ -12,11 +12,12 @@ import {
   notifyChanges,
   populationsOf,
   publishedInBlock,
+  publishedLastDay,
   waitSamples,
   writeCells,
   type PublishedCell,
 } from "../store/cells";
-import { placesOf } from "../store/facts";
+import { lockAggregates, placesOf, takePending } from "../store/facts";
 import type { StatisticsDeps } from "../deps";
 
 /** Where the aggregates changed: municipalities from an instant on, and regions whose membership changed. */
@@ -45,9 +46,9 @@ function monthEnd(month: string): string {
 
 /** A block's cells as of `lastDay` (at most the month's end), computed from the facts in `tx`. */
 export async function blockCells(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<Cell[]> {
-  const places = await municipalitiesOfRegion(tx, regionCode);
-  if (places.length === 0) return [];
   const last = lastDay > monthEnd(month) ? monthEnd(month) : lastDay;
+  const places = await municipalitiesOfRegion(tx, regionCode, last);
+  if (places.length === 0) return [];
   const sums = await daySums(tx, places, month, last);
   const groupIds = [...new Set(sums.map((s) => s.groupId).filter((id): id is string => id !== null))];
   return computeBlock({
@@ -65,12 +66,31 @@ export async function blockCells(deps: Pick<StatisticsDeps, "minCell">, tx: Pool
 }
 
 /**
+ * One round of the publisher: take the changes noted since the last round and publish their
+ * blocks. Holds the aggregates' lock, so every consumer transaction that noted a change has
+ * committed its facts before the blocks are read, and none writes until the round commits.
+ * Returns the number of cells whose published value changed.
+ */
+export async function publishPending(deps: StatisticsDeps): Promise<number> {
+  return withTransaction(deps.pool, async (tx) => {
+    await lockAggregates(tx);
+    const dirty = new Dirty();
+    for (const change of await takePending(tx)) {
+      if (change.municipalityId) dirty.municipality(change.municipalityId, change.since);
+      else if (change.regionCode !== null) dirty.region(change.regionCode, change.since);
+    }
+    if (dirty.since.size === 0 && dirty.regions.size === 0) return 0;
+    return republish(deps, tx, dirty);
+  });
+}
+
+/**
  * Recompute every block the change reaches (each dirty region, from the month of the earliest
  * change to the region's last day with events), write the cells whose published value changed,
  * and announce them: on the statistics topic (outbox, same transaction) and to the live streams
  * of every process (NOTIFY, delivered on COMMIT).
  */
-export async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty, origin: { municipalityId: string; cause: Cause }): Promise<number> {
+async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty): Promise<number> {
   const regions = new Map(dirty.regions);
   const places = await placesOf(tx, [...dirty.since.keys()]);
   for (const [municipalityId, at] of dirty.since) {
@@ -91,6 +111,10 @@ export async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dir
       // The earliest month any member's zone puts the change in.
       const zones = members.length > 0 ? members.map((m) => m.timeZone) : ["UTC"];
       let month = zones.map((zone) => monthOf(formatLocalDate(localDateOf(since, zone)))).sort()[0]!;
+      // The month last published up to an earlier day gets its remaining days (the region's
+      // events moved on into a later month): a rebuild publishes them too.
+      const published = await publishedLastDay(tx, regionCode);
+      if (published && published < lastDay && monthOf(published) < month) month = monthOf(published);
       for (; month <= monthOf(lastDay); month = nextMonth(month)) {
         const cells = await blockCells(deps, tx, regionCode, month, lastDay);
         const before = await publishedInBlock(tx, regionCode, members.map((m) => m.id), month);
@@ -111,7 +135,8 @@ export async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dir
     if (regionCode === "" || changed.length === 0) continue;
     for (let i = 0; i < changed.length; i += 500) {
       const cells = changed.slice(i, i + 500).map(({ key: _key, ...cell }) => cell);
-      await emit(tx, StatisticsCellsChanged, { municipalityId: origin.municipalityId, aggregateId: `region:${regionCode}`, ...origin.cause }, { regionCode, cells }, deps.clock());
+      // The envelope names one municipality: the region's first (the cells name their own).
+      await emit(tx, StatisticsCellsChanged, { municipalityId: members[0]!.id, aggregateId: `region:${regionCode}` }, { regionCode, cells }, deps.clock());
     }
   }
   if (changedCount > 0) await notifyChanges(tx);

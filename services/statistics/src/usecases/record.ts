@@ -7,6 +7,7 @@ import {
   earliestThroughGroup,
   insertSubjectEvent,
   lockAggregates,
+  markPending,
   replaceContributions,
   subjectEvents,
   upsertGroup,
@@ -15,7 +16,7 @@ import {
 } from "../store/facts";
 import type { StatisticsDeps } from "../deps";
 import { pseudonym } from "./keys";
-import { Dirty, republish } from "./publish";
+import { Dirty } from "./publish";
 
 /** The event a fact comes from: its id, event time and municipality (the envelope's). */
 export interface Source {
@@ -42,11 +43,13 @@ export type Fact =
 
 /**
  * Apply one consumed event to the aggregates, in the consumer's transaction: the writers are
- * serialised, the service's position in the topic advances, the fact is kept, every cell it
- * reaches is recomputed, and the changed cells are written and announced. One transaction, so
- * the position, the facts and the aggregates never disagree.
+ * serialised, the service's position in the topic advances, the fact and the contributions it
+ * changes are kept, and where they change the cells is noted for the publisher. One
+ * transaction, so the position and the aggregates never disagree; the published cells are a
+ * function of the contributions, recomputed by `publishPending` once for all the events that
+ * reached a block since its last round (usecases/publish.ts).
  */
-export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: Source, fact: Fact, cause: Cause): Promise<void> {
+export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: Source, fact: Fact, _cause: Cause): Promise<void> {
   await lockAggregates(tx);
   await advancePosition(tx, source.id);
   const at = new Date(source.occurredAt);
@@ -81,7 +84,7 @@ export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: S
       throw new Error(`unhandled fact ${JSON.stringify(never)}`);
     }
   }
-  await republish(deps, tx, dirty, { municipalityId: source.municipalityId, cause });
+  await markPending(tx, dirty.since, dirty.regions);
 }
 
 async function recordSubjectEvent(deps: StatisticsDeps, tx: PoolClient, source: Source, at: Date, fact: SubjectFact, dirty: Dirty): Promise<void> {

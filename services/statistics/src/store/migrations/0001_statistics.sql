@@ -88,3 +88,14 @@ CREATE TABLE positions (
   next_offset bigint NOT NULL,
   PRIMARY KEY (topic, kafka_partition)
 );
+
+-- Where the aggregates changed since the cells were last published: written in the consumer's
+-- transaction with the facts and the position, taken by the publisher (usecases/publish.ts),
+-- which recomputes those blocks once for every event that reached them.
+CREATE TABLE pending_changes (
+  id bigserial PRIMARY KEY,
+  municipality_id uuid,
+  region_code text,
+  since timestamptz NOT NULL,
+  CHECK ((municipality_id IS NULL) <> (region_code IS NULL))
+);

@@ -27,7 +27,8 @@ export interface IndicatorReport {
  */
 export async function indicatorReport(deps: StatisticsDeps, actor: Actor, command: RequestedScope & { asOf: string }): Promise<IndicatorReport> {
   const scope = await readerScope(deps.pool, actor, command, "read");
-  const regionCode = scope.municipalityId ? undefined : (scope.regionCodes?.length === 1 ? scope.regionCodes[0] : undefined);
+  // A regional reader's report is of its region unless it names a municipality.
+  const regionCode = scope.municipalityId ? undefined : scope.regionCodes?.length === 1 ? scope.regionCodes[0] : undefined;
   if (!scope.municipalityId && !regionCode) throw statisticsError("SCOPE_REQUIRED", "Name the municipality or the region the report is for", { field: "regionCode" });
   const month = `${command.asOf.slice(0, 7)}-01`;
   return withTransaction(deps.pool, async (tx) => {

@@ -14,6 +14,7 @@ import {
   ProviderApproved,
 } from "@kruzhok/contracts";
 import { MIN_CELL, cell, statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
+import { issue, municipality } from "./fixtures/world";
 
 const CHILD_COUNTS = ["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"];
 
@@ -110,5 +111,28 @@ describe("aggregates of registry, catalogue and enrollment events", () => {
     // Every change went out on the statistics topic through the outbox.
     const { rows: outbox } = await h.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE type = 'statistics.cells.changed'");
     expect(outbox[0]!.n).toBeGreaterThan(0);
+  });
+
+  it("puts a late event in its own day and moves every day after it, and announces the past day's change", async () => {
+    const late = randomUUID();
+    h.clock.set("2026-09-10T07:00:00Z");
+    await municipality(h, "12", 5_000, late);
+    await issue(h, late, 12);
+    h.clock.set("2026-09-11T07:00:00Z");
+    await issue(h, late, 10);
+    await h.publish();
+    const day = (start: string) => cell(h.pool, { scope: "municipality", scopeId: late, period: "day", start, measure: "coverage.certified" });
+    expect([await day("2026-09-10"), await day("2026-09-11")]).toEqual([{ value: 12, suppressed: false }, { value: 22, suppressed: false }]);
+    const { rows: before } = await h.pool.query<{ n: number }>("SELECT max(seq)::int AS n FROM outbox");
+
+    // Three certificates issued on the 10th reach statistics only now (a relay was down).
+    h.clock.set("2026-09-10T12:00:00Z");
+    await issue(h, late, 3);
+    await h.publish();
+    expect([await day("2026-09-10"), await day("2026-09-11")]).toEqual([{ value: 15, suppressed: false }, { value: 25, suppressed: false }]);
+    expect(await cell(h.pool, { scope: "municipality", scopeId: late, period: "month", start: "2026-09-01", measure: "coverage.certified" })).toEqual({ value: 25, suppressed: false });
+    const { rows } = await h.pool.query<{ payload: string }>("SELECT payload FROM outbox WHERE seq > $1 AND type = 'statistics.cells.changed'", [before[0]!.n]);
+    const announced = rows.flatMap((r) => (JSON.parse(r.payload) as { data: { cells: { municipalityId: string | null; period: string; start: string; measure: string; value: number | null }[] } }).data.cells);
+    expect(announced).toContainEqual(expect.objectContaining({ municipalityId: late, period: "day", start: "2026-09-10", measure: "coverage.certified", value: 15 }));
   });
 });

@@ -10,7 +10,7 @@ type Listener = (cells: readonly VersionedCell[]) => void;
  * each notification (sent by the writing transaction, delivered on its COMMIT, whichever process
  * or worker wrote) the cells with a newer version are read once and handed to every live
  * stream of this process, which keeps those its reader may see. Writers are serialised
- * (store/facts.ts lockAggregates), so versions grow in commit order and none is skipped.
+ * (one publisher at a time, store/facts.ts asPublisher), so versions grow in commit order and none is skipped.
  */
 export class ChangeFeed {
   private client: PoolClient | undefined;

@@ -1,4 +1,4 @@
-import type { Queryable } from "@kruzhok/postgres";
+import type { Pool, PoolClient, Queryable } from "@kruzhok/postgres";
 import type { Contribution, SubjectEvent } from "../domain/subjects";
 
 // The facts statistics keeps: municipalities, populations, groups, subjects' events and their
@@ -130,9 +130,47 @@ export async function advancePosition(tx: Queryable, eventId: string): Promise<v
   );
 }
 
-/** Serialises the writers of aggregates: a cell is recomputed from facts that every earlier transaction committed. */
-export async function lockAggregates(tx: Queryable): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(4242006)");
+/**
+ * One writer of a subject at a time: its events are read and its contributions replaced in one
+ * go, so two events of one child on two partitions must not interleave. Other subjects flow.
+ */
+export async function lockSubjects(tx: Queryable, subjectKeys: readonly string[]): Promise<void> {
+  if (subjectKeys.length === 0) return;
+  // In one order, so that two transactions locking the same two subjects cannot deadlock.
+  await tx.query("SELECT pg_advisory_xact_lock(4242006, hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k", [[...subjectKeys].sort()]);
+}
+
+/**
+ * The publisher's round: one publisher at a time (a lock held by its connection, taken before
+ * its transaction begins), in a repeatable-read transaction, so that its snapshot is taken after
+ * the previous round committed and every block of the round is computed from one state of the
+ * facts. Changes committed during the round wait, noted, for the next one.
+ */
+export async function asPublisher<T>(pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query("SELECT pg_advisory_lock(4242007)");
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      try {
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => (broken = true));
+        throw error;
+      }
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(4242007)").catch(() => (broken = true));
+    }
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    // A connection that failed may still hold the lock: it is closed, not reused.
+    client.release(broken);
+  }
 }
 
 /** Note where the aggregates changed, for the publisher. */

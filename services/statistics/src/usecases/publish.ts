@@ -1,6 +1,6 @@
 import { StatisticsCellsChanged } from "@kruzhok/contracts";
 import { emit } from "@kruzhok/messaging";
-import { withTransaction, type PoolClient } from "@kruzhok/postgres";
+import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { cellKey, computeBlock, type Cell } from "../domain/cells";
 import {
@@ -17,7 +17,7 @@ import {
   writeCells,
   type PublishedCell,
 } from "../store/cells";
-import { lockAggregates, placesOf, takePending } from "../store/facts";
+import { asPublisher, placesOf, takePending } from "../store/facts";
 import type { StatisticsDeps } from "../deps";
 
 /** Where the aggregates changed: municipalities from an instant on, and regions whose membership changed. */
@@ -67,13 +67,12 @@ export async function blockCells(deps: Pick<StatisticsDeps, "minCell">, tx: Pool
 
 /**
  * One round of the publisher: take the changes noted since the last round and publish their
- * blocks. Holds the aggregates' lock, so every consumer transaction that noted a change has
- * committed its facts before the blocks are read, and none writes until the round commits.
+ * blocks, from one snapshot of the facts (store/facts.ts asPublisher). A consumer's facts and
+ * its note commit together, so a change the snapshot misses is still noted for the next round.
  * Returns the number of cells whose published value changed.
  */
 export async function publishPending(deps: StatisticsDeps): Promise<number> {
-  return withTransaction(deps.pool, async (tx) => {
-    await lockAggregates(tx);
+  return asPublisher(deps.pool, async (tx) => {
     const dirty = new Dirty();
     for (const change of await takePending(tx)) {
       if (change.municipalityId) dirty.municipality(change.municipalityId, change.since);

@@ -6,7 +6,7 @@ import {
   earliestIn,
   earliestThroughGroup,
   insertSubjectEvent,
-  lockAggregates,
+  lockSubjects,
   markPending,
   replaceContributions,
   subjectEvents,
@@ -42,15 +42,14 @@ export type Fact =
   | { kind: "subjects"; facts: readonly SubjectFact[] };
 
 /**
- * Apply one consumed event to the aggregates, in the consumer's transaction: the writers are
- * serialised, the service's position in the topic advances, the fact and the contributions it
- * changes are kept, and where they change the cells is noted for the publisher. One
+ * Apply one consumed event to the aggregates, in the consumer's transaction: the service's
+ * position in the topic advances, the fact and the contributions it changes are kept (one
+ * writer per subject at a time), and where they change the cells is noted for the publisher. One
  * transaction, so the position and the aggregates never disagree; the published cells are a
  * function of the contributions, recomputed by `publishPending` once for all the events that
  * reached a block since its last round (usecases/publish.ts).
  */
 export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: Source, fact: Fact, _cause: Cause): Promise<void> {
-  await lockAggregates(tx);
   await advancePosition(tx, source.id);
   const at = new Date(source.occurredAt);
   const dirty = new Dirty();
@@ -77,6 +76,7 @@ export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: S
       break;
     }
     case "subjects":
+      await lockSubjects(tx, fact.facts.map((f) => pseudonym(deps.pseudonymKey, f.subject.type, f.subject.id)));
       for (const subjectFact of fact.facts) await recordSubjectEvent(deps, tx, source, at, subjectFact, dirty);
       break;
     default: {

@@ -42,5 +42,5 @@ export async function indicatorReport(deps: StatisticsDeps, actor: Actor, comman
       (cell) => cell.period === "month" && (scope.municipalityId ? cell.municipalityId === scope.municipalityId : cell.scope === "region"),
     );
     return { asOf: command.asOf, month, scope: scope.municipalityId ? "municipality" : "region", regionCode: region!, municipalityId: scope.municipalityId ?? null, indicators };
-  });
+  }, { isolation: "repeatable read" });
 }

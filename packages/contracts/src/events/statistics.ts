@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "../envelope";
-import { LocalDate } from "../primitives";
+import { Instant, LocalDate } from "../primitives";
 import { Topics } from "../topics";
 
 // Statistics publishes aggregates only: counts, shares and durations per municipality or region
@@ -38,7 +38,13 @@ export const StatisticsCellsChanged = defineEvent(
   Topics.statistics,
   "statistics.cells.changed",
   1,
-  z.object({ regionCode: z.string(), cells: z.array(StatisticsCell).min(1) }),
+  z.object({
+    regionCode: z.string(),
+    cells: z.array(StatisticsCell).min(1),
+    sources: z
+      .object({ from: Instant, to: Instant })
+      .describe("When the oldest and the newest source events this change includes were committed (their occurredAt): how fresh the stream is"),
+  }),
 );
 
 export const statisticsEvents = [StatisticsCellsChanged] as const;

@@ -174,19 +174,19 @@ export async function asPublisher<T>(pool: Pool, work: (tx: PoolClient) => Promi
 }
 
 /** Note where the aggregates changed, for the publisher. */
-export async function markPending(tx: Queryable, municipalities: ReadonlyMap<string, Date>, regions: ReadonlyMap<string, Date>): Promise<void> {
+export async function markPending(tx: Queryable, municipalities: ReadonlyMap<string, Date>, regions: ReadonlyMap<string, Date>, sourceAt: Date): Promise<void> {
   const rows = [...[...municipalities].map(([id, since]) => [id, null, since] as const), ...[...regions].map(([code, since]) => [null, code, since] as const)];
   if (rows.length === 0) return;
   await tx.query(
-    `INSERT INTO pending_changes (municipality_id, region_code, since) SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])`,
-    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+    `INSERT INTO pending_changes (municipality_id, region_code, since, source_at) SELECT u.*, $4::timestamptz FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), sourceAt],
   );
 }
 
 /** Take every pending change (the caller holds the aggregates' lock). */
-export async function takePending(tx: Queryable): Promise<{ municipalityId: string | null; regionCode: string | null; since: Date }[]> {
-  const { rows } = await tx.query<{ municipalityId: string | null; regionCode: string | null; since: Date }>(
-    `DELETE FROM pending_changes RETURNING municipality_id AS "municipalityId", region_code AS "regionCode", since`,
+export async function takePending(tx: Queryable): Promise<{ municipalityId: string | null; regionCode: string | null; since: Date; sourceAt: Date }[]> {
+  const { rows } = await tx.query<{ municipalityId: string | null; regionCode: string | null; since: Date; sourceAt: Date }>(
+    `DELETE FROM pending_changes RETURNING municipality_id AS "municipalityId", region_code AS "regionCode", since, source_at AS "sourceAt"`,
   );
   return rows;
 }

@@ -74,12 +74,16 @@ export async function blockCells(deps: Pick<StatisticsDeps, "minCell">, tx: Pool
 export async function publishPending(deps: StatisticsDeps): Promise<number> {
   return asPublisher(deps.pool, async (tx) => {
     const dirty = new Dirty();
-    for (const change of await takePending(tx)) {
+    const changes = await takePending(tx);
+    for (const change of changes) {
       if (change.municipalityId) dirty.municipality(change.municipalityId, change.since);
       else if (change.regionCode !== null) dirty.region(change.regionCode, change.since);
     }
-    if (dirty.since.size === 0 && dirty.regions.size === 0) return 0;
-    return republish(deps, tx, dirty);
+    if (changes.length === 0) return 0;
+    let [from, to] = [Infinity, -Infinity];
+    for (const change of changes) [from, to] = [Math.min(from, change.sourceAt.getTime()), Math.max(to, change.sourceAt.getTime())];
+    const sources = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    return republish(deps, tx, dirty, sources);
   });
 }
 
@@ -89,7 +93,7 @@ export async function publishPending(deps: StatisticsDeps): Promise<number> {
  * and announce them: on the statistics topic (outbox, same transaction) and to the live streams
  * of every process (NOTIFY, delivered on COMMIT).
  */
-async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty): Promise<number> {
+async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty, sources: { from: string; to: string }): Promise<number> {
   const regions = new Map(dirty.regions);
   const places = await placesOf(tx, [...dirty.since.keys()]);
   for (const [municipalityId, at] of dirty.since) {
@@ -135,7 +139,7 @@ async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty): Pr
     for (let i = 0; i < changed.length; i += 500) {
       const cells = changed.slice(i, i + 500).map(({ key: _key, ...cell }) => cell);
       // The envelope names one municipality: the region's first (the cells name their own).
-      await emit(tx, StatisticsCellsChanged, { municipalityId: members[0]!.id, aggregateId: `region:${regionCode}` }, { regionCode, cells }, deps.clock());
+      await emit(tx, StatisticsCellsChanged, { municipalityId: members[0]!.id, aggregateId: `region:${regionCode}` }, { regionCode, cells, sources }, deps.clock());
     }
   }
   if (changedCount > 0) await notifyChanges(tx);

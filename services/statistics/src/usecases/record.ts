@@ -84,7 +84,7 @@ export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: S
       throw new Error(`unhandled fact ${JSON.stringify(never)}`);
     }
   }
-  await markPending(tx, dirty.since, dirty.regions);
+  await markPending(tx, dirty.since, dirty.regions, at);
 }
 
 async function recordSubjectEvent(deps: StatisticsDeps, tx: PoolClient, source: Source, at: Date, fact: SubjectFact, dirty: Dirty): Promise<void> {

@@ -97,5 +97,7 @@ CREATE TABLE pending_changes (
   municipality_id uuid,
   region_code text,
   since timestamptz NOT NULL,
+  -- When the source event was committed (its occurredAt): how fresh a published change is.
+  source_at timestamptz NOT NULL,
   CHECK ((municipality_id IS NULL) <> (region_code IS NULL))
 );

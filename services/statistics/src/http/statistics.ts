@@ -103,7 +103,11 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
         (cells) => {
           const mine = cells.filter((cell) => matches(filter, cell));
           if (state.since === undefined) early.push(...mine);
-          else if (mine.length > 0) send("cells", mine);
+          else {
+            const since = state.since;
+            const fresh = mine.filter((cell) => cell.version > since);
+            if (fresh.length > 0) send("cells", fresh);
+          }
         },
         () => stream.end(),
       );

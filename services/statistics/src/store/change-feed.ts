@@ -68,6 +68,11 @@ export class ChangeFeed {
     this.pulling = this.pulling.then(async () => {
       if (this.stopped) return;
       try {
+        // Nobody listening (a rebuild, a quiet night): only the mark moves on.
+        if (this.listeners.size === 0) {
+          this.last = await latestVersion(this.pool);
+          return;
+        }
         const cells = await listCells(this.pool, { regionCodes: null, afterVersion: this.last });
         if (cells.length === 0) return;
         this.last = cells[cells.length - 1]!.version;

@@ -8,7 +8,7 @@ import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateStatistics } from "./migrations";
 import { ChangeFeed } from "./store/change-feed";
-import { publishPending } from "./usecases/publish";
+import { publisher } from "./usecases/publish";
 
 await runService({
   name: "statistics",
@@ -25,7 +25,7 @@ await runService({
     {
       name: "publish aggregates",
       intervalMs: config.STATISTICS_PUBLISH_INTERVAL_MS,
-      run: () => publishPending({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+      run: publisher({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
     },
   ],
   start: async (_context, { changeFeed }) => {

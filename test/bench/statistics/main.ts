@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     rebuild: { type: "string", default: "2000000" },
     municipalities: { type: "string", default: "20" },
     phases: { type: "string", default: "mixed,rebuild" },
+    "publish-interval-ms": { type: "string", default: "200" },
   },
 });
 const int = (name: string, text: string) => {
@@ -49,7 +50,10 @@ const rebuildEvents = int("rebuild", args.rebuild);
 const municipalities = int("municipalities", args.municipalities);
 const phases = new Set(args.phases.split(",").map((p) => p.trim()));
 const GOALS = { rate: 5_000, p99Ms: 2_000, rebuildRatio: 0.5 } as const;
-const PSEUDONYM = { STATISTICS_PSEUDONYM_KEY: "bench-statistics-pseudonym-key-of-this-run-0123456789" };
+const PSEUDONYM = {
+  STATISTICS_PSEUDONYM_KEY: "bench-statistics-pseudonym-key-of-this-run-0123456789",
+  STATISTICS_PUBLISH_INTERVAL_MS: String(int("publish-interval-ms", args["publish-interval-ms"])),
+};
 
 const env = benchEnv();
 const started = new Date();

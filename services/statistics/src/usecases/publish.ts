@@ -88,6 +88,26 @@ export async function publishPending(deps: StatisticsDeps): Promise<number> {
 }
 
 /**
+ * The publisher as a periodic job runs it: a round, unless the last one ended less than
+ * `yieldFactor` times its own length ago. A round's CPU is taken from the consumers of the same
+ * process; a region whose blocks take long to compute is then published less often rather than
+ * starving the consumers that bring its changes (the lag grows with the work, the consumption does
+ * not stall).
+ */
+export function publisher(deps: StatisticsDeps, yieldFactor = 2): () => Promise<number> {
+  let nextAt = 0;
+  return async () => {
+    if (Date.now() < nextAt) return 0;
+    const began = Date.now();
+    try {
+      return await publishPending(deps);
+    } finally {
+      nextAt = Date.now() + yieldFactor * (Date.now() - began);
+    }
+  };
+}
+
+/**
  * Recompute every block the change reaches (each dirty region, from the month of the earliest
  * change to the region's last day with events), write the cells whose published value changed,
  * and announce them: on the statistics topic (outbox, same transaction) and to the live streams

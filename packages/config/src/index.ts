@@ -128,6 +128,20 @@ export const serviceConfig = z.object({
   OVERLOAD_MAX_IN_FLIGHT: z.coerce.number().int().positive().optional().describe("load shedding: requests in flight past which new ones get 503 + Retry-After; off when unset"),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().optional().describe("load shedding: event-loop delay past which new requests get 503; off when unset"),
   OVERLOAD_RETRY_AFTER_S: z.coerce.number().int().min(1).max(300).default(1).describe("the Retry-After of a shed request"),
+  PG_ACQUIRE_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-60000)")
+    .min(100, "must be a whole number of milliseconds (100-60000)")
+    .max(60_000, "must be a whole number of milliseconds (100-60000)")
+    .default(5_000)
+    .describe("how long a request waits for a database connection before it gets 503 HTTP.DATABASE_UNAVAILABLE with Retry-After"),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-600000)")
+    .min(100, "must be a whole number of milliseconds (100-600000)")
+    .max(600_000, "must be a whole number of milliseconds (100-600000)")
+    .default(30_000)
+    .describe("statement_timeout of the service's connections; a server that does not answer at all fails the query 5 s later"),
   SERVICE_DATABASE: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, "must be a lower-case database name")

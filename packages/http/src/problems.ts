@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ActorErrorCodes } from "@kruzhok/actor";
 import type { InvalidParam, ProblemDocument } from "@kruzhok/contracts";
 import { isDomainError, type DomainError, type ErrorCategory } from "@kruzhok/errors";
+import { isDatabaseUnavailable } from "@kruzhok/postgres";
 
 /**
  * Where a domain error's field is in the request. `as-is`: the field names no part of the
@@ -49,6 +50,7 @@ export const HttpErrorCodes = {
   "HTTP.INTERNAL": { status: 500, title: "Internal error" },
   "HTTP.NOT_READY": { status: 503, title: "The service is not ready" },
   "HTTP.OVERLOADED": { status: 503, title: "The service is overloaded; retry after the time given" },
+  "HTTP.DATABASE_UNAVAILABLE": { status: 503, title: "The service's database is unavailable for a moment; retry after the time given" },
   "AUTH.UNAUTHENTICATED": { status: 401, title: "Authentication required" },
 } as const satisfies Record<string, { status: number; title: string }>;
 export type HttpErrorCode = keyof typeof HttpErrorCodes;
@@ -169,6 +171,9 @@ interface FastifyLikeError {
   validationContext?: unknown;
 }
 
+/** Seconds a client is told to wait when the database is unavailable (a restart takes a few). */
+const RETRY_AFTER_S = 2;
+
 /** Map anything thrown while handling a request to the problem document the client gets. */
 export function toProblem(error: unknown, at: Occurrence): Problem {
   if (error instanceof HttpProblem) return httpProblem(error.code, error.message, at, error.extra);
@@ -194,6 +199,13 @@ export function toProblem(error: unknown, at: Occurrence): Problem {
       return httpProblem("HTTP.MALFORMED_BODY", "The body must be a JSON document", at);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return httpProblem("HTTP.UNSUPPORTED_MEDIA_TYPE", "Send application/json", at);
+  }
+  // Our dependency failed, not the request: the client is told to come back (with its
+  // Idempotency-Key, a retry cannot do the work twice). Logged as internal (5xx).
+  if (isDatabaseUnavailable(error)) {
+    return httpProblem("HTTP.DATABASE_UNAVAILABLE", `The database did not answer in time; retry in ${RETRY_AFTER_S} s`, at, {
+      headers: { "retry-after": String(RETRY_AFTER_S) },
+    });
   }
   const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
   if (status >= 400 && status < 500) {

@@ -3,6 +3,7 @@ export {
   createPool,
   dropDatabase,
   ensureDatabase,
+  isDatabaseUnavailable,
   parseInt8,
   quoteIdent,
   withDatabase,

@@ -111,7 +111,15 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   const metrics = createMetricsRegistry(name);
   const clustered = cluster.isWorker;
   await ensureDatabase(config.DATABASE_URL, database);
-  const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 20, applicationName: name });
+  const pool = createPool({
+    connectionString: withDatabase(config.DATABASE_URL, database),
+    max: 20,
+    applicationName: name,
+    acquireTimeoutMs: config.PG_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    // A restart of Postgres ends every connection at once: one line per lost connection, no more.
+    onConnectionError: (err) => logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, "postgres connection lost; the pool opens a new one"),
+  });
   const applied = await definition.migrate(pool);
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
 

@@ -128,6 +128,27 @@ export const serviceConfig = z.object({
   OVERLOAD_MAX_IN_FLIGHT: z.coerce.number().int().positive().optional().describe("load shedding: requests in flight past which new ones get 503 + Retry-After; off when unset"),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().optional().describe("load shedding: event-loop delay past which new requests get 503; off when unset"),
   OVERLOAD_RETRY_AFTER_S: z.coerce.number().int().min(1).max(300).default(1).describe("the Retry-After of a shed request"),
+  HTTP_HANDLER_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-600000)")
+    .min(100, "must be a whole number of milliseconds (100-600000)")
+    .max(600_000, "must be a whole number of milliseconds (100-600000)")
+    .default(60_000)
+    .describe("a request not answered this long after it arrived gets 503 HTTP.TIMEOUT with Retry-After"),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-600000)")
+    .min(100, "must be a whole number of milliseconds (100-600000)")
+    .max(600_000, "must be a whole number of milliseconds (100-600000)")
+    .default(30_000)
+    .describe("the whole request (headers and body) must arrive within it, or the connection gets 408 and is closed"),
+  HTTP_CONNECTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (1000-3600000)")
+    .min(1_000, "must be a whole number of milliseconds (1000-3600000)")
+    .max(3_600_000, "must be a whole number of milliseconds (1000-3600000)")
+    .default(120_000)
+    .describe("a connection idle this long is closed"),
   PG_ACQUIRE_TIMEOUT_MS: z.coerce
     .number()
     .int("must be a whole number of milliseconds (100-60000)")

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { BlockList, isIP } from "node:net";
 import fastifyCors from "@fastify/cors";
 import fastifyRateLimit from "@fastify/rate-limit";
@@ -18,9 +19,9 @@ import type { Redis } from "ioredis";
 import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
-import { registerIdempotency, type IdempotencyOptions } from "./idempotency";
+import { markAnsweredEarly, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
-import { HttpProblem, httpProblem, occurrenceOf, sendProblem, toProblem } from "./problems";
+import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
 export type HttpApp = FastifyInstance<
@@ -46,6 +47,16 @@ export interface AppOptions {
   auth: AuthConfig;
   /** Bytes; larger bodies get 413. Default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Time limits (ms) of the HTTP edge, so that nothing waits for ever:
+   * - `handler`: a request not answered this long after it arrived gets 503 HTTP.TIMEOUT with
+   *   Retry-After (Fastify's handlerTimeout; its Idempotency-Key stays claimed until its lease
+   *   ends, since the work may still finish). Default 60 s.
+   * - `request`: the whole request (headers and body) must arrive within it, or the connection
+   *   gets 408 and is closed (slow senders hold no socket for ever). Default 30 s.
+   * - `connection`: a socket with nothing happening on it this long is closed. Default 120 s.
+   */
+  timeouts?: { handlerMs?: number; requestMs?: number; connectionMs?: number };
   /** Browser origins allowed by CORS; none by default. */
   corsOrigins?: readonly string[];
   readiness?: readonly ReadinessCheck[];
@@ -80,6 +91,31 @@ export interface AppOptions {
 }
 
 const DOCS_PREFIX = "/docs";
+
+/**
+ * The answer to a request Node could not take at all (it timed out before it arrived whole, its
+ * headers overflowed, it is not HTTP): a problem document like every other refusal, then the
+ * connection is closed, since what comes next on it cannot be told apart from the rest of this
+ * one. No request id: there was no request.
+ */
+function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [code, detail]: [HttpErrorCode, string] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? ["HTTP.REQUEST_TIMEOUT", "The request did not arrive whole within the time limit; send it again, all at once"]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? ["HTTP.HEADERS_TOO_LARGE", "The request's headers exceed 16 KiB; send fewer or shorter headers"]
+        : ["HTTP.BAD_REQUEST", "The request is not valid HTTP/1.1"];
+  const { status, title } = HttpErrorCodes[code];
+  const body = JSON.stringify({ type: `urn:kruzhok:problem:${code}`, title, status, detail, code });
+  this.log.debug({ err: error, code }, "client error");
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 function requestIdOf(request: IncomingMessage): string {
@@ -173,10 +209,18 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   // pino's Logger is a FastifyBaseLogger; typing it as such keeps HttpApp compatible with
   // route plugins typed against Fastify's default logger.
   const loggerInstance: FastifyBaseLogger = options.logger;
+  const requestTimeout = options.timeouts?.requestMs ?? 30_000;
   const app = Fastify({
     loggerInstance,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    handlerTimeout: options.timeouts?.handlerMs ?? 60_000,
+    requestTimeout,
+    // Node checks the request timeout only every connectionsCheckingInterval (30 s by default),
+    // so a short limit would be kept loosely; the headers get no longer than the whole request.
+    http: { connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
+    connectionTimeout: options.timeouts?.connectionMs ?? 120_000,
     genReqId: requestIdOf,
+    clientErrorHandler,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
     trustProxy: trustProxyOf(options.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
@@ -185,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, occurrenceOf(request));
+    if (problem.body.code === "HTTP.TIMEOUT") markAnsweredEarly(request);
     if (problem.internal) request.log.error({ err: error }, "request failed");
     else {
       // Names of the wrong fields, never their values: those may be personal.
@@ -307,5 +352,5 @@ export function correlationIdOf(request: { id: string }): string | undefined {
 /** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
 export type ServiceAppOptions = Pick<
   AppOptions,
-  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access"
+  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access" | "timeouts"
 >;

@@ -73,6 +73,18 @@ export interface IdempotencyOptions {
   leaseMs?: number;
 }
 
+/**
+ * Requests answered before their work ended (a handler timeout): their key is neither recorded
+ * nor released, so a retry gets 409 HTTP.IDEMPOTENCY_IN_PROGRESS until the lease ends rather
+ * than running the work a second time beside the first.
+ */
+const answeredEarly = new WeakSet<FastifyRequest>();
+
+/** The answer leaving for `request` is not its work's outcome: the work may still be running. */
+export function markAnsweredEarly(request: FastifyRequest): void {
+  answeredEarly.add(request);
+}
+
 const DAY_MS = 24 * 3_600_000;
 const PURGE_EVERY_MS = 10 * 60_000;
 const REPLAYED_HEADERS = ["content-type", "location"] as const;
@@ -374,6 +386,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       pending = reply.statusCode >= 500 || !replayable ? "release" : "finish";
     }
     if (!claim || !pending || pending === "none") return payload;
+    if (answeredEarly.has(request)) return payload;
     try {
       if (pending === "release") await writer.release(claim);
       else {

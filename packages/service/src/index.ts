@@ -35,7 +35,7 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
     rateLimit: { max: number };
     corsOrigins: readonly string[];
     overload: OverloadOptions;
-  } & Pick<AppOptions, "trustProxy" | "access">;
+  } & Pick<AppOptions, "trustProxy" | "access" | "timeouts">;
 }
 
 /**
@@ -154,6 +154,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
       readiness,
       rateLimit: { max: config.RATE_LIMIT_PER_MINUTE },
       corsOrigins: config.CORS_ORIGINS,
+      timeouts: { handlerMs: config.HTTP_HANDLER_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS, connectionMs: config.HTTP_CONNECTION_TIMEOUT_MS },
       ...httpEdgeFrom(config),
       overload: {
         ...(config.OVERLOAD_MAX_IN_FLIGHT !== undefined && { maxInFlight: config.OVERLOAD_MAX_IN_FLIGHT }),

@@ -16,10 +16,11 @@ import {
 } from "fastify-type-provider-zod";
 import helmet, { type HelmetOptions } from "helmet";
 import type { Redis } from "ioredis";
+import { isDomainError } from "@kruzhok/errors";
 import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
-import { markAnsweredEarly, registerIdempotency, type IdempotencyOptions } from "./idempotency";
+import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 
@@ -230,6 +231,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, occurrenceOf(request));
     if (problem.body.code === "HTTP.TIMEOUT") markAnsweredEarly(request);
+    if (isDomainError(error) && error.details.awaitingNews === true) markNotFinal(request);
     if (problem.internal) request.log.error({ err: error }, "request failed");
     else {
       // Names of the wrong fields, never their values: those may be personal.

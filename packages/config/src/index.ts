@@ -149,6 +149,13 @@ export const serviceConfig = z.object({
     .max(3_600_000, "must be a whole number of milliseconds (1000-3600000)")
     .default(120_000)
     .describe("a connection idle this long is closed"),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (50-60000)")
+    .min(50, "must be a whole number of milliseconds (50-60000)")
+    .max(60_000, "must be a whole number of milliseconds (50-60000)")
+    .default(1_000)
+    .describe("a Redis command not answered this long fails; the caller goes on without Redis (rate limit off, positions from Postgres)"),
   PG_ACQUIRE_TIMEOUT_MS: z.coerce
     .number()
     .int("must be a whole number of milliseconds (100-60000)")

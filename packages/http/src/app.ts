@@ -17,11 +17,12 @@ import {
 import helmet, { type HelmetOptions } from "helmet";
 import type { Redis } from "ioredis";
 import { isDomainError } from "@kruzhok/errors";
-import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
+import { OutageLog, createMetricsRegistry, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
 import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
+import { degradingRedisStore } from "./rate-limit-store";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
@@ -67,8 +68,13 @@ export interface AppOptions {
   metrics?: Registry;
   /** What /metrics serves, when not `metrics` alone (the sum of all workers of a clustered service). */
   metricsText?: () => Promise<string>;
-  /** Rate limit counters live here when given (shared by replicas); else in process memory. */
+  /**
+   * Rate limit counters live here when given (shared by replicas); else in process memory. While
+   * it fails or hangs (the client's commandTimeout), requests are let through uncounted.
+   */
   redis?: Redis;
+  /** Tells of Redis outages in one line each (the process's tracker of its Redis); one of the app's own otherwise. */
+  redisOutage?: Outage;
   rateLimit?: RateLimitOptions;
   /** Enables `Idempotency-Key` for POST; run `httpMigrations` on this pool first. */
   idempotency?: IdempotencyOptions;
@@ -307,7 +313,16 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
       global: true,
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.timeWindowMs ?? 60_000,
-      ...(options.redis && { redis: options.redis, nameSpace: `${options.service}:rate-limit:` }),
+      // Degrades open: a Redis that fails or hangs lets requests through uncounted (one log line
+      // per outage) rather than answering every route with 500.
+      ...(options.redis && {
+        store: degradingRedisStore(
+          options.redis,
+          `${options.service}:rate-limit:`,
+          options.redisOutage ?? new OutageLog({ dependency: "redis", logger: options.logger, meanwhile: "rate limiting is off (requests are let through uncounted)" }),
+        ),
+        skipOnError: true,
+      }),
       keyGenerator: (request) => (request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new HttpProblem("HTTP.RATE_LIMITED", `Rate limit exceeded; retry in ${context.after}`),
@@ -354,5 +369,5 @@ export function correlationIdOf(request: { id: string }): string | undefined {
 /** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
 export type ServiceAppOptions = Pick<
   AppOptions,
-  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access" | "timeouts"
+  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "redisOutage" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access" | "timeouts"
 >;

@@ -1,17 +1,19 @@
 import cluster from "node:cluster";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { closeOnSignals, type AppOptions, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
 import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, kafkaReadiness, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
-import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Registry } from "@kruzhok/observability";
+import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
 import { startJob, type PeriodicJob } from "./jobs";
+import { createRedisClient } from "./redis";
 import { authConfigFrom, describeAuth, httpEdgeFrom } from "./settings";
 
 export { noSiblings, type Siblings } from "./cluster";
 export { startJob, type PeriodicJob } from "./jobs";
+export { createRedisClient, type RedisClientOptions } from "./redis";
 export { authConfigFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "./settings";
 
 /** What a service's builders get: the connections its main.ts opened, once. */
@@ -21,6 +23,8 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
   metrics: Registry;
   pool: Pool;
   redis: Redis;
+  /** Redis's outages as this process sees them: one log line each, `dependency_up`, and whether to try it now. */
+  redisOutage: Outage;
   kafka: Kafka;
   clock: () => Date;
   /** The other workers of this service on this machine (WORKERS > 1); nobody otherwise. */
@@ -31,6 +35,7 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
     auth: AuthConfig;
     metrics: Registry;
     redis: Redis;
+    redisOutage: Outage;
     readiness: ReadinessCheck[];
     rateLimit: { max: number };
     corsOrigins: readonly string[];
@@ -123,17 +128,18 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   const applied = await definition.migrate(pool);
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
-  // Auto-pipelining: the commands issued in one turn of the event loop (every request's rate-limit
-  // count, queue lookups) leave in one write, where each would cost a syscall of its own.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false, enableAutoPipelining: true });
-  redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
+  const { redis, outage: redisOutage, connected } = createRedisClient(config.REDIS_URL, { logger, metrics, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  // A moment for the first connection; without Redis the service starts all the same.
+  await connected(2_000);
   const kafka = createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger);
   const prefixed = (topics: readonly string[]) => topics.map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`);
   await provisionTopics(kafka, definition, config);
 
+  // What the service itself needs to answer: its database. Redis is an index and a counter store
+  // (while it is down, rate limiting is off and positions come from Postgres): its outage shows
+  // as dependency_up{dependency="redis"} 0 and one log line, not as the API going unready.
   const readiness: ReadinessCheck[] = [
     { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
-    { name: "redis", check: async () => void (await redis.ping()) },
     kafkaReadiness(kafka),
   ];
   const context: ServiceContext<C> = {
@@ -142,6 +148,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
     metrics,
     pool,
     redis,
+    redisOutage,
     kafka,
     clock: () => new Date(),
     siblings: clustered ? workerSiblings() : noSiblings,
@@ -151,6 +158,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
       metrics,
       ...(clustered && { metricsText: workerMetrics(metrics) }),
       redis,
+      redisOutage,
       readiness,
       rateLimit: { max: config.RATE_LIMIT_PER_MINUTE },
       corsOrigins: config.CORS_ORIGINS,

@@ -181,6 +181,13 @@ export const serviceConfig = z.object({
     .regex(/^[A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'")
     .default("")
     .describe("prepended to every topic the service publishes to or consumes: keeps a benchmark or a second stack apart on a shared broker"),
+  KAFKA_START_WAIT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (0-300000)")
+    .min(0, "must be a whole number of milliseconds (0-300000)")
+    .max(300_000, "must be a whole number of milliseconds (0-300000)")
+    .default(15_000)
+    .describe("how long a starting service waits for the broker before it listens without it (it consumes and publishes once the broker answers)"),
   KAFKA_FAST_CONSUMERS: z.stringbool().default(false).describe("short session timeouts, for tests"),
   WORKERS: z.coerce
     .number()

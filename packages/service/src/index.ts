@@ -3,8 +3,8 @@ import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { closeOnSignals, type AppOptions, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
-import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, kafkaReadiness, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
-import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Outage, type Registry } from "@kruzhok/observability";
+import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
+import { OutageLog, createLogger, createMetricsRegistry, workerMetrics, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
 import { startJob, type PeriodicJob } from "./jobs";
@@ -133,15 +133,21 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   await connected(2_000);
   const kafka = createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger);
   const prefixed = (topics: readonly string[]) => topics.map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`);
-  await provisionTopics(kafka, definition, config);
+  // The broker's outages: one log line each, dependency_up{dependency="kafka"}; never unready.
+  const brokerOutage = new OutageLog({
+    dependency: "kafka",
+    logger,
+    metrics,
+    probeEveryMs: 5_000,
+    meanwhile: "writes wait in the outbox and are published once it answers; events from other services arrive then",
+  });
 
   // What the service itself needs to answer: its database. Redis is an index and a counter store
-  // (while it is down, rate limiting is off and positions come from Postgres): its outage shows
-  // as dependency_up{dependency="redis"} 0 and one log line, not as the API going unready.
-  const readiness: ReadinessCheck[] = [
-    { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
-    kafkaReadiness(kafka),
-  ];
+  // (while it is down, rate limiting is off and positions come from Postgres), and the broker
+  // carries events after the fact (writes wait in the outbox): their outages show as
+  // dependency_up{dependency="redis"|"kafka"} 0 and one log line each, not as the API going
+  // unready, which would take a whole fleet out of its load balancer for want of a broker.
+  const readiness: ReadinessCheck[] = [{ name: "postgres", check: async () => void (await pool.query("SELECT 1")) }];
   const context: ServiceContext<C> = {
     config,
     logger,
@@ -188,9 +194,29 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;
-  const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-  await consumer?.start();
-  await relay.start();
+  const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, outage: brokerOutage });
+  // Topics, then consumers and the relay, as soon as the broker answers: at once when it does
+  // (the service listens once they run, as before, up to KAFKA_START_WAIT_MS), in the background
+  // when it does not, so that the service starts, answers and takes writes into its outbox while
+  // the broker is down, and consumes and publishes when it returns.
+  let stopping = false;
+  const messaging = (async () => {
+    for (let failures = 0; !stopping; failures++) {
+      try {
+        await provisionTopics(kafka, definition, config);
+        brokerOutage.answered();
+        break;
+      } catch (error) {
+        brokerOutage.failed(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** Math.min(failures, 5))));
+      }
+    }
+    if (stopping) return;
+    await Promise.all([consumer?.startInBackground(brokerOutage), relay.start()]);
+  })();
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([messaging, new Promise((resolve) => (waited = setTimeout(resolve, config.KAFKA_START_WAIT_MS)))]);
+  clearTimeout(waited);
   const own = (await definition.start?.(context, shared)) ?? [];
   // Jobs stop before what they use (the steps of `start`, consumers, pools).
   const jobs = (definition.jobs?.(context, shared) ?? []).map((job) => startJob(job, logger));
@@ -199,6 +225,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   closeOnSignals(app, [
     ...jobs,
     ...own,
+    { name: "messaging start", run: async () => void (stopping = true) },
     ...(consumer ? [{ name: "consumer", run: () => consumer.stop() }] : []),
     {
       name: "relay",

@@ -4,6 +4,7 @@ export { deleteRedisKeys, isolate, isolationId, type Isolation } from "./isolati
 export { waitFor } from "./wait";
 export { freePort } from "./ports";
 export { privateRedis, type PrivateRedis } from "./private-redis";
+export { privateKafka, type PrivateKafka } from "./private-kafka";
 export { startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";

@@ -9,7 +9,7 @@ import { IdempotencyWriter } from "../src/idempotency-writes";
 
 const SECRET = "test-secret-that-is-at-least-32-characters-long";
 const quiet = () => createLogger({ service: "bounds", level: "fatal" }, new Writable({ write: (_chunk, _encoding, done) => done() }));
-const token = async () => `Bearer ${await signDevToken({ subject: "someone", role: "region" }, { secret: SECRET })}`;
+const token = async () => `Bearer ${await signDevToken({ subject: "someone", role: "region", regionCode: "41" }, { secret: SECRET })}`;
 
 async function boundedApp(options: Partial<AppOptions> = {}): Promise<HttpApp> {
   const app = await buildApp({ service: "bounds", version: "1", logger: quiet(), auth: { mode: "dev", secret: SECRET }, ...options });

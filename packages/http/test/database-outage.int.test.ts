@@ -35,7 +35,7 @@ describe("a route whose database is unavailable answers 503 HTTP.DATABASE_UNAVAI
       return reply.code(201).send({ id });
     });
     await app.ready();
-    token = `Bearer ${await signDevToken({ subject: "someone", role: "region" }, { secret: SECRET })}`;
+    token = `Bearer ${await signDevToken({ subject: "someone", role: "region", regionCode: "41" }, { secret: SECRET })}`;
     admin = new pg.Client({ connectionString: iso.infra.databaseUrl });
     await admin.connect();
   });

@@ -53,7 +53,7 @@ describe("an oversized body always gets 413 as a problem document", () => {
     app.post("/things", async (_request, reply) => reply.code(201).send({ ok: true }));
     await app.listen({ host: "127.0.0.1", port: 0 });
     port = (app.server.address() as { port: number }).port;
-    token = `Bearer ${await signDevToken({ subject: "someone", role: "region" }, { secret: SECRET })}`;
+    token = `Bearer ${await signDevToken({ subject: "someone", role: "region", regionCode: "41" }, { secret: SECRET })}`;
   });
   afterAll(async () => {
     await app.close();

@@ -108,8 +108,12 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
     } finally {
       await pool.end();
     }
-    // And the topics: workers that start together would race to create them.
-    await provisionTopics(createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger), definition, config);
+    // And the topics: workers that start together would race to create them. A broker that
+    // does not answer stops nothing: each worker provisions them itself once it does.
+    await Promise.race([
+      provisionTopics(createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger), definition, config),
+      new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${config.KAFKA_START_WAIT_MS} ms`)), config.KAFKA_START_WAIT_MS).unref()),
+    ]).catch((err: unknown) => logger.warn({ err }, "topics not provisioned: the broker does not answer; the workers provision them once it does"));
     superviseWorkers(config.WORKERS, logger);
     return;
   }

@@ -69,6 +69,20 @@ describe("the registry while the broker is down", () => {
     await kafka.start();
     await waitFor(async () => ((await brokerUp()) === "1" ? true : undefined), { timeoutMs: 90_000, what: "dependency_up{kafka} 1" });
     await service.outboxDrained();
+    // The consumers of the process that started while the broker was down have joined their group.
+    const admin = createKafka({ brokers: kafka.brokers, clientId: "broker-outage-admin" }).admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        async () => {
+          const { groups } = await admin.describeGroups([`${service.topicPrefix}registry`]);
+          return groups[0]?.state === "Stable" && groups[0].members.length > 0 ? true : undefined;
+        },
+        { timeoutMs: 90_000, what: "the registry's consumers in their group" },
+      );
+    } finally {
+      await admin.disconnect();
+    }
     const topicKafka = createKafka({ brokers: kafka.brokers, clientId: "broker-outage-reader" });
     const created = (await readTopic(topicKafka, `${service.topicPrefix}${Topics.registry}`))
       .map((message) => JSON.parse(message.value ?? "{}") as { type?: string; data?: { municipalityId?: string } })

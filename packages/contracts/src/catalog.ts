@@ -2,6 +2,7 @@ import type { EventContract } from "./envelope";
 import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
 import { registryEvents } from "./events/registry";
+import { statisticsEvents } from "./events/statistics";
 import { Topics } from "./topics";
 
 /**
@@ -15,6 +16,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...enrollmentEvents,
   ...enrollmentSeatEvents,
   ...notificationEvents,
+  ...statisticsEvents,
 ];
 
 /** What each topic is for, for the AsyncAPI document. */

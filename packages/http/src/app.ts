@@ -24,6 +24,7 @@ import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyO
 import { registerOverload, type OverloadOptions } from "./overload";
 import { degradingRedisStore } from "./rate-limit-store";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
+import { registerInputText } from "./text";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
 export type HttpApp = FastifyInstance<
@@ -374,6 +375,9 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     if (refusal) done(refusal);
     else done(null, payload);
   });
+
+  // Invisible characters, homoglyph words, huge strings, rounded numbers: refused on every write route.
+  registerInputText(app);
 
   if (options.rateLimit) {
     await app.register(fastifyRateLimit, {

@@ -121,7 +121,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       if (known) {
         await requireReader(pool, actor, known, positions);
         const fast = await (askedEarly.get(request) ?? positions.fromIndex(known, now)).catch((error: unknown) => {
-          request.log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+          request.log[queues.told(error) ? "debug" : "warn"]({ err: error }, "queue index unavailable; answering the position from Postgres");
           return undefined;
         });
         if (fast) return positionFor(actor, fast);

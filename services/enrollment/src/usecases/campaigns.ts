@@ -78,10 +78,10 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor
     throw enrollmentError("CAMPAIGN_WINDOW_INVALID", `the window must close in the future (now ${now.toISOString()})`, { field: "closesAt" });
   }
   const zone = await findZone(tx, spec.municipalityId);
-  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "municipalityId" });
+  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "municipalityId", awaitingNews: true });
   const year = localDateOf(spec.opensAt, zone).year;
   const rules = (await findRules(tx, spec.municipalityId, year))?.rules;
-  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", `the municipality has not set its rules for ${year} yet`);
+  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", `the municipality has not set its rules for ${year} yet`, { awaitingNews: true });
   if (spec.maxChoices > rules.maxOpenApplications) {
     throw enrollmentError(
       "CAMPAIGN_MAX_CHOICES",
@@ -94,7 +94,7 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor
   for (const [index, groupId] of spec.groupIds.entries()) {
     const field = `groupIds.${index}`;
     const group = await findGroup(tx, groupId);
-    if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${groupId}`, { field });
+    if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${groupId}; if it was opened just now, enrollment has not heard of it yet`, { field, awaitingNews: true });
     if (group.municipalityId !== spec.municipalityId) {
       throw enrollmentError("CAMPAIGN_GROUP_OTHER_MUNICIPALITY", `group ${groupId} belongs to another municipality`, { field });
     }

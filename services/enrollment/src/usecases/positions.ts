@@ -9,7 +9,7 @@ import type { KnownGuardianships } from "./access";
 
 export type Position = PositionView & { applicationId: string; groupId: string; source: "redis" | "postgres" };
 
-type Log = { warn(o: object, m: string): void };
+type Log = { warn(o: object, m: string): void; debug(o: object, m: string): void };
 
 /**
  * What a position lookup needs of an application besides Redis. None of it changes for an
@@ -211,7 +211,7 @@ export class PositionLookups implements KnownGuardianships {
       }
       if (typeof counts !== "string") return positionView(ranked, order, "redis", { ...counts, ahead: counts.rank }, this.smallCellThreshold);
     } catch (error) {
-      log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+      log[this.index.told(error) ? "debug" : "warn"]({ err: error }, "queue index unavailable; answering the position from Postgres");
     }
     return positionView(a, order, "postgres", await positionInPostgres(this.pool, a), this.smallCellThreshold);
   }

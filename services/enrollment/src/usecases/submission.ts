@@ -186,7 +186,12 @@ async function admit(tx: PoolClient, submissions: readonly Submission[], outcome
       const { actor, command } = submission;
       const start = starts[index]!;
       const { group } = start;
-      if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}`, { field: "groupId" });
+      if (!group) {
+        throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}; if the provider opened it just now, enrollment has not heard of it yet: retry with the same Idempotency-Key in a moment`, {
+          field: "groupId",
+          awaitingNews: true,
+        });
+      }
       requireMunicipality(actor, group.municipalityId);
       if (actor.role === "guardian" && !start.isGuardian) {
         throw enrollmentError("NOT_YOUR_CHILD", "you may apply only for a child whose guardian you are", { field: "childId" });

@@ -1,4 +1,5 @@
 import type { EventContract } from "./envelope";
+import { attendanceEvents } from "./events/attendance";
 import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
 import { registryEvents } from "./events/registry";
@@ -15,6 +16,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...enrollmentEvents,
   ...enrollmentSeatEvents,
   ...notificationEvents,
+  ...attendanceEvents,
 ];
 
 /** What each topic is for, for the AsyncAPI document. */

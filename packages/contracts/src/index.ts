@@ -7,3 +7,4 @@ export { generateContractDocuments } from "./generate";
 export * from "./events/registry";
 export * from "./events/enrollment";
 export * from "./events/catalogue";
+export * from "./events/attendance";

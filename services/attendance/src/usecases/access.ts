@@ -1,0 +1,35 @@
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import type { Queryable } from "@kruzhok/postgres";
+import { attendanceError } from "../domain/errors";
+import { isGuardianOf } from "../store/projections";
+
+/** Only the group's own provider marks it or changes its days: another role gets AUTH.FORBIDDEN_ROLE, another provider ATTENDANCE.NOT_YOUR_GROUP. */
+export function requireGroupProvider(actor: Actor, group: { providerId: string; municipalityId: string }): void {
+  requireRole(actor, "provider");
+  requireMunicipality(actor, group.municipalityId);
+  if (actor.providerId !== group.providerId) throw attendanceError("NOT_YOUR_GROUP", "only the group's own provider may mark it");
+}
+
+/**
+ * Who may see a group's marks: its provider, and the municipality's operators and officials
+ * (and the region's, ministry's are aggregates only).
+ */
+export function requireGroupReader(actor: Actor, group: { providerId: string; municipalityId: string }): void {
+  requireRole(actor, "provider", "operator", "municipality", "region");
+  requireMunicipality(actor, group.municipalityId);
+  if (actor.role === "provider" && actor.providerId !== group.providerId) throw attendanceError("NOT_YOUR_GROUP", "only the group's own provider may see its marks");
+}
+
+/** A guardian acts for their own children only. */
+export async function requireGuardianOf(db: Queryable, actor: Actor, childId: string, field = "childId"): Promise<void> {
+  requireRole(actor, "guardian");
+  if (!actor.guardianId || !(await isGuardianOf(db, actor.guardianId, childId))) {
+    throw attendanceError("NOT_YOUR_CHILD", `child ${childId} is not yours`, { field });
+  }
+}
+
+/** The municipality's own staff (operator or official), or the region over it. */
+export function requireMunicipalStaff(actor: Actor, municipalityId: string, ...roles: ("operator" | "municipality" | "region")[]): void {
+  requireRole(actor, ...(roles.length > 0 ? roles : (["operator", "municipality", "region"] as const)));
+  requireMunicipality(actor, municipalityId);
+}

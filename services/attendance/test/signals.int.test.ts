@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attendanceHarness, enrolled, group, mark, outboxEvents, world, type AttendanceHarness } from "./fixtures/attendance";
+import { attendanceHarness, enrolled, group, mark, outboxEvents, world, type AttendanceHarness, type Child } from "./fixtures/attendance";
 
 // Fraud signals are raised in the transaction of the mark that causes them: on the municipality's
 // list and in the outbox the moment the mark is committed. None blocks marking.
@@ -87,7 +87,7 @@ describe("fraud signals", () => {
     // A group where everyone is present at every September lesson, entered in one sheet a month late.
     const full = await group(h, w);
     h.clock.set("2026-09-01T00:00:00Z");
-    const kids = [];
+    const kids: Child[] = [];
     for (let i = 0; i < 5; i++) kids.push(await enrolled(h, w, full));
     h.clock.set("2026-10-20T00:00:00Z");
     const dates = ["01", "03", "08", "10", "15", "17", "22", "24", "29"].map((d) => `2026-09-${d}`);

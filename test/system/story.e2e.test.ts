@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { systemUnderTest } from "@kruzhok/testkit";
 import {
+  absencesNotified,
   certificateFinanced,
   certificateIssued,
   familyApplies,
@@ -9,6 +10,8 @@ import {
   familyRetriesApplication,
   familySigns,
   known,
+  lessonsMarked,
+  monthClosed,
   municipalityWithRules,
   newStory,
   programPublished,
@@ -25,9 +28,11 @@ import {
 // municipality's rules to a signed contract, every step through HTTP and every hand-off between
 // services through Kafka; enrollment is killed with SIGKILL while its financing request is on its
 // way, and restarted; the story must end as it would have without the crash: one application,
-// one offer, one enrollment, one financing.
+// one offer, one enrollment, one financing. Then attendance (its development clock ahead, since the
+// group's lessons are weeks away): a lesson marked, a late and a timely absence notified, the month
+// closed, and the child's summary on Kafka.
 
-describe("a child's way to a seat in a group, across registry, catalogue and enrollment", () => {
+describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment and attendance", () => {
   const infra = inject("infra");
   let system: Kruzhok;
   beforeAll(async () => {
@@ -77,6 +82,9 @@ describe("a child's way to a seat in a group, across registry, catalogue and enr
     await familySigns(system, story);
     await providerSeesEnrollment(system, story);
     await endsOnce(system, story);
+    await lessonsMarked(system, story);
+    await absencesNotified(system, story);
+    await monthClosed(system, story);
   });
 });
 

@@ -65,6 +65,24 @@ describe("fraud signals", () => {
     expect((await h.app.inject({ method: "GET", url: `/municipalities/${w.municipalityId}/signals`, headers: elsewhere })).json()).toMatchObject({ code: "AUTH.OTHER_MUNICIPALITY" });
   });
 
+  it("raises the overlap once when both lessons are marked at the same moment (one child's marks take turns)", async () => {
+    h.clock.set("2026-09-01T00:00:00Z");
+    const w = await world(h);
+    const otherProvider = randomUUID();
+    const a = await group(h, w);
+    const b = await group(h, w, { providerId: otherProvider, slots: [{ weekday: 4, start: "15:30", end: "16:15" }] });
+    const child = await enrolled(h, w, a);
+    await enrolled(h, w, b, child.childId);
+    h.clock.set("2026-09-03T06:00:00Z");
+    const other = await h.as({ role: "provider", municipalityId: w.municipalityId, providerId: otherProvider });
+    const answers = await Promise.all([
+      mark(h, w, a, "2026-09-03T15:00", [{ childId: child.childId, status: "present" }]),
+      mark(h, w, b, "2026-09-03T15:30", [{ childId: child.childId, status: "present" }], other),
+    ]);
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(await signals(w.municipalityId, "overlapping_lessons")).toHaveLength(1);
+  });
+
   it("raises marks outside the schedule, too many groups in a week, a month all present and a bulk of late marks", async () => {
     h.clock.set("2026-09-01T00:00:00Z");
     const w = await world(h);

@@ -1,9 +1,65 @@
 import type { LessonKind, MarkStatus } from "@kruzhok/contracts";
+import { outboxRow, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
+import type { EnrollmentSpan } from "../domain/roster";
+import type { AttendanceRules } from "../domain/rules";
 import type { OtherPresence } from "../domain/signals";
 import type { MarkFact } from "../domain/summary";
+import type { GroupRow } from "./projections";
 
 // Lessons that were marked, their marks and every change of a mark; the provider's days off.
+
+/**
+ * Everything marking needs to know of a group, in one round trip: the group, its municipality's
+ * currency, the rules the municipality set for `years`, the provider's days off, its enrollments.
+ */
+export async function lessonContext(
+  db: Queryable,
+  groupId: string,
+  years: readonly number[],
+): Promise<{ group: GroupRow; currency: "RUB" | "KZT"; rules: Map<number, AttendanceRules>; daysOff: string[]; enrollments: EnrollmentSpan[] } | undefined> {
+  const { rows } = await db.query<{
+    group: GroupRow & { closedAt: string | null };
+    currency: "RUB" | "KZT" | null;
+    rules: { year: number; rules: AttendanceRules }[] | null;
+    daysOff: string[] | null;
+    enrollments: { id: string; childId: string; groupId: string; startedAt: string | null; endedAt: string | null }[] | null;
+  }>(
+    `SELECT json_build_object('id', g.id, 'municipalityId', g.municipality_id, 'providerId', g.provider_id, 'programId', g.program_id,
+              'timeZone', g.time_zone, 'slots', g.slots, 'startsOn', to_char(g.starts_on, 'YYYY-MM-DD'), 'endsOn', to_char(g.ends_on, 'YYYY-MM-DD'),
+              'exceptions', g.exceptions, 'kind', g.kind, 'closedAt', g.closed_at) AS "group",
+            (SELECT currency FROM municipalities WHERE id = g.municipality_id) AS currency,
+            (SELECT json_agg(json_build_object('year', r.year, 'rules', r.rules)) FROM attendance_rules r WHERE r.municipality_id = g.municipality_id AND r.year = ANY($2::int[])) AS rules,
+            (SELECT array_agg(to_char(d.date, 'YYYY-MM-DD')) FROM group_days_off d WHERE d.group_id = g.id) AS "daysOff",
+            (SELECT json_agg(json_build_object('id', e.id, 'childId', e.child_id, 'groupId', e.group_id, 'startedAt', e.started_at, 'endedAt', e.ended_at))
+               FROM enrollments e WHERE e.group_id = g.id) AS enrollments
+     FROM groups g WHERE g.id = $1`,
+    [groupId, years],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const instant = (text: string | null) => (text === null ? null : new Date(text));
+  return {
+    group: { ...row.group, closedAt: instant(row.group.closedAt) },
+    currency: row.currency ?? "RUB",
+    rules: new Map((row.rules ?? []).map((r) => [r.year, r.rules])),
+    daysOff: row.daysOff ?? [],
+    enrollments: (row.enrollments ?? []).map((e) => ({ ...e, startedAt: instant(e.startedAt), endedAt: instant(e.endedAt) })),
+  };
+}
+
+/**
+ * Take the children's locks until the transaction ends, in one order (so two transactions never
+ * wait for each other): marks of one child are written one transaction at a time, so each sees
+ * the other's lessons when it looks for overlaps.
+ */
+export async function lockChildren(db: Queryable, childIds: readonly string[]): Promise<void> {
+  if (childIds.length === 0) return;
+  await db.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended('attendance-child:' || c, 0) AS h FROM unnest($1::text[]) AS c ORDER BY h) AS locks`,
+    [childIds],
+  );
+}
 
 export async function daysOffOf(db: Queryable, groupId: string): Promise<string[]> {
   const { rows } = await db.query<{ date: string }>(`SELECT to_char(date, 'YYYY-MM-DD') AS date FROM group_days_off WHERE group_id = $1`, [groupId]);
@@ -40,15 +96,37 @@ export interface LessonRow {
   onSchedule: boolean;
 }
 
-/** The lesson, made on its first mark, locked for this transaction (two markings of one lesson take turns); its id. */
-export async function ensureLesson(db: Queryable, lesson: LessonRow & { municipalityId: string }): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO lessons (id, group_id, municipality_id, provider_id, date, start_time, starts_at, ends_at, kind, on_schedule)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (group_id, date, start_time) DO UPDATE SET group_id = EXCLUDED.group_id RETURNING id`,
-    [lesson.id, lesson.groupId, lesson.municipalityId, lesson.providerId, lesson.date, lesson.start, lesson.startsAt, lesson.endsAt, lesson.kind, lesson.onSchedule],
+/**
+ * The lesson, made on its first mark, locked for this transaction (two markings of one lesson take
+ * turns), and whether its month is closed: the month's lock is held shared until the transaction
+ * ends, so a close (which takes it exclusively) waits for these marks, and these wait for a close
+ * under way. A refused marking rolls the lesson back with everything else.
+ */
+export async function ensureLesson(db: Queryable, lesson: LessonRow & { municipalityId: string }, month: string): Promise<{ id: string; monthClosed: boolean }> {
+  const { rows } = await db.query<{ id: string; monthClosed: boolean }>(
+    `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended($12, 0)) AS l),
+     closed AS (SELECT EXISTS (SELECT 1 FROM months WHERE municipality_id = $3 AND month = $11 AND status = 'closed') AS c FROM locked),
+     made AS (
+       INSERT INTO lessons (id, group_id, municipality_id, provider_id, date, start_time, starts_at, ends_at, kind, on_schedule)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (group_id, date, start_time) DO UPDATE SET group_id = EXCLUDED.group_id RETURNING id)
+     SELECT made.id, closed.c AS "monthClosed" FROM made, closed`,
+    [
+      lesson.id,
+      lesson.groupId,
+      lesson.municipalityId,
+      lesson.providerId,
+      lesson.date,
+      lesson.start,
+      lesson.startsAt,
+      lesson.endsAt,
+      lesson.kind,
+      lesson.onSchedule,
+      month,
+      `attendance-month:${lesson.municipalityId}:${month}`,
+    ],
   );
-  return rows[0]!.id;
+  return rows[0]!;
 }
 
 export async function findLesson(db: Queryable, groupId: string, date: string, start: string): Promise<LessonRow | undefined> {
@@ -71,8 +149,9 @@ export async function marksOfLesson(db: Queryable, lessonId: string): Promise<Ma
 }
 
 /**
- * Write marks of one lesson and their changes (who, when, old, new) in one statement. A changed
- * mark loses its guardian's review: the guardian reviews what is marked now.
+ * Write marks of one lesson, their changes (who, when, old, new) and the event that announces them
+ * (the outbox row packages/messaging made) in one statement. A changed mark loses its guardian's
+ * review: the guardian reviews what is marked now.
  */
 export async function writeMarks(
   db: Queryable,
@@ -80,10 +159,14 @@ export async function writeMarks(
   marks: readonly { childId: string; enrollmentId: string; status: MarkStatus; previous: MarkStatus | null }[],
   by: { subject: string; role: string },
   now: Date,
+  announcement: OutboxEntry,
 ): Promise<void> {
   if (marks.length === 0) return;
+  const event = outboxRow(announcement);
   await db.query(
-    `WITH input AS (
+    `WITH announced AS (
+       INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ($14, $15, $16, $17, $18)
+     ), input AS (
        SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS i(child_id, enrollment_id, status, previous)
      ), written AS (
        INSERT INTO marks (lesson_id, child_id, enrollment_id, group_id, municipality_id, date, starts_at, ends_at, status, review, marked_by, marked_at)
@@ -107,35 +190,48 @@ export async function writeMarks(
       by.subject,
       by.role,
       now,
+      event.eventId,
+      event.topic,
+      event.messageKey,
+      event.type,
+      event.payload,
     ],
   );
 }
 
-/** Present marks of these children in other lessons whose times overlap [startsAt, endsAt). */
-export async function overlappingPresences(db: Queryable, lessonId: string, childIds: readonly string[], startsAt: Date, endsAt: Date): Promise<OtherPresence[]> {
-  if (childIds.length === 0) return [];
-  const { rows } = await db.query<OtherPresence>(
-    `SELECT m.child_id AS "childId", m.lesson_id AS "lessonId", m.group_id AS "groupId", l.provider_id AS "providerId", m.starts_at AS "startsAt", m.ends_at AS "endsAt"
+/**
+ * What the signals of new present marks are decided from, in one round trip: these children's
+ * present marks in other lessons overlapping [startsAt, endsAt), and the groups each was present
+ * in during the week from `monday`.
+ */
+export async function presencesAround(
+  db: Queryable,
+  lessonId: string,
+  childIds: readonly string[],
+  startsAt: Date,
+  endsAt: Date,
+  monday: string,
+): Promise<{ overlaps: OtherPresence[]; week: Map<string, { groupId: string; providerId: string }[]> }> {
+  const week = new Map<string, { groupId: string; providerId: string }[]>();
+  if (childIds.length === 0) return { overlaps: [], week };
+  const { rows } = await db.query<OtherPresence & { kind: "overlap" | "week" }>(
+    `SELECT 'overlap' AS kind, m.child_id AS "childId", m.lesson_id AS "lessonId", m.group_id AS "groupId", l.provider_id AS "providerId",
+            m.starts_at AS "startsAt", m.ends_at AS "endsAt"
      FROM marks m JOIN lessons l ON l.id = m.lesson_id
      WHERE m.child_id = ANY($2::uuid[]) AND m.status = 'present' AND m.lesson_id <> $1
-       AND m.starts_at < $4 AND m.ends_at > $3 AND m.starts_at > $3::timestamptz - interval '1 day'`,
-    [lessonId, childIds, startsAt, endsAt],
-  );
-  return rows;
-}
-
-/** For each child: the groups it was present in during the week from `monday` (7 local dates). */
-export async function groupsPresentInWeek(db: Queryable, childIds: readonly string[], monday: string): Promise<Map<string, { groupId: string; providerId: string }[]>> {
-  const byChild = new Map<string, { groupId: string; providerId: string }[]>();
-  if (childIds.length === 0) return byChild;
-  const { rows } = await db.query<{ childId: string; groupId: string; providerId: string }>(
-    `SELECT DISTINCT m.child_id AS "childId", m.group_id AS "groupId", l.provider_id AS "providerId"
+       AND m.starts_at < $4 AND m.ends_at > $3 AND m.starts_at > $3::timestamptz - interval '1 day'
+     UNION ALL
+     SELECT DISTINCT 'week', m.child_id, NULL::uuid, m.group_id, l.provider_id, NULL::timestamptz, NULL::timestamptz
      FROM marks m JOIN lessons l ON l.id = m.lesson_id
-     WHERE m.child_id = ANY($1::uuid[]) AND m.status = 'present' AND m.date BETWEEN $2::date AND $2::date + 6`,
-    [childIds, monday],
+     WHERE m.child_id = ANY($2::uuid[]) AND m.status = 'present' AND m.date BETWEEN $5::date AND $5::date + 6`,
+    [lessonId, childIds, startsAt, endsAt, monday],
   );
-  for (const row of rows) byChild.set(row.childId, [...(byChild.get(row.childId) ?? []), { groupId: row.groupId, providerId: row.providerId }]);
-  return byChild;
+  const overlaps: OtherPresence[] = [];
+  for (const { kind, ...row } of rows) {
+    if (kind === "overlap") overlaps.push(row);
+    else week.set(row.childId, [...(week.get(row.childId) ?? []), { groupId: row.groupId, providerId: row.providerId }]);
+  }
+  return { overlaps, week };
 }
 
 /** A group's marked lessons and marks in a month, for the all-present check. */

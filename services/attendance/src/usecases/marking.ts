@@ -1,20 +1,20 @@
 import { v7 as uuidv7 } from "uuid";
 import type { Actor } from "@kruzhok/actor";
 import { LessonMarked, SignalRaised, type LessonKind } from "@kruzhok/contracts";
-import { emit, type Cause } from "@kruzhok/messaging";
+import { emit, newEvent, type Cause } from "@kruzhok/messaging";
 import { attendanceError } from "../domain/errors";
 import { checkSheetLesson, decideLessonMarks, type MarkInput } from "../domain/marking";
 import { onRosterOn } from "../domain/roster";
-import { monthBounds, monthOf } from "../domain/rules";
+import { defaultRules, monthBounds, monthOf, type AttendanceRules } from "../domain/rules";
 import { daysWithoutLessons, lessonAt, plannedLessons, type GroupPlan } from "../domain/schedule";
 import { allPresentMonth, bulkLateEntry, outsideSchedule, overlappingLessons, tooManyGroups, weekOf, type Finding } from "../domain/signals";
-import { addDayOff, daysOffOf, ensureLesson, groupMonthMarks, groupsPresentInWeek, marksOfLesson, overlappingPresences, writeMarks } from "../store/lessons";
+import { addDayOff, ensureLesson, groupMonthMarks, lessonContext, lockChildren, marksOfLesson, presencesAround, writeMarks } from "../store/lessons";
 import { isMonthClosed } from "../store/months";
-import { enrollmentsOfGroup, findMunicipality, setGroupKind } from "../store/projections";
+import { setGroupKind } from "../store/projections";
 import { insertSignals } from "../store/signals";
 import type { AttendanceDeps } from "../deps";
 import { requireGroupProvider } from "./access";
-import { groupOf, rulesCache } from "./context";
+import { groupOf, planOf } from "./context";
 import { inTransaction, type Write } from "./transaction";
 
 export interface LessonCommand {
@@ -54,37 +54,32 @@ export async function markSheet(deps: AttendanceDeps, actor: Actor, command: { g
 async function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupId: string; lessons: LessonCommand[] }, cause: Cause, prefix: string): Promise<MarkedLessonView[]> {
   return inTransaction(deps, cause, async (write) => {
     const { tx, now } = write;
-    const group = await groupOf(tx, command.groupId);
-    requireGroupProvider(actor, group);
-    const municipality = (await findMunicipality(tx, group.municipalityId)) ?? { id: group.municipalityId, currency: "RUB" as const };
-    const rules = rulesCache(tx, municipality);
     const years = [...new Set(command.lessons.map((l) => Number(l.date.slice(0, 4))))];
-    const holidays = (await Promise.all(years.map(async (year) => (await rules(year)).holidays))).flat();
-    const off = daysWithoutLessons(group, holidays, await daysOffOf(tx, group.id));
-    const enrollments = await enrollmentsOfGroup(tx, group.id);
-    const closed = new Map<string, boolean>();
+    const context = await lessonContext(tx, command.groupId, years);
+    if (!context) throw attendanceError("GROUP_NOT_FOUND", `no group ${command.groupId}`);
+    const group = planOf(context.group);
+    requireGroupProvider(actor, group);
+    const rulesOf = (year: number): AttendanceRules => context.rules.get(year) ?? defaultRules(year, context.currency);
+    const off = daysWithoutLessons(group, years.flatMap((year) => rulesOf(year).holidays), context.daysOff);
+    // Every child's lock first, in one order, before any lesson's: see lockChildren.
+    await lockChildren(tx, [...new Set(command.lessons.flatMap((l) => l.marks.map((m) => m.childId)))]);
     const findings: Finding[] = [];
     const views: MarkedLessonView[] = [];
     const late: { id: string; endsAt: Date; marks: number }[] = [];
 
     for (const [index, lessonCommand] of command.lessons.entries()) {
       const field = prefix === "" ? "" : `${prefix}${index}.`;
-      const month = monthOf(lessonCommand.date);
-      if (!closed.has(month)) closed.set(month, await isMonthClosed(tx, group.municipalityId, month));
-      const roster = new Map(enrollments.filter((e) => onRosterOn(e, group.timeZone, lessonCommand.date)).map((e) => [e.childId, e.id]));
+      const roster = new Map(context.enrollments.filter((e) => onRosterOn(e, group.timeZone, lessonCommand.date)).map((e) => [e.childId, e.id]));
       const planned = lessonAt(group, off, lessonCommand.date, lessonCommand.start, lessonCommand.end);
       const lessonRow = { id: uuidv7({ msecs: now.getTime() }), groupId: group.id, municipalityId: group.municipalityId, providerId: group.providerId, kind: group.kind, ...planned };
-      // Refusals that need no lesson row come first, so a refused request writes nothing even within the transaction.
-      const decision = decideLessonMarks(lessonCommand, { group, off, roster, existing: new Map(), monthClosed: closed.get(month)! }, now, field);
-      const lessonId = await ensureLesson(tx, lessonRow);
+      // A refusal rolls the lesson row back with the rest of the transaction: nothing is written.
+      const { id: lessonId, monthClosed } = await ensureLesson(tx, lessonRow, monthOf(lessonCommand.date));
       const existing = await marksOfLesson(tx, lessonId);
-      const { lesson, writes } = existing.size === 0 ? decision : decideLessonMarks(lessonCommand, { group, off, roster, existing, monthClosed: false }, now, field);
+      const { lesson, writes } = decideLessonMarks(lessonCommand, { group, off, roster, existing, monthClosed }, now, field);
       const row = { ...lessonRow, id: lessonId };
-      await writeMarks(tx, row, writes, { subject: actor.subject, role: actor.role }, now);
       views.push({ lessonId, date: lesson.date, start: lesson.start, end: lesson.end, onSchedule: lesson.onSchedule, changed: writes.length });
       if (writes.length === 0) continue;
-      await emit(
-        tx,
+      const event = newEvent(
         LessonMarked,
         { ...write.cause, municipalityId: group.municipalityId, aggregateId: lessonId },
         {
@@ -100,10 +95,11 @@ async function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupI
         },
         now,
       );
+      await writeMarks(tx, row, writes, { subject: actor.subject, role: actor.role }, now, { topic: LessonMarked.topic, event });
       late.push({ id: lessonId, endsAt: lesson.endsAt, marks: writes.length });
-      findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, off, await rules(Number(lesson.date.slice(0, 4))))));
+      findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, off, rulesOf(Number(lesson.date.slice(0, 4))))));
     }
-    if (late.length > 0) findings.push(...bulkLateEntry({ id: group.id, providerId: group.providerId }, late, now, await rules(Number(command.lessons[0]!.date.slice(0, 4)))));
+    if (late.length > 0) findings.push(...bulkLateEntry({ id: group.id, providerId: group.providerId }, late, now, rulesOf(Number(command.lessons[0]!.date.slice(0, 4)))));
     await raise(write, group.municipalityId, findings);
     return views;
   });
@@ -120,9 +116,10 @@ async function signalsOfLesson(
 ): Promise<Finding[]> {
   const present = writes.filter((w) => w.status === "present").map((w) => w.childId);
   const findings: Finding[] = [...outsideSchedule(lesson, writes.length)];
-  findings.push(...overlappingLessons(lesson, await overlappingPresences(tx, lesson.id, present, lesson.startsAt, lesson.endsAt)));
   const week = weekOf(lesson.date);
-  for (const [childId, groups] of await groupsPresentInWeek(tx, present, week)) findings.push(...tooManyGroups(childId, week, groups, rules));
+  const around = await presencesAround(tx, lesson.id, present, lesson.startsAt, lesson.endsAt, week);
+  findings.push(...overlappingLessons(lesson, around.overlaps));
+  for (const [childId, groups] of around.week) findings.push(...tooManyGroups(childId, week, groups, rules));
   // All present all month: looked at when the month's last scheduled lesson is marked.
   const month = monthOf(lesson.date);
   const { first, last } = monthBounds(month);

@@ -9,14 +9,22 @@ import type { GroupRow } from "./projections";
 
 // Lessons that were marked, their marks and every change of a mark; the provider's days off.
 
+// Marking's hot path is three statements a lesson between BEGIN and COMMIT (`lessonContext`,
+// `openLesson`, `writeMarks`): each round trip to Postgres costs a socket write and a wake-up,
+// which on a busy machine are most of a lesson's time (the benchmark's profile).
+
 /**
  * Everything marking needs to know of a group, in one round trip: the group, its municipality's
  * currency, the rules the municipality set for `years`, the provider's days off, its enrollments.
+ * The children's locks are taken in the same statement, in one order (so two transactions never
+ * wait for each other), before any lesson's: marks of one child are written one transaction at a
+ * time, so each sees the other's lessons when it looks for overlaps.
  */
 export async function lessonContext(
   db: Queryable,
   groupId: string,
   years: readonly number[],
+  childIds: readonly string[],
 ): Promise<{ group: GroupRow; currency: "RUB" | "KZT"; rules: Map<number, AttendanceRules>; daysOff: string[]; enrollments: EnrollmentSpan[] } | undefined> {
   const { rows } = await db.query<{
     group: GroupRow & { closedAt: string | null };
@@ -24,6 +32,7 @@ export async function lessonContext(
     rules: { year: number; rules: AttendanceRules }[] | null;
     daysOff: string[] | null;
     enrollments: { id: string; childId: string; groupId: string; startedAt: string | null; endedAt: string | null }[] | null;
+    locked: number;
   }>(
     `SELECT json_build_object('id', g.id, 'municipalityId', g.municipality_id, 'providerId', g.provider_id, 'programId', g.program_id,
               'timeZone', g.time_zone, 'slots', g.slots, 'startsOn', to_char(g.starts_on, 'YYYY-MM-DD'), 'endsOn', to_char(g.ends_on, 'YYYY-MM-DD'),
@@ -32,9 +41,11 @@ export async function lessonContext(
             (SELECT json_agg(json_build_object('year', r.year, 'rules', r.rules)) FROM attendance_rules r WHERE r.municipality_id = g.municipality_id AND r.year = ANY($2::int[])) AS rules,
             (SELECT array_agg(to_char(d.date, 'YYYY-MM-DD')) FROM group_days_off d WHERE d.group_id = g.id) AS "daysOff",
             (SELECT json_agg(json_build_object('id', e.id, 'childId', e.child_id, 'groupId', e.group_id, 'startedAt', e.started_at, 'endedAt', e.ended_at))
-               FROM enrollments e WHERE e.group_id = g.id) AS enrollments
+               FROM enrollments e WHERE e.group_id = g.id) AS enrollments,
+            (SELECT count(pg_advisory_xact_lock(h))::int FROM
+               (SELECT DISTINCT hashtextextended('attendance-child:' || c, 0) AS h FROM unnest($3::text[]) AS c ORDER BY h) AS ordered) AS locked
      FROM groups g WHERE g.id = $1`,
-    [groupId, years],
+    [groupId, years, childIds],
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -48,17 +59,133 @@ export async function lessonContext(
   };
 }
 
+export interface LessonRow {
+  id: string;
+  groupId: string;
+  providerId: string;
+  date: string;
+  start: string;
+  startsAt: Date;
+  endsAt: Date;
+  kind: LessonKind;
+  onSchedule: boolean;
+}
+
 /**
- * Take the children's locks until the transaction ends, in one order (so two transactions never
- * wait for each other): marks of one child are written one transaction at a time, so each sees
- * the other's lessons when it looks for overlaps.
+ * The lesson, made on its first mark and locked for this transaction (two markings of one lesson
+ * take turns); whether its month is closed, with the month's lock held shared until the
+ * transaction ends (a close takes it exclusively, so it waits for these marks, and these wait
+ * for a close under way); and the lesson's marks so far. The marks are read in the statement
+ * that may have waited for the lesson's lock: they may miss another transaction's marks of other
+ * children, never of this one's, whose locks `lessonContext` took first. A refused marking rolls
+ * the lesson back with everything else.
  */
-export async function lockChildren(db: Queryable, childIds: readonly string[]): Promise<void> {
-  if (childIds.length === 0) return;
-  await db.query(
-    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended('attendance-child:' || c, 0) AS h FROM unnest($1::text[]) AS c ORDER BY h) AS locks`,
-    [childIds],
+export async function openLesson(
+  db: Queryable,
+  lesson: LessonRow & { municipalityId: string },
+  month: string,
+): Promise<{ id: string; monthClosed: boolean; existing: Map<string, { status: MarkStatus; review: string }> }> {
+  const { rows } = await db.query<{ id: string; monthClosed: boolean; existing: { childId: string; status: MarkStatus; review: string }[] | null }>(
+    `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended($12, 0)) AS l),
+     closed AS (SELECT EXISTS (SELECT 1 FROM months WHERE municipality_id = $3 AND month = $11 AND status = 'closed') AS c FROM locked),
+     made AS (
+       INSERT INTO lessons (id, group_id, municipality_id, provider_id, date, start_time, starts_at, ends_at, kind, on_schedule)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (group_id, date, start_time) DO UPDATE SET group_id = EXCLUDED.group_id RETURNING id)
+     SELECT made.id, closed.c AS "monthClosed",
+            (SELECT json_agg(json_build_object('childId', m.child_id, 'status', m.status, 'review', m.review)) FROM marks m WHERE m.lesson_id = made.id) AS existing
+     FROM made, closed`,
+    [
+      lesson.id,
+      lesson.groupId,
+      lesson.municipalityId,
+      lesson.providerId,
+      lesson.date,
+      lesson.start,
+      lesson.startsAt,
+      lesson.endsAt,
+      lesson.kind,
+      lesson.onSchedule,
+      month,
+      `attendance-month:${lesson.municipalityId}:${month}`,
+    ],
   );
+  const row = rows[0]!;
+  return { id: row.id, monthClosed: row.monthClosed, existing: new Map((row.existing ?? []).map((m) => [m.childId, { status: m.status, review: m.review }])) };
+}
+
+/**
+ * Write marks of one lesson, their changes (who, when, old, new) and the event that announces
+ * them (the outbox row packages/messaging made), and read what the signals of its present
+ * children are decided from: their present marks in other lessons overlapping the lesson, and
+ * the groups each was present in during the week from `monday` (other than this lesson's group,
+ * whose marks this statement is writing). A changed mark loses its guardian's review: the
+ * guardian reviews what is marked now.
+ */
+export async function writeMarks(
+  db: Queryable,
+  lesson: LessonRow & { municipalityId: string },
+  marks: readonly { childId: string; enrollmentId: string; status: MarkStatus; previous: MarkStatus | null }[],
+  by: { subject: string; role: string },
+  now: Date,
+  announcement: OutboxEntry,
+  monday: string,
+): Promise<{ overlaps: OtherPresence[]; week: Map<string, { groupId: string; providerId: string }[]> }> {
+  const event = outboxRow(announcement);
+  const { rows } = await db.query<OtherPresence & { kind: "overlap" | "week" }>(
+    `WITH announced AS (
+       INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ($14, $15, $16, $17, $18)
+     ), input AS (
+       SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS i(child_id, enrollment_id, status, previous)
+     ), written AS (
+       INSERT INTO marks (lesson_id, child_id, enrollment_id, group_id, municipality_id, date, starts_at, ends_at, status, review, marked_by, marked_at)
+       SELECT $1, child_id, enrollment_id, $6, $7, $8, $9, $10, status, 'none', $11, $13 FROM input
+       ON CONFLICT (lesson_id, child_id) DO UPDATE SET status = EXCLUDED.status, review = 'none', marked_by = EXCLUDED.marked_by, marked_at = EXCLUDED.marked_at
+       RETURNING child_id
+     ), changed AS (
+       INSERT INTO mark_changes (lesson_id, child_id, old_status, new_status, old_review, new_review, changed_by, role, changed_at)
+       SELECT $1, i.child_id, i.previous, i.status, NULL, 'none', $11, $12, $13 FROM input i JOIN written w USING (child_id)
+     ), present AS (
+       SELECT child_id FROM input WHERE status = 'present'
+     )
+     SELECT 'overlap' AS kind, m.child_id AS "childId", m.lesson_id AS "lessonId", m.group_id AS "groupId", l.provider_id AS "providerId",
+            m.starts_at AS "startsAt", m.ends_at AS "endsAt"
+     FROM marks m JOIN lessons l ON l.id = m.lesson_id
+     WHERE m.child_id IN (SELECT child_id FROM present) AND m.status = 'present' AND m.lesson_id <> $1
+       AND m.starts_at < $10 AND m.ends_at > $9 AND m.starts_at > $9::timestamptz - interval '1 day'
+     UNION ALL
+     SELECT DISTINCT 'week', m.child_id, NULL::uuid, m.group_id, l.provider_id, NULL::timestamptz, NULL::timestamptz
+     FROM marks m JOIN lessons l ON l.id = m.lesson_id
+     WHERE m.child_id IN (SELECT child_id FROM present) AND m.status = 'present' AND m.group_id <> $6 AND m.date BETWEEN $19::date AND $19::date + 6`,
+    [
+      lesson.id,
+      marks.map((m) => m.childId),
+      marks.map((m) => m.enrollmentId),
+      marks.map((m) => m.status),
+      marks.map((m) => m.previous),
+      lesson.groupId,
+      lesson.municipalityId,
+      lesson.date,
+      lesson.startsAt,
+      lesson.endsAt,
+      by.subject,
+      by.role,
+      now,
+      event.eventId,
+      event.topic,
+      event.messageKey,
+      event.type,
+      event.payload,
+      monday,
+    ],
+  );
+  const overlaps: OtherPresence[] = [];
+  const week = new Map<string, { groupId: string; providerId: string }[]>();
+  for (const { kind, ...row } of rows) {
+    if (kind === "overlap") overlaps.push(row);
+    else week.set(row.childId, [...(week.get(row.childId) ?? []), { groupId: row.groupId, providerId: row.providerId }]);
+  }
+  return { overlaps, week };
 }
 
 export async function daysOffOf(db: Queryable, groupId: string): Promise<string[]> {
@@ -84,51 +211,6 @@ export async function addDayOff(db: Queryable, groupId: string, date: string, ki
   );
 }
 
-export interface LessonRow {
-  id: string;
-  groupId: string;
-  providerId: string;
-  date: string;
-  start: string;
-  startsAt: Date;
-  endsAt: Date;
-  kind: LessonKind;
-  onSchedule: boolean;
-}
-
-/**
- * The lesson, made on its first mark, locked for this transaction (two markings of one lesson take
- * turns), and whether its month is closed: the month's lock is held shared until the transaction
- * ends, so a close (which takes it exclusively) waits for these marks, and these wait for a close
- * under way. A refused marking rolls the lesson back with everything else.
- */
-export async function ensureLesson(db: Queryable, lesson: LessonRow & { municipalityId: string }, month: string): Promise<{ id: string; monthClosed: boolean }> {
-  const { rows } = await db.query<{ id: string; monthClosed: boolean }>(
-    `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended($12, 0)) AS l),
-     closed AS (SELECT EXISTS (SELECT 1 FROM months WHERE municipality_id = $3 AND month = $11 AND status = 'closed') AS c FROM locked),
-     made AS (
-       INSERT INTO lessons (id, group_id, municipality_id, provider_id, date, start_time, starts_at, ends_at, kind, on_schedule)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (group_id, date, start_time) DO UPDATE SET group_id = EXCLUDED.group_id RETURNING id)
-     SELECT made.id, closed.c AS "monthClosed" FROM made, closed`,
-    [
-      lesson.id,
-      lesson.groupId,
-      lesson.municipalityId,
-      lesson.providerId,
-      lesson.date,
-      lesson.start,
-      lesson.startsAt,
-      lesson.endsAt,
-      lesson.kind,
-      lesson.onSchedule,
-      month,
-      `attendance-month:${lesson.municipalityId}:${month}`,
-    ],
-  );
-  return rows[0]!;
-}
-
 export async function findLesson(db: Queryable, groupId: string, date: string, start: string): Promise<LessonRow | undefined> {
   const { rows } = await db.query<LessonRow>(
     `SELECT id, group_id AS "groupId", provider_id AS "providerId", to_char(date, 'YYYY-MM-DD') AS date, start_time AS start,
@@ -137,101 +219,6 @@ export async function findLesson(db: Queryable, groupId: string, date: string, s
     [groupId, date, start],
   );
   return rows[0];
-}
-
-/** The marks of a lesson (its lesson row is locked by `ensureLesson`): child id -> status and review. */
-export async function marksOfLesson(db: Queryable, lessonId: string): Promise<Map<string, { status: MarkStatus; review: string }>> {
-  const { rows } = await db.query<{ childId: string; status: MarkStatus; review: string }>(
-    `SELECT child_id AS "childId", status, review FROM marks WHERE lesson_id = $1`,
-    [lessonId],
-  );
-  return new Map(rows.map((r) => [r.childId, { status: r.status, review: r.review }]));
-}
-
-/**
- * Write marks of one lesson, their changes (who, when, old, new) and the event that announces them
- * (the outbox row packages/messaging made) in one statement. A changed mark loses its guardian's
- * review: the guardian reviews what is marked now.
- */
-export async function writeMarks(
-  db: Queryable,
-  lesson: LessonRow & { municipalityId: string },
-  marks: readonly { childId: string; enrollmentId: string; status: MarkStatus; previous: MarkStatus | null }[],
-  by: { subject: string; role: string },
-  now: Date,
-  announcement: OutboxEntry,
-): Promise<void> {
-  if (marks.length === 0) return;
-  const event = outboxRow(announcement);
-  await db.query(
-    `WITH announced AS (
-       INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ($14, $15, $16, $17, $18)
-     ), input AS (
-       SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS i(child_id, enrollment_id, status, previous)
-     ), written AS (
-       INSERT INTO marks (lesson_id, child_id, enrollment_id, group_id, municipality_id, date, starts_at, ends_at, status, review, marked_by, marked_at)
-       SELECT $1, child_id, enrollment_id, $6, $7, $8, $9, $10, status, 'none', $11, $13 FROM input
-       ON CONFLICT (lesson_id, child_id) DO UPDATE SET status = EXCLUDED.status, review = 'none', marked_by = EXCLUDED.marked_by, marked_at = EXCLUDED.marked_at
-       RETURNING child_id
-     )
-     INSERT INTO mark_changes (lesson_id, child_id, old_status, new_status, old_review, new_review, changed_by, role, changed_at)
-     SELECT $1, i.child_id, i.previous, i.status, NULL, 'none', $11, $12, $13 FROM input i JOIN written w USING (child_id)`,
-    [
-      lesson.id,
-      marks.map((m) => m.childId),
-      marks.map((m) => m.enrollmentId),
-      marks.map((m) => m.status),
-      marks.map((m) => m.previous),
-      lesson.groupId,
-      lesson.municipalityId,
-      lesson.date,
-      lesson.startsAt,
-      lesson.endsAt,
-      by.subject,
-      by.role,
-      now,
-      event.eventId,
-      event.topic,
-      event.messageKey,
-      event.type,
-      event.payload,
-    ],
-  );
-}
-
-/**
- * What the signals of new present marks are decided from, in one round trip: these children's
- * present marks in other lessons overlapping [startsAt, endsAt), and the groups each was present
- * in during the week from `monday`.
- */
-export async function presencesAround(
-  db: Queryable,
-  lessonId: string,
-  childIds: readonly string[],
-  startsAt: Date,
-  endsAt: Date,
-  monday: string,
-): Promise<{ overlaps: OtherPresence[]; week: Map<string, { groupId: string; providerId: string }[]> }> {
-  const week = new Map<string, { groupId: string; providerId: string }[]>();
-  if (childIds.length === 0) return { overlaps: [], week };
-  const { rows } = await db.query<OtherPresence & { kind: "overlap" | "week" }>(
-    `SELECT 'overlap' AS kind, m.child_id AS "childId", m.lesson_id AS "lessonId", m.group_id AS "groupId", l.provider_id AS "providerId",
-            m.starts_at AS "startsAt", m.ends_at AS "endsAt"
-     FROM marks m JOIN lessons l ON l.id = m.lesson_id
-     WHERE m.child_id = ANY($2::uuid[]) AND m.status = 'present' AND m.lesson_id <> $1
-       AND m.starts_at < $4 AND m.ends_at > $3 AND m.starts_at > $3::timestamptz - interval '1 day'
-     UNION ALL
-     SELECT DISTINCT 'week', m.child_id, NULL::uuid, m.group_id, l.provider_id, NULL::timestamptz, NULL::timestamptz
-     FROM marks m JOIN lessons l ON l.id = m.lesson_id
-     WHERE m.child_id = ANY($2::uuid[]) AND m.status = 'present' AND m.date BETWEEN $5::date AND $5::date + 6`,
-    [lessonId, childIds, startsAt, endsAt, monday],
-  );
-  const overlaps: OtherPresence[] = [];
-  for (const { kind, ...row } of rows) {
-    if (kind === "overlap") overlaps.push(row);
-    else week.set(row.childId, [...(week.get(row.childId) ?? []), { groupId: row.groupId, providerId: row.providerId }]);
-  }
-  return { overlaps, week };
 }
 
 /** A group's marked lessons and marks in a month, for the all-present check. */

@@ -8,7 +8,7 @@ import { onRosterOn } from "../domain/roster";
 import { defaultRules, monthBounds, monthOf, type AttendanceRules } from "../domain/rules";
 import { daysWithoutLessons, lessonAt, plannedLessons, type GroupPlan } from "../domain/schedule";
 import { allPresentMonth, bulkLateEntry, outsideSchedule, overlappingLessons, tooManyGroups, weekOf, type Finding } from "../domain/signals";
-import { addDayOff, ensureLesson, groupMonthMarks, lessonContext, lockChildren, marksOfLesson, presencesAround, writeMarks } from "../store/lessons";
+import { addDayOff, groupMonthMarks, lessonContext, openLesson, writeMarks } from "../store/lessons";
 import { isMonthClosed } from "../store/months";
 import { setGroupKind } from "../store/projections";
 import { insertSignals } from "../store/signals";
@@ -55,14 +55,13 @@ async function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupI
   return inTransaction(deps, cause, async (write) => {
     const { tx, now } = write;
     const years = [...new Set(command.lessons.map((l) => Number(l.date.slice(0, 4))))];
-    const context = await lessonContext(tx, command.groupId, years);
+    // The children's locks are taken here, before any lesson's (see lessonContext).
+    const context = await lessonContext(tx, command.groupId, years, [...new Set(command.lessons.flatMap((l) => l.marks.map((m) => m.childId)))]);
     if (!context) throw attendanceError("GROUP_NOT_FOUND", `no group ${command.groupId}`);
     const group = planOf(context.group);
     requireGroupProvider(actor, group);
     const rulesOf = (year: number): AttendanceRules => context.rules.get(year) ?? defaultRules(year, context.currency);
     const off = daysWithoutLessons(group, years.flatMap((year) => rulesOf(year).holidays), context.daysOff);
-    // Every child's lock first, in one order, before any lesson's: see lockChildren.
-    await lockChildren(tx, [...new Set(command.lessons.flatMap((l) => l.marks.map((m) => m.childId)))]);
     const findings: Finding[] = [];
     const views: MarkedLessonView[] = [];
     const late: { id: string; endsAt: Date; marks: number }[] = [];
@@ -73,8 +72,7 @@ async function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupI
       const planned = lessonAt(group, off, lessonCommand.date, lessonCommand.start, lessonCommand.end);
       const lessonRow = { id: uuidv7({ msecs: now.getTime() }), groupId: group.id, municipalityId: group.municipalityId, providerId: group.providerId, kind: group.kind, ...planned };
       // A refusal rolls the lesson row back with the rest of the transaction: nothing is written.
-      const { id: lessonId, monthClosed } = await ensureLesson(tx, lessonRow, monthOf(lessonCommand.date));
-      const existing = await marksOfLesson(tx, lessonId);
+      const { id: lessonId, monthClosed, existing } = await openLesson(tx, lessonRow, monthOf(lessonCommand.date));
       const { lesson, writes } = decideLessonMarks(lessonCommand, { group, off, roster, existing, monthClosed }, now, field);
       const row = { ...lessonRow, id: lessonId };
       views.push({ lessonId, date: lesson.date, start: lesson.start, end: lesson.end, onSchedule: lesson.onSchedule, changed: writes.length });
@@ -95,9 +93,9 @@ async function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupI
         },
         now,
       );
-      await writeMarks(tx, row, writes, { subject: actor.subject, role: actor.role }, now, { topic: LessonMarked.topic, event });
+      const around = await writeMarks(tx, row, writes, { subject: actor.subject, role: actor.role }, now, { topic: LessonMarked.topic, event }, weekOf(lesson.date));
       late.push({ id: lessonId, endsAt: lesson.endsAt, marks: writes.length });
-      findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, off, rulesOf(Number(lesson.date.slice(0, 4))))));
+      findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, around, off, rulesOf(Number(lesson.date.slice(0, 4))))));
     }
     if (late.length > 0) findings.push(...bulkLateEntry({ id: group.id, providerId: group.providerId }, late, now, rulesOf(Number(command.lessons[0]!.date.slice(0, 4)))));
     await raise(write, group.municipalityId, findings);
@@ -111,15 +109,16 @@ async function signalsOfLesson(
   group: GroupPlan,
   lesson: { id: string; groupId: string; providerId: string; date: string; start: string; startsAt: Date; endsAt: Date; onSchedule: boolean },
   writes: readonly { childId: string; status: string }[],
+  around: Awaited<ReturnType<typeof writeMarks>>,
   off: ReadonlySet<string>,
   rules: { maxGroupsPerWeek: number },
 ): Promise<Finding[]> {
-  const present = writes.filter((w) => w.status === "present").map((w) => w.childId);
   const findings: Finding[] = [...outsideSchedule(lesson, writes.length)];
-  const week = weekOf(lesson.date);
-  const around = await presencesAround(tx, lesson.id, present, lesson.startsAt, lesson.endsAt, week);
   findings.push(...overlappingLessons(lesson, around.overlaps));
-  for (const [childId, groups] of around.week) findings.push(...tooManyGroups(childId, week, groups, rules));
+  // The store told the other groups of the week; this lesson's is one more.
+  const week = weekOf(lesson.date);
+  const self = { groupId: lesson.groupId, providerId: lesson.providerId };
+  for (const [childId, groups] of around.week) findings.push(...tooManyGroups(childId, week, [self, ...groups], rules));
   // All present all month: looked at when the month's last scheduled lesson is marked.
   const month = monthOf(lesson.date);
   const { first, last } = monthBounds(month);

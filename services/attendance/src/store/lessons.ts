@@ -156,7 +156,9 @@ export async function writeMarks(
      UNION ALL
      SELECT DISTINCT 'week', m.child_id, NULL::uuid, m.group_id, l.provider_id, NULL::timestamptz, NULL::timestamptz
      FROM marks m JOIN lessons l ON l.id = m.lesson_id
-     WHERE m.child_id IN (SELECT child_id FROM present) AND m.status = 'present' AND m.group_id <> $6 AND m.date BETWEEN $19::date AND $19::date + 6`,
+     WHERE m.child_id IN (SELECT child_id FROM present) AND m.status = 'present' AND m.group_id <> $6 AND m.date BETWEEN $19::date AND $19::date + 6
+       -- The instants a day either side of the week's dates, so that the (child, starts_at) index bounds the scan.
+       AND m.starts_at >= $19::date - 1 AND m.starts_at < $19::date + 8`,
     [
       lesson.id,
       marks.map((m) => m.childId),

@@ -173,7 +173,8 @@ try {
     })
     .filter((t): t is number => t !== undefined)
     .sort((a, b) => a - b);
-  const expectedSignals = Math.min(lessonDays, Math.floor(requests.length / groupCount)) * PAIRS;
+  // One a day for each pair: the pair's second group's lesson follows its first group's in the same day's round.
+  const expectedSignals = requests.filter((r) => r.groupIndex < 2 * PAIRS && r.groupIndex % 2 === 1).length;
   const stored = (await pool.query<{ marks: number; signals: number }>(`SELECT (SELECT count(*)::int FROM marks) AS marks, (SELECT count(*)::int FROM signals WHERE kind = 'overlapping_lessons') AS signals`)).rows[0]!;
   latencies.sort((a, b) => a - b);
   await consumer.disconnect();

@@ -39,7 +39,7 @@ export async function closeMonth(
 ): Promise<CloseResult> {
   return inTransaction(deps, cause, async (write) => {
     const { tx, now } = write;
-    if (actor !== "schedule") requireMunicipalStaff(actor, command.municipalityId, "operator", "municipality");
+    if (actor !== "schedule") await requireMunicipalStaff(tx, actor, command.municipalityId, "operator", "municipality");
     const municipality = await municipalityOf(tx, command.municipalityId);
     const { first } = monthBounds(nextMonth(command.month));
     if (localDate(now, municipality.timeZone) < first) {
@@ -67,7 +67,7 @@ export async function closeMonth(
 export async function reopenMonth(deps: AttendanceDeps, actor: Actor, command: { municipalityId: string; month: string }, cause: Cause): Promise<{ month: string; version: number }> {
   return inTransaction(deps, cause, async ({ tx, now, cause }) => {
     requireRole(actor, "municipality");
-    requireMunicipalStaff(actor, command.municipalityId, "municipality");
+    await requireMunicipalStaff(tx, actor, command.municipalityId, "municipality");
     await lockMonth(tx, command.municipalityId, command.month);
     const known = await findMonth(tx, command.municipalityId, command.month);
     if (known?.status !== "closed") throw attendanceError("MONTH_NOT_CLOSED", `${command.month} is not closed`, { field: "month" });

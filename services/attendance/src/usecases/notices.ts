@@ -6,7 +6,7 @@ import { attendanceError } from "../domain/errors";
 import { decideNotice, groupReasons } from "../domain/notices";
 import { localDate } from "../domain/schedule";
 import { findNotice, insertNotice, recordProof, type NoticeRow } from "../store/notices";
-import { enrollmentsOfChild, enrollmentsOfGroup } from "../store/projections";
+import { enrollmentsOfChild } from "../store/projections";
 import type { AttendanceDeps } from "../deps";
 import { requireGroupProvider, requireGuardianOf } from "./access";
 import { groupOf, municipalityOf, rulesOf } from "./context";
@@ -42,13 +42,17 @@ export async function notifyAbsence(deps: AttendanceDeps, actor: Actor, command:
       if (enrollments.length === 0) throw attendanceError("CHILD_UNKNOWN", `child ${command.childId} has no enrollment attendance knows of`, { field: "childId" });
       municipalityId = enrollments[0]!.municipalityId;
     } else {
-      // The provider on the guardian's written statement: for a child of one of its groups.
-      if (command.groupId === null) throw attendanceError("NOTICE_SUBJECT", "a provider names the child's group", { field: "groupId" });
-      const group = await groupOf(tx, command.groupId);
-      requireGroupProvider(actor, group);
-      if (!(await enrollmentsOfGroup(tx, group.id)).some((e) => e.childId === command.childId)) {
-        throw attendanceError("NOT_ON_ROSTER", `child ${command.childId} is not in the group`, { field: "childId" });
+      // The provider on the guardian's written statement: for a child of one of its own groups
+      // (the one named, or the child's group of this provider).
+      const enrollments = await enrollmentsOfChild(tx, command.childId);
+      let groupId = command.groupId;
+      if (groupId === null) {
+        for (const e of enrollments) if ((await groupOf(tx, e.groupId)).providerId === actor.providerId) groupId = e.groupId;
+        if (groupId === null) throw attendanceError("NOT_YOUR_CHILD", `child ${command.childId} is in none of your groups`, { field: "childId" });
       }
+      const group = await groupOf(tx, groupId);
+      requireGroupProvider(actor, group);
+      if (!enrollments.some((e) => e.groupId === group.id)) throw attendanceError("NOT_ON_ROSTER", `child ${command.childId} is not in the group`, { field: "childId" });
       municipalityId = group.municipalityId;
     }
     const municipality = await municipalityOf(tx, municipalityId);

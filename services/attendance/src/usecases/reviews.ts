@@ -26,7 +26,7 @@ export async function reviewMarks(
     for (const [index, item] of command.marks.entries()) {
       const mark = await findMark(tx, item.lessonId, command.childId);
       if (!mark) throw attendanceError("MARK_NOT_FOUND", `child ${command.childId} has no mark in lesson ${item.lessonId}`, { field: `marks.${index}.lessonId` });
-      if (actor.role !== "guardian") requireMunicipalStaff(actor, mark.municipalityId, "operator");
+      if (actor.role !== "guardian") await requireMunicipalStaff(tx, actor, mark.municipalityId, "operator");
       const closed = await isMonthClosed(tx, mark.municipalityId, monthOf(mark.date));
       const next = decideReview({ role: actor.role, decision: item.decision, status: item.status }, { status: mark.status, review: mark.review, monthClosed: closed }, `marks.${index}.`);
       await reviewMark(tx, { lessonId: mark.lessonId, childId: mark.childId, oldStatus: mark.status, status: next.status, oldReview: mark.review, review: next.review }, { subject: actor.subject, role: actor.role }, now, item.note ?? null);

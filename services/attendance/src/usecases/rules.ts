@@ -10,7 +10,7 @@ import { inTransaction } from "./transaction";
 /** The municipality sets its attendance rules for a year (holidays, closing day, confirmation, windows, caps). */
 export async function setRules(deps: AttendanceDeps, actor: Actor, command: { municipalityId: string; year: number; rules: AttendanceRules }, cause: Cause): Promise<AttendanceRules> {
   return inTransaction(deps, cause, async ({ tx, now }) => {
-    requireMunicipalStaff(actor, command.municipalityId, "municipality");
+    await requireMunicipalStaff(tx, actor, command.municipalityId, "municipality");
     await municipalityOf(tx, command.municipalityId);
     checkRules(command.year, command.rules);
     await saveRules(tx, command.municipalityId, command.year, command.rules, now);

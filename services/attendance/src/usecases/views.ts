@@ -17,7 +17,7 @@ import { groupOf, municipalityOf, rulesOf } from "./context";
 /** A group's month: its scheduled lessons with their rosters, and the marks. */
 export async function groupMonth(db: Queryable, actor: Actor, groupId: string, month: string) {
   const group = await groupOf(db, groupId);
-  requireGroupReader(actor, group);
+  await requireGroupReader(db, actor, group);
   const municipality = (await findMunicipality(db, group.municipalityId)) ?? { id: group.municipalityId, currency: "RUB" as const };
   const rules = await rulesOf(db, municipality, Number(month.slice(0, 4)));
   const { first, last } = monthBounds(month);
@@ -33,7 +33,7 @@ export async function groupMonth(db: Queryable, actor: Actor, groupId: string, m
 /** Every change of a lesson's marks: who, when, old, new. */
 export async function lessonChanges(db: Queryable, actor: Actor, groupId: string, date: string, start: string): Promise<MarkChange[]> {
   const group = await groupOf(db, groupId);
-  requireGroupReader(actor, group);
+  await requireGroupReader(db, actor, group);
   const lesson = await findLesson(db, groupId, date, start);
   return lesson ? changesOfLesson(db, lesson.id) : [];
 }
@@ -54,23 +54,23 @@ export async function childMonth(db: Queryable, actor: Actor, childId: string, m
   }
   const municipalityId = enrollments[0]?.municipalityId;
   if (!municipalityId) throw attendanceError("CHILD_UNKNOWN", `child ${childId} has no enrollment attendance knows of`, { field: "id" });
-  requireMunicipalStaff(actor, municipalityId);
+  await requireMunicipalStaff(db, actor, municipalityId);
   return marksOfChildMonth(db, childId, first, last);
 }
 
 export async function signalsOf(db: Queryable, actor: Actor, municipalityId: string, kind: SignalKind | undefined, limit: number): Promise<SignalRow[]> {
-  requireMunicipalStaff(actor, municipalityId);
+  await requireMunicipalStaff(db, actor, municipalityId);
   return listSignals(db, municipalityId, kind, limit);
 }
 
 export async function rulesView(db: Queryable, actor: Actor, municipalityId: string, year: number) {
-  requireMunicipalStaff(actor, municipalityId);
+  await requireMunicipalStaff(db, actor, municipalityId);
   return rulesOf(db, await municipalityOf(db, municipalityId), year);
 }
 
 /** A month's summaries (the latest version unless asked), for the municipality's staff. */
 export async function monthSummaries(db: Queryable, actor: Actor, municipalityId: string, month: string) {
-  requireMunicipalStaff(actor, municipalityId);
+  await requireMunicipalStaff(db, actor, municipalityId);
   const known = await findMonth(db, municipalityId, month);
   const version = known?.version ?? 0;
   return { month, status: known?.status ?? null, version, items: version > 0 ? (await summariesOf(db, municipalityId, month, version)).map((s) => s.summary) : [] };

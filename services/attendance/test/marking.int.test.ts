@@ -126,6 +126,29 @@ describe("marking lessons", () => {
     expect(await counts(h.pool)).toEqual(before);
   });
 
+  it("generates lessons without the catalogue's exceptions, public holidays and the provider's days off; a day of care is marked as such", async () => {
+    const g = await group(h, w, { exceptions: [{ date: "2026-09-10", kind: "holiday", note: null }] });
+    h.clock.set("2026-09-01T00:00:00Z");
+    const a = await enrolled(h, w, g);
+    h.clock.set("2026-09-05T00:00:00Z");
+    for (const [date, kind] of [["2026-09-08", "cancelled"], ["2026-09-15", "closure"]]) {
+      const off = await h.app.inject({ method: "POST", url: `/groups/${g}/days-off`, headers: w.provider, payload: { date, kind } });
+      expect(off.statusCode, off.body).toBe(200);
+    }
+    const view = await h.app.inject({ method: "GET", url: `/groups/${g}/lessons?month=2026-09`, headers: w.provider });
+    expect(view.json<{ lessons: { date: string }[] }>().lessons.map((l) => l.date)).toEqual(["2026-09-01", "2026-09-03", "2026-09-17", "2026-09-22", "2026-09-24", "2026-09-29"]);
+    // 1, 6 and 8 January are public holidays of the seed calendar, on a Thursday, a Tuesday and a Thursday.
+    const january = await h.app.inject({ method: "GET", url: `/groups/${g}/lessons?month=2026-01`, headers: w.provider });
+    expect(january.json<{ lessons: { date: string }[] }>().lessons.map((l) => l.date)).toEqual(["2026-01-13", "2026-01-15", "2026-01-20", "2026-01-22", "2026-01-27", "2026-01-29"]);
+
+    expect((await h.app.inject({ method: "PUT", url: `/groups/${g}/kind`, headers: w.provider, payload: { kind: "day_of_care" } })).statusCode).toBe(200);
+    h.clock.set("2026-09-09T00:00:00Z");
+    const cancelled = await mark(h, w, g, "2026-09-08T15:00", [{ childId: a.childId, status: "present" }]);
+    expect(cancelled.json()).toMatchObject({ onSchedule: false });
+    const event = (await outboxEvents<{ kind: string; onSchedule: boolean }>(h.pool, "attendance.lesson.marked")).find((e) => e.aggregateId === cancelled.json<{ lessonId: string }>().lessonId);
+    expect(event?.data).toMatchObject({ kind: "day_of_care", onSchedule: false });
+  });
+
   it("marks a month's sheet in one go, and refuses a lesson of another month in it", async () => {
     const sheetGroup = await group(h, w);
     h.clock.set("2026-09-01T00:00:00Z");

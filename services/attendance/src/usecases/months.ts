@@ -5,6 +5,7 @@ import type { Queryable } from "@kruzhok/postgres";
 import { addDays, formatLocalDate, parseLocalDate } from "@kruzhok/time";
 import { attendanceError } from "../domain/errors";
 import { excusedVacationDays, type Notice } from "../domain/notices";
+import { rosterSpan } from "../domain/roster";
 import { closingDayOf, monthBounds, monthOf, nextMonth, previousMonth } from "../domain/rules";
 import { daysWithoutLessons, instantOf, localDate } from "../domain/schedule";
 import { summariseMonth, type MarkFact, type MonthCounts } from "../domain/summary";
@@ -141,6 +142,9 @@ async function summarise(db: Queryable, municipality: MunicipalityRow, month: st
   for (const enrollment of enrollments) {
     const group = groups.get(enrollment.groupId);
     if (!group) continue; // REVIEW: an enrollment in a group attendance never heard of has no schedule; it is summarised once the group's event comes and the month is reopened.
+    // The instants were a day either side; the roster's local dates decide whether it was this month's.
+    const span = rosterSpan(enrollment, group.timeZone);
+    if (!span || span.from > last || (span.until !== null && span.until <= first)) continue;
     const own = byChild.get(enrollment.childId) ?? [];
     let vacationDays = vacations.get(enrollment.childId);
     if (!vacationDays) vacations.set(enrollment.childId, (vacationDays = own.length > 0 ? excusedVacationDays(own, year, rules.vacationDaysCap) : none));

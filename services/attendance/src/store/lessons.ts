@@ -143,8 +143,9 @@ export async function writeMarks(
        ON CONFLICT (lesson_id, child_id) DO UPDATE SET status = EXCLUDED.status, review = 'none', marked_by = EXCLUDED.marked_by, marked_at = EXCLUDED.marked_at
        RETURNING child_id
      ), changed AS (
-       INSERT INTO mark_changes (lesson_id, child_id, old_status, new_status, old_review, new_review, changed_by, role, changed_at)
-       SELECT $1, i.child_id, i.previous, i.status, NULL, 'none', $11, $12, $13 FROM input i JOIN written w USING (child_id)
+       INSERT INTO mark_changes (lesson_id, changes, changed_by, role, changed_at)
+       SELECT $1, jsonb_agg(jsonb_build_object('childId', i.child_id, 'oldStatus', i.previous, 'newStatus', i.status, 'oldReview', NULL, 'newReview', 'none')), $11, $12, $13
+       FROM input i JOIN written w USING (child_id)
      ), present AS (
        SELECT child_id FROM input WHERE status = 'present'
      )
@@ -252,7 +253,8 @@ const markView = `SELECT m.lesson_id AS "lessonId", m.group_id AS "groupId", m.c
   FROM marks m JOIN lessons l ON l.id = m.lesson_id`;
 
 export async function marksOfGroupMonth(db: Queryable, groupId: string, first: string, last: string): Promise<MarkView[]> {
-  const { rows } = await db.query<MarkView>(`${markView} WHERE m.group_id = $1 AND m.date BETWEEN $2 AND $3 ORDER BY m.starts_at, m.child_id`, [groupId, first, last]);
+  // Through the group's lessons (their unique index): marks keep no index of their own by group.
+  const { rows } = await db.query<MarkView>(`${markView} WHERE l.group_id = $1 AND l.date BETWEEN $2 AND $3 ORDER BY m.starts_at, m.child_id`, [groupId, first, last]);
   return rows;
 }
 
@@ -282,8 +284,8 @@ export async function reviewMark(
 ): Promise<void> {
   await db.query(`UPDATE marks SET status = $3, review = $4 WHERE lesson_id = $1 AND child_id = $2`, [mark.lessonId, mark.childId, mark.status, mark.review]);
   await db.query(
-    `INSERT INTO mark_changes (lesson_id, child_id, old_status, new_status, old_review, new_review, changed_by, role, changed_at, note)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    `INSERT INTO mark_changes (lesson_id, changes, changed_by, role, changed_at, note)
+     VALUES ($1, jsonb_build_array(jsonb_build_object('childId', $2::uuid, 'oldStatus', $3::text, 'newStatus', $4::text, 'oldReview', $5::text, 'newReview', $6::text)), $7, $8, $9, $10)`,
     [mark.lessonId, mark.childId, mark.oldStatus, mark.status, mark.oldReview, mark.review, by.subject, by.role, now, note],
   );
 }
@@ -302,8 +304,9 @@ export interface MarkChange {
 
 export async function changesOfLesson(db: Queryable, lessonId: string): Promise<MarkChange[]> {
   const { rows } = await db.query<MarkChange>(
-    `SELECT child_id AS "childId", old_status AS "oldStatus", new_status AS "newStatus", old_review AS "oldReview", new_review AS "newReview",
-       changed_by AS "changedBy", role, changed_at AS "changedAt", note FROM mark_changes WHERE lesson_id = $1 ORDER BY seq`,
+    `SELECT c->>'childId' AS "childId", c->>'oldStatus' AS "oldStatus", c->>'newStatus' AS "newStatus", c->>'oldReview' AS "oldReview", c->>'newReview' AS "newReview",
+       changed_by AS "changedBy", role, changed_at AS "changedAt", note
+     FROM mark_changes, jsonb_array_elements(changes) WITH ORDINALITY AS x(c, n) WHERE lesson_id = $1 ORDER BY seq, n`,
     [lessonId],
   );
   return rows;

@@ -107,23 +107,21 @@ CREATE TABLE marks (
 );
 -- Each index is paid for on every mark (15 a lesson): only those a query needs.
 CREATE INDEX marks_child_time ON marks (child_id, starts_at);
-CREATE INDEX marks_group_date ON marks (group_id, date);
 
--- Every change of a mark: who, when, the old value and the new (the first mark's old is null).
+-- Every change of marks: who, when, and for each child the old value and the new (a first mark's
+-- old is null). One row per write, whose `changes` hold the children it changed: a lesson of 15
+-- is one row, not 15 (each row and index entry is paid for on every lesson marked).
 CREATE TABLE mark_changes (
   seq        bigserial PRIMARY KEY,
   lesson_id  uuid NOT NULL,
-  child_id   uuid NOT NULL,
-  old_status text,
-  new_status text NOT NULL,
-  old_review text,
-  new_review text NOT NULL,
+  -- [{ "childId", "oldStatus", "newStatus", "oldReview", "newReview" }]
+  changes    jsonb NOT NULL,
   changed_by text NOT NULL,
   role       text NOT NULL,
   changed_at timestamptz NOT NULL,
   note       text
 );
-CREATE INDEX mark_changes_mark ON mark_changes (lesson_id, child_id, seq);
+CREATE INDEX mark_changes_lesson ON mark_changes (lesson_id, seq);
 
 -- --- absence notices ---------------------------------------------------------------------------
 

@@ -33,8 +33,10 @@ export async function lessonContext(
     daysOff: string[] | null;
     enrollments: { id: string; childId: string; groupId: string; startedAt: string | null; endedAt: string | null }[] | null;
     locked: number;
-  }>(
-    `SELECT json_build_object('id', g.id, 'municipalityId', g.municipality_id, 'providerId', g.provider_id, 'programId', g.program_id,
+  }>({
+    // Named: planned once per connection, not on every lesson.
+    name: "attendance.lesson-context",
+    text: `SELECT json_build_object('id', g.id, 'municipalityId', g.municipality_id, 'providerId', g.provider_id, 'programId', g.program_id,
               'timeZone', g.time_zone, 'slots', g.slots, 'startsOn', to_char(g.starts_on, 'YYYY-MM-DD'), 'endsOn', to_char(g.ends_on, 'YYYY-MM-DD'),
               'exceptions', g.exceptions, 'kind', g.kind, 'closedAt', g.closed_at) AS "group",
             (SELECT currency FROM municipalities WHERE id = g.municipality_id) AS currency,
@@ -45,8 +47,8 @@ export async function lessonContext(
             (SELECT count(pg_advisory_xact_lock(h))::int FROM
                (SELECT DISTINCT hashtextextended('attendance-child:' || c, 0) AS h FROM unnest($3::text[]) AS c ORDER BY h) AS ordered) AS locked
      FROM groups g WHERE g.id = $1`,
-    [groupId, years, childIds],
-  );
+    values: [groupId, years, childIds],
+  });
   const row = rows[0];
   if (!row) return undefined;
   const instant = (text: string | null) => (text === null ? null : new Date(text));
@@ -85,8 +87,10 @@ export async function openLesson(
   lesson: LessonRow & { municipalityId: string },
   month: string,
 ): Promise<{ id: string; monthClosed: boolean; existing: Map<string, { status: MarkStatus; review: string }> }> {
-  const { rows } = await db.query<{ id: string; monthClosed: boolean; existing: { childId: string; status: MarkStatus; review: string }[] | null }>(
-    `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended($12, 0)) AS l),
+  const { rows } = await db.query<{ id: string; monthClosed: boolean; existing: { childId: string; status: MarkStatus; review: string }[] | null }>({
+    // Named: planned once per connection, not on every lesson.
+    name: "attendance.open-lesson",
+    text: `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended($12, 0)) AS l),
      closed AS (SELECT EXISTS (SELECT 1 FROM months WHERE municipality_id = $3 AND month = $11 AND status = 'closed') AS c FROM locked),
      made AS (
        INSERT INTO lessons (id, group_id, municipality_id, provider_id, date, start_time, starts_at, ends_at, kind, on_schedule)
@@ -95,7 +99,7 @@ export async function openLesson(
      SELECT made.id, closed.c AS "monthClosed",
             (SELECT json_agg(json_build_object('childId', m.child_id, 'status', m.status, 'review', m.review)) FROM marks m WHERE m.lesson_id = made.id) AS existing
      FROM made, closed`,
-    [
+    values: [
       lesson.id,
       lesson.groupId,
       lesson.municipalityId,
@@ -109,7 +113,7 @@ export async function openLesson(
       month,
       `attendance-month:${lesson.municipalityId}:${month}`,
     ],
-  );
+  });
   const row = rows[0]!;
   return { id: row.id, monthClosed: row.monthClosed, existing: new Map((row.existing ?? []).map((m) => [m.childId, { status: m.status, review: m.review }])) };
 }
@@ -132,8 +136,10 @@ export async function writeMarks(
   monday: string,
 ): Promise<{ overlaps: OtherPresence[]; week: Map<string, { groupId: string; providerId: string }[]> }> {
   const event = outboxRow(announcement);
-  const { rows } = await db.query<OtherPresence & { kind: "overlap" | "week" }>(
-    `WITH announced AS (
+  const { rows } = await db.query<OtherPresence & { kind: "overlap" | "week" }>({
+    // Named: planned once per connection, not on every lesson.
+    name: "attendance.write-marks",
+    text: `WITH announced AS (
        INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ($14, $15, $16, $17, $18)
      ), input AS (
        SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS i(child_id, enrollment_id, status, previous)
@@ -160,7 +166,7 @@ export async function writeMarks(
      WHERE m.child_id IN (SELECT child_id FROM present) AND m.status = 'present' AND m.group_id <> $6 AND m.date BETWEEN $19::date AND $19::date + 6
        -- The instants a day either side of the week's dates, so that the (child, starts_at) index bounds the scan.
        AND m.starts_at >= $19::date - 1 AND m.starts_at < $19::date + 8`,
-    [
+    values: [
       lesson.id,
       marks.map((m) => m.childId),
       marks.map((m) => m.enrollmentId),
@@ -181,7 +187,7 @@ export async function writeMarks(
       event.payload,
       monday,
     ],
-  );
+  });
   const overlaps: OtherPresence[] = [];
   const week = new Map<string, { groupId: string; providerId: string }[]>();
   for (const { kind, ...row } of rows) {

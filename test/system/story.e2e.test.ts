@@ -41,7 +41,7 @@ describe("a child's way to a seat in a group and its first month, across registr
   });
   afterAll(async () => system?.cleanup());
 
-  it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way", async ({ annotate }) => {
+  it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way, and the child's first month summarised on Kafka", async ({ annotate }) => {
     const story = await newStory(system);
     await municipalityWithRules(system, story);
     await providerApproved(system, story);

@@ -18,6 +18,7 @@ import {
   providerApproved,
   providerConfirms,
   providerSeesEnrollment,
+  regionFollowsStatistics,
   services,
   type Kruzhok,
   type Story,
@@ -28,11 +29,12 @@ import {
 // municipality's rules to a signed contract, every step through HTTP and every hand-off between
 // services through Kafka; enrollment is killed with SIGKILL while its financing request is on its
 // way, and restarted; the story must end as it would have without the crash: one application,
-// one offer, one enrollment, one financing. Then attendance (its development clock ahead, since the
-// group's lessons are weeks away): a lesson marked, a late and a timely absence notified, the month
-// closed, and the child's summary on Kafka.
+// one offer, one enrollment, one financing. Statistics, a process of its own too, then shows the
+// region official the child counted and suppressed, over HTTP, on its topic and over SSE. Then
+// attendance (its development clock ahead, since the group's lessons are weeks away): a lesson
+// marked, a late and a timely absence notified, the month closed, and the child's summary on Kafka.
 
-describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment and attendance", () => {
+describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment and attendance, as statistics counts it", () => {
   const infra = inject("infra");
   let system: Kruzhok;
   beforeAll(async () => {
@@ -82,6 +84,7 @@ describe("a child's way to a seat in a group and its first month, across registr
     await familySigns(system, story);
     await providerSeesEnrollment(system, story);
     await endsOnce(system, story);
+    await regionFollowsStatistics(system, story);
     await lessonsMarked(system, story);
     await absencesNotified(system, story);
     await monthClosed(system, story);

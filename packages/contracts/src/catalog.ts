@@ -3,6 +3,7 @@ import { attendanceEvents } from "./events/attendance";
 import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
 import { registryEvents } from "./events/registry";
+import { statisticsEvents } from "./events/statistics";
 import { Topics } from "./topics";
 
 /**
@@ -17,6 +18,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...enrollmentSeatEvents,
   ...notificationEvents,
   ...attendanceEvents,
+  ...statisticsEvents,
 ];
 
 /** What each topic is for, for the AsyncAPI document. */

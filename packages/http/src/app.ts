@@ -21,6 +21,7 @@ import { registerHealth, type ReadinessCheck } from "./health";
 import { registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
 import { HttpProblem, httpProblem, occurrenceOf, sendProblem, toProblem } from "./problems";
+import { registerInputText } from "./text";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
 export type HttpApp = FastifyInstance<
@@ -281,6 +282,9 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     if (refusal) done(refusal);
     else done(null, payload);
   });
+
+  // Invisible characters, homoglyph words, huge strings, rounded numbers: refused on every write route.
+  registerInputText(app);
 
   if (options.rateLimit) {
     await app.register(fastifyRateLimit, {

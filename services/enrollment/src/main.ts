@@ -23,7 +23,7 @@ await runService({
   // lookup cache for the routes that answer from it and the consumers that tell it of changes.
   shared: ({ pool, redis, config, siblings }) => {
     const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX);
-    return { queues, positions: new PositionLookups(pool, queues, { siblings }) };
+    return { queues, positions: new PositionLookups(pool, queues, { siblings, smallCellThreshold: config.QUEUE_SMALL_CELL_THRESHOLD }) };
   },
   buildApp: ({ pool, clock, app, siblings }, { queues, positions }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues, positions }),
   handlers: ({ clock }, { positions }) => eventHandlers({ clock, positions }),

@@ -40,7 +40,8 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         childId: a.childId,
         status: a.status as "awaiting_financing" | "queued",
         review: a.review,
-        category: { code: a.categoryCode, rank: a.categoryRank },
+        // The provider sees the order, not the categories behind it.
+        category: actor.role === "provider" ? null : { code: a.categoryCode, rank: a.categoryRank },
         acceptedAt: a.acceptedAtText,
       }));
     },

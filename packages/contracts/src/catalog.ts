@@ -1,4 +1,5 @@
 import type { EventContract } from "./envelope";
+import { attendanceEvents } from "./events/attendance";
 import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
 import { registryEvents } from "./events/registry";
@@ -16,6 +17,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...enrollmentEvents,
   ...enrollmentSeatEvents,
   ...notificationEvents,
+  ...attendanceEvents,
   ...statisticsEvents,
 ];
 

@@ -7,4 +7,5 @@ export { generateContractDocuments } from "./generate";
 export * from "./events/registry";
 export * from "./events/enrollment";
 export * from "./events/catalogue";
+export * from "./events/attendance";
 export * from "./events/statistics";

@@ -1,0 +1,131 @@
+-- What payments keeps of other services' data (projections), and its own decisions: financing
+-- requests and their waiting list, billing rules, billed months, payment registers.
+
+CREATE TABLE municipalities (
+  id          uuid PRIMARY KEY,
+  region_code text NOT NULL,
+  time_zone   text NOT NULL,
+  currency    text NOT NULL CHECK (currency IN ('RUB', 'KZT'))
+);
+
+-- The registry's year settings: nominal, budget, cap, the ordered categories with coefficients.
+CREATE TABLE municipality_years (
+  municipality_id uuid NOT NULL REFERENCES municipalities (id),
+  year            int NOT NULL,
+  nominal         bigint NOT NULL CHECK (nominal >= 0),
+  budget          bigint NOT NULL CHECK (budget >= 0),
+  financed_cap    int NOT NULL CHECK (financed_cap >= 0),
+  categories      jsonb NOT NULL,
+  PRIMARY KEY (municipality_id, year)
+);
+
+-- The municipality's billing rules for a year (payments' own settings).
+CREATE TABLE billing_rules (
+  municipality_id      uuid NOT NULL REFERENCES municipalities (id),
+  year                 int NOT NULL,
+  normative_per_hour   bigint NOT NULL CHECK (normative_per_hour >= 0),
+  co_payment           boolean NOT NULL,
+  unexcused            text NOT NULL CHECK (unexcused IN ('charged', 'not_charged')),
+  PRIMARY KEY (municipality_id, year)
+);
+
+CREATE TABLE certificates (
+  id              uuid PRIMARY KEY,
+  municipality_id uuid NOT NULL,
+  child_id        uuid NOT NULL UNIQUE,
+  number          text NOT NULL,
+  categories      text[] NOT NULL,
+  guardian_ids    uuid[] NOT NULL,
+  status          text NOT NULL CHECK (status IN ('accounting', 'financed', 'closed'))
+);
+
+CREATE TABLE groups (
+  id              uuid PRIMARY KEY,
+  municipality_id uuid NOT NULL,
+  program_id      uuid NOT NULL,
+  provider_id     uuid NOT NULL,
+  price_per_hour  bigint NOT NULL CHECK (price_per_hour >= 0),
+  lesson_minutes  int NOT NULL CHECK (lesson_minutes > 0),
+  funding_kind    text NOT NULL,
+  currency        text NOT NULL,
+  ends_on         date NOT NULL
+);
+
+CREATE TABLE enrollments (
+  id              uuid PRIMARY KEY,
+  municipality_id uuid NOT NULL,
+  group_id        uuid NOT NULL,
+  child_id        uuid NOT NULL,
+  ended           boolean NOT NULL DEFAULT false
+);
+
+-- A certificate's request to be financed for a year: committed from the budget, or waiting.
+CREATE TABLE financing_requests (
+  certificate_id  uuid NOT NULL,
+  year            int NOT NULL,
+  municipality_id uuid NOT NULL,
+  amount          bigint NOT NULL CHECK (amount > 0),
+  category_rank   int NOT NULL,
+  requested_at    timestamptz NOT NULL,
+  status          text NOT NULL CHECK (status IN ('waiting', 'committed')),
+  transfer_id     uuid REFERENCES ledger_transfers (id),
+  cause_event_id  uuid,
+  committed_at    timestamptz,
+  PRIMARY KEY (certificate_id, year),
+  CHECK ((status = 'committed') = (transfer_id IS NOT NULL))
+);
+CREATE INDEX financing_waiting ON financing_requests (municipality_id, year, category_rank, requested_at, certificate_id) WHERE status = 'waiting';
+
+-- Each enrollment-month billed: its latest billed version and what that version charged.
+CREATE TABLE billed_months (
+  enrollment_id      uuid NOT NULL,
+  month              text NOT NULL,
+  version            int NOT NULL,
+  municipality_id    uuid NOT NULL,
+  provider_id        uuid NOT NULL,
+  certificate_id     uuid,
+  lessons            int NOT NULL,
+  certificate_amount bigint NOT NULL CHECK (certificate_amount >= 0),
+  family_amount      bigint NOT NULL CHECK (family_amount >= 0),
+  uncovered_amount   bigint NOT NULL CHECK (uncovered_amount >= 0),
+  billed_at          timestamptz NOT NULL,
+  PRIMARY KEY (enrollment_id, month)
+);
+
+-- Every version billed, for `verify` and the history.
+CREATE TABLE billed_versions (
+  enrollment_id  uuid NOT NULL,
+  month          text NOT NULL,
+  version        int NOT NULL,
+  cause_event_id uuid NOT NULL,
+  PRIMARY KEY (enrollment_id, month, version)
+);
+
+-- One register per provider per month (number 1); a correction that arrives after the register
+-- was approved goes to a supplementary register (number 2, 3, ...) of the same month.
+CREATE TABLE registers (
+  id              uuid PRIMARY KEY,
+  municipality_id uuid NOT NULL,
+  provider_id     uuid NOT NULL,
+  month           text NOT NULL,
+  number          int NOT NULL,
+  currency        text NOT NULL,
+  status          text NOT NULL CHECK (status IN ('formed', 'approved', 'paid')),
+  formed_at       timestamptz NOT NULL,
+  approved_at     timestamptz,
+  approved_by     text,
+  paid_at         timestamptz,
+  payment_order   text,
+  UNIQUE (provider_id, month, number),
+  CHECK ((status = 'paid') = (payment_order IS NOT NULL))
+);
+
+CREATE TABLE register_lines (
+  register_id        uuid NOT NULL REFERENCES registers (id),
+  enrollment_id      uuid NOT NULL,
+  certificate_id     uuid,
+  lessons            int NOT NULL,
+  certificate_amount bigint NOT NULL,
+  family_amount      bigint NOT NULL,
+  PRIMARY KEY (register_id, enrollment_id)
+);

@@ -8,3 +8,4 @@ export * from "./events/registry";
 export * from "./events/enrollment";
 export * from "./events/catalogue";
 export * from "./events/attendance";
+export * from "./events/payments";

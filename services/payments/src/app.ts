@@ -1,5 +1,8 @@
 import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
 import type { PaymentsDeps } from "./deps";
+import { certificateRoutes } from "./http/certificates";
+import { municipalityRoutes } from "./http/municipalities";
+import { registerRoutes } from "./http/registers";
 
 export type PaymentsAppOptions = ServiceAppOptions & PaymentsDeps;
 
@@ -8,6 +11,8 @@ export async function buildPaymentsApp(options: PaymentsAppOptions): Promise<Htt
   const { pool, clock, ...http } = options;
   const app = await buildApp({ ...http, service: "payments", version: "1.0.0", idempotency: { pool } });
   const deps: PaymentsDeps = { pool, clock };
-  void deps;
+  await app.register(municipalityRoutes, deps);
+  await app.register(registerRoutes, deps);
+  await app.register(certificateRoutes, deps);
   return app;
 }

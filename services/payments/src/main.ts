@@ -7,6 +7,7 @@ import { PaymentsConfig } from "./config";
 import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migratePayments } from "./migrations";
+import { runNewYear } from "./usecases/new-year";
 
 await runService({
   name: "payments",
@@ -15,4 +16,14 @@ await runService({
   topics: { published: publishedTopics, consumed: consumedTopics },
   buildApp: ({ app, pool, clock }) => buildPaymentsApp({ ...app, pool, clock }),
   handlers: ({ pool, clock }) => eventHandlers({ pool, clock }),
+  jobs: ({ pool, clock, config, logger }) => [
+    {
+      name: "new year",
+      intervalMs: config.NEW_YEAR_INTERVAL_MS,
+      run: async () => {
+        const rolled = await runNewYear({ pool, clock });
+        if (rolled > 0) logger.info({ rolled }, "certificates rolled into the new year");
+      },
+    },
+  ],
 });

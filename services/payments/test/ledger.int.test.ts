@@ -140,6 +140,7 @@ describe("the ledger on Postgres, with TigerBeetle's transfer semantics", () => 
       linked: fc.boolean(),
       balancing: fc.boolean(),
     });
+    const seen = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
         const { municipalityId, ids } = await accounts(kinds);
@@ -155,8 +156,9 @@ describe("the ledger on Postgres, with TigerBeetle's transfer semantics", () => 
         });
         // Half the batch in one call (chains across it), the other half transfer by transfer.
         const half = Math.floor(batch.length / 2);
-        await transfer(municipalityId, batch.slice(0, half).map((t, i) => (i === half - 1 ? { ...t, linked: false } : t)));
-        for (const t of batch.slice(half)) await transfer(municipalityId, [{ ...t, linked: false }]);
+        const outcomes = await transfer(municipalityId, batch.slice(0, half).map((t, i) => (i === half - 1 ? { ...t, linked: false } : t)));
+        for (const t of batch.slice(half)) outcomes.push(...(await transfer(municipalityId, [{ ...t, linked: false }])));
+        for (const o of outcomes) seen.set(o.result, (seen.get(o.result) ?? 0) + 1);
 
         const totals = await ledgerTotals(h.pool, municipalityId);
         expect(totals.debitsPosted).toBe(totals.creditsPosted);
@@ -176,6 +178,8 @@ describe("the ledger on Postgres, with TigerBeetle's transfer semantics", () => 
       }),
       { numRuns: 40 },
     );
+    // The sequences exercised both sides: transfers made, and each kind of refusal the flags and states give.
+    for (const result of ["ok", "exceeds_credits", "linked_event_failed", "amount_invalid"]) expect(seen.get(result) ?? 0).toBeGreaterThan(0);
   });
 
   it("accounts are derived from what they are: the same kind, owner and year is one account", async () => {

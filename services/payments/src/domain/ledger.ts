@@ -15,21 +15,24 @@ export interface AccountFlags {
 /**
  * Which balance of each kind may never go negative:
  * - budget, certificate: credit balances (money held); they can spend only what they were given;
- * - provider_payable: what the municipality owes a provider; it cannot pay out more than is owed;
  * - family_receivable: what a family owes (a debit balance); benefits and payments cannot credit
  *   it beyond what was charged;
  * - budget_source, provider_paid, benefits, compensations: where money comes from and goes to
- *   outside the ledger (appropriations, payments made, discounts granted); unconstrained.
+ *   outside the ledger (appropriations, payments made, discounts granted); unconstrained;
+ * - provider_payable: what the municipality owes a provider. Unconstrained on purpose: a
+ *   correction that lowers a month already paid leaves the provider owing the difference (a
+ *   negative payable to recover), which is a true state, not an error. A register is never paid
+ *   beyond its own total (usecases/registers.ts).
  */
 export function flagsOf(kind: AccountKind): AccountFlags {
   switch (kind) {
     case "budget":
     case "certificate":
-    case "provider_payable":
       return { debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false };
     case "family_receivable":
       return { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: true };
     case "budget_source":
+    case "provider_payable":
     case "provider_paid":
     case "benefits":
     case "compensations":

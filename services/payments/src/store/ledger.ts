@@ -297,3 +297,9 @@ export async function ledgerTotals(db: Queryable, municipalityId: string): Promi
   );
   return rows[0]!;
 }
+
+/** The accounts a transfer moved money between. */
+export async function transferAccounts(db: Queryable, transferId: string): Promise<{ debit: string; credit: string } | undefined> {
+  const { rows } = await db.query<{ debit: string; credit: string }>(`SELECT debit_account_id AS debit, credit_account_id AS credit FROM ledger_transfers WHERE id = $1`, [transferId]);
+  return rows[0];
+}

@@ -46,6 +46,7 @@ CREATE TABLE groups (
   provider_id     uuid NOT NULL,
   price_per_hour  bigint NOT NULL CHECK (price_per_hour >= 0),
   lesson_minutes  int NOT NULL CHECK (lesson_minutes > 0),
+  lessons_per_week int NOT NULL CHECK (lessons_per_week >= 0),
   funding_kind    text NOT NULL,
   currency        text NOT NULL,
   ends_on         date NOT NULL
@@ -128,4 +129,29 @@ CREATE TABLE register_lines (
   certificate_amount bigint NOT NULL,
   family_amount      bigint NOT NULL,
   PRIMARY KEY (register_id, enrollment_id)
+);
+
+-- An enrollment's reservation on its certificate: the open pending transfer that holds the
+-- expected cost to the end of the year or of the group, replaced by a smaller one as months are
+-- billed, voided when the enrollment ends.
+CREATE TABLE reservations (
+  enrollment_id   uuid PRIMARY KEY,
+  municipality_id uuid NOT NULL,
+  certificate_id  uuid NOT NULL,
+  year            int NOT NULL,
+  pending_id      uuid REFERENCES ledger_transfers (id),
+  amount          bigint NOT NULL CHECK (amount >= 0),
+  missing         bigint NOT NULL DEFAULT 0 CHECK (missing >= 0),
+  seq             int NOT NULL DEFAULT 0,
+  released        boolean NOT NULL DEFAULT false
+);
+
+-- The new year, once per certificate per year: the row is the proof it ran (its primary key lets
+-- one of two concurrent runs through).
+CREATE TABLE year_rollovers (
+  certificate_id uuid NOT NULL,
+  year           int NOT NULL,
+  rolled_at      timestamptz NOT NULL,
+  returned       bigint NOT NULL,
+  PRIMARY KEY (certificate_id, year)
 );

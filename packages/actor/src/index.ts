@@ -11,17 +11,37 @@ export const Roles = ["guardian", "provider", "operator", "municipality", "regio
 export const Role = z.enum(Roles);
 export type Role = z.infer<typeof Role>;
 
-/** Who is acting. A guardian carries a guardianId, a provider a providerId, and every role but region and ministry a municipalityId. */
+/**
+ * Who is acting. A guardian carries a guardianId, a provider a providerId, and every role but
+ * region and ministry a municipalityId. A region official carries the region they govern
+ * (`regionCode`); a ministry either one region it oversees or, a federal ministry, `allRegions`.
+ * The http kit refuses a token of those roles that says neither, so an actor never reaches
+ * further than its token says.
+ */
 export interface Actor {
   subject: string;
   role: Role;
   municipalityId?: string;
   providerId?: string;
   guardianId?: string;
+  /** region and ministry: the region whose municipalities they reach (the registry's `regionCode`). */
+  regionCode?: string;
+  /** A federal ministry: every region. Never on another role. */
+  allRegions?: boolean;
 }
 
-/** Roles whose reach is not one municipality. */
+/** Roles whose reach is not one municipality but a region (or, for a federal ministry, all of them). */
 export const crossMunicipalRoles: ReadonlySet<Role> = new Set(["region", "ministry"]);
+
+/**
+ * Where a resource lives: its municipality, and that municipality's region as the service knows
+ * it (from the registry's municipality.created). `regionCode` null or undefined: not known here
+ * (yet), and a region-wide actor is refused, not let through.
+ */
+export interface Place {
+  municipalityId: string;
+  regionCode?: string | null | undefined;
+}
 
 /**
  * The codes of the refusals below, with the title their problem document carries (the same
@@ -30,6 +50,7 @@ export const crossMunicipalRoles: ReadonlySet<Role> = new Set(["region", "minist
 export const ActorErrorCodes = {
   "AUTH.FORBIDDEN_ROLE": { title: "Your role may not do this" },
   "AUTH.OTHER_MUNICIPALITY": { title: "The resource belongs to another municipality" },
+  "AUTH.OTHER_REGION": { title: "The resource belongs to another region" },
 } as const;
 export type ActorErrorCode = keyof typeof ActorErrorCodes;
 
@@ -46,15 +67,60 @@ export function requireRole(actor: Actor, ...roles: readonly Role[]): Actor {
   return actor;
 }
 
+/** Does a region-wide actor's scope cover `regionCode`? An all-regions ministry covers every region, known or not. */
+function coversRegion(actor: Actor, regionCode: string | null | undefined): boolean {
+  if (actor.role === "ministry" && actor.allRegions === true) return true;
+  return actor.regionCode !== undefined && regionCode !== undefined && regionCode !== null && actor.regionCode === regionCode;
+}
+
 /**
- * Tenancy check for a resource of `municipalityId`: AUTH.OTHER_MUNICIPALITY unless the actor
- * reaches it. Region and ministry reach every municipality (REVIEW: a region should reach only
- * its own municipalities once the registry publishes which region each belongs to); every
- * other role only its own. `details` name the command's field the resource came from, if any.
+ * Does the actor reach a resource in `place`? Region and ministry: a municipality of their
+ * region (a federal ministry: any); every other role: its own municipality only. A bare
+ * municipality id is a place whose region is not known: only an all-regions ministry reaches it
+ * among the region-wide roles.
  */
-export function requireMunicipality(actor: Actor, municipalityId: string, details: DomainErrorDetails = {}): void {
-  if (crossMunicipalRoles.has(actor.role)) return;
-  if (actor.municipalityId !== municipalityId) {
-    throw actorError("AUTH.OTHER_MUNICIPALITY", "The resource belongs to another municipality", details);
+export function reaches(actor: Actor, place: Place | string): boolean {
+  const { municipalityId, regionCode } = typeof place === "string" ? { municipalityId: place, regionCode: undefined } : place;
+  if (crossMunicipalRoles.has(actor.role)) return coversRegion(actor, regionCode);
+  return actor.municipalityId === municipalityId;
+}
+
+/**
+ * Tenancy check for a resource in `place` (or of a bare municipality id): AUTH.OTHER_MUNICIPALITY
+ * unless a municipal actor is at home there, AUTH.OTHER_REGION unless a region-wide actor's
+ * region holds it (see `reaches`). A use case that lets region or ministry act passes the
+ * municipality's region (`requireMunicipalityIn` looks it up only for them); one that does not
+ * may pass the id, and a region-wide actor that got that far anyway is refused. `details` name
+ * the command's field the resource came from, if any.
+ */
+export function requireMunicipality(actor: Actor, place: Place | string, details: DomainErrorDetails = {}): void {
+  if (reaches(actor, place)) return;
+  if (crossMunicipalRoles.has(actor.role)) {
+    throw actorError("AUTH.OTHER_REGION", "The resource belongs to another region than yours", details);
   }
+  throw actorError("AUTH.OTHER_MUNICIPALITY", "The resource belongs to another municipality", details);
+}
+
+/**
+ * `requireMunicipality` when only the municipality's id is at hand: `regionOf` (the service's
+ * own copy of the registry's municipalities) is asked for its region only when the actor's
+ * reach is a region, so the common case costs no query.
+ */
+export async function requireMunicipalityIn(
+  actor: Actor,
+  municipalityId: string,
+  regionOf: (municipalityId: string) => Promise<string | null | undefined>,
+  details: DomainErrorDetails = {},
+): Promise<void> {
+  const regionCode = crossMunicipalRoles.has(actor.role) ? await regionOf(municipalityId) : undefined;
+  requireMunicipality(actor, { municipalityId, regionCode }, details);
+}
+
+/**
+ * A region-level act (creating a municipality of `regionCode`): a region official of that
+ * region, or an all-regions ministry; AUTH.OTHER_REGION otherwise.
+ */
+export function requireRegion(actor: Actor, regionCode: string, details: DomainErrorDetails = {}): void {
+  if (crossMunicipalRoles.has(actor.role) && coversRegion(actor, regionCode)) return;
+  throw actorError("AUTH.OTHER_REGION", `Your sign-in does not reach region ${regionCode}`, details);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { isDomainError } from "@kruzhok/errors";
-import { actorError, requireMunicipality, requireRole, type Actor } from "../src";
+import { actorError, reaches, requireMunicipality, requireMunicipalityIn, requireRegion, requireRole, type Actor } from "../src";
 
 const municipalityId = randomUUID();
 const refusalOf = (action: () => unknown) => {
@@ -21,13 +21,64 @@ describe("role and tenancy checks", () => {
     expect(refusalOf(() => requireRole(provider, "guardian"))).toBe("forbidden AUTH.FORBIDDEN_ROLE");
   });
 
-  it("requireMunicipality lets region and ministry anywhere, the rest only home", () => {
+  it("requireMunicipality lets the municipal roles act only at home", () => {
     expect(refusalOf(() => requireMunicipality(provider, municipalityId))).toBe("no error");
+    expect(refusalOf(() => requireMunicipality(provider, { municipalityId, regionCode: "41" }))).toBe("no error");
     expect(refusalOf(() => requireMunicipality(provider, randomUUID()))).toBe("forbidden AUTH.OTHER_MUNICIPALITY");
     expect(refusalOf(() => requireMunicipality({ subject: "o", role: "operator" }, municipalityId))).toBe("forbidden AUTH.OTHER_MUNICIPALITY");
-    for (const role of ["region", "ministry"] as const) {
-      expect(refusalOf(() => requireMunicipality({ subject: "r", role }, randomUUID()))).toBe("no error");
-    }
+  });
+
+  describe("region and ministry reach the municipalities of their region", () => {
+    const region: Actor = { subject: "r", role: "region", regionCode: "41" };
+    const ministry: Actor = { subject: "m", role: "ministry", regionCode: "41" };
+    const federal: Actor = { subject: "f", role: "ministry", allRegions: true };
+    const home = { municipalityId, regionCode: "41" };
+    const elsewhere = { municipalityId: randomUUID(), regionCode: "11" };
+
+    it("given a municipality of their region, when they act, then nothing refuses them", () => {
+      for (const actor of [region, ministry, federal]) expect(refusalOf(() => requireMunicipality(actor, home))).toBe("no error");
+    });
+
+    it("given a municipality of another region, when they act, then AUTH.OTHER_REGION (a federal ministry excepted)", () => {
+      expect(refusalOf(() => requireMunicipality(region, elsewhere))).toBe("forbidden AUTH.OTHER_REGION");
+      expect(refusalOf(() => requireMunicipality(ministry, elsewhere))).toBe("forbidden AUTH.OTHER_REGION");
+      expect(refusalOf(() => requireMunicipality(federal, elsewhere))).toBe("no error");
+    });
+
+    it("given a municipality whose region is not known, then a regional actor is refused (fail closed)", () => {
+      for (const place of [municipalityId, { municipalityId }, { municipalityId, regionCode: null }]) {
+        expect(refusalOf(() => requireMunicipality(region, place))).toBe("forbidden AUTH.OTHER_REGION");
+      }
+      expect(reaches(federal, municipalityId)).toBe(true);
+    });
+
+    it("given an actor that names no region (a hand-made one), then it reaches nothing", () => {
+      expect(refusalOf(() => requireMunicipality({ subject: "r", role: "region" }, home))).toBe("forbidden AUTH.OTHER_REGION");
+      expect(refusalOf(() => requireMunicipality({ subject: "r", role: "region", allRegions: true }, home))).toBe("forbidden AUTH.OTHER_REGION");
+    });
+
+    it("requireMunicipalityIn looks the region up only for a regional actor", async () => {
+      const asked: string[] = [];
+      const regionOf = (id: string) => {
+        asked.push(id);
+        return Promise.resolve(id === municipalityId ? "41" : "11");
+      };
+      await requireMunicipalityIn(provider, municipalityId, regionOf);
+      expect(asked).toEqual([]);
+      await requireMunicipalityIn(region, municipalityId, regionOf);
+      await expect(requireMunicipalityIn(region, elsewhere.municipalityId, regionOf, { field: "municipalityId" })).rejects.toMatchObject({
+        code: "AUTH.OTHER_REGION",
+        details: { field: "municipalityId" },
+      });
+      expect(asked).toEqual([municipalityId, elsewhere.municipalityId]);
+    });
+
+    it("requireRegion: a region-level act by the region's own official or a federal ministry", () => {
+      expect(refusalOf(() => requireRegion(region, "41"))).toBe("no error");
+      expect(refusalOf(() => requireRegion(region, "11"))).toBe("forbidden AUTH.OTHER_REGION");
+      expect(refusalOf(() => requireRegion(federal, "11"))).toBe("no error");
+      expect(refusalOf(() => requireRegion(provider, "41"))).toBe("forbidden AUTH.OTHER_REGION");
+    });
   });
 
   it("names the command's field a refusal is about", () => {

@@ -161,6 +161,27 @@ function trustProxyOf(trust: AppOptions["trustProxy"]): false | string[] | ((add
   return [...trust];
 }
 
+/** A route as the app registered it: what the tenancy matrix (test/tenancy) checks its table against. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Answers without a token (`config: { public: true }`, the docs, CORS preflights). */
+  public: boolean;
+}
+
+const registeredRoutes = new WeakMap<object, RegisteredRoute[]>();
+
+/**
+ * Every route `buildApp`'s app has registered so far, in order of registration: the kit's own
+ * (health, metrics, docs) and the service's. The HEAD twin Fastify adds to each GET is left
+ * out, and so is OPTIONS (CORS preflights). Empty for an app the kit did not build.
+ */
+export function routesOf(app: object): readonly RegisteredRoute[] {
+  const routes = registeredRoutes.get(app) ?? [];
+  const gets = new Set(routes.filter((route) => route.method === "GET").map((route) => route.url));
+  return routes.filter((route) => route.method !== "OPTIONS" && !(route.method === "HEAD" && gets.has(route.url)));
+}
+
 const isDocsUrl = (url: string | undefined) => url !== undefined && (url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`));
 
 /**
@@ -198,6 +219,12 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   app.addHook("onRoute", (route) => {
     if (isDocsUrl(route.url) || route.method === "OPTIONS") route.config = { ...route.config, public: true };
     if (route.config?.public) route.schema = { ...route.schema, security: [] };
+  });
+  // What routes exist, for tests that must cover each one (routesOf).
+  const routes: RegisteredRoute[] = [];
+  registeredRoutes.set(app, routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, public: route.config?.public === true });
   });
 
   const apiHeaders = securityHeaders();

@@ -24,8 +24,23 @@ declare module "fastify" {
 export const MAX_SUBJECT_LENGTH = 255;
 
 /**
+ * A region's code as the registry records it (`regionCode` of a municipality, at most 20
+ * characters): printable ASCII, so that it is safe as a log field and a cache estimate.
+ */
+export const RegionCodeClaim = z
+  .string()
+  .min(1)
+  .max(20)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII");
+
+/**
  * The token's claims. Snake case, as OIDC claims are; a token missing the id its role implies
- * is refused here, so handlers never meet a guardian without a guardianId.
+ * is refused here, so handlers never meet a guardian without a guardianId, nor a region
+ * official without a region. `region_code` names the region a `region` token governs (required)
+ * and the one a `ministry` token oversees; a federal ministry says `all_regions: true` instead
+ * (one or the other, never both, never neither; `all_regions: false` says nothing). Other
+ * roles' reach is their municipality: `all_regions: true` on them is refused (a scope they
+ * cannot have), a `region_code` is ignored.
  */
 export const TokenClaims = z
   .object({
@@ -38,14 +53,22 @@ export const TokenClaims = z
     municipality_id: Uuid.optional(),
     provider_id: Uuid.optional(),
     guardian_id: Uuid.optional(),
+    region_code: RegionCodeClaim.optional(),
+    all_regions: z.boolean().optional(),
   })
   .superRefine((claims, ctx) => {
-    const need = (key: "municipality_id" | "provider_id" | "guardian_id") => {
+    const need = (key: "municipality_id" | "provider_id" | "guardian_id" | "region_code") => {
       if (claims[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `role ${claims.role} needs ${key}` });
     };
+    const allRegions = claims.all_regions === true;
     if (!crossMunicipalRoles.has(claims.role)) need("municipality_id");
     if (claims.role === "guardian") need("guardian_id");
     if (claims.role === "provider") need("provider_id");
+    if (claims.role === "region") need("region_code");
+    if (claims.role === "ministry" && !allRegions) need("region_code");
+    if (allRegions && !(claims.role === "ministry" && claims.region_code === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["all_regions"], message: "all_regions: true belongs to a federal ministry alone, without region_code" });
+    }
   })
   .transform(
     (claims): Actor => ({
@@ -54,6 +77,8 @@ export const TokenClaims = z
       ...(claims.municipality_id && { municipalityId: claims.municipality_id }),
       ...(claims.provider_id && { providerId: claims.provider_id }),
       ...(claims.guardian_id && { guardianId: claims.guardian_id }),
+      ...(crossMunicipalRoles.has(claims.role) && claims.region_code !== undefined && { regionCode: claims.region_code }),
+      ...(claims.all_regions === true && { allRegions: true }),
     }),
   );
 
@@ -196,7 +221,7 @@ export class TokenCache {
   }
 
   set(key: string, actor: Actor, expiresAtMs: number): void {
-    const strings = [key, actor.subject, actor.role, actor.municipalityId, actor.providerId, actor.guardianId];
+    const strings = [key, actor.subject, actor.role, actor.municipalityId, actor.providerId, actor.guardianId, actor.regionCode];
     const bytes = ENTRY_OVERHEAD_BYTES + 2 * strings.reduce((sum, text) => sum + (text?.length ?? 0), 0);
     if (bytes > this.maxBytes) return;
     const previous = this.entries.get(key);
@@ -371,19 +396,22 @@ export interface DevTokenOptions {
 }
 
 /**
- * The claims a token for `actor` carries (`sub`, `role` and the ids its role implies, snake
- * case), checked against TokenClaims: what an identity provider's mapper puts in Kruzhok's tokens.
+ * The claims a token for `actor` carries (`sub`, `role` and the ids and scope its role implies,
+ * snake case), checked against TokenClaims: what an identity provider's mapper puts in
+ * Kruzhok's tokens.
  */
-export function claimsOfActor(actor: Actor): { sub: string; role: string } & Record<string, string> {
+export function claimsOfActor(actor: Actor): { sub: string; role: string } & Record<string, string | boolean> {
   const claims = {
     sub: actor.subject,
     role: actor.role,
     municipality_id: actor.municipalityId,
     provider_id: actor.providerId,
     guardian_id: actor.guardianId,
+    region_code: actor.regionCode,
+    all_regions: actor.allRegions,
   };
   TokenClaims.parse(claims);
-  return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined)) as { sub: string; role: string } & Record<string, string>;
+  return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined)) as { sub: string; role: string } & Record<string, string | boolean>;
 }
 
 /** Sign a development token for `actor`, checked against the same claims schema. */

@@ -2,8 +2,12 @@
  * Mint a development token for the local stack (services in AUTH_MODE=development, on loopback):
  *
  *   npm run --silent token -- --role guardian --municipality <uuid> --guardian <uuid> --ttl 1h
+ *   npm run --silent token -- --role region --region 41
+ *   npm run --silent token -- --role ministry --all-regions
  *
- * Flags: --role (required), --municipality, --provider, --guardian, --subject (default: the
+ * Flags: --role (required), --municipality, --provider, --guardian, --region (the region code a
+ * region token governs, or a ministry's one region; required for region), --all-regions (a
+ * federal ministry: every region, instead of --region), --subject (default: the
  * guardian or provider id, else a random uuid), --ttl (default 1h; a service refuses a token
  * living longer than its AUTH_MAX_TOKEN_LIFETIME_S, 12 h by default), --issuer, --audience.
  * Signs with AUTH_DEV_SECRET; when it is unset, with DEV_AUTH_SECRET, the secret a service in
@@ -25,6 +29,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       municipality: { type: "string" },
       provider: { type: "string" },
       guardian: { type: "string" },
+      region: { type: "string" },
+      "all-regions": { type: "boolean" },
       subject: { type: "string" },
       ttl: { type: "string", default: "1h" },
       issuer: { type: "string" },
@@ -40,6 +46,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
       municipalityId: values.municipality,
       providerId: values.provider,
       guardianId: values.guardian,
+      regionCode: values.region,
+      allRegions: values["all-regions"],
     },
     { secret, ttl: values.ttl, issuer: values.issuer, audience: values.audience },
   );

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, type Isolation } from "@kruzhok/testkit";
-import { DEV_AUDIENCE, DEV_AUTH_SECRET, DEV_ISSUER, signDevToken } from "../src";
+import { DEV_AUDIENCE, DEV_AUTH_SECRET, DEV_ISSUER, routesOf, signDevToken } from "../src";
 import { buildTestApp, guardian, SECRET, type TestApp } from "./fixtures/app";
 
 const municipalityId = randomUUID();
@@ -88,16 +88,47 @@ describe("bearer authentication and tenancy", () => {
     expect(await t.registeredChildren()).toBe(0);
   });
 
-  it("lets a municipality read its own report, not another's; a region reads any", async () => {
+  it("lets a municipality read its own report, not another's; a region those of its region, a federal ministry any", async () => {
     const own = await t.token({ subject: "mun-1", role: "municipality", municipalityId });
-    const region = await t.token({ subject: "region-1", role: "region" });
-    const report = (id: string, token: string) =>
-      t.app.inject({ method: "GET", url: `/municipalities/${id}/report`, headers: { authorization: `Bearer ${token}` } });
+    const region = await t.token({ subject: "region-1", role: "region", regionCode: "41" });
+    const federal = await t.token({ subject: "ministry-1", role: "ministry", allRegions: true });
+    const report = (id: string, token: string, regionOfMunicipality = "41") =>
+      t.app.inject({ method: "GET", url: `/municipalities/${id}/report?region=${regionOfMunicipality}`, headers: { authorization: `Bearer ${token}` } });
     expect((await report(municipalityId, own)).statusCode).toBe(200);
     const other = await report(randomUUID(), own);
     expect(other.statusCode).toBe(403);
     expect(other.json()).toMatchObject({ code: "AUTH.OTHER_MUNICIPALITY" });
     expect((await report(randomUUID(), region)).statusCode).toBe(200);
+    const otherRegion = await report(randomUUID(), region, "11");
+    expect(otherRegion.statusCode).toBe(403);
+    expect(otherRegion.json()).toMatchObject({ code: "AUTH.OTHER_REGION", title: "The resource belongs to another region" });
+    expect((await report(randomUUID(), federal, "11")).statusCode).toBe(200);
+  });
+
+  it("refuses a region or ministry token that names no region with 401 (issue 12)", async () => {
+    for (const claims of [{ role: "region" }, { role: "ministry" }, { role: "region", all_regions: true }]) {
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject("scopeless")
+        .setIssuer(DEV_ISSUER)
+        .setAudience(DEV_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode(SECRET));
+      const response = await t.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/report?region=41`, headers: { authorization: `Bearer ${token}` } });
+      expect(response.statusCode, JSON.stringify(claims)).toBe(401);
+      expect(response.json()).toMatchObject({ code: "AUTH.UNAUTHENTICATED", detail: "The token lacks the claims Kruzhok needs" });
+    }
+  });
+
+  it("lists the routes it registered, the kit's and its own, public ones marked, without HEAD twins (routesOf: the tenancy matrix's source)", () => {
+    const routes = routesOf(t.app);
+    expect(routes).toContainEqual({ method: "GET", url: "/public/ping", public: true });
+    expect(routes).toContainEqual({ method: "GET", url: "/municipalities/:municipalityId/report", public: false });
+    expect(routes).toContainEqual({ method: "GET", url: "/readyz", public: true });
+    expect(routes).toContainEqual({ method: "GET", url: "/docs/json", public: true });
+    expect(routes.filter((route) => route.method === "HEAD" && route.url === "/public/ping")).toEqual([]);
+    expect(routesOf({})).toEqual([]);
   });
 
   it("serves public routes without a token, and with a bad one ignores it", async () => {
@@ -189,7 +220,7 @@ describe("OIDC mode: tokens verified against the identity provider's JWKS", () =
     const longLived = await new SignJWT({ ...claims, iat: now }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("u").setIssuer(issuer).setAudience(audience).setExpirationTime(now + 13 * 3_600).sign(privateKey);
     const good = await sign(claims);
     const [header, payload, signature] = good.split(".") as [string, string, string];
-    const development = await signDevToken({ subject: "mallory", role: "region" }, { secret: DEV_AUTH_SECRET, issuer, audience });
+    const development = await signDevToken({ subject: "mallory", role: "region", regionCode: "41" }, { secret: DEV_AUTH_SECRET, issuer, audience });
     for (const [what, token] of Object.entries({
       "no iat": noIat,
       "13 hours": longLived,

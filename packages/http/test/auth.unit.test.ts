@@ -35,7 +35,32 @@ describe("claims to actor", () => {
     expect(TokenClaims.safeParse({ sub: "s", role: "provider", municipality_id: municipalityId }).success).toBe(false);
     expect(TokenClaims.safeParse({ sub: "s", role: "municipality" }).success).toBe(false);
     expect(TokenClaims.safeParse({ sub: "s", role: "admin" }).success).toBe(false);
-    expect(TokenClaims.safeParse({ sub: "s", role: "region" }).success).toBe(true);
+    expect(TokenClaims.safeParse({ sub: "s", role: "region", region_code: "41" }).success).toBe(true);
+  });
+
+  it("a region token names its region, a ministry's its region or all regions; neither is refused (issue 12)", () => {
+    const parse = (claims: Record<string, unknown>) => {
+      const parsed = TokenClaims.safeParse({ sub: "s", ...claims });
+      return parsed.success ? parsed.data : [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))].join(",");
+    };
+    expect(parse({ role: "region", region_code: "41" })).toEqual({ subject: "s", role: "region", regionCode: "41" });
+    expect(parse({ role: "ministry", region_code: "41" })).toEqual({ subject: "s", role: "ministry", regionCode: "41" });
+    expect(parse({ role: "ministry", all_regions: true })).toEqual({ subject: "s", role: "ministry", allRegions: true });
+    expect(parse({ role: "ministry", region_code: "41", all_regions: false })).toEqual({ subject: "s", role: "ministry", regionCode: "41" });
+    // Refused: no scope at all, a region that claims every region, both at once, a scope another role cannot have.
+    expect(parse({ role: "region" })).toBe("region_code");
+    expect(parse({ role: "ministry" })).toBe("region_code");
+    expect(parse({ role: "ministry", all_regions: false })).toBe("region_code");
+    expect(parse({ role: "region", all_regions: true })).toBe("region_code,all_regions");
+    expect(parse({ role: "region", region_code: "41", all_regions: true })).toBe("all_regions");
+    expect(parse({ role: "ministry", region_code: "41", all_regions: true })).toBe("all_regions");
+    expect(parse({ role: "operator", municipality_id: municipalityId, all_regions: true })).toBe("all_regions");
+    expect(parse({ role: "region", region_code: "" })).toBe("region_code");
+    expect(parse({ role: "region", region_code: "4 1" })).toBe("region_code");
+    expect(parse({ role: "region", region_code: "x".repeat(21) })).toBe("region_code");
+    expect(parse({ role: "region", region_code: 41 })).toBe("region_code");
+    // A municipal role's region_code (an identity provider may map it for everyone) is not its reach: dropped.
+    expect(parse({ role: "operator", municipality_id: municipalityId, region_code: "41" })).toEqual({ subject: "s", role: "operator", municipalityId });
   });
 });
 
@@ -95,7 +120,7 @@ describe("development tokens", () => {
   });
 
   it("accepts a token whose audience is a list holding ours", async () => {
-    const token = await new SignJWT({ role: "region" })
+    const token = await new SignJWT({ role: "region", region_code: "41" })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject("u-3")
       .setIssuer(DEV_ISSUER)
@@ -103,7 +128,7 @@ describe("development tokens", () => {
       .setIssuedAt()
       .setExpirationTime("1 hour")
       .sign(new TextEncoder().encode(secret));
-    expect(await verify(token)).toEqual({ subject: "u-3", role: "region" });
+    expect(await verify(token)).toEqual({ subject: "u-3", role: "region", regionCode: "41" });
   });
 
   it("refuses to start with a short secret", () => {
@@ -116,7 +141,7 @@ describe("token rules of both modes", () => {
   const key = new TextEncoder().encode(secret);
   const now = Math.floor(Date.now() / 1_000);
   const sign = (claims: Record<string, unknown>) =>
-    new SignJWT({ role: "region", ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).sign(key);
+    new SignJWT({ role: "region", region_code: "41", ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).sign(key);
   const outcome = (promise: Promise<unknown>) =>
     promise.then(
       () => "accepted",
@@ -143,7 +168,7 @@ describe("token rules of both modes", () => {
     expect(await outcome(verify(await sign({ sub: "s".repeat(256), iat: now, exp: now + 60 })))).toBe("The token lacks the claims Kruzhok needs");
     expect(await outcome(verify(await sign({ sub: "two words", iat: now, exp: now + 60 })))).toBe("The token lacks the claims Kruzhok needs");
     expect(await outcome(verify(await sign({ sub: "line\nbreak", iat: now, exp: now + 60 })))).toBe("The token lacks the claims Kruzhok needs");
-    expect(TokenClaims.safeParse({ sub: "s".repeat(256), role: "region" }).success).toBe(false);
+    expect(TokenClaims.safeParse({ sub: "s".repeat(256), role: "region", region_code: "41" }).success).toBe(false);
   });
 
   it("takes only the compact shape: one spelling per token", async () => {

@@ -28,7 +28,7 @@ const notUtf8 = (value: object) => {
 };
 
 const header = { alg: "HS256", typ: "JWT" };
-const claims = { sub: "corpus-user", role: "region", iss: DEV_ISSUER, aud: DEV_AUDIENCE, iat: now, exp: now + 600 };
+const claims = { sub: "corpus-user", role: "region", region_code: "41", iss: DEV_ISSUER, aud: DEV_AUDIENCE, iat: now, exp: now + 600 };
 const token = (payload: unknown = claims, head: unknown = header) => signed(json(head), json(payload));
 const without = (claim: keyof typeof claims) => Object.fromEntries(Object.entries(claims).filter(([name]) => name !== claim));
 

@@ -26,10 +26,21 @@ describe("mint-token CLI", () => {
   it("falls back to the development default secret, saying so on stderr", async () => {
     const env = { ...process.env };
     delete env.AUTH_DEV_SECRET;
-    const { stdout, stderr } = await run(tsx, [cli, "--role", "region"], { env });
+    const { stdout, stderr } = await run(tsx, [cli, "--role", "region", "--region", "41"], { env });
     expect(stderr).toContain("AUTH_DEV_SECRET unset");
     const actor = await createTokenVerifier({ mode: "dev", secret: DEV_AUTH_SECRET })(stdout.trim());
-    expect(actor.role).toBe("region");
+    expect(actor).toMatchObject({ role: "region", regionCode: "41" });
+  });
+
+  it("mints a federal ministry's token with --all-regions, and refuses a region token that names no region", async () => {
+    const secret = `cli-secret-${randomUUID()}`;
+    const env = { ...process.env, AUTH_DEV_SECRET: secret };
+    const { stdout } = await run(tsx, [cli, "--role", "ministry", "--all-regions"], { env });
+    expect(await createTokenVerifier({ mode: "dev", secret })(stdout.trim())).toMatchObject({ role: "ministry", allRegions: true });
+    const failure = (await run(tsx, [cli, "--role", "region"], { env }).catch((error: unknown) => error)) as { code: number; stdout: string; stderr: string };
+    expect(failure.code).toBe(2);
+    expect(failure.stdout).toBe("");
+    expect(failure.stderr).toContain("region_code");
   });
 
   it("refuses a guardian token without a guardian id, printing nothing on stdout", async () => {

@@ -26,7 +26,7 @@ async function overloadApp(overload?: OverloadOptions) {
   });
   app.get("/fast", async () => ({ ok: true }));
   await app.ready();
-  const token = `Bearer ${await signDevToken({ subject: "someone", role: "region" }, { secret: SECRET })}`;
+  const token = `Bearer ${await signDevToken({ subject: "someone", role: "region", regionCode: "41" }, { secret: SECRET })}`;
   const get = (url: string, authorization: string | undefined = token) => app.inject({ method: "GET", url, headers: authorization ? { authorization } : {} });
   /** Until `n` requests are inside the slow handler. */
   const inside = async (n: number) => {

@@ -97,10 +97,10 @@ describe("a service that starts says how it checks tokens", () => {
         }),
       ]);
       const whoami = (authorization: string) => fetch(`http://127.0.0.1:${port}/whoami`, { headers: { authorization } });
-      const answer = await whoami(await identity.bearer({ subject: "oidc-official", role: "region" }));
+      const answer = await whoami(await identity.bearer({ subject: "oidc-official", role: "region", regionCode: "41" }));
       expect(answer.status).toBe(200);
       expect(await answer.json()).toEqual({ subject: "oidc-official" });
-      const forged = await whoami(`Bearer ${await signDevToken({ subject: "mallory", role: "ministry" }, { secret: DEV_AUTH_SECRET })}`);
+      const forged = await whoami(`Bearer ${await signDevToken({ subject: "mallory", role: "ministry", allRegions: true }, { secret: DEV_AUTH_SECRET })}`);
       expect(forged.status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
       started.child.kill("SIGTERM");
@@ -116,7 +116,7 @@ describe("a service that starts says how it checks tokens", () => {
     try {
       await ready(started, port);
       expect(authLines(started).map((line) => line.msg)).toEqual(["auth development: loopback only (the public development secret)"]);
-      const answer = await fetch(`http://127.0.0.1:${port}/whoami`, { headers: { authorization: await bearer({ subject: "dev-clerk", role: "region" }) } });
+      const answer = await fetch(`http://127.0.0.1:${port}/whoami`, { headers: { authorization: await bearer({ subject: "dev-clerk", role: "region", regionCode: "41" }) } });
       expect(await answer.json()).toEqual({ subject: "dev-clerk" });
       started.child.kill("SIGTERM");
       expect(await started.exited).toBe(0);

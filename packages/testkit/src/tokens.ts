@@ -4,7 +4,11 @@ import { DEV_AUTH_SECRET, signDevToken } from "@kruzhok/http";
 // The one place testkit signs tokens: the kit's development tokens, which services accept in
 // development mode (their default secret unless a test's app sets another).
 
-/** Whom a token speaks for: the token's claims, with a made-up subject when none is given. */
+/**
+ * Whom a token speaks for: the token's claims, with a made-up subject when none is given. A
+ * region official names its region (`{ role: "region", regionCode: "41" }`), a ministry its
+ * region or `allRegions: true`: a token of those roles without either is refused when signed.
+ */
 export type TokenFor = Omit<Parameters<typeof signDevToken>[0], "subject"> & { subject?: string };
 
 export interface TokenOptions {

@@ -60,7 +60,7 @@ describe("the shared harness of a service under test", () => {
 
   it("answers with the app on its own database, tokens for any actor, and captures its log lines", async () => {
     expect((await h.app.inject({ method: "GET", url: "/notes/count" })).statusCode).toBe(401);
-    const count = await h.app.inject({ method: "GET", url: "/notes/count", headers: await h.as({ role: "region" }) });
+    const count = await h.app.inject({ method: "GET", url: "/notes/count", headers: await h.as({ role: "region", regionCode: "41" }) });
     expect(count.statusCode, count.body).toBe(200);
     expect(count.json()).toEqual({ count: 0 });
     expect(h.counter).toEqual({ built: 1, stopped: 0 });

@@ -74,14 +74,17 @@ describe("group schedules", () => {
 });
 
 describe("who sees a program, and whether its groups take applications", () => {
-  const program = { providerId: "p1", municipalityId: "m1", status: "draft" as const, providerStatus: "approved" as const };
-  it("shows a draft to its provider and the offices of its municipality and region, to nobody else", () => {
+  const program = { providerId: "p1", municipalityId: "m1", regionCode: "41", status: "draft" as const, providerStatus: "approved" as const };
+  it("shows a draft to its provider, the offices of its municipality and the officials of its region, to nobody else", () => {
     expect(visibleTo(null, program)).toBe(false);
     expect(visibleTo({ subject: "s", role: "provider", providerId: "p1" }, program)).toBe(true);
     expect(visibleTo({ subject: "s", role: "provider", providerId: "p2" }, program)).toBe(false);
     expect(visibleTo({ subject: "s", role: "operator", municipalityId: "m1" }, program)).toBe(true);
     expect(visibleTo({ subject: "s", role: "municipality", municipalityId: "m2" }, program)).toBe(false);
-    expect(visibleTo({ subject: "s", role: "region" }, program)).toBe(true);
+    expect(visibleTo({ subject: "s", role: "region", regionCode: "41" }, program)).toBe(true);
+    expect(visibleTo({ subject: "s", role: "region", regionCode: "11" }, program)).toBe(false);
+    expect(visibleTo({ subject: "s", role: "region", regionCode: "41" }, { ...program, regionCode: null })).toBe(false);
+    expect(visibleTo({ subject: "s", role: "ministry", allRegions: true }, program)).toBe(false);
     expect(visibleTo({ subject: "s", role: "guardian", municipalityId: "m1" }, program)).toBe(false);
   });
   it("lists a published program of an approved provider to everyone, and hides a suspended provider's", () => {

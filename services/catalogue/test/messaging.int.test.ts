@@ -38,6 +38,8 @@ describe("registry provider events through Kafka into the catalogue", () => {
     const approved = await publishEvent(ProviderApproved, providerId, { providerId, kind: "municipal", name: "МБУ ДО «Станция юных техников»" });
     expect([await consumer.handled(created), await consumer.handled(approved)]).toEqual(["applied", "applied"]);
     expect(await providerStatus()).toBe("approved");
+    // Its region, which decides whose officials see its unlisted programs (issue 12).
+    expect((await h.pool.query("SELECT region_code FROM municipalities WHERE id = $1", [municipalityId])).rows).toEqual([{ region_code: "11" }]);
 
     const w = { municipalityId, providerId, provider: await h.as({ role: "provider", municipalityId, providerId }) };
     const programId = await createProgram(h, w, { fundingKind: "free", certification: null, address: { text: "Сыктывкар", latitude: 61.67, longitude: 50.84 } });

@@ -52,6 +52,8 @@ describe("registry and catalogue events through Kafka into enrollment", () => {
     const opened = await publish(catalogueTopic, GroupOpened, groupId, groupData(world, groupId, { fundingKind: "financed", capacity: 5 }));
     expect(await consumer.handled(issued, "the certificate")).toBe("applied");
     expect(await consumer.handled(opened, "the group")).toBe("applied");
+    // The municipality's region, which decides whose officials reach its queues and campaigns (issue 12).
+    expect((await h.pool.query("SELECT region_code FROM municipalities WHERE id = $1", [municipalityId])).rows).toEqual([{ region_code: "41" }]);
 
     const guardian = await h.as({ role: "guardian", municipalityId, guardianId });
     const res = await apply(h, guardian, childId, groupId);

@@ -47,7 +47,8 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T,
   );
 }
 
-const region: Actor = { subject: "seed-region", role: "region" };
+/** The official of a municipality's region: a region token reaches its own region's municipalities only. */
+const officialOf = (regionCode: string): Actor => ({ subject: `seed-region-${regionCode}`, role: "region", regionCode });
 const year = new Date().getUTCFullYear();
 
 const russianCategories = ["orphan", "disability", "large_family", "low_income", "special_needs", "serviceman_child", "police_register"];
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   }
   for (const m of municipalities) {
     if (existing.has(m.code)) continue;
+    const region = officialOf(m.regionCode);
     const { id } = await must<{ id: string }>(region, "POST", "/municipalities", {
       code: m.code, name: m.name, regionCode: m.regionCode, timeZone: m.timeZone, currency: m.currency,
     });

@@ -67,7 +67,7 @@ describe("certificates", () => {
       const payload = JSON.stringify(event);
       for (const personal of ["Ульяна", "Корниенко", "2016-03-14", document, document.replace(/\D/g, "")]) expect(payload).not.toContain(personal);
 
-      for (const headers of [parent, await office(h, kamchatka.id), await h.as({ role: "region" })]) {
+      for (const headers of [parent, await office(h, kamchatka.id), await h.as({ role: "region", regionCode: "41" })]) {
         expect((await h.app.inject({ method: "GET", url: `/certificates/${certificate.id}`, headers })).json()).toMatchObject({ id: certificate.id });
       }
       expect((await h.app.inject({ method: "GET", url: `/children/${childId}/certificate`, headers: parent })).json()).toMatchObject({ id: certificate.id });
@@ -234,7 +234,7 @@ describe("certificates", () => {
       const byParent = await h.app.inject({ method: "POST", url: `/certificates/${certificateId}/closure`, headers: parent, payload: { reason: "turned_18" } });
       expect(byParent.json()).toMatchObject({ status: 403, code: "AUTH.FORBIDDEN_ROLE" });
       expect(await snapshot(h.pool)).toEqual(before);
-      const byRegion = await h.app.inject({ method: "POST", url: `/certificates/${certificateId}/suspension`, headers: await h.as({ role: "region" }), payload: { reason: "решение региона" } });
+      const byRegion = await h.app.inject({ method: "POST", url: `/certificates/${certificateId}/suspension`, headers: await h.as({ role: "region", regionCode: "41" }), payload: { reason: "решение региона" } });
       expect(byRegion.statusCode).toBe(200);
     });
 
@@ -261,7 +261,7 @@ describe("certificates", () => {
       const created = await h.app.inject({
         method: "POST",
         url: "/municipalities",
-        headers: await h.as({ role: "region" }),
+        headers: await h.as({ role: "region", regionCode: "11" }),
         payload: { code: municipalityCode(), name: "Сыктывкар", regionCode: "11", timeZone: "Europe/Moscow", currency: "RUB" },
       });
       const abroad = created.json<{ id: string }>().id;

@@ -31,7 +31,7 @@ describe("the registry killed while issuing certificates", () => {
 
   it("loses and doubles no certificate, and answers every retry with the certificate its first attempt issued", async () => {
     const first = await service.start();
-    const region = `Bearer ${await signDevToken({ subject: "crash-region", role: "region" }, { secret: DEV_AUTH_SECRET })}`;
+    const region = `Bearer ${await signDevToken({ subject: "crash-region", role: "region", regionCode: "71" }, { secret: DEV_AUTH_SECRET })}`;
     const municipality = await service.send("POST", "/municipalities", region, { code: "7101", name: "Крах", regionCode: "71", timeZone: "Asia/Almaty", currency: "KZT" });
     expect(municipality.status, municipality.body).toBe(201);
     const municipalityId = (JSON.parse(municipality.body) as { id: string }).id;

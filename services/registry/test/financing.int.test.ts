@@ -46,7 +46,7 @@ describe("financing a certificate over HTTP", () => {
   it("finances for the new year once it has begun in the municipality's zone", async () => {
     const { id } = await createMunicipality(h, { timeZone: "Asia/Kamchatka" });
     const { certificateId } = await issuedCertificate(h, id);
-    const region = await h.as({ role: "region" });
+    const region = await h.as({ role: "region", regionCode: "41" });
     const next = await h.app.inject({ method: "PUT", url: `/municipalities/${id}/years/2027`, headers: region, payload: yearSettings({ financedCap: 7 }) });
     expect(next.statusCode).toBe(200);
     try {

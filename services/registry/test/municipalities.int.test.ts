@@ -25,13 +25,18 @@ describe("municipalities and their yearly rules", () => {
     const asMunicipality = await h.as({ role: "municipality", municipalityId: id });
     const body = { code: "7777", name: "Посёлок", regionCode: "41", timeZone: "Asia/Kamchatka", currency: "RUB" };
     expect((await h.app.inject({ method: "POST", url: "/municipalities", headers: asMunicipality, payload: body })).statusCode).toBe(403);
-    const taken = await h.app.inject({ method: "POST", url: "/municipalities", headers: await h.as({ role: "region" }), payload: { ...body, code } });
+    // A region official creates municipalities of their own region only (issue 12).
+    const otherRegion = await h.app.inject({ method: "POST", url: "/municipalities", headers: await h.as({ role: "region", regionCode: "11" }), payload: body });
+    expect(otherRegion.json()).toMatchObject({ status: 403, code: "AUTH.OTHER_REGION", invalidParams: [{ name: "body.regionCode" }] });
+    const otherYear = await h.app.inject({ method: "PUT", url: `/municipalities/${id}/years/2027`, headers: await h.as({ role: "region", regionCode: "11" }), payload: yearSettings() });
+    expect(otherYear.json()).toMatchObject({ status: 403, code: "AUTH.OTHER_REGION" });
+    const taken = await h.app.inject({ method: "POST", url: "/municipalities", headers: await h.as({ role: "region", regionCode: "41" }), payload: { ...body, code } });
     expect(taken.statusCode).toBe(409);
     expect(taken.json()).toMatchObject({ code: "REGISTRY.MUNICIPALITY_CODE_TAKEN", invalidParams: [{ name: "code" }] });
   });
 
   it("refuses an invalid zone, currency or fractional nominal, naming the field, and writes nothing", async () => {
-    const region = await h.as({ role: "region" });
+    const region = await h.as({ role: "region", regionCode: "41" });
     const before = (await h.pool.query("SELECT count(*)::int AS n FROM outbox")).rows[0] as { n: number };
     const zone = await h.app.inject({ method: "POST", url: "/municipalities", headers: region, payload: { code: "1234", name: "Посёлок", regionCode: "41", timeZone: "UTC+12", currency: "RUB" } });
     expect(zone.statusCode).toBe(400);
@@ -77,7 +82,7 @@ describe("municipalities and their yearly rules", () => {
   it("refuses more than 12 categories", async () => {
     const { id } = await createMunicipality(h);
     const categories = Array.from({ length: 13 }, (_, i) => ({ code: `cat_${i}`, coefficient: 1 }));
-    const res = await h.app.inject({ method: "PUT", url: `/municipalities/${id}/years/2027`, headers: await h.as({ role: "region" }), payload: yearSettings({ categories }) });
+    const res = await h.app.inject({ method: "PUT", url: `/municipalities/${id}/years/2027`, headers: await h.as({ role: "region", regionCode: "41" }), payload: yearSettings({ categories }) });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ invalidParams: [{ name: "body.categories" }] });
   });

@@ -39,7 +39,12 @@ describe("providers: application, checks, approval", () => {
 
   it("approves only after every check passed, and announces it", async () => {
     const { id } = (await apply({ kind: "municipal" })).json<{ id: string }>();
-    const region = await h.as({ role: "region" });
+    const region = await h.as({ role: "region", regionCode: "41" });
+    // Another region's official neither records checks nor approves, and nothing changes (issue 12).
+    const elsewhere = await h.as({ role: "region", regionCode: "11" });
+    const foreignChecks = await h.app.inject({ method: "PUT", url: `/providers/${id}/checks`, headers: elsewhere, payload: { staff: "passed", premises: "passed", safety: "passed" } });
+    expect(foreignChecks.json()).toMatchObject({ status: 403, code: "AUTH.OTHER_REGION" });
+    expect((await h.app.inject({ method: "GET", url: `/providers/${id}` })).json()).toMatchObject({ checks: { staff: "pending" } });
     const early = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: region, payload: {} });
     expect(early.statusCode).toBe(409);
     expect(early.json()).toMatchObject({ code: "REGISTRY.PROVIDER_CHECKS_INCOMPLETE" });
@@ -57,7 +62,7 @@ describe("providers: application, checks, approval", () => {
   });
 
   it("rejects with reasons, and suspends and reinstates an approved provider", async () => {
-    const region = await h.as({ role: "region" });
+    const region = await h.as({ role: "region", regionCode: "41" });
     const rejected = (await apply({ kind: "state" })).json<{ id: string }>();
     const noReason = await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/rejection`, headers: region, payload: { reasons: [] } });
     expect(noReason.statusCode).toBe(400);

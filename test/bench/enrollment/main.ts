@@ -217,7 +217,7 @@ try {
   // The surge's children first, then the capacity run's.
   const allChildren = children + capacityChildren;
   progress(`writing reference data: ${fmt(groupCount)} groups, ${fmt(allChildren)} children with certificates`);
-  await pool.query("INSERT INTO municipalities (id, time_zone, updated_at) VALUES ($1, $2, now())", [municipalityId, timeZone]);
+  await pool.query("INSERT INTO municipalities (id, region_code, time_zone, updated_at) VALUES ($1, '66', $2, now())", [municipalityId, timeZone]);
   await pool.query(
     `INSERT INTO municipality_years (municipality_id, year, categories, max_open_applications, offer_acceptance_days, provider_review_working_days)
      VALUES ($1, $2, ARRAY['orphan', 'large_family'], 5, 5, 3)`,
@@ -258,7 +258,7 @@ try {
   for (let i = 0; i < allChildren; i++) {
     tokens.push(await bearerFor({ subject: `bench-guardian-${i}`, role: "guardian", municipalityId, guardianId: guardianIds[i]! }));
   }
-  const region = await bearerFor({ subject: "bench-region", role: "region" });
+  const region = await bearerFor({ subject: "bench-region", role: "region", regionCode: "66" });
 
   // The schedule: each child once (burst in the first second, the rest evenly until the end),
   // duplicates of random children a little after their first (0.2-5 s later: a second click, a

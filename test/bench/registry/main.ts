@@ -58,7 +58,7 @@ let pool: Pool | undefined;
 try {
   progress(`starting the registry on :${port} (database ${database})`);
   await waitReady(registry, port, "the registry");
-  const region = await bearerFor({ subject: "bench-region", role: "region" });
+  const region = await bearerFor({ subject: "bench-region", role: "region", regionCode: "70" });
   const post = async (path: string, body: unknown, authorization: string, method = "POST") => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });
     const json = (await res.json()) as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { Actor } from "@kruzhok/actor";
+import { reaches, type Actor } from "@kruzhok/actor";
 import type { FundingKind } from "@kruzhok/contracts";
 import { catalogueError } from "./errors";
 import type { Certification, ProgramStatus, ProviderStatus } from "./program";
@@ -7,6 +7,8 @@ import type { Certification, ProgramStatus, ProviderStatus } from "./program";
 export interface ProgramStanding {
   providerId: string;
   municipalityId: string;
+  /** The region of its municipality; null (or absent) when not known, and then no region official sees it unlisted. */
+  regionCode?: string | null;
   status: ProgramStatus;
   providerStatus: ProviderStatus;
 }
@@ -18,14 +20,14 @@ export function ownedBy(actor: Actor | null, program: Pick<ProgramStanding, "pro
 
 /**
  * Families see listed programs (published by an approved provider); the provider sees its own in
- * every status, and the office of the municipality and the region see all of theirs.
+ * every status, and the office of the municipality and the officials of its region see all of
+ * theirs (`reaches`: another region's drafts stay out of sight).
  */
 export function visibleTo(actor: Actor | null, program: ProgramStanding): boolean {
   if (program.status === "published" && program.providerStatus === "approved") return true;
   if (!actor) return false;
   if (actor.role === "provider") return actor.providerId === program.providerId;
-  if (actor.role === "region") return true;
-  if (actor.role === "operator" || actor.role === "municipality") return actor.municipalityId === program.municipalityId;
+  if (actor.role === "region" || actor.role === "operator" || actor.role === "municipality") return reaches(actor, program);
   return false;
 }
 

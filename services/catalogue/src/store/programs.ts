@@ -7,13 +7,16 @@ export interface ProgramRow extends ProgramContent {
   providerName: string;
   providerStatus: ProviderStatus;
   municipalityId: string;
+  /** The region of its municipality (null when the catalogue does not know it): whose officials see it unlisted. */
+  regionCode: string | null;
   status: ProgramStatus;
   rating: { average: number | null; count: number };
   publishedAt: string | null;
 }
 
 const columns = `p.id, p.provider_id AS "providerId", pr.name AS "providerName", pr.status AS "providerStatus",
-  p.municipality_id AS "municipalityId", p.status, p.title, p.description, p.direction,
+  p.municipality_id AS "municipalityId",
+  (SELECT m.region_code FROM municipalities m WHERE m.id = p.municipality_id) AS "regionCode", p.status, p.title, p.description, p.direction,
   json_build_object('min', p.age_min, 'max', p.age_max) AS "ageRange",
   p.total_hours AS "totalHours", p.weekly_hours AS "weeklyHours",
   json_build_object('amount', p.price_per_hour, 'currency', p.currency) AS price,

@@ -11,20 +11,26 @@ export interface MunicipalityRow {
   id: string;
   code: string;
   name: string;
+  /** The region it belongs to; null for one recorded before the catalogue kept regions. */
+  regionCode: string | null;
   timeZone: string;
   currency: Currency;
 }
 
 export async function upsertMunicipality(db: Queryable, m: MunicipalityRow): Promise<void> {
   await db.query(
-    `INSERT INTO municipalities (id, code, name, time_zone, currency) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, currency = EXCLUDED.currency`,
-    [m.id, m.code, m.name, m.timeZone, m.currency],
+    `INSERT INTO municipalities (id, code, name, region_code, time_zone, currency) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
+       time_zone = EXCLUDED.time_zone, currency = EXCLUDED.currency`,
+    [m.id, m.code, m.name, m.regionCode, m.timeZone, m.currency],
   );
 }
 
 export async function findMunicipality(db: Queryable, id: string): Promise<MunicipalityRow | undefined> {
-  const { rows } = await db.query<MunicipalityRow>(`SELECT id, code, name, time_zone AS "timeZone", currency FROM municipalities WHERE id = $1`, [id]);
+  const { rows } = await db.query<MunicipalityRow>(
+    `SELECT id, code, name, region_code AS "regionCode", time_zone AS "timeZone", currency FROM municipalities WHERE id = $1`,
+    [id],
+  );
   return rows[0];
 }
 

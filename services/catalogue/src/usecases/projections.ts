@@ -22,7 +22,10 @@ import { joinTransaction } from "./transaction";
 
 // --- from the registry ---------------------------------------------------------------------
 
-/** A municipality's name, time zone and currency: programs are priced, and groups scheduled, in them. */
+/**
+ * A municipality's name, time zone and currency (programs are priced, and groups scheduled, in
+ * them) and its region (whose officials see its programs in every status).
+ */
 export function recordMunicipality(
   deps: CatalogueDeps,
   tx: PoolClient,

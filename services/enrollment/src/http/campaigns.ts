@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { requireMunicipality, requireRole } from "@kruzhok/actor";
+import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
@@ -9,6 +9,7 @@ import { explainOutcome } from "../domain/campaign";
 import { enrollmentError } from "../domain/errors";
 import { findCampaign, listCampaigns, placementsOfChild, type CampaignRow, type ChoiceRow } from "../store/campaigns";
 import { findRules, findZone } from "../store/projections";
+import { assertReaches } from "../usecases/access";
 import { announceCampaign, drawCampaignNow, findFamilyChoices, submitChoices, withdrawChoices } from "../usecases/campaigns";
 import type { EnrollmentRouteDeps } from "../deps";
 import { IdParams } from "./schemas";
@@ -171,7 +172,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "The frozen input in canonical form (officials): its SHA-256 is the published digest; with the revealed seed anyone re-runs the draw",
+        summary: "The frozen input in canonical form (officials of its municipality or region): its SHA-256 is the published digest; with the revealed seed anyone re-runs the draw",
         params: IdParams,
         response: { 200: z.object({ inputDigest: z.string(), input: z.unknown() }) },
       },
@@ -179,7 +180,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     async (request) => {
       const actor = requireRole(requireActor(request), "municipality", "region", "ministry");
       const campaign = await found(request.params.id);
-      requireMunicipality(actor, campaign.municipalityId);
+      await assertReaches(pool, actor, campaign.municipalityId);
       if (!campaign.input || !campaign.inputDigest) throw enrollmentError("CAMPAIGN_INPUT_NOT_FROZEN", "the input is frozen when the window closes");
       return { inputDigest: campaign.inputDigest, input: campaign.input };
     },

@@ -51,10 +51,12 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Rebuild the Redis queue index from Postgres (the office: its municipality; the region: any or all)",
+        summary: "Rebuild the Redis queue index from Postgres (the office: its municipality; the region: one of its municipalities, or all of them)",
         querystring: ScopeQuery,
         response: { 200: RebuildResult },
       },
+      // A refusal for the municipality names the query's field.
+      config: { fieldsIn: { municipalityId: "query" } },
     },
     async (request) => rebuildIndex({ pool, queues }, requireActor(request), request.query.municipalityId),
   );
@@ -68,8 +70,9 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         querystring: ScopeQuery,
         response: { 200: CheckResult },
       },
+      config: { fieldsIn: { municipalityId: "query" } },
     },
-    async (request) => checkQueues(pool, queues, queueScope(requireActor(request), request.query.municipalityId)),
+    async (request) => checkQueues(pool, queues, await queueScope(pool, requireActor(request), request.query.municipalityId)),
   );
 
   app.post(

@@ -29,7 +29,7 @@ export const EndBody = z.strictObject({
 });
 
 export const ScopeQuery = z.strictObject({
-  municipalityId: z.uuid().optional().describe("Region only: one municipality; every one by default"),
+  municipalityId: z.uuid().optional().describe("Region only: one municipality of its region; every one of them by default"),
 });
 
 export const QueueQuery = z.strictObject({

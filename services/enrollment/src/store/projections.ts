@@ -5,12 +5,18 @@ import type { CertificateState, GroupState, Slot } from "../domain/application";
 // yearly rules, certificates, children's guardians and categories, groups. Written only by the
 // use cases the consumers call.
 
-export async function upsertMunicipality(db: Queryable, id: string, timeZone: string, now: Date): Promise<void> {
+export async function upsertMunicipality(db: Queryable, id: string, regionCode: string, timeZone: string, now: Date): Promise<void> {
   await db.query(
-    `INSERT INTO municipalities (id, time_zone, updated_at) VALUES ($1, $2, $3)
-     ON CONFLICT (id) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at`,
-    [id, timeZone, now],
+    `INSERT INTO municipalities (id, region_code, time_zone, updated_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET region_code = EXCLUDED.region_code, time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at`,
+    [id, regionCode, timeZone, now],
   );
+}
+
+/** The region of a municipality as the registry announced it; undefined when not known here. */
+export async function regionOfMunicipality(db: Queryable, id: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ regionCode: string | null }>(`SELECT region_code AS "regionCode" FROM municipalities WHERE id = $1`, [id]);
+  return rows[0]?.regionCode ?? undefined;
 }
 
 export interface YearRules {

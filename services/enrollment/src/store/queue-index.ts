@@ -199,24 +199,35 @@ export async function syncDirtyGroups(pool: Pool, index: QueueIndex, limit = 500
   return synced;
 }
 
-/** Groups in scope: every group Postgres knows (a municipality's when given). */
-async function groupsInScope(pool: Pool, municipalityId?: string): Promise<string[]> {
+/** Which queues a rebuild or a check covers: one municipality's, one region's, or (empty) the whole service's. */
+export interface QueueScope {
+  municipalityId?: string;
+  regionCode?: string;
+}
+
+/** Groups in scope: every group Postgres knows, or a municipality's, or those of a region's municipalities. */
+async function groupsInScope(pool: Pool, scope: QueueScope): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    "SELECT id FROM groups WHERE $1::uuid IS NULL OR municipality_id = $1 ORDER BY id",
-    [municipalityId ?? null],
+    `SELECT g.id FROM groups g
+      WHERE ($1::uuid IS NULL OR g.municipality_id = $1)
+        AND ($2::text IS NULL OR g.municipality_id IN (SELECT m.id FROM municipalities m WHERE m.region_code = $2))
+      ORDER BY g.id`,
+    [scope.municipalityId ?? null, scope.regionCode ?? null],
   );
   return rows.map((r) => r.id);
 }
+
+const wholeService = (scope: QueueScope) => scope.municipalityId === undefined && scope.regionCode === undefined;
 
 /**
  * Rebuild the index from Postgres: every group's set copied over, and sets of groups Postgres
  * does not know deleted (whole service only). Run at start and on demand (after FLUSHALL).
  */
-export async function rebuildQueues(pool: Pool, index: QueueIndex, municipalityId?: string): Promise<{ groups: number; entries: number }> {
-  const ids = await groupsInScope(pool, municipalityId);
+export async function rebuildQueues(pool: Pool, index: QueueIndex, scope: QueueScope = {}): Promise<{ groups: number; entries: number }> {
+  const ids = await groupsInScope(pool, scope);
   let entries = 0;
   for (const id of ids) entries += (await syncGroup(pool, index, id)) ?? 0;
-  if (!municipalityId) {
+  if (wholeService(scope)) {
     const known = new Set(ids);
     for (const id of await index.groupIds()) if (!known.has(id)) await index.replace(id, [], { forget: true });
   }
@@ -232,8 +243,8 @@ export interface QueueMismatch {
 }
 
 /** Compare every group's Redis set with its Postgres queue, entry by entry. */
-export async function checkQueues(pool: Pool, index: QueueIndex, municipalityId?: string): Promise<{ groups: number; entries: number; mismatches: QueueMismatch[] }> {
-  const ids = await groupsInScope(pool, municipalityId);
+export async function checkQueues(pool: Pool, index: QueueIndex, scope: QueueScope = {}): Promise<{ groups: number; entries: number; mismatches: QueueMismatch[] }> {
+  const ids = await groupsInScope(pool, scope);
   const mismatches: QueueMismatch[] = [];
   let entries = 0;
   for (const groupId of ids) {

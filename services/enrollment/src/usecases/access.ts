@@ -1,11 +1,23 @@
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { actorError, requireMunicipality, requireMunicipalityIn, requireRole, type Actor } from "@kruzhok/actor";
+import type { DomainErrorDetails } from "@kruzhok/errors";
 import type { Queryable } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
-import { isGuardianOf } from "../store/projections";
+import { isGuardianOf, regionOfMunicipality } from "../store/projections";
+import type { QueueScope } from "../store/queue-index";
 
-// Who may act on and see what. Other municipalities' resources: AUTH.OTHER_MUNICIPALITY (403);
-// in the same municipality, a guardian reaches only the children they are guardian of and a
-// provider only its own groups.
+// Who may act on and see what. Other municipalities' resources: AUTH.OTHER_MUNICIPALITY (403),
+// other regions' (for region and ministry officials): AUTH.OTHER_REGION (403); in the same
+// municipality, a guardian reaches only the children they are guardian of and a provider only
+// its own groups.
+
+/**
+ * Does the actor reach the municipality: at home for the municipal roles, in their region for
+ * region and ministry (its region read from the registry's announcement, only for them)? A
+ * municipality enrollment has not heard of has no region here: a region official is refused.
+ */
+export function assertReaches(db: Queryable, actor: Actor, municipalityId: string, details: DomainErrorDetails = {}): Promise<void> {
+  return requireMunicipalityIn(actor, municipalityId, (id) => regionOfMunicipality(db, id), details);
+}
 
 /** What an application, offer or enrollment belongs to. */
 export interface Owned {
@@ -58,11 +70,20 @@ export async function requireReader(db: Queryable, actor: Actor, owned: Owned, k
 
 /**
  * Operators' work over queues (rebuild, check): the office of a municipality (its own) or the
- * region (any). The municipality in scope; undefined for the region's every one.
+ * region (one of its municipalities, or all of them when none is named; never another region's).
  */
-export function queueScope(actor: Actor, municipalityId: string | undefined): string | undefined {
+export async function queueScope(db: Queryable, actor: Actor, municipalityId: string | undefined): Promise<QueueScope> {
   requireRole(actor, "operator", "municipality", "region");
-  if (actor.role === "region") return municipalityId;
-  if (municipalityId) requireMunicipality(actor, municipalityId);
-  return actor.municipalityId;
+  if (municipalityId) {
+    await assertReaches(db, actor, municipalityId, { field: "municipalityId" });
+    return { municipalityId };
+  }
+  // The kit refuses a token without the municipality or region its role needs; an actor made by
+  // hand without one reaches nothing.
+  if (actor.role !== "region") {
+    if (actor.municipalityId === undefined) throw actorError("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
+    return { municipalityId: actor.municipalityId };
+  }
+  if (actor.regionCode === undefined) throw actorError("AUTH.OTHER_REGION", "Your sign-in names no region");
+  return { regionCode: actor.regionCode };
 }

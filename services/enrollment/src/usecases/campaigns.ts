@@ -42,7 +42,7 @@ import {
 import { seatsTaken } from "../store/offers";
 import { findCertificateOfChild, findGroup, findRules, findZone } from "../store/projections";
 import { withSavepoint } from "../store/savepoints";
-import { requireFamily } from "./access";
+import { assertReaches, requireFamily } from "./access";
 import { copyQueueNow, type QueueIndexDeps } from "./indexing";
 import { fillSeats } from "./seats";
 import { writeApplication } from "./submission";
@@ -62,7 +62,7 @@ export interface CampaignSpec {
 }
 
 /**
- * A municipality announces a campaign over some of its groups. Each group must be open, take
+ * A municipality (or its region) announces a campaign over some of its groups. Each group must be open, take
  * applications and have no one waiting in its queue (its free seats then go through the draw
  * alone; while the campaign is not drawn the group takes no first-come applications). K may not
  * exceed the municipality's cap on open applications: an unplaced child joins all K queues.
@@ -70,7 +70,7 @@ export interface CampaignSpec {
  */
 export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor: Actor, now: Date, cause: Cause): Promise<CampaignRow> {
   requireRole(actor, "municipality", "region");
-  requireMunicipality(actor, spec.municipalityId);
+  await assertReaches(tx, actor, spec.municipalityId, { field: "municipalityId" });
   if (spec.closesAt <= spec.opensAt) {
     throw enrollmentError("CAMPAIGN_WINDOW_INVALID", "the window must close after it opens", { field: "closesAt" });
   }
@@ -378,23 +378,23 @@ export async function closeAndDraw(pool: Pool, campaignId: string, now: Date, ca
 }
 
 /**
- * The municipality closes the window and draws now rather than at the next sweep (a campaign
+ * The municipality (or its region) closes the window and draws now rather than at the next sweep (a campaign
  * drawn already is left as it is); the campaign's queues are then copied to Redis, so that the
  * families' positions show the draw at once.
  */
 export async function drawCampaignNow(deps: QueueIndexDeps, actor: Actor, campaignId: string, now: Date, cause: Cause): Promise<CampaignRow> {
   requireRole(actor, "municipality", "region");
   const campaign = await campaignOf(deps.pool, campaignId);
-  requireMunicipality(actor, campaign.municipalityId);
+  await assertReaches(deps.pool, actor, campaign.municipalityId);
   const drawn = await closeAndDraw(deps.pool, campaign.id, now, cause);
   for (const groupId of drawn.groupIds) await copyQueueNow(deps, groupId);
   return drawn;
 }
 
-/** Every campaign whose window is over and that is not drawn yet (the sweep's part). */
-export async function drawDueCampaigns(pool: Pool, now: Date): Promise<number> {
+/** Every campaign whose window is over and that is not drawn yet (the sweep's part), of those `within` keeps. */
+export async function drawDueCampaigns(pool: Pool, now: Date, within: (ids: string[]) => Promise<string[]> = async (ids) => ids): Promise<number> {
   let drawn = 0;
-  for (const id of await dueCampaigns(pool, now)) {
+  for (const id of await within(await dueCampaigns(pool, now))) {
     await closeAndDraw(pool, id, now, {});
     drawn++;
   }

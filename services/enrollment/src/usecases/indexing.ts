@@ -54,9 +54,9 @@ export function copyQueueAfterCommit(tx: Queryable, deps: QueueIndexDeps, groupI
 }
 
 /**
- * The office (its municipality's queues) or the region (any municipality's, or all) rebuilds the
- * Redis index from Postgres, after Redis lost it or the checker found it differs.
+ * The office (its municipality's queues) or the region (any of its municipalities', or all of
+ * them) rebuilds the Redis index from Postgres, after Redis lost it or the checker found it differs.
  */
 export async function rebuildIndex(deps: Pick<QueueIndexDeps, "pool" | "queues">, actor: Actor, municipalityId: string | undefined): Promise<{ groups: number; entries: number }> {
-  return rebuildQueues(deps.pool, deps.queues, queueScope(actor, municipalityId));
+  return rebuildQueues(deps.pool, deps.queues, await queueScope(deps.pool, actor, municipalityId));
 }

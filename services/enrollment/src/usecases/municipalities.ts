@@ -7,9 +7,16 @@ import { rerankMunicipality } from "./applications";
 
 // Municipalities and their yearly rules, as the registry announces them.
 
-/** A municipality: its zone (deadlines, local days) and currency (tenge picks Kazakh for messages to families). */
-export async function recordMunicipality(tx: PoolClient, municipality: { municipalityId: string; timeZone: string; currency: Currency }, now: Date): Promise<void> {
-  await upsertMunicipality(tx, municipality.municipalityId, municipality.timeZone, now);
+/**
+ * A municipality: its region (whose officials reach its queues and campaigns), zone (deadlines,
+ * local days) and currency (tenge picks Kazakh for messages to families).
+ */
+export async function recordMunicipality(
+  tx: PoolClient,
+  municipality: { municipalityId: string; regionCode: string; timeZone: string; currency: Currency },
+  now: Date,
+): Promise<void> {
+  await upsertMunicipality(tx, municipality.municipalityId, municipality.regionCode, municipality.timeZone, now);
   await setMunicipalityCurrency(tx, municipality.municipalityId, municipality.currency);
 }
 

@@ -129,12 +129,13 @@ export async function expireOffers(tx: PoolClient, groupId: string, now: Date, c
  */
 async function authorizeEnd(tx: PoolClient, actor: Actor, enrollment: EnrollmentRow, reason: EndReason): Promise<string> {
   requireRole(actor, "guardian", "operator", "provider");
+  // Whose enrollment it is first: a stranger learns nothing of the rules for its reasons.
+  const by = actor.role === "provider" ? requireProvider(actor, enrollment).subject : (await requireFamily(tx, actor, enrollment)).subject;
   const allowed: Record<EndReason, readonly string[]> = { withdrawn: ["guardian", "operator"], expelled: ["provider"], completed: ["provider", "operator"] };
   if (!allowed[reason].includes(actor.role)) {
     throw enrollmentError("END_REASON_NOT_ALLOWED", `${actor.role} may not end an enrollment as ${reason}`, { field: "reason" });
   }
-  if (actor.role === "provider") return requireProvider(actor, enrollment).subject;
-  return (await requireFamily(tx, actor, enrollment)).subject;
+  return by;
 }
 
 /**

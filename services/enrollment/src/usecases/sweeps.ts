@@ -1,9 +1,10 @@
-import { requireRole, type Actor } from "@kruzhok/actor";
+import { actorError, requireRole, type Actor } from "@kruzhok/actor";
 import { withTransaction, type Pool } from "@kruzhok/postgres";
 import { childrenWithCategoryChangesOn, groupsWithOverdueReviews, lockGroupQueue } from "../store/applications";
 import { closedGroupsPastEnd } from "../store/enrollments";
 import { groupsWithOffersToWarn } from "../store/notifications";
 import { groupsWithExpiredOffers } from "../store/offers";
+import { ofRegion, type RegionScoped } from "../store/regions";
 import { autoConfirmOverdueReviews, rerankChild } from "./applications";
 import { drawDueCampaigns } from "./campaigns";
 import { completeEnrollmentsOfClosedGroup } from "./groups";
@@ -26,6 +27,8 @@ export interface SweepResult {
 export interface SweepOptions {
   /** How long before an offer's deadline its family is reminded. */
   offerExpiringLeadMs?: number;
+  /** Only the due work of this region's municipalities (a region official's sweep); all of it otherwise. */
+  regionCode?: string;
 }
 
 /**
@@ -39,17 +42,19 @@ export interface SweepOptions {
  * group does not hold the others.
  */
 export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): Promise<SweepResult> {
+  const { regionCode } = options;
+  const scoped = async (kind: RegionScoped, ids: Promise<string[]>) => (regionCode === undefined ? ids : ofRegion(pool, kind, await ids, regionCode));
   let expiredOffers = 0;
   let autoConfirmed = 0;
   let expiringNotices = 0;
-  for (const groupId of await groupsWithExpiredOffers(pool, now)) {
+  for (const groupId of await scoped("groups", groupsWithExpiredOffers(pool, now))) {
     expiredOffers += await withTransaction(pool, (tx) => expireOffers(tx, groupId, now, {}));
   }
-  for (const groupId of await groupsWithOverdueReviews(pool, now)) {
+  for (const groupId of await scoped("groups", groupsWithOverdueReviews(pool, now))) {
     autoConfirmed += await withTransaction(pool, (tx) => autoConfirmOverdueReviews(tx, groupId, now, {}));
   }
   const leadMs = options.offerExpiringLeadMs ?? NOTICE_DEFAULTS.offerExpiringLeadMs;
-  for (const groupId of await groupsWithOffersToWarn(pool, now, leadMs)) {
+  for (const groupId of await scoped("groups", groupsWithOffersToWarn(pool, now, leadMs))) {
     expiringNotices += await withTransaction(pool, async (tx) => {
       // The queue lock orders the reminder with the offer's acceptance, decline or expiry.
       await lockGroupQueue(tx, groupId);
@@ -57,21 +62,26 @@ export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): 
     });
   }
   let completedEnrollments = 0;
-  for (const groupId of await closedGroupsPastEnd(pool, now)) {
+  for (const groupId of await scoped("groups", closedGroupsPastEnd(pool, now))) {
     completedEnrollments += await withTransaction(pool, (tx) => completeEnrollmentsOfClosedGroup(tx, groupId, now, {}));
   }
   // Nothing announces a category's proof running out or one coming into force: the sweep looks
   // for them, and `rerankChild` decides exactly as for a changed proof.
   let reranked = 0;
-  for (const childId of await childrenWithCategoryChangesOn(pool, now)) {
+  for (const childId of await scoped("children", childrenWithCategoryChangesOn(pool, now))) {
     reranked += await withTransaction(pool, (tx) => rerankChild(tx, childId, now, {}));
   }
-  const drawnCampaigns = await drawDueCampaigns(pool, now);
+  const drawnCampaigns = await drawDueCampaigns(pool, now, (ids) => scoped("campaigns", Promise.resolve(ids)));
   return { expiredOffers, autoConfirmed, expiringNotices, completedEnrollments, drawnCampaigns, reranked };
 }
 
-/** The region runs the sweep now rather than at its next interval. */
+/**
+ * A region official runs the sweep now rather than at its next interval, over its own region's
+ * municipalities (another region's due work waits for that region's sweep, or the interval's).
+ */
 export async function sweepNow(pool: Pool, actor: Actor, now: Date): Promise<SweepResult> {
-  requireRole(actor, "region");
-  return sweep(pool, now);
+  const { regionCode } = requireRole(actor, "region");
+  // The kit refuses a region token without its region; an actor made by hand without one reaches nothing.
+  if (regionCode === undefined) throw actorError("AUTH.OTHER_REGION", "Your sign-in names no region");
+  return sweep(pool, now, { regionCode });
 }

@@ -81,7 +81,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   app.get(
     "/certificates/:id",
-    { schema: { tags, summary: "A certificate (guardians of the child, the office of its municipality, the region)", params: IdParams, response: { 200: CertificateView } } },
+    { schema: { tags, summary: "A certificate (guardians of the child, the office of its municipality, its region)", params: IdParams, response: { 200: CertificateView } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles, "region");
       const certificate = await findCertificate(pool, request.params.id);

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { requireMunicipality } from "@kruzhok/actor";
 import { LocalDate, ProviderKind } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { registryError } from "../domain/errors";
 import type { ProviderCommand } from "../domain/provider";
 import { findProvider, listProviders } from "../store/providers";
+import { assertReaches } from "../usecases/access";
 import { applyAsProvider, changeProvider } from "../usecases/providers";
 import type { RegistryDeps } from "../deps";
 import { IdParams } from "./schemas";
@@ -74,7 +74,7 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     async (request) => {
       const actor = request.actor;
       const staff = actor && ["operator", "municipality", "region"].includes(actor.role);
-      if (staff) requireMunicipality(actor, request.params.id);
+      if (staff) await assertReaches(pool, actor, request.params.id);
       return listProviders(pool, request.params.id, staff ? request.query.status : "approved");
     },
   );

@@ -26,6 +26,12 @@ export async function findMunicipality(db: Queryable, id: string): Promise<Munic
   return rows[0];
 }
 
+/** The region a municipality belongs to; undefined for an unknown municipality. */
+export async function regionOfMunicipality(db: Queryable, id: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ regionCode: string }>(`SELECT region_code AS "regionCode" FROM municipalities WHERE id = $1`, [id]);
+  return rows[0]?.regionCode;
+}
+
 export async function listMunicipalities(db: Queryable, regionCode?: string): Promise<MunicipalityRow[]> {
   const { rows } = await db.query<MunicipalityRow>(
     `SELECT ${columns} FROM municipalities WHERE ($1::text IS NULL OR region_code = $1) ORDER BY code`,

@@ -1,11 +1,23 @@
-import { actorError, requireMunicipality, type Actor, type Role } from "@kruzhok/actor";
+import { actorError, requireMunicipality, requireMunicipalityIn, type Actor, type Role } from "@kruzhok/actor";
+import type { DomainErrorDetails } from "@kruzhok/errors";
 import type { Queryable } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
 import type { CertificateRow } from "../store/certificates";
+import { regionOfMunicipality } from "../store/municipalities";
 import { findChild } from "../store/people";
 
 /** The in-person office of a municipality: operators at the desk and the municipality's own staff. */
 export const officeRoles: readonly Role[] = ["operator", "municipality"];
+
+/**
+ * Does the actor reach the municipality: at home for the municipal roles, in their region for
+ * region and ministry (looked up here only for them)? AUTH.OTHER_MUNICIPALITY or
+ * AUTH.OTHER_REGION otherwise. An unknown municipality has no region: a region official is
+ * refused there rather than told whether it exists.
+ */
+export function assertReaches(db: Queryable, actor: Actor, municipalityId: string, details: DomainErrorDetails = {}): Promise<void> {
+  return requireMunicipalityIn(actor, municipalityId, (id) => regionOfMunicipality(db, id), details);
+}
 
 /**
  * May the caller see or act for this child? A guardian only for a child they are a guardian of;
@@ -30,9 +42,9 @@ export function assertActsForGuardian(actor: Actor, guardian: { id: string; muni
   requireMunicipality(actor, guardian.municipalityId);
 }
 
-/** Guardians of the certificate's child; everyone else (already narrowed by role) within the certificate's municipality. */
+/** Guardians of the certificate's child; everyone else (already narrowed by role) within the certificate's municipality or region. */
 export async function assertActsForCertificate(db: Queryable, actor: Actor, certificate: CertificateRow): Promise<void> {
-  if (actor.role !== "guardian") return requireMunicipality(actor, certificate.municipalityId);
+  if (actor.role !== "guardian") return assertReaches(db, actor, certificate.municipalityId);
   const child = await findChild(db, certificate.childId);
   if (!child) throw new Error(`certificate ${certificate.id} points at a missing child`);
   assertActsForChild(actor, child);

@@ -1,4 +1,4 @@
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { requireRole, type Actor } from "@kruzhok/actor";
 import { CertificateClosed, CertificateMoved, CertificateResumed, CertificateSuspended } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import { localDateOf } from "@kruzhok/time";
@@ -8,14 +8,14 @@ import { certificateState, findCertificate, saveCertificate, type CertificateRow
 import { findMunicipality, releaseFinancedPlace } from "../store/municipalities";
 import { moveChild } from "../store/people";
 import type { RegistryDeps } from "../deps";
-import { officeRoles } from "./access";
+import { assertReaches, officeRoles } from "./access";
 import { inTransaction, type Write } from "./transaction";
 
 /** The domain's commands, with where a move goes. */
 export type LifecycleCommand = Exclude<CertificateCommand, { kind: "move" }> | { kind: "move"; toMunicipalityId: string };
 
 /**
- * The office of the certificate's municipality, or the region, suspends, resumes, closes or
+ * The office of the certificate's municipality, or its region, suspends, resumes, closes or
  * moves a certificate, as the domain decides, and announces it. The certificate's row is locked
  * first: one change at a time.
  */
@@ -31,7 +31,7 @@ export async function changeCertificate(
     const { tx, now } = write;
     const certificate = await findCertificate(tx, certificateId, true);
     if (!certificate) throw registryError("CERTIFICATE_NOT_FOUND", `no certificate ${certificateId}`);
-    requireMunicipality(actor, certificate.municipalityId);
+    await assertReaches(tx, actor, certificate.municipalityId);
     const ref = { certificateId: certificate.id, number: certificate.number, childId: certificate.childId };
     const origin = { ...cause, municipalityId: certificate.municipalityId, aggregateId: certificate.id };
     const here = { municipalityId: certificate.municipalityId };

@@ -1,11 +1,12 @@
 import { v7 as uuidv7 } from "uuid";
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { requireRegion, requireRole, type Actor } from "@kruzhok/actor";
 import { MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import { registryError } from "../domain/errors";
 import { decideYearSettings, type YearSettings } from "../domain/year-settings";
 import { findMunicipality, findYear, insertMunicipality, upsertYear, type MunicipalityRow, type StoredYear } from "../store/municipalities";
 import type { RegistryDeps } from "../deps";
+import { assertReaches } from "./access";
 import { inTransaction } from "./transaction";
 
 /** A municipality's year as the registry answers it: its settings, currency and financed count. */
@@ -14,9 +15,12 @@ export interface MunicipalityYear extends StoredYear {
   currency: MunicipalityRow["currency"];
 }
 
-/** The regional authority creates a municipality; its code (the first part of certificate numbers) is unique. */
+/**
+ * The regional authority creates a municipality of its own region; its code (the first part of
+ * certificate numbers) is unique.
+ */
 export async function createMunicipality(deps: RegistryDeps, actor: Actor, command: Omit<MunicipalityRow, "id">, cause: Cause): Promise<MunicipalityRow> {
-  requireRole(actor, "region");
+  requireRegion(requireRole(actor, "region"), command.regionCode, { field: "regionCode" });
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const municipality: MunicipalityRow = { id: uuidv7(), ...command };
     if (!(await insertMunicipality(tx, municipality))) {
@@ -29,7 +33,7 @@ export async function createMunicipality(deps: RegistryDeps, actor: Actor, comma
 }
 
 /**
- * The municipality (its own) or the region sets or amends a year's settings, as the domain
+ * The municipality (its own) or its region sets or amends a year's settings, as the domain
  * allows (see `decideYearSettings`); the year's row is locked, so the financed count it checks
  * against cannot move meanwhile.
  */
@@ -40,8 +44,9 @@ export async function setYearSettings(
   cause: Cause,
 ): Promise<MunicipalityYear> {
   const { municipalityId, settings } = command;
-  requireMunicipality(requireRole(actor, "municipality", "region"), municipalityId);
+  requireRole(actor, "municipality", "region");
   return inTransaction(deps, cause, async ({ tx, now }) => {
+    await assertReaches(tx, actor, municipalityId);
     const municipality = await findMunicipality(tx, municipalityId);
     if (!municipality) throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${municipalityId}`);
     const existing = await findYear(tx, municipalityId, settings.year, true);

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { requireRole, type Actor } from "@kruzhok/actor";
 import { ProviderApplied, ProviderApproved, ProviderRejected, ProviderSuspended } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import { registryError } from "../domain/errors";
@@ -7,6 +7,7 @@ import { decideProvider, decideProviderApplication, type ProviderCommand } from 
 import { findMunicipality } from "../store/municipalities";
 import { findProvider, insertProvider, updateProvider, type ProviderRow } from "../store/providers";
 import type { RegistryDeps } from "../deps";
+import { assertReaches } from "./access";
 import { inTransaction } from "./transaction";
 
 /** What a provider states when it applies. */
@@ -18,11 +19,12 @@ export type ProviderApplication = Pick<ProviderRow, "municipalityId" | "kind" | 
  * the municipality it works for. A tax id or account that applied already is refused.
  */
 export async function applyAsProvider(deps: RegistryDeps, actor: Actor, application: ProviderApplication, cause: Cause): Promise<ProviderRow> {
-  requireMunicipality(requireRole(actor, "provider", "operator", "municipality", "region"), application.municipalityId);
+  requireRole(actor, "provider", "operator", "municipality", "region");
   const state = decideProviderApplication(application);
   const id = actor.role === "provider" && actor.providerId ? actor.providerId : uuidv7();
   const provider: ProviderRow = { id, ...application, ...state };
   return inTransaction(deps, cause, async ({ tx, now }) => {
+    await assertReaches(tx, actor, application.municipalityId, { field: "municipalityId" });
     if (!(await findMunicipality(tx, application.municipalityId))) {
       throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${application.municipalityId}`, { field: "municipalityId" });
     }
@@ -35,7 +37,7 @@ export async function applyAsProvider(deps: RegistryDeps, actor: Actor, applicat
 }
 
 /**
- * The regional authority records a provider's checks, approves, rejects, suspends or
+ * The regional authority of the provider's region records its checks, approves, rejects, suspends or
  * reinstates it, as the domain allows (`decideProvider`), with the provider's row locked; every
  * change but recorded checks is announced (a reinstatement as an approval: the provider may
  * publish again).
@@ -46,6 +48,7 @@ export async function changeProvider(deps: RegistryDeps, actor: Actor, command: 
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const provider = await findProvider(tx, providerId, true);
     if (!provider) throw registryError("PROVIDER_NOT_FOUND", `no provider ${providerId}`);
+    await assertReaches(tx, actor, provider.municipalityId);
     const next: ProviderRow = { ...provider, ...decideProvider(provider, change) };
     await updateProvider(tx, provider.id, next, now);
     const ref = { providerId: provider.id, kind: provider.kind, name: provider.name };

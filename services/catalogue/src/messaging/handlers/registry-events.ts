@@ -18,8 +18,8 @@ export function onRegistryEvents(deps: CatalogueDeps) {
     recordProviderStatus(deps, tx, { id: event.data.providerId, municipalityId: event.municipalityId, name: event.data.name, kind: event.data.kind, status }, causeOf(event));
   return [
     handlerFor(MunicipalityCreated, (event, { tx }) => {
-      const { municipalityId, code, name, timeZone, currency } = event.data;
-      return recordMunicipality(deps, tx, { id: municipalityId, code, name, timeZone, currency }, causeOf(event));
+      const { municipalityId, code, name, regionCode, timeZone, currency } = event.data;
+      return recordMunicipality(deps, tx, { id: municipalityId, code, name, regionCode, timeZone, currency }, causeOf(event));
     }),
     handlerFor(MunicipalityYearSet, (event, { tx }) =>
       recordMunicipalityYear(deps, tx, { municipalityId: event.municipalityId, year: event.data.year, nominal: event.data.nominal }, causeOf(event)),

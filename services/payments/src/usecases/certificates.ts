@@ -12,7 +12,7 @@ import { requireCertificateReader } from "./access";
 export async function certificateAccount(db: Queryable, actor: Actor, certificateId: string, year: number, language: Language) {
   const certificate = await findCertificate(db, certificateId);
   if (!certificate) throw paymentsError("CERTIFICATE_NOT_FOUND", `No certificate ${certificateId}`, { field: "id" });
-  requireCertificateReader(actor, certificate);
+  await requireCertificateReader(db, actor, certificate);
   const id = accountId("certificate", certificateId, year);
   const [account] = await findAccounts(db, [id]);
   const movements = account ? await movementsOf(db, id) : [];

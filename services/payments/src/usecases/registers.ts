@@ -25,7 +25,7 @@ const totalOf = (r: RegisterRow) => r.certificateTotal + r.familyTotal;
 export function approve(deps: PaymentsDeps, actor: Actor, registerId: string, cause: Cause): Promise<RegisterRow> {
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const register = await registerOrThrow(tx, registerId, true);
-    requireMunicipalStaff(actor, register.municipalityId, "municipality");
+    await requireMunicipalStaff(tx, actor, register.municipalityId, "municipality");
     decideApproval(register);
     await approveRegister(tx, register.id, `${actor.role}:${actor.subject}`, now);
     await emit(tx, RegisterChanged, { ...cause, municipalityId: register.municipalityId, aggregateId: register.id }, {
@@ -43,7 +43,7 @@ export function approve(deps: PaymentsDeps, actor: Actor, registerId: string, ca
 export function pay(deps: PaymentsDeps, actor: Actor, command: { registerId: string; paymentOrder: string }, cause: Cause): Promise<RegisterRow> {
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const register = await registerOrThrow(tx, command.registerId, true);
-    requireMunicipalStaff(actor, register.municipalityId, "municipality");
+    await requireMunicipalStaff(tx, actor, register.municipalityId, "municipality");
     if (decidePayment(register, command.paymentOrder) === "already_paid") return register;
     const year = yearOfMonth(register.month);
     const [payable, paid] = (await ensureAccounts(tx, [
@@ -67,15 +67,15 @@ export function pay(deps: PaymentsDeps, actor: Actor, command: { registerId: str
 /** Registers the actor may see: a provider its own, the municipality's staff all of the municipality. */
 export async function registersFor(db: Queryable, actor: Actor, filter: { municipalityId: string; month?: string; providerId?: string }): Promise<RegisterRow[]> {
   if (actor.role === "provider") {
-    requireRegisterReader(actor, { municipalityId: filter.municipalityId, providerId: actor.providerId ?? "" });
+    await requireRegisterReader(db, actor, { municipalityId: filter.municipalityId, providerId: actor.providerId ?? "" });
     return listRegisters(db, { ...filter, providerId: actor.providerId! });
   }
-  requireMunicipalStaff(actor, filter.municipalityId);
+  await requireMunicipalStaff(db, actor, filter.municipalityId);
   return listRegisters(db, filter);
 }
 
 export async function registerFor(db: Queryable, actor: Actor, id: string): Promise<RegisterRow & { lineItems: RegisterLineRow[] }> {
   const register = await registerOrThrow(db, id);
-  requireRegisterReader(actor, register);
+  await requireRegisterReader(db, actor, register);
   return { ...register, lineItems: await linesOf(db, id) };
 }

@@ -11,7 +11,7 @@ import { inTransaction } from "./transaction";
 /** The municipality sets how a year's lessons are billed: the normative, co-payment, unexcused absences. */
 export function setBillingRules(deps: PaymentsDeps, actor: Actor, command: { municipalityId: string; year: number; rules: BillingRules }, cause: Cause): Promise<BillingRules> {
   return inTransaction(deps, cause, async ({ tx }) => {
-    requireMunicipalStaff(actor, command.municipalityId, "municipality");
+    await requireMunicipalStaff(tx, actor, command.municipalityId, "municipality");
     if (!(await findMunicipality(tx, command.municipalityId))) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${command.municipalityId} is not known to payments`);
     await upsertRules(tx, command.municipalityId, command.year, command.rules);
     return command.rules;

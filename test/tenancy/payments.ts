@@ -30,6 +30,8 @@ async function paymentsWorld(h: PaymentsHarness): Promise<PaymentsWorld> {
   const enrollmentId = await enrolled(h, home, g, c);
   await summarised(h, home, summary(g, c, enrollmentId, "2026-11", { billable: 4 }));
   const { rows } = await h.pool.query<{ id: string }>(`SELECT id FROM registers WHERE provider_id = $1`, [g.providerId]);
+  // Tuesday 3 November in Kamchatka: the month's 2nd working day, when a provider may ask for an advance.
+  h.clock.set("2026-11-03T00:00:00Z");
   return {
     home: home.municipalityId,
     neighbour: neighbour.municipalityId,
@@ -58,6 +60,11 @@ export const paymentsMatrix = defineMatrix<PaymentsWorld, PaymentsHarness>({
       owner: "municipality",
       call: (w) => ({ url: `/registers?municipalityId=${w.home}` }),
       notForeign: { "provider of another provider": "a provider lists its own registers only: another provider's list is empty" },
+    },
+    "POST /advances": {
+      owner: "provider",
+      call: () => ({ url: "/advances", payload: { month: "2026-11", amount: 1_000 } }),
+      notForeign: { "provider of another provider": "a provider asks for an advance of its own (refused here: nothing is reserved for it)" },
     },
     "GET /registers/:id": { owner: "provider", call: (w) => ({ url: `/registers/${w.registerId}` }) },
     "GET /registers/:id/export": { owner: "provider", call: (w) => ({ url: `/registers/${w.registerId}/export?format=json` }) },

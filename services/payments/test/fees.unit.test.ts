@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { feeParts, monthlyBill, shareOf, type Benefit } from "../src/domain/fees";
-import { fundingOf, multiply } from "../src/domain/financing";
+import { fundingOf, multiply, prorated } from "../src/domain/financing";
 import { chargeMonth, lessonPrice, settleShortfall } from "../src/domain/billing";
 
 const largeFamily = (validFrom: string, validUntil: string): Benefit => ({ category: "large_family", percent: 30, validFrom, validUntil });
@@ -96,6 +96,13 @@ describe("funding amounts", () => {
     expect(multiply(1_000_001, 1.5)).toBe(1_500_002);
     expect(multiply(333, 1.1)).toBe(366);
     expect(() => multiply(Number.MAX_SAFE_INTEGER, 2)).toThrow(/2\^53/);
+  });
+
+  it("prorated by the months left in the year, the request's month included, rounded half up", () => {
+    expect(prorated(1_200_000, 2026, { year: 2026, month: 9 })).toBe(400_000);
+    expect(prorated(1_000_001, 2026, { year: 2026, month: 12 })).toBe(83_333);
+    expect(prorated(1_000_000, 2027, { year: 2026, month: 12 })).toBe(1_000_000);
+    expect(prorated(1_000_000, 2026, { year: 2026, month: 1 })).toBe(1_000_000);
   });
 
   it("the highest coefficient of the child's listed categories applies; the best category ranks", () => {

@@ -35,6 +35,23 @@ describe("financing: payments commits the budget, never over it, and queues the 
     expect(account!.creditsPosted).toBe(1_500_002);
   });
 
+  it("where the municipality prorates, a certificate financed in September gets 4/12 of the nominal x coefficient", async () => {
+    const w = await world(h, { nominal: 1_200_000, budget: 10_000_000 });
+    const rules = await h.app.inject({
+      method: "PUT",
+      url: `/municipalities/${w.municipalityId}/years/2026/billing-rules`,
+      headers: await h.as({ role: "municipality", municipalityId: w.municipalityId }),
+      payload: { normativePerHour: 20_000, coPayment: false, unexcused: "not_charged", prorateNominal: true },
+    });
+    expect(rules.statusCode, rules.body).toBe(200);
+    h.clock.set("2026-09-15T00:00:00Z");
+    const c = await issued(h, w, ["disabled"]);
+    await financed(h, w, c);
+    h.clock.set("2026-03-01T00:00:00Z");
+    const [account] = await findAccounts(h.pool, [accountId("certificate", c.certificateId, 2026)]);
+    expect(account!.creditsPosted).toBe(600_000);
+  });
+
   it("the same request delivered twice commits once", async () => {
     const w = await world(h, { nominal: 100, budget: 1_000 });
     const c = await issued(h, w);

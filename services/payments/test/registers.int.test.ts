@@ -121,3 +121,39 @@ describe("payment registers", () => {
     expect(rows).toEqual([]);
   });
 });
+
+describe("advances", () => {
+  it("a provider may ask for an advance from the month's 2nd working day, once, up to what is reserved for it; the register pays only the rest", async () => {
+    h.clock.set("2026-10-01T00:00:00Z");
+    const w = await world(h, { nominal: 1_000_000 });
+    const g = await group(h, w);
+    const c = await issued(h, w);
+    await financed(h, w, c);
+    const enrollmentId = await enrolled(h, w, g, c);
+    const provider = await h.as({ role: "provider", municipalityId: w.municipalityId, providerId: g.providerId });
+    const municipality = await h.as({ role: "municipality", municipalityId: w.municipalityId });
+    const ask = (payload: object) => h.app.inject({ method: "POST", url: "/advances", headers: provider, payload });
+
+    // Monday 2 November in Kamchatka is the 1st working day: too early.
+    h.clock.set("2026-11-01T23:00:00Z");
+    expect((await ask({ month: "2026-11", amount: 50_000 })).json()).toMatchObject({ code: "PAYMENTS.ADVANCE_NOT_OPEN" });
+    h.clock.set("2026-11-03T00:00:00Z");
+    for (const amount of [0.5, -1, 2 ** 53]) expect((await ask({ month: "2026-11", amount })).statusCode).toBe(400);
+    expect((await ask({ month: "2026-11", amount: 99_000_000 })).json()).toMatchObject({ code: "PAYMENTS.ADVANCE_TOO_LARGE" });
+    const advanced = await ask({ month: "2026-11", amount: 50_000 });
+    expect(advanced.statusCode, advanced.body).toBe(201);
+    expect(advanced.json()).toMatchObject({ month: "2026-11", advance: 50_000, status: "formed" });
+    expect((await ask({ month: "2026-11", amount: 1_000 })).json()).toMatchObject({ code: "PAYMENTS.ADVANCE_EXISTS" });
+
+    h.clock.set("2026-12-05T00:00:00Z");
+    await summarised(h, w, summary(g, c, enrollmentId, "2026-11", { billable: 4 }));
+    const registerId = advanced.json<{ id: string }>().id;
+    await h.app.inject({ method: "POST", url: `/registers/${registerId}/approval`, headers: municipality });
+    await h.app.inject({ method: "POST", url: `/registers/${registerId}/payment`, headers: municipality, payload: { paymentOrder: "PO-7" } });
+    const [paid] = await findAccounts(h.pool, [accountId("provider_paid", g.providerId, 2026)]);
+    expect(paid!.creditsPosted).toBe(150_000);
+    const [payable] = await findAccounts(h.pool, [accountId("provider_payable", g.providerId, 2026)]);
+    expect(payable!.creditsPosted - payable!.debitsPosted).toBe(0);
+    expect(await verifyBooks(h.pool, w.municipalityId, 2026)).toBeNull();
+  });
+});

@@ -24,6 +24,8 @@ export interface BillingRules {
   coPayment: boolean;
   /** Whether unexcused absences are charged as lessons. */
   unexcused: "charged" | "not_charged";
+  /** Whether a certificate financed during the year gets the nominal prorated by the months left (the month of the request counts). */
+  prorateNominal?: boolean;
 }
 
 export interface MonthAttendance {

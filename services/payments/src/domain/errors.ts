@@ -17,6 +17,9 @@ const codes = {
   INSUFFICIENT_FUNDS: "conflict",
   TRANSFER_REFUSED: "conflict",
   REGISTER_TRANSITION: "illegal_state",
+  ADVANCE_NOT_OPEN: "illegal_state",
+  ADVANCE_EXISTS: "conflict",
+  ADVANCE_TOO_LARGE: "conflict",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type PaymentsErrorCode = keyof typeof codes;

@@ -28,6 +28,17 @@ export function fundingOf(nominal: number, categories: readonly YearCategory[], 
   return { amount: multiply(nominal, coefficient), coefficient, rank };
 }
 
+/**
+ * The nominal prorated by the months left in the year, the month of the request included
+ * (financed in September: 4/12), rounded half up. A request for a later year gets it whole.
+ */
+export function prorated(amount: number, year: number, today: { year: number; month: number }): number {
+  if (today.year < year) return amount;
+  if (today.year > year) return 0;
+  const monthsLeft = 13 - today.month;
+  return Number((BigInt(amount) * BigInt(monthsLeft) * 2n + 12n) / 24n);
+}
+
 /** amount x factor, rounded half up to a whole minor unit; refuses a result beyond 2^53. */
 export function multiply(amount: number, factor: number): number {
   const micro = BigInt(Math.round(factor * 1_000_000));

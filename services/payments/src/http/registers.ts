@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
-import { approve, pay, registerFor, registersFor } from "../usecases/registers";
+import { approve, pay, registerFor, registersFor, requestAdvance } from "../usecases/registers";
 import type { PaymentsDeps } from "../deps";
 import { registerCsv, registerJson, registerXlsx } from "./exports";
-import { ExportQuery, IdParams, Payment, Register, RegistersQuery, RegisterWithLines } from "./schemas";
+import { AdvanceBody, ExportQuery, IdParams, Payment, Register, RegistersQuery, RegisterWithLines } from "./schemas";
 
 export const registerRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -44,6 +44,12 @@ export const registerRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain, de
         }
       }
     },
+  );
+
+  app.post(
+    "/advances",
+    { schema: { tags, summary: "Ask for an advance on the current month (a provider, from its 2nd working day); its register reconciles it", body: AdvanceBody, response: { 201: Register } } },
+    async (request, reply) => reply.code(201).send(await requestAdvance(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) })),
   );
 
   app.post(

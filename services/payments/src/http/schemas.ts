@@ -14,6 +14,7 @@ export const BillingRules = z.strictObject({
   normativePerHour: Amount.describe("What a certificate pays at most for one lesson hour, minor units"),
   coPayment: z.boolean().describe("Whether the family pays the rest of a lesson's price beyond the normative"),
   unexcused: z.enum(["charged", "not_charged"]).describe("Whether unexcused absences are charged as lessons"),
+  prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
 });
 
 export const RegistersQuery = z.strictObject({ municipalityId: z.uuid(), month: Month.optional(), providerId: z.uuid().optional() });
@@ -30,6 +31,7 @@ export const Register = z.object({
   approvedAt: z.string().nullable(),
   paidAt: z.string().nullable(),
   paymentOrder: z.string().nullable(),
+  advance: z.number().int().describe("Paid ahead on the month; the payment pays the rest"),
   lines: z.number().int(),
   lessons: z.number().int(),
   certificateTotal: z.number().int(),
@@ -71,3 +73,5 @@ export const CertificateAccount = z.object({
     }),
   ),
 });
+
+export const AdvanceBody = z.strictObject({ month: Month, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") });

@@ -3,7 +3,7 @@ import type { BillingRules } from "../domain/billing";
 
 export async function findRules(db: Queryable, municipalityId: string, year: number): Promise<BillingRules | undefined> {
   const { rows } = await db.query<BillingRules>(
-    `SELECT normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused FROM billing_rules WHERE municipality_id = $1 AND year = $2`,
+    `SELECT normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused, prorate_nominal AS "prorateNominal" FROM billing_rules WHERE municipality_id = $1 AND year = $2`,
     [municipalityId, year],
   );
   return rows[0];
@@ -11,9 +11,10 @@ export async function findRules(db: Queryable, municipalityId: string, year: num
 
 export async function upsertRules(db: Queryable, municipalityId: string, year: number, rules: BillingRules): Promise<void> {
   await db.query(
-    `INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (municipality_id, year) DO UPDATE SET normative_per_hour = EXCLUDED.normative_per_hour, co_payment = EXCLUDED.co_payment, unexcused = EXCLUDED.unexcused`,
-    [municipalityId, year, rules.normativePerHour, rules.coPayment, rules.unexcused],
+    `INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused, prorate_nominal) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (municipality_id, year) DO UPDATE SET normative_per_hour = EXCLUDED.normative_per_hour, co_payment = EXCLUDED.co_payment, unexcused = EXCLUDED.unexcused,
+       prorate_nominal = EXCLUDED.prorate_nominal`,
+    [municipalityId, year, rules.normativePerHour, rules.coPayment, rules.unexcused, rules.prorateNominal ?? false],
   );
 }
 

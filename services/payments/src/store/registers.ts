@@ -12,6 +12,7 @@ export interface RegisterRow {
   approvedAt: string | null;
   paidAt: string | null;
   paymentOrder: string | null;
+  advance: number;
   lines: number;
   lessons: number;
   certificateTotal: number;
@@ -20,7 +21,7 @@ export interface RegisterRow {
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const registerSelect = `SELECT r.id, r.municipality_id AS "municipalityId", r.provider_id AS "providerId", r.month, r.number, r.currency, r.status,
-    ${iso("r.formed_at")} AS "formedAt", ${iso("r.approved_at")} AS "approvedAt", ${iso("r.paid_at")} AS "paidAt", r.payment_order AS "paymentOrder",
+    ${iso("r.formed_at")} AS "formedAt", ${iso("r.approved_at")} AS "approvedAt", ${iso("r.paid_at")} AS "paidAt", r.payment_order AS "paymentOrder", r.advance,
     count(l.enrollment_id)::int AS lines, coalesce(sum(l.lessons), 0)::int AS lessons,
     coalesce(sum(l.certificate_amount), 0)::bigint AS "certificateTotal", coalesce(sum(l.family_amount), 0)::bigint AS "familyTotal"
   FROM registers r LEFT JOIN register_lines l ON l.register_id = r.id`;
@@ -90,4 +91,16 @@ export async function approveRegister(db: Queryable, id: string, by: string, now
 
 export async function markPaid(db: Queryable, id: string, paymentOrder: string, now: Date): Promise<void> {
   await db.query(`UPDATE registers SET status = 'paid', paid_at = $2, payment_order = $3 WHERE id = $1`, [id, now, paymentOrder]);
+}
+
+/** Note an advance on the provider's first register of the month; false when one was noted before. */
+export async function noteAdvance(db: Queryable, registerId: string, amount: number): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE registers SET advance = $2 WHERE id = $1 AND number = 1 AND advance = 0`, [registerId, amount]);
+  return rowCount === 1;
+}
+
+/** The provider's first register of the month, if any, with its advance. */
+export async function firstRegister(db: Queryable, providerId: string, month: string): Promise<{ id: string; advance: number; status: string } | undefined> {
+  const { rows } = await db.query<{ id: string; advance: number; status: string }>(`SELECT id, advance, status FROM registers WHERE provider_id = $1 AND month = $2 AND number = 1`, [providerId, month]);
+  return rows[0];
 }

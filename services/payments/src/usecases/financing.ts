@@ -1,9 +1,11 @@
 import { CertificateFunded, FinancingQueued } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { decideHead, fundingOf, type WaitReason } from "../domain/financing";
+import { localDateOf } from "@kruzhok/time";
+import { decideHead, fundingOf, prorated, type WaitReason } from "../domain/financing";
 import { accountId, derivedTransferId, requireAllPosted, succeeded, type AccountRef } from "../domain/ledger";
 import { paymentsError } from "../domain/errors";
+import { findRules } from "../store/billing";
 import { committedCount, findRequest, insertRequest, markCommitted, netMoved, waitingList } from "../store/financing";
 import { available, createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
 import { findCertificate, findMunicipality, lockYear, setCertificateStatus, upsertYear, type YearRow } from "../store/projections";
@@ -60,6 +62,9 @@ export function requestFinancing(deps: PaymentsDeps, tx: PoolClient, request: { 
     if (certificate.municipalityId !== request.municipalityId) throw paymentsError("NOT_YOUR_CERTIFICATE", "The certificate belongs to another municipality");
     const municipality = (await findMunicipality(tx, request.municipalityId))!;
     const funding = fundingOf(year.nominal, year.categories, certificate.categories);
+    if ((await findRules(tx, request.municipalityId, request.year))?.prorateNominal) {
+      funding.amount = prorated(funding.amount, request.year, localDateOf(write.now, municipality.timeZone));
+    }
     const fresh = await insertRequest(tx, { ...request, amount: funding.amount, categoryRank: funding.rank, requestedAt: write.now, causeEventId: cause.causationId ?? null });
     if (fresh) {
       await setCertificateStatus(tx, certificate.id, "financed");

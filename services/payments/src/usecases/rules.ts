@@ -9,11 +9,11 @@ import { requireMunicipalStaff } from "./access";
 import { inTransaction } from "./transaction";
 
 /** The municipality sets how a year's lessons are billed: the normative, co-payment, unexcused absences. */
-export function setBillingRules(deps: PaymentsDeps, actor: Actor, command: { municipalityId: string; year: number; rules: BillingRules }, cause: Cause): Promise<BillingRules> {
+export function setBillingRules(deps: PaymentsDeps, actor: Actor, command: { municipalityId: string; year: number; rules: BillingRules }, cause: Cause): Promise<Required<BillingRules>> {
   return inTransaction(deps, cause, async ({ tx }) => {
     await requireMunicipalStaff(tx, actor, command.municipalityId, "municipality");
     if (!(await findMunicipality(tx, command.municipalityId))) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${command.municipalityId} is not known to payments`);
     await upsertRules(tx, command.municipalityId, command.year, command.rules);
-    return command.rules;
+    return { ...command.rules, prorateNominal: command.rules.prorateNominal ?? false };
   });
 }

@@ -26,6 +26,7 @@ CREATE TABLE billing_rules (
   normative_per_hour   bigint NOT NULL CHECK (normative_per_hour >= 0),
   co_payment           boolean NOT NULL,
   unexcused            text NOT NULL CHECK (unexcused IN ('charged', 'not_charged')),
+  prorate_nominal      boolean NOT NULL DEFAULT false,
   PRIMARY KEY (municipality_id, year)
 );
 
@@ -117,6 +118,8 @@ CREATE TABLE registers (
   approved_by     text,
   paid_at         timestamptz,
   payment_order   text,
+  -- An advance paid to the provider on this month (register number 1 only): the payment pays the rest.
+  advance         bigint NOT NULL DEFAULT 0 CHECK (advance >= 0),
   UNIQUE (provider_id, month, number),
   CHECK ((status = 'paid') = (payment_order IS NOT NULL))
 );

@@ -28,7 +28,9 @@ describe("verify: a municipality's books of a year, the first violation or none"
     const enrollmentId = await enrolled(h, w, g, c);
     await summarised(h, w, summary(g, c, enrollmentId, "2026-11", { billable: 4 }));
     expect(await verifyBooks(h.pool, w.municipalityId, 2026)).toBeNull();
-    expect(await runVerify(w.municipalityId)).toMatchObject({ code: 0, stdout: expect.stringContaining("the books hold") });
+    const passed = await runVerify(w.municipalityId);
+    expect(passed.code).toBe(0);
+    expect(passed.stdout).toContain("the books hold");
 
     // A later version seen but never billed: a summary not billed at its latest version.
     await h.pool.query(`INSERT INTO billed_versions (enrollment_id, month, version, cause_event_id) VALUES ($1, '2026-11', 2, gen_random_uuid())`, [enrollmentId]);

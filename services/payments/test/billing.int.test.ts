@@ -119,3 +119,43 @@ describe("billing providers from attendance's month summaries", () => {
     expect([balance.debitsPosted, balance.debitsPending]).toEqual([120_000, 0]);
   });
 });
+
+describe("benefits cut the family's part while the proof is valid", () => {
+  it("a large family with a valid certificate gets 30 % of its co-payment from the benefits account; an expired one nothing; a correction corrects the benefit too", async () => {
+    h.clock.set("2026-10-05T00:00:00Z");
+    const w = await world(h, { nominal: 1_000_000, budget: 100_000_000 });
+    const municipality = await h.as({ role: "municipality", municipalityId: w.municipalityId });
+    const answer = await h.app.inject({
+      method: "PUT",
+      url: `/municipalities/${w.municipalityId}/years/2026/billing-rules`,
+      headers: municipality,
+      payload: { normativePerHour: 20_000, coPayment: true, unexcused: "not_charged", benefits: [{ category: "large_family", percent: 30 }, { category: "orphan", percent: 100 }] },
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const g = await group(h, w);
+    const { ChildCategoriesChanged } = await import("@kruzhok/contracts");
+    const withProof = async (validUntil: string) => {
+      const c = await issued(h, w);
+      await h.deliver(ChildCategoriesChanged, { municipalityId: w.municipalityId, aggregateId: c.childId }, { childId: c.childId, certificateId: c.certificateId, categories: [{ code: "large_family", validFrom: "2025-12-01", validUntil }] });
+      await financed(h, w, c);
+      return { c, enrollmentId: await enrolled(h, w, g, c) };
+    };
+    const valid = await withProof("2026-11-30");
+    const expired = await withProof("2026-10-31");
+    await summarised(h, w, summary(g, valid.c, valid.enrollmentId, "2026-11", { billable: 8 }));
+    await summarised(h, w, summary(g, expired.c, expired.enrollmentId, "2026-11", { billable: 8 }));
+    const benefitOf = async (enrollmentId: string) => (await h.pool.query<{ benefit: number; family: number }>(`SELECT benefit_amount AS benefit, family_amount AS family FROM billed_months WHERE enrollment_id = $1`, [enrollmentId])).rows[0]!;
+    // The family's part: 8 x 7 500 = 60 000; 30 % of it = 18 000.
+    expect(await benefitOf(valid.enrollmentId)).toEqual({ benefit: 18_000, family: 60_000 });
+    expect(await benefitOf(expired.enrollmentId)).toEqual({ benefit: 0, family: 60_000 });
+    const [owed] = await findAccounts(h.pool, [accountId("family_receivable", valid.c.childId, 2026)]);
+    expect(owed!.debitsPosted - owed!.creditsPosted).toBe(42_000);
+
+    await summarised(h, w, summary(g, valid.c, valid.enrollmentId, "2026-11", { version: 2, supersedes: 1, billable: 6 }));
+    expect(await benefitOf(valid.enrollmentId)).toEqual({ benefit: 13_500, family: 45_000 });
+    const [after] = await findAccounts(h.pool, [accountId("family_receivable", valid.c.childId, 2026)]);
+    expect(after!.debitsPosted - after!.creditsPosted).toBe(31_500);
+    const [benefits] = await findAccounts(h.pool, [accountId("benefits", w.municipalityId, 2026)]);
+    expect(benefits!.debitsPosted - benefits!.creditsPosted).toBe(13_500);
+  });
+});

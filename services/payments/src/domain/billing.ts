@@ -26,6 +26,16 @@ export interface BillingRules {
   unexcused: "charged" | "not_charged";
   /** Whether a certificate financed during the year gets the nominal prorated by the months left (the month of the request counts). */
   prorateNominal?: boolean;
+  /** Benefits by category that cut the family's part (Novokuznetsk: 100 % orphans; 50, 30, 20 % as the municipality lists). */
+  benefits?: { category: string; percent: 100 | 50 | 30 | 20 }[];
+}
+
+/** The child's benefits on a date: the municipality's percent for each category whose proof is valid then. */
+export function benefitsOn(
+  rules: Pick<BillingRules, "benefits">,
+  proofs: readonly { code: string; validFrom: string; validUntil: string }[],
+): { category: string; percent: 100 | 50 | 30 | 20; validFrom: string; validUntil: string }[] {
+  return (rules.benefits ?? []).flatMap((b) => proofs.filter((p) => p.code === b.category).map((p) => ({ category: b.category, percent: b.percent, validFrom: p.validFrom, validUntil: p.validUntil })));
 }
 
 export interface MonthAttendance {

@@ -14,6 +14,11 @@ export const BillingRules = z.strictObject({
   normativePerHour: Amount.describe("What a certificate pays at most for one lesson hour, minor units"),
   coPayment: z.boolean().describe("Whether the family pays the rest of a lesson's price beyond the normative"),
   unexcused: z.enum(["charged", "not_charged"]).describe("Whether unexcused absences are charged as lessons"),
+  benefits: z
+    .array(z.strictObject({ category: z.string().regex(/^[a-z][a-z0-9_]{1,39}$/), percent: z.union([z.literal(100), z.literal(50), z.literal(30), z.literal(20)]) }))
+    .max(12)
+    .default([])
+    .describe("Benefits that cut the family's part while the child's proof of the category is valid"),
   prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
 });
 

@@ -84,8 +84,13 @@ export async function setCertificateStatus(db: Queryable, id: string, status: Ce
   await db.query(`UPDATE certificates SET status = $2 WHERE id = $1`, [id, status]);
 }
 
-export async function setChildCategories(db: Queryable, childId: string, categories: readonly string[]): Promise<void> {
-  await db.query(`UPDATE certificates SET categories = $2 WHERE child_id = $1`, [childId, categories]);
+export async function setChildCategories(db: Queryable, childId: string, categories: readonly string[], proofs: readonly { code: string; validFrom: string; validUntil: string }[]): Promise<void> {
+  await db.query(`UPDATE certificates SET categories = $2, category_proofs = $3 WHERE child_id = $1`, [childId, categories, JSON.stringify(proofs)]);
+}
+
+export async function categoryProofsOf(db: Queryable, childId: string): Promise<{ code: string; validFrom: string; validUntil: string }[]> {
+  const { rows } = await db.query<{ proofs: { code: string; validFrom: string; validUntil: string }[] }>(`SELECT category_proofs AS proofs FROM certificates WHERE child_id = $1`, [childId]);
+  return rows[0]?.proofs ?? [];
 }
 
 export async function findCertificate(db: Queryable, id: string): Promise<CertificateRow | undefined> {

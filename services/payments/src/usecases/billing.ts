@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import { MonthBilled } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { chargeMonth, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { benefitsOn, chargeMonth, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { feeParts } from "../domain/fees";
 import { paymentsError } from "../domain/errors";
 import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
-import { findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
+import { categoryProofsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
 import { addToLine, openRegister } from "../store/registers";
 import type { PaymentsDeps } from "../deps";
 import { postingCause } from "./cause";
@@ -25,7 +26,7 @@ export interface MonthSummary {
   unexcused: number;
 }
 
-export type BillingOutcome = { kind: "billed"; certificate: number; family: number; uncovered: number; lessons: number } | { kind: "already_billed"; version: number };
+export type BillingOutcome = { kind: "billed"; certificate: number; family: number; benefit: number; uncovered: number; lessons: number } | { kind: "already_billed"; version: number };
 
 /** When the municipality set no rules for the year: the certificate pays the full price, no co-payment, unexcused absences free. */
 function defaultRules(pricePerHour: number): BillingRules {
@@ -94,6 +95,18 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
           : [];
     requireAllPosted(await createTransfers(tx, municipalityId, familyLeg, write.now));
 
+    // 3. The benefit: the municipality pays its share of the family's part (the best benefit whose proof is valid on the month's first day).
+    const benefit = feeParts({ total: parts.family, certificate: 0, on: `${summary.month}-01`, benefits: benefitsOn(rules, await categoryProofsOf(tx, summary.childId)), compensationPerMille: 0 }).benefit;
+    const benefitDelta = benefit - (before?.benefitAmount ?? 0);
+    if (benefitDelta !== 0) {
+      const [benefits] = (await ensureAccounts(tx, [{ kind: "benefits", ownerId: municipalityId, year, municipalityId, currency }], write.now)) as [string];
+      requireAllPosted(await createTransfers(tx, municipalityId, [
+        benefitDelta > 0
+          ? { id: id("benefit"), kind: "single", debitAccountId: benefits, creditAccountId: family, amount: benefitDelta, code: "benefit", cause: postingWhy }
+          : { id: id("benefit"), kind: "single", debitAccountId: family, creditAccountId: benefits, amount: -benefitDelta, code: "benefit_correction", cause: postingWhy },
+      ], write.now));
+    }
+
     await saveBilledMonth(tx, {
       enrollmentId: summary.enrollmentId,
       month: summary.month,
@@ -102,6 +115,7 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
       certificateAmount: parts.certificate,
       familyAmount: parts.family,
       uncoveredAmount: parts.uncovered,
+      benefitAmount: benefit,
       municipalityId,
       providerId: summary.providerId,
       certificateId: certificate?.id ?? null,
@@ -129,6 +143,6 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
       currency: currency as "RUB" | "KZT",
       registerId,
     }, write.now);
-    return { kind: "billed", certificate: parts.certificate, family: parts.family, uncovered: parts.uncovered, lessons: charge.lessons };
+    return { kind: "billed", certificate: parts.certificate, family: parts.family, benefit, uncovered: parts.uncovered, lessons: charge.lessons };
   });
 }

@@ -20,7 +20,7 @@ export function recordCertificate(deps: PaymentsDeps, tx: PoolClient, certificat
 export function recordChildCategories(deps: PaymentsDeps, tx: PoolClient, child: { childId: string; categories: readonly { code: string; validFrom: string; validUntil: string }[] }, cause: Cause): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
     const today = write.now.toISOString().slice(0, 10);
-    await setChildCategories(tx, child.childId, child.categories.filter((c) => c.validFrom <= today && today <= c.validUntil).map((c) => c.code));
+    await setChildCategories(tx, child.childId, child.categories.filter((c) => c.validFrom <= today && today <= c.validUntil).map((c) => c.code), child.categories);
   });
 }
 

@@ -27,6 +27,8 @@ CREATE TABLE billing_rules (
   co_payment           boolean NOT NULL,
   unexcused            text NOT NULL CHECK (unexcused IN ('charged', 'not_charged')),
   prorate_nominal      boolean NOT NULL DEFAULT false,
+  -- Benefits that cut the family's part: [{category, percent}] (100 for orphans, 50/30/20 as listed).
+  benefits             jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY (municipality_id, year)
 );
 
@@ -37,6 +39,8 @@ CREATE TABLE certificates (
   number          text NOT NULL,
   categories      text[] NOT NULL,
   guardian_ids    uuid[] NOT NULL,
+  -- The child's verified categories with their proofs' validity: [{code, validFrom, validUntil}].
+  category_proofs jsonb NOT NULL DEFAULT '[]',
   status          text NOT NULL CHECK (status IN ('accounting', 'financed', 'closed'))
 );
 
@@ -90,6 +94,8 @@ CREATE TABLE billed_months (
   certificate_amount bigint NOT NULL CHECK (certificate_amount >= 0),
   family_amount      bigint NOT NULL CHECK (family_amount >= 0),
   uncovered_amount   bigint NOT NULL CHECK (uncovered_amount >= 0),
+  -- Of the family's part, what a benefit pays (posted from the municipality's benefits account).
+  benefit_amount     bigint NOT NULL DEFAULT 0 CHECK (benefit_amount >= 0),
   billed_at          timestamptz NOT NULL,
   PRIMARY KEY (enrollment_id, month)
 );

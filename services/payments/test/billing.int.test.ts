@@ -129,7 +129,7 @@ describe("benefits cut the family's part while the proof is valid", () => {
       method: "PUT",
       url: `/municipalities/${w.municipalityId}/years/2026/billing-rules`,
       headers: municipality,
-      payload: { normativePerHour: 20_000, coPayment: true, unexcused: "not_charged", benefits: [{ category: "large_family", percent: 30 }, { category: "orphan", percent: 100 }] },
+      payload: { normativePerHour: 20_000, coPayment: true, unexcused: "not_charged", benefits: [{ category: "large_family", percent: 30 }, { category: "orphan", percent: 100 }], compensation: [200, 500, 700] },
     });
     expect(answer.statusCode, answer.body).toBe(200);
     const g = await group(h, w);
@@ -157,5 +157,33 @@ describe("benefits cut the family's part while the proof is valid", () => {
     expect(after!.debitsPosted - after!.creditsPosted).toBe(31_500);
     const [benefits] = await findAccounts(h.pool, [accountId("benefits", w.municipalityId, 2026)]);
     expect(benefits!.debitsPosted - benefits!.creditsPosted).toBe(13_500);
+  });
+});
+
+describe("compensation for low-income families", () => {
+  it("applied for by the guardian, it is the share of the child's order of what remains after the benefit; the parts add up to the family's part", async () => {
+    h.clock.set("2026-10-05T00:00:00Z");
+    const w = await world(h, { nominal: 1_000_000, budget: 100_000_000 });
+    await h.app.inject({
+      method: "PUT",
+      url: `/municipalities/${w.municipalityId}/years/2026/billing-rules`,
+      headers: await h.as({ role: "municipality", municipalityId: w.municipalityId }),
+      payload: { normativePerHour: 20_000, coPayment: true, unexcused: "not_charged", benefits: [{ category: "large_family", percent: 30 }], compensation: [200, 500, 700] },
+    });
+    const g = await group(h, w);
+    const { ChildCategoriesChanged } = await import("@kruzhok/contracts");
+    const c = await issued(h, w);
+    await h.deliver(ChildCategoriesChanged, { municipalityId: w.municipalityId, aggregateId: c.childId }, { childId: c.childId, certificateId: c.certificateId, categories: [{ code: "large_family", validFrom: "2026-01-01", validUntil: "2026-12-31" }] });
+    await financed(h, w, c);
+    const enrollmentId = await enrolled(h, w, g, c);
+    const guardian = await h.as({ role: "guardian", municipalityId: w.municipalityId, guardianId: c.guardianId });
+    const applied = await h.app.inject({ method: "PUT", url: `/certificates/${c.certificateId}/compensation`, headers: guardian, payload: { childOrder: 3 } });
+    expect(applied.json()).toEqual({ certificateId: c.certificateId, childOrder: 3 });
+    await summarised(h, w, summary(g, c, enrollmentId, "2026-11", { billable: 8 }));
+    const { rows } = await h.pool.query(`SELECT family_amount AS family, benefit_amount AS benefit, compensation_amount AS compensation FROM billed_months WHERE enrollment_id = $1`, [enrollmentId]);
+    // 60 000 - 30 % (18 000) = 42 000; the third child's 700 thousandths of it = 29 400; the family pays 12 600.
+    expect(rows[0]).toEqual({ family: 60_000, benefit: 18_000, compensation: 29_400 });
+    const [owed] = await findAccounts(h.pool, [accountId("family_receivable", c.childId, 2026)]);
+    expect(owed!.debitsPosted - owed!.creditsPosted).toBe(12_600);
   });
 });

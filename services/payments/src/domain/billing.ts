@@ -28,6 +28,15 @@ export interface BillingRules {
   prorateNominal?: boolean;
   /** Benefits by category that cut the family's part (Novokuznetsk: 100 % orphans; 50, 30, 20 % as the municipality lists). */
   benefits?: { category: string; percent: 100 | 50 | 30 | 20 }[];
+  /** Compensation in thousandths of the fee after benefits, by the child's order in the family: [first, second, third and later]. */
+  compensation?: number[];
+}
+
+/** The compensation share for a child of `order` (1 = first) whose guardian applied; 0 without an application. */
+export function compensationFor(rules: Pick<BillingRules, "compensation">, order: number | null): number {
+  const shares = rules.compensation ?? [];
+  if (order === null || shares.length === 0) return 0;
+  return shares[Math.min(order, shares.length) - 1] ?? 0;
 }
 
 /** The child's benefits on a date: the municipality's percent for each category whose proof is valid then. */

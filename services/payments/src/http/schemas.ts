@@ -19,6 +19,11 @@ export const BillingRules = z.strictObject({
     .max(12)
     .default([])
     .describe("Benefits that cut the family's part while the child's proof of the category is valid"),
+  compensation: z
+    .array(z.number().int().min(0).max(1_000))
+    .max(10)
+    .default([])
+    .describe("Compensation for low-income families, thousandths of the fee after benefits, by the child's order: [first, second, third and later]"),
   prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
 });
 
@@ -80,3 +85,6 @@ export const CertificateAccount = z.object({
 });
 
 export const AdvanceBody = z.strictObject({ month: Month, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") });
+
+export const CompensationBody = z.strictObject({ childOrder: z.number().int().min(1).max(20).describe("The child's order among the family's children (1 = first)") });
+export const CompensationAnswer = z.object({ certificateId: z.uuid(), childOrder: z.number().int() });

@@ -88,9 +88,16 @@ export async function setChildCategories(db: Queryable, childId: string, categor
   await db.query(`UPDATE certificates SET categories = $2, category_proofs = $3 WHERE child_id = $1`, [childId, categories, JSON.stringify(proofs)]);
 }
 
-export async function categoryProofsOf(db: Queryable, childId: string): Promise<{ code: string; validFrom: string; validUntil: string }[]> {
-  const { rows } = await db.query<{ proofs: { code: string; validFrom: string; validUntil: string }[] }>(`SELECT category_proofs AS proofs FROM certificates WHERE child_id = $1`, [childId]);
-  return rows[0]?.proofs ?? [];
+export async function familyFactsOf(db: Queryable, childId: string): Promise<{ proofs: { code: string; validFrom: string; validUntil: string }[]; compensationOrder: number | null }> {
+  const { rows } = await db.query<{ proofs: { code: string; validFrom: string; validUntil: string }[]; compensationOrder: number | null }>(
+    `SELECT category_proofs AS proofs, compensation_order AS "compensationOrder" FROM certificates WHERE child_id = $1`,
+    [childId],
+  );
+  return rows[0] ?? { proofs: [], compensationOrder: null };
+}
+
+export async function setCompensationOrder(db: Queryable, certificateId: string, order: number): Promise<void> {
+  await db.query(`UPDATE certificates SET compensation_order = $2 WHERE id = $1`, [certificateId, order]);
 }
 
 export async function findCertificate(db: Queryable, id: string): Promise<CertificateRow | undefined> {

@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import { MonthBilled } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { benefitsOn, chargeMonth, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { benefitsOn, chargeMonth, compensationFor, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { paymentsError } from "../domain/errors";
 import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
-import { categoryProofsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
+import { familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
 import { addToLine, openRegister } from "../store/registers";
 import type { PaymentsDeps } from "../deps";
 import { postingCause } from "./cause";
@@ -95,15 +95,21 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
           : [];
     requireAllPosted(await createTransfers(tx, municipalityId, familyLeg, write.now));
 
-    // 3. The benefit: the municipality pays its share of the family's part (the best benefit whose proof is valid on the month's first day).
-    const benefit = feeParts({ total: parts.family, certificate: 0, on: `${summary.month}-01`, benefits: benefitsOn(rules, await categoryProofsOf(tx, summary.childId)), compensationPerMille: 0 }).benefit;
-    const benefitDelta = benefit - (before?.benefitAmount ?? 0);
-    if (benefitDelta !== 0) {
-      const [benefits] = (await ensureAccounts(tx, [{ kind: "benefits", ownerId: municipalityId, year, municipalityId, currency }], write.now)) as [string];
+    // 3. The benefit, then the compensation: the municipality pays its shares of the family's part
+    // (the best benefit whose proof is valid on the month's first day; the compensation of the
+    // child's order, where a guardian applied, of what remains after it).
+    const facts = await familyFactsOf(tx, summary.childId);
+    const { benefit, compensation } = feeParts({ total: parts.family, certificate: 0, on: `${summary.month}-01`, benefits: benefitsOn(rules, facts.proofs), compensationPerMille: compensationFor(rules, facts.compensationOrder) });
+    const discounts = [
+      { kind: "benefits" as const, leg: "benefit", delta: benefit - (before?.benefitAmount ?? 0) },
+      { kind: "compensations" as const, leg: "compensation", delta: compensation - (before?.compensationAmount ?? 0) },
+    ].filter((d) => d.delta !== 0);
+    for (const d of discounts) {
+      const [account] = (await ensureAccounts(tx, [{ kind: d.kind, ownerId: municipalityId, year, municipalityId, currency }], write.now)) as [string];
       requireAllPosted(await createTransfers(tx, municipalityId, [
-        benefitDelta > 0
-          ? { id: id("benefit"), kind: "single", debitAccountId: benefits, creditAccountId: family, amount: benefitDelta, code: "benefit", cause: postingWhy }
-          : { id: id("benefit"), kind: "single", debitAccountId: family, creditAccountId: benefits, amount: -benefitDelta, code: "benefit_correction", cause: postingWhy },
+        d.delta > 0
+          ? { id: id(d.leg), kind: "single", debitAccountId: account, creditAccountId: family, amount: d.delta, code: d.leg, cause: postingWhy }
+          : { id: id(d.leg), kind: "single", debitAccountId: family, creditAccountId: account, amount: -d.delta, code: `${d.leg}_correction`, cause: postingWhy },
       ], write.now));
     }
 
@@ -116,6 +122,7 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
       familyAmount: parts.family,
       uncoveredAmount: parts.uncovered,
       benefitAmount: benefit,
+      compensationAmount: compensation,
       municipalityId,
       providerId: summary.providerId,
       certificateId: certificate?.id ?? null,

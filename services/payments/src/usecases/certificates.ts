@@ -1,10 +1,13 @@
-import type { Actor } from "@kruzhok/actor";
+import { requireRole, type Actor } from "@kruzhok/actor";
+import type { Cause } from "@kruzhok/messaging";
+import type { PaymentsDeps } from "../deps";
+import { inTransaction } from "./transaction";
 import type { Queryable } from "@kruzhok/postgres";
 import { paymentsError } from "../domain/errors";
 import { accountId } from "../domain/ledger";
 import { describe, type Language } from "../domain/movements";
 import { available, findAccounts, movementsOf } from "../store/ledger";
-import { findCertificate } from "../store/projections";
+import { findCertificate, setCompensationOrder } from "../store/projections";
 import { reservationsOfCertificate } from "../store/reservations";
 import { requireCertificateReader } from "./access";
 
@@ -36,4 +39,16 @@ export async function certificateAccount(db: Queryable, actor: Actor, certificat
         amount: m.amount,
       })),
   };
+}
+
+/** A guardian applies for the low-income compensation for own child, saying the child's order in the family; the next bills apply it. */
+export function applyForCompensation(deps: PaymentsDeps, actor: Actor, command: { certificateId: string; childOrder: number }, cause: Cause): Promise<{ certificateId: string; childOrder: number }> {
+  return inTransaction(deps, cause, async ({ tx }) => {
+    requireRole(actor, "guardian");
+    const certificate = await findCertificate(tx, command.certificateId);
+    if (!certificate) throw paymentsError("CERTIFICATE_NOT_FOUND", `No certificate ${command.certificateId}`, { field: "id" });
+    await requireCertificateReader(tx, actor, certificate);
+    await setCompensationOrder(tx, certificate.id, command.childOrder);
+    return { certificateId: certificate.id, childOrder: command.childOrder };
+  });
 }

@@ -29,6 +29,8 @@ CREATE TABLE billing_rules (
   prorate_nominal      boolean NOT NULL DEFAULT false,
   -- Benefits that cut the family's part: [{category, percent}] (100 for orphans, 50/30/20 as listed).
   benefits             jsonb NOT NULL DEFAULT '[]',
+  -- Compensation for low-income families: thousandths of the fee after benefits, by the child's order in the family ([first, second, third and later]).
+  compensation         jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY (municipality_id, year)
 );
 
@@ -41,6 +43,8 @@ CREATE TABLE certificates (
   guardian_ids    uuid[] NOT NULL,
   -- The child's verified categories with their proofs' validity: [{code, validFrom, validUntil}].
   category_proofs jsonb NOT NULL DEFAULT '[]',
+  -- Set when a guardian applied for compensation: the child's order in the family (1 = first).
+  compensation_order int CHECK (compensation_order >= 1),
   status          text NOT NULL CHECK (status IN ('accounting', 'financed', 'closed'))
 );
 
@@ -96,6 +100,7 @@ CREATE TABLE billed_months (
   uncovered_amount   bigint NOT NULL CHECK (uncovered_amount >= 0),
   -- Of the family's part, what a benefit pays (posted from the municipality's benefits account).
   benefit_amount     bigint NOT NULL DEFAULT 0 CHECK (benefit_amount >= 0),
+  compensation_amount bigint NOT NULL DEFAULT 0 CHECK (compensation_amount >= 0),
   billed_at          timestamptz NOT NULL,
   PRIMARY KEY (enrollment_id, month)
 );

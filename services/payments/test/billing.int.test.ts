@@ -187,3 +187,27 @@ describe("compensation for low-income families", () => {
     expect(owed!.debitsPosted - owed!.creditsPosted).toBe(12_600);
   });
 });
+
+describe("the exemption of displaced families", () => {
+  it("a family forced to leave Ukraine pays nothing for one year from the child's enrollment: the benefits account pays its part", async () => {
+    h.clock.set("2026-10-05T00:00:00Z");
+    const w = await world(h, { nominal: 1_000_000, budget: 100_000_000 });
+    await h.app.inject({
+      method: "PUT",
+      url: `/municipalities/${w.municipalityId}/years/2026/billing-rules`,
+      headers: await h.as({ role: "municipality", municipalityId: w.municipalityId }),
+      payload: { normativePerHour: 20_000, coPayment: true, unexcused: "not_charged", exemptCategories: ["displaced"] },
+    });
+    const g = await group(h, w);
+    const { ChildCategoriesChanged } = await import("@kruzhok/contracts");
+    const c = await issued(h, w);
+    await h.deliver(ChildCategoriesChanged, { municipalityId: w.municipalityId, aggregateId: c.childId }, { childId: c.childId, certificateId: c.certificateId, categories: [{ code: "displaced", validFrom: "2026-01-01", validUntil: "2028-12-31" }] });
+    await financed(h, w, c);
+    const enrollmentId = await enrolled(h, w, g, c);
+    await summarised(h, w, summary(g, c, enrollmentId, "2026-11", { billable: 8 }));
+    const { rows } = await h.pool.query(`SELECT family_amount AS family, benefit_amount AS benefit FROM billed_months WHERE enrollment_id = $1`, [enrollmentId]);
+    expect(rows[0]).toEqual({ family: 60_000, benefit: 60_000 });
+    const [owed] = await findAccounts(h.pool, [accountId("family_receivable", c.childId, 2026)]);
+    expect(owed!.debitsPosted - owed!.creditsPosted).toBe(0);
+  });
+});

@@ -30,6 +30,14 @@ export interface BillingRules {
   benefits?: { category: string; percent: 100 | 50 | 30 | 20 }[];
   /** Compensation in thousandths of the fee after benefits, by the child's order in the family: [first, second, third and later]. */
   compensation?: number[];
+  /** Categories whose families pay nothing for one year from the enrollment (forced to leave Ukraine, the LNR or the DNR). */
+  exemptCategories?: string[];
+}
+
+/** Since when a family is exempt: the enrollment's start, when the child holds an exempt category; null otherwise. */
+export function exemptSince(rules: Pick<BillingRules, "exemptCategories">, proofs: readonly { code: string }[], startedOn: string | null): string | null {
+  if (startedOn === null || !(rules.exemptCategories ?? []).some((code) => proofs.some((p) => p.code === code))) return null;
+  return startedOn;
 }
 
 /** The compensation share for a child of `order` (1 = first) whose guardian applied; 0 without an application. */

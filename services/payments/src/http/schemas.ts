@@ -24,6 +24,11 @@ export const BillingRules = z.strictObject({
     .max(10)
     .default([])
     .describe("Compensation for low-income families, thousandths of the fee after benefits, by the child's order: [first, second, third and later]"),
+  exemptCategories: z
+    .array(z.string().regex(/^[a-z][a-z0-9_]{1,39}$/))
+    .max(12)
+    .default([])
+    .describe("Categories whose families pay nothing for one year from the enrollment (forced to leave Ukraine, the LNR or the DNR)"),
   prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
 });
 

@@ -3,7 +3,7 @@ import type { BillingRules } from "../domain/billing";
 
 export async function findRules(db: Queryable, municipalityId: string, year: number): Promise<BillingRules | undefined> {
   const { rows } = await db.query<BillingRules>(
-    `SELECT normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused, prorate_nominal AS "prorateNominal", benefits, compensation FROM billing_rules WHERE municipality_id = $1 AND year = $2`,
+    `SELECT normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused, prorate_nominal AS "prorateNominal", benefits, compensation, exempt_categories AS "exemptCategories" FROM billing_rules WHERE municipality_id = $1 AND year = $2`,
     [municipalityId, year],
   );
   return rows[0];
@@ -11,10 +11,10 @@ export async function findRules(db: Queryable, municipalityId: string, year: num
 
 export async function upsertRules(db: Queryable, municipalityId: string, year: number, rules: BillingRules): Promise<void> {
   await db.query(
-    `INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused, prorate_nominal, benefits, compensation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused, prorate_nominal, benefits, compensation, exempt_categories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (municipality_id, year) DO UPDATE SET normative_per_hour = EXCLUDED.normative_per_hour, co_payment = EXCLUDED.co_payment, unexcused = EXCLUDED.unexcused,
-       prorate_nominal = EXCLUDED.prorate_nominal, benefits = EXCLUDED.benefits, compensation = EXCLUDED.compensation`,
-    [municipalityId, year, rules.normativePerHour, rules.coPayment, rules.unexcused, rules.prorateNominal ?? false, JSON.stringify(rules.benefits ?? []), JSON.stringify(rules.compensation ?? [])],
+       prorate_nominal = EXCLUDED.prorate_nominal, benefits = EXCLUDED.benefits, compensation = EXCLUDED.compensation, exempt_categories = EXCLUDED.exempt_categories`,
+    [municipalityId, year, rules.normativePerHour, rules.coPayment, rules.unexcused, rules.prorateNominal ?? false, JSON.stringify(rules.benefits ?? []), JSON.stringify(rules.compensation ?? []), rules.exemptCategories ?? []],
   );
 }
 

@@ -142,12 +142,17 @@ export async function findGroup(db: Queryable, id: string): Promise<GroupRow | u
   return rows[0];
 }
 
-export async function upsertEnrollment(db: Queryable, e: { id: string; municipalityId: string; groupId: string; childId: string; ended: boolean }): Promise<void> {
+export async function upsertEnrollment(db: Queryable, e: { id: string; municipalityId: string; groupId: string; childId: string; ended: boolean; startedOn?: string }): Promise<void> {
   await db.query(
-    `INSERT INTO enrollments (id, municipality_id, group_id, child_id, ended) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET ended = enrollments.ended OR EXCLUDED.ended`,
-    [e.id, e.municipalityId, e.groupId, e.childId, e.ended],
+    `INSERT INTO enrollments (id, municipality_id, group_id, child_id, ended, started_on) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET ended = enrollments.ended OR EXCLUDED.ended, started_on = coalesce(enrollments.started_on, EXCLUDED.started_on)`,
+    [e.id, e.municipalityId, e.groupId, e.childId, e.ended, e.startedOn ?? null],
   );
+}
+
+export async function enrollmentStartedOn(db: Queryable, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ on: string | null }>(`SELECT to_char(started_on, 'YYYY-MM-DD') AS on FROM enrollments WHERE id = $1`, [id]);
+  return rows[0]?.on ?? null;
 }
 
 export async function findEnrollment(db: Queryable, id: string): Promise<{ id: string; municipalityId: string; groupId: string; childId: string; ended: boolean } | undefined> {

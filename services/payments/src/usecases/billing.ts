@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import { MonthBilled } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { benefitsOn, chargeMonth, compensationFor, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { paymentsError } from "../domain/errors";
 import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
-import { familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
+import { enrollmentStartedOn, familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
 import { addToLine, openRegister } from "../store/registers";
 import type { PaymentsDeps } from "../deps";
 import { postingCause } from "./cause";
@@ -99,7 +99,14 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     // (the best benefit whose proof is valid on the month's first day; the compensation of the
     // child's order, where a guardian applied, of what remains after it).
     const facts = await familyFactsOf(tx, summary.childId);
-    const { benefit, compensation } = feeParts({ total: parts.family, certificate: 0, on: `${summary.month}-01`, benefits: benefitsOn(rules, facts.proofs), compensationPerMille: compensationFor(rules, facts.compensationOrder) });
+    const { benefit, compensation } = feeParts({
+      total: parts.family,
+      certificate: 0,
+      on: `${summary.month}-01`,
+      benefits: benefitsOn(rules, facts.proofs),
+      displacedSince: exemptSince(rules, facts.proofs, await enrollmentStartedOn(tx, summary.enrollmentId)),
+      compensationPerMille: compensationFor(rules, facts.compensationOrder),
+    });
     const discounts = [
       { kind: "benefits" as const, leg: "benefit", delta: benefit - (before?.benefitAmount ?? 0) },
       { kind: "compensations" as const, leg: "compensation", delta: compensation - (before?.compensationAmount ?? 0) },

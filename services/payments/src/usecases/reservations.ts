@@ -19,7 +19,8 @@ import { joinTransaction, type Write } from "./transaction";
 /** The enrollment started: recorded, and its expected cost reserved (as far as the certificate reaches; the rest is noted as missing). */
 export function enrollmentStarted(deps: PaymentsDeps, tx: PoolClient, enrollment: { id: string; municipalityId: string; groupId: string; childId: string }, cause: Cause): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
-    await upsertEnrollment(tx, { ...enrollment, ended: false });
+    const municipality = await findMunicipality(tx, enrollment.municipalityId);
+    await upsertEnrollment(tx, { ...enrollment, ended: false, ...(municipality && { startedOn: formatLocalDate(localDateOf(write.now, municipality.timeZone)) }) });
     await reserve(write, enrollment);
   });
 }

@@ -14,6 +14,6 @@ export function setBillingRules(deps: PaymentsDeps, actor: Actor, command: { mun
     await requireMunicipalStaff(tx, actor, command.municipalityId, "municipality");
     if (!(await findMunicipality(tx, command.municipalityId))) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${command.municipalityId} is not known to payments`);
     await upsertRules(tx, command.municipalityId, command.year, command.rules);
-    return { ...command.rules, prorateNominal: command.rules.prorateNominal ?? false, benefits: command.rules.benefits ?? [], compensation: command.rules.compensation ?? [] };
+    return { ...command.rules, prorateNominal: command.rules.prorateNominal ?? false, benefits: command.rules.benefits ?? [], compensation: command.rules.compensation ?? [], exemptCategories: command.rules.exemptCategories ?? [] };
   });
 }

@@ -31,6 +31,8 @@ CREATE TABLE billing_rules (
   benefits             jsonb NOT NULL DEFAULT '[]',
   -- Compensation for low-income families: thousandths of the fee after benefits, by the child's order in the family ([first, second, third and later]).
   compensation         jsonb NOT NULL DEFAULT '[]',
+  -- Categories whose families pay nothing for a year from the enrollment (forced to leave Ukraine, the LNR, the DNR).
+  exempt_categories    text[] NOT NULL DEFAULT '{}',
   PRIMARY KEY (municipality_id, year)
 );
 
@@ -66,6 +68,8 @@ CREATE TABLE enrollments (
   municipality_id uuid NOT NULL,
   group_id        uuid NOT NULL,
   child_id        uuid NOT NULL,
+  -- The local date enrollment announced it started (a displaced family's year of exemption runs from it).
+  started_on      date,
   ended           boolean NOT NULL DEFAULT false
 );
 

@@ -15,6 +15,7 @@ import {
   providerApproved,
   providerConfirms,
   providerSeesEnrollment,
+  regionFollowsStatistics,
   services,
   type Kruzhok,
   type Story,
@@ -25,9 +26,10 @@ import {
 // municipality's rules to a signed contract, every step through HTTP and every hand-off between
 // services through Kafka; enrollment is killed with SIGKILL while its financing request is on its
 // way, and restarted; the story must end as it would have without the crash: one application,
-// one offer, one enrollment, one financing.
+// one offer, one enrollment, one financing. Statistics, a process of its own too, then shows the
+// region official the child counted and suppressed, over HTTP, on its topic and over SSE.
 
-describe("a child's way to a seat in a group, across registry, catalogue and enrollment", () => {
+describe("a child's way to a seat in a group, across registry, catalogue and enrollment, as statistics counts it", () => {
   const infra = inject("infra");
   let system: Kruzhok;
   beforeAll(async () => {
@@ -77,6 +79,7 @@ describe("a child's way to a seat in a group, across registry, catalogue and enr
     await familySigns(system, story);
     await providerSeesEnrollment(system, story);
     await endsOnce(system, story);
+    await regionFollowsStatistics(system, story);
   });
 });
 

@@ -16,6 +16,7 @@ export const services = {
   registry: { main: mainOf("registry") },
   catalogue: { main: mainOf("catalogue") },
   enrollment: { main: mainOf("enrollment") },
+  statistics: { main: mainOf("statistics"), env: { STATISTICS_PUBLISH_INTERVAL_MS: "100" } },
 } satisfies Record<string, SystemServiceSpec>;
 
 export type Kruzhok = System<keyof typeof services>;
@@ -349,4 +350,76 @@ export async function providerSeesEnrollment(system: Kruzhok, story: Story): Pro
     "the catalogue to hear of the enrollment",
   );
   expect(expectStatus<{ activeEnrollments: number; freeSeats: number }>(counted, 200)).toMatchObject({ activeEnrollments: 1, freeSeats: capacity - 1 });
+}
+
+// --- statistics: what the region and the ministry see of it -----------------------------------
+
+interface StatisticsCell {
+  scope: string;
+  municipalityId: string | null;
+  regionCode: string;
+  period: string;
+  measure: string;
+  dims: Record<string, string>;
+  value: number | null;
+  suppressed: boolean;
+}
+
+const CHILD_COUNTS = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"]);
+
+/** No cell that counts children shows fewer than 10 of them. */
+function expectNoSmallCell(cells: readonly StatisticsCell[]): void {
+  expect(cells.filter((c) => CHILD_COUNTS.has(c.measure) && c.value !== null && c.value > 0 && c.value < 10)).toEqual([]);
+}
+
+/**
+ * The region official follows the municipality in statistics: the one child's certificate,
+ * application, offer and enrollment are counted, and every cell that counts them is suppressed
+ * (one child is fewer than 10), while the approved provider (an organisation) shows. The same
+ * cells travel on the statistics topic and arrive over Server-Sent Events.
+ */
+export async function regionFollowsStatistics(system: Kruzhok, story: Story): Promise<void> {
+  const { statistics } = system.services;
+  const municipalityId = known(story, "municipalityId");
+  const month = (cells: StatisticsCell[]) => cells.filter((c) => c.period === "month" && c.scope === "municipality");
+  const counted = await statistics.waitForAnswer(
+    "GET",
+    `/statistics/cells?municipalityId=${municipalityId}&period=month`,
+    { as: story.region },
+    (answer) => (answer.status === 200 && answer.json<{ cells: StatisticsCell[] }>().cells.some((c) => c.measure === "coverage.enrolled" && c.suppressed) ? answer : undefined),
+    "statistics to count the enrolled child",
+  );
+  const cells = month(counted.json<{ cells: StatisticsCell[] }>().cells);
+  const cell = (measure: string, dims: Record<string, string> = {}) =>
+    cells.find((c) => c.measure === measure && JSON.stringify(Object.entries(c.dims).sort()) === JSON.stringify(Object.entries(dims).sort()));
+  expect(cell("providers", { kind: "*", status: "approved" })).toMatchObject({ value: 1, suppressed: false });
+  for (const measure of ["coverage.certified", "coverage.enrolled", "coverage.certified.share"]) expect(cell(measure)).toMatchObject({ value: null, suppressed: true });
+  expect(cell("certificates", { status: "financed", ageBand: "*" })).toMatchObject({ value: null, suppressed: true });
+  expect(cell("offers", { outcome: "made" })).toMatchObject({ value: null, suppressed: true });
+  expect(cell("queue.length")).toMatchObject({ value: 0, suppressed: false });
+  expectNoSmallCell(cells);
+
+  // The stream for the ministries' own consumers: the same cells, through the outbox and Kafka.
+  await statistics.outboxDrained();
+  const streamed = (await system.events("kruzhok.statistics.v1")).flatMap((event) => (event.data as { cells: StatisticsCell[] }).cells);
+  expect(streamed.some((c) => c.municipalityId === municipalityId && c.measure === "coverage.enrolled" && c.period === "month" && c.suppressed)).toBe(true);
+  expect(streamed.some((c) => c.scope === "region" && c.regionCode === "11" && c.measure === "providers" && c.dims.status === "approved" && c.value === 1)).toBe(true);
+  expectNoSmallCell(streamed);
+
+  // Server-Sent Events: the snapshot the region official's page starts from holds the same cells.
+  const abort = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${statistics.port}/statistics/stream?municipalityId=${municipalityId}&period=month`, { headers: { authorization: story.region }, signal: abort.signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  while (!text.includes("\n\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  abort.abort();
+  const snapshot = JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { cells: StatisticsCell[] };
+  expect(text.startsWith("event: snapshot")).toBe(true);
+  const key = (c: StatisticsCell) => `${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`;
+  expect(new Map(month(snapshot.cells).map((c) => [key(c), c.value]))).toEqual(new Map(cells.map((c) => [key(c), c.value])));
 }

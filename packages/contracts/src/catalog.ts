@@ -4,6 +4,7 @@ import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
 import { paymentsEvents } from "./events/payments";
 import { registryEvents } from "./events/registry";
+import { statisticsEvents } from "./events/statistics";
 import { Topics } from "./topics";
 
 /**
@@ -19,6 +20,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...notificationEvents,
   ...attendanceEvents,
   ...paymentsEvents,
+  ...statisticsEvents,
 ];
 
 /** What each topic is for, for the AsyncAPI document. */

@@ -9,3 +9,4 @@ export * from "./events/enrollment";
 export * from "./events/catalogue";
 export * from "./events/attendance";
 export * from "./events/payments";
+export * from "./events/statistics";

@@ -1,0 +1,365 @@
+import { addDays, formatLocalDate, parseLocalDate } from "@kruzhok/time";
+import type { StoredMeasure } from "./subjects";
+import { suppress, type Relation } from "./suppression";
+
+/**
+ * The cells of one release block: every municipality of one region (and the region itself),
+ * every day of one month up to the region's last day with events, and the month. Suppression
+ * is decided over the whole block at once, so that no relation inside it (rows, columns,
+ * totals, region = sum of municipalities, month = sum or last of its days) gives a suppressed
+ * cell back. Pure: the store reads the raw sums, this decides what is published.
+ *
+ * Aggregate model: a cell is (scope, period, measure, dims). Counting measures are built from
+ * contributions (domain/subjects.ts); a new source (attendance's marks, payments' postings)
+ * adds its subjects there and its measures here (a stock or a flow, counted in children or
+ * not), and the block, the relations, suppression, the stream and the exports carry it as they
+ * are.
+ */
+
+export const Statuses = ["accounting", "financed", "suspended"] as const;
+export const AgeBands = ["5-6", "7-10", "11-14", "15-17"] as const;
+export const Directions = ["technical", "natural_science", "physical_culture_and_sports", "arts", "tourism_and_local_history", "social_and_humanitarian"] as const;
+export const FundingKinds = ["financed", "free", "paid"] as const;
+export const OfferOutcomes = ["made", "accepted", "declined", "expired"] as const;
+export const ProviderKinds = ["municipal", "state", "private", "entrepreneur"] as const;
+export const ProviderStatuses = ["applied", "approved", "rejected", "suspended"] as const;
+export const UNKNOWN = "unknown";
+export const ALL = "*";
+
+/** Measures whose events count children: their small cells are suppressed. */
+const CHILD_COUNTS = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"]);
+/** Measures summed over a period (the month is the sum of its days); the rest are stocks (the month is its last day). */
+const FLOWS = new Set(["offers"]);
+
+export interface BlockMunicipality {
+  id: string;
+  timeZone: string;
+}
+
+/** Contributions summed per local day; `day` is null for everything before the block's month. */
+export interface DaySum {
+  municipalityId: string;
+  measure: StoredMeasure;
+  dims: Record<string, string>;
+  groupId: string | null;
+  birthYear: number | null;
+  day: string | null;
+  delta: number;
+}
+
+export interface WaitSample {
+  municipalityId: string;
+  day: string;
+  seconds: number;
+}
+
+export interface BlockInput {
+  regionCode: string;
+  /** First day of the month, YYYY-MM-01. */
+  month: string;
+  /** The last day the block covers (the region's last day with events, or the month's end). */
+  lastDay: string;
+  municipalities: readonly BlockMunicipality[];
+  /** Children aged 5-18 per municipality for the block's year. */
+  population: ReadonlyMap<string, number>;
+  groups: ReadonlyMap<string, { direction: string; fundingKind: string }>;
+  sums: readonly DaySum[];
+  samples: readonly WaitSample[];
+  minCell: number;
+  /** Publish the region's own cells (not for municipalities whose region is not known yet). */
+  withRegion: boolean;
+}
+
+export interface Cell {
+  scope: "municipality" | "region";
+  municipalityId: string | null;
+  regionCode: string;
+  period: "day" | "month";
+  start: string;
+  measure: string;
+  dims: Record<string, string>;
+  value: number | null;
+  suppressed: boolean;
+}
+
+/** Canonical text of dims: keys sorted, so the same breakdown is always the same key. */
+export function dimsKey(dims: Record<string, string>): string {
+  return Object.keys(dims)
+    .sort()
+    .map((k) => `${k}=${dims[k]}`)
+    .join(";");
+}
+
+export function cellKey(cell: Pick<Cell, "scope" | "municipalityId" | "regionCode" | "period" | "start" | "measure" | "dims">): string {
+  const scopeId = cell.scope === "region" ? cell.regionCode : (cell.municipalityId ?? "");
+  return `${cell.scope}|${scopeId}|${cell.period}|${cell.start}|${cell.measure}|${dimsKey(cell.dims)}`;
+}
+
+export function ageBandIn(year: number, birthYear: number | null): string {
+  if (birthYear === null) return UNKNOWN;
+  const age = year - birthYear;
+  if (age <= 6) return "5-6";
+  if (age <= 10) return "7-10";
+  if (age <= 14) return "11-14";
+  return "15-17";
+}
+
+export function daysOf(month: string, lastDay: string): string[] {
+  const days: string[] = [];
+  let day = parseLocalDate(month);
+  for (;;) {
+    const text = formatLocalDate(day);
+    if (text > lastDay || !text.startsWith(month.slice(0, 7))) return days;
+    days.push(text);
+    day = addDays(day, 1);
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  // Linear interpolation between closest ranks (PostgreSQL's percentile_cont).
+  const position = (sorted.length - 1) * p;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return Math.round(sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low));
+}
+
+interface Raw {
+  /** measure -> dimsKey -> { dims, value } */
+  counts: Map<string, Map<string, { dims: Record<string, string>; value: number }>>;
+}
+
+/** Compute the block's published cells (suppressed ones carry null). */
+export function computeBlock(input: BlockInput): Cell[] {
+  const year = Number(input.month.slice(0, 4));
+  const days = daysOf(input.month, input.lastDay);
+  if (days.length === 0) return [];
+  const lastOfBlock = days[days.length - 1]!;
+  const municipalityIds = input.municipalities.map((m) => m.id).sort();
+
+  // The grid of each breakdown: the fixed values, and `unknown` when something in the block
+  // lacks the fact that places it (a group not yet heard of, a certificate without its issue).
+  const bands = new Set<string>(AgeBands);
+  const directions = new Set<string>(Directions);
+  const fundingKinds = new Set<string>(FundingKinds);
+  const providerKinds = new Set<string>(ProviderKinds);
+  for (const sum of input.sums) {
+    if (sum.measure === "certificates") bands.add(ageBandIn(year, sum.birthYear));
+    if (sum.measure === "enrollments") {
+      const group = sum.groupId ? input.groups.get(sum.groupId) : undefined;
+      directions.add(group?.direction ?? UNKNOWN);
+      fundingKinds.add(group?.fundingKind ?? UNKNOWN);
+    }
+    if (sum.measure === "providers" && sum.dims.kind) providerKinds.add(sum.dims.kind);
+  }
+
+  // Stocks carried day by day; flows per day.
+  const stockKey = (sum: DaySum): { measure: string; dims: Record<string, string> } => {
+    switch (sum.measure) {
+      case "certificates":
+        return { measure: "certificates", dims: { status: sum.dims.status ?? UNKNOWN, ageBand: ageBandIn(year, sum.birthYear) } };
+      case "enrollments": {
+        const group = sum.groupId ? input.groups.get(sum.groupId) : undefined;
+        return { measure: "enrollments", dims: { direction: group?.direction ?? UNKNOWN, fundingKind: group?.fundingKind ?? UNKNOWN } };
+      }
+      case "coverage.enrolled":
+      case "offers":
+      case "providers":
+      case "queue.length":
+      case "queue.wait":
+        return { measure: sum.measure, dims: sum.dims };
+      default: {
+        const never: never = sum.measure;
+        throw new Error(`unknown measure ${String(never)}`);
+      }
+    }
+  };
+  const perMunicipality = new Map<string, { base: Raw; byDay: Map<string, Raw> }>();
+  const emptyRaw = (): Raw => ({ counts: new Map() });
+  const addTo = (raw: Raw, measure: string, dims: Record<string, string>, delta: number) => {
+    let byDims = raw.counts.get(measure);
+    if (!byDims) raw.counts.set(measure, (byDims = new Map<string, { dims: Record<string, string>; value: number }>()));
+    const key = dimsKey(dims);
+    const entry = byDims.get(key);
+    if (entry) entry.value += delta;
+    else byDims.set(key, { dims, value: delta });
+  };
+  for (const id of municipalityIds) perMunicipality.set(id, { base: emptyRaw(), byDay: new Map(days.map((d) => [d, emptyRaw()])) });
+  for (const sum of input.sums) {
+    const m = perMunicipality.get(sum.municipalityId);
+    if (!m || sum.measure === "queue.wait") continue;
+    const { measure, dims } = stockKey(sum);
+    if (sum.day === null || sum.day < input.month) {
+      if (!FLOWS.has(measure)) addTo(m.base, measure, dims, sum.delta);
+      continue;
+    }
+    const raw = m.byDay.get(sum.day);
+    if (raw) addTo(raw, measure, dims, sum.delta);
+  }
+
+  const values = new Map<string, number>();
+  const counted = new Set<string>();
+  const relations: Relation[] = [];
+  const cells = new Map<string, Cell>();
+  const put = (cell: Omit<Cell, "value" | "suppressed">, value: number) => {
+    const key = cellKey(cell);
+    cells.set(key, { ...cell, value, suppressed: false });
+    values.set(key, value);
+    if (CHILD_COUNTS.has(cell.measure)) counted.add(key);
+    return key;
+  };
+  const value = (raw: Map<string, number>, measure: string, dims: Record<string, string>) => raw.get(`${measure}|${dimsKey(dims)}`) ?? 0;
+
+  /** One scope's one period: its cells and the relations among them (margins, coverage = certificates' total). */
+  const table = (where: Omit<Cell, "measure" | "dims" | "value" | "suppressed">, raw: Map<string, number>) => {
+    const keyOf = (measure: string, dims: Record<string, string>) => put({ ...where, measure, dims }, value(raw, measure, dims));
+    const grid = (measure: string, rowDim: string, rows: readonly string[], colDim: string, cols: readonly string[]) => {
+      const rowTotals: string[] = [];
+      const colParts = new Map<string, string[]>(cols.map((c) => [c, []]));
+      let grand = 0;
+      for (const r of rows) {
+        const parts: string[] = [];
+        let rowSum = 0;
+        for (const c of cols) {
+          const dims = { [rowDim]: r, [colDim]: c };
+          const key = keyOf(measure, dims);
+          parts.push(key);
+          colParts.get(c)!.push(key);
+          rowSum += values.get(key)!;
+        }
+        const total = put({ ...where, measure, dims: { [rowDim]: r, [colDim]: ALL } }, rowSum);
+        rowTotals.push(total);
+        relations.push({ total, parts });
+        grand += rowSum;
+      }
+      const colTotals: string[] = [];
+      for (const c of cols) {
+        const parts = colParts.get(c)!;
+        const total = put({ ...where, measure, dims: { [rowDim]: ALL, [colDim]: c } }, parts.reduce((s, k) => s + values.get(k)!, 0));
+        colTotals.push(total);
+        relations.push({ total, parts });
+      }
+      const total = put({ ...where, measure, dims: { [rowDim]: ALL, [colDim]: ALL } }, grand);
+      relations.push({ total, parts: rowTotals }, { total, parts: colTotals });
+      return total;
+    };
+    const certificatesTotal = grid("certificates", "status", Statuses, "ageBand", [...bands]);
+    const certified = put({ ...where, measure: "coverage.certified", dims: {} }, values.get(certificatesTotal)!);
+    relations.push({ total: certified, parts: [certificatesTotal] });
+    keyOf("coverage.enrolled", {});
+    grid("enrollments", "direction", [...directions], "fundingKind", [...fundingKinds]);
+    keyOf("queue.length", {});
+    for (const outcome of OfferOutcomes) keyOf("offers", { outcome });
+    grid("providers", "kind", [...providerKinds], "status", ProviderStatuses);
+  };
+
+  const flatten = (raw: Raw): Map<string, number> => {
+    const flat = new Map<string, number>();
+    for (const [measure, byDims] of raw.counts) for (const [key, entry] of byDims) flat.set(`${measure}|${key}`, entry.value);
+    return flat;
+  };
+
+  const samplesBy = new Map<string, number[]>(); // `${scopeKey}|${period}|${start}` -> seconds
+  const sample = (key: string, seconds: number) => {
+    const list = samplesBy.get(key);
+    if (list) list.push(seconds);
+    else samplesBy.set(key, [seconds]);
+  };
+  for (const s of input.samples) {
+    if (!perMunicipality.has(s.municipalityId) || s.day < input.month || s.day > lastOfBlock) continue;
+    sample(`municipality|${s.municipalityId}|day|${s.day}`, s.seconds);
+    sample(`municipality|${s.municipalityId}|month|${input.month}`, s.seconds);
+    sample(`region|${input.regionCode}|day|${s.day}`, s.seconds);
+    sample(`region|${input.regionCode}|month|${input.month}`, s.seconds);
+  }
+
+  const region = input.regionCode;
+  for (const id of municipalityIds) {
+    const m = perMunicipality.get(id)!;
+    const running = flatten(m.base);
+    const monthFlows = new Map<string, number>();
+    for (const day of days) {
+      const today = flatten(m.byDay.get(day)!);
+      const dayValues = new Map(running);
+      for (const [key, delta] of today) {
+        if (FLOWS.has(key.slice(0, key.indexOf("|")))) {
+          dayValues.set(key, delta);
+          monthFlows.set(key, (monthFlows.get(key) ?? 0) + delta);
+        } else {
+          running.set(key, (running.get(key) ?? 0) + delta);
+          dayValues.set(key, running.get(key)!);
+        }
+      }
+      for (const key of [...dayValues.keys()]) if (FLOWS.has(key.slice(0, key.indexOf("|"))) && !today.has(key)) dayValues.delete(key);
+      table({ scope: "municipality", municipalityId: id, regionCode: region, period: "day", start: day }, dayValues);
+    }
+    const monthValues = new Map(running);
+    for (const [key, v] of monthFlows) monthValues.set(key, v);
+    table({ scope: "municipality", municipalityId: id, regionCode: region, period: "month", start: input.month }, monthValues);
+  }
+
+  // The region's cells are the sums of its municipalities' (for every key of the grid), and the
+  // relations say so.
+  const municipalCells = [...cells.values()];
+  if (input.withRegion) {
+    const parts = new Map<string, { cell: Omit<Cell, "value" | "suppressed">; keys: string[]; sum: number }>();
+    for (const cell of municipalCells) {
+      const regional = { scope: "region" as const, municipalityId: null, regionCode: region, period: cell.period, start: cell.start, measure: cell.measure, dims: cell.dims };
+      const key = cellKey(regional);
+      const entry = parts.get(key) ?? { cell: regional, keys: [], sum: 0 };
+      entry.keys.push(cellKey(cell));
+      entry.sum += cell.value ?? 0;
+      parts.set(key, entry);
+    }
+    for (const entry of parts.values()) relations.push({ total: put(entry.cell, entry.sum), parts: entry.keys });
+  }
+
+  // Time: a month's flow is the sum of its days, a month's stock its last day's.
+  const byTime = new Map<string, { month?: string; days: string[]; last?: string }>();
+  for (const [key, cell] of cells) {
+    const series = `${cell.scope}|${cell.scope === "region" ? cell.regionCode : cell.municipalityId}|${cell.measure}|${dimsKey(cell.dims)}`;
+    const entry = byTime.get(series) ?? { days: [] };
+    if (cell.period === "month") entry.month = key;
+    else {
+      entry.days.push(key);
+      if (cell.start === lastOfBlock) entry.last = key;
+    }
+    byTime.set(series, entry);
+  }
+  for (const [series, entry] of byTime) {
+    if (!entry.month) continue;
+    const measure = series.split("|")[2]!;
+    if (FLOWS.has(measure)) relations.push({ total: entry.month, parts: entry.days });
+    else if (entry.last) relations.push({ total: entry.month, parts: [entry.last] });
+  }
+
+  const hidden = suppress(values, counted, relations, input.minCell);
+  const out: Cell[] = [];
+  for (const [key, cell] of cells) out.push(hidden.has(key) ? { ...cell, value: null, suppressed: true } : cell);
+
+  // Shares of the year's children, hidden with their counts; waiting times, hidden below minCell samples.
+  const populationOf = (cell: Cell) =>
+    cell.scope === "region"
+      ? municipalityIds.reduce<number | undefined>((s, id) => (input.population.has(id) ? (s ?? 0) + input.population.get(id)! : s), undefined)
+      : input.population.get(cell.municipalityId!);
+  for (const cell of [...out]) {
+    if (cell.measure !== "coverage.certified" && cell.measure !== "coverage.enrolled") continue;
+    const population = populationOf(cell);
+    if (!population) continue;
+    out.push({ ...cell, measure: `${cell.measure}.share`, value: cell.suppressed ? null : Math.round((cell.value! / population) * 10_000) / 10_000 });
+  }
+  const scopes: Omit<Cell, "period" | "start" | "measure" | "dims" | "value" | "suppressed">[] = [
+    ...municipalityIds.map((id) => ({ scope: "municipality" as const, municipalityId: id, regionCode: region })),
+    ...(input.withRegion ? [{ scope: "region" as const, municipalityId: null, regionCode: region }] : []),
+  ];
+  for (const scope of scopes) {
+    const scopeId = scope.scope === "region" ? region : scope.municipalityId;
+    for (const [period, start] of [...days.map((d) => ["day", d] as const), ["month", input.month] as const]) {
+      const list = [...(samplesBy.get(`${scope.scope}|${scopeId}|${period}|${start}`) ?? [])].sort((a, b) => a - b);
+      const hide = list.length < input.minCell;
+      for (const [measure, p] of [["queue.wait.median", 0.5], ["queue.wait.p90", 0.9]] as const) {
+        out.push({ ...scope, period, start, measure, dims: {}, value: hide ? null : percentile(list, p), suppressed: hide && list.length > 0 });
+      }
+    }
+  }
+  return out.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : 1));
+}

@@ -1,0 +1,35 @@
+// Composition root of statistics: the only file that reads the environment or opens
+// connections (through runService: config -> database -> Redis, Kafka -> app -> consumers ->
+// relay -> listen, and the reverse on SIGTERM).
+import { runService } from "@kruzhok/service";
+import { buildStatisticsApp } from "./app";
+import { StatisticsConfig } from "./config";
+import { eventHandlers } from "./messaging/handlers";
+import { consumedTopics, publishedTopics } from "./messaging/topics";
+import { migrateStatistics } from "./migrations";
+import { ChangeFeed } from "./store/change-feed";
+import { publisher } from "./usecases/publish";
+
+await runService({
+  name: "statistics",
+  config: StatisticsConfig,
+  migrate: migrateStatistics,
+  topics: { published: publishedTopics, consumed: consumedTopics },
+  // One feed of published changes per process: the live streams follow it.
+  shared: ({ pool, logger }) => ({ changeFeed: new ChangeFeed(pool, logger) }),
+  buildApp: ({ app, pool, clock, config }, { changeFeed }) =>
+    buildStatisticsApp({ ...app, pool, clock, changeFeed, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+  handlers: ({ pool, clock, config }) => eventHandlers({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+  // The publisher: the blocks the consumers changed, recomputed and published once a round.
+  jobs: ({ pool, clock, config }) => [
+    {
+      name: "publish aggregates",
+      intervalMs: config.STATISTICS_PUBLISH_INTERVAL_MS,
+      run: publisher({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+    },
+  ],
+  start: async (_context, { changeFeed }) => {
+    await changeFeed.start();
+    return [{ name: "change feed", run: () => changeFeed.stop() }];
+  },
+});

@@ -1,0 +1,186 @@
+import type { Queryable } from "@kruzhok/postgres";
+import type { Cell, DaySum, WaitSample } from "../domain/cells";
+
+// Reads of the raw sums a release block is computed from, and the published cells.
+
+export interface BlockPlace {
+  id: string;
+  timeZone: string;
+}
+
+/**
+ * The municipalities of a region (created by `createdBy`, when given: a block counts those that
+ * existed by its last day, so that a municipality created later adds no rows of zeros to months
+ * published before it); for the region '' those whose region is not known yet (in UTC days).
+ */
+export async function municipalitiesOfRegion(tx: Queryable, regionCode: string, createdBy?: string): Promise<BlockPlace[]> {
+  if (regionCode === "") {
+    const { rows } = await tx.query<BlockPlace>(
+      `SELECT DISTINCT c.municipality_id AS id, 'UTC' AS "timeZone" FROM contributions c
+       WHERE NOT EXISTS (SELECT 1 FROM municipalities m WHERE m.municipality_id = c.municipality_id) ORDER BY 1`,
+    );
+    return rows;
+  }
+  const { rows } = await tx.query<BlockPlace>(
+    `SELECT municipality_id AS id, time_zone AS "timeZone" FROM municipalities
+     WHERE region_code = $1 AND ($2::date IS NULL OR (event_at AT TIME ZONE time_zone)::date <= $2::date) ORDER BY 1`,
+    [regionCode, createdBy ?? null],
+  );
+  return rows;
+}
+
+/** The last day the region's cells were published for (null before its first). */
+export async function publishedLastDay(tx: Queryable, regionCode: string): Promise<string | null> {
+  const { rows } = await tx.query<{ day: string | null }>(
+    `SELECT to_char(max(start), 'YYYY-MM-DD') AS day FROM published_cells WHERE region_code = $1 AND period = 'day'`,
+    [regionCode],
+  );
+  return rows[0]?.day ?? null;
+}
+
+/** The last local day on which anything in these municipalities happened. */
+export async function lastDayOf(tx: Queryable, places: readonly BlockPlace[]): Promise<string | null> {
+  const { rows } = await tx.query<{ day: string | null }>(
+    `SELECT to_char(max((c.at AT TIME ZONE z.tz)::date), 'YYYY-MM-DD') AS day
+     FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id`,
+    [places.map((p) => p.id), places.map((p) => p.timeZone)],
+  );
+  return rows[0]?.day ?? null;
+}
+
+/** Contributions summed per local day up to `lastDay`; before `month` summed as one (day null). */
+export async function daySums(tx: Queryable, places: readonly BlockPlace[], month: string, lastDay: string): Promise<DaySum[]> {
+  const { rows } = await tx.query<DaySum>(
+    `WITH placed AS (
+       SELECT c.municipality_id, c.measure, c.dims, c.group_id, c.birth_year, c.delta, (c.at AT TIME ZONE z.tz)::date AS day
+       FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id
+       WHERE c.measure <> 'queue.wait'
+     )
+     SELECT municipality_id AS "municipalityId", measure, dims, group_id AS "groupId", birth_year AS "birthYear",
+            CASE WHEN day < $3::date THEN NULL ELSE to_char(day, 'YYYY-MM-DD') END AS day, sum(delta)::int AS delta
+     FROM placed WHERE day <= $4::date
+     GROUP BY 1, 2, 3, 4, 5, 6`,
+    [places.map((p) => p.id), places.map((p) => p.timeZone), month, lastDay],
+  );
+  return rows;
+}
+
+export async function waitSamples(tx: Queryable, places: readonly BlockPlace[], month: string, lastDay: string): Promise<WaitSample[]> {
+  const { rows } = await tx.query<WaitSample>(
+    `SELECT c.municipality_id AS "municipalityId", to_char((c.at AT TIME ZONE z.tz)::date, 'YYYY-MM-DD') AS day, c.sample AS seconds
+     FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id
+     WHERE c.measure = 'queue.wait' AND (c.at AT TIME ZONE z.tz)::date BETWEEN $3::date AND $4::date`,
+    [places.map((p) => p.id), places.map((p) => p.timeZone), month, lastDay],
+  );
+  return rows;
+}
+
+export async function populationsOf(tx: Queryable, municipalityIds: readonly string[], year: number): Promise<Map<string, number>> {
+  const { rows } = await tx.query<{ id: string; children: number }>(
+    "SELECT municipality_id AS id, children FROM populations WHERE municipality_id = ANY($1::uuid[]) AND year = $2",
+    [municipalityIds, year],
+  );
+  return new Map(rows.map((row) => [row.id, row.children]));
+}
+
+export async function groupsOf(tx: Queryable, groupIds: readonly string[]): Promise<Map<string, { direction: string; fundingKind: string }>> {
+  if (groupIds.length === 0) return new Map();
+  const { rows } = await tx.query<{ id: string; direction: string; fundingKind: string }>(
+    `SELECT group_id AS id, direction, funding_kind AS "fundingKind" FROM groups WHERE group_id = ANY($1::uuid[])`,
+    [groupIds],
+  );
+  return new Map(rows.map((row) => [row.id, { direction: row.direction, fundingKind: row.fundingKind }]));
+}
+
+export interface PublishedCell extends Cell {
+  key: string;
+}
+
+const CELL_COLUMNS = `cell_key AS key, scope, municipality_id AS "municipalityId", region_code AS "regionCode", period,
+  to_char(start, 'YYYY-MM-DD') AS start, measure, dims, value, suppressed`;
+
+/** The published cells of a block: the region's own and its municipalities', in one month. */
+export async function publishedInBlock(tx: Queryable, regionCode: string, municipalityIds: readonly string[], month: string): Promise<Map<string, PublishedCell>> {
+  const { rows } = await tx.query<PublishedCell>(
+    `SELECT ${CELL_COLUMNS} FROM published_cells
+     WHERE (region_code = $1 OR municipality_id = ANY($2::uuid[]))
+       AND start >= $3::date AND start < ($3::date + interval '1 month')`,
+    [regionCode, municipalityIds, month],
+  );
+  return new Map(rows.map((row) => [row.key, row]));
+}
+
+export async function writeCells(tx: Queryable, cells: readonly PublishedCell[]): Promise<void> {
+  if (cells.length === 0) return;
+  await tx.query(
+    `INSERT INTO published_cells (cell_key, scope, municipality_id, region_code, period, start, measure, dims, value, suppressed, version)
+     SELECT c.*, nextval('published_version')
+     FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], $8::jsonb[], $9::float8[], $10::boolean[]) AS c(cell_key, scope, municipality_id, region_code, period, start, measure, dims, value, suppressed)
+     ON CONFLICT (cell_key) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, region_code = EXCLUDED.region_code, value = EXCLUDED.value,
+       suppressed = EXCLUDED.suppressed, version = EXCLUDED.version`,
+    [
+      cells.map((c) => c.key),
+      cells.map((c) => c.scope),
+      cells.map((c) => c.municipalityId),
+      cells.map((c) => c.regionCode),
+      cells.map((c) => c.period),
+      cells.map((c) => c.start),
+      cells.map((c) => c.measure),
+      cells.map((c) => JSON.stringify(c.dims)),
+      cells.map((c) => c.value),
+      cells.map((c) => c.suppressed),
+    ],
+  );
+}
+
+export async function deleteCells(tx: Queryable, keys: readonly string[]): Promise<void> {
+  if (keys.length > 0) await tx.query("DELETE FROM published_cells WHERE cell_key = ANY($1::text[])", [keys]);
+}
+
+export const CHANGES_CHANNEL = "statistics_cells";
+
+/** Wakes the live streams of every process once this transaction commits. */
+export async function notifyChanges(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`);
+}
+
+export interface CellFilter {
+  /** Regions the reader may see (null: every region). */
+  regionCodes: readonly string[] | null;
+  /** One municipality only (its own cells, no region's). */
+  municipalityId?: string;
+  period?: "day" | "month";
+  from?: string;
+  to?: string;
+  measure?: string;
+  /** Changes after this version only. */
+  afterVersion?: number;
+}
+
+export async function listCells(db: Queryable, filter: CellFilter): Promise<(PublishedCell & { version: number })[]> {
+  const { rows } = await db.query<PublishedCell & { version: string }>(
+    `SELECT ${CELL_COLUMNS}, version FROM published_cells
+     WHERE region_code <> ''
+       AND ($1::text[] IS NULL OR region_code = ANY($1::text[]))
+       AND ($2::uuid IS NULL OR municipality_id = $2::uuid)
+       AND ($3::text IS NULL OR period = $3::text)
+       AND ($4::date IS NULL OR start >= $4::date)
+       AND ($5::date IS NULL OR start <= $5::date)
+       AND ($6::text IS NULL OR measure = $6::text)
+       AND ($7::bigint IS NULL OR version > $7::bigint)
+     ORDER BY ${filter.afterVersion === undefined ? "cell_key" : "version"}`,
+    [filter.regionCodes, filter.municipalityId ?? null, filter.period ?? null, filter.from ?? null, filter.to ?? null, filter.measure ?? null, filter.afterVersion ?? null],
+  );
+  return rows.map((row) => ({ ...row, version: Number(row.version) }));
+}
+
+export async function latestVersion(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ version: string | null }>("SELECT max(version) AS version FROM published_cells");
+  return Number(rows[0]?.version ?? 0);
+}
+
+/** The region of a municipality, for scoping a reader. */
+export async function regionOfMunicipality(db: Queryable, municipalityId: string): Promise<string | null> {
+  const { rows } = await db.query<{ regionCode: string }>("SELECT region_code AS \"regionCode\" FROM municipalities WHERE municipality_id = $1", [municipalityId]);
+  return rows[0]?.regionCode ?? null;
+}

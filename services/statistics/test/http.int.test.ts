@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issue, municipality } from "./fixtures/world";
+import { statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
+
+interface Cells {
+  cells: { scope: string; municipalityId: string | null; regionCode: string; period: string; start: string; measure: string; dims: Record<string, string>; value: number | null; suppressed: boolean }[];
+}
+
+describe("reading the aggregates: exports, the report, the live stream, and who may see what", () => {
+  let h: StatisticsHarness;
+  let komi: string;
+  let vorkuta: string;
+  let kamchatka: string;
+
+  beforeAll(async () => {
+    h = await statisticsHarness("stat-http", { clockStart: "2026-09-01T08:00:00Z" });
+    komi = await municipality(h, "11");
+    vorkuta = await municipality(h, "11");
+    kamchatka = await municipality(h, "41", 5_000, undefined, "Asia/Kamchatka");
+    await issue(h, komi, 12);
+    await issue(h, vorkuta, 15);
+    await issue(h, kamchatka, 11);
+    h.clock.set("2026-09-02T08:00:00Z");
+    await issue(h, komi, 3);
+    await h.publish();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const get = async (url: string, who?: Parameters<StatisticsHarness["as"]>[0]) => h.app.inject({ method: "GET", url, headers: who ? await h.as(who) : {} });
+  const certified = (body: Cells) => body.cells.filter((c) => c.measure === "coverage.certified" && c.period === "month");
+
+  it("gives the ministry every municipality and region, as JSON and as CSV", async () => {
+    const res = await get("/statistics/cells?period=month&measure=coverage.certified", { role: "ministry", allRegions: true });
+    expect(res.statusCode).toBe(200);
+    const byScope = Object.fromEntries(certified(res.json<Cells>()).map((c) => [c.scope === "region" ? `region ${c.regionCode}` : c.municipalityId!, c.value]));
+    expect(byScope).toEqual({ [komi]: 15, [vorkuta]: 15, [kamchatka]: 11, "region 11": 30, "region 41": 11 });
+
+    const csv = await get("/statistics/cells.csv?period=day&from=2026-09-02&to=2026-09-02&measure=certificates", { role: "ministry", allRegions: true });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toMatch(/^text\/csv/);
+    const lines = csv.body.trim().split("\r\n");
+    expect(lines[0]).toBe("scope,municipalityId,regionCode,period,start,measure,dims,value,suppressed");
+    expect(lines).toContain(`municipality,${komi},11,day,2026-09-02,certificates,"ageBand=11-14;status=accounting",15,false`);
+    expect(lines.every((line) => !/,[1-9],false$/.test(line))).toBe(true); // no count under 10 shows
+  });
+
+  it("gives a region official or a regional ministry their region, a municipality its own cells, others nothing", async () => {
+    for (const official of [{ role: "region", regionCode: "11" }, { role: "ministry", regionCode: "11" }] as const) {
+      const region = await get("/statistics/cells?period=month&measure=coverage.certified", official);
+      expect(region.statusCode).toBe(200);
+      expect(new Set(certified(region.json<Cells>()).map((c) => c.regionCode))).toEqual(new Set(["11"]));
+      const elsewhere = await get("/statistics/cells?regionCode=41", official);
+      expect([elsewhere.statusCode, elsewhere.json<{ code: string }>().code]).toEqual([403, "AUTH.OTHER_REGION"]);
+      const foreign = await get(`/statistics/cells?municipalityId=${kamchatka}`, official);
+      expect([foreign.statusCode, foreign.json<{ code: string }>().code]).toEqual([403, "AUTH.OTHER_REGION"]);
+      const stream = await get("/statistics/report?asOf=2026-09-02&regionCode=41", official);
+      expect([stream.statusCode, stream.json<{ code: string }>().code]).toEqual([403, "AUTH.OTHER_REGION"]);
+    }
+
+    const own = await get("/statistics/cells?period=month&measure=coverage.certified", { role: "municipality", municipalityId: komi });
+    expect(certified(own.json<Cells>()).map((c) => [c.scope, c.municipalityId, c.value])).toEqual([["municipality", komi, 15]]);
+    const other = await get(`/statistics/cells?municipalityId=${vorkuta}`, { role: "municipality", municipalityId: komi });
+    expect([other.statusCode, other.json<{ code: string }>().code]).toEqual([403, "AUTH.OTHER_MUNICIPALITY"]);
+    const itsRegion = await get("/statistics/cells?regionCode=11", { role: "municipality", municipalityId: komi });
+    expect([itsRegion.statusCode, itsRegion.json<{ code: string }>().code]).toEqual([403, "STATISTICS.OTHER_REGION"]);
+
+    for (const who of [{ role: "guardian", municipalityId: komi, guardianId: komi }, { role: "provider", municipalityId: komi, providerId: komi }, { role: "operator", municipalityId: komi }] as const) {
+      for (const url of ["/statistics/cells", "/statistics/cells.csv", `/statistics/report?asOf=2026-09-02&municipalityId=${komi}`, "/statistics/stream"]) {
+        const res = await get(url, who);
+        expect([who.role, url, res.statusCode, res.json<{ code: string }>().code]).toEqual([who.role, url, 403, "AUTH.FORBIDDEN_ROLE"]);
+      }
+    }
+    const stream = await get("/statistics/stream", { role: "municipality", municipalityId: komi });
+    expect([stream.statusCode, stream.json<{ code: string }>().code]).toEqual([403, "AUTH.FORBIDDEN_ROLE"]);
+    expect((await get("/statistics/cells")).statusCode).toBe(401);
+    const inverted = await get("/statistics/cells?from=2026-09-03&to=2026-09-01", { role: "ministry", allRegions: true });
+    expect([inverted.statusCode, inverted.json<{ code: string }>().code]).toEqual([422, "STATISTICS.PERIOD_INVERTED"]);
+  });
+
+  it("files the monthly indicator report as of any date", async () => {
+    const first = await get(`/statistics/report?asOf=2026-09-01&municipalityId=${komi}`, { role: "ministry", allRegions: true });
+    expect(first.statusCode).toBe(200);
+    const indicator = (body: { indicators: Cells["cells"] }, measure: string) => body.indicators.find((c) => c.measure === measure && Object.keys(c.dims).length === 0);
+    expect(indicator(first.json(), "coverage.certified")).toMatchObject({ value: 12, period: "month", start: "2026-09-01" });
+    expect(indicator(first.json(), "coverage.certified.share")).toMatchObject({ value: 0.0012 });
+    const second = await get(`/statistics/report?asOf=2026-09-02&municipalityId=${komi}`, { role: "municipality", municipalityId: komi });
+    expect(indicator(second.json(), "coverage.certified")).toMatchObject({ value: 15 });
+    const regional = await get("/statistics/report?asOf=2026-09-02", { role: "region", regionCode: "11" });
+    expect(regional.json<{ scope: string; indicators: Cells["cells"] }>().scope).toBe("region");
+    expect(indicator(regional.json(), "coverage.certified")).toMatchObject({ value: 30, scope: "region" });
+    const unscoped = await get("/statistics/report?asOf=2026-09-02", { role: "ministry", allRegions: true });
+    expect([unscoped.statusCode, unscoped.json<{ code: string }>().code]).toEqual([422, "STATISTICS.SCOPE_REQUIRED"]);
+  });
+
+  it("streams a snapshot, then every change, over Server-Sent Events", async () => {
+    const address = await h.app.listen({ host: "127.0.0.1", port: 0 });
+    const abort = new AbortController();
+    const res = await fetch(`${address}/statistics/stream?regionCode=41&period=month`, { headers: await h.as({ role: "ministry", allRegions: true }), signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    const nextEvent = async (): Promise<{ event: string; data: Cells }> => {
+      for (;;) {
+        const end = buffer.indexOf("\n\n");
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (block.startsWith(":")) continue;
+          const event = /^event: (.*)$/m.exec(block)![1]!;
+          return { event, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Cells };
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("stream ended");
+        buffer += decoder.decode(value, { stream: true });
+      }
+    };
+    const snapshot = await nextEvent();
+    expect(snapshot.event).toBe("snapshot");
+    expect(new Set(snapshot.data.cells.map((c) => c.regionCode))).toEqual(new Set(["41"]));
+    expect(certified(snapshot.data).find((c) => c.scope === "region")?.value).toBe(11);
+
+    await issue(h, kamchatka, 2);
+    await issue(h, komi, 5); // another region: not on this stream
+    await h.publish();
+    const change = await nextEvent();
+    expect(change.event).toBe("cells");
+    expect(new Set(change.data.cells.map((c) => c.regionCode))).toEqual(new Set(["41"]));
+    expect(certified(change.data).find((c) => c.scope === "region")?.value).toBe(13);
+    abort.abort();
+  });
+});

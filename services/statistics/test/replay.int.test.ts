@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CertificateIssued, Topics } from "@kruzhok/contracts";
+import { ConsumerRunner, createKafka, fastConsumerSettings, newEvent, sendToTopic, type Kafka } from "@kruzhok/messaging";
+import { withTransaction } from "@kruzhok/postgres";
+import { eventHandled, type RunningConsumer } from "@kruzhok/testkit";
+import { randomUUID } from "node:crypto";
+import { eventHandlers } from "../src/messaging/handlers";
+import { DEV_PSEUDONYM_KEY } from "../src/config";
+import { contributionsDump, publishedDump, statisticsHarness, MIN_CELL, type StatisticsHarness } from "./fixtures/statistics";
+import { messageOf, regionStory, type StoryEvent } from "./fixtures/story";
+
+// The story goes through real topics (three partitions each, so topics and partitions
+// interleave as they will); a second, empty database then reads the same topics from offset 0,
+// and a third gets the events by hand in reverse order. All three must publish the same cells,
+// byte for byte.
+
+describe("statistics from the topics: positions, poison, replay from offset 0", () => {
+  let h: StatisticsHarness;
+  let replay: StatisticsHarness;
+  let reversed: StatisticsHarness;
+  let consumer: RunningConsumer;
+  let kafka: Kafka;
+  const topics = { registry: "", catalogue: "", enrollment: "" };
+  let story: StoryEvent[];
+
+  beforeAll(async () => {
+    h = await statisticsHarness("stat-replay");
+    replay = await statisticsHarness("stat-replay-empty");
+    reversed = await statisticsHarness("stat-replay-reversed");
+    topics.registry = h.iso.topic("kruzhok.registry.v1");
+    topics.catalogue = h.iso.topic("kruzhok.catalogue.v1");
+    topics.enrollment = h.iso.topic("kruzhok.enrollment.v1");
+    consumer = await h.consume(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
+    kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `${h.iso.id}-test` });
+    story = regionStory({ regionCode: "11", municipalities: 2, children: 45 });
+  }, 180_000);
+  afterAll(async () => {
+    await h.close();
+    await replay.close();
+    await reversed.close();
+  });
+
+  const topicOf = (s: StoryEvent) =>
+    s.contract.topic === Topics.registry ? topics.registry : s.contract.topic === Topics.catalogue ? topics.catalogue : topics.enrollment;
+
+  it("applies every event once, records its position in the same transaction, and dead-letters a poison event", async () => {
+    for (const topic of Object.values(topics)) {
+      const messages = story.filter((s) => topicOf(s) === topic).map(messageOf);
+      await sendToTopic(kafka, topic, messages);
+    }
+    // A certificate event that breaks its contract goes to the dead-letter topic; the partition goes on.
+    const municipalityId = story[0]!.event.municipalityId;
+    const poison = newEvent(CertificateIssued, { municipalityId, aggregateId: randomUUID() }, {
+      certificateId: randomUUID(), number: "x", childId: randomUUID(), birthYear: 2015, ageBand: "11-14", categories: [], funding: "accounting", guardianIds: [],
+    }, new Date("2026-10-02T10:00:00Z"));
+    await sendToTopic(kafka, topics.registry, [{ key: poison.aggregateId, value: JSON.stringify({ ...poison, data: { ...poison.data, birthYear: "two thousand" } }) }]);
+    // The publisher runs its rounds while the events come in, as in the service: many rounds
+    // here, one in the rebuild below, and the same cells must come out.
+    let consuming = true;
+    let rounds = 0;
+    const publisher = (async () => {
+      while (consuming) {
+        const t = Date.now();
+        const n = await h.publish();
+        if (n > 0) rounds++;
+        if (process.env.STAT_DEBUG) process.stderr.write(`round ${n} cells ${Date.now() - t} ms\n`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      for (const s of story) expect(await consumer.handled(s.event.id, s.event.type)).toBe("applied");
+      expect(await consumer.handled(poison.id)).toBe("dead_lettered");
+    } finally {
+      consuming = false;
+      await publisher;
+    }
+    await h.publish();
+    expect(rounds).toBeGreaterThan(3);
+
+    // The position in each partition is the offset after the last event applied there.
+    const { rows } = await h.pool.query<{ topic: string; n: string }>("SELECT topic, sum(next_offset)::text AS n FROM positions GROUP BY topic ORDER BY topic");
+    const sent = (topic: string) => story.filter((s) => topicOf(s) === topic).length;
+    expect(Object.fromEntries(rows.map((r) => [r.topic, Number(r.n)]))).toEqual({
+      [topics.catalogue]: sent(topics.catalogue),
+      [topics.enrollment]: sent(topics.enrollment),
+      // The poison message is dead-lettered, not applied: the position is that of the applied ones.
+      [topics.registry]: expect.any(Number) as number,
+    });
+    const registry = rows.find((r) => r.topic === topics.registry)!;
+    expect([sent(topics.registry), sent(topics.registry) + 1]).toContain(Number(registry.n));
+
+    // Some cells were suppressed, none under 10 children shows.
+    const { rows: cells } = await h.pool.query<{ measure: string; value: number | null; suppressed: boolean }>("SELECT measure, value, suppressed FROM published_cells");
+    expect(cells.filter((c) => c.suppressed).length).toBeGreaterThan(0);
+    expect(cells.filter((c) => ["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"].includes(c.measure) && c.value !== null && c.value > 0 && c.value < MIN_CELL)).toEqual([]);
+  });
+
+  it("rebuilds the same aggregates, byte for byte, from offset 0 into an empty database, and from the events in reverse order", async () => {
+    const expectedCells = await publishedDump(h.pool);
+    const expectedFacts = await contributionsDump(h.pool);
+    expect(expectedCells.split("\n").length).toBeGreaterThan(1_000);
+
+    const groupId = `${replay.iso.topicPrefix}statistics-replay`;
+    const runner = new ConsumerRunner({
+      kafka: createKafka({ brokers: h.iso.kafkaBrokers, clientId: `${replay.iso.id}-replay` }),
+      pool: replay.pool,
+      logger: replay.logger,
+      groupId,
+      topics: Object.values(topics),
+      handlers: eventHandlers({ pool: replay.pool, clock: replay.clock, pseudonymKey: DEV_PSEUDONYM_KEY, minCell: MIN_CELL }),
+      fromBeginning: true,
+      ...fastConsumerSettings,
+    });
+    await runner.start();
+    try {
+      for (const s of story) await eventHandled(replay.pool, s.event.id, { consumer: groupId });
+    } finally {
+      await runner.stop();
+    }
+    await replay.publish();
+    expect(await publishedDump(replay.pool)).toBe(expectedCells);
+    expect(await contributionsDump(replay.pool)).toBe(expectedFacts);
+
+    const handlers = eventHandlers({ pool: reversed.pool, clock: reversed.clock, pseudonymKey: DEV_PSEUDONYM_KEY, minCell: MIN_CELL });
+    for (const s of [...story].reverse()) {
+      const handler = handlers.find((one) => one.contract.type === s.event.type && one.contract.version === s.event.version)!;
+      await withTransaction(reversed.pool, (tx) => handler.handle(s.event as never, { tx, logger: reversed.logger }));
+    }
+    await reversed.publish();
+    expect(await publishedDump(reversed.pool)).toBe(expectedCells);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { contributionsOf, type SubjectEvent } from "../src/domain/subjects";
+
+const M = "00000000-0000-4000-8000-000000000001";
+const N = "00000000-0000-4000-8000-000000000002";
+let seq = 0;
+const event = (kind: SubjectEvent["kind"], at: string, attrs: SubjectEvent["attrs"] = {}, municipalityId = M): SubjectEvent => ({
+  eventId: `0190${String(++seq).padStart(4, "0")}-0000-7000-8000-000000000000`,
+  kind,
+  municipalityId,
+  at: new Date(at),
+  attrs,
+});
+const brief = (events: SubjectEvent[], type: Parameters<typeof contributionsOf>[0]) =>
+  contributionsOf(type, events).map((c) => `${c.at.toISOString().slice(0, 16)} ${c.municipalityId === M ? "M" : "N"} ${c.measure} ${JSON.stringify(c.dims)} ${c.delta > 0 ? "+" : ""}${c.delta}${c.sample === null ? "" : ` ${c.sample}s`}`);
+
+describe("a certificate's contributions", () => {
+  const issued = event("certificate.issued", "2026-10-01T10:00:00Z", { birthYear: 2015 });
+  const financed = event("certificate.financed", "2026-10-03T10:00:00Z");
+  const moved = event("certificate.moved", "2026-10-05T10:00:00Z", { toMunicipalityId: N, funding: "financed" });
+  const closed = event("certificate.closed", "2026-10-07T10:00:00Z");
+
+  it("given issue, financing, a move and a close, then it counts in its status and municipality for each span", () => {
+    expect(brief([issued, financed, moved, closed], "certificate")).toEqual([
+      `2026-10-01T10:00 M certificates {"status":"accounting"} +1`,
+      `2026-10-03T10:00 M certificates {"status":"accounting"} -1`,
+      `2026-10-03T10:00 M certificates {"status":"financed"} +1`,
+      `2026-10-05T10:00 M certificates {"status":"financed"} -1`,
+      `2026-10-05T10:00 N certificates {"status":"financed"} +1`,
+      `2026-10-07T10:00 N certificates {"status":"financed"} -1`,
+    ]);
+  });
+
+  it("given the same events in any order of arrival, then the same contributions (event time decides)", () => {
+    const inOrder = brief([issued, financed, moved, closed], "certificate");
+    expect(brief([closed, moved, financed, issued], "certificate")).toEqual(inOrder);
+    expect(brief([financed, closed, issued, moved], "certificate")).toEqual(inOrder);
+  });
+
+  it("given a suspension and a resumption, then it counts as suspended in between and as financed after", () => {
+    const suspended = event("certificate.suspended", "2026-10-04T00:00:00Z");
+    const resumed = event("certificate.resumed", "2026-10-04T12:00:00Z");
+    expect(brief([issued, financed, suspended, resumed], "certificate").slice(3)).toEqual([
+      `2026-10-04T00:00 M certificates {"status":"financed"} -1`,
+      `2026-10-04T00:00 M certificates {"status":"suspended"} +1`,
+      `2026-10-04T12:00 M certificates {"status":"suspended"} -1`,
+      `2026-10-04T12:00 M certificates {"status":"financed"} +1`,
+    ]);
+  });
+});
+
+describe("an application's contributions", () => {
+  const submitted = event("application.submitted", "2026-10-01T10:00:00Z", { acceptedAt: "2026-10-01T10:00:00.000Z" });
+  it("given a submission, an offer two days later and a signed contract, then it waits in the queue until the offer, waits 172800 s, and the offer is made and accepted", () => {
+    const offer = event("offer.made", "2026-10-03T10:00:00Z");
+    const signed = event("contract.signed", "2026-10-04T10:00:00Z");
+    expect(brief([signed, offer, submitted], "application")).toEqual([
+      `2026-10-01T10:00 M queue.length {} +1`,
+      `2026-10-03T10:00 M offers {"outcome":"made"} +1`,
+      `2026-10-03T10:00 M queue.wait {} +1 172800s`,
+      `2026-10-03T10:00 M queue.length {} -1`,
+      `2026-10-04T10:00 M offers {"outcome":"accepted"} +1`,
+    ]);
+  });
+  it("given a withdrawal before any offer, then it leaves the queue and no wait is counted", () => {
+    expect(brief([submitted, event("application.left", "2026-10-02T09:00:00Z")], "application")).toEqual([
+      `2026-10-01T10:00 M queue.length {} +1`,
+      `2026-10-02T09:00 M queue.length {} -1`,
+    ]);
+  });
+});
+
+describe("a child's enrollments", () => {
+  it("given two overlapping enrollments, then the child counts once as enrolled, from the first start to the last end", () => {
+    const started = (key: string, at: string) => event("child.enrollment-started", at, { enrollmentKey: key });
+    const ended = (key: string, at: string) => event("child.enrollment-ended", at, { enrollmentKey: key });
+    expect(brief([ended("a", "2026-10-05T00:00:00Z"), started("b", "2026-10-03T00:00:00Z"), started("a", "2026-10-01T00:00:00Z"), ended("b", "2026-10-09T00:00:00Z")], "child")).toEqual([
+      `2026-10-01T00:00 M coverage.enrolled {} +1`,
+      `2026-10-09T00:00 M coverage.enrolled {} -1`,
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import type { EventContract } from "./envelope";
 import { attendanceEvents } from "./events/attendance";
 import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
+import { paymentsEvents } from "./events/payments";
 import { registryEvents } from "./events/registry";
 import { statisticsEvents } from "./events/statistics";
 import { Topics } from "./topics";
@@ -18,6 +19,7 @@ export const eventCatalog: readonly EventContract[] = [
   ...enrollmentSeatEvents,
   ...notificationEvents,
   ...attendanceEvents,
+  ...paymentsEvents,
   ...statisticsEvents,
 ];
 

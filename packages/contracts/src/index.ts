@@ -8,4 +8,5 @@ export * from "./events/registry";
 export * from "./events/enrollment";
 export * from "./events/catalogue";
 export * from "./events/attendance";
+export * from "./events/payments";
 export * from "./events/statistics";

@@ -6,7 +6,7 @@ import fastifyCors from "@fastify/cors";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from "fastify";
 import {
   createJsonSchemaTransform,
   createJsonSchemaTransformObject,
@@ -162,6 +162,20 @@ function clientErrorHandler(this: FastifyInstance, error: Error & { code?: strin
   }
   socket.destroy(error);
 }
+
+/**
+ * The router's own refusals (a path segment over maxParamLength: 414; a malformed percent-encoding:
+ * 400), which Fastify answers before any hook or the error handler, with plain JSON unless told:
+ * a problem document with its stable code, like every other refusal.
+ */
+function frameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toProblem(error, occurrenceOf(request));
+  reply.headers(apiHeaders).header("x-request-id", request.id);
+  if (problem.internal) request.log.error({ err: error }, "request failed");
+  else request.log.info({ code: problem.body.code, status: problem.body.status }, "request refused");
+  void sendProblem(reply, problem);
+}
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 function requestIdOf(request: IncomingMessage): string {
@@ -206,6 +220,9 @@ export function securityHeaders(options?: HelmetOptions): Readonly<Record<string
   if (failure !== undefined) throw new Error("helmet refused its options", { cause: failure });
   return Object.freeze(headers);
 }
+
+/** The API's security headers (helmet's strict defaults), the same for every answer. */
+const apiHeaders = securityHeaders();
 
 const METRICS_URL = "/metrics";
 
@@ -288,6 +305,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     connectionTimeout: options.timeouts?.connectionMs ?? 120_000,
     genReqId: requestIdOf,
     clientErrorHandler,
+    frameworkErrors,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
     trustProxy: trustProxyOf(options.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
@@ -321,7 +339,6 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, public: route.config?.public === true });
   });
 
-  const apiHeaders = securityHeaders();
   const docsHeaders = securityHeaders(docsHelmet);
   const metricsReaders = options.access?.metrics && addressMatcher(options.access.metrics);
   const docsReaders = options.access?.docs && addressMatcher(options.access.docs);

@@ -43,8 +43,10 @@ export const HttpErrorCodes = {
   "HTTP.ADDRESS_NOT_ALLOWED": { status: 403, title: "Not served to this client address" },
   "HTTP.NOT_FOUND": { status: 404, title: "No such route" },
   "HTTP.REQUEST_TIMEOUT": { status: 408, title: "The request did not arrive whole in time" },
+  "HTTP.BAD_URL": { status: 400, title: "The URL is not valid" },
   "HTTP.IDEMPOTENCY_IN_PROGRESS": { status: 409, title: "A request with this Idempotency-Key is still running" },
   "HTTP.PAYLOAD_TOO_LARGE": { status: 413, title: "The request body is too large" },
+  "HTTP.URI_TOO_LONG": { status: 414, title: "A segment of the URL is too long" },
   "HTTP.UNSUPPORTED_MEDIA_TYPE": { status: 415, title: "The content type is not supported" },
   "HTTP.IDEMPOTENCY_KEY_REUSED": { status: 422, title: "The Idempotency-Key was used for a different request" },
   "HTTP.RATE_LIMITED": { status: 429, title: "Too many requests" },
@@ -203,6 +205,11 @@ export function toProblem(error: unknown, at: Occurrence): Problem {
       return httpProblem("HTTP.MALFORMED_BODY", "The body must be a JSON document", at);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return httpProblem("HTTP.UNSUPPORTED_MEDIA_TYPE", "Send application/json", at);
+    // The router's refusals (Fastify's frameworkErrors): before any route matched, so no field can be named.
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return httpProblem("HTTP.URI_TOO_LONG", "A segment of the path is longer than any route takes", at);
+    case "FST_ERR_BAD_URL":
+      return httpProblem("HTTP.BAD_URL", "The path is not a valid URL (a malformed percent-encoding)", at);
   }
   // Our dependency failed, not the request: the client is told to come back (with its
   // Idempotency-Key, a retry cannot do the work twice). Logged as internal (5xx).

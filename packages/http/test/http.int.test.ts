@@ -95,6 +95,18 @@ describe("HTTP edge: problems, limits, docs, logs", () => {
     expect(problemOf(response)).toMatchObject({ code: "HTTP.NOT_FOUND", instance: "/nowhere" });
   });
 
+  it("answers the router's own refusals with problem documents and stable codes, not Fastify's plain JSON", async () => {
+    // A path segment over Fastify's maxParamLength (100) is refused by the router, before any route or hook.
+    const long = await t.app.inject({ method: "GET", url: `/domain/${"x".repeat(101)}`, headers: auth });
+    expect(long.statusCode).toBe(414);
+    expect(problemOf(long)).toMatchObject({ status: 414, code: "HTTP.URI_TOO_LONG", requestId: long.headers["x-request-id"] });
+    expect(long.headers["x-content-type-options"]).toBe("nosniff");
+    // A percent-encoding that decodes to no character.
+    const bad = await t.app.inject({ method: "GET", url: "/domain/%E0%A4%A", headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(problemOf(bad)).toMatchObject({ status: 400, code: "HTTP.BAD_URL" });
+  });
+
   it("maps each domain error category once, with the field as an invalid param", async () => {
     const expected = { validation: 422, not_found: 404, conflict: 409, forbidden: 403, illegal_state: 409, unauthorized: 401 };
     for (const [category, status] of Object.entries(expected)) {

@@ -26,6 +26,29 @@ async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka["admin"
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Answers of a broker that does not lead the partition yet (or no longer): asking again later, after a metadata refresh, succeeds. */
+const NOT_LEADING = new Set(["NOT_LEADER_FOR_PARTITION", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_OR_PARTITION"]);
+
+/**
+ * Each partition's low and high offsets. kafkajs's admin.fetchTopicOffsets gives up at once on
+ * NOT_LEADER_FOR_PARTITION, which a partition answers for a moment after its topic was created
+ * or its leader moved; asked again (a new client, fresh metadata) until `timeoutMs`.
+ */
+async function topicOffsets(kafka: Kafka, topic: string, timeoutMs: number): Promise<Awaited<ReturnType<ReturnType<Kafka["admin"]>["fetchTopicOffsets"]>>> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+    try {
+      return await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== "string" || !NOT_LEADING.has(type) || Date.now() + wait > deadline) throw error;
+      await sleep(wait);
+    }
+  }
+}
+
 /** The topics on the broker whose names start with `prefix`, sorted. */
 export async function topicsWithPrefix(kafka: Kafka, prefix: string): Promise<string[]> {
   return withAdmin(kafka, async (admin) => (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).sort());
@@ -78,7 +101,7 @@ export async function sendToTopic(kafka: Kafka, topic: string, messages: readonl
  * deleted afterwards.
  */
 export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<TopicMessage[]> {
-  const ends = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+  const ends = await topicOffsets(kafka, topic, timeoutMs);
   const left = new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
   const messages: TopicMessage[] = [];
   if (left.size === 0) return messages;

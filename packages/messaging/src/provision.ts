@@ -12,9 +12,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Create the topics that do not exist yet (and their dead-letter twins), then wait until every
- * partition has a leader. On KRaft a just-created topic answers UNKNOWN_TOPIC_OR_PARTITION for
- * a moment and kafkajs retries only LEADER_NOT_AVAILABLE, so nothing subscribes or produces
- * before this resolves.
+ * partition has a leader that serves it. On KRaft a just-created topic answers
+ * UNKNOWN_TOPIC_OR_PARTITION for a moment and kafkajs retries only LEADER_NOT_AVAILABLE, so
+ * nothing subscribes, produces or reads offsets before this resolves.
  */
 export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], timeoutMs = 30_000): Promise<void> {
   const wanted = new Map<string, number>();
@@ -56,12 +56,23 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], ti
   }
 }
 
+/**
+ * Whether every partition of `topics` has a leader, and that leader already acts as one. The
+ * metadata naming a leader is not enough: a KRaft broker updates the metadata it answers with
+ * before its replica manager takes the partition on, and in between a produce or a ListOffsets
+ * gets NOT_LEADER_OR_FOLLOWER ("This server is not the leader for that topic-partition"), which
+ * kafkajs's admin.fetchTopicOffsets does not retry. So each topic's offsets are asked of its
+ * leaders too: they answer only once they lead.
+ */
 async function allLeadersElected(admin: ReturnType<Kafka["admin"]>, topics: string[]): Promise<boolean> {
   try {
     const metadata = await admin.fetchTopicMetadata({ topics });
-    return metadata.topics.every(
+    const named = metadata.topics.length === topics.length && metadata.topics.every(
       (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
     );
+    if (!named) return false;
+    await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+    return true;
   } catch {
     return false;
   }

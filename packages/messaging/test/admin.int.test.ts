@@ -32,6 +32,20 @@ describe("topic administration", () => {
     expect(await readTopic(kafka, topic)).toHaveLength(8);
   });
 
+  it("serves every partition of a topic as soon as creating it resolves: offsets read and messages sent at once", async () => {
+    // Right after creation the broker's metadata names a leader before that leader serves the
+    // partition; ensureTopics waits for the leader itself, so none of these may meet
+    // "This server is not the leader for that topic-partition".
+    const kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: iso.id });
+    for (let round = 0; round < 4; round++) {
+      const topic = iso.topic(`fresh-${round}`);
+      await iso.createTopics([{ topic, partitions: 6, deadLetter: false }]);
+      expect(await readTopic(kafka, topic)).toEqual([]);
+      await sendToTopic(kafka, topic, ["a", "b", "c", "d", "e", "f", "g", "h"].map((key) => ({ key, value: key })));
+      expect(await readTopic(kafka, topic)).toHaveLength(8);
+    }
+  });
+
   it("lists and deletes the topics of a prefix only, and deleting a topic that is gone is no error", async () => {
     const kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: iso.id });
     const prefix = iso.topic("mine.");

@@ -53,6 +53,15 @@ const forInstant: Bad[] = [text("30 February", "2026-02-30T10:00:00Z"), text("ye
 const forUuid: Bad[] = [text("1e3", "1e3"), text("a zero-width space in an id", `${randomUUID()}\u200B`)];
 const forOther: Bad[] = [text("1e3", "1e3"), text("NaN as a string", "NaN"), text("-1", -1)];
 
+/**
+ * Months and lessons are strings with a pattern, not `format: date`, so the dates above would
+ * miss them: their own impossible and out-of-range values, by the field's name.
+ */
+const byName: Record<string, Bad[]> = {
+  month: [text("month 13", "2026-13"), text("year 0000", "0000-01"), text("year 9999", "9999-12")],
+  lesson: [text("30 February", "2026-02-30T15:00"), text("year 0000", "0000-01-01T15:00"), text("hour 24", "2026-09-15T24:00")],
+};
+
 /** Fields whose schema allows a negative number (none yet): -1 is refused everywhere else. */
 const negativeAllowed = new Set<string>();
 
@@ -107,7 +116,7 @@ function badValuesFor(field: Field): Bad[] {
     if (s.format === "date-time") return forInstant;
     if (s.format === "uuid") return forUuid;
     if (s.enum || s.const !== undefined) return [text("a zero-width space in a code", `${String((s.enum as unknown[] | undefined)?.[0] ?? s.const)}\u200B`), text("1e3", 1e3)];
-    return forString;
+    return [...forString, ...(byName[String(field.path.at(-1))] ?? [])];
   }
   if (type === "boolean") return [text("1e3", "1e3"), text("a string", "да")];
   return forOther;

@@ -55,5 +55,11 @@ const plausibleYear = (text: string) => {
 const yearMessage = `the year must be between ${FIRST_YEAR} and ${LAST_YEAR}`;
 
 export const Instant = z.iso.datetime({ offset: true }).refine(plausibleYear, yearMessage).describe("ISO 8601 instant, of the years 1900-2199");
+/** `YYYY-MM`: a calendar month (of the municipality's zone where it matters), of the years 1900-2199. */
+export const LocalMonth = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM")
+  .refine(plausibleYear, yearMessage)
+  .describe("Calendar month, YYYY-MM, of the years 1900-2199");
 /** A calendar date with no zone (`2026-09-01`). */
 export const LocalDate = z.iso.date().refine(plausibleYear, yearMessage).describe("Calendar date, YYYY-MM-DD: a real one (no 30 February), of the years 1900-2199");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "../envelope";
-import { Instant, LocalDate, Uuid } from "../primitives";
+import { Instant, LocalDate, LocalMonth, Uuid } from "../primitives";
 import { Topics } from "../topics";
 
 // Attendance events: what was delivered, what is billable, and what looks wrong. Ids, dates and
@@ -8,9 +8,6 @@ import { Topics } from "../topics";
 // marks, the notice id for notices, the enrollment id for month summaries (one enrollment's
 // versions stay in order on one partition), the municipality id and month for closes, the
 // signal id for signals.
-
-/** `YYYY-MM`: a calendar month of the municipality's zone. */
-export const LocalMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM").describe("Calendar month, YYYY-MM");
 
 export const LessonKind = z.enum(["class", "day_of_care"]).describe("class: clubs and sections; day_of_care: a kindergarten group's day");
 export type LessonKind = z.infer<typeof LessonKind>;

@@ -1,12 +1,10 @@
 import { z } from "zod";
 import { defineEvent } from "../envelope";
-import { Currency, MinorUnits, Uuid } from "../primitives";
+import { Currency, LocalMonth, MinorUnits, Uuid } from "../primitives";
 import { Topics } from "../topics";
 
 // Payments events: money decisions, ids and amounts only. `aggregateId` is the certificate id for
 // financing, the enrollment id for billing, the register id for registers.
-
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM");
 
 /** The certificate's amount for the year was committed from the municipality's budget. */
 export const CertificateFunded = defineEvent(
@@ -33,7 +31,7 @@ export const MonthBilled = defineEvent(
     enrollmentId: Uuid,
     certificateId: Uuid.nullable(),
     providerId: Uuid,
-    month: Month,
+    month: LocalMonth,
     version: z.number().int().positive(),
     lessons: z.number().int().nonnegative(),
     certificateAmount: MinorUnits,
@@ -49,7 +47,7 @@ export const RegisterChanged = defineEvent(
   Topics.payments,
   "payments.register.changed",
   1,
-  z.object({ registerId: Uuid, providerId: Uuid, month: Month, number: z.number().int().positive(), status: z.enum(["approved", "paid"]), total: MinorUnits, paymentOrder: z.string().nullable() }),
+  z.object({ registerId: Uuid, providerId: Uuid, month: LocalMonth, number: z.number().int().positive(), status: z.enum(["approved", "paid"]), total: MinorUnits, paymentOrder: z.string().nullable() }),
 );
 
 export const paymentsEvents = [CertificateFunded, FinancingQueued, MonthBilled, RegisterChanged] as const;

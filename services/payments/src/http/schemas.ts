@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { MinorUnits } from "@kruzhok/contracts";
+import { LocalMonth, MinorUnits } from "@kruzhok/contracts";
 
 // HTTP bodies and answers of payments. Strict objects: a misspelt field is refused, not ignored.
 
 export const IdParams = z.strictObject({ id: z.uuid() });
 export const YearParams = z.strictObject({ id: z.uuid(), year: z.coerce.number().int().min(2000).max(2100) });
-export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM");
 
 /** Amounts: whole, non-negative minor units no larger than 2^53 - 1 (fractions, negatives, NaN and larger numbers are refused). */
 export const Amount = MinorUnits;
@@ -32,7 +31,7 @@ export const BillingRules = z.strictObject({
   prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
 });
 
-export const RegistersQuery = z.strictObject({ municipalityId: z.uuid(), month: Month.optional(), providerId: z.uuid().optional() });
+export const RegistersQuery = z.strictObject({ municipalityId: z.uuid(), month: LocalMonth.optional(), providerId: z.uuid().optional() });
 
 export const Register = z.object({
   id: z.uuid(),
@@ -89,7 +88,7 @@ export const CertificateAccount = z.object({
   ),
 });
 
-export const AdvanceBody = z.strictObject({ month: Month, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") });
+export const AdvanceBody = z.strictObject({ month: LocalMonth, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") });
 
 export const CompensationBody = z.strictObject({ childOrder: z.number().int().min(1).max(20).describe("The child's order among the family's children (1 = first)") });
 export const CompensationAnswer = z.object({ certificateId: z.uuid(), childOrder: z.number().int() });

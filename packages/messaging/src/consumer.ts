@@ -288,7 +288,6 @@ export class ConsumerRunner {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const heartbeat = () => payload.heartbeat();
     const running = () => payload.isRunning() && !payload.isStale() && !this.stopping;
     if (this.options.batch) {
       if (!(await this.eachBatchAtOnce(payload, this.options.batch, running))) return;

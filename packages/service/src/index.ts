@@ -53,8 +53,8 @@ export interface ServiceDefinition<C extends ServiceConfig, S = undefined> {
   shared?: (context: ServiceContext<C>) => S | Promise<S>;
   buildApp: (context: ServiceContext<C>, shared: S) => Promise<HttpApp>;
   handlers: (context: ServiceContext<C>, shared: S) => EventHandler[];
-  /** Batch mode of the consumers (ConsumerRunner's `batch`): many events of one fetch in one transaction. */
-  batchHandler?: (context: ServiceContext<C>, shared: S) => BatchHandler;
+  /** Batch mode of the consumers (ConsumerRunner's `batch`): many events of one fetch in one transaction; undefined: per event. */
+  batchHandler?: (context: ServiceContext<C>, shared: S) => BatchHandler | undefined;
   /** Work of the service's own once its consumers and relay run (a Redis rebuild); returns steps for shutdown. */
   start?: (context: ServiceContext<C>, shared: S) => Promise<ShutdownStep[]>;
   /** Work done every so often (sweeps, syncs, checks): started after `start`, stopped first on shutdown. */
@@ -170,7 +170,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
           groupId: `${config.KAFKA_TOPIC_PREFIX}${name}`,
           topics: prefixed(definition.topics.consumed),
           handlers: definition.handlers(context, shared),
-          ...(definition.batchHandler && { batch: definition.batchHandler(context, shared) }),
+          batch: definition.batchHandler?.(context, shared),
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;

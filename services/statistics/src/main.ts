@@ -21,7 +21,8 @@ await runService({
     buildStatisticsApp({ ...app, pool, clock, changeFeed, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
   handlers: ({ pool, clock, config }) => eventHandlers({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
   // Batch mode: the events of each fetch of a partition recorded in one transaction (issue 16's rates).
-  batchHandler: ({ pool, clock, config }) => batchHandler({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+  batchHandler: ({ pool, clock, config }) =>
+    config.STATISTICS_CONSUMER_BATCH ? batchHandler({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }) : undefined,
   // The publisher: the blocks the consumers changed, recomputed and published once a round.
   jobs: ({ pool, clock, config }) => [
     {

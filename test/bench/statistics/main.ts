@@ -174,14 +174,16 @@ async function mixed(): Promise<MixedResult> {
       done = (await applied(database)) - setupApplied;
       progress(`mixed: ${fmt(done)} of ${fmt(sent)} applied`);
     }
+    // Measured before the wait for the last rounds, which is not the consumers' time.
+    const caughtUpSeconds = (Date.now() - catchUpStart) / 1_000;
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // the last rounds on the stream
     const sorted = [...lags].sort((a, b) => a - b);
     return {
       offered: rate,
       sent,
       seconds: producedSeconds,
-      appliedRate: done / ((Date.now() - catchUpStart) / 1_000 + producedSeconds),
-      caughtUpSeconds: (Date.now() - catchUpStart) / 1_000,
+      appliedRate: done / (caughtUpSeconds + producedSeconds),
+      caughtUpSeconds,
       lagMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN, count: sorted.length },
       cpu,
     };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { systemUnderTest } from "@kruzhok/testkit";
 import {
+  absencesNotified,
   certificateFinanced,
   certificateIssued,
   familyApplies,
@@ -9,6 +10,8 @@ import {
   familyRetriesApplication,
   familySigns,
   known,
+  lessonsMarked,
+  monthClosed,
   municipalityWithRules,
   newStory,
   programPublished,
@@ -27,9 +30,11 @@ import {
 // services through Kafka; enrollment is killed with SIGKILL while its financing request is on its
 // way, and restarted; the story must end as it would have without the crash: one application,
 // one offer, one enrollment, one financing. Statistics, a process of its own too, then shows the
-// region official the child counted and suppressed, over HTTP, on its topic and over SSE.
+// region official the child counted and suppressed, over HTTP, on its topic and over SSE. Then
+// attendance (its development clock ahead, since the group's lessons are weeks away): a lesson
+// marked, a late and a timely absence notified, the month closed, and the child's summary on Kafka.
 
-describe("a child's way to a seat in a group, across registry, catalogue and enrollment, as statistics counts it", () => {
+describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment and attendance, as statistics counts it", () => {
   const infra = inject("infra");
   let system: Kruzhok;
   beforeAll(async () => {
@@ -38,7 +43,7 @@ describe("a child's way to a seat in a group, across registry, catalogue and enr
   });
   afterAll(async () => system?.cleanup());
 
-  it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way", async ({ annotate }) => {
+  it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way, and the child's first month summarised on Kafka", async ({ annotate }) => {
     const story = await newStory(system);
     await municipalityWithRules(system, story);
     await providerApproved(system, story);
@@ -80,6 +85,9 @@ describe("a child's way to a seat in a group, across registry, catalogue and enr
     await providerSeesEnrollment(system, story);
     await endsOnce(system, story);
     await regionFollowsStatistics(system, story);
+    await lessonsMarked(system, story);
+    await absencesNotified(system, story);
+    await monthClosed(system, story);
   });
 });
 

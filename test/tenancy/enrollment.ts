@@ -117,6 +117,7 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
     "GET /applications/:id": { owner: "guardian", call: (w) => ({ url: `/applications/${w.queuedApplicationId}` }) },
     "GET /applications/:id/position": { owner: "guardian", call: (w) => ({ url: `/applications/${w.queuedApplicationId}/position` }) },
     "GET /children/:id/applications": { owner: "guardian", call: (w) => ({ url: `/children/${w.enrolledChildId}/applications` }) },
+    "GET /children/:id/audit": { owner: "guardian", call: (w) => ({ url: `/children/${w.enrolledChildId}/audit` }) },
     "POST /applications/:id/review": {
       owner: "provider",
       call: (w) => ({ url: `/applications/${w.reviewedApplicationId}/review`, payload: { decision: "confirmed" } }),

@@ -130,6 +130,13 @@ export const kitRoutes: Record<RouteKey, { public: string }> = {
   "HEAD /docs/": { public: "the UI's page, as HEAD (registered by the UI plugin itself)" },
 };
 
+/**
+ * What an operator states when acting for a family (packages/actor basis.ts); every operator in
+ * the matrix sends it, so that no answer is a refusal for a missing basis instead of the check
+ * the row is about.
+ */
+export const ACTING_BASIS = { "acting-basis": "in_person_visit" } as const;
+
 /** The owner's token claims in `w`. */
 export function ownerActor(owner: Owner, w: World): TokenFor {
   switch (owner) {
@@ -170,7 +177,8 @@ export async function strangerHeaders(h: MatrixHarness, stranger: Stranger, owne
     case "provider of another provider":
       return as({ role: "provider", municipalityId: w.home, providerId: w.otherProviderId });
     case "operator of another municipality":
-      return as({ role: "operator", municipalityId: w.neighbour });
+      // With a basis, as an operator at a desk would: the refusal must be about the tenancy.
+      return { ...(await as({ role: "operator", municipalityId: w.neighbour })), ...ACTING_BASIS };
     case "municipality of another municipality":
       return as({ role: "municipality", municipalityId: w.neighbour });
     case "official of another region":

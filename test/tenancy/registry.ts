@@ -104,6 +104,8 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
     "GET /guardians/:id/children": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/children` }) },
     "POST /children": { owner: "guardian", call: (w) => ({ url: "/children", payload: childBody([w.guardianId]) }) },
     "GET /children/:id": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}` }) },
+    "GET /children/:id/audit": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}/audit` }) },
+    "GET /guardians/:id/audit": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/audit` }) },
     "PUT /children/:id/categories": {
       owner: "guardian",
       call: (w) => ({ url: `/children/${w.childId}/categories`, payload: { categories: [{ code: "large_family", proof: "удостоверение 41-77", validFrom: "2026-01-01" }] } }),

@@ -6,6 +6,9 @@
  */
 import { z } from "zod";
 import { DomainError, type DomainErrorDetails } from "@kruzhok/errors";
+import type { ActingBasis } from "./basis";
+
+export * from "./basis";
 
 export const Roles = ["guardian", "provider", "operator", "municipality", "region", "ministry"] as const;
 export const Role = z.enum(Roles);
@@ -24,6 +27,8 @@ export interface Actor {
   municipalityId?: string;
   providerId?: string;
   guardianId?: string;
+  /** What an operator acting for a family stated (the Acting-Basis header); see basis.ts. */
+  basis?: ActingBasis;
   /** region and ministry: the region whose municipalities they reach (the registry's `regionCode`). */
   regionCode?: string;
   /** A federal ministry: every region. Never on another role. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { isDomainError } from "@kruzhok/errors";
-import { actorError, reaches, requireMunicipality, requireMunicipalityIn, requireRegion, requireRole, type Actor } from "../src";
+import { actorError, parseActingBasis, reaches, requireBasis, requireMunicipality, requireMunicipalityIn, requireRegion, requireRole, withBasis, type Actor } from "../src";
 
 const municipalityId = randomUUID();
 const refusalOf = (action: () => unknown) => {
@@ -90,5 +90,24 @@ describe("role and tenancy checks", () => {
       expect(isDomainError(refusal) && refusal.details.field).toBe("municipalityId");
     }
     expect.assertions(2);
+  });
+});
+
+describe("the basis an operator states when acting for a family", () => {
+  it("reads the Acting-Basis header: a kind, and a written request's percent-encoded number", () => {
+    expect(parseActingBasis("in_person_visit")).toEqual({ kind: "in_person_visit", reference: null });
+    expect(parseActingBasis(`written_request; ref=${encodeURIComponent("ВХ-2026/154")}`)).toEqual({ kind: "written_request", reference: "ВХ-2026/154" });
+    for (const bad of ["", "phone_call", "in_person_visit;", "written_request; ref=", "written_request; number=1", "written_request; ref=1; ref=2", "written_request; ref=%E0%A4%A", `written_request; ref=${"1".repeat(41)}`, "written_request; ref=%E2%80%8B1"]) {
+      expect(typeof parseActingBasis(bad), bad).toBe("string");
+    }
+  });
+
+  it("is required of an operator only: a guardian acts for themself, staff in their own authority", () => {
+    const operator: Actor = { subject: "o", role: "operator", municipalityId: "m" };
+    expect(() => requireBasis(operator)).toThrow(expect.objectContaining({ code: "AUTH.BASIS_REQUIRED", details: { field: "acting-basis" } }) as Error);
+    expect(requireBasis(withBasis(operator, "in_person_visit"))).toEqual({ kind: "in_person_visit", reference: null });
+    expect(requireBasis({ subject: "g", role: "guardian", guardianId: "g" })).toBeNull();
+    expect(requireBasis({ subject: "m", role: "municipality", municipalityId: "m" })).toBeNull();
+    expect(() => withBasis(operator, "by_phone")).toThrow(expect.objectContaining({ code: "AUTH.BASIS_INVALID" }) as Error);
   });
 });

@@ -128,6 +128,48 @@ export const serviceConfig = z.object({
   OVERLOAD_MAX_IN_FLIGHT: z.coerce.number().int().positive().optional().describe("load shedding: requests in flight past which new ones get 503 + Retry-After; off when unset"),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().optional().describe("load shedding: event-loop delay past which new requests get 503; off when unset"),
   OVERLOAD_RETRY_AFTER_S: z.coerce.number().int().min(1).max(300).default(1).describe("the Retry-After of a shed request"),
+  HTTP_HANDLER_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-600000)")
+    .min(100, "must be a whole number of milliseconds (100-600000)")
+    .max(600_000, "must be a whole number of milliseconds (100-600000)")
+    .default(60_000)
+    .describe("a request not answered this long after it arrived gets 503 HTTP.TIMEOUT with Retry-After"),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-600000)")
+    .min(100, "must be a whole number of milliseconds (100-600000)")
+    .max(600_000, "must be a whole number of milliseconds (100-600000)")
+    .default(30_000)
+    .describe("the whole request (headers and body) must arrive within it, or the connection gets 408 and is closed"),
+  HTTP_CONNECTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (1000-3600000)")
+    .min(1_000, "must be a whole number of milliseconds (1000-3600000)")
+    .max(3_600_000, "must be a whole number of milliseconds (1000-3600000)")
+    .default(120_000)
+    .describe("a connection idle this long is closed"),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (50-60000)")
+    .min(50, "must be a whole number of milliseconds (50-60000)")
+    .max(60_000, "must be a whole number of milliseconds (50-60000)")
+    .default(1_000)
+    .describe("a Redis command not answered this long fails; the caller goes on without Redis (rate limit off, positions from Postgres)"),
+  PG_ACQUIRE_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-60000)")
+    .min(100, "must be a whole number of milliseconds (100-60000)")
+    .max(60_000, "must be a whole number of milliseconds (100-60000)")
+    .default(5_000)
+    .describe("how long a request waits for a database connection before it gets 503 HTTP.DATABASE_UNAVAILABLE with Retry-After"),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (100-600000)")
+    .min(100, "must be a whole number of milliseconds (100-600000)")
+    .max(600_000, "must be a whole number of milliseconds (100-600000)")
+    .default(30_000)
+    .describe("statement_timeout of the service's connections; a server that does not answer at all fails the query 5 s later"),
   SERVICE_DATABASE: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, "must be a lower-case database name")
@@ -139,6 +181,13 @@ export const serviceConfig = z.object({
     .regex(/^[A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'")
     .default("")
     .describe("prepended to every topic the service publishes to or consumes: keeps a benchmark or a second stack apart on a shared broker"),
+  KAFKA_START_WAIT_MS: z.coerce
+    .number()
+    .int("must be a whole number of milliseconds (0-300000)")
+    .min(0, "must be a whole number of milliseconds (0-300000)")
+    .max(300_000, "must be a whole number of milliseconds (0-300000)")
+    .default(15_000)
+    .describe("how long a starting service waits for the broker before it listens without it (it consumes and publishes once the broker answers)"),
   KAFKA_FAST_CONSUMERS: z.stringbool().default(false).describe("short session timeouts, for tests"),
   WORKERS: z.coerce
     .number()

@@ -1,6 +1,8 @@
 import type { EventContract } from "./envelope";
+import { attendanceEvents } from "./events/attendance";
 import { catalogueEvents } from "./events/catalogue";
 import { enrollmentEvents, enrollmentSeatEvents, notificationEvents } from "./events/enrollment";
+import { paymentsEvents } from "./events/payments";
 import { registryEvents } from "./events/registry";
 import { statisticsEvents } from "./events/statistics";
 import { Topics } from "./topics";
@@ -16,6 +18,8 @@ export const eventCatalog: readonly EventContract[] = [
   ...enrollmentEvents,
   ...enrollmentSeatEvents,
   ...notificationEvents,
+  ...attendanceEvents,
+  ...paymentsEvents,
   ...statisticsEvents,
 ];
 

@@ -7,4 +7,6 @@ export { generateContractDocuments } from "./generate";
 export * from "./events/registry";
 export * from "./events/enrollment";
 export * from "./events/catalogue";
+export * from "./events/attendance";
+export * from "./events/payments";
 export * from "./events/statistics";

@@ -45,6 +45,15 @@ export const TimeZone = z
 export type TimeZone = z.infer<typeof TimeZone>;
 
 /** An instant in UTC with a zone designator, as ISO 8601. */
-export const Instant = z.iso.datetime({ offset: true }).describe("ISO 8601 instant");
+// Years this system can mean: a date of year 0000 or 9999 is a typing slip, not a birth date.
+const FIRST_YEAR = 1900;
+const LAST_YEAR = 2199;
+const plausibleYear = (text: string) => {
+  const year = Number(text.slice(0, 4));
+  return year >= FIRST_YEAR && year <= LAST_YEAR;
+};
+const yearMessage = `the year must be between ${FIRST_YEAR} and ${LAST_YEAR}`;
+
+export const Instant = z.iso.datetime({ offset: true }).refine(plausibleYear, yearMessage).describe("ISO 8601 instant, of the years 1900-2199");
 /** A calendar date with no zone (`2026-09-01`). */
-export const LocalDate = z.iso.date().describe("Calendar date, YYYY-MM-DD");
+export const LocalDate = z.iso.date().refine(plausibleYear, yearMessage).describe("Calendar date, YYYY-MM-DD: a real one (no 30 February), of the years 1900-2199");

@@ -13,6 +13,13 @@ export interface DomainErrorDetails {
    * kit's `requestFieldOf`).
    */
   field?: string;
+  /**
+   * The refusal rests only on news of another service that has not arrived yet (a group the
+   * catalogue opened a moment ago, a certificate the registry just issued): the same request
+   * may pass once it does. The http kit does not record such an answer under the request's
+   * Idempotency-Key, so a retry with the same key runs again instead of replaying it for ever.
+   */
+  awaitingNews?: boolean;
   [key: string]: unknown;
 }
 

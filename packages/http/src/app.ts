@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { BlockList, isIP } from "node:net";
 import fastifyCors from "@fastify/cors";
 import fastifyRateLimit from "@fastify/rate-limit";
@@ -15,12 +16,15 @@ import {
 } from "fastify-type-provider-zod";
 import helmet, { type HelmetOptions } from "helmet";
 import type { Redis } from "ioredis";
-import { createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
+import { isDomainError } from "@kruzhok/errors";
+import { OutageLog, createMetricsRegistry, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
-import { registerIdempotency, type IdempotencyOptions } from "./idempotency";
+import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
-import { HttpProblem, httpProblem, occurrenceOf, sendProblem, toProblem } from "./problems";
+import { degradingRedisStore } from "./rate-limit-store";
+import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
+import { registerInputText } from "./text";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
 export type HttpApp = FastifyInstance<
@@ -46,6 +50,16 @@ export interface AppOptions {
   auth: AuthConfig;
   /** Bytes; larger bodies get 413. Default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Time limits (ms) of the HTTP edge, so that nothing waits for ever:
+   * - `handler`: a request not answered this long after it arrived gets 503 HTTP.TIMEOUT with
+   *   Retry-After (Fastify's handlerTimeout; its Idempotency-Key stays claimed until its lease
+   *   ends, since the work may still finish). Default 60 s.
+   * - `request`: the whole request (headers and body) must arrive within it, or the connection
+   *   gets 408 and is closed (slow senders hold no socket for ever). Default 30 s.
+   * - `connection`: a socket with nothing happening on it this long is closed. Default 120 s.
+   */
+  timeouts?: { handlerMs?: number; requestMs?: number; connectionMs?: number };
   /** Browser origins allowed by CORS; none by default. */
   corsOrigins?: readonly string[];
   readiness?: readonly ReadinessCheck[];
@@ -55,8 +69,13 @@ export interface AppOptions {
   metrics?: Registry;
   /** What /metrics serves, when not `metrics` alone (the sum of all workers of a clustered service). */
   metricsText?: () => Promise<string>;
-  /** Rate limit counters live here when given (shared by replicas); else in process memory. */
+  /**
+   * Rate limit counters live here when given (shared by replicas); else in process memory. While
+   * it fails or hangs (the client's commandTimeout), requests are let through uncounted.
+   */
   redis?: Redis;
+  /** Tells of Redis outages in one line each (the process's tracker of its Redis); one of the app's own otherwise. */
+  redisOutage?: Outage;
   rateLimit?: RateLimitOptions;
   /** Enables `Idempotency-Key` for POST; run `httpMigrations` on this pool first. */
   idempotency?: IdempotencyOptions;
@@ -80,6 +99,69 @@ export interface AppOptions {
 }
 
 const DOCS_PREFIX = "/docs";
+
+/** A refused request's unread body is read and dropped up to this many bytes (and this long) before the answer. */
+const DISCARD_MAX_BYTES = 32 * 1024 * 1024;
+const DISCARD_MAX_MS = 10_000;
+
+/**
+ * Read and drop what is left of a request's body before answering it. A refusal sent while the
+ * client is still sending (413 for a body over the limit, decided from Content-Length or partway
+ * through; 401 before the body is parsed) is followed by the connection's close when the client
+ * asked for it (`Connection: close`): the socket was destroyed under bytes still arriving, the
+ * client's next write failed with EPIPE or ECONNRESET, and it lost the answer (7 in 100 such
+ * clients against a service process). Once the body is in, the client reads the answer. Beyond
+ * `DISCARD_MAX_BYTES` or `DISCARD_MAX_MS` the answer goes anyway.
+ */
+function discardUnreadBody(raw: IncomingMessage): Promise<void> {
+  if (raw.complete || raw.destroyed || raw.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      raw.off("data", onData);
+      raw.off("end", done);
+      raw.off("close", done);
+      raw.off("error", done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DISCARD_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DISCARD_MAX_MS);
+    raw.on("data", onData);
+    raw.once("end", done);
+    raw.once("close", done);
+    raw.once("error", done);
+    raw.resume();
+  });
+}
+
+/**
+ * The answer to a request Node could not take at all (it timed out before it arrived whole, its
+ * headers overflowed, it is not HTTP): a problem document like every other refusal, then the
+ * connection is closed, since what comes next on it cannot be told apart from the rest of this
+ * one. No request id: there was no request.
+ */
+function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [code, detail]: [HttpErrorCode, string] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? ["HTTP.REQUEST_TIMEOUT", "The request did not arrive whole within the time limit; send it again, all at once"]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? ["HTTP.HEADERS_TOO_LARGE", "The request's headers exceed 16 KiB; send fewer or shorter headers"]
+        : ["HTTP.BAD_REQUEST", "The request is not valid HTTP/1.1"];
+  const { status, title } = HttpErrorCodes[code];
+  const body = JSON.stringify({ type: `urn:kruzhok:problem:${code}`, title, status, detail, code });
+  this.log.debug({ err: error, code }, "client error");
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 function requestIdOf(request: IncomingMessage): string {
@@ -194,18 +276,30 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   // pino's Logger is a FastifyBaseLogger; typing it as such keeps HttpApp compatible with
   // route plugins typed against Fastify's default logger.
   const loggerInstance: FastifyBaseLogger = options.logger;
+  const requestTimeout = options.timeouts?.requestMs ?? 30_000;
   const app = Fastify({
     loggerInstance,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    handlerTimeout: options.timeouts?.handlerMs ?? 60_000,
+    requestTimeout,
+    // Node checks the request timeout only every connectionsCheckingInterval (30 s by default),
+    // so a short limit would be kept loosely; the headers get no longer than the whole request.
+    http: { connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
+    connectionTimeout: options.timeouts?.connectionMs ?? 120_000,
     genReqId: requestIdOf,
+    clientErrorHandler,
     logController: new LogController({ requestIdLogLabel: "requestId" }),
     trustProxy: trustProxyOf(options.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const problem = toProblem(error, occurrenceOf(request));
+    // Refused before its body was read (too large, a bad token): read the rest first (bounded).
+    await discardUnreadBody(request.raw);
+    if (problem.body.code === "HTTP.TIMEOUT") markAnsweredEarly(request);
+    if (isDomainError(error) && error.details.awaitingNews === true) markNotFinal(request);
     if (problem.internal) request.log.error({ err: error }, "request failed");
     else {
       // Names of the wrong fields, never their values: those may be personal.
@@ -282,12 +376,24 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     else done(null, payload);
   });
 
+  // Invisible characters, homoglyph words, huge strings, rounded numbers: refused on every write route.
+  registerInputText(app);
+
   if (options.rateLimit) {
     await app.register(fastifyRateLimit, {
       global: true,
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.timeWindowMs ?? 60_000,
-      ...(options.redis && { redis: options.redis, nameSpace: `${options.service}:rate-limit:` }),
+      // Degrades open: a Redis that fails or hangs lets requests through uncounted (one log line
+      // per outage) rather than answering every route with 500.
+      ...(options.redis && {
+        store: degradingRedisStore(
+          options.redis,
+          `${options.service}:rate-limit:`,
+          options.redisOutage ?? new OutageLog({ dependency: "redis", logger: options.logger, meanwhile: "rate limiting is off (requests are let through uncounted)" }),
+        ),
+        skipOnError: true,
+      }),
       keyGenerator: (request) => (request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new HttpProblem("HTTP.RATE_LIMITED", `Rate limit exceeded; retry in ${context.after}`),
@@ -334,5 +440,5 @@ export function correlationIdOf(request: { id: string }): string | undefined {
 /** What a service's app builder takes beside its own dependencies, passed on to buildApp. */
 export type ServiceAppOptions = Pick<
   AppOptions,
-  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access"
+  "logger" | "auth" | "metrics" | "metricsText" | "redis" | "redisOutage" | "readiness" | "rateLimit" | "corsOrigins" | "overload" | "trustProxy" | "access" | "timeouts"
 >;

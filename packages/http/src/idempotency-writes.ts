@@ -1,4 +1,4 @@
-import type { Pool, Queryable } from "@kruzhok/postgres";
+import { QueueFullError, type Pool, type Queryable } from "@kruzhok/postgres";
 
 /** Take the key for one run, or learn that someone else holds it (or held it and finished). */
 export interface ClaimWrite {
@@ -43,6 +43,13 @@ export interface IdempotencyWriterOptions {
   leaseMs: number;
   /** Writes one statement takes at most. */
   maxBatch?: number;
+  /**
+   * Writes waiting at most before a new claim is refused with `QueueFullError` (503
+   * HTTP.QUEUE_FULL with Retry-After; nothing of the request was done). The responses and
+   * releases of requests already running are always taken: they finish work begun.
+   * Default 8,192.
+   */
+  maxQueued?: number;
 }
 
 // A claim takes a key that is new, expired, or unfinished past its lease ($6, ms); otherwise it
@@ -114,6 +121,7 @@ SELECT claim FROM claimed`;
  */
 export class IdempotencyWriter {
   private readonly maxBatch: number;
+  private readonly maxQueued: number;
   private queue: Waiting[] = [];
   private running = false;
   private scheduled = false;
@@ -123,6 +131,7 @@ export class IdempotencyWriter {
     private readonly options: IdempotencyWriterOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 256;
+    this.maxQueued = options.maxQueued ?? 8_192;
   }
 
   /** Resolves true when this run owns the key; false when another run holds or finished it. */
@@ -139,6 +148,9 @@ export class IdempotencyWriter {
   }
 
   private enqueue(write: IdempotencyWrite): Promise<boolean> {
+    if (write.kind === "claim" && this.queue.length >= this.maxQueued) {
+      return Promise.reject(new QueueFullError(`${this.queue.length} Idempotency-Key writes are already waiting`, 1));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
       this.schedule();

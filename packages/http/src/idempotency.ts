@@ -73,6 +73,29 @@ export interface IdempotencyOptions {
   leaseMs?: number;
 }
 
+/**
+ * Requests answered before their work ended (a handler timeout): their key is neither recorded
+ * nor released, so a retry gets 409 HTTP.IDEMPOTENCY_IN_PROGRESS until the lease ends rather
+ * than running the work a second time beside the first.
+ */
+const answeredEarly = new WeakSet<FastifyRequest>();
+
+/**
+ * Refusals that rest on another service's news not yet arrived (a domain error with
+ * `awaitingNews`): not the request's final answer, so the key is let go and a retry runs again.
+ */
+const notFinal = new WeakSet<FastifyRequest>();
+
+/** The answer leaving for `request` may change once another service's news arrives: do not record it under its key. */
+export function markNotFinal(request: FastifyRequest): void {
+  notFinal.add(request);
+}
+
+/** The answer leaving for `request` is not its work's outcome: the work may still be running. */
+export function markAnsweredEarly(request: FastifyRequest): void {
+  answeredEarly.add(request);
+}
+
 const DAY_MS = 24 * 3_600_000;
 const PURGE_EVERY_MS = 10 * 60_000;
 const REPLAYED_HEADERS = ["content-type", "location"] as const;
@@ -374,6 +397,13 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       pending = reply.statusCode >= 500 || !replayable ? "release" : "finish";
     }
     if (!claim || !pending || pending === "none") return payload;
+    if (answeredEarly.has(request)) return payload;
+    if (notFinal.has(request)) {
+      // A refusal that may pass once another service's news arrives: the key is let go, so a
+      // retry runs again (an in-transaction key not claimed yet has nothing to let go).
+      if (pending === "claim-and-finish") return payload;
+      pending = "release";
+    }
     try {
       if (pending === "release") await writer.release(claim);
       else {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ActorErrorCodes } from "@kruzhok/actor";
 import type { InvalidParam, ProblemDocument } from "@kruzhok/contracts";
 import { isDomainError, type DomainError, type ErrorCategory } from "@kruzhok/errors";
+import { QueueFullError, isDatabaseUnavailable } from "@kruzhok/postgres";
 
 /**
  * Where a domain error's field is in the request. `as-is`: the field names no part of the
@@ -41,14 +42,19 @@ export const HttpErrorCodes = {
   "HTTP.BAD_REQUEST": { status: 400, title: "The request cannot be processed" },
   "HTTP.ADDRESS_NOT_ALLOWED": { status: 403, title: "Not served to this client address" },
   "HTTP.NOT_FOUND": { status: 404, title: "No such route" },
+  "HTTP.REQUEST_TIMEOUT": { status: 408, title: "The request did not arrive whole in time" },
   "HTTP.IDEMPOTENCY_IN_PROGRESS": { status: 409, title: "A request with this Idempotency-Key is still running" },
   "HTTP.PAYLOAD_TOO_LARGE": { status: 413, title: "The request body is too large" },
   "HTTP.UNSUPPORTED_MEDIA_TYPE": { status: 415, title: "The content type is not supported" },
   "HTTP.IDEMPOTENCY_KEY_REUSED": { status: 422, title: "The Idempotency-Key was used for a different request" },
   "HTTP.RATE_LIMITED": { status: 429, title: "Too many requests" },
+  "HTTP.HEADERS_TOO_LARGE": { status: 431, title: "The request's headers are too large" },
   "HTTP.INTERNAL": { status: 500, title: "Internal error" },
   "HTTP.NOT_READY": { status: 503, title: "The service is not ready" },
   "HTTP.OVERLOADED": { status: 503, title: "The service is overloaded; retry after the time given" },
+  "HTTP.DATABASE_UNAVAILABLE": { status: 503, title: "The service's database is unavailable for a moment; retry after the time given" },
+  "HTTP.QUEUE_FULL": { status: 503, title: "Too many requests of this kind are waiting; retry after the time given" },
+  "HTTP.TIMEOUT": { status: 503, title: "The request took too long and was given up; retry after the time given" },
   "AUTH.UNAUTHENTICATED": { status: 401, title: "Authentication required" },
 } as const satisfies Record<string, { status: number; title: string }>;
 export type HttpErrorCode = keyof typeof HttpErrorCodes;
@@ -169,6 +175,9 @@ interface FastifyLikeError {
   validationContext?: unknown;
 }
 
+/** Seconds a client is told to wait when the database is unavailable (a restart takes a few). */
+const RETRY_AFTER_S = 2;
+
 /** Map anything thrown while handling a request to the problem document the client gets. */
 export function toProblem(error: unknown, at: Occurrence): Problem {
   if (error instanceof HttpProblem) return httpProblem(error.code, error.message, at, error.extra);
@@ -194,6 +203,23 @@ export function toProblem(error: unknown, at: Occurrence): Problem {
       return httpProblem("HTTP.MALFORMED_BODY", "The body must be a JSON document", at);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return httpProblem("HTTP.UNSUPPORTED_MEDIA_TYPE", "Send application/json", at);
+  }
+  // Our dependency failed, not the request: the client is told to come back (with its
+  // Idempotency-Key, a retry cannot do the work twice). Logged as internal (5xx).
+  if (isDatabaseUnavailable(error)) {
+    return httpProblem("HTTP.DATABASE_UNAVAILABLE", `The database did not answer in time; retry in ${RETRY_AFTER_S} s`, at, {
+      headers: { "retry-after": String(RETRY_AFTER_S) },
+    });
+  }
+  if (error instanceof QueueFullError) {
+    return httpProblem("HTTP.QUEUE_FULL", `${error.message}; retry in ${error.retryAfterSeconds} s`, at, {
+      headers: { "retry-after": String(error.retryAfterSeconds) },
+    });
+  }
+  if (fastifyError.code === "FST_ERR_HANDLER_TIMEOUT") {
+    return httpProblem("HTTP.TIMEOUT", `The request was not answered within the service's time limit; retry in ${RETRY_AFTER_S} s`, at, {
+      headers: { "retry-after": String(RETRY_AFTER_S) },
+    });
   }
   const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
   if (status >= 400 && status < 500) {

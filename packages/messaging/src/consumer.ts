@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Produce
 import { Partitioners } from "kafkajs";
 import type { z } from "zod";
 import { EventEnvelope, deadLetterTopic, type EventContract } from "@kruzhok/contracts";
-import { counter, gauge, type Counter, type Gauge, type Logger, type Registry } from "@kruzhok/observability";
+import { counter, gauge, type Counter, type Gauge, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { AfterCommitError, withTransaction, type Pool, type PoolClient, type Queryable } from "@kruzhok/postgres";
 import { PoisonMessage, classifyFailure, describeFailure, type FailureKind } from "./failures";
 import {
@@ -172,6 +172,8 @@ export class ConsumerRunner {
   private readonly handlers = new Map<string, EventHandler>();
   private readonly retry: { initialMs: number; maxMs: number; attempts: number };
   private stopping = false;
+  /** The start attempts of `startInBackground` under way. */
+  private starting: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> = Promise.resolve();
   private readonly processed?: Counter<"group" | "topic" | "outcome">;
@@ -253,6 +255,44 @@ export class ConsumerRunner {
     this.scheduleSweep();
   }
 
+  /**
+   * Start consuming without waiting for the broker: while it does not answer, the runner tries
+   * again (every few seconds at most) and joins its group once it does; a crash kafkajs will not
+   * restart by itself is restarted here too. Each attempt's failure and the joins are told to
+   * `outage` (one log line per outage, dependency_up{dependency="kafka"}). For a service that
+   * must start, and answer, while the broker is down.
+   */
+  startInBackground(outage: Outage): Promise<void> {
+    const { CRASH, GROUP_JOIN } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => outage.answered());
+    this.consumer.on(CRASH, ({ payload }) => {
+      outage.failed(payload.error);
+      // kafkajs restarts after retriable failures by itself; anything else would leave the
+      // service consuming nothing until it is restarted.
+      if (!payload.restart && !this.stopping) void this.keepStarting(outage);
+    });
+    return this.keepStarting(outage);
+  }
+
+  /** Resolves once started (or stopped meanwhile); never rejects. */
+  private keepStarting(outage: Outage): Promise<void> {
+    if (this.starting) return this.starting;
+    this.starting = (async () => {
+      for (let failures = 0; !this.stopping; failures++) {
+        try {
+          await this.start();
+          return;
+        } catch (error) {
+          outage.failed(error);
+          await this.consumer.disconnect().catch(() => undefined);
+          await this.dlqProducer.disconnect().catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** Math.min(failures, 5))));
+        }
+      }
+    })().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
   /** Leave the group cleanly: the message in hand finishes or is left uncommitted; a sweep under way ends. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -275,6 +315,8 @@ export class ConsumerRunner {
 
   private scheduleSweep(): void {
     if (this.stopping) return;
+    // A restarted runner (startInBackground) keeps the one chain of sweeps it has.
+    clearTimeout(this.sweepTimer);
     this.sweepTimer = setTimeout(() => {
       this.sweepParked().then(
         () => this.scheduleSweep(),

@@ -1,5 +1,5 @@
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from "kafkajs";
-import type { Logger } from "@kruzhok/observability";
+import type { Logger, Outage } from "@kruzhok/observability";
 import { counter, gauge, histogram, type Counter, type Histogram, type Registry } from "@kruzhok/observability";
 import type { Pool, PoolClient } from "@kruzhok/postgres";
 
@@ -24,6 +24,12 @@ export interface RelayOptions {
    */
   topicPrefix?: string;
   metrics?: Registry;
+  /**
+   * The broker's outages as the process sees them: told of every send's failure and success, so
+   * that an outage is one log line (and dependency_up{dependency="kafka"} 0) rather than an error
+   * per round; the rows wait in the outbox meanwhile.
+   */
+  outage?: Outage;
 }
 
 interface OutboxRow {
@@ -93,10 +99,43 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Start publishing. Resolves once the first connection to the broker is made; when the broker
+   * does not answer, the relay keeps trying in the background and publishes what waits in the
+   * outbox once it does (`start` resolves then), so a service starts and takes writes while
+   * the broker is down.
+   */
   async start(): Promise<void> {
-    await this.producer.connect();
     this.running = true;
-    this.loop = this.run();
+    let connected!: () => void;
+    const ready = new Promise<void>((resolve) => (connected = resolve));
+    this.loop = this.connectThenRun(connected);
+    await ready;
+  }
+
+  /** Like `start`, but returns at once: the relay connects and publishes in the background. */
+  startInBackground(): void {
+    this.running = true;
+    this.loop = this.connectThenRun(() => undefined);
+  }
+
+  private async connectThenRun(connected: () => void): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        await this.producer.connect();
+        this.options.outage?.answered();
+        break;
+      } catch (error) {
+        failures++;
+        this.options.outage?.failed(error);
+        const backoff = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+        if (!this.options.outage) this.options.logger.error({ err: error, backoffMs: backoff }, "outbox relay cannot reach the broker; retrying");
+        await sleep(backoff);
+      }
+    }
+    connected();
+    if (this.running) await this.run();
   }
 
   /** Stop after the round in flight, publishing nothing more, and disconnect. */
@@ -133,7 +172,9 @@ export class OutboxRelay {
       } catch (error) {
         failures++;
         const backoff = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
-        this.options.logger.error({ err: error, backoffMs: backoff }, "outbox relay round failed; retrying");
+        // A broker outage is told once by the outage tracker; anything else each time.
+        const told = this.options.outage?.told(error) === true;
+        this.options.logger[told ? "debug" : "error"]({ err: error, backoffMs: backoff }, "outbox relay round failed; retrying");
         await sleep(backoff);
       }
     }
@@ -194,6 +235,18 @@ export class OutboxRelay {
   }
 
   private async send(rows: readonly OutboxRow[]): Promise<void> {
+    const outage = this.options.outage;
+    if (!outage) return this.sendNow(rows);
+    try {
+      await this.sendNow(rows);
+      outage.answered();
+    } catch (error) {
+      outage.failed(error);
+      throw new BrokerUnavailable(error);
+    }
+  }
+
+  private async sendNow(rows: readonly OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (const row of rows) {
       const topic = `${this.options.topicPrefix ?? ""}${row.topic}`;
@@ -224,5 +277,13 @@ export class OutboxRelay {
     // every relay SELECT walks them; where autovacuum is off or slow (CI's Postgres has it off)
     // that grows to hundreds of milliseconds a round within a day. Cheap when little changed.
     await this.options.pool.query("VACUUM (SKIP_LOCKED) outbox");
+  }
+}
+
+/** A send the broker did not take (the rows stay in the outbox for the next round). */
+class BrokerUnavailable extends Error {
+  override readonly name = "BrokerUnavailable";
+  constructor(cause: unknown) {
+    super(`the broker did not take the batch: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }

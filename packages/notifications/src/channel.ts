@@ -3,6 +3,7 @@ import {
   notificationEvents,
   type EventEnvelope,
   type NotificationApplicationRefused,
+  type NotificationApplicationRefusedV1,
   type NotificationCampaignResult,
   type NotificationEnrollmentEnded,
   type NotificationLocale,
@@ -20,6 +21,7 @@ export type NotificationEvent =
   | Of<typeof NotificationOfferExpiring>
   | Of<typeof NotificationPositionApproaching>
   | Of<typeof NotificationApplicationRefused>
+  | Of<typeof NotificationApplicationRefusedV1>
   | Of<typeof NotificationEnrollmentEnded>
   | Of<typeof NotificationCampaignResult>;
 

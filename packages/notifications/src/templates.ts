@@ -140,7 +140,10 @@ export function renderNotification(event: NotificationEvent, preferred: Notifica
             };
       }
       case "enrollment.notification.application-refused": {
-        const { programTitle, reason, comment } = event.data;
+        const { programTitle, reason } = event.data;
+        // v1 carried the provider's words; v2 says only whether there are any (they stay in enrollment).
+        const comment = "comment" in event.data ? event.data.comment : null;
+        const explained = "explained" in event.data && event.data.explained;
         const why = refusalReasons[reason]?.[locale];
         const lines = ru
           ? [
@@ -152,6 +155,9 @@ export function renderNotification(event: NotificationEvent, preferred: Notifica
               why ? `«${programTitle}» бағдарламасына берілген өтініш қабылданбады: ${why}.` : `«${programTitle}» бағдарламасына берілген өтініш қабылданбады.`,
             ];
         if (comment) lines.push(ru ? `Комментарий организации: ${comment}` : `Ұйымның түсініктемесі: ${comment}`);
+        if (explained) {
+          lines.push(ru ? "Организация объяснила причину: она в вашем заявлении в личном кабинете." : "Ұйым себебін түсіндірді: ол жеке кабинеттегі өтінішіңізде.");
+        }
         return { subject: ru ? `Кружок: заявление отклонено — «${programTitle}»` : `Кружок: өтініш қабылданбады — «${programTitle}»`, body: lines };
       }
       case "enrollment.notification.enrollment-ended": {

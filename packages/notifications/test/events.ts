@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   NotificationApplicationRefused,
+  NotificationApplicationRefusedV1,
   NotificationCampaignResult,
   NotificationEnrollmentEnded,
   NotificationOfferExpiring,
@@ -56,12 +57,23 @@ export function positionApproaching(options: Parameters<typeof addressee>[0] = {
   );
 }
 
-export function applicationRefused(options: Parameters<typeof addressee>[0] & { reason?: string; comment?: string | null } = {}) {
+export function applicationRefused(options: Parameters<typeof addressee>[0] & { reason?: string; explained?: boolean } = {}) {
   const who = addressee(options);
   return newEvent(
     NotificationApplicationRefused,
     { municipalityId: randomUUID(), aggregateId: who.guardianId },
-    { ...who, ...placement(), reason: options.reason ?? "ENROLLMENT.REJECTED_BY_PROVIDER", comment: options.comment ?? null },
+    { ...who, ...placement(), reason: options.reason ?? "ENROLLMENT.REJECTED_BY_PROVIDER", explained: options.explained ?? false },
+    at,
+  );
+}
+
+/** Version 1, with the provider's words, as what is still on the topic carries them. */
+export function applicationRefusedV1(options: Parameters<typeof addressee>[0] & { comment?: string | null } = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationApplicationRefusedV1,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, ...placement(), reason: "ENROLLMENT.REJECTED_BY_PROVIDER", comment: options.comment ?? null },
     at,
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "@kruzhok/errors";
 import { chooseLocale, parseNotification, renderNotification } from "../src";
-import { applicationRefused, campaignResult, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
+import { applicationRefused, applicationRefusedV1, campaignResult, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
 
 const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>
   renderNotification(parseNotification(event), preferred);
@@ -53,9 +53,14 @@ describe("message texts", () => {
     expect(render(positionApproaching({ currency: "KZT" })).text).toContain("3-орында");
     const refused = render(applicationRefused({ reason: "ENROLLMENT.FINANCING_REFUSED" }));
     expect(refused.text).toContain("сертификат финансирования");
-    const withComment = render(applicationRefused({ comment: "группа укомплектована" }));
+    const withComment = render(applicationRefusedV1({ comment: "группа укомплектована" }));
     expect(withComment.text).toContain("организация отклонила заявление");
     expect(withComment.text).toContain("Комментарий организации: группа укомплектована");
+    // Version 2 carries no words: the notice points the family to its application.
+    const explained = render(applicationRefused({ explained: true }));
+    expect(explained.text).toContain("Организация объяснила причину: она в вашем заявлении в личном кабинете.");
+    expect(render(applicationRefused({ explained: true, currency: "KZT" })).text).toContain("жеке кабинеттегі өтінішіңізде");
+    expect(refused.text).not.toContain("Организация объяснила");
     // A code this version does not know still gives a correct, general sentence.
     expect(render(applicationRefused({ reason: "ENROLLMENT.SOMETHING_NEW" })).text).toContain("отклонено.");
     expect(render(enrollmentEnded({ reason: "expelled" })).text).toContain("31 мая 2027 г.; договор расторгнут");

@@ -35,13 +35,66 @@ const redactedKeys = new Set<string>([...personalFields, ...secretKeys].map((key
 const CENSOR = "[redacted]";
 const MAX_DEPTH = 8;
 
+// Values that are personal whatever field or sentence carries them: e-mail addresses, phone
+// numbers, SNILS, and runs of 10 to 12 digits (INN, IIN, BIN, passport series and number). Not
+// part of a longer word or id, so that UUIDs and codes stay readable.
+const personalValues: readonly RegExp[] = [
+  /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}/gu,
+  /\+\d[\d ()-]{8,}\d(?![\w-])/g,
+  /(?<![\w-])8[ (-]*\d{3}[ )-]*\d{3}[ -]*\d{2}[ -]*\d{2}(?![\w-])/g,
+  /(?<![\w-])\d{3}-\d{3}-\d{3}[ -]\d{2}(?![\w-])/g,
+  /(?<![\w-])\d{4} ?\d{6}(?![\w-])/g,
+  /(?<![\w-])\d{10,12}(?![\w-])/g,
+];
+
+/**
+ * A sentence with the values in it that Postgres or a person's data may have put there removed:
+ * Postgres quotes the offending value (`invalid input syntax for type uuid: "…"`, `value "…" is
+ * out of range`) and echoes whole rows in details (`Key (tax_id)=(7701234567) already exists.`,
+ * `Failing row contains (…)`); other errors may quote an e-mail address or a document number.
+ */
+export function scrubText(text: string): string {
+  let out = text
+    .replace(/\)=\((?:[^()]|\([^()]*\))*\)/g, ")=([redacted])")
+    .replace(/(Failing row contains )\(.*\)/gs, "$1([redacted])")
+    // A value is quoted after a colon or the word value; a constraint's or table's name is not.
+    .replace(/(: |value )"(?:[^"\\]|\\.)*"/g, '$1"[redacted]"');
+  for (const pattern of personalValues) out = out.replace(pattern, CENSOR);
+  return out;
+}
+
+// Fields of a Postgres error (pg's DatabaseError) that echo the statement's values or the row.
+const echoingErrorFields = new Set(["detail", "where", "internalQuery", "parameters", "values", "body", "input"]);
+
+/**
+ * A plain copy of an error for the log line, as pino would write it (type, message, stack, its own
+ * fields, its cause), with its message and stack scrubbed of values (`scrubText`), the fields
+ * that echo rows or parameters scrubbed or dropped, and its other fields redacted as any object.
+ */
+function redactError(error: Error, depth: number): Record<string, unknown> {
+  // No prototype, so that pino's error serialiser names its type by `name`, not "Object".
+  const copy = Object.assign(Object.create(null) as Record<string, unknown>, { name: error.constructor.name, message: scrubText(error.message) });
+  if (error.stack) copy.stack = scrubText(error.stack);
+  for (const [key, inner] of Object.entries(error)) {
+    if (key === "message" || key === "stack") continue;
+    if (redactedKeys.has(key.toLowerCase())) copy[key] = CENSOR;
+    else if (echoingErrorFields.has(key)) copy[key] = typeof inner === "string" ? scrubText(inner) : inner === undefined ? undefined : CENSOR;
+    else copy[key] = typeof inner === "string" ? scrubText(inner) : redact(inner, depth + 1);
+  }
+  if (error.cause !== undefined) copy.cause = redact(error.cause, depth + 1);
+  if (error instanceof AggregateError) copy.aggregateErrors = error.errors.map((inner) => redact(inner, depth + 1));
+  return copy;
+}
+
 /**
  * Copy of `value` with every personal or secret field replaced, at any depth: a child's birth
- * date inside an event inside a request body is still a birth date. Errors and other class
- * instances pass untouched (pino serialises them), as do values below MAX_DEPTH.
+ * date inside an event inside a request body is still a birth date. Errors become plain copies
+ * whose message, stack and fields are scrubbed too (`redactError`: Postgres puts the offending
+ * row in `detail`). Other class instances pass untouched, as do values below MAX_DEPTH.
  */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH || value === null || typeof value !== "object") return value;
+  if (value instanceof Error) return redactError(value, depth);
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return value;
@@ -70,6 +123,17 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
       level: (label) => ({ level: label }),
       bindings: (bindings) => redact(bindings) as Record<string, unknown>,
       log: (object) => redact(object) as Record<string, unknown>,
+    },
+    hooks: {
+      // `log.error(err)` with no message of its own takes the error's message as the line's
+      // message, outside the object the formatter redacts: scrub it here.
+      logMethod(args, method) {
+        const [first, second] = args as unknown[];
+        if (first instanceof Error && typeof second !== "string") {
+          return method.apply(this, [first, scrubText(first.message), ...args.slice(1)] as Parameters<typeof method>);
+        }
+        return method.apply(this, args);
+      },
     },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -47,3 +47,57 @@ describe("log redaction", () => {
     expect(lines[0]).toContain("kruzhok.registry.v1");
   });
 });
+
+describe("log redaction of errors", () => {
+  class DatabaseError extends Error {
+    constructor(
+      message: string,
+      readonly code: string,
+      readonly detail: string,
+      readonly table: string,
+    ) {
+      super(message);
+    }
+  }
+
+  it("scrubs what errors carry: their message, stack, own fields, Postgres's detail, and their causes", () => {
+    const { lines, logger } = capture();
+    const unique = new DatabaseError(
+      'duplicate key value violates unique constraint "guardians_snils_key"',
+      "23505",
+      "Key (snils)=(112-233-445 95) already exists.",
+      "guardians",
+    );
+    const check = new DatabaseError(
+      'new row for relation "children" violates check constraint "children_birth_date_check"',
+      "23514",
+      "Failing row contains (0191a2b3-0000-7000-8000-000000000001, Алиса, Иванова, 2016-03-14, mother@example.ru).",
+      "children",
+    );
+    const syntax = new Error('invalid input syntax for type uuid: "Иванова Алиса"');
+    const wrapped = new Error("registering the child failed", { cause: check });
+    Object.assign(wrapped, { body: { firstName: "Алиса" }, request: { snils: "112-233-445 95" } });
+    logger.error({ err: unique }, "request failed");
+    logger.error({ err: wrapped }, "request failed");
+    logger.warn({ err: syntax, nested: { err: new Error("no guardian with e-mail mother@example.ru or phone +7 900 123-45-67") } }, "lookup failed");
+    logger.error(new Error("document 4510 123456 of IIN 160314600123 not found"));
+
+    const output = lines.join("");
+    for (const secret of ["112-233-445 95", "Алиса", "Иванова", "2016-03-14", "mother@example.ru", "+7 900 123-45-67", "4510 123456", "160314600123"]) {
+      expect(output).not.toContain(secret);
+    }
+    const first = JSON.parse(lines[0]!) as { err: Record<string, unknown> };
+    // What is needed to find the bug stays: the SQLSTATE, the table, the constraint, the column.
+    expect(first.err).toMatchObject({ type: "DatabaseError", code: "23505", table: "guardians", detail: "Key (snils)=([redacted]) already exists." });
+    expect(first.err.message).toContain("guardians_snils_key");
+    // pino writes a cause's message after the error's own.
+    expect(JSON.parse(lines[1]!)).toMatchObject({ err: { message: expect.stringContaining("registering the child failed: new row for relation") as unknown, body: "[redacted]" } });
+    expect(JSON.parse(lines[3]!)).toMatchObject({ level: "error", msg: "document [redacted] of IIN [redacted] not found" });
+  });
+
+  it("keeps ids, instants and codes in error messages readable", () => {
+    const { lines, logger } = capture();
+    logger.error({ err: new Error("no group 0191a2b3-0000-7000-8000-123456789012 at 2026-12-03T06:00:00.000Z (ENROLLMENT.GROUP_NOT_FOUND)") }, "x");
+    expect(lines[0]).toContain("0191a2b3-0000-7000-8000-123456789012 at 2026-12-03T06:00:00.000Z (ENROLLMENT.GROUP_NOT_FOUND)");
+  });
+});

@@ -6,6 +6,29 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** Transactions of batches running at once. */
   maxConcurrentBatches?: number;
+  /**
+   * Requests waiting for a batch at most (default 4,096). One more is refused at once with a
+   * `QueueFullError` (the http kit answers 503 HTTP.QUEUE_FULL with Retry-After): a queue
+   * that grows faster than batches drain it only holds memory and answers clients long after
+   * they gave up.
+   */
+  maxQueued?: number;
+  /** The Retry-After of that refusal, in seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * A bounded queue of work (a batcher's, the idempotency writer's) is full: the request is refused
+ * before anything of it was done, so retrying after `retryAfterSeconds` is safe.
+ */
+export class QueueFullError extends Error {
+  override readonly name = "QueueFullError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 
 interface Waiting<Request, Outcome> {
@@ -38,6 +61,8 @@ interface Waiting<Request, Outcome> {
 export class GroupCommit<Request, Outcome> {
   private readonly maxBatch: number;
   private readonly maxConcurrentBatches: number;
+  private readonly maxQueued: number;
+  private readonly retryAfterSeconds: number;
   private readonly queue: Waiting<Request, Outcome>[] = [];
   private running = 0;
   private scheduled = false;
@@ -49,10 +74,20 @@ export class GroupCommit<Request, Outcome> {
   ) {
     this.maxBatch = options.maxBatch ?? 64;
     this.maxConcurrentBatches = options.maxConcurrentBatches ?? 1;
+    this.maxQueued = options.maxQueued ?? 4_096;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
   }
 
-  /** The request's own outcome once its batch committed; a refusal rejects. */
+  /** Requests waiting for a batch now (not those in a running transaction). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** The request's own outcome once its batch committed; a refusal rejects (a full queue with `QueueFullError`). */
   submit(request: Request): Promise<Outcome> {
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.reject(new QueueFullError(`${this.queue.length} requests of this kind are already waiting`, this.retryAfterSeconds));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.schedule();

@@ -3,6 +3,7 @@ export {
   createPool,
   dropDatabase,
   ensureDatabase,
+  isDatabaseUnavailable,
   parseInt8,
   quoteIdent,
   withDatabase,
@@ -11,5 +12,5 @@ export {
   type PoolConfig,
   type Queryable,
 } from "./pool";
-export { GroupCommit, type GroupCommitOptions } from "./group-commit";
+export { GroupCommit, QueueFullError, type GroupCommitOptions } from "./group-commit";
 export { AfterCommitError, onCommit, withTransaction, type CommitHook, type IsolationLevel } from "./transaction";

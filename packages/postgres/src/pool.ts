@@ -25,22 +25,73 @@ export interface PoolConfig {
   max?: number;
   applicationName?: string;
   statementTimeoutMs?: number;
+  /**
+   * How long a caller waits for a connection (a free one, or a new one to open) before the
+   * checkout fails with an error `isDatabaseUnavailable` recognises: the http kit answers it with
+   * 503 and Retry-After rather than letting the request wait for ever behind a full pool or a
+   * server that does not answer. Default 5 s.
+   */
+  acquireTimeoutMs?: number;
+  /**
+   * Told of every connection lost outside a query (a restart of Postgres, pg_terminate_backend, a
+   * cut network), whether the client was idle in the pool or checked out between two queries.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 export type Queryable = pg.Pool | pg.PoolClient;
 
+/** The message pg-pool's checkout fails with once `connectionTimeoutMillis` passed. */
+const ACQUIRE_TIMEOUT = "timeout exceeded when trying to connect";
+
+/**
+ * A connection failure rather than a refusal of the statement: the server is restarting or
+ * unreachable, the connection was cut (admin_shutdown, crash_shutdown, cannot_connect_now, class
+ * 08), or no connection was free in time. Retrying later may pass, so the http kit answers 503
+ * with Retry-After. Nothing in it says whether a COMMIT sent before the cut took effect: a
+ * client retries with its Idempotency-Key.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code === "string") {
+    if (["57P01", "57P02", "57P03", "53300"].includes(code) || code.startsWith("08")) return true;
+    if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"].includes(code)) return true;
+  }
+  return (
+    error.message === ACQUIRE_TIMEOUT ||
+    error.message.startsWith("Connection terminated") ||
+    error.message === "Query read timeout" ||
+    error.message === "Client has encountered a connection error and is not queryable" ||
+    error.message === "Client was closed and is not queryable"
+  );
+}
+
 export function createPool(config: PoolConfig): pg.Pool {
+  const statementTimeoutMs = config.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.max ?? 10,
     application_name: config.applicationName,
-    statement_timeout: config.statementTimeoutMs ?? 30_000,
+    statement_timeout: statementTimeoutMs,
+    // The server ends a statement at statement_timeout; a server that no longer answers at all
+    // (a cut network) is given a little more, then the query fails here instead of hanging.
+    query_timeout: statementTimeoutMs + 5_000,
+    connectionTimeoutMillis: config.acquireTimeoutMs ?? 5_000,
+    keepAlive: true,
     types,
   });
-  // An idle client that loses its connection emits 'error' on the pool; without a listener
-  // the process would crash. The next checkout gets a fresh connection.
+  const lost = (error: Error) => config.onConnectionError?.(error);
+  // An idle client that loses its connection emits 'error' on the pool. A checked-out one emits
+  // it on itself, where pg-pool listens no more: between two queries of a transaction (while the
+  // route awaits Redis, say) a restart of Postgres would be an unhandled 'error' event and end
+  // the process. Every client gets a listener of its own for its whole life; the query that
+  // runs next on it fails, and the pool discards it when it is released with that error.
+  pool.on("connect", (client) => client.on("error", lost));
+  // pg-pool repeats an idle client's error on the pool, which must listen too (an 'error' event
+  // nobody listens to throws); the client's own listener has reported it already.
   pool.on("error", () => undefined);
   return pool;
 }

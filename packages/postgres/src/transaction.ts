@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Queryable } from "./pool";
+import { isDatabaseUnavailable, type Queryable } from "./pool";
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
@@ -61,6 +61,9 @@ export async function withTransaction<T>(
     const client = await pool.connect();
     const hooks: CommitHook[] = [];
     let committed: { result: T } | undefined;
+    // A connection lost or stuck (a statement timed out on our side) is discarded, not pooled
+    // again: the next checkout would wait on it in turn. Closing it rolls the transaction back.
+    let broken: Error | undefined;
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${(options.isolation ?? "read committed").toUpperCase()}`);
       hooksOf.set(client, hooks);
@@ -68,12 +71,13 @@ export async function withTransaction<T>(
       await client.query("COMMIT");
       committed = { result };
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      if (isDatabaseUnavailable(error)) broken = error as Error;
+      else await client.query("ROLLBACK").catch((rollbackError: unknown) => void (isDatabaseUnavailable(rollbackError) && (broken = rollbackError as Error)));
       const code = (error as { code?: string }).code;
       if (!((code === "40001" || code === "40P01") && attempt < retries)) throw error;
     } finally {
       hooksOf.delete(client);
-      client.release();
+      client.release(broken);
     }
     if (committed) {
       await runHooks(hooks, committed.result);

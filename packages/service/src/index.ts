@@ -1,17 +1,19 @@
 import cluster from "node:cluster";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { closeOnSignals, type AppOptions, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
-import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, kafkaReadiness, parseBrokers, type BatchHandler, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
-import { createLogger, createMetricsRegistry, workerMetrics, type Logger, type Registry } from "@kruzhok/observability";
+import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type BatchHandler, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
+import { OutageLog, createLogger, createMetricsRegistry, workerMetrics, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
 import { startJob, type PeriodicJob } from "./jobs";
+import { createRedisClient } from "./redis";
 import { authConfigFrom, describeAuth, httpEdgeFrom } from "./settings";
 
 export { noSiblings, type Siblings } from "./cluster";
 export { startJob, type PeriodicJob } from "./jobs";
+export { createRedisClient, type RedisClientOptions } from "./redis";
 export { authConfigFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "./settings";
 
 /** What a service's builders get: the connections its main.ts opened, once. */
@@ -21,6 +23,8 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
   metrics: Registry;
   pool: Pool;
   redis: Redis;
+  /** Redis's outages as this process sees them: one log line each, `dependency_up`, and whether to try it now. */
+  redisOutage: Outage;
   kafka: Kafka;
   clock: () => Date;
   /** The other workers of this service on this machine (WORKERS > 1); nobody otherwise. */
@@ -31,11 +35,12 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
     auth: AuthConfig;
     metrics: Registry;
     redis: Redis;
+    redisOutage: Outage;
     readiness: ReadinessCheck[];
     rateLimit: { max: number };
     corsOrigins: readonly string[];
     overload: OverloadOptions;
-  } & Pick<AppOptions, "trustProxy" | "access">;
+  } & Pick<AppOptions, "trustProxy" | "access" | "timeouts">;
 }
 
 /**
@@ -105,37 +110,57 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
     } finally {
       await pool.end();
     }
-    // And the topics: workers that start together would race to create them.
-    await provisionTopics(createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger), definition, config);
+    // And the topics: workers that start together would race to create them. A broker that
+    // does not answer stops nothing: each worker provisions them itself once it does.
+    await Promise.race([
+      provisionTopics(createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger), definition, config),
+      new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${config.KAFKA_START_WAIT_MS} ms`)), config.KAFKA_START_WAIT_MS).unref()),
+    ]).catch((err: unknown) => logger.warn({ err }, "topics not provisioned: the broker does not answer; the workers provision them once it does"));
     superviseWorkers(config.WORKERS, logger);
     return;
   }
   const metrics = createMetricsRegistry(name);
   const clustered = cluster.isWorker;
   await ensureDatabase(config.DATABASE_URL, database);
-  const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 20, applicationName: name });
+  const pool = createPool({
+    connectionString: withDatabase(config.DATABASE_URL, database),
+    max: 20,
+    applicationName: name,
+    acquireTimeoutMs: config.PG_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    // A restart of Postgres ends every connection at once: one line per lost connection, no more.
+    onConnectionError: (err) => logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, "postgres connection lost; the pool opens a new one"),
+  });
   const applied = await definition.migrate(pool);
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
-  // Auto-pipelining: the commands issued in one turn of the event loop (every request's rate-limit
-  // count, queue lookups) leave in one write, where each would cost a syscall of its own.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false, enableAutoPipelining: true });
-  redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
+  const { redis, outage: redisOutage, connected } = createRedisClient(config.REDIS_URL, { logger, metrics, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  // A moment for the first connection; without Redis the service starts all the same.
+  await connected(2_000);
   const kafka = createKafka({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: name }, logger);
   const prefixed = (topics: readonly string[]) => topics.map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`);
-  await provisionTopics(kafka, definition, config);
+  // The broker's outages: one log line each, dependency_up{dependency="kafka"}; never unready.
+  const brokerOutage = new OutageLog({
+    dependency: "kafka",
+    logger,
+    metrics,
+    probeEveryMs: 5_000,
+    meanwhile: "writes wait in the outbox and are published once it answers; events from other services arrive then",
+  });
 
-  const readiness: ReadinessCheck[] = [
-    { name: "postgres", check: async () => void (await pool.query("SELECT 1")) },
-    { name: "redis", check: async () => void (await redis.ping()) },
-    kafkaReadiness(kafka),
-  ];
+  // What the service itself needs to answer: its database. Redis is an index and a counter store
+  // (while it is down, rate limiting is off and positions come from Postgres), and the broker
+  // carries events after the fact (writes wait in the outbox): their outages show as
+  // dependency_up{dependency="redis"|"kafka"} 0 and one log line each, not as the API going
+  // unready, which would take a whole fleet out of its load balancer for want of a broker.
+  const readiness: ReadinessCheck[] = [{ name: "postgres", check: async () => void (await pool.query("SELECT 1")) }];
   const context: ServiceContext<C> = {
     config,
     logger,
     metrics,
     pool,
     redis,
+    redisOutage,
     kafka,
     clock: () => new Date(),
     siblings: clustered ? workerSiblings() : noSiblings,
@@ -145,9 +170,11 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
       metrics,
       ...(clustered && { metricsText: workerMetrics(metrics) }),
       redis,
+      redisOutage,
       readiness,
       rateLimit: { max: config.RATE_LIMIT_PER_MINUTE },
       corsOrigins: config.CORS_ORIGINS,
+      timeouts: { handlerMs: config.HTTP_HANDLER_TIMEOUT_MS, requestMs: config.HTTP_REQUEST_TIMEOUT_MS, connectionMs: config.HTTP_CONNECTION_TIMEOUT_MS },
       ...httpEdgeFrom(config),
       overload: {
         ...(config.OVERLOAD_MAX_IN_FLIGHT !== undefined && { maxInFlight: config.OVERLOAD_MAX_IN_FLIGHT }),
@@ -174,9 +201,29 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;
-  const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-  await consumer?.start();
-  await relay.start();
+  const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, outage: brokerOutage });
+  // Topics, then consumers and the relay, as soon as the broker answers: at once when it does
+  // (the service listens once they run, as before, up to KAFKA_START_WAIT_MS), in the background
+  // when it does not, so that the service starts, answers and takes writes into its outbox while
+  // the broker is down, and consumes and publishes when it returns.
+  let stopping = false;
+  const messaging = (async () => {
+    for (let failures = 0; !stopping; failures++) {
+      try {
+        await provisionTopics(kafka, definition, config);
+        brokerOutage.answered();
+        break;
+      } catch (error) {
+        brokerOutage.failed(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** Math.min(failures, 5))));
+      }
+    }
+    if (stopping) return;
+    await Promise.all([consumer?.startInBackground(brokerOutage), relay.start()]);
+  })();
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([messaging, new Promise((resolve) => (waited = setTimeout(resolve, config.KAFKA_START_WAIT_MS)))]);
+  clearTimeout(waited);
   const own = (await definition.start?.(context, shared)) ?? [];
   // Jobs stop before what they use (the steps of `start`, consumers, pools).
   const jobs = (definition.jobs?.(context, shared) ?? []).map((job) => startJob(job, logger));
@@ -185,6 +232,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   closeOnSignals(app, [
     ...jobs,
     ...own,
+    { name: "messaging start", run: async () => void (stopping = true) },
     ...(consumer ? [{ name: "consumer", run: () => consumer.stop() }] : []),
     {
       name: "relay",

@@ -3,6 +3,8 @@ export type { Infrastructure, StartedInfrastructure } from "./infrastructure";
 export { deleteRedisKeys, isolate, isolationId, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
 export { freePort } from "./ports";
+export { privateRedis, type PrivateRedis } from "./private-redis";
+export { privateKafka, type PrivateKafka } from "./private-kafka";
 export { startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";

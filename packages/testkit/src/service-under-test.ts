@@ -41,8 +41,12 @@ export interface ServiceUnderTest {
   readonly pool: Pool;
   /** The process running now, if one is. */
   readonly running: ServiceProcess | undefined;
-  /** Start the process and resolve once it answers ready. */
-  start(): Promise<ServiceProcess>;
+  /**
+   * Start the process and resolve once it answers ready. `env` adds to (or overrides) the
+   * service's environment for this process only: a restart with another setting, such as
+   * attendance's development clock further ahead.
+   */
+  start(env?: Record<string, string>): Promise<ServiceProcess>;
   /** SIGKILL the running process, as a crash does, and resolve once it is gone; the next requests open new connections. */
   kill(): Promise<void>;
   /** One HTTP request on keep-alive connections (at most `maxSockets` at once). */
@@ -151,11 +155,12 @@ export async function serviceUnderTest(infra: Infrastructure, options: ServiceUn
     get running() {
       return running;
     },
-    async start() {
+    async start(env) {
       if (running) throw new Error(`${options.name} is running already`);
       const started = startServiceProcess(options.main, {
         ...serviceEnv(infra, { port, database, topicPrefix, logLevel: options.logLevel ?? "warn" }),
         ...options.env,
+        ...env,
       });
       processes.push(started);
       running = started;

@@ -1,7 +1,14 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { serviceConfig } from "@kruzhok/config";
 
 export const CatalogueConfig = serviceConfig.extend({
   PORT: serviceConfig.shape.PORT.default(3002),
+  SEARCH_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int("must be a whole number of bytes (1048576-4294967296)")
+    .min(1_048_576, "must be a whole number of bytes (1048576-4294967296)")
+    .max(4_294_967_296, "must be a whole number of bytes (1048576-4294967296)")
+    .default(64 * 1024 * 1024)
+    .describe("memory the navigator's answer cache may take: answers, their keys and the requests remembered (an eighth more at most)"),
 });
 export type CatalogueConfig = z.infer<typeof CatalogueConfig>;

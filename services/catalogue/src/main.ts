@@ -17,7 +17,7 @@ await runService({
   // One answer cache for the process: search reads through it, and the use cases that routes and
   // consumers call tell it of their changes. It caches only once `start` has its LISTEN
   // connection open, just before the server listens.
-  shared: ({ metrics, logger }) => ({ searchCache: new SearchCache({ metrics, logger }) }),
+  shared: ({ metrics, logger, config }) => ({ searchCache: new SearchCache({ metrics, logger, maxBytes: config.SEARCH_CACHE_MAX_BYTES }) }),
   buildApp: ({ app, pool, clock }, { searchCache }) => buildCatalogueApp({ ...app, pool, clock, searchCache }),
   handlers: ({ pool, clock }, { searchCache }) => eventHandlers({ pool, clock, searchCache }),
   start: async ({ pool }, { searchCache }) => {

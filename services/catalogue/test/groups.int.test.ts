@@ -137,7 +137,7 @@ describe("groups: schedules, seats, and a suspended provider", () => {
     expect(await listed()).toContain(programId);
 
     const suspension = { municipalityId: w.municipalityId, aggregateId: providerId };
-    await h.deliver(ProviderSuspended, suspension, { providerId, kind: "private", name: "ЧОУ «Шахматная школа»", reason: "жалоба родителей" });
+    await h.deliver(ProviderSuspended, suspension, { providerId, kind: "private", name: "ЧОУ «Шахматная школа»", reason: "complaint" });
     expect(await listed()).not.toContain(programId);
     expect((await h.app.inject({ method: "GET", url: `/groups/${groupId}`, headers: provider })).json()).toMatchObject({ acceptingApplications: false });
     const stop = (await outboxEvents<{ acceptingApplications: boolean; reason: string }>(h.pool, "catalogue.group.updated")).filter((e) => e.aggregateId === groupId);

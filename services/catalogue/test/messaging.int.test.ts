@@ -48,7 +48,7 @@ describe("registry provider events through Kafka into the catalogue", () => {
     const search = async () => (await h.app.inject({ method: "GET", url: `/search?municipalityId=${municipalityId}` })).json<{ total: number }>().total;
     expect(await search()).toBe(1);
 
-    const suspension = { providerId, kind: "municipal" as const, name: "МБУ ДО «Станция юных техников»", reason: "предписание надзора" };
+    const suspension = { providerId, kind: "municipal" as const, name: "МБУ ДО «Станция юных техников»", reason: "safety" as const };
     const eventId = await publishEvent(ProviderSuspended, providerId, suspension);
     expect(await consumer.handled(eventId)).toBe("applied");
     expect(await providerStatus()).toBe("suspended");

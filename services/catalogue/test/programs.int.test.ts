@@ -72,7 +72,7 @@ describe("programs: content rules, ownership and lifecycle", () => {
     const providerId = await approvedProvider(h, w.municipalityId, "ИП Петров");
     const headers = await h.as({ role: "provider", municipalityId: w.municipalityId, providerId });
     const draft = (await post(programBody(), headers)).json<{ id: string }>();
-    await h.deliver(ProviderSuspended, { municipalityId: w.municipalityId, aggregateId: providerId }, { providerId, kind: "entrepreneur", name: "ИП Петров", reason: "проверка" });
+    await h.deliver(ProviderSuspended, { municipalityId: w.municipalityId, aggregateId: providerId }, { providerId, kind: "entrepreneur", name: "ИП Петров", reason: "other" });
     const res = await h.app.inject({ method: "POST", url: `/programs/${draft.id}/publication`, headers });
     expect(res.json<Problem>()).toMatchObject({ status: 409, code: "CATALOGUE.PROVIDER_NOT_APPROVED" });
     expect((await outboxEvents(h.pool, "catalogue.program.published")).map((e) => e.aggregateId)).not.toContain(draft.id);

@@ -94,7 +94,7 @@ describe("navigator answer cache: a change is in the next search", () => {
     expect(ids(await cached(w, `q=${encodeURIComponent("робототехника")}`))).toEqual([programId]);
 
     const origin = { municipalityId: w.municipalityId, aggregateId: w.providerId };
-    await h.deliver(ProviderSuspended, origin, { providerId: w.providerId, kind: "private", name: "АНО «Робототехника для всех»", reason: "проверка" });
+    await h.deliver(ProviderSuspended, origin, { providerId: w.providerId, kind: "private", name: "АНО «Робототехника для всех»", reason: "other" });
     expect((await search(w)).total).toBe(0);
     expect((await search(w, `q=${encodeURIComponent("робототехника")}`)).total).toBe(0);
 

@@ -27,7 +27,7 @@ describe("demo seed", () => {
         const providerId = randomUUID();
         const ref = { providerId, kind: "private" as const, name: `Провайдер ${m.code}-${i}` };
         await h.deliver(ProviderApproved, { municipalityId, aggregateId: providerId }, ref);
-        if (i === 3) await h.deliver(ProviderSuspended, { municipalityId, aggregateId: providerId }, { ...ref, reason: "проверка" });
+        if (i === 3) await h.deliver(ProviderSuspended, { municipalityId, aggregateId: providerId }, { ...ref, reason: "other" });
       }
     }
   });

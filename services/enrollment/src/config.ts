@@ -10,6 +10,12 @@ export const EnrollmentConfig = serviceConfig.extend({
     .describe("prepended to every queue key, `<prefix>{group:<id>}:queue`"),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000).describe("how often offers expire and overdue reviews move on"),
   QUEUE_SYNC_INTERVAL_MS: z.coerce.number().int().min(50).default(500).describe("how often changed queues are copied to Redis"),
+  QUEUE_SMALL_CELL_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe("per-category queue counts below this are withheld from the position a family or office reads"),
   QUEUE_CHECK_INTERVAL_MS: z.coerce.number().int().min(10_000).default(600_000).describe("how often the checker compares Redis with Postgres (and repairs)"),
 });
 export type EnrollmentConfig = z.infer<typeof EnrollmentConfig>;

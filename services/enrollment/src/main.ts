@@ -10,7 +10,8 @@ import { EnrollmentConfig } from "./config";
 import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateEnrollment } from "./migrations";
-import { QueueIndex, checkQueues, rebuildQueues, syncDirtyGroups, syncGroup } from "./store/queue-index";
+import { QueueIndex, checkQueues, syncDirtyGroups, syncGroup } from "./store/queue-index";
+import { startQueueIndex } from "./usecases/indexing";
 import { PositionLookups } from "./usecases/positions";
 import { sweep } from "./usecases/sweeps";
 
@@ -21,19 +22,30 @@ await runService({
   topics: { published: publishedTopics, consumed: consumedTopics },
   // One queue index for the routes, the rebuild and the jobs of this process; one position
   // lookup cache for the routes that answer from it and the consumers that tell it of changes.
-  shared: ({ pool, redis, config, siblings }) => {
-    const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX);
-    return { queues, positions: new PositionLookups(pool, queues, { siblings }) };
+  shared: ({ pool, redis, redisOutage, config, siblings }) => {
+    const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX, redisOutage);
+    return { queues, positions: new PositionLookups(pool, queues, { siblings, smallCellThreshold: config.QUEUE_SMALL_CELL_THRESHOLD }) };
   },
   buildApp: ({ pool, clock, app, siblings }, { queues, positions }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues, positions }),
   handlers: ({ clock }, { positions }) => eventHandlers({ clock, positions }),
   start: async ({ pool, logger }, { queues }) => {
-    const rebuilt = await rebuildQueues(pool, queues);
-    logger.info(rebuilt, "queue index rebuilt from Postgres");
+    await startQueueIndex({ pool, queues, log: logger });
     return [];
   },
   jobs: ({ pool, clock, config, logger }, { queues }) => [
-    { name: "queue sync", intervalMs: config.QUEUE_SYNC_INTERVAL_MS, run: () => syncDirtyGroups(pool, queues) },
+    {
+      name: "queue sync",
+      intervalMs: config.QUEUE_SYNC_INTERVAL_MS,
+      // While Redis is down the changed groups wait (the outage was told in its one line); they are copied once it answers.
+      run: async () => {
+        try {
+          return await syncDirtyGroups(pool, queues);
+        } catch (error) {
+          if (queues.told(error)) return 0;
+          throw error;
+        }
+      },
+    },
     {
       name: "sweep",
       intervalMs: config.SWEEP_INTERVAL_MS,

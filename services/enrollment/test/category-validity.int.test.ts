@@ -62,10 +62,11 @@ describe("a category whose validity runs out or begins re-ranks the child withou
     // Without a category, the poor child is behind the plain child, who applied earlier.
     expect(await position(poorId, poor.guardian)).toMatchObject({ position: 3, category: { code: null } });
     expect(await position(plainId, plain.guardian)).toMatchObject({ position: 2 });
-    const moves = (await outboxEvents<{ applicationId: string; fromCategoryCode: string | null; toCategoryCode: string | null }>(h.pool, "enrollment.application.reranked")).map((e) => e.data);
+    // The events say which places moved, not by which categories (special-categories.int.test.ts).
+    const moves = (await outboxEvents<{ applicationId: string }>(h.pool, "enrollment.application.reranked")).map((e) => e.data);
     expect(moves).toEqual([
-      expect.objectContaining({ applicationId: futureId, fromCategoryCode: null, toCategoryCode: "large_family" }),
-      expect.objectContaining({ applicationId: poorId, fromCategoryCode: "low_income", toCategoryCode: null }),
+      expect.objectContaining({ applicationId: futureId }),
+      expect.objectContaining({ applicationId: poorId }),
     ]);
     // Once moved, the next sweep finds nothing to do.
     expect((await sweep(h.pool, new Date("2026-09-09T12:05:00Z"))).reranked).toBe(0);

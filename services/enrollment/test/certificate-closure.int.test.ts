@@ -40,7 +40,6 @@ describe("a certificate closed by the registry", () => {
       number: "x",
       childId: k.childId,
       reason: "left_region",
-      comment: null,
     });
 
     for (const id of [inA, inB]) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decideApplication, decideIntake, possibleAges, schedulesClash, type ApplicantState } from "../src/domain/application";
 import { offerDeadline, reviewDeadline } from "../src/domain/deadlines";
 import { publicHolidays } from "../src/domain/holidays";
-import { bestCategory, explainPosition, parseQueueMember, queueMember } from "../src/domain/queue";
+import { bestCategory, explainPosition, parseQueueMember, queueMember, suppressSmallCells } from "../src/domain/queue";
 
 const KAMCHATKA = "Asia/Kamchatka";
 
@@ -43,6 +43,24 @@ describe("queue order", () => {
     });
     expect(view).toMatchObject({ aheadWithHigherCategories: 41, aheadInOwnCategoryAppliedEarlier: 105, aheadByCategory: [{ code: "orphan", ahead: 11 }, { code: "disabled", ahead: 30 }] });
     expect(view.explanation).toBe("Position 147 of 300. Your category: large_family, rank 3 of 3; 41 ahead with higher categories; 105 ahead in your category who applied earlier.");
+  });
+
+  it("withholds counts by category below the threshold, and one more when a single one would be worked out from the total", () => {
+    expect(suppressSmallCells([{ code: "orphan", ahead: 11 }, { code: "disabled", ahead: 30 }], 10)).toEqual([{ code: "orphan", ahead: 11 }, { code: "disabled", ahead: 30 }]);
+    expect(suppressSmallCells([{ code: "orphan", ahead: 2 }, { code: "disabled", ahead: 30 }, { code: "large_family", ahead: 12 }], 10)).toEqual([
+      { code: "orphan", ahead: null },
+      { code: "disabled", ahead: 30 },
+      { code: "large_family", ahead: null },
+    ]);
+    expect(suppressSmallCells([{ code: "orphan", ahead: 2 }, { code: "disabled", ahead: 3 }, { code: "large_family", ahead: 12 }], 10)).toEqual([
+      { code: "orphan", ahead: null },
+      { code: "disabled", ahead: null },
+      { code: "large_family", ahead: 12 },
+    ]);
+    expect(suppressSmallCells([{ code: "orphan", ahead: 2 }], 3)).toEqual([{ code: "orphan", ahead: null }]);
+    expect(suppressSmallCells([{ code: "orphan", ahead: 2 }], 2)).toEqual([{ code: "orphan", ahead: 2 }]);
+    const view = explainPosition(["orphan", "disabled"], { code: "disabled", rank: 1 }, { position: 5, total: 9, aheadByRank: new Map([[0, 3], [1, 5]]), aheadInCategory: 1, inCategory: 5 }, 10);
+    expect(view).toMatchObject({ aheadWithHigherCategories: 3, aheadByCategory: [{ code: "orphan", ahead: null }], inOwnCategory: null });
   });
 });
 

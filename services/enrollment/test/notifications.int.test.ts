@@ -147,15 +147,16 @@ describe("notifications written by enrollment", () => {
     expect(await notices("offer-expiring", of(id))).toHaveLength(0);
   });
 
-  it("tells the family of a refusal by the provider, with its comment, and of a refused financing", async () => {
+  it("tells the family of a refusal by the provider (its words stay in the application), and of a refused financing", async () => {
     h.clock.set("2026-09-01T09:00:00Z");
     const { groupId } = await programGroup({ capacity: 1 });
     const k = await child(h, w);
     const id = idOf(await apply(h, k.guardian, k.childId, groupId));
     expect((await review(id, "rejected", "Группа для детей с опытом")).json()).toMatchObject({ status: "rejected" });
     expect((await notices("application-refused", of(id))).map((n) => n.data)).toEqual([
-      expect.objectContaining({ guardianId: k.guardianId, reason: "ENROLLMENT.REJECTED_BY_PROVIDER", comment: "Группа для детей с опытом" }),
+      expect.objectContaining({ guardianId: k.guardianId, reason: "ENROLLMENT.REJECTED_BY_PROVIDER", explained: true }),
     ]);
+    expect(JSON.stringify(await notices("application-refused", of(id)))).not.toContain("Группа для детей с опытом");
 
     const financed = await programGroup({ fundingKind: "financed", capacity: 5 });
     const f = await child(h, w);
@@ -165,7 +166,7 @@ describe("notifications written by enrollment", () => {
       certificateId: f.certificateId, number: "x", childId: f.childId, year: 2026, reason: "cap_reached", requestId: fid,
     });
     expect((await notices("application-refused", of(fid))).map((n) => n.data)).toEqual([
-      expect.objectContaining({ guardianId: f.guardianId, reason: "ENROLLMENT.FINANCING_REFUSED", comment: null }),
+      expect.objectContaining({ guardianId: f.guardianId, reason: "ENROLLMENT.FINANCING_REFUSED", explained: false }),
     ]);
   });
 

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     };
     await must(region, "PUT", `/municipalities/${id}/years/${year}`, settings);
     await must(region, "PUT", `/municipalities/${id}/years/${year + 1}`, settings);
-    const office: Actor = { subject: `seed-office-${m.code}`, role: "operator", municipalityId: id };
+    const office: Actor = { subject: `seed-office-${m.code}`, role: "operator", municipalityId: id, basis: { kind: "in_person_visit", reference: null } };
     // The office has many clerks; each has their own rate allowance.
     const clerk = (n: number): Actor => ({ ...office, subject: `seed-clerk-${m.code}-${n % 40}` });
 

@@ -212,7 +212,7 @@ describe("certificates", () => {
 
     it("suspends, resumes and closes, announcing each, and refuses what the state does not allow", async () => {
       const { certificateId } = await issuedCertificate(h, komi.id);
-      expect((await act("suspension", certificateId, komi.id, { reason: "проверка документов" })).json()).toMatchObject({ status: "suspended", suspendedReason: "проверка документов" });
+      expect((await act("suspension", certificateId, komi.id, { reason: "проверка документов", code: "documents_check" })).json()).toMatchObject({ status: "suspended", suspendedReason: "проверка документов" });
       expect((await act("suspension", certificateId, komi.id, { reason: "ещё раз" })).json()).toMatchObject({ status: 409, code: "REGISTRY.CERTIFICATE_TRANSITION" });
       expect((await act("resumption", certificateId, komi.id)).json()).toMatchObject({ status: "active", suspendedReason: null });
       const needsComment = await act("closure", certificateId, komi.id, { reason: "decision" });
@@ -221,9 +221,21 @@ describe("certificates", () => {
       expect((await act("resumption", certificateId, komi.id)).statusCode).toBe(409);
 
       const events = async (type: string) => (await outboxEvents<Record<string, unknown>>(h.pool, type)).filter((e) => e.aggregateId === certificateId);
-      expect((await events("registry.certificate.suspended"))[0]?.data).toMatchObject({ reason: "проверка документов" });
+      // The office's words stay in the registry; the events say why by code.
+      const suspended = await events("registry.certificate.suspended");
+      expect(suspended[0]?.data).toMatchObject({ reason: "documents_check" });
+      expect(JSON.stringify(suspended)).not.toContain("проверка документов");
       expect(await events("registry.certificate.resumed")).toHaveLength(1);
-      expect((await events("registry.certificate.closed"))[0]?.data).toMatchObject({ reason: "left_region", comment: null });
+      expect((await events("registry.certificate.closed"))[0]?.data).toEqual({ certificateId, number: expect.any(String) as unknown, childId: expect.any(String) as unknown, reason: "left_region" });
+    });
+
+    it("keeps the office's words of a closure by decision out of the event", async () => {
+      const { certificateId } = await issuedCertificate(h, komi.id);
+      const closed = await act("closure", certificateId, komi.id, { reason: "decision", comment: "семья переехала к бабушке в Елизово" });
+      expect(closed.json()).toMatchObject({ status: "closed", closedReason: "decision" });
+      const events = (await outboxEvents<Record<string, unknown>>(h.pool, "registry.certificate.closed")).filter((e) => e.aggregateId === certificateId);
+      expect(events.map((e) => e.data.reason)).toEqual(["decision"]);
+      expect(JSON.stringify(events)).not.toContain("Елизово");
     });
 
     it("lets only the office of the certificate's municipality, or the region, change it", async () => {

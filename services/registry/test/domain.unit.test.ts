@@ -87,7 +87,7 @@ describe("age at issue, on the municipality's calendar", () => {
 describe("certificate life", () => {
   const active: Certificate = { status: "active", funding: "financed", financedYear: 2026 };
   it("suspends, resumes and closes", () => {
-    const suspended = decide(active, { kind: "suspend", reason: "documents check" });
+    const suspended = decide(active, { kind: "suspend", reason: "documents check", code: "documents_check" });
     expect(suspended.status).toBe("suspended");
     expect(decide(suspended, { kind: "resume" })).toEqual(active);
     expect(decide(suspended, { kind: "close", reason: "left_region", comment: null }).status).toBe("closed");
@@ -95,7 +95,7 @@ describe("certificate life", () => {
   it("refuses to resume an active certificate or touch a closed one", () => {
     expect(codeOf(() => decide(active, { kind: "resume" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
     const closed = decide(active, { kind: "close", reason: "turned_18", comment: null });
-    expect(codeOf(() => decide(closed, { kind: "suspend", reason: "x" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
+    expect(codeOf(() => decide(closed, { kind: "suspend", reason: "x", code: "other" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
     expect(codeOf(() => decide(closed, { kind: "move" }))).toBe("REGISTRY.CERTIFICATE_TRANSITION");
   });
   it("arrives in a new municipality on accounting status", () => {
@@ -121,18 +121,18 @@ describe("a provider's application", () => {
   });
 
   it("keeps the reasons of a rejection and of a suspension, and forgets the suspension's on reinstatement", () => {
-    expect(decideProvider(applied, { kind: "reject", reasons: ["no licence"] })).toMatchObject({ status: "rejected", rejectionReasons: ["no licence"] });
+    expect(decideProvider(applied, { kind: "reject", reasons: ["no licence"], code: "licence_invalid" })).toMatchObject({ status: "rejected", rejectionReasons: ["no licence"] });
     const approved = decideProvider(decideProvider(applied, { kind: "record_checks", checks: passed }), { kind: "approve" });
-    const suspended = decideProvider(approved, { kind: "suspend", reason: "complaint" });
+    const suspended = decideProvider(approved, { kind: "suspend", reason: "complaint", code: "complaint" });
     expect(suspended).toMatchObject({ status: "suspended", suspendedReason: "complaint" });
     expect(decideProvider(suspended, { kind: "reinstate" })).toMatchObject({ status: "approved", suspendedReason: null });
   });
 
   it("refuses a transition its status does not allow", () => {
-    const rejected = decideProvider(applied, { kind: "reject", reasons: ["no licence"] });
+    const rejected = decideProvider(applied, { kind: "reject", reasons: ["no licence"], code: "licence_invalid" });
     expect(codeOf(() => decideProvider(rejected, { kind: "approve" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
     expect(codeOf(() => decideProvider(rejected, { kind: "record_checks", checks: passed }))).toBe("REGISTRY.PROVIDER_TRANSITION");
-    expect(codeOf(() => decideProvider(applied, { kind: "suspend", reason: "complaint" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
+    expect(codeOf(() => decideProvider(applied, { kind: "suspend", reason: "complaint", code: "complaint" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
     expect(codeOf(() => decideProvider(applied, { kind: "reinstate" }))).toBe("REGISTRY.PROVIDER_TRANSITION");
   });
 });

@@ -136,7 +136,7 @@ describe("certificate applications arriving together", () => {
       // withTransaction takes one client per transaction: counting checkouts counts transactions.
       const counting = { connect: () => (transactions++, h.pool.connect()) } as unknown as Pool;
       const batcher = new IssuanceBatcher({ pool: counting, clock: h.clock }, { maxConcurrentBatches: 1 });
-      const clerk: Actor = { subject: "clerk", role: "operator", municipalityId: komi.id };
+      const clerk: Actor = { subject: "clerk", role: "operator", municipalityId: komi.id, basis: { kind: "in_person_visit", reference: null } };
       const before = await snapshot(h.pool);
       const results = await Promise.allSettled(
         children.map((childId) => batcher.apply({ actor: clerk, command: { childId }, cause: {} })),

@@ -44,7 +44,7 @@ describe("providers: application, checks, approval", () => {
     const elsewhere = await h.as({ role: "region", regionCode: "11" });
     const foreignChecks = await h.app.inject({ method: "PUT", url: `/providers/${id}/checks`, headers: elsewhere, payload: { staff: "passed", premises: "passed", safety: "passed" } });
     expect(foreignChecks.json()).toMatchObject({ status: 403, code: "AUTH.OTHER_REGION" });
-    expect((await h.app.inject({ method: "GET", url: `/providers/${id}` })).json()).toMatchObject({ checks: { staff: "pending" } });
+    expect((await h.app.inject({ method: "GET", url: `/providers/${id}`, headers: region })).json()).toMatchObject({ checks: { staff: "pending" } });
     const early = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: region, payload: {} });
     expect(early.statusCode).toBe(409);
     expect(early.json()).toMatchObject({ code: "REGISTRY.PROVIDER_CHECKS_INCOMPLETE" });
@@ -75,7 +75,7 @@ describe("providers: application, checks, approval", () => {
     await h.app.inject({ method: "POST", url: `/providers/${ok.id}/approval`, headers: region, payload: {} });
     const suspended = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: "complaint under investigation" } });
     expect(suspended.json()).toMatchObject({ status: "suspended", suspendedReason: "complaint under investigation" });
-    expect((await outboxEvents<{ reason: string }>(h.pool, "registry.provider.suspended")).find((e) => e.aggregateId === ok.id)?.data.reason).toBe("complaint under investigation");
+    expect((await outboxEvents<{ reason: string }>(h.pool, "registry.provider.suspended")).find((e) => e.aggregateId === ok.id)?.data.reason).toBe("other");
     const hidden = await h.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/providers` });
     expect(hidden.json<{ id: string }[]>().map((p) => p.id)).not.toContain(ok.id);
     const back = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/reinstatement`, headers: region, payload: {} });
@@ -113,5 +113,80 @@ describe("providers: application, checks, approval", () => {
     expect(entrepreneur.statusCode).toBe(422);
     expect(entrepreneur.json()).toMatchObject({ code: "REGISTRY.TAX_ID_INVALID" });
     expect(await count()).toBe(before);
+  });
+
+  it("announces rejections and suspensions by code: the region's words stay in the registry", async () => {
+    const region = await h.as({ role: "region", regionCode: "41" });
+    const rejected = (await apply()).json<{ id: string }>();
+    const words = "в помещении нет заключения пожарного надзора";
+    const res = await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/rejection`, headers: region, payload: { reasons: [words], code: "documents_incomplete" } });
+    expect(res.json()).toMatchObject({ status: "rejected", rejectionReasons: [words] });
+    const ok = (await apply()).json<{ id: string }>();
+    await h.app.inject({ method: "PUT", url: `/providers/${ok.id}/checks`, headers: region, payload: { staff: "passed", premises: "passed", safety: "passed" } });
+    await h.app.inject({ method: "POST", url: `/providers/${ok.id}/approval`, headers: region, payload: {} });
+    const complaint = "жалоба родителей на педагога Иванова";
+    await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: complaint, code: "complaint" } });
+    const bad = await h.app.inject({ method: "POST", url: `/providers/${ok.id}/suspension`, headers: region, payload: { reason: "x y z", code: "free text" } });
+    expect(bad.json()).toMatchObject({ status: 400, invalidParams: [{ name: "body.code" }] });
+
+    const rejections = (await outboxEvents(h.pool, "registry.provider.rejected")).filter((e) => e.aggregateId === rejected.id);
+    expect(rejections.map((e) => e.data)).toEqual([{ providerId: rejected.id, kind: "private", name: "АНО «Робототехника для всех»", reason: "documents_incomplete" }]);
+    const suspensions = (await outboxEvents(h.pool, "registry.provider.suspended")).filter((e) => e.aggregateId === ok.id);
+    expect(suspensions.map((e) => e.data.reason)).toEqual(["complaint"]);
+    const { rows } = await h.pool.query<{ payload: string }>("SELECT payload FROM outbox");
+    expect(rows.map((r) => r.payload).join("\n")).not.toMatch(/пожарного надзора|педагога Иванова/);
+  });
+
+  it("shows the public only public facts of approved providers, and the whole record to the provider, its region and its office", async () => {
+    const region = await h.as({ role: "region", regionCode: "41" });
+    const providerId = randomUUID();
+    const own = await h.as({ role: "provider", municipalityId, providerId });
+    const taxId = "410109876543";
+    expect((await apply({ kind: "entrepreneur", name: "ИП Петрова Е. Н.", taxId }, own)).statusCode).toBe(201);
+    const get = async (id: string, headers?: { authorization: string }) => h.app.inject({ method: "GET", url: `/providers/${id}`, ...(headers && { headers }) });
+
+    // Not approved: nobody but the entitled learns it exists.
+    const applying = await get(providerId);
+    expect(applying.statusCode).toBe(404);
+    expect(applying.json()).toMatchObject({ code: "REGISTRY.PROVIDER_NOT_FOUND" });
+    const otherProvider = await h.as({ role: "provider", municipalityId, providerId: randomUUID() });
+    expect((await get(providerId, otherProvider)).statusCode).toBe(404);
+    expect((await get(providerId, await h.as({ role: "guardian", municipalityId, guardianId: randomUUID() }))).statusCode).toBe(404);
+    expect((await get(providerId, own)).json()).toMatchObject({ view: "staff", taxId, status: "applied" });
+
+    await h.app.inject({ method: "PUT", url: `/providers/${providerId}/checks`, headers: region, payload: { staff: "passed", premises: "passed", safety: "passed" } });
+    await h.app.inject({ method: "POST", url: `/providers/${providerId}/approval`, headers: region, payload: {} });
+
+    const anonymous = await get(providerId);
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json()).toEqual({
+      view: "public",
+      id: providerId,
+      municipalityId,
+      kind: "entrepreneur",
+      name: "ИП Петрова Е. Н.",
+      licence: { number: "Л035-01234-41/00123456", issuedOn: "2024-05-17" },
+      status: "approved",
+    });
+    expect(anonymous.body).not.toContain(taxId);
+    expect((await get(providerId, otherProvider)).json()).toMatchObject({ view: "public" });
+    for (const entitled of [own, region, await h.as({ role: "operator", municipalityId })]) {
+      expect((await get(providerId, entitled)).json()).toMatchObject({ view: "staff", taxId, checks: { staff: "passed" } });
+    }
+    const elsewhere = await createMunicipality(h);
+    expect((await get(providerId, await h.as({ role: "operator", municipalityId: elsewhere.id }))).json()).toMatchObject({ view: "public" });
+    expect((await get(providerId, await h.as({ role: "region", regionCode: "11" }))).json()).toMatchObject({ view: "public" });
+
+    // Suspended: gone from public view, reasons and all; the list shows the public no reasons either.
+    await h.app.inject({ method: "POST", url: `/providers/${providerId}/suspension`, headers: region, payload: { reason: "complaint about the premises" } });
+    expect((await get(providerId)).statusCode).toBe(404);
+    const rejected = (await apply({ kind: "private" })).json<{ id: string }>();
+    await h.app.inject({ method: "POST", url: `/providers/${rejected.id}/rejection`, headers: region, payload: { reasons: ["no safety certificate"] } });
+    expect((await get(rejected.id)).statusCode).toBe(404);
+    const listed = await h.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/providers` });
+    expect(listed.body).not.toMatch(/taxId|checks|rejectionReasons|suspendedReason/);
+    expect(listed.json<{ view: string; status: string }[]>().every((p) => p.view === "public" && p.status === "approved")).toBe(true);
+    const staffList = await h.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/providers?status=rejected`, headers: region });
+    expect(staffList.json<{ id: string; rejectionReasons: string[] }[]>().find((p) => p.id === rejected.id)?.rejectionReasons).toEqual(["no safety certificate"]);
   });
 });

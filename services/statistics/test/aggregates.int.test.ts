@@ -56,7 +56,7 @@ describe("aggregates of registry, catalogue and enrollment events", () => {
       });
       const ref = { applicationId: c.applicationId, childId: c.childId, groupId, programId, providerId };
       await h.deliver(ApplicationSubmitted, { municipalityId, aggregateId: c.applicationId }, {
-        ...ref, status: "queued", categoryCode: null, categoryRank: 0, acceptedAt: "2026-09-01T07:00:00.000123Z", reviewDueAt: "2026-09-04T20:59:59Z", submittedBy: "guardian",
+        ...ref, status: "queued", acceptedAt: "2026-09-01T07:00:00.000123Z", reviewDueAt: "2026-09-04T20:59:59Z", submittedBy: "guardian",
       });
     }
     h.clock.set("2026-09-03T07:00:00Z");

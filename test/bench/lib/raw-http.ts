@@ -10,7 +10,7 @@ export interface RawAnswer {
 }
 
 /** A whole HTTP/1.1 request, built once and written as it is. */
-export function rawRequest(method: "GET" | "POST", path: string, port: number, headers: Record<string, string>, body?: string): Buffer {
+export function rawRequest(method: "GET" | "POST" | "PUT", path: string, port: number, headers: Record<string, string>, body?: string): Buffer {
   const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
   if (body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), Buffer.from(body ?? "", "utf8")]);

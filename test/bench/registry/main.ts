@@ -111,6 +111,7 @@ try {
   const requestOf = (childId: string) =>
     rawRequest("POST", "/certificates", port, {
       authorization: clerk,
+      "acting-basis": "in_person_visit",
       "content-type": "application/json",
       "idempotency-key": createHash("sha1").update(childId).digest("hex"),
     }, JSON.stringify({ childId }));

@@ -18,9 +18,9 @@ interface Municipality {
   groups: { groupId: string; programId: string; providerId: string }[];
 }
 
-const envelope = (type: string, municipalityId: string, aggregateId: string, data: object, at: Date) => {
+const envelope = (type: string, municipalityId: string, aggregateId: string, data: object, at: Date, version = 1) => {
   const id = uuidv7({ msecs: at.getTime() });
-  return JSON.stringify({ id, type, version: 1, occurredAt: at.toISOString(), municipalityId, aggregateId, correlationId: id, causationId: null, data });
+  return JSON.stringify({ id, type, version, occurredAt: at.toISOString(), municipalityId, aggregateId, correlationId: id, causationId: null, data });
 };
 
 export class Traffic {
@@ -108,7 +108,7 @@ export class Traffic {
       return [{
         topic: this.topic("enrollment"),
         key: ref.applicationId,
-        value: envelope("enrollment.application.submitted", c.municipalityId, ref.applicationId, { ...ref, status: "queued", categoryCode: null, categoryRank: 0, acceptedAt: at.toISOString(), reviewDueAt: at.toISOString(), submittedBy: "guardian" }, at),
+        value: envelope("enrollment.application.submitted", c.municipalityId, ref.applicationId, { ...ref, status: "queued", acceptedAt: at.toISOString(), reviewDueAt: at.toISOString(), submittedBy: "guardian" }, at, 2),
       }];
     }
     if (roll < 16 && this.certificates.length > 0) {

@@ -38,13 +38,8 @@ export const enrollmentSeatEvents = [EnrollmentStarted, EnrollmentEnded] as cons
 
 const ApplicationRef = { applicationId: Uuid, childId: Uuid, groupId: Uuid, programId: Uuid, providerId: Uuid };
 
-/**
- * The server accepted an application and ranked it in the group's queue. `acceptedAt` is the
- * commit-ordered instant (microseconds) the queue is ordered by, after the category rank;
- * `status` is `awaiting_financing` while the registry is asked to finance an accounting
- * certificate for a financed program (the application holds its place meanwhile).
- */
-export const ApplicationSubmitted = defineEvent(
+/** @deprecated v1 carried the child's social category; kept so that consumers can read what is still on the topic. */
+export const ApplicationSubmittedV1 = defineEvent(
   Topics.enrollment,
   "enrollment.application.submitted",
   1,
@@ -59,6 +54,26 @@ export const ApplicationSubmitted = defineEvent(
   }),
 );
 
+/**
+ * The server accepted an application and ranked it in the group's queue. `acceptedAt` is the
+ * commit-ordered instant (microseconds) the queue is ordered by, after the category rank (which
+ * stays in enrollment: no consumer needs a child's social category);
+ * `status` is `awaiting_financing` while the registry is asked to finance an accounting
+ * certificate for a financed program (the application holds its place meanwhile).
+ */
+export const ApplicationSubmitted = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.submitted",
+  2,
+  z.object({
+    ...ApplicationRef,
+    status: z.enum(["awaiting_financing", "queued"]),
+    acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
+    reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
+    submittedBy: z.enum(["guardian", "operator"]),
+  }),
+);
+
 /** The registry refused to finance the certificate: the application leaves the queue. */
 export const ApplicationRefused = defineEvent(
   Topics.enrollment,
@@ -67,12 +82,23 @@ export const ApplicationRefused = defineEvent(
   z.object({ ...ApplicationRef, reason: z.string().describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED"), detail: z.string() }),
 );
 
-/** The provider confirmed or rejected the application, or its review deadline passed (auto_confirmed). */
-export const ApplicationReviewed = defineEvent(
+/** @deprecated v1 carried the provider's words; kept so that consumers can read what is still on the topic. */
+export const ApplicationReviewedV1 = defineEvent(
   Topics.enrollment,
   "enrollment.application.reviewed",
   1,
   z.object({ ...ApplicationRef, decision: z.enum(["confirmed", "rejected", "auto_confirmed"]), comment: z.string().nullable() }),
+);
+/**
+ * The provider confirmed or rejected the application, or its review deadline passed
+ * (auto_confirmed), or a campaign's draw admitted it (`campaignId`). The provider's words stay in
+ * enrollment's database (the family reads them in the application).
+ */
+export const ApplicationReviewed = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.reviewed",
+  2,
+  z.object({ ...ApplicationRef, decision: z.enum(["confirmed", "rejected", "auto_confirmed"]), campaignId: Uuid.nullable() }),
 );
 
 /** The financing answer came and the application waits in the queue as any other. */
@@ -91,8 +117,8 @@ export const ApplicationWithdrawn = defineEvent(
   z.object({ ...ApplicationRef, reason: z.enum(["family", "certificate_closed", "certificate_moved", "group_closed"]) }),
 );
 
-/** The child's best category changed (a new proof, an expired one): its place in the queue moved. */
-export const ApplicationReranked = defineEvent(
+/** @deprecated v1 carried the child's social categories; kept so that consumers can read what is still on the topic. */
+export const ApplicationRerankedV1 = defineEvent(
   Topics.enrollment,
   "enrollment.application.reranked",
   1,
@@ -103,6 +129,8 @@ export const ApplicationReranked = defineEvent(
     categoryRank: z.number().int().nonnegative(),
   }),
 );
+/** The child's best category changed (a new proof, an expired one): its place in the queue moved. Which category stays in enrollment. */
+export const ApplicationReranked = defineEvent(Topics.enrollment, "enrollment.application.reranked", 2, z.object(ApplicationRef));
 
 /** A free seat was offered to the head of the queue until `deadline`. */
 export const OfferMade = defineEvent(
@@ -192,11 +220,14 @@ export const campaignEvents = [CampaignAnnounced, CampaignClosed, CampaignDrawn]
 
 export const enrollmentEvents = [
   CertificateConversionRequested,
+  ApplicationSubmittedV1,
   ApplicationSubmitted,
   ApplicationRefused,
+  ApplicationReviewedV1,
   ApplicationReviewed,
   ApplicationFinancingSettled,
   ApplicationWithdrawn,
+  ApplicationRerankedV1,
   ApplicationReranked,
   OfferMade,
   OfferLapsed,
@@ -251,8 +282,8 @@ export const NotificationPositionApproaching = defineEvent(
   }),
 );
 
-/** The application was refused after it was submitted (the registry, the provider, a rule). */
-export const NotificationApplicationRefused = defineEvent(
+/** @deprecated v1 carried the provider's words; kept so that what is still on the topic is delivered. */
+export const NotificationApplicationRefusedV1 = defineEvent(
   Topics.notifications,
   "enrollment.notification.application-refused",
   1,
@@ -261,6 +292,23 @@ export const NotificationApplicationRefused = defineEvent(
     ...NotificationPlacement,
     reason: z.string().min(1).describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED or ENROLLMENT.REJECTED_BY_PROVIDER"),
     comment: z.string().max(2000).nullable().describe("The provider's words, when it gave any"),
+  }),
+);
+
+/**
+ * The application was refused after it was submitted (the registry, the provider, a rule). The
+ * provider's words stay in enrollment: the notice says whether there are any, and the family
+ * reads them in its application.
+ */
+export const NotificationApplicationRefused = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.application-refused",
+  2,
+  z.object({
+    ...Addressee,
+    ...NotificationPlacement,
+    reason: z.string().min(1).describe("Stable code, e.g. ENROLLMENT.FINANCING_REFUSED or ENROLLMENT.REJECTED_BY_PROVIDER"),
+    explained: z.boolean().describe("The provider wrote why: the family reads it in the application (GET /applications/{id}, refusal.detail)"),
   }),
 );
 
@@ -307,6 +355,7 @@ export const notificationEvents = [
   NotificationOfferMade,
   NotificationOfferExpiring,
   NotificationPositionApproaching,
+  NotificationApplicationRefusedV1,
   NotificationApplicationRefused,
   NotificationEnrollmentEnded,
   NotificationCampaignResult,

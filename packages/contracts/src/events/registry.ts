@@ -4,7 +4,9 @@ import { Currency, LocalDate, MinorUnits, TimeZone, Uuid } from "../primitives";
 import { Topics } from "../topics";
 
 // Registry events carry ids, birth year, age band and category codes: never names, birth dates
-// or document numbers. Personal data stays in the registry's database.
+// or document numbers. Personal data stays in the registry's database. Category codes are
+// special-category data: they travel only in the events whose consumers rank or pay by them
+// (certificate issued, categories changed: enrollment ranks its queues, payments applies benefits).
 
 export const CategoryCode = z
   .string()
@@ -87,18 +89,40 @@ export const CertificateConversionRefused = defineEvent(
   }),
 );
 
-export const CertificateSuspended = defineEvent(
+// Staff write their reasons in words; events carry a code, the words stay in the registry's
+// database (read through its API by those entitled). Version 1 of these events carried the words.
+
+export const CertificateSuspensionCode = z
+  .enum(["guardian_request", "documents_check", "decision", "other"])
+  .describe("Why a certificate was suspended; the office's words stay in the registry");
+export type CertificateSuspensionCode = z.infer<typeof CertificateSuspensionCode>;
+
+/** @deprecated v1 carried the office's words; kept so that consumers can read what is still on the topic. */
+export const CertificateSuspendedV1 = defineEvent(
   Topics.registry,
   "registry.certificate.suspended",
   1,
   z.object({ ...CertificateRef, reason: z.string() }),
 );
+export const CertificateSuspended = defineEvent(
+  Topics.registry,
+  "registry.certificate.suspended",
+  2,
+  z.object({ ...CertificateRef, reason: CertificateSuspensionCode }),
+);
 export const CertificateResumed = defineEvent(Topics.registry, "registry.certificate.resumed", 1, z.object(CertificateRef));
-export const CertificateClosed = defineEvent(
+/** @deprecated v1 carried the office's comment; kept so that consumers can read what is still on the topic. */
+export const CertificateClosedV1 = defineEvent(
   Topics.registry,
   "registry.certificate.closed",
   1,
   z.object({ ...CertificateRef, reason: z.enum(["turned_18", "left_region", "decision"]), comment: z.string().nullable() }),
+);
+export const CertificateClosed = defineEvent(
+  Topics.registry,
+  "registry.certificate.closed",
+  2,
+  z.object({ ...CertificateRef, reason: z.enum(["turned_18", "left_region", "decision"]) }),
 );
 export const CertificateMoved = defineEvent(
   Topics.registry,
@@ -123,18 +147,31 @@ const ProviderRef = { providerId: Uuid, kind: ProviderKind, name: z.string() };
 
 export const ProviderApplied = defineEvent(Topics.registry, "registry.provider.applied", 1, z.object(ProviderRef));
 export const ProviderApproved = defineEvent(Topics.registry, "registry.provider.approved", 1, z.object(ProviderRef));
-export const ProviderRejected = defineEvent(
+export const ProviderRejectionCode = z
+  .enum(["checks_failed", "documents_incomplete", "licence_invalid", "other"])
+  .describe("Why the region rejected a provider's application; its words stay in the registry");
+export type ProviderRejectionCode = z.infer<typeof ProviderRejectionCode>;
+export const ProviderSuspensionCode = z
+  .enum(["complaint", "safety", "licence_revoked", "other"])
+  .describe("Why the region suspended a provider; its words stay in the registry");
+export type ProviderSuspensionCode = z.infer<typeof ProviderSuspensionCode>;
+
+/** @deprecated v1 carried the region's words; kept so that consumers can read what is still on the topic. */
+export const ProviderRejectedV1 = defineEvent(
   Topics.registry,
   "registry.provider.rejected",
   1,
   z.object({ ...ProviderRef, reasons: z.array(z.string()).min(1) }),
 );
-export const ProviderSuspended = defineEvent(
+export const ProviderRejected = defineEvent(Topics.registry, "registry.provider.rejected", 2, z.object({ ...ProviderRef, reason: ProviderRejectionCode }));
+/** @deprecated v1 carried the region's words; kept so that consumers can read what is still on the topic. */
+export const ProviderSuspendedV1 = defineEvent(
   Topics.registry,
   "registry.provider.suspended",
   1,
   z.object({ ...ProviderRef, reason: z.string() }),
 );
+export const ProviderSuspended = defineEvent(Topics.registry, "registry.provider.suspended", 2, z.object({ ...ProviderRef, reason: ProviderSuspensionCode }));
 
 export const registryEvents = [
   MunicipalityCreated,
@@ -142,13 +179,17 @@ export const registryEvents = [
   CertificateIssued,
   CertificateFinanced,
   CertificateConversionRefused,
+  CertificateSuspendedV1,
   CertificateSuspended,
   CertificateResumed,
+  CertificateClosedV1,
   CertificateClosed,
   CertificateMoved,
   ChildCategoriesChanged,
   ProviderApplied,
   ProviderApproved,
+  ProviderRejectedV1,
   ProviderRejected,
+  ProviderSuspendedV1,
   ProviderSuspended,
 ] as const;

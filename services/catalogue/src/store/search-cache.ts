@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Notification } from "pg";
-import { counter, type Logger, type Registry } from "@kruzhok/observability";
+import { counter, gauge, type Gauge, type Logger, type Registry } from "@kruzhok/observability";
 import type { Pool, Queryable } from "@kruzhok/postgres";
 
 /**
@@ -26,7 +26,13 @@ import type { Pool, Queryable } from "@kruzhok/postgres";
  * the cache.
  */
 export interface SearchCacheOptions {
-  /** Memory the answers may take (bytes of JSON), the least recently used evicted first. */
+  /**
+   * Memory the cache may take, in bytes: the answers (their JSON) and their keys, the least
+   * recently used evicted first, plus the requests remembered for `answerSeen` (their URLs and
+   * keys, at most an eighth of this, forgotten wholesale beyond). Keys are counted because a
+   * client chooses them: anonymous searches padded to 16 KiB with small answers once filled
+   * gigabytes while the answers' own bytes stayed under the bound. Default 64 MiB.
+   */
   maxBytes?: number;
   /** How long a change announced by `changing()` keeps its municipality uncached without its commit being heard of. */
   pendingMs?: number;
@@ -40,11 +46,18 @@ export const SEARCH_CHANNEL = "catalogue_search";
 /** The scope of answers over every municipality, and of a change whose municipality is not known. */
 const EVERYWHERE = "*";
 const MAX_SEEN = 100_000;
+/** What an entry of a Map costs beside its strings and buffers (the entry, the object, the Buffer's own header), rounded up. */
+const ENTRY_OVERHEAD = 160;
+
+/** Bytes a string holds: one per character for Latin-1 (URLs, JSON of ASCII), two otherwise; counted as two when unsure. */
+const stringBytes = (text: string) => (/[^\p{ASCII}\u00a0-\u00ff]/u.test(text) ? text.length * 2 : text.length);
 
 interface Entry {
   scope: string;
   /** The answer as UTF-8 JSON, ready for the socket. */
   body: Buffer;
+  /** What the entry holds: its body, its key and the overhead. */
+  size: number;
 }
 
 export type SearchCacheOutcome = "hit" | "shared" | "miss" | "bypass";
@@ -71,6 +84,8 @@ export class SearchCache {
   private readonly inflight = new Map<string, Promise<Buffer>>();
   /** Requests as they came (before validation) -> the key of the answer they got. */
   private readonly seen = new Map<string, { scope: string; key: string }>();
+  private seenBytes = 0;
+  private readonly maxSeenBytes: number;
   private pool: Pool | undefined;
   private disconnect: (() => void) | undefined;
   private listening = false;
@@ -79,12 +94,31 @@ export class SearchCache {
 
   constructor(options: SearchCacheOptions = {}) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxSeenBytes = Math.floor(this.maxBytes / 8);
     this.pendingMs = options.pendingMs ?? 10_000;
     this.reconnectMs = options.reconnectMs ?? 1_000;
     this.logger = options.logger;
     this.outcomes = options.metrics
       ? counter(options.metrics, { name: "catalogue_search_cache_total", help: "Navigator searches by how the answer cache served them", labelNames: ["outcome"] as const })
       : undefined;
+    if (options.metrics) {
+      const held: Gauge = gauge(options.metrics, {
+        name: "catalogue_search_cache_bytes",
+        help: "Bytes the navigator's answer cache holds (answers, their keys and the requests remembered)",
+        collect: () => held.set(this.bytes + this.seenBytes),
+      });
+    }
+  }
+
+  /**
+   * What the cache holds now, counted afresh from its maps (not from the running totals the
+   * bound is kept by): the answers, their keys and the requests remembered.
+   */
+  footprint(): number {
+    let bytes = 0;
+    for (const [key, entry] of this.entries) bytes += stringBytes(key) + entry.body.length + ENTRY_OVERHEAD;
+    for (const [request, seen] of this.seen) bytes += stringBytes(request) + stringBytes(seen.key) + ENTRY_OVERHEAD;
+    return bytes;
   }
 
   /**
@@ -143,10 +177,19 @@ export class SearchCache {
 
   /** Remembers which answer `request` got (see `answerSeen`). */
   seenAs(request: string, municipalityId: string | undefined, key: string): void {
-    // Cheap to rebuild: forgotten wholesale rather than kept in LRU order.
-    if (this.seen.size >= MAX_SEEN) this.seen.clear();
     const scope = municipalityId ?? EVERYWHERE;
-    this.seen.set(request, { scope, key: `${scope}\u0000${key}` });
+    const fullKey = `${scope}\u0000${key}`;
+    const size = stringBytes(request) + stringBytes(fullKey) + ENTRY_OVERHEAD;
+    if (size > this.maxSeenBytes / 16) return;
+    const old = this.seen.get(request);
+    if (old) this.seenBytes -= stringBytes(request) + stringBytes(old.key) + ENTRY_OVERHEAD;
+    // Cheap to rebuild: forgotten wholesale rather than kept in LRU order.
+    if (this.seen.size >= MAX_SEEN || this.seenBytes + size > this.maxSeenBytes) {
+      this.seen.clear();
+      this.seenBytes = 0;
+    }
+    this.seen.set(request, { scope, key: fullKey });
+    this.seenBytes += size;
   }
 
   /**
@@ -277,11 +320,11 @@ export class SearchCache {
   }
 
   private store(key: string, scope: string, body: Buffer): void {
-    const size = body.length;
+    const size = body.length + stringBytes(key) + ENTRY_OVERHEAD;
     if (size > this.maxBytes / 16) return;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
-    this.entries.set(key, { scope, body });
+    this.entries.set(key, { scope, body, size });
     let keys = this.byScope.get(scope);
     if (!keys) this.byScope.set(scope, (keys = new Set()));
     keys.add(key);
@@ -299,7 +342,7 @@ export class SearchCache {
       const entry = this.entries.get(key);
       if (entry) {
         this.entries.delete(key);
-        this.bytes -= entry.body.length;
+        this.bytes -= entry.size;
       }
     }
     this.byScope.delete(scope);
@@ -308,7 +351,7 @@ export class SearchCache {
   private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
     this.byScope.get(entry.scope)?.delete(key);
-    this.bytes -= entry.body.length;
+    this.bytes -= entry.size;
   }
 
   private count(outcome: SearchCacheOutcome): void {

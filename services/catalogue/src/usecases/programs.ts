@@ -17,7 +17,7 @@ import { inTransaction, type Write } from "./transaction";
 /** The municipality as the registry announced it; a program or group cannot be placed before that. */
 export async function municipalityOf(db: Queryable, id: string): Promise<MunicipalityRow> {
   const municipality = await findMunicipality(db, id);
-  if (!municipality) throw catalogueError("MUNICIPALITY_UNKNOWN", "the catalogue has not yet heard of this municipality from the registry");
+  if (!municipality) throw catalogueError("MUNICIPALITY_UNKNOWN", "the catalogue has not yet heard of this municipality from the registry", { awaitingNews: true });
   return municipality;
 }
 
@@ -37,9 +37,13 @@ export async function createProgram(deps: CatalogueDeps, actor: Actor, content: 
   const providerId = requireRole(actor, "provider").providerId ?? "";
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const provider = await findProvider(tx, providerId);
-    if (!provider || provider.status === "rejected") {
-      throw catalogueError("PROVIDER_NOT_APPROVED", "only a provider the region approved can create programs");
+    if (!provider) {
+      // The registry's approval may not have reached the catalogue yet.
+      throw catalogueError("PROVIDER_NOT_APPROVED", "only a provider the region approved can create programs; an approval given just now reaches the catalogue in a moment", {
+        awaitingNews: true,
+      });
     }
+    if (provider.status === "rejected") throw catalogueError("PROVIDER_NOT_APPROVED", "only a provider the region approved can create programs");
     const municipality = await municipalityOf(tx, provider.municipalityId);
     checkProgramContent(content, { currency: municipality.currency, today: todayIn(municipality.timeZone, now) });
     const id = uuidv7({ msecs: now.getTime() });

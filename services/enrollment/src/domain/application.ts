@@ -165,9 +165,13 @@ export interface ApplicantIntake {
  */
 export function decideIntake(intake: ApplicantIntake): string {
   if (!intake.childKnown) {
-    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first", { field: "childId" });
+    // Enrollment knows a child from the registry's certificate: one issued a moment ago may not have arrived.
+    throw enrollmentError("CERTIFICATE_MISSING", "the child has no certificate; apply for one in the registry first (one issued just now reaches enrollment in a moment)", {
+      field: "childId",
+      awaitingNews: true,
+    });
   }
-  if (!intake.municipalityZone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry");
+  if (!intake.municipalityZone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { awaitingNews: true });
   return intake.municipalityZone;
 }
 
@@ -188,7 +192,7 @@ export function groupInCampaign(campaign: CampaignHold) {
  */
 export function decideApplication(state: ApplicantState, zone: string, now: Date): NewApplication {
   const { group, certificate, rules } = state;
-  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet");
+  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", "the municipality has not set its rules for the year yet", { awaitingNews: true });
   if (state.transferOf && state.transferPending) {
     throw enrollmentError("TRANSFER_PENDING", "a transfer of this enrollment is under way already; withdraw it to choose another group", { field: "groupId" });
   }

@@ -72,21 +72,49 @@ export interface PositionCounts {
 export interface PositionView {
   position: number;
   total: number;
-  category: { code: string | null; rank: number; of: number };
+  /** null where the reader is not told children's categories (the provider). */
+  category: { code: string | null; rank: number; of: number } | null;
   aheadWithHigherCategories: number;
-  aheadByCategory: { code: string; ahead: number }[];
+  /** Per higher category, the children ahead; `null` where the count is small enough to single children out. */
+  aheadByCategory: { code: string; ahead: number | null }[];
   aheadInOwnCategoryAppliedEarlier: number;
-  inOwnCategory: number;
+  /** Children in the family's own category; `null` when small (see `aheadByCategory`). */
+  inOwnCategory: number | null;
   explanation: string;
 }
 
-/** What a guardian reads: the position, and why ("your category: large_family, rank 3 of 12; ..."). */
-export function explainPosition(order: readonly string[], own: { code: string | null; rank: number }, counts: PositionCounts): PositionView {
-  const aheadByCategory = [...counts.aheadByRank.entries()]
+/** Counts of children by social category below this are not shown (they could single a child out). */
+export const DEFAULT_SMALL_CELL_THRESHOLD = 10;
+
+/**
+ * Per-category counts as they may be shown: a count below `threshold` is withheld (`null`), and
+ * when only one is, the next smallest is too, so that none can be worked out from the total.
+ */
+export function suppressSmallCells(cells: { code: string; ahead: number }[], threshold: number): { code: string; ahead: number | null }[] {
+  const small = new Set(cells.filter((c) => c.ahead < threshold).map((c) => c.code));
+  if (small.size === 1 && cells.length > 1) {
+    const next = cells.filter((c) => !small.has(c.code)).sort((a, b) => a.ahead - b.ahead)[0];
+    if (next) small.add(next.code);
+  }
+  return cells.map((c) => ({ code: c.code, ahead: small.has(c.code) ? null : c.ahead }));
+}
+
+/**
+ * What a guardian reads: the position, and why ("your category: large_family, rank 3 of 12; ...").
+ * Counts of children by category below `threshold` are withheld: a family must not learn that
+ * two children with a disability wait ahead of it.
+ */
+export function explainPosition(
+  order: readonly string[],
+  own: { code: string | null; rank: number },
+  counts: PositionCounts,
+  threshold: number = DEFAULT_SMALL_CELL_THRESHOLD,
+): PositionView {
+  const byCategory = [...counts.aheadByRank.entries()]
     .filter(([rank, ahead]) => rank < own.rank && ahead > 0)
     .sort(([a], [b]) => a - b)
     .map(([rank, ahead]) => ({ code: order[rank] ?? `rank_${rank}`, ahead }));
-  const higher = aheadByCategory.reduce((sum, entry) => sum + entry.ahead, 0);
+  const higher = byCategory.reduce((sum, entry) => sum + entry.ahead, 0);
   const category = own.code === null ? "no priority category (ranked after every category)" : `${own.code}, rank ${own.rank + 1} of ${order.length}`;
   const explanation =
     `Position ${counts.position} of ${counts.total}. Your category: ${category}; ` +
@@ -96,9 +124,10 @@ export function explainPosition(order: readonly string[], own: { code: string | 
     total: counts.total,
     category: { code: own.code, rank: own.rank, of: order.length },
     aheadWithHigherCategories: higher,
-    aheadByCategory,
+    aheadByCategory: suppressSmallCells(byCategory, threshold),
     aheadInOwnCategoryAppliedEarlier: counts.aheadInCategory,
-    inOwnCategory: counts.inCategory,
+    // Without a category, the children in it are everyone else without one: no one's category.
+    inOwnCategory: own.code !== null && counts.inCategory < threshold ? null : counts.inCategory,
     explanation,
   };
 }

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireMunicipality, requireRole } from "@kruzhok/actor";
+import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { waitsInQueue } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { findApplication, listApplicationsOfChild, type ApplicationRow } from "../store/applications";
+import { familyAuditOfChild } from "../store/audit";
 import { offersOfApplication } from "../store/offers";
 import { municipalityOfChild } from "../store/projections";
 import { requireFamily, requireReader } from "../usecases/access";
@@ -13,14 +14,15 @@ import { reviewApplication, withdrawApplication } from "../usecases/applications
 import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
-import { Application, ApplicationBody, IdParams, Position, ReviewBody } from "./schemas";
-import { applicationView } from "./views";
+import { Application, ApplicationBody, FamilyAuditEntry, IdParams, Position, ReviewBody } from "./schemas";
+import { applicationView, positionFor } from "./views";
+import { actingActor, actingFieldsIn } from "./acting";
 
 export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
 
-  const view = async (a: ApplicationRow) => applicationView(a, await offersOfApplication(pool, a.id));
+  const view = async (a: ApplicationRow, viewer: Actor) => applicationView(a, await offersOfApplication(pool, a.id), viewer);
   /** The use cases' queue index, with the request's log for what fails after COMMIT. */
   const indexFor = (request: FastifyRequest) => ({ pool, queues, log: request.log });
 
@@ -41,7 +43,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       },
       // The key is claimed and the answer recorded in the submission's own transaction: a crash
       // after COMMIT cannot leave a retry to apply again (and no commits of the key's own).
-      config: { idempotency: "in-transaction" },
+      config: { idempotency: "in-transaction", fieldsIn: actingFieldsIn },
     },
     async (request, reply) => {
       const key = request.idempotency;
@@ -52,7 +54,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         body: applicationView(created, []),
       });
       const outcome = await submissions.submit({
-        actor: requireActor(request),
+        actor: actingActor(request),
         command: request.body,
         now: clock(),
         cause: { correlationId: correlationIdOf(request) },
@@ -73,8 +75,9 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     async (request) => {
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
-      await requireReader(pool, requireActor(request), a);
-      return view(a);
+      const actor = requireActor(request);
+      await requireReader(pool, actor, a);
+      return view(a, actor);
     },
   );
 
@@ -118,10 +121,10 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       if (known) {
         await requireReader(pool, actor, known, positions);
         const fast = await (askedEarly.get(request) ?? positions.fromIndex(known, now)).catch((error: unknown) => {
-          request.log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+          request.log[queues.told(error) ? "debug" : "warn"]({ err: error }, "queue index unavailable; answering the position from Postgres");
           return undefined;
         });
-        if (fast) return fast;
+        if (fast) return positionFor(actor, fast);
       }
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
@@ -130,7 +133,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         positions.forget(a.id);
         throw enrollmentError("APPLICATION_NOT_IN_QUEUE", `the application is ${a.status}, not waiting in the queue`);
       }
-      return positions.fromTruth(a, now, request.log);
+      return positionFor(actor, await positions.fromTruth(a, now, request.log));
     },
   );
 
@@ -149,17 +152,44 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       const actor = requireActor(request);
       const command = { applicationId: request.params.id, ...request.body };
       const a = await withTransaction(pool, (tx) => reviewApplication(tx, indexFor(request), actor, command, clock(), { correlationId: correlationIdOf(request) }));
-      return view(a);
+      return view(a, actor);
     },
   );
 
   app.post(
     "/applications/:id/withdrawal",
-    { schema: { tags, summary: "The family withdraws a waiting application", params: IdParams, response: { 200: Application } } },
+    { schema: { tags, summary: "The family (or an operator for it, with Acting-Basis) withdraws a waiting application", params: IdParams, response: { 200: Application } }, config: { fieldsIn: actingFieldsIn } },
     async (request) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const a = await withTransaction(pool, (tx) => withdrawApplication(tx, indexFor(request), actor, request.params.id, clock(), { correlationId: correlationIdOf(request) }));
-      return view(a);
+      return view(a, actor);
+    },
+  );
+
+  app.get(
+    "/children/:id/audit",
+    {
+      schema: {
+        tags,
+        summary: "What operators did for the child's family at the office, with the basis each stated, oldest first (its guardian or the office)",
+        params: IdParams,
+        response: { 200: FamilyAuditEntry.array() },
+      },
+    },
+    async (request) => {
+      const actor = requireRole(requireActor(request), "guardian", "operator", "municipality");
+      const municipalityId = await municipalityOfChild(pool, request.params.id);
+      if (!municipalityId) return [];
+      requireMunicipality(actor, municipalityId);
+      if (actor.role === "guardian") await requireFamily(pool, actor, { municipalityId, childId: request.params.id });
+      return (await familyAuditOfChild(pool, request.params.id)).map((e) => ({
+        id: e.id,
+        action: e.action,
+        subjectId: e.subjectId,
+        by: { role: e.actorRole, subject: e.actorSubject },
+        basis: { kind: e.basisKind, reference: e.basisReference },
+        at: e.at.toISOString(),
+      }));
     },
   );
 
@@ -172,7 +202,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       if (!municipalityId) return [];
       requireMunicipality(actor, municipalityId);
       if (actor.role === "guardian") await requireFamily(pool, actor, { municipalityId, childId: request.params.id });
-      return Promise.all((await listApplicationsOfChild(pool, request.params.id)).map(view));
+      return Promise.all((await listApplicationsOfChild(pool, request.params.id)).map((a) => view(a, actor)));
     },
   );
 };

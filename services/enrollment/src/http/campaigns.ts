@@ -4,6 +4,7 @@ import { z } from "zod";
 import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
+import { Instant } from "@kruzhok/contracts";
 import { localDateOf } from "@kruzhok/time";
 import { explainOutcome } from "../domain/campaign";
 import { enrollmentError } from "../domain/errors";
@@ -13,13 +14,13 @@ import { assertReaches } from "../usecases/access";
 import { announceCampaign, drawCampaignNow, findFamilyChoices, submitChoices, withdrawChoices } from "../usecases/campaigns";
 import type { EnrollmentRouteDeps } from "../deps";
 import { IdParams } from "./schemas";
+import { actingActor, actingFieldsIn } from "./acting";
 
 // Allocation campaigns over HTTP. The campaign itself (window, groups, seed commitment, digest,
 // and after the draw the seed) is public: families and journalists check the protocol without
 // an account. A family's choices and result are the family's (or the office's); the frozen input
 // is for officials (it holds each child's priority, under a pseudonymous id).
 
-const Instant = z.iso.datetime({ offset: true });
 
 const CampaignBody = z.strictObject({
   municipalityId: z.uuid(),
@@ -65,6 +66,7 @@ const FamilyResult = z.object({
   childId: z.uuid(),
   phase: Campaign.shape.phase,
   choices: z.array(z.uuid()).nullable().describe("The ranked choices on file; null when the child has none"),
+  submittedBy: z.enum(["guardian", "operator"]).nullable().describe("Who put the choices on file: the guardian, or an operator for the family (its basis in GET /children/{id}/audit)"),
   submittedAt: z.string().nullable(),
   updatedAt: z.string().nullable(),
   result: z
@@ -197,10 +199,10 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
         response: { 200: FamilyResult },
       },
       // The child whose certificate is checked is the path's.
-      config: { fieldsIn: { childId: "params" } },
+      config: { fieldsIn: { childId: "params", ...actingFieldsIn } },
     },
     async (request) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const now = clock();
       const { id, childId } = request.params;
       const choices = await withTransaction(pool, (tx) => submitChoices(tx, id, childId, request.body.groupIds, actor, now));
@@ -210,9 +212,9 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
 
   app.delete(
     "/campaigns/:id/children/:childId/choices",
-    { schema: { tags, summary: "Take the child out of the campaign while the window is open", params: ChildParams, response: { 204: z.null() } } },
+    { schema: { tags, summary: "Take the child out of the campaign while the window is open", params: ChildParams, response: { 204: z.null() } }, config: { fieldsIn: actingFieldsIn } },
     async (request, reply) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       await withTransaction(pool, (tx) => withdrawChoices(tx, request.params.id, request.params.childId, actor, clock()));
       return reply.code(204).send(null);
     },
@@ -276,6 +278,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
       childId,
       phase: phaseOf(campaign, now),
       choices: choices?.groupIds ?? null,
+      submittedBy: choices?.submittedRole ?? null,
       submittedAt: choices?.submittedAt.toISOString() ?? null,
       updatedAt: choices?.updatedAt.toISOString() ?? null,
       result,

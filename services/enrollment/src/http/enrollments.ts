@@ -10,6 +10,7 @@ import { requestTransfer } from "../usecases/submission";
 import type { EnrollmentRouteDeps } from "../deps";
 import { Application, EndBody, Enrollment, IdParams, TransferBody } from "./schemas";
 import { applicationView, enrollmentView } from "./views";
+import { actingActor, actingFieldsIn } from "./acting";
 
 export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -36,9 +37,10 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
         body: EndBody,
         response: { 200: Enrollment },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
     async (request) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const command = { enrollmentId: request.params.id, reason: request.body.reason };
       const ended = await withTransaction(pool, (tx) =>
         endEnrollmentOf(tx, { pool, queues, log: request.log }, actor, command, clock(), { correlationId: correlationIdOf(request) }),
@@ -58,9 +60,10 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
         body: TransferBody,
         response: { 201: Application },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
     async (request, reply) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const command = { enrollmentId: request.params.id, groupId: request.body.groupId };
       const created = await withTransaction(pool, (tx) =>
         requestTransfer(tx, { pool, queues, positions, log: request.log }, actor, command, clock(), { correlationId: correlationIdOf(request) }),

@@ -10,6 +10,7 @@ import { acceptOffer, declineOffer } from "../usecases/offers";
 import type { EnrollmentRouteDeps } from "../deps";
 import { AcceptanceBody, Enrollment, IdParams, Offer } from "./schemas";
 import { enrollmentView, offerView } from "./views";
+import { actingActor, actingFieldsIn } from "./acting";
 
 export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -36,9 +37,10 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         body: AcceptanceBody,
         response: { 201: Enrollment },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
     async (request, reply) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const command = { offerId: request.params.id, method: request.body.method };
       const enrollment = await withTransaction(pool, (tx) =>
         acceptOffer(tx, { pool, queues, log: request.log }, actor, command, clock(), { correlationId: correlationIdOf(request) }),
@@ -49,9 +51,9 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
 
   app.post(
     "/offers/:id/decline",
-    { schema: { tags, summary: "Decline an offer: the seat passes to the next in the queue", params: IdParams, response: { 200: Offer } } },
+    { schema: { tags, summary: "Decline an offer: the seat passes to the next in the queue", params: IdParams, response: { 200: Offer } }, config: { fieldsIn: actingFieldsIn } },
     async (request) => {
-      const actor = requireActor(request);
+      const actor = actingActor(request);
       const offer = await withTransaction(pool, (tx) =>
         declineOffer(tx, { pool, queues, log: request.log }, actor, request.params.id, clock(), { correlationId: correlationIdOf(request) }),
       );

@@ -12,6 +12,9 @@ import { sweepNow } from "../usecases/sweeps";
 import type { EnrollmentRouteDeps } from "../deps";
 import { CheckResult, IdParams, QueueEntry, QueueQuery, RebuildResult, ScopeQuery, SweepResult } from "./schemas";
 
+/** The time limit of an operator's whole-region operation (the rest have HTTP_HANDLER_TIMEOUT_MS). */
+const LONG_OPERATION_MS = 15 * 60_000;
+
 export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["queues"];
@@ -40,7 +43,8 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         childId: a.childId,
         status: a.status as "awaiting_financing" | "queued",
         review: a.review,
-        category: { code: a.categoryCode, rank: a.categoryRank },
+        // The provider sees the order, not the categories behind it.
+        category: actor.role === "provider" ? null : { code: a.categoryCode, rank: a.categoryRank },
         acceptedAt: a.acceptedAtText,
       }));
     },
@@ -57,6 +61,8 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
       },
       // A refusal for the municipality names the query's field.
       config: { fieldsIn: { municipalityId: "query" } },
+      // A region's every queue, copied group by group: longer than a request usually may take.
+      handlerTimeout: LONG_OPERATION_MS,
     },
     async (request) => rebuildIndex({ pool, queues }, requireActor(request), request.query.municipalityId),
   );
@@ -71,6 +77,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         response: { 200: CheckResult },
       },
       config: { fieldsIn: { municipalityId: "query" } },
+      handlerTimeout: LONG_OPERATION_MS,
     },
     async (request) => checkQueues(pool, queues, await queueScope(pool, requireActor(request), request.query.municipalityId)),
   );
@@ -83,6 +90,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
         summary: "Run the periodic sweep now: expire offers, move overdue reviews on, complete enrollments of closed groups, re-rank children whose category ran out or began, draw campaigns past their window (region only)",
         response: { 200: SweepResult },
       },
+      handlerTimeout: LONG_OPERATION_MS,
     },
     async (request) => sweepNow(pool, requireActor(request), clock()),
   );

@@ -56,7 +56,10 @@ export const Application = z.object({
   status: z.enum(["awaiting_financing", "queued", "offered", "enrolled", "refused", "rejected", "withdrawn", "declined", "expired"]),
   review: z.enum(["pending", "confirmed", "rejected", "auto_confirmed"]),
   reviewDueAt: z.string(),
-  category: z.object({ code: z.string().nullable(), rank: z.number() }),
+  category: z
+    .object({ code: z.string().nullable(), rank: z.number() })
+    .nullable()
+    .describe("The child's social category and its rank in the queue; null for the provider, who is not told children's categories"),
   acceptedAt: z.string().describe("When the server accepted the application, UTC, to the microsecond"),
   refusal: z.object({ code: z.string(), detail: z.string() }).nullable(),
   submittedBy: z.enum(["guardian", "operator"]),
@@ -70,11 +73,16 @@ export const Position = z.object({
   groupId: z.uuid(),
   position: z.number().describe("1 is the head of the queue"),
   total: z.number(),
-  category: z.object({ code: z.string().nullable(), rank: z.number().describe("0-based in the municipality's order"), of: z.number() }),
+  category: z
+    .object({ code: z.string().nullable(), rank: z.number().describe("0-based in the municipality's order"), of: z.number() })
+    .nullable()
+    .describe("null for the provider, who is not told children's categories"),
   aheadWithHigherCategories: z.number(),
-  aheadByCategory: z.array(z.object({ code: z.string(), ahead: z.number() })),
+  aheadByCategory: z
+    .array(z.object({ code: z.string(), ahead: z.number().nullable().describe("null: fewer than QUEUE_SMALL_CELL_THRESHOLD (10), withheld") }))
+    .describe("Children ahead per higher category; empty for the provider"),
   aheadInOwnCategoryAppliedEarlier: z.number(),
-  inOwnCategory: z.number(),
+  inOwnCategory: z.number().nullable().describe("null when withheld (fewer than the threshold), and for the provider"),
   explanation: z.string(),
   source: z.enum(["redis", "postgres"]).describe("redis normally; postgres when the index was unavailable"),
 });
@@ -85,7 +93,7 @@ export const QueueEntry = z.object({
   childId: z.uuid(),
   status: z.enum(["awaiting_financing", "queued"]),
   review: z.enum(["pending", "confirmed", "rejected", "auto_confirmed"]),
-  category: z.object({ code: z.string().nullable(), rank: z.number() }),
+  category: z.object({ code: z.string().nullable(), rank: z.number() }).nullable().describe("null for the provider, who is not told children's categories"),
   acceptedAt: z.string(),
 });
 
@@ -121,4 +129,13 @@ export const SweepResult = z.object({
   completedEnrollments: z.number(),
   drawnCampaigns: z.number(),
   reranked: z.number(),
+});
+
+export const FamilyAuditEntry = z.object({
+  id: z.uuid(),
+  action: z.string().describe("application.submitted, application.withdrawn, offer.accepted, offer.declined, enrollment.withdrawn, enrollment.completed, campaign.choices-submitted, campaign.choices-withdrawn"),
+  subjectId: z.uuid().describe("The application, offer, enrollment or campaign acted on"),
+  by: z.object({ role: z.string(), subject: z.string().describe("The operator's account") }),
+  basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
+  at: z.string(),
 });

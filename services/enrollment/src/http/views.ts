@@ -1,8 +1,22 @@
 import type { z } from "zod";
+import type { Actor } from "@kruzhok/actor";
+import type { Position as PositionAnswer } from "../usecases/positions";
 import type { ApplicationRow } from "../store/applications";
 import type { EnrollmentRow } from "../store/enrollments";
 import type { OfferRow } from "../store/offers";
 import type { Application, Enrollment, Offer } from "./schemas";
+
+/**
+ * A provider is told what it needs to teach the child, not the family's social category (a
+ * disability, low income, orphanhood): the queue's order it sees, the reasons for it it does not.
+ */
+export const withoutCategories = (viewer: Actor | undefined): boolean => viewer?.role === "provider";
+
+/** A position as a provider may read it: where the child stands, not by which category. */
+export function positionFor(viewer: Actor, p: PositionAnswer): PositionAnswer {
+  if (!withoutCategories(viewer)) return p;
+  return { ...p, category: null, aheadByCategory: [], inOwnCategory: null, explanation: `Position ${p.position} of ${p.total}.` };
+}
 
 const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
 
@@ -18,7 +32,7 @@ export function offerView(o: OfferRow): z.input<typeof Offer> {
   };
 }
 
-export function applicationView(a: ApplicationRow, offers: readonly OfferRow[]): z.input<typeof Application> {
+export function applicationView(a: ApplicationRow, offers: readonly OfferRow[], viewer?: Actor): z.input<typeof Application> {
   return {
     id: a.id,
     municipalityId: a.municipalityId,
@@ -29,7 +43,7 @@ export function applicationView(a: ApplicationRow, offers: readonly OfferRow[]):
     status: a.status,
     review: a.review,
     reviewDueAt: iso(a.reviewDueAt),
-    category: { code: a.categoryCode, rank: a.categoryRank },
+    category: withoutCategories(viewer) ? null : { code: a.categoryCode, rank: a.categoryRank },
     acceptedAt: a.acceptedAtText,
     refusal: a.refusalCode ? { code: a.refusalCode, detail: a.refusalDetail ?? "" } : null,
     submittedBy: a.submittedRole,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { DependencyDown, type Outage } from "@kruzhok/observability";
 import type { Pool } from "@kruzhok/postgres";
 import { queueMember, rankRange } from "../domain/queue";
 import { lockGroupQueue, queueKeysOf, tryLockGroupQueue } from "./applications";
@@ -71,8 +72,34 @@ export class QueueIndex {
     readonly redis: Redis,
     /** Prepended to every key; must not contain `{` (it would move the hash tag). */
     readonly prefix: string,
+    /**
+     * Redis's outages as the process sees them: told of every call's failure and answer, and
+     * while Redis is down a call is not even tried (it throws DependencyDown at once) but once
+     * a second, so that positions and submissions go the Postgres way without waiting for a
+     * timeout each.
+     */
+    readonly outage?: Outage,
   ) {
     if (prefix.includes("{") || prefix.includes("}")) throw new Error("the Redis key prefix must not contain { or }");
+  }
+
+  /** Whether a failure of this index was already told of as an outage: callers then log it at debug level only. */
+  told(error: unknown): boolean {
+    return this.outage?.told(error) ?? false;
+  }
+
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    const outage = this.outage;
+    if (!outage) return call();
+    if (!outage.shouldTry()) throw new DependencyDown("redis");
+    try {
+      const result = await call();
+      outage.answered();
+      return result;
+    } catch (error) {
+      outage.failed(error);
+      throw error;
+    }
   }
 
   key(groupId: string): string {
@@ -84,6 +111,10 @@ export class QueueIndex {
    * only the mark); `forget` deletes the set (a group Postgres does not know).
    */
   async replace(groupId: string, members: readonly string[], { forget = false } = {}): Promise<void> {
+    await this.guard(() => this.replaceNow(groupId, members, forget));
+  }
+
+  private async replaceNow(groupId: string, members: readonly string[], forget: boolean): Promise<void> {
     const key = this.key(groupId);
     const multi = this.redis.multi().del(key);
     if (!forget) multi.zadd(key, 0, COMPLETE);
@@ -106,7 +137,11 @@ export class QueueIndex {
     return Number(await this.script(ADD_SHA, ADD_SCRIPT, this.key(groupId), [member])) === 1;
   }
 
-  private async script(sha: string, source: string, key: string, args: readonly string[]): Promise<unknown> {
+  private script(sha: string, source: string, key: string, args: readonly string[]): Promise<unknown> {
+    return this.guard(() => this.scriptNow(sha, source, key, args));
+  }
+
+  private async scriptNow(sha: string, source: string, key: string, args: readonly string[]): Promise<unknown> {
     try {
       return await this.redis.evalsha(sha, 1, key, ...args);
     } catch (error) {
@@ -132,7 +167,7 @@ export class QueueIndex {
 
   /** The queue's members in order (without the completeness mark). */
   async members(groupId: string): Promise<string[]> {
-    return (await this.redis.zrange(this.key(groupId), 0, -1)).filter((m) => m !== COMPLETE);
+    return (await this.guard(() => this.redis.zrange(this.key(groupId), 0, -1))).filter((m) => m !== COMPLETE);
   }
 
   /** Every group key under this prefix (for the checker: keys Postgres no longer has a queue for). */
@@ -141,7 +176,7 @@ export class QueueIndex {
     let cursor = "0";
     const pattern = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}{group:*}:queue`;
     do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      const [next, keys] = await this.guard(() => this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000));
       for (const key of keys) {
         const match = /\{group:([^}]+)\}:queue$/.exec(key);
         if (match?.[1]) ids.push(match[1]);
@@ -182,6 +217,19 @@ export async function syncGroup(pool: Pool, index: QueueIndex, groupId: string, 
   } finally {
     client.release();
   }
+}
+
+/**
+ * Mark every group's queue to be copied to Redis by the syncer: when Redis could not be rebuilt
+ * at start, and each time it answers again after an outage (a restarted Redis holds nothing, and
+ * what was added meanwhile never reached it). Returns how many groups.
+ */
+export async function markEveryQueueDirty(pool: Pool): Promise<number> {
+  const { rowCount } = await pool.query(
+    `INSERT INTO queue_dirty (group_id, version) SELECT id, 1 FROM groups
+     ON CONFLICT (group_id) DO UPDATE SET version = queue_dirty.version + 1`,
+  );
+  return rowCount ?? 0;
 }
 
 export async function isDirty(pool: Pool, groupId: string): Promise<boolean> {

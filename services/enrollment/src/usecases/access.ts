@@ -1,7 +1,9 @@
-import { actorError, requireMunicipality, requireMunicipalityIn, requireRole, type Actor } from "@kruzhok/actor";
+import { v7 as uuidv7 } from "uuid";
+import { actorError, requireBasis, requireMunicipality, requireMunicipalityIn, requireRole, type Actor } from "@kruzhok/actor";
 import type { DomainErrorDetails } from "@kruzhok/errors";
 import type { Queryable } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
+import { insertFamilyActs, type FamilyAction, type FamilyActRow } from "../store/audit";
 import { isGuardianOf, regionOfMunicipality } from "../store/projections";
 import type { QueueScope } from "../store/queue-index";
 
@@ -26,14 +28,47 @@ export interface Owned {
   providerId: string;
 }
 
-/** A guardian of the child, or an operator of its municipality acting for the family at the office. */
-export async function requireFamily(db: Queryable, actor: Actor, owned: Pick<Owned, "municipalityId" | "childId">): Promise<Actor> {
+/** An act done for a family: what, on which application, offer, enrollment or campaign, when. */
+export interface FamilyAct {
+  action: FamilyAction;
+  subjectId: string;
+  now: Date;
+}
+
+/**
+ * A guardian of the child, or an operator of its municipality acting for the family at the
+ * office. An act (`act`) by an operator needs the basis it stated (AUTH.BASIS_REQUIRED) and is
+ * written to the family's audit trail in the caller's transaction.
+ */
+export async function requireFamily(db: Queryable, actor: Actor, owned: Pick<Owned, "municipalityId" | "childId">, act?: FamilyAct): Promise<Actor> {
   requireRole(actor, "guardian", "operator");
   requireMunicipality(actor, owned.municipalityId);
   if (actor.role === "guardian" && !(actor.guardianId && (await isGuardianOf(db, actor.guardianId, owned.childId)))) {
     throw enrollmentError("NOT_YOUR_CHILD", "only the child's guardian (or an operator at the office) may do this");
   }
+  if (act) {
+    const entry = familyActOf(actor, owned, act);
+    if (entry) await insertFamilyActs(db, [entry]);
+  }
   return actor;
+}
+
+/** The audit entry of an act for a family: none for the family's own, the basis required of anyone else. */
+export function familyActOf(actor: Actor, owned: Pick<Owned, "municipalityId" | "childId">, act: FamilyAct): FamilyActRow | undefined {
+  const basis = requireBasis(actor);
+  if (!basis) return undefined;
+  return {
+    id: uuidv7({ msecs: act.now.getTime() }),
+    municipalityId: owned.municipalityId,
+    childId: owned.childId,
+    action: act.action,
+    subjectId: act.subjectId,
+    actorSubject: actor.subject,
+    actorRole: actor.role,
+    basisKind: basis.kind,
+    basisReference: basis.reference,
+    at: act.now,
+  };
 }
 
 /** The provider of the group. */

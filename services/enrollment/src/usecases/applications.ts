@@ -49,9 +49,11 @@ export async function reviewApplication(
   requireProvider(actor, found);
   await lockGroupQueue(tx, found.groupId);
   const a = (await findApplication(tx, command.applicationId, true))!;
-  await setApplicationStatus(tx, a.id, decideReview(a, command.decision), now);
+  // A rejection's words are the family's to read (the application's refusal), never an event's.
+  const refusal = command.decision === "rejected" ? { refusalCode: "ENROLLMENT.REJECTED_BY_PROVIDER", refusalDetail: command.comment ?? "" } : {};
+  await setApplicationStatus(tx, a.id, { ...decideReview(a, command.decision), ...refusal }, now);
   await markQueueDirty(tx, a.groupId);
-  await emit(tx, ApplicationReviewed, { ...cause, municipalityId: a.municipalityId, aggregateId: a.id }, { ...applicationRef(a), decision: command.decision, comment: command.comment }, now);
+  await emit(tx, ApplicationReviewed, { ...cause, municipalityId: a.municipalityId, aggregateId: a.id }, { ...applicationRef(a), decision: command.decision, campaignId: null }, now);
   if (command.decision === "rejected") await notifyApplicationRefused(tx, a, "ENROLLMENT.REJECTED_BY_PROVIDER", command.comment, now, cause);
   await fillSeats(tx, a.groupId, now, cause);
   copyQueueAfterCommit(tx, deps, a.groupId);
@@ -68,7 +70,7 @@ export async function autoConfirmOverdueReviews(tx: PoolClient, groupId: string,
   for (const id of overdue) {
     const a = (await findApplication(tx, id))!;
     await setApplicationStatus(tx, id, { review: "auto_confirmed" }, now);
-    await emit(tx, ApplicationReviewed, { ...cause, municipalityId: a.municipalityId, aggregateId: id }, { ...applicationRef(a), decision: "auto_confirmed", comment: null }, now);
+    await emit(tx, ApplicationReviewed, { ...cause, municipalityId: a.municipalityId, aggregateId: id }, { ...applicationRef(a), decision: "auto_confirmed", campaignId: null }, now);
   }
   if (overdue.length > 0) await fillSeats(tx, groupId, now, cause);
   return overdue.length;
@@ -78,7 +80,7 @@ export async function autoConfirmOverdueReviews(tx: PoolClient, groupId: string,
 export async function withdrawApplication(tx: PoolClient, deps: QueueIndexDeps, actor: Actor, applicationId: string, now: Date, cause: Cause): Promise<ApplicationRow> {
   const found = await findApplication(tx, applicationId);
   if (!found) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${applicationId}`);
-  await requireFamily(tx, actor, found);
+  await requireFamily(tx, actor, found, { action: "application.withdrawn", subjectId: applicationId, now });
   await lockGroupQueue(tx, found.groupId);
   const a = (await findApplication(tx, applicationId, true))!;
   decideWithdrawal(a);
@@ -172,12 +174,7 @@ export async function rerankApplication(tx: Queryable, applicationId: string, no
   if (best.rank === a.categoryRank && best.code === a.categoryCode) return false;
   await setCategory(tx, a.id, best, now);
   await markQueueDirty(tx, a.groupId);
-  await emit(tx, ApplicationReranked, { ...cause, municipalityId: a.municipalityId, aggregateId: a.id }, {
-    ...applicationRef(a),
-    fromCategoryCode: a.categoryCode,
-    toCategoryCode: best.code,
-    categoryRank: best.rank,
-  }, now);
+  await emit(tx, ApplicationReranked, { ...cause, municipalityId: a.municipalityId, aggregateId: a.id }, applicationRef(a), now);
   // A higher category moves this application up (or others down): approaches are told, fallbacks forgotten.
   await noticeApproachingPositions(tx, a.groupId, now, cause);
   return true;

@@ -42,7 +42,7 @@ import {
 import { seatsTaken } from "../store/offers";
 import { findCertificateOfChild, findGroup, findRules, findZone } from "../store/projections";
 import { withSavepoint } from "../store/savepoints";
-import { assertReaches, requireFamily } from "./access";
+import { assertReaches, requireFamily, type FamilyAct } from "./access";
 import { copyQueueNow, type QueueIndexDeps } from "./indexing";
 import { fillSeats } from "./seats";
 import { writeApplication } from "./submission";
@@ -78,10 +78,10 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor
     throw enrollmentError("CAMPAIGN_WINDOW_INVALID", `the window must close in the future (now ${now.toISOString()})`, { field: "closesAt" });
   }
   const zone = await findZone(tx, spec.municipalityId);
-  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "municipalityId" });
+  if (!zone) throw enrollmentError("MUNICIPALITY_UNKNOWN", "enrollment has not yet heard of this municipality from the registry", { field: "municipalityId", awaitingNews: true });
   const year = localDateOf(spec.opensAt, zone).year;
   const rules = (await findRules(tx, spec.municipalityId, year))?.rules;
-  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", `the municipality has not set its rules for ${year} yet`);
+  if (!rules) throw enrollmentError("YEAR_SETTINGS_MISSING", `the municipality has not set its rules for ${year} yet`, { awaitingNews: true });
   if (spec.maxChoices > rules.maxOpenApplications) {
     throw enrollmentError(
       "CAMPAIGN_MAX_CHOICES",
@@ -94,7 +94,7 @@ export async function announceCampaign(tx: PoolClient, spec: CampaignSpec, actor
   for (const [index, groupId] of spec.groupIds.entries()) {
     const field = `groupIds.${index}`;
     const group = await findGroup(tx, groupId);
-    if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${groupId}`, { field });
+    if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${groupId}; if it was opened just now, enrollment has not heard of it yet`, { field, awaitingNews: true });
     if (group.municipalityId !== spec.municipalityId) {
       throw enrollmentError("CAMPAIGN_GROUP_OTHER_MUNICIPALITY", `group ${groupId} belongs to another municipality`, { field });
     }
@@ -146,9 +146,9 @@ async function campaignOf(db: Queryable, campaignId: string, lock: "share" | fal
  * The family (a guardian of the child, or an operator at the office) may act in this campaign;
  * the municipality's office may also read what the family did.
  */
-async function authorizeFamily(tx: PoolClient, campaign: CampaignRow, childId: string, actor: Actor): Promise<void> {
+async function authorizeFamily(tx: PoolClient, campaign: CampaignRow, childId: string, actor: Actor, act?: FamilyAct): Promise<void> {
   if (actor.role === "municipality") requireMunicipality(actor, campaign.municipalityId);
-  else await requireFamily(tx, actor, { municipalityId: campaign.municipalityId, childId });
+  else await requireFamily(tx, actor, { municipalityId: campaign.municipalityId, childId }, act);
 }
 
 function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void {
@@ -168,7 +168,7 @@ function assertWindowOpen(campaign: CampaignRow, now: Date, zone: string): void 
 export async function submitChoices(tx: PoolClient, campaignId: string, childId: string, groupIds: readonly string[], actor: Actor, now: Date): Promise<ChoiceRow> {
   requireRole(actor, "guardian", "operator");
   const campaign = await campaignOf(tx, campaignId, "share");
-  await authorizeFamily(tx, campaign, childId, actor);
+  await authorizeFamily(tx, campaign, childId, actor, { action: "campaign.choices-submitted", subjectId: campaignId, now });
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
   if (groupIds.length > campaign.maxChoices) {
     throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `this campaign takes at most ${campaign.maxChoices} ranked choices; you sent ${groupIds.length}`, { field: "groupIds" });
@@ -203,7 +203,7 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
 export async function withdrawChoices(tx: PoolClient, campaignId: string, childId: string, actor: Actor, now: Date): Promise<void> {
   requireRole(actor, "guardian", "operator");
   const campaign = await campaignOf(tx, campaignId, "share");
-  await authorizeFamily(tx, campaign, childId, actor);
+  await authorizeFamily(tx, campaign, childId, actor, { action: "campaign.choices-withdrawn", subjectId: campaignId, now });
   assertWindowOpen(campaign, now, (await findZone(tx, campaign.municipalityId)) ?? "UTC");
   if (!(await deleteChoices(tx, campaignId, childId))) {
     throw enrollmentError("CAMPAIGN_CHOICES_NOT_FOUND", "the child has no choices in this campaign");
@@ -297,14 +297,14 @@ export async function drawCampaign(tx: PoolClient, campaignId: string, now: Date
     const choice = choiceOf.get(childId)!;
     try {
       const application = await withSavepoint(tx, async () => {
-        const placed = await writeApplication(tx, { actor: familyActor(campaign, choice), command: { childId, groupId }, now, cause });
+        const placed = await writeApplication(tx, { actor: familyActor(campaign, choice), command: { childId, groupId }, now, cause, byCampaign: campaign.id });
         if (kind === "admitted") {
           // The draw stands in for the provider's review: the provider put the group into the campaign.
           await setApplicationStatus(tx, placed.id, { review: "confirmed" }, now);
           await emit(tx, ApplicationReviewed, { ...cause, municipalityId: placed.municipalityId, aggregateId: placed.id }, {
             ...applicationRef(placed),
             decision: "confirmed",
-            comment: `admitted by campaign ${campaign.id}`,
+            campaignId: campaign.id,
           }, now);
         }
         return placed;

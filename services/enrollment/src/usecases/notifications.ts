@@ -78,10 +78,11 @@ export async function notifyOfferMade(tx: Queryable, a: Placement, offer: { offe
 
 export async function notifyApplicationRefused(tx: Queryable, a: Placement, reason: string, comment: string | null, now: Date, cause: Cause): Promise<void> {
   for (const { facts } of await addressed(tx, a)) {
+    // The provider's words stay here (the application's refusal detail); the notice says there are some.
     await emit(tx, NotificationApplicationRefused, envelopeOf(cause, a.municipalityId, facts.guardianId), {
       ...facts,
       reason,
-      comment,
+      explained: comment !== null && comment.trim() !== "",
     }, now);
   }
 }

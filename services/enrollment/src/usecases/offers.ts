@@ -5,11 +5,12 @@ import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { applicationRef, decideSignatureMethod, enrollmentsKept, schedulesClash } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
+import { insertFamilyActs } from "../store/audit";
 import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus } from "../store/applications";
 import { endEnrollment, findEnrollment, insertEnrollmentWithContract, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { decideOffer, expiredOffersOfGroup, findOffer, type OfferRow } from "../store/offers";
 import { findCertificateOfChild, findGroup, lockChild } from "../store/projections";
-import { requireFamily, requireProvider } from "./access";
+import { familyActOf, requireFamily, requireProvider } from "./access";
 import { copyQueueAfterCommit, type QueueIndexDeps } from "./indexing";
 import { notifyEnrollmentEnded } from "./notifications";
 import { fillSeats } from "./seats";
@@ -35,7 +36,7 @@ export async function acceptOffer(
   const seen = await findOffer(tx, offerId);
   if (!seen) throw enrollmentError("OFFER_NOT_FOUND", `no offer ${offerId}`);
   const seenApplication = (await findApplication(tx, seen.applicationId))!;
-  await requireFamily(tx, actor, seenApplication);
+  await requireFamily(tx, actor, seenApplication, { action: "offer.accepted", subjectId: offerId, now });
   const signature = { method: decideSignatureMethod(actor.role, command.method), signedBy: actor.subject, signedRole: actor.role };
   await lockChild(tx, seenApplication.childId);
   // A transfer ends the enrollment it leaves below, which frees a seat there: that group's queue
@@ -103,7 +104,7 @@ async function lapse(tx: PoolClient, offer: OfferRow, reason: "declined" | "expi
 export async function declineOffer(tx: PoolClient, deps: QueueIndexDeps, actor: Actor, offerId: string, now: Date, cause: Cause): Promise<OfferRow> {
   const seen = await findOffer(tx, offerId);
   if (!seen) throw enrollmentError("OFFER_NOT_FOUND", `no offer ${offerId}`);
-  const by = (await requireFamily(tx, actor, (await findApplication(tx, seen.applicationId))!)).subject;
+  const by = (await requireFamily(tx, actor, (await findApplication(tx, seen.applicationId))!, { action: "offer.declined", subjectId: offerId, now })).subject;
   await lockGroupQueue(tx, seen.groupId);
   const offer = (await findOffer(tx, offerId, true))!;
   if (offer.status !== "open") throw enrollmentError("OFFER_NOT_OPEN", `the offer is ${offer.status}`);
@@ -127,13 +128,18 @@ export async function expireOffers(tx: PoolClient, groupId: string, now: Date, c
  * provider expels, and completion is recorded by the provider or the office. Returns the
  * subject who ends it.
  */
-async function authorizeEnd(tx: PoolClient, actor: Actor, enrollment: EnrollmentRow, reason: EndReason): Promise<string> {
+async function authorizeEnd(tx: PoolClient, actor: Actor, enrollment: EnrollmentRow, reason: EndReason, now: Date): Promise<string> {
   requireRole(actor, "guardian", "operator", "provider");
   // Whose enrollment it is first: a stranger learns nothing of the rules for its reasons.
   const by = actor.role === "provider" ? requireProvider(actor, enrollment).subject : (await requireFamily(tx, actor, enrollment)).subject;
   const allowed: Record<EndReason, readonly string[]> = { withdrawn: ["guardian", "operator"], expelled: ["provider"], completed: ["provider", "operator"] };
   if (!allowed[reason].includes(actor.role)) {
     throw enrollmentError("END_REASON_NOT_ALLOWED", `${actor.role} may not end an enrollment as ${reason}`, { field: "reason" });
+  }
+  if (actor.role !== "provider") {
+    const action = reason === "withdrawn" ? "enrollment.withdrawn" : "enrollment.completed";
+    const act = familyActOf(actor, enrollment, { action, subjectId: enrollment.id, now });
+    if (act) await insertFamilyActs(tx, [act]);
   }
   return by;
 }
@@ -154,7 +160,7 @@ export async function endEnrollmentOf(
   const { enrollmentId, reason } = command;
   const seen = await findEnrollment(tx, enrollmentId);
   if (!seen) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${enrollmentId}`);
-  const by = await authorizeEnd(tx, actor, seen, reason);
+  const by = await authorizeEnd(tx, actor, seen, reason, now);
   await lockGroupQueue(tx, seen.groupId);
   const enrollment = (await findEnrollment(tx, enrollmentId, true))!;
   if (enrollment.status !== "active") throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "the enrollment has ended already");

@@ -1,7 +1,7 @@
 import type { Pool } from "@kruzhok/postgres";
 import type { Siblings } from "@kruzhok/service";
 import { instantAt, localDateOf } from "@kruzhok/time";
-import { explainPosition, queueMember, type PositionView } from "../domain/queue";
+import { DEFAULT_SMALL_CELL_THRESHOLD, explainPosition, queueMember, type PositionView } from "../domain/queue";
 import { positionInPostgres, type ApplicationRow } from "../store/applications";
 import { findGroup, findRules } from "../store/projections";
 import { isDirty, syncGroup, type QueueIndex } from "../store/queue-index";
@@ -9,7 +9,7 @@ import type { KnownGuardianships } from "./access";
 
 export type Position = PositionView & { applicationId: string; groupId: string; source: "redis" | "postgres" };
 
-type Log = { warn(o: object, m: string): void };
+type Log = { warn(o: object, m: string): void; debug(o: object, m: string): void };
 
 /**
  * What a position lookup needs of an application besides Redis. None of it changes for an
@@ -69,6 +69,8 @@ export interface PositionLookupOptions {
    * after the change was forgotten. Far longer than a query or a message between workers takes.
    */
   changedGuardiansMs?: number;
+  /** Per-category counts below this are withheld from the answer (`explainPosition`). */
+  smallCellThreshold?: number;
 }
 
 /** What a worker tells its siblings of an application it accepted. */
@@ -110,6 +112,7 @@ export class PositionLookups implements KnownGuardianships {
   /** A zone's current local year and the instants it starts and ends (Intl costs more than the rest of a lookup). */
   private readonly years = new Map<string, { year: number; from: number; to: number }>();
   private readonly ttlMs: number;
+  private readonly smallCellThreshold: number;
 
   constructor(
     private readonly pool: Pool,
@@ -121,6 +124,7 @@ export class PositionLookups implements KnownGuardianships {
     this.ttlMs = options.referenceTtlMs ?? 30_000;
     this.changedGuardiansMs = options.changedGuardiansMs ?? 60_000;
     this.siblings = options.siblings;
+    this.smallCellThreshold = options.smallCellThreshold ?? DEFAULT_SMALL_CELL_THRESHOLD;
     // What one worker accepted, the others learn: a family's next lookup may reach any of them.
     this.siblings?.on(LEARNT, (message) => {
       const { application, guardianId } = message as Learnt;
@@ -186,7 +190,7 @@ export class PositionLookups implements KnownGuardianships {
     // The order from memory without a further await when it is fresh (nearly always).
     const order = this.freshOrder(a.municipalityId, a.groupId, now) ?? (await this.orderOf(a.municipalityId, a.groupId, now));
     if (!order) return undefined;
-    return positionView(a, order, "redis", { ...counts, ahead: counts.rank });
+    return positionView(a, order, "redis", { ...counts, ahead: counts.rank }, this.smallCellThreshold);
   }
 
   /**
@@ -205,11 +209,11 @@ export class PositionLookups implements KnownGuardianships {
         await syncGroup(this.pool, this.index, a.groupId);
         counts = await this.index.position(a.groupId, ranked.member, a.categoryRank);
       }
-      if (typeof counts !== "string") return positionView(ranked, order, "redis", { ...counts, ahead: counts.rank });
+      if (typeof counts !== "string") return positionView(ranked, order, "redis", { ...counts, ahead: counts.rank }, this.smallCellThreshold);
     } catch (error) {
-      log.warn({ err: error }, "queue index unavailable; answering the position from Postgres");
+      log[this.index.told(error) ? "debug" : "warn"]({ err: error }, "queue index unavailable; answering the position from Postgres");
     }
-    return positionView(a, order, "postgres", await positionInPostgres(this.pool, a));
+    return positionView(a, order, "postgres", await positionInPostgres(this.pool, a), this.smallCellThreshold);
   }
 
   /** The municipality's category order of the group's local year (undefined: enrollment does not know the group). */
@@ -264,6 +268,7 @@ function positionView(
   order: readonly string[],
   source: Position["source"],
   counts: { ahead: number; total: number; byRank: ReadonlyMap<number, number> },
+  threshold: number,
 ): Position {
   let higher = 0;
   for (const [r, n] of counts.byRank) if (r < a.categoryRank) higher += n;
@@ -277,6 +282,6 @@ function positionView(
       aheadByRank: counts.byRank,
       aheadInCategory: counts.ahead - higher,
       inCategory: counts.byRank.get(a.categoryRank) ?? 0,
-    }),
+    }, threshold),
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
-import { requireMunicipality, type Actor } from "@kruzhok/actor";
+import { requireBasis, requireMunicipality, type Actor } from "@kruzhok/actor";
 import { ApplicationSubmitted, CertificateConversionRequested, type EventContract } from "@kruzhok/contracts";
 import { appendToOutbox, newEvent, type Cause, type EventOrigin, type OutboxEntry } from "@kruzhok/messaging";
 import { onCommit, type PoolClient } from "@kruzhok/postgres";
@@ -14,7 +14,8 @@ import { undrawnCampaignOfGroup } from "../store/campaigns";
 import { findEnrollment } from "../store/enrollments";
 import type { GroupRow } from "../store/projections";
 import { applicantFacts, insertApplications, startSubmissions, type ApplicantFacts } from "../store/submission";
-import { requireFamily } from "./access";
+import { insertFamilyActs } from "../store/audit";
+import { familyActOf, requireFamily } from "./access";
 import { addToIndex, type Log, type QueueIndexDeps } from "./indexing";
 import { NOTICE_DEFAULTS, noticeApproachingPositions } from "./notifications";
 import type { PositionLookups } from "./positions";
@@ -43,6 +44,11 @@ export interface Submission {
   cause: Cause;
   /** Where a failure after COMMIT is told (the request's log); the deps' log otherwise. */
   log?: Log | undefined;
+  /**
+   * A campaign's draw applies for the family that filed its choices: the operator who filed them
+   * for a family stated the basis then (its trail holds it); nobody acts for the family now.
+   */
+  byCampaign?: string | undefined;
 }
 
 /** What a submission needs besides its transaction: the queue index, and the position lookups it teaches. */
@@ -180,11 +186,18 @@ async function admit(tx: PoolClient, submissions: readonly Submission[], outcome
       const { actor, command } = submission;
       const start = starts[index]!;
       const { group } = start;
-      if (!group) throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}`, { field: "groupId" });
+      if (!group) {
+        throw enrollmentError("GROUP_NOT_FOUND", `no group ${command.groupId}; if the provider opened it just now, enrollment has not heard of it yet: retry with the same Idempotency-Key in a moment`, {
+          field: "groupId",
+          awaitingNews: true,
+        });
+      }
       requireMunicipality(actor, group.municipalityId);
       if (actor.role === "guardian" && !start.isGuardian) {
         throw enrollmentError("NOT_YOUR_CHILD", "you may apply only for a child whose guardian you are", { field: "childId" });
       }
+      // An operator applying for a family states the basis (written to the family's trail in step 5).
+      if (!submission.byCampaign) requireBasis(actor);
       const zone = decideIntake({ childKnown: start.childLocked, municipalityZone: start.municipalityZone });
       admitted.push({ index, submission, group, zone });
     } catch (error) {
@@ -349,8 +362,6 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
     entries.push(outboxEntry(ApplicationSubmitted, origin, {
       ...applicationRef(application),
       status: row.status,
-      categoryCode: row.categoryCode,
-      categoryRank: row.categoryRank,
       acceptedAt: application.acceptedAtText,
       reviewDueAt: row.reviewDueAt.toISOString(),
       submittedBy: application.submittedRole,
@@ -370,6 +381,15 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
     outcomes.fulfil(index, application);
   }
   await appendToOutbox(tx, entries);
+  // What operators applied for families, in their trails (the basis was required in step 1).
+  await insertFamilyActs(
+    tx,
+    written.flatMap(({ submission, application }) => {
+      if (submission.actor.role === "guardian" || submission.byCampaign) return [];
+      const act = familyActOf(submission.actor, application, { action: "application.submitted", subjectId: application.id, now: submission.now });
+      return act ? [act] : [];
+    }),
+  );
   // Once per group for the whole call: its applications became visible together.
   for (const [groupId, { now, cause }] of nearHead) await noticeApproachingPositions(tx, groupId, now, cause, threshold);
 }

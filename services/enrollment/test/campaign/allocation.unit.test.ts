@@ -6,6 +6,7 @@ import {
   fromCanonical,
   commitSeed,
   drawLottery,
+  explainOutcome,
   inputDigest,
   verifySeedReveal,
   type CampaignInput,
@@ -152,6 +153,12 @@ describe("allocation campaign: the hand-checked example", () => {
     ]);
     // The cut-off names numbers, never the other family's child.
     expect(JSON.stringify(bob.choices)).not.toContain("dan");
+  });
+
+  it("tells bob a category beat him without naming the last admitted child's category", () => {
+    const sentences = explainOutcome(child("bob"), ["orphan", "disability"], []).choices.map((c) => c.sentence);
+    expect(sentences[0]).toContain("the last child admitted: a higher social category, lottery rank 2");
+    expect(sentences.join(" ")).not.toMatch(/orphan|disability/);
   });
 
   it("tells dan it lost A to a category and won its second choice; tells fay and eve their later choices were not needed", () => {

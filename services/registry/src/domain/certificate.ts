@@ -12,7 +12,8 @@ export type Certificate =
 export type ClosedReason = "turned_18" | "left_region" | "decision";
 
 export type CertificateCommand =
-  | { kind: "suspend"; reason: string }
+  /** `reason`: the office's words (kept here); `code`: what the events say. */
+  | { kind: "suspend"; reason: string; code: "guardian_request" | "documents_check" | "decision" | "other" }
   | { kind: "resume" }
   | { kind: "close"; reason: ClosedReason; comment: string | null }
   | { kind: "move" };

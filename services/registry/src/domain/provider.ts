@@ -33,8 +33,9 @@ export function decideProviderApplication(application: { kind: ProviderKind; tax
 export type ProviderCommand =
   | { kind: "record_checks"; checks: ProviderChecks }
   | { kind: "approve" }
-  | { kind: "reject"; reasons: string[] }
-  | { kind: "suspend"; reason: string }
+  /** `reasons`/`reason`: the region's words (kept in the registry); `code`: what the events say. */
+  | { kind: "reject"; reasons: string[]; code: "checks_failed" | "documents_incomplete" | "licence_invalid" | "other" }
+  | { kind: "suspend"; reason: string; code: "complaint" | "safety" | "licence_revoked" | "other" }
   | { kind: "reinstate" };
 
 /**

@@ -23,6 +23,7 @@ import {
   Move,
   Suspension,
 } from "./schemas";
+import { actingActor, actingFieldsIn } from "./acting";
 
 const tags = ["certificates"];
 
@@ -50,7 +51,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       // The key is claimed and the response recorded in the issuance transaction (IssuanceBatcher).
       // `child.birthDate` is the stored child's, not a field of this request.
-      config: { idempotency: "in-transaction", fieldsIn: { child: "as-is" } },
+      config: { idempotency: "in-transaction", fieldsIn: { child: "as-is", ...actingFieldsIn } },
       schema: {
         tags,
         summary: "Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported",
@@ -63,7 +64,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     async (request, reply) => {
       const key = request.idempotency;
       const outcome = await issuance.apply({
-        actor: requireActor(request),
+        actor: actingActor(request),
         command: request.body,
         cause: { correlationId: correlationIdOf(request) },
         ...(key && {
@@ -151,8 +152,9 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         params: IdParams,
         response: { 200: CertificateView },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
-    async (request) => view(await financeCertificate(deps, requireActor(request), { certificateId: request.params.id }, { correlationId: correlationIdOf(request) })),
+    async (request) => view(await financeCertificate(deps, actingActor(request), { certificateId: request.params.id }, { correlationId: correlationIdOf(request) })),
   );
 
   // The lifecycle: the office of the certificate's municipality, or the region.
@@ -162,7 +164,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
   app.post(
     "/certificates/:id/suspension",
     { schema: { tags, summary: "Suspend an active certificate, with the reason", params: IdParams, body: Suspension, response: { 200: CertificateView } } },
-    (request) => change(request, request.params.id, { kind: "suspend", reason: request.body.reason }),
+    (request) => change(request, request.params.id, { kind: "suspend", reason: request.body.reason, code: request.body.code }),
   );
 
   app.post(

@@ -3,13 +3,24 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { registryError } from "../domain/errors";
+import { familyAuditOfChild, familyAuditOfGuardian, type FamilyActRow } from "../store/audit";
 import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
 import { assertActsForChild, assertActsForGuardian, officeRoles } from "../usecases/access";
 import { registerChild, registerGuardian, replaceChildCategories } from "../usecases/people";
 import type { RegistryDeps } from "../deps";
-import { Child, Guardian, IdParams, RegisterChild, RegisterGuardian, ReplaceCategories } from "./schemas";
+import { Child, FamilyAuditEntry, Guardian, IdParams, RegisterChild, RegisterGuardian, ReplaceCategories } from "./schemas";
+import { actingActor, actingFieldsIn } from "./acting";
 
 const tags = ["guardians and children"];
+
+const auditView = (e: FamilyActRow) => ({
+  id: e.id,
+  action: e.action,
+  subjectId: e.subjectId,
+  by: { role: e.actorRole, subject: e.actorSubject },
+  basis: { kind: e.basisKind, reference: e.basisReference },
+  at: e.at.toISOString(),
+});
 
 /** Guardians and their children: registration, records, social categories. */
 export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
@@ -31,9 +42,10 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
         body: RegisterGuardian,
         response: { 201: Guardian },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
     async (request, reply) => {
-      const guardian = await registerGuardian(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
+      const guardian = await registerGuardian(deps, actingActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/guardians/${guardian.id}`).send(guardian);
     },
   );
@@ -73,10 +85,47 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
         body: RegisterChild,
         response: { 201: Child },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
     async (request, reply) => {
-      const child = await registerChild(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
+      const child = await registerChild(deps, actingActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/children/${child.id}`).send(child);
+    },
+  );
+
+  app.get(
+    "/children/:id/audit",
+    {
+      schema: {
+        tags,
+        summary: "What operators did at the office for the child, with the basis each stated (its guardians, or the office of its municipality)",
+        params: IdParams,
+        response: { 200: FamilyAuditEntry.array() },
+      },
+    },
+    async (request) => {
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
+      assertActsForChild(actor, await childOrThrow(request.params.id));
+      return (await familyAuditOfChild(pool, request.params.id)).map(auditView);
+    },
+  );
+
+  app.get(
+    "/guardians/:id/audit",
+    {
+      schema: {
+        tags,
+        summary: "What operators did at the office for the guardian themself (their registration), with its basis (the guardian, or the office)",
+        params: IdParams,
+        response: { 200: FamilyAuditEntry.array() },
+      },
+    },
+    async (request) => {
+      const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
+      const guardian = await findGuardian(pool, request.params.id);
+      if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
+      assertActsForGuardian(actor, guardian);
+      return (await familyAuditOfGuardian(pool, guardian.id)).map(auditView);
     },
   );
 
@@ -101,8 +150,9 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
         body: ReplaceCategories,
         response: { 200: Child },
       },
+      config: { fieldsIn: actingFieldsIn },
     },
     async (request) =>
-      replaceChildCategories(deps, requireActor(request), { childId: request.params.id, categories: request.body.categories }, { correlationId: correlationIdOf(request) }),
+      replaceChildCategories(deps, actingActor(request), { childId: request.params.id, categories: request.body.categories }, { correlationId: correlationIdOf(request) }),
   );
 };

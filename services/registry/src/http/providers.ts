@@ -1,12 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { LocalDate, ProviderKind } from "@kruzhok/contracts";
+import { LocalDate, ProviderKind, ProviderRejectionCode, ProviderSuspensionCode } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
-import { registryError } from "../domain/errors";
 import type { ProviderCommand } from "../domain/provider";
-import { findProvider, listProviders } from "../store/providers";
-import { assertReaches } from "../usecases/access";
+import { viewProvider, viewProviders, type ProviderView } from "../usecases/provider-views";
 import { applyAsProvider, changeProvider } from "../usecases/providers";
 import type { RegistryDeps } from "../deps";
 import { IdParams } from "./schemas";
@@ -14,6 +12,7 @@ import { IdParams } from "./schemas";
 const Check = z.enum(["pending", "passed", "failed"]);
 const Checks = z.strictObject({ staff: Check, premises: Check, safety: Check });
 
+/** The whole record: the provider itself, its region and the office of its municipality. */
 const Provider = z.object({
   id: z.uuid(),
   municipalityId: z.uuid(),
@@ -26,6 +25,19 @@ const Provider = z.object({
   rejectionReasons: z.array(z.string()).nullable(),
   suspendedReason: z.string().nullable(),
 });
+
+/** What anyone sees of an approved provider: no tax id, no vetting, no reasons. */
+const PublicProvider = z.strictObject({
+  id: z.uuid(),
+  municipalityId: z.uuid(),
+  kind: ProviderKind,
+  name: z.string(),
+  licence: z.object({ number: z.string(), issuedOn: LocalDate }),
+  status: z.literal("approved"),
+});
+const ProviderAnswer = z.union([Provider.extend({ view: z.literal("staff") }), PublicProvider.extend({ view: z.literal("public") })]);
+const answer = (v: ProviderView): z.input<typeof ProviderAnswer> =>
+  v.view === "staff" ? { ...v.provider, view: "staff" } : { ...v.provider, view: "public" };
 
 const Apply = z.strictObject({
   municipalityId: z.uuid(),
@@ -51,11 +63,17 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
 
   app.get(
     "/providers/:id",
-    { schema: { tags, summary: "A provider (public: families see who teaches)", params: IdParams, response: { 200: Provider } }, config: { public: true } },
+    {
+      schema: {
+        tags,
+        summary: "A provider: the public view of an approved one for everyone (`view: public`), the whole record (`view: staff`) for the provider itself, its region and its municipality's office; 404 for others when it is not approved",
+        params: IdParams,
+        response: { 200: ProviderAnswer },
+      },
+      config: { public: true },
+    },
     async (request) => {
-      const found = await findProvider(pool, request.params.id);
-      if (!found) throw registryError("PROVIDER_NOT_FOUND", `no provider ${request.params.id}`);
-      return found;
+      return answer(await viewProvider(pool, request.actor ?? undefined, request.params.id));
     },
   );
 
@@ -64,19 +82,15 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     {
       schema: {
         tags,
-        summary: "Providers of a municipality; only approved ones without a token",
+        summary: "Providers of a municipality: every status in the whole record for its office and region; approved ones in the public view for everyone else",
         params: IdParams,
         querystring: z.strictObject({ status: z.enum(["applied", "approved", "rejected", "suspended"]).optional() }),
-        response: { 200: Provider.array() },
+        response: { 200: ProviderAnswer.array() },
       },
       config: { public: true },
     },
-    async (request) => {
-      const actor = request.actor;
-      const staff = actor && ["operator", "municipality", "region"].includes(actor.role);
-      if (staff) await assertReaches(pool, actor, request.params.id);
-      return listProviders(pool, request.params.id, staff ? request.query.status : "approved");
-    },
+    async (request) =>
+      (await viewProviders(pool, request.actor ?? undefined, request.params.id, request.query.status)).map(answer),
   );
 
   const regionAction = <B extends z.ZodType>(path: string, summary: string, body: B, command: (body: z.infer<B>) => ProviderCommand) =>
@@ -95,12 +109,20 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
   regionAction(
     "rejection",
     "Reject with reasons (region)",
-    z.strictObject({ reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on") }),
-    (body) => ({ kind: "reject", reasons: body.reasons }),
+    z.strictObject({
+      reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on").describe("The region's words; kept in the registry, never in an event"),
+      code: ProviderRejectionCode.default("other").describe("What the event says of the rejection"),
+    }),
+    (body) => ({ kind: "reject", reasons: body.reasons, code: body.code }),
   );
-  regionAction("suspension", "Suspend an approved provider (region)", z.strictObject({ reason: z.string().trim().min(3).max(500) }), (body) => ({
-    kind: "suspend",
-    reason: body.reason,
-  }));
+  regionAction(
+    "suspension",
+    "Suspend an approved provider (region)",
+    z.strictObject({
+      reason: z.string().trim().min(3).max(500).describe("The region's words; kept in the registry, never in an event"),
+      code: ProviderSuspensionCode.default("other").describe("What the event says of the suspension"),
+    }),
+    (body) => ({ kind: "suspend", reason: body.reason, code: body.code }),
+  );
   regionAction("reinstatement", "Reinstate a suspended provider (region)", z.strictObject({}), () => ({ kind: "reinstate" }));
 };

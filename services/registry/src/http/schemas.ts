@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CategoryCode, Currency, Deadlines, Instant, LocalDate, MinorUnits, TimeZone } from "@kruzhok/contracts";
+import { CategoryCode, CertificateSuspensionCode, Currency, Deadlines, Instant, LocalDate, MinorUnits, TimeZone } from "@kruzhok/contracts";
 
 // HTTP bodies of the registry. Strict objects: a misspelt field is refused, not ignored.
 
@@ -165,7 +165,10 @@ export const ApplicationDecision = z.discriminatedUnion("decision", [
   z.strictObject({ decision: z.literal("reject"), comment: Comment.describe("Why, for the family") }),
 ]);
 
-export const Suspension = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const Suspension = z.strictObject({
+  reason: z.string().trim().min(3).max(500).describe("The office's words; kept in the registry, never in an event"),
+  code: CertificateSuspensionCode.default("other").describe("What the events say of the suspension"),
+});
 
 export const Closure = z
   .strictObject({ reason: z.enum(["turned_18", "left_region", "decision"]), comment: Comment.optional() })
@@ -175,3 +178,12 @@ export const Closure = z
   });
 
 export const Move = z.strictObject({ toMunicipalityId: z.uuid().describe("A municipality of the same region") });
+
+export const FamilyAuditEntry = z.object({
+  id: z.uuid(),
+  action: z.string().describe("guardian.registered, child.registered, child.categories-replaced, certificate.applied, certificate.financing-requested"),
+  subjectId: z.uuid().describe("The guardian, child or certificate acted on"),
+  by: z.object({ role: z.string(), subject: z.string().describe("The operator's account") }),
+  basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
+  at: z.string(),
+});

@@ -1,7 +1,9 @@
-import { actorError, requireMunicipality, requireMunicipalityIn, type Actor, type Role } from "@kruzhok/actor";
+import { v7 as uuidv7 } from "uuid";
+import { actorError, requireBasis, requireMunicipality, requireMunicipalityIn, type Actor, type Role } from "@kruzhok/actor";
 import type { DomainErrorDetails } from "@kruzhok/errors";
 import type { Queryable } from "@kruzhok/postgres";
 import { registryError } from "../domain/errors";
+import { insertFamilyActs, type FamilyAction, type FamilyActRow } from "../store/audit";
 import type { CertificateRow } from "../store/certificates";
 import { regionOfMunicipality } from "../store/municipalities";
 import { findChild } from "../store/people";
@@ -54,4 +56,42 @@ export async function assertActsForCertificate(db: Queryable, actor: Actor, cert
 export function homeMunicipality(actor: Actor): string {
   if (actor.municipalityId === undefined) throw actorError("AUTH.OTHER_MUNICIPALITY", "Your sign-in names no municipality");
   return actor.municipalityId;
+}
+
+/** An act done for a family: what, on whom or what, for which child or guardian, when. */
+export interface FamilyAct {
+  action: FamilyAction;
+  subjectId: string;
+  municipalityId: string;
+  childId?: string | undefined;
+  guardianId?: string | undefined;
+  now: Date;
+}
+
+/**
+ * The audit entry of an act for a family: an operator's needs the basis it stated
+ * (AUTH.BASIS_REQUIRED); the family's own and an authority's acts have none.
+ */
+export function familyActOf(actor: Actor, act: FamilyAct): FamilyActRow | undefined {
+  const basis = requireBasis(actor);
+  if (!basis) return undefined;
+  return {
+    id: uuidv7({ msecs: act.now.getTime() }),
+    municipalityId: act.municipalityId,
+    childId: act.childId ?? null,
+    guardianId: act.guardianId ?? null,
+    action: act.action,
+    subjectId: act.subjectId,
+    actorSubject: actor.subject,
+    actorRole: actor.role,
+    basisKind: basis.kind,
+    basisReference: basis.reference,
+    at: act.now,
+  };
+}
+
+/** Write an operator's act for a family to the family's trail, in the act's transaction. */
+export async function recordFamilyAct(db: Queryable, actor: Actor, act: FamilyAct): Promise<void> {
+  const entry = familyActOf(actor, act);
+  if (entry) await insertFamilyActs(db, [entry]);
 }

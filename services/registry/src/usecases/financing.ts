@@ -8,7 +8,7 @@ import { registryError } from "../domain/errors";
 import { certificateState, findCertificate, markFinanced, type CertificateRow } from "../store/certificates";
 import { findMunicipality, findYear, takeFinancedPlace } from "../store/municipalities";
 import type { RegistryDeps } from "../deps";
-import { assertActsForCertificate, officeRoles } from "./access";
+import { assertActsForCertificate, officeRoles, recordFamilyAct } from "./access";
 import { inTransaction, joinTransaction, type Write } from "./transaction";
 
 export type FinancingOutcome =
@@ -25,6 +25,13 @@ export async function financeCertificate(deps: RegistryDeps, actor: Actor, comma
   return inTransaction(deps, cause, async (write) => {
     const certificate = await lockCertificate(write, command.certificateId);
     await assertActsForCertificate(write.tx, actor, certificate);
+    await recordFamilyAct(write.tx, actor, {
+      action: "certificate.financing-requested",
+      subjectId: certificate.id,
+      municipalityId: certificate.municipalityId,
+      childId: certificate.childId,
+      now: write.now,
+    });
     const outcome = await finance(write, certificate, { year: undefined, requestId: null });
     if (outcome.kind === "refused") throw refusalError(outcome.reason, outcome.year);
     return outcome.certificate;

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
-import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { requireBasis, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { CertificateIssued } from "@kruzhok/contracts";
 import { appendToOutbox, newEvent, type Cause, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
@@ -26,7 +26,8 @@ import {
 import { findMunicipality } from "../store/municipalities";
 import { findChild, lockNamesakes, type ChildRow } from "../store/people";
 import type { RegistryDeps } from "../deps";
-import { assertActsForChild, officeRoles } from "./access";
+import { insertFamilyActs } from "../store/audit";
+import { assertActsForChild, familyActOf, officeRoles } from "./access";
 import { inTransaction, type Write } from "./transaction";
 
 export type ApplicationOutcome = { kind: "issued"; certificate: CertificateRow } | { kind: "held"; application: ApplicationRow };
@@ -83,6 +84,8 @@ export async function applyForCertificates(
       const f = facts.get(request.childId);
       if (!f) throw registryError("CHILD_NOT_FOUND", `no child ${request.childId}`, { field: "childId" });
       assertActsForChild(request.actor, f.child);
+      // An operator applying for a family states the basis (written to the family's trail below).
+      requireBasis(request.actor);
       const namesakesHere = [...issuedHere.values()].filter((other) => other.identityKey === f.identity.identityKey);
       const decision = decideIssuance(
         {
@@ -136,6 +139,18 @@ export async function applyForCertificates(
     toIssue.flatMap(({ facts: f, request }) => {
       const certificate = certificates.get(f.child.id);
       return certificate ? [issuedEvent(certificate, f.child, f.municipality, request.now, request.cause)] : [];
+    }),
+  );
+
+  // What operators applied for families, in their trails: one more statement, only when any did.
+  await insertFamilyActs(
+    tx,
+    requests.flatMap((request, index) => {
+      const d = decisions[index]!;
+      if (d.kind === "issue" ? !certificates.has(request.childId) : d.kind !== "hold") return [];
+      const f = facts.get(request.childId)!;
+      const act = familyActOf(request.actor, { action: "certificate.applied", subjectId: f.child.id, municipalityId: f.child.municipalityId, childId: f.child.id, now: request.now });
+      return act ? [act] : [];
     }),
   );
 

@@ -39,7 +39,7 @@ export async function changeCertificate(
     switch (change.kind) {
       case "suspend": {
         const saved = await saveCertificate(tx, certificate.id, decide(certificateState(certificate), change), here, now);
-        await emit(tx, CertificateSuspended, origin, { ...ref, reason: change.reason }, now);
+        await emit(tx, CertificateSuspended, origin, { ...ref, reason: change.code }, now);
         return saved;
       }
       case "resume": {
@@ -51,7 +51,8 @@ export async function changeCertificate(
         // A financed place stays counted: money may already have been spent from it this year.
         const next = decide(certificateState(certificate), change);
         const saved = await saveCertificate(tx, certificate.id, next, { ...here, closedComment: change.comment }, now);
-        await emit(tx, CertificateClosed, origin, { ...ref, reason: change.reason, comment: change.comment }, now);
+        // The comment stays here (closed_comment): events say why by code only.
+        await emit(tx, CertificateClosed, origin, { ...ref, reason: change.reason }, now);
         return saved;
       }
       case "move":

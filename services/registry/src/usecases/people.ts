@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
-import { actorError, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
+import { actorError, requireBasis, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { ChildCategoriesChanged } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
@@ -22,7 +22,7 @@ import {
   type GuardianRow,
 } from "../store/people";
 import type { RegistryDeps } from "../deps";
-import { assertActsForChild, homeMunicipality, officeRoles } from "./access";
+import { assertActsForChild, homeMunicipality, officeRoles, recordFamilyAct } from "./access";
 import { inTransaction } from "./transaction";
 
 interface Document {
@@ -65,7 +65,8 @@ async function municipalityOf(db: Queryable, id: string, field?: string): Promis
  */
 export async function registerGuardian(deps: RegistryDeps, actor: Actor, command: GuardianRegistration, cause: Cause): Promise<GuardianRow> {
   requireMunicipality(requireRole(actor, "guardian", ...officeRoles), command.municipalityId);
-  return inTransaction(deps, cause, async ({ tx }) => {
+  requireBasis(actor);
+  return inTransaction(deps, cause, async ({ tx, now }) => {
     await municipalityOf(tx, command.municipalityId, "municipalityId");
     assertDocument(command.document);
     const guardian: GuardianRow = {
@@ -84,6 +85,7 @@ export async function registerGuardian(deps: RegistryDeps, actor: Actor, command
         "this guardian is registered already (the same person or the same identity document); sign in or ask the office to find the record",
       );
     }
+    await recordFamilyAct(tx, actor, { action: "guardian.registered", subjectId: guardian.id, municipalityId: guardian.municipalityId, guardianId: guardian.id, now });
     return guardian;
   });
 }
@@ -111,7 +113,12 @@ async function knownCategories(db: Queryable, municipality: MunicipalityRow, now
  */
 export async function registerChild(deps: RegistryDeps, actor: Actor, command: ChildRegistration, cause: Cause): Promise<ChildRow> {
   requireRole(actor, "guardian", ...officeRoles);
-  return inTransaction(deps, cause, ({ tx, now }) => register(tx, actor, command, now));
+  return inTransaction(deps, cause, async ({ tx, now }) => {
+    const child = await register(tx, actor, command, now);
+    // An operator's basis is asked once the child is known to be its office's (and the child's row rolls back without one).
+    await recordFamilyAct(tx, actor, { action: "child.registered", subjectId: child.id, municipalityId: child.municipalityId, childId: child.id, now });
+    return child;
+  });
 }
 
 async function register(tx: Queryable, actor: Actor, command: ChildRegistration, now: Date): Promise<ChildRow> {
@@ -186,6 +193,7 @@ export async function replaceChildCategories(
     if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
     const child = await reread(tx, childId);
     assertActsForChild(actor, child);
+    await recordFamilyAct(tx, actor, { action: "child.categories-replaced", subjectId: childId, municipalityId: child.municipalityId, childId, now });
     const municipality = await municipalityOf(tx, child.municipalityId);
     const records = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
     await replaceCategories(tx, childId, records);

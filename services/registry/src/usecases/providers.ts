@@ -61,10 +61,10 @@ export async function changeProvider(deps: RegistryDeps, actor: Actor, command: 
         await emit(tx, ProviderApproved, origin, ref, now);
         break;
       case "reject":
-        await emit(tx, ProviderRejected, origin, { ...ref, reasons: change.reasons }, now);
+        await emit(tx, ProviderRejected, origin, { ...ref, reason: change.code }, now);
         break;
       case "suspend":
-        await emit(tx, ProviderSuspended, origin, { ...ref, reason: change.reason }, now);
+        await emit(tx, ProviderSuspended, origin, { ...ref, reason: change.code }, now);
         break;
       default: {
         const exhaustive: never = change;

@@ -4,7 +4,9 @@ import {
   MunicipalityYearSet,
   ProviderApproved,
   ProviderRejected,
+  ProviderRejectedV1,
   ProviderSuspended,
+  ProviderSuspendedV1,
   type EventEnvelope,
 } from "@kruzhok/contracts";
 import { causeOf, handlerFor, type HandlerContext } from "@kruzhok/messaging";
@@ -28,5 +30,8 @@ export function onRegistryEvents(deps: CatalogueDeps) {
     handlerFor(ProviderApproved, providerStatus("approved")),
     handlerFor(ProviderSuspended, providerStatus("suspended")),
     handlerFor(ProviderRejected, providerStatus("rejected")),
+    // Version 1 (with the region's words) may still be on the topic.
+    handlerFor(ProviderSuspendedV1, providerStatus("suspended")),
+    handlerFor(ProviderRejectedV1, providerStatus("rejected")),
   ];
 }

@@ -56,7 +56,10 @@ function sentenceOf(choice: ChoiceExplanation, order: readonly string[], placeme
         choice.decidedBy === "category"
           ? `every one of its ${choice.capacity} seats went to a child with a higher social category than yours`
           : `its ${choice.capacity} seats went to children with a social category as high as yours or higher, and within your category to better lottery numbers`;
-      return `${which}: ${reason}. Your standing: ${standing(order, choice.yours)}; the last child admitted: ${standing(order, choice.cutoff)}.`;
+      // Which category the last child admitted has is that child's special-category data: a family
+      // beaten by category learns only that it was higher (a lottery cut-off shares the family's own).
+      const cutoff = choice.decidedBy === "category" ? `a higher social category, lottery rank ${choice.cutoff.lotteryRank}` : standing(order, choice.cutoff);
+      return `${which}: ${reason}. Your standing: ${standing(order, choice.yours)}; the last child admitted: ${cutoff}.`;
     }
   }
 }

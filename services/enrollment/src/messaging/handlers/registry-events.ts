@@ -1,11 +1,13 @@
 import {
   CertificateClosed,
+  CertificateClosedV1,
   CertificateConversionRefused,
   CertificateFinanced,
   CertificateIssued,
   CertificateMoved,
   CertificateResumed,
   CertificateSuspended,
+  CertificateSuspendedV1,
   ChildCategoriesChanged,
   MunicipalityCreated,
   MunicipalityYearSet,
@@ -64,10 +66,13 @@ export function onRegistryEvents({ clock, positions }: Pick<EnrollmentDeps, "clo
     ),
 
     handlerFor(CertificateSuspended, (event, { tx }) => setCertificateInForce(tx, event.data.certificateId, "suspended", clock())),
+    // Version 1 (with the office's words) may still be on the topic.
+    handlerFor(CertificateSuspendedV1, (event, { tx }) => setCertificateInForce(tx, event.data.certificateId, "suspended", clock())),
 
     handlerFor(CertificateResumed, (event, { tx }) => setCertificateInForce(tx, event.data.certificateId, "active", clock())),
 
     handlerFor(CertificateClosed, async (event, { tx }) => void (await closeCertificate(tx, event.data.certificateId, clock(), causeOf(event)))),
+    handlerFor(CertificateClosedV1, async (event, { tx }) => void (await closeCertificate(tx, event.data.certificateId, clock(), causeOf(event)))),
 
     handlerFor(CertificateMoved, (event, { tx }) => moveCertificate(tx, event.data.certificateId, event.data.toMunicipalityId, clock(), causeOf(event))),
 

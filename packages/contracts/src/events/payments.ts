@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { defineEvent } from "../envelope";
+import { Currency, MinorUnits, Uuid } from "../primitives";
+import { Topics } from "../topics";
+
+// Payments events: money decisions, ids and amounts only. `aggregateId` is the certificate id for
+// financing, the enrollment id for billing, the register id for registers.
+
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM");
+
+/** The certificate's amount for the year was committed from the municipality's budget. */
+export const CertificateFunded = defineEvent(
+  Topics.payments,
+  "payments.certificate.funded",
+  1,
+  z.object({ certificateId: Uuid, year: z.number().int(), amount: MinorUnits, currency: Currency, coefficient: z.number().positive() }),
+);
+
+/** The budget (or the cap) is exhausted: the request waits, ranked by category then time, and is funded as money frees. */
+export const FinancingQueued = defineEvent(
+  Topics.payments,
+  "payments.financing.queued",
+  1,
+  z.object({ certificateId: Uuid, year: z.number().int(), amount: MinorUnits, reason: z.enum(["budget_exhausted", "cap_reached", "queue_ahead"]) }),
+);
+
+/** An enrollment's month was billed (a corrected summary: the difference, `version` the latest). */
+export const MonthBilled = defineEvent(
+  Topics.payments,
+  "payments.month.billed",
+  1,
+  z.object({
+    enrollmentId: Uuid,
+    certificateId: Uuid.nullable(),
+    providerId: Uuid,
+    month: Month,
+    version: z.number().int().positive(),
+    lessons: z.number().int().nonnegative(),
+    certificateAmount: MinorUnits,
+    familyAmount: MinorUnits,
+    uncoveredAmount: MinorUnits.describe("What the certificate could not cover and the family may not co-pay"),
+    currency: Currency,
+    registerId: Uuid,
+  }),
+);
+
+/** A payment register moved: approved by the municipality, or paid with the payment order's reference. */
+export const RegisterChanged = defineEvent(
+  Topics.payments,
+  "payments.register.changed",
+  1,
+  z.object({ registerId: Uuid, providerId: Uuid, month: Month, number: z.number().int().positive(), status: z.enum(["approved", "paid"]), total: MinorUnits, paymentOrder: z.string().nullable() }),
+);
+
+export const paymentsEvents = [CertificateFunded, FinancingQueued, MonthBilled, RegisterChanged] as const;

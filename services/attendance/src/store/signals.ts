@@ -1,0 +1,44 @@
+import type { SignalKind } from "@kruzhok/contracts";
+import type { Queryable } from "@kruzhok/postgres";
+import type { Finding } from "../domain/signals";
+
+/** Record findings not recorded before; returns the new ones with their ids. */
+export async function insertSignals(db: Queryable, municipalityId: string, findings: readonly (Finding & { id: string })[], now: Date): Promise<(Finding & { id: string })[]> {
+  if (findings.length === 0) return [];
+  const { rows } = await db.query<{ finding: string }>(
+    `INSERT INTO signals (id, municipality_id, kind, finding, child_id, group_ids, provider_ids, lesson_ids, evidence, raised_at)
+     SELECT s.id, $1, s.kind, s.finding, s.child_id, ARRAY(SELECT jsonb_array_elements_text(s.groups))::uuid[],
+            ARRAY(SELECT jsonb_array_elements_text(s.providers))::uuid[], ARRAY(SELECT jsonb_array_elements_text(s.lessons))::uuid[], s.evidence, $3
+     FROM jsonb_to_recordset($2::jsonb) AS s(id uuid, kind text, finding text, child_id uuid, groups jsonb, providers jsonb, lessons jsonb, evidence jsonb)
+     ON CONFLICT (finding) DO NOTHING RETURNING finding`,
+    [
+      municipalityId,
+      JSON.stringify(
+        findings.map((f) => ({ id: f.id, kind: f.kind, finding: f.key, child_id: f.childId, groups: f.groupIds, providers: f.providerIds, lessons: f.lessonIds, evidence: f.evidence })),
+      ),
+      now,
+    ],
+  );
+  const added = new Set(rows.map((r) => r.finding));
+  return findings.filter((f) => added.has(f.key));
+}
+
+export interface SignalRow {
+  id: string;
+  kind: SignalKind;
+  childId: string | null;
+  groupIds: string[];
+  providerIds: string[];
+  lessonIds: string[];
+  evidence: Record<string, unknown>;
+  raisedAt: Date;
+}
+
+export async function listSignals(db: Queryable, municipalityId: string, kind: SignalKind | undefined, limit: number): Promise<SignalRow[]> {
+  const { rows } = await db.query<SignalRow>(
+    `SELECT id, kind, child_id AS "childId", group_ids AS "groupIds", provider_ids AS "providerIds", lesson_ids AS "lessonIds", evidence, raised_at AS "raisedAt"
+     FROM signals WHERE municipality_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY raised_at DESC, id LIMIT $3`,
+    [municipalityId, kind ?? null, limit],
+  );
+  return rows;
+}

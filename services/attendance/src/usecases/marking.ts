@@ -1,0 +1,179 @@
+import { v7 as uuidv7 } from "uuid";
+import type { Actor } from "@kruzhok/actor";
+import { LessonMarked, SignalRaised, type LessonKind } from "@kruzhok/contracts";
+import { emit, newEvent, type Cause } from "@kruzhok/messaging";
+import { attendanceError } from "../domain/errors";
+import { checkSheetLesson, decideLessonMarks, type MarkInput } from "../domain/marking";
+import { onRosterOn } from "../domain/roster";
+import { defaultRules, monthBounds, monthOf, type AttendanceRules } from "../domain/rules";
+import { daysWithoutLessons, lessonAt, plannedLessons, type GroupPlan } from "../domain/schedule";
+import { allPresentMonth, bulkLateEntry, outsideSchedule, overlappingLessons, tooManyGroups, weekOf, type Finding } from "../domain/signals";
+import { addDayOff, groupMonthMarks, lessonContext, openLesson, writeMarks } from "../store/lessons";
+import { isMonthClosed } from "../store/months";
+import { setGroupKind } from "../store/projections";
+import { insertSignals } from "../store/signals";
+import type { AttendanceDeps } from "../deps";
+import { requireGroupProvider } from "./access";
+import { groupOf, planOf } from "./context";
+import { inTransaction, type Write } from "./transaction";
+
+export interface LessonCommand {
+  date: string;
+  start: string;
+  end?: string | undefined;
+  marks: MarkInput[];
+}
+
+export interface MarkedLessonView {
+  lessonId: string;
+  date: string;
+  start: string;
+  end: string;
+  onSchedule: boolean;
+  changed: number;
+}
+
+/** Its provider marks one lesson of a group: every child present or absent. */
+export async function markLesson(deps: AttendanceDeps, actor: Actor, command: { groupId: string } & LessonCommand, cause: Cause): Promise<MarkedLessonView> {
+  const [view] = await markLessons(deps, actor, { groupId: command.groupId, lessons: [command] }, cause, "");
+  return view!;
+}
+
+/** Its provider marks a whole month's sheet for a group: the lessons of that month, in one transaction. */
+export async function markSheet(deps: AttendanceDeps, actor: Actor, command: { groupId: string; month: string; lessons: LessonCommand[] }, cause: Cause): Promise<MarkedLessonView[]> {
+  command.lessons.forEach((lesson, index) => checkSheetLesson(command.month, lesson.date, index));
+  return markLessons(deps, actor, command, cause, "lessons.");
+}
+
+/**
+ * The one write path of marks: who may act (the group's own provider), each lesson decided by
+ * domain/marking.ts (roster, lesson started, month open), the marks and their changes written,
+ * one `attendance.lesson.marked` per lesson that changed, and the fraud signals the marks cause,
+ * all in one transaction: a signal is on the list, and in the outbox, when the mark is.
+ */
+async function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupId: string; lessons: LessonCommand[] }, cause: Cause, prefix: string): Promise<MarkedLessonView[]> {
+  return inTransaction(deps, cause, async (write) => {
+    const { tx, now } = write;
+    const years = [...new Set(command.lessons.map((l) => Number(l.date.slice(0, 4))))];
+    // The children's locks are taken here, before any lesson's (see lessonContext).
+    const context = await lessonContext(tx, command.groupId, years, [...new Set(command.lessons.flatMap((l) => l.marks.map((m) => m.childId)))]);
+    if (!context) throw attendanceError("GROUP_NOT_FOUND", `no group ${command.groupId}`);
+    const group = planOf(context.group);
+    requireGroupProvider(actor, group);
+    const rulesOf = (year: number): AttendanceRules => context.rules.get(year) ?? defaultRules(year, context.currency);
+    const off = daysWithoutLessons(group, years.flatMap((year) => rulesOf(year).holidays), context.daysOff);
+    const findings: Finding[] = [];
+    const views: MarkedLessonView[] = [];
+    const late: { id: string; endsAt: Date; marks: number }[] = [];
+
+    for (const [index, lessonCommand] of command.lessons.entries()) {
+      const field = prefix === "" ? "" : `${prefix}${index}.`;
+      const roster = new Map(context.enrollments.filter((e) => onRosterOn(e, group.timeZone, lessonCommand.date)).map((e) => [e.childId, e.id]));
+      const planned = lessonAt(group, off, lessonCommand.date, lessonCommand.start, lessonCommand.end);
+      const lessonRow = { id: uuidv7({ msecs: now.getTime() }), groupId: group.id, municipalityId: group.municipalityId, providerId: group.providerId, kind: group.kind, ...planned };
+      // A refusal rolls the lesson row back with the rest of the transaction: nothing is written.
+      const { id: lessonId, monthClosed, existing } = await openLesson(tx, lessonRow, monthOf(lessonCommand.date));
+      const { lesson, writes } = decideLessonMarks(lessonCommand, { group, off, roster, existing, monthClosed }, now, field);
+      const row = { ...lessonRow, id: lessonId };
+      views.push({ lessonId, date: lesson.date, start: lesson.start, end: lesson.end, onSchedule: lesson.onSchedule, changed: writes.length });
+      if (writes.length === 0) continue;
+      const event = newEvent(
+        LessonMarked,
+        { ...write.cause, municipalityId: group.municipalityId, aggregateId: lessonId },
+        {
+          lessonId,
+          groupId: group.id,
+          providerId: group.providerId,
+          date: lesson.date,
+          startsAt: lesson.startsAt.toISOString(),
+          endsAt: lesson.endsAt.toISOString(),
+          kind: group.kind,
+          onSchedule: lesson.onSchedule,
+          marks: writes.map((w) => ({ childId: w.childId, enrollmentId: w.enrollmentId, status: w.status, previous: w.previous })),
+        },
+        now,
+      );
+      const around = await writeMarks(tx, row, writes, { subject: actor.subject, role: actor.role }, now, { topic: LessonMarked.topic, event }, weekOf(lesson.date));
+      late.push({ id: lessonId, endsAt: lesson.endsAt, marks: writes.length });
+      findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, around, off, rulesOf(Number(lesson.date.slice(0, 4))))));
+    }
+    if (late.length > 0) findings.push(...bulkLateEntry({ id: group.id, providerId: group.providerId }, late, now, rulesOf(Number(command.lessons[0]!.date.slice(0, 4)))));
+    await raise(write, group.municipalityId, findings);
+    return views;
+  });
+}
+
+/** The signals one lesson's new marks cause (domain/signals.ts decides; the store finds the evidence). */
+async function signalsOfLesson(
+  { tx }: Write,
+  group: GroupPlan,
+  lesson: { id: string; groupId: string; providerId: string; date: string; start: string; startsAt: Date; endsAt: Date; onSchedule: boolean },
+  writes: readonly { childId: string; status: string }[],
+  around: Awaited<ReturnType<typeof writeMarks>>,
+  off: ReadonlySet<string>,
+  rules: { maxGroupsPerWeek: number },
+): Promise<Finding[]> {
+  const findings: Finding[] = [...outsideSchedule(lesson, writes.length)];
+  findings.push(...overlappingLessons(lesson, around.overlaps));
+  // The store told the other groups of the week; this lesson's is one more.
+  const week = weekOf(lesson.date);
+  const self = { groupId: lesson.groupId, providerId: lesson.providerId };
+  for (const [childId, groups] of around.week) findings.push(...tooManyGroups(childId, week, [self, ...groups], rules));
+  // All present all month: looked at when the month's last scheduled lesson is marked.
+  const month = monthOf(lesson.date);
+  const { first, last } = monthBounds(month);
+  const scheduled = plannedLessons(group, off, first, last);
+  const final = scheduled.at(-1);
+  if (final?.date === lesson.date && final.start === lesson.start) {
+    const marked = await groupMonthMarks(tx, group.id, first, last);
+    const keys = new Set(marked.lessons.map((l) => `${l.date} ${l.start}`));
+    const markedScheduled = scheduled.filter((l) => keys.has(`${l.date} ${l.start}`)).length;
+    findings.push(...allPresentMonth({ id: group.id, providerId: group.providerId }, month, { lessons: scheduled.length, marked: markedScheduled, marks: marked.marks, absent: marked.absent }));
+  }
+  return findings;
+}
+
+/** Record the findings not recorded before and announce each new one. */
+async function raise({ tx, now, cause }: Write, municipalityId: string, findings: readonly Finding[]): Promise<void> {
+  if (findings.length === 0) return;
+  const added = await insertSignals(tx, municipalityId, findings.map((f) => ({ ...f, id: uuidv7({ msecs: now.getTime() }) })), now);
+  for (const signal of added) {
+    await emit(
+      tx,
+      SignalRaised,
+      { ...cause, municipalityId, aggregateId: signal.id },
+      {
+        signalId: signal.id,
+        kind: signal.kind,
+        childId: signal.childId,
+        groupIds: signal.groupIds,
+        providerIds: signal.providerIds,
+        lessonIds: signal.lessonIds,
+        evidence: signal.evidence,
+        causedAt: now.toISOString(),
+      },
+      now,
+    );
+  }
+}
+
+/** Its provider cancels a day's lessons, or records the organisation's closure: no lessons that day. */
+export async function setDayOff(deps: AttendanceDeps, actor: Actor, command: { groupId: string; date: string; kind: "cancelled" | "closure" }, cause: Cause): Promise<void> {
+  await inTransaction(deps, cause, async ({ tx, now }) => {
+    const group = await groupOf(tx, command.groupId, true);
+    requireGroupProvider(actor, group);
+    if (await isMonthClosed(tx, group.municipalityId, monthOf(command.date))) {
+      throw attendanceError("MONTH_CLOSED", `${monthOf(command.date)} is closed; the municipality may reopen it`, { field: "date" });
+    }
+    await addDayOff(tx, group.id, command.date, command.kind, actor.subject, now);
+  });
+}
+
+/** Its provider says whether the group's lessons are classes or days of care (the catalogue does not tell). */
+export async function setLessonKind(deps: AttendanceDeps, actor: Actor, command: { groupId: string; kind: LessonKind }, cause: Cause): Promise<void> {
+  await inTransaction(deps, cause, async ({ tx }) => {
+    const group = await groupOf(tx, command.groupId, true);
+    requireGroupProvider(actor, group);
+    await setGroupKind(tx, group.id, command.kind);
+  });
+}

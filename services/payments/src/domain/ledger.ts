@@ -1,0 +1,157 @@
+// The ledger's vocabulary and its pure rules: TigerBeetle's account flags and transfer kinds,
+// named for what they mean here. The store (store/ledger.ts) applies transfers; the database
+// enforces the flags (store/migrations/0001_ledger.sql).
+import { v5 as uuidv5 } from "uuid";
+import { paymentsError } from "./errors";
+
+export const AccountKinds = ["budget_source", "budget", "certificate", "provider_payable", "provider_paid", "family_receivable", "benefits", "compensations", "test"] as const;
+export type AccountKind = (typeof AccountKinds)[number];
+
+export interface AccountFlags {
+  debitsMustNotExceedCredits: boolean;
+  creditsMustNotExceedDebits: boolean;
+}
+
+/**
+ * Which balance of each kind may never go negative:
+ * - budget, certificate: credit balances (money held); they can spend only what they were given;
+ * - family_receivable: what a family owes (a debit balance); benefits and payments cannot credit
+ *   it beyond what was charged;
+ * - budget_source, provider_paid, benefits, compensations: where money comes from and goes to
+ *   outside the ledger (appropriations, payments made, discounts granted); unconstrained;
+ * - provider_payable: what the municipality owes a provider. Unconstrained on purpose: a
+ *   correction that lowers a month already paid leaves the provider owing the difference (a
+ *   negative payable to recover), which is a true state, not an error. A register is never paid
+ *   beyond its own total (usecases/registers.ts).
+ */
+export function flagsOf(kind: AccountKind): AccountFlags {
+  switch (kind) {
+    case "budget":
+    case "certificate":
+      return { debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false };
+    case "family_receivable":
+      return { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: true };
+    case "budget_source":
+    case "provider_payable":
+    case "provider_paid":
+    case "benefits":
+    case "compensations":
+    case "test":
+      return { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false };
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown account kind ${String(never)}`);
+    }
+  }
+}
+
+const NAMESPACE = "6f1d1d2e-6b39-4b8e-9d0e-3f1f4f6b2a10";
+
+/** An account's id, derived from what it is: the same account is found without a lookup. */
+export function accountId(kind: AccountKind, ownerId: string, year: number): string {
+  return uuidv5(`account:${kind}:${ownerId}:${year}`, NAMESPACE);
+}
+
+/** A transfer id derived from its cause, so that a redelivered cause finds the same transfer. */
+export function derivedTransferId(...parts: readonly (string | number)[]): string {
+  return uuidv5(`transfer:${parts.join(":")}`, NAMESPACE);
+}
+
+export interface AccountRef {
+  kind: AccountKind;
+  ownerId: string;
+  year: number;
+  municipalityId: string;
+  currency: string;
+}
+
+/** Why a posting was made: the event it answers, or the command (and who gave it). */
+export interface PostingCause {
+  eventId?: string | null;
+  command?: string | null;
+}
+
+/**
+ * One transfer as TigerBeetle knows it. `single` moves money at once; `pending` reserves it
+ * (debits_pending / credits_pending); `post_pending` posts a pending transfer (all of it, or
+ * `amount` of it, the rest released), `void_pending` releases it. `balancingDebit` clamps the
+ * amount to what the debit account holds. `linked` chains this transfer to the next: the chain
+ * succeeds or fails as one.
+ */
+export interface TransferInput {
+  id: string;
+  kind: "single" | "pending" | "post_pending" | "void_pending";
+  debitAccountId?: string;
+  creditAccountId?: string;
+  amount?: number;
+  pendingId?: string;
+  balancingDebit?: boolean;
+  linked?: boolean;
+  code: string;
+  cause: PostingCause;
+}
+
+export const TransferResults = [
+  "ok",
+  "exists",
+  "exists_with_different_fields",
+  "linked_event_failed",
+  "linked_event_chain_open",
+  "amount_invalid",
+  "accounts_must_be_different",
+  "debit_account_not_found",
+  "credit_account_not_found",
+  "accounts_must_have_the_same_currency",
+  "cause_missing",
+  "pending_transfer_not_found",
+  "pending_transfer_not_pending",
+  "pending_transfer_already_posted",
+  "pending_transfer_already_voided",
+  "exceeds_pending_transfer_amount",
+  "exceeds_credits",
+  "exceeds_debits",
+] as const;
+export type TransferResult = (typeof TransferResults)[number];
+
+export interface TransferOutcome {
+  id: string;
+  result: TransferResult;
+  /** The amount moved (a balancing transfer's clamped amount; a repeat's original). */
+  amount?: number;
+}
+
+/** A transfer result that leaves the ledger as a success does (a repeat of the same transfer). */
+export function succeeded(result: TransferResult): boolean {
+  return result === "ok" || result === "exists";
+}
+
+/** Amounts are safe, non-negative whole numbers of minor units: the ledger refuses anything else. */
+export function validAmount(amount: unknown): amount is number {
+  return typeof amount === "number" && Number.isSafeInteger(amount) && amount >= 0;
+}
+
+/** Chains of linked transfers, in order: a transfer with `linked` belongs to the next one's chain. */
+export function chainsOf<T extends { linked?: boolean }>(transfers: readonly T[]): T[][] {
+  const chains: T[][] = [];
+  let open: T[] = [];
+  for (const transfer of transfers) {
+    open.push(transfer);
+    if (!transfer.linked) {
+      chains.push(open);
+      open = [];
+    }
+  }
+  if (open.length > 0) chains.push(open);
+  return chains;
+}
+
+/** Throw a domain error naming the first failed transfer (for use cases that need all to pass). */
+export function requireAllPosted(outcomes: readonly TransferOutcome[]): void {
+  const failed = outcomes.find((o) => !succeeded(o.result) && o.result !== "linked_event_failed") ?? outcomes.find((o) => !succeeded(o.result));
+  if (failed) {
+    throw paymentsError(failed.result === "exceeds_credits" ? "INSUFFICIENT_FUNDS" : "TRANSFER_REFUSED", `Transfer ${failed.id} refused: ${failed.result}`, {
+      transferId: failed.id,
+      reason: failed.result,
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { MinorUnits } from "@kruzhok/contracts";
+
+// HTTP bodies and answers of payments. Strict objects: a misspelt field is refused, not ignored.
+
+export const IdParams = z.strictObject({ id: z.uuid() });
+export const YearParams = z.strictObject({ id: z.uuid(), year: z.coerce.number().int().min(2000).max(2100) });
+export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM");
+
+/** Amounts: whole, non-negative minor units no larger than 2^53 - 1 (fractions, negatives, NaN and larger numbers are refused). */
+export const Amount = MinorUnits;
+
+export const BillingRules = z.strictObject({
+  normativePerHour: Amount.describe("What a certificate pays at most for one lesson hour, minor units"),
+  coPayment: z.boolean().describe("Whether the family pays the rest of a lesson's price beyond the normative"),
+  unexcused: z.enum(["charged", "not_charged"]).describe("Whether unexcused absences are charged as lessons"),
+  benefits: z
+    .array(z.strictObject({ category: z.string().regex(/^[a-z][a-z0-9_]{1,39}$/), percent: z.union([z.literal(100), z.literal(50), z.literal(30), z.literal(20)]) }))
+    .max(12)
+    .default([])
+    .describe("Benefits that cut the family's part while the child's proof of the category is valid"),
+  compensation: z
+    .array(z.number().int().min(0).max(1_000))
+    .max(10)
+    .default([])
+    .describe("Compensation for low-income families, thousandths of the fee after benefits, by the child's order: [first, second, third and later]"),
+  exemptCategories: z
+    .array(z.string().regex(/^[a-z][a-z0-9_]{1,39}$/))
+    .max(12)
+    .default([])
+    .describe("Categories whose families pay nothing for one year from the enrollment (forced to leave Ukraine, the LNR or the DNR)"),
+  prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
+});
+
+export const RegistersQuery = z.strictObject({ municipalityId: z.uuid(), month: Month.optional(), providerId: z.uuid().optional() });
+
+export const Register = z.object({
+  id: z.uuid(),
+  municipalityId: z.uuid(),
+  providerId: z.uuid(),
+  month: z.string(),
+  number: z.number().int(),
+  currency: z.string(),
+  status: z.enum(["formed", "approved", "paid"]),
+  formedAt: z.string(),
+  approvedAt: z.string().nullable(),
+  paidAt: z.string().nullable(),
+  paymentOrder: z.string().nullable(),
+  advance: z.number().int().describe("Paid ahead on the month; the payment pays the rest"),
+  lines: z.number().int(),
+  lessons: z.number().int(),
+  certificateTotal: z.number().int(),
+  familyTotal: z.number().int(),
+});
+
+export const RegisterLine = z.object({
+  enrollmentId: z.uuid(),
+  certificateId: z.uuid().nullable(),
+  lessons: z.number().int(),
+  certificateAmount: z.number().int(),
+  familyAmount: z.number().int(),
+});
+
+export const RegisterWithLines = Register.extend({ lineItems: z.array(RegisterLine) });
+
+export const Payment = z.strictObject({ paymentOrder: z.string().trim().min(1).max(100).describe("The payment order's reference") });
+
+export const ExportQuery = z.strictObject({ format: z.enum(["csv", "xlsx", "json"]) });
+
+export const CertificateQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
+
+export const CertificateAccount = z.object({
+  certificateId: z.uuid(),
+  year: z.number().int(),
+  currency: z.string(),
+  funded: z.number().int().describe("Credited to the certificate this year"),
+  spent: z.number().int().describe("Paid to providers for lessons"),
+  reserved: z.number().int().describe("Held for enrollments' expected lessons"),
+  available: z.number().int(),
+  reservations: z.array(z.object({ enrollmentId: z.uuid(), amount: z.number().int(), missing: z.number().int() })),
+  movements: z.array(
+    z.object({
+      at: z.string(),
+      kind: z.string(),
+      description: z.string().describe("In the reader's language (Accept-Language: ru or kk)"),
+      direction: z.enum(["in", "out", "held", "released"]),
+      amount: z.number().int(),
+    }),
+  ),
+});
+
+export const AdvanceBody = z.strictObject({ month: Month, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") });
+
+export const CompensationBody = z.strictObject({ childOrder: z.number().int().min(1).max(20).describe("The child's order among the family's children (1 = first)") });
+export const CompensationAnswer = z.object({ certificateId: z.uuid(), childOrder: z.number().int() });

@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import { MonthBilled } from "@kruzhok/contracts";
+import { emit, type Cause } from "@kruzhok/messaging";
+import type { PoolClient } from "@kruzhok/postgres";
+import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { feeParts } from "../domain/fees";
+import { paymentsError } from "../domain/errors";
+import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
+import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
+import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
+import { enrollmentStartedOn, familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
+import { addToLine, openRegister } from "../store/registers";
+import type { PaymentsDeps } from "../deps";
+import { postingCause } from "./cause";
+import { shrinkReservation } from "./reservations";
+import { joinTransaction } from "./transaction";
+
+export interface MonthSummary {
+  enrollmentId: string;
+  childId: string;
+  groupId: string;
+  providerId: string;
+  month: string;
+  version: number;
+  billable: number;
+  unexcused: number;
+}
+
+export type BillingOutcome = { kind: "billed"; certificate: number; family: number; benefit: number; uncovered: number; lessons: number } | { kind: "already_billed"; version: number };
+
+/** When the municipality set no rules for the year: the certificate pays the full price, no co-payment, unexcused absences free. */
+function defaultRules(pricePerHour: number): BillingRules {
+  return { normativePerHour: pricePerHour, coPayment: false, unexcused: "not_charged" };
+}
+
+/**
+ * Bill an enrollment's month from attendance's summary. The same version twice bills once (and
+ * an older one after a newer changes nothing); a higher version bills the difference from what
+ * was billed: more lessons charge more, fewer give back. Every posting names the summary's event.
+ */
+export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: string, summary: MonthSummary, cause: Cause): Promise<BillingOutcome> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    const before = await lockBilledMonth(tx, summary.enrollmentId, summary.month);
+    if (before && before.version >= summary.version) return { kind: "already_billed", version: before.version };
+
+    const municipality = await findMunicipality(tx, municipalityId);
+    if (!municipality) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${municipalityId} is not known to payments`);
+    const group = await findGroup(tx, summary.groupId);
+    if (!group) throw paymentsError("TRANSFER_REFUSED", `Group ${summary.groupId} is not known to payments: its price is unknown`);
+    const year = yearOfMonth(summary.month);
+    const rules = (await findRules(tx, municipalityId, year)) ?? defaultRules(group.pricePerHour);
+    const charge = chargeMonth(summary, group, rules);
+    const certificate = await findCertificateOfChild(tx, summary.childId);
+
+    const currency = municipality.currency;
+    const certificateAccount = certificate ? accountId("certificate", certificate.id, year) : undefined;
+    const [payable, family] = await ensureAccounts(tx, [
+      { kind: "provider_payable", ownerId: summary.providerId, year, municipalityId, currency },
+      { kind: "family_receivable", ownerId: summary.childId, year, municipalityId, currency },
+    ], write.now) as [string, string];
+    const hasCertificateAccount = certificateAccount !== undefined && (await findAccounts(tx, [certificateAccount])).length === 1;
+
+    // The enrollment's reservation gives way first: what it held becomes spendable for this bill.
+    await shrinkReservation(write, { enrollmentId: summary.enrollmentId, municipalityId, year, billed: charge.certificateDue - (before?.certificateAmount ?? 0) });
+
+    const previous = { certificate: before?.certificateAmount ?? 0, family: before?.familyAmount ?? 0, lessons: before?.lessons ?? 0 };
+    const id = (leg: string) => derivedTransferId("bill", summary.enrollmentId, summary.month, summary.version, leg);
+    const postingWhy = postingCause(cause);
+
+    // 1. The certificate: charge what more is due (as far as its balance goes), or give back what is no longer due.
+    let certificatePaid = previous.certificate;
+    const certificateDelta = charge.certificateDue - previous.certificate;
+    if (certificateDelta > 0 && hasCertificateAccount) {
+      const [outcome] = await createTransfers(tx, municipalityId, [
+        { id: id("certificate"), kind: "single", debitAccountId: certificateAccount, creditAccountId: payable, amount: certificateDelta, balancingDebit: true, code: "lesson_charge", cause: postingWhy },
+      ], write.now);
+      requireAllPosted([outcome!]);
+      certificatePaid += outcome!.amount ?? 0;
+    } else if (certificateDelta < 0 && certificateAccount) {
+      const [outcome] = await createTransfers(tx, municipalityId, [
+        { id: id("certificate"), kind: "single", debitAccountId: payable, creditAccountId: certificateAccount, amount: -certificateDelta, code: "lesson_charge_correction", cause: postingWhy },
+      ], write.now);
+      requireAllPosted([outcome!]);
+      certificatePaid += certificateDelta;
+    }
+    const parts = settleShortfall(charge, certificatePaid, rules.coPayment);
+
+    // 2. The family: charge or give back the difference of its part.
+    const familyDelta = parts.family - previous.family;
+    const familyLeg: TransferInput[] =
+      familyDelta > 0
+        ? [{ id: id("family"), kind: "single", debitAccountId: family, creditAccountId: payable, amount: familyDelta, code: "co_payment", cause: postingWhy }]
+        : familyDelta < 0
+          ? [{ id: id("family"), kind: "single", debitAccountId: payable, creditAccountId: family, amount: -familyDelta, code: "co_payment_correction", cause: postingWhy }]
+          : [];
+    requireAllPosted(await createTransfers(tx, municipalityId, familyLeg, write.now));
+
+    // 3. The benefit, then the compensation: the municipality pays its shares of the family's part
+    // (the best benefit whose proof is valid on the month's first day; the compensation of the
+    // child's order, where a guardian applied, of what remains after it).
+    const facts = await familyFactsOf(tx, summary.childId);
+    const { benefit, compensation } = feeParts({
+      total: parts.family,
+      certificate: 0,
+      on: `${summary.month}-01`,
+      benefits: benefitsOn(rules, facts.proofs),
+      displacedSince: exemptSince(rules, facts.proofs, await enrollmentStartedOn(tx, summary.enrollmentId)),
+      compensationPerMille: compensationFor(rules, facts.compensationOrder),
+    });
+    const discounts = [
+      { kind: "benefits" as const, leg: "benefit", delta: benefit - (before?.benefitAmount ?? 0) },
+      { kind: "compensations" as const, leg: "compensation", delta: compensation - (before?.compensationAmount ?? 0) },
+    ].filter((d) => d.delta !== 0);
+    for (const d of discounts) {
+      const [account] = (await ensureAccounts(tx, [{ kind: d.kind, ownerId: municipalityId, year, municipalityId, currency }], write.now)) as [string];
+      requireAllPosted(await createTransfers(tx, municipalityId, [
+        d.delta > 0
+          ? { id: id(d.leg), kind: "single", debitAccountId: account, creditAccountId: family, amount: d.delta, code: d.leg, cause: postingWhy }
+          : { id: id(d.leg), kind: "single", debitAccountId: family, creditAccountId: account, amount: -d.delta, code: `${d.leg}_correction`, cause: postingWhy },
+      ], write.now));
+    }
+
+    await saveBilledMonth(tx, {
+      enrollmentId: summary.enrollmentId,
+      month: summary.month,
+      version: summary.version,
+      lessons: charge.lessons,
+      certificateAmount: parts.certificate,
+      familyAmount: parts.family,
+      uncoveredAmount: parts.uncovered,
+      benefitAmount: benefit,
+      compensationAmount: compensation,
+      municipalityId,
+      providerId: summary.providerId,
+      certificateId: certificate?.id ?? null,
+      causeEventId: cause.causationId ?? randomUUID(),
+    }, write.now);
+    const registerId = await openRegister(tx, { newId: randomUUID(), municipalityId, providerId: summary.providerId, month: summary.month, currency }, write.now);
+    await addToLine(tx, {
+      registerId,
+      enrollmentId: summary.enrollmentId,
+      certificateId: certificate?.id ?? null,
+      lessons: charge.lessons - previous.lessons,
+      certificateAmount: parts.certificate - previous.certificate,
+      familyAmount: parts.family - previous.family,
+    });
+    await emit(tx, MonthBilled, { ...cause, municipalityId, aggregateId: summary.enrollmentId }, {
+      enrollmentId: summary.enrollmentId,
+      certificateId: certificate?.id ?? null,
+      providerId: summary.providerId,
+      month: summary.month,
+      version: summary.version,
+      lessons: charge.lessons,
+      certificateAmount: parts.certificate,
+      familyAmount: parts.family,
+      uncoveredAmount: parts.uncovered,
+      currency: currency as "RUB" | "KZT",
+      registerId,
+    }, write.now);
+    return { kind: "billed", certificate: parts.certificate, family: parts.family, benefit, uncovered: parts.uncovered, lessons: charge.lessons };
+  });
+}

@@ -1,0 +1,129 @@
+import { CertificateFunded, FinancingQueued } from "@kruzhok/contracts";
+import { emit, type Cause } from "@kruzhok/messaging";
+import type { PoolClient } from "@kruzhok/postgres";
+import { localDateOf } from "@kruzhok/time";
+import { decideHead, fundingOf, prorated, type WaitReason } from "../domain/financing";
+import { accountId, derivedTransferId, requireAllPosted, succeeded, type AccountRef } from "../domain/ledger";
+import { paymentsError } from "../domain/errors";
+import { findRules } from "../store/billing";
+import { committedCount, findRequest, insertRequest, markCommitted, netMoved, waitingList } from "../store/financing";
+import { available, createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
+import { findCertificate, findMunicipality, lockYear, setCertificateStatus, upsertYear, type YearRow } from "../store/projections";
+import type { PaymentsDeps } from "../deps";
+import { postingCause } from "./cause";
+import { joinTransaction, type Write } from "./transaction";
+
+// Payments owns the money: the municipality's budget for a year is appropriated from its source
+// as the registry announces it; a certificate asking to be financed takes nominal x coefficient
+// from it, or waits (category order, then time) and is funded as money frees. One
+// municipality-year's decisions queue behind the lock of its year row, so the waiting list's
+// order is the order of funding.
+
+function budgetRefs(municipalityId: string, year: number, currency: string): AccountRef[] {
+  return [
+    { kind: "budget_source", ownerId: municipalityId, year, municipalityId, currency },
+    { kind: "budget", ownerId: municipalityId, year, municipalityId, currency },
+  ];
+}
+
+/** The year's settings as the registry set them: the budget appropriated (or cut, never below what is committed), and the waiting list funded as far as it now reaches. */
+export function recordYearSettings(deps: PaymentsDeps, tx: PoolClient, year: YearRow, cause: Cause): Promise<void> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    const municipality = await findMunicipality(tx, year.municipalityId);
+    if (!municipality) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${year.municipalityId} is not known to payments yet`);
+    await upsertYear(tx, year);
+    await lockYear(tx, year.municipalityId, year.year);
+    const [source, budget] = (await ensureAccounts(tx, budgetRefs(year.municipalityId, year.year, municipality.currency), write.now)) as [string, string];
+    const appropriated = await netMoved(tx, source, budget);
+    const change = year.budget - appropriated;
+    if (change !== 0) {
+      // A cut takes back at most what is not committed (balancing debit): committed money stays with the certificates.
+      const outcomes = await createTransfers(tx, year.municipalityId, [
+        change > 0
+          ? { id: derivedTransferId("appropriation", cause.causationId ?? write.now.toISOString()), kind: "single", debitAccountId: source, creditAccountId: budget, amount: change, code: "appropriation", cause: postingCause(cause) }
+          : { id: derivedTransferId("appropriation", cause.causationId ?? write.now.toISOString()), kind: "single", debitAccountId: budget, creditAccountId: source, amount: -change, balancingDebit: true, code: "appropriation_cut", cause: postingCause(cause) },
+      ], write.now);
+      requireAllPosted(outcomes);
+    }
+    await fundWaiting(write, year.municipalityId, year.year, municipality.currency);
+  });
+}
+
+/**
+ * The registry made the certificate financed for `year`: payments commits its amount from the
+ * budget, or puts it on the waiting list. Asked twice, it answers once.
+ */
+export function requestFinancing(deps: PaymentsDeps, tx: PoolClient, request: { certificateId: string; year: number; municipalityId: string }, cause: Cause): Promise<{ status: "committed" | "waiting"; amount: number }> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    const year = await lockYear(tx, request.municipalityId, request.year);
+    if (!year) throw paymentsError("YEAR_UNKNOWN", `No settings for ${request.year} in municipality ${request.municipalityId}`);
+    const certificate = await findCertificate(tx, request.certificateId);
+    if (!certificate) throw paymentsError("CERTIFICATE_NOT_FOUND", `Certificate ${request.certificateId} is not known to payments`);
+    if (certificate.municipalityId !== request.municipalityId) throw paymentsError("NOT_YOUR_CERTIFICATE", "The certificate belongs to another municipality");
+    const municipality = (await findMunicipality(tx, request.municipalityId))!;
+    const funding = fundingOf(year.nominal, year.categories, certificate.categories);
+    if ((await findRules(tx, request.municipalityId, request.year))?.prorateNominal) {
+      funding.amount = prorated(funding.amount, request.year, localDateOf(write.now, municipality.timeZone));
+    }
+    const fresh = await insertRequest(tx, { ...request, amount: funding.amount, categoryRank: funding.rank, requestedAt: write.now, causeEventId: cause.causationId ?? null });
+    if (fresh) {
+      await setCertificateStatus(tx, certificate.id, "financed");
+      await ensureAccounts(tx, [{ kind: "certificate", ownerId: certificate.id, year: request.year, municipalityId: request.municipalityId, currency: municipality.currency }], write.now);
+      const stopped = await fundWaiting(write, request.municipalityId, request.year, municipality.currency);
+      const mine = (await findRequest(tx, certificate.id, request.year))!;
+      if (mine.status === "waiting") {
+        await emit(tx, FinancingQueued, { ...cause, municipalityId: request.municipalityId, aggregateId: certificate.id }, { certificateId: certificate.id, year: request.year, amount: funding.amount, reason: stopped ?? "queue_ahead" }, write.now);
+      }
+    }
+    const mine = (await findRequest(tx, certificate.id, request.year))!;
+    return { status: mine.status, amount: mine.amount };
+  });
+}
+
+/**
+ * Fund the waiting list from its head while the head fits in the budget and the cap; returns why
+ * it stopped (undefined when the list is empty). The caller holds the year's lock.
+ */
+async function fundWaiting(write: Write, municipalityId: string, yearNumber: number, currency: string): Promise<WaitReason | undefined> {
+  const { tx, now } = write;
+  const year = (await lockYear(tx, municipalityId, yearNumber))!;
+  const budgetId = accountId("budget", municipalityId, yearNumber);
+  let committed = await committedCount(tx, municipalityId, yearNumber);
+  for (;;) {
+    const batch = await waitingList(tx, municipalityId, yearNumber, 200);
+    if (batch.length === 0) return undefined;
+    for (const head of batch) {
+      const [budget] = await findAccounts(tx, [budgetId]);
+      const decision = decideHead(head, { available: budget ? available(budget) : 0, committed, cap: year.financedCap });
+      if (!decision.fund) return decision.reason;
+      const certificateAccount = (await ensureAccounts(tx, [{ kind: "certificate", ownerId: head.certificateId, year: yearNumber, municipalityId, currency }], now))[0]!;
+      const transferId = derivedTransferId("financing", head.certificateId, yearNumber);
+      const [outcome] = await createTransfers(tx, municipalityId, [
+        { id: transferId, kind: "single", debitAccountId: budgetId, creditAccountId: certificateAccount, amount: head.amount, code: "financing", cause: postingCause(write.cause) },
+      ], now);
+      if (!outcome || !succeeded(outcome.result)) return "budget_exhausted";
+      await markCommitted(tx, head.certificateId, yearNumber, transferId, now);
+      committed += 1;
+      const coefficient = year.nominal === 0 ? 1 : head.amount / year.nominal;
+      await emit(tx, CertificateFunded, { ...write.cause, municipalityId, aggregateId: head.certificateId }, { certificateId: head.certificateId, year: yearNumber, amount: head.amount, currency: currency as "RUB" | "KZT", coefficient }, now);
+    }
+  }
+}
+
+/** The certificate closed: what it has not spent or reserved returns to the year's budget, and the waiting list moves. */
+export function releaseCertificate(deps: PaymentsDeps, tx: PoolClient, closed: { certificateId: string; municipalityId: string; year: number }, cause: Cause): Promise<number> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    await setCertificateStatus(tx, closed.certificateId, "closed");
+    const year = await lockYear(tx, closed.municipalityId, closed.year);
+    const request = await findRequest(tx, closed.certificateId, closed.year);
+    if (!year || request?.status !== "committed") return 0;
+    const certificateAccount = accountId("certificate", closed.certificateId, closed.year);
+    const budgetId = accountId("budget", closed.municipalityId, closed.year);
+    const [outcome] = await createTransfers(tx, closed.municipalityId, [
+      { id: derivedTransferId("release", closed.certificateId, closed.year), kind: "single", debitAccountId: certificateAccount, creditAccountId: budgetId, amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "certificate_closed", cause: postingCause(cause) },
+    ], write.now);
+    const municipality = (await findMunicipality(tx, closed.municipalityId))!;
+    await fundWaiting(write, closed.municipalityId, closed.year, municipality.currency);
+    return outcome?.amount ?? 0;
+  });
+}

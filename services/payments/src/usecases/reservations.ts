@@ -1,0 +1,91 @@
+import type { Cause } from "@kruzhok/messaging";
+import type { PoolClient } from "@kruzhok/postgres";
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
+import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
+import { expectedCost } from "../domain/reservation";
+import { findRules } from "../store/billing";
+import { createTransfers, ensureAccounts, findAccounts, transferAccounts } from "../store/ledger";
+import { findCertificateOfChild, findGroup, findMunicipality, upsertEnrollment } from "../store/projections";
+import { lockReservation, saveReservation } from "../store/reservations";
+import type { PaymentsDeps } from "../deps";
+import { postingCause } from "./cause";
+import { joinTransaction, type Write } from "./transaction";
+
+// An enrollment into a financed program reserves its expected cost on the certificate (a pending
+// transfer to the provider's payable), so the same money cannot be promised twice. Billing shrinks
+// it (the old pending voided and a smaller one made, linked: both or neither); the enrollment's
+// end releases it.
+
+/** The enrollment started: recorded, and its expected cost reserved (as far as the certificate reaches; the rest is noted as missing). */
+export function enrollmentStarted(deps: PaymentsDeps, tx: PoolClient, enrollment: { id: string; municipalityId: string; groupId: string; childId: string }, cause: Cause): Promise<void> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    const municipality = await findMunicipality(tx, enrollment.municipalityId);
+    await upsertEnrollment(tx, { ...enrollment, ended: false, ...(municipality && { startedOn: formatLocalDate(localDateOf(write.now, municipality.timeZone)) }) });
+    await reserve(write, enrollment);
+  });
+}
+
+/** Reserve the enrollment's expected cost for the year of `write.now` in the municipality's zone; a no-op when there is nothing to reserve. */
+export async function reserve(write: Write, enrollment: { id: string; municipalityId: string; groupId: string; childId: string }, yearOverride?: { year: number; today: string }): Promise<void> {
+  const { tx, now } = write;
+  const municipality = await findMunicipality(tx, enrollment.municipalityId);
+  const group = await findGroup(tx, enrollment.groupId);
+  const certificate = await findCertificateOfChild(tx, enrollment.childId);
+  if (!municipality || !group || !certificate) return;
+  const local = localDateOf(now, municipality.timeZone);
+  const year = yearOverride?.year ?? local.year;
+  const today = yearOverride?.today ?? formatLocalDate(local);
+  const certificateAccount = accountId("certificate", certificate.id, year);
+  if ((await findAccounts(tx, [certificateAccount])).length === 0) return;
+  const rules = (await findRules(tx, enrollment.municipalityId, year)) ?? { normativePerHour: group.pricePerHour, coPayment: false, unexcused: "not_charged" as const };
+  const expected = expectedCost(group, rules, today, year);
+  const existing = await lockReservation(tx, enrollment.id);
+  if (existing?.year === year && !existing.released) return;
+  if (expected === 0) return;
+  const [payable] = await ensureAccounts(tx, [{ kind: "provider_payable", ownerId: group.providerId, year, municipalityId: enrollment.municipalityId, currency: municipality.currency }], now);
+  const seq = (existing?.seq ?? 0) + 1;
+  const pendingId = derivedTransferId("reservation", enrollment.id, year, seq);
+  const [outcome] = await createTransfers(tx, enrollment.municipalityId, [
+    { id: pendingId, kind: "pending", debitAccountId: certificateAccount, creditAccountId: payable!, amount: expected, balancingDebit: true, code: "reservation", cause: postingCause(write.cause) },
+  ], now);
+  requireAllPosted([outcome!]);
+  const reserved = outcome!.amount ?? 0;
+  await saveReservation(tx, { enrollmentId: enrollment.id, municipalityId: enrollment.municipalityId, certificateId: certificate.id, year, pendingId: reserved > 0 ? pendingId : null, amount: reserved, missing: expected - reserved, seq, released: false });
+}
+
+/** A month billed `billed` more to the certificate: the reservation gives that much way (it never goes below zero). */
+export async function shrinkReservation(write: Write, r: { enrollmentId: string; municipalityId: string; year: number; billed: number }): Promise<void> {
+  const { tx, now } = write;
+  const reservation = await lockReservation(tx, r.enrollmentId);
+  if (!reservation || reservation.released || reservation.year !== r.year || !reservation.pendingId || r.billed === 0) return;
+  const next = Math.max(0, reservation.amount - r.billed);
+  const seq = reservation.seq + 1;
+  const pending = await transferAccounts(tx, reservation.pendingId);
+  const newPendingId = derivedTransferId("reservation", r.enrollmentId, r.year, seq);
+  const chain: TransferInput[] = [{ id: derivedTransferId("reservation-void", reservation.pendingId), kind: "void_pending", pendingId: reservation.pendingId, code: "reservation_billed", cause: postingCause(write.cause), linked: next > 0 && pending !== undefined }];
+  if (next > 0 && pending) chain.push({ id: newPendingId, kind: "pending", debitAccountId: pending.debit, creditAccountId: pending.credit, amount: next, balancingDebit: true, code: "reservation", cause: postingCause(write.cause) });
+  const outcomes = await createTransfers(tx, r.municipalityId, chain, now);
+  requireAllPosted(outcomes);
+  const kept = next > 0 ? (outcomes[1]?.amount ?? 0) : 0;
+  await saveReservation(tx, { ...reservation, pendingId: kept > 0 ? newPendingId : null, amount: kept, seq });
+}
+
+
+/** The enrollment ended: recorded, and what its reservation still holds released. */
+export function enrollmentEnded(deps: PaymentsDeps, tx: PoolClient, enrollment: { id: string; municipalityId: string; groupId: string; childId: string }, cause: Cause): Promise<void> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    await upsertEnrollment(tx, { ...enrollment, ended: true });
+    await releaseReservation(write, enrollment.id, enrollment.municipalityId);
+  });
+}
+
+export async function releaseReservation(write: Write, enrollmentId: string, municipalityId: string): Promise<void> {
+  const reservation = await lockReservation(write.tx, enrollmentId);
+  if (!reservation || reservation.released) return;
+  if (reservation.pendingId) {
+    requireAllPosted(await createTransfers(write.tx, municipalityId, [
+      { id: derivedTransferId("reservation-void", reservation.pendingId), kind: "void_pending", pendingId: reservation.pendingId, code: "reservation_released", cause: postingCause(write.cause) },
+    ], write.now));
+  }
+  await saveReservation(write.tx, { ...reservation, pendingId: null, amount: 0, released: true });
+}

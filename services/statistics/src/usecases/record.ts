@@ -9,6 +9,7 @@ import {
   insertSubjectEvents,
   lockSubjects,
   markPending,
+  preferIndexScans,
   replaceContributions,
   subjectEventsOf,
   upsertGroups,
@@ -102,6 +103,8 @@ export async function recordFact(deps: StatisticsDeps, tx: PoolClient, source: S
  */
 export async function recordFacts(deps: StatisticsDeps, tx: PoolClient, recorded: readonly Recorded[]): Promise<void> {
   if (recorded.length === 0) return;
+  // A single event's keys are few enough for the planner to choose the indexes by itself.
+  if (recorded.length > 1) await preferIndexScans(tx);
   await advance(tx, recorded);
   const marks = new Marks();
   const atOf = (source: Source) => new Date(source.occurredAt);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Pool } from "@kruzhok/postgres";
+import { createMetricsRegistry, type Registry } from "@kruzhok/observability";
+import type { Pool, PoolClient } from "@kruzhok/postgres";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
 import {
   ConsumerRunner,
@@ -40,15 +41,29 @@ describe("consumer runner in batch mode", () => {
     await iso.cleanup();
   });
 
-  /** Per-event and batch handlers that record what they apply; both refuse the keys in `poison`. */
-  function handlersOf(topic: string, poison: ReadonlySet<string> = new Set()) {
+  /** Handlings of a key whose transaction had its connection terminated (the database failing under it). */
+  const terminated = new Map<string, number>();
+  /** Kill the transaction's own connection (SQLSTATE 57P01, as a restart or failover does) while `key` has terminations left. */
+  async function failDatabase(tx: PoolClient, keys: readonly string[], victims: ReadonlyMap<string, number>): Promise<void> {
+    for (const key of keys) {
+      const left = victims.get(key) ?? 0;
+      if ((terminated.get(key) ?? 0) >= left) continue;
+      terminated.set(key, (terminated.get(key) ?? 0) + 1);
+      await tx.query("SELECT pg_terminate_backend(pg_backend_pid())");
+    }
+  }
+
+  /** Per-event and batch handlers that record what they apply; both refuse the keys in `poison`, and fail the database under `victims`. */
+  function handlersOf(topic: string, poison: ReadonlySet<string> = new Set(), victims: ReadonlyMap<string, number> = new Map()) {
     const single = handlerFor(counted(topic), async (event, { tx }) => {
+      await failDatabase(tx, [event.aggregateId], victims);
       if (poison.has(event.aggregateId)) throw new Error("webhook answered 503");
       await tx.query("INSERT INTO handled (key, by, event_id, path) VALUES ($1, $2, $3, 'single')", [event.aggregateId, event.data.by, event.id]);
     });
     const batch: BatchHandler = {
       maxEvents: 100,
       async handle(events, { tx }) {
+        await failDatabase(tx, events.map((e) => e.event.aggregateId), victims);
         await tx.query("INSERT INTO batches (events) VALUES ($1)", [events.length]);
         // One statement for the batch, in the order given.
         await tx.query(
@@ -62,8 +77,12 @@ describe("consumer runner in batch mode", () => {
     return { handlers: [single], batch };
   }
 
-  async function start(groupId: string, topic: string, poison?: ReadonlySet<string>): Promise<ConsumerRunner> {
-    const runner = new ConsumerRunner({ kafka, pool, logger: quietLogger, groupId, topics: [topic], ...handlersOf(topic, poison), retry, parkedSweepMs: 100, ...fastConsumerSettings });
+  async function start(groupId: string, topic: string, poison?: ReadonlySet<string>, victims?: ReadonlyMap<string, number>, metrics?: Registry): Promise<ConsumerRunner> {
+    const runner = new ConsumerRunner({
+      kafka, pool, logger: quietLogger, groupId, topics: [topic], ...handlersOf(topic, poison, victims), retry, parkedSweepMs: 100,
+      ...(metrics && { metrics }),
+      ...fastConsumerSettings,
+    });
     runners.push(runner);
     await runner.start();
     return runner;
@@ -148,6 +167,26 @@ describe("consumer runner in batch mode", () => {
     expect(after.map((row) => [row.eventId, row.reason])).toEqual([...parked.map((row) => [row.eventId, row.reason]), [second[1]!.id, "behind"]]);
     const paths = await pool.query<{ key: string; path: string }>("SELECT key, path FROM handled WHERE key IN ($1, $2) ORDER BY seq", [a, b]);
     expect(paths.rows.filter((row) => row.path === "batch").length).toBeGreaterThan(0); // the third events
+  });
+
+  it("holds the partition, parking nothing, while the database fails under a batch and under its events one by one, then applies each once", async () => {
+    const topic = iso.topic("database");
+    await iso.createTopics([{ topic, partitions: 1 }]);
+    const [victim, other] = ["victim", "other"].map((name) => `${name}-${randomUUID()}`) as [string, string];
+    const group = `${iso.topicPrefix}database`;
+    const registry = createMetricsRegistry("batch-test", false);
+    // More terminations than an event's own failures may have (retry.attempts): they are the database's, not the event's.
+    const terminations = retry.attempts + 2;
+    await send(topic, [message(topic, other, 1), message(topic, victim, 1), message(topic, other, 2)]);
+    await start(group, topic, new Set(), new Map([[victim, terminations]]), registry);
+    await appliedAre(other, [1, 2], "the other key's events");
+    expect(await applied(victim)).toEqual([1]);
+    expect(terminated.get(victim)).toBe(terminations);
+    expect(await listParked(pool, group, { includeResolved: true })).toEqual([]);
+    const failures = await registry.getSingleMetric("consumer_handling_failures_total")?.get();
+    const database = failures?.values.find((value) => value.labels.kind === "database" && value.labels.topic === topic)?.value ?? 0;
+    expect(database).toBeGreaterThanOrEqual(terminations - 1); // the first termination failed the batch, the rest its events one by one
+    expect(await count("SELECT count(*)::int AS n FROM inbox WHERE consumer = $1", [group])).toBe(3);
   });
 
   it("dead-letters a message that is not a valid event in its place, applying the batch's events before and after it", async () => {

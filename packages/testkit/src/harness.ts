@@ -41,6 +41,12 @@ export interface HarnessOptions<D extends object, A extends App> {
   migrate: (pool: Pool) => Promise<unknown>;
   /** Connections of the pool (default 20). */
   poolSize?: number;
+  /**
+   * How long a checkout may wait for a free connection (the service's PG_ACQUIRE_TIMEOUT_MS,
+   * 5 s by default): a test that queues far more work than the pool has connections on purpose
+   * sets it higher, since its point is the outcome under contention, not the bound.
+   */
+  acquireTimeoutMs?: number;
   /** Redis commands' keys get the isolation's prefix (a kit app's rate-limit counters); a service that prefixes its own keys leaves it off. */
   prefixRedisKeys?: boolean;
   /** The development secret tokens are signed with; the kit's default otherwise. */
@@ -94,7 +100,7 @@ export type Harness<D extends object = object, A extends App = App> = HarnessBas
 export async function serviceHarness<D extends object = object, A extends App = App>(options: HarnessOptions<D, A>): Promise<Harness<D, A>> {
   const ownIsolation = typeof options.isolation === "string";
   const iso = typeof options.isolation === "string" ? await isolate(options.isolation) : options.isolation;
-  const pool = createPool({ connectionString: iso.databaseUrl, max: options.poolSize ?? 20 });
+  const pool = createPool({ connectionString: iso.databaseUrl, max: options.poolSize ?? 20, ...(options.acquireTimeoutMs !== undefined && { acquireTimeoutMs: options.acquireTimeoutMs }) });
   const redis = new Redis(iso.redisUrl, { maxRetriesPerRequest: 2, ...(options.prefixRedisKeys && { keyPrefix: iso.redisPrefix }) });
   const closing: (() => Promise<unknown>)[] = [];
   try {

@@ -6,7 +6,9 @@ import { financed, issued, outboxEvents, paymentsHarness, setYear, world, type P
 
 let h: PaymentsHarness;
 beforeAll(async () => {
-  h = await paymentsHarness("payments-financing", "2026-03-01T00:00:00Z", 24);
+  // 1,000 requests wait for 24 connections at once, behind one budget row: longer than the 5 s
+  // a service's checkout may wait, on a busy machine.
+  h = await paymentsHarness("payments-financing", "2026-03-01T00:00:00Z", 24, 120_000);
 });
 afterAll(() => h.close());
 

@@ -529,6 +529,12 @@ interface Register {
  * register of the month formed with the child's line, and the bill is on payments' topic, caused
  * by the summary.
  */
+// REVIEW: a run from about 12 December on has its attendance month in January, while the
+// registry financed the certificate for the current year: payments funds the new year's account
+// only when its new-year job rolls it on 1 January (its clock is the real one; attendance's runs
+// ahead), so the bill would find no certificate money and these chapters fail until 1 January.
+// Giving payments attendance's CLOCK_OFFSET_DAYS (and a short NEW_YEAR_INTERVAL_MS) before the
+// month closes would close it.
 export async function monthBilled(system: Kruzhok, story: Story): Promise<void> {
   const { payments } = system.services;
   const municipalityId = known(story, "municipalityId");
@@ -620,19 +626,13 @@ export async function guardianSeesMovement(system: Kruzhok, story: Story): Promi
   const movements = account.movements.map(({ kind, direction, amount }) => ({ kind, direction, amount }));
   const held = movements.find((m) => m.kind === "reservation")!.amount;
   expect(held).toBeGreaterThan(charged);
-  expect(movements.slice(0, 2)).toEqual([
+  expect(movements).toEqual([
     { kind: "financing", direction: "in", amount: NOMINAL },
     { kind: "reservation", direction: "held", amount: held },
+    { kind: "reservation_billed", direction: "released", amount: held },
+    { kind: "reservation", direction: "held", amount: held - charged },
+    { kind: "lesson_charge", direction: "out", amount: charged },
   ]);
-  // The bill's three movements share one instant (one transaction), and the route orders those by transfer id.
-  expect(movements.slice(2)).toHaveLength(3);
-  expect(movements.slice(2)).toEqual(
-    expect.arrayContaining([
-      { kind: "reservation_billed", direction: "released", amount: held },
-      { kind: "reservation", direction: "held", amount: held - charged },
-      { kind: "lesson_charge", direction: "out", amount: charged },
-    ]),
-  );
   expect(account.movements.find((m) => m.kind === "lesson_charge")!.description).toBe("Оплата посещённых занятий");
   expect(account).toMatchObject({ reserved: held - charged, available: NOMINAL - held, reservations: [{ enrollmentId: known(story, "enrollmentId"), amount: held - charged, missing: 0 }] });
 }

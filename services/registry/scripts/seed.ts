@@ -15,6 +15,12 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 async function call<T>(actor: Actor | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
   const headers: Record<string, string> = {};
   if (actor) headers.authorization = `Bearer ${await signDevToken(actor, { secret })}`;
+  // The basis is stated per request, not in the token: an office acting for a family says how
+  // the family asked (packages/actor basis.ts).
+  if (actor?.basis) {
+    const { kind, reference } = actor.basis;
+    headers["acting-basis"] = reference === null ? kind : `${kind}; ref=${encodeURIComponent(reference)}`;
+  }
   if (body !== undefined) headers["content-type"] = "application/json";
   for (;;) {
     const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });

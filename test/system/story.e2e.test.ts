@@ -10,6 +10,7 @@ import {
   familyRegistered,
   familyRetriesApplication,
   familySigns,
+  guardianSeesCertificateFunded,
   guardianSeesMovement,
   known,
   lessonsMarked,
@@ -89,6 +90,7 @@ describe("a child's way to a seat in a group and its first month, across registr
 
     await familyRetriesApplication(system, story);
     await certificateFinanced(system, story);
+    await guardianSeesCertificateFunded(system, story);
     await providerConfirms(system, story);
     await familySigns(system, story);
     await providerSeesEnrollment(system, story);

@@ -354,6 +354,31 @@ export async function certificateFinanced(system: Kruzhok, story: Story): Promis
   expect(certificate.funding).toBe("financed");
 }
 
+/**
+ * The guardian opens the certificate's account in payments, which heard of the financing from the
+ * registry's event and took the nominal from the municipality's budget: the year's nominal in,
+ * nothing spent or reserved yet.
+ */
+export async function guardianSeesCertificateFunded(system: Kruzhok, story: Story): Promise<void> {
+  const year = Number(localToday(story.timeZone).slice(0, 4));
+  const account = await system.services.payments.waitForAnswer(
+    "GET",
+    `/certificates/${known(story, "certificateId")}/account?year=${year}`,
+    { as: known(story, "guardian") },
+    (answer) => (answer.status !== 200 || answer.json<CertificateAccount>().funded > 0 ? answer : undefined),
+    "payments to fund the financed certificate",
+  );
+  expect(expectStatus<CertificateAccount>(account, 200)).toMatchObject({
+    year,
+    currency: "RUB",
+    funded: NOMINAL,
+    spent: 0,
+    reserved: 0,
+    available: NOMINAL,
+    movements: [{ kind: "financing", direction: "in", amount: NOMINAL, description: "Зачисление номинала сертификата" }],
+  });
+}
+
 /** The provider sees the application in its group's queue and confirms it; a seat is free, so the family gets an offer at once. */
 export async function providerConfirms(system: Kruzhok, story: Story): Promise<void> {
   const { enrollment } = system.services;

@@ -7,6 +7,7 @@ import { AfterCommitError, withTransaction, type Pool, type PoolClient, type Que
 import { PoisonMessage, classifyFailure, describeFailure, type FailureKind } from "./failures";
 import {
   admitEvent,
+  admitEvents,
   claimParked,
   hasRedriveRequests,
   nextInChain,
@@ -40,6 +41,29 @@ export function handlerFor<C extends EventContract>(
   return { contract, handle };
 }
 
+/** One event of a fetched batch, validated against its contract, with where it was read. */
+export interface BatchEvent<C extends EventContract = EventContract> {
+  contract: C;
+  event: EventEnvelope<z.infer<C["data"]>>;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * A consumer's handler of many events at once (batch mode): the runner hands it the events of one
+ * fetch of one partition that this consumer has not handled yet (their inbox rows are written in
+ * the same transaction), in partition order, and commits their offsets after the transaction
+ * commits. It must have the effect of the consumer's per-event handlers applied one by one in
+ * that order: if it throws, the transaction is rolled back and the runner handles the same events
+ * through those handlers one at a time, with the per-event retries, parking and dead letters.
+ */
+export interface BatchHandler {
+  handle(events: readonly BatchEvent[], context: HandlerContext): Promise<void>;
+  /** Events per transaction at most (default 500); a larger fetch is split. */
+  maxEvents?: number;
+}
+
 export interface ConsumerOptions {
   kafka: Kafka;
   pool: Pool;
@@ -48,6 +72,12 @@ export interface ConsumerOptions {
   groupId: string;
   topics: readonly string[];
   handlers: readonly EventHandler[];
+  /**
+   * Batch mode: the events of each fetched partition batch are applied by this handler in one
+   * transaction; `handlers` still validate and route each event, and handle them one by one when
+   * a batch fails (its poison event is then parked or dead-lettered as in per-event mode).
+   */
+  batch?: BatchHandler;
   fromBeginning?: boolean;
   /**
    * An event's own failures (failures.ts) are tried `attempts` times in all, `initialMs` apart and
@@ -74,6 +104,9 @@ export interface RedriveSummary {
   skipped: number;
   parkedAgain: number;
 }
+
+/** A message parsed: an event for one of the handlers, or one of a type this consumer does not handle. */
+type Parsed = { kind: "ignored" } | { kind: "event"; event: EventEnvelope; handler: EventHandler };
 
 /** The fields of a message the runner reads: a live one from Kafka, or a parked one from the table. */
 type Message = Pick<KafkaMessage, "key" | "value" | "offset"> & { headers?: IHeaders };
@@ -297,19 +330,159 @@ export class ConsumerRunner {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const heartbeat = () => payload.heartbeat();
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale() || this.stopping) return;
-      const outcome = await this.process(batch.topic, batch.partition, message, heartbeat);
-      if (outcome === undefined) return; // stopping mid-retry: leave the offset uncommitted
-      this.processed?.inc({ group: this.options.groupId, topic: batch.topic, outcome });
-      payload.resolveOffset(message.offset);
-      await heartbeat();
+    const running = () => payload.isRunning() && !payload.isStale() && !this.stopping;
+    if (this.options.batch) {
+      if (!(await this.eachBatchAtOnce(payload, this.options.batch, running))) return;
+    } else {
+      for (const message of batch.messages) {
+        if (!running()) return;
+        if (!(await this.processOne(payload, message))) return;
+      }
     }
     this.lag?.set(
       { group: this.options.groupId, topic: batch.topic, partition: String(batch.partition) },
       Number(batch.offsetLag()),
     );
+  }
+
+  /** One live message through the per-event path, its offset resolved after; false when the runner stops first. */
+  private async processOne(payload: EachBatchPayload, message: KafkaMessage): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    const outcome = await this.process(topic, partition, message, () => payload.heartbeat());
+    if (outcome === undefined) return false; // stopping mid-retry: leave the offset uncommitted
+    this.processed?.inc({ group: this.options.groupId, topic, outcome });
+    payload.resolveOffset(message.offset);
+    await payload.heartbeat();
+    return true;
+  }
+
+  /**
+   * Batch mode: the partition's fetched messages in runs of at most `maxEvents` that parse, each
+   * run in one transaction (`applyBatch`); a message that is not a valid event ends its run and
+   * goes to the dead-letter topic through the per-event path, in its place. When a run's
+   * transaction fails, its messages are handled again one by one (`process`), so a poison event
+   * is retried, parked or dead-lettered alone, and its key's later events are parked behind it,
+   * exactly as in per-event mode; the database being down holds the partition there too. False
+   * when the runner stops (or loses the partition) before the batch is done.
+   */
+  private async eachBatchAtOnce(payload: EachBatchPayload, handler: BatchHandler, running: () => boolean): Promise<boolean> {
+    const { topic, partition, messages } = payload.batch;
+    const maxEvents = Math.max(1, handler.maxEvents ?? 500);
+    let run: { message: KafkaMessage; parsed: Parsed }[] = [];
+    const flush = async (): Promise<boolean> => {
+      if (run.length === 0) return true;
+      const taken = run;
+      run = [];
+      if (!running()) return false;
+      const outcomes = await this.applyBatch(topic, partition, taken, handler);
+      if (outcomes) {
+        for (const [outcome, count] of outcomes) this.processed?.inc({ group: this.options.groupId, topic, outcome }, count);
+        payload.resolveOffset(taken[taken.length - 1]!.message.offset);
+        await payload.heartbeat();
+        return true;
+      }
+      for (const { message } of taken) {
+        if (!running()) return false;
+        if (!(await this.processOne(payload, message))) return false;
+      }
+      return true;
+    };
+    for (const message of messages) {
+      let parsed: Parsed;
+      try {
+        parsed = this.parse(message);
+      } catch {
+        // Not an event: what comes before it is applied first, then it is dead-lettered in its place.
+        if (!(await flush())) return false;
+        if (!running()) return false;
+        if (!(await this.processOne(payload, message))) return false;
+        continue;
+      }
+      run.push({ message, parsed });
+      if (run.length >= maxEvents && !(await flush())) return false;
+    }
+    return flush();
+  }
+
+  /**
+   * One run of a partition's events in one transaction: their inbox rows written in one statement
+   * (the already handled dropped), those whose key is parked parked behind it, and the batch
+   * handler given the rest. The outcomes counted, or undefined when the transaction failed (the
+   * caller then handles the run one by one).
+   */
+  private async applyBatch(
+    topic: string,
+    partition: number,
+    run: readonly { message: KafkaMessage; parsed: Parsed }[],
+    handler: BatchHandler,
+  ): Promise<Map<Outcome, number> | undefined> {
+    const first = run[0]!.message.offset;
+    const last = run[run.length - 1]!.message.offset;
+    const log = this.options.logger.child({ topic, partition, offset: first, lastOffset: last, events: run.length });
+    const outcomes = new Map<Outcome, number>();
+    const count = (outcome: Outcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    const candidates: { message: KafkaMessage; event: EventEnvelope; handler: EventHandler; delivery: Delivery }[] = [];
+    const seen = new Set<string>();
+    for (const { message, parsed } of run) {
+      if (parsed.kind === "ignored") {
+        count("ignored");
+        continue;
+      }
+      // The same event twice in one fetch (an at-least-once producer sent it again): once is enough.
+      if (seen.has(parsed.event.id)) {
+        count("duplicate");
+        continue;
+      }
+      seen.add(parsed.event.id);
+      candidates.push({
+        message,
+        event: parsed.event,
+        handler: parsed.handler,
+        delivery: { consumer: this.options.groupId, eventId: parsed.event.id, topic, partition, offset: message.offset, key: message.key ?? null },
+      });
+    }
+    if (candidates.length === 0) return outcomes;
+    try {
+      const applied = await withTransaction(this.options.pool, async (tx) => {
+        guardConnection(tx);
+        const admitted = await admitEvents(tx, candidates.map((c) => c.delivery));
+        const fresh: BatchEvent[] = [];
+        const tally: Outcome[] = [];
+        for (const [i, candidate] of candidates.entries()) {
+          const verdict = admitted[i];
+          if (verdict === "first") {
+            fresh.push({ contract: candidate.handler.contract, event: candidate.event, topic, partition, offset: candidate.message.offset });
+            tally.push("applied");
+          } else if (verdict === "held") {
+            const parked = await parkEvent(tx, {
+              ...candidate.delivery,
+              type: candidate.event.type,
+              correlationId: candidate.event.correlationId,
+              value: candidate.message.value ?? Buffer.alloc(0),
+              headers: candidate.message.headers,
+              reason: "behind",
+              attempts: 0,
+            });
+            tally.push(parked ? "parked_behind" : "duplicate");
+            if (parked) log.warn({ eventId: candidate.event.id, offset: candidate.message.offset }, "event parked behind an earlier parked event of its key");
+          } else {
+            tally.push("duplicate");
+          }
+        }
+        if (fresh.length > 0) await handler.handle(fresh, { tx, logger: log });
+        return tally;
+      });
+      for (const outcome of applied) count(outcome);
+      return outcomes;
+    } catch (error) {
+      if (error instanceof AfterCommitError) {
+        log.warn({ err: error }, "batch applied; work after its commit failed");
+        for (const outcome of error.result as Outcome[]) count(outcome);
+        return outcomes;
+      }
+      log.warn({ err: error }, "batch failed; handling its events one by one");
+      return undefined;
+    }
   }
 
   /** One live message to its outcome; undefined when the runner stops before it has one. */
@@ -320,7 +493,7 @@ export class ConsumerRunner {
     heartbeat: () => Promise<void>,
   ): Promise<Outcome | undefined> {
     const base = this.options.logger.child({ topic, partition, offset: message.offset });
-    let parsed: ReturnType<ConsumerRunner["parse"]>;
+    let parsed: Parsed;
     try {
       parsed = this.parse(message);
     } catch (error) {
@@ -447,9 +620,7 @@ export class ConsumerRunner {
     }
   }
 
-  private parse(message: Pick<Message, "value">):
-    | { kind: "ignored" }
-    | { kind: "event"; event: EventEnvelope; handler: EventHandler } {
+  private parse(message: Pick<Message, "value">): Parsed {
     let json: unknown;
     try {
       json = JSON.parse(message.value?.toString("utf8") ?? "");
@@ -585,7 +756,7 @@ export class ConsumerRunner {
       log.error({ reason: error.message }, "redriven event sent to the dead-letter topic");
       return "deadLettered" as const;
     };
-    let parsed: ReturnType<ConsumerRunner["parse"]>;
+    let parsed: Parsed;
     try {
       parsed = this.parse(row.message);
     } catch (error) {

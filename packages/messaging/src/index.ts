@@ -1,5 +1,5 @@
 export { deleteTopics, deleteTopicsWithPrefix, readTopic, sendToTopic, topicsWithPrefix, type OutgoingMessage, type TopicMessage } from "./admin";
-export { ConsumerRunner, fastConsumerSettings, handlerFor, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
+export { ConsumerRunner, fastConsumerSettings, handlerFor, type BatchEvent, type BatchHandler, type ConsumerOptions, type EventHandler, type HandlerContext } from "./consumer";
 export { type RedriveSummary } from "./consumer";
 export { listDeadLetters, redriveDeadLetters, type DeadLetter } from "./dead-letters";
 export { causeOf, newEvent, type Cause, type EventOrigin } from "./events";

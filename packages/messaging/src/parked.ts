@@ -160,6 +160,50 @@ export async function admitEvent(tx: Queryable, delivery: Delivery): Promise<"fi
   return row?.recorded ? "first" : "duplicate";
 }
 
+/**
+ * `admitEvent` for the events of one batch of one topic, in one statement: for each delivery (in
+ * the order given, event ids distinct), `held` when its key or the event itself is parked for this
+ * consumer, else its inbox row is written: `first`, or `duplicate` when the consumer has seen it.
+ */
+export async function admitEvents(tx: Queryable, deliveries: readonly Delivery[]): Promise<("first" | "duplicate" | "held")[]> {
+  const [one] = deliveries;
+  if (!one) return [];
+  if (deliveries.some((d) => d.consumer !== one.consumer || d.topic !== one.topic)) throw new Error("admitEvents takes the deliveries of one consumer and topic");
+  const { rows } = await tx.query<{ n: string; held: boolean; recorded: boolean }>(
+    `WITH d AS (
+       SELECT * FROM unnest($3::uuid[], $4::int[], $5::bigint[], $6::bytea[]) WITH ORDINALITY AS d(event_id, kafka_partition, kafka_offset, message_key, n)
+     ), held AS (
+       SELECT d.n FROM d
+       WHERE EXISTS (
+               SELECT 1 FROM parked_events p
+               WHERE p.consumer = $1 AND p.topic = $2 AND p.message_key = d.message_key AND p.state IN ('parked', 'redrive_requested')
+             )
+          OR EXISTS (
+               SELECT 1 FROM parked_events p
+               WHERE p.consumer = $1 AND p.event_id = d.event_id AND p.state IN ('parked', 'redrive_requested')
+             )
+     ), recorded AS (
+       INSERT INTO inbox (consumer, event_id, topic, kafka_partition, kafka_offset, outcome)
+       SELECT $1::text, d.event_id, $2::text, d.kafka_partition, d.kafka_offset, 'applied'
+       FROM d WHERE d.n NOT IN (SELECT n FROM held)
+       ORDER BY d.n
+       ON CONFLICT DO NOTHING
+       RETURNING event_id
+     )
+     SELECT d.n::text AS n, d.n IN (SELECT n FROM held) AS held, d.event_id IN (SELECT event_id FROM recorded) AS recorded
+     FROM d ORDER BY d.n`,
+    [
+      one.consumer,
+      one.topic,
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.partition),
+      deliveries.map((d) => d.offset),
+      deliveries.map((d) => d.key),
+    ],
+  );
+  return rows.map((row) => (row.held ? "held" : row.recorded ? "first" : "duplicate"));
+}
+
 export interface NewParked extends Delivery {
   type: string;
   correlationId: string;

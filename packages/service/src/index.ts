@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { ConfigError, parseConfig, type ServiceConfig } from "@kruzhok/config";
 import { closeOnSignals, type AppOptions, type AuthConfig, type HttpApp, type OverloadOptions, type ReadinessCheck, type ShutdownStep } from "@kruzhok/http";
-import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
+import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type BatchHandler, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
 import { OutageLog, createLogger, createMetricsRegistry, workerMetrics, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
@@ -58,6 +58,8 @@ export interface ServiceDefinition<C extends ServiceConfig, S = undefined> {
   shared?: (context: ServiceContext<C>) => S | Promise<S>;
   buildApp: (context: ServiceContext<C>, shared: S) => Promise<HttpApp>;
   handlers: (context: ServiceContext<C>, shared: S) => EventHandler[];
+  /** Batch mode of the consumers (ConsumerRunner's `batch`): many events of one fetch in one transaction; undefined: per event. */
+  batchHandler?: (context: ServiceContext<C>, shared: S) => BatchHandler | undefined;
   /** Work of the service's own once its consumers and relay run (a Redis rebuild); returns steps for shutdown. */
   start?: (context: ServiceContext<C>, shared: S) => Promise<ShutdownStep[]>;
   /** Work done every so often (sweeps, syncs, checks): started after `start`, stopped first on shutdown. */
@@ -195,6 +197,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
           groupId: `${config.KAFKA_TOPIC_PREFIX}${name}`,
           topics: prefixed(definition.topics.consumed),
           handlers: definition.handlers(context, shared),
+          batch: definition.batchHandler?.(context, shared),
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import type { z } from "zod";
 import type { EventContract } from "@kruzhok/contracts";
 import { DEV_AUTH_SECRET } from "@kruzhok/http";
-import { ConsumerRunner, createKafka, fastConsumerSettings, newEvent, type EventHandler, type TopicSpec } from "@kruzhok/messaging";
+import { ConsumerRunner, createKafka, fastConsumerSettings, newEvent, type BatchHandler, type EventHandler, type TopicSpec } from "@kruzhok/messaging";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@kruzhok/observability";
 import { createPool, withTransaction, type Pool } from "@kruzhok/postgres";
 import { testClock, type TestClock } from "./clock";
@@ -58,6 +58,8 @@ export interface HarnessOptions<D extends object, A extends App> {
   app: (context: HarnessBase & D) => Promise<A> | A;
   /** The service's event handlers (its `eventHandlers(deps)`), for `deliver` and `consume`. */
   handlers?: (context: HarnessBase & D) => readonly EventHandler[];
+  /** The service's batch handler, if its consumers run in batch mode: `consume` runs them so. */
+  batchHandler?: (context: HarnessBase & D) => BatchHandler;
   /** Closes what `deps` opened, after the app closed. */
   stop?: (deps: D) => Promise<void> | void;
 }
@@ -122,6 +124,7 @@ export async function serviceHarness<D extends object = object, A extends App = 
     closing.push(() => Promise.resolve(app.close()));
     await app.ready();
     const handlers = options.handlers?.(context) ?? [];
+    const batch = options.batchHandler?.(context);
     const consumers = new Set<ConsumerRunner>();
 
     const harness = {
@@ -147,6 +150,7 @@ export async function serviceHarness<D extends object = object, A extends App = 
           groupId,
           topics: topics.map((spec) => spec.topic),
           handlers,
+          ...(batch && { batch }),
           ...fastConsumerSettings,
         });
         await runner.start();

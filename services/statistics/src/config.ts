@@ -29,6 +29,10 @@ export const StatisticsConfig = serviceConfig
       .max(60_000)
       .default(200)
       .describe("How often the changed blocks are recomputed and published"),
+    STATISTICS_CONSUMER_BATCH: z
+      .stringbool()
+      .default(true)
+      .describe("Consume in batch mode (the events of one fetch of a partition in one transaction); false: one transaction per event"),
   })
   .superRefine((config, ctx) => {
     if (!config.STATISTICS_PSEUDONYM_KEY && config.AUTH_MODE !== "development") {

@@ -4,7 +4,7 @@
 import { runService } from "@kruzhok/service";
 import { buildStatisticsApp } from "./app";
 import { StatisticsConfig } from "./config";
-import { eventHandlers } from "./messaging/handlers";
+import { batchHandler, eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateStatistics } from "./migrations";
 import { ChangeFeed } from "./store/change-feed";
@@ -20,6 +20,9 @@ await runService({
   buildApp: ({ app, pool, clock, config }, { changeFeed }) =>
     buildStatisticsApp({ ...app, pool, clock, changeFeed, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
   handlers: ({ pool, clock, config }) => eventHandlers({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+  // Batch mode: the events of each fetch of a partition recorded in one transaction (issue 16's rates).
+  batchHandler: ({ pool, clock, config }) =>
+    config.STATISTICS_CONSUMER_BATCH ? batchHandler({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }) : undefined,
   // The publisher: the blocks the consumers changed, recomputed and published once a round.
   jobs: ({ pool, clock, config }) => [
     {

@@ -4,7 +4,7 @@ import { ConsumerRunner, createKafka, fastConsumerSettings, newEvent, sendToTopi
 import { withTransaction } from "@kruzhok/postgres";
 import { eventHandled, type RunningConsumer } from "@kruzhok/testkit";
 import { randomUUID } from "node:crypto";
-import { eventHandlers } from "../src/messaging/handlers";
+import { batchHandler, eventHandlers } from "../src/messaging/handlers";
 import { DEV_PSEUDONYM_KEY } from "../src/config";
 import { contributionsDump, publishedDump, statisticsHarness, MIN_CELL, type StatisticsHarness } from "./fixtures/statistics";
 import { messageOf, regionStory, type StoryEvent } from "./fixtures/story";
@@ -44,16 +44,12 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     s.contract.topic === Topics.registry ? topics.registry : s.contract.topic === Topics.catalogue ? topics.catalogue : topics.enrollment;
 
   it("applies every event once, records its position in the same transaction, and dead-letters a poison event", async () => {
-    for (const topic of Object.values(topics)) {
-      const messages = story.filter((s) => topicOf(s) === topic).map(messageOf);
-      await sendToTopic(kafka, topic, messages);
-    }
     // A certificate event that breaks its contract goes to the dead-letter topic; the partition goes on.
     const municipalityId = story[0]!.event.municipalityId;
     const poison = newEvent(CertificateIssued, { municipalityId, aggregateId: randomUUID() }, {
       certificateId: randomUUID(), number: "x", childId: randomUUID(), birthYear: 2015, ageBand: "11-14", categories: [], funding: "accounting", guardianIds: [],
     }, new Date("2026-10-02T10:00:00Z"));
-    await sendToTopic(kafka, topics.registry, [{ key: poison.aggregateId, value: JSON.stringify({ ...poison, data: { ...poison.data, birthYear: "two thousand" } }) }]);
+    const poisonMessage = { key: poison.aggregateId, value: JSON.stringify({ ...poison, data: { ...poison.data, birthYear: "two thousand" } }) };
     // The publisher runs its rounds while the events come in, as in the service: many rounds
     // here, one in the rebuild below, and the same cells must come out.
     let consuming = true;
@@ -68,7 +64,20 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
       }
     })();
     try {
-      for (const s of story) expect(await consumer.handled(s.event.id, s.event.type)).toBe("applied");
+      // In waves, each handled before the next is sent: the consumers take a whole wave in a few
+      // batches, faster than a round, so without waves one round would see everything.
+      const waves = 6;
+      const size = Math.ceil(story.length / waves);
+      for (let i = 0; i < story.length; i += size) {
+        const wave = story.slice(i, i + size);
+        for (const topic of Object.values(topics)) {
+          const messages = wave.filter((s) => topicOf(s) === topic).map(messageOf);
+          if (messages.length > 0) await sendToTopic(kafka, topic, messages);
+        }
+        if (i === 0) await sendToTopic(kafka, topics.registry, [poisonMessage]);
+        for (const s of wave) expect(await consumer.handled(s.event.id, s.event.type)).toBe("applied");
+        if ((await h.publish()) > 0) rounds++;
+      }
       expect(await consumer.handled(poison.id)).toBe("dead_lettered");
     } finally {
       consuming = false;
@@ -108,6 +117,7 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
       groupId,
       topics: Object.values(topics),
       handlers: eventHandlers({ pool: replay.pool, clock: replay.clock, pseudonymKey: DEV_PSEUDONYM_KEY, minCell: MIN_CELL }),
+      batch: batchHandler({ pool: replay.pool, clock: replay.clock, pseudonymKey: DEV_PSEUDONYM_KEY, minCell: MIN_CELL }),
       fromBeginning: true,
       ...fastConsumerSettings,
     });

@@ -1,13 +1,9 @@
 import { GroupOpened, GroupUpdated } from "@kruzhok/contracts";
-import { causeOf, handlerFor } from "@kruzhok/messaging";
-import { recordFact } from "../../usecases/record";
-import type { StatisticsDeps } from "../../deps";
+import { factOf } from "./facts";
 
 /** Groups' direction and funding kind: enrollments are counted by them. */
-export function onCatalogueEvents(deps: StatisticsDeps) {
+export function catalogueFacts() {
   return [GroupOpened, GroupUpdated].map((contract) =>
-    handlerFor(contract, (event, { tx }) =>
-      recordFact(deps, tx, event, { kind: "group", groupId: event.data.groupId, direction: event.data.direction, fundingKind: event.data.fundingKind }, causeOf(event)),
-    ),
+    factOf(contract, (event) => ({ kind: "group", groupId: event.data.groupId, direction: event.data.direction, fundingKind: event.data.fundingKind })),
   );
 }

@@ -13,29 +13,24 @@ import {
   ProviderSuspended,
   type EventContract,
 } from "@kruzhok/contracts";
-import { causeOf, handlerFor } from "@kruzhok/messaging";
-import { recordFact, type SubjectFact } from "../../usecases/record";
-import type { StatisticsDeps } from "../../deps";
+import type { SubjectFact } from "../../usecases/record";
+import { factOf } from "./facts";
 
 /** Municipalities (region, zone), their years' populations, certificates and providers. */
-export function onRegistryEvents(deps: StatisticsDeps) {
+export function registryFacts() {
   const certificate = <C extends EventContract>(contract: C, kind: SubjectFact["kind"], attrs: (data: never) => SubjectFact["attrs"] = () => ({})) =>
-    handlerFor(contract, (event, { tx }) => {
+    factOf(contract, (event) => {
       const data = event.data as { certificateId: string };
-      return recordFact(deps, tx, event, { kind: "subjects", facts: [{ subject: { type: "certificate", id: data.certificateId }, kind, attrs: attrs(data as never) }] }, causeOf(event));
+      return { kind: "subjects", facts: [{ subject: { type: "certificate", id: data.certificateId }, kind, attrs: attrs(data as never) }] };
     });
   const provider = <C extends EventContract>(contract: C, kind: SubjectFact["kind"]) =>
-    handlerFor(contract, (event, { tx }) => {
+    factOf(contract, (event) => {
       const data = event.data as { providerId: string; kind: string };
-      return recordFact(deps, tx, event, { kind: "subjects", facts: [{ subject: { type: "provider", id: data.providerId }, kind, attrs: { kind: data.kind } }] }, causeOf(event));
+      return { kind: "subjects", facts: [{ subject: { type: "provider", id: data.providerId }, kind, attrs: { kind: data.kind } }] };
     });
   return [
-    handlerFor(MunicipalityCreated, (event, { tx }) =>
-      recordFact(deps, tx, event, { kind: "municipality", regionCode: event.data.regionCode, timeZone: event.data.timeZone }, causeOf(event)),
-    ),
-    handlerFor(MunicipalityYearSet, (event, { tx }) =>
-      recordFact(deps, tx, event, { kind: "population", year: event.data.year, children: event.data.childrenPopulation }, causeOf(event)),
-    ),
+    factOf(MunicipalityCreated, (event) => ({ kind: "municipality", regionCode: event.data.regionCode, timeZone: event.data.timeZone })),
+    factOf(MunicipalityYearSet, (event) => ({ kind: "population", year: event.data.year, children: event.data.childrenPopulation })),
     certificate(CertificateIssued, "certificate.issued", (data: { birthYear: number }) => ({ birthYear: data.birthYear })),
     certificate(CertificateFinanced, "certificate.financed"),
     certificate(CertificateSuspended, "certificate.suspended"),

@@ -1,0 +1,14 @@
+import type { EventContract, EventEnvelope } from "@kruzhok/contracts";
+import type { z } from "zod";
+import type { Fact } from "../../usecases/record";
+
+/** What one consumed event type says for the aggregates: its fact, a pure function of the event. */
+export interface FactOf<C extends EventContract = EventContract> {
+  contract: C;
+  fact(event: EventEnvelope<z.infer<C["data"]>>): Fact;
+}
+
+/** Helps TypeScript infer the event's data type from the contract (as `handlerFor` does). */
+export function factOf<C extends EventContract>(contract: C, fact: FactOf<C>["fact"]): FactOf<C> {
+  return { contract, fact };
+}

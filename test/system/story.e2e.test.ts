@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { systemUnderTest } from "@kruzhok/testkit";
 import {
   absencesNotified,
+  billingRulesSet,
   certificateFinanced,
   certificateIssued,
   familyApplies,
@@ -9,8 +10,11 @@ import {
   familyRegistered,
   familyRetriesApplication,
   familySigns,
+  guardianSeesCertificateFunded,
+  guardianSeesMovement,
   known,
   lessonsMarked,
+  monthBilled,
   monthClosed,
   municipalityWithRules,
   newStory,
@@ -19,6 +23,7 @@ import {
   providerConfirms,
   providerSeesEnrollment,
   regionFollowsStatistics,
+  registerApprovedAndPaid,
   services,
   type Kruzhok,
   type Story,
@@ -33,8 +38,12 @@ import {
 // region official the child counted and suppressed, over HTTP, on its topic and over SSE. Then
 // attendance (its development clock ahead, since the group's lessons are weeks away): a lesson
 // marked, a late and a timely absence notified, the month closed, and the child's summary on Kafka.
+// Then payments, a process too, which learnt the municipality's budget and the certificate's
+// financing from the registry's events and its billing rules from the municipality: the summary
+// billed from Kafka, the provider's register of the month formed, approved and paid, and the
+// guardian seeing the lesson paid from the certificate.
 
-describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment and attendance, as statistics counts it", () => {
+describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment, attendance and payments, as statistics counts it", () => {
   const infra = inject("infra");
   let system: Kruzhok;
   beforeAll(async () => {
@@ -43,9 +52,10 @@ describe("a child's way to a seat in a group and its first month, across registr
   });
   afterAll(async () => system?.cleanup());
 
-  it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way, and the child's first month summarised on Kafka", async ({ annotate }) => {
+  it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way, and the child's first month summarised on Kafka, billed and paid", async ({ annotate }) => {
     const story = await newStory(system);
     await municipalityWithRules(system, story);
+    await billingRulesSet(system, story);
     await providerApproved(system, story);
     await programPublished(system, story);
     await familyRegistered(system, story);
@@ -80,6 +90,7 @@ describe("a child's way to a seat in a group and its first month, across registr
 
     await familyRetriesApplication(system, story);
     await certificateFinanced(system, story);
+    await guardianSeesCertificateFunded(system, story);
     await providerConfirms(system, story);
     await familySigns(system, story);
     await providerSeesEnrollment(system, story);
@@ -88,6 +99,9 @@ describe("a child's way to a seat in a group and its first month, across registr
     await lessonsMarked(system, story);
     await absencesNotified(system, story);
     await monthClosed(system, story);
+    await monthBilled(system, story);
+    await registerApprovedAndPaid(system, story);
+    await guardianSeesMovement(system, story);
   });
 });
 

@@ -56,6 +56,24 @@ describe("payment registers", () => {
     expect(await verifyBooks(h.pool, w.municipalityId, 2026)).toBeNull();
   });
 
+  it("the guardian sees a bill's movements in the order they were posted, though they share one instant", async () => {
+    const { w, c } = await billedMonth();
+    const guardian = await h.as({ role: "guardian", municipalityId: w.municipalityId, guardianId: c.guardianId });
+    const seen = await h.app.inject({ method: "GET", url: `/certificates/${c.certificateId}/account?year=2026`, headers: guardian });
+    expect(seen.statusCode, seen.body).toBe(200);
+    const body = seen.json<{ reserved: number; movements: { kind: string; direction: string; amount: number }[] }>();
+    // The harness's clock stands still: every movement has the same instant, and only the order of posting sorts them.
+    const held = body.movements[1]!.amount;
+    expect(body.movements.map(({ kind, direction, amount }) => ({ kind, direction, amount }))).toEqual([
+      { kind: "financing", direction: "in", amount: 1_000_000 },
+      { kind: "reservation", direction: "held", amount: held },
+      { kind: "reservation_billed", direction: "released", amount: held },
+      { kind: "reservation", direction: "held", amount: held - 150_000 },
+      { kind: "lesson_charge", direction: "out", amount: 150_000 },
+    ]);
+    expect(body.reserved).toBe(held - 150_000);
+  });
+
   it("a correction after approval goes to a supplementary register of the same month", async () => {
     const { w, g, c, enrollmentId, municipality, register } = await billedMonth();
     await h.app.inject({ method: "POST", url: `/registers/${register.id}/approval`, headers: municipality });

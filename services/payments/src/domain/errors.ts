@@ -25,3 +25,14 @@ const codes = {
 export type PaymentsErrorCode = keyof typeof codes;
 
 export const paymentsError = domainErrors("PAYMENTS", codes);
+
+/**
+ * What an event needs has not reached payments yet: it travels on another partition or topic
+ * (the registry's year settings beside its certificates' financing; the catalogue's groups beside
+ * attendance's summaries), so an event may come first. Not a DomainError on purpose: the consumer
+ * runner retries it with backoff (and parks it if the news never comes) instead of dead-lettering
+ * an event that is only early, which left a financed certificate without its money.
+ */
+export class NotHeardYet extends Error {
+  override readonly name = "NotHeardYet";
+}

@@ -4,7 +4,7 @@ import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
 import { feeParts } from "../domain/fees";
-import { paymentsError } from "../domain/errors";
+import { NotHeardYet } from "../domain/errors";
 import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
@@ -44,9 +44,9 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     if (before && before.version >= summary.version) return { kind: "already_billed", version: before.version };
 
     const municipality = await findMunicipality(tx, municipalityId);
-    if (!municipality) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${municipalityId} is not known to payments`);
+    if (!municipality) throw new NotHeardYet(`Municipality ${municipalityId} is not known to payments yet`);
     const group = await findGroup(tx, summary.groupId);
-    if (!group) throw paymentsError("TRANSFER_REFUSED", `Group ${summary.groupId} is not known to payments: its price is unknown`);
+    if (!group) throw new NotHeardYet(`Group ${summary.groupId} is not known to payments yet: its price is unknown`);
     const year = yearOfMonth(summary.month);
     const rules = (await findRules(tx, municipalityId, year)) ?? defaultRules(group.pricePerHour);
     const charge = chargeMonth(summary, group, rules);

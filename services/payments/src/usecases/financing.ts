@@ -4,7 +4,7 @@ import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { decideHead, fundingOf, prorated, type WaitReason } from "../domain/financing";
 import { accountId, derivedTransferId, requireAllPosted, succeeded, type AccountRef } from "../domain/ledger";
-import { paymentsError } from "../domain/errors";
+import { NotHeardYet, paymentsError } from "../domain/errors";
 import { findRules } from "../store/billing";
 import { committedCount, findRequest, insertRequest, markCommitted, netMoved, waitingList } from "../store/financing";
 import { available, createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
@@ -30,7 +30,7 @@ function budgetRefs(municipalityId: string, year: number, currency: string): Acc
 export function recordYearSettings(deps: PaymentsDeps, tx: PoolClient, year: YearRow, cause: Cause): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
     const municipality = await findMunicipality(tx, year.municipalityId);
-    if (!municipality) throw paymentsError("MUNICIPALITY_UNKNOWN", `Municipality ${year.municipalityId} is not known to payments yet`);
+    if (!municipality) throw new NotHeardYet(`Municipality ${year.municipalityId} is not known to payments yet`);
     await upsertYear(tx, year);
     await lockYear(tx, year.municipalityId, year.year);
     const [source, budget] = (await ensureAccounts(tx, budgetRefs(year.municipalityId, year.year, municipality.currency), write.now)) as [string, string];
@@ -56,9 +56,9 @@ export function recordYearSettings(deps: PaymentsDeps, tx: PoolClient, year: Yea
 export function requestFinancing(deps: PaymentsDeps, tx: PoolClient, request: { certificateId: string; year: number; municipalityId: string }, cause: Cause): Promise<{ status: "committed" | "waiting"; amount: number }> {
   return joinTransaction(deps, tx, cause, async (write) => {
     const year = await lockYear(tx, request.municipalityId, request.year);
-    if (!year) throw paymentsError("YEAR_UNKNOWN", `No settings for ${request.year} in municipality ${request.municipalityId}`);
+    if (!year) throw new NotHeardYet(`No settings for ${request.year} in municipality ${request.municipalityId} yet`);
     const certificate = await findCertificate(tx, request.certificateId);
-    if (!certificate) throw paymentsError("CERTIFICATE_NOT_FOUND", `Certificate ${request.certificateId} is not known to payments`);
+    if (!certificate) throw new NotHeardYet(`Certificate ${request.certificateId} is not known to payments yet`);
     if (certificate.municipalityId !== request.municipalityId) throw paymentsError("NOT_YOUR_CERTIFICATE", "The certificate belongs to another municipality");
     const municipality = (await findMunicipality(tx, request.municipalityId))!;
     const funding = fundingOf(year.nominal, year.categories, certificate.categories);

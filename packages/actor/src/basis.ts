@@ -7,16 +7,8 @@
  */
 import { z } from "zod";
 import { DomainError } from "@kruzhok/errors";
-import type { Actor } from "./index";
+import { BasisKinds, type ActingBasis, type BasisKind, type Actor } from "./actor";
 
-export const BasisKinds = ["in_person_visit", "written_request"] as const;
-export type BasisKind = (typeof BasisKinds)[number];
-
-export interface ActingBasis {
-  kind: BasisKind;
-  /** The written request's registration number, as the office wrote it. */
-  reference: string | null;
-}
 
 /** The header that carries it; what the http routes declare and the problem document names. */
 export const ACTING_BASIS_HEADER = "acting-basis";

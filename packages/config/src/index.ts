@@ -176,6 +176,13 @@ export const serviceConfig = z.object({
     .optional()
     .describe("the service's database on the server of DATABASE_URL; the service's name by default"),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(64).default(6),
+  CLOCK_OFFSET_DAYS: z.coerce
+    .number()
+    .int("must be a whole number of days (-3660-3660)")
+    .min(-3660, "must be a whole number of days (-3660-3660)")
+    .max(3660, "must be a whole number of days (-3660-3660)")
+    .default(0)
+    .describe("development only: the service's clock runs this many days ahead, so that a system test can reach a month's close or a new year; refused with NODE_ENV=production"),
   KAFKA_TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-'")

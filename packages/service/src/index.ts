@@ -9,12 +9,12 @@ import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/po
 import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
 import { startJob, type PeriodicJob } from "./jobs";
 import { createRedisClient } from "./redis";
-import { authConfigFrom, describeAuth, httpEdgeFrom } from "./settings";
+import { authConfigFrom, clockFrom, describeAuth, httpEdgeFrom } from "./settings";
 
 export { noSiblings, type Siblings } from "./cluster";
 export { startJob, type PeriodicJob } from "./jobs";
 export { createRedisClient, type RedisClientOptions } from "./redis";
-export { authConfigFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "./settings";
+export { authConfigFrom, clockFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "./settings";
 
 /** What a service's builders get: the connections its main.ts opened, once. */
 export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
@@ -78,9 +78,11 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   const { name } = definition;
   let config: C;
   let auth: AuthConfig;
+  let clock: () => Date;
   try {
     config = parseConfig(definition.config);
     auth = authConfigFrom(config);
+    clock = clockFrom(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${name}: ${error.message}\n`);
@@ -162,7 +164,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
     redis,
     redisOutage,
     kafka,
-    clock: () => new Date(),
+    clock,
     siblings: clustered ? workerSiblings() : noSiblings,
     app: {
       logger,

@@ -103,3 +103,17 @@ export function httpEdgeFrom(
     },
   };
 }
+
+/**
+ * The service's clock: the real one, or, in development and tests only, the real one shifted by
+ * CLOCK_OFFSET_DAYS, so that the system test can close a month that has not ended yet and have
+ * every service it restarts agree on the day (a month closed by attendance in January is billed
+ * by payments in January, after its new year). Production refuses an offset: money and
+ * deadlines run on the real day.
+ */
+export function clockFrom(config: Pick<ServiceConfig, "NODE_ENV" | "CLOCK_OFFSET_DAYS">, clock: () => Date = () => new Date()): () => Date {
+  if (config.CLOCK_OFFSET_DAYS === 0) return clock;
+  if (config.NODE_ENV === "production") throw new ConfigError("CLOCK_OFFSET_DAYS is refused with NODE_ENV=production (the clock must be the real one)");
+  const offset = config.CLOCK_OFFSET_DAYS * 86_400_000;
+  return () => new Date(clock().getTime() + offset);
+}

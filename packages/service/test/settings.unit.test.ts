@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, serviceConfig } from "@kruzhok/config";
 import { DEV_AUTH_SECRET } from "@kruzhok/http";
-import { authConfigFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "../src/settings";
+import { authConfigFrom, clockFrom, describeAuth, httpEdgeFrom, isLoopbackHost } from "../src/settings";
 
 const base = {
   PORT: "3001",
@@ -114,5 +114,21 @@ describe("the HTTP edge of a service", () => {
     expect(httpEdgeFrom(configOf({ AUTH_MODE: "development", DOCS_ALLOW: "loopback" }))).toEqual({ access: { docs: ["loopback"] } });
     expect(httpEdgeFrom(configOf({ ...oidc, TRUST_PROXY: "10.0.0.0/8", METRICS_ALLOW: "any" }))).toEqual({ trustProxy: ["10.0.0.0/8"], access: {} });
     expect(httpEdgeFrom(configOf({ ...oidc, TRUST_PROXY: "2", METRICS_ALLOW: "any" }))).toEqual({ trustProxy: 2, access: {} });
+  });
+});
+
+describe("the clock of a service", () => {
+  const now = () => new Date("2026-12-03T00:00:00Z");
+
+  it("is the real one by default", () => {
+    expect(clockFrom(configOf({ AUTH_MODE: "development" }), now)().toISOString()).toBe("2026-12-03T00:00:00.000Z");
+  });
+
+  it("runs CLOCK_OFFSET_DAYS ahead in development, across a year's end", () => {
+    expect(clockFrom(configOf({ AUTH_MODE: "development", CLOCK_OFFSET_DAYS: "40" }), now)().toISOString()).toBe("2027-01-12T00:00:00.000Z");
+  });
+
+  it("refuses an offset in production", () => {
+    expect(() => clockFrom(configOf({ ...oidc, NODE_ENV: "production", CLOCK_OFFSET_DAYS: "40" }), now)).toThrow(/CLOCK_OFFSET_DAYS is refused with NODE_ENV=production/);
   });
 });

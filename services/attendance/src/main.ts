@@ -3,7 +3,7 @@
 // and the reverse on SIGTERM).
 import { runService } from "@kruzhok/service";
 import { buildAttendanceApp } from "./app";
-import { AttendanceConfig, shiftedClock } from "./config";
+import { AttendanceConfig } from "./config";
 import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateAttendance } from "./migrations";
@@ -14,10 +14,9 @@ await runService({
   config: AttendanceConfig,
   migrate: migrateAttendance,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  shared: ({ clock, config }) => ({ clock: shiftedClock(clock, config.CLOCK_OFFSET_DAYS) }),
-  buildApp: ({ app, pool }, { clock }) => buildAttendanceApp({ ...app, pool, clock }),
-  handlers: ({ pool }, { clock }) => eventHandlers({ pool, clock }),
-  jobs: ({ pool, config, logger }, { clock }) => [
+  buildApp: ({ app, pool, clock }) => buildAttendanceApp({ ...app, pool, clock }),
+  handlers: ({ pool, clock }) => eventHandlers({ pool, clock }),
+  jobs: ({ pool, clock, config, logger }) => [
     {
       name: "month close",
       intervalMs: config.MONTH_CLOSE_INTERVAL_MS,

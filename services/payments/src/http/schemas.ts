@@ -74,6 +74,7 @@ export const CertificateAccount = z.object({
   currency: z.string(),
   funded: z.number().int().describe("Credited to the certificate this year"),
   spent: z.number().int().describe("Paid to providers for lessons"),
+  returned: z.number().int().describe("Returned to the municipality's budget when the year ended (what the year left unspent)"),
   reserved: z.number().int().describe("Held for enrollments' expected lessons"),
   available: z.number().int(),
   reservations: z.array(z.object({ enrollmentId: z.uuid(), amount: z.number().int(), missing: z.number().int() })),

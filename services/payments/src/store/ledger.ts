@@ -260,7 +260,7 @@ export interface Movement {
   causeCommand: string | null;
 }
 
-/** Every transfer that touched the account, oldest first (those of one transaction in the order they were posted). */
+/** Every transfer that touched the account in the order it was posted (seq; a use case that calls another may read the clock twice, so created_at can disagree by a moment). */
 export async function movementsOf(db: Queryable, accountId: string): Promise<Movement[]> {
   const { rows } = await db.query<Movement>(
     `SELECT t.id AS "transferId", to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, t.code, t.kind,
@@ -269,7 +269,7 @@ export async function movementsOf(db: Queryable, accountId: string): Promise<Mov
        FROM ledger_transfers t
        JOIN ledger_accounts o ON o.id = CASE WHEN t.debit_account_id = $1 THEN t.credit_account_id ELSE t.debit_account_id END
       WHERE t.debit_account_id = $1 OR t.credit_account_id = $1
-      ORDER BY t.created_at, t.seq`,
+      ORDER BY t.seq`,
     [accountId],
   );
   return rows;

@@ -120,23 +120,25 @@ export interface GroupRow {
   lessonsPerWeek: number;
   fundingKind: string;
   currency: string;
+  /** Null for a group heard of before payments kept it. */
+  startsOn: string | null;
   endsOn: string;
 }
 
 export async function upsertGroup(db: Queryable, g: GroupRow): Promise<void> {
   await db.query(
-    `INSERT INTO groups (id, municipality_id, program_id, provider_id, price_per_hour, lesson_minutes, lessons_per_week, funding_kind, currency, ends_on)
-     VALUES ($1, $2, $3, $4, $5, $6, $10, $7, $8, $9)
+    `INSERT INTO groups (id, municipality_id, program_id, provider_id, price_per_hour, lesson_minutes, lessons_per_week, funding_kind, currency, ends_on, starts_on)
+     VALUES ($1, $2, $3, $4, $5, $6, $10, $7, $8, $9, $11)
      ON CONFLICT (id) DO UPDATE SET price_per_hour = EXCLUDED.price_per_hour, lesson_minutes = EXCLUDED.lesson_minutes, lessons_per_week = EXCLUDED.lessons_per_week, funding_kind = EXCLUDED.funding_kind,
-       currency = EXCLUDED.currency, ends_on = EXCLUDED.ends_on, provider_id = EXCLUDED.provider_id`,
-    [g.id, g.municipalityId, g.programId, g.providerId, g.pricePerHour, g.lessonMinutes, g.fundingKind, g.currency, g.endsOn, g.lessonsPerWeek],
+       currency = EXCLUDED.currency, ends_on = EXCLUDED.ends_on, starts_on = EXCLUDED.starts_on, provider_id = EXCLUDED.provider_id`,
+    [g.id, g.municipalityId, g.programId, g.providerId, g.pricePerHour, g.lessonMinutes, g.fundingKind, g.currency, g.endsOn, g.lessonsPerWeek, g.startsOn],
   );
 }
 
 export async function findGroup(db: Queryable, id: string): Promise<GroupRow | undefined> {
   const { rows } = await db.query<GroupRow>(
     `SELECT id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
-            lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency, to_char(ends_on, 'YYYY-MM-DD') AS "endsOn" FROM groups WHERE id = $1`,
+            lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency, to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn" FROM groups WHERE id = $1`,
     [id],
   );
   return rows[0];

@@ -21,3 +21,18 @@ export async function claimRollover(db: Queryable, certificateId: string, year: 
 export async function noteReturned(db: Queryable, certificateId: string, year: number, returned: number): Promise<void> {
   await db.query(`UPDATE year_rollovers SET returned = $3 WHERE certificate_id = $1 AND year = $2`, [certificateId, year, returned]);
 }
+
+/** More of the old year returned after the roll (what December's bill left of a reservation). */
+export async function addReturned(db: Queryable, certificateId: string, year: number, returned: number): Promise<void> {
+  await db.query(`UPDATE year_rollovers SET returned = returned + $3 WHERE certificate_id = $1 AND year = $2`, [certificateId, year, returned]);
+}
+
+/** Whether the certificate was financed in the year before `year` and has not been rolled into `year`. */
+export async function rolloverDue(db: Queryable, certificateId: string, year: number): Promise<boolean> {
+  const { rows } = await db.query<{ due: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM financing_requests f WHERE f.certificate_id = $1 AND f.year = $2 - 1 AND f.status = 'committed')
+        AND NOT EXISTS (SELECT 1 FROM year_rollovers r WHERE r.certificate_id = $1 AND r.year = $2) AS due`,
+    [certificateId, year],
+  );
+  return rows[0]?.due ?? false;
+}

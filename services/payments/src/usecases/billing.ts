@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { MonthBilled } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
+import { localDateOf } from "@kruzhok/time";
 import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { NotHeardYet } from "../domain/errors";
@@ -10,9 +11,11 @@ import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
 import { enrollmentStartedOn, familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
 import { addToLine, openRegister } from "../store/registers";
+import { rolloverDue } from "../store/rollovers";
 import type { PaymentsDeps } from "../deps";
 import { postingCause } from "./cause";
-import { shrinkReservation } from "./reservations";
+import { rollCertificateIn } from "./new-year";
+import { settlePastYear, shrinkReservation } from "./reservations";
 import { joinTransaction } from "./transaction";
 
 export interface MonthSummary {
@@ -51,6 +54,13 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     const rules = (await findRules(tx, municipalityId, year)) ?? defaultRules(group.pricePerHour);
     const charge = chargeMonth(summary, group, rules);
     const certificate = await findCertificateOfChild(tx, summary.childId);
+    const localYear = localDateOf(write.now, municipality.timeZone).year;
+    // The new year's first bill before the new-year job came round (it runs late, or payments was
+    // down on 1 January): the certificate rolls here, once, as the job would have, rather than the
+    // family paying what the certificate's new year covers.
+    if (certificate && year <= localYear && (await rolloverDue(tx, certificate.id, year))) {
+      await rollCertificateIn(deps, tx, { certificateId: certificate.id, municipalityId, year });
+    }
 
     const currency = municipality.currency;
     const certificateAccount = certificate ? accountId("certificate", certificate.id, year) : undefined;
@@ -118,6 +128,16 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
           ? { id: id(d.leg), kind: "single", debitAccountId: account, creditAccountId: family, amount: d.delta, code: d.leg, cause: postingWhy }
           : { id: id(d.leg), kind: "single", debitAccountId: family, creditAccountId: account, amount: -d.delta, code: `${d.leg}_correction`, cause: postingWhy },
       ], write.now));
+    }
+
+    // December billed once its year is over: what the enrollment's reservation of that year still
+    // holds, and whatever else the certificate did not spend that year, returns to that year's budget.
+    // REVIEW: a later correction of December that charges more finds that money returned (the
+    // family's part or the uncovered part grows); a correction that charges less credits the old
+    // year's account, which the next correction's settlement returns. Remove when corrections
+    // after the year's settlement are billed from the budget directly.
+    if (certificate && summary.month === `${year}-12` && localYear > year) {
+      await settlePastYear(write, { enrollmentId: summary.enrollmentId, certificateId: certificate.id, municipalityId, year, tag: `v${summary.version}` });
     }
 
     await saveBilledMonth(tx, {

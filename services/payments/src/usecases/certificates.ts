@@ -20,12 +20,15 @@ export async function certificateAccount(db: Queryable, actor: Actor, certificat
   const [account] = await findAccounts(db, [id]);
   const movements = account ? await movementsOf(db, id) : [];
   const reservations = (await reservationsOfCertificate(db, certificateId)).filter((r) => r.year === year);
+  // What the year left unspent went back to the budget at its end: not spent on lessons.
+  const returned = movements.filter((m) => m.code === "year_end" && m.direction === "debit").reduce((sum, m) => sum + m.amount, 0);
   return {
     certificateId,
     year,
     currency: account?.currency ?? "RUB",
     funded: account?.creditsPosted ?? 0,
-    spent: account?.debitsPosted ?? 0,
+    spent: (account?.debitsPosted ?? 0) - returned,
+    returned,
     reserved: account?.debitsPending ?? 0,
     available: account ? available(account) : 0,
     reservations: reservations.map((r) => ({ enrollmentId: r.enrollmentId, amount: r.amount, missing: r.missing })),

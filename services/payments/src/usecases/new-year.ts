@@ -1,19 +1,19 @@
-import { withTransaction } from "@kruzhok/postgres";
+import { withTransaction, type PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { accountId, derivedTransferId, requireAllPosted } from "../domain/ledger";
 import { createTransfers } from "../store/ledger";
 import { activeEnrollmentsOf, findCertificate, findYear, listMunicipalities } from "../store/projections";
-import { reservationsOfCertificate } from "../store/reservations";
 import { certificatesToRoll, claimRollover, noteReturned } from "../store/rollovers";
 import type { PaymentsDeps } from "../deps";
 import { postingCause, type JobCause } from "./cause";
 import { requestFinancing } from "./financing";
-import { releaseReservation, reserve } from "./reservations";
+import { reserve } from "./reservations";
 import { joinTransaction } from "./transaction";
 
-// The new year, on 1 January in the municipality's zone: what a certificate did not spend returns
-// to the old year's budget, its reservations are released, the new year's amount is committed
-// (or waits), and the enrollments that carry over are reserved again. Exactly once per
+// The new year, on 1 January in the municipality's zone: what a certificate neither spent nor
+// holds for December's lessons (billed in January) returns to the old year's budget, the new
+// year's amount is committed (or waits), and the enrollments that carry over are reserved again.
+// A bill of the new year that comes first rolls its certificate itself. Exactly once per
 // certificate per year: the claim row's primary key and the derived transfer ids make a second
 // run, a concurrent run or a late run (3 January) find the work done.
 
@@ -37,26 +37,30 @@ export async function runNewYear(deps: PaymentsDeps, batch = 500): Promise<numbe
 
 /** One certificate into `year`, in one transaction. */
 export function rollCertificate(deps: PaymentsDeps, c: { certificateId: string; municipalityId: string; year: number }): Promise<boolean> {
-  return withTransaction(deps.pool, (tx) =>
-    joinTransaction(deps, tx, cause, async (write) => {
-      if (!(await claimRollover(tx, c.certificateId, c.year, write.now))) return false;
-      const old = c.year - 1;
-      for (const reservation of await reservationsOfCertificate(tx, c.certificateId)) {
-        if (reservation.year === old) await releaseReservation(write, reservation.enrollmentId, c.municipalityId);
-      }
-      const [returned] = await createTransfers(tx, c.municipalityId, [
-        { id: derivedTransferId("year-end", c.certificateId, old), kind: "single", debitAccountId: accountId("certificate", c.certificateId, old), creditAccountId: accountId("budget", c.municipalityId, old), amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "year_end", cause: postingCause(cause) },
-      ], write.now);
-      requireAllPosted([returned!]);
-      await noteReturned(tx, c.certificateId, c.year, returned!.amount ?? 0);
+  return withTransaction(deps.pool, (tx) => rollCertificateIn(deps, tx, c));
+}
 
-      const certificate = await findCertificate(tx, c.certificateId);
-      if (!certificate || certificate.status === "closed" || !(await findYear(tx, c.municipalityId, c.year))) return true;
-      await requestFinancing(deps, tx, { certificateId: c.certificateId, year: c.year, municipalityId: c.municipalityId }, cause);
-      for (const enrollment of await activeEnrollmentsOf(tx, c.municipalityId)) {
-        if (enrollment.childId === certificate.childId) await reserve(write, { ...enrollment, municipalityId: c.municipalityId }, { year: c.year, today: `${c.year}-01-01` });
-      }
-      return true;
-    }),
-  );
+/**
+ * One certificate into `year`, in the caller's transaction (the job's, or a bill's that arrives
+ * before the job came round): false when it was rolled before. The old year's reservations stay:
+ * they hold what December's lessons will cost until December is billed (usecases/reservations.ts).
+ */
+export function rollCertificateIn(deps: PaymentsDeps, tx: PoolClient, c: { certificateId: string; municipalityId: string; year: number }): Promise<boolean> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    if (!(await claimRollover(tx, c.certificateId, c.year, write.now))) return false;
+    const old = c.year - 1;
+    const [returned] = await createTransfers(tx, c.municipalityId, [
+      { id: derivedTransferId("year-end", c.certificateId, old), kind: "single", debitAccountId: accountId("certificate", c.certificateId, old), creditAccountId: accountId("budget", c.municipalityId, old), amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "year_end", cause: postingCause(cause) },
+    ], write.now);
+    requireAllPosted([returned!]);
+    await noteReturned(tx, c.certificateId, c.year, returned!.amount ?? 0);
+
+    const certificate = await findCertificate(tx, c.certificateId);
+    if (!certificate || certificate.status === "closed" || !(await findYear(tx, c.municipalityId, c.year))) return true;
+    await requestFinancing(deps, tx, { certificateId: c.certificateId, year: c.year, municipalityId: c.municipalityId }, cause);
+    for (const enrollment of await activeEnrollmentsOf(tx, c.municipalityId)) {
+      if (enrollment.childId === certificate.childId) await reserve(write, { ...enrollment, municipalityId: c.municipalityId }, { year: c.year, today: `${c.year}-01-01` });
+    }
+    return true;
+  });
 }

@@ -31,6 +31,7 @@ export interface GroupSnapshot {
   pricePerHour: number;
   currency: string;
   fundingKind: string;
+  startsOn: string;
   endsOn: string;
   schedule: { slots: readonly { start: string; end: string }[] };
 }
@@ -48,6 +49,7 @@ export function recordGroup(deps: PaymentsDeps, tx: PoolClient, municipalityId: 
       lessonsPerWeek: group.schedule.slots.length,
       fundingKind: group.fundingKind,
       currency: group.currency,
+      startsOn: group.startsOn,
       endsOn: group.endsOn,
     }),
   );

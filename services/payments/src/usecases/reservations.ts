@@ -6,7 +6,8 @@ import { expectedCost } from "../domain/reservation";
 import { findRules } from "../store/billing";
 import { createTransfers, ensureAccounts, findAccounts, transferAccounts } from "../store/ledger";
 import { findCertificateOfChild, findGroup, findMunicipality, upsertEnrollment } from "../store/projections";
-import { lockReservation, saveReservation } from "../store/reservations";
+import { addReturned } from "../store/rollovers";
+import { lockOpenReservations, lockReservation, saveReservation, type ReservationRow } from "../store/reservations";
 import type { PaymentsDeps } from "../deps";
 import { postingCause } from "./cause";
 import { joinTransaction, type Write } from "./transaction";
@@ -14,7 +15,10 @@ import { joinTransaction, type Write } from "./transaction";
 // An enrollment into a financed program reserves its expected cost on the certificate (a pending
 // transfer to the provider's payable), so the same money cannot be promised twice. Billing shrinks
 // it (the old pending voided and a smaller one made, linked: both or neither); the enrollment's
-// end releases it.
+// end releases it. One reservation per enrollment and year: at the new year the old year's keeps
+// holding December's lessons, which attendance closes and payments bills in January from the old
+// year's money; once December is billed (or the enrollment ends) what it still holds is released
+// and returned to the old year's budget.
 
 /** The enrollment started: recorded, and its expected cost reserved (as far as the certificate reaches; the rest is noted as missing). */
 export function enrollmentStarted(deps: PaymentsDeps, tx: PoolClient, enrollment: { id: string; municipalityId: string; groupId: string; childId: string }, cause: Cause): Promise<void> {
@@ -39,7 +43,7 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
   if ((await findAccounts(tx, [certificateAccount])).length === 0) return;
   const rules = (await findRules(tx, enrollment.municipalityId, year)) ?? { normativePerHour: group.pricePerHour, coPayment: false, unexcused: "not_charged" as const };
   const expected = expectedCost(group, rules, today, year);
-  const existing = await lockReservation(tx, enrollment.id);
+  const existing = await lockReservation(tx, enrollment.id, year);
   if (existing?.year === year && !existing.released) return;
   if (expected === 0) return;
   const [payable] = await ensureAccounts(tx, [{ kind: "provider_payable", ownerId: group.providerId, year, municipalityId: enrollment.municipalityId, currency: municipality.currency }], now);
@@ -56,8 +60,8 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
 /** A month billed `billed` more to the certificate: the reservation gives that much way (it never goes below zero). */
 export async function shrinkReservation(write: Write, r: { enrollmentId: string; municipalityId: string; year: number; billed: number }): Promise<void> {
   const { tx, now } = write;
-  const reservation = await lockReservation(tx, r.enrollmentId);
-  if (!reservation || reservation.released || reservation.year !== r.year || !reservation.pendingId || r.billed === 0) return;
+  const reservation = await lockReservation(tx, r.enrollmentId, r.year);
+  if (!reservation || reservation.released || !reservation.pendingId || r.billed === 0) return;
   const next = Math.max(0, reservation.amount - r.billed);
   const seq = reservation.seq + 1;
   const pending = await transferAccounts(tx, reservation.pendingId);
@@ -79,13 +83,48 @@ export function enrollmentEnded(deps: PaymentsDeps, tx: PoolClient, enrollment: 
   });
 }
 
+/** Every reservation of the enrollment released; what a past year's held goes back to that year's budget. */
 export async function releaseReservation(write: Write, enrollmentId: string, municipalityId: string): Promise<void> {
-  const reservation = await lockReservation(write.tx, enrollmentId);
-  if (!reservation || reservation.released) return;
+  const currentYear = await localYearOf(write, municipalityId);
+  for (const reservation of await lockOpenReservations(write.tx, enrollmentId)) {
+    await releaseRow(write, reservation, municipalityId);
+    if (currentYear !== undefined && reservation.year < currentYear) await returnPastYear(write, { certificateId: reservation.certificateId, municipalityId, year: reservation.year }, [enrollmentId, "ended"]);
+  }
+}
+
+/**
+ * A past year's last month billed (December, in January or later): the enrollment's reservation
+ * of that year is released and the certificate's money left in that year returns to its budget,
+ * as the new-year job returned the rest on 1 January. `tag` tells the bill (its version) apart.
+ */
+export async function settlePastYear(write: Write, s: { enrollmentId: string; certificateId: string; municipalityId: string; year: number; tag: string }): Promise<void> {
+  const reservation = await lockReservation(write.tx, s.enrollmentId, s.year);
+  if (reservation && !reservation.released) await releaseRow(write, reservation, s.municipalityId);
+  await returnPastYear(write, { certificateId: s.certificateId, municipalityId: s.municipalityId, year: s.year }, [s.enrollmentId, s.tag]);
+}
+
+/** The municipality's local year now; undefined while payments has not heard of it. */
+export async function localYearOf(write: Write, municipalityId: string): Promise<number | undefined> {
+  const municipality = await findMunicipality(write.tx, municipalityId);
+  return municipality ? localDateOf(write.now, municipality.timeZone).year : undefined;
+}
+
+async function releaseRow(write: Write, reservation: ReservationRow, municipalityId: string): Promise<void> {
   if (reservation.pendingId) {
     requireAllPosted(await createTransfers(write.tx, municipalityId, [
       { id: derivedTransferId("reservation-void", reservation.pendingId), kind: "void_pending", pendingId: reservation.pendingId, code: "reservation_released", cause: postingCause(write.cause) },
     ], write.now));
   }
   await saveReservation(write.tx, { ...reservation, pendingId: null, amount: 0, released: true });
+}
+
+/** What the certificate's account of a past year can still spend, back to that year's budget (nothing when it has no account). */
+async function returnPastYear(write: Write, c: { certificateId: string; municipalityId: string; year: number }, why: readonly string[]): Promise<void> {
+  const certificateAccount = accountId("certificate", c.certificateId, c.year);
+  if ((await findAccounts(write.tx, [certificateAccount])).length === 0) return;
+  const [returned] = await createTransfers(write.tx, c.municipalityId, [
+    { id: derivedTransferId("year-end-rest", c.certificateId, c.year, ...why), kind: "single", debitAccountId: certificateAccount, creditAccountId: accountId("budget", c.municipalityId, c.year), amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "year_end", cause: postingCause(write.cause) },
+  ], write.now);
+  requireAllPosted([returned!]);
+  if ((returned!.amount ?? 0) > 0) await addReturned(write.tx, c.certificateId, c.year + 1, returned!.amount ?? 0);
 }

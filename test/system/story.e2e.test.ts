@@ -18,13 +18,14 @@ import {
   monthClosed,
   municipalityWithRules,
   newStory,
+  offsetTo,
   programPublished,
   providerApproved,
   providerConfirms,
   providerSeesEnrollment,
   regionFollowsStatistics,
   registerApprovedAndPaid,
-  services,
+  storyServices,
   type Kruzhok,
   type Story,
 } from "./story";
@@ -43,17 +44,29 @@ import {
 // billed from Kafka, the provider's register of the month formed, approved and paid, and the
 // guardian seeing the lesson paid from the certificate.
 
-describe("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment, attendance and payments, as statistics counts it", () => {
+//
+// The story is told twice: today, and as if today were 20 December of this year (every service's
+// development clock moved there), when the group's first month is in January: attendance closes
+// a month of the next year, and payments must bill it from the certificate's new year.
+
+/** 20 December of the real local year, as an offset from today (negative after it). */
+const december20 = () => offsetTo(`${new Date().toLocaleDateString("en-CA", { timeZone: "Europe/Moscow" }).slice(0, 4)}-12-20`);
+
+describe.each([
+  { when: "today", label: "story", offsetDays: () => 0 },
+  { when: "from 20 December, its first month in the next year", label: "story-dec20", offsetDays: december20 },
+])("a child's way to a seat in a group and its first month, across registry, catalogue, enrollment, attendance and payments, as statistics counts it: $when", ({ label, offsetDays }) => {
   const infra = inject("infra");
+  const offset = offsetDays();
   let system: Kruzhok;
   beforeAll(async () => {
-    system = await systemUnderTest(infra, "story", services);
+    system = await systemUnderTest(infra, label, storyServices(offset));
     await system.start();
   });
   afterAll(async () => system?.cleanup());
 
   it("ends with one application, one offer, one enrollment and one financing, though enrollment was killed mid-way, and the child's first month summarised on Kafka, billed and paid", async ({ annotate }) => {
-    const story = await newStory(system);
+    const story = await newStory(system, offset);
     await municipalityWithRules(system, story);
     await billingRulesSet(system, story);
     await providerApproved(system, story);

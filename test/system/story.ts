@@ -12,22 +12,34 @@ import { waitFor, type HttpAnswer, type System, type SystemServiceSpec, type Top
 
 const mainOf = (service: string) => fileURLToPath(new URL(`../../services/${service}/src/main.ts`, import.meta.url));
 
-/** The services of the story, as processes of their own (their real main.ts). */
-export const services = {
-  registry: { main: mainOf("registry") },
-  catalogue: { main: mainOf("catalogue") },
-  enrollment: { main: mainOf("enrollment") },
-  // The close job stays out of the story's way: its chapter closes the month by hand.
-  attendance: { main: mainOf("attendance"), env: { MONTH_CLOSE_INTERVAL_MS: "3600000" } },
-  statistics: { main: mainOf("statistics"), env: { STATISTICS_PUBLISH_INTERVAL_MS: "100" } },
-  payments: { main: mainOf("payments") },
-} satisfies Record<string, SystemServiceSpec>;
+/**
+ * The services of the story, as processes of their own (their real main.ts), every one with its
+ * development clock `offsetDays` ahead of the real one (CLOCK_OFFSET_DAYS, refused in
+ * production): the story can be told as if today were another day (`storyToday`), the
+ * days before a year's end among them.
+ */
+export function storyServices(offsetDays = 0) {
+  const clock = { CLOCK_OFFSET_DAYS: String(offsetDays) };
+  return {
+    registry: { main: mainOf("registry"), env: clock },
+    catalogue: { main: mainOf("catalogue"), env: clock },
+    enrollment: { main: mainOf("enrollment"), env: clock },
+    // The close job stays out of the story's way: its chapter closes the month by hand.
+    attendance: { main: mainOf("attendance"), env: { ...clock, MONTH_CLOSE_INTERVAL_MS: "3600000" } },
+    statistics: { main: mainOf("statistics"), env: { ...clock, STATISTICS_PUBLISH_INTERVAL_MS: "100" } },
+    // The new-year job looks often: when attendance's month is in the next year, payments is
+    // moved there with it and must have rolled the certificate into that year before it bills.
+    payments: { main: mainOf("payments"), env: { ...clock, NEW_YEAR_INTERVAL_MS: "500" } },
+  } satisfies Record<string, SystemServiceSpec>;
+}
 
-export type Kruzhok = System<keyof typeof services>;
+export type Kruzhok = System<keyof ReturnType<typeof storyServices>>;
 
 /** What the story has established so far: ids as the services gave them, and each person's authorization. */
 export interface Story {
   timeZone: string;
+  /** How many days after the real today the story's today is (every service's CLOCK_OFFSET_DAYS). */
+  offsetDays: number;
   region: string;
   municipalityId?: string;
   providerId?: string;
@@ -71,10 +83,24 @@ export function known<K extends keyof Story>(story: Story, key: K): NonNullable<
   return value;
 }
 
-export async function newStory(system: Kruzhok): Promise<Story> {
-  // Europe/Moscow: the local year is the UTC year or the next, never the one before.
-  return { timeZone: "Europe/Moscow", region: await system.as({ role: "region", regionCode: "11" }) };
+// Europe/Moscow: the local year is the UTC year or the next, never the one before.
+const STORY_ZONE = "Europe/Moscow";
+
+/**
+ * The days from the real local today to `date` (YYYY-MM-DD in the story's zone): the offset that
+ * tells the story on that day. The services' clocks keep the real time of day.
+ */
+export function offsetTo(date: string): number {
+  return daysFrom(localToday(STORY_ZONE), date);
 }
+
+/** A story told `offsetDays` after the real today (0: today), by services started with `storyServices(offsetDays)`. */
+export async function newStory(system: Kruzhok, offsetDays = 0): Promise<Story> {
+  return { timeZone: STORY_ZONE, offsetDays, region: await system.as({ role: "region", regionCode: "11" }) };
+}
+
+/** The story's now: the real instant moved by its offset, as its services' clocks have it. */
+const storyNow = (story: Story) => new Date(Date.now() + story.offsetDays * 86_400_000);
 
 /** The answer, which must have `status`; its body parsed. */
 function expectStatus<T>(answer: HttpAnswer, status: number): T {
@@ -98,7 +124,8 @@ function problemCode(answer: HttpAnswer): string | undefined {
  */
 const unless = (...notYet: string[]) => (answer: HttpAnswer) => (notYet.includes(problemCode(answer) ?? "") ? undefined : answer);
 
-const utcDate = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+/** The UTC date `days` after the story's today. */
+const utcDate = (story: Story, days: number) => new Date(storyNow(story).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 // --- registry: the municipality, its rules and the provider --------------------------------
 
@@ -110,7 +137,7 @@ export async function municipalityWithRules(system: Kruzhok, story: Story): Prom
     body: { code: String(1000 + randomInt(9000)), name: "Городской округ Сюжетный", regionCode: "11", timeZone: story.timeZone, currency: "RUB" },
   });
   story.municipalityId = expectStatus<{ id: string }>(created, 201).id;
-  const year = new Date().getUTCFullYear();
+  const year = storyNow(story).getUTCFullYear();
   for (const y of [year, year + 1]) {
     const rules = await registry.call("PUT", `/municipalities/${story.municipalityId}/years/${y}`, {
       as: story.region,
@@ -163,7 +190,7 @@ export async function billingRulesSet(system: Kruzhok, story: Story): Promise<vo
   const { payments } = system.services;
   const municipalityId = known(story, "municipalityId");
   story.municipality = await system.as({ role: "municipality", municipalityId });
-  const year = new Date().getUTCFullYear();
+  const year = storyNow(story).getUTCFullYear();
   const rules = { normativePerHour: NORMATIVE_PER_HOUR, coPayment: true, unexcused: "not_charged" };
   for (const y of [year, year + 1]) {
     const set = await payments.waitForAnswer(
@@ -201,7 +228,7 @@ export async function programPublished(system: Kruzhok, story: Story): Promise<v
         weeklyHours: 2,
         price: { amount: PRICE_PER_HOUR, currency: "RUB" },
         fundingKind: "financed",
-        certification: { number: "НОК-11-2026-017", date: utcDate(-30), expiry: utcDate(365) },
+        certification: { number: "НОК-11-2026-017", date: utcDate(story, -30), expiry: utcDate(story, 365) },
         address: { text: "Сыктывкар, ул. Коммунистическая, 10", latitude: 61.67, longitude: 50.84 },
         teachers: [{ publicName: "Иванова А. С.", qualification: "педагог дополнительного образования" }],
       },
@@ -216,8 +243,8 @@ export async function programPublished(system: Kruzhok, story: Story): Promise<v
     body: {
       capacity: story.capacity,
       schedule: { timeZone: story.timeZone, slots: [{ weekday: 2, start: "15:00", end: "16:30" }, { weekday: 4, start: "15:00", end: "16:30" }] },
-      startsOn: utcDate(14),
-      endsOn: utcDate(200),
+      startsOn: utcDate(story, 14),
+      endsOn: utcDate(story, 200),
     },
   });
   story.groupId = expectStatus<{ id: string }>(group, 201).id;
@@ -244,7 +271,7 @@ export async function familyRegistered(system: Kruzhok, story: Story): Promise<v
     body: {
       firstName: "Анна",
       lastName: "Сюжетова",
-      birthDate: `${new Date().getUTCFullYear() - 10}-05-20`,
+      birthDate: `${storyNow(story).getUTCFullYear() - 10}-05-20`,
       document: { kind: "birth_certificate", number: `IV-АБ ${serial()}` },
       guardianIds: [story.guardianId],
     },
@@ -360,7 +387,7 @@ export async function certificateFinanced(system: Kruzhok, story: Story): Promis
  * nothing spent or reserved yet.
  */
 export async function guardianSeesCertificateFunded(system: Kruzhok, story: Story): Promise<void> {
-  const year = Number(localToday(story.timeZone).slice(0, 4));
+  const year = Number(storyNow(story).toLocaleDateString("en-CA", { timeZone: story.timeZone }).slice(0, 4));
   const account = await system.services.payments.waitForAnswer(
     "GET",
     `/certificates/${known(story, "certificateId")}/account?year=${year}`,
@@ -426,21 +453,42 @@ export async function providerSeesEnrollment(system: Kruzhok, story: Story): Pro
 }
 
 // --- attendance: lessons marked, absences notified, the month closed ------------------------
-// The group's lessons begin two weeks from now, so attendance runs with its development clock
-// ahead (CLOCK_OFFSET_DAYS, refused in production): restarted first on the day after the second
-// lesson, then after the month has ended. Whole days: the local time of day is the real one.
+// The group's lessons begin two weeks after the story's today, so attendance runs with its
+// development clock further ahead (CLOCK_OFFSET_DAYS, refused in production): restarted first on
+// the day after the second lesson, then after the month has ended. Payments, which bills that
+// month, is moved with it: when the month is in the next year (a story told from mid-December),
+// payments must have rolled the certificate into that year, as its new-year job does on
+// 1 January. Whole days: the local time of day is the real one.
 
-/** The local date in `zone` now, and `date` moved by `days`. */
-const localToday = (zone: string) => new Date().toLocaleDateString("en-CA", { timeZone: zone });
+/** The real local date in `zone`, and `date` moved by `days`. */
+function localToday(zone: string): string {
+  return new Date().toLocaleDateString("en-CA", { timeZone: zone });
+}
 const plusDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-const daysFrom = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+function daysFrom(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
 const monthAfter = (month: string) => plusDays(`${month}-28`, 7).slice(0, 7);
 
-/** Attendance again, its clock on `date` (local) at the real time of day. REVIEW: a run across local midnight lands a day later. */
+/**
+ * Attendance and payments again, their clocks on `date` (local) at the real time of day.
+ * REVIEW: a run across local midnight lands a day later.
+ */
 async function attendanceOn(system: Kruzhok, story: Story, date: string): Promise<void> {
-  const { attendance } = system.services;
-  await attendance.kill();
-  await attendance.start({ CLOCK_OFFSET_DAYS: String(daysFrom(localToday(story.timeZone), date)) });
+  const { attendance, payments } = system.services;
+  const clock = { CLOCK_OFFSET_DAYS: String(daysFrom(localToday(story.timeZone), date)) };
+  await Promise.all([attendance.kill(), payments.kill()]);
+  await Promise.all([attendance.start(clock), payments.start(clock)]);
+  // In a new year, payments' new-year job has rolled the certificate (the guardian sees the
+  // year's account funded) before anything is billed, as on a real 1 January.
+  const year = date.slice(0, 4);
+  await payments.waitForAnswer(
+    "GET",
+    `/certificates/${known(story, "certificateId")}/account?year=${year}`,
+    { as: known(story, "guardian") },
+    (answer) => (answer.status === 200 && answer.json<CertificateAccount>().funded > 0 ? answer : undefined),
+    `payments to fund the certificate's account of ${year}`,
+  );
 }
 
 /**
@@ -453,7 +501,7 @@ export async function lessonsMarked(system: Kruzhok, story: Story): Promise<void
   const provider = known(story, "provider");
   const groupId = known(story, "groupId");
   const childId = known(story, "childId");
-  let month = utcDate(14).slice(0, 7);
+  let month = utcDate(story, 14).slice(0, 7);
   for (;;) {
     const sheet = await attendance.waitForAnswer(
       "GET",
@@ -554,12 +602,9 @@ interface Register {
  * register of the month formed with the child's line, and the bill is on payments' topic, caused
  * by the summary.
  */
-// REVIEW: a run from about 12 December on has its attendance month in January, while the
-// registry financed the certificate for the current year: payments funds the new year's account
-// only when its new-year job rolls it on 1 January (its clock is the real one; attendance's runs
-// ahead), so the bill would find no certificate money and these chapters fail until 1 January.
-// Giving payments attendance's CLOCK_OFFSET_DAYS (and a short NEW_YEAR_INTERVAL_MS) before the
-// month closes would close it.
+// The month is billed from its own year's money: a December, closed and billed in January after
+// payments' new year, from what the old year's reservation kept for it; a January (a story told
+// from mid-December) from the new year's account, funded on payments' 1 January.
 export async function monthBilled(system: Kruzhok, story: Story): Promise<void> {
   const { payments } = system.services;
   const municipalityId = known(story, "municipalityId");
@@ -630,6 +675,7 @@ interface CertificateAccount {
   currency: string;
   funded: number;
   spent: number;
+  returned: number;
   reserved: number;
   available: number;
   reservations: { enrollmentId: string; amount: number; missing: number }[];
@@ -643,7 +689,8 @@ interface CertificateAccount {
  */
 export async function guardianSeesMovement(system: Kruzhok, story: Story): Promise<void> {
   const { payments } = system.services;
-  const year = Number(known(story, "attendanceMonth").slice(0, 4));
+  const month = known(story, "attendanceMonth");
+  const year = Number(month.slice(0, 4));
   const charged = perLesson(NORMATIVE_PER_HOUR);
   const seen = await payments.call("GET", `/certificates/${known(story, "certificateId")}/account?year=${year}`, { as: known(story, "guardian") });
   const account = expectStatus<CertificateAccount>(seen, 200);
@@ -651,15 +698,31 @@ export async function guardianSeesMovement(system: Kruzhok, story: Story): Promi
   const movements = account.movements.map(({ kind, direction, amount }) => ({ kind, direction, amount }));
   const held = movements.find((m) => m.kind === "reservation")!.amount;
   expect(held).toBeGreaterThan(charged);
+  expect(account.movements.find((m) => m.kind === "lesson_charge")!.description).toBe("Оплата посещённых занятий");
+  if (!month.endsWith("-12")) {
+    expect(movements).toEqual([
+      { kind: "financing", direction: "in", amount: NOMINAL },
+      { kind: "reservation", direction: "held", amount: held },
+      { kind: "reservation_billed", direction: "released", amount: held },
+      { kind: "reservation", direction: "held", amount: held - charged },
+      { kind: "lesson_charge", direction: "out", amount: charged },
+    ]);
+    expect(account).toMatchObject({ returned: 0, reserved: held - charged, available: NOMINAL - held, reservations: [{ enrollmentId: known(story, "enrollmentId"), amount: held - charged, missing: 0 }] });
+    return;
+  }
+  // December, billed in January: the new year returned what was neither spent nor held for
+  // December, and once December was billed, the rest of its reservation went back too.
   expect(movements).toEqual([
     { kind: "financing", direction: "in", amount: NOMINAL },
     { kind: "reservation", direction: "held", amount: held },
+    { kind: "year_end", direction: "out", amount: NOMINAL - held },
     { kind: "reservation_billed", direction: "released", amount: held },
     { kind: "reservation", direction: "held", amount: held - charged },
     { kind: "lesson_charge", direction: "out", amount: charged },
+    { kind: "reservation_released", direction: "released", amount: held - charged },
+    { kind: "year_end", direction: "out", amount: held - charged },
   ]);
-  expect(account.movements.find((m) => m.kind === "lesson_charge")!.description).toBe("Оплата посещённых занятий");
-  expect(account).toMatchObject({ reserved: held - charged, available: NOMINAL - held, reservations: [{ enrollmentId: known(story, "enrollmentId"), amount: held - charged, missing: 0 }] });
+  expect(account).toMatchObject({ returned: NOMINAL - charged, reserved: 0, available: 0, reservations: [] });
 }
 
 // --- statistics: what the region and the ministry see of it -----------------------------------

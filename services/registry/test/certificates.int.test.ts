@@ -2,15 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isValidCertificateNumber } from "../src/domain/certificate-number";
 import {
   birthCertificateNumber,
+  childBody,
   createMunicipality,
   issuedCertificate,
   office,
   municipalityCode,
   outboxEvents,
+  passportNumber,
   registerChild,
   registerGuardian,
   registryHarness,
   snapshot,
+  snilsNumber,
   type RegistryHarness,
 } from "./fixtures/registry";
 
@@ -197,12 +200,54 @@ describe("certificates", () => {
       expect((await h.app.inject({ method: "GET", url: `/children/${childId}/certificate`, headers })).statusCode).toBe(404);
     });
 
-    it("issues to a namesake whose document differs by more than one character", async () => {
-      const serial = 400_000 + Math.floor(Math.random() * 90_000);
-      const twin = { firstName: "Лев", lastName: `Тёзка${serial}`, birthDate: "2013-07-07" };
-      await issuedCertificate(h, komi.id, { ...twin, document: twinDocument(serial) });
-      const { childId } = await registerChild(h, komi.id, { ...twin, document: twinDocument(serial + 11) });
-      expect((await apply(komi.id, childId)).statusCode).toBe(201);
+    it("holds the same child registered again with another kind of document, or its name in Latin letters, and an operator merges the records", async () => {
+      const serial = 500_000 + Math.floor(Math.random() * 400_000);
+      const first = await issuedCertificate(h, kamchatka.id, { firstName: "Пётр", lastName: `Дубликатов${serial}`, birthDate: "2015-06-06" });
+      // The family registers the child again at another desk with SNILS: another guardian, another document kind.
+      const again = await registerChild(h, kamchatka.id, { firstName: "Петр", lastName: `Дубликатов${serial}`, birthDate: "2015-06-06", document: { kind: "snils", number: snilsNumber() } });
+      const before = (await outboxEvents(h.pool, "registry.certificate.issued")).length;
+      const held = await apply(kamchatka.id, again.childId);
+      expect(held.statusCode).toBe(202);
+      const { applicationId } = held.json<{ applicationId: string }>();
+      const headers = await office(h, kamchatka.id);
+      const listed = (await h.app.inject({ method: "GET", url: "/certificate-applications?status=held", headers })).json<{ id: string; similarChildId: string }[]>();
+      expect(listed.find((a) => a.id === applicationId)?.similarChildId).toBe(first.childId);
+
+      const merged = await h.app.inject({ method: "POST", url: `/certificate-applications/${applicationId}/decision`, headers, payload: { decision: "merge", comment: "тот же ребёнок: СНИЛС и свидетельство сверены" } });
+      expect(merged.statusCode).toBe(200);
+      expect(merged.json()).toMatchObject({ status: "merged", certificateId: first.certificateId });
+      expect((await outboxEvents(h.pool, "registry.certificate.issued")).length).toBe(before);
+      // The second desk's guardian is now the certified child's guardian, announced to every service.
+      const child = (await h.app.inject({ method: "GET", url: `/children/${first.childId}`, headers })).json<{ guardianIds: string[] }>();
+      expect(child.guardianIds.sort()).toEqual([first.guardianId, again.guardianId].sort());
+      const changed = (await outboxEvents<{ childId: string; certificateId: string; guardianIds: string[] }>(h.pool, "registry.child.guardians-changed")).filter((e) => e.aggregateId === first.childId);
+      expect(changed.map((e) => ({ ...e.data, guardianIds: [...e.data.guardianIds].sort() }))).toEqual([
+        { childId: first.childId, certificateId: first.certificateId, guardianIds: [first.guardianId, again.guardianId].sort() },
+      ]);
+      // The merged record gets no certificate of its own, and says where the child's record is.
+      expect((await apply(kamchatka.id, again.childId)).json()).toMatchObject({ status: 409, code: "REGISTRY.CHILD_MERGED" });
+    });
+
+    it("holds a name transliterated, with е for ё, or one letter changed, but issues to a child born the same day with another name", async () => {
+      const letters = "абвгдклмнпрст";
+      const surname = `Гом${Array.from({ length: 6 }, () => letters.charAt(Math.floor(Math.random() * letters.length))).join("")}ова`;
+      const latin = [...surname].map((c) => ({ Г: "G", о: "o", а: "a", б: "b", в: "v", г: "g", д: "d", к: "k", л: "l", м: "m", н: "n", п: "p", р: "r", с: "s", т: "t" })[c] ?? c).join("");
+      const birthDate = "2014-04-04";
+      await issuedCertificate(h, komi.id, { firstName: "Алёна", lastName: surname, birthDate });
+      const transliterated = await registerChild(h, komi.id, { firstName: "Alena", lastName: latin, birthDate, document: { kind: "snils", number: snilsNumber() } });
+      expect((await apply(komi.id, transliterated.childId)).statusCode).toBe(202);
+      const sister = await registerChild(h, komi.id, { firstName: "Вероника", lastName: surname, birthDate });
+      expect((await apply(komi.id, sister.childId)).statusCode).toBe(201);
+    });
+
+    it("accepts a child's own passport from 14, and refuses it for a younger child naming the field", async () => {
+      const guardianIds = [await registerGuardian(h, komi.id)];
+      const teen = await h.app.inject({ method: "POST", url: "/children", headers: await office(h, komi.id), payload: childBody(guardianIds, { birthDate: "2011-01-10", document: { kind: "passport", number: passportNumber() } }) });
+      expect(teen.statusCode).toBe(201);
+      const before = await snapshot(h.pool);
+      const young = await h.app.inject({ method: "POST", url: "/children", headers: await office(h, komi.id), payload: childBody(guardianIds, { birthDate: "2014-01-10", document: { kind: "passport", number: passportNumber() } }) });
+      expect(young.json()).toMatchObject({ status: 422, code: "REGISTRY.PASSPORT_TOO_YOUNG", invalidParams: [{ name: "body.document.kind" }] });
+      expect(await snapshot(h.pool)).toEqual(before);
     });
   });
 

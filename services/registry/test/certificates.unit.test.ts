@@ -3,8 +3,9 @@ import { DomainError } from "@kruzhok/errors";
 import { assertBornBy } from "../src/domain/age";
 import { decideCategories } from "../src/domain/categories";
 import { conversionObstacle, refusalError, type Certificate, type ConversionRefusal } from "../src/domain/certificate";
-import { documentProblem, nearDuplicateOf, normaliseDocument } from "../src/domain/documents";
-import { assertStillIssuable, decideHeldApplication, decideIssuance, type Applicant } from "../src/domain/issuance";
+import { documentProblem } from "../src/domain/documents";
+import { assertStillIssuable, decideHeldApplication, decideIssuance, mergedGuardians, type Applicant } from "../src/domain/issuance";
+import { nameSkeleton, namesMatch, samePersonAs } from "../src/domain/person-match";
 
 function errorOf(fn: () => unknown): DomainError | undefined {
   try {
@@ -16,30 +17,46 @@ function errorOf(fn: () => unknown): DomainError | undefined {
   return undefined;
 }
 
-describe("near-duplicates", () => {
-  const onFile = (id: string, kind: "birth_certificate" | "snils", number: string) => ({ id, kind, normalised: normaliseDocument(kind, number) });
-  const others = [onFile("a", "birth_certificate", "IV-АБ 123456"), onFile("b", "snils", "112-233-445 95")];
-
-  it("finds a namesake whose document of the same kind is one character apart", () => {
-    expect(nearDuplicateOf({ kind: "birth_certificate", normalised: normaliseDocument("birth_certificate", "IV-АБ 123457") }, others)).toBe("a");
-    expect(nearDuplicateOf({ kind: "snils", normalised: normaliseDocument("snils", "112-233-445 05") }, others)).toBe("b");
+describe("the same child, whatever the document", () => {
+  it("reduces a name to what survives transliteration, ё/е and Kazakh letters", () => {
+    expect(nameSkeleton("Пётр")).toBe(nameSkeleton("Petr"));
+    expect(nameSkeleton("Юлия")).toBe(nameSkeleton("Yuliya"));
+    expect(nameSkeleton("Алексей")).toBe(nameSkeleton("Alexey"));
+    expect(nameSkeleton("Жанна")).toBe(nameSkeleton("Zhanna"));
+    expect(nameSkeleton("Әлихан")).toBe(nameSkeleton("Alikhan"));
   });
 
-  it("ignores documents of another kind, and numbers further apart", () => {
-    expect(nearDuplicateOf({ kind: "snils", normalised: normaliseDocument("snils", "IV-АБ 123457") }, others.slice(0, 1))).toBeUndefined();
-    expect(nearDuplicateOf({ kind: "birth_certificate", normalised: normaliseDocument("birth_certificate", "IV-АБ 123467") }, others)).toBeUndefined();
+  it("matches names one letter apart, not names further apart", () => {
+    expect(namesMatch("Иванов", "Иваноф")).toBe(true);
+    expect(namesMatch("Смирнова", "Smirnova")).toBe(true);
+    expect(namesMatch("Иванов", "Петров")).toBe(false);
+    expect(namesMatch("\u200b", "\u200b")).toBe(false);
+    // Numbered records match only exactly: 820299 is not 820229, though each has a doubled digit.
+    expect(namesMatch("Петрова820299", "Петрова820229")).toBe(false);
+    expect(namesMatch("Петрова820299", "Petrova820299")).toBe(true);
+  });
+
+  it("suspects only a child born the same day whose last and first names both match", () => {
+    const others = [
+      { id: "other-day", lastName: "Иванов", firstName: "Пётр", birthDate: "2016-03-15" },
+      { id: "brother", lastName: "Иванов", firstName: "Павел", birthDate: "2016-03-14" },
+      { id: "same", lastName: "Ivanov", firstName: "Petr", birthDate: "2016-03-14" },
+    ];
+    expect(samePersonAs({ lastName: "Иванов", firstName: "Пётр", birthDate: "2016-03-14" }, others)?.id).toBe("same");
+    expect(samePersonAs({ lastName: "Иванов", firstName: "Пётр", birthDate: "2016-03-14" }, others.slice(0, 2))).toBeUndefined();
   });
 });
 
 describe("an application for a certificate", () => {
   const now = new Date("2026-09-01T20:00:00Z");
-  const document = { kind: "birth_certificate" as const, normalised: normaliseDocument("birth_certificate", "IV-АБ 123457") };
   const applicant = (overrides: Partial<Applicant> = {}): Applicant => ({
     birthDate: "2016-03-14",
-    document,
+    lastName: "Иванов",
+    firstName: "Пётр",
     certified: false,
     held: false,
-    certifiedNamesakes: [],
+    mergedInto: null,
+    certifiedSameDay: [],
     ...overrides,
   });
 
@@ -56,15 +73,26 @@ describe("an application for a certificate", () => {
     expect(error?.details.field).toBe("childId");
   });
 
-  it("holds for an operator when a certified namesake's document is one character apart, and answers with the waiting application after", () => {
-    const namesake = { id: "namesake", kind: "birth_certificate" as const, normalised: normaliseDocument("birth_certificate", "IV-АБ 123456") };
-    expect(decideIssuance(applicant({ certifiedNamesakes: [namesake] }), now, "Asia/Kamchatka")).toMatchObject({ kind: "hold", similarChildId: "namesake" });
-    expect(decideIssuance(applicant({ certifiedNamesakes: [namesake], held: true }), now, "Asia/Kamchatka")).toEqual({ kind: "held" });
+  it("holds for an operator when a certified child born the same day has a matching name, whatever the documents, and answers with the waiting application after", () => {
+    const namesake = { id: "namesake", lastName: "Ivanov", firstName: "Petr", birthDate: "2016-03-14" };
+    expect(decideIssuance(applicant({ certifiedSameDay: [namesake] }), now, "Asia/Kamchatka")).toMatchObject({ kind: "hold", similarChildId: "namesake" });
+    expect(decideIssuance(applicant({ certifiedSameDay: [namesake], held: true }), now, "Asia/Kamchatka")).toEqual({ kind: "held" });
+    const sibling = { id: "sibling", lastName: "Иванова", firstName: "Мария", birthDate: "2016-03-14" };
+    expect(decideIssuance(applicant({ certifiedSameDay: [sibling] }), now, "Asia/Kamchatka")).toEqual({ kind: "issue" });
+  });
+
+  it("refuses a record an operator merged into the child's other record, pointing at it", () => {
+    const error = errorOf(() => decideIssuance(applicant({ mergedInto: "kept" }), now, "Asia/Kamchatka"));
+    expect(error?.code).toBe("REGISTRY.CHILD_MERGED");
+    expect(error?.details.field).toBe("childId");
   });
 
   it("is decided by an operator once, and approved only while the child may still have a certificate", () => {
     expect(decideHeldApplication("held", "approve")).toBe("approved");
     expect(decideHeldApplication("held", "reject")).toBe("rejected");
+    expect(decideHeldApplication("held", "merge")).toBe("merged");
+    expect(errorOf(() => decideHeldApplication("merged", "merge"))?.code).toBe("REGISTRY.APPLICATION_DECIDED");
+    expect(mergedGuardians(["a", "b"], ["b", "c"])).toEqual(["a", "b", "c"]);
     expect(errorOf(() => decideHeldApplication("rejected", "approve"))?.code).toBe("REGISTRY.APPLICATION_DECIDED");
     expect(errorOf(() => assertStillIssuable({ certified: false, birthDate: "2016-03-14" }, now, "Asia/Kamchatka"))).toBeUndefined();
     expect(errorOf(() => assertStillIssuable({ certified: true, birthDate: "2016-03-14" }, now, "Asia/Kamchatka"))?.code).toBe("REGISTRY.CERTIFICATE_EXISTS");

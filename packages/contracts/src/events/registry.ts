@@ -142,6 +142,18 @@ export const ChildCategoriesChanged = defineEvent(
   }),
 );
 
+/**
+ * A child's guardians changed (an operator merged a duplicate record into this child, bringing
+ * its guardians; a co-guardian was confirmed or removed): the whole list, so that a consumer
+ * replaces what it holds.
+ */
+export const ChildGuardiansChanged = defineEvent(
+  Topics.registry,
+  "registry.child.guardians-changed",
+  1,
+  z.object({ childId: Uuid, certificateId: Uuid.nullable(), guardianIds: z.array(Uuid).min(1) }),
+);
+
 export const ProviderKind = z.enum(["municipal", "state", "private", "entrepreneur"]);
 const ProviderRef = { providerId: Uuid, kind: ProviderKind, name: z.string() };
 
@@ -186,6 +198,7 @@ export const registryEvents = [
   CertificateClosed,
   CertificateMoved,
   ChildCategoriesChanged,
+  ChildGuardiansChanged,
   ProviderApplied,
   ProviderApproved,
   ProviderRejectedV1,

@@ -39,6 +39,15 @@ export async function recordIssuedCertificate(
 }
 
 /**
+ * The child's guardians changed (the registry merged a duplicate record into the child, bringing
+ * its guardians): the whole list replaces the one held, and a guardian no longer among them is
+ * forgotten by the position lookups once this commits.
+ */
+export async function recordGuardians(tx: PoolClient, deps: { positions: PositionLookups }, childId: string, guardianIds: readonly string[]): Promise<void> {
+  if ((await replaceGuardians(tx, childId, guardianIds)) > 0) onCommit(tx, () => deps.positions.forgetGuardiansOf(childId));
+}
+
+/**
  * The registry financed the certificate for `year` (or it was financed already): the
  * applications waiting for that answer go on as queued.
  */

@@ -84,6 +84,11 @@ export async function setCertificateStatus(db: Queryable, id: string, status: Ce
   await db.query(`UPDATE certificates SET status = $2 WHERE id = $1`, [id, status]);
 }
 
+/** The child's guardians as the registry now lists them (they read the certificate's account). */
+export async function setChildGuardians(db: Queryable, childId: string, guardianIds: readonly string[]): Promise<void> {
+  await db.query(`UPDATE certificates SET guardian_ids = $2 WHERE child_id = $1`, [childId, guardianIds]);
+}
+
 export async function setChildCategories(db: Queryable, childId: string, categories: readonly string[], proofs: readonly { code: string; validFrom: string; validUntil: string }[]): Promise<void> {
   await db.query(`UPDATE certificates SET categories = $2, category_proofs = $3 WHERE child_id = $1`, [childId, categories, JSON.stringify(proofs)]);
 }

@@ -1,7 +1,7 @@
 import type { Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { lessonMinutesOf } from "../domain/billing";
-import { setChildCategories, upsertCertificate, upsertGroup, upsertMunicipality, type CertificateRow, type MunicipalityRow } from "../store/projections";
+import { setChildCategories, setChildGuardians, upsertCertificate, upsertGroup, upsertMunicipality, type CertificateRow, type MunicipalityRow } from "../store/projections";
 import type { PaymentsDeps } from "../deps";
 import { joinTransaction } from "./transaction";
 
@@ -22,6 +22,11 @@ export function recordChildCategories(deps: PaymentsDeps, tx: PoolClient, child:
     const today = write.now.toISOString().slice(0, 10);
     await setChildCategories(tx, child.childId, child.categories.filter((c) => c.validFrom <= today && today <= c.validUntil).map((c) => c.code), child.categories);
   });
+}
+
+/** The child's guardians changed (a merged duplicate record brought its own): the whole list replaces the old. */
+export function recordChildGuardians(deps: PaymentsDeps, tx: PoolClient, child: { childId: string; guardianIds: readonly string[] }, cause: Cause): Promise<void> {
+  return joinTransaction(deps, tx, cause, () => setChildGuardians(tx, child.childId, child.guardianIds));
 }
 
 export interface GroupSnapshot {

@@ -37,3 +37,19 @@ export function assertBornBy(birthDate: string, now: Date, timeZone: string, fie
     throw registryError("BIRTH_DATE_IN_FUTURE", `the birth date ${birthDate} is after today (${formatLocalDate(today)}); check the birth certificate`, { field });
   }
 }
+
+/** A passport is issued at 14: younger children are registered with a birth certificate or national id. */
+export const PASSPORT_AGE = 14;
+
+/** A child's own passport is their document from 14 (Kamchatka's list); before that it cannot be theirs. */
+export function assertDocumentFitsAge(kind: string, birthDate: string, now: Date, timeZone: string): void {
+  if (kind !== "passport") return;
+  const age = localAge(birthDate, now, timeZone);
+  if (age < PASSPORT_AGE) {
+    throw registryError(
+      "PASSPORT_TOO_YOUNG",
+      `a child's own passport is accepted from ${PASSPORT_AGE}; this child is ${age}: register them with a birth certificate, SNILS or IIN`,
+      { field: "document.kind" },
+    );
+  }
+}

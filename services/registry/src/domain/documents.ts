@@ -107,19 +107,3 @@ export function identityKey(lastName: string, firstName: string, birthDate: stri
   const fold = (s: string) => s.trim().toUpperCase().replace(/Ё/g, "Е").replace(/\s+/g, " ");
   return `${fold(lastName)}|${fold(firstName)}|${birthDate}`;
 }
-
-export interface DocumentOnFile {
-  id: string;
-  kind: DocumentKind;
-  /** `normaliseDocument` of the number. */
-  normalised: string;
-}
-
-/**
- * The near-duplicate among children who share an identity key: a document of the same kind
- * whose normalised number is one character apart. An identical number is a plain duplicate,
- * refused by its hash before this is asked.
- */
-export function nearDuplicateOf(candidate: Omit<DocumentOnFile, "id">, others: readonly DocumentOnFile[]): string | undefined {
-  return others.find((other) => other.kind === candidate.kind && oneCharacterApart(other.normalised, candidate.normalised))?.id;
-}

@@ -19,6 +19,8 @@ const codes = {
   GUARDIAN_NOT_FOUND: "not_found",
   CHILD_ALREADY_REGISTERED: "conflict",
   CHILD_NOT_FOUND: "not_found",
+  CHILD_MERGED: "conflict",
+  PASSPORT_TOO_YOUNG: "validation",
   CERTIFICATE_EXISTS: "conflict",
   CERTIFICATE_NOT_FOUND: "not_found",
   CERTIFICATE_NOT_ACTIVE: "illegal_state",

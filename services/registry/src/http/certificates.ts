@@ -56,7 +56,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
         tags,
         summary: "Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported",
         description:
-          "Issued at once (201, status active, funding accounting) to a child aged 5-17 on the municipality's calendar; held for an operator (202) when a namesake with a document one character apart already holds one.",
+          "Issued at once (201, status active, funding accounting) to a child aged 5-17 on the municipality's calendar; held for an operator (202) when a child born the same day with a matching name (transliteration, ё/е, one letter apart) already holds one, whatever document either was registered with.",
         body: ApplyForCertificate,
         response: { 201: CertificateView, 202: HeldApplication },
       },

@@ -81,8 +81,8 @@ export const Guardian = z.object({
 });
 
 export const ChildDocument = z
-  .strictObject({ kind: z.enum(["birth_certificate", "snils", "iin"]), number: z.string().trim().min(1).max(40) })
-  .describe("Birth certificate (IV-АБ 123456) or national id; SNILS and IIN check digits are verified");
+  .strictObject({ kind: z.enum(["birth_certificate", "snils", "iin", "passport"]), number: z.string().trim().min(1).max(40) })
+  .describe("Birth certificate (IV-АБ 123456), national id (SNILS and IIN check digits are verified), or from 14 the child's own passport");
 
 export const CategoryClaimBody = z.strictObject({
   code: CategoryCode,
@@ -141,13 +141,13 @@ export const CertificateView = z.object({
 
 export const HeldApplication = z
   .object({ applicationId: z.uuid(), status: z.literal("held"), reason: z.string() })
-  .describe("The application waits for an operator: a namesake with a nearly identical document holds a certificate");
+  .describe("The application waits for an operator: a child born the same day with a matching name holds a certificate (maybe this child under another document)");
 
 export const CertificateApplication = z.object({
   id: z.uuid(),
   childId: z.uuid(),
   municipalityId: z.uuid(),
-  status: z.enum(["held", "approved", "rejected"]),
+  status: z.enum(["held", "approved", "rejected", "merged"]).describe("merged: the office found it the same child as similarChildId"),
   similarChildId: z.uuid().describe("The child who already holds a certificate"),
   reason: z.string(),
   certificateId: z.uuid().nullable(),
@@ -156,13 +156,16 @@ export const CertificateApplication = z.object({
   createdAt: Instant,
 });
 
-export const ApplicationQuery = z.strictObject({ status: z.enum(["held", "approved", "rejected"]).default("held") });
+export const ApplicationQuery = z.strictObject({ status: z.enum(["held", "approved", "rejected", "merged"]).default("held") });
 
 const Comment = z.string().trim().min(1).max(1000);
 
 export const ApplicationDecision = z.discriminatedUnion("decision", [
   z.strictObject({ decision: z.literal("approve"), comment: Comment.optional() }),
   z.strictObject({ decision: z.literal("reject"), comment: Comment.describe("Why, for the family") }),
+  z
+    .strictObject({ decision: z.literal("merge"), comment: Comment.optional() })
+    .describe("The held child is the certified child it resembles: merge the records (its guardians join that child's); no second certificate"),
 ]);
 
 export const Suspension = z.strictObject({

@@ -1,7 +1,7 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { Certificate, ClosedReason, Funding } from "../domain/certificate";
-import type { DocumentOnFile } from "../domain/documents";
 import type { ApplicationStatus } from "../domain/issuance";
+import type { PersonOnFile } from "../domain/person-match";
 import { childColumns, type ChildRow } from "./people";
 
 export interface CertificateRow {
@@ -192,48 +192,47 @@ export async function writeIssuance(
 /** What deciding an application for a child's certificate needs to know, read in one statement. */
 export interface IssuanceFacts {
   child: ChildRow;
-  /** The child's own document and identity key, for the near-duplicate check. */
-  identity: DocumentOnFile & { identityKey: string };
   municipality: { id: string; code: string; timeZone: string };
   /** The child holds a certificate already. */
   certified: boolean;
   /** The child's application waiting for an operator, if any. */
   held: ApplicationRow | undefined;
-  /** Other children with the same identity key who hold a certificate. */
-  certifiedNamesakes: DocumentOnFile[];
+  /** Other children born the same day who hold a certificate: the domain decides which may be this child. */
+  certifiedSameDay: PersonOnFile[];
+  /** The child's other record this one was merged into, if an operator merged it. */
+  mergedInto: string | null;
   /** A fresh serial when the child may be issued a certificate now; unused ones leave harmless gaps. */
   serial: number | undefined;
 }
 
 interface IssuanceFactsRow extends ChildRow {
-  identityKey: string;
-  kind: DocumentOnFile["kind"];
-  normalised: string;
   municipalityCode: string;
   timeZone: string;
   certified: boolean;
   held: (Omit<ApplicationRow, "createdAt" | "decidedAt"> & { createdAt: string; decidedAt: string | null }) | null;
-  certifiedNamesakes: DocumentOnFile[];
+  certifiedSameDay: PersonOnFile[];
+  mergedInto: string | null;
   serial: string | number | null;
 }
 
 /**
  * Everything issuance reads about `childIds`, in one statement: the child, its identity, whether
- * it holds a certificate or has an application held, its municipality, its certified namesakes,
+ * it holds a certificate or has an application held, its municipality, the certified children born the same day,
  * and (only when it may be issued one) a serial. Children not found are missing from the result.
  *
- * Run it as a statement of its own AFTER `lockNamesakes`: under READ COMMITTED a statement sees
+ * Run it as a statement of its own AFTER `lockSameDay`: under READ COMMITTED a statement sees
  * what was committed when it started, so a read in the same statement as the lock could miss
- * the certificate a namesake committed while we waited for the lock.
+ * the certificate a child born the same day committed while we waited for the lock.
  */
 export async function issuanceFacts(db: Queryable, childIds: readonly string[]): Promise<IssuanceFacts[]> {
   const { rows } = await db.query<IssuanceFactsRow>(
     `SELECT ${childColumns},
-            c.identity_key AS "identityKey", c.document_kind AS kind, c.normalised_document AS normalised,
+            c.merged_into AS "mergedInto",
             m.code AS "municipalityCode", m.time_zone AS "timeZone", f.certified, f.held,
-            COALESCE((SELECT json_agg(json_build_object('id', n.id, 'kind', n.document_kind, 'normalised', n.normalised_document))
+            COALESCE((SELECT json_agg(json_build_object('id', n.id, 'lastName', n.last_name, 'firstName', n.first_name,
+                                                        'birthDate', to_char(n.birth_date, 'YYYY-MM-DD')))
                         FROM children n JOIN certificates s ON s.child_id = n.id
-                       WHERE n.identity_key = c.identity_key AND n.id <> c.id), '[]') AS "certifiedNamesakes",
+                       WHERE n.birth_date = c.birth_date AND n.id <> c.id), '[]') AS "certifiedSameDay",
             CASE WHEN NOT f.certified AND f.held IS NULL THEN nextval('certificate_serial_seq') END AS serial
        FROM children c
        JOIN municipalities m ON m.id = c.municipality_id
@@ -248,14 +247,14 @@ export async function issuanceFacts(db: Queryable, childIds: readonly string[]):
     [childIds],
   );
   return rows.map((row) => {
-    const { identityKey, kind, normalised, municipalityCode, timeZone, certified, held, certifiedNamesakes, serial, ...child } = row;
+    const { municipalityCode, timeZone, certified, held, certifiedSameDay, mergedInto, serial, ...child } = row;
     return {
       child,
-      identity: { id: child.id, kind, normalised, identityKey },
       municipality: { id: child.municipalityId, code: municipalityCode, timeZone },
       certified,
       held: held ? { ...held, createdAt: new Date(held.createdAt), decidedAt: held.decidedAt === null ? null : new Date(held.decidedAt) } : undefined,
-      certifiedNamesakes,
+      certifiedSameDay,
+      mergedInto,
       serial: serial === null ? undefined : Number(serial),
     };
   });

@@ -119,21 +119,27 @@ export async function replaceCategories(db: Queryable, childId: string, records:
   );
 }
 
+/** Merge the duplicate record into the child it is: the duplicate points at it, and the child's guardians become `guardianIds`. */
+export async function mergeChildInto(db: Queryable, duplicateId: string, childId: string, guardianIds: readonly string[]): Promise<void> {
+  await db.query(`UPDATE children SET merged_into = $2 WHERE id = $1`, [duplicateId, childId]);
+  await db.query(`INSERT INTO child_guardians (child_id, guardian_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [childId, guardianIds]);
+}
+
 export async function moveChild(db: Queryable, childId: string, municipalityId: string): Promise<void> {
   await db.query(`UPDATE children SET municipality_id = $2 WHERE id = $1`, [childId, municipalityId]);
 }
 
 /**
- * Serialize applications of namesakes (children of one identity key) until COMMIT, so that two
- * near-duplicates applying at once cannot both slip through, and one child applying twice at once
- * is serialized too. Keys are locked in ascending order: transactions applying for several
- * children at once then always wait in the same direction and never deadlock. Postgres evaluates
+ * Serialize applications of children born the same day until COMMIT, so that two suspected
+ * duplicates (see the domain's `samePersonAs`) applying at once cannot both slip through, and
+ * one child applying twice at once is serialized too. Keys are locked in ascending order:
+ * transactions applying for several children at once then always wait in the same direction and never deadlock. Postgres evaluates
  * a volatile function of the select list after ORDER BY, so the order holds.
  */
-export async function lockNamesakes(db: Queryable, childIds: readonly string[]): Promise<void> {
+export async function lockSameDay(db: Queryable, childIds: readonly string[]): Promise<void> {
   await db.query(
     `SELECT pg_advisory_xact_lock(k.key)
-       FROM (SELECT DISTINCT hashtextextended(identity_key, 0) AS key FROM children WHERE id = ANY($1::uuid[])) AS k
+       FROM (SELECT DISTINCT hashtextextended('born ' || birth_date::text, 0) AS key FROM children WHERE id = ANY($1::uuid[])) AS k
       ORDER BY k.key`,
     [childIds],
   );

@@ -1,15 +1,15 @@
 import { v7 as uuidv7 } from "uuid";
 import { requireBasis, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
-import { CertificateIssued } from "@kruzhok/contracts";
-import { appendToOutbox, newEvent, type Cause, type OutboxEntry } from "@kruzhok/messaging";
+import { CertificateIssued, ChildGuardiansChanged } from "@kruzhok/contracts";
+import { appendToOutbox, emit, newEvent, type Cause, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { ageOn, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { ageBand } from "../domain/age";
 import { activeCategories } from "../domain/categories";
 import { certificateNumber } from "../domain/certificate-number";
-import type { DocumentOnFile } from "../domain/documents";
 import { registryError } from "../domain/errors";
-import { assertStillIssuable, certificateExists, decideHeldApplication, decideIssuance } from "../domain/issuance";
+import { assertStillIssuable, certificateExists, decideHeldApplication, decideIssuance, mergedGuardians, type HeldDecision } from "../domain/issuance";
+import type { PersonOnFile } from "../domain/person-match";
 import {
   findApplication,
   findCertificateOfChild,
@@ -24,7 +24,7 @@ import {
   type NewHeldApplication,
 } from "../store/certificates";
 import { findMunicipality } from "../store/municipalities";
-import { findChild, lockNamesakes, type ChildRow } from "../store/people";
+import { findChild, lockSameDay, mergeChildInto, type ChildRow } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { insertFamilyActs } from "../store/audit";
 import { assertActsForChild, familyActOf, officeRoles } from "./access";
@@ -56,14 +56,14 @@ type Decision =
 
 /**
  * Apply for the certificates of several children in the caller's transaction, with four
- * statements whatever their number: lock the namesakes, read, write the certificates and the
+ * statements whatever their number: lock the children born the same day, read, write the certificates and the
  * held applications, write the events of the certificates written. Each application is refused
  * when the child is not found or not the caller's to act for, and otherwise decided by the
  * domain (`decideIssuance`): refused, held for an operator, or issued.
  *
  * Outcomes come back in the order of `requests`, one each, exactly as if the applications had
  * been made one after another in that order: a second application for a child issued earlier
- * in the same call is refused, and a namesake issued earlier counts as certified. A refusal is
+ * in the same call is refused, and a child born the same day issued earlier counts as certified. A refusal is
  * that application's outcome, not an error of the call; the call throws only when the database
  * does (the caller then knows nothing was written).
  */
@@ -72,12 +72,12 @@ export async function applyForCertificates(
   requests: readonly CertificateApplicationRequest[],
 ): Promise<PromiseSettledResult<ApplicationOutcome>[]> {
   const childIds = [...new Set(requests.map((request) => request.childId))];
-  await lockNamesakes(tx, childIds);
+  await lockSameDay(tx, childIds);
   // A statement of its own, after the locks: see `issuanceFacts`.
   const facts = new Map((await issuanceFacts(tx, childIds)).map((f) => [f.child.id, f]));
 
   // Decisions of this call so far, which the later applications of the call must see as if committed.
-  const issuedHere = new Map<string, DocumentOnFile & { identityKey: string }>();
+  const issuedHere = new Map<string, PersonOnFile>();
   const heldHere = new Set<string>();
   const decisions = requests.map((request): Decision => {
     try {
@@ -86,14 +86,16 @@ export async function applyForCertificates(
       assertActsForChild(request.actor, f.child);
       // An operator applying for a family states the basis (written to the family's trail below).
       requireBasis(request.actor);
-      const namesakesHere = [...issuedHere.values()].filter((other) => other.identityKey === f.identity.identityKey);
+      const sameDayHere = [...issuedHere.values()].filter((other) => other.birthDate === f.child.birthDate);
       const decision = decideIssuance(
         {
           birthDate: f.child.birthDate,
-          document: f.identity,
+          lastName: f.child.lastName,
+          firstName: f.child.firstName,
           certified: f.certified || issuedHere.has(f.child.id),
           held: f.held !== undefined || heldHere.has(f.child.id),
-          certifiedNamesakes: [...f.certifiedNamesakes, ...namesakesHere],
+          mergedInto: f.mergedInto,
+          certifiedSameDay: [...f.certifiedSameDay, ...sameDayHere],
         },
         request.now,
         f.municipality.timeZone,
@@ -107,7 +109,7 @@ export async function applyForCertificates(
           return { kind: "hold", application: { id: uuidv7(), childId: f.child.id, municipalityId: f.child.municipalityId, similarChildId, reason, now: request.now } };
         }
         case "issue":
-          issuedHere.set(f.child.id, f.identity);
+          issuedHere.set(f.child.id, { id: f.child.id, lastName: f.child.lastName, firstName: f.child.firstName, birthDate: f.child.birthDate });
           return { kind: "issue", facts: f, request };
         default: {
           const exhaustive: never = decision;
@@ -120,7 +122,7 @@ export async function applyForCertificates(
   });
 
   const toIssue = decisions.flatMap((d) => (d.kind === "issue" ? [d] : []));
-  // Under the namesake lock no other application can have issued these meanwhile; a child
+  // Under the same-day lock no other application can have issued these meanwhile; a child
   // missing from the result was issued by an operator's decision, and is refused as before.
   const written = await writeIssuance(tx, {
     certificates: toIssue.map(({ facts: f, request }) => {
@@ -179,12 +181,15 @@ export async function applyForCertificates(
 
 /**
  * The office of the application's municipality decides a held application, as the domain
- * allows: approve issues the certificate (if the child may still have one), reject closes it.
+ * allows: approve issues the certificate (another child, if it may still have one), reject
+ * closes it, merge finds it the same child as the certified one: the duplicate record is merged
+ * into it, its guardians join the child's (announced to every service), and no second
+ * certificate is issued.
  */
 export async function reviewHeldApplication(
   deps: RegistryDeps,
   actor: Actor,
-  command: { applicationId: string; decision: "approve" | "reject"; comment: string | null },
+  command: { applicationId: string; decision: HeldDecision; comment: string | null },
   cause: Cause,
 ): Promise<ApplicationRow> {
   requireRole(actor, ...officeRoles);
@@ -202,9 +207,31 @@ export async function reviewHeldApplication(
       if (!child || !municipality) throw new Error(`application ${application.id} points at a missing child`);
       assertStillIssuable({ certified: (await findCertificateOfChild(tx, child.id)) !== undefined, birthDate: child.birthDate }, now, municipality.timeZone);
       certificateId = (await issue(write, child, municipality)).id;
+    } else if (status === "merged") {
+      certificateId = await merge(write, application);
     }
     return recordApplicationDecision(tx, application.id, { status, certificateId, decidedBy: actor.subject, comment: command.comment, now });
   });
+}
+
+/** Merge the held child into the certified child it was found to be; the certificate it holds is the child's one. */
+async function merge({ tx, now, cause }: Write, application: ApplicationRow): Promise<string> {
+  const duplicate = await findChild(tx, application.childId);
+  const child = await findChild(tx, application.similarChildId);
+  const certificate = await findCertificateOfChild(tx, application.similarChildId);
+  if (!duplicate || !child || !certificate) throw new Error(`application ${application.id} points at a missing child or certificate`);
+  const guardianIds = mergedGuardians(child.guardianIds, duplicate.guardianIds);
+  await mergeChildInto(tx, duplicate.id, child.id, guardianIds);
+  if (guardianIds.length !== child.guardianIds.length) {
+    await emit(
+      tx,
+      ChildGuardiansChanged,
+      { ...cause, municipalityId: certificate.municipalityId, aggregateId: child.id },
+      { childId: child.id, certificateId: certificate.id, guardianIds },
+      now,
+    );
+  }
+  return certificate.id;
 }
 
 async function issue({ tx, now, cause }: Write, child: ChildRow, municipality: { id: string; code: string; timeZone: string }): Promise<CertificateRow> {

@@ -4,7 +4,7 @@ import { ChildCategoriesChanged } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { assertBornBy } from "../domain/age";
+import { assertBornBy, assertDocumentFitsAge } from "../domain/age";
 import { decideCategories, type CategoryClaim } from "../domain/categories";
 import { documentHash, documentProblem, identityKey, normaliseDocument, type DocumentKind } from "../domain/documents";
 import { registryError } from "../domain/errors";
@@ -146,6 +146,7 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
 
   const municipality = await municipalityOf(tx, municipalityId);
   assertBornBy(command.birthDate, now, municipality.timeZone);
+  assertDocumentFitsAge(command.document.kind, command.birthDate, now, municipality.timeZone);
   assertDocument(command.document, command.birthDate);
   const categories = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
 

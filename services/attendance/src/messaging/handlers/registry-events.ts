@@ -1,4 +1,4 @@
-import { CertificateIssued, MunicipalityCreated } from "@kruzhok/contracts";
+import { CertificateIssued, ChildGuardiansChanged, MunicipalityCreated } from "@kruzhok/contracts";
 import { causeOf, handlerFor } from "@kruzhok/messaging";
 import { recordChildGuardians, recordMunicipality } from "../../usecases/projections";
 import type { AttendanceDeps } from "../../deps";
@@ -11,5 +11,6 @@ export function onRegistryEvents(deps: AttendanceDeps) {
       return recordMunicipality(deps, tx, { id: municipalityId, regionCode, timeZone, currency }, causeOf(event));
     }),
     handlerFor(CertificateIssued, (event, { tx }) => recordChildGuardians(deps, tx, event.data, causeOf(event))),
+    handlerFor(ChildGuardiansChanged, (event, { tx }) => recordChildGuardians(deps, tx, event.data, causeOf(event))),
   ];
 }

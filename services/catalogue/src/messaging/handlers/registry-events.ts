@@ -1,5 +1,6 @@
 import {
   CertificateIssued,
+  ChildGuardiansChanged,
   MunicipalityCreated,
   MunicipalityYearSet,
   ProviderApproved,
@@ -27,6 +28,7 @@ export function onRegistryEvents(deps: CatalogueDeps) {
       recordMunicipalityYear(deps, tx, { municipalityId: event.municipalityId, year: event.data.year, nominal: event.data.nominal }, causeOf(event)),
     ),
     handlerFor(CertificateIssued, (event, { tx }) => recordChildGuardians(deps, tx, event.data, causeOf(event))),
+    handlerFor(ChildGuardiansChanged, (event, { tx }) => recordChildGuardians(deps, tx, event.data, causeOf(event))),
     handlerFor(ProviderApproved, providerStatus("approved")),
     handlerFor(ProviderSuspended, providerStatus("suspended")),
     handlerFor(ProviderRejected, providerStatus("rejected")),

@@ -9,12 +9,13 @@ import {
   CertificateSuspended,
   CertificateSuspendedV1,
   ChildCategoriesChanged,
+  ChildGuardiansChanged,
   MunicipalityCreated,
   MunicipalityYearSet,
 } from "@kruzhok/contracts";
 import { causeOf, handlerFor } from "@kruzhok/messaging";
 import { recordChildCategories } from "../../usecases/applications";
-import { closeCertificate, moveCertificate, recordFinancing, recordFinancingRefused, recordIssuedCertificate, setCertificateInForce } from "../../usecases/certificates";
+import { closeCertificate, moveCertificate, recordFinancing, recordFinancingRefused, recordGuardians, recordIssuedCertificate, setCertificateInForce } from "../../usecases/certificates";
 import { recordMunicipality, recordYearRules } from "../../usecases/municipalities";
 import type { EnrollmentDeps } from "../../deps";
 
@@ -75,6 +76,8 @@ export function onRegistryEvents({ clock, positions }: Pick<EnrollmentDeps, "clo
     handlerFor(CertificateClosedV1, async (event, { tx }) => void (await closeCertificate(tx, event.data.certificateId, clock(), causeOf(event)))),
 
     handlerFor(CertificateMoved, (event, { tx }) => moveCertificate(tx, event.data.certificateId, event.data.toMunicipalityId, clock(), causeOf(event))),
+
+    handlerFor(ChildGuardiansChanged, (event, { tx }) => recordGuardians(tx, { positions }, event.data.childId, event.data.guardianIds)),
 
     handlerFor(ChildCategoriesChanged, async (event, { tx }) => void (await recordChildCategories(tx, event.data.childId, event.data.categories, clock(), causeOf(event)))),
   ];

@@ -1,9 +1,9 @@
-import { CertificateClosed, CertificateFinanced, CertificateIssued, ChildCategoriesChanged, MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
+import { CertificateClosed, CertificateFinanced, CertificateIssued, ChildCategoriesChanged, ChildGuardiansChanged, MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
 import { causeOf, handlerFor } from "@kruzhok/messaging";
 import { localDateOf } from "@kruzhok/time";
 import { findMunicipality } from "../../store/projections";
 import { recordYearSettings, releaseCertificate, requestFinancing } from "../../usecases/financing";
-import { recordCertificate, recordChildCategories, recordMunicipality } from "../../usecases/projections";
+import { recordCertificate, recordChildCategories, recordChildGuardians, recordMunicipality } from "../../usecases/projections";
 import type { PaymentsDeps } from "../../deps";
 
 /** The registry's municipalities, their years' budgets, certificates and their financing. */
@@ -22,6 +22,7 @@ export function onRegistryEvents(deps: PaymentsDeps) {
       return recordCertificate(deps, tx, { id: certificateId, municipalityId: event.municipalityId, childId, number, categories, guardianIds, status: "accounting" }, causeOf(event));
     }),
     handlerFor(ChildCategoriesChanged, (event, { tx }) => recordChildCategories(deps, tx, event.data, causeOf(event))),
+    handlerFor(ChildGuardiansChanged, (event, { tx }) => recordChildGuardians(deps, tx, event.data, causeOf(event))),
     // REVIEW: the registry still decides financing (its cap) and announces it done; payments then
     // commits the money or puts the certificate on its waiting list. Remove once the registry asks
     // payments first and records the status payments grants (issue 15, ARCHITECTURE.md).

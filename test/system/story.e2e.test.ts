@@ -5,6 +5,7 @@ import {
   billingRulesSet,
   certificateFinanced,
   certificateIssued,
+  sameChildAtAnotherDesk,
   familyApplies,
   familyFindsGroup,
   familyRegistered,
@@ -73,6 +74,7 @@ describe.each([
     await programPublished(system, story);
     await familyRegistered(system, story);
     await certificateIssued(system, story);
+    await sameChildAtAnotherDesk(system, story);
     await familyFindsGroup(system, story);
     await familyApplies(system, story);
 

@@ -287,6 +287,66 @@ export async function certificateIssued(system: Kruzhok, story: Story): Promise<
   story.certificateId = certificate.id;
 }
 
+/** A valid SNILS (its checksum over the first nine digits) from nine random digits. */
+function randomSnils(): string {
+  const body = String(randomInt(100_000_000, 1_000_000_000));
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += Number(body[i]) * (9 - i);
+  const check = sum % 101 === 100 ? 0 : sum % 101;
+  return `${body.slice(0, 3)}-${body.slice(3, 6)}-${body.slice(6)} ${String(check).padStart(2, "0")}`;
+}
+
+/**
+ * The father, at another desk, registers himself and the same child again: with SNILS instead of
+ * the birth certificate and the name in Latin letters. The registry holds the application for an
+ * operator instead of issuing a second certificate; the operator merges the records, and the
+ * father becomes the child's guardian in the other services too (enrollment lets him read the
+ * child's applications once it has heard of it over Kafka).
+ */
+export async function sameChildAtAnotherDesk(system: Kruzhok, story: Story): Promise<void> {
+  const { registry, enrollment } = system.services;
+  const municipalityId = known(story, "municipalityId");
+  const childId = known(story, "childId");
+  const fatherId = randomUUID();
+  const father = await system.as({ role: "guardian", municipalityId, guardianId: fatherId });
+  const registered = await registry.call("POST", "/guardians", {
+    as: father,
+    body: { firstName: "Pavel", lastName: "Siuzhetov", document: { kind: "snils", number: randomSnils() }, municipalityId },
+  });
+  expectStatus(registered, 201);
+  const again = await registry.call("POST", "/children", {
+    as: father,
+    body: {
+      firstName: "Anna",
+      lastName: "Syuzhetova",
+      birthDate: `${storyNow(story).getUTCFullYear() - 10}-05-20`,
+      document: { kind: "snils", number: randomSnils() },
+      guardianIds: [fatherId],
+    },
+  });
+  const duplicateId = expectStatus<{ id: string }>(again, 201).id;
+  const held = expectStatus<{ applicationId: string; status: string }>(await registry.call("POST", "/certificates", { as: father, body: { childId: duplicateId } }), 202);
+  expect(held.status).toBe("held");
+
+  // Until enrollment has heard of the child it lists nothing for anyone; once it has, the father is a stranger to it.
+  const stranger = await enrollment.waitForAnswer(
+    "GET",
+    `/children/${childId}/applications`,
+    { as: father },
+    (answer) => (problemCode(answer) === undefined ? undefined : answer),
+    "enrollment to hear of the child",
+  );
+  expect(problemCode(stranger)).toBe("ENROLLMENT.NOT_YOUR_CHILD");
+  const operator = await system.as({ role: "operator", municipalityId });
+  const merged = await registry.call("POST", `/certificate-applications/${held.applicationId}/decision`, {
+    as: operator,
+    body: { decision: "merge", comment: "тот же ребёнок: СНИЛС и свидетельство о рождении сверены" },
+  });
+  expect(expectStatus(merged, 200)).toMatchObject({ status: "merged", certificateId: known(story, "certificateId") });
+  const seen = await enrollment.waitForAnswer("GET", `/children/${childId}/applications`, { as: father }, unless("ENROLLMENT.NOT_YOUR_CHILD"), "enrollment to hear of the merged guardian");
+  expectStatus(seen, 200);
+}
+
 // --- catalogue: the family finds the group --------------------------------------------------
 
 interface SearchResult {

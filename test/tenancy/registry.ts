@@ -21,6 +21,8 @@ interface RegistryWorld extends World {
   childId: string;
   certificateId: string;
   heldApplicationId: string;
+  /** A child another guardian registered naming the home guardian as co-guardian, not yet confirmed. */
+  invitedChildId: string;
 }
 
 // Even, so that serial + 1 changes only the last digit (a namesake one character apart is held).
@@ -42,6 +44,13 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
   if (applied.statusCode !== 202) throw new Error(`no held application: ${applied.body}`);
   const heldApplicationId = applied.json<{ applicationId: string }>().applicationId;
 
+  // Another family's guardian registers a child naming the home guardian: an invitation only.
+  const inviterId = await registerGuardian(h, home);
+  const invitedBy = await h.as({ role: "guardian", municipalityId: home, guardianId: inviterId });
+  const inviting = await h.app.inject({ method: "POST", url: "/children", headers: invitedBy, payload: childBody([inviterId, guardianId]) });
+  if (inviting.statusCode !== 201) throw new Error(`no invitation: ${inviting.body}`);
+  const invitedChildId = inviting.json<{ id: string }>().id;
+
   // The home provider applies from its own account (its record takes the account's provider id).
   const providerId = someone();
   const applying = await h.app.inject({
@@ -62,7 +71,8 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
     childId,
     certificateId,
     heldApplicationId,
-    secrets: [guardianId, childId, certificateId, held.childId, heldApplicationId],
+    invitedChildId,
+    secrets: [guardianId, childId, certificateId, held.childId, heldApplicationId, invitedChildId],
   };
 }
 
@@ -104,6 +114,10 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
     "GET /guardians/:id/children": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/children` }) },
     "POST /children": { owner: "guardian", call: (w) => ({ url: "/children", payload: childBody([w.guardianId]) }) },
     "GET /children/:id": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}` }) },
+    "POST /children/:id/guardians/:guardianId/confirmation": {
+      owner: "guardian",
+      call: (w) => ({ url: `/children/${w.invitedChildId}/guardians/${w.guardianId}/confirmation` }),
+    },
     "GET /children/:id/audit": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}/audit` }) },
     "GET /guardians/:id/audit": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/audit` }) },
     "PUT /children/:id/categories": {

@@ -135,6 +135,50 @@ describe("guardians and children", () => {
       expect(await snapshot(h.pool)).toEqual(before);
     });
 
+    it("makes a co-guardian named by a guardian a guardian only once they (or the office) confirm, and announces it once the child is certified", async () => {
+      const motherId = await registerGuardian(h, town);
+      const stranger = await registerGuardian(h, town);
+      const mother = await h.as({ role: "guardian", municipalityId: town, guardianId: motherId });
+      const registered = await h.app.inject({ method: "POST", url: "/children", headers: mother, payload: childBody([motherId, stranger]) });
+      expect(registered.statusCode).toBe(201);
+      const child = registered.json<{ id: string; guardianIds: string[]; invitedGuardianIds: string[] }>();
+      expect(child).toMatchObject({ guardianIds: [motherId], invitedGuardianIds: [stranger] });
+      // Named is not a guardian: the invited person cannot read the child until they confirm.
+      const invited = await h.as({ role: "guardian", municipalityId: town, guardianId: stranger });
+      expect((await h.app.inject({ method: "GET", url: `/children/${child.id}`, headers: invited })).json()).toMatchObject({ code: "REGISTRY.NOT_YOUR_CHILD" });
+      // Nobody else confirms for them; the mother cannot either.
+      const confirmUrl = `/children/${child.id}/guardians/${stranger}/confirmation`;
+      expect((await h.app.inject({ method: "POST", url: confirmUrl, headers: mother })).json()).toMatchObject({ status: 403, code: "REGISTRY.NOT_YOUR_INVITATION" });
+      const certificate = await h.app.inject({ method: "POST", url: "/certificates", headers: mother, payload: { childId: child.id } });
+      expect(certificate.statusCode).toBe(201);
+
+      const confirmed = await h.app.inject({ method: "POST", url: confirmUrl, headers: invited });
+      expect(confirmed.statusCode).toBe(200);
+      expect(confirmed.json<{ guardianIds: string[] }>().guardianIds.sort()).toEqual([motherId, stranger].sort());
+      expect(confirmed.json()).toMatchObject({ invitedGuardianIds: [] });
+      expect((await h.app.inject({ method: "GET", url: `/children/${child.id}`, headers: invited })).statusCode).toBe(200);
+      const announced = (await outboxEvents<{ guardianIds: string[] }>(h.pool, "registry.child.guardians-changed")).filter((e) => e.aggregateId === child.id);
+      expect(announced.map((e) => [...e.data.guardianIds].sort())).toEqual([[motherId, stranger].sort()]);
+      // Confirmed once: a second confirmation finds no invitation and writes nothing.
+      const before = await snapshot(h.pool);
+      expect((await h.app.inject({ method: "POST", url: confirmUrl, headers: invited })).json()).toMatchObject({ status: 404, code: "REGISTRY.INVITATION_NOT_FOUND" });
+      expect(await snapshot(h.pool)).toEqual(before);
+    });
+
+    it("lets the office confirm a co-guardian, and links everyone the office names at once", async () => {
+      const motherId = await registerGuardian(h, town);
+      const fatherId = await registerGuardian(h, town);
+      const mother = await h.as({ role: "guardian", municipalityId: town, guardianId: motherId });
+      const child = (await h.app.inject({ method: "POST", url: "/children", headers: mother, payload: childBody([motherId, fatherId]) })).json<{ id: string }>();
+      const elsewhere = await h.app.inject({ method: "POST", url: `/children/${child.id}/guardians/${fatherId}/confirmation`, headers: await office(h, other) });
+      expect(elsewhere.statusCode).toBe(403);
+      const confirmed = await h.app.inject({ method: "POST", url: `/children/${child.id}/guardians/${fatherId}/confirmation`, headers: await office(h, town) });
+      expect(confirmed.json<{ guardianIds: string[] }>().guardianIds.sort()).toEqual([motherId, fatherId].sort());
+
+      const atOffice = await h.app.inject({ method: "POST", url: "/children", headers: await office(h, town), payload: childBody([motherId, fatherId]) });
+      expect(atOffice.json<{ guardianIds: string[] }>().guardianIds.sort()).toEqual([motherId, fatherId].sort());
+    });
+
     it("refuses impossible dates with 400 naming body.birthDate, and a birth date after today with 422", async () => {
       const guardianId = await registerGuardian(h, town);
       const headers = await office(h, town);

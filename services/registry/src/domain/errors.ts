@@ -20,6 +20,8 @@ const codes = {
   CHILD_ALREADY_REGISTERED: "conflict",
   CHILD_NOT_FOUND: "not_found",
   CHILD_MERGED: "conflict",
+  NOT_YOUR_INVITATION: "forbidden",
+  INVITATION_NOT_FOUND: "not_found",
   PASSPORT_TOO_YOUNG: "validation",
   CERTIFICATE_EXISTS: "conflict",
   CERTIFICATE_NOT_FOUND: "not_found",

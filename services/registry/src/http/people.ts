@@ -6,9 +6,9 @@ import { registryError } from "../domain/errors";
 import { familyAuditOfChild, familyAuditOfGuardian, type FamilyActRow } from "../store/audit";
 import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
 import { assertActsForChild, assertActsForGuardian, officeRoles } from "../usecases/access";
-import { registerChild, registerGuardian, replaceChildCategories } from "../usecases/people";
+import { confirmCoGuardian, registerChild, registerGuardian, replaceChildCategories } from "../usecases/people";
 import type { RegistryDeps } from "../deps";
-import { Child, FamilyAuditEntry, Guardian, IdParams, RegisterChild, RegisterGuardian, ReplaceCategories } from "./schemas";
+import { Child, CoGuardianParams, FamilyAuditEntry, Guardian, IdParams, RegisterChild, RegisterGuardian, ReplaceCategories } from "./schemas";
 import { actingActor, actingFieldsIn } from "./acting";
 
 const tags = ["guardians and children"];
@@ -138,6 +138,21 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       assertActsForChild(actor, child);
       return child;
     },
+  );
+
+  app.post(
+    "/children/:id/guardians/:guardianId/confirmation",
+    {
+      schema: {
+        tags,
+        summary: "An invited co-guardian confirms the guardianship (the guardian themself, or the office of the child's municipality)",
+        params: CoGuardianParams,
+        response: { 200: Child },
+      },
+      config: { fieldsIn: actingFieldsIn },
+    },
+    async (request) =>
+      confirmCoGuardian(deps, actingActor(request), { childId: request.params.id, guardianId: request.params.guardianId }, { correlationId: correlationIdOf(request) }),
   );
 
   app.put(

@@ -102,7 +102,11 @@ export const RegisterChild = z.strictObject({
   patronymic: Name.optional(),
   birthDate: LocalDate,
   document: ChildDocument,
-  guardianIds: z.array(z.uuid()).min(1).max(4).describe("Registered guardians; a guardian registering must list themselves"),
+  guardianIds: z
+    .array(z.uuid())
+    .min(1)
+    .max(4)
+    .describe("Registered guardians; a guardian registering must list themselves, and the others they name are invited until they confirm"),
   categories: CategoryClaims.default([]),
 });
 
@@ -117,8 +121,13 @@ export const Child = z.object({
   birthDate: LocalDate,
   document: z.object({ kind: z.string(), number: z.string() }),
   guardianIds: z.array(z.uuid()),
+  invitedGuardianIds: z
+    .array(z.uuid())
+    .describe("Named by the guardian who registered the child, not guardians until they (or the office) confirm: POST /children/{id}/guardians/{guardianId}/confirmation"),
   categories: z.array(z.object({ code: z.string(), proof: z.string(), validFrom: LocalDate, validUntil: LocalDate })),
 });
+
+export const CoGuardianParams = z.strictObject({ id: z.uuid(), guardianId: z.uuid() });
 
 // Certificates.
 

@@ -49,10 +49,12 @@ export interface ChildRow extends Person {
   birthDate: string;
   document: { kind: DocumentKind; number: string };
   guardianIds: string[];
+  /** Guardians named by the guardian who registered the child, not yet confirmed: not guardians yet. */
+  invitedGuardianIds: string[];
   categories: CategoryRecord[];
 }
 
-export interface NewChild extends Omit<ChildRow, "guardianIds" | "categories"> {
+export interface NewChild extends Omit<ChildRow, "guardianIds" | "invitedGuardianIds" | "categories"> {
   normalisedDocument: string;
   documentHash: string;
   identityKey: string;
@@ -64,6 +66,7 @@ export const childColumns = `c.id, c.municipality_id AS "municipalityId", c.firs
   c.patronymic, to_char(c.birth_date, 'YYYY-MM-DD') AS "birthDate",
   json_build_object('kind', c.document_kind, 'number', c.document_number) AS document,
   ARRAY(SELECT g.guardian_id::text FROM child_guardians g WHERE g.child_id = c.id ORDER BY g.guardian_id) AS "guardianIds",
+  ARRAY(SELECT i.guardian_id::text FROM co_guardian_invitations i WHERE i.child_id = c.id ORDER BY i.guardian_id) AS "invitedGuardianIds",
   COALESCE((SELECT json_agg(json_build_object('code', k.code, 'proof', k.proof,
       'validFrom', to_char(k.valid_from, 'YYYY-MM-DD'), 'validUntil', to_char(k.valid_until, 'YYYY-MM-DD')) ORDER BY k.code)
     FROM child_categories k WHERE k.child_id = c.id), '[]') AS categories`;
@@ -117,6 +120,23 @@ export async function replaceCategories(db: Queryable, childId: string, records:
        FROM json_to_recordset($2::json) AS r(code text, proof text, "validFrom" text, "validUntil" text)`,
     [childId, JSON.stringify(records)],
   );
+}
+
+/** Guardians named by `invitedBy` for the child, waiting for their (or the office's) confirmation. */
+export async function insertInvitations(db: Queryable, childId: string, guardianIds: readonly string[], invitedBy: string, now: Date): Promise<void> {
+  if (guardianIds.length === 0) return;
+  await db.query(
+    `INSERT INTO co_guardian_invitations (child_id, guardian_id, invited_by, created_at) SELECT $1, unnest($2::uuid[]), $3, $4 ON CONFLICT DO NOTHING`,
+    [childId, guardianIds, invitedBy, now],
+  );
+}
+
+/** An invitation accepted: the guardianship exists from now. False when there was no such invitation. */
+export async function acceptInvitation(db: Queryable, childId: string, guardianId: string): Promise<boolean> {
+  const removed = await db.query(`DELETE FROM co_guardian_invitations WHERE child_id = $1 AND guardian_id = $2`, [childId, guardianId]);
+  if (removed.rowCount !== 1) return false;
+  await db.query(`INSERT INTO child_guardians (child_id, guardian_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [childId, guardianId]);
+  return true;
 }
 
 /** Merge the duplicate record into the child it is: the duplicate points at it, and the child's guardians become `guardianIds`. */

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import { actorError, requireBasis, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
-import { ChildCategoriesChanged } from "@kruzhok/contracts";
+import { ChildCategoriesChanged, ChildGuardiansChanged } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
@@ -8,13 +8,16 @@ import { assertBornBy, assertDocumentFitsAge } from "../domain/age";
 import { decideCategories, type CategoryClaim } from "../domain/categories";
 import { documentHash, documentProblem, identityKey, normaliseDocument, type DocumentKind } from "../domain/documents";
 import { registryError } from "../domain/errors";
+import { guardiansAtRegistration } from "../domain/guardianship";
 import { findCertificateOfChild } from "../store/certificates";
 import { findMunicipality, findYear, type MunicipalityRow } from "../store/municipalities";
 import {
   findChild,
   findGuardian,
+  acceptInvitation,
   guardianMunicipalities,
   insertChild,
+  insertInvitations,
   insertGuardian,
   lockChild,
   replaceCategories,
@@ -122,19 +125,21 @@ export async function registerChild(deps: RegistryDeps, actor: Actor, command: C
 }
 
 async function register(tx: Queryable, actor: Actor, command: ChildRegistration, now: Date): Promise<ChildRow> {
-  const guardianIds = [...new Set(command.guardianIds)];
   let municipalityId: string;
+  let registeredBy: { guardianId: string } | "office" = "office";
   if (actor.role === "guardian") {
     const self = actor.guardianId ? await findGuardian(tx, actor.guardianId) : undefined;
     if (!self) throw registryError("GUARDIAN_NOT_FOUND", "register yourself as a guardian (POST /guardians) before registering a child");
-    if (!guardianIds.includes(self.id)) {
+    if (!command.guardianIds.includes(self.id)) {
       throw registryError("NOT_YOUR_CHILD", "a guardian registers only their own child: include your own id in guardianIds", { field: "guardianIds" });
     }
     municipalityId = self.municipalityId;
+    registeredBy = { guardianId: self.id };
   } else {
     municipalityId = homeMunicipality(actor);
   }
-  const homes = await guardianMunicipalities(tx, guardianIds);
+  const { linked, invited } = guardiansAtRegistration(registeredBy, command.guardianIds);
+  const homes = await guardianMunicipalities(tx, [...linked, ...invited]);
   command.guardianIds.forEach((id, index) => {
     const home = homes.get(id);
     const field = `guardianIds.${index}`;
@@ -165,7 +170,7 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
       documentHash: documentHash(command.document.kind, command.document.number),
       identityKey: identityKey(command.lastName, command.firstName, command.birthDate),
     },
-    guardianIds,
+    linked,
   );
   if (!inserted) {
     throw registryError(
@@ -175,7 +180,46 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
     );
   }
   await replaceCategories(tx, id, categories);
+  if (registeredBy !== "office") await insertInvitations(tx, id, invited, registeredBy.guardianId, now);
   return reread(tx, id);
+}
+
+/**
+ * An invited co-guardian confirms the guardianship: the guardian themself, or the office of the
+ * child's municipality (with the basis it states, written to the family's trail). Once the child
+ * holds a certificate, the new list is announced so every service lets the guardian act.
+ */
+export async function confirmCoGuardian(deps: RegistryDeps, actor: Actor, command: { childId: string; guardianId: string }, cause: Cause): Promise<ChildRow> {
+  requireRole(actor, "guardian", ...officeRoles);
+  const { childId, guardianId } = command;
+  return inTransaction(deps, cause, async ({ tx, now }) => {
+    if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
+    const child = await reread(tx, childId);
+    if (actor.role === "guardian") {
+      if (actor.guardianId !== guardianId) throw registryError("NOT_YOUR_INVITATION", "only the invited guardian (or the office) may confirm this guardianship");
+    } else {
+      requireMunicipality(actor, child.municipalityId);
+    }
+    if (!child.invitedGuardianIds.includes(guardianId)) {
+      throw registryError("INVITATION_NOT_FOUND", `guardian ${guardianId} is not invited as a guardian of this child; ask the guardian who registered the child to name them`, {
+        field: "guardianId",
+      });
+    }
+    await recordFamilyAct(tx, actor, { action: "child.guardian-confirmed", subjectId: guardianId, municipalityId: child.municipalityId, childId, now });
+    await acceptInvitation(tx, childId, guardianId);
+    const updated = await reread(tx, childId);
+    const certificate = await findCertificateOfChild(tx, childId);
+    if (certificate) {
+      await emit(
+        tx,
+        ChildGuardiansChanged,
+        { ...cause, municipalityId: certificate.municipalityId, aggregateId: childId },
+        { childId, certificateId: certificate.id, guardianIds: updated.guardianIds },
+        now,
+      );
+    }
+    return updated;
+  });
 }
 
 /**

@@ -89,9 +89,10 @@ try {
        RETURNING id, document_number
      ), c AS (
        INSERT INTO children (id, municipality_id, first_name, last_name, birth_date, document_kind, document_number,
-                             normalised_document, document_hash, identity_key)
-       SELECT gen_random_uuid(), $1, 'Ребёнок', 'Бенч' || i, date '2016-05-01', 'iin', i::text, 'iin:' || i,
-              md5('c' || i || $3), 'БЕНЧ' || i || '|РЕБЁНОК|2016-05-01'
+                             normalised_document, document_hash)
+       -- Births spread over 11 years as in a region: issuance locks and compares children born the same day.
+       SELECT gen_random_uuid(), $1, 'Ребёнок', 'Бенч' || i, date '2010-01-01' + i % 4000, 'iin', i::text, 'iin:' || i,
+              md5('c' || i || $3)
          FROM generate_series(1, $2) AS i
        RETURNING id, document_number
      ), link AS (

@@ -101,9 +101,3 @@ export function oneCharacterApart(a: string, b: string): boolean {
   }
   return false;
 }
-
-/** Key that finds "the same child": normalised last and first name and birth date. */
-export function identityKey(lastName: string, firstName: string, birthDate: string): string {
-  const fold = (s: string) => s.trim().toUpperCase().replace(/Ё/g, "Е").replace(/\s+/g, " ");
-  return `${fold(lastName)}|${fold(firstName)}|${birthDate}`;
-}

@@ -18,8 +18,8 @@ const cyrillicToLatin: Record<string, string> = {
 /**
  * A name reduced to what survives every spelling a clerk or a family may use: upper case, NFC,
  * Cyrillic transliterated, then the letters transliteration systems disagree on folded together
- * (Y/J/I, KH/H, X/KS, TS/TZ/C, W/V, Q/K), doubled letters single (not digits: 22 is not 2), anything but letters and
- * digits dropped.
+ * (Y/J/I, KH/H, X/KS, TS/TZ/C, W/V, Q/K), doubled letters single (not digits: 22 is not 2),
+ * anything but letters and digits dropped.
  * "Пётр" and "Petr", "Юлия" and "Yuliya", "Алексей" and "Alexey" reduce to the same skeleton.
  */
 export function nameSkeleton(name: string): string {

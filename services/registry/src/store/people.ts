@@ -57,7 +57,6 @@ export interface ChildRow extends Person {
 export interface NewChild extends Omit<ChildRow, "guardianIds" | "invitedGuardianIds" | "categories"> {
   normalisedDocument: string;
   documentHash: string;
-  identityKey: string;
 }
 
 // Dates as text: pg would turn a `date` into a JS Date at local midnight of this process.
@@ -75,8 +74,8 @@ export const childColumns = `c.id, c.municipality_id AS "municipalityId", c.firs
 export async function insertChild(db: Queryable, child: NewChild, guardianIds: readonly string[]): Promise<boolean> {
   const inserted = await db.query(
     `INSERT INTO children (id, municipality_id, first_name, last_name, patronymic, birth_date, document_kind, document_number,
-       normalised_document, document_hash, identity_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (document_hash) DO NOTHING`,
+       normalised_document, document_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (document_hash) DO NOTHING`,
     [
       child.id,
       child.municipalityId,
@@ -88,7 +87,6 @@ export async function insertChild(db: Queryable, child: NewChild, guardianIds: r
       child.document.number,
       child.normalisedDocument,
       child.documentHash,
-      child.identityKey,
     ],
   );
   if (inserted.rowCount !== 1) return false;

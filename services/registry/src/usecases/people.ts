@@ -6,7 +6,7 @@ import type { Queryable } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { assertBornBy, assertDocumentFitsAge } from "../domain/age";
 import { decideCategories, type CategoryClaim } from "../domain/categories";
-import { documentHash, documentProblem, identityKey, normaliseDocument, type DocumentKind } from "../domain/documents";
+import { documentHash, documentProblem, normaliseDocument, type DocumentKind } from "../domain/documents";
 import { registryError } from "../domain/errors";
 import { guardiansAtRegistration } from "../domain/guardianship";
 import { findCertificateOfChild } from "../store/certificates";
@@ -168,7 +168,6 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
       document: command.document,
       normalisedDocument: normaliseDocument(command.document.kind, command.document.number),
       documentHash: documentHash(command.document.kind, command.document.number),
-      identityKey: identityKey(command.lastName, command.firstName, command.birthDate),
     },
     linked,
   );

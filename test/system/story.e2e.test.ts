@@ -4,6 +4,7 @@ import {
   absencesNotified,
   billingRulesSet,
   certificateFinanced,
+  categoryClaimVerified,
   certificateIssued,
   sameChildAtAnotherDesk,
   familyApplies,
@@ -36,7 +37,8 @@ import {
 // municipality's rules to a signed contract, every step through HTTP and every hand-off between
 // services through Kafka; enrollment is killed with SIGKILL while its financing request is on its
 // way, and restarted; the story must end as it would have without the crash: one application,
-// one offer, one enrollment, one financing. Statistics, a process of its own too, then shows the
+// one offer, one enrollment, one financing; a category the family claims ranks the application
+// only once an operator has verified it. Statistics, a process of its own too, then shows the
 // region official the child counted and suppressed, over HTTP, on its topic and over SSE. Then
 // attendance (its development clock ahead, since the group's lessons are weeks away): a lesson
 // marked, a late and a timely absence notified, the month closed, and the child's summary on Kafka.
@@ -106,6 +108,7 @@ describe.each([
     await familyRetriesApplication(system, story);
     await certificateFinanced(system, story);
     await guardianSeesCertificateFunded(system, story);
+    await categoryClaimVerified(system, story);
     await providerConfirms(system, story);
     await familySigns(system, story);
     await providerSeesEnrollment(system, story);

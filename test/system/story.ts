@@ -146,7 +146,11 @@ export async function municipalityWithRules(system: Kruzhok, story: Story): Prom
         budget: 1_650_000_000,
         financedCap: 100,
         childrenPopulation: 20_000,
-        categories: [{ code: "large_family", coefficient: 1.2 }],
+        // low_income at coefficient 1: the family's claim below ranks the queue without changing the money the story checks.
+        categories: [
+          { code: "large_family", coefficient: 1.2 },
+          { code: "low_income", coefficient: 1 },
+        ],
         maxOpenApplications: 5,
         deadlines: { offerAcceptanceDays: 5, providerReviewWorkingDays: 3, monthCloseDay: 5 },
       },
@@ -464,6 +468,54 @@ export async function guardianSeesCertificateFunded(system: Kruzhok, story: Stor
     available: NOMINAL,
     movements: [{ kind: "financing", direction: "in", amount: NOMINAL, description: "Зачисление номинала сертификата" }],
   });
+}
+
+interface PositionView {
+  position: number;
+  category: { code: string | null; rank: number; of: number } | null;
+}
+
+/**
+ * The guardian claims a category for the child with the social-protection office's certificate.
+ * The claim waits for an operator: the child's place in the queue shows no category. An operator
+ * finds the claim at the desk, checks the proof and verifies it, stating the basis; the registry
+ * announces the verified category, and enrollment re-ranks the child's application once it has
+ * heard of it over Kafka: its place now shows the category, and the family's trail shows the act.
+ */
+export async function categoryClaimVerified(system: Kruzhok, story: Story): Promise<void> {
+  const { registry, enrollment } = system.services;
+  const guardian = known(story, "guardian");
+  const childId = known(story, "childId");
+  const positionOf = async () =>
+    expectStatus<PositionView>(await enrollment.call("GET", `/applications/${known(story, "applicationId")}/position`, { as: guardian }), 200);
+  const proof = { kind: "справка о признании семьи малоимущей", number: `МС-${randomInt(100_000)}`, issuer: "Отдел социальной защиты населения", issuedOn: utcDate(story, -30) };
+  const claimed = await registry.call("PUT", `/children/${childId}/categories`, { as: guardian, body: { categories: [{ code: "low_income", proof }] } });
+  const child = expectStatus<{ categories: unknown[]; categoryClaims: { id: string; status: string }[] }>(claimed, 200);
+  expect(child.categories).toEqual([]);
+  expect(child.categoryClaims).toEqual([expect.objectContaining({ status: "pending" })]);
+  expect((await positionOf()).category).toMatchObject({ code: null });
+
+  const operator = await system.as({ role: "operator", municipalityId: known(story, "municipalityId") });
+  const desk = expectStatus<{ id: string; childId: string; proof: { number: string } }[]>(await registry.call("GET", "/category-claims", { as: operator }), 200);
+  const claim = desk.find((c) => c.childId === childId);
+  expect(claim?.proof.number).toBe(proof.number);
+  const verified = await registry.call("POST", `/category-claims/${claim!.id}/decision`, {
+    as: operator,
+    headers: { "acting-basis": "in_person_visit" },
+    body: { decision: "verify" },
+  });
+  expect(expectStatus(verified, 200)).toMatchObject({ status: "verified" });
+
+  const ranked = await enrollment.waitForAnswer(
+    "GET",
+    `/applications/${known(story, "applicationId")}/position`,
+    { as: guardian },
+    (answer) => (answer.status === 200 && answer.json<PositionView>().category?.code === "low_income" ? answer : undefined),
+    "enrollment to re-rank the application by the verified category",
+  );
+  expect(ranked.json<PositionView>()).toMatchObject({ position: 1, category: { code: "low_income", rank: 1 } });
+  const trail = expectStatus<{ action: string }[]>(await registry.call("GET", `/children/${childId}/audit`, { as: guardian }), 200);
+  expect(trail.map((entry) => entry.action)).toContain("child.category-verified");
 }
 
 /** The provider sees the application in its group's queue and confirms it; a seat is free, so the family gets an offer at once. */

@@ -23,6 +23,8 @@ interface RegistryWorld extends World {
   heldApplicationId: string;
   /** A child another guardian registered naming the home guardian as co-guardian, not yet confirmed. */
   invitedChildId: string;
+  /** A category the home guardian claimed for their child, waiting for the office. */
+  pendingClaimId: string;
 }
 
 // Even, so that serial + 1 changes only the last digit (a namesake one character apart is held).
@@ -51,6 +53,13 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
   if (inviting.statusCode !== 201) throw new Error(`no invitation: ${inviting.body}`);
   const invitedChildId = inviting.json<{ id: string }>().id;
 
+  // The home guardian registers another child, claiming a category: it waits for the office.
+  const family = await h.as({ role: "guardian", municipalityId: home, guardianId });
+  const proof = { kind: "справка органа соцзащиты", number: "12-345", issuer: "УСЗН", issuedOn: "2026-08-01" };
+  const claiming = await h.app.inject({ method: "POST", url: "/children", headers: family, payload: childBody([guardianId], { categories: [{ code: "low_income", proof }] }) });
+  if (claiming.statusCode !== 201) throw new Error(`no category claim: ${claiming.body}`);
+  const pendingClaimId = claiming.json<{ categoryClaims: { id: string }[] }>().categoryClaims[0]!.id;
+
   // The home provider applies from its own account (its record takes the account's provider id).
   const providerId = someone();
   const applying = await h.app.inject({
@@ -72,7 +81,8 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
     certificateId,
     heldApplicationId,
     invitedChildId,
-    secrets: [guardianId, childId, certificateId, held.childId, heldApplicationId, invitedChildId],
+    pendingClaimId,
+    secrets: [guardianId, childId, certificateId, held.childId, heldApplicationId, invitedChildId, pendingClaimId],
   };
 }
 
@@ -122,7 +132,7 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
     "GET /guardians/:id/audit": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/audit` }) },
     "PUT /children/:id/categories": {
       owner: "guardian",
-      call: (w) => ({ url: `/children/${w.childId}/categories`, payload: { categories: [{ code: "large_family", proof: "удостоверение 41-77", validFrom: "2026-01-01" }] } }),
+      call: (w) => ({ url: `/children/${w.childId}/categories`, payload: { categories: [{ code: "large_family", proof: { kind: "удостоверение многодетной семьи", number: "41-77", issuer: "УСЗН", issuedOn: "2026-01-01" } }] } }),
     },
     "GET /children/:id/certificate": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}/certificate` }) },
     "POST /certificates": { owner: "guardian", call: (w) => ({ url: "/certificates", payload: { childId: w.childId } }) },
@@ -138,6 +148,18 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
     "POST /certificate-applications/:id/decision": {
       owner: "operator",
       call: (w) => ({ url: `/certificate-applications/${w.heldApplicationId}/decision`, payload: { decision: "reject", comment: "документ ребёнка не подтверждён" } }),
+    },
+    "GET /category-claims": {
+      owner: "operator",
+      call: () => ({ url: "/category-claims" }),
+      notForeign: {
+        "operator of another municipality": "lists the caller's own municipality's claims: it names no one else's",
+        "municipality of another municipality": "lists the caller's own municipality's claims: it names no one else's",
+      },
+    },
+    "POST /category-claims/:id/decision": {
+      owner: "operator",
+      call: (w) => ({ url: `/category-claims/${w.pendingClaimId}/decision`, payload: { decision: "reject", reason: "справка не заверена: принесите оригинал" } }),
     },
     "POST /certificates/:id/financing": { owner: "guardian", call: (w) => ({ url: `/certificates/${w.certificateId}/financing` }) },
 

@@ -31,5 +31,5 @@ export const topicDescriptions: Record<(typeof Topics)[keyof typeof Topics], str
   [Topics.attendance]: "Lessons, marks, absence notices, closed months",
   [Topics.payments]: "Charges, payment registers, balances, year rollover",
   [Topics.statistics]: "Aggregates for ministries, small cells suppressed",
-  [Topics.notifications]: "Messages to families: offers, deadlines, positions, refusals",
+  [Topics.notifications]: "Messages to families: offers, deadlines, positions, refusals (from enrollment), categories about to end (from the registry)",
 };

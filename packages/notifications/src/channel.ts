@@ -5,6 +5,7 @@ import {
   type NotificationApplicationRefused,
   type NotificationApplicationRefusedV1,
   type NotificationCampaignResult,
+  type NotificationCategoryEnding,
   type NotificationEnrollmentEnded,
   type NotificationLocale,
   type NotificationOfferExpiring,
@@ -23,7 +24,8 @@ export type NotificationEvent =
   | Of<typeof NotificationApplicationRefused>
   | Of<typeof NotificationApplicationRefusedV1>
   | Of<typeof NotificationEnrollmentEnded>
-  | Of<typeof NotificationCampaignResult>;
+  | Of<typeof NotificationCampaignResult>
+  | Of<typeof NotificationCategoryEnding>;
 
 export type NotificationType = NotificationEvent["type"];
 

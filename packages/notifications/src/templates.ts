@@ -66,6 +66,16 @@ const refusalReasons: Record<string, Record<NotificationLocale, string>> = {
   "ENROLLMENT.GROUP_NOT_ACCEPTING": { ru: "группа больше не принимает заявления", kk: "топ енді өтініш қабылдамайды" },
 };
 
+/** Human names of the categories municipalities commonly list; any other code is named as it is listed. */
+const categoryNames: Record<string, Record<NotificationLocale, string>> = {
+  low_income: { ru: "малоимущая семья", kk: "аз қамтылған отбасы" },
+  large_family: { ru: "многодетная семья", kk: "көп балалы отбасы" },
+  disability: { ru: "ребёнок с инвалидностью", kk: "мүгедектігі бар бала" },
+  special_needs: { ru: "ребёнок с ОВЗ", kk: "ерекше білім беру қажеттілігі бар бала" },
+  orphan: { ru: "ребёнок-сирота или оставшийся без попечения родителей", kk: "жетім бала немесе ата-анасының қамқорлығынсыз қалған бала" },
+  foster: { ru: "приёмная семья", kk: "қабылдаушы отбасы" },
+};
+
 const signature: Record<NotificationLocale, string> = {
   ru: "Это автоматическое сообщение системы «Кружок». Подробности — в личном кабинете.",
   kk: "Бұл «Кружок» жүйесінің автоматты хабарламасы. Толығырақ — жеке кабинетте.",
@@ -227,6 +237,28 @@ export function renderNotification(event: NotificationEvent, preferred: Notifica
                 `«${campaignName}» қабылдауының қорытындысы бойынша таңдалған топтарда балаңызға орын жетпеді (жеребедегі нөмірі ${lotteryRank}).`,
                 `Бала таңдалған топтардың ${queues}-інің кезегіне қойылды; орын босағанда сізге ұсыныс келеді.`,
                 "Әр таңдау бойынша себебі — жеке кабинетте.",
+              ],
+            };
+      }
+      case "registry.notification.category-ending": {
+        const { code, validUntil } = event.data;
+        const name = categoryNames[code]?.[locale] ?? code;
+        const date = formatDate(validUntil, locale);
+        return ru
+          ? {
+              subject: `Кружок: льготная категория «${name}» действует до ${date}`,
+              body: [
+                "Здравствуйте!",
+                `Документ, подтверждающий категорию «${name}» вашего ребёнка, действует по ${date} включительно.`,
+                "Чтобы ребёнок сохранил место в очередях по льготе, загрузите новый документ в личном кабинете или принесите его оператору до этой даты.",
+              ],
+            }
+          : {
+              subject: `Кружок: «${name}» жеңілдік санаты ${date} дейін жарамды`,
+              body: [
+                "Сәлеметсіз бе!",
+                `Балаңыздың «${name}» санатын растайтын құжат ${date} қоса алғанда жарамды.`,
+                "Бала жеңілдік бойынша кезектегі орнын сақтауы үшін осы күнге дейін жеке кабинетте жаңа құжатты жүктеңіз немесе оны операторға әкеліңіз.",
               ],
             };
       }

@@ -3,6 +3,7 @@ import {
   NotificationApplicationRefused,
   NotificationApplicationRefusedV1,
   NotificationCampaignResult,
+  NotificationCategoryEnding,
   NotificationEnrollmentEnded,
   NotificationOfferExpiring,
   NotificationOfferMade,
@@ -114,6 +115,17 @@ export function campaignResult(options: Parameters<typeof addressee>[0] & { outc
       lotteryRank: 17,
       queues: admitted ? 0 : 3,
     },
+    at,
+  );
+}
+
+/** As the registry writes it: a verified category's last day is near. */
+export function categoryEnding(options: Parameters<typeof addressee>[0] & { code?: string } = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationCategoryEnding,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, code: options.code ?? "low_income", validUntil: "2026-10-04", daysLeft: 30 },
     at,
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "@kruzhok/errors";
 import { chooseLocale, parseNotification, renderNotification } from "../src";
-import { applicationRefused, applicationRefusedV1, campaignResult, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
+import { applicationRefused, applicationRefusedV1, campaignResult, categoryEnding, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
 
 const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>
   renderNotification(parseNotification(event), preferred);
@@ -79,6 +79,16 @@ describe("message texts", () => {
       expect(render(event).text).not.toContain(event.data.guardianId);
       expect(render(event).text).not.toContain(event.data.childId);
     }
+  });
+
+  it("tells a category's end by its human name and last day, in both languages, and names an unknown code as listed", () => {
+    const ru = render(categoryEnding());
+    expect(ru.subject).toBe("Кружок: льготная категория «малоимущая семья» действует до 4 октября 2026 г.");
+    expect(ru.text).toContain("действует по 4 октября 2026 г. включительно");
+    const kk = render(categoryEnding({ currency: "KZT", code: "large_family" }));
+    expect(kk.text).toContain("«көп балалы отбасы» санатын растайтын құжат 2026 ж. 4 қазан қоса алғанда жарамды");
+    expect(render(categoryEnding({ code: "svo" })).text).toContain("«svo»");
+    expect(ru.text).not.toMatch(/low_income/);
   });
 });
 

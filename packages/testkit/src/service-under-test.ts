@@ -16,12 +16,13 @@ export interface HttpAnswer {
   json<T = unknown>(): T;
 }
 
-/** One request as a client sends it: its bearer authorization, its JSON body, its Idempotency-Key. */
+/** One request as a client sends it: its bearer authorization, its JSON body, its Idempotency-Key, any other header (an operator's Acting-Basis). */
 export interface Request {
   /** The `authorization` header value (`Bearer …`); none for a public route. */
   as?: string;
   body?: unknown;
   key?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -114,10 +115,10 @@ export async function serviceUnderTest(infra: Infrastructure, options: ServiceUn
       .map((started, index) => `--- ${options.name} process ${index + 1}:\n${started.output().slice(-chars)}`)
       .join("\n");
 
-  const send = (method: string, path: string, authorization: string | undefined, body?: unknown, key?: string) =>
+  const send = (method: string, path: string, authorization: string | undefined, body?: unknown, key?: string, extra: Record<string, string> = {}) =>
     new Promise<HttpAnswer>((resolve, reject) => {
       const text = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string | number> = {};
+      const headers: Record<string, string | number> = { ...extra };
       if (authorization !== undefined) headers.authorization = authorization;
       if (text !== undefined) Object.assign(headers, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
       if (key) headers["idempotency-key"] = key;
@@ -138,7 +139,7 @@ export async function serviceUnderTest(infra: Infrastructure, options: ServiceUn
       req.on("error", reject);
       req.end(text);
     });
-  const call = (method: string, path: string, request: Request = {}) => send(method, path, request.as, request.body, request.key);
+  const call = (method: string, path: string, request: Request = {}) => send(method, path, request.as, request.body, request.key, request.headers);
   const reconnect = () => {
     agent.destroy();
     agent = new Agent({ keepAlive: true, maxSockets });

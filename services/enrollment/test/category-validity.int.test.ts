@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChildCategoriesChanged } from "@kruzhok/contracts";
+import { ChildCategoriesChanged, ChildCategoryExpired } from "@kruzhok/contracts";
 import { sweep } from "../src/usecases/sweeps";
 import { apply, child, enrollmentHarness, openGroup, outboxEvents, world, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
@@ -70,5 +70,33 @@ describe("a category whose validity runs out or begins re-ranks the child withou
     ]);
     // Once moved, the next sweep finds nothing to do.
     expect((await sweep(h.pool, new Date("2026-09-09T12:05:00Z"))).reranked).toBe(0);
+  });
+
+  it("moves a child down as soon as the registry announces its category's end, before any sweep, and not twice", async () => {
+    h.clock.set("2026-09-01T09:00:00Z");
+    const { groupId } = await openGroup(h, w, { capacity: 1 });
+    const plain = await child(h, w);
+    const poor = await child(h, w);
+    await h.deliver(ChildCategoriesChanged, { municipalityId: w.municipalityId, aggregateId: poor.childId }, {
+      childId: poor.childId,
+      certificateId: poor.certificateId,
+      categories: [{ code: "low_income", validFrom: "2025-09-20", validUntil: "2026-09-19" }],
+    });
+    const plainId = (await apply(h, plain.guardian, plain.childId, groupId)).json<{ id: string }>().id;
+    const poorId = (await apply(h, poor.guardian, poor.childId, groupId)).json<{ id: string }>().id;
+    await h.sync();
+    expect(await position(poorId, poor.guardian)).toMatchObject({ position: 1, category: { code: "low_income" } });
+
+    // 20 September 00:00 in Kamchatka: the registry's sweep announced the end; enrollment's has not run.
+    h.clock.set("2026-09-19T12:00:00Z");
+    const announced = { municipalityId: w.municipalityId, aggregateId: poor.childId };
+    await h.deliver(ChildCategoryExpired, announced, { childId: poor.childId, certificateId: poor.certificateId, code: "low_income", validUntil: "2026-09-19" });
+    await h.sync();
+    expect(await position(poorId, poor.guardian)).toMatchObject({ position: 2, category: { code: null } });
+    expect(await position(plainId, plain.guardian)).toMatchObject({ position: 1 });
+    const moved = async () => (await outboxEvents<{ applicationId: string }>(h.pool, "enrollment.application.reranked")).filter((e) => e.data.applicationId === poorId);
+    expect(await moved()).toHaveLength(1);
+    expect((await sweep(h.pool, new Date("2026-09-19T12:05:00Z"))).reranked).toBe(0);
+    expect(await moved()).toHaveLength(1);
   });
 });

@@ -56,6 +56,8 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T,
 /** The official of a municipality's region: a region token reaches its own region's municipalities only. */
 const officialOf = (regionCode: string): Actor => ({ subject: `seed-region-${regionCode}`, role: "region", regionCode });
 const year = new Date().getUTCFullYear();
+/** Proofs of the demo categories were issued two months ago: in force today, whatever the day of the year. */
+const proofIssuedOn = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
 
 const russianCategories = ["orphan", "disability", "large_family", "low_income", "special_needs", "serviceman_child", "police_register"];
 const kazakhCategories = [
@@ -170,7 +172,7 @@ async function main(): Promise<void> {
         document: m.kz ? { kind: "iin", number: iin(birthDateOfAge(30 + randomInt(15)), true) } : { kind: "passport", number: passport() },
         municipalityId: id,
       });
-      const cats = randomInt(4) === 0 ? [{ code: pick(m.cats.slice(0, 5)), proof: "справка органа соцзащиты", validFrom: `${year}-01-15` }] : [];
+      const cats = randomInt(4) === 0 ? [{ code: pick(m.cats.slice(0, 5)), proof: { kind: "справка органа соцзащиты", number: String(randomInt(1e5, 1e6)), issuer: "Управление социальной защиты", issuedOn: proofIssuedOn } }] : [];
       const child = await call<{ id: string }>(office, "POST", "/children", {
         firstName: female ? pick(m.kz ? names.kzGirls : names.ruGirls) : pick(m.kz ? names.kzBoys : names.ruBoys),
         lastName: female ? feminine(last) : last,

@@ -14,6 +14,12 @@ export const RegistryConfig = serviceConfig
     SMTP_FROM: z.email("must be a mail address").optional().describe("envelope sender and From of notification email"),
     NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional().describe("receiver of signed notification webhooks; off without it"),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    CATEGORY_SWEEP_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(600_000)
+      .describe("how often categories ending in 30 days are told to families and ended ones announced (each municipality's local day)"),
   })
   .superRefine((config, ctx) => {
     if (config.SMTP_HOST && !config.SMTP_FROM) ctx.addIssue({ code: "custom", path: ["SMTP_FROM"], message: "is required with SMTP_HOST" });

@@ -7,6 +7,7 @@ import { RegistryConfig } from "./config";
 import { eventHandlers, notificationChannels } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateRegistry } from "./migrations";
+import { sweepCategoryEndings } from "./usecases/categories";
 
 await runService({
   name: "registry",
@@ -19,4 +20,7 @@ await runService({
     logger.info({ channels: channels.map((c) => c.name) }, channels.length > 0 ? "notification channels on" : "no notification channel configured");
     return eventHandlers({ pool, clock, channels });
   },
+  jobs: ({ pool, clock, config }) => [
+    { name: "category endings", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCategoryEndings({ pool, clock }) },
+  ],
 });

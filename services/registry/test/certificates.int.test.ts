@@ -46,7 +46,7 @@ describe("certificates", () => {
         lastName: "Корниенко",
         birthDate: "2016-03-14",
         document: { kind: "birth_certificate", number: document },
-        categories: [{ code: "large_family", proof: "удостоверение 41-77", validFrom: "2026-01-01" }],
+        categories: [{ code: "large_family", proof: { kind: "удостоверение многодетной семьи", number: "41-77", issuer: "Министерство социального благополучия Камчатского края", issuedOn: "2026-01-01" } }],
       });
       const parent = await h.as({ role: "guardian", municipalityId: kamchatka.id, guardianId });
       const res = await apply(kamchatka.id, childId, parent);

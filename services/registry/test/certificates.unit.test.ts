@@ -121,8 +121,8 @@ describe("guardian documents", () => {
 
 describe("categories", () => {
   it("refuses the same category claimed twice, naming the second", () => {
-    const claim = { code: "orphan", proof: "решение", validFrom: "2026-01-01" };
-    const error = errorOf(() => decideCategories([claim, claim], new Set(["orphan"]), "categories"));
+    const claim = { code: "orphan", proof: { kind: "решение суда", number: "2-114/2026", issuer: "Сыктывкарский городской суд", issuedOn: "2026-01-01" } };
+    const error = errorOf(() => decideCategories([claim, claim], new Set(["orphan"]), "2026-03-01", "categories"));
     expect(error?.code).toBe("REGISTRY.CATEGORY_DUPLICATE");
     expect(error?.details.field).toBe("categories.1.code");
   });

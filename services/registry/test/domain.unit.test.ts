@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "@kruzhok/errors";
 import { ageBand, assertIssuableAge } from "../src/domain/age";
-import { activeCategories, decideCategories } from "../src/domain/categories";
+import { activeCategories, decideCategories, planCategories } from "../src/domain/categories";
 import { decide, type Certificate } from "../src/domain/certificate";
 import { certificateNumber, isValidCertificateNumber } from "../src/domain/certificate-number";
 import { documentHash, documentProblem, isValidIin, isValidSnils, oneCharacterApart } from "../src/domain/documents";
@@ -13,6 +13,16 @@ function codeOf(fn: () => unknown): string | undefined {
     fn();
   } catch (error) {
     if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+function errorOf(fn: () => unknown): DomainError | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
     throw error;
   }
   return undefined;
@@ -167,20 +177,60 @@ describe("year settings", () => {
 
 describe("social categories", () => {
   const known = new Set(["large_family", "low_income"]);
+  const proof = (issuedOn: string) => ({ kind: "справка органа соцзащиты", number: "12-345", issuer: "УСЗН г. Сыктывкара", issuedOn });
   it("refuses a code the municipality does not use, naming the field", () => {
     try {
-      decideCategories([{ code: "orphan", proof: "x", validFrom: "2026-01-01" }], known);
+      decideCategories([{ code: "orphan", proof: proof("2026-01-01") }], known, "2026-03-01");
       expect.unreachable();
     } catch (error) {
       expect((error as DomainError).code).toBe("REGISTRY.CATEGORY_UNKNOWN");
       expect((error as DomainError).details.field).toBe("categories.0.code");
     }
   });
-  it("holds a low-income proof one year at most", () => {
-    const [record] = decideCategories([{ code: "low_income", proof: "справка", validFrom: "2026-02-01" }], known);
-    expect(record?.validUntil).toBe("2027-02-01");
-    expect(codeOf(() => decideCategories([{ code: "low_income", proof: "x", validFrom: "2026-02-01", validUntil: "2027-06-01" }], known))).toBe("REGISTRY.CATEGORY_PROOF_TOO_LONG");
-    expect(activeCategories([record!], "2027-02-02")).toEqual([]);
-    expect(activeCategories([record!], "2026-12-31")).toEqual(["low_income"]);
+  it("holds a low-income proof one year from its issue at most, whoever asks for longer", () => {
+    const [record] = decideCategories([{ code: "low_income", proof: proof("2026-02-01") }], known, "2026-03-01");
+    expect(record).toMatchObject({ validFrom: "2026-02-01", validUntil: "2027-01-31" });
+    const longer = errorOf(() => decideCategories([{ code: "low_income", proof: proof("2026-02-01"), validUntil: "2027-02-01" }], known, "2026-03-01"));
+    expect(longer?.code).toBe("REGISTRY.CATEGORY_PROOF_TOO_LONG");
+    expect(longer?.details.field).toBe("categories.0.validUntil");
+    expect(activeCategories([record!], "2027-02-01")).toEqual([]);
+    expect(activeCategories([record!], "2027-01-31")).toEqual(["low_income"]);
+  });
+  it("refuses a proof dated after today, or one that has already run out", () => {
+    const future = errorOf(() => decideCategories([{ code: "large_family", proof: proof("2026-03-02") }], known, "2026-03-01"));
+    expect(future).toMatchObject({ code: "REGISTRY.CATEGORY_PROOF_NOT_YET_ISSUED", details: { field: "categories.0.proof.issuedOn" } });
+    const expired = errorOf(() => decideCategories([{ code: "low_income", proof: proof("2025-02-01") }], known, "2026-03-01"));
+    expect(expired).toMatchObject({ code: "REGISTRY.CATEGORY_PROOF_EXPIRED", details: { field: "categories.0.validUntil" } });
+  });
+});
+
+describe("a new list of categories", () => {
+  const record = (code: string, number: string, validUntil = "2027-01-31") => ({
+    code,
+    proof: { kind: "справка", number, issuer: "УСЗН", issuedOn: "2026-02-01" },
+    validFrom: "2026-02-01",
+    validUntil,
+  });
+  it("makes a family's new or renewed claim wait for the office, keeping what is verified meanwhile", () => {
+    const plan = planCategories([record("low_income", "2"), record("large_family", "7")], { verified: [record("low_income", "1")], pending: [] }, "family");
+    expect(plan).toEqual({ remove: [], verify: [], pending: [record("low_income", "2"), record("large_family", "7")], withdraw: [] });
+  });
+  it("verifies an office's claims at once and withdraws what waited for the same category", () => {
+    const plan = planCategories([record("low_income", "2")], { verified: [], pending: [record("low_income", "1")] }, "office");
+    expect(plan).toEqual({ remove: [], verify: [record("low_income", "2")], pending: [], withdraw: ["low_income"] });
+  });
+  it("changes nothing for an unchanged list, and drops a category the family no longer claims at once", () => {
+    const verified = [record("low_income", "1"), record("large_family", "7")];
+    expect(planCategories(verified, { verified, pending: [] }, "family")).toEqual({ remove: [], verify: [], pending: [], withdraw: [] });
+    expect(planCategories([record("low_income", "1")], { verified, pending: [record("large_family", "8")] }, "family")).toEqual({
+      remove: ["large_family"],
+      verify: [],
+      pending: [],
+      withdraw: ["large_family"],
+    });
+  });
+  it("does not send a verified category back for a check when the family repeats its waiting claim", () => {
+    const pending = [record("low_income", "2")];
+    expect(planCategories(pending, { verified: [record("low_income", "1")], pending }, "family")).toEqual({ remove: [], verify: [], pending: [], withdraw: [] });
   });
 });

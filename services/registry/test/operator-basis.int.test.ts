@@ -47,7 +47,7 @@ describe("operators acting for a family in the registry", () => {
     expect(child.statusCode, child.body).toBe(201);
     const childId = child.json<{ id: string }>().id;
     expect((await post(`/children/${childId}/categories`, bare, { categories: [] }, "PUT")).json()).toMatchObject({ status: 422, code: "AUTH.BASIS_REQUIRED" });
-    const categories = await post(`/children/${childId}/categories`, written, { categories: [{ code: "large_family", proof: "удостоверение многодетной семьи", validFrom: "2026-01-01" }] }, "PUT");
+    const categories = await post(`/children/${childId}/categories`, written, { categories: [{ code: "large_family", proof: { kind: "удостоверение многодетной семьи", number: "77-001", issuer: "УСЗН", issuedOn: "2026-01-01" } }] }, "PUT");
     expect(categories.statusCode, categories.body).toBe(200);
     expect((await post("/certificates", bare, { childId })).json()).toMatchObject({ status: 422, code: "AUTH.BASIS_REQUIRED", invalidParams: [{ name: "headers.acting-basis" }] });
     const certificate = await post("/certificates", visit, { childId });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   birthCertificateNumber,
+  categoryProof,
   childBody,
   createMunicipality,
   iinNumber,
@@ -106,15 +107,16 @@ describe("guardians and children", () => {
           method: "POST",
           url: "/children",
           headers,
-          payload: childBody([guardianId], { document, categories: [{ code: "low_income", proof: "справка № 12", validFrom: "2026-08-01" }] }),
+          payload: childBody([guardianId], { document, categories: [{ code: "low_income", proof: categoryProof("2026-08-01") }] }),
         });
         expect(res.statusCode).toBe(201);
         expect(res.json()).toMatchObject({
           municipalityId: town,
           birthDate: "2016-03-14",
           guardianIds: [guardianId],
-          // A low-income proof holds one year.
-          categories: [{ code: "low_income", validFrom: "2026-08-01", validUntil: "2027-08-01" }],
+          // A low-income proof holds one year from its issue; the office verified it as it registered the child.
+          categories: [{ code: "low_income", validFrom: "2026-08-01", validUntil: "2027-07-31" }],
+          categoryClaims: [{ code: "low_income", status: "verified" }],
         });
       }
       const listed = await h.app.inject({ method: "GET", url: `/guardians/${guardianId}/children`, headers: await h.as({ role: "guardian", municipalityId: town, guardianId }) });
@@ -215,8 +217,8 @@ describe("guardians and children", () => {
       const guardianId = await registerGuardian(h, town);
       const before = await snapshot(h.pool);
       const categories = [
-        { code: "orphan", proof: "решение суда", validFrom: "2026-01-01" },
-        { code: "astronaut_family", proof: "?", validFrom: "2026-01-01" },
+        { code: "orphan", proof: categoryProof("2026-01-01", "решение суда") },
+        { code: "astronaut_family", proof: categoryProof("2026-01-01") },
       ];
       const res = await h.app.inject({ method: "POST", url: "/children", headers: await office(h, town), payload: childBody([guardianId], { categories }) });
       expect(res.statusCode).toBe(422);
@@ -267,20 +269,20 @@ describe("guardians and children", () => {
       expect((await h.app.inject({ method: "GET", url: `/children/${crypto.randomUUID()}`, headers: parent })).statusCode).toBe(404);
     });
 
-    it("replaces categories and announces ids, codes and validity only", async () => {
-      const { childId, guardianId } = await registerChild(h, town, {
+    it("replaces categories (verified by the office as it records them) and announces ids, codes and validity only", async () => {
+      const { childId } = await registerChild(h, town, {
         firstName: "Секретное",
-        categories: [{ code: "large_family", proof: "удостоверение многодетной семьи 77-001", validFrom: "2026-01-10" }],
+        categories: [{ code: "large_family", proof: categoryProof("2026-01-10", "удостоверение многодетной семьи") }],
       });
-      const parent = await h.as({ role: "guardian", municipalityId: town, guardianId });
       const res = await h.app.inject({
         method: "PUT",
         url: `/children/${childId}/categories`,
-        headers: parent,
-        payload: { categories: [{ code: "disability", proof: "справка МСЭ-2026 № 0042", validFrom: "2026-05-01", validUntil: "2027-05-01" }] },
+        headers: await office(h, town),
+        payload: { categories: [{ code: "disability", proof: { ...categoryProof("2026-05-01", "справка МСЭ"), number: "МСЭ-2026 № 0042" }, validUntil: "2027-05-01" }] },
       });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ categories: [{ code: "disability", validUntil: "2027-05-01" }] });
+      const parent = await h.as({ role: "guardian", municipalityId: town, guardianId: res.json<{ guardianIds: string[] }>().guardianIds[0]! });
       const events = (await outboxEvents(h.pool, "registry.child.categories-changed")).filter((e) => e.aggregateId === childId);
       expect(events).toHaveLength(1);
       expect(events[0]?.data).toEqual({ childId, certificateId: null, categories: [{ code: "disability", validFrom: "2026-05-01", validUntil: "2027-05-01" }] });
@@ -291,14 +293,14 @@ describe("guardians and children", () => {
         method: "PUT",
         url: `/children/${childId}/categories`,
         headers: parent,
-        payload: { categories: [{ code: "veteran", proof: "x", validFrom: "2026-05-01" }] },
+        payload: { categories: [{ code: "veteran", proof: categoryProof("2026-05-01") }] },
       });
       expect(unknown.json()).toMatchObject({ status: 422, invalidParams: [{ name: "body.categories.0.code" }] });
       const tooLong = await h.app.inject({
         method: "PUT",
         url: `/children/${childId}/categories`,
         headers: parent,
-        payload: { categories: [{ code: "low_income", proof: "x", validFrom: "2026-05-01", validUntil: "2028-05-01" }] },
+        payload: { categories: [{ code: "low_income", proof: categoryProof("2026-05-01"), validUntil: "2027-05-01" }] },
       });
       expect(tooLong.json()).toMatchObject({ code: "REGISTRY.CATEGORY_PROOF_TOO_LONG", invalidParams: [{ name: "body.categories.0.validUntil" }] });
       const foreign = await h.app.inject({ method: "PUT", url: `/children/${childId}/categories`, headers: await office(h, other), payload: { categories: [] } });

@@ -351,6 +351,23 @@ export const NotificationCampaignResult = defineEvent(
   }),
 );
 
+/**
+ * Published by the registry: a verified category of the child ends on `validUntil` (its last day),
+ * told `daysLeft` days before, so that the family brings a new proof in time. Which category is
+ * named by code; the family's own record (GET /children/{id}) has its proof.
+ */
+export const NotificationCategoryEnding = defineEvent(
+  Topics.notifications,
+  "registry.notification.category-ending",
+  1,
+  z.object({
+    ...Addressee,
+    code: z.string().min(1).max(40).describe("The category, as the municipality lists it"),
+    validUntil: LocalDate.describe("The last day the category holds"),
+    daysLeft: z.number().int().nonnegative(),
+  }),
+);
+
 export const notificationEvents = [
   NotificationOfferMade,
   NotificationOfferExpiring,
@@ -359,4 +376,5 @@ export const notificationEvents = [
   NotificationApplicationRefused,
   NotificationEnrollmentEnded,
   NotificationCampaignResult,
+  NotificationCategoryEnding,
 ] as const;

@@ -143,6 +143,18 @@ export const ChildCategoriesChanged = defineEvent(
 );
 
 /**
+ * A verified category's last day has passed in the municipality's zone: it no longer ranks the
+ * child's applications nor grants benefits. Consumers that keep validity dates already stop on
+ * the day; this is the moment to re-rank and to stop counting it.
+ */
+export const ChildCategoryExpired = defineEvent(
+  Topics.registry,
+  "registry.child.category-expired",
+  1,
+  z.object({ childId: Uuid, certificateId: Uuid.nullable(), code: CategoryCode, validUntil: LocalDate.describe("The last day it held") }),
+);
+
+/**
  * A child's guardians changed (an operator merged a duplicate record into this child, bringing
  * its guardians; a co-guardian was confirmed or removed): the whole list, so that a consumer
  * replaces what it holds.
@@ -198,6 +210,7 @@ export const registryEvents = [
   CertificateClosed,
   CertificateMoved,
   ChildCategoriesChanged,
+  ChildCategoryExpired,
   ChildGuardiansChanged,
   ProviderApplied,
   ProviderApproved,

@@ -5,10 +5,26 @@ import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { registryError } from "../domain/errors";
 import { familyAuditOfChild, familyAuditOfGuardian, type FamilyActRow } from "../store/audit";
 import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
-import { assertActsForChild, assertActsForGuardian, officeRoles } from "../usecases/access";
-import { confirmCoGuardian, registerChild, registerGuardian, replaceChildCategories } from "../usecases/people";
+import { assertActsForChild, assertActsForGuardian, homeMunicipality, officeRoles } from "../usecases/access";
+import { confirmCoGuardian, registerChild, registerGuardian } from "../usecases/people";
+import { decideCategoryClaim, replaceChildCategories } from "../usecases/categories";
+import { claimsOfChild, waitingClaims, findClaim, type ClaimRow } from "../store/categories";
 import type { RegistryDeps } from "../deps";
-import { Child, CoGuardianParams, FamilyAuditEntry, Guardian, IdParams, RegisterChild, RegisterGuardian, ReplaceCategories } from "./schemas";
+import {
+  CategoryClaimView,
+  Child,
+  ClaimDecisionBody,
+  ClaimParams,
+  ClaimsQuery,
+  CoGuardianParams,
+  FamilyAuditEntry,
+  Guardian,
+  IdParams,
+  RegisterChild,
+  RegisterGuardian,
+  ReplaceCategories,
+  WaitingClaimView,
+} from "./schemas";
 import { actingActor, actingFieldsIn } from "./acting";
 
 const tags = ["guardians and children"];
@@ -22,10 +38,25 @@ const auditView = (e: FamilyActRow) => ({
   at: e.at.toISOString(),
 });
 
+const claimView = (claim: ClaimRow) => ({
+  id: claim.id,
+  code: claim.code,
+  proof: claim.proof,
+  validFrom: claim.validFrom,
+  validUntil: claim.validUntil,
+  status: claim.status,
+  claimedAt: claim.claimedAt.toISOString(),
+  decidedAt: claim.decidedAt?.toISOString() ?? null,
+  reason: claim.reason,
+});
+
 /** Guardians and their children: registration, records, social categories. */
 export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const { pool } = deps;
+
+  /** A child as its family and the office read it: the verified categories, and the claims with what became of them. */
+  const childView = async (child: ChildRow) => ({ ...child, categoryClaims: (await claimsOfChild(pool, child.id, 20)).map(claimView) });
 
   const childOrThrow = async (id: string): Promise<ChildRow> => {
     const child = await findChild(pool, id);
@@ -70,7 +101,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       const guardian = await findGuardian(pool, request.params.id);
       if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
       assertActsForGuardian(actor, guardian);
-      return childrenOfGuardian(pool, guardian.id, actor.role === "guardian" ? undefined : actor.municipalityId);
+      return Promise.all((await childrenOfGuardian(pool, guardian.id, actor.role === "guardian" ? undefined : actor.municipalityId)).map(childView));
     },
   );
 
@@ -89,7 +120,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     },
     async (request, reply) => {
       const child = await registerChild(deps, actingActor(request), request.body, { correlationId: correlationIdOf(request) });
-      return reply.code(201).header("location", `/children/${child.id}`).send(child);
+      return reply.code(201).header("location", `/children/${child.id}`).send(await childView(child));
     },
   );
 
@@ -136,7 +167,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const child = await childOrThrow(request.params.id);
       assertActsForChild(actor, child);
-      return child;
+      return childView(child);
     },
   );
 
@@ -152,7 +183,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       config: { fieldsIn: actingFieldsIn },
     },
     async (request) =>
-      confirmCoGuardian(deps, actingActor(request), { childId: request.params.id, guardianId: request.params.guardianId }, { correlationId: correlationIdOf(request) }),
+      childView(await confirmCoGuardian(deps, actingActor(request), { childId: request.params.id, guardianId: request.params.guardianId }, { correlationId: correlationIdOf(request) })),
   );
 
   app.put(
@@ -160,7 +191,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Replace a child's social categories (a new proof or expiry); announces the codes only",
+        summary: "Replace a child's social categories (a new proof or expiry): a guardian's claims wait for an operator, an office's are verified",
         params: IdParams,
         body: ReplaceCategories,
         response: { 200: Child },
@@ -168,6 +199,45 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       config: { fieldsIn: actingFieldsIn },
     },
     async (request) =>
-      replaceChildCategories(deps, actingActor(request), { childId: request.params.id, categories: request.body.categories }, { correlationId: correlationIdOf(request) }),
+      childView(
+        await replaceChildCategories(deps, actingActor(request), { childId: request.params.id, categories: request.body.categories }, { correlationId: correlationIdOf(request) }),
+      ),
+  );
+
+  app.get(
+    "/category-claims",
+    {
+      schema: {
+        tags,
+        summary: "Category claims waiting for the office of the caller's municipality, oldest first, with the child and the proof to check (office)",
+        querystring: ClaimsQuery,
+        response: { 200: WaitingClaimView.array() },
+      },
+    },
+    async (request) => {
+      const actor = requireRole(requireActor(request), ...officeRoles);
+      const municipalityId = homeMunicipality(actor);
+      const { limit, after } = request.query;
+      const cursor = after ? await findClaim(pool, after) : undefined;
+      if (after && cursor?.municipalityId !== municipalityId) throw registryError("CLAIM_NOT_FOUND", `no category claim ${after} to continue after`, { field: "after" });
+      const claims = await waitingClaims(pool, municipalityId, limit, cursor);
+      return claims.map((claim) => ({ ...claimView(claim), childId: claim.childId, child: claim.child }));
+    },
+  );
+
+  app.post(
+    "/category-claims/:id/decision",
+    {
+      schema: {
+        tags,
+        summary: "Verify a waiting category claim (it ranks queues and grants benefits from now) or reject it with a reason the family reads (office of the child's municipality)",
+        params: ClaimParams,
+        body: ClaimDecisionBody,
+        response: { 200: CategoryClaimView },
+      },
+      config: { fieldsIn: actingFieldsIn },
+    },
+    async (request) =>
+      claimView(await decideCategoryClaim(deps, actingActor(request), { claimId: request.params.id, ...request.body }, { correlationId: correlationIdOf(request) })),
   );
 };

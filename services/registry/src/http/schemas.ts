@@ -84,17 +84,31 @@ export const ChildDocument = z
   .strictObject({ kind: z.enum(["birth_certificate", "snils", "iin", "passport"]), number: z.string().trim().min(1).max(40) })
   .describe("Birth certificate (IV-АБ 123456), national id (SNILS and IIN check digits are verified), or from 14 the child's own passport");
 
+const ProofText = (max: number) => z.string().trim().min(1).max(max);
+
+export const CategoryProofBody = z
+  .strictObject({
+    kind: ProofText(120).describe("What the document is, as it is titled: «справка органа соцзащиты», «удостоверение многодетной семьи», «справка МСЭ»"),
+    number: ProofText(60).describe("The document's number"),
+    issuer: ProofText(200).describe("Who issued it"),
+    issuedOn: LocalDate.describe("The day it was issued: the category holds from it, and its validity counts from it"),
+  })
+  .describe("The document that proves the category, checked by an operator");
+
 export const CategoryClaimBody = z.strictObject({
   code: CategoryCode,
-  proof: z.string().trim().min(1).max(300).describe("The document that proves the category, as the office records it"),
-  validFrom: LocalDate,
-  validUntil: LocalDate.optional().describe("Expiry of the proof; by default the longest the category allows (low income: one year)"),
+  proof: CategoryProofBody,
+  validUntil: LocalDate.optional().describe(
+    "The proof's last day, as written on it; by default and at the latest the longest the category allows from the issue (low income: one year)",
+  ),
 });
 
 export const CategoryClaims = z
   .array(CategoryClaimBody)
   .max(12)
-  .describe("Social categories from the municipality's list for the current year");
+  .describe(
+    "Social categories from the municipality's list for the current year. A guardian's claims wait for an operator's check (categoryClaims); an office's are verified as it records them",
+  );
 
 export const RegisterChild = z.strictObject({
   firstName: Name,
@@ -112,6 +126,20 @@ export const RegisterChild = z.strictObject({
 
 export const ReplaceCategories = z.strictObject({ categories: CategoryClaims });
 
+const CategoryProof = z.object({ kind: z.string(), number: z.string(), issuer: z.string(), issuedOn: LocalDate });
+
+export const CategoryClaimView = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  proof: CategoryProof,
+  validFrom: LocalDate,
+  validUntil: LocalDate,
+  status: z.enum(["pending", "verified", "rejected", "withdrawn"]),
+  claimedAt: Instant,
+  decidedAt: Instant.nullable(),
+  reason: z.string().nullable().describe("Why the office rejected it"),
+});
+
 export const Child = z.object({
   id: z.uuid(),
   municipalityId: z.uuid(),
@@ -124,7 +152,27 @@ export const Child = z.object({
   invitedGuardianIds: z
     .array(z.uuid())
     .describe("Named by the guardian who registered the child, not guardians until they (or the office) confirm: POST /children/{id}/guardians/{guardianId}/confirmation"),
-  categories: z.array(z.object({ code: z.string(), proof: z.string(), validFrom: LocalDate, validUntil: LocalDate })),
+  categories: z
+    .array(z.object({ code: z.string(), proof: CategoryProof, validFrom: LocalDate, validUntil: LocalDate }))
+    .describe("Verified categories: only these rank queues and grant benefits"),
+  categoryClaims: z.array(CategoryClaimView).describe("The latest claims, newest first: pending ones wait for an operator, rejected ones say why"),
+});
+
+export const ClaimParams = z.strictObject({ id: z.uuid() });
+
+export const ClaimDecisionBody = z.discriminatedUnion("decision", [
+  z.strictObject({ decision: z.literal("verify") }),
+  z.strictObject({ decision: z.literal("reject"), reason: z.string().trim().min(3).max(1000).describe("Why, in words the family reads: what to bring instead") }),
+]);
+
+export const ClaimsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z.uuid().optional().describe("The last claim id of the previous page"),
+});
+
+export const WaitingClaimView = CategoryClaimView.extend({
+  childId: z.uuid(),
+  child: z.object({ firstName: z.string(), lastName: z.string(), patronymic: z.string().nullable(), birthDate: LocalDate }),
 });
 
 export const CoGuardianParams = z.strictObject({ id: z.uuid(), guardianId: z.uuid() });
@@ -193,8 +241,12 @@ export const Move = z.strictObject({ toMunicipalityId: z.uuid().describe("A muni
 
 export const FamilyAuditEntry = z.object({
   id: z.uuid(),
-  action: z.string().describe("guardian.registered, child.registered, child.categories-replaced, certificate.applied, certificate.financing-requested"),
-  subjectId: z.uuid().describe("The guardian, child or certificate acted on"),
+  action: z
+    .string()
+    .describe(
+      "guardian.registered, child.registered, child.categories-replaced, child.guardian-confirmed, child.category-verified, child.category-rejected, certificate.applied, certificate.financing-requested",
+    ),
+  subjectId: z.uuid().describe("The guardian, child, category claim or certificate acted on"),
   by: z.object({ role: z.string(), subject: z.string().describe("The operator's account") }),
   basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
   at: z.string(),

@@ -109,17 +109,6 @@ export async function childrenOfGuardian(db: Queryable, guardianId: string, muni
   return rows;
 }
 
-export async function replaceCategories(db: Queryable, childId: string, records: readonly CategoryRecord[]): Promise<void> {
-  await db.query(`DELETE FROM child_categories WHERE child_id = $1`, [childId]);
-  if (records.length === 0) return;
-  await db.query(
-    `INSERT INTO child_categories (child_id, code, proof, valid_from, valid_until)
-     SELECT $1, r.code, r.proof, r."validFrom"::date, r."validUntil"::date
-       FROM json_to_recordset($2::json) AS r(code text, proof text, "validFrom" text, "validUntil" text)`,
-    [childId, JSON.stringify(records)],
-  );
-}
-
 /** Guardians named by `invitedBy` for the child, waiting for their (or the office's) confirmation. */
 export async function insertInvitations(db: Queryable, childId: string, guardianIds: readonly string[], invitedBy: string, now: Date): Promise<void> {
   if (guardianIds.length === 0) return;

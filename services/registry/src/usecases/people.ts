@@ -1,16 +1,15 @@
 import { v7 as uuidv7 } from "uuid";
 import { actorError, requireBasis, requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
-import { ChildCategoriesChanged, ChildGuardiansChanged } from "@kruzhok/contracts";
+import { ChildGuardiansChanged } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
-import { localDateOf } from "@kruzhok/time";
 import { assertBornBy, assertDocumentFitsAge } from "../domain/age";
-import { decideCategories, type CategoryClaim } from "../domain/categories";
+import type { CategoryClaim } from "../domain/categories";
 import { documentHash, documentProblem, normaliseDocument, type DocumentKind } from "../domain/documents";
 import { registryError } from "../domain/errors";
 import { guardiansAtRegistration } from "../domain/guardianship";
 import { findCertificateOfChild } from "../store/certificates";
-import { findMunicipality, findYear, type MunicipalityRow } from "../store/municipalities";
+import { findMunicipality, type MunicipalityRow } from "../store/municipalities";
 import {
   findChild,
   findGuardian,
@@ -20,12 +19,12 @@ import {
   insertInvitations,
   insertGuardian,
   lockChild,
-  replaceCategories,
   type ChildRow,
   type GuardianRow,
 } from "../store/people";
 import type { RegistryDeps } from "../deps";
-import { assertActsForChild, homeMunicipality, officeRoles, recordFamilyAct } from "./access";
+import { homeMunicipality, officeRoles, recordFamilyAct } from "./access";
+import { claimCategories } from "./categories";
 import { inTransaction } from "./transaction";
 
 interface Document {
@@ -103,12 +102,6 @@ export interface ChildRegistration {
   categories: CategoryClaim[];
 }
 
-/** Codes of the municipality's social categories this local year: the ones a child may claim. */
-async function knownCategories(db: Queryable, municipality: MunicipalityRow, now: Date): Promise<Set<string>> {
-  const year = await findYear(db, municipality.id, localDateOf(now, municipality.timeZone).year);
-  return new Set(year?.categories.map((category) => category.code) ?? []);
-}
-
 /**
  * Register a child in the municipality of whoever registers it (a guardian's own, or the
  * office's), with guardians of that municipality only. A child registers once in the region:
@@ -153,7 +146,6 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
   assertBornBy(command.birthDate, now, municipality.timeZone);
   assertDocumentFitsAge(command.document.kind, command.birthDate, now, municipality.timeZone);
   assertDocument(command.document, command.birthDate);
-  const categories = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
 
   const id = uuidv7();
   const inserted = await insertChild(
@@ -178,7 +170,8 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
       { field: "document.number" },
     );
   }
-  await replaceCategories(tx, id, categories);
+  // The family's claims wait for the office; the office's own are verified as it registers the child.
+  await claimCategories(tx, actor, { id, municipalityId, categories: [] }, command.categories, now);
   if (registeredBy !== "office") await insertInvitations(tx, id, invited, registeredBy.guardianId, now);
   return reread(tx, id);
 }
@@ -218,41 +211,5 @@ export async function confirmCoGuardian(deps: RegistryDeps, actor: Actor, comman
       );
     }
     return updated;
-  });
-}
-
-/**
- * Replace a child's social categories (a new proof, a new expiry) and announce the codes and
- * validity only: proofs may name a diagnosis or a court decision, so they stay here.
- */
-export async function replaceChildCategories(
-  deps: RegistryDeps,
-  actor: Actor,
-  command: { childId: string; categories: readonly CategoryClaim[] },
-  cause: Cause,
-): Promise<ChildRow> {
-  requireRole(actor, "guardian", ...officeRoles);
-  const { childId } = command;
-  return inTransaction(deps, cause, async ({ tx, now }) => {
-    if (!(await lockChild(tx, childId))) throw registryError("CHILD_NOT_FOUND", `no child ${childId}`);
-    const child = await reread(tx, childId);
-    assertActsForChild(actor, child);
-    await recordFamilyAct(tx, actor, { action: "child.categories-replaced", subjectId: childId, municipalityId: child.municipalityId, childId, now });
-    const municipality = await municipalityOf(tx, child.municipalityId);
-    const records = decideCategories(command.categories, await knownCategories(tx, municipality, now), "categories");
-    await replaceCategories(tx, childId, records);
-    const certificate = await findCertificateOfChild(tx, childId);
-    await emit(
-      tx,
-      ChildCategoriesChanged,
-      { ...cause, municipalityId: child.municipalityId, aggregateId: childId },
-      {
-        childId,
-        certificateId: certificate?.id ?? null,
-        categories: records.map(({ code, validFrom, validUntil }) => ({ code, validFrom, validUntil })),
-      },
-      now,
-    );
-    return reread(tx, childId);
   });
 }

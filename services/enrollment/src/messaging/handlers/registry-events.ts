@@ -9,12 +9,13 @@ import {
   CertificateSuspended,
   CertificateSuspendedV1,
   ChildCategoriesChanged,
+  ChildCategoryExpired,
   ChildGuardiansChanged,
   MunicipalityCreated,
   MunicipalityYearSet,
 } from "@kruzhok/contracts";
 import { causeOf, handlerFor } from "@kruzhok/messaging";
-import { recordChildCategories } from "../../usecases/applications";
+import { recordChildCategories, rerankChild } from "../../usecases/applications";
 import { closeCertificate, moveCertificate, recordFinancing, recordFinancingRefused, recordGuardians, recordIssuedCertificate, setCertificateInForce } from "../../usecases/certificates";
 import { recordMunicipality, recordYearRules } from "../../usecases/municipalities";
 import type { EnrollmentDeps } from "../../deps";
@@ -80,5 +81,9 @@ export function onRegistryEvents({ clock, positions }: Pick<EnrollmentDeps, "clo
     handlerFor(ChildGuardiansChanged, (event, { tx }) => recordGuardians(tx, { positions }, event.data.childId, event.data.guardianIds)),
 
     handlerFor(ChildCategoriesChanged, async (event, { tx }) => void (await recordChildCategories(tx, event.data.childId, event.data.categories, clock(), causeOf(event)))),
+
+    // The validity dates it holds already stop the category on the day (the sweep re-ranks); the
+    // announcement re-ranks the child at once, whichever comes first, and changes nothing twice.
+    handlerFor(ChildCategoryExpired, async (event, { tx }) => void (await rerankChild(tx, event.data.childId, clock(), causeOf(event)))),
   ];
 }

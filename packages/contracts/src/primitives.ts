@@ -63,3 +63,23 @@ export const LocalMonth = z
   .describe("Calendar month, YYYY-MM, of the years 1900-2199");
 /** A calendar date with no zone (`2026-09-01`). */
 export const LocalDate = z.iso.date().refine(plausibleYear, yearMessage).describe("Calendar date, YYYY-MM-DD: a real one (no 30 February), of the years 1900-2199");
+
+// --- Names people type -------------------------------------------------------------------------
+// Invisible characters and words mixing alphabets never reach a schema: the HTTP kit refuses
+// them on every write route (packages/http/src/text.ts). What is left to a name's schema: the
+// same name typed twice must be the same string (a letter and its accent typed as two code
+// points, doubled spaces), and a name must name something (letters, not only digits or signs).
+
+/** NFC, runs of spaces (of any width) one space, trimmed. */
+export function cleanText(text: string): string {
+  return text.normalize("NFC").replace(/\s+/gu, " ").trim();
+}
+
+const hasLetter = (text: string) => /\p{L}/u.test(text);
+
+/**
+ * One line of text that names something or someone (a municipality, a provider, a program, a
+ * campaign, a person): cleaned, then `min`..`max` characters with at least one letter.
+ */
+export const NameText = (min: number, max: number) =>
+  z.string().overwrite(cleanText).min(min).max(max).refine(hasLetter, { message: "must contain letters, not only digits or signs" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Money, ProblemDocument, TimeZone, EventEnvelope } from "../src";
+import { cleanText, Money, NameText, ProblemDocument, TimeZone, EventEnvelope } from "../src";
 
 describe("money", () => {
   it("accepts integer minor units with a currency", () => {
@@ -57,5 +57,20 @@ describe("problem document", () => {
     expect(
       ProblemDocument.parse({ type: "about:blank", title: "Bad", status: 400, code: "HTTP.VALIDATION" }).code,
     ).toBe("HTTP.VALIDATION");
+  });
+});
+
+describe("names", () => {
+  const name = NameText(1, 20);
+  it("stores a name as it shows: composed letters, one space between words", () => {
+    expect(name.parse("  Е\u0308лкина\u00A0\u00A0 Анна ")).toBe("Ёлкина Анна");
+    expect(cleanText("И\u0306")).toBe("Й");
+  });
+  it("refuses a name without letters, and counts length after cleaning", () => {
+    expect(name.safeParse("12 345").success).toBe(false);
+    expect(name.safeParse("— · —").success).toBe(false);
+    expect(name.safeParse("Ё").success).toBe(true);
+    expect(NameText(2, 5).safeParse("  А  Б  ").success).toBe(true);
+    expect(NameText(2, 5).safeParse("   А   ").success).toBe(false);
   });
 });

@@ -63,13 +63,18 @@ describe("group schedules", () => {
     exceptions: [],
   });
   it("accepts back-to-back slots and the same hours on different days", () => {
-    expect(codeOf(() => checkGroupPlan(plan([{ weekday: 1, start: "10:00", end: "11:00" }, { weekday: 1, start: "11:00", end: "12:00" }, { weekday: 2, start: "10:30", end: "11:30" }]), "Asia/Almaty"))).toBeUndefined();
+    expect(codeOf(() => checkGroupPlan(plan([{ weekday: 1, start: "10:00", end: "11:00" }, { weekday: 1, start: "11:00", end: "12:00" }, { weekday: 2, start: "10:30", end: "11:30" }]), "Asia/Almaty", "2026-08-20"))).toBeUndefined();
   });
   it("names the later of two overlapping slots", () => {
-    expect(codeOf(() => checkGroupPlan(plan([{ weekday: 5, start: "17:00", end: "18:00" }, { weekday: 5, start: "16:00", end: "17:01" }]), "Asia/Almaty"))).toBe("CATALOGUE.SLOTS_OVERLAP schedule.slots.1");
+    expect(codeOf(() => checkGroupPlan(plan([{ weekday: 5, start: "17:00", end: "18:00" }, { weekday: 5, start: "16:00", end: "17:01" }]), "Asia/Almaty", "2026-08-20"))).toBe("CATALOGUE.SLOTS_OVERLAP schedule.slots.1");
   });
   it("refuses a schedule in another zone than the municipality's", () => {
-    expect(codeOf(() => checkGroupPlan(plan([]), "Asia/Kamchatka"))).toBe("CATALOGUE.SCHEDULE_ZONE_MISMATCH schedule.timeZone");
+    expect(codeOf(() => checkGroupPlan(plan([]), "Asia/Kamchatka", "2026-08-20"))).toBe("CATALOGUE.SCHEDULE_ZONE_MISMATCH schedule.timeZone");
+  });
+  it("refuses a group starting in the distant past (a year typed 1900 for 2026), and takes one that started this spring", () => {
+    expect(codeOf(() => checkGroupPlan({ ...plan([]), startsOn: "1900-09-01" }, "Asia/Almaty", "2026-08-20"))).toBe("CATALOGUE.DATE_IMPLAUSIBLE startsOn");
+    expect(codeOf(() => checkGroupPlan({ ...plan([]), startsOn: "2021-08-19" }, "Asia/Almaty", "2026-08-20"))).toBe("CATALOGUE.DATE_IMPLAUSIBLE startsOn");
+    expect(codeOf(() => checkGroupPlan({ ...plan([]), startsOn: "2026-03-01" }, "Asia/Almaty", "2026-08-20"))).toBeUndefined();
   });
 });
 

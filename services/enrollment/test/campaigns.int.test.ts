@@ -208,6 +208,9 @@ describe("allocation campaigns", () => {
       [{ groupIds: [groupId, groupId], ...window }, 400, "HTTP.VALIDATION", "body.groupIds"],
       [{ groupIds: [groupId], ...window, maxChoices: 0 }, 400, "HTTP.VALIDATION", "body.maxChoices"],
       [{ groupIds: [groupId], opensAt: "tomorrow", closesAt: window.closesAt }, 400, "HTTP.VALIDATION", "body.opensAt"],
+      // A campaign is named by words: families read its name in their results.
+      [{ groupIds: [groupId], ...window, name: "2026 / 1" }, 400, "HTTP.VALIDATION", "body.name"],
+      [{ groupIds: [groupId], ...window, name: "   " }, 400, "HTTP.VALIDATION", "body.name"],
     ];
     for (const [body, status, code, field] of cases) {
       const res = await announce(body);

@@ -115,8 +115,10 @@ describe("certificates", () => {
       }
     });
 
-    it("refuses an 18-year-old and a 4-year-old, writing nothing", async () => {
+    it("refuses an 18-year-old (registered at 17) and a 4-year-old, writing nothing", async () => {
+      h.clock.set("2026-08-01T09:00:00Z");
       const adult = await registerChild(h, komi.id, { birthDate: "2008-09-01" });
+      h.clock.set(NOW);
       const toddler = await registerChild(h, komi.id, { birthDate: "2022-01-01" });
       const before = await snapshot(h.pool);
       for (const { childId } of [adult, toddler]) {

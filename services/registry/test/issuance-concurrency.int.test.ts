@@ -62,7 +62,11 @@ describe("certificate applications arriving together", () => {
       await issuedCertificate(h, komi.id, { ...twin, document: twinDocument(base + 100 + 2 * i) });
       lateTwins.push((await registerChild(h, komi.id, { ...twin, document: twinDocument(base + 101 + 2 * i) })).childId);
     }
+    // Registered at 17, 18 by the day they apply.
+    const applyingAt = h.clock().toISOString();
+    h.clock.set("2025-12-01T09:00:00Z");
     const tooOld = await registerChildren(h, komi.id, 2, () => ({ birthDate: "2008-01-01" }));
+    h.clock.set(applyingAt);
     const foreign = await registerChildren(h, kamchatka.id, 2);
     const missing: string[] = [crypto.randomUUID()];
 

@@ -83,7 +83,11 @@ describe("Idempotency-Key of certificate applications", () => {
   });
 
   it("remembers a refusal decided in the transaction, and replays it even after the refusal no longer holds", async () => {
+    // Registered at 17, 18 by the day they apply.
+    const applyingAt = h.clock().toISOString();
+    h.clock.set("2025-12-01T09:00:00Z");
     const { childId } = await registerChild(h, komi.id, { birthDate: "2008-01-01" });
+    h.clock.set(applyingAt);
     const key = randomUUID();
     const refused = await apply(childId, key);
     expect(refused.statusCode).toBe(422);

@@ -15,6 +15,7 @@ const codes = {
   SLOTS_OVERLAP: "validation",
   SCHEDULE_ZONE_MISMATCH: "validation",
   GROUP_DATES_INVERTED: "validation",
+  DATE_IMPLAUSIBLE: "validation",
   EXCEPTION_OUTSIDE_GROUP: "validation",
   CURSOR_INVALID: "validation",
   PROGRAM_NOT_FOUND: "not_found",

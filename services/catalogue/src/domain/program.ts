@@ -1,5 +1,6 @@
 import type { Currency, Direction, FundingKind } from "@kruzhok/contracts";
 import { catalogueError } from "./errors";
+import { distantPastBefore, PLAUSIBLE_YEARS_BACK } from "./schedule";
 
 export type ProgramStatus = "draft" | "published" | "withdrawn";
 export type ProviderStatus = "approved" | "suspended" | "rejected";
@@ -50,7 +51,7 @@ export function checkProgramContent(content: ProgramContent, context: ProgramCon
     throw catalogueError("CURRENCY_MISMATCH", `programs in this municipality are priced in ${context.currency}`, { field: "price.currency" });
   }
   if (content.fundingKind === "financed") checkCertification(content.certification, context.today, "certification");
-  else if (content.certification) checkCertificationDates(content.certification, "certification");
+  else if (content.certification) checkCertificationDates(content.certification, context.today, "certification");
 }
 
 /** A financed program needs a certification that is in force on `today` (YYYY-MM-DD, local). */
@@ -58,7 +59,7 @@ export function checkCertification(certification: Certification | null, today: s
   if (!certification) {
     throw catalogueError("CERTIFICATION_REQUIRED", "a financed program needs an independent certification: number, date and expiry", { field });
   }
-  checkCertificationDates(certification, field);
+  checkCertificationDates(certification, today, field);
   if (certification.date > today) {
     throw catalogueError("CERTIFICATION_INVALID", `the certification is dated ${certification.date}, after today ${today}`, { field: `${field}.date` });
   }
@@ -69,10 +70,15 @@ export function checkCertification(certification: Certification | null, today: s
   }
 }
 
-function checkCertificationDates(certification: Certification, field: string): void {
+function checkCertificationDates(certification: Certification, today: string, field: string): void {
   // ISO dates compare as strings.
   if (certification.expiry < certification.date) {
     throw catalogueError("CERTIFICATION_INVALID", "the certification expires before it was issued", { field: `${field}.expiry` });
+  }
+  if (certification.date < distantPastBefore(today)) {
+    throw catalogueError("DATE_IMPLAUSIBLE", `the certification is dated ${certification.date}, more than ${PLAUSIBLE_YEARS_BACK} years ago: check the year`, {
+      field: `${field}.date`,
+    });
   }
 }
 

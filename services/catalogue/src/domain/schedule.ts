@@ -1,4 +1,4 @@
-import { formatLocalDate, localDateOf } from "@kruzhok/time";
+import { addYears, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { catalogueError } from "./errors";
 
 export interface Slot {
@@ -38,9 +38,10 @@ const weekdays = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "S
  * A group's plan: the schedule is in the municipality's zone (the zone travels with it, so a
  * schedule written for another zone is refused rather than silently shifted), each slot ends
  * after it starts on the same day (no lesson crosses midnight), no two slots of the group
- * overlap, the dates are in order and exceptions fall within them.
+ * overlap, the dates are in order and exceptions fall within them, and the group does not start
+ * in the distant past (`today` is the municipality's local date).
  */
-export function checkGroupPlan(plan: GroupPlan, municipalityZone: string): void {
+export function checkGroupPlan(plan: GroupPlan, municipalityZone: string, today: string): void {
   if (plan.schedule.timeZone !== municipalityZone) {
     throw catalogueError("SCHEDULE_ZONE_MISMATCH", `the schedule must be in the municipality's zone ${municipalityZone}`, {
       field: "schedule.timeZone",
@@ -70,6 +71,10 @@ export function checkGroupPlan(plan: GroupPlan, municipalityZone: string): void 
   if (plan.endsOn < plan.startsOn) {
     throw catalogueError("GROUP_DATES_INVERTED", `the group ends on ${plan.endsOn}, before it starts on ${plan.startsOn}`, { field: "endsOn" });
   }
+  const earliest = distantPastBefore(today);
+  if (plan.startsOn < earliest) {
+    throw catalogueError("DATE_IMPLAUSIBLE", `the group starts on ${plan.startsOn}, more than ${PLAUSIBLE_YEARS_BACK} years ago: check the year`, { field: "startsOn" });
+  }
   plan.exceptions.forEach((exception, index) => {
     if (exception.date < plan.startsOn || exception.date > plan.endsOn) {
       throw catalogueError("EXCEPTION_OUTSIDE_GROUP", `exception ${exception.date} is outside the group's dates`, {
@@ -96,4 +101,12 @@ export function checkGroupOpen(status: "open" | "closed"): void {
 /** Today's date on the municipality's calendar, YYYY-MM-DD: the day rules about dates are checked on. */
 export function todayIn(zone: string, now: Date): string {
   return formatLocalDate(localDateOf(now, zone));
+}
+
+/** How far back a group's start or a certification's date may lie: further is a typing slip (1900 for 2026), not a record. */
+export const PLAUSIBLE_YEARS_BACK = 5;
+
+/** The first plausible date, `PLAUSIBLE_YEARS_BACK` years before `today` (YYYY-MM-DD). */
+export function distantPastBefore(today: string): string {
+  return formatLocalDate(addYears(parseLocalDate(today), -PLAUSIBLE_YEARS_BACK));
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Currency, Direction, FundingKind, LocalDate, LocalTime, MinorUnits, Money, TimeZone } from "@kruzhok/contracts";
+import { Currency, Direction, FundingKind, LocalDate, LocalTime, MinorUnits, Money, NameText, TimeZone } from "@kruzhok/contracts";
 
 // HTTP bodies of the catalogue. Strict objects: a misspelt field is refused, not ignored.
 
@@ -8,7 +8,7 @@ export const IdParams = z.strictObject({ id: z.uuid() });
 const Age = z.number().int("must be a whole number of years").min(5, "must be at least 5").max(18, "must be at most 18");
 
 export const ProgramBody = z.strictObject({
-  title: z.string().trim().min(3).max(200),
+  title: NameText(3, 200),
   description: z.string().trim().max(5_000),
   direction: Direction,
   ageRange: z.strictObject({ min: Age, max: Age }).describe("Ages the program takes, inclusive, within 5-18"),
@@ -27,7 +27,7 @@ export const ProgramBody = z.strictObject({
     longitude: z.number().min(-180).max(180),
   }),
   teachers: z
-    .array(z.strictObject({ publicName: z.string().trim().min(2).max(200), qualification: z.string().trim().min(2).max(300) }))
+    .array(z.strictObject({ publicName: NameText(2, 200), qualification: z.string().trim().min(2).max(300) }))
     .min(1, "name at least one teacher")
     .max(50),
 });

@@ -46,7 +46,7 @@ export async function addGroup(deps: CatalogueDeps, actor: Actor, command: { pro
     const { program, municipality } = await programOf(write, command.programId);
     requireOwner(actor, program);
     checkTakesGroups(program.status);
-    checkGroupPlan(command.plan, municipality.timeZone);
+    checkGroupPlan(command.plan, municipality.timeZone, todayIn(municipality.timeZone, now));
     const id = uuidv7({ msecs: now.getTime() });
     await insertGroup(tx, { id, programId: program.id, plan: command.plan }, now);
     // A draft's groups are announced when the program is published.
@@ -63,7 +63,7 @@ export async function editGroup(deps: CatalogueDeps, actor: Actor, command: { gr
   return inTransaction(deps, cause, async (write) => {
     const { tx, now } = write;
     const { group, program, municipality } = await lockOwnedGroup(write, actor, command.groupId);
-    checkGroupPlan(command.plan, municipality.timeZone);
+    checkGroupPlan(command.plan, municipality.timeZone, todayIn(municipality.timeZone, now));
     checkCapacity(command.plan.capacity, group.activeEnrollments);
     await updateGroupPlan(tx, group.id, program.id, command.plan, now);
     if (program.status === "published") {

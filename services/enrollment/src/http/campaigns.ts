@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
-import { Instant } from "@kruzhok/contracts";
+import { Instant, NameText } from "@kruzhok/contracts";
 import { localDateOf } from "@kruzhok/time";
 import { explainOutcome } from "../domain/campaign";
 import { enrollmentError } from "../domain/errors";
@@ -24,7 +24,7 @@ import { actingActor, actingFieldsIn } from "./acting";
 
 const CampaignBody = z.strictObject({
   municipalityId: z.uuid(),
-  name: z.string().trim().min(1).max(200),
+  name: NameText(1, 200),
   groupIds: z
     .array(z.uuid())
     .min(1)

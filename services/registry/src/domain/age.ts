@@ -38,6 +38,21 @@ export function assertBornBy(birthDate: string, now: Date, timeZone: string, fie
   }
 }
 
+/**
+ * A child registered here is younger than 18 on the municipality's calendar: an older birth date
+ * (1900-01-01, a parent's typed in the child's field) is a slip, refused before anything is written.
+ */
+export function assertMinor(birthDate: string, now: Date, timeZone: string, field = "birthDate"): void {
+  const age = localAge(birthDate, now, timeZone);
+  if (age >= MAX_AGE_EXCLUSIVE) {
+    throw registryError(
+      "BIRTH_DATE_IMPLAUSIBLE",
+      `a child registered here is younger than ${MAX_AGE_EXCLUSIVE}; born on ${birthDate}, they would be ${age} today: check the year`,
+      { field },
+    );
+  }
+}
+
 /** A passport is issued at 14: younger children are registered with a birth certificate or national id. */
 export const PASSPORT_AGE = 14;
 

@@ -44,6 +44,7 @@ const codes = {
   MOVE_OUTSIDE_REGION: "validation",
   MOVE_TO_SAME_MUNICIPALITY: "validation",
   BIRTH_DATE_IN_FUTURE: "validation",
+  BIRTH_DATE_IMPLAUSIBLE: "validation",
   NOT_YOUR_CHILD: "forbidden",
   NOT_YOUR_RECORD: "forbidden",
 } as const satisfies Record<string, ErrorCategory>;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { LocalDate, ProviderKind, ProviderRejectionCode, ProviderSuspensionCode } from "@kruzhok/contracts";
+import { LocalDate, NameText, ProviderKind, ProviderRejectionCode, ProviderSuspensionCode } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import type { ProviderCommand } from "../domain/provider";
 import { viewProvider, viewProviders, type ProviderView } from "../usecases/provider-views";
@@ -39,12 +39,18 @@ const ProviderAnswer = z.union([Provider.extend({ view: z.literal("staff") }), P
 const answer = (v: ProviderView): z.input<typeof ProviderAnswer> =>
   v.view === "staff" ? { ...v.provider, view: "staff" } : { ...v.provider, view: "public" };
 
+const LICENCE_FLOOR = "1992-01-01";
+
 const Apply = z.strictObject({
   municipalityId: z.uuid(),
   kind: ProviderKind.describe("municipal, state, private organisation or individual entrepreneur"),
-  name: z.string().trim().min(2).max(300),
+  name: NameText(2, 300),
   taxId: z.string().regex(/^\d{10}(\d{2})?$/, "must be the INN (10 or 12 digits) or BIN (12 digits)"),
-  licence: z.strictObject({ number: z.string().trim().min(1).max(50), issuedOn: LocalDate }),
+  licence: z.strictObject({
+    number: z.string().trim().min(1).max(50),
+    // Education licences are issued under the laws of 1992 (Russia) and after independence (Kazakhstan): an earlier date is a slip.
+    issuedOn: LocalDate.refine((date) => date >= LICENCE_FLOOR, { message: `a licence is dated ${LICENCE_FLOOR} or later: check the year` }),
+  }),
 });
 
 export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {

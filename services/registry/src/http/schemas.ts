@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CategoryCode, CertificateSuspensionCode, Currency, Deadlines, Instant, LocalDate, MinorUnits, TimeZone } from "@kruzhok/contracts";
+import { CategoryCode, CertificateSuspensionCode, Currency, Deadlines, Instant, LocalDate, MinorUnits, NameText, TimeZone } from "@kruzhok/contracts";
 
 // HTTP bodies of the registry. Strict objects: a misspelt field is refused, not ignored.
 
@@ -16,7 +16,7 @@ export const Municipality = z.object({
 
 export const CreateMunicipality = z.strictObject({
   code: z.string().regex(/^\d{4}$/, "must be 4 digits, the municipality's code in certificate numbers"),
-  name: z.string().trim().min(2).max(200),
+  name: NameText(2, 200),
   regionCode: z.string().trim().min(1).max(20),
   timeZone: TimeZone,
   currency: Currency,
@@ -50,7 +50,7 @@ export const YearSettingsView = YearSettingsBody.extend({
 // Guardians and children. Personal data: shown to the guardians themselves and to the office of
 // their municipality only, never put in an event.
 
-const Name = z.string().trim().min(1).max(100);
+const Name = NameText(1, 100);
 
 export const GuardianDocument = z
   .strictObject({ kind: z.enum(["passport", "snils", "iin"]), number: z.string().trim().min(1).max(40) })

@@ -3,7 +3,7 @@ import { actorError, requireBasis, requireMunicipality, requireRole, type Actor 
 import { ChildGuardiansChanged } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
-import { assertBornBy, assertDocumentFitsAge } from "../domain/age";
+import { assertBornBy, assertDocumentFitsAge, assertMinor } from "../domain/age";
 import type { CategoryClaim } from "../domain/categories";
 import { documentHash, documentProblem, normaliseDocument, type DocumentKind } from "../domain/documents";
 import { registryError } from "../domain/errors";
@@ -144,6 +144,7 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
 
   const municipality = await municipalityOf(tx, municipalityId);
   assertBornBy(command.birthDate, now, municipality.timeZone);
+  assertMinor(command.birthDate, now, municipality.timeZone);
   assertDocumentFitsAge(command.document.kind, command.birthDate, now, municipality.timeZone);
   assertDocument(command.document, command.birthDate);
 

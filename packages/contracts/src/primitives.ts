@@ -83,3 +83,11 @@ const hasLetter = (text: string) => /\p{L}/u.test(text);
  */
 export const NameText = (min: number, max: number) =>
   z.string().overwrite(cleanText).min(min).max(max).refine(hasLetter, { message: "must contain letters, not only digits or signs" });
+
+/**
+ * Who holds a certificate, and so whom a program may take: "children aged 5 to 18" means from
+ * the 5th birthday to the day before the 18th, on the municipality's calendar. Ages in whole
+ * years, inclusive. The registry issues and closes certificates by it; the catalogue's age
+ * ranges and search stay within it.
+ */
+export const CERTIFICATE_AGES = { min: 5, max: 17 } as const;

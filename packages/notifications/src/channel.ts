@@ -6,6 +6,7 @@ import {
   type NotificationApplicationRefusedV1,
   type NotificationCampaignResult,
   type NotificationCategoryEnding,
+  type NotificationCertificateEnding,
   type NotificationEnrollmentEnded,
   type NotificationLocale,
   type NotificationOfferExpiring,
@@ -25,7 +26,8 @@ export type NotificationEvent =
   | Of<typeof NotificationApplicationRefusedV1>
   | Of<typeof NotificationEnrollmentEnded>
   | Of<typeof NotificationCampaignResult>
-  | Of<typeof NotificationCategoryEnding>;
+  | Of<typeof NotificationCategoryEnding>
+  | Of<typeof NotificationCertificateEnding>;
 
 export type NotificationType = NotificationEvent["type"];
 

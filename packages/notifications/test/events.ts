@@ -4,6 +4,7 @@ import {
   NotificationApplicationRefusedV1,
   NotificationCampaignResult,
   NotificationCategoryEnding,
+  NotificationCertificateEnding,
   NotificationEnrollmentEnded,
   NotificationOfferExpiring,
   NotificationOfferMade,
@@ -126,6 +127,17 @@ export function categoryEnding(options: Parameters<typeof addressee>[0] & { code
     NotificationCategoryEnding,
     { municipalityId: randomUUID(), aggregateId: who.guardianId },
     { ...who, code: options.code ?? "low_income", validUntil: "2026-10-04", daysLeft: 30 },
+    at,
+  );
+}
+
+/** As the registry writes it: the child turns 18 in a month and the certificate closes that day. */
+export function certificateEnding(options: Parameters<typeof addressee>[0] = {}) {
+  const who = addressee(options);
+  return newEvent(
+    NotificationCertificateEnding,
+    { municipalityId: randomUUID(), aggregateId: who.guardianId },
+    { ...who, certificateId: randomUUID(), endsOn: "2026-10-04", daysLeft: 30 },
     at,
   );
 }

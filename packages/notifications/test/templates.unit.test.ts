@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "@kruzhok/errors";
 import { chooseLocale, parseNotification, renderNotification } from "../src";
-import { applicationRefused, applicationRefusedV1, campaignResult, categoryEnding, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
+import { applicationRefused, applicationRefusedV1, campaignResult, categoryEnding, certificateEnding, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
 
 const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>
   renderNotification(parseNotification(event), preferred);
@@ -89,6 +89,11 @@ describe("message texts", () => {
     expect(kk.text).toContain("«көп балалы отбасы» санатын растайтын құжат 2026 ж. 4 қазан қоса алғанда жарамды");
     expect(render(categoryEnding({ code: "svo" })).text).toContain("«svo»");
     expect(ru.text).not.toMatch(/low_income/);
+  });
+
+  it("tells the family a month before the 18th birthday that the certificate closes that day, in both languages", () => {
+    expect(render(certificateEnding()).subject).toBe("Кружок: сертификат ребёнка закроется 4 октября 2026 г.");
+    expect(render(certificateEnding({ currency: "KZT" })).text).toContain("2026 ж. 4 қазан балаңызға 18 жас толады");
   });
 });
 

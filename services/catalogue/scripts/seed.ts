@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
-import { GroupOpened, ProgramPublished, type Direction, type FundingKind } from "@kruzhok/contracts";
+import { CERTIFICATE_AGES, GroupOpened, ProgramPublished, type Direction, type FundingKind } from "@kruzhok/contracts";
 import { parseConfig, serviceConfig } from "@kruzhok/config";
 import { appendToOutbox, newEvent, type OutboxEntry } from "@kruzhok/messaging";
 import { createPool, ensureDatabase, withDatabase, withTransaction, type Pool, type PoolClient } from "@kruzhok/postgres";
@@ -169,7 +169,7 @@ export function generate(municipalities: DemoMunicipality[], total: number, now:
         description: descriptions[language](subject),
         direction,
         age_min: ageMin,
-        age_max: Math.min(18, ageMin + int(3, 8)),
+        age_max: Math.min(CERTIFICATE_AGES.max, ageMin + int(3, 8)),
         total_hours: weekly * 36,
         weekly_hours: weekly,
         price_per_hour: price,

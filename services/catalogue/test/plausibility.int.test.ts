@@ -60,3 +60,27 @@ describe("programs and groups are named and dated plausibly", () => {
     expect(edited.json<Problem>()).toMatchObject({ code: "CATALOGUE.DATE_IMPLAUSIBLE", invalidParams: [{ name: "body.startsOn" }] });
   });
 });
+
+describe("one age rule with the registry", () => {
+  let h: CatalogueHarness;
+  let w: World;
+  beforeAll(async () => {
+    h = await catalogueHarness("cat-age-rule");
+    w = await world(h);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("takes ages 5 to 17 (the certificate's: the 5th birthday to the day before the 18th), refusing 18 in a program and in search", async () => {
+    const before = await counts(h.pool);
+    const eighteen = await h.app.inject({ method: "POST", url: "/programs", headers: w.provider, payload: programBody({ ageRange: { min: 14, max: 18 } }) });
+    expect(eighteen.statusCode).toBe(400);
+    expect(eighteen.json<Problem>().invalidParams).toEqual([expect.objectContaining({ name: "body.ageRange.max", reason: expect.stringMatching(/at most 17/) as unknown })]);
+    expect(await counts(h.pool)).toEqual(before);
+    expect((await h.app.inject({ method: "POST", url: "/programs", headers: w.provider, payload: programBody({ ageRange: { min: 14, max: 17 } }) })).statusCode).toBe(201);
+    const search = await h.app.inject({ method: "GET", url: `/search?municipalityId=${w.municipalityId}&age=18` });
+    expect(search.statusCode).toBe(400);
+    expect(search.json<Problem>().invalidParams?.map((p) => p.name)).toEqual(["query.age"]);
+  });
+});

@@ -49,7 +49,7 @@ describe("navigator search (public, no login)", () => {
       direction: "physical_culture_and_sports",
       fundingKind: "paid",
       certification: null,
-      ageRange: { min: 5, max: 18 },
+      ageRange: { min: 5, max: 17 },
       ...at("20 км к югу", centre.latitude - 0.18, centre.longitude),
     }, { ...slots(2, "18:00", "19:30"), capacity: 1 });
     await add("hidden", { title: "Робототехника: черновик" }, slots(2, "15:00", "16:30"), false);

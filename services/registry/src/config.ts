@@ -19,7 +19,9 @@ export const RegistryConfig = serviceConfig
       .int()
       .min(1_000)
       .default(600_000)
-      .describe("how often categories ending in 30 days are told to families and ended ones announced (each municipality's local day)"),
+      .describe(
+        "how often categories ending in 30 days and certificates ending in a month (the 18th birthday) are told to families, and ended ones announced or closed (each municipality's local day)",
+      ),
   })
   .superRefine((config, ctx) => {
     if (config.SMTP_HOST && !config.SMTP_FROM) ctx.addIssue({ code: "custom", path: ["SMTP_FROM"], message: "is required with SMTP_HOST" });

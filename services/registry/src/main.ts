@@ -8,6 +8,7 @@ import { eventHandlers, notificationChannels } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateRegistry } from "./migrations";
 import { sweepCategoryEndings } from "./usecases/categories";
+import { sweepCertificateEnds } from "./usecases/lifecycle";
 
 await runService({
   name: "registry",
@@ -22,5 +23,6 @@ await runService({
   },
   jobs: ({ pool, clock, config }) => [
     { name: "category endings", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCategoryEndings({ pool, clock }) },
+    { name: "certificates at 18", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCertificateEnds({ pool, clock }) },
   ],
 });

@@ -368,6 +368,22 @@ export const NotificationCategoryEnding = defineEvent(
   }),
 );
 
+/**
+ * Published by the registry: the child turns 18 on `endsOn`, and the certificate closes that day
+ * (the municipality's zone), told a month before so that the family plans the rest of the year.
+ */
+export const NotificationCertificateEnding = defineEvent(
+  Topics.notifications,
+  "registry.notification.certificate-ending",
+  1,
+  z.object({
+    ...Addressee,
+    certificateId: Uuid,
+    endsOn: LocalDate.describe("The child's 18th birthday: the certificate's first day closed"),
+    daysLeft: z.number().int().nonnegative(),
+  }),
+);
+
 export const notificationEvents = [
   NotificationOfferMade,
   NotificationOfferExpiring,
@@ -377,4 +393,5 @@ export const notificationEvents = [
   NotificationEnrollmentEnded,
   NotificationCampaignResult,
   NotificationCategoryEnding,
+  NotificationCertificateEnding,
 ] as const;

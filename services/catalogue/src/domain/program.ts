@@ -35,7 +35,7 @@ export interface ProgramContext {
 
 /**
  * The rules a program's content must satisfy whatever its status. The schema has already
- * checked types and bounds (ages 5-18, whole non-negative minor units); these are the rules
+ * checked types and bounds (ages 5-17, whole non-negative minor units); these are the rules
  * that relate fields to each other and to the municipality. Throws the first rule broken.
  */
 export function checkProgramContent(content: ProgramContent, context: ProgramContext): void {

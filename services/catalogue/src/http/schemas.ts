@@ -1,17 +1,22 @@
 import { z } from "zod";
-import { Currency, Direction, FundingKind, LocalDate, LocalTime, MinorUnits, Money, NameText, TimeZone } from "@kruzhok/contracts";
+import { CERTIFICATE_AGES, Currency, Direction, FundingKind, LocalDate, LocalTime, MinorUnits, Money, NameText, TimeZone } from "@kruzhok/contracts";
 
 // HTTP bodies of the catalogue. Strict objects: a misspelt field is refused, not ignored.
 
 export const IdParams = z.strictObject({ id: z.uuid() });
 
-const Age = z.number().int("must be a whole number of years").min(5, "must be at least 5").max(18, "must be at most 18");
+// The certificate's ages (CERTIFICATE_AGES): a program takes no one the certificate does not cover.
+const Age = z
+  .number()
+  .int("must be a whole number of years")
+  .min(CERTIFICATE_AGES.min, `must be at least ${CERTIFICATE_AGES.min}`)
+  .max(CERTIFICATE_AGES.max, `must be at most ${CERTIFICATE_AGES.max}: certificates are held from the 5th birthday to the day before the 18th`);
 
 export const ProgramBody = z.strictObject({
   title: NameText(3, 200),
   description: z.string().trim().max(5_000),
   direction: Direction,
-  ageRange: z.strictObject({ min: Age, max: Age }).describe("Ages the program takes, inclusive, within 5-18"),
+  ageRange: z.strictObject({ min: Age, max: Age }).describe("Ages the program takes, inclusive, within 5-17 (the certificate's ages: the 5th birthday to the day before the 18th)"),
   totalHours: z.number().int().positive().max(2_000).describe("Lesson hours of the whole program"),
   weeklyHours: z.number().int().positive().max(40).describe("Lesson hours a week"),
   price: Money.describe("Price of one lesson hour in minor units, in the municipality's currency"),
@@ -105,7 +110,7 @@ export const SearchQuery = z.strictObject({
   municipalityId: z.uuid().optional(),
   direction: Direction.optional(),
   fundingKind: FundingKind.optional(),
-  age: z.coerce.number().int().min(5).max(18).optional().describe("The child's age"),
+  age: z.coerce.number().int().min(CERTIFICATE_AGES.min).max(CERTIFICATE_AGES.max).optional().describe("The child's age, 5-17"),
   weekday: z.coerce.number().int().min(1).max(7).optional().describe("ISO weekday a lesson should fall on"),
   from: LocalTime.optional().describe("Lessons start at or after (local time)"),
   to: LocalTime.optional().describe("Lessons end at or before (local time)"),

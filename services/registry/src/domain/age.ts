@@ -1,9 +1,10 @@
 import { ageOn, compareDates, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
-import type { AgeBand } from "@kruzhok/contracts";
+import { CERTIFICATE_AGES, type AgeBand } from "@kruzhok/contracts";
 import { registryError } from "./errors";
 
-export const MIN_AGE = 5;
-export const MAX_AGE_EXCLUSIVE = 18;
+/** The one age rule of the house (CERTIFICATE_AGES): from the 5th birthday to the day before the 18th. */
+export const MIN_AGE = CERTIFICATE_AGES.min;
+export const MAX_AGE_EXCLUSIVE = CERTIFICATE_AGES.max + 1;
 
 /** Age on the local calendar of the municipality at `now` (a child in Kamchatka turns 5 at local midnight). */
 export function localAge(birthDate: string, now: Date, timeZone: string): number {

@@ -298,3 +298,44 @@ export async function markFinanced(db: Queryable, id: string, year: number, now:
   );
   return returned(rows, "certificate");
 }
+
+export interface EndingCertificate {
+  certificateId: string;
+  childId: string;
+  municipalityId: string;
+  /** The child's 18th birthday: the day the certificate closes. */
+  endsOn: string;
+  /** The municipality's local date when the row was read. */
+  today: string;
+}
+
+/**
+ * Open certificates whose child turns 18 within a month of the municipality's local today
+ * (`noticed`: those not told yet) or has turned 18 (`ended`); locked, and skipped by a concurrent
+ * sweep. Birth dates are bounded first by the UTC date (a day either way covers every zone), so
+ * the birth-date index does the narrowing.
+ */
+export async function certificatesEnding(db: Queryable, now: Date, which: "notice" | "close", limit: number): Promise<EndingCertificate[]> {
+  const local = `($1::timestamptz AT TIME ZONE m.time_zone)::date`;
+  const due =
+    which === "notice"
+      ? `NOT c.ending_noticed AND (ch.birth_date + interval '18 years' - interval '1 month')::date <= ${local} AND (ch.birth_date + interval '18 years')::date > ${local}`
+      : `(ch.birth_date + interval '18 years')::date <= ${local}`;
+  const slack = which === "notice" ? `interval '1 month 2 days'` : `interval '2 days'`;
+  const { rows } = await db.query<EndingCertificate>(
+    `SELECT c.id AS "certificateId", c.child_id AS "childId", c.municipality_id AS "municipalityId",
+            to_char(ch.birth_date + interval '18 years', 'YYYY-MM-DD') AS "endsOn", to_char(${local}, 'YYYY-MM-DD') AS today
+       FROM children ch JOIN certificates c ON c.child_id = ch.id JOIN municipalities m ON m.id = c.municipality_id
+      WHERE ch.birth_date <= ($1::timestamptz AT TIME ZONE 'UTC')::date - interval '18 years' + ${slack}
+        AND c.status <> 'closed' AND ${due}
+      ORDER BY ch.birth_date, c.id
+      LIMIT $2 FOR UPDATE OF c SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows;
+}
+
+export async function markEndingNoticed(db: Queryable, certificateIds: readonly string[]): Promise<void> {
+  if (certificateIds.length === 0) return;
+  await db.query(`UPDATE certificates SET ending_noticed = true WHERE id = ANY($1::uuid[])`, [certificateIds]);
+}

@@ -1,12 +1,12 @@
 import { requireRole, type Actor } from "@kruzhok/actor";
-import { CertificateClosed, CertificateMoved, CertificateResumed, CertificateSuspended } from "@kruzhok/contracts";
+import { CertificateClosed, CertificateMoved, CertificateResumed, CertificateSuspended, NotificationCertificateEnding } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import { localDateOf } from "@kruzhok/time";
 import { decide, type CertificateCommand } from "../domain/certificate";
 import { registryError } from "../domain/errors";
-import { certificateState, findCertificate, saveCertificate, type CertificateRow } from "../store/certificates";
+import { certificatesEnding, certificateState, findCertificate, markEndingNoticed, saveCertificate, type CertificateRow } from "../store/certificates";
 import { findMunicipality, releaseFinancedPlace } from "../store/municipalities";
-import { moveChild } from "../store/people";
+import { findChild, moveChild } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { assertReaches, officeRoles } from "./access";
 import { inTransaction, type Write } from "./transaction";
@@ -96,4 +96,56 @@ async function move({ tx, now, cause }: Write, certificate: CertificateRow, toMu
     now,
   );
   return saved;
+}
+
+/**
+ * One round of certificates reaching their end, in every municipality's own zone: the family is
+ * told a month before the child's 18th birthday (once), and on the birthday the certificate is
+ * closed (reason turned_18) and the closure announced, so enrollment, payments and the rest stop
+ * counting it that day. Rows are claimed with SKIP LOCKED: two registries sweeping share the work.
+ */
+export async function sweepCertificateEnds(deps: RegistryDeps, options: { batch?: number } = {}): Promise<{ noticed: number; closed: number }> {
+  const batch = options.batch ?? 500;
+  const cause: Cause = {};
+  let noticed = 0;
+  let closed = 0;
+  for (;;) {
+    const round = await inTransaction(deps, cause, async ({ tx, now }) => {
+      const soon = await certificatesEnding(tx, now, "notice", batch);
+      for (const ending of soon) {
+        const child = await findChild(tx, ending.childId);
+        const municipality = await findMunicipality(tx, ending.municipalityId);
+        if (!child || !municipality) continue;
+        const daysLeft = Math.max(0, Math.round((Date.parse(ending.endsOn) - Date.parse(ending.today)) / 86_400_000));
+        for (const guardianId of child.guardianIds) {
+          await emit(
+            tx,
+            NotificationCertificateEnding,
+            { ...cause, municipalityId: ending.municipalityId, aggregateId: guardianId },
+            { guardianId, childId: child.id, locale: null, currency: municipality.currency, timeZone: municipality.timeZone, certificateId: ending.certificateId, endsOn: ending.endsOn, daysLeft },
+            now,
+          );
+        }
+      }
+      await markEndingNoticed(tx, soon.map((e) => e.certificateId));
+      const due = await certificatesEnding(tx, now, "close", batch);
+      for (const ending of due) {
+        const certificate = await findCertificate(tx, ending.certificateId);
+        if (!certificate) continue;
+        const next = decide(certificateState(certificate), { kind: "close", reason: "turned_18", comment: null });
+        await saveCertificate(tx, certificate.id, next, { municipalityId: certificate.municipalityId }, now);
+        await emit(
+          tx,
+          CertificateClosed,
+          { ...cause, municipalityId: certificate.municipalityId, aggregateId: certificate.id },
+          { certificateId: certificate.id, number: certificate.number, childId: certificate.childId, reason: "turned_18" },
+          now,
+        );
+      }
+      return { noticed: soon.length, closed: due.length };
+    });
+    noticed += round.noticed;
+    closed += round.closed;
+    if (round.noticed < batch && round.closed < batch) return { noticed, closed };
+  }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CertificateClosed } from "@kruzhok/contracts";
 import { accountId } from "../src/domain/ledger";
 import { waitingList, committedCount } from "../src/store/financing";
 import { available, findAccounts } from "../src/store/ledger";
@@ -52,6 +53,21 @@ describe("financing: payments commits the budget, never over it, and queues the 
     h.clock.set("2026-03-01T00:00:00Z");
     const [account] = await findAccounts(h.pool, [accountId("certificate", c.certificateId, 2026)]);
     expect(account!.creditsPosted).toBe(600_000);
+  });
+
+  it("a certificate moved and then closed in the new municipality returns its unspent money to the budget that financed it, not the new one's", async () => {
+    const from = await world(h, { nominal: 100, budget: 1_000 });
+    const to = await world(h, { nominal: 100, budget: 1_000 });
+    const c = await issued(h, from);
+    await financed(h, from, c);
+    expect(available(await budgetOf(from.municipalityId))).toBe(900);
+    const ref = { certificateId: c.certificateId, number: "41-000001", childId: c.childId };
+    // The registry moved the certificate to `to` (payments does not consume the move) and closes it there.
+    await h.deliver(CertificateClosed, { municipalityId: to.municipalityId, aggregateId: c.certificateId }, { ...ref, reason: "decision" });
+    expect(available(await budgetOf(from.municipalityId))).toBe(1_000);
+    expect(available(await budgetOf(to.municipalityId))).toBe(1_000);
+    const [account] = await findAccounts(h.pool, [accountId("certificate", c.certificateId, 2026)]);
+    expect(available(account!)).toBe(0);
   });
 
   it("the same request delivered twice commits once", async () => {

@@ -110,20 +110,27 @@ async function fundWaiting(write: Write, municipalityId: string, yearNumber: num
   }
 }
 
-/** The certificate closed: what it has not spent or reserved returns to the year's budget, and the waiting list moves. */
+/**
+ * The certificate closed: what it has not spent or reserved returns to the budget that financed
+ * it, and that budget's waiting list moves. The budget is the financing request's own, not the
+ * closing event's: a certificate moved to another municipality is closed there, and the money the
+ * old municipality committed must go back to the old municipality, never to the new one's budget.
+ */
 export function releaseCertificate(deps: PaymentsDeps, tx: PoolClient, closed: { certificateId: string; municipalityId: string; year: number }, cause: Cause): Promise<number> {
   return joinTransaction(deps, tx, cause, async (write) => {
     await setCertificateStatus(tx, closed.certificateId, "closed");
-    const year = await lockYear(tx, closed.municipalityId, closed.year);
     const request = await findRequest(tx, closed.certificateId, closed.year);
-    if (!year || request?.status !== "committed") return 0;
+    if (request?.status !== "committed") return 0;
+    const financedBy = request.municipalityId;
+    const year = await lockYear(tx, financedBy, closed.year);
+    if (!year) return 0;
     const certificateAccount = accountId("certificate", closed.certificateId, closed.year);
-    const budgetId = accountId("budget", closed.municipalityId, closed.year);
-    const [outcome] = await createTransfers(tx, closed.municipalityId, [
+    const budgetId = accountId("budget", financedBy, closed.year);
+    const [outcome] = await createTransfers(tx, financedBy, [
       { id: derivedTransferId("release", closed.certificateId, closed.year), kind: "single", debitAccountId: certificateAccount, creditAccountId: budgetId, amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "certificate_closed", cause: postingCause(cause) },
     ], write.now);
-    const municipality = (await findMunicipality(tx, closed.municipalityId))!;
-    await fundWaiting(write, closed.municipalityId, closed.year, municipality.currency);
+    const municipality = (await findMunicipality(tx, financedBy))!;
+    await fundWaiting(write, financedBy, closed.year, municipality.currency);
     return outcome?.amount ?? 0;
   });
 }

@@ -297,9 +297,12 @@ describe("certificates", () => {
       expect(byRegion.statusCode).toBe(200);
     });
 
-    it("moves within the region keeping the number, arriving on accounting and giving back this year's financed place", async () => {
+    it("moves within the region keeping the number and the family's link, arriving on accounting and giving back this year's financed place once", async () => {
       const from = await createMunicipality(h, { timeZone: "Asia/Kamchatka", settings: { financedCap: 5 } });
-      const { certificateId, number, childId } = await issuedCertificate(h, from.id);
+      const { certificateId, number, childId, guardianId } = await issuedCertificate(h, from.id);
+      // A second family: one guardian's other child stays behind, so that guardian's record stays too.
+      const split = await issuedCertificate(h, from.id);
+      await registerChild(h, from.id, { guardianIds: [split.guardianId] });
       expect((await act("financing", certificateId, from.id)).json()).toMatchObject({ funding: "financed", financedYear: 2026 });
       const financedCount = async (id: string) =>
         (await h.pool.query<{ n: number }>("SELECT financed_count AS n FROM municipality_years WHERE municipality_id = $1 AND year = 2026", [id])).rows[0]?.n;
@@ -314,6 +317,25 @@ describe("certificates", () => {
       expect(event).toMatchObject({ municipalityId: komi.id, data: { number, fromMunicipalityId: from.id, toMunicipalityId: komi.id, funding: "accounting" } });
       // The old office no longer reaches it.
       expect((await act("suspension", certificateId, from.id, { reason: "проверка" })).statusCode).toBe(403);
+      // The guardian moved with the child: the new office serves the family, the old one no longer.
+      expect((await h.app.inject({ method: "GET", url: `/guardians/${guardianId}`, headers: await office(h, komi.id) })).json()).toMatchObject({ municipalityId: komi.id });
+      expect((await h.app.inject({ method: "GET", url: `/guardians/${guardianId}`, headers: await office(h, from.id) })).statusCode).toBe(403);
+      const family = await h.as({ role: "guardian", municipalityId: komi.id, guardianId });
+      expect((await h.app.inject({ method: "GET", url: `/certificates/${certificateId}`, headers: family })).statusCode).toBe(200);
+
+      // Moved back and on again, unfinanced: the old municipality's place is not given back a second time.
+      const back = await act("move", certificateId, komi.id, { toMunicipalityId: from.id });
+      expect(back.statusCode, back.body).toBe(200);
+      expect(await financedCount(from.id)).toBe(0);
+      expect((await act("financing", certificateId, from.id)).json()).toMatchObject({ funding: "financed" });
+      expect(await financedCount(from.id)).toBe(1);
+      expect((await act("move", certificateId, from.id, { toMunicipalityId: komi.id })).statusCode).toBe(200);
+      expect((await act("move", certificateId, komi.id, { toMunicipalityId: from.id })).statusCode).toBe(200);
+      expect(await financedCount(from.id)).toBe(0);
+
+      // The family split between two municipalities keeps its record where the other child lives.
+      expect((await act("move", split.certificateId, from.id, { toMunicipalityId: komi.id })).statusCode).toBe(200);
+      expect((await h.app.inject({ method: "GET", url: `/guardians/${split.guardianId}`, headers: await office(h, from.id) })).json()).toMatchObject({ municipalityId: from.id });
     });
 
     it("refuses a move out of the region, to nowhere, or to where it already is, writing nothing", async () => {

@@ -137,6 +137,23 @@ export async function moveChild(db: Queryable, childId: string, municipalityId: 
 }
 
 /**
+ * The child's guardians registered in `from` move to `to` with it, unless another of their
+ * children still lives in `from` (a family split between two municipalities keeps its record
+ * where it was). Returns the guardians moved.
+ */
+export async function moveGuardiansWithChild(db: Queryable, childId: string, from: string, to: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE guardians g SET municipality_id = $3
+      WHERE g.id IN (SELECT guardian_id FROM child_guardians WHERE child_id = $1) AND g.municipality_id = $2
+        AND NOT EXISTS (SELECT 1 FROM child_guardians cg JOIN children c ON c.id = cg.child_id
+                         WHERE cg.guardian_id = g.id AND c.id <> $1 AND c.municipality_id = $2 AND c.merged_into IS NULL)
+      RETURNING g.id`,
+    [childId, from, to],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
  * Serialize applications of children born the same day until COMMIT, so that two suspected
  * duplicates (see the domain's `samePersonAs`) applying at once cannot both slip through, and
  * one child applying twice at once is serialized too. Keys are locked in ascending order:

@@ -6,7 +6,7 @@ import { decide, type CertificateCommand } from "../domain/certificate";
 import { registryError } from "../domain/errors";
 import { certificatesEnding, certificateState, findCertificate, markEndingNoticed, saveCertificate, type CertificateRow } from "../store/certificates";
 import { findMunicipality, releaseFinancedPlace } from "../store/municipalities";
-import { findChild, moveChild } from "../store/people";
+import { findChild, moveChild, moveGuardiansWithChild } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { assertReaches, officeRoles } from "./access";
 import { inTransaction, type Write } from "./transaction";
@@ -66,8 +66,9 @@ export async function changeCertificate(
 }
 
 /**
- * Moving within the region keeps the number; the child arrives on accounting status, and the
- * old municipality gets back the place it financed this year (its budget, its cap).
+ * Moving within the region keeps the number; the child (and the guardians whose family now lives
+ * there) arrives on accounting status, and the old municipality gets back the place it financed
+ * this year (its cap), once: the certificate arrives unfinanced, so a later move gives nothing back.
  */
 async function move({ tx, now, cause }: Write, certificate: CertificateRow, toMunicipalityId: string): Promise<CertificateRow> {
   const field = "toMunicipalityId";
@@ -87,6 +88,9 @@ async function move({ tx, now, cause }: Write, certificate: CertificateRow, toMu
   const year = localDateOf(now, from.timeZone).year;
   if (certificate.funding === "financed" && certificate.financedYear === year) await releaseFinancedPlace(tx, from.id, year);
   await moveChild(tx, certificate.childId, to.id);
+  // The family's record moves with the child: the new office serves it, and a guardian signing in
+  // is a guardian of the new municipality, where the certificate now is.
+  await moveGuardiansWithChild(tx, certificate.childId, from.id, to.id);
   const saved = await saveCertificate(tx, certificate.id, next, { municipalityId: to.id }, now);
   await emit(
     tx,

@@ -149,6 +149,19 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
       owner: "operator",
       call: (w) => ({ url: `/certificate-applications/${w.heldApplicationId}/decision`, payload: { decision: "reject", comment: "документ ребёнка не подтверждён" } }),
     },
+    "GET /children": {
+      owner: "operator",
+      call: () => ({ url: "/children?birthDate=2015-05-05" }),
+      notForeign: {
+        "operator of another municipality": "searches the caller's own municipality's children: it finds no one else's",
+        "municipality of another municipality": "searches the caller's own municipality's children: it finds no one else's",
+      },
+    },
+    "GET /person-lookups": {
+      owner: "municipality",
+      call: () => ({ url: "/person-lookups" }),
+      notForeign: { "municipality of another municipality": "lists the caller's own municipality's look-ups: it names no one else's" },
+    },
     "GET /category-claims": {
       owner: "operator",
       call: () => ({ url: "/category-claims" }),

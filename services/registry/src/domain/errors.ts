@@ -14,6 +14,7 @@ const codes = {
   CATEGORY_PROOF_EXPIRED: "validation",
   CLAIM_NOT_FOUND: "not_found",
   CLAIM_DECIDED: "illegal_state",
+  SEARCH_TOO_BROAD: "validation",
   YEAR_IN_THE_PAST: "illegal_state",
   NOMINAL_FIXED: "illegal_state",
   CAP_BELOW_FINANCED: "illegal_state",

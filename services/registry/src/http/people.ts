@@ -8,11 +8,17 @@ import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../s
 import { assertActsForChild, assertActsForGuardian, homeMunicipality, officeRoles } from "../usecases/access";
 import { confirmCoGuardian, registerChild, registerGuardian } from "../usecases/people";
 import { decideCategoryClaim, replaceChildCategories } from "../usecases/categories";
+import { findFamilies, recordRead } from "../usecases/lookups";
+import { lookupsOf } from "../store/lookups";
 import { claimsOfChild, waitingClaims, findClaim, type ClaimRow } from "../store/categories";
 import type { RegistryDeps } from "../deps";
 import {
   CategoryClaimView,
   Child,
+  FamilySearchQuery,
+  FoundChild,
+  LookupsQuery,
+  PersonLookup,
   ClaimDecisionBody,
   ClaimParams,
   ClaimsQuery,
@@ -89,6 +95,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       const guardian = await findGuardian(pool, request.params.id);
       if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${request.params.id}`);
       assertActsForGuardian(actor, guardian);
+      await recordRead(pool, actor, { kind: "guardian", id: guardian.id, municipalityId: guardian.municipalityId }, deps.clock());
       return guardian;
     },
   );
@@ -167,6 +174,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const child = await childOrThrow(request.params.id);
       assertActsForChild(actor, child);
+      await recordRead(pool, actor, { kind: "child", id: child.id, municipalityId: child.municipalityId }, deps.clock());
       return childView(child);
     },
   );
@@ -202,6 +210,39 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       childView(
         await replaceChildCategories(deps, actingActor(request), { childId: request.params.id, categories: request.body.categories }, { correlationId: correlationIdOf(request) }),
       ),
+  );
+
+  app.get(
+    "/children",
+    {
+      schema: {
+        tags,
+        summary: "Find a family: children of the caller's municipality by name, birth date, document or certificate number (office; an operator states Acting-Basis)",
+        description:
+          "Every criterion given must hold; a name's words each begin a word of the child's or a guardian's names; a document number is the child's or a guardian's, of any kind. At most 50 children. Every search is written down (GET /person-lookups), and an operator's appears in the family's trail.",
+        querystring: FamilySearchQuery,
+        response: { 200: FoundChild.array() },
+      },
+      config: { fieldsIn: actingFieldsIn },
+    },
+    async (request) => findFamilies(deps, actingActor(request), request.query, { correlationId: correlationIdOf(request) }),
+  );
+
+  app.get(
+    "/person-lookups",
+    {
+      schema: {
+        tags,
+        summary: "Every look-up of personal data by the municipality's office, newest first: searches and reads of records, by whom, on what basis, showing whom (municipality)",
+        querystring: LookupsQuery,
+        response: { 200: PersonLookup.array() },
+      },
+    },
+    async (request) => {
+      const actor = requireRole(requireActor(request), "municipality");
+      const rows = await lookupsOf(pool, homeMunicipality(actor), request.query.limit, request.query.childId);
+      return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+    },
   );
 
   app.get(

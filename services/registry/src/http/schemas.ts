@@ -251,3 +251,41 @@ export const FamilyAuditEntry = z.object({
   basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
   at: z.string(),
 });
+
+export const FamilySearchQuery = z.strictObject({
+  name: NameText(2, 200).optional().describe("Words that each begin a word of the child's or a guardian's names: «Петр Ив» finds Петрова Ивана"),
+  birthDate: LocalDate.optional(),
+  document: z.string().trim().min(4).max(40).optional().describe("A document number of the child or a guardian, of any kind, as typed"),
+  certificate: z.string().trim().min(4).max(40).optional().describe("A certificate number"),
+});
+
+export const FoundChild = z.object({
+  id: z.uuid(),
+  firstName: z.string(),
+  lastName: z.string(),
+  patronymic: z.string().nullable(),
+  birthDate: LocalDate,
+  document: z.object({ kind: z.string(), number: z.string() }),
+  certificate: z.object({ id: z.uuid(), number: z.string(), status: z.string() }).nullable(),
+  guardians: z.array(
+    z.object({ id: z.uuid(), firstName: z.string(), lastName: z.string(), patronymic: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable() }),
+  ),
+});
+
+export const LookupsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  childId: z.uuid().optional().describe("Only the look-ups that showed this child"),
+});
+
+export const PersonLookup = z.object({
+  id: z.uuid(),
+  actorSubject: z.string(),
+  actorRole: z.string(),
+  basisKind: z.enum(["in_person_visit", "written_request"]).nullable(),
+  basisReference: z.string().nullable(),
+  kind: z.enum(["search", "child", "guardian"]).describe("A search for a family, or a read of a child's or a guardian's record"),
+  criteria: z.record(z.string(), z.unknown()).describe("What was asked: a search's criteria (a document number only as its hashes), or the record's id"),
+  childIds: z.array(z.uuid()),
+  guardianIds: z.array(z.uuid()),
+  at: Instant,
+});

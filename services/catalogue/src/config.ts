@@ -10,5 +10,11 @@ export const CatalogueConfig = serviceConfig.extend({
     .max(4_294_967_296, "must be a whole number of bytes (1048576-4294967296)")
     .default(64 * 1024 * 1024)
     .describe("memory the navigator's answer cache may take: answers, their keys and the requests remembered (an eighth more at most)"),
+  CALENDAR_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(300_000)
+    .describe("how often groups past their last day are closed and certifications about to run out are warned of (each municipality's local day)"),
 });
 export type CatalogueConfig = z.infer<typeof CatalogueConfig>;

@@ -8,6 +8,7 @@ import { eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateCatalogue } from "./migrations";
 import { SearchCache } from "./store/search-cache";
+import { sweepCalendar } from "./usecases/lifecycle";
 
 await runService({
   name: "catalogue",
@@ -24,4 +25,7 @@ await runService({
     await searchCache.listen(pool);
     return [{ name: "search cache", run: () => searchCache.stop() }];
   },
+  jobs: ({ pool, clock, config }, { searchCache }) => [
+    { name: "calendar", intervalMs: config.CALENDAR_SWEEP_INTERVAL_MS, run: () => sweepCalendar({ pool, clock, searchCache }) },
+  ],
 });

@@ -118,10 +118,17 @@ describe("a provider's status", () => {
 
 describe("certificate coverage", () => {
   it("pays the hourly price while the program fits in the nominal, else the nominal spread over its hours", () => {
-    expect(certificateCoverage("financed", 10_000, 72, 1_500_000)).toEqual({ certificatePaysPerHour: 10_000, familyPaysPerHour: 0 });
-    expect(certificateCoverage("financed", 25_000, 72, 1_500_000)).toEqual({ certificatePaysPerHour: 20_833, familyPaysPerHour: 4_167 });
-    expect(certificateCoverage("financed", 25_000, 72, null)).toBeNull();
-    expect(certificateCoverage("paid", 25_000, 72, 1_500_000)).toEqual({ certificatePaysPerHour: 0, familyPaysPerHour: 25_000 });
+    // Within the nominal: no co-payment shown.
+    expect(certificateCoverage("financed", 10_000, 72, 1_500_000, "RUB")).toMatchObject({ basis: "estimate", rule: "price_within_nominal", certificatePaysPerHour: 10_000, familyCoPaymentPerHour: null });
+    // Over it: an estimate of the co-payment, with its rule in both languages.
+    const over = certificateCoverage("financed", 25_000, 72, 1_500_000, "RUB");
+    expect(over).toMatchObject({ rule: "nominal_over_program_hours", certificatePaysPerHour: 20_833, familyCoPaymentPerHour: 4_167 });
+    expect(over?.explanation.ru).toMatch(/^Оценка/);
+    // Kazakhstan's vouchers are free to families, whatever the price.
+    expect(certificateCoverage("financed", 25_000, 72, 1_500_000, "KZT")).toMatchObject({ rule: "voucher_pays_all", familyCoPaymentPerHour: null });
+    expect(certificateCoverage("financed", 25_000, 72, null, "RUB")).toBeNull();
+    expect(certificateCoverage("paid", 25_000, 72, 1_500_000, "RUB")).toBeNull();
+    expect(certificateCoverage("free", 0, 72, 1_500_000, "RUB")).toBeNull();
   });
 });
 

@@ -8,7 +8,8 @@ type Item = {
   title: string;
   provider: { id: string; name: string };
   price: { amount: number; currency: string };
-  certificateCoverage: { certificatePaysPerHour: number; familyPaysPerHour: number } | null;
+  certificateCoverage: { rule: string; certificatePaysPerHour: number; familyCoPaymentPerHour: number | null } | null;
+  certification: { number: string; expiry: string } | null;
   rating: { average: number | null; count: number };
   freeSeats: number;
   distanceMetres: number | null;
@@ -76,12 +77,15 @@ describe("navigator search (public, no login)", () => {
     expect(robots).toMatchObject({
       provider: { name: "АНО «Робототехника для всех»" },
       price: { amount: 25_000, currency: "RUB" },
-      certificateCoverage: { certificatePaysPerHour: 20_833, familyPaysPerHour: 4_167 },
+      certificateCoverage: { rule: "nominal_over_program_hours", certificatePaysPerHour: 20_833, familyCoPaymentPerHour: 4_167 },
+      // The badge and its last day, on every result of a certified program.
+      certification: { number: "НОК-41-2026-017", expiry: "2027-01-15" },
       rating: { average: null, count: 0 },
       freeSeats: 12,
     });
-    expect(all.items.find((i) => i.id === ids.dombra)?.certificateCoverage).toEqual({ certificatePaysPerHour: 0, familyPaysPerHour: 0 });
-    expect(all.items.find((i) => i.id === ids.chess)).toMatchObject({ freeSeats: 0, certificateCoverage: { certificatePaysPerHour: 0, familyPaysPerHour: 25_000 } });
+    // No certificate money in a free or a paid program: no estimate, and no co-payment stated as fact.
+    expect(all.items.find((i) => i.id === ids.dombra)?.certificateCoverage).toBeNull();
+    expect(all.items.find((i) => i.id === ids.chess)).toMatchObject({ freeSeats: 0, certificateCoverage: null, certification: null });
   });
 
   it("filters by direction, funding kind and the child's age, with facets counting as if their own filter were lifted", async () => {

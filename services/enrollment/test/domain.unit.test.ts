@@ -120,6 +120,7 @@ describe("application rules", () => {
       ageMax: 9,
       fundingKind: "free",
       slots: [{ weekday: 2, start: "15:00", end: "16:30" }],
+      certificationExpiresOn: null,
     },
     certificate: { municipalityId: "m", status: "active", funding: "accounting", financedYear: null, birthYear: 2017 },
     rules: { categoryOrder: ["orphan", "large_family"], maxOpenApplications: 2 },
@@ -167,6 +168,13 @@ describe("application rules", () => {
     expect(code({ ...base, activeEnrollments: [{ ...enrolled, programId: "p", slots: [] }] })).toBe("ENROLLMENT.ALREADY_ENROLLED_IN_PROGRAM");
     expect(code({ ...base, group: { ...base.group, accepting: false } })).toBe("ENROLLMENT.GROUP_NOT_ACCEPTING");
     expect(code({ ...base, rules: undefined })).toBe("ENROLLMENT.YEAR_SETTINGS_MISSING");
+  });
+
+  it("takes certificate applications while the program's certification is in force on the local date, not the day after its last", () => {
+    const certified = (certificationExpiresOn: string) => ({ ...base, group: { ...base.group, fundingKind: "financed" as const, certificationExpiresOn } });
+    // 2026-09-01T00:00Z is 1 September 12:00 in Kamchatka.
+    expect(code(certified("2026-09-01"))).toBe("ok");
+    expect(code(certified("2026-08-31"))).toBe("ENROLLMENT.CERTIFICATION_EXPIRED");
   });
 
   it("refuses before reading the child's facts when enrollment knows neither the child nor the municipality", () => {

@@ -98,4 +98,16 @@ export const GroupClosed = defineEvent(
   z.object({ groupId: Uuid, programId: Uuid, providerId: Uuid, reason: z.enum(["closed", "program_withdrawn"]) }),
 );
 
-export const catalogueEvents = [ProgramPublished, ProgramUpdated, ProgramWithdrawn, GroupOpened, GroupUpdated, GroupClosed] as const;
+/**
+ * A financed program's certification runs out on `expiresOn` (its last day, the municipality's
+ * zone): its provider is warned `daysLeft` days before (30), so that it renews in time. From the
+ * day after, its groups take no certificate applications and no contracts.
+ */
+export const CertificationExpiring = defineEvent(
+  Topics.catalogue,
+  "catalogue.program.certification-expiring",
+  1,
+  z.object({ programId: Uuid, providerId: Uuid, expiresOn: LocalDate, daysLeft: z.number().int().nonnegative() }),
+);
+
+export const catalogueEvents = [ProgramPublished, ProgramUpdated, ProgramWithdrawn, GroupOpened, GroupUpdated, GroupClosed, CertificationExpiring] as const;

@@ -135,9 +135,21 @@ export const SearchResult = z.object({
       municipalityId: z.uuid(),
       price: z.object({ amount: MinorUnits, currency: Currency }).describe("Per lesson hour"),
       certificateCoverage: z
-        .object({ certificatePaysPerHour: z.number(), familyPaysPerHour: z.number() })
+        .object({
+          basis: z.literal("estimate"),
+          rule: z.enum(["price_within_nominal", "nominal_over_program_hours", "voucher_pays_all"]),
+          explanation: z.object({ ru: z.string(), kk: z.string() }).describe("The rule as a family reads it"),
+          certificatePaysPerHour: z.number(),
+          familyCoPaymentPerHour: z.number().nullable().describe("null: the family adds nothing (the certificate or the voucher covers everything)"),
+        })
         .nullable()
-        .describe("What a certificate pays and what the family adds, per lesson hour; null before the year's nominal is set"),
+        .describe(
+          "An estimate of what a certificate pays per lesson hour, with the rule used, for a financed program; null for free and paid programs and before the year's nominal is set",
+        ),
+      certification: z
+        .object({ number: z.string(), date: LocalDate, expiry: LocalDate })
+        .nullable()
+        .describe("The program's independent certification (the badge) and its last day; past it, its groups take no certificate applications"),
       rating: z.object({ average: z.number().nullable(), count: z.number() }),
       freeSeats: z.number(),
       openGroups: z.number(),

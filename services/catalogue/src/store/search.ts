@@ -40,6 +40,7 @@ export interface SearchHit {
   openGroups: number;
   nominal: number | null;
   acceptingApplications: boolean;
+  certification: { number: string; date: string; expiry: string } | null;
   distanceMetres: number | null;
 }
 
@@ -140,6 +141,8 @@ export async function searchPrograms(
        p.free_seats AS "freeSeats", coalesce(seats.open, 0) AS "openGroups",
        my.nominal,
        (p.funding_kind <> 'financed' OR p.certification_expiry >= (${nowParam} AT TIME ZONE m.time_zone)::date) AS "acceptingApplications",
+       CASE WHEN p.certification_expiry IS NOT NULL THEN json_build_object('number', p.certification_number,
+         'date', to_char(p.certification_date, 'YYYY-MM-DD'), 'expiry', to_char(p.certification_expiry, 'YYYY-MM-DD')) END AS certification,
        ${distance} AS "distanceMetres"
      FROM page
      JOIN programs p ON p.id = page.id

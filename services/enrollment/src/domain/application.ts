@@ -1,4 +1,4 @@
-import { localDateOf, parseLocalDate } from "@kruzhok/time";
+import { formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { enrollmentError } from "./errors";
 import { bestCategory } from "./queue";
 
@@ -28,6 +28,24 @@ export interface GroupState {
   ageMax: number;
   fundingKind: "financed" | "free" | "paid";
   slots: readonly Slot[];
+  /** A financed program's certification's last day; null for free and paid programs. */
+  certificationExpiresOn: string | null;
+}
+
+/**
+ * A group of a financed program takes certificate applications, makes offers and signs contracts
+ * only while its certification is in force on the municipality's local date (`zone`).
+ */
+export function assertCertificationInForce(group: Pick<GroupState, "certificationExpiresOn">, zone: string, now: Date, field?: string): void {
+  if (group.certificationExpiresOn === null) return;
+  const today = formatLocalDate(localDateOf(now, zone));
+  if (today > group.certificationExpiresOn) {
+    throw enrollmentError(
+      "CERTIFICATION_EXPIRED",
+      `the program's certification ran out on ${group.certificationExpiresOn}: its groups take no certificate applications or contracts until the provider renews it`,
+      field ? { field } : {},
+    );
+  }
 }
 
 export interface CertificateState {
@@ -205,6 +223,7 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
   if (group.status !== "open" || !group.accepting) {
     throw enrollmentError("GROUP_NOT_ACCEPTING", "the group takes no applications now (closed, or its provider or certification is not in force)");
   }
+  assertCertificationInForce(group, zone, now, "groupId");
   assertCertificateInForce(certificate, group.municipalityId, { child: "childId", municipality: "groupId" });
   assertAgeFits(certificate.birthYear, group, "groupId");
   if (activeEnrollments.some((e) => e.programId === group.programId)) {

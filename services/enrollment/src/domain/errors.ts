@@ -16,6 +16,7 @@ const codes = {
   SCHEDULE_CLASH: "validation",
   FINANCING_REFUSED: "validation",
   GROUP_NOT_ACCEPTING: "illegal_state",
+  CERTIFICATION_EXPIRED: "illegal_state",
   GROUP_NOT_FOUND: "not_found",
   MUNICIPALITY_UNKNOWN: "illegal_state",
   YEAR_SETTINGS_MISSING: "illegal_state",

@@ -191,7 +191,8 @@ export interface GroupRow extends GroupState {
 
 export const groupColumns = `id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", capacity,
   time_zone AS "timeZone", slots, to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn",
-  age_min AS "ageMin", age_max AS "ageMax", funding_kind AS "fundingKind", accepting, status`;
+  age_min AS "ageMin", age_max AS "ageMax", funding_kind AS "fundingKind", accepting, status,
+  to_char(certification_expires_on, 'YYYY-MM-DD') AS "certificationExpiresOn"`;
 
 export async function findGroup(db: Queryable, id: string): Promise<GroupRow | undefined> {
   const { rows } = await db.query<GroupRow>(`SELECT ${groupColumns} FROM groups WHERE id = $1`, [id]);
@@ -212,6 +213,7 @@ export interface GroupSnapshot {
   ageMax: number;
   fundingKind: string;
   accepting: boolean;
+  certificationExpiresOn: string | null;
 }
 
 /** Upsert a group's snapshot; returns its capacity before (undefined for a new group). */
@@ -219,14 +221,15 @@ export async function upsertGroup(db: Queryable, g: GroupSnapshot, now: Date): P
   const before = await db.query<{ capacity: number }>("SELECT capacity FROM groups WHERE id = $1 FOR UPDATE", [g.groupId]);
   await db.query(
     `INSERT INTO groups (id, municipality_id, program_id, provider_id, capacity, time_zone, slots, starts_on, ends_on, age_min, age_max,
-                         funding_kind, accepting, status, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14)
+                         funding_kind, accepting, status, updated_at, certification_expires_on)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $15)
      ON CONFLICT (id) DO UPDATE SET municipality_id = EXCLUDED.municipality_id, program_id = EXCLUDED.program_id,
        provider_id = EXCLUDED.provider_id, capacity = EXCLUDED.capacity, time_zone = EXCLUDED.time_zone, slots = EXCLUDED.slots,
        starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, age_min = EXCLUDED.age_min, age_max = EXCLUDED.age_max,
-       funding_kind = EXCLUDED.funding_kind, accepting = EXCLUDED.accepting, status = 'open', updated_at = EXCLUDED.updated_at`,
+       funding_kind = EXCLUDED.funding_kind, accepting = EXCLUDED.accepting, status = 'open', updated_at = EXCLUDED.updated_at,
+       certification_expires_on = EXCLUDED.certification_expires_on`,
     [g.groupId, g.municipalityId, g.programId, g.providerId, g.capacity, g.timeZone, JSON.stringify(g.slots), g.startsOn, g.endsOn,
-      g.ageMin, g.ageMax, g.fundingKind, g.accepting, now],
+      g.ageMin, g.ageMax, g.fundingKind, g.accepting, now, g.certificationExpiresOn],
   );
   return before.rows[0]?.capacity;
 }

@@ -3,7 +3,7 @@ import { requireRole, type Actor } from "@kruzhok/actor";
 import { ContractSigned, EnrollmentEnded, EnrollmentStarted, OfferLapsed } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { applicationRef, decideSignatureMethod, enrollmentsKept, schedulesClash } from "../domain/application";
+import { applicationRef, assertCertificationInForce, decideSignatureMethod, enrollmentsKept, schedulesClash } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { insertFamilyActs } from "../store/audit";
 import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus } from "../store/applications";
@@ -52,6 +52,7 @@ export async function acceptOffer(
     throw enrollmentError(certificate?.status === "suspended" ? "CERTIFICATE_SUSPENDED" : "CERTIFICATE_MISSING", "the child's certificate is not in force");
   }
   const group = (await findGroup(tx, application.groupId))!;
+  assertCertificationInForce(group, group.timeZone, now);
   const active = enrollmentsKept(await activeEnrollmentsOfChild(tx, application.childId), application.transferOf);
   if (active.some((e) => e.programId === application.programId)) {
     throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program");

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import { OfferMade } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
-import { localDateOf } from "@kruzhok/time";
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { applicationRef } from "../domain/application";
 import { offerDeadline } from "../domain/deadlines";
 import { lockGroupQueue, markQueueDirty, queueOf, setApplicationStatus } from "../store/applications";
@@ -29,6 +29,8 @@ export async function fillSeats(tx: Queryable, groupId: string, now: Date, cause
 async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, cause: Cause): Promise<string[]> {
   const group = await findGroup(tx, groupId);
   if (group?.status !== "open") return [];
+  // Past the certification's last day no contract can be signed: offering the seat would only mislead.
+  if (group.certificationExpiresOn !== null && formatLocalDate(localDateOf(now, group.timeZone)) > group.certificationExpiresOn) return [];
   const free = group.capacity - (await seatsTaken(tx, groupId));
   if (free <= 0) return [];
   const heads = await queueOf(tx, groupId, free);

@@ -27,6 +27,7 @@ export function onCatalogueEvents({ clock }: Pick<EnrollmentDeps, "clock">) {
         ageMax: g.ageRange.max,
         fundingKind: g.fundingKind,
         accepting: g.acceptingApplications,
+        certificationExpiresOn: g.certificationExpiresOn,
       },
       clock(),
       causeOf(event),

@@ -16,6 +16,8 @@ interface EnrollmentWorld extends World {
   freshGroupId: string;
   enrolledChildId: string;
   enrollmentId: string;
+  /** Another child of the family, expelled by the provider with its reasons (the family may answer). */
+  expelledEnrollmentId: string;
   queuedApplicationId: string;
   offerId: string;
   reviewedApplicationId: string;
@@ -62,6 +64,16 @@ async function enrollmentWorld(h: EnrollmentHarness): Promise<EnrollmentWorld> {
   const accepted = h.app.inject({ method: "POST", url: `/offers/${admitted.offers[0]?.id}/acceptance`, headers: guardian, payload: {} });
   const enrollmentId = (await must<{ id: string }>("acceptance", accepted, 201)).id;
 
+  const expelledOffer = await confirm(await submit(await familyChild(), freshGroupId));
+  const expelledEnrollmentId = (
+    await must<{ id: string }>("acceptance", h.app.inject({ method: "POST", url: `/offers/${expelledOffer.offers[0]?.id}/acceptance`, headers: guardian, payload: {} }), 201)
+  ).id;
+  await must(
+    "expulsion",
+    h.app.inject({ method: "POST", url: `/enrollments/${expelledEnrollmentId}/end`, headers: home.provider, payload: { reason: "expelled", comment: "систематические пропуски" } }),
+    200,
+  );
+
   const queuedApplicationId = await submit(await familyChild(), fullGroupId);
   await confirm(queuedApplicationId);
   const offered = await confirm(await submit(await familyChild(), openGroupId));
@@ -93,6 +105,7 @@ async function enrollmentWorld(h: EnrollmentHarness): Promise<EnrollmentWorld> {
     freshGroupId,
     enrolledChildId,
     enrollmentId,
+    expelledEnrollmentId,
     queuedApplicationId,
     offerId,
     reviewedApplicationId,
@@ -100,7 +113,7 @@ async function enrollmentWorld(h: EnrollmentHarness): Promise<EnrollmentWorld> {
     campaignId: campaign.id,
     campaignGroupId,
     campaignChildId,
-    secrets: [guardianId, enrolledChildId, enrollmentId, queuedApplicationId, offerId, reviewedApplicationId, newChildId, campaignChildId],
+    secrets: [guardianId, enrolledChildId, enrollmentId, expelledEnrollmentId, queuedApplicationId, offerId, reviewedApplicationId, newChildId, campaignChildId],
   };
 }
 
@@ -154,6 +167,10 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
     // What ends the enrollment last.
     "POST /applications/:id/withdrawal": { owner: "guardian", call: (w) => ({ url: `/applications/${w.queuedApplicationId}/withdrawal` }) },
     "POST /enrollments/:id/transfer": { owner: "guardian", call: (w) => ({ url: `/enrollments/${w.enrollmentId}/transfer`, payload: { groupId: w.openGroupId } }) },
+    "POST /enrollments/:id/expulsion-answer": {
+      owner: "guardian",
+      call: (w) => ({ url: `/enrollments/${w.expelledEnrollmentId}/expulsion-answer`, payload: { text: "пропуски были по болезни, справки у педагога" } }),
+    },
     "POST /enrollments/:id/end": { owner: "guardian", call: (w) => ({ url: `/enrollments/${w.enrollmentId}/end`, payload: { reason: "withdrawn" } }) },
   },
 });

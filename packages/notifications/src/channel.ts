@@ -12,6 +12,7 @@ import {
   type NotificationOfferExpiring,
   type NotificationOfferMade,
   type NotificationPositionApproaching,
+  type NotificationSeatPassedWhileFinancing,
 } from "@kruzhok/contracts";
 import { PermanentError } from "@kruzhok/errors";
 
@@ -26,6 +27,7 @@ export type NotificationEvent =
   | Of<typeof NotificationApplicationRefusedV1>
   | Of<typeof NotificationEnrollmentEnded>
   | Of<typeof NotificationCampaignResult>
+  | Of<typeof NotificationSeatPassedWhileFinancing>
   | Of<typeof NotificationCategoryEnding>
   | Of<typeof NotificationCertificateEnding>;
 

@@ -9,6 +9,7 @@ import {
   NotificationOfferExpiring,
   NotificationOfferMade,
   NotificationPositionApproaching,
+  NotificationSeatPassedWhileFinancing,
   type Currency,
 } from "@kruzhok/contracts";
 import { newEvent } from "@kruzhok/messaging";
@@ -140,4 +141,10 @@ export function certificateEnding(options: Parameters<typeof addressee>[0] = {})
     { ...who, certificateId: randomUUID(), endsOn: "2026-10-04", daysLeft: 30 },
     at,
   );
+}
+
+/** A seat went to the next child while this one's certificate waits for financing. */
+export function seatPassed(options: Parameters<typeof addressee>[0] = {}) {
+  const who = addressee(options);
+  return newEvent(NotificationSeatPassedWhileFinancing, { municipalityId: randomUUID(), aggregateId: who.guardianId }, { ...who, ...placement() }, at);
 }

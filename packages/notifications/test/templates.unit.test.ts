@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "@kruzhok/errors";
 import { chooseLocale, parseNotification, renderNotification } from "../src";
-import { applicationRefused, applicationRefusedV1, campaignResult, categoryEnding, certificateEnding, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
+import { applicationRefused, applicationRefusedV1, campaignResult, categoryEnding, certificateEnding, seatPassed, enrollmentEnded, offerExpiring, offerMade, positionApproaching } from "./events";
 
 const render = (event: Parameters<typeof parseNotification>[0], preferred: "ru" | "kk" | null = null) =>
   renderNotification(parseNotification(event), preferred);
@@ -89,6 +89,14 @@ describe("message texts", () => {
     expect(kk.text).toContain("«көп балалы отбасы» санатын растайтын құжат 2026 ж. 4 қазан қоса алғанда жарамды");
     expect(render(categoryEnding({ code: "svo" })).text).toContain("«svo»");
     expect(ru.text).not.toMatch(/low_income/);
+  });
+
+  it("tells a family whose certificate waits for financing that the seat went on, why, and that its place is kept", () => {
+    const ru = render(seatPassed());
+    expect(ru.subject).toContain("«Робототехника для начинающих»");
+    expect(ru.text).toContain("ждёт финансирования");
+    expect(ru.text).toContain("сохраняет своё место в очереди");
+    expect(render(seatPassed({ currency: "KZT" })).text).toContain("кезектегі орнын сақтайды");
   });
 
   it("tells the family a month before the 18th birthday that the certificate closes that day, in both languages", () => {

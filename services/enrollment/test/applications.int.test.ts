@@ -60,11 +60,25 @@ describe("applications, queue, offers, contracts and enrollments", () => {
     const started = await outboxEvents<{ enrollmentId: string }>(h.pool, "enrollment.enrollment.started");
     expect(started.at(-1)?.data).toEqual({ enrollmentId: accepted.json<{ id: string }>().id, groupId, programId, childId: second.childId });
 
-    // The provider expels the child: the contract ends, the seat goes to the confirmed next in line.
+    // The provider expels the child, saying why (it must: the family reads it and may answer);
+    // the contract ends, the seat goes to the confirmed next in line.
     const enrollmentId = accepted.json<{ id: string }>().id;
-    const ended = await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/end`, headers: w.provider, payload: { reason: "expelled" } });
+    const unexplained = await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/end`, headers: w.provider, payload: { reason: "expelled" } });
+    expect(unexplained.json()).toMatchObject({ status: 422, code: "ENROLLMENT.EXPULSION_REASON_REQUIRED", invalidParams: [{ name: "body.comment" }] });
+    const reason = "три пропуска подряд без уважительной причины и без ответа на звонки";
+    const ended = await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/end`, headers: w.provider, payload: { reason: "expelled", comment: reason } });
     expect(ended.statusCode, ended.body).toBe(200);
-    expect(ended.json()).toMatchObject({ status: "ended", endReason: "expelled" });
+    expect(ended.json()).toMatchObject({ status: "ended", endReason: "expelled", expulsion: { reason, answer: null } });
+    // The family reads the reason and answers it; the provider reads the answer. The words stay here: the event says "expelled" only.
+    expect((await h.app.inject({ method: "GET", url: `/enrollments/${enrollmentId}`, headers: second.guardian })).json()).toMatchObject({ expulsion: { reason } });
+    const answer = "ребёнок болел, справки переданы педагогу 12 сентября";
+    const answered = await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/expulsion-answer`, headers: second.guardian, payload: { text: answer } });
+    expect(answered.json()).toMatchObject({ expulsion: { reason, answer: { text: answer } } });
+    expect((await h.app.inject({ method: "GET", url: `/enrollments/${enrollmentId}`, headers: w.provider })).json()).toMatchObject({ expulsion: { answer: { text: answer } } });
+    expect((await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/expulsion-answer`, headers: first.guardian, payload: { text: answer } })).json()).toMatchObject({
+      code: "ENROLLMENT.NOT_YOUR_CHILD",
+    });
+    expect(JSON.stringify((await outboxEvents(h.pool, "enrollment.enrollment.ended")).at(-1))).not.toContain("пропуска");
     expect(ended.json<{ contract: { terminatedAt: string | null } }>().contract.terminatedAt).not.toBeNull();
     const next = await h.app.inject({ method: "GET", url: `/applications/${id1}`, headers: first.guardian });
     expect(next.json()).toMatchObject({ status: "offered" });

@@ -181,7 +181,7 @@ describe("notifications written by enrollment", () => {
     const enrollmentId = idOf(accepted);
     // 13:30 UTC on 1 October is already 2 October in Kamchatka.
     h.clock.set("2026-10-01T13:30:00Z");
-    const ended = await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/end`, headers: w.provider, payload: { reason: "expelled" } });
+    const ended = await h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/end`, headers: w.provider, payload: { reason: "expelled", comment: "нарушение правил техники безопасности в мастерской" } });
     expect(ended.statusCode, ended.body).toBe(200);
     const told = await notices("enrollment-ended", (n) => n.data.enrollmentId === enrollmentId);
     expect(told.map((n) => n.data)).toEqual([

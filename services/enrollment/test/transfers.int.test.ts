@@ -18,7 +18,7 @@ describe("transfers: the child moves to another group without applying again", (
   const transfer = (enrollmentId: string, who: Auth, groupId: string) =>
     h.app.inject({ method: "POST", url: `/enrollments/${enrollmentId}/transfer`, headers: who, payload: { groupId } });
 
-  it("queues a transfer into the same program and hours, and ends the old enrollment as withdrawn when the new one starts", async () => {
+  it("queues a transfer into the same program and hours; the old enrollment runs through the day before the new group starts, then ends as withdrawn", async () => {
     h.clock.set("2026-09-01T09:00:00Z");
     const slots = [{ weekday: 2, start: "15:00", end: "16:30" }];
     const from = await openGroup(h, w, { capacity: 1, slots });
@@ -50,7 +50,18 @@ describe("transfers: the child moves to another group without applying again", (
     const newEnrollment = accepted.json<{ id: string }>().id;
     expect(accepted.json()).toMatchObject({ status: "active", groupId: to.groupId, childId: k.childId });
 
-    // The same transaction ended the old one: withdrawn, contract terminated, the seat freed and offered on.
+    // The new group starts on 15 September: the child keeps learning in the old one through the 14th,
+    // and every status says so.
+    expect(await enrollment(oldEnrollment, k.guardian)).toMatchObject({ status: "active", leavesOn: "2026-09-14", leftFor: newEnrollment });
+    const oldApplication = (await h.pool.query<{ application_id: string }>("SELECT application_id FROM enrollments WHERE id = $1", [oldEnrollment])).rows[0]!.application_id;
+    expect(await get(oldApplication, k.guardian)).toMatchObject({ status: "enrolled", enrollment: { id: oldEnrollment, status: "active", leavesOn: "2026-09-14" } });
+    expect(await get(waitingId, waiting.guardian)).toMatchObject({ status: "queued" });
+    // 14 September 23:59 in Kamchatka: still learning there; the next local midnight, it has left.
+    expect((await sweep(h.pool, new Date("2026-09-14T11:59:00Z"))).leftEnrollments).toBe(0);
+    expect((await sweep(h.pool, new Date("2026-09-14T12:00:00Z"))).leftEnrollments).toBe(1);
+    expect(await get(oldApplication, k.guardian)).toMatchObject({ status: "enrolled", enrollment: { status: "ended", endReason: "withdrawn" } });
+
+    // Withdrawn, contract terminated, the seat freed and offered on.
     expect(await enrollment(oldEnrollment, k.guardian)).toMatchObject({ status: "ended", endReason: "withdrawn" });
     expect((await enrollment(oldEnrollment, k.guardian)).contract.terminatedAt).not.toBeNull();
     const ended = await outboxEvents<{ enrollmentId: string; reason: string; groupId: string }>(h.pool, "enrollment.enrollment.ended");
@@ -65,6 +76,25 @@ describe("transfers: the child moves to another group without applying again", (
     expect((await h.app.inject({ method: "POST", url: `/enrollments/${oldEnrollment}/transfer`, headers: k.guardian, payload: { groupId: from.groupId } })).json()).toMatchObject({
       code: "ENROLLMENT.ENROLLMENT_NOT_ACTIVE",
     });
+  });
+
+  it("ends the old enrollment at once when the family asks, or when the new group has started already", async () => {
+    const slots = [{ weekday: 3, start: "12:00", end: "13:00" }];
+    const moveNow = async (at: string, body: Record<string, unknown>) => {
+      h.clock.set(at);
+      const from = await openGroup(h, w, { capacity: 1, slots });
+      const to = await openGroup(h, w, { capacity: 1, slots, programId: from.programId });
+      const k = await child(h, w);
+      const oldEnrollment = await enroll(k, from.groupId);
+      const created = (await transfer(oldEnrollment, k.guardian, to.groupId)).json<ApplicationView>();
+      const offer = (await confirm(created.id)).json<ApplicationView>().offers[0]!;
+      const accepted = await h.app.inject({ method: "POST", url: `/offers/${offer.id}/acceptance`, headers: k.guardian, payload: body });
+      expect(accepted.statusCode, accepted.body).toBe(201);
+      return enrollment(oldEnrollment, k.guardian);
+    };
+    expect(await moveNow("2026-09-01T09:00:00Z", { leaveNow: true })).toMatchObject({ status: "ended", endReason: "withdrawn", leavesOn: null });
+    // The new group started on 15 September: there is nothing to bridge.
+    expect(await moveNow("2026-09-20T09:00:00Z", {})).toMatchObject({ status: "ended", endReason: "withdrawn" });
   });
 
   it("keeps the old enrollment when the transfer is withdrawn, its offer declined or left to expire", async () => {

@@ -352,6 +352,18 @@ export const NotificationCampaignResult = defineEvent(
 );
 
 /**
+ * A seat of the group went to the next child while this child's certificate waits for
+ * financing (the municipality's budget or cap is taken): the child keeps its place in the queue,
+ * and is offered the next free seat once the certificate is financed. Told once per application.
+ */
+export const NotificationSeatPassedWhileFinancing = defineEvent(
+  Topics.notifications,
+  "enrollment.notification.seat-passed-while-financing",
+  1,
+  z.object({ ...Addressee, ...NotificationPlacement }),
+);
+
+/**
  * Published by the registry: a verified category of the child ends on `validUntil` (its last day),
  * told `daysLeft` days before, so that the family brings a new proof in time. Which category is
  * named by code; the family's own record (GET /children/{id}) has its proof.
@@ -392,6 +404,7 @@ export const notificationEvents = [
   NotificationApplicationRefused,
   NotificationEnrollmentEnded,
   NotificationCampaignResult,
+  NotificationSeatPassedWhileFinancing,
   NotificationCategoryEnding,
   NotificationCertificateEnding,
 ] as const;

@@ -1,4 +1,4 @@
-import { addDays, addWorkingDays, formatLocalDate, instantAt, localDateOf, type CalendarDate } from "@kruzhok/time";
+import { addDays, addWorkingDays, formatLocalDate, instantAt, localDateOf, parseLocalDate, type CalendarDate } from "@kruzhok/time";
 import { publicHolidays } from "./holidays";
 
 /**
@@ -26,6 +26,11 @@ export function reviewDeadline(now: Date, zone: string, workingDays: number, hol
   const today = localDateOf(now, zone);
   const off = holidays ?? publicHolidays(zone, [today.year, today.year + 1]);
   return endOfLocalDay(addWorkingDays(today, workingDays, off), zone);
+}
+
+/** The calendar day before `date` (YYYY-MM-DD). */
+export function dayBefore(date: string): string {
+  return formatLocalDate(addDays(parseLocalDate(date), -1));
 }
 
 export function localDay(now: Date, zone: string): string {

@@ -17,6 +17,8 @@ const codes = {
   FINANCING_REFUSED: "validation",
   GROUP_NOT_ACCEPTING: "illegal_state",
   CERTIFICATION_EXPIRED: "illegal_state",
+  EXPULSION_REASON_REQUIRED: "validation",
+  NOT_EXPELLED: "illegal_state",
   GROUP_NOT_FOUND: "not_found",
   MUNICIPALITY_UNKNOWN: "illegal_state",
   YEAR_SETTINGS_MISSING: "illegal_state",

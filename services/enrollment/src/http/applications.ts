@@ -6,6 +6,7 @@ import { withTransaction } from "@kruzhok/postgres";
 import { waitsInQueue } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { findApplication, listApplicationsOfChild, type ApplicationRow } from "../store/applications";
+import { enrollmentOfApplication } from "../store/enrollments";
 import { familyAuditOfChild } from "../store/audit";
 import { offersOfApplication } from "../store/offers";
 import { municipalityOfChild } from "../store/projections";
@@ -22,7 +23,8 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
 
-  const view = async (a: ApplicationRow, viewer: Actor) => applicationView(a, await offersOfApplication(pool, a.id), viewer);
+  const view = async (a: ApplicationRow, viewer: Actor) =>
+    applicationView(a, await offersOfApplication(pool, a.id), viewer, a.status === "enrolled" ? await enrollmentOfApplication(pool, a.id) : undefined);
   /** The use cases' queue index, with the request's log for what fails after COMMIT. */
   const indexFor = (request: FastifyRequest) => ({ pool, queues, log: request.log });
 

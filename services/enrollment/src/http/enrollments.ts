@@ -5,10 +5,10 @@ import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { findEnrollment } from "../store/enrollments";
 import { requireReader } from "../usecases/access";
-import { endEnrollmentOf } from "../usecases/offers";
+import { answerExpulsion, endEnrollmentOf } from "../usecases/offers";
 import { requestTransfer } from "../usecases/submission";
 import type { EnrollmentRouteDeps } from "../deps";
-import { Application, EndBody, Enrollment, IdParams, TransferBody } from "./schemas";
+import { Application, EndBody, Enrollment, ExpulsionAnswerBody, IdParams, TransferBody } from "./schemas";
 import { applicationView, enrollmentView } from "./views";
 import { actingActor, actingFieldsIn } from "./acting";
 
@@ -41,11 +41,29 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
     },
     async (request) => {
       const actor = actingActor(request);
-      const command = { enrollmentId: request.params.id, reason: request.body.reason };
+      const command = { enrollmentId: request.params.id, reason: request.body.reason, comment: request.body.comment };
       const ended = await withTransaction(pool, (tx) =>
         endEnrollmentOf(tx, { pool, queues, log: request.log }, actor, command, clock(), { correlationId: correlationIdOf(request) }),
       );
       return enrollmentView(ended);
+    },
+  );
+
+  app.post(
+    "/enrollments/:id/expulsion-answer",
+    {
+      schema: {
+        tags,
+        summary: "The family answers the reasons its child was expelled for (a guardian, or an operator for the family); the provider and the office read it",
+        params: IdParams,
+        body: ExpulsionAnswerBody,
+        response: { 200: Enrollment },
+      },
+      config: { fieldsIn: actingFieldsIn },
+    },
+    async (request) => {
+      const answered = await withTransaction(pool, (tx) => answerExpulsion(tx, actingActor(request), { enrollmentId: request.params.id, text: request.body.text }, clock()));
+      return enrollmentView(answered);
     },
   );
 

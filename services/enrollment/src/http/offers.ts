@@ -41,7 +41,7 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     },
     async (request, reply) => {
       const actor = actingActor(request);
-      const command = { offerId: request.params.id, method: request.body.method };
+      const command = { offerId: request.params.id, method: request.body.method, leaveNow: request.body.leaveNow };
       const enrollment = await withTransaction(pool, (tx) =>
         acceptOffer(tx, { pool, queues, log: request.log }, actor, command, clock(), { correlationId: correlationIdOf(request) }),
       );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LocalDate } from "@kruzhok/contracts";
 
 // HTTP bodies and answers of enrollment. Strict objects: a misspelt field is refused, not ignored.
 
@@ -21,11 +22,25 @@ export const ReviewBody = z.strictObject({
 export const AcceptanceBody = z
   .strictObject({
     method: z.enum(["electronic", "in_person"]).optional().describe("electronic for a guardian (default), in_person when an operator records a signature on paper"),
+    leaveNow: z
+      .boolean()
+      .optional()
+      .describe("A transfer: end the enrollment left now. By default it runs through the day before the new group starts, so the child keeps learning"),
   })
   .default({});
 
 export const EndBody = z.strictObject({
   reason: z.enum(["completed", "withdrawn", "expelled"]).describe("completed: provider or office; withdrawn: the family; expelled: the provider"),
+  comment: z
+    .string()
+    .trim()
+    .max(2_000)
+    .optional()
+    .describe("Why, in words the family reads (required for an expulsion: the family may answer it)"),
+});
+
+export const ExpulsionAnswerBody = z.strictObject({
+  text: z.string().trim().min(3).max(4_000).describe("The family's answer to the reasons given for the expulsion"),
 });
 
 export const ScopeQuery = z.strictObject({
@@ -65,6 +80,16 @@ export const Application = z.object({
   submittedBy: z.enum(["guardian", "operator"]),
   transferOf: z.uuid().nullable().describe("A transfer: the enrollment the child leaves when this application's enrollment starts"),
   offers: z.array(Offer),
+  enrollment: z
+    .object({
+      id: z.uuid(),
+      status: z.enum(["active", "ended"]),
+      leavesOn: LocalDate.nullable(),
+      endedAt: z.string().nullable(),
+      endReason: z.enum(["completed", "withdrawn", "expelled"]).nullable(),
+    })
+    .nullable()
+    .describe("What became of the enrollment this application led to: still active, leaving on a date for a transfer, or ended and why"),
   createdAt: z.string(),
 });
 
@@ -107,6 +132,12 @@ export const Enrollment = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   endReason: z.enum(["completed", "withdrawn", "expelled"]).nullable(),
+  leavesOn: LocalDate.nullable().describe("A transfer under way: the last day in this group (the day before the new group starts)"),
+  leftFor: z.uuid().nullable().describe("The enrollment the child moves to"),
+  expulsion: z
+    .object({ reason: z.string(), answer: z.object({ text: z.string(), at: z.string() }).nullable() })
+    .nullable()
+    .describe("When the provider expelled the child: why, in its words, and the family's answer"),
   contract: z.object({
     id: z.uuid(),
     method: z.enum(["electronic", "in_person"]),
@@ -129,6 +160,7 @@ export const SweepResult = z.object({
   completedEnrollments: z.number(),
   drawnCampaigns: z.number(),
   reranked: z.number(),
+  leftEnrollments: z.number().describe("Enrollments left for a transfer, ended the day after their last day"),
 });
 
 export const FamilyAuditEntry = z.object({

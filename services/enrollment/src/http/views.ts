@@ -32,7 +32,7 @@ export function offerView(o: OfferRow): z.input<typeof Offer> {
   };
 }
 
-export function applicationView(a: ApplicationRow, offers: readonly OfferRow[], viewer?: Actor): z.input<typeof Application> {
+export function applicationView(a: ApplicationRow, offers: readonly OfferRow[], viewer?: Actor, enrollment?: EnrollmentRow): z.input<typeof Application> {
   return {
     id: a.id,
     municipalityId: a.municipalityId,
@@ -49,6 +49,9 @@ export function applicationView(a: ApplicationRow, offers: readonly OfferRow[], 
     submittedBy: a.submittedRole,
     transferOf: a.transferOf,
     offers: offers.map(offerView),
+    enrollment: enrollment
+      ? { id: enrollment.id, status: enrollment.status, leavesOn: enrollment.leavesOn, endedAt: enrollment.endedAt ? iso(enrollment.endedAt) : null, endReason: enrollment.endReason }
+      : null,
     createdAt: iso(a.createdAt),
   };
 }
@@ -64,6 +67,12 @@ export function enrollmentView(e: EnrollmentRow): z.input<typeof Enrollment> {
     startedAt: iso(e.startedAt),
     endedAt: e.endedAt ? iso(e.endedAt) : null,
     endReason: e.endReason,
+    leavesOn: e.leavesOn,
+    leftFor: e.leftFor,
+    expulsion:
+      e.endReason === "expelled"
+        ? { reason: e.endComment ?? "", answer: e.familyAnswer ? { text: e.familyAnswer.text, at: iso(e.familyAnswer.at) } : null }
+        : null,
     contract: {
       id: e.contract.id,
       method: e.contract.method,

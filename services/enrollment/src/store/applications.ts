@@ -265,6 +265,35 @@ export async function queueOf(db: Queryable, groupId: string, limit = 1_000_000)
   return rows;
 }
 
+/** The queue's applications ready for a seat or for the provider's review (not waiting for financing), in queue order. */
+export async function queueWithoutFinancingWaits(db: Queryable, groupId: string, limit: number): Promise<ApplicationRow[]> {
+  const { rows } = await db.query<ApplicationRow>(
+    `SELECT ${columns} FROM applications WHERE group_id = $1 AND status = 'queued' ORDER BY category_rank, accepted_at, id LIMIT $2`,
+    [groupId, limit],
+  );
+  return rows;
+}
+
+/**
+ * Applications waiting for financing ahead of `passedBy` in the group's queue whose family has not
+ * been told that a seat passed them; marked told.
+ */
+export async function markPassedWhileFinancing(db: Queryable, groupId: string, passedBy: Pick<ApplicationRow, "id">, now: Date): Promise<ApplicationRow[]> {
+  const marked = await db.query<{ id: string }>(
+    `UPDATE applications a SET financing_passed_at = $3
+       FROM applications b
+      WHERE b.id = $2 AND a.group_id = $1 AND a.status = 'awaiting_financing' AND a.financing_passed_at IS NULL
+        AND (a.category_rank, a.accepted_at, a.id) < (b.category_rank, b.accepted_at, b.id)
+      RETURNING a.id`,
+    [groupId, passedBy.id, now],
+  );
+  if (marked.rows.length === 0) return [];
+  const { rows } = await db.query<ApplicationRow>(`SELECT ${columns} FROM applications WHERE id = ANY($1::uuid[]) ORDER BY category_rank, accepted_at, id`, [
+    marked.rows.map((r) => r.id),
+  ]);
+  return rows;
+}
+
 /** Only the keys of the queue, in order: what the Redis index is built from. */
 export async function queueKeysOf(db: Queryable, groupId: string): Promise<QueueKey[]> {
   const { rows } = await db.query<QueueKey>(

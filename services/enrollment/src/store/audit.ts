@@ -8,6 +8,7 @@ export type FamilyAction =
   | "offer.declined"
   | "enrollment.withdrawn"
   | "enrollment.completed"
+  | "enrollment.expulsion-answered"
   | "campaign.choices-submitted"
   | "campaign.choices-withdrawn";
 

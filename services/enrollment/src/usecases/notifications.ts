@@ -4,6 +4,7 @@ import {
   NotificationOfferExpiring,
   NotificationOfferMade,
   NotificationPositionApproaching,
+  NotificationSeatPassedWhileFinancing,
 } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
@@ -84,6 +85,16 @@ export async function notifyApplicationRefused(tx: Queryable, a: Placement, reas
       reason,
       explained: comment !== null && comment.trim() !== "",
     }, now);
+  }
+}
+
+/**
+ * A seat of the group went to the next child while this one's certificate waits for financing:
+ * the child keeps its place, and is offered the next free seat once financed.
+ */
+export async function notifySeatPassedWhileFinancing(tx: Queryable, a: Placement, now: Date, cause: Cause): Promise<void> {
+  for (const { facts } of await addressed(tx, a)) {
+    await emit(tx, NotificationSeatPassedWhileFinancing, envelopeOf(cause, a.municipalityId, facts.guardianId), facts, now);
   }
 }
 

@@ -4,10 +4,11 @@ import { ContractSigned, EnrollmentEnded, EnrollmentStarted, OfferLapsed } from 
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { applicationRef, assertCertificationInForce, decideSignatureMethod, enrollmentsKept, schedulesClash } from "../domain/application";
+import { dayBefore, localDay } from "../domain/deadlines";
 import { enrollmentError } from "../domain/errors";
 import { insertFamilyActs } from "../store/audit";
 import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus } from "../store/applications";
-import { endEnrollment, findEnrollment, insertEnrollmentWithContract, type EndReason, type EnrollmentRow } from "../store/enrollments";
+import { endEnrollment, findEnrollment, insertEnrollmentWithContract, recordFamilyAnswer, scheduleLeaving, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { decideOffer, expiredOffersOfGroup, findOffer, type OfferRow } from "../store/offers";
 import { findCertificateOfChild, findGroup, lockChild } from "../store/projections";
 import { familyActOf, requireFamily, requireProvider } from "./access";
@@ -28,7 +29,7 @@ export async function acceptOffer(
   tx: PoolClient,
   deps: QueueIndexDeps,
   actor: Actor,
-  command: { offerId: string; method?: "electronic" | "in_person" | undefined },
+  command: { offerId: string; method?: "electronic" | "in_person" | undefined; leaveNow?: boolean | undefined },
   now: Date,
   cause: Cause,
 ): Promise<EnrollmentRow> {
@@ -88,8 +89,16 @@ export async function acceptOffer(
     // seat in the catalogue and the seat left is offered on. Already ended (the provider
     // expelled meanwhile): nothing more to end.
     const left = (await findEnrollment(tx, leaving.id, true))!;
-    if (left.status === "active") await closeEnrollment(tx, left, "withdrawn", signature.signedBy, now, cause);
-    copyQueueAfterCommit(tx, deps, leaving.groupId);
+    // The child keeps learning until the new group starts: the old enrollment runs through the
+    // day before (the sweep ends it), unless the family asks to leave at once or the new group
+    // has started already.
+    const lastDay = dayBefore(group.startsOn);
+    if (left.status === "active" && !command.leaveNow && lastDay >= localDay(now, group.timeZone)) {
+      await scheduleLeaving(tx, left.id, lastDay, enrollmentId);
+    } else if (left.status === "active") {
+      await closeEnrollment(tx, left, "withdrawn", signature.signedBy, now, cause);
+      copyQueueAfterCommit(tx, deps, leaving.groupId);
+    }
   }
   return (await findEnrollment(tx, enrollmentId))!;
 }
@@ -154,18 +163,23 @@ export async function endEnrollmentOf(
   tx: PoolClient,
   deps: QueueIndexDeps,
   actor: Actor,
-  command: { enrollmentId: string; reason: EndReason },
+  command: { enrollmentId: string; reason: EndReason; comment?: string | null | undefined },
   now: Date,
   cause: Cause,
 ): Promise<EnrollmentRow> {
   const { enrollmentId, reason } = command;
+  const comment = command.comment?.trim() ? command.comment.trim() : null;
+  // The family reads why its child was expelled, and may answer: a provider must say why.
+  if (reason === "expelled" && comment === null) {
+    throw enrollmentError("EXPULSION_REASON_REQUIRED", "say why the child is expelled, in words the family reads: they may answer them", { field: "comment" });
+  }
   const seen = await findEnrollment(tx, enrollmentId);
   if (!seen) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${enrollmentId}`);
   const by = await authorizeEnd(tx, actor, seen, reason, now);
   await lockGroupQueue(tx, seen.groupId);
   const enrollment = (await findEnrollment(tx, enrollmentId, true))!;
   if (enrollment.status !== "active") throw enrollmentError("ENROLLMENT_NOT_ACTIVE", "the enrollment has ended already");
-  await closeEnrollment(tx, enrollment, reason, by, now, cause);
+  await closeEnrollment(tx, enrollment, reason, by, now, cause, comment);
   copyQueueAfterCommit(tx, deps, enrollment.groupId);
   return (await findEnrollment(tx, enrollment.id))!;
 }
@@ -178,8 +192,8 @@ export const SYSTEM = "system";
  * the seat), tell the family and offer the seat on. The caller holds the group's queue lock and
  * the enrollment's row.
  */
-export async function closeEnrollment(tx: PoolClient, enrollment: EnrollmentRow, reason: EndReason, by: string, now: Date, cause: Cause): Promise<void> {
-  await endEnrollment(tx, enrollment.id, reason, by, now);
+export async function closeEnrollment(tx: PoolClient, enrollment: EnrollmentRow, reason: EndReason, by: string, now: Date, cause: Cause, comment: string | null = null): Promise<void> {
+  await endEnrollment(tx, enrollment.id, reason, by, now, comment);
   await emit(tx, EnrollmentEnded, { ...cause, municipalityId: enrollment.municipalityId, aggregateId: enrollment.id }, {
     enrollmentId: enrollment.id,
     groupId: enrollment.groupId,
@@ -189,4 +203,33 @@ export async function closeEnrollment(tx: PoolClient, enrollment: EnrollmentRow,
   }, now);
   await notifyEnrollmentEnded(tx, enrollment, reason, now, cause);
   await fillSeats(tx, enrollment.groupId, now, cause);
+}
+
+/**
+ * A transfer completes: the enrollment left ends once its last day is over in its group's zone
+ * (withdrawn: leaving was the family's choice), and its seat is offered on. The child's row first,
+ * then the group's queue: the order an acceptance takes. Returns 1 when it ended it.
+ */
+export async function endLeftEnrollment(tx: PoolClient, due: { id: string; childId: string; groupId: string }, now: Date): Promise<number> {
+  await lockChild(tx, due.childId);
+  await lockGroupQueue(tx, due.groupId);
+  const enrollment = (await findEnrollment(tx, due.id, true))!;
+  const group = await findGroup(tx, due.groupId);
+  if (enrollment.status !== "active" || enrollment.leavesOn === null || !group || enrollment.leavesOn >= localDay(now, group.timeZone)) return 0;
+  await closeEnrollment(tx, enrollment, "withdrawn", SYSTEM, now, {});
+  return 1;
+}
+
+/**
+ * The family answers the reasons its child was expelled for (a guardian, or an operator for the
+ * family at the office): the provider and the office read the answer beside the reasons.
+ */
+export async function answerExpulsion(tx: PoolClient, actor: Actor, command: { enrollmentId: string; text: string }, now: Date): Promise<EnrollmentRow> {
+  const seen = await findEnrollment(tx, command.enrollmentId);
+  if (!seen) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${command.enrollmentId}`);
+  const by = (await requireFamily(tx, actor, seen, { action: "enrollment.expulsion-answered", subjectId: seen.id, now })).subject;
+  const enrollment = (await findEnrollment(tx, seen.id, true))!;
+  if (enrollment.endReason !== "expelled") throw enrollmentError("NOT_EXPELLED", "only an expulsion can be answered: this enrollment was not ended by the provider");
+  await recordFamilyAnswer(tx, enrollment.id, command.text.trim(), by, now);
+  return (await findEnrollment(tx, enrollment.id))!;
 }

@@ -5,10 +5,10 @@ import type { Queryable } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { applicationRef } from "../domain/application";
 import { offerDeadline } from "../domain/deadlines";
-import { lockGroupQueue, markQueueDirty, queueOf, setApplicationStatus } from "../store/applications";
+import { lockGroupQueue, markPassedWhileFinancing, markQueueDirty, queueWithoutFinancingWaits, setApplicationStatus } from "../store/applications";
 import { insertOffer, seatsTaken } from "../store/offers";
 import { findGroup, findRules } from "../store/projections";
-import { noticeApproachingPositions, notifyOfferMade } from "./notifications";
+import { noticeApproachingPositions, notifyOfferMade, notifySeatPassedWhileFinancing } from "./notifications";
 
 /**
  * Offer every free seat of the group to the head of its queue, in queue order. A seat is free
@@ -33,7 +33,9 @@ async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, cause: 
   if (group.certificationExpiresOn !== null && formatLocalDate(localDateOf(now, group.timeZone)) > group.certificationExpiresOn) return [];
   const free = group.capacity - (await seatsTaken(tx, groupId));
   if (free <= 0) return [];
-  const heads = await queueOf(tx, groupId, free);
+  // A child whose certificate waits for financing keeps its place but holds no seat: the seat goes
+  // to the next child ready for it, or it would stay empty for as long as the budget does.
+  const heads = await queueWithoutFinancingWaits(tx, groupId, free);
   if (heads.length === 0) return [];
   const settings = await findRules(tx, group.municipalityId, localDateOf(now, group.timeZone).year);
   if (!settings?.rules) return [];
@@ -49,6 +51,10 @@ async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, cause: 
     await notifyOfferMade(tx, head, { offerId, deadline }, now, cause);
     offered.push(offerId);
   }
-  if (offered.length > 0) await markQueueDirty(tx, groupId);
+  if (offered.length > 0) {
+    await markQueueDirty(tx, groupId);
+    const lastOffered = heads[offered.length - 1]!;
+    for (const passed of await markPassedWhileFinancing(tx, groupId, lastOffered, now)) await notifySeatPassedWhileFinancing(tx, passed, now, cause);
+  }
   return offered;
 }

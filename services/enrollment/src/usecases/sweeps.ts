@@ -1,7 +1,7 @@
 import { actorError, requireRole, type Actor } from "@kruzhok/actor";
 import { withTransaction, type Pool } from "@kruzhok/postgres";
 import { childrenWithCategoryChangesOn, groupsWithOverdueReviews, lockGroupQueue } from "../store/applications";
-import { closedGroupsPastEnd } from "../store/enrollments";
+import { closedGroupsPastEnd, enrollmentsDueToLeave } from "../store/enrollments";
 import { groupsWithOffersToWarn } from "../store/notifications";
 import { groupsWithExpiredOffers } from "../store/offers";
 import { ofRegion, type RegionScoped } from "../store/regions";
@@ -9,7 +9,7 @@ import { autoConfirmOverdueReviews, rerankChild } from "./applications";
 import { drawDueCampaigns } from "./campaigns";
 import { completeEnrollmentsOfClosedGroup } from "./groups";
 import { NOTICE_DEFAULTS, warnExpiringOffers } from "./notifications";
-import { expireOffers } from "./offers";
+import { endLeftEnrollment, expireOffers } from "./offers";
 
 export interface SweepResult {
   expiredOffers: number;
@@ -22,6 +22,8 @@ export interface SweepResult {
   drawnCampaigns: number;
   /** Waiting applications moved because a category's proof ran out or came into force. */
   reranked: number;
+  /** Enrollments left for a transfer, ended because their last day (the day before the new group starts) is over. */
+  leftEnrollments: number;
 }
 
 export interface SweepOptions {
@@ -65,6 +67,12 @@ export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): 
   for (const groupId of await scoped("groups", closedGroupsPastEnd(pool, now))) {
     completedEnrollments += await withTransaction(pool, (tx) => completeEnrollmentsOfClosedGroup(tx, groupId, now, {}));
   }
+  const leaving = await enrollmentsDueToLeave(pool, now);
+  const leavingInScope = new Set(await scoped("groups", Promise.resolve([...new Set(leaving.map((d) => d.groupId))])));
+  let leftEnrollments = 0;
+  for (const due of leaving.filter((d) => leavingInScope.has(d.groupId))) {
+    leftEnrollments += await withTransaction(pool, (tx) => endLeftEnrollment(tx, due, now));
+  }
   // Nothing announces a category's proof running out or one coming into force: the sweep looks
   // for them, and `rerankChild` decides exactly as for a changed proof.
   let reranked = 0;
@@ -72,7 +80,7 @@ export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): 
     reranked += await withTransaction(pool, (tx) => rerankChild(tx, childId, now, {}));
   }
   const drawnCampaigns = await drawDueCampaigns(pool, now, (ids) => scoped("campaigns", Promise.resolve(ids)));
-  return { expiredOffers, autoConfirmed, expiringNotices, completedEnrollments, drawnCampaigns, reranked };
+  return { expiredOffers, autoConfirmed, expiringNotices, completedEnrollments, drawnCampaigns, reranked, leftEnrollments };
 }
 
 /**

@@ -122,6 +122,7 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
     },
     "GET /guardians/:id": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}` }) },
     "GET /guardians/:id/children": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/children` }) },
+    "PUT /guardians/:id/language": { owner: "guardian", call: (w) => ({ url: `/guardians/${w.guardianId}/language`, payload: { language: "kk" } }) },
     "POST /children": { owner: "guardian", call: (w) => ({ url: "/children", payload: childBody([w.guardianId]) }) },
     "GET /children/:id": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}` }) },
     "POST /children/:id/guardians/:guardianId/confirmation": {

@@ -101,6 +101,10 @@ describe("deadlines in Kamchatka (UTC+12)", () => {
     }
     expect(kz.has("2026-11-04")).toBe(false);
     expect(kz.has("2026-02-23")).toBe(false);
+    // 7 January 2029 is a Sunday: a religious holiday in Kazakhstan moves to no other day, so Monday 8 January works.
+    const kz2029 = publicHolidays("Asia/Almaty", [2029]);
+    expect(kz2029.has("2029-01-07")).toBe(true);
+    expect(kz2029.has("2029-01-08")).toBe(false);
     // A provider asked on Friday 20 March in Karaganda with 1 working day: Thursday 26 March.
     expect(reviewDeadline(new Date("2026-03-20T06:00:00Z"), "Asia/Almaty", 1).toISOString()).toBe("2026-03-26T19:00:00.000Z");
   });
@@ -122,7 +126,7 @@ describe("application rules", () => {
       slots: [{ weekday: 2, start: "15:00", end: "16:30" }],
       certificationExpiresOn: null,
     },
-    certificate: { municipalityId: "m", status: "active", funding: "accounting", financedYear: null, birthYear: 2017 },
+    certificate: { municipalityId: "m", status: "active", funding: "accounting", financedYear: null, birthYear: 2017, birthDate: null },
     rules: { categoryOrder: ["orphan", "large_family"], maxOpenApplications: 2 },
     childCategories: ["large_family"],
     openApplications: [],
@@ -149,7 +153,21 @@ describe("application rules", () => {
     ).toMatchObject({ status: "queued" });
   });
 
-  it("ages from the birth year: either age the child may be on the start date passes", () => {
+  it("ages from the real birth date on the group's start date (or today, once it has started), the edge days included", () => {
+    const born = (birthDate: string) => ({ ...base, certificate: { ...base.certificate!, birthYear: Number(birthDate.slice(0, 4)), birthDate } });
+    // The program takes 7 to 9; the group starts on 2026-09-15.
+    expect(code(born("2019-09-15"))).toBe("ok"); // 7 on its first day
+    expect(code(born("2019-09-16"))).toBe("ENROLLMENT.AGE_OUTSIDE_RANGE"); // 7 the day after
+    expect(code(born("2016-09-16"))).toBe("ok"); // 9 still, 10 the next day
+    expect(code(born("2016-09-15"))).toBe("ENROLLMENT.AGE_OUTSIDE_RANGE"); // 10 on its first day
+    // The birth year alone would have let both edge children through.
+    expect(possibleAges(2019, "2026-09-15")).toEqual({ min: 6, max: 7 });
+    // Once the group has started, the age on the day of applying counts.
+    const later = new Date("2026-11-01T00:00:00Z");
+    expect(() => decideApplication(born("2019-10-20"), KAMCHATKA, later)).not.toThrow();
+  });
+
+  it("ages from the birth year when a certificate came without a birth date: either age the child may be on the start date passes", () => {
     expect(possibleAges(2017, "2026-09-15")).toEqual({ min: 8, max: 9 });
     expect(code({ ...base, certificate: { ...base.certificate!, birthYear: 2019 } })).toBe("ok"); // 6 or 7
     expect(code({ ...base, certificate: { ...base.certificate!, birthYear: 2020 } })).toBe("ENROLLMENT.AGE_OUTSIDE_RANGE"); // 5 or 6

@@ -93,6 +93,36 @@ describe("notifications delivered by the registry (message flow)", () => {
     expect(sink.mails.length).toBe(before + 1);
   });
 
+  it("writes to a family in the language its guardian chose, whatever the municipality's currency", async () => {
+    // A tenge municipality's family that reads Russian, chosen at registration.
+    const russianEmail = `ru-${randomUUID().slice(0, 8)}@family.test`;
+    const russian = await registerGuardian(h, municipalityId, { email: russianEmail, language: "ru" });
+    await publish({ ...offerMade(russian), data: { ...offerMade(russian).data, currency: "KZT", timeZone: "Asia/Almaty" } });
+    const inRussian = await waitFor(() => sink.mails.find((m) => m.rcptTo.includes(russianEmail)), { what: "the Russian mail" });
+    expect(inRussian.text).toContain("Здравствуйте!");
+
+    // A rouble municipality's family that chooses Kazakh later, in its own account.
+    const kazakhEmail = `kk-${randomUUID().slice(0, 8)}@family.test`;
+    const kazakh = await registerGuardian(h, municipalityId, { email: kazakhEmail });
+    const chosen = await h.app.inject({
+      method: "PUT",
+      url: `/guardians/${kazakh}/language`,
+      headers: await h.as({ role: "guardian", municipalityId, guardianId: kazakh }),
+      payload: { language: "kk" },
+    });
+    expect(chosen.json()).toMatchObject({ id: kazakh, language: "kk" });
+    const stranger = await h.app.inject({
+      method: "PUT",
+      url: `/guardians/${kazakh}/language`,
+      headers: await h.as({ role: "guardian", municipalityId, guardianId: russian }),
+      payload: { language: "ru" },
+    });
+    expect(stranger.statusCode).toBe(403);
+    await publish(offerMade(kazakh));
+    const inKazakh = await waitFor(() => sink.mails.find((m) => m.rcptTo.includes(kazakhEmail)), { what: "the Kazakh mail" });
+    expect(inKazakh.text).toContain("Сәлеметсіз бе!");
+  });
+
   it("acknowledges a notification for a guardian without an email and sends nothing", async () => {
     const guardianId = await registerGuardian(h, municipalityId);
     const event = offerMade(guardianId);

@@ -3,8 +3,10 @@ import { defineEvent } from "../envelope";
 import { Currency, LocalDate, MinorUnits, TimeZone, Uuid } from "../primitives";
 import { Topics } from "../topics";
 
-// Registry events carry ids, birth year, age band and category codes: never names, birth dates
-// or document numbers. Personal data stays in the registry's database. Category codes are
+// Registry events carry ids, birth year, age band and category codes: never names or document
+// numbers. The one birth date that travels is in certificate issued, because a program's age
+// limits are checked on the child's real birth date (enrollment); statistics and payments ignore
+// it. Everything else personal stays in the registry's database. Category codes are
 // special-category data: they travel only in the events whose consumers rank or pay by them
 // (certificate issued, categories changed: enrollment ranks its queues, payments applies benefits).
 
@@ -56,6 +58,7 @@ export const CertificateIssued = defineEvent(
   z.object({
     ...CertificateRef,
     birthYear: z.number().int(),
+    birthDate: LocalDate.optional().describe("For the age limits of programs, checked on the real date; absent in certificates announced before it was added"),
     ageBand: AgeBand,
     categories: z.array(CategoryCode),
     funding: z.literal("accounting"),

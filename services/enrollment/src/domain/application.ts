@@ -1,4 +1,4 @@
-import { formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
+import { ageOn, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { enrollmentError } from "./errors";
 import { bestCategory } from "./queue";
 
@@ -54,6 +54,8 @@ export interface CertificateState {
   funding: "accounting" | "financed";
   financedYear: number | null;
   birthYear: number;
+  /** Null for certificates announced before the registry sent birth dates: their age is checked by the year. */
+  birthDate: string | null;
 }
 
 export interface ActiveEnrollment {
@@ -156,15 +158,33 @@ export function assertCertificateInForce(
   }
 }
 
-/** The child may be of the program's age on the group's start date (see `possibleAges`). */
-export function assertAgeFits(birthYear: number, group: Pick<GroupState, "id" | "startsOn" | "ageMin" | "ageMax">, field: string): void {
-  const ages = possibleAges(birthYear, group.startsOn);
-  if (ages.max < group.ageMin || ages.min > group.ageMax) {
-    throw enrollmentError(
-      "AGE_OUTSIDE_RANGE",
-      `on group ${group.id}'s start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`,
-      { field },
-    );
+/**
+ * The child is of the program's age, in whole years on its birth date's calendar, on the day the
+ * child would begin: the group's start date, or today (`today`, the municipality's local date)
+ * when the group has started. A certificate announced without a birth date is checked by the
+ * year (see `possibleAges`).
+ */
+export function assertAgeFits(
+  certificate: Pick<CertificateState, "birthYear" | "birthDate">,
+  group: Pick<GroupState, "id" | "startsOn" | "ageMin" | "ageMax">,
+  field: string,
+  today?: string,
+): void {
+  const on = today !== undefined && today > group.startsOn ? today : group.startsOn;
+  if (certificate.birthDate === null) {
+    const ages = possibleAges(certificate.birthYear, group.startsOn);
+    if (ages.max < group.ageMin || ages.min > group.ageMax) {
+      throw enrollmentError(
+        "AGE_OUTSIDE_RANGE",
+        `on group ${group.id}'s start date ${group.startsOn} the child is ${ages.min}-${ages.max}; the program takes ${group.ageMin}-${group.ageMax}`,
+        { field },
+      );
+    }
+    return;
+  }
+  const age = ageOn(parseLocalDate(certificate.birthDate), parseLocalDate(on));
+  if (age < group.ageMin || age > group.ageMax) {
+    throw enrollmentError("AGE_OUTSIDE_RANGE", `on ${on} the child is ${age}; the program takes children of ${group.ageMin} to ${group.ageMax}`, { field });
   }
 }
 
@@ -225,7 +245,7 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
   }
   assertCertificationInForce(group, zone, now, "groupId");
   assertCertificateInForce(certificate, group.municipalityId, { child: "childId", municipality: "groupId" });
-  assertAgeFits(certificate.birthYear, group, "groupId");
+  assertAgeFits(certificate, group, "groupId", formatLocalDate(localDateOf(now, zone)));
   if (activeEnrollments.some((e) => e.programId === group.programId)) {
     throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "groupId" });
   }

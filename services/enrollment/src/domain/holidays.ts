@@ -19,9 +19,12 @@ const RUSSIA: readonly { day: string; moves: boolean }[] = [
   ...["01-01", "01-02", "01-03", "01-04", "01-05", "01-06", "01-07", "01-08"].map((day) => ({ day, moves: false })),
   ...["02-23", "03-08", "05-01", "05-09", "06-12", "11-04"].map((day) => ({ day, moves: true })),
 ];
+// Kazakhstan's Labour Code art. 85: a holiday on a day off moves to the next working day, except
+// the religious ones (Orthodox Christmas on 7 January, Kurban Ait), which move to no other day.
+const KAZAKHSTAN_RELIGIOUS = new Set(["01-07"]);
 const KAZAKHSTAN: readonly { day: string; moves: boolean }[] = [
   "01-01", "01-02", "01-07", "03-08", "03-21", "03-22", "03-23", "05-01", "05-07", "05-09", "07-06", "08-30", "10-25", "12-16",
-].map((day) => ({ day, moves: true }));
+].map((day) => ({ day, moves: !KAZAKHSTAN_RELIGIOUS.has(day) }));
 
 export function countryOfZone(zone: string): "KZ" | "RU" {
   return KAZAKHSTAN_ZONES.has(zone) ? "KZ" : "RU";

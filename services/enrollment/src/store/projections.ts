@@ -78,14 +78,14 @@ export interface CertificateRow extends CertificateState {
 /** The certificate as issued, its child, and the categories it was issued with (guardians: `replaceGuardians`). */
 export async function upsertIssuedCertificate(
   db: Queryable,
-  c: { id: string; municipalityId: string; childId: string; number: string; birthYear: number; categories: readonly string[] },
+  c: { id: string; municipalityId: string; childId: string; number: string; birthYear: number; birthDate?: string | undefined; categories: readonly string[] },
   now: Date,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO certificates (id, municipality_id, child_id, number, birth_year, status, funding, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'active', 'accounting', $6)
+    `INSERT INTO certificates (id, municipality_id, child_id, number, birth_year, birth_date, status, funding, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $7, 'active', 'accounting', $6)
      ON CONFLICT (id) DO NOTHING`,
-    [c.id, c.municipalityId, c.childId, c.number, c.birthYear, now],
+    [c.id, c.municipalityId, c.childId, c.number, c.birthYear, now, c.birthDate ?? null],
   );
   await db.query("INSERT INTO children (id, updated_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [c.childId, now]);
   if (c.categories.length > 0) {
@@ -98,8 +98,8 @@ export async function upsertIssuedCertificate(
 
 export async function findCertificateOfChild(db: Queryable, childId: string): Promise<CertificateRow | undefined> {
   const { rows } = await db.query<CertificateRow>(
-    `SELECT id, municipality_id AS "municipalityId", child_id AS "childId", number, birth_year AS "birthYear", status, funding,
-            financed_year AS "financedYear"
+    `SELECT id, municipality_id AS "municipalityId", child_id AS "childId", number, birth_year AS "birthYear",
+            to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", status, funding, financed_year AS "financedYear"
        FROM certificates WHERE child_id = $1`,
     [childId],
   );

@@ -110,7 +110,7 @@ export async function applicantFacts(
                'offerAcceptanceDays', y.offer_acceptance_days, 'providerReviewWorkingDays', y.provider_review_working_days)
           FROM municipality_years y WHERE y.municipality_id = i.municipality_id AND y.year <= i.year ORDER BY y.year DESC LIMIT 1) AS rules,
        (SELECT row_to_json(c) FROM (SELECT id, municipality_id AS "municipalityId", child_id AS "childId", number, birth_year AS "birthYear",
-               status, funding, financed_year AS "financedYear" FROM certificates WHERE child_id = i.child_id) c) AS certificate,
+               to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", status, funding, financed_year AS "financedYear" FROM certificates WHERE child_id = i.child_id) c) AS certificate,
        ARRAY(SELECT code FROM child_categories WHERE child_id = i.child_id
                 AND (valid_from IS NULL OR valid_from <= i.local_day) AND (valid_until IS NULL OR valid_until >= i.local_day) ORDER BY code) AS categories,
        ARRAY(SELECT program_id::text FROM applications WHERE child_id = i.child_id AND status = ANY($5)) AS "openPrograms",

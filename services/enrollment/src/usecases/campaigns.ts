@@ -182,7 +182,7 @@ export async function submitChoices(tx: PoolClient, campaignId: string, childId:
     if (seen.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is ranked twice; rank each group once`, { field });
     seen.add(groupId);
     if (!inCampaign.has(groupId)) throw enrollmentError("CAMPAIGN_CHOICE_INVALID", `group ${groupId} is not part of this campaign`, { field });
-    assertAgeFits(certificate.birthYear, (await findGroup(tx, groupId))!, field);
+    assertAgeFits(certificate, (await findGroup(tx, groupId))!, field);
   }
   return upsertChoices(
     tx,

@@ -16,6 +16,8 @@ export interface IssuedCertificate {
   childId: string;
   number: string;
   birthYear: number;
+  /** The real birth date, for programs' age limits (absent from certificates announced before the registry sent it). */
+  birthDate?: string | undefined;
   /** Every guardian of the child: the list replaces the one known. */
   guardianIds: readonly string[];
   categories: readonly string[];

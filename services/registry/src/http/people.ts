@@ -6,7 +6,7 @@ import { registryError } from "../domain/errors";
 import { familyAuditOfChild, familyAuditOfGuardian, type FamilyActRow } from "../store/audit";
 import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../store/people";
 import { assertActsForChild, assertActsForGuardian, homeMunicipality, officeRoles } from "../usecases/access";
-import { confirmCoGuardian, registerChild, registerGuardian } from "../usecases/people";
+import { chooseLanguage, confirmCoGuardian, registerChild, registerGuardian } from "../usecases/people";
 import { decideCategoryClaim, replaceChildCategories } from "../usecases/categories";
 import { findFamilies, recordRead } from "../usecases/lookups";
 import { lookupsOf } from "../store/lookups";
@@ -26,6 +26,7 @@ import {
   FamilyAuditEntry,
   Guardian,
   IdParams,
+  LanguageBody,
   RegisterChild,
   RegisterGuardian,
   ReplaceCategories,
@@ -98,6 +99,21 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       await recordRead(pool, actor, { kind: "guardian", id: guardian.id, municipalityId: guardian.municipalityId }, deps.clock());
       return guardian;
     },
+  );
+
+  app.put(
+    "/guardians/:id/language",
+    {
+      schema: {
+        tags,
+        summary: "Choose the family's language (the guardian, or the office recording the guardian's choice): every message to the family is written in it",
+        params: IdParams,
+        body: LanguageBody,
+        response: { 200: Guardian },
+      },
+      config: { fieldsIn: actingFieldsIn },
+    },
+    async (request) => chooseLanguage(deps, actingActor(request), { guardianId: request.params.id, language: request.body.language }, { correlationId: correlationIdOf(request) }),
   );
 
   app.get(

@@ -56,6 +56,10 @@ export const GuardianDocument = z
   .strictObject({ kind: z.enum(["passport", "snils", "iin"]), number: z.string().trim().min(1).max(40) })
   .describe("Identity document; a guardian is matched by its normalised number");
 
+const FamilyLanguage = z
+  .enum(["ru", "kk"])
+  .describe("The family's language for every message to it: Russian or Kazakh. Unset: Kazakh where the municipality pays in tenge, Russian elsewhere");
+
 export const RegisterGuardian = z.strictObject({
   firstName: Name,
   lastName: Name,
@@ -67,7 +71,10 @@ export const RegisterGuardian = z.strictObject({
   email: z.email().max(254).optional(),
   document: GuardianDocument,
   municipalityId: z.uuid().describe("Municipality the guardian lives in"),
+  language: FamilyLanguage.optional(),
 });
+
+export const LanguageBody = z.strictObject({ language: FamilyLanguage });
 
 export const Guardian = z.object({
   id: z.uuid(),
@@ -78,6 +85,7 @@ export const Guardian = z.object({
   phone: z.string().nullable(),
   email: z.string().nullable(),
   document: z.object({ kind: z.string(), number: z.string() }),
+  language: FamilyLanguage.nullable(),
 });
 
 export const ChildDocument = z

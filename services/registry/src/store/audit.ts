@@ -1,7 +1,7 @@
 import type { Queryable } from "@kruzhok/postgres";
 
 /** What an operator may do for a family, as its audit trail names it. */
-export type FamilyAction = "guardian.registered" | "child.registered" | "child.categories-replaced" | "child.guardian-confirmed" | "child.category-verified" | "child.category-rejected" | "child.looked-up" | "certificate.applied" | "certificate.financing-requested";
+export type FamilyAction = "guardian.registered" | "guardian.language-chosen" | "child.registered" | "child.categories-replaced" | "child.guardian-confirmed" | "child.category-verified" | "child.category-rejected" | "child.looked-up" | "certificate.applied" | "certificate.financing-requested";
 
 export interface FamilyActRow {
   id: string;

@@ -14,17 +14,21 @@ export interface GuardianRow extends Person {
   phone: string | null;
   email: string | null;
   document: { kind: DocumentKind; number: string };
+  /** The family's language for messages; null: the municipality's currency decides. */
+  language: FamilyLanguage | null;
 }
 
+export type FamilyLanguage = "ru" | "kk";
+
 const guardianColumns = `id, municipality_id AS "municipalityId", first_name AS "firstName", last_name AS "lastName",
-  patronymic, phone, email, json_build_object('kind', document_kind, 'number', document_number) AS document`;
+  patronymic, phone, email, json_build_object('kind', document_kind, 'number', document_number) AS document, language`;
 
 /** False when the guardian is registered already: by this id, or by the same document. */
 export async function insertGuardian(db: Queryable, g: GuardianRow, documentHash: string): Promise<boolean> {
   const result = await db.query(
-    `INSERT INTO guardians (id, municipality_id, first_name, last_name, patronymic, phone, email, document_kind, document_number, document_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-    [g.id, g.municipalityId, g.firstName, g.lastName, g.patronymic, g.phone, g.email, g.document.kind, g.document.number, documentHash],
+    `INSERT INTO guardians (id, municipality_id, first_name, last_name, patronymic, phone, email, document_kind, document_number, document_hash, language)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+    [g.id, g.municipalityId, g.firstName, g.lastName, g.patronymic, g.phone, g.email, g.document.kind, g.document.number, documentHash, g.language],
   );
   return result.rowCount === 1;
 }
@@ -178,6 +182,7 @@ export async function lockChild(db: Queryable, id: string): Promise<boolean> {
 export interface GuardianContact {
   email: string | null;
   phone: string | null;
+  language: FamilyLanguage | null;
 }
 
 /**
@@ -185,6 +190,10 @@ export interface GuardianContact {
  * registry. Undefined when the guardian is unknown.
  */
 export async function guardianContact(db: Queryable, guardianId: string): Promise<GuardianContact | undefined> {
-  const { rows } = await db.query<GuardianContact>(`SELECT email, phone FROM guardians WHERE id = $1`, [guardianId]);
+  const { rows } = await db.query<GuardianContact>(`SELECT email, phone, language FROM guardians WHERE id = $1`, [guardianId]);
   return rows[0];
+}
+
+export async function setGuardianLanguage(db: Queryable, guardianId: string, language: FamilyLanguage): Promise<void> {
+  await db.query("UPDATE guardians SET language = $2 WHERE id = $1", [guardianId, language]);
 }

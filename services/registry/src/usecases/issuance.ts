@@ -245,7 +245,7 @@ async function issue({ tx, now, cause }: Write, child: ChildRow, municipality: {
 /** The announcement of an issued certificate. */
 function issuedEvent(certificate: Pick<CertificateRow, "id" | "number">, child: ChildRow, municipality: { id: string; timeZone: string }, now: Date, cause: Cause): OutboxEntry {
   const today = localDateOf(now, municipality.timeZone);
-  // Ids, birth year, age band and category codes only: names, birth dates and documents stay here.
+  // Ids, the birth date (for programs' age limits), age band and category codes: names and documents stay here.
   const event = newEvent(
     CertificateIssued,
     { ...cause, municipalityId: municipality.id, aggregateId: certificate.id },
@@ -254,6 +254,7 @@ function issuedEvent(certificate: Pick<CertificateRow, "id" | "number">, child: 
       number: certificate.number,
       childId: child.id,
       birthYear: parseLocalDate(child.birthDate).year,
+      birthDate: child.birthDate,
       // The same calendar day as `today`: one reading of the zone's calendar for both.
       ageBand: ageBand(ageOn(parseLocalDate(child.birthDate), today)),
       categories: activeCategories(child.categories, formatLocalDate(today)),

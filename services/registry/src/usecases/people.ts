@@ -19,11 +19,13 @@ import {
   insertInvitations,
   insertGuardian,
   lockChild,
+  setGuardianLanguage,
   type ChildRow,
+  type FamilyLanguage,
   type GuardianRow,
 } from "../store/people";
 import type { RegistryDeps } from "../deps";
-import { homeMunicipality, officeRoles, recordFamilyAct } from "./access";
+import { assertActsForGuardian, homeMunicipality, officeRoles, recordFamilyAct } from "./access";
 import { claimCategories } from "./categories";
 import { inTransaction } from "./transaction";
 
@@ -40,6 +42,7 @@ export interface GuardianRegistration {
   email?: string | undefined;
   document: Document;
   municipalityId: string;
+  language?: FamilyLanguage | undefined;
 }
 
 /** A child this transaction has just written or locked. */
@@ -80,6 +83,7 @@ export async function registerGuardian(deps: RegistryDeps, actor: Actor, command
       phone: command.phone ?? null,
       email: command.email ?? null,
       document: command.document,
+      language: command.language ?? null,
     };
     if (!(await insertGuardian(tx, guardian, documentHash(command.document.kind, command.document.number)))) {
       throw registryError(
@@ -212,5 +216,21 @@ export async function confirmCoGuardian(deps: RegistryDeps, actor: Actor, comman
       );
     }
     return updated;
+  });
+}
+
+/**
+ * The guardian chooses the family's language (or the office records the choice, with its basis):
+ * every message to the family is written in it from now on.
+ */
+export async function chooseLanguage(deps: RegistryDeps, actor: Actor, command: { guardianId: string; language: FamilyLanguage }, cause: Cause): Promise<GuardianRow> {
+  requireRole(actor, "guardian", ...officeRoles);
+  return inTransaction(deps, cause, async ({ tx, now }) => {
+    const guardian = await findGuardian(tx, command.guardianId);
+    if (!guardian) throw registryError("GUARDIAN_NOT_FOUND", `no guardian ${command.guardianId}`);
+    assertActsForGuardian(actor, guardian);
+    await recordFamilyAct(tx, actor, { action: "guardian.language-chosen", subjectId: guardian.id, municipalityId: guardian.municipalityId, guardianId: guardian.id, now });
+    await setGuardianLanguage(tx, guardian.id, command.language);
+    return { ...guardian, language: command.language };
   });
 }

@@ -54,6 +54,7 @@ export function onRegistryEvents({ clock, positions }: Pick<EnrollmentDeps, "clo
           childId: data.childId,
           number: data.number,
           birthYear: data.birthYear,
+          birthDate: data.birthDate,
           guardianIds: data.guardianIds,
           categories: data.categories,
         },

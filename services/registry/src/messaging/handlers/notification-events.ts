@@ -9,13 +9,13 @@ import { guardianContact } from "../../store/people";
  * events carry ids, this service turns the id into an address.
  *
  * The event's municipality is not matched against the guardian's: a guardian registers once in
- * the region and may apply to a group in a neighbouring municipality. The registry stores no
- * language choice, so the event's locale (or the municipality's currency) decides.
+ * the region and may apply to a group in a neighbouring municipality. The guardian's own choice
+ * of language wins; without one, the event's locale (or the municipality's currency) decides.
  */
 export function guardianRecipients(db: Queryable): RecipientLookup {
   return async (guardianId) => {
     const contact = await guardianContact(db, guardianId);
-    return contact ? { email: contact.email, phone: contact.phone, locale: null } : null;
+    return contact ? { email: contact.email, phone: contact.phone, locale: contact.language } : null;
   };
 }
 

@@ -148,6 +148,17 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
       notForeign: { "official of another region": "runs the sweep over its own region's municipalities only: it names nothing of another's" },
     },
 
+    "GET /municipalities/:id/notice-settings": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/notice-settings` }) },
+    "PUT /municipalities/:id/notice-settings": {
+      owner: "municipality",
+      call: (w) => ({ url: `/municipalities/${w.home}/notice-settings`, payload: { positionThreshold: 5, offerReminderHours: 24 } }),
+    },
+    "GET /municipalities/:id/calendars/:year": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/calendars/2027` }) },
+    "PUT /municipalities/:id/calendars/:year": {
+      owner: "municipality",
+      call: (w) => ({ url: `/municipalities/${w.home}/calendars/2027`, payload: { daysOff: ["2027-01-01", "2027-01-07"], workingDays: [] } }),
+    },
+
     "POST /campaigns": {
       owner: "municipality",
       call: (w) => ({

@@ -6,6 +6,7 @@ import { campaignRoutes } from "./http/campaigns";
 import { enrollmentRoutes } from "./http/enrollments";
 import { offerRoutes } from "./http/offers";
 import { queueRoutes } from "./http/queues";
+import { settingsRoutes } from "./http/settings";
 
 export type EnrollmentAppOptions = ServiceAppOptions & EnrollmentDeps;
 
@@ -21,5 +22,6 @@ export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise
   await app.register(enrollmentRoutes, deps);
   await app.register(queueRoutes, deps);
   await app.register(campaignRoutes, deps);
+  await app.register(settingsRoutes, deps);
   return app;
 }

@@ -19,6 +19,7 @@ const codes = {
   CERTIFICATION_EXPIRED: "illegal_state",
   EXPULSION_REASON_REQUIRED: "validation",
   NOT_EXPELLED: "illegal_state",
+  CALENDAR_INVALID: "validation",
   GROUP_NOT_FOUND: "not_found",
   MUNICIPALITY_UNKNOWN: "illegal_state",
   YEAR_SETTINGS_MISSING: "illegal_state",

@@ -1,4 +1,5 @@
 import { addDays, formatLocalDate, isoWeekday, parseLocalDate } from "@kruzhok/time";
+import { enrollmentError } from "./errors";
 
 /**
  * Public holidays that are days off, for counting a provider's review in working days. The
@@ -7,9 +8,9 @@ import { addDays, formatLocalDate, isoWeekday, parseLocalDate } from "@kruzhok/t
  * holiday on a Saturday or Sunday moves the day off to the next working day (Russia's Labour
  * Code art. 112 excepts the January holidays, whose transfers the government decrees each year).
  *
- * REVIEW: the yearly government decrees (Russia's moved days, Kazakhstan's bridge days) and
- * movable feasts (Kurban Ait) are not here; a municipality calendar in the registry's year
- * settings would carry them exactly. Until then a deadline may fall a day early around them.
+ * The yearly government decrees (Russia's moved days, Kazakhstan's bridge days) and movable
+ * feasts (Kurban Ait) are data: a municipality's official sets each year's calendar
+ * (`workingCalendar` below), which replaces these defaults for that year.
  */
 
 const KAZAKHSTAN_ZONES = new Set(["Asia/Almaty", "Asia/Qostanay", "Asia/Qyzylorda", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau", "Asia/Oral"]);
@@ -46,4 +47,43 @@ export function publicHolidays(zone: string, years: readonly number[]): Set<stri
     }
   }
   return off;
+}
+
+/** Days off and the weekend days decreed working days, as local dates (YYYY-MM-DD). */
+export interface WorkingCalendar {
+  daysOff: ReadonlySet<string>;
+  workingDays: ReadonlySet<string>;
+}
+
+/**
+ * The calendar of `years` in the zone: a year the municipality has set (its official keeps the
+ * decreed transfers, Kurban Ait and the working Saturdays) replaces the country's fixed holidays
+ * of that year; other years are the fixed holidays.
+ */
+export function workingCalendar(zone: string, years: readonly number[], set: readonly { year: number; daysOff: readonly string[]; workingDays: readonly string[] }[]): WorkingCalendar {
+  const daysOff = new Set<string>();
+  const workingDays = new Set<string>();
+  for (const year of years) {
+    const own = set.find((c) => c.year === year);
+    for (const day of own ? own.daysOff : publicHolidays(zone, [year])) daysOff.add(day);
+    for (const day of own?.workingDays ?? []) workingDays.add(day);
+  }
+  return { daysOff, workingDays };
+}
+
+/**
+ * A year's calendar as an official sets it: every date within the year, a working day only on a
+ * Saturday or Sunday (the decreed transfers), no date both off and working. Refusals name the field.
+ */
+export function checkCalendar(year: number, daysOff: readonly string[], workingDays: readonly string[]): void {
+  daysOff.forEach((day, index) => {
+    if (!day.startsWith(`${year}-`)) throw enrollmentError("CALENDAR_INVALID", `${day} is not in ${year}`, { field: `daysOff.${index}` });
+  });
+  workingDays.forEach((day, index) => {
+    if (!day.startsWith(`${year}-`)) throw enrollmentError("CALENDAR_INVALID", `${day} is not in ${year}`, { field: `workingDays.${index}` });
+    if (isoWeekday(parseLocalDate(day)) <= 5) {
+      throw enrollmentError("CALENDAR_INVALID", `${day} is a weekday, a working day already: list only the Saturdays and Sundays decreed working`, { field: `workingDays.${index}` });
+    }
+    if (daysOff.includes(day)) throw enrollmentError("CALENDAR_INVALID", `${day} cannot be both a day off and a working day`, { field: `workingDays.${index}` });
+  });
 }

@@ -171,3 +171,26 @@ export const FamilyAuditEntry = z.object({
   basis: z.object({ kind: z.enum(["in_person_visit", "written_request"]), reference: z.string().nullable() }),
   at: z.string(),
 });
+
+export const NoticeSettingsBody = z.strictObject({
+  positionThreshold: z.number().int().min(1).max(50).describe("A family is told its turn is near within this many places of the head (today's default: 5)"),
+  offerReminderHours: z.number().int().min(1).max(168).describe("How long before an offer expires its reminder goes, in hours (default: 24)"),
+});
+
+export const NoticeSettingsView = NoticeSettingsBody.extend({
+  source: z.enum(["default", "municipality"]).describe("default: the municipality set none, today's values apply"),
+});
+
+export const CalendarParams = z.strictObject({ id: z.uuid(), year: z.coerce.number().int().min(2000).max(2200) });
+
+export const CalendarBody = z.strictObject({
+  daysOff: z.array(LocalDate).max(60).describe("Every day off of the year: the fixed holidays, the decreed transfers, movable feasts such as Kurban Ait"),
+  workingDays: z.array(LocalDate).max(20).default([]).describe("Saturdays or Sundays decreed working days"),
+});
+
+export const CalendarView = z.object({
+  year: z.number(),
+  daysOff: z.array(LocalDate),
+  workingDays: z.array(LocalDate),
+  source: z.enum(["default", "municipality"]).describe("default: the country's fixed holidays; municipality: the calendar its official set"),
+});

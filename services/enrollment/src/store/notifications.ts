@@ -51,28 +51,40 @@ export interface ExpiringOffer {
  * (not yet past) and whose notice has not gone out. An offer made closer to its deadline than
  * `leadMs` gets none: its "offer made" message already named the deadline.
  */
-export async function offersToWarn(db: Queryable, groupId: string, now: Date, leadMs: number): Promise<ExpiringOffer[]> {
+/**
+ * The reminder's lead of an offer: `lead.override` when given (a test, an operator's sweep), else
+ * its municipality's setting, else `lead.defaultMs`. SQL over `o` (offers) and `s` (its settings).
+ */
+const leadOf = (override: string, fallback: string) =>
+  `make_interval(secs => COALESCE(${override}::double precision / 1000, s.offer_reminder_hours * 3600.0, ${fallback}::double precision / 1000))`;
+
+export interface ReminderLead {
+  overrideMs: number | undefined;
+  defaultMs: number;
+}
+
+export async function offersToWarn(db: Queryable, groupId: string, now: Date, lead: ReminderLead): Promise<ExpiringOffer[]> {
   const { rows } = await db.query<ExpiringOffer>(
-    `SELECT id AS "offerId", application_id AS "applicationId", group_id AS "groupId", municipality_id AS "municipalityId", deadline_at AS "deadlineAt"
-       FROM offers
-      WHERE group_id = $1 AND status = 'open' AND expiry_noticed_at IS NULL
-        AND deadline_at > $2 AND deadline_at <= $2 + make_interval(secs => $3::double precision / 1000)
-        AND made_at <= deadline_at - make_interval(secs => $3::double precision / 1000)
-      ORDER BY deadline_at, id FOR UPDATE`,
-    [groupId, now, leadMs],
+    `SELECT o.id AS "offerId", o.application_id AS "applicationId", o.group_id AS "groupId", o.municipality_id AS "municipalityId", o.deadline_at AS "deadlineAt"
+       FROM offers o LEFT JOIN municipality_settings s ON s.municipality_id = o.municipality_id
+      WHERE o.group_id = $1 AND o.status = 'open' AND o.expiry_noticed_at IS NULL
+        AND o.deadline_at > $2 AND o.deadline_at <= $2 + ${leadOf("$3", "$4")}
+        AND o.made_at <= o.deadline_at - ${leadOf("$3", "$4")}
+      ORDER BY o.deadline_at, o.id FOR UPDATE OF o`,
+    [groupId, now, lead.overrideMs ?? null, lead.defaultMs],
   );
   return rows;
 }
 
 /** Groups that have an offer to warn about (see offersToWarn). */
-export async function groupsWithOffersToWarn(db: Queryable, now: Date, leadMs: number): Promise<string[]> {
+export async function groupsWithOffersToWarn(db: Queryable, now: Date, lead: ReminderLead): Promise<string[]> {
   const { rows } = await db.query<{ groupId: string }>(
-    `SELECT DISTINCT group_id AS "groupId" FROM offers
-      WHERE status = 'open' AND expiry_noticed_at IS NULL
-        AND deadline_at > $1 AND deadline_at <= $1 + make_interval(secs => $2::double precision / 1000)
-        AND made_at <= deadline_at - make_interval(secs => $2::double precision / 1000)
+    `SELECT DISTINCT o.group_id AS "groupId" FROM offers o LEFT JOIN municipality_settings s ON s.municipality_id = o.municipality_id
+      WHERE o.status = 'open' AND o.expiry_noticed_at IS NULL
+        AND o.deadline_at > $1 AND o.deadline_at <= $1 + ${leadOf("$2", "$3")}
+        AND o.made_at <= o.deadline_at - ${leadOf("$2", "$3")}
       ORDER BY 1`,
-    [now, leadMs],
+    [now, lead.overrideMs ?? null, lead.defaultMs],
   );
   return rows.map((r) => r.groupId);
 }

@@ -20,6 +20,7 @@ import {
   recordPositionNotice,
   type NotificationContext,
 } from "../store/notifications";
+import { positionThresholdOfGroup } from "../store/settings";
 
 // Notifications to families, written to the outbox in the transaction of the change they
 // announce. They carry ids and wording facts only: the registry, which alone holds the
@@ -27,10 +28,8 @@ import {
 // guardian), so one family's messages stay in order.
 
 /**
- * REVIEW: fixed here because the thresholds must reach fillSeats from every route and consumer,
- * and main.ts and the routes do not pass settings down yet. Make them config keys
- * (POSITION_NOTICE_THRESHOLD, OFFER_EXPIRING_NOTICE_HOURS) once they do; the sweep already
- * takes the lead as an option.
+ * Today's values, where a municipality has set none of its own (PUT
+ * /municipalities/{id}/notice-settings, store/settings.ts).
  */
 export const NOTICE_DEFAULTS = {
   /** "Within N of the head": positions 1..N. */
@@ -118,7 +117,8 @@ export async function notifyEnrollmentEnded(tx: Queryable, e: EnrollmentRow, rea
  * back beyond (a higher category joined ahead) is told again when it comes back. The caller
  * holds the group's queue lock.
  */
-export async function noticeApproachingPositions(tx: Queryable, groupId: string, now: Date, cause: Cause, threshold = NOTICE_DEFAULTS.positionThreshold): Promise<number> {
+export async function noticeApproachingPositions(tx: Queryable, groupId: string, now: Date, cause: Cause, given?: number): Promise<number> {
+  const threshold = given ?? (await positionThresholdOfGroup(tx, groupId)) ?? NOTICE_DEFAULTS.positionThreshold;
   const heads = await queueOf(tx, groupId, threshold);
   await forgetPositionNotices(tx, groupId, heads.map((a) => a.id));
   const told = await noticedPositions(tx, groupId);
@@ -140,8 +140,8 @@ export async function noticeApproachingPositions(tx: Queryable, groupId: string,
 }
 
 /** Remind families of the group's offers whose deadline is within `leadMs`; once per offer. */
-export async function warnExpiringOffers(tx: Queryable, groupId: string, now: Date, cause: Cause, leadMs = NOTICE_DEFAULTS.offerExpiringLeadMs): Promise<number> {
-  const offers = await offersToWarn(tx, groupId, now, leadMs);
+export async function warnExpiringOffers(tx: Queryable, groupId: string, now: Date, cause: Cause, overrideMs?: number): Promise<number> {
+  const offers = await offersToWarn(tx, groupId, now, { overrideMs, defaultMs: NOTICE_DEFAULTS.offerExpiringLeadMs });
   for (const offer of offers) {
     const application = (await findApplication(tx, offer.applicationId))!;
     for (const { facts } of await addressed(tx, application)) {

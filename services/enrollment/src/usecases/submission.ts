@@ -8,12 +8,14 @@ import { onCommit, type PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { applicationRef, decideApplication, decideIntake, groupInCampaign, type CampaignHold } from "../domain/application";
 import { localDay, reviewDeadline } from "../domain/deadlines";
+import { workingCalendar, type WorkingCalendar } from "../domain/holidays";
 import { enrollmentError } from "../domain/errors";
 import { guardianOfEnrollment, type ApplicationRow, type NewApplicationRow } from "../store/applications";
 import { undrawnCampaignOfGroup } from "../store/campaigns";
 import { findEnrollment } from "../store/enrollments";
 import type { GroupRow } from "../store/projections";
 import { applicantFacts, insertApplications, startSubmissions, type ApplicantFacts } from "../store/submission";
+import { submissionSettings } from "../store/settings";
 import { insertFamilyActs } from "../store/audit";
 import { familyActOf, requireFamily } from "./access";
 import { addToIndex, type Log, type QueueIndexDeps } from "./indexing";
@@ -130,10 +132,11 @@ export async function writeApplications(tx: PoolClient, submissions: readonly Su
   const admitted = await admit(tx, submissions, outcomes);
   if (admitted.length === 0) return outcomes.all();
   const facts = await readFacts(tx, admitted, calendar);
-  const planned = decideInOrder(admitted, facts, outcomes, calendar);
+  const settings = await readSettings(tx, admitted);
+  const planned = decideInOrder(admitted, facts, outcomes, calendar, settings);
   if (planned.length === 0) return outcomes.all();
-  const written = await insert(tx, planned, submissions.length);
-  await announce(tx, written, outcomes);
+  const written = await insert(tx, planned, submissions.length, settings);
+  await announce(tx, written, outcomes, settings);
   return outcomes.all();
 }
 
@@ -240,6 +243,25 @@ async function readFacts(tx: PoolClient, admitted: readonly Admitted[], calendar
   return { facts: withGuardians, campaigns: new Map(campaigns.map((c) => [c.groupId, c])) };
 }
 
+/** What the municipalities of the batch set for themselves: their position thresholds and working calendars. */
+interface BatchSettings {
+  threshold(municipalityId: string): number;
+  calendarOf(municipalityId: string, zone: string, now: Date): WorkingCalendar;
+}
+
+/** One query for the batch's municipalities: a municipality that set nothing gets today's defaults. */
+async function readSettings(tx: PoolClient, admitted: readonly Admitted[]): Promise<BatchSettings> {
+  const years = [...new Set(admitted.flatMap(({ submission: { now }, zone }) => [localDateOf(now, zone).year, localDateOf(now, zone).year + 1]))];
+  const found = await submissionSettings(tx, [...new Set(admitted.map((a) => a.group.municipalityId))], years);
+  return {
+    threshold: (municipalityId) => found.get(municipalityId)?.positionThreshold ?? NOTICE_DEFAULTS.positionThreshold,
+    calendarOf: (municipalityId, zone, now) => {
+      const year = localDateOf(now, zone).year;
+      return workingCalendar(zone, [year, year + 1], found.get(municipalityId)?.calendars ?? []);
+    },
+  };
+}
+
 /** An application decided, ready to be written. */
 interface Planned {
   index: number;
@@ -257,6 +279,7 @@ function decideInOrder(
   { facts, campaigns }: { facts: readonly Facts[]; campaigns: ReadonlyMap<string, CampaignHold> },
   outcomes: Outcomes<ApplicationRow>,
   calendar: Calendar,
+  settings: BatchSettings,
 ): Planned[] {
   const openedHere = new Map<string, { programId: string }[]>();
   const transfersHere = new Set<string>();
@@ -304,7 +327,9 @@ function decideInOrder(
           submittedBy: actor.subject,
           submittedRole: actor.role === "guardian" ? "guardian" : "operator",
           status: decision.status,
-          reviewDueAt: calendar(now, `review ${zone} ${reviewDays}`, () => reviewDeadline(now, zone, reviewDays)),
+          reviewDueAt: calendar(now, `review ${group.municipalityId} ${reviewDays}`, () =>
+            reviewDeadline(now, zone, reviewDays, settings.calendarOf(group.municipalityId, zone, now)),
+          ),
           categoryCode: decision.categoryCode,
           categoryRank: decision.categoryRank,
           conversionRequestId: decision.financingYear === null ? null : id,
@@ -332,8 +357,10 @@ interface Written extends Planned {
  * its rows left out: with several submissions nothing is kept (the caller submits them one by
  * one); a lone one is refused as any application to a campaign's group.
  */
-async function insert(tx: PoolClient, planned: readonly Planned[], submitted: number): Promise<Written[]> {
-  const inserted = new Map((await insertApplications(tx, planned.map((p) => p.row), NOTICE_DEFAULTS.positionThreshold)).map((a) => [a.id, a]));
+async function insert(tx: PoolClient, planned: readonly Planned[], submitted: number, settings: BatchSettings): Promise<Written[]> {
+  // Counted up to the largest threshold of the batch: each row is then judged by its own municipality's.
+  const upTo = Math.max(...planned.map((p) => settings.threshold(p.row.municipalityId)));
+  const inserted = new Map((await insertApplications(tx, planned.map((p) => p.row), upTo)).map((a) => [a.id, a]));
   const missing = planned.find((p) => !inserted.has(p.row.id));
   if (missing) {
     if (submitted > 1) throw new Error(`group ${missing.row.groupId} joined a campaign during the submission; submit one by one`);
@@ -351,11 +378,10 @@ async function insert(tx: PoolClient, planned: readonly Planned[], submitted: nu
  * needs financing the certificate does not have) in one outbox write, and the families now near
  * the head of a queue told, once per group for the whole call.
  */
-async function announce(tx: PoolClient, written: readonly Written[], outcomes: Outcomes<ApplicationRow>): Promise<void> {
-  const threshold = NOTICE_DEFAULTS.positionThreshold;
+async function announce(tx: PoolClient, written: readonly Written[], outcomes: Outcomes<ApplicationRow>, settings: BatchSettings): Promise<void> {
   const entries: OutboxEntry[] = [];
-  // Per group, the latest submission whose application may be near the head.
-  const nearHead = new Map<string, Submission>();
+  // Per group, the latest submission whose application may be near the head, and the group's municipality's threshold.
+  const nearHead = new Map<string, Submission & { threshold: number }>();
   for (const { index, submission, row, financingYear, application, aheadUpTo } of written) {
     const { now, cause } = submission;
     const origin = { ...cause, municipalityId: application.municipalityId, aggregateId: application.id };
@@ -377,7 +403,8 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
     // A short queue, or a category ahead of the head's: the new application may be near the head
     // from the start. Otherwise the first `threshold` of the queue are the same as before it came
     // (it sorts after every application of its own or a higher category), and nobody is told.
-    if (aheadUpTo < threshold) nearHead.set(application.groupId, submission);
+    const threshold = settings.threshold(application.municipalityId);
+    if (aheadUpTo < threshold) nearHead.set(application.groupId, { ...submission, threshold });
     outcomes.fulfil(index, application);
   }
   await appendToOutbox(tx, entries);
@@ -391,7 +418,7 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
     }),
   );
   // Once per group for the whole call: its applications became visible together.
-  for (const [groupId, { now, cause }] of nearHead) await noticeApproachingPositions(tx, groupId, now, cause, threshold);
+  for (const [groupId, { now, cause, threshold }] of nearHead) await noticeApproachingPositions(tx, groupId, now, cause, threshold);
 }
 
 /** An event for the outbox, built as `emit` builds it. */

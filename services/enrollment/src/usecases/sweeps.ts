@@ -27,7 +27,7 @@ export interface SweepResult {
 }
 
 export interface SweepOptions {
-  /** How long before an offer's deadline its family is reminded. */
+  /** How long before an offer's deadline its family is reminded, whatever the municipalities set (unset: each municipality's setting). */
   offerExpiringLeadMs?: number;
   /** Only the due work of this region's municipalities (a region official's sweep); all of it otherwise. */
   regionCode?: string;
@@ -55,8 +55,8 @@ export async function sweep(pool: Pool, now: Date, options: SweepOptions = {}): 
   for (const groupId of await scoped("groups", groupsWithOverdueReviews(pool, now))) {
     autoConfirmed += await withTransaction(pool, (tx) => autoConfirmOverdueReviews(tx, groupId, now, {}));
   }
-  const leadMs = options.offerExpiringLeadMs ?? NOTICE_DEFAULTS.offerExpiringLeadMs;
-  for (const groupId of await scoped("groups", groupsWithOffersToWarn(pool, now, leadMs))) {
+  const leadMs = options.offerExpiringLeadMs;
+  for (const groupId of await scoped("groups", groupsWithOffersToWarn(pool, now, { overrideMs: leadMs, defaultMs: NOTICE_DEFAULTS.offerExpiringLeadMs }))) {
     expiringNotices += await withTransaction(pool, async (tx) => {
       // The queue lock orders the reminder with the offer's acceptance, decline or expiry.
       await lockGroupQueue(tx, groupId);

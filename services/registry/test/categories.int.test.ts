@@ -68,6 +68,9 @@ describe("social categories are verified by the office, not declared by the fami
     const waiting = desk.json<{ id: string; childId: string; child: { lastName: string }; proof: { issuer: string } }[]>().find((c) => c.childId === child.id);
     expect(waiting).toMatchObject({ code: "low_income", proof: { issuer: "Управление социальной защиты населения" } });
     expect(waiting?.child.lastName).toMatch(/^Петрова/);
+    // The list shows children's names and proofs: it is written down as a look-up of personal data.
+    const { rows: lookups } = await h.pool.query<{ child_ids: string[] }>(`SELECT child_ids::text[] FROM person_lookups WHERE criteria->>'list' = 'category-claims'`);
+    expect(lookups.some((l) => l.child_ids.includes(child.id))).toBe(true);
 
     // A guardian cannot verify their own claim; an operator without a basis cannot either.
     const self = await decide(waiting!.id, { decision: "verify" }, family);

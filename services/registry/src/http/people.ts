@@ -8,7 +8,7 @@ import { childrenOfGuardian, findChild, findGuardian, type ChildRow } from "../s
 import { assertActsForChild, assertActsForGuardian, homeMunicipality, officeRoles } from "../usecases/access";
 import { chooseLanguage, confirmCoGuardian, registerChild, registerGuardian } from "../usecases/people";
 import { decideCategoryClaim, replaceChildCategories } from "../usecases/categories";
-import { findFamilies, recordRead } from "../usecases/lookups";
+import { findFamilies, recordClaimsListed, recordRead } from "../usecases/lookups";
 import { lookupsOf } from "../store/lookups";
 import { claimsOfChild, waitingClaims, findClaim, type ClaimRow } from "../store/categories";
 import type { RegistryDeps } from "../deps";
@@ -278,6 +278,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
       const cursor = after ? await findClaim(pool, after) : undefined;
       if (after && cursor?.municipalityId !== municipalityId) throw registryError("CLAIM_NOT_FOUND", `no category claim ${after} to continue after`, { field: "after" });
       const claims = await waitingClaims(pool, municipalityId, limit, cursor);
+      await recordClaimsListed(pool, actor, municipalityId, claims.map((c) => c.childId), deps.clock());
       return claims.map((claim) => ({ ...claimView(claim), childId: claim.childId, child: claim.child }));
     },
   );

@@ -81,3 +81,14 @@ export async function recordRead(db: Queryable, actor: Actor, read: { kind: "chi
     guardianIds: read.kind === "guardian" ? [read.id] : [],
   });
 }
+
+/** The office listed waiting category claims (children's names and proofs): written down as a look-up. */
+export async function recordClaimsListed(db: Queryable, actor: Actor, municipalityId: string, childIds: readonly string[], now: Date): Promise<void> {
+  await insertLookup(db, {
+    ...lookupBy(actor, municipalityId, now),
+    kind: "search",
+    criteria: { list: "category-claims" },
+    childIds: [...new Set(childIds)],
+    guardianIds: [],
+  });
+}

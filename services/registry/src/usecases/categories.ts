@@ -21,7 +21,7 @@ import { findMunicipality, findYear, type MunicipalityRow } from "../store/munic
 import { findChild, lockChild, type ChildRow } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { assertActsForChild, officeRoles, recordFamilyAct } from "./access";
-import { inTransaction } from "./transaction";
+import { daysFrom, inRounds, inTransaction } from "./transaction";
 
 // Social categories are verified, not declared: a guardian's claim waits for the office, which
 // checks the proof (kind, number, issuer, date of issue) and verifies or rejects it. Only what is
@@ -149,46 +149,39 @@ export async function decideCategoryClaim(deps: RegistryDeps, actor: Actor, comm
  * before a verified category's last day (once), and each end announced the day after it (once).
  * Rows are claimed with SKIP LOCKED, so two registries sweeping at once share the work.
  */
-export async function sweepCategoryEndings(deps: RegistryDeps, options: { batch?: number } = {}): Promise<{ noticed: number; expired: number }> {
+export function sweepCategoryEndings(deps: RegistryDeps, options: { batch?: number } = {}): Promise<{ noticed: number; expired: number }> {
   const batch = options.batch ?? 500;
   const cause: Cause = {};
-  let noticed = 0;
-  let expired = 0;
-  for (;;) {
-    const round = await inTransaction(deps, cause, async ({ tx, now }) => {
-      const ending = await categoriesEndingSoon(tx, now, EXPIRY_NOTICE_DAYS, batch);
-      for (const record of ending) {
-        const child = await findChild(tx, record.childId);
-        const municipality = await findMunicipality(tx, record.municipalityId);
-        if (!child || !municipality) continue;
-        const daysLeft = Math.round((Date.parse(record.validUntil) - Date.parse(record.today)) / 86_400_000);
-        for (const guardianId of child.guardianIds) {
-          await emit(
-            tx,
-            NotificationCategoryEnding,
-            { ...cause, municipalityId: record.municipalityId, aggregateId: guardianId },
-            { guardianId, childId: child.id, locale: null, currency: municipality.currency, timeZone: municipality.timeZone, code: record.code, validUntil: record.validUntil, daysLeft },
-            now,
-          );
-        }
-      }
-      await markEnding(tx, ending, "expiry_noticed");
-      const ended = await categoriesEnded(tx, now, batch);
-      for (const record of ended) {
-        const certificate = await findCertificateOfChild(tx, record.childId);
+  return inRounds(deps, cause, batch, async ({ tx, now }) => {
+    const ending = await categoriesEndingSoon(tx, now, EXPIRY_NOTICE_DAYS, batch);
+    for (const record of ending) {
+      const child = await findChild(tx, record.childId);
+      const municipality = await findMunicipality(tx, record.municipalityId);
+      if (!child || !municipality) continue;
+      const daysLeft = daysFrom(record.today, record.validUntil);
+      for (const guardianId of child.guardianIds) {
         await emit(
           tx,
-          ChildCategoryExpired,
-          { ...cause, municipalityId: record.municipalityId, aggregateId: record.childId },
-          { childId: record.childId, certificateId: certificate?.id ?? null, code: record.code, validUntil: record.validUntil },
+          NotificationCategoryEnding,
+          { ...cause, municipalityId: record.municipalityId, aggregateId: guardianId },
+          { guardianId, childId: child.id, locale: null, currency: municipality.currency, timeZone: municipality.timeZone, code: record.code, validUntil: record.validUntil, daysLeft },
           now,
         );
       }
-      await markEnding(tx, ended, "expiry_announced");
-      return { noticed: ending.length, expired: ended.length };
-    });
-    noticed += round.noticed;
-    expired += round.expired;
-    if (round.noticed < batch && round.expired < batch) return { noticed, expired };
-  }
+    }
+    await markEnding(tx, ending, "expiry_noticed");
+    const ended = await categoriesEnded(tx, now, batch);
+    for (const record of ended) {
+      const certificate = await findCertificateOfChild(tx, record.childId);
+      await emit(
+        tx,
+        ChildCategoryExpired,
+        { ...cause, municipalityId: record.municipalityId, aggregateId: record.childId },
+        { childId: record.childId, certificateId: certificate?.id ?? null, code: record.code, validUntil: record.validUntil },
+        now,
+      );
+    }
+    await markEnding(tx, ended, "expiry_announced");
+    return { noticed: ending.length, expired: ended.length };
+  });
 }

@@ -9,7 +9,7 @@ import { findMunicipality, releaseFinancedPlace } from "../store/municipalities"
 import { findChild, moveChild, moveGuardiansWithChild } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { assertReaches, officeRoles } from "./access";
-import { inTransaction, type Write } from "./transaction";
+import { daysFrom, inRounds, inTransaction, type Write } from "./transaction";
 
 /** The domain's commands, with where a move goes. */
 export type LifecycleCommand = Exclude<CertificateCommand, { kind: "move" }> | { kind: "move"; toMunicipalityId: string };
@@ -108,48 +108,41 @@ async function move({ tx, now, cause }: Write, certificate: CertificateRow, toMu
  * closed (reason turned_18) and the closure announced, so enrollment, payments and the rest stop
  * counting it that day. Rows are claimed with SKIP LOCKED: two registries sweeping share the work.
  */
-export async function sweepCertificateEnds(deps: RegistryDeps, options: { batch?: number } = {}): Promise<{ noticed: number; closed: number }> {
+export function sweepCertificateEnds(deps: RegistryDeps, options: { batch?: number } = {}): Promise<{ noticed: number; closed: number }> {
   const batch = options.batch ?? 500;
   const cause: Cause = {};
-  let noticed = 0;
-  let closed = 0;
-  for (;;) {
-    const round = await inTransaction(deps, cause, async ({ tx, now }) => {
-      const soon = await certificatesEnding(tx, now, "notice", batch);
-      for (const ending of soon) {
-        const child = await findChild(tx, ending.childId);
-        const municipality = await findMunicipality(tx, ending.municipalityId);
-        if (!child || !municipality) continue;
-        const daysLeft = Math.max(0, Math.round((Date.parse(ending.endsOn) - Date.parse(ending.today)) / 86_400_000));
-        for (const guardianId of child.guardianIds) {
-          await emit(
-            tx,
-            NotificationCertificateEnding,
-            { ...cause, municipalityId: ending.municipalityId, aggregateId: guardianId },
-            { guardianId, childId: child.id, locale: null, currency: municipality.currency, timeZone: municipality.timeZone, certificateId: ending.certificateId, endsOn: ending.endsOn, daysLeft },
-            now,
-          );
-        }
-      }
-      await markEndingNoticed(tx, soon.map((e) => e.certificateId));
-      const due = await certificatesEnding(tx, now, "close", batch);
-      for (const ending of due) {
-        const certificate = await findCertificate(tx, ending.certificateId);
-        if (!certificate) continue;
-        const next = decide(certificateState(certificate), { kind: "close", reason: "turned_18", comment: null });
-        await saveCertificate(tx, certificate.id, next, { municipalityId: certificate.municipalityId }, now);
+  return inRounds(deps, cause, batch, async ({ tx, now }) => {
+    const soon = await certificatesEnding(tx, now, "notice", batch);
+    for (const ending of soon) {
+      const child = await findChild(tx, ending.childId);
+      const municipality = await findMunicipality(tx, ending.municipalityId);
+      if (!child || !municipality) continue;
+      const daysLeft = Math.max(0, daysFrom(ending.today, ending.endsOn));
+      for (const guardianId of child.guardianIds) {
         await emit(
           tx,
-          CertificateClosed,
-          { ...cause, municipalityId: certificate.municipalityId, aggregateId: certificate.id },
-          { certificateId: certificate.id, number: certificate.number, childId: certificate.childId, reason: "turned_18" },
+          NotificationCertificateEnding,
+          { ...cause, municipalityId: ending.municipalityId, aggregateId: guardianId },
+          { guardianId, childId: child.id, locale: null, currency: municipality.currency, timeZone: municipality.timeZone, certificateId: ending.certificateId, endsOn: ending.endsOn, daysLeft },
           now,
         );
       }
-      return { noticed: soon.length, closed: due.length };
-    });
-    noticed += round.noticed;
-    closed += round.closed;
-    if (round.noticed < batch && round.closed < batch) return { noticed, closed };
-  }
+    }
+    await markEndingNoticed(tx, soon.map((e) => e.certificateId));
+    const due = await certificatesEnding(tx, now, "close", batch);
+    for (const ending of due) {
+      const certificate = await findCertificate(tx, ending.certificateId);
+      if (!certificate) continue;
+      const next = decide(certificateState(certificate), { kind: "close", reason: "turned_18", comment: null });
+      await saveCertificate(tx, certificate.id, next, { municipalityId: certificate.municipalityId }, now);
+      await emit(
+        tx,
+        CertificateClosed,
+        { ...cause, municipalityId: certificate.municipalityId, aggregateId: certificate.id },
+        { certificateId: certificate.id, number: certificate.number, childId: certificate.childId, reason: "turned_18" },
+        now,
+      );
+    }
+    return { noticed: soon.length, closed: due.length };
+  });
 }

@@ -24,3 +24,20 @@ export function inTransaction<T>(deps: RegistryDeps, cause: Cause, work: (write:
 export function joinTransaction<T>(deps: RegistryDeps, tx: PoolClient, cause: Cause, work: (write: Write) => Promise<T>): Promise<T> {
   return work({ tx, now: deps.clock(), cause });
 }
+
+/**
+ * A sweep over rows claimed with SKIP LOCKED: rounds of at most `batch` rows of each kind, each
+ * in a transaction of its own, until a round finds fewer than `batch` of every kind. Returns the
+ * counts summed over the rounds.
+ */
+export async function inRounds<K extends string>(deps: RegistryDeps, cause: Cause, batch: number, round: (write: Write) => Promise<Record<K, number>>): Promise<Record<K, number>> {
+  const total: Partial<Record<K, number>> = {};
+  for (;;) {
+    const counts = await inTransaction(deps, cause, round);
+    for (const [kind, n] of Object.entries(counts) as [K, number][]) total[kind] = (total[kind] ?? 0) + n;
+    if (Object.values<number>(counts).every((n) => n < batch)) return total as Record<K, number>;
+  }
+}
+
+/** Whole days from one calendar date to a later one (YYYY-MM-DD): how long a family has left. */
+export const daysFrom = (today: string, until: string): number => Math.round((Date.parse(until) - Date.parse(today)) / 86_400_000);

@@ -151,6 +151,11 @@ export function ageOn(birth: CalendarDate, on: CalendarDate): number {
   return age;
 }
 
+/** Whole days from `from` to `to` (negative when `to` is earlier): how many days are left until a date. */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return Math.round((Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000);
+}
+
 /** Monday = 1 ... Sunday = 7. */
 export function isoWeekday(date: CalendarDate): number {
   const day = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();

@@ -1,5 +1,6 @@
 import { CertificationExpiring } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
+import { daysBetween, parseLocalDate } from "@kruzhok/time";
 import { announceGroupClosed } from "../store/announcements";
 import { markGroupClosed } from "../store/groups";
 import { certificationsToWarn, endedGroups, markWarned } from "../store/lifecycle";
@@ -37,7 +38,7 @@ export async function sweepCalendar(deps: CatalogueDeps, options: { batch?: numb
       }
       const warn = await certificationsToWarn(tx, now, CERTIFICATION_WARNING_DAYS, batch);
       for (const program of warn) {
-        const daysLeft = Math.round((Date.parse(program.expiresOn) - Date.parse(program.today)) / 86_400_000);
+        const daysLeft = daysBetween(parseLocalDate(program.today), parseLocalDate(program.expiresOn));
         await emit(
           tx,
           CertificationExpiring,

@@ -1,4 +1,5 @@
-import { ageOn, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
+import { ageOn, localDateOf, parseLocalDate } from "@kruzhok/time";
+import { localDay } from "./deadlines";
 import { enrollmentError } from "./errors";
 import { bestCategory } from "./queue";
 
@@ -36,10 +37,13 @@ export interface GroupState {
  * A group of a financed program takes certificate applications, makes offers and signs contracts
  * only while its certification is in force on the municipality's local date (`zone`).
  */
+export function certificationInForce(group: Pick<GroupState, "certificationExpiresOn">, zone: string, now: Date): boolean {
+  return group.certificationExpiresOn === null || localDay(now, zone) <= group.certificationExpiresOn;
+}
+
+/** `certificationInForce`, or ENROLLMENT.CERTIFICATION_EXPIRED naming `field`. */
 export function assertCertificationInForce(group: Pick<GroupState, "certificationExpiresOn">, zone: string, now: Date, field?: string): void {
-  if (group.certificationExpiresOn === null) return;
-  const today = formatLocalDate(localDateOf(now, zone));
-  if (today > group.certificationExpiresOn) {
+  if (!certificationInForce(group, zone, now)) {
     throw enrollmentError(
       "CERTIFICATION_EXPIRED",
       `the program's certification ran out on ${group.certificationExpiresOn}: its groups take no certificate applications or contracts until the provider renews it`,
@@ -245,7 +249,7 @@ export function decideApplication(state: ApplicantState, zone: string, now: Date
   }
   assertCertificationInForce(group, zone, now, "groupId");
   assertCertificateInForce(certificate, group.municipalityId, { child: "childId", municipality: "groupId" });
-  assertAgeFits(certificate, group, "groupId", formatLocalDate(localDateOf(now, zone)));
+  assertAgeFits(certificate, group, "groupId", localDay(now, zone));
   if (activeEnrollments.some((e) => e.programId === group.programId)) {
     throw enrollmentError("ALREADY_ENROLLED_IN_PROGRAM", "the child is already enrolled in this program", { field: "groupId" });
   }

@@ -2,8 +2,8 @@ import { v7 as uuidv7 } from "uuid";
 import { OfferMade } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
-import { formatLocalDate, localDateOf } from "@kruzhok/time";
-import { applicationRef } from "../domain/application";
+import { localDateOf } from "@kruzhok/time";
+import { applicationRef, certificationInForce } from "../domain/application";
 import { offerDeadline } from "../domain/deadlines";
 import { lockGroupQueue, markPassedWhileFinancing, markQueueDirty, queueWithoutFinancingWaits, setApplicationStatus } from "../store/applications";
 import { insertOffer, seatsTaken } from "../store/offers";
@@ -30,7 +30,7 @@ async function offerFreeSeats(tx: Queryable, groupId: string, now: Date, cause: 
   const group = await findGroup(tx, groupId);
   if (group?.status !== "open") return [];
   // Past the certification's last day no contract can be signed: offering the seat would only mislead.
-  if (group.certificationExpiresOn !== null && formatLocalDate(localDateOf(now, group.timeZone)) > group.certificationExpiresOn) return [];
+  if (!certificationInForce(group, group.timeZone, now)) return [];
   const free = group.capacity - (await seatsTaken(tx, groupId));
   if (free <= 0) return [];
   // A child whose certificate waits for financing keeps its place but holds no seat: the seat goes

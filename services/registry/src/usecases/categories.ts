@@ -2,7 +2,7 @@ import { requireBasis, requireMunicipality, requireRole, type Actor } from "@kru
 import { ChildCategoriesChanged, ChildCategoryExpired, NotificationCategoryEnding } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
-import { formatLocalDate, localDateOf, parseLocalDate, compareDates } from "@kruzhok/time";
+import { compareDates, daysBetween, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { decideCategories, EXPIRY_NOTICE_DAYS, planCategories, type CategoryClaim, type CategoryPlan } from "../domain/categories";
 import { registryError } from "../domain/errors";
 import { findCertificateOfChild } from "../store/certificates";
@@ -21,7 +21,7 @@ import { findMunicipality, findYear, type MunicipalityRow } from "../store/munic
 import { findChild, lockChild, type ChildRow } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { assertActsForChild, officeRoles, recordFamilyAct } from "./access";
-import { daysFrom, inRounds, inTransaction } from "./transaction";
+import { inRounds, inTransaction } from "./transaction";
 
 // Social categories are verified, not declared: a guardian's claim waits for the office, which
 // checks the proof (kind, number, issuer, date of issue) and verifies or rejects it. Only what is
@@ -158,7 +158,7 @@ export function sweepCategoryEndings(deps: RegistryDeps, options: { batch?: numb
       const child = await findChild(tx, record.childId);
       const municipality = await findMunicipality(tx, record.municipalityId);
       if (!child || !municipality) continue;
-      const daysLeft = daysFrom(record.today, record.validUntil);
+      const daysLeft = daysBetween(parseLocalDate(record.today), parseLocalDate(record.validUntil));
       for (const guardianId of child.guardianIds) {
         await emit(
           tx,

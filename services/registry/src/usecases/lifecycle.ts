@@ -1,7 +1,7 @@
 import { requireRole, type Actor } from "@kruzhok/actor";
 import { CertificateClosed, CertificateMoved, CertificateResumed, CertificateSuspended, NotificationCertificateEnding } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
-import { localDateOf } from "@kruzhok/time";
+import { daysBetween, localDateOf, parseLocalDate } from "@kruzhok/time";
 import { decide, type CertificateCommand } from "../domain/certificate";
 import { registryError } from "../domain/errors";
 import { certificatesEnding, certificateState, findCertificate, markEndingNoticed, saveCertificate, type CertificateRow } from "../store/certificates";
@@ -9,7 +9,7 @@ import { findMunicipality, releaseFinancedPlace } from "../store/municipalities"
 import { findChild, moveChild, moveGuardiansWithChild } from "../store/people";
 import type { RegistryDeps } from "../deps";
 import { assertReaches, officeRoles } from "./access";
-import { daysFrom, inRounds, inTransaction, type Write } from "./transaction";
+import { inRounds, inTransaction, type Write } from "./transaction";
 
 /** The domain's commands, with where a move goes. */
 export type LifecycleCommand = Exclude<CertificateCommand, { kind: "move" }> | { kind: "move"; toMunicipalityId: string };
@@ -117,7 +117,7 @@ export function sweepCertificateEnds(deps: RegistryDeps, options: { batch?: numb
       const child = await findChild(tx, ending.childId);
       const municipality = await findMunicipality(tx, ending.municipalityId);
       if (!child || !municipality) continue;
-      const daysLeft = Math.max(0, daysFrom(ending.today, ending.endsOn));
+      const daysLeft = Math.max(0, daysBetween(parseLocalDate(ending.today), parseLocalDate(ending.endsOn)));
       for (const guardianId of child.guardianIds) {
         await emit(
           tx,

@@ -38,6 +38,3 @@ export async function inRounds<K extends string>(deps: RegistryDeps, cause: Caus
     if (Object.values<number>(counts).every((n) => n < batch)) return total as Record<K, number>;
   }
 }
-
-/** Whole days from one calendar date to a later one (YYYY-MM-DD): how long a family has left. */
-export const daysFrom = (today: string, until: string): number => Math.round((Date.parse(until) - Date.parse(today)) / 86_400_000);

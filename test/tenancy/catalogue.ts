@@ -96,6 +96,7 @@ export const catalogueMatrix = defineMatrix<CatalogueWorld, CatalogueHarness>({
       hidden: { owner: "provider", call: (w) => ({ url: `/programs/${w.draftId}/reviews` }) },
     },
 
+    "GET /providers/:id/programs": { owner: "provider", call: (w) => ({ url: `/providers/${w.providerId}/programs` }) },
     "POST /programs": {
       owner: "provider",
       call: () => ({ url: "/programs", payload: programBody({ title: "Программа из матрицы" }) }),

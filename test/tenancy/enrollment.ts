@@ -23,6 +23,8 @@ interface EnrollmentWorld extends World {
   reviewedApplicationId: string;
   /** A child of the family with no application yet. */
   newChildId: string;
+  /** A child of the family who walks in at the provider's desk: its certificate's number and birth date. */
+  walkIn: { certificateNumber: string; birthDate: string };
   /** A campaign whose window is open (clock: 2026-09-01), and the family's child in it. */
   campaignId: string;
   campaignGroupId: string;
@@ -92,6 +94,12 @@ async function enrollmentWorld(h: EnrollmentHarness): Promise<EnrollmentWorld> {
   );
   const campaignChildId = await familyChild();
   const newChildId = await familyChild();
+  const walkInCertificate = randomUUID();
+  const walkIn = { certificateNumber: `41-${walkInCertificate.slice(0, 8)}`, birthDate: "2017-04-12" };
+  await h.deliver(CertificateIssued, { municipalityId: home.municipalityId, aggregateId: walkInCertificate }, {
+    certificateId: walkInCertificate, number: walkIn.certificateNumber, childId: randomUUID(), birthYear: 2017, birthDate: walkIn.birthDate, ageBand: "7-10",
+    categories: [], funding: "accounting", guardianIds: [guardianId],
+  });
 
   return {
     home: home.municipalityId,
@@ -110,6 +118,7 @@ async function enrollmentWorld(h: EnrollmentHarness): Promise<EnrollmentWorld> {
     offerId,
     reviewedApplicationId,
     newChildId,
+    walkIn,
     campaignId: campaign.id,
     campaignGroupId,
     campaignChildId,
@@ -140,6 +149,12 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
     "POST /offers/:id/acceptance": { owner: "guardian", call: (w) => ({ url: `/offers/${w.offerId}/acceptance`, payload: {} }) },
     "GET /enrollments/:id": { owner: "guardian", call: (w) => ({ url: `/enrollments/${w.enrollmentId}` }) },
     "GET /groups/:id/queue": { owner: "provider", call: (w) => ({ url: `/groups/${w.fullGroupId}/queue` }) },
+    "GET /groups/:id/roster": { owner: "provider", call: (w) => ({ url: `/groups/${w.fullGroupId}/roster` }) },
+    "GET /providers/:id/applications": { owner: "provider", call: (w) => ({ url: `/providers/${w.providerId}/applications` }) },
+    "POST /groups/:id/walk-ins": {
+      owner: "provider",
+      call: (w) => ({ url: `/groups/${w.freshGroupId}/walk-ins`, payload: w.walkIn, headers: { "acting-basis": "written_request; ref=D-17" } }),
+    },
     "POST /queues/rebuild": { owner: "operator", call: (w) => ({ url: `/queues/rebuild?municipalityId=${w.home}` }) },
     "GET /queues/check": { owner: "operator", call: (w) => ({ url: `/queues/check?municipalityId=${w.home}` }) },
     "POST /maintenance/sweep": {

@@ -78,7 +78,7 @@ describe.each(matrices)("tenancy: $service", (matrix) => {
     const method = route.slice(0, route.indexOf(" ")) as Method;
     const call = row.call(w);
     const inject = async (headers: Record<string, string>) =>
-      h.app.inject({ method, url: call.url, headers, ...(call.payload !== undefined && { payload: call.payload }) });
+      h.app.inject({ method, url: call.url, headers: { ...call.headers, ...headers }, ...(call.payload !== undefined && { payload: call.payload }) });
 
     for (const stranger of Strangers) {
       const headers = await strangerHeaders(h, stranger, row.owner, w);

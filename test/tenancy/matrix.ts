@@ -60,6 +60,8 @@ export interface Call {
   /** The path with its parameters filled in, and a query string if the route needs one. */
   url: string;
   payload?: object;
+  /** Headers the act needs whoever calls (a provider's walk-in states the family's paper in Acting-Basis). */
+  headers?: Record<string, string>;
 }
 
 /** A route anyone may call without a token: say why, so a reviewer can judge. */

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { ApplicationSubmitted } from "@kruzhok/contracts";
 import {
   childBody,
   createMunicipality,
@@ -69,6 +71,11 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
     payload: providerApplication(home),
   });
   if (applying.statusCode !== 201) throw new Error(`provider not applied: ${applying.body}`);
+  // The home family's child applied to a group of the home provider (enrollment's news).
+  const application = { applicationId: randomUUID(), childId, groupId: randomUUID(), programId: randomUUID(), providerId };
+  await h.deliver(ApplicationSubmitted, { municipalityId: home, aggregateId: application.applicationId }, {
+    ...application, status: "queued", acceptedAt: "2026-09-01T09:00:00.000001Z", reviewDueAt: "2026-09-04T12:00:00.000Z", submittedBy: "guardian",
+  });
 
   return {
     home,
@@ -104,6 +111,8 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
     "GET /municipalities": { public: "reference data: municipalities' names, codes, regions and zones" },
     "GET /municipalities/:id": { public: "reference data: one municipality" },
     "GET /municipalities/:id/years/:year": { public: "a year's published settings: nominal, cap, queue categories, deadlines" },
+    "GET /providers/:id/children": { owner: "provider", call: (w) => ({ url: `/providers/${w.providerId}/children` }) },
+    "GET /providers/:id/children/:childId": { owner: "provider", call: (w) => ({ url: `/providers/${w.providerId}/children/${w.childId}` }) },
     "GET /providers/:id": { public: "who teaches, for families (what it shows is the privacy helper's part of issue 12)" },
     "GET /municipalities/:id/providers": { public: "approved providers for families; the office of the municipality (and its region) sees the others" },
 

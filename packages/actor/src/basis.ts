@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { DomainError } from "@kruzhok/errors";
-import { BasisKinds, type ActingBasis, type BasisKind, type Actor } from "./actor";
+import { BasisKinds, type ActingBasis, type BasisKind, type Actor, type Role } from "./actor";
 
 
 /** The header that carries it; what the http routes declare and the problem document names. */
@@ -57,12 +57,14 @@ export function withBasis(actor: Actor, header: string | undefined): Actor {
  * Acting for a family: an operator (the office's desk, acting at the family's request) must state
  * a basis, AUTH.BASIS_REQUIRED otherwise; a guardian acts for themself, and the municipality's
  * staff and the region act in their own authority. Returns the basis to record in the family's
- * audit trail, or null when the act is not one done at the family's request.
+ * audit trail, or null when the act is not one done at the family's request. `actingFor` names
+ * the roles that act for the family in this act besides the operator (a provider enrolling a
+ * family that walked in, on the paper the family signed at its desk).
  */
-export function requireBasis(actor: Actor): ActingBasis | null {
-  if (actor.role !== "operator") return null;
+export function requireBasis(actor: Actor, actingFor: readonly Role[] = []): ActingBasis | null {
+  if (actor.role !== "operator" && !actingFor.includes(actor.role)) return null;
   if (!actor.basis) {
-    throw new DomainError("AUTH.BASIS_REQUIRED", "validation", "An operator acting for a family states the basis: Acting-Basis: in_person_visit, or written_request; ref=<its number>", {
+    throw new DomainError("AUTH.BASIS_REQUIRED", "validation", `${actor.role === "operator" ? "An operator" : "Whoever"} acting for a family states the basis: Acting-Basis: in_person_visit, or written_request; ref=<its number>`, {
       field: ACTING_BASIS_HEADER,
     });
   }

@@ -155,4 +155,40 @@ describe("programs: content rules, ownership and lifecycle", () => {
     const edit = await h.app.inject({ method: "PUT", url: `/programs/${id}`, headers: w.provider, payload: programBody() });
     expect(edit.json<Problem>()).toMatchObject({ status: 409, code: "CATALOGUE.PROGRAM_WITHDRAWN" });
   });
+
+  it("lists a provider's own programs in every status for it and its office, page by page; not another provider's", async () => {
+    const mine = await world(h);
+    const draft = await createProgram(h, mine, { title: "Черновик: хор" });
+    const published = await createProgram(h, mine, { title: "Шахматы" });
+    await publish(h, mine, published);
+    const withdrawn = await createProgram(h, mine, { title: "Лепка" });
+    await publish(h, mine, withdrawn);
+    expect((await h.app.inject({ method: "POST", url: `/programs/${withdrawn}/withdrawal`, headers: mine.provider })).statusCode).toBe(200);
+    const list = async (query: string, headers: Record<string, string>) => h.app.inject({ method: "GET", url: `/providers/${mine.providerId}/programs${query}`, headers });
+
+    const all = await list("", mine.provider);
+    expect(all.statusCode).toBe(200);
+    // The harness's clock stands still, so the three ids share a millisecond: their order is the ids'.
+    const byId = [
+      [draft, "draft"],
+      [published, "published"],
+      [withdrawn, "withdrawn"],
+    ].sort(([a], [b]) => (a! < b! ? -1 : 1));
+    expect(all.json<{ items: { id: string; status: string }[] }>().items.map((p) => [p.id, p.status])).toEqual(byId);
+    const drafts = await list("?status=draft", mine.provider);
+    expect(drafts.json<{ items: { id: string }[] }>().items.map((p) => p.id)).toEqual([draft]);
+    const first = (await list("?limit=2", mine.provider)).json<{ items: { id: string }[]; nextCursor: string | null }>();
+    expect(first.items.map((p) => p.id)).toEqual([byId[0]![0], byId[1]![0]]);
+    const second = (await list(`?limit=2&cursor=${first.nextCursor}`, mine.provider)).json<{ items: { id: string }[]; nextCursor: string | null }>();
+    expect(second).toEqual({ items: [expect.objectContaining({ id: byId[2]![0] })], nextCursor: null });
+
+    const office = await h.as({ role: "operator", municipalityId: mine.municipalityId });
+    expect((await list("", office)).json<{ items: unknown[] }>().items).toHaveLength(3);
+    const other = await world(h);
+    const refused = await list("", other.provider);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<Problem>().code).toBe("CATALOGUE.NOT_YOUR_PROGRAM");
+    const family = await h.as({ role: "guardian", municipalityId: mine.municipalityId, guardianId: randomUUID() });
+    expect((await list("", family)).json<Problem>().code).toBe("AUTH.FORBIDDEN_ROLE");
+  });
 });

@@ -5,6 +5,7 @@ import { applicationRoutes } from "./http/applications";
 import { campaignRoutes } from "./http/campaigns";
 import { enrollmentRoutes } from "./http/enrollments";
 import { offerRoutes } from "./http/offers";
+import { providerDeskRoutes } from "./http/provider-desk";
 import { queueRoutes } from "./http/queues";
 import { settingsRoutes } from "./http/settings";
 
@@ -21,6 +22,7 @@ export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise
   await app.register(offerRoutes, deps);
   await app.register(enrollmentRoutes, deps);
   await app.register(queueRoutes, deps);
+  await app.register(providerDeskRoutes, deps);
   await app.register(campaignRoutes, deps);
   await app.register(settingsRoutes, deps);
   return app;

@@ -54,6 +54,20 @@ export const ApplicationSubmittedV1 = defineEvent(
   }),
 );
 
+/** @deprecated v2 knew only guardians and operators as submitters; kept so that consumers can read what is still on the topic. */
+export const ApplicationSubmittedV2 = defineEvent(
+  Topics.enrollment,
+  "enrollment.application.submitted",
+  2,
+  z.object({
+    ...ApplicationRef,
+    status: z.enum(["awaiting_financing", "queued"]),
+    acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
+    reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
+    submittedBy: z.enum(["guardian", "operator"]),
+  }),
+);
+
 /**
  * The server accepted an application and ranked it in the group's queue. `acceptedAt` is the
  * commit-ordered instant (microseconds) the queue is ordered by, after the category rank (which
@@ -64,13 +78,13 @@ export const ApplicationSubmittedV1 = defineEvent(
 export const ApplicationSubmitted = defineEvent(
   Topics.enrollment,
   "enrollment.application.submitted",
-  2,
+  3,
   z.object({
     ...ApplicationRef,
     status: z.enum(["awaiting_financing", "queued"]),
     acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
     reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
-    submittedBy: z.enum(["guardian", "operator"]),
+    submittedBy: z.enum(["guardian", "operator", "provider"]).describe("provider: a family that walked in, enrolled at the provider's desk"),
   }),
 );
 
@@ -221,6 +235,7 @@ export const campaignEvents = [CampaignAnnounced, CampaignClosed, CampaignDrawn]
 export const enrollmentEvents = [
   CertificateConversionRequested,
   ApplicationSubmittedV1,
+  ApplicationSubmittedV2,
   ApplicationSubmitted,
   ApplicationRefused,
   ApplicationReviewedV1,

@@ -21,6 +21,7 @@ const codes = {
   PROGRAM_NOT_FOUND: "not_found",
   GROUP_NOT_FOUND: "not_found",
   ENROLLMENT_NOT_FOUND: "not_found",
+  PROVIDER_NOT_FOUND: "not_found",
   NOT_YOUR_PROGRAM: "forbidden",
   NOT_YOUR_CHILD: "forbidden",
   PROVIDER_NOT_APPROVED: "illegal_state",

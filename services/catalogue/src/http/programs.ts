@@ -3,9 +3,9 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { requireVisible } from "../domain/listing";
 import { findProgram } from "../store/programs";
-import { createProgram, editProgram, publishProgram, withdrawProgram } from "../usecases/programs";
+import { createProgram, editProgram, providerPrograms, publishProgram, withdrawProgram } from "../usecases/programs";
 import type { CatalogueDeps } from "../deps";
-import { IdParams, Program, ProgramBody } from "./schemas";
+import { IdParams, Program, ProgramBody, ProviderProgramsQuery, ProviderPrograms } from "./schemas";
 
 export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -24,6 +24,23 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, de
     "/programs/:id",
     { schema: { tags, summary: "A program: families see listed ones, its provider every status", params: IdParams, response: { 200: Program } }, config: { public: true } },
     async (request) => requireVisible(request.actor, await findProgram(deps.pool, request.params.id), request.params.id),
+  );
+
+  app.get(
+    "/providers/:id/programs",
+    {
+      schema: {
+        tags,
+        summary: "A provider's programs in every status, drafts included (the provider itself, its municipality's office and region), oldest first",
+        params: IdParams,
+        querystring: ProviderProgramsQuery,
+        response: { 200: ProviderPrograms },
+      },
+    },
+    async (request) => {
+      const { status, cursor, limit } = request.query;
+      return providerPrograms(deps.pool, requireActor(request), { providerId: request.params.id, status, after: cursor, limit });
+    },
   );
 
   app.put(

@@ -37,6 +37,12 @@ export const ProgramBody = z.strictObject({
     .max(50),
 });
 
+export const ProviderProgramsQuery = z.strictObject({
+  status: z.enum(["draft", "published", "withdrawn"]).optional(),
+  cursor: z.uuid().optional().describe("nextCursor of the page before"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
 export const Program = z.object({
   id: z.uuid(),
   providerId: z.uuid(),
@@ -57,6 +63,8 @@ export const Program = z.object({
   rating: z.object({ average: z.number().nullable(), count: z.number() }),
   publishedAt: z.string().nullable(),
 });
+
+export const ProviderPrograms = z.object({ items: z.array(Program), nextCursor: z.uuid().nullable() });
 
 const Slot = z.strictObject({
   weekday: z.number().int().min(1).max(7).describe("ISO weekday: Monday = 1 ... Sunday = 7"),

@@ -38,6 +38,24 @@ export async function findProgram(db: Queryable, id: string, forUpdate = false):
 }
 
 /**
+ * A provider's programs in every status (or the one asked), oldest first, `limit` after the
+ * program `after` (ids are time-ordered uuids, so the id is the cursor).
+ */
+export async function listProgramsOfProvider(
+  db: Queryable,
+  providerId: string,
+  page: { status?: ProgramStatus | undefined; after?: string | undefined; limit: number },
+): Promise<ProgramRow[]> {
+  const { rows } = await db.query<ProgramRow>(
+    `SELECT ${columns} FROM programs p JOIN providers pr ON pr.id = p.provider_id
+      WHERE p.provider_id = $1 AND ($2::text IS NULL OR p.status = $2) AND ($3::uuid IS NULL OR p.id > $3)
+      ORDER BY p.id LIMIT $4`,
+    [providerId, page.status ?? null, page.after ?? null, page.limit],
+  );
+  return rows;
+}
+
+/**
  * The latitude of the program's `geo` point: its own, plus under 0.2 mm (1-997 nano-degrees)
  * derived from its id, so that distance never ties between programs at one address.
  */

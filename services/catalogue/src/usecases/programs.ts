@@ -8,10 +8,10 @@ import { checkProgramContent, decideProgram, type ProgramCommand, type ProgramCo
 import { todayIn } from "../domain/schedule";
 import { announceGroupClosed, announceGroupsOpened, announceGroupsUpdated, announceProgram } from "../store/announcements";
 import { listGroups, markGroupClosed } from "../store/groups";
-import { findProgram, insertProgram, setProgramStatus, updateProgramContent, type ProgramRow } from "../store/programs";
+import { findProgram, insertProgram, listProgramsOfProvider, setProgramStatus, updateProgramContent, type ProgramRow } from "../store/programs";
 import { findMunicipality, findProvider, type MunicipalityRow } from "../store/projections";
 import type { CatalogueDeps } from "../deps";
-import { requireOwner } from "./access";
+import { requireOwner, requireProviderDesk } from "./access";
 import { inTransaction, type Write } from "./transaction";
 
 /** The municipality as the registry announced it; a program or group cannot be placed before that. */
@@ -108,4 +108,17 @@ async function changeStatus(deps: CatalogueDeps, actor: Actor, programId: string
     }
     return changed;
   });
+}
+
+/** A page of a provider's programs in every status (or the one asked), for the provider and its municipality's office. */
+export async function providerPrograms(
+  db: Queryable,
+  actor: Actor,
+  query: { providerId: string; status?: ProgramRow["status"] | undefined; after?: string | undefined; limit: number },
+): Promise<{ items: ProgramRow[]; nextCursor: string | null }> {
+  await requireProviderDesk(db, actor, query.providerId);
+  // One more than asked tells whether another page follows.
+  const rows = await listProgramsOfProvider(db, query.providerId, { status: query.status, after: query.after, limit: query.limit + 1 });
+  const items = rows.slice(0, query.limit);
+  return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
 }

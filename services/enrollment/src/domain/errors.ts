@@ -6,6 +6,7 @@ import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
  */
 const codes = {
   CERTIFICATE_MISSING: "validation",
+  WALK_IN_NOT_MATCHED: "validation",
   CERTIFICATE_SUSPENDED: "validation",
   CERTIFICATE_CLOSED: "validation",
   CERTIFICATE_OTHER_MUNICIPALITY: "validation",

@@ -77,7 +77,7 @@ export const Application = z.object({
     .describe("The child's social category and its rank in the queue; null for the provider, who is not told children's categories"),
   acceptedAt: z.string().describe("When the server accepted the application, UTC, to the microsecond"),
   refusal: z.object({ code: z.string(), detail: z.string() }).nullable(),
-  submittedBy: z.enum(["guardian", "operator"]),
+  submittedBy: z.enum(["guardian", "operator", "provider"]).describe("provider: a family that walked in, enrolled at the provider's desk"),
   transferOf: z.uuid().nullable().describe("A transfer: the enrollment the child leaves when this application's enrollment starts"),
   offers: z.array(Offer),
   enrollment: z
@@ -193,4 +193,33 @@ export const CalendarView = z.object({
   daysOff: z.array(LocalDate),
   workingDays: z.array(LocalDate),
   source: z.enum(["default", "municipality"]).describe("default: the country's fixed holidays; municipality: the calendar its official set"),
+});
+
+const ApplicationStatuses = ["awaiting_financing", "queued", "offered", "enrolled", "refused", "rejected", "withdrawn", "declined", "expired"] as const;
+
+export const ProviderApplicationsQuery = z.strictObject({
+  groupId: z.uuid().optional(),
+  status: z.enum(ApplicationStatuses).optional(),
+  cursor: z.uuid().optional().describe("nextCursor of the page before"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const ProviderApplications = z.object({
+  items: z.array(Application),
+  nextCursor: z.uuid().nullable(),
+});
+
+export const Roster = z.object({
+  groupId: z.uuid(),
+  enrollments: z.array(Enrollment).describe("Active enrollments in the order they started; the children's names are the registry's (GET /providers/{id}/children there)"),
+});
+
+export const WalkInBody = z.strictObject({
+  certificateNumber: z.string().trim().min(1).max(40).describe("As printed on the family's certificate"),
+  birthDate: LocalDate.describe("The child's, as in the child's document: checked against the certificate's"),
+});
+
+export const WalkInResult = z.object({
+  application: Application,
+  enrollment: Enrollment.nullable().describe("null: a seat was not free for the child now; the application waits in the queue and the family is told as any other"),
 });

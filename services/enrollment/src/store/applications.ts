@@ -27,7 +27,8 @@ export interface ApplicationRow {
   certificateId: string;
   guardianId: string | null;
   submittedBy: string;
-  submittedRole: "guardian" | "operator";
+  /** provider: a family that walked in, enrolled at the provider's desk (usecases/walk-ins.ts). */
+  submittedRole: "guardian" | "operator" | "provider";
   status: ApplicationStatus;
   review: ReviewState;
   reviewDueAt: Date;
@@ -109,6 +110,21 @@ export type NewApplicationRow = Pick<
 export async function findApplication(db: Queryable, id: string, lock = false): Promise<ApplicationRow | undefined> {
   const { rows } = await db.query<ApplicationRow>(`SELECT ${columns} FROM applications WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
   return rows[0];
+}
+
+/** A page of the applications to a provider's groups (of one group, in one status, if asked), in the order they came (ids are time-ordered). */
+export async function applicationsOfProvider(
+  db: Queryable,
+  providerId: string,
+  page: { groupId?: string | undefined; status?: ApplicationStatus | undefined; after?: string | undefined; limit: number },
+): Promise<ApplicationRow[]> {
+  const { rows } = await db.query<ApplicationRow>(
+    `SELECT ${columns} FROM applications
+      WHERE provider_id = $1 AND ($2::uuid IS NULL OR group_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR id > $4)
+      ORDER BY id LIMIT $5`,
+    [providerId, page.groupId ?? null, page.status ?? null, page.after ?? null, page.limit],
+  );
+  return rows;
 }
 
 export async function listApplicationsOfChild(db: Queryable, childId: string): Promise<ApplicationRow[]> {

@@ -48,6 +48,15 @@ export async function insertEnrollmentWithContract(
   );
 }
 
+/** The group's roster: its active enrollments, in the order they started. */
+export async function rosterOfGroup(db: Queryable, groupId: string): Promise<EnrollmentRow[]> {
+  const { rows } = await db.query<EnrollmentRow>(
+    `SELECT ${columns} FROM enrollments e JOIN contracts c ON c.enrollment_id = e.id WHERE e.group_id = $1 AND e.status = 'active' ORDER BY e.started_at, e.id`,
+    [groupId],
+  );
+  return rows;
+}
+
 export async function findEnrollment(db: Queryable, id: string, lock = false): Promise<EnrollmentRow | undefined> {
   const { rows } = await db.query<EnrollmentRow>(
     `SELECT ${columns} FROM enrollments e JOIN contracts c ON c.enrollment_id = e.id WHERE e.id = $1${lock ? " FOR UPDATE OF e" : ""}`,

@@ -106,6 +106,20 @@ export async function findCertificateOfChild(db: Queryable, childId: string): Pr
   return rows[0];
 }
 
+/**
+ * The certificates with this number (a walk-in names one): none when enrollment knows of none.
+ * The registry makes numbers unique only within a municipality, so all that carry it come back.
+ */
+export async function certificatesNumbered(db: Queryable, number: string): Promise<CertificateRow[]> {
+  const { rows } = await db.query<CertificateRow>(
+    `SELECT id, municipality_id AS "municipalityId", child_id AS "childId", number, birth_year AS "birthYear",
+            to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", status, funding, financed_year AS "financedYear"
+       FROM certificates WHERE number = $1`,
+    [number],
+  );
+  return rows;
+}
+
 /** The municipality of the child's certificate; undefined when enrollment knows none. */
 export async function municipalityOfChild(db: Queryable, childId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ municipalityId: string }>(`SELECT municipality_id AS "municipalityId" FROM certificates WHERE child_id = $1`, [childId]);

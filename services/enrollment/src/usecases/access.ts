@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
-import { actorError, requireBasis, requireMunicipality, requireMunicipalityIn, requireRole, type Actor } from "@kruzhok/actor";
+import { actorError, requireBasis, requireMunicipality, requireMunicipalityIn, requireRole, type Actor, type Role } from "@kruzhok/actor";
 import type { DomainErrorDetails } from "@kruzhok/errors";
 import type { Queryable } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
@@ -53,9 +53,9 @@ export async function requireFamily(db: Queryable, actor: Actor, owned: Pick<Own
   return actor;
 }
 
-/** The audit entry of an act for a family: none for the family's own, the basis required of anyone else. */
-export function familyActOf(actor: Actor, owned: Pick<Owned, "municipalityId" | "childId">, act: FamilyAct): FamilyActRow | undefined {
-  const basis = requireBasis(actor);
+/** The audit entry of an act for a family: none for the family's own, the basis required of an operator (and of `actingFor`). */
+export function familyActOf(actor: Actor, owned: Pick<Owned, "municipalityId" | "childId">, act: FamilyAct, actingFor: readonly Role[] = []): FamilyActRow | undefined {
+  const basis = requireBasis(actor, actingFor);
   if (!basis) return undefined;
   return {
     id: uuidv7({ msecs: act.now.getTime() }),

@@ -7,7 +7,7 @@ import { applicationRef, assertCertificationInForce, decideSignatureMethod, enro
 import { dayBefore, localDay } from "../domain/deadlines";
 import { enrollmentError } from "../domain/errors";
 import { insertFamilyActs } from "../store/audit";
-import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus } from "../store/applications";
+import { activeEnrollmentsOfChild, findApplication, lockGroupQueue, setApplicationStatus, type ApplicationRow } from "../store/applications";
 import { endEnrollment, findEnrollment, insertEnrollmentWithContract, recordFamilyAnswer, scheduleLeaving, type EndReason, type EnrollmentRow } from "../store/enrollments";
 import { decideOffer, expiredOffersOfGroup, findOffer, type OfferRow } from "../store/offers";
 import { findCertificateOfChild, findGroup, lockChild } from "../store/projections";
@@ -39,6 +39,29 @@ export async function acceptOffer(
   const seenApplication = (await findApplication(tx, seen.applicationId))!;
   await requireFamily(tx, actor, seenApplication, { action: "offer.accepted", subjectId: offerId, now });
   const signature = { method: decideSignatureMethod(actor.role, command.method), signedBy: actor.subject, signedRole: actor.role };
+  return signContract(tx, deps, { offerId, application: seenApplication, signature, leaveNow: command.leaveNow === true }, now, cause);
+}
+
+/** Who signed a contract, and how. */
+export interface Signature {
+  method: "electronic" | "in_person";
+  signedBy: string;
+  signedRole: string;
+}
+
+/**
+ * The contract of an open offer is signed and the child's enrollment starts (`acceptOffer`, once
+ * it knows who may sign; a walk-in at the provider's desk). `application` is the offer's, as read
+ * before any lock.
+ */
+export async function signContract(
+  tx: PoolClient,
+  deps: QueueIndexDeps,
+  command: { offerId: string; application: ApplicationRow; signature: Signature; leaveNow: boolean },
+  now: Date,
+  cause: Cause,
+): Promise<EnrollmentRow> {
+  const { offerId, application: seenApplication, signature } = command;
   await lockChild(tx, seenApplication.childId);
   // A transfer ends the enrollment it leaves below, which frees a seat there: that group's queue
   // lock goes right after the child's (a submission's order), before any row lock.

@@ -325,7 +325,7 @@ function decideInOrder(
           // The guardian who acts; an operator acting on a transfer keeps the guardian of the enrollment's application.
           guardianId: actor.role === "guardian" ? (actor.guardianId ?? null) : transferGuardian,
           submittedBy: actor.subject,
-          submittedRole: actor.role === "guardian" ? "guardian" : "operator",
+          submittedRole: actor.role === "guardian" || actor.role === "provider" ? actor.role : "operator",
           status: decision.status,
           reviewDueAt: calendar(now, `review ${group.municipalityId} ${reviewDays}`, () =>
             reviewDeadline(now, zone, reviewDays, settings.calendarOf(group.municipalityId, zone, now)),

@@ -48,6 +48,7 @@ const codes = {
   BIRTH_DATE_IMPLAUSIBLE: "validation",
   NOT_YOUR_CHILD: "forbidden",
   NOT_YOUR_RECORD: "forbidden",
+  NOT_YOUR_APPLICANT: "forbidden",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type RegistryErrorCode = keyof typeof codes;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { LocalDate, NameText, ProviderKind, ProviderRejectionCode, ProviderSuspensionCode } from "@kruzhok/contracts";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import type { ProviderCommand } from "../domain/provider";
+import { providerApplicants } from "../usecases/applicants";
 import { viewProvider, viewProviders, type ProviderView } from "../usecases/provider-views";
 import { applyAsProvider, changeProvider } from "../usecases/providers";
 import type { RegistryDeps } from "../deps";
@@ -35,6 +36,25 @@ const PublicProvider = z.strictObject({
   licence: z.object({ number: z.string(), issuedOn: LocalDate }),
   status: z.literal("approved"),
 });
+/** A child as the provider of its group reads it: to review the application and reach the family. */
+const Applicant = z.object({
+  childId: z.uuid(),
+  firstName: z.string(),
+  lastName: z.string(),
+  patronymic: z.string().nullable(),
+  birthDate: LocalDate,
+  age: z.number().describe("Full years today in the child's municipality"),
+  guardians: z.array(z.object({ firstName: z.string(), lastName: z.string(), patronymic: z.string().nullable(), phone: z.string().nullable(), email: z.string().nullable() })),
+  relations: z
+    .array(z.object({ applicationId: z.uuid(), groupId: z.uuid(), state: z.enum(["applied", "enrolled"]), enrollmentId: z.uuid().nullable() }))
+    .describe("The child's open applications to, and enrollments in, the provider's groups (enrollment's ids)"),
+});
+const ApplicantsQuery = z.strictObject({
+  cursor: z.uuid().optional().describe("nextCursor of the page before"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const ChildParams = z.strictObject({ id: z.uuid(), childId: z.uuid() });
+
 const ProviderAnswer = z.union([Provider.extend({ view: z.literal("staff") }), PublicProvider.extend({ view: z.literal("public") })]);
 const answer = (v: ProviderView): z.input<typeof ProviderAnswer> =>
   v.view === "staff" ? { ...v.provider, view: "staff" } : { ...v.provider, view: "public" };
@@ -64,6 +84,41 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     async (request, reply) => {
       const provider = await applyAsProvider(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/providers/${provider.id}`).send(provider);
+    },
+  );
+
+  app.get(
+    "/providers/:id/children",
+    {
+      schema: {
+        tags,
+        summary: "The children with an open application to, or an enrollment in, the provider's groups: names, age, guardians' contacts (the provider itself; every read is recorded)",
+        params: IdParams,
+        querystring: ApplicantsQuery,
+        response: { 200: z.object({ items: z.array(Applicant), nextCursor: z.uuid().nullable() }) },
+      },
+    },
+    async (request) =>
+      providerApplicants(deps, requireActor(request), { providerId: request.params.id, after: request.query.cursor, limit: request.query.limit }, {
+        correlationId: correlationIdOf(request),
+      }),
+  );
+
+  app.get(
+    "/providers/:id/children/:childId",
+    {
+      schema: {
+        tags,
+        summary: "One child who applied to, or is enrolled in, the provider's groups: name, age, guardians' contacts (the provider itself; the read is recorded)",
+        params: ChildParams,
+        response: { 200: Applicant },
+      },
+    },
+    async (request) => {
+      const page = await providerApplicants(deps, requireActor(request), { providerId: request.params.id, childId: request.params.childId, limit: 1 }, {
+        correlationId: correlationIdOf(request),
+      });
+      return page.items[0]!;
     },
   );
 

@@ -291,7 +291,7 @@ export const PersonLookup = z.object({
   actorRole: z.string(),
   basisKind: z.enum(["in_person_visit", "written_request"]).nullable(),
   basisReference: z.string().nullable(),
-  kind: z.enum(["search", "child", "guardian"]).describe("A search for a family, or a read of a child's or a guardian's record"),
+  kind: z.enum(["search", "child", "guardian", "applicants"]).describe("A search for a family, a read of a child's or a guardian's record, or a provider's read of the children of its groups"),
   criteria: z.record(z.string(), z.unknown()).describe("What was asked: a search's criteria (a document number only as its hashes), or the record's id"),
   childIds: z.array(z.uuid()),
   guardianIds: z.array(z.uuid()),

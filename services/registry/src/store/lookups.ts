@@ -61,7 +61,8 @@ export interface PersonLookupRow {
   actorRole: string;
   basisKind: "in_person_visit" | "written_request" | null;
   basisReference: string | null;
-  kind: "search" | "child" | "guardian";
+  /** applicants: a provider read the children of its groups. */
+  kind: "search" | "child" | "guardian" | "applicants";
   criteria: Record<string, unknown>;
   childIds: string[];
   guardianIds: string[];

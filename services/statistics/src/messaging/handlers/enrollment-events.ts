@@ -2,6 +2,7 @@ import {
   ApplicationRefused,
   ApplicationReviewed,
   ApplicationSubmitted,
+  ApplicationSubmittedV2,
   ApplicationWithdrawn,
   ContractSigned,
   EnrollmentEnded,
@@ -24,6 +25,7 @@ export function enrollmentFacts() {
   });
   const subjects = (...facts: SubjectFact[]): Fact => ({ kind: "subjects", facts });
   return [
+    factOf(ApplicationSubmittedV2, (event) => subjects(application(event.data.applicationId, "application.submitted", { acceptedAt: toMillis(event.data.acceptedAt) }))),
     factOf(ApplicationSubmitted, (event) => subjects(application(event.data.applicationId, "application.submitted", { acceptedAt: toMillis(event.data.acceptedAt) }))),
     factOf(ApplicationRefused, (event) => subjects(application(event.data.applicationId, "application.left"))),
     factOf(ApplicationWithdrawn, (event) => subjects(application(event.data.applicationId, "application.left"))),

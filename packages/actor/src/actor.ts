@@ -5,7 +5,7 @@
  * error (category `forbidden`, 403 at the edge) with a stable `AUTH.*` code.
  */
 import { z } from "zod";
-import { DomainError, type DomainErrorDetails } from "@kruzhok/errors";
+import { DomainError, registerErrorMessages, type DomainErrorDetails } from "@kruzhok/errors";
 
 export const Roles = ["guardian", "provider", "operator", "municipality", "region", "ministry"] as const;
 export const Role = z.enum(Roles);
@@ -65,6 +65,20 @@ export const ActorErrorCodes = {
   "AUTH.OTHER_REGION": { title: "The resource belongs to another region" },
 } as const;
 export type ActorErrorCode = keyof typeof ActorErrorCodes;
+
+registerErrorMessages({
+  "AUTH.FORBIDDEN_ROLE": { ru: "С вашей ролью это действие недоступно.", kk: "Сіздің рөліңізбен бұл әрекет қолжетімсіз." },
+  "AUTH.OTHER_MUNICIPALITY": { ru: "Это относится к другому муниципалитету.", kk: "Бұл басқа муниципалитетке жатады." },
+  "AUTH.OTHER_REGION": { ru: "Это относится к другому региону.", kk: "Бұл басқа өңірге жатады." },
+  "AUTH.BASIS_REQUIRED": {
+    ru: "Укажите основание действия за семью: личный визит или письменное обращение с его номером.",
+    kk: "Отбасы атынан әрекеттің негізін көрсетіңіз: жеке келу немесе нөмірі бар жазбаша өтініш.",
+  },
+  "AUTH.BASIS_INVALID": {
+    ru: "Основание указано с ошибкой: личный визит или письменное обращение с номером до 40 знаков.",
+    kk: "Негіз қате көрсетілген: жеке келу немесе 40 таңбаға дейінгі нөмірі бар жазбаша өтініш.",
+  },
+});
 
 /** A refusal for who the actor is: `actorError("AUTH.OTHER_MUNICIPALITY", message, { field: "guardianIds.0" })`. */
 export function actorError(code: ActorErrorCode, message: string, details: DomainErrorDetails = {}): DomainError {

@@ -53,10 +53,35 @@ export function isPermanent(error: unknown): boolean {
 }
 
 /**
- * A service's error constructor over its closed table of codes: `registryError("CAP_REACHED",
- * message, { field })` makes `REGISTRY.CAP_REACHED` with the category the table gives it.
+ * What a refusal says to a family, a provider or an official, in Russian and Kazakh: one sentence
+ * per code, saying what is wrong and what to do. The English message of the error stays the
+ * developer's (logs, and problem documents asked for in English).
  */
-export function domainErrors<const Codes extends Record<string, ErrorCategory>>(prefix: string, codes: Codes) {
+export interface ErrorMessage {
+  ru: string;
+  kk: string;
+}
+export type ErrorLanguage = keyof ErrorMessage;
+
+const messages = new Map<string, ErrorMessage>();
+
+/** Make the sentences of codes known to the HTTP layer (a service's table does it when loaded; the kit's own codes too). */
+export function registerErrorMessages(entries: Readonly<Record<string, ErrorMessage>>): void {
+  for (const [code, message] of Object.entries(entries)) messages.set(code, message);
+}
+
+/** The sentence of `code` in `language`; undefined for a code nobody registered. */
+export function errorMessage(code: string, language: ErrorLanguage): string | undefined {
+  return messages.get(code)?.[language];
+}
+
+/**
+ * A service's error constructor over its closed table of codes: `registryError("CAP_REACHED",
+ * message, { field })` makes `REGISTRY.CAP_REACHED` with the category the table gives it. Every
+ * code has its sentences in `texts` (the compiler refuses a table that misses one).
+ */
+export function domainErrors<const Codes extends Record<string, ErrorCategory>>(prefix: string, codes: Codes, texts: { readonly [K in keyof Codes]: ErrorMessage }) {
+  registerErrorMessages(Object.fromEntries(Object.entries(texts).map(([code, text]) => [`${prefix}.${code}`, text])));
   return (code: keyof Codes & string, message: string, details: DomainErrorDetails = {}): DomainError =>
     new DomainError(`${prefix}.${code}`, codes[code]!, message, details);
 }

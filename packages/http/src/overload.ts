@@ -44,11 +44,12 @@ const OVERLOADED = { code: "HTTP.OVERLOADED", ...HttpErrorCodes["HTTP.OVERLOADED
 
 function refuse(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, detail: string): FastifyReply {
   const at = occurrenceOf(request);
+  const language = at.language ?? "en";
   const body = {
     type: `urn:kruzhok:problem:${OVERLOADED.code}`,
-    title: OVERLOADED.title,
+    title: language === "en" ? OVERLOADED.title : OVERLOADED[language],
     status: OVERLOADED.status,
-    detail,
+    detail: language === "en" ? detail : OVERLOADED[language],
     instance: at.instance,
     code: OVERLOADED.code,
     requestId: at.requestId,
@@ -56,6 +57,8 @@ function refuse(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds:
   return reply
     .code(OVERLOADED.status)
     .header("retry-after", String(retryAfterSeconds))
+    .header("content-language", language)
+    .header("vary", "Accept-Language")
     .header("content-type", PROBLEM_CONTENT_TYPE)
     .send(JSON.stringify(body));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { actorError, requireRole } from "@kruzhok/actor";
 import { ProblemDocument } from "@kruzhok/contracts";
-import { DomainError, ErrorCategories } from "@kruzhok/errors";
+import { DomainError, ErrorCategories, domainErrors, errorMessage } from "@kruzhok/errors";
 import { categoryStatus, HttpErrorCodes, HttpProblem, invalidParamsOf, requestFieldOf, toProblem } from "../src";
 
 const at = { instance: "/children", requestId: "req-1" };
@@ -104,6 +104,52 @@ describe("problem documents", () => {
       status: 406,
       code: "HTTP.BAD_REQUEST",
       detail: "Not acceptable",
+    });
+  });
+
+  describe("in the request's language", () => {
+    const demoError = domainErrors("DEMO", { SEAT_TAKEN: "conflict" }, { SEAT_TAKEN: { ru: "Место уже занято: выберите другую группу.", kk: "Орын бос емес: басқа топ таңдаңыз." } });
+
+    it("says a domain refusal in Russian or Kazakh, with the field's reason too; English only when asked for it or nothing", () => {
+      const error = demoError("SEAT_TAKEN", "seat 3 of group g is taken", { field: "groupId" });
+      const ru = toProblem(error, { ...at, language: "ru" });
+      expect(ru.body).toMatchObject({
+        code: "DEMO.SEAT_TAKEN",
+        title: "Уже сделано или противоречит сделанному",
+        detail: "Место уже занято: выберите другую группу.",
+        invalidParams: [{ name: "body.groupId", reason: "Место уже занято: выберите другую группу.", rule: "DEMO.SEAT_TAKEN" }],
+      });
+      expect(ru.headers).toMatchObject({ "content-language": "ru", vary: "Accept-Language" });
+      expect(toProblem(error, { ...at, language: "kk" }).body.detail).toBe("Орын бос емес: басқа топ таңдаңыз.");
+      expect(toProblem(error, at).body).toMatchObject({ title: "Conflict", detail: "seat 3 of group g is taken" });
+      expect(toProblem(error, at).headers["content-language"]).toBe("en");
+    });
+
+    it("has a sentence in both languages for every code of the kit and of the actor", () => {
+      for (const [code, entry] of Object.entries(HttpErrorCodes)) {
+        expect(entry.ru, code).toMatch(/[а-яё]/i);
+        expect(entry.kk, code).toMatch(/[а-яёәғқңөұүһі]/i);
+      }
+      for (const code of ["AUTH.FORBIDDEN_ROLE", "AUTH.OTHER_MUNICIPALITY", "AUTH.OTHER_REGION", "AUTH.BASIS_REQUIRED", "AUTH.BASIS_INVALID"]) {
+        expect(errorMessage(code, "ru"), code).toBeDefined();
+        expect(errorMessage(code, "kk"), code).toBeDefined();
+      }
+    });
+
+    it("words each schema rule, with a number's bounds, in the person's language", () => {
+      const issues = [
+        { keyword: "too_big", instancePath: "/capacity", message: "Too big: expected number to be <=500", params: { origin: "number", maximum: 500 } },
+        { keyword: "invalid_format", instancePath: "/birthDate", message: "Invalid ISO date", params: { format: "date" } },
+        { keyword: "unrecognized_keys", instancePath: "", message: "Unrecognized key", params: { keys: ["colour"] } },
+      ];
+      expect(invalidParamsOf(issues, "body", "ru")).toEqual([
+        { name: "body.capacity", reason: "должно быть не больше 500", rule: "too_big" },
+        { name: "body.birthDate", reason: "неверный формат", rule: "invalid_format" },
+        { name: "body.colour", reason: "лишнее поле: уберите его", rule: "unrecognized_keys" },
+      ]);
+      const problem = toProblem({ validation: issues, validationContext: "body" }, { ...at, language: "kk" });
+      expect(problem.body).toMatchObject({ code: "HTTP.VALIDATION", detail: HttpErrorCodes["HTTP.VALIDATION"].kk });
+      expect(problem.body.invalidParams?.[0]?.reason).toBe("ең көбі 500 болуы керек");
     });
   });
 });

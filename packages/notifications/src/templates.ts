@@ -1,3 +1,4 @@
+import { categoryName } from "@kruzhok/i18n";
 import type { Currency, NotificationLocale } from "@kruzhok/contracts";
 import type { NotificationEvent } from "./channel";
 
@@ -64,16 +65,6 @@ const refusalReasons: Record<string, Record<NotificationLocale, string>> = {
     kk: "кесте баланың басқа сабақтарымен қабаттасады",
   },
   "ENROLLMENT.GROUP_NOT_ACCEPTING": { ru: "группа больше не принимает заявления", kk: "топ енді өтініш қабылдамайды" },
-};
-
-/** Human names of the categories municipalities commonly list; any other code is named as it is listed. */
-const categoryNames: Record<string, Record<NotificationLocale, string>> = {
-  low_income: { ru: "малоимущая семья", kk: "аз қамтылған отбасы" },
-  large_family: { ru: "многодетная семья", kk: "көп балалы отбасы" },
-  disability: { ru: "ребёнок с инвалидностью", kk: "мүгедектігі бар бала" },
-  special_needs: { ru: "ребёнок с ОВЗ", kk: "ерекше білім беру қажеттілігі бар бала" },
-  orphan: { ru: "ребёнок-сирота или оставшийся без попечения родителей", kk: "жетім бала немесе ата-анасының қамқорлығынсыз қалған бала" },
-  foster: { ru: "приёмная семья", kk: "қабылдаушы отбасы" },
 };
 
 const signature: Record<NotificationLocale, string> = {
@@ -262,7 +253,7 @@ export function renderNotification(event: NotificationEvent, preferred: Notifica
       }
       case "registry.notification.category-ending": {
         const { code, validUntil } = event.data;
-        const name = categoryNames[code]?.[locale] ?? code;
+        const name = categoryName(code, locale);
         const date = formatDate(validUntil, locale);
         return ru
           ? {

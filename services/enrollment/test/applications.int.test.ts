@@ -39,7 +39,13 @@ describe("applications, queue, offers, contracts and enrollments", () => {
     expect(await position(id2, second.guardian)).toMatchObject({ position: 1, total: 3, aheadWithHigherCategories: 0, aheadInOwnCategoryAppliedEarlier: 0 });
     const p1 = await position(id1, first.guardian);
     expect(p1).toMatchObject({ position: 2, aheadWithHigherCategories: 1, aheadInOwnCategoryAppliedEarlier: 0 });
-    expect(p1.explanation).toContain("low_income, rank 4 of 4");
+    expect(p1.explanation).toBe(
+      "Место в очереди: 2 из 3. Ваша льготная категория — малоимущая семья (4-я из 4 в порядке муниципалитета). " +
+        "Впереди вас: 1 ребёнок с более высокими категориями и 0 детей вашей категории с более ранним заявлением.",
+    );
+    // In Kazakh when the family reads Kazakh.
+    const kk = await h.app.inject({ method: "GET", url: `/applications/${id1}/position`, headers: { ...first.guardian, "accept-language": "kk-KZ, ru;q=0.5" } });
+    expect(kk.json<{ explanation: string }>().explanation).toContain("Жеңілдік санатыңыз — аз қамтылған отбасы (муниципалитет тізімінде 4-орын, барлығы 4 санат)");
     expect(await position(id3, third.guardian)).toMatchObject({ position: 3, aheadWithHigherCategories: 2, category: { code: null } });
 
     // The head is not reviewed yet: the seat waits for it rather than skipping it.

@@ -132,7 +132,8 @@ describe("allocation campaigns", () => {
       expect(view.result?.groupId ?? null).toBe(rerun.assignment[c.childId]);
       expect(view.result?.lotteryNumber).toBe(sha256(`${drawn.seed!}:${c.childId}`));
       expect(view.result?.summary.length).toBeGreaterThan(20);
-      expect(view.result?.choices.every((choice) => choice.sentence.startsWith(`Choice `))).toBe(true);
+      // Sentences in the family's language, groups named by their lesson times, never by id.
+      expect(view.result?.choices.every((choice) => choice.sentence.startsWith(`Выбор `) && !choice.sentence.includes(choice.groupId))).toBe(true);
     }
 
     // Admitted children hold offers at once; the groups' seats are exactly taken.
@@ -160,9 +161,9 @@ describe("allocation campaigns", () => {
     const loser = everyone.find((c) => c.childId === unplaced[0]!.childId)!;
     const loserView = views.get(loser.childId)!;
     expect(loserView.result).toMatchObject({ groupId: null, choiceRank: null });
-    expect(loserView.result?.summary).toMatch(/waits in the queues/);
+    expect(loserView.result?.summary).toMatch(/стоит в очередях выбранных групп/);
     expect(loserView.result?.choices.map((c) => c.outcome)).toEqual(loserView.choices!.map(() => "outranked"));
-    expect(loserView.result?.choices[0]?.sentence).toMatch(/lottery rank/);
+    expect(loserView.result?.choices[0]?.sentence).toMatch(/место в жеребьёвке/);
     expect(loserView.result?.applications.every((p) => p.kind === "waitlisted" && p.applicationId !== null)).toBe(true);
 
     // Every family is told its result once, in the draw's transaction; the office's family too.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decideApplication, decideIntake, possibleAges, schedulesClash, type ApplicantState } from "../src/domain/application";
 import { offerDeadline, reviewDeadline } from "../src/domain/deadlines";
 import { publicHolidays } from "../src/domain/holidays";
-import { bestCategory, explainPosition, parseQueueMember, queueMember, suppressSmallCells } from "../src/domain/queue";
+import { bestCategory, explainPosition, parseQueueMember, positionSentence, queueMember, suppressSmallCells } from "../src/domain/queue";
 
 const KAMCHATKA = "Asia/Kamchatka";
 
@@ -42,7 +42,14 @@ describe("queue order", () => {
       inCategory: 120,
     });
     expect(view).toMatchObject({ aheadWithHigherCategories: 41, aheadInOwnCategoryAppliedEarlier: 105, aheadByCategory: [{ code: "orphan", ahead: 11 }, { code: "disabled", ahead: 30 }] });
-    expect(view.explanation).toBe("Position 147 of 300. Your category: large_family, rank 3 of 3; 41 ahead with higher categories; 105 ahead in your category who applied earlier.");
+    expect(view.explanation).toBe(
+      "Место в очереди: 147 из 300. Ваша льготная категория — многодетная семья (3-я из 3 в порядке муниципалитета). " +
+        "Впереди вас: 41 ребёнок с более высокими категориями и 105 детей вашей категории с более ранним заявлением.",
+    );
+    expect(positionSentence(view, "kk")).toBe(
+      "Кезектегі орын: 300 ішінен 147-орын. Жеңілдік санатыңыз — көп балалы отбасы (муниципалитет тізімінде 3-орын, барлығы 3 санат). " +
+        "Сізден алда: жоғары санаттағы 41 бала және өтінішін ертерек берген сіздің санатыңыздағы 105 бала.",
+    );
   });
 
   it("withholds counts by category below the threshold, and one more when a single one would be worked out from the total", () => {

@@ -56,7 +56,7 @@ describe("position lookups from the Redis index", () => {
     expect(own.statusCode, own.body).toBe(200);
     expect(own.json()).toMatchObject({ position: 1, total: 2, source: "redis", category: { code: "large_family", rank: 2, of: 4 }, inOwnCategory: null });
     expect(own.json<{ explanation: string }>().explanation).toBe(
-      "Position 1 of 2. Your category: large_family, rank 3 of 4; 0 ahead with higher categories; 0 ahead in your category who applied earlier.",
+      "Место в очереди: 1 из 2. Ваша льготная категория — многодетная семья (3-я из 4 в порядке муниципалитета). Впереди вас: 0 детей с более высокими категориями и 0 детей вашей категории с более ранним заявлением.",
     );
     expect((await lookup(firstId, plain.guardian)).json()).toMatchObject({
       position: 2,

@@ -104,6 +104,24 @@ describe("the provider's desk: its applications, its rosters, and the family tha
     expect(await counts(h.pool)).toEqual(before);
   });
 
+  it("says what to fix in the language the desk reads (Accept-Language), keeping the stable code", async () => {
+    const { groupId } = await openGroup(h, w);
+    const k = await certifiedChild("2018-05-05");
+    const kk = await walkIn(groupId, { certificateNumber: k.number, birthDate: "2018-05-06" }, { ...desk(w.provider), "accept-language": "kk-KZ,kk;q=0.9" });
+    expect(kk.headers["content-language"]).toBe("kk");
+    expect(kk.json()).toMatchObject({
+      code: "ENROLLMENT.WALK_IN_NOT_MATCHED",
+      detail: "Осындай туған күні бар баланың мұндай нөмірлі сертификаты жоқ: нөмірді сертификатпен, күнді баланың құжатымен салыстырыңыз.",
+      invalidParams: [{ name: "body.certificateNumber", rule: "ENROLLMENT.WALK_IN_NOT_MATCHED" }],
+    });
+    const ru = await walkIn(groupId, { certificateNumber: k.number, birthDate: "05.05.2018" }, { ...desk(w.provider), "accept-language": "ru-RU" });
+    expect(ru.statusCode).toBe(400);
+    expect(ru.json()).toMatchObject({ code: "HTTP.VALIDATION", detail: "Некоторые поля заполнены неверно: исправьте отмеченные поля." });
+    expect(ru.json<{ invalidParams: { name: string; reason: string }[] }>().invalidParams[0]).toEqual({ name: "body.birthDate", reason: "неверный формат", rule: "invalid_format" });
+    const foreign = await walkIn(groupId, { certificateNumber: k.number, birthDate: k.birthDate }, { ...desk(w.operator), "accept-language": "ru" });
+    expect(foreign.json()).toMatchObject({ code: "AUTH.FORBIDDEN_ROLE", title: "Нет доступа", detail: "С вашей ролью это действие недоступно." });
+  });
+
   it("answers a retried walk-in with the same Idempotency-Key once, enrolling the child once", async () => {
     const { groupId } = await openGroup(h, w);
     const k = await certifiedChild("2015-06-01");

@@ -37,7 +37,7 @@ describe("special-category data stays where it belongs", () => {
     expect(queue.json()).toEqual([expect.objectContaining({ applicationId: id, position: 1, category: null })]);
     expect(queue.body).not.toContain("disabled");
     const position = await get(`/applications/${id}/position`, w.provider);
-    expect(position.json()).toMatchObject({ position: 1, category: null, aheadByCategory: [], inOwnCategory: null, explanation: "Position 1 of 1." });
+    expect(position.json()).toMatchObject({ position: 1, category: null, aheadByCategory: [], inOwnCategory: null, explanation: "Место в очереди: 1 из 1." });
     expect(position.body).not.toContain("disabled");
     expect((await get(`/groups/${groupId}/queue`, w.operator)).json()).toEqual([expect.objectContaining({ applicationId: id, category: { code: "disabled", rank: 1 } })]);
     const reviewed = await h.app.inject({ method: "POST", url: `/applications/${id}/review`, headers: w.provider, payload: { decision: "confirmed" } });

@@ -1,3 +1,5 @@
+import { categoryName, children, type FamilyLanguage } from "@kruzhok/i18n";
+
 /**
  * The queue's order, one rule for Postgres, Redis and tests:
  *   1. the child's best social category by the municipality's order (rank 0 first; children
@@ -100,9 +102,10 @@ export function suppressSmallCells(cells: { code: string; ahead: number }[], thr
 }
 
 /**
- * What a guardian reads: the position, and why ("your category: large_family, rank 3 of 12; ...").
- * Counts of children by category below `threshold` are withheld: a family must not learn that
- * two children with a disability wait ahead of it.
+ * What a guardian reads: the position, and why (the municipality's category order, and who is
+ * ahead). Counts of children by category below `threshold` are withheld: a family must not learn
+ * that two children with a disability wait ahead of it. The explanation is in Russian here; the
+ * route words it in the family's language (`positionSentence`).
  */
 export function explainPosition(
   order: readonly string[],
@@ -115,11 +118,7 @@ export function explainPosition(
     .sort(([a], [b]) => a - b)
     .map(([rank, ahead]) => ({ code: order[rank] ?? `rank_${rank}`, ahead }));
   const higher = byCategory.reduce((sum, entry) => sum + entry.ahead, 0);
-  const category = own.code === null ? "no priority category (ranked after every category)" : `${own.code}, rank ${own.rank + 1} of ${order.length}`;
-  const explanation =
-    `Position ${counts.position} of ${counts.total}. Your category: ${category}; ` +
-    `${higher} ahead with higher categories; ${counts.aheadInCategory} ahead in your category who applied earlier.`;
-  return {
+  const view = {
     position: counts.position,
     total: counts.total,
     category: { code: own.code, rank: own.rank, of: order.length },
@@ -128,6 +127,30 @@ export function explainPosition(
     aheadInOwnCategoryAppliedEarlier: counts.aheadInCategory,
     // Without a category, the children in it are everyone else without one: no one's category.
     inOwnCategory: own.code !== null && counts.inCategory < threshold ? null : counts.inCategory,
-    explanation,
   };
+  return { ...view, explanation: positionSentence(view, "ru") };
+}
+
+/**
+ * The position as a sentence in the family's language, with the category's human name and its
+ * place in the municipality's order. Without `category` (the provider's view) only the place.
+ */
+export function positionSentence(v: Omit<PositionView, "explanation" | "aheadByCategory" | "inOwnCategory">, language: FamilyLanguage): string {
+  const ru = language === "ru";
+  const place = ru ? `Место в очереди: ${v.position} из ${v.total}.` : `Кезектегі орын: ${v.total} ішінен ${v.position}-орын.`;
+  if (v.category === null) return place;
+  const { code, rank, of } = v.category;
+  const yours = code === null
+    ? ru
+      ? "Льготной категории нет: такие заявления стоят после всех льготных."
+      : "Жеңілдік санатыңыз жоқ: мұндай өтініштер барлық жеңілдік санаттарынан кейін тұрады."
+    : ru
+      ? `Ваша льготная категория — ${categoryName(code, language)} (${rank + 1}-я из ${of} в порядке муниципалитета).`
+      : `Жеңілдік санатыңыз — ${categoryName(code, language)} (муниципалитет тізімінде ${rank + 1}-орын, барлығы ${of} санат).`;
+  const higher = children(v.aheadWithHigherCategories, language);
+  const earlier = children(v.aheadInOwnCategoryAppliedEarlier, language);
+  const ahead = ru
+    ? `Впереди вас: ${higher} с более высокими категориями и ${earlier} ${code === null ? "без категории" : "вашей категории"} с более ранним заявлением.`
+    : `Сізден алда: жоғары санаттағы ${higher} және өтінішін ертерек берген ${code === null ? "санатсыз" : "сіздің санатыңыздағы"} ${earlier}.`;
+  return `${place} ${yours} ${ahead}`;
 }

@@ -16,7 +16,7 @@ import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
 import { Application, ApplicationBody, FamilyAuditEntry, IdParams, Position, ReviewBody } from "./schemas";
-import { applicationView, positionFor } from "./views";
+import { applicationView, familyLanguageOf, positionFor } from "./views";
 import { actingActor, actingFieldsIn } from "./acting";
 
 export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
@@ -126,7 +126,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
           request.log[queues.told(error) ? "debug" : "warn"]({ err: error }, "queue index unavailable; answering the position from Postgres");
           return undefined;
         });
-        if (fast) return positionFor(actor, fast);
+        if (fast) return positionFor(actor, fast, familyLanguageOf(request));
       }
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
@@ -135,7 +135,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         positions.forget(a.id);
         throw enrollmentError("APPLICATION_NOT_IN_QUEUE", `the application is ${a.status}, not waiting in the queue`);
       }
-      return positionFor(actor, await positions.fromTruth(a, now, request.log));
+      return positionFor(actor, await positions.fromTruth(a, now, request.log), familyLanguageOf(request));
     },
   );
 

@@ -5,16 +5,18 @@ import { requireRole } from "@kruzhok/actor";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { Instant, NameText } from "@kruzhok/contracts";
+import { groupName, type FamilyLanguage } from "@kruzhok/i18n";
 import { localDateOf } from "@kruzhok/time";
 import { explainOutcome } from "../domain/campaign";
 import { enrollmentError } from "../domain/errors";
 import { findCampaign, listCampaigns, placementsOfChild, type CampaignRow, type ChoiceRow } from "../store/campaigns";
-import { findRules, findZone } from "../store/projections";
+import { findRules, findZone, groupLabels } from "../store/projections";
 import { assertReaches } from "../usecases/access";
 import { announceCampaign, drawCampaignNow, findFamilyChoices, submitChoices, withdrawChoices } from "../usecases/campaigns";
 import type { EnrollmentRouteDeps } from "../deps";
 import { IdParams } from "./schemas";
 import { actingActor, actingFieldsIn } from "./acting";
+import { familyLanguageOf } from "./views";
 
 // Allocation campaigns over HTTP. The campaign itself (window, groups, seed commitment, digest,
 // and after the draw the seed) is public: families and journalists check the protocol without
@@ -206,7 +208,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
       const now = clock();
       const { id, childId } = request.params;
       const choices = await withTransaction(pool, (tx) => submitChoices(tx, id, childId, request.body.groupIds, actor, now));
-      return familyView(await found(id), childId, choices, now);
+      return familyView(await found(id), childId, choices, now, familyLanguageOf(request));
     },
   );
 
@@ -234,7 +236,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
       const actor = requireActor(request);
       const now = clock();
       const { campaign, choices } = await withTransaction(pool, (tx) => findFamilyChoices(tx, request.params.id, request.params.childId, actor));
-      return familyView(campaign, request.params.childId, choices, now);
+      return familyView(campaign, request.params.childId, choices, now, familyLanguageOf(request));
     },
   );
 
@@ -255,14 +257,16 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     },
   );
 
-  async function familyView(campaign: CampaignRow, childId: string, choices: ChoiceRow | undefined, now: Date): Promise<z.infer<typeof FamilyResult>> {
+  async function familyView(campaign: CampaignRow, childId: string, choices: ChoiceRow | undefined, now: Date, language: FamilyLanguage): Promise<z.infer<typeof FamilyResult>> {
     const outcome = campaign.result?.children.find((c) => c.childId === childId);
     let result: z.infer<typeof FamilyResult>["result"] = null;
     if (outcome) {
       const zone = (await findZone(pool, campaign.municipalityId)) ?? "UTC";
       const order = (await findRules(pool, campaign.municipalityId, localDateOf(campaign.closesAt, zone).year))?.rules?.categories ?? [];
       const placements = await placementsOfChild(pool, campaign.id, childId);
-      const explained = explainOutcome(outcome, order, placements);
+      const groupIds = [...new Set([...outcome.choices.map((c) => c.groupId), ...outcome.waitlists.map((wl) => wl.groupId)])];
+      const names = new Map((await groupLabels(pool, groupIds)).map((g) => [g.id, groupName(g.programTitle, g.slots, language)]));
+      const explained = explainOutcome(outcome, order, placements, language, names);
       result = {
         groupId: outcome.groupId,
         choiceRank: outcome.choiceRank,

@@ -108,7 +108,7 @@ export const Position = z.object({
     .describe("Children ahead per higher category; empty for the provider"),
   aheadInOwnCategoryAppliedEarlier: z.number(),
   inOwnCategory: z.number().nullable().describe("null when withheld (fewer than the threshold), and for the provider"),
-  explanation: z.string(),
+  explanation: z.string().describe("The position as a sentence in the reader's language (Accept-Language: ru or kk; Russian when it names neither), categories by their human names"),
   source: z.enum(["redis", "postgres"]).describe("redis normally; postgres when the index was unavailable"),
 });
 

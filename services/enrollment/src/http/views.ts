@@ -1,5 +1,8 @@
 import type { z } from "zod";
+import type { FastifyRequest } from "fastify";
 import type { Actor } from "@kruzhok/actor";
+import { FamilyLanguages, negotiateLanguage, type FamilyLanguage } from "@kruzhok/i18n";
+import { positionSentence } from "../domain/queue";
 import type { Position as PositionAnswer } from "../usecases/positions";
 import type { ApplicationRow } from "../store/applications";
 import type { EnrollmentRow } from "../store/enrollments";
@@ -12,10 +15,23 @@ import type { Application, Enrollment, Offer } from "./schemas";
  */
 export const withoutCategories = (viewer: Actor | undefined): boolean => viewer?.role === "provider";
 
-/** A position as a provider may read it: where the child stands, not by which category. */
-export function positionFor(viewer: Actor, p: PositionAnswer): PositionAnswer {
-  if (!withoutCategories(viewer)) return p;
-  return { ...p, category: null, aheadByCategory: [], inOwnCategory: null, explanation: `Position ${p.position} of ${p.total}.` };
+/**
+ * A position as the reader may read it, explained in their language: a provider learns where the
+ * child stands, not by which category.
+ */
+export function positionFor(viewer: Actor, p: PositionAnswer, language: FamilyLanguage): PositionAnswer {
+  if (withoutCategories(viewer)) {
+    const withheld = { ...p, category: null, aheadByCategory: [], inOwnCategory: null };
+    return { ...withheld, explanation: positionSentence(withheld, language) };
+  }
+  // The domain words it in Russian already.
+  return language === "ru" ? p : { ...p, explanation: positionSentence(p, language) };
+}
+
+/** The reader's language for what a family reads: Russian or Kazakh from Accept-Language; Russian when it names neither. */
+export function familyLanguageOf(request: FastifyRequest): FamilyLanguage {
+  const header = request.headers["accept-language"];
+  return negotiateLanguage(Array.isArray(header) ? header.join(",") : header, FamilyLanguages, "ru");
 }
 
 const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());

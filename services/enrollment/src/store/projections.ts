@@ -208,6 +208,18 @@ export const groupColumns = `id, municipality_id AS "municipalityId", program_id
   age_min AS "ageMin", age_max AS "ageMax", funding_kind AS "fundingKind", accepting, status,
   to_char(certification_expires_on, 'YYYY-MM-DD') AS "certificationExpiresOn"`;
 
+/** What a family calls each group: its program's title (null before the catalogue announced it) and its lesson times. */
+export async function groupLabels(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<{ id: string; programTitle: string | null; slots: { weekday: number; start: string; end: string }[] }[]> {
+  const { rows } = await db.query<{ id: string; programTitle: string | null; slots: { weekday: number; start: string; end: string }[] }>(
+    `SELECT g.id, nullif(p.title, '') AS "programTitle", g.slots FROM groups g LEFT JOIN programs p ON p.id = g.program_id WHERE g.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return rows;
+}
+
 export async function findGroup(db: Queryable, id: string): Promise<GroupRow | undefined> {
   const { rows } = await db.query<GroupRow>(`SELECT ${groupColumns} FROM groups WHERE id = $1`, [id]);
   return rows[0];

@@ -155,10 +155,18 @@ describe("allocation campaign: the hand-checked example", () => {
     expect(JSON.stringify(bob.choices)).not.toContain("dan");
   });
 
-  it("tells bob a category beat him without naming the last admitted child's category", () => {
-    const sentences = explainOutcome(child("bob"), ["orphan", "disability"], []).choices.map((c) => c.sentence);
-    expect(sentences[0]).toContain("the last child admitted: a higher social category, lottery rank 2");
-    expect(sentences.join(" ")).not.toMatch(/orphan|disability/);
+  it("tells bob a category beat him without naming the last admitted child's category, in Russian or Kazakh, naming groups as families know them", () => {
+    const names = new Map([["A", "«Шахматы», вт 15:00–16:30"]]);
+    const sentences = explainOutcome(child("bob"), ["orphan", "disability"], [], "ru", names).choices.map((c) => c.sentence);
+    expect(sentences[0]).toBe(
+      "Выбор 1 — «Шахматы», вт 15:00–16:30: все 1 место получили дети с более высокой льготной категорией, чем у вас. " +
+        "Ваше положение: без льготной категории, место в жеребьёвке 4; у последнего принятого ребёнка: более высокая льготная категория, место в жеребьёвке 2.",
+    );
+    expect(sentences.join(" ")).not.toMatch(/orphan|disability|сирот|инвалидн/);
+    const kk = explainOutcome(child("bob"), ["orphan", "disability"], [], "kk", names).choices.map((c) => c.sentence);
+    expect(kk[0]).toContain("1-таңдау — «Шахматы»");
+    expect(kk[0]).toContain("соңғы қабылданған балада: жоғарырақ жеңілдік санаты, жеребедегі орын 2");
+    expect(kk.join(" ")).not.toMatch(/orphan|disability|жетім|мүгедек/);
   });
 
   it("tells dan it lost A to a category and won its second choice; tells fay and eve their later choices were not needed", () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CertificateClosed } from "@kruzhok/contracts";
-import { accountId } from "../src/domain/ledger";
+import { CertificateClosed, CertificateMoved } from "@kruzhok/contracts";
+import { accountId, certificateAccountOf } from "../src/domain/ledger";
 import { waitingList, committedCount } from "../src/store/financing";
-import { available, findAccounts } from "../src/store/ledger";
+import { available, findAccounts, movementsOf } from "../src/store/ledger";
+import { verifyBooks } from "../src/usecases/verify";
 import { financed, issued, outboxEvents, paymentsHarness, setYear, world, type PaymentsHarness } from "./fixtures/payments";
 
 let h: PaymentsHarness;
@@ -62,12 +63,65 @@ describe("financing: payments commits the budget, never over it, and queues the 
     await financed(h, from, c);
     expect(available(await budgetOf(from.municipalityId))).toBe(900);
     const ref = { certificateId: c.certificateId, number: "41-000001", childId: c.childId };
-    // The registry moved the certificate to `to` (payments does not consume the move) and closes it there.
+    // The registry moved the certificate to `to` and closes it there; the move's news has not come (another partition, a lagging consumer).
     await h.deliver(CertificateClosed, { municipalityId: to.municipalityId, aggregateId: c.certificateId }, { ...ref, reason: "decision" });
     expect(available(await budgetOf(from.municipalityId))).toBe(1_000);
     expect(available(await budgetOf(to.municipalityId))).toBe(1_000);
     const [account] = await findAccounts(h.pool, [accountId("certificate", c.certificateId, 2026)]);
     expect(available(account!)).toBe(0);
+  });
+
+  it("a certificate that moves takes no money with it: the old budget gets back what is left and a place under its cap, the new municipality finances it the same year in its own books", async () => {
+    const from = await world(h, { nominal: 100, budget: 1_000 });
+    const to = await world(h, { nominal: 100, budget: 1_000 });
+    const c = await issued(h, from);
+    await financed(h, from, c);
+    expect(available(await budgetOf(from.municipalityId))).toBe(900);
+    const ref = { certificateId: c.certificateId, number: "41-000001", childId: c.childId };
+    const moved = { ...ref, fromMunicipalityId: from.municipalityId, toMunicipalityId: to.municipalityId, funding: "accounting" as const };
+    await h.deliver(CertificateMoved, { municipalityId: to.municipalityId, aggregateId: c.certificateId }, moved);
+    expect(available(await budgetOf(from.municipalityId))).toBe(1_000);
+    expect(await committedCount(h.pool, from.municipalityId, 2026)).toBe(0);
+    const oldAccount = accountId("certificate", c.certificateId, 2026);
+    expect(available((await findAccounts(h.pool, [oldAccount]))[0]!)).toBe(0);
+    expect((await movementsOf(h.pool, oldAccount)).map((m) => m.code)).toEqual(["financing", "certificate_moved"]);
+    // The same news again changes nothing.
+    await h.deliver(CertificateMoved, { municipalityId: to.municipalityId, aggregateId: c.certificateId }, moved);
+    expect(available(await budgetOf(from.municipalityId))).toBe(1_000);
+
+    // The new municipality finances it this year: its own money, in an account of its own books.
+    await financed(h, to, c);
+    expect(available(await budgetOf(to.municipalityId))).toBe(900);
+    const newAccount = certificateAccountOf({ certificateId: c.certificateId, year: 2026, municipalityId: to.municipalityId, movedIn: true });
+    expect(newAccount).not.toBe(oldAccount);
+    expect(available((await findAccounts(h.pool, [newAccount]))[0]!)).toBe(100);
+    expect(await verifyBooks(h.pool, from.municipalityId, 2026)).toBeNull();
+    expect(await verifyBooks(h.pool, to.municipalityId, 2026)).toBeNull();
+
+    // Closed there, its money goes back to the new municipality's budget; the old one's is untouched.
+    await h.deliver(CertificateClosed, { municipalityId: to.municipalityId, aggregateId: c.certificateId }, { ...ref, reason: "decision" });
+    expect(available(await budgetOf(to.municipalityId))).toBe(1_000);
+    expect(available(await budgetOf(from.municipalityId))).toBe(1_000);
+    expect(await verifyBooks(h.pool, to.municipalityId, 2026)).toBeNull();
+  });
+
+  it("a certificate that moves while waiting for financing leaves the old waiting list: money freed there funds someone still there", async () => {
+    const from = await world(h, { nominal: 100, budget: 100 });
+    const to = await world(h, { nominal: 100, budget: 1_000 });
+    const first = await issued(h, from);
+    const mover = await issued(h, from);
+    await financed(h, from, first);
+    await financed(h, from, mover);
+    expect((await waitingList(h.pool, from.municipalityId, 2026)).map((r) => r.certificateId)).toEqual([mover.certificateId]);
+    await h.deliver(CertificateMoved, { municipalityId: to.municipalityId, aggregateId: mover.certificateId }, {
+      certificateId: mover.certificateId, number: "41-000002", childId: mover.childId, fromMunicipalityId: from.municipalityId, toMunicipalityId: to.municipalityId, funding: "accounting",
+    });
+    expect(await waitingList(h.pool, from.municipalityId, 2026)).toEqual([]);
+    // The first certificate closes: its money goes back, and nobody of another municipality takes it.
+    await h.deliver(CertificateClosed, { municipalityId: from.municipalityId, aggregateId: first.certificateId }, { certificateId: first.certificateId, number: "41-000001", childId: first.childId, reason: "decision" });
+    expect(available(await budgetOf(from.municipalityId))).toBe(100);
+    // Its account of the old municipality never got a kopeck.
+    expect((await findAccounts(h.pool, [accountId("certificate", mover.certificateId, 2026)]))[0]?.creditsPosted ?? 0).toBe(0);
   });
 
   it("the same request delivered twice commits once", async () => {

@@ -47,9 +47,36 @@ export function flagsOf(kind: AccountKind): AccountFlags {
 
 const NAMESPACE = "6f1d1d2e-6b39-4b8e-9d0e-3f1f4f6b2a10";
 
-/** An account's id, derived from what it is: the same account is found without a lookup. */
-export function accountId(kind: AccountKind, ownerId: string, year: number): string {
-  return uuidv5(`account:${kind}:${ownerId}:${year}`, NAMESPACE);
+/**
+ * An account's id, derived from what it is: the same account is found without a lookup. `scope`
+ * tells apart accounts of one owner and year that belong to different municipalities (a
+ * certificate financed again by the municipality it moved to: see certificateAccountOf).
+ */
+export function accountId(kind: AccountKind, ownerId: string, year: number, scope?: string): string {
+  return uuidv5(`account:${kind}:${ownerId}:${year}${scope === undefined ? "" : `:${scope}`}`, NAMESPACE);
+}
+
+/** What decides a certificate's account of a year: the financing request that funds it. */
+export interface CertificateFinancing {
+  certificateId: string;
+  year: number;
+  municipalityId: string;
+  /** Financed after moving in from another municipality that year: an account of its own, in this municipality's books. */
+  movedIn: boolean;
+}
+
+/**
+ * The certificate's account of a year for the municipality that financed it: the certificate and
+ * the year name it, and the municipality too once the certificate moved in from another (each
+ * municipality's books hold their own money; the first municipality's id is the one it always was).
+ */
+export function certificateAccountOf(f: CertificateFinancing): string {
+  return accountId("certificate", f.certificateId, f.year, f.movedIn ? f.municipalityId : undefined);
+}
+
+/** A transfer of a financing request (financing, release, the year's end): derived as certificateAccountOf is, so each municipality's is its own. */
+export function financingTransferId(what: string, f: CertificateFinancing, ...more: readonly (string | number)[]): string {
+  return f.movedIn ? derivedTransferId(what, f.certificateId, f.year, ...more, f.municipalityId) : derivedTransferId(what, f.certificateId, f.year, ...more);
 }
 
 /** A transfer id derived from its cause, so that a redelivered cause finds the same transfer. */
@@ -63,6 +90,8 @@ export interface AccountRef {
   year: number;
   municipalityId: string;
   currency: string;
+  /** See accountId. */
+  scope?: string | undefined;
 }
 
 /** Why a posting was made: the event it answers, or the command (and who gave it). */

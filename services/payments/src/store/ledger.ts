@@ -37,7 +37,7 @@ const accountColumns = `id, municipality_id AS "municipalityId", currency, kind,
 /** Open accounts that do not exist yet (their flags follow their kind); returns their ids in order. */
 export async function ensureAccounts(db: Queryable, refs: readonly AccountRef[], now: Date): Promise<string[]> {
   if (refs.length === 0) return [];
-  const ids = refs.map((r) => idOf(r.kind, r.ownerId, r.year));
+  const ids = refs.map((r) => idOf(r.kind, r.ownerId, r.year, r.scope));
   await db.query(
     `INSERT INTO ledger_accounts (id, municipality_id, currency, kind, owner_id, year, debits_must_not_exceed_credits, credits_must_not_exceed_debits, created_at)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::int[], $7::bool[], $8::bool[]) AS a, LATERAL (SELECT $9::timestamptz) AS t

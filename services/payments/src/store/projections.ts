@@ -80,6 +80,11 @@ export async function upsertCertificate(db: Queryable, c: CertificateRow): Promi
   );
 }
 
+/** The certificate now belongs to another municipality, unfinanced there until that one finances it (a closed one stays closed). */
+export async function moveCertificateTo(db: Queryable, id: string, municipalityId: string): Promise<void> {
+  await db.query(`UPDATE certificates SET municipality_id = $2, status = CASE WHEN status = 'closed' THEN 'closed' ELSE 'accounting' END WHERE id = $1`, [id, municipalityId]);
+}
+
 export async function setCertificateStatus(db: Queryable, id: string, status: CertificateRow["status"]): Promise<void> {
   await db.query(`UPDATE certificates SET status = $2 WHERE id = $1`, [id, status]);
 }

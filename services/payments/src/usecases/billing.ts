@@ -6,8 +6,9 @@ import { localDateOf } from "@kruzhok/time";
 import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { NotHeardYet } from "../domain/errors";
-import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
+import { accountId, certificateAccountOf, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
+import { financingFor } from "../store/financing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
 import { enrollmentStartedOn, familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
 import { addToLine, openRegister } from "../store/registers";
@@ -63,7 +64,9 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     }
 
     const currency = municipality.currency;
-    const certificateAccount = certificate ? accountId("certificate", certificate.id, year) : undefined;
+    const financing = certificate ? await financingFor(tx, certificate.id, year, municipalityId) : undefined;
+    // Never financed this year: the account (absent) says so below, as before any financing.
+    const certificateAccount = certificate ? (financing ? certificateAccountOf(financing) : accountId("certificate", certificate.id, year)) : undefined;
     const [payable, family] = await ensureAccounts(tx, [
       { kind: "provider_payable", ownerId: summary.providerId, year, municipalityId, currency },
       { kind: "family_receivable", ownerId: summary.childId, year, municipalityId, currency },

@@ -4,7 +4,8 @@ import type { PaymentsDeps } from "../deps";
 import { inTransaction } from "./transaction";
 import type { Queryable } from "@kruzhok/postgres";
 import { paymentsError } from "../domain/errors";
-import { accountId } from "../domain/ledger";
+import { accountId, certificateAccountOf } from "../domain/ledger";
+import { financingFor } from "../store/financing";
 import { describe, type Language } from "../domain/movements";
 import { available, findAccounts, movementsOf } from "../store/ledger";
 import { findCertificate, setCompensationOrder } from "../store/projections";
@@ -16,7 +17,9 @@ export async function certificateAccount(db: Queryable, actor: Actor, certificat
   const certificate = await findCertificate(db, certificateId);
   if (!certificate) throw paymentsError("CERTIFICATE_NOT_FOUND", `No certificate ${certificateId}`, { field: "id" });
   await requireCertificateReader(db, actor, certificate);
-  const id = accountId("certificate", certificateId, year);
+  // The account its municipality funds now (after a move, the new one's, once it financed it).
+  const financing = await financingFor(db, certificateId, year, certificate.municipalityId);
+  const id = financing ? certificateAccountOf(financing) : accountId("certificate", certificateId, year);
   const [account] = await findAccounts(db, [id]);
   const movements = account ? await movementsOf(db, id) : [];
   const reservations = (await reservationsOfCertificate(db, certificateId)).filter((r) => r.year === year);

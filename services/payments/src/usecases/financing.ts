@@ -3,12 +3,23 @@ import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { decideHead, fundingOf, prorated, type WaitReason } from "../domain/financing";
-import { accountId, derivedTransferId, requireAllPosted, succeeded, type AccountRef } from "../domain/ledger";
+import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, succeeded, type AccountRef, type CertificateFinancing } from "../domain/ledger";
 import { NotHeardYet, paymentsError } from "../domain/errors";
 import { findRules } from "../store/billing";
-import { committedCount, findRequest, insertRequest, markCommitted, netMoved, waitingList } from "../store/financing";
+import {
+  committedCount,
+  findRequest,
+  insertRequest,
+  liveRequest,
+  markCommitted,
+  markReleased,
+  markWithdrawn,
+  netMoved,
+  waitingList,
+  type FinancingRequestRow,
+} from "../store/financing";
 import { available, createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
-import { findCertificate, findMunicipality, lockYear, setCertificateStatus, upsertYear, type YearRow } from "../store/projections";
+import { findCertificate, findMunicipality, lockYear, moveCertificateTo, setCertificateStatus, upsertYear, type YearRow } from "../store/projections";
 import type { PaymentsDeps } from "../deps";
 import { postingCause } from "./cause";
 import { joinTransaction, type Write } from "./transaction";
@@ -24,6 +35,11 @@ function budgetRefs(municipalityId: string, year: number, currency: string): Acc
     { kind: "budget_source", ownerId: municipalityId, year, municipalityId, currency },
     { kind: "budget", ownerId: municipalityId, year, municipalityId, currency },
   ];
+}
+
+/** The certificate's account the financing request funds, in the financing municipality's books (certificateAccountOf). */
+function certificateAccountRef(f: CertificateFinancing, currency: string): AccountRef {
+  return { kind: "certificate", ownerId: f.certificateId, year: f.year, municipalityId: f.municipalityId, currency, scope: f.movedIn ? f.municipalityId : undefined };
 }
 
 /** The year's settings as the registry set them: the budget appropriated (or cut, never below what is committed), and the waiting list funded as far as it now reaches. */
@@ -68,15 +84,16 @@ export function requestFinancing(deps: PaymentsDeps, tx: PoolClient, request: { 
     const fresh = await insertRequest(tx, { ...request, amount: funding.amount, categoryRank: funding.rank, requestedAt: write.now, causeEventId: cause.causationId ?? null });
     if (fresh) {
       await setCertificateStatus(tx, certificate.id, "financed");
-      await ensureAccounts(tx, [{ kind: "certificate", ownerId: certificate.id, year: request.year, municipalityId: request.municipalityId, currency: municipality.currency }], write.now);
+      await ensureAccounts(tx, [certificateAccountRef((await findRequest(tx, certificate.id, request.year, request.municipalityId))!, municipality.currency)], write.now);
       const stopped = await fundWaiting(write, request.municipalityId, request.year, municipality.currency);
-      const mine = (await findRequest(tx, certificate.id, request.year))!;
+      const mine = (await findRequest(tx, certificate.id, request.year, request.municipalityId))!;
       if (mine.status === "waiting") {
         await emit(tx, FinancingQueued, { ...cause, municipalityId: request.municipalityId, aggregateId: certificate.id }, { certificateId: certificate.id, year: request.year, amount: funding.amount, reason: stopped ?? "queue_ahead" }, write.now);
       }
     }
-    const mine = (await findRequest(tx, certificate.id, request.year))!;
-    return { status: mine.status, amount: mine.amount };
+    const mine = (await findRequest(tx, certificate.id, request.year, request.municipalityId))!;
+    // A request withdrawn (the certificate moved away meanwhile) waits for nothing any more.
+    return { status: mine.status === "withdrawn" ? "waiting" : mine.status, amount: mine.amount };
   });
 }
 
@@ -96,13 +113,13 @@ async function fundWaiting(write: Write, municipalityId: string, yearNumber: num
       const [budget] = await findAccounts(tx, [budgetId]);
       const decision = decideHead(head, { available: budget ? available(budget) : 0, committed, cap: year.financedCap });
       if (!decision.fund) return decision.reason;
-      const certificateAccount = (await ensureAccounts(tx, [{ kind: "certificate", ownerId: head.certificateId, year: yearNumber, municipalityId, currency }], now))[0]!;
-      const transferId = derivedTransferId("financing", head.certificateId, yearNumber);
+      const certificateAccount = (await ensureAccounts(tx, [certificateAccountRef(head, currency)], now))[0]!;
+      const transferId = financingTransferId("financing", head);
       const [outcome] = await createTransfers(tx, municipalityId, [
         { id: transferId, kind: "single", debitAccountId: budgetId, creditAccountId: certificateAccount, amount: head.amount, code: "financing", cause: postingCause(write.cause) },
       ], now);
       if (!outcome || !succeeded(outcome.result)) return "budget_exhausted";
-      await markCommitted(tx, head.certificateId, yearNumber, transferId, now);
+      await markCommitted(tx, head, transferId, now);
       committed += 1;
       const coefficient = year.nominal === 0 ? 1 : head.amount / year.nominal;
       await emit(tx, CertificateFunded, { ...write.cause, municipalityId, aggregateId: head.certificateId }, { certificateId: head.certificateId, year: yearNumber, amount: head.amount, currency: currency as "RUB" | "KZT", coefficient }, now);
@@ -111,26 +128,61 @@ async function fundWaiting(write: Write, municipalityId: string, yearNumber: num
 }
 
 /**
- * The certificate closed: what it has not spent or reserved returns to the budget that financed
- * it, and that budget's waiting list moves. The budget is the financing request's own, not the
- * closing event's: a certificate moved to another municipality is closed there, and the money the
- * old municipality committed must go back to the old municipality, never to the new one's budget.
+ * The certificate's request of the year lets go: a waiting one leaves the waiting list; from a
+ * committed one, what the certificate has neither spent nor reserved returns to the budget of the
+ * municipality that financed it (never another's), and that budget's waiting list moves. Once per
+ * request (a released request is not live); returns the amount returned.
+ */
+async function releaseRequest(write: Write, request: FinancingRequestRow, code: "certificate_closed" | "certificate_moved"): Promise<number> {
+  const { tx, now, cause } = write;
+  if (request.status === "waiting") {
+    await markWithdrawn(tx, request);
+    return 0;
+  }
+  if (request.status !== "committed") return 0;
+  const financedBy = request.municipalityId;
+  if (!(await lockYear(tx, financedBy, request.year))) return 0;
+  const certificateAccount = certificateAccountOf(request);
+  const budgetId = accountId("budget", financedBy, request.year);
+  const [outcome] = await createTransfers(tx, financedBy, [
+    { id: financingTransferId("release", request), kind: "single", debitAccountId: certificateAccount, creditAccountId: budgetId, amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code, cause: postingCause(cause) },
+  ], now);
+  await markReleased(tx, request, now);
+  const municipality = (await findMunicipality(tx, financedBy))!;
+  await fundWaiting(write, financedBy, request.year, municipality.currency);
+  return outcome?.amount ?? 0;
+}
+
+/**
+ * The certificate closed: its request of the year lets go (`releaseRequest`): the money goes back
+ * to the budget that financed it, which after a move is the new municipality's (the old one's was
+ * returned when it moved).
  */
 export function releaseCertificate(deps: PaymentsDeps, tx: PoolClient, closed: { certificateId: string; municipalityId: string; year: number }, cause: Cause): Promise<number> {
   return joinTransaction(deps, tx, cause, async (write) => {
     await setCertificateStatus(tx, closed.certificateId, "closed");
-    const request = await findRequest(tx, closed.certificateId, closed.year);
-    if (request?.status !== "committed") return 0;
-    const financedBy = request.municipalityId;
-    const year = await lockYear(tx, financedBy, closed.year);
-    if (!year) return 0;
-    const certificateAccount = accountId("certificate", closed.certificateId, closed.year);
-    const budgetId = accountId("budget", financedBy, closed.year);
-    const [outcome] = await createTransfers(tx, financedBy, [
-      { id: derivedTransferId("release", closed.certificateId, closed.year), kind: "single", debitAccountId: certificateAccount, creditAccountId: budgetId, amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "certificate_closed", cause: postingCause(cause) },
-    ], write.now);
-    const municipality = (await findMunicipality(tx, financedBy))!;
-    await fundWaiting(write, financedBy, closed.year, municipality.currency);
-    return outcome?.amount ?? 0;
+    const request = await liveRequest(tx, closed.certificateId, closed.year);
+    return request ? releaseRequest(write, request, "certificate_closed") : 0;
+  });
+}
+
+/**
+ * The certificate moved to another municipality of the region: it arrives unfinanced there
+ * (the registry's rule), so the old municipality's request of the year lets go (its money back to
+ * its budget, its waiting list moved), and the new municipality may finance it afresh.
+ */
+export function moveCertificate(
+  deps: PaymentsDeps,
+  tx: PoolClient,
+  moved: { certificateId: string; fromMunicipalityId: string; toMunicipalityId: string; year: number },
+  cause: Cause,
+): Promise<number> {
+  return joinTransaction(deps, tx, cause, async (write) => {
+    const certificate = await findCertificate(tx, moved.certificateId);
+    if (!certificate) throw new NotHeardYet(`Certificate ${moved.certificateId} is not known to payments yet`);
+    await moveCertificateTo(tx, certificate.id, moved.toMunicipalityId);
+    const request = await findRequest(tx, moved.certificateId, moved.year, moved.fromMunicipalityId);
+    if (request?.releasedAt !== null) return 0;
+    return releaseRequest(write, request, "certificate_moved");
   });
 }

@@ -1,6 +1,7 @@
 import { withTransaction, type PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { accountId, derivedTransferId, requireAllPosted } from "../domain/ledger";
+import { accountId, certificateAccountOf, financingTransferId, requireAllPosted } from "../domain/ledger";
+import { committedFinancingsOf } from "../store/financing";
 import { createTransfers } from "../store/ledger";
 import { activeEnrollmentsOf, findCertificate, findYear, listMunicipalities } from "../store/projections";
 import { certificatesToRoll, claimRollover, noteReturned } from "../store/rollovers";
@@ -49,17 +50,34 @@ export function rollCertificateIn(deps: PaymentsDeps, tx: PoolClient, c: { certi
   return joinTransaction(deps, tx, cause, async (write) => {
     if (!(await claimRollover(tx, c.certificateId, c.year, write.now))) return false;
     const old = c.year - 1;
-    const [returned] = await createTransfers(tx, c.municipalityId, [
-      { id: derivedTransferId("year-end", c.certificateId, old), kind: "single", debitAccountId: accountId("certificate", c.certificateId, old), creditAccountId: accountId("budget", c.municipalityId, old), amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "year_end", cause: postingCause(cause) },
-    ], write.now);
-    requireAllPosted([returned!]);
-    await noteReturned(tx, c.certificateId, c.year, returned!.amount ?? 0);
+    // Each municipality that financed the certificate in the old year gets back what is left of
+    // its money (two only after a move): never one municipality's money into another's budget.
+    let returned = 0;
+    for (const financing of await committedFinancingsOf(tx, c.certificateId, old)) {
+      const [outcome] = await createTransfers(tx, financing.municipalityId, [
+        {
+          id: financingTransferId("year-end", financing),
+          kind: "single",
+          debitAccountId: certificateAccountOf(financing),
+          creditAccountId: accountId("budget", financing.municipalityId, old),
+          amount: Number.MAX_SAFE_INTEGER,
+          balancingDebit: true,
+          code: "year_end",
+          cause: postingCause(cause),
+        },
+      ], write.now);
+      requireAllPosted([outcome!]);
+      returned += outcome!.amount ?? 0;
+    }
+    await noteReturned(tx, c.certificateId, c.year, returned);
 
+    // The new year is financed where the certificate is now (the municipality it moved to).
     const certificate = await findCertificate(tx, c.certificateId);
-    if (!certificate || certificate.status === "closed" || !(await findYear(tx, c.municipalityId, c.year))) return true;
-    await requestFinancing(deps, tx, { certificateId: c.certificateId, year: c.year, municipalityId: c.municipalityId }, cause);
-    for (const enrollment of await activeEnrollmentsOf(tx, c.municipalityId)) {
-      if (enrollment.childId === certificate.childId) await reserve(write, { ...enrollment, municipalityId: c.municipalityId }, { year: c.year, today: `${c.year}-01-01` });
+    const home = certificate?.municipalityId ?? c.municipalityId;
+    if (!certificate || certificate.status === "closed" || !(await findYear(tx, home, c.year))) return true;
+    await requestFinancing(deps, tx, { certificateId: c.certificateId, year: c.year, municipalityId: home }, cause);
+    for (const enrollment of await activeEnrollmentsOf(tx, home)) {
+      if (enrollment.childId === certificate.childId) await reserve(write, { ...enrollment, municipalityId: home }, { year: c.year, today: `${c.year}-01-01` });
     }
     return true;
   });

@@ -1,9 +1,10 @@
 import type { Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
-import { accountId, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
+import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { expectedCost } from "../domain/reservation";
 import { findRules } from "../store/billing";
+import { committedFinancingsOf, financingFor } from "../store/financing";
 import { createTransfers, ensureAccounts, findAccounts, transferAccounts } from "../store/ledger";
 import { findCertificateOfChild, findGroup, findMunicipality, upsertEnrollment } from "../store/projections";
 import { addReturned } from "../store/rollovers";
@@ -39,7 +40,10 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
   const local = localDateOf(now, municipality.timeZone);
   const year = yearOverride?.year ?? local.year;
   const today = yearOverride?.today ?? formatLocalDate(local);
-  const certificateAccount = accountId("certificate", certificate.id, year);
+  // What the enrollment's municipality financed (a child who moved keeps its old group on it), else what funds the certificate now.
+  const financing = await financingFor(tx, certificate.id, year, enrollment.municipalityId);
+  if (!financing) return;
+  const certificateAccount = certificateAccountOf(financing);
   if ((await findAccounts(tx, [certificateAccount])).length === 0) return;
   const rules = (await findRules(tx, enrollment.municipalityId, year)) ?? { normativePerHour: group.pricePerHour, coPayment: false, unexcused: "not_charged" as const };
   const expected = expectedCost(group, rules, today, year);
@@ -118,13 +122,27 @@ async function releaseRow(write: Write, reservation: ReservationRow, municipalit
   await saveReservation(write.tx, { ...reservation, pendingId: null, amount: 0, released: true });
 }
 
-/** What the certificate's account of a past year can still spend, back to that year's budget (nothing when it has no account). */
+/**
+ * What the certificate's accounts of a past year can still spend, each back to the budget of the
+ * municipality that financed it (nothing when none did).
+ */
 async function returnPastYear(write: Write, c: { certificateId: string; municipalityId: string; year: number }, why: readonly string[]): Promise<void> {
-  const certificateAccount = accountId("certificate", c.certificateId, c.year);
-  if ((await findAccounts(write.tx, [certificateAccount])).length === 0) return;
-  const [returned] = await createTransfers(write.tx, c.municipalityId, [
-    { id: derivedTransferId("year-end-rest", c.certificateId, c.year, ...why), kind: "single", debitAccountId: certificateAccount, creditAccountId: accountId("budget", c.municipalityId, c.year), amount: Number.MAX_SAFE_INTEGER, balancingDebit: true, code: "year_end", cause: postingCause(write.cause) },
-  ], write.now);
-  requireAllPosted([returned!]);
-  if ((returned!.amount ?? 0) > 0) await addReturned(write.tx, c.certificateId, c.year + 1, returned!.amount ?? 0);
+  for (const financing of await committedFinancingsOf(write.tx, c.certificateId, c.year)) {
+    const certificateAccount = certificateAccountOf(financing);
+    if ((await findAccounts(write.tx, [certificateAccount])).length === 0) continue;
+    const [returned] = await createTransfers(write.tx, financing.municipalityId, [
+      {
+        id: financingTransferId("year-end-rest", financing, ...why),
+        kind: "single",
+        debitAccountId: certificateAccount,
+        creditAccountId: accountId("budget", financing.municipalityId, c.year),
+        amount: Number.MAX_SAFE_INTEGER,
+        balancingDebit: true,
+        code: "year_end",
+        cause: postingCause(write.cause),
+      },
+    ], write.now);
+    requireAllPosted([returned!]);
+    if ((returned!.amount ?? 0) > 0) await addReturned(write.tx, c.certificateId, c.year + 1, returned!.amount ?? 0);
+  }
 }

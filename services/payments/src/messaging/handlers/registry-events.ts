@@ -1,8 +1,8 @@
-import { CertificateClosed, CertificateFinanced, CertificateIssued, ChildCategoriesChanged, ChildGuardiansChanged, MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
+import { CertificateClosed, CertificateFinanced, CertificateMoved, CertificateIssued, ChildCategoriesChanged, ChildGuardiansChanged, MunicipalityCreated, MunicipalityYearSet } from "@kruzhok/contracts";
 import { causeOf, handlerFor } from "@kruzhok/messaging";
 import { localDateOf } from "@kruzhok/time";
 import { findMunicipality } from "../../store/projections";
-import { recordYearSettings, releaseCertificate, requestFinancing } from "../../usecases/financing";
+import { moveCertificate, recordYearSettings, releaseCertificate, requestFinancing } from "../../usecases/financing";
 import { recordCertificate, recordChildCategories, recordChildGuardians, recordMunicipality } from "../../usecases/projections";
 import type { PaymentsDeps } from "../../deps";
 
@@ -33,6 +33,13 @@ export function onRegistryEvents(deps: PaymentsDeps) {
       const municipality = await findMunicipality(tx, event.municipalityId);
       const year = localDateOf(new Date(event.occurredAt), municipality?.timeZone ?? "UTC").year;
       await releaseCertificate(deps, tx, { certificateId: event.data.certificateId, municipalityId: event.municipalityId, year }, causeOf(event));
+    }),
+    handlerFor(CertificateMoved, async (event, { tx }) => {
+      const { certificateId, fromMunicipalityId, toMunicipalityId } = event.data;
+      // The year of the move on the calendar of the municipality it leaves (whose budget financed it).
+      const from = await findMunicipality(tx, fromMunicipalityId);
+      const year = localDateOf(new Date(event.occurredAt), from?.timeZone ?? "UTC").year;
+      await moveCertificate(deps, tx, { certificateId, fromMunicipalityId, toMunicipalityId, year }, causeOf(event));
     }),
   ];
 }

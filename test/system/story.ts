@@ -544,11 +544,29 @@ export async function familySigns(system: Kruzhok, story: Story): Promise<void> 
 }
 
 /**
- * The provider sees the enrollment in enrollment's API, and its group in the catalogue shows the
- * seat taken (the catalogue heard of the enrollment from enrollment's event).
+ * The provider sees the enrollment in enrollment's API and on its group's roster, the child's
+ * name and the guardian's contact in the registry (which heard from enrollment's events that the
+ * child is enrolled with this provider), and its group in the catalogue shows the seat taken (the
+ * catalogue heard of the enrollment from enrollment's event).
  */
 export async function providerSeesEnrollment(system: Kruzhok, story: Story): Promise<void> {
-  const { enrollment, catalogue } = system.services;
+  const { enrollment, catalogue, registry } = system.services;
+  const childId = known(story, "childId");
+  const roster = expectStatus<{ enrollments: { id: string; childId: string }[] }>(await enrollment.call("GET", `/groups/${known(story, "groupId")}/roster`, { as: known(story, "provider") }), 200);
+  expect(roster.enrollments).toEqual([expect.objectContaining({ id: known(story, "enrollmentId"), childId })]);
+  const card = await registry.waitForAnswer(
+    "GET",
+    `/providers/${known(story, "providerId")}/children/${childId}`,
+    { as: known(story, "provider") },
+    (answer) => (answer.status === 200 && answer.json<{ relations: { state: string }[] }>().relations.some((r) => r.state === "enrolled") ? answer : undefined),
+    "the registry to hear that the child is enrolled with the provider",
+  );
+  const applicant = card.json<{ age: number; guardians: { firstName: string; lastName: string }[] }>();
+  expect(applicant).toMatchObject({ childId, firstName: "Анна", lastName: "Сюжетова" });
+  // The mother who registered her, and any guardian the office added since (the second desk's).
+  expect(applicant.guardians.map((g) => `${g.firstName} ${g.lastName}`)).toContain("Мария Сюжетова");
+  // Born on 20 May ten years before the story's year: 9 until the birthday, 10 from it.
+  expect([9, 10]).toContain(applicant.age);
   const provider = known(story, "provider");
   const seen = expectStatus<{ status: string; childId: string; groupId: string }>(await enrollment.call("GET", `/enrollments/${known(story, "enrollmentId")}`, { as: provider }), 200);
   expect(seen).toMatchObject({ status: "active", childId: known(story, "childId"), groupId: known(story, "groupId") });

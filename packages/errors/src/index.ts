@@ -63,6 +63,27 @@ export interface ErrorMessage {
 }
 export type ErrorLanguage = keyof ErrorMessage;
 
+/** Sentences several services say alike (each service's table takes them by name: one wording for one situation). */
+export const sharedErrorTexts = {
+  notYourChild: { ru: "Вы не указаны законным представителем этого ребёнка.", kk: "Сіз осы баланың заңды өкілі ретінде көрсетілмегенсіз." },
+  notYourGroup: { ru: "Это группа другой организации.", kk: "Бұл басқа ұйымның тобы." },
+  municipalityNotHeardYet: {
+    ru: "Сведения о муниципалитете ещё не поступили: повторите через минуту.",
+    kk: "Муниципалитет туралы мәліметтер әлі түскен жоқ: бір минуттан соң қайталаңыз.",
+  },
+  yearSettingsMissing: {
+    ru: "Параметры года для муниципалитета ещё не заданы: обратитесь в управление образования.",
+    kk: "Муниципалитет үшін жыл параметрлері әлі белгіленбеген: білім басқармасына хабарласыңыз.",
+  },
+  groupNotFound: { ru: "Такая группа не найдена.", kk: "Мұндай топ табылмады." },
+  groupClosed: { ru: "Группа закрыта.", kk: "Топ жабық." },
+  certificateNotFound: { ru: "Такой сертификат не найден.", kk: "Мұндай сертификат табылмады." },
+  providerNotFound: { ru: "Такая организация не найдена.", kk: "Мұндай ұйым табылмады." },
+  applicationNotFound: { ru: "Такое заявление не найдено.", kk: "Мұндай өтініш табылмады." },
+  enrollmentNotFound: { ru: "Такое зачисление не найдено.", kk: "Мұндай қабылдау табылмады." },
+  lessonTimeInverted: { ru: "Занятие заканчивается раньше, чем начинается: проверьте время.", kk: "Сабақ басталмай жатып аяқталады: уақытты тексеріңіз." },
+} as const satisfies Record<string, ErrorMessage>;
+
 const messages = new Map<string, ErrorMessage>();
 
 /** Make the sentences of codes known to the HTTP layer (a service's table does it when loaded; the kit's own codes too). */

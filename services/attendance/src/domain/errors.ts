@@ -1,4 +1,4 @@
-import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, sharedErrorTexts, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * Attendance's closed set of domain errors. Codes are stable: clients and tests check them.
@@ -44,22 +44,19 @@ const texts = {
     ru: "Уведомление указано не для того: карантин и ремонт касаются всей группы, болезнь и отпуск — ребёнка.",
     kk: "Хабарлама дұрыс көрсетілмеген: карантин мен жөндеу бүкіл топқа, ауру мен демалыс балаға қатысты.",
   },
-  LESSON_TIME_INVALID: { ru: "Занятие заканчивается раньше, чем начинается: проверьте время.", kk: "Сабақ басталмай жатып аяқталады: уақытты тексеріңіз." },
+  LESSON_TIME_INVALID: sharedErrorTexts.lessonTimeInverted,
   RULES_INVALID: {
     ru: "Правила учёта посещаемости указаны с ошибкой: праздники должны относиться к этому году.",
     kk: "Қатысуды есепке алу ережелері қате: мерекелер осы жылға жатуы керек.",
   },
   MONTH_NOT_ENDED: { ru: "Месяц ещё не закончился: закрыть его можно после последнего дня.", kk: "Ай әлі аяқталған жоқ: оны соңғы күннен кейін жабуға болады." },
-  GROUP_NOT_FOUND: { ru: "Такая группа не найдена.", kk: "Мұндай топ табылмады." },
-  MUNICIPALITY_UNKNOWN: {
-    ru: "Сведения о муниципалитете ещё не поступили: повторите через минуту.",
-    kk: "Муниципалитет туралы мәліметтер әлі түскен жоқ: бір минуттан соң қайталаңыз.",
-  },
+  GROUP_NOT_FOUND: sharedErrorTexts.groupNotFound,
+  MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,
   MARK_NOT_FOUND: { ru: "Отметки о посещении за это занятие нет.", kk: "Бұл сабаққа қатысу белгісі жоқ." },
   NOTICE_NOT_FOUND: { ru: "Такое уведомление об отсутствии не найдено.", kk: "Мұндай болмау туралы хабарлама табылмады." },
   CHILD_UNKNOWN: { ru: "Ребёнок не зачислен в эту группу.", kk: "Бала бұл топқа қабылданбаған." },
-  NOT_YOUR_GROUP: { ru: "Это группа другой организации.", kk: "Бұл басқа ұйымның тобы." },
-  NOT_YOUR_CHILD: { ru: "Вы не указаны законным представителем этого ребёнка.", kk: "Сіз осы баланың заңды өкілі ретінде көрсетілмегенсіз." },
+  NOT_YOUR_GROUP: sharedErrorTexts.notYourGroup,
+  NOT_YOUR_CHILD: sharedErrorTexts.notYourChild,
   NOT_ON_ROSTER: { ru: "Ребёнка нет в списке группы на дату занятия.", kk: "Сабақ күні бала топ тізімінде жоқ." },
   LESSON_NOT_STARTED: { ru: "Занятие ещё не началось: отмечайте посещение после начала.", kk: "Сабақ әлі басталған жоқ: қатысуды басталғаннан кейін белгілеңіз." },
   MONTH_CLOSED: {
@@ -67,7 +64,7 @@ const texts = {
     kk: "Ай жабық: өзгерістер тек муниципалитет оны ашқаннан кейін мүмкін.",
   },
   MONTH_NOT_CLOSED: { ru: "Месяц ещё не закрыт.", kk: "Ай әлі жабылған жоқ." },
-  GROUP_CLOSED: { ru: "Группа закрыта.", kk: "Топ жабық." },
+  GROUP_CLOSED: sharedErrorTexts.groupClosed,
   NOT_DISPUTED: {
     ru: "Отметку подтверждает или оспаривает родитель, а решает спор оператор.",
     kk: "Белгіні ата-ана растайды не дауласады, ал дауды оператор шешеді.",

@@ -1,4 +1,4 @@
-import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, sharedErrorTexts, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * The catalogue's closed set of domain errors. Codes are stable: clients and tests check them.
@@ -56,7 +56,7 @@ const texts = {
     ru: "Срок сертификации программы истёк: продлите сертификацию.",
     kk: "Бағдарламаның сертификаттау мерзімі өтті: сертификаттауды ұзартыңыз.",
   },
-  SLOT_INVERTED: { ru: "Занятие заканчивается раньше, чем начинается: проверьте время.", kk: "Сабақ басталмай жатып аяқталады: уақытты тексеріңіз." },
+  SLOT_INVERTED: sharedErrorTexts.lessonTimeInverted,
   SLOTS_OVERLAP: { ru: "Занятия в расписании пересекаются: разведите их по времени.", kk: "Кестедегі сабақтар қабаттасады: оларды уақыт бойынша ажыратыңыз." },
   SCHEDULE_ZONE_MISMATCH: {
     ru: "Расписание должно быть в часовом поясе муниципалитета.",
@@ -70,22 +70,19 @@ const texts = {
   },
   CURSOR_INVALID: { ru: "Ссылка на следующую страницу устарела: начните поиск заново.", kk: "Келесі бетке сілтеме ескірген: іздеуді қайта бастаңыз." },
   PROGRAM_NOT_FOUND: { ru: "Такая программа не найдена.", kk: "Мұндай бағдарлама табылмады." },
-  GROUP_NOT_FOUND: { ru: "Такая группа не найдена.", kk: "Мұндай топ табылмады." },
-  ENROLLMENT_NOT_FOUND: { ru: "Такое зачисление не найдено.", kk: "Мұндай қабылдау табылмады." },
-  PROVIDER_NOT_FOUND: { ru: "Такая организация не найдена.", kk: "Мұндай ұйым табылмады." },
+  GROUP_NOT_FOUND: sharedErrorTexts.groupNotFound,
+  ENROLLMENT_NOT_FOUND: sharedErrorTexts.enrollmentNotFound,
+  PROVIDER_NOT_FOUND: sharedErrorTexts.providerNotFound,
   NOT_YOUR_PROGRAM: { ru: "Это программа другой организации.", kk: "Бұл басқа ұйымның бағдарламасы." },
-  NOT_YOUR_CHILD: { ru: "Вы не указаны законным представителем этого ребёнка.", kk: "Сіз осы баланың заңды өкілі ретінде көрсетілмегенсіз." },
+  NOT_YOUR_CHILD: sharedErrorTexts.notYourChild,
   PROVIDER_NOT_APPROVED: {
     ru: "Организация ещё не одобрена регионом: публиковать программы можно после одобрения.",
     kk: "Ұйымды өңір әлі мақұлдаған жоқ: бағдарламаларды мақұлдаудан кейін жариялауға болады.",
   },
-  MUNICIPALITY_UNKNOWN: {
-    ru: "Сведения о муниципалитете ещё не поступили: повторите через минуту.",
-    kk: "Муниципалитет туралы мәліметтер әлі түскен жоқ: бір минуттан соң қайталаңыз.",
-  },
+  MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,
   PROGRAM_TRANSITION: { ru: "В текущем статусе программы это действие невозможно.", kk: "Бағдарламаның қазіргі мәртебесінде бұл әрекет мүмкін емес." },
   PROGRAM_WITHDRAWN: { ru: "Программа снята с публикации: её нельзя изменить.", kk: "Бағдарлама жариялаудан алынған: оны өзгертуге болмайды." },
-  GROUP_CLOSED: { ru: "Группа закрыта.", kk: "Топ жабық." },
+  GROUP_CLOSED: sharedErrorTexts.groupClosed,
   CAPACITY_BELOW_ENROLLED: {
     ru: "Мест меньше, чем уже зачислено детей: укажите не меньше их числа.",
     kk: "Орын саны қабылданған балалардан аз: олардың санынан кем емес мән көрсетіңіз.",

@@ -1,4 +1,4 @@
-import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, sharedErrorTexts, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * Enrollment's closed set of domain errors. Codes are stable (`ENROLLMENT.AGE_OUTSIDE_RANGE`):
@@ -109,20 +109,14 @@ const texts = {
     ru: "Календарь указан с ошибкой: дни должны относиться к этому году и не повторяться.",
     kk: "Күнтізбе қате көрсетілген: күндер осы жылға жатуы және қайталанбауы керек.",
   },
-  GROUP_NOT_FOUND: { ru: "Такая группа не найдена.", kk: "Мұндай топ табылмады." },
-  MUNICIPALITY_UNKNOWN: {
-    ru: "Сведения о муниципалитете ещё не поступили: повторите через минуту.",
-    kk: "Муниципалитет туралы мәліметтер әлі түскен жоқ: бір минуттан соң қайталаңыз.",
-  },
-  YEAR_SETTINGS_MISSING: {
-    ru: "Параметры года для муниципалитета ещё не заданы: обратитесь в управление образования.",
-    kk: "Муниципалитет үшін жыл параметрлері әлі белгіленбеген: білім басқармасына хабарласыңыз.",
-  },
-  APPLICATION_NOT_FOUND: { ru: "Такое заявление не найдено.", kk: "Мұндай өтініш табылмады." },
+  GROUP_NOT_FOUND: sharedErrorTexts.groupNotFound,
+  MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,
+  YEAR_SETTINGS_MISSING: sharedErrorTexts.yearSettingsMissing,
+  APPLICATION_NOT_FOUND: sharedErrorTexts.applicationNotFound,
   OFFER_NOT_FOUND: { ru: "Такое предложение места не найдено.", kk: "Мұндай орын ұсынысы табылмады." },
-  ENROLLMENT_NOT_FOUND: { ru: "Такое зачисление не найдено.", kk: "Мұндай қабылдау табылмады." },
-  NOT_YOUR_CHILD: { ru: "Вы не указаны законным представителем этого ребёнка.", kk: "Сіз осы баланың заңды өкілі ретінде көрсетілмегенсіз." },
-  NOT_YOUR_GROUP: { ru: "Это группа другой организации.", kk: "Бұл басқа ұйымның тобы." },
+  ENROLLMENT_NOT_FOUND: sharedErrorTexts.enrollmentNotFound,
+  NOT_YOUR_CHILD: sharedErrorTexts.notYourChild,
+  NOT_YOUR_GROUP: sharedErrorTexts.notYourGroup,
   APPLICATION_NOT_IN_QUEUE: { ru: "Заявление уже не стоит в очереди.", kk: "Өтініш енді кезекте тұрған жоқ." },
   APPLICATION_TRANSITION: { ru: "В текущем состоянии заявления это действие невозможно.", kk: "Өтініштің қазіргі күйінде бұл әрекет мүмкін емес." },
   REVIEW_DONE: { ru: "Заявление уже рассмотрено.", kk: "Өтініш қаралып қойған." },

@@ -1,4 +1,4 @@
-import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, sharedErrorTexts, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * Payments' closed set of domain errors. Codes are stable: clients and tests check them. Each
@@ -29,11 +29,8 @@ const texts = {
   AMOUNT_INVALID: { ru: "Сумма должна быть целым положительным числом копеек (тиынов).", kk: "Сома тиынмен көрсетілген оң бүтін сан болуы керек." },
   MONTH_INVALID: { ru: "Месяц указан с ошибкой: ГГГГ-ММ.", kk: "Ай қате көрсетілген: ЖЖЖЖ-АА." },
   EXPORT_FORMAT: { ru: "Выгрузка бывает в CSV или XLSX.", kk: "Жүктеп алу CSV немесе XLSX пішімінде болады." },
-  MUNICIPALITY_UNKNOWN: {
-    ru: "Сведения о муниципалитете ещё не поступили: повторите через минуту.",
-    kk: "Муниципалитет туралы мәліметтер әлі түскен жоқ: бір минуттан соң қайталаңыз.",
-  },
-  CERTIFICATE_NOT_FOUND: { ru: "Такой сертификат не найден.", kk: "Мұндай сертификат табылмады." },
+  MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,
+  CERTIFICATE_NOT_FOUND: sharedErrorTexts.certificateNotFound,
   REGISTER_NOT_FOUND: { ru: "Такой реестр платежей не найден.", kk: "Мұндай төлем тізілімі табылмады." },
   YEAR_UNKNOWN: {
     ru: "Бюджет муниципалитета на этот год ещё не задан.",

@@ -1,4 +1,4 @@
-import { domainErrors, type ErrorCategory } from "@kruzhok/errors";
+import { domainErrors, sharedErrorTexts, type ErrorCategory } from "@kruzhok/errors";
 
 /**
  * The registry's closed set of domain errors. Codes are stable: clients and tests check them.
@@ -118,7 +118,7 @@ const texts = {
     kk: "Баланың паспорты 14 жастан бастап қабылданады: туу туралы куәлікті көрсетіңіз.",
   },
   CERTIFICATE_EXISTS: { ru: "У ребёнка уже есть сертификат.", kk: "Баланың сертификаты бар." },
-  CERTIFICATE_NOT_FOUND: { ru: "Такой сертификат не найден.", kk: "Мұндай сертификат табылмады." },
+  CERTIFICATE_NOT_FOUND: sharedErrorTexts.certificateNotFound,
   CERTIFICATE_NOT_ACTIVE: { ru: "Сертификат не действует: он приостановлен или закрыт.", kk: "Сертификат жарамсыз: ол тоқтатылған немесе жабылған." },
   CERTIFICATE_TRANSITION: { ru: "В текущем состоянии сертификата это действие невозможно.", kk: "Сертификаттың қазіргі күйінде бұл әрекет мүмкін емес." },
   ALREADY_FINANCED: { ru: "Сертификат уже финансируется в этом году.", kk: "Сертификат биыл қаржыландырылып қойған." },
@@ -126,13 +126,10 @@ const texts = {
     ru: "Лимит финансируемых сертификатов муниципалитета на этот год исчерпан.",
     kk: "Муниципалитеттің биылғы қаржыландырылатын сертификаттар шектеуі таусылды.",
   },
-  NO_YEAR_SETTINGS: {
-    ru: "Параметры года для муниципалитета ещё не заданы: обратитесь в управление образования.",
-    kk: "Муниципалитет үшін жыл параметрлері әлі белгіленбеген: білім басқармасына хабарласыңыз.",
-  },
-  APPLICATION_NOT_FOUND: { ru: "Такое заявление не найдено.", kk: "Мұндай өтініш табылмады." },
+  NO_YEAR_SETTINGS: sharedErrorTexts.yearSettingsMissing,
+  APPLICATION_NOT_FOUND: sharedErrorTexts.applicationNotFound,
   APPLICATION_DECIDED: { ru: "По этому заявлению решение уже принято.", kk: "Бұл өтініш бойынша шешім қабылданып қойған." },
-  PROVIDER_NOT_FOUND: { ru: "Такая организация не найдена.", kk: "Мұндай ұйым табылмады." },
+  PROVIDER_NOT_FOUND: sharedErrorTexts.providerNotFound,
   PROVIDER_TRANSITION: { ru: "В текущем статусе организации это действие невозможно.", kk: "Ұйымның қазіргі мәртебесінде бұл әрекет мүмкін емес." },
   PROVIDER_CHECKS_INCOMPLETE: {
     ru: "Одобрить можно только после того, как пройдены все проверки: кадры, помещения, безопасность.",
@@ -150,7 +147,7 @@ const texts = {
     ru: "Дата рождения неправдоподобна: ребёнку должно быть меньше 18 лет.",
     kk: "Туған күні шындыққа жанаспайды: бала 18 жасқа толмаған болуы керек.",
   },
-  NOT_YOUR_CHILD: { ru: "Вы не указаны законным представителем этого ребёнка.", kk: "Сіз осы баланың заңды өкілі ретінде көрсетілмегенсіз." },
+  NOT_YOUR_CHILD: sharedErrorTexts.notYourChild,
   NOT_YOUR_RECORD: { ru: "Это чужая учётная запись.", kk: "Бұл басқа адамның есептік жазбасы." },
   NOT_YOUR_APPLICANT: {
     ru: "Ребёнок не подавал заявление в ваши группы и не занимается в них.",

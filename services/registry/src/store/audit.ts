@@ -20,10 +20,11 @@ export interface FamilyActRow {
 
 export async function insertFamilyActs(db: Queryable, acts: readonly FamilyActRow[]): Promise<void> {
   if (acts.length === 0) return;
-  await db.query(
-    `INSERT INTO family_audit (id, municipality_id, child_id, guardian_id, action, subject_id, actor_subject, actor_role, basis_kind, basis_reference, at)
+  await db.query({
+    name: "registry.family-acts",
+    text: `INSERT INTO family_audit (id, municipality_id, child_id, guardian_id, action, subject_id, actor_subject, actor_role, basis_kind, basis_reference, at)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])`,
-    [
+    values: [
       acts.map((a) => a.id),
       acts.map((a) => a.municipalityId),
       acts.map((a) => a.childId),
@@ -36,7 +37,7 @@ export async function insertFamilyActs(db: Queryable, acts: readonly FamilyActRo
       acts.map((a) => a.basisReference),
       acts.map((a) => a.at),
     ],
-  );
+  });
 }
 
 const columns = `id, municipality_id AS "municipalityId", child_id AS "childId", guardian_id AS "guardianId", action, subject_id AS "subjectId",

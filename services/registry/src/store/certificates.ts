@@ -166,6 +166,8 @@ export async function writeIssuance(
   const { certificates: list, held } = writes;
   if (list.length === 0 && held.length === 0) return { certificates: [], held: [] };
   const { rows } = await db.query<{ certificates: Jsonified<CertificateRow>[]; held: Jsonified<ApplicationRow>[] }>({
+    // Named: parsed and planned once per connection, not on every batch of an opening day.
+    name: "registry.write-issuance",
     text: WRITE_ISSUANCE,
     values: [
       list.map((c) => c.id),
@@ -225,14 +227,21 @@ interface IssuanceFactsRow extends ChildRow {
  * the certificate a child born the same day committed while we waited for the lock.
  */
 export async function issuanceFacts(db: Queryable, childIds: readonly string[]): Promise<IssuanceFacts[]> {
-  const { rows } = await db.query<IssuanceFactsRow>(
-    `SELECT ${childColumns},
+  const { rows } = await db.query<IssuanceFactsRow>({
+    // Named: planning this statement took longer than running it (4-6 ms a batch, BENCHMARKS.md).
+    name: "registry.issuance-facts",
+    text: `SELECT ${childColumns},
             c.merged_into AS "mergedInto",
             m.code AS "municipalityCode", m.time_zone AS "timeZone", f.certified, f.held,
             COALESCE((SELECT json_agg(json_build_object('id', n.id, 'lastName', n.last_name, 'firstName', n.first_name,
                                                         'birthDate', to_char(n.birth_date, 'YYYY-MM-DD')))
-                        FROM children n JOIN certificates s ON s.child_id = n.id
-                       WHERE n.birth_date = c.birth_date AND n.id <> c.id), '[]') AS "certifiedSameDay",
+                        FROM children n
+                       WHERE n.birth_date = c.birth_date AND n.id <> c.id
+                         -- One probe of the certificates' unique index per child born that day, whatever the
+                         -- statistics say: as a join, a planner without fresh statistics (a bulk import,
+                         -- autovacuum behind) hashed the whole certificates table for every child, 0.75 ms
+                         -- of Postgres CPU an issuance (BENCHMARKS.md, 2026-12-04).
+                         AND (SELECT true FROM certificates s WHERE s.child_id = n.id)), '[]') AS "certifiedSameDay",
             CASE WHEN NOT f.certified AND f.held IS NULL THEN nextval('certificate_serial_seq') END AS serial
        FROM children c
        JOIN municipalities m ON m.id = c.municipality_id
@@ -244,8 +253,8 @@ export async function issuanceFacts(db: Queryable, childIds: readonly string[]):
          OFFSET 0
        ) AS f
       WHERE c.id = ANY($1::uuid[])`,
-    [childIds],
-  );
+    values: [childIds],
+  });
   return rows.map((row) => {
     const { municipalityCode, timeZone, certified, held, certifiedSameDay, mergedInto, serial, ...child } = row;
     return {

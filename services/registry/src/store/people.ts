@@ -165,12 +165,13 @@ export async function moveGuardiansWithChild(db: Queryable, childId: string, fro
  * a volatile function of the select list after ORDER BY, so the order holds.
  */
 export async function lockSameDay(db: Queryable, childIds: readonly string[]): Promise<void> {
-  await db.query(
-    `SELECT pg_advisory_xact_lock(k.key)
+  await db.query({
+    name: "registry.lock-same-day",
+    text: `SELECT pg_advisory_xact_lock(k.key)
        FROM (SELECT DISTINCT hashtextextended('born ' || birth_date::text, 0) AS key FROM children WHERE id = ANY($1::uuid[])) AS k
       ORDER BY k.key`,
-    [childIds],
-  );
+    values: [childIds],
+  });
 }
 
 /** Lock a child's row: category replacements of one child happen one at a time. */

@@ -73,6 +73,21 @@ describe("marking lessons", () => {
     expect(await counts(h.pool)).toEqual(before);
   });
 
+  it("marks lessons that arrive together in shared transactions, each as if alone: one refused lesson writes nothing and refuses no other", async () => {
+    const groups = await Promise.all(Array.from({ length: 6 }, () => group(h, w)));
+    const children = await Promise.all(groups.map((g) => enrolled(h, w, g)));
+    h.clock.set("2026-09-08T03:10:00Z"); // Tuesday 15:10 in Kamchatka
+    const before = await counts(h.pool);
+    const answers = await Promise.all([
+      ...groups.map((g, i) => mark(h, w, g, "2026-09-08T15:00", [{ childId: children[i]!.childId, status: "present" }])),
+      mark(h, w, groups[0]!, "2026-09-08T15:00", [{ childId: randomUUID(), status: "present" }]),
+    ]);
+    expect(answers.slice(0, 6).map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(answers[6]!.json()).toMatchObject({ code: "ATTENDANCE.NOT_ON_ROSTER" });
+    const after = await counts(h.pool);
+    expect({ lessons: after.lessons - before.lessons, marks: after.marks - before.marks }).toEqual({ lessons: 6, marks: 6 });
+  });
+
   it("refuses a child enrolled after the lesson's date (the roster is the one on that date)", async () => {
     h.clock.set("2026-09-09T00:00:00Z");
     const late = await enrolled(h, w, groupId); // on the roster from 9 September, local

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
-import { markLesson, markSheet, setDayOff, setLessonKind } from "../usecases/marking";
+import { MarkingBatcher, markSheet, setDayOff, setLessonKind } from "../usecases/marking";
 import { groupMonth, lessonChanges } from "../usecases/views";
 import type { AttendanceDeps } from "../deps";
 import { Change, DayOffBody, GroupMonth, IdParams, KindBody, LessonBody, LessonParams, MarkedLesson, MonthParams, MonthQuery, SheetBody } from "./schemas";
@@ -11,12 +11,14 @@ export const markRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["marks"];
   const split = (lesson: string) => ({ date: lesson.slice(0, 10), start: lesson.slice(11) });
+  // Lessons marked at the same time share a transaction (group commit), each decided as if alone.
+  const lessons = new MarkingBatcher(deps);
 
   app.put(
     "/groups/:id/lessons/:lesson",
     { schema: { tags, summary: "Mark a whole lesson: each child present or absent (the group's provider)", params: LessonParams, body: LessonBody, response: { 200: MarkedLesson } } },
     async (request) =>
-      markLesson(deps, requireActor(request), { groupId: request.params.id, ...split(request.params.lesson), ...request.body }, { correlationId: correlationIdOf(request) }),
+      lessons.mark(requireActor(request), { groupId: request.params.id, ...split(request.params.lesson), ...request.body }, { correlationId: correlationIdOf(request) }),
   );
 
   app.put(

@@ -61,6 +61,16 @@ export async function lessonContext(
   };
 }
 
+/** The children's marking locks (as `lessonContext` takes them), in one order: a batch of lessons takes all of its children's first. */
+export async function lockChildren(db: Queryable, childIds: readonly string[]): Promise<void> {
+  await db.query({
+    name: "attendance.lock-children",
+    text: `SELECT count(pg_advisory_xact_lock(h))::int FROM
+             (SELECT DISTINCT hashtextextended('attendance-child:' || c, 0) AS h FROM unnest($1::text[]) AS c ORDER BY h) AS ordered`,
+    values: [[...new Set(childIds)]],
+  });
+}
+
 export interface LessonRow {
   id: string;
   groupId: string;

@@ -333,12 +333,11 @@ function ruleReason(rule: string | undefined, language: ErrorLanguage, params: R
 }
 
 export function occurrenceOf(request: FastifyRequest): Occurrence {
-  const header = request.headers["accept-language"];
   return {
     instance: request.url.split("?", 1)[0] ?? request.url,
     requestId: request.id,
     fieldsIn: request.routeOptions.config?.fieldsIn,
-    language: negotiateLanguage(Array.isArray(header) ? header.join(",") : header, PROBLEM_LANGUAGES, "en"),
+    language: negotiateLanguage(request.headers["accept-language"], PROBLEM_LANGUAGES, "en"),
   };
 }
 

@@ -14,7 +14,8 @@ export type Localized = Record<FamilyLanguage, string>;
  * The best of `supported` for an Accept-Language header (RFC 9110 §12.5.4: q-values, a range's
  * primary tag matching `kk-KZ`, `*` for any); `fallback` when the header names none of them.
  */
-export function negotiateLanguage<L extends string>(header: string | undefined, supported: readonly L[], fallback: L): L {
+export function negotiateLanguage<L extends string>(header: string | readonly string[] | undefined, supported: readonly L[], fallback: L): L {
+  if (typeof header !== "string") return header && header.length > 0 ? negotiateLanguage(header.join(","), supported, fallback) : fallback;
   if (!header) return fallback;
   let best: { language: L; q: number; order: number } | undefined;
   header.split(",").forEach((part, order) => {
@@ -28,6 +29,11 @@ export function negotiateLanguage<L extends string>(header: string | undefined, 
     if (!best || q > best.q || (q === best.q && order < best.order)) best = { language, q, order };
   });
   return best?.language ?? fallback;
+}
+
+/** What a family reads (explanations, movements), from an Accept-Language header: Russian or Kazakh, Russian when it names neither. */
+export function familyLanguage(header: string | readonly string[] | undefined): FamilyLanguage {
+  return negotiateLanguage(header, FamilyLanguages, "ru");
 }
 
 /** Human names of the categories municipalities commonly list; any other code is shown as it is listed. */

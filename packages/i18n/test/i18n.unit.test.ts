@@ -10,6 +10,8 @@ describe("the family's language", () => {
     expect(negotiateLanguage("en-US,en;q=0.9", supported, "ru")).toBe("ru");
     expect(negotiateLanguage("kk;q=0, ru", supported, "kk")).toBe("ru");
     expect(negotiateLanguage("de, *;q=0.1", supported, "kk")).toBe("kk");
+    // A header sent twice arrives as a list: read as one.
+    expect(negotiateLanguage(["ru;q=0.5", "kk"], supported, "ru")).toBe("kk");
   });
 
   it("counts children with Russian's three forms", () => {

@@ -12,5 +12,6 @@ export {
   type PoolConfig,
   type Queryable,
 } from "./pool";
+export { pageByIdOf } from "./page";
 export { GroupCommit, QueueFullError, type GroupCommitOptions } from "./group-commit";
 export { AfterCommitError, onCommit, withTransaction, type CommitHook, type IsolationLevel } from "./transaction";

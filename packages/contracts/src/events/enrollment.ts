@@ -55,18 +55,14 @@ export const ApplicationSubmittedV1 = defineEvent(
 );
 
 /** @deprecated v2 knew only guardians and operators as submitters; kept so that consumers can read what is still on the topic. */
-export const ApplicationSubmittedV2 = defineEvent(
-  Topics.enrollment,
-  "enrollment.application.submitted",
-  2,
-  z.object({
-    ...ApplicationRef,
-    status: z.enum(["awaiting_financing", "queued"]),
-    acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
-    reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
-    submittedBy: z.enum(["guardian", "operator"]),
-  }),
-);
+const ApplicationSubmittedV2Data = z.object({
+  ...ApplicationRef,
+  status: z.enum(["awaiting_financing", "queued"]),
+  acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
+  reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
+  submittedBy: z.enum(["guardian", "operator"]),
+});
+export const ApplicationSubmittedV2 = defineEvent(Topics.enrollment, "enrollment.application.submitted", 2, ApplicationSubmittedV2Data);
 
 /**
  * The server accepted an application and ranked it in the group's queue. `acceptedAt` is the
@@ -79,11 +75,8 @@ export const ApplicationSubmitted = defineEvent(
   Topics.enrollment,
   "enrollment.application.submitted",
   3,
-  z.object({
-    ...ApplicationRef,
-    status: z.enum(["awaiting_financing", "queued"]),
-    acceptedAt: z.string().describe("ISO 8601 instant with microseconds, UTC"),
-    reviewDueAt: Instant.describe("The provider's review deadline: the end of the last working day in the municipality's zone"),
+  // v2 with the provider as a submitter: a consumer of v2 reads v3 the same way.
+  ApplicationSubmittedV2Data.extend({
     submittedBy: z.enum(["guardian", "operator", "provider"]).describe("provider: a family that walked in, enrolled at the provider's desk"),
   }),
 );

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import { requireRole, type Actor } from "@kruzhok/actor";
 import { ProgramPublished, ProgramUpdated, ProgramWithdrawn } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
-import type { Queryable } from "@kruzhok/postgres";
+import { pageByIdOf, type Queryable } from "@kruzhok/postgres";
 import { catalogueError } from "../domain/errors";
 import { checkProgramContent, decideProgram, type ProgramCommand, type ProgramContent } from "../domain/program";
 import { todayIn } from "../domain/schedule";
@@ -117,8 +117,5 @@ export async function providerPrograms(
   query: { providerId: string; status?: ProgramRow["status"] | undefined; after?: string | undefined; limit: number },
 ): Promise<{ items: ProgramRow[]; nextCursor: string | null }> {
   await requireProviderDesk(db, actor, query.providerId);
-  // One more than asked tells whether another page follows.
-  const rows = await listProgramsOfProvider(db, query.providerId, { status: query.status, after: query.after, limit: query.limit + 1 });
-  const items = rows.slice(0, query.limit);
-  return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
+  return pageByIdOf(await listProgramsOfProvider(db, query.providerId, { status: query.status, after: query.after, limit: query.limit + 1 }), query.limit);
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { FastifyRequest } from "fastify";
 import type { Actor } from "@kruzhok/actor";
-import { FamilyLanguages, negotiateLanguage, type FamilyLanguage } from "@kruzhok/i18n";
+import { familyLanguage, type FamilyLanguage } from "@kruzhok/i18n";
 import { positionSentence } from "../domain/queue";
 import type { Position as PositionAnswer } from "../usecases/positions";
 import type { ApplicationRow } from "../store/applications";
@@ -30,8 +30,7 @@ export function positionFor(viewer: Actor, p: PositionAnswer, language: FamilyLa
 
 /** The reader's language for what a family reads: Russian or Kazakh from Accept-Language; Russian when it names neither. */
 export function familyLanguageOf(request: FastifyRequest): FamilyLanguage {
-  const header = request.headers["accept-language"];
-  return negotiateLanguage(Array.isArray(header) ? header.join(",") : header, FamilyLanguages, "ru");
+  return familyLanguage(request.headers["accept-language"]);
 }
 
 const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());

@@ -1,5 +1,5 @@
 import { requireRole, type Actor } from "@kruzhok/actor";
-import type { Queryable } from "@kruzhok/postgres";
+import { pageByIdOf, type Queryable } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { applicationsOfProvider, type ApplicationRow, type ApplicationStatus } from "../store/applications";
 import { rosterOfGroup, type EnrollmentRow } from "../store/enrollments";
@@ -18,10 +18,7 @@ export async function providerApplications(
 ): Promise<{ items: ApplicationRow[]; nextCursor: string | null }> {
   requireRole(actor, "provider");
   if (actor.providerId !== query.providerId) throw enrollmentError("NOT_YOUR_GROUP", "a provider reads the applications to its own groups only");
-  // One more than asked tells whether another page follows.
-  const rows = await applicationsOfProvider(db, query.providerId, { ...query, limit: query.limit + 1 });
-  const items = rows.slice(0, query.limit);
-  return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
+  return pageByIdOf(await applicationsOfProvider(db, query.providerId, { ...query, limit: query.limit + 1 }), query.limit);
 }
 
 /** The children enrolled in a group today: for its provider, and for the office and region of its municipality. */

@@ -1,4 +1,4 @@
-import { FamilyLanguages, negotiateLanguage, type FamilyLanguage } from "@kruzhok/i18n";
+import { familyLanguage, type FamilyLanguage } from "@kruzhok/i18n";
 
 // How a guardian reads a certificate's movements, in Russian or Kazakh. Pure.
 
@@ -25,5 +25,5 @@ export function describe(code: string, language: Language): string {
 
 /** The reader's language from Accept-Language (its q-values too): Kazakh or Russian, Russian when it names neither. */
 export function languageOf(acceptLanguage: string | undefined): Language {
-  return negotiateLanguage(acceptLanguage, FamilyLanguages, "ru");
+  return familyLanguage(acceptLanguage);
 }

@@ -20,21 +20,21 @@ const columns = `certificate_id AS "certificateId", year, municipality_id AS "mu
   to_char(released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "releasedAt", moved_in AS "movedIn"`;
 
 /**
- * Record a request once per certificate, year and municipality; returns false when it was recorded
- * before. A request after another municipality's of the same year is `moved_in`.
+ * Record a request once per certificate, year and municipality; returns it, or undefined when it
+ * was recorded before. A request after another municipality's of the same year is `moved_in`.
  */
 export async function insertRequest(
   db: Queryable,
   r: { certificateId: string; year: number; municipalityId: string; amount: number; categoryRank: number; requestedAt: Date; causeEventId: string | null },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
+): Promise<FinancingRequestRow | undefined> {
+  const { rows } = await db.query<FinancingRequestRow>(
     `INSERT INTO financing_requests (certificate_id, year, municipality_id, amount, category_rank, requested_at, status, cause_event_id, moved_in)
      VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7,
              EXISTS (SELECT 1 FROM financing_requests WHERE certificate_id = $1 AND year = $2 AND municipality_id <> $3))
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT DO NOTHING RETURNING ${columns}`,
     [r.certificateId, r.year, r.municipalityId, r.amount, r.categoryRank, r.requestedAt, r.causeEventId],
   );
-  return rowCount === 1;
+  return rows[0];
 }
 
 export async function findRequest(db: Queryable, certificateId: string, year: number, municipalityId: string): Promise<FinancingRequestRow | undefined> {

@@ -82,16 +82,16 @@ export function requestFinancing(deps: PaymentsDeps, tx: PoolClient, request: { 
       funding.amount = prorated(funding.amount, request.year, localDateOf(write.now, municipality.timeZone));
     }
     const fresh = await insertRequest(tx, { ...request, amount: funding.amount, categoryRank: funding.rank, requestedAt: write.now, causeEventId: cause.causationId ?? null });
+    let stopped: WaitReason | undefined;
     if (fresh) {
       await setCertificateStatus(tx, certificate.id, "financed");
-      await ensureAccounts(tx, [certificateAccountRef((await findRequest(tx, certificate.id, request.year, request.municipalityId))!, municipality.currency)], write.now);
-      const stopped = await fundWaiting(write, request.municipalityId, request.year, municipality.currency);
-      const mine = (await findRequest(tx, certificate.id, request.year, request.municipalityId))!;
-      if (mine.status === "waiting") {
-        await emit(tx, FinancingQueued, { ...cause, municipalityId: request.municipalityId, aggregateId: certificate.id }, { certificateId: certificate.id, year: request.year, amount: funding.amount, reason: stopped ?? "queue_ahead" }, write.now);
-      }
+      await ensureAccounts(tx, [certificateAccountRef(fresh, municipality.currency)], write.now);
+      stopped = await fundWaiting(write, request.municipalityId, request.year, municipality.currency);
     }
     const mine = (await findRequest(tx, certificate.id, request.year, request.municipalityId))!;
+    if (fresh && mine.status === "waiting") {
+      await emit(tx, FinancingQueued, { ...cause, municipalityId: request.municipalityId, aggregateId: certificate.id }, { certificateId: certificate.id, year: request.year, amount: funding.amount, reason: stopped ?? "queue_ahead" }, write.now);
+    }
     // A request withdrawn (the certificate moved away meanwhile) waits for nothing any more.
     return { status: mine.status === "withdrawn" ? "waiting" : mine.status, amount: mine.amount };
   });
@@ -158,7 +158,7 @@ async function releaseRequest(write: Write, request: FinancingRequestRow, code: 
  * to the budget that financed it, which after a move is the new municipality's (the old one's was
  * returned when it moved).
  */
-export function releaseCertificate(deps: PaymentsDeps, tx: PoolClient, closed: { certificateId: string; municipalityId: string; year: number }, cause: Cause): Promise<number> {
+export function releaseCertificate(deps: PaymentsDeps, tx: PoolClient, closed: { certificateId: string; year: number }, cause: Cause): Promise<number> {
   return joinTransaction(deps, tx, cause, async (write) => {
     await setCertificateStatus(tx, closed.certificateId, "closed");
     const request = await liveRequest(tx, closed.certificateId, closed.year);

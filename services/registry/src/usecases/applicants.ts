@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import { requireRole, type Actor } from "@kruzhok/actor";
 import type { Cause } from "@kruzhok/messaging";
-import type { PoolClient } from "@kruzhok/postgres";
+import { pageByIdOf, type PoolClient } from "@kruzhok/postgres";
 import { localAge } from "../domain/age";
 import { registryError } from "../domain/errors";
 import {
@@ -84,12 +84,10 @@ export async function providerApplicants(
   requireRole(actor, "provider");
   if (actor.providerId !== query.providerId) throw registryError("NOT_YOUR_APPLICANT", "a provider reads the children of its own groups only");
   return inTransaction(deps, cause, async ({ tx, now }) => {
-    // One more than asked tells whether another page follows.
-    const cards = await applicantsOf(tx, query.providerId, { childId: query.childId, after: query.after, limit: query.limit + 1 });
-    if (query.childId && cards.length === 0) {
+    const { items: page, nextCursor } = pageByIdOf(await applicantsOf(tx, query.providerId, { childId: query.childId, after: query.after, limit: query.limit + 1 }), query.limit);
+    if (query.childId && page.length === 0) {
       throw registryError("NOT_YOUR_APPLICANT", "the child has no open application to your groups and is not enrolled in one", { field: "childId" });
     }
-    const page = cards.slice(0, query.limit);
     if (page.length > 0) {
       await insertLookup(tx, {
         id: uuidv7({ msecs: now.getTime() }),
@@ -106,6 +104,6 @@ export async function providerApplicants(
         at: now,
       });
     }
-    return { items: page.map((card) => viewOf(card, now)), nextCursor: cards.length > query.limit ? page[page.length - 1]!.id : null };
+    return { items: page.map((card) => viewOf(card, now)), nextCursor };
   });
 }

@@ -32,7 +32,7 @@ export function onRegistryEvents(deps: PaymentsDeps) {
     handlerFor(CertificateClosed, async (event, { tx }) => {
       const municipality = await findMunicipality(tx, event.municipalityId);
       const year = localDateOf(new Date(event.occurredAt), municipality?.timeZone ?? "UTC").year;
-      await releaseCertificate(deps, tx, { certificateId: event.data.certificateId, municipalityId: event.municipalityId, year }, causeOf(event));
+      await releaseCertificate(deps, tx, { certificateId: event.data.certificateId, year }, causeOf(event));
     }),
     handlerFor(CertificateMoved, async (event, { tx }) => {
       const { certificateId, fromMunicipalityId, toMunicipalityId } = event.data;

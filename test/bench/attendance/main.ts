@@ -16,6 +16,7 @@
 //    this process. Goal: p99 < 1 s under that load.
 // 3. The month close of `--close-enrollments` enrollments (100,000; their month's marks written
 //    with SQL), through POST /municipalities/{id}/months/{month}/close. Goal: < 30 s.
+// 4. The floor (floor.ts): the rows of a lesson written by pgbench alone, beside the ceiling.
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -26,6 +27,7 @@ import { withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { measureLessonFloor } from "./floor";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
 import { bearerFor, deleteServiceTopics, freePort, spawnService, topicPrefixOf, waitReady } from "../lib/service";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
@@ -224,6 +226,12 @@ try {
   const closeSeconds = (performance.now() - closeStarted) / 1_000;
   const summaries = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE type = 'attendance.month.summarised'`)).rows[0]!.n;
 
+  // 4. The floor: the lesson's rows written by pgbench alone in this database, with the service
+  // stopped (its relay would publish the floor's outbox rows).
+  await stopChild(attendance);
+  progress("measuring the floor: a lesson's rows written by pgbench alone, 16 lessons a transaction");
+  const floor = await measureLessonFloor(withDatabase(env.databaseUrl, database));
+
   // --- the report ------------------------------------------------------------------------------------
   const cpuLine = (use: CpuUse, per: number, unit: string) =>
     `attendance ${fmt(use.children, 2)} (${fmt((use.children * 1e6) / per)} µs/${unit}); client ${fmt(use.benchProcess, 2)}; Postgres ${fmt(use.postgres, 2)} (${fmt((use.postgres * 1e6) / per)} µs/${unit}); Kafka ${fmt(use.kafka, 2)}; other load ${fmt(use.other, 2)}`;
@@ -253,6 +261,12 @@ try {
         closeSeconds < 30 && closeAnswer.status === 200 && summaries === closeEnrollments ? "PASS" : "FAIL",
       ],
       ["CPU while closing", cpuLine(closeCpu, closeEnrollments, "enrollment"), "info", ""],
+      [
+        "floor: a lesson's rows alone, written by pgbench (no HTTP, Node or Kafka)",
+        `${fmt(floor.lessonsPerSecond)} lessons/s = ${pct(floor.lessonsPerSecond / ceiling)} of the ceiling; machine ${pct(floor.cpu.machineBusy)} busy, Postgres ${fmt(floor.cpu.postgres, 2)} cores (${fmt((floor.cpu.postgres * 1e6) / floor.lessonsPerSecond)} µs/lesson); ${floor.settings}`,
+        "info",
+        "",
+      ],
     ],
   };
   const settings = `${concurrency} lessons in flight from one client process (hand-parsed keep-alive HTTP/1.1); attendance in its own process (NODE_ENV=production, ES256 tokens) with its relay; ${fmt(groupCount)} groups of ${CHILDREN}, daily lessons; ${PAIRS} pairs of groups sharing a child at overlapping times`;
@@ -265,7 +279,7 @@ try {
   ]);
   const files = await writeResults(
     "attendance",
-    { ceilings, lessonRate, seconds, statuses: Object.fromEntries(statuses), signalLatencies: { count: signalLatencies.length, p50: percentile(signalLatencies, 50), p99: percentile(signalLatencies, 99) }, closeSeconds, closeEnrollments, machine },
+    { ceilings, lessonRate, seconds, statuses: Object.fromEntries(statuses), signalLatencies: { count: signalLatencies.length, p50: percentile(signalLatencies, 50), p99: percentile(signalLatencies, 99) }, closeSeconds, closeEnrollments, floor: { lessonsPerSecond: floor.lessonsPerSecond, cpu: floor.cpu, settings: floor.settings }, machine },
     markdown,
   );
   progress(`wrote ${files.join(", ")}`);

@@ -4,7 +4,7 @@
 import { runService } from "@kruzhok/service";
 import { buildPaymentsApp } from "./app";
 import { PaymentsConfig } from "./config";
-import { eventHandlers } from "./messaging/handlers";
+import { batchHandler, eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migratePayments } from "./migrations";
 import { runNewYear } from "./usecases/new-year";
@@ -16,6 +16,7 @@ await runService({
   topics: { published: publishedTopics, consumed: consumedTopics },
   buildApp: ({ app, pool, clock }) => buildPaymentsApp({ ...app, pool, clock }),
   handlers: ({ pool, clock }) => eventHandlers({ pool, clock }),
+  batchHandler: ({ pool, clock, config }) => (config.PAYMENTS_CONSUMER_BATCH ? batchHandler({ pool, clock }) : undefined),
   jobs: ({ pool, clock, config, logger }) => [
     {
       name: "new year",

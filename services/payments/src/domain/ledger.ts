@@ -53,8 +53,19 @@ const NAMESPACE = "6f1d1d2e-6b39-4b8e-9d0e-3f1f4f6b2a10";
  * certificate financed again by the municipality it moved to: see certificateAccountOf).
  */
 export function accountId(kind: AccountKind, ownerId: string, year: number, scope?: string): string {
-  return uuidv5(`account:${kind}:${ownerId}:${year}${scope === undefined ? "" : `:${scope}`}`, NAMESPACE);
+  const name = `account:${kind}:${ownerId}:${year}${scope === undefined ? "" : `:${scope}`}`;
+  let id = accountIds.get(name);
+  if (id === undefined) {
+    // Bounded: a month's billing derives a few accounts per enrollment, each several times.
+    if (accountIds.size >= 100_000) accountIds.clear();
+    id = uuidv5(name, NAMESPACE);
+    accountIds.set(name, id);
+  }
+  return id;
 }
+
+/** accountId's results: a name-based uuid is a SHA-1, and billing a batch asks for the same accounts again and again. */
+const accountIds = new Map<string, string>();
 
 /** What decides a certificate's account of a year: the financing request that funds it. */
 export interface CertificateFinancing {

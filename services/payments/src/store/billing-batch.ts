@@ -1,0 +1,299 @@
+import type { Queryable } from "@kruzhok/postgres";
+import type { BillingRules } from "../domain/billing";
+import type { BatchAccount, BatchPending, BalanceDelta, BatchTransferRow } from "../domain/ledger-batch";
+import type { FinancingRequestRow } from "./financing";
+import type { GroupRow, MunicipalityRow } from "./projections";
+import type { ReservationRow } from "./reservations";
+
+// What billing a batch of month summaries reads and writes, a statement for each kind of row
+// (usecases/billing-batch.ts). Look-ups by many keys are index probes per key (LATERAL or
+// `= ANY`), so that their plans do not depend on table statistics, which a busy month's tables
+// do not have yet where autovacuum is off.
+
+/** The enrollment-months billed before (any version): those go through billMonth one by one. */
+export async function billedBefore(db: Queryable, keys: readonly { enrollmentId: string; month: string }[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ key: string }>({
+    name: "payments.batch.billed-before",
+    text: `SELECT k.e || ':' || k.m AS key FROM unnest($1::uuid[], $2::text[]) AS k(e, m)
+           WHERE EXISTS (SELECT 1 FROM billed_months b WHERE b.enrollment_id = k.e AND b.month = k.m)`,
+    values: [keys.map((k) => k.enrollmentId), keys.map((k) => k.month)],
+  });
+  return new Set(rows.map((r) => r.key));
+}
+
+export async function municipalitiesById(db: Queryable, ids: readonly string[]): Promise<Map<string, MunicipalityRow>> {
+  const { rows } = await db.query<MunicipalityRow>(`SELECT id, region_code AS "regionCode", time_zone AS "timeZone", currency FROM municipalities WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function groupsById(db: Queryable, ids: readonly string[]): Promise<Map<string, GroupRow>> {
+  const { rows } = await db.query<GroupRow>(
+    `SELECT id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
+            lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency,
+            to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn"
+       FROM groups WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Billing rules by `${municipalityId}:${year}`. */
+export async function rulesByYear(db: Queryable, keys: readonly { municipalityId: string; year: number }[]): Promise<Map<string, BillingRules>> {
+  const { rows } = await db.query<BillingRules & { key: string }>(
+    `SELECT r.municipality_id || ':' || r.year AS key, normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused, prorate_nominal AS "prorateNominal",
+            benefits, compensation, exempt_categories AS "exemptCategories"
+       FROM unnest($1::uuid[], $2::int[]) AS k(m, y) JOIN billing_rules r ON r.municipality_id = k.m AND r.year = k.y`,
+    [keys.map((k) => k.municipalityId), keys.map((k) => k.year)],
+  );
+  return new Map(rows.map(({ key, ...rules }) => [key, rules]));
+}
+
+export interface ChildCertificate {
+  id: string;
+  childId: string;
+  proofs: { code: string; validFrom: string; validUntil: string }[];
+  compensationOrder: number | null;
+}
+
+/** Each child's certificate with what its family's fee depends on (familyFactsOf). */
+export async function certificatesOfChildren(db: Queryable, childIds: readonly string[]): Promise<Map<string, ChildCertificate>> {
+  const { rows } = await db.query<ChildCertificate>(
+    `SELECT id, child_id AS "childId", category_proofs AS proofs, compensation_order AS "compensationOrder" FROM certificates WHERE child_id = ANY($1::uuid[])`,
+    [childIds],
+  );
+  return new Map(rows.map((r) => [r.childId, r]));
+}
+
+/** financingFor of many certificates, by `${certificateId}:${year}:${municipalityId}`. */
+export async function financingsFor(
+  db: Queryable,
+  keys: readonly { certificateId: string; year: number; municipalityId: string }[],
+): Promise<Map<string, Pick<FinancingRequestRow, "certificateId" | "year" | "municipalityId" | "movedIn">>> {
+  const { rows } = await db.query<{ key: string; certificateId: string; year: number; municipalityId: string; movedIn: boolean }>(
+    `SELECT k.c || ':' || k.y || ':' || k.m AS key, f.certificate_id AS "certificateId", f.year, f.municipality_id AS "municipalityId", f.moved_in AS "movedIn"
+       FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS k(c, y, m)
+       CROSS JOIN LATERAL (SELECT * FROM financing_requests f WHERE f.certificate_id = k.c AND f.year = k.y AND f.status = 'committed'
+                           ORDER BY (f.municipality_id = k.m) DESC, (f.released_at IS NULL) DESC, f.requested_at DESC LIMIT 1) AS f`,
+    [keys.map((k) => k.certificateId), keys.map((k) => k.year), keys.map((k) => k.municipalityId)],
+  );
+  return new Map(rows.map(({ key, ...f }) => [key, f]));
+}
+
+/** rolloverDue of many certificates: the `${certificateId}:${year}` whose new year has not been rolled. */
+export async function rolloversDue(db: Queryable, keys: readonly { certificateId: string; year: number }[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ key: string }>(
+    `SELECT k.c || ':' || k.y AS key FROM unnest($1::uuid[], $2::int[]) AS k(c, y)
+      WHERE EXISTS (SELECT 1 FROM financing_requests f WHERE f.certificate_id = k.c AND f.year = k.y - 1 AND f.status = 'committed')
+        AND NOT EXISTS (SELECT 1 FROM year_rollovers r WHERE r.certificate_id = k.c AND r.year = k.y)`,
+    [keys.map((k) => k.certificateId), keys.map((k) => k.year)],
+  );
+  return new Set(rows.map((r) => r.key));
+}
+
+/** The enrollments' reservations of any year, locked, by `${enrollmentId}:${year}`. */
+export async function lockReservationsOf(db: Queryable, enrollmentIds: readonly string[]): Promise<Map<string, ReservationRow>> {
+  const { rows } = await db.query<ReservationRow>(
+    `SELECT enrollment_id AS "enrollmentId", municipality_id AS "municipalityId", certificate_id AS "certificateId", year, pending_id AS "pendingId",
+            amount, missing, seq, released
+       FROM reservations WHERE enrollment_id = ANY($1::uuid[]) ORDER BY enrollment_id, year FOR UPDATE`,
+    [enrollmentIds],
+  );
+  return new Map(rows.map((r) => [`${r.enrollmentId}:${r.year}`, r]));
+}
+
+/** Pending transfers by id, with whether they were posted or voided. */
+export async function pendingTransfers(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchPending>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<BatchPending & { kind: string }>(
+    `SELECT t.id, t.debit_account_id AS "debitAccountId", t.credit_account_id AS "creditAccountId", t.amount, t.kind,
+            EXISTS (SELECT 1 FROM ledger_pending_resolutions r WHERE r.pending_id = t.id) AS resolved
+       FROM ledger_transfers t WHERE t.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  // Only pending transfers can be voided; anything else is left out, and voiding it is refused as not found (billed alone, billMonth says why).
+  return new Map(rows.filter((r) => r.kind === "pending").map(({ kind: _kind, ...p }) => [p.id, p]));
+}
+
+/**
+ * Accounts by id, locked in id order (so that batches queue rather than deadlock). FOR NO KEY
+ * UPDATE, which an UPDATE of their balances needs, and not FOR UPDATE: other transactions' new
+ * transfers check their accounts exist (the foreign keys take KEY SHARE) without waiting for it.
+ */
+export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount>> {
+  const { rows } = await db.query<BatchAccount>(
+    `SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
+            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits"
+       FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Accounts by id, not locked: those of a batch that no decision reads (see billTogether). */
+export async function readAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount>> {
+  const { rows } = await db.query<BatchAccount>(
+    `SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
+            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits"
+       FROM ledger_accounts WHERE id = ANY($1::uuid[])`,
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function enrollmentStarts(db: Queryable, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const { rows } = await db.query<{ id: string; on: string | null }>(`SELECT id, to_char(started_on, 'YYYY-MM-DD') AS on FROM enrollments WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Map(rows.map((r) => [r.id, r.on]));
+}
+
+/**
+ * The register of each provider-month that still takes lines (openRegister for many): the
+ * provider-months locked in one order, then a new register (the next number) where the last was
+ * approved or there is none. Returns the register ids by `${providerId}:${month}`.
+ */
+export async function openRegisters(
+  db: Queryable,
+  wanted: readonly { newId: string; municipalityId: string; providerId: string; month: string; currency: string }[],
+  now: Date,
+): Promise<Map<string, string>> {
+  const keys = wanted.map((r) => `register:${r.providerId}:${r.month}`);
+  await db.query(`SELECT count(pg_advisory_xact_lock(h))::int FROM (SELECT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered`, [keys]);
+  const { rows } = await db.query<{ key: string; id: string }>(
+    `WITH w AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS w(new_id, municipality_id, provider_id, month, currency)),
+          last AS (SELECT w.*, l.id AS last_id, l.status AS last_status, coalesce(l.number, 0) AS last_number FROM w
+                   LEFT JOIN LATERAL (SELECT id, status, number FROM registers r WHERE r.provider_id = w.provider_id AND r.month = w.month ORDER BY number DESC LIMIT 1) AS l ON true),
+          made AS (INSERT INTO registers (id, municipality_id, provider_id, month, number, currency, status, formed_at)
+                   SELECT new_id, municipality_id, provider_id, month, last_number + 1, currency, 'formed', $6 FROM last WHERE last_status IS DISTINCT FROM 'formed'
+                   RETURNING id, provider_id, month)
+     SELECT provider_id || ':' || month AS key, last_id AS id FROM last WHERE last_status = 'formed'
+     UNION ALL SELECT provider_id || ':' || month, id FROM made`,
+    [wanted.map((r) => r.newId), wanted.map((r) => r.municipalityId), wanted.map((r) => r.providerId), wanted.map((r) => r.month), wanted.map((r) => r.currency), now],
+  );
+  return new Map(rows.map((r) => [r.key, r.id]));
+}
+
+/** A batch's transfers in order (seq follows the array) and the pending transfers it resolved. */
+export async function insertTransfers(
+  db: Queryable,
+  batch: { rows: readonly BatchTransferRow[]; resolutions: readonly { pendingId: string; transferId: string; kind: string }[] },
+  now: Date,
+): Promise<void> {
+  const t = batch.rows;
+  if (t.length > 0) {
+    await db.query(
+      `INSERT INTO ledger_transfers (id, municipality_id, debit_account_id, credit_account_id, amount, currency, kind, balancing_debit, pending_id, code, cause_event_id, cause_command, created_at)
+       SELECT id, municipality, debit, credit, amount, currency, kind, balancing, pending, code, cause_event, cause_command, $1
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::bool[], $10::uuid[], $11::text[], $12::uuid[], $13::text[])
+              WITH ORDINALITY AS u(id, municipality, debit, credit, amount, currency, kind, balancing, pending, code, cause_event, cause_command, n)
+        ORDER BY n`,
+      [
+        now,
+        t.map((r) => r.id),
+        t.map((r) => r.municipalityId),
+        t.map((r) => r.debitAccountId),
+        t.map((r) => r.creditAccountId),
+        t.map((r) => r.amount),
+        t.map((r) => r.currency),
+        t.map((r) => r.kind),
+        t.map((r) => r.balancingDebit),
+        t.map((r) => r.pendingId),
+        t.map((r) => r.code),
+        t.map((r) => r.causeEventId),
+        t.map((r) => r.causeCommand),
+      ],
+    );
+  }
+  const r = batch.resolutions;
+  if (r.length > 0) {
+    await db.query(`INSERT INTO ledger_pending_resolutions (pending_id, transfer_id, kind) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])`, [
+      r.map((x) => x.pendingId),
+      r.map((x) => x.transferId),
+      r.map((x) => x.kind),
+    ]);
+  }
+}
+
+/** Each account's balance changed by its net delta, in one statement whose new rows the CHECK constraints judge (the accounts locked before, in id order). */
+export async function applyBalanceDeltas(db: Queryable, deltas: readonly BalanceDelta[]): Promise<void> {
+  const d = deltas.filter((x) => x.debitsPending !== 0 || x.debitsPosted !== 0 || x.creditsPending !== 0 || x.creditsPosted !== 0);
+  if (d.length > 0) {
+    await db.query(
+      `UPDATE ledger_accounts a SET debits_pending = a.debits_pending + d.dp, debits_posted = a.debits_posted + d.dq,
+              credits_pending = a.credits_pending + d.cp, credits_posted = a.credits_posted + d.cq
+         FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, dp, dq, cp, cq) WHERE a.id = d.id`,
+      [d.map((x) => x.id), d.map((x) => x.debitsPending), d.map((x) => x.debitsPosted), d.map((x) => x.creditsPending), d.map((x) => x.creditsPosted)],
+    );
+  }
+}
+
+export async function saveReservations(db: Queryable, rows: readonly ReservationRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `UPDATE reservations r SET pending_id = u.pending_id, amount = u.amount, seq = u.seq
+       FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::bigint[], $5::int[]) AS u(enrollment_id, year, pending_id, amount, seq)
+      WHERE r.enrollment_id = u.enrollment_id AND r.year = u.year`,
+    [rows.map((x) => x.enrollmentId), rows.map((x) => x.year), rows.map((x) => x.pendingId), rows.map((x) => x.amount), rows.map((x) => x.seq)],
+  );
+}
+
+export interface BilledRow {
+  enrollmentId: string;
+  month: string;
+  version: number;
+  municipalityId: string;
+  providerId: string;
+  certificateId: string | null;
+  lessons: number;
+  certificateAmount: number;
+  familyAmount: number;
+  uncoveredAmount: number;
+  benefitAmount: number;
+  compensationAmount: number;
+  causeEventId: string;
+  registerId: string;
+}
+
+/** First bills of many enrollment-months: billed_months (a row billed meanwhile fails the batch) and their versions. */
+export async function saveFirstBills(db: Queryable, rows: readonly Omit<BilledRow, "registerId">[], now: Date): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof Omit<BilledRow, "registerId">>(key: K) => rows.map((r) => r[key]);
+  await db.query(
+    `INSERT INTO billed_months (enrollment_id, month, version, municipality_id, provider_id, certificate_id, lessons, certificate_amount, family_amount, uncovered_amount,
+                                benefit_amount, compensation_amount, billed_at)
+     SELECT e, m, v, mu, p, c, l, ca, fa, ua, ba, co, $13 FROM unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int[], $8::bigint[], $9::bigint[],
+                                                                $10::bigint[], $11::bigint[], $12::bigint[]) AS u(e, m, v, mu, p, c, l, ca, fa, ua, ba, co)`,
+    [
+      col("enrollmentId"),
+      col("month"),
+      col("version"),
+      col("municipalityId"),
+      col("providerId"),
+      col("certificateId"),
+      col("lessons"),
+      col("certificateAmount"),
+      col("familyAmount"),
+      col("uncoveredAmount"),
+      col("benefitAmount"),
+      col("compensationAmount"),
+      now,
+    ],
+  );
+  await db.query(`INSERT INTO billed_versions (enrollment_id, month, version, cause_event_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[]) ON CONFLICT DO NOTHING`, [
+    col("enrollmentId"),
+    col("month"),
+    col("version"),
+    col("causeEventId"),
+  ]);
+}
+
+/** The bills' register lines (a first bill's line is its whole month). */
+export async function addLines(db: Queryable, rows: readonly BilledRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof BilledRow>(key: K) => rows.map((r) => r[key]);
+  await db.query(
+    `INSERT INTO register_lines (register_id, enrollment_id, certificate_id, lessons, certificate_amount, family_amount)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::bigint[], $6::bigint[])
+     ON CONFLICT (register_id, enrollment_id) DO UPDATE SET lessons = register_lines.lessons + EXCLUDED.lessons,
+       certificate_amount = register_lines.certificate_amount + EXCLUDED.certificate_amount, family_amount = register_lines.family_amount + EXCLUDED.family_amount`,
+    [col("registerId"), col("enrollmentId"), col("certificateId"), col("lessons"), col("certificateAmount"), col("familyAmount")],
+  );
+}

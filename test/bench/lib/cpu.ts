@@ -82,7 +82,7 @@ async function ancestors(): Promise<Set<number>> {
 }
 
 /** Databases the ceilings and outbox benchmarks make, and the admin database. */
-const OUR_DATABASE = /^(bench_(pgbench|outbox|registry|catalogue|enrollment|attendance)_[0-9a-f]{8}|postgres)$/;
+const OUR_DATABASE = /^(bench_(pgbench|outbox|registry|catalogue|enrollment|attendance|payments|statistics)_[0-9a-f]{8}|postgres)$/;
 
 /** A backend's title is `postgres: <cluster>: <user> <database> <client> <state>`. */
 async function foreignBackend(pid: number): Promise<boolean> {

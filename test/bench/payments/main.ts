@@ -82,7 +82,8 @@ try {
     headers: ["enrollments", "workers", "seconds", "summaries/s", "postings", "postings/s", "vs pgbench tx/s", "register lines", "1M projected", "goal < 120 s", "verify"],
     rows: [[fmt(total), args.workers, fmt(seconds, 1), fmt(rate), fmt(postings[0]!.n), fmt(postingRate), pct(postingRate / ceiling), fmt(lines[0]!.n), `${fmt(projected)} s`, projected < 120 ? "met" : "NOT met", violation ?? "the books hold"]],
   };
-  const cpuLine = `CPU during billing: payments+Postgres+Kafka share of ${machine.cpus} cores; other load ${fmt(cpu.other, 2)} cores`;
+  const perSummary = (cores: number) => `${fmt(cores, 2)} cores (${fmt((cores * 1e6) / rate)} µs a summary)`;
+  const cpuLine = `CPU during billing (of ${machine.cpus} cores, machine ${pct(cpu.machineBusy)} busy): payments ${perSummary(cpu.children)}; Postgres ${perSummary(cpu.postgres)}; Kafka ${perSummary(cpu.kafka)}; this process ${fmt(cpu.benchProcess, 2)}; other load ${fmt(cpu.other, 2)} cores`;
   const markdown = printRun("payments: month billing end to end", [{ headers: ["machine", ""], rows: machineRows(machine) }, `pgbench app+outbox: ${fmt(ceiling)} tx/s`, table, cpuLine]);
   await writeResults("payments", { machine, ceilings, total, seconds, rate, postings: postings[0]!.n, postingRate, ceiling, projected, violation, cpu }, markdown);
 } finally {

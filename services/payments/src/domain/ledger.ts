@@ -57,7 +57,7 @@ export function accountId(kind: AccountKind, ownerId: string, year: number, scop
   let id = accountIds.get(name);
   if (id === undefined) {
     // Bounded: a month's billing derives a few accounts per enrollment, each several times.
-    if (accountIds.size >= 100_000) accountIds.clear();
+    if (accountIds.size >= 400_000) accountIds.clear();
     id = uuidv5(name, NAMESPACE);
     accountIds.set(name, id);
   }

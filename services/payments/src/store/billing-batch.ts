@@ -6,16 +6,18 @@ import type { GroupRow, MunicipalityRow } from "./projections";
 import type { ReservationRow } from "./reservations";
 
 // What billing a batch of month summaries reads and writes, a statement for each kind of row
-// (usecases/billing-batch.ts). Look-ups by many keys are index probes per key (LATERAL or
-// `= ANY`), so that their plans do not depend on table statistics, which a busy month's tables
-// do not have yet where autovacuum is off.
+// (usecases/billing-batch.ts). Look-ups by many keys are index probes, one per key (`unnest`
+// CROSS JOIN LATERAL, with LIMIT 1 so that the planner cannot pull it up into a hash join): with `= ANY` of a batch's keys the planner chose whole-table scans of
+// certificates, enrollments and accounts for every batch (the benchmark's pg_stat_user_tables),
+// and its choice depends on statistics that a busy month's tables do not have where autovacuum is off.
 
 /** The enrollment-months billed before (any version): those go through billMonth one by one. */
 export async function billedBefore(db: Queryable, keys: readonly { enrollmentId: string; month: string }[]): Promise<Set<string>> {
   const { rows } = await db.query<{ key: string }>({
     name: "payments.batch.billed-before",
+    // LATERAL … LIMIT 1, not EXISTS: the planner cannot turn it into a hash join over the whole table.
     text: `SELECT k.e || ':' || k.m AS key FROM unnest($1::uuid[], $2::text[]) AS k(e, m)
-           WHERE EXISTS (SELECT 1 FROM billed_months b WHERE b.enrollment_id = k.e AND b.month = k.m)`,
+           CROSS JOIN LATERAL (SELECT 1 FROM billed_months b WHERE b.enrollment_id = k.e AND b.month = k.m LIMIT 1) AS b`,
     values: [keys.map((k) => k.enrollmentId), keys.map((k) => k.month)],
   });
   return new Set(rows.map((r) => r.key));
@@ -28,10 +30,10 @@ export async function municipalitiesById(db: Queryable, ids: readonly string[]):
 
 export async function groupsById(db: Queryable, ids: readonly string[]): Promise<Map<string, GroupRow>> {
   const { rows } = await db.query<GroupRow>(
-    `SELECT id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
+    `SELECT g.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
             lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency,
             to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn"
-       FROM groups WHERE id = ANY($1::uuid[])`,
+       FROM groups g WHERE g.id = k.id LIMIT 1) AS g`,
     [ids],
   );
   return new Map(rows.map((r) => [r.id, r]));
@@ -58,7 +60,8 @@ export interface ChildCertificate {
 /** Each child's certificate with what its family's fee depends on (familyFactsOf). */
 export async function certificatesOfChildren(db: Queryable, childIds: readonly string[]): Promise<Map<string, ChildCertificate>> {
   const { rows } = await db.query<ChildCertificate>(
-    `SELECT id, child_id AS "childId", category_proofs AS proofs, compensation_order AS "compensationOrder" FROM certificates WHERE child_id = ANY($1::uuid[])`,
+    `SELECT c.* FROM unnest($1::uuid[]) AS k(child)
+       CROSS JOIN LATERAL (SELECT id, child_id AS "childId", category_proofs AS proofs, compensation_order AS "compensationOrder" FROM certificates c WHERE c.child_id = k.child LIMIT 1) AS c`,
     [childIds],
   );
   return new Map(rows.map((r) => [r.childId, r]));
@@ -83,8 +86,9 @@ export async function financingsFor(
 export async function rolloversDue(db: Queryable, keys: readonly { certificateId: string; year: number }[]): Promise<Set<string>> {
   const { rows } = await db.query<{ key: string }>(
     `SELECT k.c || ':' || k.y AS key FROM unnest($1::uuid[], $2::int[]) AS k(c, y)
-      WHERE EXISTS (SELECT 1 FROM financing_requests f WHERE f.certificate_id = k.c AND f.year = k.y - 1 AND f.status = 'committed')
-        AND NOT EXISTS (SELECT 1 FROM year_rollovers r WHERE r.certificate_id = k.c AND r.year = k.y)`,
+      CROSS JOIN LATERAL (SELECT 1 FROM financing_requests f WHERE f.certificate_id = k.c AND f.year = k.y - 1 AND f.status = 'committed' LIMIT 1) AS f
+      LEFT JOIN LATERAL (SELECT 1 AS rolled FROM year_rollovers r WHERE r.certificate_id = k.c AND r.year = k.y LIMIT 1) AS r ON true
+      WHERE r.rolled IS NULL`,
     [keys.map((k) => k.certificateId), keys.map((k) => k.year)],
   );
   return new Set(rows.map((r) => r.key));
@@ -93,10 +97,12 @@ export async function rolloversDue(db: Queryable, keys: readonly { certificateId
 /** The enrollments' reservations of any year, locked, by `${enrollmentId}:${year}`. */
 export async function lockReservationsOf(db: Queryable, enrollmentIds: readonly string[]): Promise<Map<string, ReservationRow>> {
   const { rows } = await db.query<ReservationRow>(
-    `SELECT enrollment_id AS "enrollmentId", municipality_id AS "municipalityId", certificate_id AS "certificateId", year, pending_id AS "pendingId",
+    `SELECT r.* FROM unnest($1::uuid[]) AS k(enrollment)
+       CROSS JOIN LATERAL (SELECT enrollment_id AS "enrollmentId", municipality_id AS "municipalityId", certificate_id AS "certificateId", year, pending_id AS "pendingId",
             amount, missing, seq, released
-       FROM reservations WHERE enrollment_id = ANY($1::uuid[]) ORDER BY enrollment_id, year FOR UPDATE`,
-    [enrollmentIds],
+       FROM reservations r WHERE r.enrollment_id = k.enrollment ORDER BY year FOR UPDATE) AS r`,
+    // Locked in the order given: sorted.
+    [[...new Set(enrollmentIds)].sort()],
   );
   return new Map(rows.map((r) => [`${r.enrollmentId}:${r.year}`, r]));
 }
@@ -106,8 +112,9 @@ export async function pendingTransfers(db: Queryable, ids: readonly string[]): P
   if (ids.length === 0) return new Map();
   const { rows } = await db.query<BatchPending & { kind: string }>(
     `SELECT t.id, t.debit_account_id AS "debitAccountId", t.credit_account_id AS "creditAccountId", t.amount, t.kind,
-            EXISTS (SELECT 1 FROM ledger_pending_resolutions r WHERE r.pending_id = t.id) AS resolved
-       FROM ledger_transfers t WHERE t.id = ANY($1::uuid[])`,
+            r.pending_id IS NOT NULL AS resolved
+       FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT * FROM ledger_transfers t WHERE t.id = k.id LIMIT 1) AS t
+       LEFT JOIN LATERAL (SELECT pending_id FROM ledger_pending_resolutions r WHERE r.pending_id = t.id LIMIT 1) AS r ON true`,
     [ids],
   );
   // Only pending transfers can be voided; anything else is left out, and voiding it is refused as not found (billed alone, billMonth says why).
@@ -121,10 +128,11 @@ export async function pendingTransfers(db: Queryable, ids: readonly string[]): P
  */
 export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount>> {
   const { rows } = await db.query<BatchAccount>(
-    `SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
-            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits"
-       FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-    [[...new Set(ids)]],
+    `SELECT a.* FROM unnest($1::uuid[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
+            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits" FROM ledger_accounts a WHERE a.id = k.id FOR NO KEY UPDATE) AS a`,
+    // Locked in the order given: sorted.
+    [[...new Set(ids)].sort()],
   );
   return new Map(rows.map((r) => [r.id, r]));
 }
@@ -132,16 +140,18 @@ export async function lockAccounts(db: Queryable, ids: readonly string[]): Promi
 /** Accounts by id, not locked: those of a batch that no decision reads (see billTogether). */
 export async function readAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount>> {
   const { rows } = await db.query<BatchAccount>(
-    `SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
-            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits"
-       FROM ledger_accounts WHERE id = ANY($1::uuid[])`,
+    `SELECT a.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
+            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits" FROM ledger_accounts a WHERE a.id = k.id LIMIT 1) AS a`,
     [[...new Set(ids)]],
   );
   return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function enrollmentStarts(db: Queryable, ids: readonly string[]): Promise<Map<string, string | null>> {
-  const { rows } = await db.query<{ id: string; on: string | null }>(`SELECT id, to_char(started_on, 'YYYY-MM-DD') AS on FROM enrollments WHERE id = ANY($1::uuid[])`, [ids]);
+  const { rows } = await db.query<{ id: string; on: string | null }>(
+    `SELECT e.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, to_char(started_on, 'YYYY-MM-DD') AS on FROM enrollments e WHERE e.id = k.id LIMIT 1) AS e`,
+    [ids],
+  );
   return new Map(rows.map((r) => [r.id, r.on]));
 }
 

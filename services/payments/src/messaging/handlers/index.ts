@@ -22,7 +22,7 @@ const isSummary = (e: BatchEvent): e is BatchEvent<typeof MonthSummarised> => e.
 export function batchHandler(deps: PaymentsDeps): BatchHandler {
   const handlers = new Map(eventHandlers(deps).map((h) => [`${h.contract.type}@${h.contract.version}`, h]));
   return {
-    maxEvents: 500,
+    maxEvents: 1_000,
     async handle(events, context) {
       let summaries: SummaryToBill[] = [];
       const bill = async () => {

@@ -126,10 +126,10 @@ export async function pendingTransfers(db: Queryable, ids: readonly string[]): P
  * UPDATE, which an UPDATE of their balances needs, and not FOR UPDATE: other transactions' new
  * transfers check their accounts exist (the foreign keys take KEY SHARE) without waiting for it.
  */
-export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount>> {
-  const { rows } = await db.query<BatchAccount>(
+export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount & { tid: string }>> {
+  const { rows } = await db.query<BatchAccount & { tid: string }>(
     `SELECT a.* FROM unnest($1::uuid[]) AS k(id)
-       CROSS JOIN LATERAL (SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
+       CROSS JOIN LATERAL (SELECT ctid::text AS tid, id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
             debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits" FROM ledger_accounts a WHERE a.id = k.id FOR NO KEY UPDATE) AS a`,
     // Locked in the order given: sorted.
     [[...new Set(ids)].sort()],
@@ -222,17 +222,28 @@ export async function insertTransfers(
   }
 }
 
-/** Each account's balance changed by its net delta, in one statement whose new rows the CHECK constraints judge (the accounts locked before, in id order). */
-export async function applyBalanceDeltas(db: Queryable, deltas: readonly BalanceDelta[]): Promise<void> {
+/**
+ * Each account's balance changed by its net delta, in one statement whose new rows the CHECK
+ * constraints judge. The accounts were locked by this transaction (lockAccounts), which gave
+ * their row addresses: a row locked cannot move, so each is updated through a TID scan (a join
+ * on ids was a hash join over every account); the id is checked too, and an account not found
+ * where it was locked fails the batch.
+ */
+export async function applyBalanceDeltas(db: Queryable, deltas: readonly BalanceDelta[], locked: ReadonlyMap<string, { tid: string }>): Promise<void> {
   const d = deltas.filter((x) => x.debitsPending !== 0 || x.debitsPosted !== 0 || x.creditsPending !== 0 || x.creditsPosted !== 0);
-  if (d.length > 0) {
-    await db.query(
-      `UPDATE ledger_accounts a SET debits_pending = a.debits_pending + d.dp, debits_posted = a.debits_posted + d.dq,
-              credits_pending = a.credits_pending + d.cp, credits_posted = a.credits_posted + d.cq
-         FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, dp, dq, cp, cq) WHERE a.id = d.id`,
-      [d.map((x) => x.id), d.map((x) => x.debitsPending), d.map((x) => x.debitsPosted), d.map((x) => x.creditsPending), d.map((x) => x.creditsPosted)],
-    );
-  }
+  if (d.length === 0) return;
+  const tids = d.map((x) => {
+    const tid = locked.get(x.id)?.tid;
+    if (tid === undefined) throw new Error(`account ${x.id} changed by a batch it was not locked for`);
+    return tid;
+  });
+  const { rowCount } = await db.query(
+    `UPDATE ledger_accounts a SET debits_pending = a.debits_pending + d.dp, debits_posted = a.debits_posted + d.dq,
+            credits_pending = a.credits_pending + d.cp, credits_posted = a.credits_posted + d.cq
+       FROM unnest($1::tid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS d(tid, id, dp, dq, cp, cq) WHERE a.ctid = d.tid AND a.id = d.id`,
+    [tids, d.map((x) => x.id), d.map((x) => x.debitsPending), d.map((x) => x.debitsPosted), d.map((x) => x.creditsPending), d.map((x) => x.creditsPosted)],
+  );
+  if (rowCount !== d.length) throw new Error(`a batch updated ${rowCount ?? 0} of its ${d.length} accounts: one moved since it was locked`);
 }
 
 export async function saveReservations(db: Queryable, rows: readonly ReservationRow[]): Promise<void> {

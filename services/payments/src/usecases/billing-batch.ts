@@ -233,8 +233,8 @@ async function billTogether(
     }),
   );
   const deltas = ledger.balanceDeltas();
-  await lockAccounts(tx, deltas.map((d) => d.id).filter((id) => shared.has(id)));
-  await applyBalanceDeltas(tx, deltas);
+  const lockedShared = await lockAccounts(tx, deltas.map((d) => d.id).filter((id) => shared.has(id)));
+  await applyBalanceDeltas(tx, deltas, new Map([...own, ...lockedShared]));
   return decided.length;
 
   /** billMonth's decision for a first bill, its transfers made in the batch's ledger. */

@@ -38,7 +38,7 @@ const payments = await spawnService("payments", env, database, port, { WORKERS: 
 let pool: Pool | undefined;
 try {
   await waitReady(payments, port, "payments");
-  pool = createPool({ connectionString: withDatabase(env.databaseUrl, database), max: 4, applicationName: "bench-payments" });
+  pool = createPool({ connectionString: withDatabase(env.databaseUrl, database), max: 4, applicationName: "bench-payments", statementTimeoutMs: 600_000 });
   const municipalityId = randomUUID();
   progress(`seeding ${fmt(total)} financed certificates, groups of 15 and enrollments`);
   await seed(pool, municipalityId, total);

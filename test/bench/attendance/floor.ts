@@ -3,12 +3,8 @@
 // and outbox). What Postgres alone needs per lesson bounds what any service on top can reach:
 // issue 14 asks for lessons/s >= 40 % of the app+outbox ceiling, so this figure beside that
 // ceiling says how much of the machine is left for everything else a marked lesson costs.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { runPgbench } from "../ceilings/measure";
 import { withCpu, type CpuUse } from "../lib/cpu";
-import { libpqArgs } from "../lib/env";
-import { runProgram } from "../lib/proc";
 
 export interface LessonFloor {
   lessonsPerTransaction: number;
@@ -39,23 +35,12 @@ function lessonStatement(children: number, payloadBytes: number): string {
 
 /** pgbench writing lessons into `databaseUrl`'s attendance tables: `perTransaction` lessons a commit (the service's batches are up to 16). */
 export async function measureLessonFloor(databaseUrl: string, { children = 15, perTransaction = 16, clients = 8, durationS = 10, payloadBytes = 4_000 } = {}): Promise<LessonFloor> {
-  const dir = await mkdtemp(join(tmpdir(), "kruzhok-lesson-floor-"));
-  try {
-    const script = join(dir, "lessons.sql");
-    await writeFile(script, ["BEGIN;", ...Array.from({ length: perTransaction }, () => lessonStatement(children, payloadBytes)), "END;", ""].join("\n"));
-    const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-    const [stdout, cpu] = await withCpu(() =>
-      runProgram("pgbench", [...libpqArgs(databaseUrl), "-n", "-c", String(clients), "-j", "2", "-T", String(durationS), "-f", script, database], { timeoutMs: (durationS + 30) * 1_000 }),
-    );
-    const tps = Number(/^tps = ([\d.]+)/m.exec(stdout)?.[1] ?? Number.NaN);
-    if (!Number.isFinite(tps)) throw new Error(`cannot read tps from pgbench output:\n${stdout}`);
-    return {
-      lessonsPerTransaction: perTransaction,
-      lessonsPerSecond: tps * perTransaction,
-      cpu,
-      settings: `pgbench -n -c ${clients} -j 2 -T ${durationS}; 1 tx = ${perTransaction} lessons of ${children} marks (lesson, marks, change record, ~${Math.round(payloadBytes / 1000)} KB outbox row)`,
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const script = ["BEGIN;", ...Array.from({ length: perTransaction }, () => lessonStatement(children, payloadBytes)), "END;", ""].join("\n");
+  const [result, cpu] = await withCpu(() => runPgbench(databaseUrl, script, { clients, durationS }));
+  return {
+    lessonsPerTransaction: perTransaction,
+    lessonsPerSecond: result.tps * perTransaction,
+    cpu,
+    settings: `pgbench -n -c ${clients} -j 2 -T ${durationS}; 1 tx = ${perTransaction} lessons of ${children} marks (lesson, marks, change record, ~${Math.round(payloadBytes / 1000)} KB outbox row)`,
+  };
 }

@@ -89,15 +89,16 @@ export interface PgbenchResult {
 }
 
 /** Run the app+outbox script with pgbench against an already prepared database. */
-export async function runAppOutboxPgbench(
-  databaseUrl: string,
-  topic: string,
-  { clients = 8, threads = 2, durationS = 15 }: PgbenchOptions = {},
-): Promise<PgbenchResult> {
+export function runAppOutboxPgbench(databaseUrl: string, topic: string, options: PgbenchOptions = {}): Promise<PgbenchResult> {
+  return runPgbench(databaseUrl, appOutboxScript(topic), options);
+}
+
+/** Run a pgbench script (its text) against a database; its tps and latency. */
+export async function runPgbench(databaseUrl: string, scriptText: string, { clients = 8, threads = 2, durationS = 15 }: PgbenchOptions = {}): Promise<PgbenchResult> {
   const dir = await mkdtemp(join(tmpdir(), "kruzhok-pgbench-"));
   try {
-    const script = join(dir, "app-outbox.sql");
-    await writeFile(script, appOutboxScript(topic));
+    const script = join(dir, "script.sql");
+    await writeFile(script, scriptText);
     const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
     const stdout = await runProgram(
       "pgbench",

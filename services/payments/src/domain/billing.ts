@@ -34,6 +34,11 @@ export interface BillingRules {
   exemptCategories?: string[];
 }
 
+/** When the municipality set no rules for the year: the certificate pays the full price, no co-payment, unexcused absences free. */
+export function defaultBillingRules(pricePerHour: number): BillingRules {
+  return { normativePerHour: pricePerHour, coPayment: false, unexcused: "not_charged" };
+}
+
 /** Since when a family is exempt: the enrollment's start, when the child holds an exempt category; null otherwise. */
 export function exemptSince(rules: Pick<BillingRules, "exemptCategories">, proofs: readonly { code: string }[], startedOn: string | null): string | null {
   if (startedOn === null || !(rules.exemptCategories ?? []).some((code) => proofs.some((p) => p.code === code))) return null;

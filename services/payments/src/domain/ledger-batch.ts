@@ -4,7 +4,7 @@
 // a pending transfer voided once and in full, the accounts' flags), so that a batch of bills
 // posts what posting them one by one in the same order would. The database still judges every
 // account's new balance by its CHECK constraints when the batch is written.
-import { validAmount, type PostingCause, type TransferInput } from "./ledger";
+import { validAmount, type PostingCause, type TransferInput, type TransferRecord } from "./ledger";
 
 export interface BatchAccount {
   id: string;
@@ -26,20 +26,7 @@ export interface BatchPending {
   resolved: boolean;
 }
 
-export interface BatchTransferRow {
-  id: string;
-  municipalityId: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  amount: number;
-  currency: string;
-  kind: TransferInput["kind"];
-  balancingDebit: boolean;
-  pendingId: string | null;
-  code: string;
-  causeEventId: string | null;
-  causeCommand: string | null;
-}
+export type BatchTransferRow = TransferRecord & { municipalityId: string };
 
 export interface BalanceDelta {
   id: string;

@@ -131,6 +131,21 @@ export interface TransferInput {
   cause: PostingCause;
 }
 
+/** A transfer as the ledger keeps it (what was asked, resolved: a balancing amount is the one moved). */
+export interface TransferRecord {
+  id: string;
+  debitAccountId: string;
+  creditAccountId: string;
+  amount: number;
+  currency: string;
+  kind: TransferInput["kind"];
+  balancingDebit: boolean;
+  pendingId: string | null;
+  code: string;
+  causeEventId: string | null;
+  causeCommand: string | null;
+}
+
 export const TransferResults = [
   "ok",
   "exists",

@@ -2,14 +2,17 @@ import type { Queryable } from "@kruzhok/postgres";
 import type { BillingRules } from "../domain/billing";
 import type { BatchAccount, BatchPending, BalanceDelta, BatchTransferRow } from "../domain/ledger-batch";
 import type { FinancingRequestRow } from "./financing";
-import type { GroupRow, MunicipalityRow } from "./projections";
-import type { ReservationRow } from "./reservations";
+import { groupColumns, type GroupRow, type MunicipalityRow } from "./projections";
+import { reservationColumns, type ReservationRow } from "./reservations";
 
 // What billing a batch of month summaries reads and writes, a statement for each kind of row
 // (usecases/billing-batch.ts). Look-ups by many keys are index probes, one per key (`unnest`
 // CROSS JOIN LATERAL, with LIMIT 1 so that the planner cannot pull it up into a hash join): with `= ANY` of a batch's keys the planner chose whole-table scans of
 // certificates, enrollments and accounts for every batch (the benchmark's pg_stat_user_tables),
 // and its choice depends on statistics that a busy month's tables do not have where autovacuum is off.
+
+const accountColumns = `id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
+  debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits"`;
 
 /** The enrollment-months billed before (any version): those go through billMonth one by one. */
 export async function billedBefore(db: Queryable, keys: readonly { enrollmentId: string; month: string }[]): Promise<Set<string>> {
@@ -29,13 +32,7 @@ export async function municipalitiesById(db: Queryable, ids: readonly string[]):
 }
 
 export async function groupsById(db: Queryable, ids: readonly string[]): Promise<Map<string, GroupRow>> {
-  const { rows } = await db.query<GroupRow>(
-    `SELECT g.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
-            lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency,
-            to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn"
-       FROM groups g WHERE g.id = k.id LIMIT 1) AS g`,
-    [ids],
-  );
+  const { rows } = await db.query<GroupRow>(`SELECT g.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${groupColumns} FROM groups g WHERE g.id = k.id LIMIT 1) AS g`, [ids]);
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -98,9 +95,7 @@ export async function rolloversDue(db: Queryable, keys: readonly { certificateId
 export async function lockReservationsOf(db: Queryable, enrollmentIds: readonly string[]): Promise<Map<string, ReservationRow>> {
   const { rows } = await db.query<ReservationRow>(
     `SELECT r.* FROM unnest($1::uuid[]) AS k(enrollment)
-       CROSS JOIN LATERAL (SELECT enrollment_id AS "enrollmentId", municipality_id AS "municipalityId", certificate_id AS "certificateId", year, pending_id AS "pendingId",
-            amount, missing, seq, released
-       FROM reservations r WHERE r.enrollment_id = k.enrollment ORDER BY year FOR UPDATE) AS r`,
+       CROSS JOIN LATERAL (SELECT ${reservationColumns} FROM reservations r WHERE r.enrollment_id = k.enrollment ORDER BY year FOR UPDATE) AS r`,
     // Locked in the order given: sorted.
     [[...new Set(enrollmentIds)].sort()],
   );
@@ -129,8 +124,7 @@ export async function pendingTransfers(db: Queryable, ids: readonly string[]): P
 export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount & { tid: string }>> {
   const { rows } = await db.query<BatchAccount & { tid: string }>(
     `SELECT a.* FROM unnest($1::uuid[]) AS k(id)
-       CROSS JOIN LATERAL (SELECT ctid::text AS tid, id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
-            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits" FROM ledger_accounts a WHERE a.id = k.id FOR NO KEY UPDATE) AS a`,
+       CROSS JOIN LATERAL (SELECT ctid::text AS tid, ${accountColumns} FROM ledger_accounts a WHERE a.id = k.id FOR NO KEY UPDATE) AS a`,
     // Locked in the order given: sorted.
     [[...new Set(ids)].sort()],
   );
@@ -140,8 +134,7 @@ export async function lockAccounts(db: Queryable, ids: readonly string[]): Promi
 /** Accounts by id, not locked: those of a batch that no decision reads (see billTogether). */
 export async function readAccounts(db: Queryable, ids: readonly string[]): Promise<Map<string, BatchAccount>> {
   const { rows } = await db.query<BatchAccount>(
-    `SELECT a.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, currency, debits_pending AS "debitsPending", debits_posted AS "debitsPosted", credits_pending AS "creditsPending", credits_posted AS "creditsPosted",
-            debits_must_not_exceed_credits AS "debitsMustNotExceedCredits", credits_must_not_exceed_debits AS "creditsMustNotExceedDebits" FROM ledger_accounts a WHERE a.id = k.id LIMIT 1) AS a`,
+    `SELECT a.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${accountColumns} FROM ledger_accounts a WHERE a.id = k.id LIMIT 1) AS a`,
     [[...new Set(ids)]],
   );
   return new Map(rows.map((r) => [r.id, r]));
@@ -153,32 +146,6 @@ export async function enrollmentStarts(db: Queryable, ids: readonly string[]): P
     [ids],
   );
   return new Map(rows.map((r) => [r.id, r.on]));
-}
-
-/**
- * The register of each provider-month that still takes lines (openRegister for many): the
- * provider-months locked in one order, then a new register (the next number) where the last was
- * approved or there is none. Returns the register ids by `${providerId}:${month}`.
- */
-export async function openRegisters(
-  db: Queryable,
-  wanted: readonly { newId: string; municipalityId: string; providerId: string; month: string; currency: string }[],
-  now: Date,
-): Promise<Map<string, string>> {
-  const keys = wanted.map((r) => `register:${r.providerId}:${r.month}`);
-  await db.query(`SELECT count(pg_advisory_xact_lock(h))::int FROM (SELECT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered`, [keys]);
-  const { rows } = await db.query<{ key: string; id: string }>(
-    `WITH w AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS w(new_id, municipality_id, provider_id, month, currency)),
-          last AS (SELECT w.*, l.id AS last_id, l.status AS last_status, coalesce(l.number, 0) AS last_number FROM w
-                   LEFT JOIN LATERAL (SELECT id, status, number FROM registers r WHERE r.provider_id = w.provider_id AND r.month = w.month ORDER BY number DESC LIMIT 1) AS l ON true),
-          made AS (INSERT INTO registers (id, municipality_id, provider_id, month, number, currency, status, formed_at)
-                   SELECT new_id, municipality_id, provider_id, month, last_number + 1, currency, 'formed', $6 FROM last WHERE last_status IS DISTINCT FROM 'formed'
-                   RETURNING id, provider_id, month)
-     SELECT provider_id || ':' || month AS key, last_id AS id FROM last WHERE last_status = 'formed'
-     UNION ALL SELECT provider_id || ':' || month, id FROM made`,
-    [wanted.map((r) => r.newId), wanted.map((r) => r.municipalityId), wanted.map((r) => r.providerId), wanted.map((r) => r.month), wanted.map((r) => r.currency), now],
-  );
-  return new Map(rows.map((r) => [r.key, r.id]));
 }
 
 /** A batch's transfers in order (seq follows the array) and the pending transfers it resolved. */

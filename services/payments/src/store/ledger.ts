@@ -8,6 +8,7 @@ import {
   type AccountRef,
   type TransferInput,
   type TransferOutcome,
+  type TransferRecord,
   type TransferResult,
 } from "../domain/ledger";
 
@@ -73,19 +74,7 @@ export function available(account: Pick<AccountRow, "creditsPosted" | "debitsPos
   return account.creditsPosted - account.debitsPosted - account.debitsPending;
 }
 
-interface StoredTransfer {
-  id: string;
-  debitAccountId: string;
-  creditAccountId: string;
-  amount: number;
-  currency: string;
-  kind: TransferInput["kind"];
-  balancingDebit: boolean;
-  pendingId: string | null;
-  code: string;
-  causeEventId: string | null;
-  causeCommand: string | null;
-}
+type StoredTransfer = TransferRecord;
 
 const transferColumns = `id, debit_account_id AS "debitAccountId", credit_account_id AS "creditAccountId", amount, currency, kind,
   balancing_debit AS "balancingDebit", pending_id AS "pendingId", code, cause_event_id AS "causeEventId", cause_command AS "causeCommand"`;

@@ -145,10 +145,13 @@ export async function upsertGroup(db: Queryable, g: GroupRow): Promise<void> {
   );
 }
 
+export const groupColumns = `id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
+  lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency,
+  to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn"`;
+
 export async function findGroup(db: Queryable, id: string): Promise<GroupRow | undefined> {
   const { rows } = await db.query<GroupRow>(
-    `SELECT id, municipality_id AS "municipalityId", program_id AS "programId", provider_id AS "providerId", price_per_hour AS "pricePerHour",
-            lesson_minutes AS "lessonMinutes", lessons_per_week AS "lessonsPerWeek", funding_kind AS "fundingKind", currency, to_char(starts_on, 'YYYY-MM-DD') AS "startsOn", to_char(ends_on, 'YYYY-MM-DD') AS "endsOn" FROM groups WHERE id = $1`,
+    `SELECT ${groupColumns} FROM groups WHERE id = $1`,
     [id],
   );
   return rows[0];

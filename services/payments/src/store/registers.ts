@@ -26,21 +26,35 @@ const registerSelect = `SELECT r.id, r.municipality_id AS "municipalityId", r.pr
     coalesce(sum(l.certificate_amount), 0)::bigint AS "certificateTotal", coalesce(sum(l.family_amount), 0)::bigint AS "familyTotal"
   FROM registers r LEFT JOIN register_lines l ON l.register_id = r.id`;
 
-/** The provider's register of the month that still takes lines (formed), locked; a new one (next number) when the last was approved. */
+/**
+ * The register of each provider-month that still takes lines (many at once): the
+ * provider-months locked in one order, then a new register (the next number) where the last was
+ * approved or there is none. Returns the register ids by `${providerId}:${month}`.
+ */
+export async function openRegisters(
+  db: Queryable,
+  wanted: readonly { newId: string; municipalityId: string; providerId: string; month: string; currency: string }[],
+  now: Date,
+): Promise<Map<string, string>> {
+  const keys = wanted.map((r) => `register:${r.providerId}:${r.month}`);
+  await db.query(`SELECT count(pg_advisory_xact_lock(h))::int FROM (SELECT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered`, [keys]);
+  const { rows } = await db.query<{ key: string; id: string }>(
+    `WITH w AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS w(new_id, municipality_id, provider_id, month, currency)),
+          last AS (SELECT w.*, l.id AS last_id, l.status AS last_status, coalesce(l.number, 0) AS last_number FROM w
+                   LEFT JOIN LATERAL (SELECT id, status, number FROM registers r WHERE r.provider_id = w.provider_id AND r.month = w.month ORDER BY number DESC LIMIT 1) AS l ON true),
+          made AS (INSERT INTO registers (id, municipality_id, provider_id, month, number, currency, status, formed_at)
+                   SELECT new_id, municipality_id, provider_id, month, last_number + 1, currency, 'formed', $6 FROM last WHERE last_status IS DISTINCT FROM 'formed'
+                   RETURNING id, provider_id, month)
+     SELECT provider_id || ':' || month AS key, last_id AS id FROM last WHERE last_status = 'formed'
+     UNION ALL SELECT provider_id || ':' || month, id FROM made`,
+    [wanted.map((r) => r.newId), wanted.map((r) => r.municipalityId), wanted.map((r) => r.providerId), wanted.map((r) => r.month), wanted.map((r) => r.currency), now],
+  );
+  return new Map(rows.map((r) => [r.key, r.id]));
+}
+
+/** The provider's register of the month that still takes lines (formed); a new one (next number) when the last was approved (openRegisters for one). */
 export async function openRegister(db: Queryable, r: { newId: string; municipalityId: string; providerId: string; month: string; currency: string }, now: Date): Promise<string> {
-  // Serialise the provider-month: the advisory lock is held to the end of the transaction.
-  await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`register:${r.providerId}:${r.month}`]);
-  const { rows } = await db.query<{ id: string; status: string; number: number }>(
-    `SELECT id, status, number FROM registers WHERE provider_id = $1 AND month = $2 ORDER BY number DESC LIMIT 1`,
-    [r.providerId, r.month],
-  );
-  const last = rows[0];
-  if (last?.status === "formed") return last.id;
-  await db.query(
-    `INSERT INTO registers (id, municipality_id, provider_id, month, number, currency, status, formed_at) VALUES ($1, $2, $3, $4, $5, $6, 'formed', $7)`,
-    [r.newId, r.municipalityId, r.providerId, r.month, (last?.number ?? 0) + 1, r.currency, now],
-  );
-  return r.newId;
+  return (await openRegisters(db, [r], now)).get(`${r.providerId}:${r.month}`)!;
 }
 
 /** Add a month's billing (or its correction's difference) to the enrollment's line. */

@@ -12,18 +12,18 @@ export interface ReservationRow {
   released: boolean;
 }
 
-const columns = `enrollment_id AS "enrollmentId", municipality_id AS "municipalityId", certificate_id AS "certificateId", year, pending_id AS "pendingId",
+export const reservationColumns = `enrollment_id AS "enrollmentId", municipality_id AS "municipalityId", certificate_id AS "certificateId", year, pending_id AS "pendingId",
   amount, missing, seq, released`;
 
 /** The enrollment's reservation of `year`, locked. */
 export async function lockReservation(db: Queryable, enrollmentId: string, year: number): Promise<ReservationRow | undefined> {
-  const { rows } = await db.query<ReservationRow>(`SELECT ${columns} FROM reservations WHERE enrollment_id = $1 AND year = $2 FOR UPDATE`, [enrollmentId, year]);
+  const { rows } = await db.query<ReservationRow>(`SELECT ${reservationColumns} FROM reservations WHERE enrollment_id = $1 AND year = $2 FOR UPDATE`, [enrollmentId, year]);
   return rows[0];
 }
 
 /** Every reservation of the enrollment not released yet (one per year), locked, oldest year first. */
 export async function lockOpenReservations(db: Queryable, enrollmentId: string): Promise<ReservationRow[]> {
-  const { rows } = await db.query<ReservationRow>(`SELECT ${columns} FROM reservations WHERE enrollment_id = $1 AND NOT released ORDER BY year FOR UPDATE`, [enrollmentId]);
+  const { rows } = await db.query<ReservationRow>(`SELECT ${reservationColumns} FROM reservations WHERE enrollment_id = $1 AND NOT released ORDER BY year FOR UPDATE`, [enrollmentId]);
   return rows;
 }
 
@@ -37,11 +37,11 @@ export async function saveReservation(db: Queryable, r: ReservationRow): Promise
 }
 
 export async function reservationsOfCertificate(db: Queryable, certificateId: string): Promise<ReservationRow[]> {
-  const { rows } = await db.query<ReservationRow>(`SELECT ${columns} FROM reservations WHERE certificate_id = $1 AND NOT released ORDER BY enrollment_id, year`, [certificateId]);
+  const { rows } = await db.query<ReservationRow>(`SELECT ${reservationColumns} FROM reservations WHERE certificate_id = $1 AND NOT released ORDER BY enrollment_id, year`, [certificateId]);
   return rows;
 }
 
 export async function reservationsOf(db: Queryable, municipalityId: string, year: number): Promise<ReservationRow[]> {
-  const { rows } = await db.query<ReservationRow>(`SELECT ${columns} FROM reservations WHERE municipality_id = $1 AND year = $2 ORDER BY enrollment_id`, [municipalityId, year]);
+  const { rows } = await db.query<ReservationRow>(`SELECT ${reservationColumns} FROM reservations WHERE municipality_id = $1 AND year = $2 ORDER BY enrollment_id`, [municipalityId, year]);
   return rows;
 }

@@ -3,7 +3,7 @@ import { MonthBilled } from "@kruzhok/contracts";
 import { appendToOutbox, newEvent, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { benefitsOn, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { accountId, certificateAccountOf, derivedTransferId } from "../domain/ledger";
 import { LedgerBatch, NotInBatch } from "../domain/ledger-batch";
@@ -16,7 +16,6 @@ import {
   lockAccounts,
   lockReservationsOf,
   municipalitiesById,
-  openRegisters,
   pendingTransfers,
   readAccounts,
   rolloversDue,
@@ -29,6 +28,7 @@ import {
   type BilledRow,
 } from "../store/billing-batch";
 import { ensureAccounts } from "../store/ledger";
+import { openRegisters } from "../store/registers";
 import type { ReservationRow } from "../store/reservations";
 import type { PaymentsDeps } from "../deps";
 import { billMonth, type MonthSummary } from "./billing";
@@ -61,10 +61,6 @@ export async function billMonths(deps: PaymentsDeps, tx: PoolClient, items: read
     rest = rest.slice(billed + alone);
   }
   return count;
-}
-
-function defaultRules(pricePerHour: number): BillingRules {
-  return { normativePerHour: pricePerHour, coPayment: false, unexcused: "not_charged" };
 }
 
 /**
@@ -241,7 +237,7 @@ async function billTogether(
   function decide(f: (typeof facts)[number]): Decided {
     const { item, s, year, group } = f;
     const municipalityId = item.municipalityId;
-    const monthRules = rules.get(`${municipalityId}:${year}`) ?? defaultRules(group.pricePerHour);
+    const monthRules = rules.get(`${municipalityId}:${year}`) ?? defaultBillingRules(group.pricePerHour);
     const charge = chargeMonth(s, group, monthRules);
     const cause = postingCause(item.cause);
     const payable = accountId("provider_payable", s.providerId, year);

@@ -3,7 +3,7 @@ import { MonthBilled } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { benefitsOn, chargeMonth, compensationFor, exemptSince, settleShortfall, yearOfMonth, type BillingRules } from "../domain/billing";
+import { benefitsOn, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { NotHeardYet } from "../domain/errors";
 import { accountId, certificateAccountOf, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
@@ -32,11 +32,6 @@ export interface MonthSummary {
 
 export type BillingOutcome = { kind: "billed"; certificate: number; family: number; benefit: number; uncovered: number; lessons: number } | { kind: "already_billed"; version: number };
 
-/** When the municipality set no rules for the year: the certificate pays the full price, no co-payment, unexcused absences free. */
-function defaultRules(pricePerHour: number): BillingRules {
-  return { normativePerHour: pricePerHour, coPayment: false, unexcused: "not_charged" };
-}
-
 /**
  * Bill an enrollment's month from attendance's summary. The same version twice bills once (and
  * an older one after a newer changes nothing); a higher version bills the difference from what
@@ -52,7 +47,7 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     const group = await findGroup(tx, summary.groupId);
     if (!group) throw new NotHeardYet(`Group ${summary.groupId} is not known to payments yet: its price is unknown`);
     const year = yearOfMonth(summary.month);
-    const rules = (await findRules(tx, municipalityId, year)) ?? defaultRules(group.pricePerHour);
+    const rules = (await findRules(tx, municipalityId, year)) ?? defaultBillingRules(group.pricePerHour);
     const charge = chargeMonth(summary, group, rules);
     const certificate = await findCertificateOfChild(tx, summary.childId);
     const localYear = localDateOf(write.now, municipality.timeZone).year;

@@ -2,6 +2,7 @@ import type { Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
+import { defaultBillingRules } from "../domain/billing";
 import { expectedCost } from "../domain/reservation";
 import { findRules } from "../store/billing";
 import { committedFinancingsOf, financingFor } from "../store/financing";
@@ -45,7 +46,7 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
   if (!financing) return;
   const certificateAccount = certificateAccountOf(financing);
   if ((await findAccounts(tx, [certificateAccount])).length === 0) return;
-  const rules = (await findRules(tx, enrollment.municipalityId, year)) ?? { normativePerHour: group.pricePerHour, coPayment: false, unexcused: "not_charged" as const };
+  const rules = (await findRules(tx, enrollment.municipalityId, year)) ?? defaultBillingRules(group.pricePerHour);
   const expected = expectedCost(group, rules, today, year);
   const existing = await lockReservation(tx, enrollment.id, year);
   if (existing?.year === year && !existing.released) return;

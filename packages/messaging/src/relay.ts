@@ -7,8 +7,15 @@ export interface RelayOptions {
   pool: Pool;
   kafka: Kafka;
   logger: Logger;
-  /** Rows per chunk; one Kafka request per chunk. */
+  /** Rows per chunk; one Kafka request per chunk, unless it holds more than `maxRequestBytes`. */
   batchSize?: number;
+  /**
+   * Payload bytes one Kafka request carries at most (default 900,000): the broker refuses a
+   * request whose batch for a partition is over its `message.max.bytes` (1 MB by default), and a
+   * refused chunk was sent again every round, forever, holding everything behind it. A chunk
+   * over it goes as several requests, in order; a single larger event goes alone.
+   */
+  maxRequestBytes?: number;
   /**
    * Chunks one round (one transaction, one lock) may publish when a backlog is waiting. The
    * connection marks the previous chunk and reads the next while Kafka takes the current one.
@@ -57,6 +64,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly chunksPerRound: number;
   private readonly idleMs: number;
+  private readonly maxRequestBytes: number;
   private readonly retentionMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -68,6 +76,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 1_000;
     this.chunksPerRound = options.chunksPerRound ?? 10;
     this.idleMs = options.idleMs ?? 25;
+    this.maxRequestBytes = options.maxRequestBytes ?? 900_000;
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
     this.producer = options.kafka.producer({
       idempotent: true,
@@ -247,6 +256,21 @@ export class OutboxRelay {
   }
 
   private async sendNow(rows: readonly OutboxRow[]): Promise<void> {
+    let request: OutboxRow[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const size = Buffer.byteLength(row.payload) + Buffer.byteLength(row.message_key);
+      if (request.length > 0 && bytes + size > this.maxRequestBytes) {
+        await this.sendRequest(request);
+        [request, bytes] = [[], 0];
+      }
+      request.push(row);
+      bytes += size;
+    }
+    if (request.length > 0) await this.sendRequest(request);
+  }
+
+  private async sendRequest(rows: readonly OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (const row of rows) {
       const topic = `${this.options.topicPrefix ?? ""}${row.topic}`;

@@ -6,8 +6,11 @@ import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, waitFor, type Isolation } from "@kruzhok/testkit";
 import type { Pool } from "@kruzhok/postgres";
-import { ConsumerRunner, OutboxRelay, createKafka, fastConsumerSettings, readTopic, type TopicMessage } from "../src";
-import { applyHandler, increment, incrementCommitted, prepareDatabase, quietLogger } from "./fixtures/flow";
+import { z } from "zod";
+import { defineEvent } from "@kruzhok/contracts";
+import { withTransaction } from "@kruzhok/postgres";
+import { ConsumerRunner, OutboxRelay, appendToOutbox, createKafka, fastConsumerSettings, newEvent, readTopic, type TopicMessage } from "../src";
+import { applyHandler, increment, incrementCommitted, municipalityId, prepareDatabase, quietLogger } from "./fixtures/flow";
 
 // tsx's loader inside one node process (its CLI would fork a second one, which SIGKILL would miss).
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
@@ -134,5 +137,30 @@ describe("outbox and relay on the real Postgres and Kafka", () => {
       await relay.stop();
     }
     expect((await readAll(kafka, `${prefix}${contractTopic}`, 1)).map((m) => m.id)).toEqual([id]);
+  });
+
+  it("publishes a backlog of one key larger than the broker takes in one request (1 MB), in order, as several requests", async () => {
+    const topic = iso.topic("large");
+    await iso.createTopics([{ topic, partitions: 1 }]);
+    // 30 events of ~100 KB under one key: one partition's batch of 3 MB, which the broker refuses whole.
+    const large = defineEvent(topic, "test.large", 1, z.object({ n: z.number().int(), note: z.string() }));
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      ids.push(
+        await withTransaction(pool, async (tx) => {
+          const event = newEvent(large, { municipalityId, aggregateId: "large" }, { n: i, note: "x".repeat(100_000) }, new Date());
+          await appendToOutbox(tx, [{ topic, event }]);
+          return event.id;
+        }),
+      );
+    }
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger });
+    await relay.start();
+    try {
+      await relay.drain();
+    } finally {
+      await relay.stop();
+    }
+    expect((await readAll(kafka, topic, 30)).map((m) => m.id)).toEqual(ids);
   });
 });

@@ -43,7 +43,9 @@ export async function spawnService(name: string, env: BenchEnv, database: string
   const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
   return spawn(process.execPath, [...nodeFlagsOf(name), ...profile, "--import", tsx, main], {
-    stdio: ["ignore", "ignore", "inherit"],
+    // Its log lines (LOG_LEVEL=warn: warnings and errors only) go to this run's stderr, beside
+    // the progress lines; dropped, they once hid a relay refused by the broker for a whole run.
+    stdio: ["ignore", 2, "inherit"],
     env: {
       // The shell's own auth settings (a developer's AUTH_DEV_SECRET) would contradict the run's.
       ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AUTH_"))),

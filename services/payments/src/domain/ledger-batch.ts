@@ -4,17 +4,11 @@
 // a pending transfer voided once and in full, the accounts' flags), so that a batch of bills
 // posts what posting them one by one in the same order would. The database still judges every
 // account's new balance by its CHECK constraints when the batch is written.
-import { validAmount, type PostingCause, type TransferInput, type TransferRecord } from "./ledger";
+import { validAmount, type AccountBalances, type PostingCause, type TransferInput, type TransferRecord } from "./ledger";
 
-export interface BatchAccount {
+export interface BatchAccount extends AccountBalances {
   id: string;
   currency: string;
-  debitsPending: number;
-  debitsPosted: number;
-  creditsPending: number;
-  creditsPosted: number;
-  debitsMustNotExceedCredits: boolean;
-  creditsMustNotExceedDebits: boolean;
 }
 
 export interface BatchPending {

@@ -131,6 +131,16 @@ export interface TransferInput {
   cause: PostingCause;
 }
 
+/** An account's balances and the flags that bound them (TigerBeetle's). */
+export interface AccountBalances {
+  debitsPending: number;
+  debitsPosted: number;
+  creditsPending: number;
+  creditsPosted: number;
+  debitsMustNotExceedCredits: boolean;
+  creditsMustNotExceedDebits: boolean;
+}
+
 /** A transfer as the ledger keeps it (what was asked, resolved: a balancing amount is the one moved). */
 export interface TransferRecord {
   id: string;

@@ -4,6 +4,7 @@ import {
   flagsOf,
   validAmount,
   accountId as idOf,
+  type AccountBalances,
   type AccountKind,
   type AccountRef,
   type TransferInput,
@@ -16,19 +17,13 @@ import {
 // and transfers is here. `createTransfers` runs in the caller's transaction; each linked chain
 // in a savepoint, so a chain that fails leaves nothing behind while the others stand.
 
-export interface AccountRow {
+export interface AccountRow extends AccountBalances {
   id: string;
   municipalityId: string;
   currency: string;
   kind: AccountKind;
   ownerId: string;
   year: number;
-  debitsPending: number;
-  debitsPosted: number;
-  creditsPending: number;
-  creditsPosted: number;
-  debitsMustNotExceedCredits: boolean;
-  creditsMustNotExceedDebits: boolean;
 }
 
 const accountColumns = `id, municipality_id AS "municipalityId", currency, kind, owner_id AS "ownerId", year,

@@ -119,6 +119,22 @@ export function settleShortfall(charge: MonthCharge, certificatePaid: number, co
     : { certificate: certificatePaid, family: charge.familyDue, uncovered: charge.uncovered + shortfall };
 }
 
+/** A month's bill in figures, as it is saved and announced: the lessons and each part's amount. */
+export function billFigures(
+  lessons: number,
+  parts: { certificate: number; family: number; uncovered: number },
+  discounts: { benefit: number; compensation: number },
+): { lessons: number; certificateAmount: number; familyAmount: number; uncoveredAmount: number; benefitAmount: number; compensationAmount: number } {
+  return {
+    lessons,
+    certificateAmount: parts.certificate,
+    familyAmount: parts.family,
+    uncoveredAmount: parts.uncovered,
+    benefitAmount: discounts.benefit,
+    compensationAmount: discounts.compensation,
+  };
+}
+
 export function yearOfMonth(month: string): number {
   return Number(month.slice(0, 4));
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from "@kruzhok/postgres";
 import type { BillingRules } from "../domain/billing";
 import type { BatchAccount, BatchPending, BalanceDelta, BatchTransferRow } from "../domain/ledger-batch";
+import type { BillRecord } from "./billing";
 import type { FinancingRequestRow } from "./financing";
 import { groupColumns, type GroupRow, type MunicipalityRow } from "./projections";
 import { reservationColumns, type ReservationRow } from "./reservations";
@@ -223,27 +224,13 @@ export async function saveReservations(db: Queryable, rows: readonly Reservation
   );
 }
 
-export interface BilledRow {
-  enrollmentId: string;
-  month: string;
-  version: number;
-  municipalityId: string;
-  providerId: string;
-  certificateId: string | null;
-  lessons: number;
-  certificateAmount: number;
-  familyAmount: number;
-  uncoveredAmount: number;
-  benefitAmount: number;
-  compensationAmount: number;
-  causeEventId: string;
-  registerId: string;
-}
+/** A first bill of a batch: the bill as saved, and the register its line goes to. */
+export type BilledRow = BillRecord & { registerId: string };
 
 /** First bills of many enrollment-months: billed_months (a row billed meanwhile fails the batch) and their versions. */
-export async function saveFirstBills(db: Queryable, rows: readonly Omit<BilledRow, "registerId">[], now: Date): Promise<void> {
+export async function saveFirstBills(db: Queryable, rows: readonly BillRecord[], now: Date): Promise<void> {
   if (rows.length === 0) return;
-  const col = <K extends keyof Omit<BilledRow, "registerId">>(key: K) => rows.map((r) => r[key]);
+  const col = <K extends keyof BillRecord>(key: K) => rows.map((r) => r[key]);
   await db.query(
     `INSERT INTO billed_months (enrollment_id, month, version, municipality_id, provider_id, certificate_id, lessons, certificate_amount, family_amount, uncovered_amount,
                                 benefit_amount, compensation_amount, billed_at)

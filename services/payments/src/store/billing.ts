@@ -30,6 +30,9 @@ export interface BilledMonthRow {
   compensationAmount: number;
 }
 
+/** A bill as saved: the month's figures, whose they are, and the event that caused them. */
+export type BillRecord = BilledMonthRow & { municipalityId: string; providerId: string; certificateId: string | null; causeEventId: string };
+
 /** The enrollment-month as last billed, locked: two versions of one month are billed one after the other. */
 export async function lockBilledMonth(db: Queryable, enrollmentId: string, month: string): Promise<BilledMonthRow | undefined> {
   const { rows } = await db.query<BilledMonthRow>(
@@ -43,7 +46,7 @@ export async function lockBilledMonth(db: Queryable, enrollmentId: string, month
 
 export async function saveBilledMonth(
   db: Queryable,
-  row: BilledMonthRow & { municipalityId: string; providerId: string; certificateId: string | null; causeEventId: string },
+  row: BillRecord,
   now: Date,
 ): Promise<void> {
   await db.query(

@@ -3,7 +3,7 @@ import { MonthBilled } from "@kruzhok/contracts";
 import { appendToOutbox, newEvent, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { benefitsOn, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
+import { benefitsOn, billFigures, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { accountId, certificateAccountOf, derivedTransferId } from "../domain/ledger";
 import { LedgerBatch, NotInBatch } from "../domain/ledger-batch";
@@ -25,8 +25,8 @@ import {
   addLines,
   applyBalanceDeltas,
   insertTransfers,
-  type BilledRow,
 } from "../store/billing-batch";
+import type { BillRecord } from "../store/billing";
 import { ensureAccounts } from "../store/ledger";
 import { openRegisters } from "../store/registers";
 import type { ReservationRow } from "../store/reservations";
@@ -108,7 +108,7 @@ async function billLeadingTogether(deps: PaymentsDeps, tx: PoolClient, items: re
 
 /** A first bill decided in memory: its row but for the register, which is opened with the writes. */
 interface Decided {
-  bill: Omit<BilledRow, "registerId"> & { currency: "RUB" | "KZT" };
+  bill: BillRecord & { currency: "RUB" | "KZT" };
   cause: Cause;
   reservation?: ReservationRow;
 }
@@ -295,12 +295,7 @@ async function billTogether(
       municipalityId,
       providerId: s.providerId,
       certificateId: f.certificate?.id ?? null,
-      lessons: charge.lessons,
-      certificateAmount: parts.certificate,
-      familyAmount: parts.family,
-      uncoveredAmount: parts.uncovered,
-      benefitAmount: benefit,
-      compensationAmount: compensation,
+      ...billFigures(charge.lessons, parts, { benefit, compensation }),
       causeEventId: item.cause.causationId ?? randomUUID(),
       currency: f.municipality.currency as "RUB" | "KZT",
     };

@@ -3,7 +3,7 @@ import { MonthBilled } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
-import { benefitsOn, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
+import { benefitsOn, billFigures, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
 import { feeParts } from "../domain/fees";
 import { NotHeardYet } from "../domain/errors";
 import { accountId, certificateAccountOf, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
@@ -142,12 +142,7 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
       enrollmentId: summary.enrollmentId,
       month: summary.month,
       version: summary.version,
-      lessons: charge.lessons,
-      certificateAmount: parts.certificate,
-      familyAmount: parts.family,
-      uncoveredAmount: parts.uncovered,
-      benefitAmount: benefit,
-      compensationAmount: compensation,
+      ...billFigures(charge.lessons, parts, { benefit, compensation }),
       municipalityId,
       providerId: summary.providerId,
       certificateId: certificate?.id ?? null,

@@ -1,4 +1,5 @@
 import type { Pool } from "@kruzhok/postgres";
+import type { BlockInput, Cell } from "./domain/cells";
 import type { ChangeFeed } from "./store/change-feed";
 
 /** What statistics' routes and consumers need, handed in by main.ts (or a test). */
@@ -10,6 +11,8 @@ export interface StatisticsDeps {
   pseudonymKey: string;
   /** A cell counting fewer children than this is suppressed. */
   minCell: number;
+  /** Where a block's cells are computed (main.ts: a thread of their own); absent, on this thread. */
+  computeBlock?: (input: BlockInput) => Promise<Cell[]>;
 }
 
 /** The app's extra: the feed of published changes the live streams follow (one LISTEN per process). */

@@ -8,6 +8,7 @@ import { batchHandler, eventHandlers } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateStatistics } from "./migrations";
 import { ChangeFeed } from "./store/change-feed";
+import { BlockThread } from "./workers/blocks";
 import { publisher } from "./usecases/publish";
 
 await runService({
@@ -15,8 +16,8 @@ await runService({
   config: StatisticsConfig,
   migrate: migrateStatistics,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  // One feed of published changes per process: the live streams follow it.
-  shared: ({ pool, logger }) => ({ changeFeed: new ChangeFeed(pool, logger) }),
+  // One feed of published changes per process: the live streams follow it. One thread computes the publisher's blocks.
+  shared: ({ pool, logger }) => ({ changeFeed: new ChangeFeed(pool, logger), blocks: new BlockThread(logger) }),
   buildApp: ({ app, pool, clock, config }, { changeFeed }) =>
     buildStatisticsApp({ ...app, pool, clock, changeFeed, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
   handlers: ({ pool, clock, config }) => eventHandlers({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
@@ -24,15 +25,18 @@ await runService({
   batchHandler: ({ pool, clock, config }) =>
     config.STATISTICS_CONSUMER_BATCH ? batchHandler({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }) : undefined,
   // The publisher: the blocks the consumers changed, recomputed and published once a round.
-  jobs: ({ pool, clock, config }) => [
+  jobs: ({ pool, clock, config }, { blocks }) => [
     {
       name: "publish aggregates",
       intervalMs: config.STATISTICS_PUBLISH_INTERVAL_MS,
-      run: publisher({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+      run: publisher({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL, computeBlock: (input) => blocks.compute(input) }),
     },
   ],
-  start: async (_context, { changeFeed }) => {
+  start: async (_context, { changeFeed, blocks }) => {
     await changeFeed.start();
-    return [{ name: "change feed", run: () => changeFeed.stop() }];
+    return [
+      { name: "change feed", run: () => changeFeed.stop() },
+      { name: "block thread", run: () => blocks.close() },
+    ];
   },
 });

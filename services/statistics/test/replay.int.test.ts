@@ -6,7 +6,7 @@ import { eventHandled, type RunningConsumer } from "@kruzhok/testkit";
 import { randomUUID } from "node:crypto";
 import { batchHandler, eventHandlers } from "../src/messaging/handlers";
 import { DEV_PSEUDONYM_KEY } from "../src/config";
-import { contributionsDump, publishedDump, statisticsHarness, MIN_CELL, type StatisticsHarness } from "./fixtures/statistics";
+import { contributionSums, contributionsDump, publishedDump, statisticsHarness, MIN_CELL, type StatisticsHarness } from "./fixtures/statistics";
 import { messageOf, regionStory, type StoryEvent } from "./fixtures/story";
 
 // The story goes through real topics (three partitions each, so topics and partitions
@@ -130,6 +130,12 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     await replay.publish();
     expect(await publishedDump(replay.pool)).toBe(expectedCells);
     expect(await contributionsDump(replay.pool)).toBe(expectedFacts);
+    // The sums the publisher reads were kept right by every batch, in either order of the events.
+    for (const pool of [h.pool, replay.pool]) {
+      const sums = await contributionSums(pool);
+      expect(sums.kept.split("\n").length).toBeGreaterThan(100);
+      expect(sums.kept).toBe(sums.recomputed);
+    }
 
     const handlers = eventHandlers({ pool: reversed.pool, clock: reversed.clock, pseudonymKey: DEV_PSEUDONYM_KEY, minCell: MIN_CELL });
     for (const s of [...story].reverse()) {
@@ -138,5 +144,7 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     }
     await reversed.publish();
     expect(await publishedDump(reversed.pool)).toBe(expectedCells);
+    const sums = await contributionSums(reversed.pool);
+    expect(sums.kept).toBe(sums.recomputed);
   });
 });

@@ -166,7 +166,7 @@ function randomBlock(seed: number): BlockInput {
       ["g2", { direction: "arts", fundingKind: "financed" }],
     ]),
     sums,
-    samples: [],
+    waits: [],
     minCell: 10,
     withRegion: true,
   };

@@ -47,10 +47,20 @@ export interface DaySum {
   delta: number;
 }
 
-export interface WaitSample {
-  municipalityId: string;
-  day: string;
-  seconds: number;
+/**
+ * Waiting times of one scope and period, summarised where they are stored (store/cells.ts
+ * waitTimes): how many, and their median and 90th percentile by linear interpolation between
+ * closest ranks (PostgreSQL's percentile_cont), unrounded. A block carried every sample before;
+ * a month of a busy region is tens of thousands (measured: 100-150 ms of each publisher round).
+ */
+export interface WaitTimes {
+  /** null: the region's. */
+  municipalityId: string | null;
+  /** null: the block's month. */
+  day: string | null;
+  count: number;
+  median: number;
+  p90: number;
 }
 
 export interface BlockInput {
@@ -64,7 +74,7 @@ export interface BlockInput {
   population: ReadonlyMap<string, number>;
   groups: ReadonlyMap<string, { direction: string; fundingKind: string }>;
   sums: readonly DaySum[];
-  samples: readonly WaitSample[];
+  waits: readonly WaitTimes[];
   minCell: number;
   /** Publish the region's own cells (not for municipalities whose region is not known yet). */
   withRegion: boolean;
@@ -84,7 +94,15 @@ export interface Cell {
 
 /** Canonical text of dims: keys sorted, so the same breakdown is always the same key. */
 export function dimsKey(dims: Record<string, string>): string {
-  return Object.keys(dims)
+  const keys = Object.keys(dims);
+  // Every breakdown here has at most two dims; a block computes this for each of its thousands of cells.
+  if (keys.length === 0) return "";
+  if (keys.length === 1) return `${keys[0]}=${dims[keys[0]!]}`;
+  if (keys.length === 2) {
+    const [a, b] = keys[0]! < keys[1]! ? [keys[0]!, keys[1]!] : [keys[1]!, keys[0]!];
+    return `${a}=${dims[a]};${b}=${dims[b]}`;
+  }
+  return keys
     .sort()
     .map((k) => `${k}=${dims[k]}`)
     .join(";");
@@ -113,14 +131,6 @@ export function daysOf(month: string, lastDay: string): string[] {
     days.push(text);
     day = addDays(day, 1);
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  // Linear interpolation between closest ranks (PostgreSQL's percentile_cont).
-  const position = (sorted.length - 1) * p;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return Math.round(sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low));
 }
 
 interface Raw {
@@ -200,8 +210,12 @@ export function computeBlock(input: BlockInput): Cell[] {
   const counted = new Set<string>();
   const relations: Relation[] = [];
   const cells = new Map<string, Cell>();
+  const seriesOf = new Map<string, string>(); // cell key -> its series (the key without period and start)
   const put = (cell: Omit<Cell, "value" | "suppressed">, value: number) => {
-    const key = cellKey(cell);
+    const scopeId = cell.scope === "region" ? cell.regionCode : (cell.municipalityId ?? "");
+    const tail = `${cell.measure}|${dimsKey(cell.dims)}`;
+    const key = `${cell.scope}|${scopeId}|${cell.period}|${cell.start}|${tail}`;
+    seriesOf.set(key, `${cell.scope}|${scopeId}|${tail}`);
     cells.set(key, { ...cell, value, suppressed: false });
     values.set(key, value);
     if (CHILD_COUNTS.has(cell.measure)) counted.add(key);
@@ -258,18 +272,12 @@ export function computeBlock(input: BlockInput): Cell[] {
     return flat;
   };
 
-  const samplesBy = new Map<string, number[]>(); // `${scopeKey}|${period}|${start}` -> seconds
-  const sample = (key: string, seconds: number) => {
-    const list = samplesBy.get(key);
-    if (list) list.push(seconds);
-    else samplesBy.set(key, [seconds]);
-  };
-  for (const s of input.samples) {
-    if (!perMunicipality.has(s.municipalityId) || s.day < input.month || s.day > lastOfBlock) continue;
-    sample(`municipality|${s.municipalityId}|day|${s.day}`, s.seconds);
-    sample(`municipality|${s.municipalityId}|month|${input.month}`, s.seconds);
-    sample(`region|${input.regionCode}|day|${s.day}`, s.seconds);
-    sample(`region|${input.regionCode}|month|${input.month}`, s.seconds);
+  const waitsBy = new Map<string, WaitTimes>(); // `${scopeKey}|${period}|${start}`
+  for (const w of input.waits) {
+    if (w.municipalityId !== null && !perMunicipality.has(w.municipalityId)) continue;
+    if (w.day !== null && (w.day < input.month || w.day > lastOfBlock)) continue;
+    const scope = w.municipalityId === null ? `region|${input.regionCode}` : `municipality|${w.municipalityId}`;
+    waitsBy.set(`${scope}|${w.day === null ? `month|${input.month}` : `day|${w.day}`}`, w);
   }
 
   const region = input.regionCode;
@@ -299,14 +307,14 @@ export function computeBlock(input: BlockInput): Cell[] {
 
   // The region's cells are the sums of its municipalities' (for every key of the grid), and the
   // relations say so.
-  const municipalCells = [...cells.values()];
+  const municipalCells = [...cells];
   if (input.withRegion) {
     const parts = new Map<string, { cell: Omit<Cell, "value" | "suppressed">; keys: string[]; sum: number }>();
-    for (const cell of municipalCells) {
+    for (const [municipalKey, cell] of municipalCells) {
       const regional = { scope: "region" as const, municipalityId: null, regionCode: region, period: cell.period, start: cell.start, measure: cell.measure, dims: cell.dims };
       const key = cellKey(regional);
       const entry = parts.get(key) ?? { cell: regional, keys: [], sum: 0 };
-      entry.keys.push(cellKey(cell));
+      entry.keys.push(municipalKey);
       entry.sum += cell.value ?? 0;
       parts.set(key, entry);
     }
@@ -316,7 +324,7 @@ export function computeBlock(input: BlockInput): Cell[] {
   // Time: a month's flow is the sum of its days, a month's stock its last day's.
   const byTime = new Map<string, { month?: string; days: string[]; last?: string }>();
   for (const [key, cell] of cells) {
-    const series = `${cell.scope}|${cell.scope === "region" ? cell.regionCode : cell.municipalityId}|${cell.measure}|${dimsKey(cell.dims)}`;
+    const series = seriesOf.get(key)!;
     const entry = byTime.get(series) ?? { days: [] };
     if (cell.period === "month") entry.month = key;
     else {
@@ -333,19 +341,21 @@ export function computeBlock(input: BlockInput): Cell[] {
   }
 
   const hidden = suppress(values, counted, relations, input.minCell);
-  const out: Cell[] = [];
-  for (const [key, cell] of cells) out.push(hidden.has(key) ? { ...cell, value: null, suppressed: true } : cell);
+  // Keyed as they are made, so that the answer is sorted by key without computing keys again.
+  const out: [string, Cell][] = [];
+  const add = (cell: Cell) => out.push([cellKey(cell), cell]);
+  for (const [key, cell] of cells) out.push([key, hidden.has(key) ? { ...cell, value: null, suppressed: true } : cell]);
 
   // Shares of the year's children, hidden with their counts; waiting times, hidden below minCell samples.
   const populationOf = (cell: Cell) =>
     cell.scope === "region"
       ? municipalityIds.reduce<number | undefined>((s, id) => (input.population.has(id) ? (s ?? 0) + input.population.get(id)! : s), undefined)
       : input.population.get(cell.municipalityId!);
-  for (const cell of [...out]) {
+  for (const [, cell] of [...out]) {
     if (cell.measure !== "coverage.certified" && cell.measure !== "coverage.enrolled") continue;
     const population = populationOf(cell);
     if (!population) continue;
-    out.push({ ...cell, measure: `${cell.measure}.share`, value: cell.suppressed ? null : Math.round((cell.value! / population) * 10_000) / 10_000 });
+    add({ ...cell, measure: `${cell.measure}.share`, value: cell.suppressed ? null : Math.round((cell.value! / population) * 10_000) / 10_000 });
   }
   const scopes: Omit<Cell, "period" | "start" | "measure" | "dims" | "value" | "suppressed">[] = [
     ...municipalityIds.map((id) => ({ scope: "municipality" as const, municipalityId: id, regionCode: region })),
@@ -354,12 +364,13 @@ export function computeBlock(input: BlockInput): Cell[] {
   for (const scope of scopes) {
     const scopeId = scope.scope === "region" ? region : scope.municipalityId;
     for (const [period, start] of [...days.map((d) => ["day", d] as const), ["month", input.month] as const]) {
-      const list = [...(samplesBy.get(`${scope.scope}|${scopeId}|${period}|${start}`) ?? [])].sort((a, b) => a - b);
-      const hide = list.length < input.minCell;
-      for (const [measure, p] of [["queue.wait.median", 0.5], ["queue.wait.p90", 0.9]] as const) {
-        out.push({ ...scope, period, start, measure, dims: {}, value: hide ? null : percentile(list, p), suppressed: hide && list.length > 0 });
+      const waits = waitsBy.get(`${scope.scope}|${scopeId}|${period}|${start}`);
+      const count = waits?.count ?? 0;
+      const hide = count < input.minCell;
+      for (const [measure, value] of [["queue.wait.median", waits?.median], ["queue.wait.p90", waits?.p90]] as const) {
+        add({ ...scope, period, start, measure, dims: {}, value: hide || value === undefined ? null : Math.round(value), suppressed: hide && count > 0 });
       }
     }
   }
-  return out.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : 1));
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, cell]) => cell);
 }

@@ -71,14 +71,38 @@ function suppressComponent(
   relations: readonly Relation[],
   minCell: number,
 ): Set<string> {
-  const suppressed = new Set<string>();
-  for (const key of [...counted].sort()) {
+  const primary = [...counted].sort().filter((key) => {
     const value = values.get(key) ?? 0;
-    if (value > 0 && value < minCell) suppressed.add(key);
-  }
-  if (suppressed.size === 0) return suppressed;
+    return value > 0 && value < minCell;
+  });
+  if (primary.length === 0) return new Set();
   const ordered = [...relations].map((r) => ({ total: r.total, parts: [...r.parts].sort() })).sort((a, b) => (a.total < b.total ? -1 : a.total > b.total ? 1 : 0));
   const membersOf = ordered.map((r) => [r.total, ...r.parts]);
+  const relationsOf = new Map<string, number[]>();
+  for (const [i, members] of membersOf.entries()) {
+    for (const key of new Set(members)) {
+      const list = relationsOf.get(key);
+      if (list) list.push(i);
+      else relationsOf.set(key, [i]);
+    }
+  }
+  // Every cell hidden is a column added to the system the relations make over the hidden cells.
+  const system = new HiddenSystem((key) => {
+    const column = new Map<number, number>();
+    for (const i of relationsOf.get(key) ?? []) {
+      const relation = ordered[i]!;
+      let coefficient = relation.total === key ? 1 : 0;
+      for (const part of relation.parts) if (part === key) coefficient -= 1;
+      if (coefficient !== 0) column.set(i, coefficient);
+    }
+    return column;
+  });
+  const suppressed = new Set<string>();
+  const hide = (key: string) => {
+    suppressed.add(key);
+    system.add(key);
+  };
+  for (const key of primary) hide(key);
   const valueOf = (key: string) => values.get(key) ?? 0;
   const pick = (members: readonly string[]): string | undefined => {
     let best: string | undefined;
@@ -105,28 +129,111 @@ function suppressComponent(
         if (count !== 1) continue;
         const complement = pick(members);
         if (complement !== undefined) {
-          suppressed.add(complement);
+          hide(complement);
           changed = true;
         }
       }
     }
-    const determined = determinedCells(suppressed, ordered);
+    const determined = [...suppressed].filter((key) => !system.free.has(key)).sort();
     if (determined.length === 0) return suppressed;
     // Each pinned cell: hide one more member of the nearest relation that still shows one,
     // nearest through relations whose members are all hidden already (they chain the pin).
     // All pins of a round at once, then the system is solved again.
     for (const pinned of determined) {
-      const complement = nearestComplement(pinned, membersOf, suppressed, pick);
+      const complement = nearestComplement(pinned, membersOf, relationsOf, suppressed, pick);
       if (complement === undefined) throw new Error(`suppression cannot hide ${pinned}`);
-      suppressed.add(complement);
+      hide(complement);
     }
   }
   throw new Error("suppression did not converge");
 }
 
+/**
+ * The relations restricted to the hidden cells, kept as a hidden cell is added (a column), so a
+ * round does not solve the whole system again. A hidden cell is pinned down exactly when every
+ * solution of the homogeneous system leaves it unmoved (its unit vector lies in the rows' span,
+ * which is the complement of the null space); `free` holds the cells some null vector moves.
+ * A column that the earlier columns span gives one new null vector (its combination of them),
+ * and the null space grows by exactly that vector; a column they do not span adds none. So
+ * `free` only grows, and equals what `determinedCells` finds from scratch, whatever the order
+ * the cells are added in (the unit tests hold one against the other).
+ * Measured on a benchmark block (4,840 cells, ~950 hidden): ~50 rounds of solving from scratch
+ * took 300-400 ms of a publisher round; see BENCHMARKS.md (issue #16).
+ */
+class HiddenSystem {
+  readonly free = new Set<string>();
+  /** Column-reduced basis of the hidden columns, by pivot relation: its values over relations, and the hidden cells it combines. */
+  private readonly basis = new Map<number, { values: Map<number, number>; combination: Map<string, number> }>();
+  /** Relation -> the pivots whose basis vector is non-zero there (not their own pivot). */
+  private readonly holders = new Map<number, Set<number>>();
+
+  constructor(private readonly columnOf: (key: string) => Map<number, number>) {}
+
+  add(key: string): void {
+    const values = this.columnOf(key);
+    const combination = new Map([[key, 1]]);
+    // Basis vectors are zero at each other's pivots, so one pass reduces the column fully.
+    for (const relation of [...values.keys()]) {
+      const coefficient = values.get(relation);
+      const vector = this.basis.get(relation);
+      if (coefficient === undefined || !vector) continue;
+      this.subtract(values, null, vector.values, coefficient);
+      subtractFrom(combination, vector.combination, coefficient);
+    }
+    if (values.size === 0) {
+      for (const cell of combination.keys()) this.free.add(cell);
+      return;
+    }
+    let pivot = Infinity;
+    for (const relation of values.keys()) if (relation < pivot) pivot = relation;
+    const scale = values.get(pivot)!;
+    for (const [relation, c] of values) values.set(relation, c / scale);
+    for (const [cell, c] of combination) combination.set(cell, c / scale);
+    for (const other of [...(this.holders.get(pivot) ?? [])]) {
+      const vector = this.basis.get(other)!;
+      const coefficient = vector.values.get(pivot)!;
+      this.subtract(vector.values, other, values, coefficient);
+      subtractFrom(vector.combination, combination, coefficient);
+    }
+    this.holders.delete(pivot);
+    this.basis.set(pivot, { values, combination });
+    for (const relation of values.keys()) if (relation !== pivot) this.hold(relation, pivot);
+  }
+
+  private hold(relation: number, pivot: number): void {
+    const set = this.holders.get(relation);
+    if (set) set.add(pivot);
+    else this.holders.set(relation, new Set([pivot]));
+  }
+
+  /** target -= factor * source, keeping `holders` right when target is the basis vector of `owner`. */
+  private subtract(target: Map<number, number>, owner: number | null, source: ReadonlyMap<number, number>, factor: number): void {
+    for (const [k, c] of source) {
+      const had = target.has(k);
+      const next = (target.get(k) ?? 0) - factor * c;
+      if (Math.abs(next) < EPSILON) {
+        target.delete(k);
+        if (had && owner !== null) this.holders.get(k)?.delete(owner);
+      } else {
+        target.set(k, next);
+        if (!had && owner !== null) this.hold(k, owner);
+      }
+    }
+  }
+}
+
+function subtractFrom<K>(target: Map<K, number>, source: ReadonlyMap<K, number>, factor: number): void {
+  for (const [k, c] of source) {
+    const next = (target.get(k) ?? 0) - factor * c;
+    if (Math.abs(next) < EPSILON) target.delete(k);
+    else target.set(k, next);
+  }
+}
+
 function nearestComplement(
   start: string,
   membersOf: readonly (readonly string[])[],
+  relationsOf: ReadonlyMap<string, readonly number[]>,
   suppressed: ReadonlySet<string>,
   pick: (members: readonly string[]) => string | undefined,
 ): string | undefined {
@@ -136,9 +243,10 @@ function nearestComplement(
   while (frontier.length > 0) {
     const next: string[] = [];
     for (const cell of frontier) {
-      for (const [i, members] of membersOf.entries()) {
-        if (used.has(i) || !members.includes(cell)) continue;
+      for (const i of relationsOf.get(cell) ?? []) {
+        if (used.has(i)) continue;
         used.add(i);
+        const members = membersOf[i]!;
         const complement = pick(members);
         if (complement !== undefined) return complement;
         for (const member of members) {
@@ -156,49 +264,103 @@ function nearestComplement(
 /**
  * The suppressed cells whose value follows exactly from the published ones through the
  * relations: Gauss-Jordan elimination over the relations restricted to the suppressed cells; a
- * cell is pinned down exactly when a row of the reduced system names it alone.
+ * cell is pinned down exactly when a row of the fully reduced system names it alone (then, and
+ * only then, its unit vector lies in the rows' span).
+ *
+ * Solved from scratch, here; suppression keeps the same answer up to date a cell at a time
+ * (HiddenSystem), and the tests hold each against the other. Cells are numbered and the system
+ * is split into the groups of suppressed cells that relations link (a relation names the
+ * suppressed cells of one group only, so each group is solved alone with the same answer).
  */
 export function determinedCells(suppressed: ReadonlySet<string>, relations: readonly Relation[]): string[] {
-  const pivots = new Map<string, Map<string, number>>(); // pivot cell -> its reduced row
+  const keys = [...suppressed].sort();
+  const indexOf = new Map(keys.map((key, i) => [key, i]));
+  const parent = Int32Array.from(keys, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const systems = new Map<number, Map<number, number>[]>();
+  const rows: Map<number, number>[] = [];
   for (const relation of relations) {
-    const row = new Map<string, number>();
+    const row = new Map<number, number>();
     const add = (key: string, coefficient: number) => {
-      if (!suppressed.has(key)) return;
-      const next = (row.get(key) ?? 0) + coefficient;
-      if (Math.abs(next) < EPSILON) row.delete(key);
-      else row.set(key, next);
+      const i = indexOf.get(key);
+      if (i === undefined) return;
+      const next = (row.get(i) ?? 0) + coefficient;
+      if (Math.abs(next) < EPSILON) row.delete(i);
+      else row.set(i, next);
     };
     add(relation.total, 1);
     for (const part of relation.parts) add(part, -1);
     if (row.size === 0) continue;
-    // Reduce by the pivots found so far.
-    for (const key of [...row.keys()]) {
-      const coefficient = row.get(key);
-      const pivotRow = pivots.get(key);
-      if (coefficient === undefined || !pivotRow) continue;
-      for (const [k, c] of pivotRow) {
-        const next = (row.get(k) ?? 0) - coefficient * c;
-        if (Math.abs(next) < EPSILON) row.delete(k);
-        else row.set(k, next);
+    rows.push(row);
+    const [first, ...rest] = row.keys();
+    for (const i of rest) {
+      const [a, b] = [find(first!), find(i)];
+      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  for (const row of rows) {
+    const root = find(row.keys().next().value!);
+    const system = systems.get(root);
+    if (system) system.push(row);
+    else systems.set(root, [row]);
+  }
+  const determined: string[] = [];
+  for (const system of systems.values()) for (const i of reduced(system)) determined.push(keys[i]!);
+  return determined.sort();
+}
+
+/** Gauss-Jordan over sparse rows (consumed); the pivots whose reduced row names them alone. */
+function reduced(rows: readonly Map<number, number>[]): number[] {
+  const pivots = new Map<number, Map<number, number>>(); // pivot -> its reduced row
+  // column -> the pivots whose rows hold it: the rows a new pivot must leave, found without a scan.
+  const holders = new Map<number, Set<number>>();
+  const subtract = (target: Map<number, number>, owner: number | null, source: ReadonlyMap<number, number>, factor: number) => {
+    for (const [k, c] of source) {
+      const had = target.has(k);
+      const next = (target.get(k) ?? 0) - factor * c;
+      if (Math.abs(next) < EPSILON) {
+        target.delete(k);
+        if (had && owner !== null) holders.get(k)?.delete(owner);
+      } else {
+        target.set(k, next);
+        if (!had && owner !== null) {
+          const set = holders.get(k);
+          if (set) set.add(owner);
+          else holders.set(k, new Set([owner]));
+        }
       }
     }
+  };
+  for (const row of rows) {
+    // Pivot rows hold no other pivot, so one pass reduces the new row fully.
+    for (const k of [...row.keys()]) {
+      const coefficient = row.get(k);
+      const pivotRow = pivots.get(k);
+      if (coefficient !== undefined && pivotRow) subtract(row, null, pivotRow, coefficient);
+    }
     if (row.size === 0) continue;
-    const pivot = [...row.keys()].sort()[0]!;
+    let pivot = Infinity;
+    for (const k of row.keys()) if (k < pivot) pivot = k;
     const scale = row.get(pivot)!;
     for (const [k, c] of row) row.set(k, c / scale);
     // Keep the system reduced: the new pivot leaves every other row.
-    for (const other of pivots.values()) {
-      const coefficient = other.get(pivot);
-      if (coefficient === undefined) continue;
-      for (const [k, c] of row) {
-        const next = (other.get(k) ?? 0) - coefficient * c;
-        if (Math.abs(next) < EPSILON) other.delete(k);
-        else other.set(k, next);
-      }
+    for (const other of [...(holders.get(pivot) ?? [])]) {
+      const otherRow = pivots.get(other)!;
+      subtract(otherRow, other, row, otherRow.get(pivot)!);
     }
+    holders.delete(pivot);
     pivots.set(pivot, row);
+    for (const k of row.keys()) {
+      if (k === pivot) continue;
+      const set = holders.get(k);
+      if (set) set.add(pivot);
+      else holders.set(k, new Set([pivot]));
+    }
   }
-  const determined: string[] = [];
+  const determined: number[] = [];
   for (const [pivot, row] of pivots) if (row.size === 1) determined.push(pivot);
-  return determined.sort();
+  return determined;
 }

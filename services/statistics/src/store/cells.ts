@@ -1,5 +1,5 @@
 import type { Queryable } from "@kruzhok/postgres";
-import type { Cell, DaySum, WaitSample } from "../domain/cells";
+import type { Cell, DaySum, WaitTimes } from "../domain/cells";
 
 // Reads of the raw sums a release block is computed from, and the published cells.
 
@@ -38,38 +38,60 @@ export async function publishedLastDay(tx: Queryable, regionCode: string): Promi
   return rows[0]?.day ?? null;
 }
 
-/** The last local day on which anything in these municipalities happened. */
+/** The last local day on which anything in these municipalities happened (one index probe each). */
 export async function lastDayOf(tx: Queryable, places: readonly BlockPlace[]): Promise<string | null> {
   const { rows } = await tx.query<{ day: string | null }>(
-    `SELECT to_char(max((c.at AT TIME ZONE z.tz)::date), 'YYYY-MM-DD') AS day
-     FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id`,
+    `SELECT to_char(max((last.at AT TIME ZONE z.tz)::date), 'YYYY-MM-DD') AS day
+     FROM unnest($1::uuid[], $2::text[]) AS z(id, tz)
+     CROSS JOIN LATERAL (SELECT max(c.at) AS at FROM contributions c WHERE c.municipality_id = z.id) AS last`,
     [places.map((p) => p.id), places.map((p) => p.timeZone)],
   );
   return rows[0]?.day ?? null;
 }
 
-/** Contributions summed per local day up to `lastDay`; before `month` summed as one (day null). */
+/**
+ * Contributions summed per local day up to `lastDay`; before `month` summed as one (day null).
+ * From their sums per quarter hour (contribution_sums), which the consumers keep: a breakdown is
+ * present when a contribution is behind it, as when the contributions themselves were summed.
+ */
 export async function daySums(tx: Queryable, places: readonly BlockPlace[], month: string, lastDay: string): Promise<DaySum[]> {
   const { rows } = await tx.query<DaySum>(
     `WITH placed AS (
-       SELECT c.municipality_id, c.measure, c.dims, c.group_id, c.birth_year, c.delta, (c.at AT TIME ZONE z.tz)::date AS day
-       FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id
-       WHERE c.measure <> 'queue.wait'
+       SELECT s.municipality_id, s.measure, s.dims, s.group_id, s.birth_year, s.delta, s.rows, (s.quarter AT TIME ZONE z.tz)::date AS day
+       FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contribution_sums s ON s.municipality_id = z.id
+       WHERE s.rows <> 0 OR s.delta <> 0
      )
      SELECT municipality_id AS "municipalityId", measure, dims, group_id AS "groupId", birth_year AS "birthYear",
             CASE WHEN day < $3::date THEN NULL ELSE to_char(day, 'YYYY-MM-DD') END AS day, sum(delta)::int AS delta
      FROM placed WHERE day <= $4::date
-     GROUP BY 1, 2, 3, 4, 5, 6`,
+     GROUP BY 1, 2, 3, 4, 5, 6
+     HAVING sum(rows) > 0`,
     [places.map((p) => p.id), places.map((p) => p.timeZone), month, lastDay],
   );
   return rows;
 }
 
-export async function waitSamples(tx: Queryable, places: readonly BlockPlace[], month: string, lastDay: string): Promise<WaitSample[]> {
-  const { rows } = await tx.query<WaitSample>(
-    `SELECT c.municipality_id AS "municipalityId", to_char((c.at AT TIME ZONE z.tz)::date, 'YYYY-MM-DD') AS day, c.sample AS seconds
-     FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id
-     WHERE c.measure = 'queue.wait' AND (c.at AT TIME ZONE z.tz)::date BETWEEN $3::date AND $4::date`,
+/**
+ * The waiting times of the block's days, per municipality and day, municipality and month, and
+ * the region's day and month (GROUPING SETS): counts and percentiles computed here, not shipped
+ * sample by sample (domain/cells.ts WaitTimes).
+ */
+export async function waitTimes(tx: Queryable, places: readonly BlockPlace[], month: string, lastDay: string): Promise<WaitTimes[]> {
+  const { rows } = await tx.query<WaitTimes>(
+    `WITH s AS (
+       SELECT c.municipality_id AS m, (c.at AT TIME ZONE z.tz)::date AS day, c.sample
+       FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contributions c ON c.municipality_id = z.id
+       WHERE c.measure = 'queue.wait' AND (c.at AT TIME ZONE z.tz)::date BETWEEN $3::date AND $4::date
+         -- The same days with a margin wider than any zone's offset, so the index bounds the read.
+         AND c.at >= $3::date - interval '2 days' AND c.at < $4::date + interval '3 days'
+     )
+     SELECT CASE WHEN grouping(m) = 0 THEN m END AS "municipalityId",
+            CASE WHEN grouping(day) = 0 THEN to_char(day, 'YYYY-MM-DD') END AS day,
+            count(*)::int AS count,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY sample) AS median,
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY sample) AS p90
+     FROM s GROUP BY GROUPING SETS ((m, day), (m), (day), ())
+     HAVING count(*) > 0`,
     [places.map((p) => p.id), places.map((p) => p.timeZone), month, lastDay],
   );
   return rows;

@@ -130,6 +130,48 @@ export async function replaceContributions(tx: Queryable, contributions: Readonl
   return before;
 }
 
+/** A change to the contributions summed per municipality, breakdown and quarter hour (contribution_sums). */
+export interface SumChange {
+  municipalityId: string;
+  /** The quarter hour's start (UTC). */
+  quarter: Date;
+  measure: string;
+  dims: Record<string, string>;
+  groupId: string | null;
+  birthYear: number | null;
+  delta: number;
+  rows: number;
+}
+
+/**
+ * Add changes to the sums, in the order given: callers give one order for every transaction
+ * (usecases/record.ts sorts them), so two batches adding to the same sums wait, never deadlock.
+ * Runs last in a consumer's transaction, so a hot sum's lock is held only until its commit.
+ */
+export async function addToContributionSums(tx: Queryable, changes: readonly SumChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await tx.query(
+    `INSERT INTO contribution_sums (municipality_id, quarter, sum_key, measure, dims, group_id, birth_year, delta, rows)
+     SELECT c.municipality_id, c.quarter, c.measure || '|' || c.dims::text || '|' || coalesce(c.group_id::text, '') || '|' || coalesce(c.birth_year::text, ''),
+            c.measure, c.dims, c.group_id, c.birth_year, c.delta, c.rows
+     FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::jsonb[], $5::uuid[], $6::int[], $7::bigint[], $8::int[]) WITH ORDINALITY
+       AS c(municipality_id, quarter, measure, dims, group_id, birth_year, delta, rows, n)
+     ORDER BY c.n
+     ON CONFLICT (municipality_id, quarter, sum_key) DO UPDATE
+       SET delta = contribution_sums.delta + EXCLUDED.delta, rows = contribution_sums.rows + EXCLUDED.rows`,
+    [
+      changes.map((c) => c.municipalityId),
+      changes.map((c) => c.quarter),
+      changes.map((c) => c.measure),
+      changes.map((c) => JSON.stringify(c.dims)),
+      changes.map((c) => c.groupId),
+      changes.map((c) => c.birthYear),
+      changes.map((c) => c.delta),
+      changes.map((c) => c.rows),
+    ],
+  );
+}
+
 /** The earliest contribution counted through any of these groups (their enrollments), per municipality. */
 export async function earliestThroughGroups(tx: Queryable, groupIds: readonly string[]): Promise<{ municipalityId: string; at: Date }[]> {
   if (groupIds.length === 0) return [];

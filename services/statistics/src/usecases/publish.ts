@@ -2,7 +2,7 @@ import { StatisticsCellsChanged } from "@kruzhok/contracts";
 import { emit } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
-import { cellKey, computeBlock, type Cell } from "../domain/cells";
+import { cellKey, computeBlock, type BlockInput, type Cell } from "../domain/cells";
 import {
   daySums,
   deleteCells,
@@ -13,8 +13,9 @@ import {
   populationsOf,
   publishedInBlock,
   publishedLastDay,
-  waitSamples,
+  waitTimes,
   writeCells,
+  type BlockPlace,
   type PublishedCell,
 } from "../store/cells";
 import { asPublisher, placesOf, takePending } from "../store/facts";
@@ -45,13 +46,13 @@ function monthEnd(month: string): string {
 }
 
 /** A block's cells as of `lastDay` (at most the month's end), computed from the facts in `tx`. */
-export async function blockCells(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<Cell[]> {
+export async function blockCells(deps: Pick<StatisticsDeps, "minCell" | "computeBlock">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<Cell[]> {
   const last = lastDay > monthEnd(month) ? monthEnd(month) : lastDay;
   const places = await municipalitiesOfRegion(tx, regionCode, last);
   if (places.length === 0) return [];
   const sums = await daySums(tx, places, month, last);
   const groupIds = [...new Set(sums.map((s) => s.groupId).filter((id): id is string => id !== null))];
-  return computeBlock({
+  const input: BlockInput = {
     regionCode,
     month,
     lastDay: last,
@@ -59,10 +60,11 @@ export async function blockCells(deps: Pick<StatisticsDeps, "minCell">, tx: Pool
     population: await populationsOf(tx, places.map((p) => p.id), Number(month.slice(0, 4))),
     groups: await groupsOf(tx, groupIds),
     sums,
-    samples: await waitSamples(tx, places, month, last),
+    waits: await waitTimes(tx, places, month, last),
     minCell: deps.minCell,
     withRegion: regionCode !== "",
-  });
+  };
+  return deps.computeBlock ? deps.computeBlock(input) : computeBlock(input);
 }
 
 /**
@@ -89,12 +91,14 @@ export async function publishPending(deps: StatisticsDeps): Promise<number> {
 
 /**
  * The publisher as a periodic job runs it: a round, unless the last one ended less than
- * `yieldFactor` times its own length ago. A round's CPU is taken from the consumers of the same
- * process; a region whose blocks take long to compute is then published less often rather than
- * starving the consumers that bring its changes (the lag grows with the work, the consumption does
- * not stall).
+ * `yieldFactor` times its own length ago. A round's reads and writes share the process and the
+ * database with the consumers; a region whose blocks take long is then published less often
+ * rather than starving the consumers that bring its changes (the lag grows with the work, the
+ * consumption does not stall). Half its length since the blocks are computed on a thread of their
+ * own (main.ts): twice its length, as when they were computed on the consumers' thread, left
+ * p50 2.5 s of lag; half, 1.4-1.8 s, the consumers keeping up in both (BENCHMARKS.md, issue #16).
  */
-export function publisher(deps: StatisticsDeps, yieldFactor = 2): () => Promise<number> {
+export function publisher(deps: StatisticsDeps, yieldFactor = 0.5): () => Promise<number> {
   let nextAt = 0;
   return async () => {
     if (Date.now() < nextAt) return 0;
@@ -105,6 +109,44 @@ export function publisher(deps: StatisticsDeps, yieldFactor = 2): () => Promise<
       nextAt = Date.now() + yieldFactor * (Date.now() - began);
     }
   };
+}
+
+/**
+ * A region's blocks from the month of `since` (in its members' zones) to its last day with
+ * events: the cells whose published value changes, and the published cells of its blocks no
+ * longer computed there (a municipality placed in its region).
+ */
+async function regionChanges(
+  deps: StatisticsDeps,
+  tx: PoolClient,
+  regionCode: string,
+  since: Date,
+): Promise<{ members: BlockPlace[]; changed: PublishedCell[]; removed: string[] }> {
+  const members = await municipalitiesOfRegion(tx, regionCode);
+  const lastDay = await lastDayOf(tx, members);
+  const changed: PublishedCell[] = [];
+  const removed: string[] = [];
+  if (!lastDay) return { members, changed, removed };
+  // The earliest month any member's zone puts the change in.
+  const zones = members.length > 0 ? members.map((m) => m.timeZone) : ["UTC"];
+  let month = zones.map((zone) => monthOf(formatLocalDate(localDateOf(since, zone)))).sort()[0]!;
+  // The month last published up to an earlier day gets its remaining days (the region's
+  // events moved on into a later month): a rebuild publishes them too.
+  const published = await publishedLastDay(tx, regionCode);
+  if (published && published < lastDay && monthOf(published) < month) month = monthOf(published);
+  for (; month <= monthOf(lastDay); month = nextMonth(month)) {
+    const cells = await blockCells(deps, tx, regionCode, month, lastDay);
+    const before = await publishedInBlock(tx, regionCode, members.map((m) => m.id), month);
+    for (const cell of cells) {
+      const key = cellKey(cell);
+      const old = before.get(key);
+      before.delete(key);
+      if (old?.value === cell.value && old.suppressed === cell.suppressed && old.regionCode === cell.regionCode) continue;
+      changed.push({ ...cell, key });
+    }
+    for (const [key, old] of before) if (old.regionCode === regionCode) removed.push(key);
+  }
+  return { members, changed, removed };
 }
 
 /**
@@ -122,36 +164,14 @@ async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty, sou
     const known = regions.get(regionCode);
     if (!(known && known <= at)) regions.set(regionCode, at);
   }
+  // Every region's blocks read and computed at once: the reads of one overlap the computing of
+  // another (on the block thread), all from the round's one snapshot. Written in order after:
+  // the region not known yet first, its municipalities' cells moving to their region's block.
+  const order = [...regions.keys()].sort();
+  const results = await Promise.all(order.map((regionCode) => regionChanges(deps, tx, regionCode, regions.get(regionCode)!)));
   let changedCount = 0;
-  // The region not known yet first: its municipalities' cells move to their region's block after.
-  for (const regionCode of [...regions.keys()].sort()) {
-    const since = regions.get(regionCode)!;
-    const members = await municipalitiesOfRegion(tx, regionCode);
-    const lastDay = await lastDayOf(tx, members);
-    const changed: PublishedCell[] = [];
-    const removed: string[] = [];
-    if (lastDay) {
-      // The earliest month any member's zone puts the change in.
-      const zones = members.length > 0 ? members.map((m) => m.timeZone) : ["UTC"];
-      let month = zones.map((zone) => monthOf(formatLocalDate(localDateOf(since, zone)))).sort()[0]!;
-      // The month last published up to an earlier day gets its remaining days (the region's
-      // events moved on into a later month): a rebuild publishes them too.
-      const published = await publishedLastDay(tx, regionCode);
-      if (published && published < lastDay && monthOf(published) < month) month = monthOf(published);
-      for (; month <= monthOf(lastDay); month = nextMonth(month)) {
-        const cells = await blockCells(deps, tx, regionCode, month, lastDay);
-        const before = await publishedInBlock(tx, regionCode, members.map((m) => m.id), month);
-        for (const cell of cells) {
-          const key = cellKey(cell);
-          const old = before.get(key);
-          before.delete(key);
-          if (old?.value === cell.value && old.suppressed === cell.suppressed && old.regionCode === cell.regionCode) continue;
-          changed.push({ ...cell, key });
-        }
-        // Cells of this block no longer computed here (a municipality placed in its region).
-        for (const [key, old] of before) if (old.regionCode === regionCode) removed.push(key);
-      }
-    }
+  for (const [index, regionCode] of order.entries()) {
+    const { members, changed, removed } = results[index]!;
     await deleteCells(tx, removed);
     await writeCells(tx, changed);
     changedCount += changed.length;

@@ -1,7 +1,9 @@
 import type { Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { contributionsOf, subjectTypeOf, type Contribution, type SubjectEvent, type SubjectEventKind, type SubjectType } from "../domain/subjects";
+import { dimsKey } from "../domain/cells";
 import {
+  addToContributionSums,
   advancePositions,
   advancePositionsFromInbox,
   earliestIn,
@@ -15,6 +17,7 @@ import {
   upsertGroups,
   upsertMunicipalities,
   upsertPopulations,
+  type SumChange,
 } from "../store/facts";
 import type { StatisticsDeps } from "../deps";
 import { pseudonym } from "./keys";
@@ -162,7 +165,8 @@ export async function recordFacts(deps: StatisticsDeps, tx: PoolClient, recorded
   const regionsBefore = await upsertMunicipalities(tx, [...places.values()]);
   await upsertPopulations(tx, [...populations.values()]);
   await upsertGroups(tx, [...groups.values()]);
-  await recordSubjectEvents(tx, subjectRows, marks);
+  const sums: SumChange[] = [];
+  await recordSubjectEvents(tx, subjectRows, marks, sums);
 
   // A municipality's place or population reaches its cells from its earliest contribution on.
   const earliest = await earliestIn(tx, [...new Set([...places.keys(), ...populationSources.map((p) => p.municipalityId)])]);
@@ -182,6 +186,7 @@ export async function recordFacts(deps: StatisticsDeps, tx: PoolClient, recorded
     for (const counted of await earliestThroughGroups(tx, [...groups.keys()])) marks.municipality(counted.municipalityId, counted.at, groupSources);
   }
   await markPending(tx, marks.rows());
+  await addToContributionSums(tx, sums);
 }
 
 /** The service's position in each topic partition: from the batch's offsets, or the inbox rows of this transaction. */
@@ -207,7 +212,12 @@ async function advance(tx: PoolClient, recorded: readonly Recorded[]): Promise<v
  * contributions with those of all its events; mark every municipality whose counts may differ,
  * from the earliest instant that differs.
  */
-async function recordSubjectEvents(tx: PoolClient, rows: readonly ({ subjectKey: string; sourceAt: Date } & SubjectEvent)[], marks: Marks): Promise<void> {
+async function recordSubjectEvents(
+  tx: PoolClient,
+  rows: readonly ({ subjectKey: string; sourceAt: Date } & SubjectEvent)[],
+  marks: Marks,
+  sums: SumChange[],
+): Promise<void> {
   if (rows.length === 0) return;
   await lockSubjects(tx, [...new Set(rows.map((row) => row.subjectKey))]);
   const fresh = await insertSubjectEvents(tx, rows);
@@ -220,6 +230,7 @@ async function recordSubjectEvents(tx: PoolClient, rows: readonly ({ subjectKey:
   const contributions = new Map<string, Contribution[]>();
   for (const [subjectKey, known] of events) contributions.set(subjectKey, contributionsOf(subjectTypeOf(subjectKey), known));
   const before = await replaceContributions(tx, contributions);
+  sums.push(...sumChanges(before, contributions));
   const signature = (c: Contribution) => `${c.municipalityId}|${c.measure}|${JSON.stringify(c.dims)}|${c.groupId}|${c.birthYear}|${c.at.getTime()}|${c.delta}|${c.sample}`;
   for (const [subjectKey, now] of contributions) {
     const old = before.get(subjectKey) ?? [];
@@ -229,4 +240,33 @@ async function recordSubjectEvents(tx: PoolClient, rows: readonly ({ subjectKey:
     for (const c of old) if (!nowSignatures.has(signature(c))) marks.municipality(c.municipalityId, c.at, changedBy);
     for (const c of now) if (!oldSignatures.has(signature(c))) marks.municipality(c.municipalityId, c.at, changedBy);
   }
+}
+
+const QUARTER_MS = 15 * 60_000;
+
+/**
+ * What replacing contributions changes in their sums per municipality, breakdown and quarter
+ * hour: the old ones taken away, the new ones added, netted, in one order (see
+ * addToContributionSums). queue.wait is not summed.
+ */
+export function sumChanges(before: ReadonlyMap<string, readonly Contribution[]>, after: ReadonlyMap<string, readonly Contribution[]>): SumChange[] {
+  const changes = new Map<string, SumChange>();
+  const add = (c: Contribution, sign: 1 | -1) => {
+    if (c.measure === "queue.wait") return;
+    const quarter = Math.floor(c.at.getTime() / QUARTER_MS) * QUARTER_MS;
+    const key = `${c.municipalityId}|${quarter}|${c.measure}|${dimsKey(c.dims)}|${c.groupId ?? ""}|${c.birthYear ?? ""}`;
+    const known = changes.get(key);
+    if (known) {
+      known.delta += sign * c.delta;
+      known.rows += sign;
+    } else {
+      changes.set(key, { municipalityId: c.municipalityId, quarter: new Date(quarter), measure: c.measure, dims: c.dims, groupId: c.groupId, birthYear: c.birthYear, delta: sign * c.delta, rows: sign });
+    }
+  };
+  for (const list of before.values()) for (const c of list) add(c, -1);
+  for (const list of after.values()) for (const c of list) add(c, 1);
+  return [...changes]
+    .filter(([, change]) => change.delta !== 0 || change.rows !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, change]) => change);
 }

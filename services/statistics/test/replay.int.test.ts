@@ -146,5 +146,8 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     expect(await publishedDump(reversed.pool)).toBe(expectedCells);
     const sums = await contributionSums(reversed.pool);
     expect(sums.kept).toBe(sums.recomputed);
+    // The publisher folded every change its rounds saw into the sums.
+    const { rows: unfolded } = await reversed.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM sum_changes");
+    expect(unfolded[0]!.n).toBe(0);
   });
 });

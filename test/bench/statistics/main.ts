@@ -30,6 +30,7 @@ import { describeMachine, machineRows } from "../lib/machine";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
 import { deleteServiceTopics, freePort, spawnService, topicPrefixOf, waitReady } from "../lib/service";
 import { stopChild } from "../lib/proc";
+import { measureRebuildFloor, type RebuildFloor } from "./floor";
 import { Traffic, type Outgoing } from "./traffic";
 
 const { values: args } = parseArgs({
@@ -214,6 +215,7 @@ interface RebuildResult {
   seconds: number;
   rate: number;
   cpu: CpuUse;
+  floor: RebuildFloor;
 }
 
 async function rebuild(): Promise<RebuildResult> {
@@ -249,7 +251,11 @@ async function rebuild(): Promise<RebuildResult> {
       }
     });
     const seconds = (Date.now() - first) / 1_000;
-    return { events: total, produceRate, seconds, rate: total / seconds, cpu };
+    // The floor, in the database the rebuild filled, with the service stopped.
+    await stopChild(child);
+    progress("rebuild: measuring the floor, each event's rows written by pgbench alone, 1,000 a transaction");
+    const floor = await measureRebuildFloor(withDatabase(env.databaseUrl, database));
+    return { events: total, produceRate, seconds, rate: total / seconds, cpu, floor };
   } finally {
     await stopChild(child);
     await dropDatabase(env.databaseUrl, database);
@@ -295,6 +301,12 @@ if (rebuildResult) {
   rows.push(
     [`rebuild: ${fmt(r.events)} events from offset 0 into an empty database`, `${r.seconds.toFixed(1)} s = ${fmt(r.rate)} events/s (produced at ${fmt(r.produceRate)}/s)`, "info", ""],
     ["rebuild rate / raw kafkajs consumer", `${pct(ratio)} (${fmt(r.rate)} / ${fmt(consumerCeiling)} msg/s)`, `≥ ${pct(GOALS.rebuildRatio)}`, verdict(ratio >= GOALS.rebuildRatio)],
+    [
+      "rebuild floor: each event's rows alone, written by pgbench (no Kafka, Node or reads)",
+      `${fmt(r.floor.eventsPerSecond)} events/s = ${pct(r.floor.eventsPerSecond / consumerCeiling)} of the raw consumer; machine ${pct(r.floor.cpu.machineBusy)} busy, Postgres ${fmt(r.floor.cpu.postgres, 2)} cores; ${r.floor.settings}`,
+      "info",
+      "",
+    ],
   );
 }
 const results: Table = { headers: ["measure", "figure", "goal", "result"], rows };

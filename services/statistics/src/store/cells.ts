@@ -50,16 +50,39 @@ export async function lastDayOf(tx: Queryable, places: readonly BlockPlace[]): P
 }
 
 /**
+ * Fold the sum changes the consumers appended, as far as this transaction's snapshot sees them,
+ * into the sums (the publisher, holding its lock, at the start of its round), so that they stay
+ * few: those committed later are neither seen nor deleted, and wait for the next round. Reads
+ * count the unfolded ones too (daySums), so nothing depends on when this runs.
+ */
+export async function foldSumChanges(tx: Queryable): Promise<void> {
+  await tx.query(
+    `WITH taken AS (DELETE FROM sum_changes RETURNING *)
+     INSERT INTO contribution_sums (municipality_id, quarter, sum_key, measure, dims, group_id, birth_year, delta, rows)
+     SELECT municipality_id, quarter, measure || '|' || dims::text || '|' || coalesce(group_id::text, '') || '|' || coalesce(birth_year::text, ''),
+            measure, dims, group_id, birth_year, sum(delta), sum(rows)
+     FROM taken GROUP BY municipality_id, quarter, measure, dims, group_id, birth_year
+     ON CONFLICT (municipality_id, quarter, sum_key) DO UPDATE
+       SET delta = contribution_sums.delta + EXCLUDED.delta, rows = contribution_sums.rows + EXCLUDED.rows`,
+  );
+}
+
+/**
  * Contributions summed per local day up to `lastDay`; before `month` summed as one (day null).
- * From their sums per quarter hour (contribution_sums), which the consumers keep: a breakdown is
- * present when a contribution is behind it, as when the contributions themselves were summed.
+ * From their sums per quarter hour and the changes not folded into them yet (foldSumChanges): a
+ * breakdown is present when a contribution is behind it, as when the contributions themselves
+ * were summed.
  */
 export async function daySums(tx: Queryable, places: readonly BlockPlace[], month: string, lastDay: string): Promise<DaySum[]> {
   const { rows } = await tx.query<DaySum>(
-    `WITH placed AS (
+    `WITH sums AS (
+       SELECT municipality_id, quarter, measure, dims, group_id, birth_year, delta, rows FROM contribution_sums WHERE rows <> 0 OR delta <> 0
+       UNION ALL
+       SELECT municipality_id, quarter, measure, dims, group_id, birth_year, delta, rows FROM sum_changes
+     ),
+     placed AS (
        SELECT s.municipality_id, s.measure, s.dims, s.group_id, s.birth_year, s.delta, s.rows, (s.quarter AT TIME ZONE z.tz)::date AS day
-       FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN contribution_sums s ON s.municipality_id = z.id
-       WHERE s.rows <> 0 OR s.delta <> 0
+       FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN sums s ON s.municipality_id = z.id
      )
      SELECT municipality_id AS "municipalityId", measure, dims, group_id AS "groupId", birth_year AS "birthYear",
             CASE WHEN day < $3::date THEN NULL ELSE to_char(day, 'YYYY-MM-DD') END AS day, sum(delta)::int AS delta

@@ -143,22 +143,12 @@ export interface SumChange {
   rows: number;
 }
 
-/**
- * Add changes to the sums, in the order given: callers give one order for every transaction
- * (usecases/record.ts sorts them), so two batches adding to the same sums wait, never deadlock.
- * Runs last in a consumer's transaction, so a hot sum's lock is held only until its commit.
- */
-export async function addToContributionSums(tx: Queryable, changes: readonly SumChange[]): Promise<void> {
+/** Note what replacing contributions changed in their sums, for the publisher to fold in (plain inserts: no consumer waits on another). */
+export async function appendSumChanges(tx: Queryable, changes: readonly SumChange[]): Promise<void> {
   if (changes.length === 0) return;
   await tx.query(
-    `INSERT INTO contribution_sums (municipality_id, quarter, sum_key, measure, dims, group_id, birth_year, delta, rows)
-     SELECT c.municipality_id, c.quarter, c.measure || '|' || c.dims::text || '|' || coalesce(c.group_id::text, '') || '|' || coalesce(c.birth_year::text, ''),
-            c.measure, c.dims, c.group_id, c.birth_year, c.delta, c.rows
-     FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::jsonb[], $5::uuid[], $6::int[], $7::bigint[], $8::int[]) WITH ORDINALITY
-       AS c(municipality_id, quarter, measure, dims, group_id, birth_year, delta, rows, n)
-     ORDER BY c.n
-     ON CONFLICT (municipality_id, quarter, sum_key) DO UPDATE
-       SET delta = contribution_sums.delta + EXCLUDED.delta, rows = contribution_sums.rows + EXCLUDED.rows`,
+    `INSERT INTO sum_changes (municipality_id, quarter, measure, dims, group_id, birth_year, delta, rows)
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::jsonb[], $5::uuid[], $6::int[], $7::bigint[], $8::int[])`,
     [
       changes.map((c) => c.municipalityId),
       changes.map((c) => c.quarter),

@@ -6,6 +6,7 @@ import { cellKey, computeBlock, type BlockInput, type Cell } from "../domain/cel
 import {
   daySums,
   deleteCells,
+  foldSumChanges,
   groupsOf,
   lastDayOf,
   municipalitiesOfRegion,
@@ -45,14 +46,14 @@ function monthEnd(month: string): string {
   return `${month.slice(0, 8)}${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
 }
 
-/** A block's cells as of `lastDay` (at most the month's end), computed from the facts in `tx`. */
-export async function blockCells(deps: Pick<StatisticsDeps, "minCell" | "computeBlock">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<Cell[]> {
+/** What a block's cells are computed from, as of `lastDay` (at most the month's end), read from the facts in `tx`; null when the region had no municipality then. */
+async function blockInput(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<BlockInput | null> {
   const last = lastDay > monthEnd(month) ? monthEnd(month) : lastDay;
   const places = await municipalitiesOfRegion(tx, regionCode, last);
-  if (places.length === 0) return [];
+  if (places.length === 0) return null;
   const sums = await daySums(tx, places, month, last);
   const groupIds = [...new Set(sums.map((s) => s.groupId).filter((id): id is string => id !== null))];
-  const input: BlockInput = {
+  return {
     regionCode,
     month,
     lastDay: last,
@@ -64,7 +65,27 @@ export async function blockCells(deps: Pick<StatisticsDeps, "minCell" | "compute
     minCell: deps.minCell,
     withRegion: regionCode !== "",
   };
-  return deps.computeBlock ? deps.computeBlock(input) : computeBlock(input);
+}
+
+/** A block's computation started (on the block thread when there is one), its outcome kept so that a failure waits for whoever reads it. */
+function startBlock(deps: Pick<StatisticsDeps, "computeBlock">, input: BlockInput | null): Promise<{ cells: Cell[] } | { error: unknown }> {
+  if (!input) return Promise.resolve({ cells: [] });
+  const cells = deps.computeBlock ? deps.computeBlock(input) : Promise.resolve().then(() => computeBlock(input));
+  return cells.then(
+    (computed) => ({ cells: computed }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+async function finished(started: Promise<{ cells: Cell[] } | { error: unknown }>): Promise<Cell[]> {
+  const outcome = await started;
+  if ("error" in outcome) throw outcome.error;
+  return outcome.cells;
+}
+
+/** A block's cells as of `lastDay` (at most the month's end), computed from the facts in `tx`. */
+export async function blockCells(deps: Pick<StatisticsDeps, "minCell" | "computeBlock">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<Cell[]> {
+  return finished(startBlock(deps, await blockInput(deps, tx, regionCode, month, lastDay)));
 }
 
 /**
@@ -82,6 +103,7 @@ export async function publishPending(deps: StatisticsDeps): Promise<number> {
       else if (change.regionCode !== null) dirty.region(change.regionCode, change.since);
     }
     if (changes.length === 0) return 0;
+    await foldSumChanges(tx);
     let [from, to] = [Infinity, -Infinity];
     for (const change of changes) [from, to] = [Math.min(from, change.sourceAt.getTime()), Math.max(to, change.sourceAt.getTime())];
     const sources = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
@@ -111,22 +133,22 @@ export function publisher(deps: StatisticsDeps, yieldFactor = 0.5): () => Promis
   };
 }
 
+interface RegionPlan {
+  regionCode: string;
+  members: BlockPlace[];
+  /** Each block from the month of the change to the region's last day with events, being computed. */
+  blocks: { month: string; started: Promise<{ cells: Cell[] } | { error: unknown }> }[];
+}
+
 /**
  * A region's blocks from the month of `since` (in its members' zones) to its last day with
- * events: the cells whose published value changes, and the published cells of its blocks no
- * longer computed there (a municipality placed in its region).
+ * events: their inputs read, their computation started, not awaited.
  */
-async function regionChanges(
-  deps: StatisticsDeps,
-  tx: PoolClient,
-  regionCode: string,
-  since: Date,
-): Promise<{ members: BlockPlace[]; changed: PublishedCell[]; removed: string[] }> {
+async function planRegion(deps: StatisticsDeps, tx: PoolClient, regionCode: string, since: Date): Promise<RegionPlan> {
   const members = await municipalitiesOfRegion(tx, regionCode);
   const lastDay = await lastDayOf(tx, members);
-  const changed: PublishedCell[] = [];
-  const removed: string[] = [];
-  if (!lastDay) return { members, changed, removed };
+  const plan: RegionPlan = { regionCode, members, blocks: [] };
+  if (!lastDay) return plan;
   // The earliest month any member's zone puts the change in.
   const zones = members.length > 0 ? members.map((m) => m.timeZone) : ["UTC"];
   let month = zones.map((zone) => monthOf(formatLocalDate(localDateOf(since, zone)))).sort()[0]!;
@@ -135,8 +157,21 @@ async function regionChanges(
   const published = await publishedLastDay(tx, regionCode);
   if (published && published < lastDay && monthOf(published) < month) month = monthOf(published);
   for (; month <= monthOf(lastDay); month = nextMonth(month)) {
-    const cells = await blockCells(deps, tx, regionCode, month, lastDay);
-    const before = await publishedInBlock(tx, regionCode, members.map((m) => m.id), month);
+    plan.blocks.push({ month, started: startBlock(deps, await blockInput(deps, tx, regionCode, month, lastDay)) });
+  }
+  return plan;
+}
+
+/**
+ * A planned region's cells whose published value changes, and the published cells of its
+ * blocks no longer computed there (a municipality placed in its region).
+ */
+async function regionChanges(tx: PoolClient, plan: RegionPlan): Promise<{ changed: PublishedCell[]; removed: string[] }> {
+  const changed: PublishedCell[] = [];
+  const removed: string[] = [];
+  for (const { month, started } of plan.blocks) {
+    const cells = await finished(started);
+    const before = await publishedInBlock(tx, plan.regionCode, plan.members.map((m) => m.id), month);
     for (const cell of cells) {
       const key = cellKey(cell);
       const old = before.get(key);
@@ -144,9 +179,9 @@ async function regionChanges(
       if (old?.value === cell.value && old.suppressed === cell.suppressed && old.regionCode === cell.regionCode) continue;
       changed.push({ ...cell, key });
     }
-    for (const [key, old] of before) if (old.regionCode === regionCode) removed.push(key);
+    for (const [key, old] of before) if (old.regionCode === plan.regionCode) removed.push(key);
   }
-  return { members, changed, removed };
+  return { changed, removed };
 }
 
 /**
@@ -164,14 +199,16 @@ async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty, sou
     const known = regions.get(regionCode);
     if (!(known && known <= at)) regions.set(regionCode, at);
   }
-  // Every region's blocks read and computed at once: the reads of one overlap the computing of
-  // another (on the block thread), all from the round's one snapshot. Written in order after:
-  // the region not known yet first, its municipalities' cells moving to their region's block.
-  const order = [...regions.keys()].sort();
-  const results = await Promise.all(order.map((regionCode) => regionChanges(deps, tx, regionCode, regions.get(regionCode)!)));
+  // Every block's input read first, one statement after another on the round's connection, and
+  // each handed to the block thread as soon as read: the reads of one block overlap the
+  // computing of the others. Then, in order, the region not known yet first (its
+  // municipalities' cells move to their region's block after), compared and written.
+  const plans: RegionPlan[] = [];
+  for (const regionCode of [...regions.keys()].sort()) plans.push(await planRegion(deps, tx, regionCode, regions.get(regionCode)!));
   let changedCount = 0;
-  for (const [index, regionCode] of order.entries()) {
-    const { members, changed, removed } = results[index]!;
+  for (const plan of plans) {
+    const { regionCode, members } = plan;
+    const { changed, removed } = await regionChanges(tx, plan);
     await deleteCells(tx, removed);
     await writeCells(tx, changed);
     changedCount += changed.length;

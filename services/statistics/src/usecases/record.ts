@@ -3,8 +3,8 @@ import type { PoolClient } from "@kruzhok/postgres";
 import { contributionsOf, subjectTypeOf, type Contribution, type SubjectEvent, type SubjectEventKind, type SubjectType } from "../domain/subjects";
 import { dimsKey } from "../domain/cells";
 import {
-  addToContributionSums,
   advancePositions,
+  appendSumChanges,
   advancePositionsFromInbox,
   earliestIn,
   earliestThroughGroups,
@@ -186,7 +186,7 @@ export async function recordFacts(deps: StatisticsDeps, tx: PoolClient, recorded
     for (const counted of await earliestThroughGroups(tx, [...groups.keys()])) marks.municipality(counted.municipalityId, counted.at, groupSources);
   }
   await markPending(tx, marks.rows());
-  await addToContributionSums(tx, sums);
+  await appendSumChanges(tx, sums);
 }
 
 /** The service's position in each topic partition: from the batch's offsets, or the inbox rows of this transaction. */
@@ -246,8 +246,7 @@ const QUARTER_MS = 15 * 60_000;
 
 /**
  * What replacing contributions changes in their sums per municipality, breakdown and quarter
- * hour: the old ones taken away, the new ones added, netted, in one order (see
- * addToContributionSums). queue.wait is not summed.
+ * hour: the old ones taken away, the new ones added, netted. queue.wait is not summed.
  */
 export function sumChanges(before: ReadonlyMap<string, readonly Contribution[]>, after: ReadonlyMap<string, readonly Contribution[]>): SumChange[] {
   const changes = new Map<string, SumChange>();
@@ -265,8 +264,5 @@ export function sumChanges(before: ReadonlyMap<string, readonly Contribution[]>,
   };
   for (const list of before.values()) for (const c of list) add(c, -1);
   for (const list of after.values()) for (const c of list) add(c, 1);
-  return [...changes]
-    .filter(([, change]) => change.delta !== 0 || change.rows !== 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, change]) => change);
+  return [...changes.values()].filter((change) => change.delta !== 0 || change.rows !== 0);
 }

@@ -44,12 +44,13 @@ class DegradingStore implements Store {
 
   private call(run: (callback: Done) => void, done: Done): void {
     if (!this.outage.shouldTry()) return done(new DependencyDown("redis"));
+    const startedAt = performance.now();
     run((error, result) => {
       if (error) {
         this.outage.failed(error);
         return done(error);
       }
-      this.outage.answered();
+      this.outage.answered(startedAt);
       done(null, result ?? undefined);
     });
   }

@@ -5,8 +5,12 @@ import { gauge, type Registry } from "./metrics";
 export interface Outage {
   /** A call to the dependency failed (or timed out). */
   failed(error: unknown): void;
-  /** A call to the dependency answered. */
-  answered(): void;
+  /**
+   * A call to the dependency answered. `startedAt` (performance.now() when the call began): an
+   * answer to a call begun before the outage was told of says nothing of now (under load its
+   * reply can be read after another call's timeout marked the dependency down), so it does not end it.
+   */
+  answered(startedAt?: number): void;
   /** Whether the dependency is taken to be down (its last call failed). */
   readonly down: boolean;
   /**
@@ -40,6 +44,8 @@ export interface OutageOptions {
  */
 export class OutageLog implements Outage {
   private since: number | undefined;
+  /** performance.now() when the outage was told of. */
+  private sinceMonotonic = 0;
   private lastTry = 0;
   private failures = 0;
   private readonly probeEveryMs: number;
@@ -64,14 +70,16 @@ export class OutageLog implements Outage {
     this.failures++;
     if (this.since !== undefined) return;
     this.since = Date.now();
+    this.sinceMonotonic = performance.now();
     this.lastTry = this.since;
     this.report(0);
     const meanwhile = this.options.meanwhile ? `; meanwhile ${this.options.meanwhile}` : "";
     this.options.logger.warn({ err: error, dependency: this.options.dependency }, `${this.options.dependency} unavailable${meanwhile}`);
   }
 
-  answered(): void {
+  answered(startedAt?: number): void {
     if (this.since === undefined) return;
+    if (startedAt !== undefined && startedAt < this.sinceMonotonic) return;
     const downForMs = Date.now() - this.since;
     const failures = this.failures;
     this.since = undefined;

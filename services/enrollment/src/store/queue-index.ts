@@ -92,9 +92,10 @@ export class QueueIndex {
     const outage = this.outage;
     if (!outage) return call();
     if (!outage.shouldTry()) throw new DependencyDown("redis");
+    const startedAt = performance.now();
     try {
       const result = await call();
-      outage.answered();
+      outage.answered(startedAt);
       return result;
     } catch (error) {
       outage.failed(error);

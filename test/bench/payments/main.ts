@@ -7,7 +7,8 @@
 // and the clock runs until the last month is billed: events in, through the consumer and the
 // ledger's postings, to register lines. Goal (issue 15): 1,000,000 enrollments in < 120 s; with
 // fewer, the time for a million is projected at the measured rate. Postings/s is reported as a
-// ratio to pgbench's app+outbox transactions/s. Ends with `verify` over the scratch books.
+// ratio to pgbench's app+outbox transactions/s. Ends with `verify` over the scratch books, then
+// the floor (floor.ts): a first bill's rows written by pgbench alone in the same database.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { MonthSummarised, Topics } from "@kruzhok/contracts";
@@ -19,6 +20,7 @@ import { withCpu } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { measureBillingFloor } from "./floor";
 import { fmt, pct, printRun, progress, writeResults } from "../lib/report";
 import { deleteServiceTopics, freePort, spawnService, topicPrefixOf, waitReady } from "../lib/service";
 
@@ -85,10 +87,15 @@ try {
     headers: ["enrollments", "workers", "seconds", "summaries/s", "postings", "postings/s", "vs pgbench tx/s", "register lines", "1M projected", "goal < 120 s", "verify"],
     rows: [[fmt(total), args.workers, fmt(seconds, 1), fmt(rate), fmt(postings[0]!.n), fmt(postingRate), pct(postingRate / ceiling), fmt(lines[0]!.n), `${fmt(projected)} s`, projected < 120 ? "met" : "NOT met", violation ?? "the books hold"]],
   };
+  // The floor, in the database just billed, with the service stopped (its relay would publish the floor's outbox rows).
+  await stopChild(payments);
+  progress("measuring the floor: a first bill's rows written by pgbench alone, 1,000 a transaction");
+  const floor = await measureBillingFloor(pool, withDatabase(env.databaseUrl, database));
+  const floorLine = `Floor (test/bench/payments/floor.ts): ${fmt(floor.summariesPerSecond)} first bills/s = 1M in ${fmt(1_000_000 / floor.summariesPerSecond)} s (goal < 120 s); machine ${pct(floor.cpu.machineBusy)} busy, Postgres ${fmt(floor.cpu.postgres, 2)} cores (${fmt((floor.cpu.postgres * 1e6) / floor.summariesPerSecond)} µs a bill); ${floor.settings}`;
   const perSummary = (cores: number) => `${fmt(cores, 2)} cores (${fmt((cores * 1e6) / rate)} µs a summary)`;
   const cpuLine = `CPU during billing (of ${machine.cpus} cores, machine ${pct(cpu.machineBusy)} busy): payments ${perSummary(cpu.children)}; Postgres ${perSummary(cpu.postgres)}; Kafka ${perSummary(cpu.kafka)}; this process ${fmt(cpu.benchProcess, 2)}; other load ${fmt(cpu.other, 2)} cores`;
-  const markdown = printRun("payments: month billing end to end", [{ headers: ["machine", ""], rows: machineRows(machine) }, `pgbench app+outbox: ${fmt(ceiling)} tx/s`, table, cpuLine]);
-  await writeResults("payments", { machine, ceilings, total, seconds, rate, postings: postings[0]!.n, postingRate, ceiling, projected, violation, cpu }, markdown);
+  const markdown = printRun("payments: month billing end to end", [{ headers: ["machine", ""], rows: machineRows(machine) }, `pgbench app+outbox: ${fmt(ceiling)} tx/s`, table, cpuLine, floorLine]);
+  await writeResults("payments", { machine, ceilings, total, seconds, rate, postings: postings[0]!.n, postingRate, ceiling, projected, violation, cpu, floor }, markdown);
 } finally {
   await pool?.end();
   await stopChild(payments);

@@ -95,6 +95,11 @@ export async function blockCells(deps: Pick<StatisticsDeps, "minCell" | "compute
  * Returns the number of cells whose published value changed.
  */
 export async function publishPending(deps: StatisticsDeps): Promise<number> {
+  return (await publishRound(deps)).changed;
+}
+
+/** A round (publishPending), and the instant of the newest source event it published (null: nothing pending). */
+async function publishRound(deps: StatisticsDeps): Promise<{ changed: number; newestSource: Date | null }> {
   return asPublisher(deps.pool, async (tx) => {
     const dirty = new Dirty();
     const changes = await takePending(tx);
@@ -102,12 +107,12 @@ export async function publishPending(deps: StatisticsDeps): Promise<number> {
       if (change.municipalityId) dirty.municipality(change.municipalityId, change.since);
       else if (change.regionCode !== null) dirty.region(change.regionCode, change.since);
     }
-    if (changes.length === 0) return 0;
+    if (changes.length === 0) return { changed: 0, newestSource: null };
     await foldSumChanges(tx);
     let [from, to] = [Infinity, -Infinity];
     for (const change of changes) [from, to] = [Math.min(from, change.sourceAt.getTime()), Math.max(to, change.sourceAt.getTime())];
     const sources = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-    return republish(deps, tx, dirty, sources);
+    return { changed: await republish(deps, tx, dirty, sources), newestSource: new Date(to) };
   });
 }
 
@@ -118,17 +123,24 @@ export async function publishPending(deps: StatisticsDeps): Promise<number> {
  * rather than starving the consumers that bring its changes (the lag grows with the work, the
  * consumption does not stall). Half its length since the blocks are computed on a thread of their
  * own (main.ts): twice its length, as when they were computed on the consumers' thread, left
- * p50 2.5 s of lag; half, 1.4-1.8 s, the consumers keeping up in both (BENCHMARKS.md, issue #16).
+ * p50 2.5 s of lag; half, 1.2-1.5 s, the consumers keeping up in both (BENCHMARKS.md, issue #16).
+ * While the consumers replay history (even the newest event a round published is older than
+ * `catchingUpAfterMs`: a rebuild, or a backlog after an outage), nobody waits on a round's
+ * freshness and the consumers come first: the publisher waits `catchingUpFactor` times its round
+ * (a 2,000,000-event rebuild: 6,584 events/s waiting half, 7,602 waiting twice; BENCHMARKS.md).
  */
-export function publisher(deps: StatisticsDeps, yieldFactor = 0.5): () => Promise<number> {
+export function publisher(deps: StatisticsDeps, yieldFactor = 0.5, catchingUpFactor = 2, catchingUpAfterMs = 30_000): () => Promise<number> {
   let nextAt = 0;
   return async () => {
     if (Date.now() < nextAt) return 0;
     const began = Date.now();
+    let factor = yieldFactor;
     try {
-      return await publishPending(deps);
+      const { changed, newestSource } = await publishRound(deps);
+      if (newestSource && deps.clock().getTime() - newestSource.getTime() > catchingUpAfterMs) factor = catchingUpFactor;
+      return changed;
     } finally {
-      nextAt = Date.now() + yieldFactor * (Date.now() - began);
+      nextAt = Date.now() + factor * (Date.now() - began);
     }
   };
 }

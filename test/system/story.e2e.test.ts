@@ -39,7 +39,8 @@ import {
 // way, and restarted; the story must end as it would have without the crash: one application,
 // one offer, one enrollment, one financing; a category the family claims ranks the application
 // only once an operator has verified it. Statistics, a process of its own too, then shows the
-// region official the child counted and suppressed, over HTTP, on its topic and over SSE. Then
+// region official the child counted and suppressed, over HTTP, in the monthly report, on its
+// topic and over SSE. Then
 // attendance (its development clock ahead, since the group's lessons are weeks away): a lesson
 // marked, a late and a timely absence notified, the month closed, and the child's summary on Kafka.
 // Then payments, a process too, which learnt the municipality's budget and the certificate's

@@ -862,6 +862,7 @@ interface StatisticsCell {
   municipalityId: string | null;
   regionCode: string;
   period: string;
+  start: string;
   measure: string;
   dims: Record<string, string>;
   value: number | null;
@@ -901,6 +902,17 @@ export async function regionFollowsStatistics(system: Kruzhok, story: Story): Pr
   expect(cell("offers", { outcome: "made" })).toMatchObject({ value: null, suppressed: true });
   expect(cell("queue.length")).toMatchObject({ value: 0, suppressed: false });
   expectNoSmallCell(cells);
+
+  // The monthly indicator report as of the month's last day (its block computed on the service's
+  // block thread, as the publisher's): the month's cells as published.
+  const monthOf = cell("coverage.enrolled")!.start;
+  const [y, m] = [Number(monthOf.slice(0, 4)), Number(monthOf.slice(5, 7))];
+  const asOf = `${monthOf.slice(0, 8)}${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+  const report = await statistics.call("GET", `/statistics/report?municipalityId=${municipalityId}&asOf=${asOf}`, { as: story.region });
+  const indicators = expectStatus<{ indicators: StatisticsCell[] }>(report, 200).indicators;
+  const shown = (list: StatisticsCell[]) => new Map(list.map((c) => [`${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`, [c.value, c.suppressed]]));
+  expect(indicators.length).toBeGreaterThan(10);
+  expect(shown(indicators)).toEqual(shown(cells.filter((c) => c.start === monthOf)));
 
   // The stream for the ministries' own consumers: the same cells, through the outbox and Kafka.
   await statistics.outboxDrained();

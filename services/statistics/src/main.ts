@@ -18,8 +18,17 @@ await runService({
   topics: { published: publishedTopics, consumed: consumedTopics },
   // One feed of published changes per process: the live streams follow it. One thread computes the publisher's blocks.
   shared: ({ pool, logger }) => ({ changeFeed: new ChangeFeed(pool, logger), blocks: new BlockThread(logger) }),
-  buildApp: ({ app, pool, clock, config }, { changeFeed }) =>
-    buildStatisticsApp({ ...app, pool, clock, changeFeed, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
+  // The report as of a date computes its block on the same thread as the publisher, not on the one that serves requests and consumes.
+  buildApp: ({ app, pool, clock, config }, { changeFeed, blocks }) =>
+    buildStatisticsApp({
+      ...app,
+      pool,
+      clock,
+      changeFeed,
+      pseudonymKey: config.STATISTICS_PSEUDONYM_KEY,
+      minCell: config.STATISTICS_MIN_CELL,
+      computeBlock: (input) => blocks.compute(input),
+    }),
   handlers: ({ pool, clock, config }) => eventHandlers({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }),
   // Batch mode: the events of each fetch of a partition recorded in one transaction (issue 16's rates).
   batchHandler: ({ pool, clock, config }) =>

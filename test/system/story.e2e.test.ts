@@ -40,9 +40,9 @@ import {
 // one offer, one enrollment, one financing; a category the family claims ranks the application
 // only once an operator has verified it. Statistics, a process of its own too, then shows the
 // region official the child counted and suppressed, over HTTP, in the monthly report, on its
-// topic and over SSE. Then
-// attendance (its development clock ahead, since the group's lessons are weeks away): a lesson
-// marked, a late and a timely absence notified, the month closed, and the child's summary on Kafka.
+// topic and over SSE. Then attendance (its development clock ahead, since the group's lessons
+// are weeks away): a lesson marked, a late and a timely absence notified, the month closed, and
+// the child's summary on Kafka.
 // Then payments, a process too, which learnt the municipality's budget and the certificate's
 // financing from the registry's events and its billing rules from the municipality: the summary
 // billed from Kafka, the provider's register of the month formed, approved and paid, and the

@@ -162,51 +162,83 @@ function suppressComponent(
  */
 class HiddenSystem {
   readonly free = new Set<string>();
-  /** Column-reduced basis of the hidden columns, by pivot relation: its values over relations, and the hidden cells it combines. */
-  private readonly basis = new Map<number, { values: Map<number, number>; combination: Map<string, number> }>();
-  /** Relation -> the pivots whose basis vector is non-zero there (not their own pivot). */
-  private readonly holders = new Map<number, Set<number>>();
+  /** The hidden columns, reduced, by pivot relation. */
+  private readonly basis = new ReducedVectors();
+  /** Per basis vector (by its pivot), the hidden cells it combines. */
+  private readonly combinations = new Map<number, Map<string, number>>();
 
   constructor(private readonly columnOf: (key: string) => Map<number, number>) {}
 
   add(key: string): void {
     const values = this.columnOf(key);
     const combination = new Map([[key, 1]]);
-    // Basis vectors are zero at each other's pivots, so one pass reduces the column fully.
-    for (const relation of [...values.keys()]) {
-      const coefficient = values.get(relation);
-      const vector = this.basis.get(relation);
-      if (coefficient === undefined || !vector) continue;
-      this.subtract(values, null, vector.values, coefficient);
-      subtractFrom(combination, vector.combination, coefficient);
-    }
+    this.basis.reduce(values, (pivot, coefficient) => subtractFrom(combination, this.combinations.get(pivot)!, coefficient));
     if (values.size === 0) {
       for (const cell of combination.keys()) this.free.add(cell);
       return;
     }
+    const pivot = this.basis.insert(
+      values,
+      (scale) => {
+        for (const [cell, c] of combination) combination.set(cell, c / scale);
+      },
+      (other, coefficient) => subtractFrom(this.combinations.get(other)!, combination, coefficient),
+    );
+    this.combinations.set(pivot, combination);
+  }
+}
+
+/**
+ * Sparse vectors kept fully reduced, each by its pivot (its smallest index, scaled to 1 there,
+ * zero at every other vector's pivot): Gauss-Jordan elimination one vector at a time, for
+ * `determinedCells` (rows) and `HiddenSystem` (columns).
+ */
+class ReducedVectors {
+  readonly vectors = new Map<number, Map<number, number>>();
+  /** Index -> the pivots whose vector is non-zero there (not at their own pivot): the vectors a new pivot must leave, found without a scan. */
+  private readonly holders = new Map<number, Set<number>>();
+
+  /** `vector` minus the kept vectors at its pivots (one pass: they are zero at each other's); `each` hears every subtraction. */
+  reduce(vector: Map<number, number>, each?: (pivot: number, coefficient: number) => void): void {
+    for (const k of [...vector.keys()]) {
+      const coefficient = vector.get(k);
+      const kept = this.vectors.get(k);
+      if (coefficient === undefined || !kept) continue;
+      this.subtract(vector, null, kept, coefficient);
+      each?.(k, coefficient);
+    }
+  }
+
+  /**
+   * Keep a reduced, non-zero `vector`, scaled in place (`scaled` hears by what), and make every
+   * kept vector leave its pivot (`each` hears each: its pivot, the multiple of the scaled new
+   * vector taken from it). Returns the new vector's pivot.
+   */
+  insert(vector: Map<number, number>, scaled?: (scale: number) => void, each?: (other: number, coefficient: number) => void): number {
     let pivot = Infinity;
-    for (const relation of values.keys()) if (relation < pivot) pivot = relation;
-    const scale = values.get(pivot)!;
-    for (const [relation, c] of values) values.set(relation, c / scale);
-    for (const [cell, c] of combination) combination.set(cell, c / scale);
+    for (const k of vector.keys()) if (k < pivot) pivot = k;
+    const scale = vector.get(pivot)!;
+    for (const [k, c] of vector) vector.set(k, c / scale);
+    scaled?.(scale);
     for (const other of [...(this.holders.get(pivot) ?? [])]) {
-      const vector = this.basis.get(other)!;
-      const coefficient = vector.values.get(pivot)!;
-      this.subtract(vector.values, other, values, coefficient);
-      subtractFrom(vector.combination, combination, coefficient);
+      const kept = this.vectors.get(other)!;
+      const coefficient = kept.get(pivot)!;
+      this.subtract(kept, other, vector, coefficient);
+      each?.(other, coefficient);
     }
     this.holders.delete(pivot);
-    this.basis.set(pivot, { values, combination });
-    for (const relation of values.keys()) if (relation !== pivot) this.hold(relation, pivot);
+    this.vectors.set(pivot, vector);
+    for (const k of vector.keys()) if (k !== pivot) this.hold(k, pivot);
+    return pivot;
   }
 
-  private hold(relation: number, pivot: number): void {
-    const set = this.holders.get(relation);
+  private hold(index: number, pivot: number): void {
+    const set = this.holders.get(index);
     if (set) set.add(pivot);
-    else this.holders.set(relation, new Set([pivot]));
+    else this.holders.set(index, new Set([pivot]));
   }
 
-  /** target -= factor * source, keeping `holders` right when target is the basis vector of `owner`. */
+  /** target -= factor * source, keeping `holders` right when target is the kept vector of `owner`. */
   private subtract(target: Map<number, number>, owner: number | null, source: ReadonlyMap<number, number>, factor: number): void {
     for (const [k, c] of source) {
       const had = target.has(k);
@@ -314,53 +346,12 @@ export function determinedCells(suppressed: ReadonlySet<string>, relations: read
 
 /** Gauss-Jordan over sparse rows (consumed); the pivots whose reduced row names them alone. */
 function reduced(rows: readonly Map<number, number>[]): number[] {
-  const pivots = new Map<number, Map<number, number>>(); // pivot -> its reduced row
-  // column -> the pivots whose rows hold it: the rows a new pivot must leave, found without a scan.
-  const holders = new Map<number, Set<number>>();
-  const subtract = (target: Map<number, number>, owner: number | null, source: ReadonlyMap<number, number>, factor: number) => {
-    for (const [k, c] of source) {
-      const had = target.has(k);
-      const next = (target.get(k) ?? 0) - factor * c;
-      if (Math.abs(next) < EPSILON) {
-        target.delete(k);
-        if (had && owner !== null) holders.get(k)?.delete(owner);
-      } else {
-        target.set(k, next);
-        if (!had && owner !== null) {
-          const set = holders.get(k);
-          if (set) set.add(owner);
-          else holders.set(k, new Set([owner]));
-        }
-      }
-    }
-  };
+  const system = new ReducedVectors();
   for (const row of rows) {
-    // Pivot rows hold no other pivot, so one pass reduces the new row fully.
-    for (const k of [...row.keys()]) {
-      const coefficient = row.get(k);
-      const pivotRow = pivots.get(k);
-      if (coefficient !== undefined && pivotRow) subtract(row, null, pivotRow, coefficient);
-    }
-    if (row.size === 0) continue;
-    let pivot = Infinity;
-    for (const k of row.keys()) if (k < pivot) pivot = k;
-    const scale = row.get(pivot)!;
-    for (const [k, c] of row) row.set(k, c / scale);
-    // Keep the system reduced: the new pivot leaves every other row.
-    for (const other of [...(holders.get(pivot) ?? [])]) {
-      const otherRow = pivots.get(other)!;
-      subtract(otherRow, other, row, otherRow.get(pivot)!);
-    }
-    holders.delete(pivot);
-    pivots.set(pivot, row);
-    for (const k of row.keys()) {
-      if (k === pivot) continue;
-      const set = holders.get(k);
-      if (set) set.add(pivot);
-      else holders.set(k, new Set([pivot]));
-    }
+    system.reduce(row);
+    if (row.size > 0) system.insert(row);
   }
   const determined: number[] = [];
-  for (const [pivot, row] of pivots) if (row.size === 1) determined.push(pivot);
+  for (const [pivot, row] of system.vectors) if (row.size === 1) determined.push(pivot);
   return determined;
 }

@@ -26,6 +26,7 @@ import {
   providerConfirms,
   providerSeesEnrollment,
   regionFollowsStatistics,
+  statisticsCountsTheMonth,
   registerApprovedAndPaid,
   storyServices,
   type Kruzhok,
@@ -46,7 +47,8 @@ import {
 // Then payments, a process too, which learnt the municipality's budget and the certificate's
 // financing from the registry's events and its billing rules from the municipality: the summary
 // billed from Kafka, the provider's register of the month formed, approved and paid, and the
-// guardian seeing the lesson paid from the certificate.
+// guardian seeing the lesson paid from the certificate. Statistics counts that month too: the
+// marks, the closed month, the bill and the money, suppressed, beside the public budget.
 
 //
 // The story is told twice: today, and as if today were 20 December of this year (every service's
@@ -121,6 +123,7 @@ describe.each([
     await monthBilled(system, story);
     await registerApprovedAndPaid(system, story);
     await guardianSeesMovement(system, story);
+    await statisticsCountsTheMonth(system, story);
   });
 });
 

@@ -869,7 +869,26 @@ interface StatisticsCell {
   suppressed: boolean;
 }
 
-const CHILD_COUNTS = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"]);
+const CHILD_COUNTS = new Set([
+  "certificates",
+  "coverage.certified",
+  "coverage.enrolled",
+  "enrollments",
+  "queue.length",
+  "offers",
+  "attendance.marks",
+  "attendance.lessons",
+  "money.committed.count",
+  "financing.queued",
+  "bills",
+]);
+/** Amounts of money: hidden where the count they sum over is. */
+const AMOUNTS = new Map([
+  ["money.committed", "money.committed.count"],
+  ["money.spent", "bills"],
+  ["money.family", "bills"],
+  ["money.benefits", "bills"],
+]);
 
 /** No cell that counts children shows fewer than 10 of them. */
 function expectNoSmallCell(cells: readonly StatisticsCell[]): void {
@@ -937,4 +956,96 @@ export async function regionFollowsStatistics(system: Kruzhok, story: Story): Pr
   expect(text.startsWith("event: snapshot")).toBe(true);
   const key = (c: StatisticsCell) => `${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`;
   expect(new Map(month(snapshot.cells).map((c) => [key(c), c.value]))).toEqual(new Map(cells.map((c) => [key(c), c.value])));
+}
+
+/**
+ * Statistics follows the month through attendance and payments: the child's marks, the closed
+ * month's lessons, the bill and what the certificate paid are counted in the attendance month and
+ * suppressed (one child), the money committed to the certificate too, while the municipality's
+ * budget (public) shows; the same cells on the statistics topic and in the SSE snapshot.
+ */
+export async function statisticsCountsTheMonth(system: Kruzhok, story: Story): Promise<void> {
+  const { statistics } = system.services;
+  const municipalityId = known(story, "municipalityId");
+  const start = `${known(story, "attendanceMonth")}-01`;
+  const measureOf = (cells: readonly StatisticsCell[], measure: string, dims: Record<string, string> = {}) =>
+    cells.find((c) => c.scope === "municipality" && c.period === "month" && c.start === start && c.measure === measure && JSON.stringify(Object.entries(c.dims).sort()) === JSON.stringify(Object.entries(dims).sort()));
+  const answer = await statistics.waitForAnswer(
+    "GET",
+    `/statistics/cells?municipalityId=${municipalityId}&period=month&from=${start}&to=${start}`,
+    { as: story.region },
+    (a) => (a.status === 200 && measureOf(a.json<{ cells: StatisticsCell[] }>().cells, "bills")?.suppressed ? a : undefined),
+    "statistics to count the month's bill",
+  );
+  const cells = answer.json<{ cells: StatisticsCell[] }>().cells;
+  // One child's marks (present, then absent), its closed month and its bill: counted, and hidden.
+  const hidden: [string, Record<string, string>][] = [
+    ["attendance.marks", { status: "present" }],
+    ["attendance.marks", { status: "absent" }],
+    ["attendance.rate", {}],
+    ["attendance.lessons", { outcome: "present" }],
+    ["bills", {}],
+    ["money.spent", {}],
+    ["money.family", {}],
+  ];
+  for (const [measure, dims] of hidden) {
+    expect(measureOf(cells, measure, dims), `${measure} ${JSON.stringify(dims)}`).toMatchObject({ value: null, suppressed: true });
+  }
+  expect(measureOf(cells, "money.budget")).toMatchObject({ value: 1_650_000_000, suppressed: false });
+  expectNoSmallCell(cells);
+  expectAmountsHiddenWithCounts(cells);
+
+  // The certificate's funding (of this year, and of the next once it is rolled over), in the
+  // month it was funded: one certificate's amount, hidden with its count.
+  const funded = await statistics.waitForAnswer(
+    "GET",
+    `/statistics/cells?municipalityId=${municipalityId}&period=month`,
+    { as: story.region },
+    (a) => (a.status === 200 && a.json<{ cells: StatisticsCell[] }>().cells.some((c) => c.measure === "money.committed.count" && c.suppressed) ? a : undefined),
+    "statistics to count the certificate's funding",
+  );
+  const everyMonth = funded.json<{ cells: StatisticsCell[] }>().cells;
+  expect(everyMonth.filter((c) => c.measure === "money.committed" && c.suppressed).length).toBeGreaterThan(0);
+  expectNoSmallCell(everyMonth);
+  expectAmountsHiddenWithCounts(everyMonth);
+
+  // The stream: the month's bill and budget went out on the topic, as the ministries' consumers read them.
+  await statistics.outboxDrained();
+  const streamed = (await system.events("kruzhok.statistics.v1")).flatMap((event) => (event.data as { cells: StatisticsCell[] }).cells);
+  const latest = new Map<string, StatisticsCell>();
+  for (const c of streamed) latest.set(`${c.scope}|${c.municipalityId}|${c.period}|${c.start}|${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`, c);
+  const onStream = [...latest.values()];
+  expect(measureOf(onStream, "bills")).toMatchObject({ value: null, suppressed: true });
+  expect(measureOf(onStream, "money.budget")).toMatchObject({ value: 1_650_000_000, suppressed: false });
+  expectNoSmallCell(streamed);
+  expectAmountsHiddenWithCounts(onStream);
+
+  // Server-Sent Events: the snapshot of the month holds the same cells as the answer.
+  const abort = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${statistics.port}/statistics/stream?municipalityId=${municipalityId}&period=month&from=${start}`, { headers: { authorization: story.region }, signal: abort.signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  while (!text.includes("\n\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  abort.abort();
+  const snapshot = (JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { cells: StatisticsCell[] }).cells;
+  for (const measure of ["bills", "money.spent", "attendance.lessons", "money.budget"]) {
+    const dims: Record<string, string> = measure === "attendance.lessons" ? { outcome: "present" } : {};
+    expect(measureOf(snapshot, measure, dims)).toEqual(measureOf(cells, measure, dims));
+  }
+}
+
+/** Every amount is suppressed exactly where the count it sums over is. */
+function expectAmountsHiddenWithCounts(cells: readonly StatisticsCell[]): void {
+  const byKey = new Map(cells.map((c) => [`${c.scope}|${c.municipalityId}|${c.regionCode}|${c.period}|${c.start}|${c.measure}`, c]));
+  for (const c of cells) {
+    const count = AMOUNTS.get(c.measure);
+    if (count === undefined || Object.keys(c.dims).length > 0) continue;
+    const counted = byKey.get(`${c.scope}|${c.municipalityId}|${c.regionCode}|${c.period}|${c.start}|${count}`);
+    if (counted) expect(c.suppressed, `${c.measure} of ${c.start}`).toBe(counted.suppressed);
+  }
 }

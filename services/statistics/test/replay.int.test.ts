@@ -20,7 +20,7 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
   let reversed: StatisticsHarness;
   let consumer: RunningConsumer;
   let kafka: Kafka;
-  const topics = { registry: "", catalogue: "", enrollment: "" };
+  const topics = { registry: "", catalogue: "", enrollment: "", attendance: "", payments: "" };
   let story: StoryEvent[];
 
   beforeAll(async () => {
@@ -30,6 +30,8 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     topics.registry = h.iso.topic("kruzhok.registry.v1");
     topics.catalogue = h.iso.topic("kruzhok.catalogue.v1");
     topics.enrollment = h.iso.topic("kruzhok.enrollment.v1");
+    topics.attendance = h.iso.topic("kruzhok.attendance.v1");
+    topics.payments = h.iso.topic("kruzhok.payments.v1");
     consumer = await h.consume(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
     kafka = createKafka({ brokers: h.iso.kafkaBrokers, clientId: `${h.iso.id}-test` });
     story = regionStory({ regionCode: "11", municipalities: 2, children: 45 });
@@ -40,8 +42,12 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     await reversed.close();
   });
 
-  const topicOf = (s: StoryEvent) =>
-    s.contract.topic === Topics.registry ? topics.registry : s.contract.topic === Topics.catalogue ? topics.catalogue : topics.enrollment;
+  const topicOf = (s: StoryEvent) => {
+    const names: Record<string, string> = { [Topics.registry]: topics.registry, [Topics.catalogue]: topics.catalogue, [Topics.enrollment]: topics.enrollment, [Topics.attendance]: topics.attendance, [Topics.payments]: topics.payments };
+    const topic = names[s.contract.topic];
+    if (!topic) throw new Error(`the story has an event of ${s.contract.topic}`);
+    return topic;
+  };
 
   it("applies every event once, records its position in the same transaction, and dead-letters a poison event", async () => {
     // A certificate event that breaks its contract goes to the dead-letter topic; the partition goes on.
@@ -92,6 +98,8 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     expect(Object.fromEntries(rows.map((r) => [r.topic, Number(r.n)]))).toEqual({
       [topics.catalogue]: sent(topics.catalogue),
       [topics.enrollment]: sent(topics.enrollment),
+      [topics.attendance]: sent(topics.attendance),
+      [topics.payments]: sent(topics.payments),
       // The poison message is dead-lettered, not applied: the position is that of the applied ones.
       [topics.registry]: expect.any(Number) as number,
     });
@@ -101,7 +109,11 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     // Some cells were suppressed, none under 10 children shows.
     const { rows: cells } = await h.pool.query<{ measure: string; value: number | null; suppressed: boolean }>("SELECT measure, value, suppressed FROM published_cells");
     expect(cells.filter((c) => c.suppressed).length).toBeGreaterThan(0);
-    expect(cells.filter((c) => ["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"].includes(c.measure) && c.value !== null && c.value > 0 && c.value < MIN_CELL)).toEqual([]);
+    const childCounts = ["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers", "attendance.marks", "attendance.lessons", "money.committed.count", "financing.queued", "bills"];
+    expect(cells.filter((c) => childCounts.includes(c.measure) && c.value !== null && c.value > 0 && c.value < MIN_CELL)).toEqual([]);
+    // Attendance's and payments' measures are among them.
+    const published = new Set(cells.filter((c) => c.suppressed || (c.value !== null && c.value > 0)).map((c) => c.measure));
+    for (const measure of ["attendance.marks", "attendance.rate", "attendance.lessons", "money.committed", "bills", "money.spent", "money.family", "money.benefits", "signals", "money.budget"]) expect(published).toContain(measure);
   });
 
   it("rebuilds the same aggregates, byte for byte, from offset 0 into an empty database, and from the events in reverse order", async () => {

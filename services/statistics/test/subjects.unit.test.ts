@@ -80,3 +80,62 @@ describe("a child's enrollments", () => {
     ]);
   });
 });
+
+describe("attendance's and payments' subjects", () => {
+  it("given a mark and a review that changes it, in either order, then one lesson counted on its start with the reviewed status", () => {
+    const marked = event("mark.recorded", "2026-10-06T12:05:00Z", { status: "present", startsAt: "2026-10-06T12:00:00Z" });
+    const reviewed = event("mark.reviewed", "2026-10-08T09:00:00Z", { status: "absent" });
+    const expected = [`2026-10-06T12:00 M attendance.marks {"status":"absent"} +1`];
+    expect(brief([marked, reviewed], "mark")).toEqual(expected);
+    expect(brief([reviewed, marked], "mark")).toEqual(expected);
+    expect(brief([reviewed], "mark")).toEqual([]);
+  });
+
+  it("given a month summarised twice (reopened), then only the latest version's lessons count, in the month they were held", () => {
+    const first = event("month.summarised", "2026-11-05T21:00:00Z", { month: "2026-10", version: 1, present: 7, excused: 1, unexcused: 0, unmarked: 0 });
+    const second = event("month.summarised", "2026-11-09T08:00:00Z", { month: "2026-10", version: 2, present: 6, excused: 1, unexcused: 1, unmarked: 0 });
+    const expected = [
+      `2026-10-01T11:00 M attendance.lessons {"outcome":"present"} +6`,
+      `2026-10-01T11:00 M attendance.lessons {"outcome":"excused"} +1`,
+      `2026-10-01T11:00 M attendance.lessons {"outcome":"unexcused"} +1`,
+    ];
+    expect(brief([first, second], "summary")).toEqual(expected);
+    expect(brief([second, first], "summary")).toEqual(expected);
+  });
+
+  it("given a certificate queued for financing and funded later, then it waits in between and its amount is committed on the day of funding", () => {
+    const issued = event("certificate.issued", "2026-10-01T10:00:00Z", { birthYear: 2015 });
+    const queued = event("financing.queued", "2026-10-02T10:00:00Z", { year: 2026 });
+    const funded = event("financing.funded", "2026-10-09T10:00:00Z", { year: 2026, amount: 1_650_000 });
+    expect(brief([funded, issued, queued], "certificate")).toEqual([
+      `2026-10-01T10:00 M certificates {"status":"accounting"} +1`,
+      `2026-10-02T10:00 M financing.queued {} +1`,
+      `2026-10-09T10:00 M money.committed {} +1650000`,
+      `2026-10-09T10:00 M money.committed.count {} +1`,
+      `2026-10-09T10:00 M financing.queued {} -1`,
+    ]);
+  });
+
+  it("given a certificate closed while it waits for financing, then it stops waiting", () => {
+    const queued = event("financing.queued", "2026-10-02T10:00:00Z", { year: 2026 });
+    const closed = event("certificate.closed", "2026-10-04T10:00:00Z");
+    expect(brief([closed, queued], "certificate")).toEqual([`2026-10-02T10:00 M financing.queued {} +1`, `2026-10-04T10:00 M financing.queued {} -1`]);
+  });
+
+  it("given a bill and its correction, then the corrected amounts count once, with the bill, in the month of the lessons", () => {
+    const billed = event("month.billed", "2026-11-06T10:00:00Z", { month: "2026-10", version: 1, certificateAmount: 160_000, familyAmount: 40_000, benefitAmount: 20_000 });
+    const corrected = event("month.billed", "2026-11-10T10:00:00Z", { month: "2026-10", version: 2, certificateAmount: 120_000, familyAmount: 0, benefitAmount: 0 });
+    expect(brief([corrected, billed], "bill")).toEqual([`2026-10-01T11:00 M bills {} +1`, `2026-10-01T11:00 M money.spent {} +120000`]);
+    expect(brief([billed], "bill")).toEqual([
+      `2026-10-01T11:00 M bills {} +1`,
+      `2026-10-01T11:00 M money.spent {} +160000`,
+      `2026-10-01T11:00 M money.family {} +40000`,
+      `2026-10-01T11:00 M money.benefits {} +20000`,
+    ]);
+  });
+
+  it("given a fraud signal, then it counts by kind when the mark that caused it was written", () => {
+    const raised = event("signal.raised", "2026-10-06T12:06:00Z", { kind: "overlapping_lessons", causedAt: "2026-10-06T12:05:00Z" });
+    expect(brief([raised], "signal")).toEqual([`2026-10-06T12:05 M signals {"kind":"overlapping_lessons"} +1`]);
+  });
+});

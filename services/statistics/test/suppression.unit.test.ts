@@ -7,10 +7,13 @@ import { determinedCells, suppress } from "../src/domain/suppression";
 // month's stock = its last day; coverage = the certificates' total) tries to recover the
 // suppressed cells: first by differencing one relation at a time, repeatedly (a recovered cell
 // helps with the next), then by solving every relation at once. It must fail on what statistics
-// publishes, and succeed on primary suppression alone (or the test would prove nothing).
+// publishes, and succeed on primary suppression alone (or the test would prove nothing). Amounts
+// of money are attacked the same way: their own relations, their own cells.
 
-const COUNTS = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers", "providers"]);
-const FLOWS = new Set(["offers"]);
+const MONEY = new Set(["money.committed", "money.spent", "money.family", "money.benefits"]);
+const CHILDREN = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers", "attendance.marks", "attendance.lessons", "money.committed.count", "financing.queued", "bills"]);
+const COUNTS = new Set([...CHILDREN, ...MONEY, "providers"]);
+const FLOWS = new Set(["offers", "attendance.marks", "attendance.lessons", "money.committed", "money.committed.count", "bills", ...MONEY]);
 
 const key = (c: Pick<Cell, "scope" | "municipalityId" | "regionCode" | "period" | "start" | "measure" | "dims">) =>
   `${c.scope}|${c.scope === "region" ? c.regionCode : c.municipalityId}|${c.period}|${c.start}|${c.measure}|${Object.entries(c.dims)
@@ -52,6 +55,7 @@ function relationsOf(cells: readonly Cell[]): Equation[] {
     }
     if (c.period === "month") {
       const days = counted.filter((p) => p.period === "day" && p.scope === c.scope && p.municipalityId === c.municipalityId && p.measure === c.measure && key({ ...p, period: "month", start: c.start }) === key(c));
+      if (days.length === 0) continue; // a month-only measure
       if (FLOWS.has(c.measure)) equations.push({ total: key(c), parts: days.map(key) });
       else {
         const last = days.sort((a, b) => (a.start < b.start ? 1 : -1))[0];
@@ -152,6 +156,18 @@ function randomBlock(seed: number): BlockInput {
       }
       sums.push({ municipalityId: m.id, measure: "queue.length", dims: {}, groupId: null, birthYear: null, day, delta: rnd(14) });
       sums.push({ municipalityId: m.id, measure: "coverage.enrolled", dims: {}, groupId: null, birthYear: null, day, delta: rnd(13) });
+      for (const status of ["present", "absent"]) sums.push({ municipalityId: m.id, measure: "attendance.marks", dims: { status }, groupId: null, birthYear: null, day, delta: rnd(3) === 0 ? 1 + rnd(8) : rnd(40) });
+      const funded = rnd(3) === 0 ? 1 + rnd(8) : rnd(20);
+      sums.push({ municipalityId: m.id, measure: "money.committed.count", dims: {}, groupId: null, birthYear: null, day, delta: funded });
+      sums.push({ municipalityId: m.id, measure: "money.committed", dims: {}, groupId: null, birthYear: null, day, delta: funded * (1_500_000 + rnd(3) * 250_000) });
+      if (day === days[0]) {
+        // A month's own figures, counted on its first day.
+        for (const outcome of ["present", "excused", "unexcused", "unmarked"]) sums.push({ municipalityId: m.id, measure: "attendance.lessons", dims: { outcome }, groupId: null, birthYear: null, day, delta: rnd(3) === 0 ? 1 + rnd(8) : rnd(60) });
+        const bills = rnd(2) === 0 ? 1 + rnd(8) : 10 + rnd(20);
+        sums.push({ municipalityId: m.id, measure: "bills", dims: {}, groupId: null, birthYear: null, day, delta: bills });
+        sums.push({ municipalityId: m.id, measure: "money.spent", dims: {}, groupId: null, birthYear: null, day, delta: bills * 160_000 + rnd(50_000) });
+        sums.push({ municipalityId: m.id, measure: "money.family", dims: {}, groupId: null, birthYear: null, day, delta: rnd(90_000) });
+      }
     }
   }
   return {
@@ -160,6 +176,7 @@ function randomBlock(seed: number): BlockInput {
     lastDay: "2026-10-03",
     municipalities,
     population: new Map(municipalities.map((m) => [m.id, 5_000])),
+    budget: new Map(municipalities.map((m) => [m.id, 3_000_000_000])),
     groups: new Map([
       ["g0", { direction: "technical", fundingKind: "financed" }],
       ["g1", { direction: "arts", fundingKind: "free" }],
@@ -207,7 +224,7 @@ describe("small-cell suppression", () => {
     for (let seed = 1; seed <= 20; seed++) {
       const input = randomBlock(seed);
       const truth = computeBlock({ ...input, minCell: 1 });
-      const naive = truth.map((c) => (COUNTS.has(c.measure) && c.measure !== "providers" && c.value !== null && c.value > 0 && c.value < 10 ? { ...c, value: null, suppressed: true } : c));
+      const naive = truth.map((c) => (CHILDREN.has(c.measure) && c.value !== null && c.value > 0 && c.value < 10 ? { ...c, value: null, suppressed: true } : c));
       const recovered = attack(naive);
       const truthByKey = new Map(truth.map((c) => [key(c), c.value]));
       for (const [k, v] of recovered) expect(v).toBe(truthByKey.get(k));
@@ -218,14 +235,30 @@ describe("small-cell suppression", () => {
 
   it("no suppressed cell is recovered by differencing rows, columns, totals, municipalities and consecutive days, nor by all relations at once", () => {
     let suppressedSeen = 0;
+    let amountsHidden = 0;
+    let ratesHidden = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const published = computeBlock(randomBlock(seed));
       suppressedSeen += published.filter((c) => c.suppressed).length;
       expect(attack(published)).toEqual(new Map());
       // And nothing under 10 children shows.
-      const small = published.filter((c) => COUNTS.has(c.measure) && c.measure !== "providers" && c.value !== null && c.value > 0 && c.value < 10);
+      const small = published.filter((c) => CHILDREN.has(c.measure) && c.value !== null && c.value > 0 && c.value < 10);
       expect(small).toEqual([]);
+      // An amount is hidden exactly where the count it sums over is.
+      const byKey = new Map(published.map((c) => [key(c), c]));
+      for (const c of published.filter((p) => MONEY.has(p.measure))) {
+        const count = byKey.get(key({ ...c, measure: c.measure === "money.committed" ? "money.committed.count" : "bills" }))!;
+        expect(c.suppressed).toBe(count.suppressed);
+        if (c.suppressed) amountsHidden++;
+      }
+      ratesHidden += published.filter((p) => p.measure === "attendance.rate" && p.suppressed).length;
+      // The attendance rate is published only beside both its counts.
+      for (const rate of published.filter((p) => p.measure === "attendance.rate" && !p.suppressed)) {
+        for (const status of ["present", "absent"]) expect(byKey.get(key({ ...rate, measure: "attendance.marks", dims: { status } }))!.suppressed).toBe(false);
+      }
     }
     expect(suppressedSeen).toBeGreaterThan(100);
+    expect(amountsHidden).toBeGreaterThan(10);
+    expect(ratesHidden).toBeGreaterThan(10);
   });
 });

@@ -37,6 +37,8 @@ export const MonthBilled = defineEvent(
     certificateAmount: MinorUnits,
     familyAmount: MinorUnits,
     uncoveredAmount: MinorUnits.describe("What the certificate could not cover and the family may not co-pay"),
+    benefitAmount: MinorUnits.optional().describe("What the municipality pays of the family's part (`familyAmount`) as the child's category benefit; absent in bills made before 2026-12-04"),
+    compensationAmount: MinorUnits.optional().describe("What the municipality pays of the family's part after the benefit, as compensation; absent in bills made before 2026-12-04"),
     currency: Currency,
     registerId: Uuid,
   }),

@@ -20,7 +20,7 @@ export const StatisticsCell = z.object({
   measure: z
     .string()
     .describe(
-      "certificates (stock, by status and ageBand), coverage.certified / coverage.enrolled (children, stock) and their .share (of the year's children 5-18), enrollments (stock, by direction and fundingKind), queue.length (stock), queue.wait.median / queue.wait.p90 (seconds, waits ended in the period), offers (flow, by outcome), providers (stock, by kind and status)",
+      "certificates (stock, by status and ageBand), coverage.certified / coverage.enrolled (children, stock) and their .share (of the year's children 5-18), enrollments (stock, by direction and fundingKind), queue.length (stock), queue.wait.median / queue.wait.p90 (seconds, waits ended in the period), offers (flow, by outcome), providers (stock, by kind and status); attendance.marks (flow, marks by status, on the lesson's day) and attendance.rate (present of all marks); attendance.lessons (a closed month's lessons by outcome: present, excused, unexcused, unmarked; month only); signals (fraud signals raised, flow, by kind); money.committed (minor units committed to certificates, flow) with money.committed.count; financing.queued (certificates waiting for financing, stock); bills (enrollment-months billed, month only) with money.spent (paid from certificates), money.family (families' parts) and money.benefits (what benefits paid of them), minor units, month only; money.budget (the year's budget, public). An amount is suppressed where its count is",
     ),
   dims: z.record(z.string(), z.string()).describe("The cell's breakdown; `*` is the total over that dimension"),
   value: z.number().nullable().describe("Null when suppressed"),

@@ -220,6 +220,8 @@ async function billTogether(
           certificateAmount: b.certificateAmount,
           familyAmount: b.familyAmount,
           uncoveredAmount: b.uncoveredAmount,
+          benefitAmount: b.benefitAmount,
+          compensationAmount: b.compensationAmount,
           currency: b.currency,
           registerId: b.registerId,
         },

@@ -167,6 +167,8 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
       certificateAmount: parts.certificate,
       familyAmount: parts.family,
       uncoveredAmount: parts.uncovered,
+      benefitAmount: benefit,
+      compensationAmount: compensation,
       currency: currency as "RUB" | "KZT",
       registerId,
     }, write.now);

@@ -23,13 +23,52 @@ export const FundingKinds = ["financed", "free", "paid"] as const;
 export const OfferOutcomes = ["made", "accepted", "declined", "expired"] as const;
 export const ProviderKinds = ["municipal", "state", "private", "entrepreneur"] as const;
 export const ProviderStatuses = ["applied", "approved", "rejected", "suspended"] as const;
+export const MarkStatuses = ["present", "absent"] as const;
+export const LessonOutcomes = ["present", "excused", "unexcused", "unmarked"] as const;
+export const SignalKinds = ["overlapping_lessons", "outside_schedule", "too_many_groups", "all_present_month", "bulk_late_entry"] as const;
 export const UNKNOWN = "unknown";
 export const ALL = "*";
 
-/** Measures whose events count children: their small cells are suppressed. */
-const CHILD_COUNTS = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers"]);
+/**
+ * Measures that count children, or things each of which is one child's (a mark is a child at a
+ * lesson, a bill a child's month in a group, a funding a child's certificate): their small cells
+ * are suppressed. REVIEW: a child with several enrollments brings several marks, lessons or
+ * bills, so a cell of 10 of them may be fewer children; a threshold on distinct children would
+ * not add up over days and municipalities as the relations need.
+ */
+const CHILD_COUNTS = new Set([
+  "certificates",
+  "coverage.certified",
+  "coverage.enrolled",
+  "enrollments",
+  "queue.length",
+  "offers",
+  "attendance.marks",
+  "attendance.lessons",
+  "money.committed.count",
+  "financing.queued",
+  "bills",
+]);
 /** Measures summed over a period (the month is the sum of its days); the rest are stocks (the month is its last day). */
-const FLOWS = new Set(["offers"]);
+const FLOWS = new Set(["offers", "attendance.marks", "attendance.lessons", "signals", "money.committed", "money.committed.count", "bills", "money.spent", "money.family", "money.benefits"]);
+/**
+ * Measures of a month as a whole, published for the month only: an enrollment's month as
+ * attendance closed it and payments billed it. They are counted on the month's first day
+ * (domain/subjects.ts monthInstant), which is not a day they happened on.
+ */
+const MONTHLY = new Set(["attendance.lessons", "bills", "money.spent", "money.family", "money.benefits"]);
+/**
+ * Amounts of money and the count each is the sum over: the amount is hidden exactly where its
+ * count is. The two have the same relations (region = its municipalities, month = its days), and
+ * whether a hidden cell can be worked out from the published ones depends only on the relations
+ * and on which cells are hidden, not on the values: what protects the count protects the amount.
+ */
+const PAIRED = new Map([
+  ["money.committed", "money.committed.count"],
+  ["money.spent", "bills"],
+  ["money.family", "bills"],
+  ["money.benefits", "bills"],
+]);
 
 export interface BlockMunicipality {
   id: string;
@@ -72,6 +111,8 @@ export interface BlockInput {
   municipalities: readonly BlockMunicipality[];
   /** Children aged 5-18 per municipality for the block's year. */
   population: ReadonlyMap<string, number>;
+  /** The block's year's budget per municipality, minor units (public). */
+  budget: ReadonlyMap<string, number>;
   groups: ReadonlyMap<string, { direction: string; fundingKind: string }>;
   sums: readonly DaySum[];
   waits: readonly WaitTimes[];
@@ -176,6 +217,16 @@ export function computeBlock(input: BlockInput): Cell[] {
       case "providers":
       case "queue.length":
       case "queue.wait":
+      case "attendance.marks":
+      case "attendance.lessons":
+      case "signals":
+      case "money.committed":
+      case "money.committed.count":
+      case "financing.queued":
+      case "bills":
+      case "money.spent":
+      case "money.family":
+      case "money.benefits":
         return { measure: sum.measure, dims: sum.dims };
       default: {
         const never: never = sum.measure;
@@ -264,6 +315,15 @@ export function computeBlock(input: BlockInput): Cell[] {
     keyOf("queue.length", {});
     for (const outcome of OfferOutcomes) keyOf("offers", { outcome });
     grid("providers", "kind", [...providerKinds], "status", ProviderStatuses);
+    for (const status of MarkStatuses) keyOf("attendance.marks", { status });
+    for (const kind of SignalKinds) keyOf("signals", { kind });
+    keyOf("money.committed.count", {});
+    keyOf("money.committed", {});
+    keyOf("financing.queued", {});
+    if (where.period === "month") {
+      for (const outcome of LessonOutcomes) keyOf("attendance.lessons", { outcome });
+      for (const measure of ["bills", "money.spent", "money.family", "money.benefits"]) keyOf(measure, {});
+    }
   };
 
   const flatten = (raw: Raw): Map<string, number> => {
@@ -336,11 +396,16 @@ export function computeBlock(input: BlockInput): Cell[] {
   for (const [series, entry] of byTime) {
     if (!entry.month) continue;
     const measure = series.split("|")[2]!;
+    if (MONTHLY.has(measure)) continue;
     if (FLOWS.has(measure)) relations.push({ total: entry.month, parts: entry.days });
     else if (entry.last) relations.push({ total: entry.month, parts: [entry.last] });
   }
 
   const hidden = suppress(values, counted, relations, input.minCell);
+  for (const [key, cell] of cells) {
+    const count = PAIRED.get(cell.measure);
+    if (count !== undefined && hidden.has(key.replace(`|${cell.measure}|`, `|${count}|`))) hidden.add(key);
+  }
   // Keyed as they are made, so that the answer is sorted by key without computing keys again.
   const out: [string, Cell][] = [];
   const add = (cell: Cell) => out.push([cellKey(cell), cell]);
@@ -351,12 +416,26 @@ export function computeBlock(input: BlockInput): Cell[] {
     cell.scope === "region"
       ? municipalityIds.reduce<number | undefined>((s, id) => (input.population.has(id) ? (s ?? 0) + input.population.get(id)! : s), undefined)
       : input.population.get(cell.municipalityId!);
-  for (const [, cell] of [...out]) {
-    if (cell.measure !== "coverage.certified" && cell.measure !== "coverage.enrolled") continue;
-    const population = populationOf(cell);
-    if (!population) continue;
-    add({ ...cell, measure: `${cell.measure}.share`, value: cell.suppressed ? null : Math.round((cell.value! / population) * 10_000) / 10_000 });
+  // Attendance rate: present marks of all marks, hidden with either count.
+  const published = new Map(out);
+  for (const [key, cell] of [...out]) {
+    if (cell.measure === "coverage.certified" || cell.measure === "coverage.enrolled") {
+      const population = populationOf(cell);
+      if (!population) continue;
+      add({ ...cell, measure: `${cell.measure}.share`, value: cell.suppressed ? null : Math.round((cell.value! / population) * 10_000) / 10_000 });
+    } else if (cell.measure === "attendance.marks" && cell.dims.status === "present") {
+      const absent = published.get(key.replace("|status=present", "|status=absent"))!;
+      const hide = cell.suppressed || absent.suppressed;
+      const marks = (cell.value ?? 0) + (absent.value ?? 0);
+      if (!hide && marks === 0) continue;
+      add({ ...cell, measure: "attendance.rate", dims: {}, value: hide ? null : Math.round((cell.value! / marks) * 10_000) / 10_000, suppressed: hide });
+    }
   }
+  // The year's budget, public: the region's is the sum of its municipalities' that have one.
+  const budgetOf = (cell: Cell) =>
+    cell.scope === "region"
+      ? municipalityIds.reduce<number | undefined>((s, id) => (input.budget.has(id) ? (s ?? 0) + input.budget.get(id)! : s), undefined)
+      : input.budget.get(cell.municipalityId!);
   const scopes: Omit<Cell, "period" | "start" | "measure" | "dims" | "value" | "suppressed">[] = [
     ...municipalityIds.map((id) => ({ scope: "municipality" as const, municipalityId: id, regionCode: region })),
     ...(input.withRegion ? [{ scope: "region" as const, municipalityId: null, regionCode: region }] : []),
@@ -370,6 +449,8 @@ export function computeBlock(input: BlockInput): Cell[] {
       for (const [measure, value] of [["queue.wait.median", waits?.median], ["queue.wait.p90", waits?.p90]] as const) {
         add({ ...scope, period, start, measure, dims: {}, value: hide || value === undefined ? null : Math.round(value), suppressed: hide && count > 0 });
       }
+      const budget = budgetOf({ ...scope, period, start, measure: "money.budget", dims: {}, value: null, suppressed: false });
+      if (budget !== undefined) add({ ...scope, period, start, measure: "money.budget", dims: {}, value: budget, suppressed: false });
     }
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, cell]) => cell);

@@ -14,7 +14,7 @@
  * about a group arriving after the enrollment changes nothing here.
  */
 
-export type SubjectType = "certificate" | "provider" | "application" | "enrollment" | "child";
+export type SubjectType = "certificate" | "provider" | "application" | "enrollment" | "child" | "mark" | "summary" | "signal" | "bill";
 
 type CertificateEventKind = "certificate.issued" | "certificate.financed" | "certificate.suspended" | "certificate.resumed" | "certificate.closed" | "certificate.moved";
 type ApplicationEventKind = "application.submitted" | "application.left" | "offer.made" | "offer.lapsed" | "contract.signed";
@@ -29,7 +29,14 @@ export type SubjectEventKind =
   | "enrollment.started"
   | "enrollment.ended"
   | "child.enrollment-started"
-  | "child.enrollment-ended";
+  | "child.enrollment-ended"
+  | "financing.funded"
+  | "financing.queued"
+  | "mark.recorded"
+  | "mark.reviewed"
+  | "month.summarised"
+  | "signal.raised"
+  | "month.billed";
 
 /** One event about one subject, as stored: no person's id, only pseudonymous keys and codes. */
 export interface SubjectEvent {
@@ -40,7 +47,24 @@ export interface SubjectEvent {
   attrs: Record<string, string | number | null>;
 }
 
-export type StoredMeasure = "certificates" | "providers" | "queue.length" | "queue.wait" | "offers" | "enrollments" | "coverage.enrolled";
+export type StoredMeasure =
+  | "certificates"
+  | "providers"
+  | "queue.length"
+  | "queue.wait"
+  | "offers"
+  | "enrollments"
+  | "coverage.enrolled"
+  | "attendance.marks"
+  | "attendance.lessons"
+  | "signals"
+  | "money.committed"
+  | "money.committed.count"
+  | "financing.queued"
+  | "bills"
+  | "money.spent"
+  | "money.family"
+  | "money.benefits";
 
 export interface Contribution {
   municipalityId: string;
@@ -64,6 +88,10 @@ export function subjectTypeOf(subjectKey: string): SubjectType {
     case "application":
     case "enrollment":
     case "child":
+    case "mark":
+    case "summary":
+    case "signal":
+    case "bill":
       return type;
     default:
       throw new Error(`unknown subject type in key ${subjectKey}`);
@@ -77,7 +105,7 @@ export function contributionsOf(type: SubjectType, events: readonly SubjectEvent
   const ordered = [...events].sort(byTime);
   switch (type) {
     case "certificate":
-      return certificateContributions(ordered);
+      return [...certificateContributions(ordered), ...financingContributions(ordered)];
     case "provider":
       return providerContributions(ordered);
     case "application":
@@ -86,6 +114,14 @@ export function contributionsOf(type: SubjectType, events: readonly SubjectEvent
       return enrollmentContributions(ordered);
     case "child":
       return childContributions(ordered);
+    case "mark":
+      return markContributions(ordered);
+    case "summary":
+      return summaryContributions(ordered);
+    case "signal":
+      return signalContributions(ordered);
+    case "bill":
+      return billContributions(ordered);
     default: {
       const never: never = type;
       throw new Error(`unhandled subject type ${String(never)}`);
@@ -285,4 +321,92 @@ function childContributions(events: readonly SubjectEvent[]): Contribution[] {
     }
   }
   return out;
+}
+
+/**
+ * Payments' side of a certificate: the amount committed to it for a year (a flow on the day of
+ * funding, with the count of certificates funded beside it), and the certificate waiting in the
+ * financing queue of a year from the day it was queued until that year's funding or its close.
+ */
+function financingContributions(events: readonly SubjectEvent[]): Contribution[] {
+  const out: Contribution[] = [];
+  const funded = new Set<string>();
+  const waiting = new Map<string, string>(); // year -> municipality
+  for (const event of events) {
+    const year = String(event.attrs.year);
+    if (event.kind === "financing.funded" && !funded.has(year)) {
+      funded.add(year);
+      out.push(change(event.municipalityId, "money.committed", event.at, Number(event.attrs.amount)), change(event.municipalityId, "money.committed.count", event.at, +1));
+      const queuedIn = waiting.get(year);
+      if (queuedIn !== undefined) out.push(change(queuedIn, "financing.queued", event.at, -1));
+      waiting.delete(year);
+    } else if (event.kind === "financing.queued" && !funded.has(year) && !waiting.has(year)) {
+      waiting.set(year, event.municipalityId);
+      out.push(change(event.municipalityId, "financing.queued", event.at, +1));
+    } else if (event.kind === "certificate.closed") {
+      for (const municipalityId of waiting.values()) out.push(change(municipalityId, "financing.queued", event.at, -1));
+      waiting.clear();
+    }
+  }
+  return out;
+}
+
+/**
+ * One child's mark at one lesson: counted once, on the lesson's start, with its latest status
+ * (a correction or a resolved dispute replaces it). Nothing until the lesson itself is known.
+ */
+function markContributions(events: readonly SubjectEvent[]): Contribution[] {
+  const recorded = events.find((event) => event.kind === "mark.recorded");
+  const latest = events[events.length - 1];
+  if (!recorded || !latest) return [];
+  return [change(recorded.municipalityId, "attendance.marks", new Date(String(recorded.attrs.startsAt)), +1, { dims: { status: String(latest.attrs.status) } })];
+}
+
+/**
+ * The instant a month's own figures are counted at: 11:00 UTC on its first day is that day in
+ * every zone from UTC-11 to UTC+12, so the figures land in their month's block whatever the
+ * municipality's zone. Monthly measures have month cells only (domain/cells.ts MONTHLY).
+ */
+export function monthInstant(month: string): Date {
+  return new Date(`${month.slice(0, 7)}-01T11:00:00Z`);
+}
+
+/** The latest version of a versioned monthly fact (a reopened month's summary, a corrected bill). */
+function latestVersion(events: readonly SubjectEvent[]): SubjectEvent | undefined {
+  return events.reduce<SubjectEvent | undefined>((best, event) => (!best || Number(event.attrs.version) >= Number(best.attrs.version) ? event : best), undefined);
+}
+
+/** One enrollment's month as attendance closed it (the latest version): lessons by outcome, in the month they were held. */
+function summaryContributions(events: readonly SubjectEvent[]): Contribution[] {
+  const summary = latestVersion(events);
+  if (!summary) return [];
+  const at = monthInstant(String(summary.attrs.month));
+  return (["present", "excused", "unexcused", "unmarked"] as const)
+    .map((outcome) => ({ outcome, lessons: Number(summary.attrs[outcome]) }))
+    .filter(({ lessons }) => lessons > 0)
+    .map(({ outcome, lessons }) => change(summary.municipalityId, "attendance.lessons", at, lessons, { dims: { outcome } }));
+}
+
+/** A fraud signal, counted by kind when the mark that caused it was written. */
+function signalContributions(events: readonly SubjectEvent[]): Contribution[] {
+  const raised = events.find((event) => event.kind === "signal.raised");
+  if (!raised) return [];
+  return [change(raised.municipalityId, "signals", new Date(String(raised.attrs.causedAt)), +1, { dims: { kind: String(raised.attrs.kind) } })];
+}
+
+/**
+ * One enrollment's month as payments billed it (the latest version): what the certificate paid,
+ * what the family was charged and what benefits took off the family's part, in the month of the
+ * lessons, with the count of bills beside them.
+ */
+function billContributions(events: readonly SubjectEvent[]): Contribution[] {
+  const bill = latestVersion(events);
+  if (!bill) return [];
+  const at = monthInstant(String(bill.attrs.month));
+  const amounts = [
+    ["money.spent", Number(bill.attrs.certificateAmount)],
+    ["money.family", Number(bill.attrs.familyAmount)],
+    ["money.benefits", Number(bill.attrs.benefitAmount ?? 0)],
+  ] as const;
+  return [change(bill.municipalityId, "bills", at, +1), ...amounts.filter(([, amount]) => amount > 0).map(([measure, amount]) => change(bill.municipalityId, measure, at, amount))];
 }

@@ -85,7 +85,7 @@ export async function daySums(tx: Queryable, places: readonly BlockPlace[], mont
        FROM unnest($1::uuid[], $2::text[]) AS z(id, tz) JOIN sums s ON s.municipality_id = z.id
      )
      SELECT municipality_id AS "municipalityId", measure, dims, group_id AS "groupId", birth_year AS "birthYear",
-            CASE WHEN day < $3::date THEN NULL ELSE to_char(day, 'YYYY-MM-DD') END AS day, sum(delta)::int AS delta
+            CASE WHEN day < $3::date THEN NULL ELSE to_char(day, 'YYYY-MM-DD') END AS day, sum(delta)::float8 AS delta
      FROM placed WHERE day <= $4::date
      GROUP BY 1, 2, 3, 4, 5, 6
      HAVING sum(rows) > 0`,
@@ -120,12 +120,17 @@ export async function waitTimes(tx: Queryable, places: readonly BlockPlace[], mo
   return rows;
 }
 
-export async function populationsOf(tx: Queryable, municipalityIds: readonly string[], year: number): Promise<Map<string, number>> {
-  const { rows } = await tx.query<{ id: string; children: number }>(
-    "SELECT municipality_id AS id, children FROM populations WHERE municipality_id = ANY($1::uuid[]) AND year = $2",
+/** The year's children 5-18 and budget (minor units) of each municipality that has them. */
+export async function populationsOf(tx: Queryable, municipalityIds: readonly string[], year: number): Promise<{ population: Map<string, number>; budget: Map<string, number> }> {
+  const { rows } = await tx.query<{ id: string; children: number; budget: number | null }>(
+    // float8: a budget in minor units passes 2^31; a double holds it exactly below 2^53.
+    "SELECT municipality_id AS id, children, budget::float8 AS budget FROM populations WHERE municipality_id = ANY($1::uuid[]) AND year = $2",
     [municipalityIds, year],
   );
-  return new Map(rows.map((row) => [row.id, row.children]));
+  return {
+    population: new Map(rows.map((row) => [row.id, row.children])),
+    budget: new Map(rows.flatMap((row) => (row.budget === null ? [] : [[row.id, row.budget] as const]))),
+  };
 }
 
 export async function groupsOf(tx: Queryable, groupIds: readonly string[]): Promise<Map<string, { direction: string; fundingKind: string }>> {

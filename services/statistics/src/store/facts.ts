@@ -32,16 +32,16 @@ export async function upsertMunicipalities(
   return new Map(before.rows.map((row) => [row.municipalityId, row.regionCode]));
 }
 
-/** Keep municipalities' yearly populations (at most one row per municipality and year). */
-export async function upsertPopulations(tx: Queryable, rows: readonly { municipalityId: string; year: number; children: number; at: Date; eventId: string }[]): Promise<void> {
+/** Keep municipalities' yearly populations and budgets (at most one row per municipality and year). */
+export async function upsertPopulations(tx: Queryable, rows: readonly { municipalityId: string; year: number; children: number; budget: number; at: Date; eventId: string }[]): Promise<void> {
   if (rows.length === 0) return;
   const sorted = [...rows].sort((a, b) => (a.municipalityId < b.municipalityId ? -1 : a.municipalityId > b.municipalityId ? 1 : a.year - b.year));
   await tx.query(
-    `INSERT INTO populations (municipality_id, year, children, event_at, event_id)
-     SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[], $5::uuid[])
-     ON CONFLICT (municipality_id, year) DO UPDATE SET children = EXCLUDED.children, event_at = EXCLUDED.event_at, event_id = EXCLUDED.event_id
+    `INSERT INTO populations (municipality_id, year, children, event_at, event_id, budget)
+     SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[], $5::uuid[], $6::bigint[])
+     ON CONFLICT (municipality_id, year) DO UPDATE SET children = EXCLUDED.children, budget = EXCLUDED.budget, event_at = EXCLUDED.event_at, event_id = EXCLUDED.event_id
      WHERE (populations.event_at, populations.event_id) < (EXCLUDED.event_at, EXCLUDED.event_id)`,
-    [sorted.map((r) => r.municipalityId), sorted.map((r) => r.year), sorted.map((r) => r.children), sorted.map((r) => r.at), sorted.map((r) => r.eventId)],
+    [sorted.map((r) => r.municipalityId), sorted.map((r) => r.year), sorted.map((r) => r.children), sorted.map((r) => r.at), sorted.map((r) => r.eventId), sorted.map((r) => r.budget)],
   );
 }
 

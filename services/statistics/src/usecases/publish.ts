@@ -52,13 +52,15 @@ async function blockInput(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient,
   const places = await municipalitiesOfRegion(tx, regionCode, last);
   if (places.length === 0) return null;
   const sums = await daySums(tx, places, month, last);
+  const { population, budget } = await populationsOf(tx, places.map((p) => p.id), Number(month.slice(0, 4)));
   const groupIds = [...new Set(sums.map((s) => s.groupId).filter((id): id is string => id !== null))];
   return {
     regionCode,
     month,
     lastDay: last,
     municipalities: places,
-    population: await populationsOf(tx, places.map((p) => p.id), Number(month.slice(0, 4))),
+    population,
+    budget,
     groups: await groupsOf(tx, groupIds),
     sums,
     waits: await waitTimes(tx, places, month, last),

@@ -41,7 +41,7 @@ export interface SubjectFact {
 
 export type Fact =
   | { kind: "municipality"; regionCode: string; timeZone: string }
-  | { kind: "population"; year: number; children: number }
+  | { kind: "population"; year: number; children: number; budget: number }
   | { kind: "group"; groupId: string; direction: string; fundingKind: string }
   | { kind: "subjects"; facts: readonly SubjectFact[] };
 
@@ -118,7 +118,7 @@ export async function recordFacts(deps: StatisticsDeps, tx: PoolClient, recorded
     if (!known || known.at < row.at || (known.at.getTime() === row.at.getTime() && known.eventId < row.eventId)) rows.set(key, row);
   };
   const places = new Map<string, { municipalityId: string; regionCode: string; timeZone: string; at: Date; eventId: string }>();
-  const populations = new Map<string, { municipalityId: string; year: number; children: number; at: Date; eventId: string }>();
+  const populations = new Map<string, { municipalityId: string; year: number; children: number; budget: number; at: Date; eventId: string }>();
   const groups = new Map<string, { groupId: string; municipalityId: string; direction: string; fundingKind: string; at: Date; eventId: string }>();
   const placeSources = new Map<string, Date[]>();
   const populationSources: { municipalityId: string; year: number; at: Date }[] = [];
@@ -133,7 +133,7 @@ export async function recordFacts(deps: StatisticsDeps, tx: PoolClient, recorded
         placeSources.set(source.municipalityId, [...(placeSources.get(source.municipalityId) ?? []), at]);
         break;
       case "population":
-        latest(populations, `${source.municipalityId}|${fact.year}`, { ...base, year: fact.year, children: fact.children });
+        latest(populations, `${source.municipalityId}|${fact.year}`, { ...base, year: fact.year, children: fact.children, budget: fact.budget });
         populationSources.push({ municipalityId: source.municipalityId, year: fact.year, at });
         break;
       case "group":

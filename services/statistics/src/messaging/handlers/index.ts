@@ -1,13 +1,15 @@
 import { causeOf, handlerFor, type BatchHandler, type EventHandler } from "@kruzhok/messaging";
 import { recordFact, recordFacts } from "../../usecases/record";
 import type { StatisticsDeps } from "../../deps";
+import { attendanceFacts } from "./attendance-events";
 import { catalogueFacts } from "./catalogue-events";
 import { enrollmentFacts } from "./enrollment-events";
 import type { FactOf } from "./facts";
+import { paymentsFacts } from "./payments-events";
 import { registryFacts } from "./registry-events";
 
 /** Every event type statistics consumes and the fact each says, one per type and version. */
-const facts = (): FactOf[] => [...registryFacts(), ...catalogueFacts(), ...enrollmentFacts()] as FactOf[];
+const facts = (): FactOf[] => [...registryFacts(), ...catalogueFacts(), ...enrollmentFacts(), ...attendanceFacts(), ...paymentsFacts()] as FactOf[];
 
 /** Every event statistics consumes, one handler per type and version: each calls recordFact. */
 export function eventHandlers(deps: StatisticsDeps): EventHandler[] {

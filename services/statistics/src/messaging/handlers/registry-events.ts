@@ -16,7 +16,7 @@ import {
 import type { SubjectFact } from "../../usecases/record";
 import { factOf } from "./facts";
 
-/** Municipalities (region, zone), their years' populations, certificates and providers. */
+/** Municipalities (region, zone), their years' populations and budgets, certificates and providers. */
 export function registryFacts() {
   const certificate = <C extends EventContract>(contract: C, kind: SubjectFact["kind"], attrs: (data: never) => SubjectFact["attrs"] = () => ({})) =>
     factOf(contract, (event) => {
@@ -30,7 +30,7 @@ export function registryFacts() {
     });
   return [
     factOf(MunicipalityCreated, (event) => ({ kind: "municipality", regionCode: event.data.regionCode, timeZone: event.data.timeZone })),
-    factOf(MunicipalityYearSet, (event) => ({ kind: "population", year: event.data.year, children: event.data.childrenPopulation })),
+    factOf(MunicipalityYearSet, (event) => ({ kind: "population", year: event.data.year, children: event.data.childrenPopulation, budget: event.data.budget })),
     certificate(CertificateIssued, "certificate.issued", (data: { birthYear: number }) => ({ birthYear: data.birthYear })),
     certificate(CertificateFinanced, "certificate.financed"),
     certificate(CertificateSuspended, "certificate.suspended"),

@@ -1,0 +1,34 @@
+import { CertificateFunded, FinancingQueued, MonthBilled } from "@kruzhok/contracts";
+import { factOf } from "./facts";
+
+/**
+ * Money: what is committed to certificates and who waits for financing (on the certificate
+ * itself, so that a funding ends its wait), and each enrollment's month as billed. Registers are
+ * providers' totals of the same bills.
+ */
+export function paymentsFacts() {
+  return [
+    factOf(CertificateFunded, (event) => ({
+      kind: "subjects",
+      facts: [{ subject: { type: "certificate", id: event.data.certificateId }, kind: "financing.funded", attrs: { year: event.data.year, amount: event.data.amount } }],
+    })),
+    factOf(FinancingQueued, (event) => ({
+      kind: "subjects",
+      facts: [{ subject: { type: "certificate", id: event.data.certificateId }, kind: "financing.queued", attrs: { year: event.data.year } }],
+    })),
+    factOf(MonthBilled, (event) => ({
+      kind: "subjects",
+      facts: [{
+        subject: { type: "bill", id: `${event.data.enrollmentId}|${event.data.month}` },
+        kind: "month.billed",
+        attrs: {
+          month: event.data.month,
+          version: event.data.version,
+          certificateAmount: event.data.certificateAmount,
+          familyAmount: event.data.familyAmount,
+          benefitAmount: event.data.benefitAmount ?? 0,
+        },
+      }],
+    })),
+  ];
+}

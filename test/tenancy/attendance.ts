@@ -14,6 +14,8 @@ interface AttendanceWorld extends World {
   /** A lesson the provider marked (the guardian reviews it) and the illness notice the guardian sent (its proof is due). */
   lessonId: string;
   noticeId: string;
+  /** A fraud signal of the home municipality (a lesson marked outside the schedule): the municipality resolves it. */
+  signalId: string;
 }
 
 async function attendanceWorld(h: AttendanceHarness): Promise<AttendanceWorld> {
@@ -26,6 +28,11 @@ async function attendanceWorld(h: AttendanceHarness): Promise<AttendanceWorld> {
   h.clock.set("2026-09-20T00:00:00Z");
   const marked = await h.app.inject({ method: "PUT", url: `/groups/${groupId}/lessons/2026-09-08T15:00`, headers: home.provider, payload: { marks: [{ childId: child.childId, status: "present" }] } });
   if (marked.statusCode !== 200) throw new Error(`lesson not marked: ${marked.body}`);
+  // Wednesday 9 September: not in the schedule, so a signal is raised.
+  const outside = await h.app.inject({ method: "PUT", url: `/groups/${groupId}/lessons/2026-09-09T15:00`, headers: home.provider, payload: { marks: [{ childId: child.childId, status: "present" }] } });
+  if (outside.statusCode !== 200) throw new Error(`lesson not marked: ${outside.body}`);
+  const { rows: signals } = await h.pool.query<{ id: string }>("SELECT id FROM signals WHERE municipality_id = $1 AND kind = 'outside_schedule'", [home.municipalityId]);
+  if (signals.length !== 1) throw new Error(`expected one signal, found ${signals.length}`);
   const notice = await h.app.inject({ method: "POST", url: "/absence-notices", headers: child.guardian, payload: { childId: child.childId, reason: "illness", from: "2026-09-21", to: "2026-09-22" } });
   if (notice.statusCode !== 201) throw new Error(`notice not sent: ${notice.body}`);
   return {
@@ -39,6 +46,7 @@ async function attendanceWorld(h: AttendanceHarness): Promise<AttendanceWorld> {
     childId: child.childId,
     lessonId: marked.json<{ lessonId: string }>().lessonId,
     noticeId: notice.json<{ id: string }>().id,
+    signalId: signals[0]!.id,
     secrets: [child.enrollmentId],
   };
 }
@@ -77,6 +85,10 @@ export const attendanceMatrix = defineMatrix<AttendanceWorld, AttendanceHarness>
       }),
     },
     "GET /municipalities/:id/signals": { owner: "operator", call: (w) => ({ url: `/municipalities/${w.home}/signals` }) },
+    "POST /municipalities/:id/signals/:signalId/resolution": {
+      owner: "municipality",
+      call: (w) => ({ url: `/municipalities/${w.home}/signals/${w.signalId}/resolution`, payload: { outcome: "dismissed", reason: "Занятие перенесено приказом" } }),
+    },
     "GET /municipalities/:id/months/:month/summaries": { owner: "operator", call: (w) => ({ url: `/municipalities/${w.home}/months/2026-08/summaries` }) },
     // What ends things last: August closed, then reopened.
     "POST /municipalities/:id/months/:month/close": { owner: "operator", call: (w) => ({ url: `/municipalities/${w.home}/months/2026-08/close` }) },

@@ -14,6 +14,8 @@ interface SignalView {
   lessonIds: string[];
   evidence: Record<string, unknown>;
   raisedAt: string;
+  resolution: string | null;
+  resolvedAt: string | null;
 }
 
 describe("fraud signals", () => {
@@ -118,5 +120,49 @@ describe("fraud signals", () => {
     expect(sheet.statusCode, sheet.body).toBe(200);
     expect(await signals(w.municipalityId, "all_present_month")).toEqual([expect.objectContaining({ groupIds: [full], evidence: { month: "2026-09", lessons: 9, marks: 45 } })]);
     expect(await signals(w.municipalityId, "bulk_late_entry")).toEqual([expect.objectContaining({ groupIds: [full], evidence: expect.objectContaining({ marks: 45, lessons: 9 }) as unknown })]);
+  });
+
+  it("given a signal, when the municipality resolves it, then it is announced without the reason, a retry changes nothing, and another outcome is refused", async () => {
+    h.clock.set("2026-09-01T00:00:00Z");
+    const w = await world(h);
+    const robotics = await group(h, w); // Tue, Thu 15:00-16:30
+    const child = await enrolled(h, w, robotics);
+    h.clock.set("2026-09-02T09:00:00Z");
+    expect((await mark(h, w, robotics, "2026-09-02T15:00", [{ childId: child.childId, status: "present" }])).statusCode).toBe(200);
+    const [signal] = await signals(w.municipalityId, "outside_schedule");
+    const municipality = await h.as({ role: "municipality", municipalityId: w.municipalityId });
+    const resolve = (body: object, headers = municipality) =>
+      h.app.inject({ method: "POST", url: `/municipalities/${w.municipalityId}/signals/${signal!.id}/resolution`, headers, payload: body });
+
+    // Bad input and the wrong people change nothing.
+    const noReason = await resolve({ outcome: "dismissed" });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json()).toMatchObject({ code: "HTTP.VALIDATION", invalidParams: [expect.objectContaining({ name: "body.reason" })] });
+    const operator = await h.as({ role: "operator", municipalityId: w.municipalityId });
+    expect((await resolve({ outcome: "dismissed", reason: "перенос занятия" }, operator)).json()).toMatchObject({ code: "AUTH.FORBIDDEN_ROLE" });
+    expect((await resolve({ outcome: "dismissed", reason: "перенос занятия" }, w.provider)).json()).toMatchObject({ code: "AUTH.FORBIDDEN_ROLE" });
+    const unknown = await h.app.inject({ method: "POST", url: `/municipalities/${w.municipalityId}/signals/${randomUUID()}/resolution`, headers: municipality, payload: { outcome: "confirmed", reason: "нет" + "т".repeat(3) } });
+    expect(unknown.json()).toMatchObject({ code: "ATTENDANCE.SIGNAL_NOT_FOUND" });
+    expect(await signals(w.municipalityId, "outside_schedule")).toEqual([expect.objectContaining({ resolution: null, resolvedAt: null })]);
+
+    h.clock.set("2026-09-03T07:00:00Z");
+    const resolved = await resolve({ outcome: "dismissed", reason: "Занятие перенесено приказом № 12 от 01.09" });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    expect(resolved.json()).toMatchObject({ id: signal!.id, resolution: "dismissed", resolutionReason: "Занятие перенесено приказом № 12 от 01.09", resolvedAt: "2026-09-03T07:00:00.000Z" });
+    const announced = (await outboxEvents<Record<string, unknown>>(h.pool, "attendance.signal.resolved")).filter((e) => e.data.signalId === signal!.id);
+    expect(announced.map((e) => e.data)).toEqual([{ signalId: signal!.id, kind: "outside_schedule", outcome: "dismissed", raisedAt: signal!.raisedAt, resolvedAt: "2026-09-03T07:00:00.000Z" }]);
+
+    // The same answer again (a retried request): the same signal, nothing announced.
+    expect((await resolve({ outcome: "dismissed", reason: "Занятие перенесено приказом № 12 от 01.09" })).statusCode).toBe(200);
+    const changed = await resolve({ outcome: "confirmed", reason: "Передумали" });
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json()).toMatchObject({ code: "ATTENDANCE.SIGNAL_RESOLVED" });
+    expect((await outboxEvents(h.pool, "attendance.signal.resolved")).filter((e) => (e.data as { signalId: string }).signalId === signal!.id)).toHaveLength(1);
+
+    // The lists of open and resolved signals.
+    const operatorList = async (state: string) =>
+      (await h.app.inject({ method: "GET", url: `/municipalities/${w.municipalityId}/signals?state=${state}`, headers: operator })).json<SignalView[]>().map((s) => s.id);
+    expect(await operatorList("resolved")).toEqual([signal!.id]);
+    expect(await operatorList("open")).not.toContain(signal!.id);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CertificateFunded, FinancingQueued, LessonMarked, MarkReviewed, MonthBilled, MonthSummarised, SignalRaised } from "@kruzhok/contracts";
+import { CertificateFunded, FinancingQueued, LessonMarked, MarkReviewed, MonthBilled, MonthSummarised, SignalRaised, SignalResolved } from "@kruzhok/contracts";
 import { cell, statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
 import { municipality } from "./fixtures/world";
 
@@ -50,10 +50,12 @@ describe("aggregates of attendance and payments events", () => {
     await lesson("2026-10-06T13:00:00Z", statuses(20));
     const second = await lesson("2026-10-13T13:00:00Z", statuses(25));
     await h.deliver(MarkReviewed, { municipalityId, aggregateId: second }, { lessonId: second, childId: children[0]!.childId, enrollmentId: children[0]!.enrollmentId, review: "resolved", status: "absent" });
-    for (const kind of ["overlapping_lessons", "overlapping_lessons"] as const) {
-      const signalId = randomUUID();
-      await h.deliver(SignalRaised, { municipalityId, aggregateId: signalId }, { signalId, kind, childId: null, groupIds: [groupId], providerIds: [providerId], lessonIds: [second], evidence: {}, causedAt: "2026-10-13T14:30:00Z" });
+    const signalIds = [randomUUID(), randomUUID()];
+    for (const signalId of signalIds) {
+      await h.deliver(SignalRaised, { municipalityId, aggregateId: signalId }, { signalId, kind: "overlapping_lessons", childId: null, groupIds: [groupId], providerIds: [providerId], lessonIds: [second], evidence: {}, causedAt: "2026-10-13T14:30:00Z" });
     }
+    h.clock.set("2026-10-15T07:00:00Z");
+    await h.deliver(SignalResolved, { municipalityId, aggregateId: signalIds[0]! }, { signalId: signalIds[0]!, kind: "overlapping_lessons", outcome: "dismissed", raisedAt: "2026-10-13T14:30:00Z", resolvedAt: "2026-10-15T07:00:00Z" });
 
     // November 5th: October closed. 20 children present twice, 4 present and excused once, 6 present and unexcused once; child 0's month reopened: one unexcused.
     h.clock.set("2026-11-05T07:00:00Z");
@@ -97,7 +99,10 @@ describe("aggregates of attendance and payments events", () => {
       expect(await month("money.family")).toEqual({ value: 5 * 30_000, suppressed: false });
       expect(await month("money.benefits")).toEqual({ value: 5 * 15_000, suppressed: false });
       expect(await month("signals", "kind=overlapping_lessons")).toEqual({ value: 2, suppressed: false });
+      expect(await month("signals.resolved", "outcome=dismissed")).toEqual({ value: 1, suppressed: false });
+      expect(await month("signals.open")).toEqual({ value: 1, suppressed: false });
     }
+    expect(await at("day", "2026-10-14", "signals.open")).toEqual({ value: 2, suppressed: false });
     // Days: the 30th, 12 waiting; October 1st, all funded.
     expect(await at("day", "2026-09-30", "financing.queued")).toEqual({ value: 12, suppressed: false });
     expect(await at("day", "2026-10-01", "financing.queued")).toEqual({ value: 0, suppressed: false });

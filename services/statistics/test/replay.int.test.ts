@@ -114,6 +114,10 @@ describe("statistics from the topics: positions, poison, replay from offset 0", 
     // Attendance's and payments' measures are among them.
     const published = new Set(cells.filter((c) => c.suppressed || (c.value !== null && c.value > 0)).map((c) => c.measure));
     for (const measure of ["attendance.marks", "attendance.rate", "attendance.lessons", "money.committed", "bills", "money.spent", "money.family", "money.benefits", "signals", "money.budget"]) expect(published).toContain(measure);
+    const resolved = story.filter((s) => s.event.type === "attendance.signal.resolved").length;
+    expect(resolved).toBeGreaterThan(0);
+    const { rows: signalCells } = await h.pool.query<{ n: number }>("SELECT coalesce(sum(value), 0)::int AS n FROM published_cells WHERE scope = 'region' AND period = 'month' AND measure = 'signals.resolved'");
+    expect(signalCells[0]!.n).toBe(resolved);
   });
 
   it("rebuilds the same aggregates, byte for byte, from offset 0 into an empty database, and from the events in reverse order", async () => {

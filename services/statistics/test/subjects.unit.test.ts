@@ -134,8 +134,17 @@ describe("attendance's and payments' subjects", () => {
     ]);
   });
 
-  it("given a fraud signal, then it counts by kind when the mark that caused it was written", () => {
+  it("given a fraud signal and its resolution, in either order, then it counts by kind when the mark that caused it was written, open until resolved", () => {
     const raised = event("signal.raised", "2026-10-06T12:06:00Z", { kind: "overlapping_lessons", causedAt: "2026-10-06T12:05:00Z" });
-    expect(brief([raised], "signal")).toEqual([`2026-10-06T12:05 M signals {"kind":"overlapping_lessons"} +1`]);
+    const resolved = event("signal.resolved", "2026-10-09T08:00:00Z", { outcome: "confirmed" });
+    expect(brief([raised], "signal")).toEqual([`2026-10-06T12:05 M signals {"kind":"overlapping_lessons"} +1`, `2026-10-06T12:05 M signals.open {} +1`]);
+    const expected = [
+      `2026-10-06T12:05 M signals {"kind":"overlapping_lessons"} +1`,
+      `2026-10-06T12:05 M signals.open {} +1`,
+      `2026-10-09T08:00 M signals.resolved {"outcome":"confirmed"} +1`,
+      `2026-10-09T08:00 M signals.open {} -1`,
+    ];
+    expect(brief([resolved, raised], "signal")).toEqual(expected);
+    expect(brief([raised, resolved], "signal")).toEqual(expected);
   });
 });

@@ -7,7 +7,7 @@ import { Topics } from "../topics";
 // counts only: no child's personal data, no staff free text. `aggregateId` is the lesson id for
 // marks, the notice id for notices, the enrollment id for month summaries (one enrollment's
 // versions stay in order on one partition), the municipality id and month for closes, the
-// signal id for signals.
+// signal id for signals and their resolutions.
 
 export const LessonKind = z.enum(["class", "day_of_care"]).describe("class: clubs and sections; day_of_care: a kindergarten group's day");
 export type LessonKind = z.infer<typeof LessonKind>;
@@ -92,6 +92,19 @@ export const SignalRaised = defineEvent(
   }),
 );
 
+export const SignalOutcome = z
+  .enum(["confirmed", "dismissed"])
+  .describe("confirmed: the municipality found a violation (what follows is decided outside Kruzhok); dismissed: it found none");
+export type SignalOutcome = z.infer<typeof SignalOutcome>;
+
+/** The municipality resolved a fraud signal after looking at its evidence (its reason stays in attendance: staff free text). */
+export const SignalResolved = defineEvent(
+  Topics.attendance,
+  "attendance.signal.resolved",
+  1,
+  z.object({ signalId: Uuid, kind: SignalKind, outcome: SignalOutcome, raisedAt: Instant, resolvedAt: Instant }),
+);
+
 const ExcusedByReason = z.object({
   illness: z.number().int().nonnegative(),
   vacation: z.number().int().nonnegative(),
@@ -148,4 +161,4 @@ export const MonthClosed = defineEvent(
 /** The municipality reopened a closed month for corrections; a new close publishes corrected summaries. */
 export const MonthReopened = defineEvent(Topics.attendance, "attendance.month.reopened", 1, z.object({ month: LocalMonth, version: z.number().int().positive() }));
 
-export const attendanceEvents = [LessonMarked, AbsenceNoticed, MarkReviewed, SignalRaised, MonthSummarised, MonthClosed, MonthReopened] as const;
+export const attendanceEvents = [LessonMarked, AbsenceNoticed, MarkReviewed, SignalRaised, SignalResolved, MonthSummarised, MonthClosed, MonthReopened] as const;

@@ -17,6 +17,7 @@ const codes = {
   MUNICIPALITY_UNKNOWN: "not_found",
   MARK_NOT_FOUND: "not_found",
   NOTICE_NOT_FOUND: "not_found",
+  SIGNAL_NOT_FOUND: "not_found",
   CHILD_UNKNOWN: "not_found",
   NOT_YOUR_GROUP: "forbidden",
   NOT_YOUR_CHILD: "forbidden",
@@ -27,6 +28,7 @@ const codes = {
   GROUP_CLOSED: "illegal_state",
   NOT_DISPUTED: "illegal_state",
   PROOF_NOT_NEEDED: "illegal_state",
+  SIGNAL_RESOLVED: "illegal_state",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type AttendanceErrorCode = keyof typeof codes;
@@ -54,6 +56,7 @@ const texts = {
   MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,
   MARK_NOT_FOUND: { ru: "Отметки о посещении за это занятие нет.", kk: "Бұл сабаққа қатысу белгісі жоқ." },
   NOTICE_NOT_FOUND: { ru: "Такое уведомление об отсутствии не найдено.", kk: "Мұндай болмау туралы хабарлама табылмады." },
+  SIGNAL_NOT_FOUND: { ru: "Такой сигнал о нарушении не найден.", kk: "Мұндай бұзушылық туралы белгі табылмады." },
   CHILD_UNKNOWN: { ru: "Ребёнок не зачислен в эту группу.", kk: "Бала бұл топқа қабылданбаған." },
   NOT_YOUR_GROUP: sharedErrorTexts.notYourGroup,
   NOT_YOUR_CHILD: sharedErrorTexts.notYourChild,
@@ -70,6 +73,10 @@ const texts = {
     kk: "Белгіні ата-ана растайды не дауласады, ал дауды оператор шешеді.",
   },
   PROOF_NOT_NEEDED: { ru: "Для этого уведомления документ не нужен.", kk: "Бұл хабарламаға құжат қажет емес." },
+  SIGNAL_RESOLVED: {
+    ru: "Решение по этому сигналу уже принято, и изменить его нельзя.",
+    kk: "Бұл белгі бойынша шешім қабылданған, оны өзгертуге болмайды.",
+  },
 } as const;
 
 export const attendanceError = domainErrors("ATTENDANCE", codes, texts);

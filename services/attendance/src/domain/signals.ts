@@ -1,4 +1,5 @@
-import type { SignalKind } from "@kruzhok/contracts";
+import type { SignalKind, SignalOutcome } from "@kruzhok/contracts";
+import { attendanceError } from "./errors";
 import { parseLocalDate, isoWeekday, addDays, formatLocalDate } from "@kruzhok/time";
 import type { AttendanceRules } from "./rules";
 
@@ -148,4 +149,15 @@ export function bulkLateEntry(
       evidence: { marks, lessons: late.length, oldestLessonEndedAt: oldest.endsAt.toISOString(), enteredAt: now.toISOString(), lateAfterDays: rules.lateEntryDays },
     },
   ];
+}
+
+/**
+ * The municipality resolves a signal once: the same outcome again is a retry and changes
+ * nothing; another outcome is refused (a resolution is not edited; a signal raised again by new
+ * marks is a new finding).
+ */
+export function decideResolution(current: { resolution: SignalOutcome | null }, outcome: SignalOutcome): "resolve" | "unchanged" {
+  if (current.resolution === null) return "resolve";
+  if (current.resolution === outcome) return "unchanged";
+  throw attendanceError("SIGNAL_RESOLVED", `the signal was already resolved as ${current.resolution}`, { field: "outcome" });
 }

@@ -3,9 +3,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { closeMonth, reopenMonth } from "../usecases/months";
 import { setRules } from "../usecases/rules";
+import { resolveSignal } from "../usecases/signals";
 import { monthSummaries, rulesView, signalsOf } from "../usecases/views";
 import type { AttendanceDeps } from "../deps";
-import { CloseResult, IdParams, MonthParams, Rules, Signal, SignalsQuery, Summaries, YearParams } from "./schemas";
+import { CloseResult, IdParams, MonthParams, Rules, Signal, SignalParams, SignalResolution, SignalsQuery, Summaries, YearParams } from "./schemas";
 import { iso } from "./views";
 
 export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps) => {
@@ -27,7 +28,30 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
   app.get(
     "/municipalities/:id/signals",
     { schema: { tags: ["signals"], summary: "Fraud signals of the municipality with their evidence, newest first", params: IdParams, querystring: SignalsQuery, response: { 200: Signal.array() } } },
-    async (request) => (await signalsOf(deps.pool, requireActor(request), request.params.id, request.query.kind, request.query.limit)).map(iso),
+    async (request) =>
+      (await signalsOf(deps.pool, requireActor(request), request.params.id, { kind: request.query.kind, open: request.query.state === undefined ? undefined : request.query.state === "open" }, request.query.limit)).map(iso),
+  );
+
+  app.post(
+    "/municipalities/:id/signals/:signalId/resolution",
+    {
+      schema: {
+        tags: ["signals"],
+        summary: "Resolve a fraud signal (the municipality): confirmed or dismissed, with the reason; the same outcome again changes nothing",
+        params: SignalParams,
+        body: SignalResolution,
+        response: { 200: Signal },
+      },
+    },
+    async (request) =>
+      iso(
+        await resolveSignal(
+          deps,
+          requireActor(request),
+          { municipalityId: request.params.id, signalId: request.params.signalId, outcome: request.body.outcome, reason: request.body.reason },
+          { correlationId: correlationIdOf(request) },
+        ),
+      ),
   );
 
   app.post(

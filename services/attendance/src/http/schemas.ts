@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AbsenceReason, LessonKind, LocalDate, LocalMonth, LocalTime, MarkStatus, SignalKind } from "@kruzhok/contracts";
+import { AbsenceReason, LessonKind, LocalDate, LocalMonth, LocalTime, MarkStatus, SignalKind, SignalOutcome } from "@kruzhok/contracts";
 
 // HTTP bodies of attendance. Strict objects: a misspelt field is refused, not ignored.
 
@@ -126,7 +126,18 @@ export const Rules = z.strictObject({
   bulkLateMarks: z.number().int().min(1).max(10_000),
 });
 
-export const SignalsQuery = z.strictObject({ kind: SignalKind.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const SignalsQuery = z.strictObject({
+  kind: SignalKind.optional(),
+  state: z.enum(["open", "resolved"]).optional().describe("open: not resolved yet; resolved: resolved; both when absent"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const SignalParams = z.strictObject({ id: z.uuid(), signalId: z.uuid() });
+
+export const SignalResolution = z.strictObject({
+  outcome: SignalOutcome,
+  reason: z.string().trim().min(3).max(2000).describe("Why: what the evidence showed (kept in attendance, not published)"),
+});
 
 export const Signal = z.object({
   id: z.uuid(),
@@ -137,6 +148,9 @@ export const Signal = z.object({
   lessonIds: z.array(z.uuid()),
   evidence: z.record(z.string(), z.unknown()),
   raisedAt: z.string(),
+  resolution: SignalOutcome.nullable(),
+  resolutionReason: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
 });
 
 export const CloseResult = z.object({ month: z.string(), version: z.number(), closedNow: z.boolean(), enrollments: z.number() });

@@ -1,4 +1,4 @@
-import type { SignalKind } from "@kruzhok/contracts";
+import type { SignalKind, SignalOutcome } from "@kruzhok/contracts";
 import type { Queryable } from "@kruzhok/postgres";
 import type { Finding } from "../domain/signals";
 
@@ -32,13 +32,34 @@ export interface SignalRow {
   lessonIds: string[];
   evidence: Record<string, unknown>;
   raisedAt: Date;
+  resolution: SignalOutcome | null;
+  resolutionReason: string | null;
+  resolvedAt: Date | null;
 }
 
-export async function listSignals(db: Queryable, municipalityId: string, kind: SignalKind | undefined, limit: number): Promise<SignalRow[]> {
+const SIGNAL_COLUMNS = `id, kind, child_id AS "childId", group_ids AS "groupIds", provider_ids AS "providerIds", lesson_ids AS "lessonIds", evidence, raised_at AS "raisedAt",
+  resolution, resolution_reason AS "resolutionReason", resolved_at AS "resolvedAt"`;
+
+/** A municipality's signals, newest first; `open` keeps the unresolved (true) or the resolved (false) only. */
+export async function listSignals(db: Queryable, municipalityId: string, filter: { kind?: SignalKind | undefined; open?: boolean | undefined }, limit: number): Promise<SignalRow[]> {
   const { rows } = await db.query<SignalRow>(
-    `SELECT id, kind, child_id AS "childId", group_ids AS "groupIds", provider_ids AS "providerIds", lesson_ids AS "lessonIds", evidence, raised_at AS "raisedAt"
-     FROM signals WHERE municipality_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY raised_at DESC, id LIMIT $3`,
-    [municipalityId, kind ?? null, limit],
+    `SELECT ${SIGNAL_COLUMNS}
+     FROM signals WHERE municipality_id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::boolean IS NULL OR (resolution IS NULL) = $3)
+     ORDER BY raised_at DESC, id LIMIT $4`,
+    [municipalityId, filter.kind ?? null, filter.open ?? null, limit],
   );
   return rows;
+}
+
+/** One signal and its municipality, locked for its resolution. */
+export async function lockSignal(db: Queryable, signalId: string): Promise<(SignalRow & { municipalityId: string }) | undefined> {
+  const { rows } = await db.query<SignalRow & { municipalityId: string }>(
+    `SELECT ${SIGNAL_COLUMNS}, municipality_id AS "municipalityId" FROM signals WHERE id = $1 FOR UPDATE`,
+    [signalId],
+  );
+  return rows[0];
+}
+
+export async function saveResolution(db: Queryable, signalId: string, resolution: { outcome: SignalOutcome; reason: string; by: string }, now: Date): Promise<void> {
+  await db.query("UPDATE signals SET resolution = $2, resolution_reason = $3, resolved_by = $4, resolved_at = $5 WHERE id = $1", [signalId, resolution.outcome, resolution.reason, resolution.by, now]);
 }

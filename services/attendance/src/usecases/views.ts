@@ -58,9 +58,9 @@ export async function childMonth(db: Queryable, actor: Actor, childId: string, m
   return marksOfChildMonth(db, childId, first, last);
 }
 
-export async function signalsOf(db: Queryable, actor: Actor, municipalityId: string, kind: SignalKind | undefined, limit: number): Promise<SignalRow[]> {
+export async function signalsOf(db: Queryable, actor: Actor, municipalityId: string, filter: { kind?: SignalKind | undefined; open?: boolean | undefined }, limit: number): Promise<SignalRow[]> {
   await requireMunicipalStaff(db, actor, municipalityId);
-  return listSignals(db, municipalityId, kind, limit);
+  return listSignals(db, municipalityId, filter, limit);
 }
 
 export async function rulesView(db: Queryable, actor: Actor, municipalityId: string, year: number) {

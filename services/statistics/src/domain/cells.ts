@@ -26,6 +26,7 @@ export const ProviderStatuses = ["applied", "approved", "rejected", "suspended"]
 export const MarkStatuses = ["present", "absent"] as const;
 export const LessonOutcomes = ["present", "excused", "unexcused", "unmarked"] as const;
 export const SignalKinds = ["overlapping_lessons", "outside_schedule", "too_many_groups", "all_present_month", "bulk_late_entry"] as const;
+export const SignalOutcomes = ["confirmed", "dismissed"] as const;
 export const UNKNOWN = "unknown";
 export const ALL = "*";
 
@@ -50,7 +51,7 @@ const CHILD_COUNTS = new Set([
   "bills",
 ]);
 /** Measures summed over a period (the month is the sum of its days); the rest are stocks (the month is its last day). */
-const FLOWS = new Set(["offers", "attendance.marks", "attendance.lessons", "signals", "money.committed", "money.committed.count", "bills", "money.spent", "money.family", "money.benefits"]);
+const FLOWS = new Set(["offers", "attendance.marks", "attendance.lessons", "signals", "signals.resolved", "money.committed", "money.committed.count", "bills", "money.spent", "money.family", "money.benefits"]);
 /**
  * Measures of a month as a whole, published for the month only: an enrollment's month as
  * attendance closed it and payments billed it. They are counted on the month's first day
@@ -220,6 +221,8 @@ export function computeBlock(input: BlockInput): Cell[] {
       case "attendance.marks":
       case "attendance.lessons":
       case "signals":
+      case "signals.resolved":
+      case "signals.open":
       case "money.committed":
       case "money.committed.count":
       case "financing.queued":
@@ -317,6 +320,8 @@ export function computeBlock(input: BlockInput): Cell[] {
     grid("providers", "kind", [...providerKinds], "status", ProviderStatuses);
     for (const status of MarkStatuses) keyOf("attendance.marks", { status });
     for (const kind of SignalKinds) keyOf("signals", { kind });
+    for (const outcome of SignalOutcomes) keyOf("signals.resolved", { outcome });
+    keyOf("signals.open", {});
     keyOf("money.committed.count", {});
     keyOf("money.committed", {});
     keyOf("financing.queued", {});

@@ -36,6 +36,7 @@ export type SubjectEventKind =
   | "mark.reviewed"
   | "month.summarised"
   | "signal.raised"
+  | "signal.resolved"
   | "month.billed";
 
 /** One event about one subject, as stored: no person's id, only pseudonymous keys and codes. */
@@ -58,6 +59,8 @@ export type StoredMeasure =
   | "attendance.marks"
   | "attendance.lessons"
   | "signals"
+  | "signals.resolved"
+  | "signals.open"
   | "money.committed"
   | "money.committed.count"
   | "financing.queued"
@@ -387,11 +390,23 @@ function summaryContributions(events: readonly SubjectEvent[]): Contribution[] {
     .map(({ outcome, lessons }) => change(summary.municipalityId, "attendance.lessons", at, lessons, { dims: { outcome } }));
 }
 
-/** A fraud signal, counted by kind when the mark that caused it was written. */
+/**
+ * A fraud signal: raised (by kind) when the mark that caused it was written, open from then
+ * until the municipality resolves it, resolved (by outcome) then.
+ */
 function signalContributions(events: readonly SubjectEvent[]): Contribution[] {
   const raised = events.find((event) => event.kind === "signal.raised");
   if (!raised) return [];
-  return [change(raised.municipalityId, "signals", new Date(String(raised.attrs.causedAt)), +1, { dims: { kind: String(raised.attrs.kind) } })];
+  const at = new Date(String(raised.attrs.causedAt));
+  const out = [change(raised.municipalityId, "signals", at, +1, { dims: { kind: String(raised.attrs.kind) } }), change(raised.municipalityId, "signals.open", at, +1)];
+  const resolved = events.find((event) => event.kind === "signal.resolved");
+  if (resolved) {
+    out.push(
+      change(raised.municipalityId, "signals.resolved", resolved.at, +1, { dims: { outcome: String(resolved.attrs.outcome) } }),
+      change(raised.municipalityId, "signals.open", resolved.at, -1),
+    );
+  }
+  return out;
 }
 
 /**

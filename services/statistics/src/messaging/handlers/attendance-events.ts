@@ -1,4 +1,4 @@
-import { LessonMarked, MarkReviewed, MonthSummarised, SignalRaised } from "@kruzhok/contracts";
+import { LessonMarked, MarkReviewed, MonthSummarised, SignalRaised, SignalResolved } from "@kruzhok/contracts";
 import type { SubjectFact } from "../../usecases/record";
 import { factOf } from "./facts";
 
@@ -34,6 +34,10 @@ export function attendanceFacts() {
     factOf(SignalRaised, (event) => ({
       kind: "subjects",
       facts: [{ subject: { type: "signal", id: event.data.signalId }, kind: "signal.raised", attrs: { kind: event.data.kind, causedAt: event.data.causedAt } }],
+    })),
+    factOf(SignalResolved, (event) => ({
+      kind: "subjects",
+      facts: [{ subject: { type: "signal", id: event.data.signalId }, kind: "signal.resolved", attrs: { outcome: event.data.outcome } }],
     })),
   ];
 }

@@ -879,16 +879,21 @@ const CHILD_COUNTS = new Set([
   "attendance.marks",
   "attendance.lessons",
   "money.committed.count",
+  "money.reserved.count",
   "financing.queued",
   "bills",
 ]);
 /** Amounts of money: hidden where the count they sum over is. */
 const AMOUNTS = new Map([
   ["money.committed", "money.committed.count"],
+  ["money.reserved", "money.reserved.count"],
   ["money.spent", "bills"],
   ["money.family", "bills"],
   ["money.benefits", "bills"],
 ]);
+
+/** Cells of payments' money: committed, reserved, billed, budget, and the financing queue. */
+const notMoney = (c: StatisticsCell) => !c.measure.startsWith("money.") && c.measure !== "financing.queued" && c.measure !== "bills";
 
 /** No cell that counts children shows fewer than 10 of them. */
 function expectNoSmallCell(cells: readonly StatisticsCell[]): void {
@@ -912,7 +917,9 @@ export async function regionFollowsStatistics(system: Kruzhok, story: Story): Pr
     (answer) => (answer.status === 200 && answer.json<{ cells: StatisticsCell[] }>().cells.some((c) => c.measure === "coverage.enrolled" && c.suppressed) ? answer : undefined),
     "statistics to count the enrolled child",
   );
-  const cells = month(counted.json<{ cells: StatisticsCell[] }>().cells);
+  // Payments' money (the certificate's funding, the enrollment's reservation) reaches statistics
+  // on its own time, and may change cells between two reads here: it is the last chapter's.
+  const cells = month(counted.json<{ cells: StatisticsCell[] }>().cells).filter(notMoney);
   const cell = (measure: string, dims: Record<string, string> = {}) =>
     cells.find((c) => c.measure === measure && JSON.stringify(Object.entries(c.dims).sort()) === JSON.stringify(Object.entries(dims).sort()));
   expect(cell("providers", { kind: "*", status: "approved" })).toMatchObject({ value: 1, suppressed: false });
@@ -931,7 +938,7 @@ export async function regionFollowsStatistics(system: Kruzhok, story: Story): Pr
   const indicators = expectStatus<{ indicators: StatisticsCell[] }>(report, 200).indicators;
   const shown = (list: StatisticsCell[]) => new Map(list.map((c) => [`${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`, [c.value, c.suppressed]]));
   expect(indicators.length).toBeGreaterThan(10);
-  expect(shown(indicators)).toEqual(shown(cells.filter((c) => c.start === monthOf)));
+  expect(shown(indicators.filter(notMoney))).toEqual(shown(cells.filter((c) => c.start === monthOf)));
 
   // The stream for the ministries' own consumers: the same cells, through the outbox and Kafka.
   await statistics.outboxDrained();
@@ -955,7 +962,7 @@ export async function regionFollowsStatistics(system: Kruzhok, story: Story): Pr
   const snapshot = JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { cells: StatisticsCell[] };
   expect(text.startsWith("event: snapshot")).toBe(true);
   const key = (c: StatisticsCell) => `${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`;
-  expect(new Map(month(snapshot.cells).map((c) => [key(c), c.value]))).toEqual(new Map(cells.map((c) => [key(c), c.value])));
+  expect(new Map(month(snapshot.cells).filter(notMoney).map((c) => [key(c), c.value]))).toEqual(new Map(cells.map((c) => [key(c), c.value])));
 }
 
 /**
@@ -1006,6 +1013,8 @@ export async function statisticsCountsTheMonth(system: Kruzhok, story: Story): P
   );
   const everyMonth = funded.json<{ cells: StatisticsCell[] }>().cells;
   expect(everyMonth.filter((c) => c.measure === "money.committed" && c.suppressed).length).toBeGreaterThan(0);
+  // What the enrollment's reservation holds on the certificate: one child's, hidden.
+  expect(everyMonth.filter((c) => c.measure === "money.reserved" && c.suppressed).length).toBeGreaterThan(0);
   expectNoSmallCell(everyMonth);
   expectAmountsHiddenWithCounts(everyMonth);
 

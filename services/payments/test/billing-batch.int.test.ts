@@ -133,6 +133,7 @@ async function books(b: Built): Promise<unknown> {
     pending: string | null;
   }[];
   const events = (await outboxEvents<Record<string, unknown>>(h.pool, "payments.month.billed")).filter((event) => event.municipalityId === b.w.municipalityId);
+  const reservationEvents = (await outboxEvents<{ enrollmentId: string; certificateId: string }>(h.pool, "payments.reservation.changed")).filter((event) => event.municipalityId === b.w.municipalityId);
   const ordered = transfers.map((t) => ({ ...t, id: role(t.id, "transfer"), debit: role(t.debit, "account"), credit: role(t.credit, "account"), pending: role(t.pending, "transfer") }));
   const sorted = <T>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
   return {
@@ -145,6 +146,7 @@ async function books(b: Built): Promise<unknown> {
       const data = event.data as { enrollmentId: string; certificateId: string | null; providerId: string; registerId: string };
       return { ...data, enrollmentId: role(data.enrollmentId, "enrollment"), certificateId: role(data.certificateId, "certificate"), providerId: role(data.providerId, "provider"), registerId: role(data.registerId, "register") };
     }),
+    reservationEvents: reservationEvents.map((event) => ({ ...event.data, enrollmentId: role(event.data.enrollmentId, "enrollment"), certificateId: role(event.data.certificateId, "certificate") })),
   };
 }
 
@@ -171,6 +173,7 @@ describe("billing a batch of month summaries together", () => {
     // compensation were posted, the correction and the repeat were billed once each.
     const codes = (expected as { transfers: { code: string; amount: number }[] }).transfers.map((t) => t.code);
     for (const code of ["lesson_charge", "co_payment", "benefit", "compensation", "reservation_billed", "lesson_charge_correction"]) expect(codes).toContain(code);
+    expect((expected as { reservationEvents: { seq: number }[] }).reservationEvents.filter((e) => e.seq > 1).length).toBeGreaterThan(0);
     const { rows } = await h.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM billed_months WHERE municipality_id = $1`, [together.w.municipalityId]);
     expect(rows[0]!.n).toBe(together.summaries.length - 2);
   });

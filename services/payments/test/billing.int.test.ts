@@ -117,6 +117,9 @@ describe("billing providers from attendance's month summaries", () => {
     await h.deliver(EnrollmentEnded, { municipalityId: w.municipalityId, aggregateId: enrollmentId }, { enrollmentId, groupId: g.groupId, programId: newId(), childId: c.childId, reason: "withdrawn" });
     balance = await certificateBalance(c);
     expect([balance.debitsPosted, balance.debitsPending]).toEqual([120_000, 0]);
+    // Each change announced, as statistics counts the money reserved.
+    const changes = (await outboxEvents<{ enrollmentId: string; held: number; seq: number; released: boolean }>(h.pool, "payments.reservation.changed")).filter((e) => e.data.enrollmentId === enrollmentId);
+    expect(changes.map((e) => [e.data.held, e.data.seq, e.data.released])).toEqual([[300_000, 1, false], [180_000, 2, false], [0, 2, true]]);
   });
 });
 
@@ -153,6 +156,8 @@ describe("benefits cut the family's part while the proof is valid", () => {
 
     await summarised(h, w, summary(g, valid.c, valid.enrollmentId, "2026-11", { version: 2, supersedes: 1, billable: 6 }));
     expect(await benefitOf(valid.enrollmentId)).toEqual({ benefit: 13_500, family: 45_000 });
+    const announced = (await outboxEvents<{ enrollmentId: string; version: number; familyAmount: number; benefitAmount: number }>(h.pool, "payments.month.billed")).filter((e) => e.data.enrollmentId === valid.enrollmentId);
+    expect(announced.map((e) => [e.data.version, e.data.familyAmount, e.data.benefitAmount])).toEqual([[1, 60_000, 18_000], [2, 45_000, 13_500]]);
     const [after] = await findAccounts(h.pool, [accountId("family_receivable", valid.c.childId, 2026)]);
     expect(after!.debitsPosted - after!.creditsPosted).toBe(31_500);
     const [benefits] = await findAccounts(h.pool, [accountId("benefits", w.municipalityId, 2026)]);

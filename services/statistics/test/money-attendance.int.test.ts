@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CertificateFunded, FinancingQueued, LessonMarked, MarkReviewed, MonthBilled, MonthSummarised, SignalRaised, SignalResolved } from "@kruzhok/contracts";
+import { CertificateFunded, FinancingQueued, LessonMarked, MarkReviewed, MonthBilled, MonthSummarised, ReservationChanged, SignalRaised, SignalResolved } from "@kruzhok/contracts";
 import { cell, statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
 import { municipality } from "./fixtures/world";
 
@@ -42,6 +42,10 @@ describe("aggregates of attendance and payments events", () => {
     for (const c of children.slice(0, 12)) await h.deliver(FinancingQueued, m(), { certificateId: c.certificateId, year: 2026, amount: 1_500_000, reason: "budget_exhausted" });
     h.clock.set("2026-10-01T08:00:00Z");
     for (const c of children) await h.deliver(CertificateFunded, m(), { certificateId: c.certificateId, year: 2026, amount: 1_500_000, currency: "RUB", coefficient: 1 });
+    // Every child enrolled on the 1st reserves 1,200,000 of the year's lessons.
+    const reservation = (i: number, held: number, seq: number, released = false) =>
+      h.deliver(ReservationChanged, { municipalityId, aggregateId: children[i]!.enrollmentId }, { enrollmentId: children[i]!.enrollmentId, certificateId: children[i]!.certificateId, year: 2026, held, missing: 0, seq, released });
+    for (let i = 0; i < 30; i++) await reservation(i, 1_200_000, 1);
     h.clock.set("2026-10-02T08:00:00Z");
     for (let i = 0; i < 3; i++) await h.deliver(FinancingQueued, m(), { certificateId: randomUUID(), year: 2026, amount: 1_500_000, reason: "queue_ahead" });
 
@@ -49,6 +53,7 @@ describe("aggregates of attendance and payments events", () => {
     const statuses = (present: number) => children.map((_, i) => (i < present ? "present" : "absent"));
     await lesson("2026-10-06T13:00:00Z", statuses(20));
     const second = await lesson("2026-10-13T13:00:00Z", statuses(25));
+    h.clock.set("2026-10-14T09:00:00Z");
     await h.deliver(MarkReviewed, { municipalityId, aggregateId: second }, { lessonId: second, childId: children[0]!.childId, enrollmentId: children[0]!.enrollmentId, review: "resolved", status: "absent" });
     const signalIds = [randomUUID(), randomUUID()];
     for (const signalId of signalIds) {
@@ -72,7 +77,10 @@ describe("aggregates of attendance and payments events", () => {
     for (let i = 0; i < 30; i++) {
       await summary(i, 1, i < 20 ? 2 : 1, i >= 20 && i < 24 ? 1 : 0, i >= 24 ? 1 : 0);
       await bill(i, 1, 150_000, i >= 25 ? 30_000 : 0, i >= 25 ? 15_000 : 0);
+      await reservation(i, 1_050_000, 2);
     }
+    // Child 29 left: its reservation released.
+    await reservation(29, 0, 2, true);
     h.clock.set("2026-11-09T07:00:00Z");
     await summary(0, 2, 1, 0, 1);
     await bill(0, 2, 75_000, 0, 0);
@@ -103,6 +111,11 @@ describe("aggregates of attendance and payments events", () => {
       expect(await month("signals.open")).toEqual({ value: 1, suppressed: false });
     }
     expect(await at("day", "2026-10-14", "signals.open")).toEqual({ value: 2, suppressed: false });
+    // Reserved: October ends with 30 reservations of 1,200,000; November (so far) with 29 of 1,050,000.
+    expect(await at("month", october, "money.reserved")).toEqual({ value: 36_000_000, suppressed: false });
+    expect(await at("month", october, "money.reserved.count")).toEqual({ value: 30, suppressed: false });
+    expect(await at("month", "2026-11-01", "money.reserved")).toEqual({ value: 29 * 1_050_000, suppressed: false });
+    expect(await at("day", "2026-11-05", "money.reserved.count")).toEqual({ value: 29, suppressed: false });
     // Days: the 30th, 12 waiting; October 1st, all funded.
     expect(await at("day", "2026-09-30", "financing.queued")).toEqual({ value: 12, suppressed: false });
     expect(await at("day", "2026-10-01", "financing.queued")).toEqual({ value: 0, suppressed: false });

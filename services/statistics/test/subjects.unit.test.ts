@@ -147,4 +147,20 @@ describe("attendance's and payments' subjects", () => {
     expect(brief([resolved, raised], "signal")).toEqual(expected);
     expect(brief([raised, resolved], "signal")).toEqual(expected);
   });
+
+  it("given a reservation reserved, shrunk by a bill and released at the bill's instant, in any order of arrival, then it holds each amount in turn and nothing after", () => {
+    const reserved = event("reservation.changed", "2026-10-01T10:00:00Z", { held: 900_000, seq: 1, released: "false" });
+    const shrunk = event("reservation.changed", "2026-11-06T10:00:00Z", { held: 600_000, seq: 2, released: "false" });
+    const released = event("reservation.changed", "2026-11-06T10:00:00Z", { held: 0, seq: 2, released: "true" });
+    const expected = [
+      `2026-10-01T10:00 M money.reserved {} +900000`,
+      `2026-10-01T10:00 M money.reserved.count {} +1`,
+      `2026-11-06T10:00 M money.reserved {} -900000`,
+      `2026-11-06T10:00 M money.reserved {} +600000`,
+      `2026-11-06T10:00 M money.reserved {} -600000`,
+      `2026-11-06T10:00 M money.reserved.count {} -1`,
+    ];
+    expect(brief([reserved, shrunk, released], "reservation")).toEqual(expected);
+    expect(brief([released, shrunk, reserved], "reservation")).toEqual(expected);
+  });
 });

@@ -10,10 +10,16 @@ import { determinedCells, suppress } from "../src/domain/suppression";
 // publishes, and succeed on primary suppression alone (or the test would prove nothing). Amounts
 // of money are attacked the same way: their own relations, their own cells.
 
-const MONEY = new Set(["money.committed", "money.spent", "money.family", "money.benefits"]);
-const CHILDREN = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers", "attendance.marks", "attendance.lessons", "money.committed.count", "financing.queued", "bills"]);
-const COUNTS = new Set([...CHILDREN, ...MONEY, "providers"]);
-const FLOWS = new Set(["offers", "attendance.marks", "attendance.lessons", "money.committed", "money.committed.count", "bills", ...MONEY]);
+const MONEY = new Map([
+  ["money.committed", "money.committed.count"],
+  ["money.reserved", "money.reserved.count"],
+  ["money.spent", "bills"],
+  ["money.family", "bills"],
+  ["money.benefits", "bills"],
+]);
+const CHILDREN = new Set(["certificates", "coverage.certified", "coverage.enrolled", "enrollments", "queue.length", "offers", "attendance.marks", "attendance.lessons", "money.committed.count", "money.reserved.count", "financing.queued", "bills"]);
+const COUNTS = new Set([...CHILDREN, ...MONEY.keys(), "providers"]);
+const FLOWS = new Set(["offers", "attendance.marks", "attendance.lessons", "money.committed", "money.committed.count", "bills", "money.spent", "money.family", "money.benefits"]);
 
 const key = (c: Pick<Cell, "scope" | "municipalityId" | "regionCode" | "period" | "start" | "measure" | "dims">) =>
   `${c.scope}|${c.scope === "region" ? c.regionCode : c.municipalityId}|${c.period}|${c.start}|${c.measure}|${Object.entries(c.dims)
@@ -160,6 +166,9 @@ function randomBlock(seed: number): BlockInput {
       const funded = rnd(3) === 0 ? 1 + rnd(8) : rnd(20);
       sums.push({ municipalityId: m.id, measure: "money.committed.count", dims: {}, groupId: null, birthYear: null, day, delta: funded });
       sums.push({ municipalityId: m.id, measure: "money.committed", dims: {}, groupId: null, birthYear: null, day, delta: funded * (1_500_000 + rnd(3) * 250_000) });
+      const reservations = rnd(3) === 0 ? 1 + rnd(8) : rnd(20);
+      sums.push({ municipalityId: m.id, measure: "money.reserved.count", dims: {}, groupId: null, birthYear: null, day, delta: reservations });
+      sums.push({ municipalityId: m.id, measure: "money.reserved", dims: {}, groupId: null, birthYear: null, day, delta: reservations * 600_000 + rnd(90_000) });
       if (day === days[0]) {
         // A month's own figures, counted on its first day.
         for (const outcome of ["present", "excused", "unexcused", "unmarked"]) sums.push({ municipalityId: m.id, measure: "attendance.lessons", dims: { outcome }, groupId: null, birthYear: null, day, delta: rnd(3) === 0 ? 1 + rnd(8) : rnd(60) });
@@ -247,7 +256,7 @@ describe("small-cell suppression", () => {
       // An amount is hidden exactly where the count it sums over is.
       const byKey = new Map(published.map((c) => [key(c), c]));
       for (const c of published.filter((p) => MONEY.has(p.measure))) {
-        const count = byKey.get(key({ ...c, measure: c.measure === "money.committed" ? "money.committed.count" : "bills" }))!;
+        const count = byKey.get(key({ ...c, measure: MONEY.get(c.measure)! }))!;
         expect(c.suppressed).toBe(count.suppressed);
         if (c.suppressed) amountsHidden++;
       }

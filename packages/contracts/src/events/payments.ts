@@ -4,7 +4,7 @@ import { Currency, LocalMonth, MinorUnits, Uuid } from "../primitives";
 import { Topics } from "../topics";
 
 // Payments events: money decisions, ids and amounts only. `aggregateId` is the certificate id for
-// financing, the enrollment id for billing, the register id for registers.
+// financing, the enrollment id for billing and reservations, the register id for registers.
 
 /** The certificate's amount for the year was committed from the municipality's budget. */
 export const CertificateFunded = defineEvent(
@@ -44,6 +44,27 @@ export const MonthBilled = defineEvent(
   }),
 );
 
+/**
+ * What an enrollment's reservation of a year holds on the certificate now: the expected cost
+ * reserved when the child enrolled (as far as the certificate reached), less what bills took
+ * since; 0 once released (the enrollment ended, or its year's last month was billed). `seq`
+ * orders one reservation's changes; a release keeps the seq of the change before it.
+ */
+export const ReservationChanged = defineEvent(
+  Topics.payments,
+  "payments.reservation.changed",
+  1,
+  z.object({
+    enrollmentId: Uuid,
+    certificateId: Uuid,
+    year: z.number().int(),
+    held: MinorUnits,
+    missing: MinorUnits.describe("What the certificate could not reserve of the expected cost"),
+    seq: z.number().int().nonnegative(),
+    released: z.boolean(),
+  }),
+);
+
 /** A payment register moved: approved by the municipality, or paid with the payment order's reference. */
 export const RegisterChanged = defineEvent(
   Topics.payments,
@@ -52,4 +73,4 @@ export const RegisterChanged = defineEvent(
   z.object({ registerId: Uuid, providerId: Uuid, month: LocalMonth, number: z.number().int().positive(), status: z.enum(["approved", "paid"]), total: MinorUnits, paymentOrder: z.string().nullable() }),
 );
 
-export const paymentsEvents = [CertificateFunded, FinancingQueued, MonthBilled, RegisterChanged] as const;
+export const paymentsEvents = [CertificateFunded, FinancingQueued, MonthBilled, ReservationChanged, RegisterChanged] as const;

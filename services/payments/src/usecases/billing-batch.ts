@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { MonthBilled } from "@kruzhok/contracts";
+import { MonthBilled, ReservationChanged } from "@kruzhok/contracts";
 import { appendToOutbox, newEvent, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
@@ -33,6 +33,7 @@ import type { ReservationRow } from "../store/reservations";
 import type { PaymentsDeps } from "../deps";
 import { billMonth, type MonthSummary } from "./billing";
 import { postingCause } from "./cause";
+import { reservationChange } from "./reservations";
 
 // Month billing in batches (issue 15: a million enrollments' month in under two minutes). A
 // batch of summaries has the effect of billMonth applied to each in order, in the caller's
@@ -204,9 +205,8 @@ async function billTogether(
   );
   const bills = decided.map(({ bill }) => ({ ...bill, registerId: registers.get(`${bill.providerId}:${bill.month}`)! }));
   await addLines(tx, bills);
-  await appendToOutbox(
-    tx,
-    bills.map((b, i) => {
+  await appendToOutbox(tx, [
+    ...bills.map((b, i) => {
       const event = newEvent(
         MonthBilled,
         { ...decided[i]!.cause, municipalityId: b.municipalityId, aggregateId: b.enrollmentId },
@@ -229,7 +229,13 @@ async function billTogether(
       );
       return { topic: MonthBilled.topic, event };
     }),
-  );
+    // Each reservation a bill shrank, as that bill left it (one enrollment's months in order).
+    ...decided.flatMap(({ cause, reservation }) =>
+      reservation
+        ? [{ topic: ReservationChanged.topic, event: newEvent(ReservationChanged, { ...cause, municipalityId: reservation.municipalityId, aggregateId: reservation.enrollmentId }, reservationChange(reservation), now) }]
+        : [],
+    ),
+  ]);
   const deltas = ledger.balanceDeltas();
   const lockedShared = await lockAccounts(tx, deltas.map((d) => d.id).filter((id) => shared.has(id)));
   await applyBalanceDeltas(tx, deltas, new Map([...own, ...lockedShared]));

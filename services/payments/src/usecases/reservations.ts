@@ -1,4 +1,5 @@
-import type { Cause } from "@kruzhok/messaging";
+import { ReservationChanged } from "@kruzhok/contracts";
+import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
@@ -59,7 +60,18 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
   ], now);
   requireAllPosted([outcome!]);
   const reserved = outcome!.amount ?? 0;
-  await saveReservation(tx, { enrollmentId: enrollment.id, municipalityId: enrollment.municipalityId, certificateId: certificate.id, year, pendingId: reserved > 0 ? pendingId : null, amount: reserved, missing: expected - reserved, seq, released: false });
+  await keepReservation(write, { enrollmentId: enrollment.id, municipalityId: enrollment.municipalityId, certificateId: certificate.id, year, pendingId: reserved > 0 ? pendingId : null, amount: reserved, missing: expected - reserved, seq, released: false });
+}
+
+/** Save the reservation and announce what it holds now (statistics counts the money reserved). */
+async function keepReservation(write: Write, row: ReservationRow): Promise<void> {
+  await saveReservation(write.tx, row);
+  await emit(write.tx, ReservationChanged, { ...write.cause, municipalityId: row.municipalityId, aggregateId: row.enrollmentId }, reservationChange(row), write.now);
+}
+
+/** The announcement of a reservation as saved. */
+export function reservationChange(row: ReservationRow) {
+  return { enrollmentId: row.enrollmentId, certificateId: row.certificateId, year: row.year, held: row.amount, missing: row.missing, seq: row.seq, released: row.released };
 }
 
 /** A month billed `billed` more to the certificate: the reservation gives that much way (it never goes below zero). */
@@ -76,7 +88,7 @@ export async function shrinkReservation(write: Write, r: { enrollmentId: string;
   const outcomes = await createTransfers(tx, r.municipalityId, chain, now);
   requireAllPosted(outcomes);
   const kept = next > 0 ? (outcomes[1]?.amount ?? 0) : 0;
-  await saveReservation(tx, { ...reservation, pendingId: kept > 0 ? newPendingId : null, amount: kept, seq });
+  await keepReservation(write, { ...reservation, pendingId: kept > 0 ? newPendingId : null, amount: kept, seq });
 }
 
 
@@ -120,7 +132,7 @@ async function releaseRow(write: Write, reservation: ReservationRow, municipalit
       { id: derivedTransferId("reservation-void", reservation.pendingId), kind: "void_pending", pendingId: reservation.pendingId, code: "reservation_released", cause: postingCause(write.cause) },
     ], write.now));
   }
-  await saveReservation(write.tx, { ...reservation, pendingId: null, amount: 0, released: true });
+  await keepReservation(write, { ...reservation, pendingId: null, amount: 0, released: true });
 }
 
 /**

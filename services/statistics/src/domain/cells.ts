@@ -47,6 +47,7 @@ const CHILD_COUNTS = new Set([
   "attendance.marks",
   "attendance.lessons",
   "money.committed.count",
+  "money.reserved.count",
   "financing.queued",
   "bills",
 ]);
@@ -69,6 +70,7 @@ const PAIRED = new Map([
   ["money.spent", "bills"],
   ["money.family", "bills"],
   ["money.benefits", "bills"],
+  ["money.reserved", "money.reserved.count"],
 ]);
 
 export interface BlockMunicipality {
@@ -230,6 +232,8 @@ export function computeBlock(input: BlockInput): Cell[] {
       case "money.spent":
       case "money.family":
       case "money.benefits":
+      case "money.reserved":
+      case "money.reserved.count":
         return { measure: sum.measure, dims: sum.dims };
       default: {
         const never: never = sum.measure;
@@ -325,6 +329,8 @@ export function computeBlock(input: BlockInput): Cell[] {
     keyOf("money.committed.count", {});
     keyOf("money.committed", {});
     keyOf("financing.queued", {});
+    keyOf("money.reserved.count", {});
+    keyOf("money.reserved", {});
     if (where.period === "month") {
       for (const outcome of LessonOutcomes) keyOf("attendance.lessons", { outcome });
       for (const measure of ["bills", "money.spent", "money.family", "money.benefits"]) keyOf(measure, {});

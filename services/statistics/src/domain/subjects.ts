@@ -14,7 +14,7 @@
  * about a group arriving after the enrollment changes nothing here.
  */
 
-export type SubjectType = "certificate" | "provider" | "application" | "enrollment" | "child" | "mark" | "summary" | "signal" | "bill";
+export type SubjectType = "certificate" | "provider" | "application" | "enrollment" | "child" | "mark" | "summary" | "signal" | "bill" | "reservation";
 
 type CertificateEventKind = "certificate.issued" | "certificate.financed" | "certificate.suspended" | "certificate.resumed" | "certificate.closed" | "certificate.moved";
 type ApplicationEventKind = "application.submitted" | "application.left" | "offer.made" | "offer.lapsed" | "contract.signed";
@@ -37,7 +37,8 @@ export type SubjectEventKind =
   | "month.summarised"
   | "signal.raised"
   | "signal.resolved"
-  | "month.billed";
+  | "month.billed"
+  | "reservation.changed";
 
 /** One event about one subject, as stored: no person's id, only pseudonymous keys and codes. */
 export interface SubjectEvent {
@@ -67,7 +68,9 @@ export type StoredMeasure =
   | "bills"
   | "money.spent"
   | "money.family"
-  | "money.benefits";
+  | "money.benefits"
+  | "money.reserved"
+  | "money.reserved.count";
 
 export interface Contribution {
   municipalityId: string;
@@ -95,6 +98,7 @@ export function subjectTypeOf(subjectKey: string): SubjectType {
     case "summary":
     case "signal":
     case "bill":
+    case "reservation":
       return type;
     default:
       throw new Error(`unknown subject type in key ${subjectKey}`);
@@ -125,6 +129,8 @@ export function contributionsOf(type: SubjectType, events: readonly SubjectEvent
       return signalContributions(ordered);
     case "bill":
       return billContributions(ordered);
+    case "reservation":
+      return reservationContributions(ordered);
     default: {
       const never: never = type;
       throw new Error(`unhandled subject type ${String(never)}`);
@@ -424,4 +430,36 @@ function billContributions(events: readonly SubjectEvent[]): Contribution[] {
     ["money.benefits", Number(bill.attrs.benefitAmount ?? 0)],
   ] as const;
   return [change(bill.municipalityId, "bills", at, +1), ...amounts.filter(([, amount]) => amount > 0).map(([measure, amount]) => change(bill.municipalityId, measure, at, amount))];
+}
+
+/**
+ * An enrollment's reservation of a year on the certificate: the money it holds, a stock changed
+ * at each of its announcements, with the count of reservations holding any beside it. Its
+ * changes are taken in their own order (`seq`, a release last), which instants may not tell:
+ * a bill and a release can be announced at the same instant.
+ */
+function reservationContributions(events: readonly SubjectEvent[]): Contribution[] {
+  const out: Contribution[] = [];
+  const ordered = [...events].sort((a, b) => Number(a.attrs.seq) - Number(b.attrs.seq) || Number(a.attrs.released === "true") - Number(b.attrs.released === "true") || byTime(a, b));
+  let held: { municipalityId: string; amount: number } | null = null;
+  for (const event of ordered) {
+    const amount = Number(event.attrs.held);
+    const next = amount > 0 ? { municipalityId: event.municipalityId, amount } : null;
+    transition(
+      out,
+      held,
+      next,
+      (a, b) => a.municipalityId === b.municipalityId && a.amount === b.amount,
+      (state, delta) => change(state.municipalityId, "money.reserved", event.at, delta * state.amount),
+    );
+    transition(
+      out,
+      held,
+      next,
+      (a, b) => a.municipalityId === b.municipalityId,
+      (state, delta) => change(state.municipalityId, "money.reserved.count", event.at, delta),
+    );
+    held = next;
+  }
+  return out;
 }

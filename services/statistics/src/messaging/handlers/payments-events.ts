@@ -1,10 +1,10 @@
-import { CertificateFunded, FinancingQueued, MonthBilled } from "@kruzhok/contracts";
+import { CertificateFunded, FinancingQueued, MonthBilled, ReservationChanged } from "@kruzhok/contracts";
 import { factOf } from "./facts";
 
 /**
  * Money: what is committed to certificates and who waits for financing (on the certificate
- * itself, so that a funding ends its wait), and each enrollment's month as billed. Registers are
- * providers' totals of the same bills.
+ * itself, so that a funding ends its wait), what enrollments' reservations hold, and each
+ * enrollment's month as billed. Registers are providers' totals of the same bills.
  */
 export function paymentsFacts() {
   return [
@@ -15,6 +15,14 @@ export function paymentsFacts() {
     factOf(FinancingQueued, (event) => ({
       kind: "subjects",
       facts: [{ subject: { type: "certificate", id: event.data.certificateId }, kind: "financing.queued", attrs: { year: event.data.year } }],
+    })),
+    factOf(ReservationChanged, (event) => ({
+      kind: "subjects",
+      facts: [{
+        subject: { type: "reservation", id: `${event.data.enrollmentId}|${event.data.year}` },
+        kind: "reservation.changed",
+        attrs: { held: event.data.held, seq: event.data.seq, released: String(event.data.released) },
+      }],
     })),
     factOf(MonthBilled, (event) => ({
       kind: "subjects",

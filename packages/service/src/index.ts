@@ -60,6 +60,8 @@ export interface ServiceDefinition<C extends ServiceConfig, S = undefined> {
   handlers: (context: ServiceContext<C>, shared: S) => EventHandler[];
   /** Batch mode of the consumers (ConsumerRunner's `batch`): many events of one fetch in one transaction; undefined: per event. */
   batchHandler?: (context: ServiceContext<C>, shared: S) => BatchHandler | undefined;
+  /** How many partitions' batches the consumers handle at once (ConsumerRunner's default when absent). */
+  partitionsConsumedConcurrently?: number;
   /** Work of the service's own once its consumers and relay run (a Redis rebuild); returns steps for shutdown. */
   start?: (context: ServiceContext<C>, shared: S) => Promise<ShutdownStep[]>;
   /** Work done every so often (sweeps, syncs, checks): started after `start`, stopped first on shutdown. */
@@ -200,6 +202,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
           topics: prefixed(definition.topics.consumed),
           handlers: definition.handlers(context, shared),
           batch: definition.batchHandler?.(context, shared),
+          ...(definition.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: definition.partitionsConsumedConcurrently }),
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;

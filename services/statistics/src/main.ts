@@ -33,6 +33,10 @@ await runService({
   // Batch mode: the events of each fetch of a partition recorded in one transaction (issue 16's rates).
   batchHandler: ({ pool, clock, config }) =>
     config.STATISTICS_CONSUMER_BATCH ? batchHandler({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }) : undefined,
+  // Statistics reads five topics (30 partitions at 6 each): handled 3 at a time, the last batch of
+  // a fetch waited 0.6 s for the others at 5,000 events/s (median age of a batch's oldest event
+  // when its handling began; BENCHMARKS.md, issue #16).
+  partitionsConsumedConcurrently: 8,
   // The publisher: the blocks the consumers changed, recomputed and published once a round.
   jobs: ({ pool, clock, config }, { blocks }) => [
     {

@@ -2,9 +2,9 @@
 //
 //   tsx test/bench/statistics/main.ts [--ceilings <ceilings-*.json>] [--rate N] [--duration S] [--warmup S]
 //                                     [--rebuild N] [--municipalities N] [--phases mixed,rebuild]
-//                                     [--publish-interval-ms N] [--batch true|false]
+//                                     [--publish-interval-ms N] [--batch true|false] [--on-day D]
 //
-// mixed:   registry, catalogue and enrollment events at --rate per second for --duration seconds
+// mixed:   registry, catalogue, enrollment, attendance and payments events at --rate per second for --duration seconds
 //          (open loop, stamped with the instant they are produced: their commit), into the
 //          statistics process; the lag from a source event's commit to the aggregate on
 //          kruzhok.statistics.v1 is read off each statistics.cells.changed (`sources.from`, the
@@ -12,7 +12,10 @@
 //          The load runs --warmup seconds (5) before the measured --duration: a running service
 //          is measured, not one whose code is still being compiled (its first rounds, cold, took
 //          about twice as long); the warm-up's lag is reported beside, not counted.
-//          Goal (issue 16): 5,000 events/s with p99 <= 2 s.
+//          Goal (issue 16): 5,000 events/s with p99 <= 2 s. --on-day D stamps the mixed traffic
+//          as if it ran on day D of this month (D not before today): a block is the whole month
+//          up to its last day with events, so its cells, and a round's work, grow through the
+//          month.
 // rebuild: --rebuild events (2,000,000 by default, as issue 16 asks) produced into fresh topics,
 //          then a statistics process on an empty database reads them from offset 0; its rate,
 //          from the first event applied to the last, next to the raw kafkajs consumer's.
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     phases: { type: "string", default: "mixed,rebuild" },
     "publish-interval-ms": { type: "string", default: "200" },
     batch: { type: "string", default: "true" },
+    "on-day": { type: "string" },
   },
 });
 const int = (name: string, text: string) => {
@@ -58,6 +62,16 @@ if (!Number.isInteger(warmupS) || warmupS < 0) throw new Error(`--warmup must be
 const rebuildEvents = int("rebuild", args.rebuild);
 const municipalities = int("municipalities", args.municipalities);
 const phases = new Set(args.phases.split(",").map((p) => p.trim()));
+/** How far ahead of now the mixed traffic is stamped (--on-day), milliseconds. */
+const shiftMs = (() => {
+  if (args["on-day"] === undefined) return 0;
+  const now = new Date();
+  const day = Number(args["on-day"]);
+  const at = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), day, now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds());
+  if (!Number.isInteger(day) || day < now.getUTCDate() || new Date(at).getUTCMonth() !== now.getUTCMonth()) throw new Error(`--on-day must be a day of this month from today on, not ${args["on-day"]}`);
+  return at - now.getTime();
+})();
+const stamp = () => new Date(Date.now() + shiftMs);
 const GOALS = { rate: 5_000, p99Ms: 2_000, rebuildRatio: 0.5 } as const;
 const PSEUDONYM = {
   STATISTICS_PSEUDONYM_KEY: "bench-statistics-pseudonym-key-of-this-run-0123456789",
@@ -82,7 +96,7 @@ if (args.ceilings) {
 const consumerCeiling = figureOf(ceilings, "kafka.consume");
 
 const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: `bench-statistics-${scratchId()}` });
-const sources = ["registry", "catalogue", "enrollment"] as const;
+const sources = ["registry", "catalogue", "enrollment", "attendance", "payments"] as const;
 
 async function produce(messages: readonly Outgoing[]): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
@@ -134,7 +148,7 @@ async function mixed(): Promise<MixedResult> {
   const prefix = topicPrefixOf(database);
   await topicsFor(database);
   const traffic = new Traffic(prefix, municipalities, 2);
-  await produce(traffic.setup());
+  await produce(traffic.setup(stamp()));
   const port = await freePort();
   const child = await spawnService("statistics", env, database, port, PSEUDONYM);
   const lags: number[] = [];
@@ -148,7 +162,7 @@ async function mixed(): Promise<MixedResult> {
     await consumer.run({
       eachMessage: ({ message }) => {
         const event = JSON.parse(message.value?.toString() ?? "{}") as { data?: { sources?: { from: string } } };
-        if (event.data?.sources) (Date.now() < measureFrom ? warmupLags : lags).push(Date.now() - Date.parse(event.data.sources.from));
+        if (event.data?.sources) (Date.now() < measureFrom ? warmupLags : lags).push(Date.now() + shiftMs - Date.parse(event.data.sources.from));
         return Promise.resolve();
       },
     });
@@ -167,7 +181,7 @@ async function mixed(): Promise<MixedResult> {
       for (let tick = 0; Date.now() - begin < (warmupS + durationS) * 1_000; tick++) {
         const due = Math.floor(((tick + 1) * tickMs * rate) / 1_000) - sent;
         const batch: Outgoing[] = [];
-        while (batch.length < due) batch.push(...traffic.next());
+        while (batch.length < due) batch.push(...traffic.next(stamp()));
         const byTopic = new Map<string, { key: string; value: string }[]>();
         for (const m of batch) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }]);
         await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });

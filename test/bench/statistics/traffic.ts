@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import { Topics } from "@kruzhok/contracts";
 
-// Mixed traffic as registry, catalogue and enrollment publish it: a region's municipalities and
-// groups first, then certificates issued and financed, applications, offers (made, lapsed),
-// contracts and enrollments, in proportions of an enrollment season. Envelopes are built as
-// plain objects in the contracts' shape (statistics validates every one on the way in).
+// Mixed traffic as registry, catalogue, enrollment, attendance and payments publish it: a
+// region's municipalities and groups first, then certificates issued, financed and funded,
+// applications, offers (made, lapsed), contracts and enrollments with their reservations, lessons
+// marked for the enrolled, and enrollments' months summarised and billed, in proportions of an
+// enrollment season. Envelopes are built as plain objects in the contracts' shape (statistics
+// validates every one on the way in).
 
 export interface Outgoing {
   topic: string;
@@ -28,6 +30,9 @@ export class Traffic {
   private readonly certificates: { municipalityId: string; certificateId: string; childId: string }[] = [];
   private readonly queued: { municipalityId: string; ref: Record<string, string> }[] = [];
   private readonly offered: { municipalityId: string; ref: Record<string, string>; offerId: string }[] = [];
+  /** Enrolled children by group (a lesson marks them), and the enrollments whose month is still to be billed. */
+  private readonly enrolled = new Map<string, { municipalityId: string; enrollmentId: string; childId: string; providerId: string }[]>();
+  private readonly toBill: { municipalityId: string; enrollmentId: string; childId: string; groupId: string; programId: string; providerId: string }[] = [];
   private serial = 0;
 
   constructor(private readonly prefix: string, municipalities: number, regions: number) {
@@ -89,7 +94,15 @@ export class Traffic {
     if (roll < 5 && this.offered.length > 0) {
       const o = this.offered.shift()!;
       const enrollmentId = randomUUID();
+      const child = { municipalityId: o.municipalityId, enrollmentId, childId: o.ref.childId!, providerId: o.ref.providerId! };
+      this.enrolled.set(o.ref.groupId!, [...(this.enrolled.get(o.ref.groupId!) ?? []).slice(-14), child]);
+      this.toBill.push({ ...child, groupId: o.ref.groupId!, programId: o.ref.programId! });
       return [
+        {
+          topic: this.topic("payments"),
+          key: enrollmentId,
+          value: envelope("payments.reservation.changed", o.municipalityId, enrollmentId, { enrollmentId, certificateId: randomUUID(), year: at.getUTCFullYear(), held: 1_200_000, missing: 0, seq: 1, released: false }, at),
+        },
         { topic: this.topic("enrollment"), key: enrollmentId, value: envelope("enrollment.contract.signed", o.municipalityId, enrollmentId, { ...o.ref, offerId: o.offerId, contractId: randomUUID(), enrollmentId, method: "electronic", signedBy: "guardian", signedAt: at.toISOString() }, at) },
         { topic: this.topic("enrollment"), key: enrollmentId, value: envelope("enrollment.enrollment.started", o.municipalityId, enrollmentId, { enrollmentId, groupId: o.ref.groupId, programId: o.ref.programId, childId: o.ref.childId }, at) },
       ];
@@ -111,9 +124,52 @@ export class Traffic {
         value: envelope("enrollment.application.submitted", c.municipalityId, ref.applicationId, { ...ref, status: "queued", acceptedAt: at.toISOString(), reviewDueAt: at.toISOString(), submittedBy: "guardian" }, at, 2),
       }];
     }
-    if (roll < 16 && this.certificates.length > 0) {
+    if (roll < 15 && this.certificates.length > 0) {
       const c = this.certificates[this.certificates.length - 1]!;
-      return [{ topic: this.topic("registry"), key: c.certificateId, value: envelope("registry.certificate.financed", c.municipalityId, c.certificateId, { certificateId: c.certificateId, number: `F-${this.serial}`, childId: c.childId, year: at.getUTCFullYear(), nominal: 1_500_000, currency: "RUB", requestId: null }, at) }];
+      return [
+        { topic: this.topic("registry"), key: c.certificateId, value: envelope("registry.certificate.financed", c.municipalityId, c.certificateId, { certificateId: c.certificateId, number: `F-${this.serial}`, childId: c.childId, year: at.getUTCFullYear(), nominal: 1_500_000, currency: "RUB", requestId: null }, at) },
+        { topic: this.topic("payments"), key: c.certificateId, value: envelope("payments.certificate.funded", c.municipalityId, c.certificateId, { certificateId: c.certificateId, year: at.getUTCFullYear(), amount: 1_500_000, currency: "RUB", coefficient: 1 }, at) },
+      ];
+    }
+    if (roll === 15) {
+      // A lesson of a group with children enrolled: everyone marked, one in five absent.
+      const [groupId, children] = [...this.enrolled][this.serial % Math.max(1, this.enrolled.size)] ?? [];
+      if (groupId && children) {
+        const lessonId = randomUUID();
+        const startsAt = new Date(at.getTime() - 3_600_000);
+        const marks = children.map((c, i) => ({ childId: c.childId, enrollmentId: c.enrollmentId, status: (this.serial + i) % 5 ? "present" : "absent", previous: null }));
+        return [{
+          topic: this.topic("attendance"),
+          key: lessonId,
+          value: envelope("attendance.lesson.marked", children[0]!.municipalityId, lessonId, {
+            lessonId, groupId, providerId: children[0]!.providerId, date: startsAt.toISOString().slice(0, 10), startsAt: startsAt.toISOString(), endsAt: at.toISOString(), kind: "class", onSchedule: true, marks,
+          }, at),
+        }];
+      }
+    }
+    if (roll === 16 && this.toBill.length > 0) {
+      // An enrollment's previous month closed and billed.
+      const e = this.toBill.shift()!;
+      const previous = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+      const ids = { enrollmentId: e.enrollmentId, childId: e.childId, groupId: e.groupId, programId: e.programId, providerId: e.providerId };
+      return [
+        {
+          topic: this.topic("attendance"),
+          key: e.enrollmentId,
+          value: envelope("attendance.month.summarised", e.municipalityId, e.enrollmentId, {
+            ...ids, month: previous, version: 1, supersedes: null, kind: "class", scheduled: 8, present: 6, excused: { illness: 1, vacation: 0, quarantine: 0, repairs: 0, rehabilitation: 0 }, unexcused: 1,
+            unmarked: 0, disputed: 0, unconfirmed: 0, billable: 6, confirmationRequired: false,
+          }, at),
+        },
+        {
+          topic: this.topic("payments"),
+          key: e.enrollmentId,
+          value: envelope("payments.month.billed", e.municipalityId, e.enrollmentId, {
+            enrollmentId: e.enrollmentId, certificateId: null, providerId: e.providerId, month: previous, version: 1, lessons: 6, certificateAmount: 180_000, familyAmount: 0, uncoveredAmount: 0,
+            benefitAmount: 0, compensationAmount: 0, currency: "RUB", registerId: randomUUID(),
+          }, at),
+        },
+      ];
     }
     const certificateId = randomUUID();
     const childId = randomUUID();

@@ -35,8 +35,10 @@ await runService({
     config.STATISTICS_CONSUMER_BATCH ? batchHandler({ pool, clock, pseudonymKey: config.STATISTICS_PSEUDONYM_KEY, minCell: config.STATISTICS_MIN_CELL }) : undefined,
   // Statistics reads five topics (30 partitions at 6 each): handled 3 at a time, the last batch of
   // a fetch waited 0.6 s for the others at 5,000 events/s (median age of a batch's oldest event
-  // when its handling began; BENCHMARKS.md, issue #16).
-  partitionsConsumedConcurrently: 8,
+  // when its handling began; BENCHMARKS.md, issue #16). Six at a time, with batches of at most 500
+  // events (messaging/handlers batchHandler), keep the subjects' locks of the batches in flight
+  // (~1.3 an event at most) under Postgres's lock table (64 a connection, 6,400 on this machine).
+  partitionsConsumedConcurrently: 6,
   // The publisher: the blocks the consumers changed, recomputed and published once a round.
   jobs: ({ pool, clock, config }, { blocks }) => [
     {

@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateFunded, FinancingQueued, LessonMarked, MarkReviewed, MonthBilled, MonthSummarised, ReservationChanged, SignalRaised, SignalResolved } from "@kruzhok/contracts";
-import { cell, statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
+import { newEvent } from "@kruzhok/messaging";
+import { withTransaction } from "@kruzhok/postgres";
+import { DEV_PSEUDONYM_KEY } from "../src/config";
+import { batchHandler } from "../src/messaging/handlers";
+import { MIN_CELL, cell, statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
 import { municipality } from "./fixtures/world";
 
 // One municipality's October as attendance and payments announce it: 30 certificates funded
@@ -155,5 +159,21 @@ describe("aggregates of attendance and payments events", () => {
       const bills = await month(scope, scopeId, "bills");
       for (const measure of ["money.spent", "money.family", "money.benefits"]) expect((await month(scope, scopeId, measure))?.suppressed).toBe(bills!.suppressed);
     }
+  });
+
+  it("records a thousand lessons marked by whole groups in one transaction: a mark's subject is not locked (Postgres's lock table, 64 a connection, would not hold them)", async () => {
+    // 15,000 marks: what six batches of a rebuild in flight at once (main.ts) would lock.
+    const lessons = 1_000;
+    const batch = Array.from({ length: lessons }, (_, i) => {
+      const lessonId = randomUUID();
+      const startsAt = new Date(Date.UTC(2026, 9, 20, 8, 0) + i * 60_000).toISOString();
+      const marks = children.slice(0, 15).map((c) => ({ childId: c.childId, enrollmentId: c.enrollmentId, status: "present" as const, previous: null }));
+      const event = newEvent(LessonMarked, { municipalityId, aggregateId: lessonId }, { lessonId, groupId, providerId, date: startsAt.slice(0, 10), startsAt, endsAt: startsAt, kind: "class", onSchedule: true, marks }, new Date(startsAt));
+      return { contract: LessonMarked, event, topic: "kruzhok.attendance.v1", partition: 0, offset: String(i) };
+    });
+    const handler = batchHandler({ pool: h.pool, clock: h.clock, pseudonymKey: DEV_PSEUDONYM_KEY, minCell: MIN_CELL });
+    await withTransaction(h.pool, (tx) => handler.handle(batch, { tx, logger: h.logger }));
+    const { rows } = await h.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM subject_events WHERE kind = 'mark.recorded' AND at >= '2026-10-20' AND at < '2026-10-22'");
+    expect(rows[0]!.n).toBe(lessons * 15);
   });
 });

@@ -86,6 +86,18 @@ export interface Contribution {
   sample: number | null;
 }
 
+/**
+ * Subjects whose every event comes from one topic under one message key: a lesson's marks and
+ * their reviews (the lesson), an enrollment's month summarised, billed and its reservation (the
+ * enrollment), a signal and its resolution (the signal). One partition, read in order by one
+ * consumer batch at a time, so two writers of such a subject never overlap and it takes no lock
+ * (store/facts.ts lockSubjects): a rebuild's batch of a thousand lessons marks ~15,000 of them,
+ * beyond Postgres's lock table (64 locks a connection: "out of shared memory", the batch then
+ * applied an event at a time, 20 events/s). The others (a certificate from the registry and
+ * payments, a child's enrollments on several partitions) are locked.
+ */
+export const ONE_PARTITION: ReadonlySet<SubjectType> = new Set(["mark", "summary", "signal", "bill", "reservation"]);
+
 export function subjectTypeOf(subjectKey: string): SubjectType {
   const type = subjectKey.slice(0, subjectKey.indexOf(":"));
   switch (type) {

@@ -1,6 +1,6 @@
 import type { Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { contributionsOf, subjectTypeOf, type Contribution, type SubjectEvent, type SubjectEventKind, type SubjectType } from "../domain/subjects";
+import { ONE_PARTITION, contributionsOf, subjectTypeOf, type Contribution, type SubjectEvent, type SubjectEventKind, type SubjectType } from "../domain/subjects";
 import { dimsKey } from "../domain/cells";
 import {
   advancePositions,
@@ -219,7 +219,7 @@ async function recordSubjectEvents(
   sums: SumChange[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  await lockSubjects(tx, [...new Set(rows.map((row) => row.subjectKey))]);
+  await lockSubjects(tx, [...new Set(rows.map((row) => row.subjectKey))].filter((key) => !ONE_PARTITION.has(subjectTypeOf(key))));
   const fresh = await insertSubjectEvents(tx, rows);
   const sources = new Map<string, Date[]>();
   for (const row of rows) {

@@ -24,7 +24,8 @@ export function eventHandlers(deps: StatisticsDeps): EventHandler[] {
 export function batchHandler(deps: StatisticsDeps): BatchHandler {
   const byType = new Map(facts().map((one) => [`${one.contract.type}@${one.contract.version}`, one]));
   return {
-    maxEvents: 1_000,
+    // Six batches at once (main.ts): their subjects' locks must fit Postgres's lock table.
+    maxEvents: 500,
     handle: (events, { tx }) =>
       recordFacts(
         deps,

@@ -270,4 +270,18 @@ describe("small-cell suppression", () => {
     expect(amountsHidden).toBeGreaterThan(10);
     expect(ratesHidden).toBeGreaterThan(10);
   });
+
+  it("deciding from a later day, the earlier days as published, gives the same cells as deciding the whole block (a publisher round starts at its first changed day)", () => {
+    let hiddenBefore = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const input = randomBlock(seed);
+      const whole = computeBlock(input);
+      for (const day of ["2026-10-02", "2026-10-03"]) {
+        const hidden = whole.filter((c) => c.period === "day" && c.start < day && c.suppressed).map(key);
+        hiddenBefore += hidden.length;
+        expect(computeBlock({ ...input, from: { day, hidden } })).toEqual(whole.filter((c) => c.period === "month" || c.start >= day));
+      }
+    }
+    expect(hiddenBefore).toBeGreaterThan(50);
+  });
 });

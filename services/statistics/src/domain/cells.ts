@@ -65,6 +65,13 @@ const MONTHLY = new Set(["attendance.lessons", "bills", "money.spent", "money.fa
  * whether a hidden cell can be worked out from the published ones depends only on the relations
  * and on which cells are hidden, not on the values: what protects the count protects the amount.
  */
+/** How far a change of a measure at an instant reaches in the cells: see store/migrations/0004. */
+export type Reach = "stock" | "day" | "month";
+export function reachOf(measure: string): Reach {
+  if (MONTHLY.has(measure)) return "month";
+  return FLOWS.has(measure) || measure === "queue.wait" ? "day" : "stock";
+}
+
 const PAIRED = new Map([
   ["money.committed", "money.committed.count"],
   ["money.spent", "bills"],
@@ -122,6 +129,12 @@ export interface BlockInput {
   minCell: number;
   /** Publish the region's own cells (not for municipalities whose region is not known yet). */
   withRegion: boolean;
+  /**
+   * The first day to decide (default: the month's first): the days before it are as published,
+   * and `hidden` holds the keys of their hidden cells. A publisher round starts at the first day
+   * its changes reach; the cells it returns are that day's on and the month's.
+   */
+  from?: { day: string; hidden: readonly string[] };
 }
 
 export interface Cell {
@@ -188,23 +201,19 @@ export function computeBlock(input: BlockInput): Cell[] {
   const days = daysOf(input.month, input.lastDay);
   if (days.length === 0) return [];
   const lastOfBlock = days[days.length - 1]!;
+  // The days decided here: from the first the round's changes reach (the earlier ones as published).
+  const firstDay = input.from && input.from.day > days[0]! ? (input.from.day > lastOfBlock ? lastOfBlock : input.from.day) : days[0]!;
   const municipalityIds = input.municipalities.map((m) => m.id).sort();
 
-  // The grid of each breakdown: the fixed values, and `unknown` when something in the block
-  // lacks the fact that places it (a group not yet heard of, a certificate without its issue).
-  const bands = new Set<string>(AgeBands);
-  const directions = new Set<string>(Directions);
-  const fundingKinds = new Set<string>(FundingKinds);
-  const providerKinds = new Set<string>(ProviderKinds);
-  for (const sum of input.sums) {
-    if (sum.measure === "certificates") bands.add(ageBandIn(year, sum.birthYear));
-    if (sum.measure === "enrollments") {
-      const group = sum.groupId ? input.groups.get(sum.groupId) : undefined;
-      directions.add(group?.direction ?? UNKNOWN);
-      fundingKinds.add(group?.fundingKind ?? UNKNOWN);
-    }
-    if (sum.measure === "providers" && sum.dims.kind) providerKinds.add(sum.dims.kind);
-  }
+  // The grid of each breakdown: the fixed values and `unknown` (something that lacks the fact
+  // that places it: a group not yet heard of, a certificate without its issue), always, so that a
+  // day's table has the same shape whatever the other days hold: a day's suppression is decided
+  // from that day alone (see below).
+  const bands = [...AgeBands, UNKNOWN];
+  const directions = [...Directions, UNKNOWN];
+  const fundingKinds = [...FundingKinds, UNKNOWN];
+  const providerKinds = [...ProviderKinds, UNKNOWN];
+  const providerKindOf = (kind: string | undefined) => (kind !== undefined && (ProviderKinds as readonly string[]).includes(kind) ? kind : UNKNOWN);
 
   // Stocks carried day by day; flows per day.
   const stockKey = (sum: DaySum): { measure: string; dims: Record<string, string> } => {
@@ -215,9 +224,10 @@ export function computeBlock(input: BlockInput): Cell[] {
         const group = sum.groupId ? input.groups.get(sum.groupId) : undefined;
         return { measure: "enrollments", dims: { direction: group?.direction ?? UNKNOWN, fundingKind: group?.fundingKind ?? UNKNOWN } };
       }
+      case "providers":
+        return { measure: "providers", dims: { kind: providerKindOf(sum.dims.kind), status: sum.dims.status ?? UNKNOWN } };
       case "coverage.enrolled":
       case "offers":
-      case "providers":
       case "queue.length":
       case "queue.wait":
       case "attendance.marks":
@@ -314,14 +324,14 @@ export function computeBlock(input: BlockInput): Cell[] {
       relations.push({ total, parts: rowTotals }, { total, parts: colTotals });
       return total;
     };
-    const certificatesTotal = grid("certificates", "status", Statuses, "ageBand", [...bands]);
+    const certificatesTotal = grid("certificates", "status", Statuses, "ageBand", bands);
     const certified = put({ ...where, measure: "coverage.certified", dims: {} }, values.get(certificatesTotal)!);
     relations.push({ total: certified, parts: [certificatesTotal] });
     keyOf("coverage.enrolled", {});
-    grid("enrollments", "direction", [...directions], "fundingKind", [...fundingKinds]);
+    grid("enrollments", "direction", directions, "fundingKind", fundingKinds);
     keyOf("queue.length", {});
     for (const outcome of OfferOutcomes) keyOf("offers", { outcome });
-    grid("providers", "kind", [...providerKinds], "status", ProviderStatuses);
+    grid("providers", "kind", providerKinds, "status", ProviderStatuses);
     for (const status of MarkStatuses) keyOf("attendance.marks", { status });
     for (const kind of SignalKinds) keyOf("signals", { kind });
     for (const outcome of SignalOutcomes) keyOf("signals.resolved", { outcome });
@@ -368,6 +378,7 @@ export function computeBlock(input: BlockInput): Cell[] {
           dayValues.set(key, running.get(key)!);
         }
       }
+      if (day < firstDay) continue;
       for (const key of [...dayValues.keys()]) if (FLOWS.has(key.slice(0, key.indexOf("|"))) && !today.has(key)) dayValues.delete(key);
       table({ scope: "municipality", municipalityId: id, regionCode: region, period: "day", start: day }, dayValues);
     }
@@ -392,27 +403,61 @@ export function computeBlock(input: BlockInput): Cell[] {
     for (const entry of parts.values()) relations.push({ total: put(entry.cell, entry.sum), parts: entry.keys });
   }
 
-  // Time: a month's flow is the sum of its days, a month's stock its last day's.
+  // Suppression in two stages, so that a round can start at the first day its changes reach and
+  // a rebuild still gives the same cells: each day alone first (its tables and its region's sums
+  // relate none of its cells to another day's: a day's decision is a function of that day), then
+  // the month with its days as decided, their hidden cells unknowns that must stay undetermined
+  // and their shown cells constants, left out. Hiding every month cell would always do: the
+  // month's own tables and sums then only restate the days' (suppression.ts falls back on it).
+  const periodOf = (key: string) => key.split("|", 3)[2];
+  const dayStage = relations.filter((relation) => periodOf(relation.total) === "day");
+  const monthStage = relations.filter((relation) => periodOf(relation.total) === "month");
+  const dayCounted = new Set([...counted].filter((key) => periodOf(key) === "day"));
+  const monthCounted = new Set([...counted].filter((key) => periodOf(key) === "month"));
+  const hidden = suppress(values, dayCounted, dayStage, input.minCell);
+  // Amounts of money are hidden after suppression, with their counts (PAIRED): not among the unknowns.
+  const earlier = (input.from?.hidden ?? []).filter((key) => !PAIRED.has(key.split("|", 5)[4]!));
+  for (const key of earlier) hidden.add(key);
+
+  // Time: a month's flow is the sum of its days, a month's stock its last day's; only the
+  // days' hidden cells enter (the shown ones are constants to a reader).
   const byTime = new Map<string, { month?: string; days: string[]; last?: string }>();
+  const entryOf = (series: string) => {
+    let entry = byTime.get(series);
+    if (!entry) byTime.set(series, (entry = { days: [] }));
+    return entry;
+  };
   for (const [key, cell] of cells) {
-    const series = seriesOf.get(key)!;
-    const entry = byTime.get(series) ?? { days: [] };
+    const entry = entryOf(seriesOf.get(key)!);
     if (cell.period === "month") entry.month = key;
     else {
-      entry.days.push(key);
+      if (hidden.has(key)) entry.days.push(key);
       if (cell.start === lastOfBlock) entry.last = key;
     }
-    byTime.set(series, entry);
   }
+  for (const key of earlier) {
+    const [scope, scopeId, , , measure, dims] = key.split("|");
+    entryOf(`${scope}|${scopeId}|${measure}|${dims}`).days.push(key);
+  }
+  // A month cell whose days are all shown is a constant to a reader (their sum, or the last
+  // one): it cannot hide anything, and is not chosen to.
+  const daysHidden = new Set<string>();
+  const constants = new Set<string>();
   for (const [series, entry] of byTime) {
     if (!entry.month) continue;
     const measure = series.split("|")[2]!;
     if (MONTHLY.has(measure)) continue;
-    if (FLOWS.has(measure)) relations.push({ total: entry.month, parts: entry.days });
-    else if (entry.last) relations.push({ total: entry.month, parts: [entry.last] });
+    const parts = FLOWS.has(measure) ? entry.days.sort() : entry.last && hidden.has(entry.last) ? [entry.last] : [];
+    if (parts.length === 0) {
+      const value = values.get(entry.month) ?? 0;
+      if (!(monthCounted.has(entry.month) && value > 0 && value < input.minCell)) constants.add(entry.month);
+      continue;
+    }
+    for (const part of parts) daysHidden.add(part);
+    monthStage.push({ total: entry.month, parts });
   }
-
-  const hidden = suppress(values, counted, relations, input.minCell);
+  for (const key of suppress(values, monthCounted, monthStage, input.minCell, daysHidden, constants)) hidden.add(key);
+  for (const key of earlier) hidden.delete(key);
   for (const [key, cell] of cells) {
     const count = PAIRED.get(cell.measure);
     if (count !== undefined && hidden.has(key.replace(`|${cell.measure}|`, `|${count}|`))) hidden.add(key);
@@ -453,7 +498,7 @@ export function computeBlock(input: BlockInput): Cell[] {
   ];
   for (const scope of scopes) {
     const scopeId = scope.scope === "region" ? region : scope.municipalityId;
-    for (const [period, start] of [...days.map((d) => ["day", d] as const), ["month", input.month] as const]) {
+    for (const [period, start] of [...days.filter((d) => d >= firstDay).map((d) => ["day", d] as const), ["month", input.month] as const]) {
       const waits = waitsBy.get(`${scope.scope}|${scopeId}|${period}|${start}`);
       const count = waits?.count ?? 0;
       const hide = count < input.minCell;

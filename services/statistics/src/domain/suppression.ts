@@ -22,12 +22,21 @@ export interface Relation {
 
 const EPSILON = 1e-9;
 
-/** The keys to suppress among `values` (a key absent from `counted` is never suppressed as primary). */
+/**
+ * The keys to suppress among `values` (a key absent from `counted` is never suppressed as
+ * primary). `hidden`: cells already hidden and published so (a block's earlier days): they are
+ * in the relations as unknowns and must stay undetermined, but are not chosen again; a cell
+ * already published is left out of the relations altogether (it is a constant to a reader).
+ * `constants`: cells a reader can work out from what was published before (a month whose days
+ * are all shown): in the relations, never chosen as a complement.
+ */
 export function suppress(
   values: ReadonlyMap<string, number>,
   counted: ReadonlySet<string>,
   relations: readonly Relation[],
   minCell: number,
+  hidden: ReadonlySet<string> = new Set(),
+  constants: ReadonlySet<string> = new Set(),
 ): Set<string> {
   // Cells that no chain of relations links are decided apart: the same answer (a complement
   // always comes from a relation of the cell it protects), and far smaller systems to solve
@@ -49,18 +58,19 @@ export function suppress(
     if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
   for (const relation of relations) for (const part of relation.parts) union(relation.total, part);
-  const components = new Map<string, { counted: Set<string>; relations: Relation[] }>();
+  const components = new Map<string, { counted: Set<string>; hidden: Set<string>; relations: Relation[] }>();
   const componentOf = (key: string) => {
     const root = find(key);
     let component = components.get(root);
-    if (!component) components.set(root, (component = { counted: new Set(), relations: [] }));
+    if (!component) components.set(root, (component = { counted: new Set(), hidden: new Set(), relations: [] }));
     return component;
   };
   for (const key of counted) componentOf(key).counted.add(key);
+  for (const key of hidden) componentOf(key).hidden.add(key);
   for (const relation of relations) componentOf(relation.total).relations.push(relation);
   const suppressed = new Set<string>();
   for (const component of components.values()) {
-    for (const key of suppressComponent(values, component.counted, component.relations, minCell)) suppressed.add(key);
+    for (const key of suppressComponent(values, component.counted, component.relations, minCell, component.hidden, constants)) suppressed.add(key);
   }
   return suppressed;
 }
@@ -70,12 +80,14 @@ function suppressComponent(
   counted: ReadonlySet<string>,
   relations: readonly Relation[],
   minCell: number,
+  already: ReadonlySet<string>,
+  constants: ReadonlySet<string>,
 ): Set<string> {
   const primary = [...counted].sort().filter((key) => {
     const value = values.get(key) ?? 0;
     return value > 0 && value < minCell;
   });
-  if (primary.length === 0) return new Set();
+  if (primary.length === 0 && already.size === 0) return new Set();
   const ordered = [...relations].map((r) => ({ total: r.total, parts: [...r.parts].sort() })).sort((a, b) => (a.total < b.total ? -1 : a.total > b.total ? 1 : 0));
   const membersOf = ordered.map((r) => [r.total, ...r.parts]);
   const relationsOf = new Map<string, number[]>();
@@ -102,12 +114,13 @@ function suppressComponent(
     suppressed.add(key);
     system.add(key);
   };
+  for (const key of [...already].sort()) hide(key);
   for (const key of primary) hide(key);
   const valueOf = (key: string) => values.get(key) ?? 0;
   const pick = (members: readonly string[]): string | undefined => {
     let best: string | undefined;
     for (const key of members) {
-      if (suppressed.has(key)) continue;
+      if (suppressed.has(key) || constants.has(key)) continue;
       if (best === undefined) {
         best = key;
         continue;
@@ -141,8 +154,18 @@ function suppressComponent(
     // All pins of a round at once, then the system is solved again.
     for (const pinned of determined) {
       const complement = nearestComplement(pinned, membersOf, relationsOf, suppressed, pick);
-      if (complement === undefined) throw new Error(`suppression cannot hide ${pinned}`);
-      hide(complement);
+      if (complement !== undefined) {
+        hide(complement);
+        continue;
+      }
+      // Nothing left to hide near it: every relation it is in is hidden whole, or the rest of
+      // it was published before (a block's earlier days). Hiding every cell of the component
+      // that may still be hidden leaves the earlier cells' relations as they were published,
+      // where none was determined (domain/cells.ts, the month's stage).
+      const rest = [...new Set(membersOf.flat())].filter((key) => !suppressed.has(key) && !constants.has(key)).sort();
+      if (rest.length === 0) throw new Error(`suppression cannot hide ${pinned}`);
+      for (const key of rest) hide(key);
+      break;
     }
   }
   throw new Error("suppression did not converge");

@@ -149,15 +149,38 @@ export interface PublishedCell extends Cell {
 const CELL_COLUMNS = `cell_key AS key, scope, municipality_id AS "municipalityId", region_code AS "regionCode", period,
   to_char(start, 'YYYY-MM-DD') AS start, measure, dims, value, suppressed`;
 
-/** The published cells of a block: the region's own and its municipalities', in one month. */
-export async function publishedInBlock(tx: Queryable, regionCode: string, municipalityIds: readonly string[], month: string): Promise<Map<string, PublishedCell>> {
+/** The published cells of a block: the region's own and its municipalities', in one month: its month cells and its days from `from` on. */
+export async function publishedInBlock(tx: Queryable, regionCode: string, municipalityIds: readonly string[], month: string, from: string = month): Promise<Map<string, PublishedCell>> {
   const { rows } = await tx.query<PublishedCell>(
     `SELECT ${CELL_COLUMNS} FROM published_cells
      WHERE (region_code = $1 OR municipality_id = ANY($2::uuid[]))
-       AND start >= $3::date AND start < ($3::date + interval '1 month')`,
-    [regionCode, municipalityIds, month],
+       AND start >= $3::date AND start < ($3::date + interval '1 month')
+       AND (period = 'month' OR start >= $4::date)`,
+    [regionCode, municipalityIds, month, from],
   );
   return new Map(rows.map((row) => [row.key, row]));
+}
+
+/** A block as published: its last day, and the municipalities it has month cells of. */
+export async function publishedBlock(tx: Queryable, regionCode: string, month: string): Promise<{ lastDay: string | null; municipalityIds: Set<string> }> {
+  const { rows } = await tx.query<{ lastDay: string | null; ids: string[] | null }>(
+    `SELECT (SELECT to_char(max(start), 'YYYY-MM-DD') FROM published_cells
+             WHERE region_code = $1 AND period = 'day' AND start >= $2::date AND start < ($2::date + interval '1 month')) AS "lastDay",
+            (SELECT array_agg(DISTINCT municipality_id) FROM published_cells
+             WHERE region_code = $1 AND period = 'month' AND start = $2::date AND municipality_id IS NOT NULL) AS ids`,
+    [regionCode, month],
+  );
+  return { lastDay: rows[0]?.lastDay ?? null, municipalityIds: new Set(rows[0]?.ids ?? []) };
+}
+
+/** The keys of a block's hidden day cells before `from`, as published. */
+export async function hiddenDaysBefore(tx: Queryable, regionCode: string, month: string, from: string): Promise<string[]> {
+  const { rows } = await tx.query<{ key: string }>(
+    `SELECT cell_key AS key FROM published_cells
+     WHERE region_code = $1 AND period = 'day' AND start >= $2::date AND start < $3::date AND suppressed ORDER BY cell_key`,
+    [regionCode, month, from],
+  );
+  return rows.map((row) => row.key);
 }
 
 export async function writeCells(tx: Queryable, cells: readonly PublishedCell[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, Queryable } from "@kruzhok/postgres";
 import type { Contribution, SubjectEvent } from "../domain/subjects";
+import type { Reach } from "../domain/cells";
 
 // The facts statistics keeps: municipalities, populations, groups, subjects' events and their
 // contributions. Each fact from another service is kept as of its latest event by event time
@@ -262,18 +263,26 @@ export async function asPublisher<T>(pool: Pool, work: (tx: PoolClient) => Promi
 }
 
 /** Note where the aggregates changed, for the publisher: each mark with the instant of a source event that made it. */
-export async function markPending(tx: Queryable, marks: readonly { municipalityId: string | null; regionCode: string | null; since: Date; sourceAt: Date }[]): Promise<void> {
+export interface PendingChange {
+  municipalityId: string | null;
+  regionCode: string | null;
+  since: Date;
+  sourceAt: Date;
+  reach: Reach;
+}
+
+export async function markPending(tx: Queryable, marks: readonly PendingChange[]): Promise<void> {
   if (marks.length === 0) return;
   await tx.query(
-    `INSERT INTO pending_changes (municipality_id, region_code, since, source_at) SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[])`,
-    [marks.map((m) => m.municipalityId), marks.map((m) => m.regionCode), marks.map((m) => m.since), marks.map((m) => m.sourceAt)],
+    `INSERT INTO pending_changes (municipality_id, region_code, since, source_at, reach) SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[])`,
+    [marks.map((m) => m.municipalityId), marks.map((m) => m.regionCode), marks.map((m) => m.since), marks.map((m) => m.sourceAt), marks.map((m) => m.reach)],
   );
 }
 
 /** Take every pending change (the caller holds the aggregates' lock). */
-export async function takePending(tx: Queryable): Promise<{ municipalityId: string | null; regionCode: string | null; since: Date; sourceAt: Date }[]> {
-  const { rows } = await tx.query<{ municipalityId: string | null; regionCode: string | null; since: Date; sourceAt: Date }>(
-    `DELETE FROM pending_changes RETURNING municipality_id AS "municipalityId", region_code AS "regionCode", since, source_at AS "sourceAt"`,
+export async function takePending(tx: Queryable): Promise<PendingChange[]> {
+  const { rows } = await tx.query<PendingChange>(
+    `DELETE FROM pending_changes RETURNING municipality_id AS "municipalityId", region_code AS "regionCode", since, source_at AS "sourceAt", reach`,
   );
   return rows;
 }

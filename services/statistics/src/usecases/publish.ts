@@ -1,17 +1,19 @@
 import { StatisticsCellsChanged } from "@kruzhok/contracts";
 import { emit } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { formatLocalDate, localDateOf } from "@kruzhok/time";
-import { cellKey, computeBlock, type BlockInput, type Cell } from "../domain/cells";
+import { addDays, formatLocalDate, localDateOf, parseLocalDate } from "@kruzhok/time";
+import { cellKey, computeBlock, type BlockInput, type Cell, type Reach } from "../domain/cells";
 import {
   daySums,
   deleteCells,
   foldSumChanges,
   groupsOf,
+  hiddenDaysBefore,
   lastDayOf,
   municipalitiesOfRegion,
   notifyChanges,
   populationsOf,
+  publishedBlock,
   publishedInBlock,
   publishedLastDay,
   waitTimes,
@@ -24,16 +26,28 @@ import type { StatisticsDeps } from "../deps";
 
 /** Where the aggregates changed: municipalities from an instant on, and regions whose membership changed. */
 export class Dirty {
-  readonly since = new Map<string, Date>();
-  readonly regions = new Map<string, Date>();
-  municipality(municipalityId: string, at: Date): void {
-    const known = this.since.get(municipalityId);
-    if (!known || at < known) this.since.set(municipalityId, at);
+  /** Per municipality, the earliest stock change (from it on, every day and month changes) and the days and months of its other changes. */
+  readonly municipalities = new Map<string, RegionChange>();
+  readonly regions = new Map<string, RegionChange>();
+  municipality(municipalityId: string, at: Date, reach: Reach): void {
+    note(this.municipalities, municipalityId, at, reach);
   }
-  region(regionCode: string, at: Date): void {
-    const known = this.regions.get(regionCode);
-    if (!known || at < known) this.regions.set(regionCode, at);
+  region(regionCode: string, at: Date, reach: Reach = "stock"): void {
+    note(this.regions, regionCode, at, reach);
   }
+}
+
+/** What changed in a region: from `stock` on, everything; at `points`, a day (and its month) or a month's own cells. */
+interface RegionChange {
+  stock?: Date;
+  points: { reach: "day" | "month"; at: Date }[];
+}
+
+function note(changes: Map<string, RegionChange>, key: string, at: Date, reach: Reach): void {
+  let change = changes.get(key);
+  if (!change) changes.set(key, (change = { points: [] }));
+  if (reach !== "stock") change.points.push({ reach, at });
+  else if (!change.stock || at < change.stock) change.stock = at;
 }
 
 const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
@@ -46,11 +60,26 @@ function monthEnd(month: string): string {
   return `${month.slice(0, 8)}${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
 }
 
-/** What a block's cells are computed from, as of `lastDay` (at most the month's end), read from the facts in `tx`; null when the region had no municipality then. */
-async function blockInput(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient, regionCode: string, month: string, lastDay: string): Promise<BlockInput | null> {
+/**
+ * What a block's cells are computed from, as of `lastDay` (at most the month's end), read from
+ * the facts in `tx`; null when the region had no municipality then. With `changedOn` (the first
+ * local day a round's changes reach), the days before it are taken as published (domain/cells.ts
+ * BlockInput.from), unless the block was not published that far or with these municipalities.
+ */
+async function blockInput(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient, regionCode: string, month: string, lastDay: string, changedOn?: string): Promise<BlockInput | null> {
   const last = lastDay > monthEnd(month) ? monthEnd(month) : lastDay;
   const places = await municipalitiesOfRegion(tx, regionCode, last);
   if (places.length === 0) return null;
+  let from: BlockInput["from"];
+  if (changedOn !== undefined && changedOn > month && regionCode !== "") {
+    const published = await publishedBlock(tx, regionCode, month);
+    const same = published.municipalityIds.size === places.length && places.every((p) => published.municipalityIds.has(p.id));
+    if (same && published.lastDay !== null) {
+      const afterPublished = formatLocalDate(addDays(parseLocalDate(published.lastDay), 1));
+      const day = changedOn < afterPublished ? changedOn : afterPublished;
+      if (day > month) from = { day, hidden: await hiddenDaysBefore(tx, regionCode, month, day) };
+    }
+  }
   const sums = await daySums(tx, places, month, last);
   const { population, budget } = await populationsOf(tx, places.map((p) => p.id), Number(month.slice(0, 4)));
   const groupIds = [...new Set(sums.map((s) => s.groupId).filter((id): id is string => id !== null))];
@@ -66,6 +95,7 @@ async function blockInput(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient,
     waits: await waitTimes(tx, places, month, last),
     minCell: deps.minCell,
     withRegion: regionCode !== "",
+    ...(from && { from }),
   };
 }
 
@@ -106,8 +136,8 @@ async function publishRound(deps: StatisticsDeps): Promise<{ changed: number; ne
     const dirty = new Dirty();
     const changes = await takePending(tx);
     for (const change of changes) {
-      if (change.municipalityId) dirty.municipality(change.municipalityId, change.since);
-      else if (change.regionCode !== null) dirty.region(change.regionCode, change.since);
+      if (change.municipalityId) dirty.municipality(change.municipalityId, change.since, change.reach);
+      else if (change.regionCode !== null) dirty.region(change.regionCode, change.since, change.reach);
     }
     if (changes.length === 0) return { changed: 0, newestSource: null };
     await foldSumChanges(tx);
@@ -150,28 +180,45 @@ export function publisher(deps: StatisticsDeps, yieldFactor = 0.5, catchingUpFac
 interface RegionPlan {
   regionCode: string;
   members: BlockPlace[];
-  /** Each block from the month of the change to the region's last day with events, being computed. */
-  blocks: { month: string; started: Promise<{ cells: Cell[] } | { error: unknown }> }[];
+  /** Each block from the month of the change to the region's last day with events, being computed, from its first day decided. */
+  blocks: { month: string; from: string; started: Promise<{ cells: Cell[] } | { error: unknown }> }[];
 }
 
 /**
  * A region's blocks from the month of `since` (in its members' zones) to its last day with
  * events: their inputs read, their computation started, not awaited.
  */
-async function planRegion(deps: StatisticsDeps, tx: PoolClient, regionCode: string, since: Date): Promise<RegionPlan> {
+async function planRegion(deps: StatisticsDeps, tx: PoolClient, regionCode: string, change: RegionChange): Promise<RegionPlan> {
   const members = await municipalitiesOfRegion(tx, regionCode);
   const lastDay = await lastDayOf(tx, members);
   const plan: RegionPlan = { regionCode, members, blocks: [] };
   if (!lastDay) return plan;
-  // The earliest month any member's zone puts the change in.
+  // The earliest local day any member's zone puts an instant on.
   const zones = members.length > 0 ? members.map((m) => m.timeZone) : ["UTC"];
-  let month = zones.map((zone) => monthOf(formatLocalDate(localDateOf(since, zone)))).sort()[0]!;
+  const localDay = (at: Date) => zones.map((zone) => formatLocalDate(localDateOf(at, zone))).sort()[0]!;
+  const stockDay = change.stock && localDay(change.stock);
+  const points = change.points.map((p) => ({ reach: p.reach, day: localDay(p.at) }));
+  /** The first day of month `m` the changes reach: a stock's day (or the month's first, for a later month), a flow's day, the last day for a month's own figures. */
+  const changedIn = (m: string): string | undefined => {
+    const days: string[] = [];
+    if (stockDay) {
+      if (monthOf(stockDay) === m) days.push(stockDay);
+      else if (monthOf(stockDay) < m) days.push(m);
+    }
+    for (const p of points) if (monthOf(p.day) === m) days.push(p.reach === "month" ? monthEnd(m) : p.day);
+    return days.sort()[0];
+  };
+  let month = monthOf([...(stockDay ? [stockDay] : []), ...points.map((p) => p.day)].sort()[0]!);
   // The month last published up to an earlier day gets its remaining days (the region's
   // events moved on into a later month): a rebuild publishes them too.
   const published = await publishedLastDay(tx, regionCode);
-  if (published && published < lastDay && monthOf(published) < month) month = monthOf(published);
+  const continued = published && published < lastDay ? monthOf(published) : undefined;
+  if (continued && continued < month) month = continued;
   for (; month <= monthOf(lastDay); month = nextMonth(month)) {
-    plan.blocks.push({ month, started: startBlock(deps, await blockInput(deps, tx, regionCode, month, lastDay)) });
+    const changedOn = changedIn(month) ?? (month === continued ? monthEnd(month) : undefined);
+    if (changedOn === undefined) continue;
+    const input = await blockInput(deps, tx, regionCode, month, lastDay, changedOn);
+    plan.blocks.push({ month, from: input?.from?.day ?? month, started: startBlock(deps, input) });
   }
   return plan;
 }
@@ -183,9 +230,9 @@ async function planRegion(deps: StatisticsDeps, tx: PoolClient, regionCode: stri
 async function regionChanges(tx: PoolClient, plan: RegionPlan): Promise<{ changed: PublishedCell[]; removed: string[] }> {
   const changed: PublishedCell[] = [];
   const removed: string[] = [];
-  for (const { month, started } of plan.blocks) {
+  for (const { month, from, started } of plan.blocks) {
     const cells = await finished(started);
-    const before = await publishedInBlock(tx, plan.regionCode, plan.members.map((m) => m.id), month);
+    const before = await publishedInBlock(tx, plan.regionCode, plan.members.map((m) => m.id), month, from);
     for (const cell of cells) {
       const key = cellKey(cell);
       const old = before.get(key);
@@ -205,13 +252,12 @@ async function regionChanges(tx: PoolClient, plan: RegionPlan): Promise<{ change
  * of every process (NOTIFY, delivered on COMMIT).
  */
 async function republish(deps: StatisticsDeps, tx: PoolClient, dirty: Dirty, sources: { from: string; to: string }): Promise<number> {
-  const regions = new Map(dirty.regions);
-  const places = await placesOf(tx, [...dirty.since.keys()]);
-  for (const [municipalityId, at] of dirty.since) {
-    const place = places.get(municipalityId);
-    const regionCode = place?.regionCode ?? "";
-    const known = regions.get(regionCode);
-    if (!(known && known <= at)) regions.set(regionCode, at);
+  const regions = new Map<string, RegionChange>([...dirty.regions].map(([code, change]) => [code, { ...change, points: [...change.points] }]));
+  const places = await placesOf(tx, [...dirty.municipalities.keys()]);
+  for (const [municipalityId, change] of dirty.municipalities) {
+    const regionCode = places.get(municipalityId)?.regionCode ?? "";
+    if (change.stock) note(regions, regionCode, change.stock, "stock");
+    for (const point of change.points) note(regions, regionCode, point.at, point.reach);
   }
   // Every block's input read first, one statement after another on the round's connection, and
   // each handed to the block thread as soon as read: the reads of one block overlap the

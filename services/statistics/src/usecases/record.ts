@@ -1,7 +1,7 @@
 import type { Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { ONE_PARTITION, contributionsOf, subjectTypeOf, type Contribution, type SubjectEvent, type SubjectEventKind, type SubjectType } from "../domain/subjects";
-import { dimsKey } from "../domain/cells";
+import { dimsKey, reachOf, type Reach } from "../domain/cells";
 import {
   advancePositions,
   appendSumChanges,
@@ -17,6 +17,7 @@ import {
   upsertGroups,
   upsertMunicipalities,
   upsertPopulations,
+  type PendingChange,
   type SumChange,
 } from "../store/facts";
 import type { StatisticsDeps } from "../deps";
@@ -58,25 +59,31 @@ export interface Recorded {
  * change is, `sources` of statistics.cells.changed).
  */
 class Marks {
-  private readonly marks = new Map<string, { municipalityId: string | null; regionCode: string | null; since: Date; from: number; to: number }>();
-  municipality(municipalityId: string, since: Date, sources: readonly Date[]): void {
-    this.add(`m:${municipalityId}`, municipalityId, null, since, sources);
+  private readonly marks = new Map<string, { municipalityId: string | null; regionCode: string | null; since: Date; reach: Reach; from: number; to: number }>();
+  /**
+   * A municipality from `since` on (a stock), or, for a flow or a month's figure, the day or
+   * month of `since` only: one mark per municipality, reach and UTC day, so that the publisher
+   * sees every day a flow changed, not only the first.
+   */
+  municipality(municipalityId: string, since: Date, sources: readonly Date[], reach: Reach = "stock"): void {
+    const key = reach === "stock" ? `m:${municipalityId}` : `${reach}:${municipalityId}:${since.toISOString().slice(0, 10)}`;
+    this.add(key, municipalityId, null, since, sources, reach);
   }
   region(regionCode: string, since: Date, sources: readonly Date[]): void {
-    this.add(`r:${regionCode}`, null, regionCode, since, sources);
+    this.add(`r:${regionCode}`, null, regionCode, since, sources, "stock");
   }
   /** One row per mark with its oldest source, and one more with its newest when they differ. */
-  rows(): { municipalityId: string | null; regionCode: string | null; since: Date; sourceAt: Date }[] {
+  rows(): PendingChange[] {
     return [...this.marks.values()].flatMap(({ from, to, ...mark }) => [
       { ...mark, sourceAt: new Date(from) },
       ...(to > from ? [{ ...mark, sourceAt: new Date(to) }] : []),
     ]);
   }
-  private add(key: string, municipalityId: string | null, regionCode: string | null, since: Date, sources: readonly Date[]): void {
+  private add(key: string, municipalityId: string | null, regionCode: string | null, since: Date, sources: readonly Date[], reach: Reach): void {
     const times = sources.map((at) => at.getTime());
     const known = this.marks.get(key);
     if (!known) {
-      this.marks.set(key, { municipalityId, regionCode, since, from: Math.min(...times), to: Math.max(...times) });
+      this.marks.set(key, { municipalityId, regionCode, since, reach, from: Math.min(...times), to: Math.max(...times) });
       return;
     }
     if (since < known.since) known.since = since;
@@ -237,8 +244,8 @@ async function recordSubjectEvents(
     const oldSignatures = new Set(old.map(signature));
     const nowSignatures = new Set(now.map(signature));
     const changedBy = sources.get(subjectKey) ?? [];
-    for (const c of old) if (!nowSignatures.has(signature(c))) marks.municipality(c.municipalityId, c.at, changedBy);
-    for (const c of now) if (!oldSignatures.has(signature(c))) marks.municipality(c.municipalityId, c.at, changedBy);
+    for (const c of old) if (!nowSignatures.has(signature(c))) marks.municipality(c.municipalityId, c.at, changedBy, reachOf(c.measure));
+    for (const c of now) if (!oldSignatures.has(signature(c))) marks.municipality(c.municipalityId, c.at, changedBy, reachOf(c.measure));
   }
 }
 

@@ -948,21 +948,9 @@ export async function regionFollowsStatistics(system: Kruzhok, story: Story): Pr
   expectNoSmallCell(streamed);
 
   // Server-Sent Events: the snapshot the region official's page starts from holds the same cells.
-  const abort = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${statistics.port}/statistics/stream?municipalityId=${municipalityId}&period=month`, { headers: { authorization: story.region }, signal: abort.signal });
-  expect(res.status).toBe(200);
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  while (!text.includes("\n\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  abort.abort();
-  const snapshot = JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { cells: StatisticsCell[] };
-  expect(text.startsWith("event: snapshot")).toBe(true);
+  const snapshot = await sseSnapshot(system, `/statistics/stream?municipalityId=${municipalityId}&period=month`, story.region);
   const key = (c: StatisticsCell) => `${c.measure}|${JSON.stringify(Object.entries(c.dims).sort())}`;
-  expect(new Map(month(snapshot.cells).filter(notMoney).map((c) => [key(c), c.value]))).toEqual(new Map(cells.map((c) => [key(c), c.value])));
+  expect(new Map(month(snapshot).filter(notMoney).map((c) => [key(c), c.value]))).toEqual(new Map(cells.map((c) => [key(c), c.value])));
 }
 
 /**
@@ -1030,8 +1018,17 @@ export async function statisticsCountsTheMonth(system: Kruzhok, story: Story): P
   expectAmountsHiddenWithCounts(onStream);
 
   // Server-Sent Events: the snapshot of the month holds the same cells as the answer.
+  const snapshot = await sseSnapshot(system, `/statistics/stream?municipalityId=${municipalityId}&period=month&from=${start}`, story.region);
+  for (const measure of ["bills", "money.spent", "attendance.lessons", "money.budget"]) {
+    const dims: Record<string, string> = measure === "attendance.lessons" ? { outcome: "present" } : {};
+    expect(measureOf(snapshot, measure, dims)).toEqual(measureOf(cells, measure, dims));
+  }
+}
+
+/** The first event of statistics' live stream (it must be the `snapshot`), read and the stream closed. */
+async function sseSnapshot(system: Kruzhok, path: string, authorization: string): Promise<StatisticsCell[]> {
   const abort = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${statistics.port}/statistics/stream?municipalityId=${municipalityId}&period=month&from=${start}`, { headers: { authorization: story.region }, signal: abort.signal });
+  const res = await fetch(`http://127.0.0.1:${system.services.statistics.port}${path}`, { headers: { authorization }, signal: abort.signal });
   expect(res.status).toBe(200);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   let text = "";
@@ -1041,11 +1038,8 @@ export async function statisticsCountsTheMonth(system: Kruzhok, story: Story): P
     text += new TextDecoder().decode(value);
   }
   abort.abort();
-  const snapshot = (JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { cells: StatisticsCell[] }).cells;
-  for (const measure of ["bills", "money.spent", "attendance.lessons", "money.budget"]) {
-    const dims: Record<string, string> = measure === "attendance.lessons" ? { outcome: "present" } : {};
-    expect(measureOf(snapshot, measure, dims)).toEqual(measureOf(cells, measure, dims));
-  }
+  expect(text.startsWith("event: snapshot")).toBe(true);
+  return (JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as { cells: StatisticsCell[] }).cells;
 }
 
 /** Every amount is suppressed exactly where the count it sums over is. */

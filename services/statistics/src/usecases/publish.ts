@@ -24,7 +24,7 @@ import {
 import { asPublisher, placesOf, takePending } from "../store/facts";
 import type { StatisticsDeps } from "../deps";
 
-/** Where the aggregates changed: municipalities from an instant on, and regions whose membership changed. */
+/** Where the aggregates changed: municipalities (from an instant on, or on a day or in a month) and regions whose membership changed. */
 export class Dirty {
   /** Per municipality, the earliest stock change (from it on, every day and month changes) and the days and months of its other changes. */
   readonly municipalities = new Map<string, RegionChange>();
@@ -185,8 +185,9 @@ interface RegionPlan {
 }
 
 /**
- * A region's blocks from the month of `since` (in its members' zones) to its last day with
- * events: their inputs read, their computation started, not awaited.
+ * A region's blocks that its changes reach, each from the first day they reach (in its members'
+ * zones), up to the region's last day with events: their inputs read, their computation
+ * started, not awaited.
  */
 async function planRegion(deps: StatisticsDeps, tx: PoolClient, regionCode: string, change: RegionChange): Promise<RegionPlan> {
   const members = await municipalitiesOfRegion(tx, regionCode);

@@ -409,7 +409,7 @@ export function computeBlock(input: BlockInput): Cell[] {
   // the month with its days as decided, their hidden cells unknowns that must stay undetermined
   // and their shown cells constants, left out. Hiding every month cell would always do: the
   // month's own tables and sums then only restate the days' (suppression.ts falls back on it).
-  const periodOf = (key: string) => key.split("|", 3)[2];
+  const periodOf = (key: string) => cells.get(key)!.period;
   const dayStage = relations.filter((relation) => periodOf(relation.total) === "day");
   const monthStage = relations.filter((relation) => periodOf(relation.total) === "month");
   const dayCounted = new Set([...counted].filter((key) => periodOf(key) === "day"));

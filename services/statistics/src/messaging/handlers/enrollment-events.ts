@@ -10,8 +10,8 @@ import {
   OfferLapsed,
   OfferMade,
 } from "@kruzhok/contracts";
-import type { Fact, SubjectFact } from "../../usecases/record";
-import { factOf } from "./facts";
+import type { SubjectFact } from "../../usecases/record";
+import { factOf, subjects } from "./facts";
 
 /** Milliseconds are enough for a waiting time; the queue's instant carries microseconds. */
 const toMillis = (instant: string) => new Date(instant.replace(/(\.\d{3})\d+/, "$1")).toISOString();
@@ -23,7 +23,6 @@ export function enrollmentFacts() {
     kind,
     attrs,
   });
-  const subjects = (...facts: SubjectFact[]): Fact => ({ kind: "subjects", facts });
   return [
     factOf(ApplicationSubmittedV2, (event) => subjects(application(event.data.applicationId, "application.submitted", { acceptedAt: toMillis(event.data.acceptedAt) }))),
     factOf(ApplicationSubmitted, (event) => subjects(application(event.data.applicationId, "application.submitted", { acceptedAt: toMillis(event.data.acceptedAt) }))),

@@ -1,5 +1,7 @@
 import { CertificateFunded, FinancingQueued, MonthBilled, ReservationChanged } from "@kruzhok/contracts";
-import { factOf } from "./facts";
+import { factOf, subjects } from "./facts";
+
+const certificate = (certificateId: string) => ({ type: "certificate" as const, id: certificateId });
 
 /**
  * Money: what is committed to certificates and who waits for financing (on the certificate
@@ -8,25 +10,19 @@ import { factOf } from "./facts";
  */
 export function paymentsFacts() {
   return [
-    factOf(CertificateFunded, (event) => ({
-      kind: "subjects",
-      facts: [{ subject: { type: "certificate", id: event.data.certificateId }, kind: "financing.funded", attrs: { year: event.data.year, amount: event.data.amount } }],
-    })),
-    factOf(FinancingQueued, (event) => ({
-      kind: "subjects",
-      facts: [{ subject: { type: "certificate", id: event.data.certificateId }, kind: "financing.queued", attrs: { year: event.data.year } }],
-    })),
-    factOf(ReservationChanged, (event) => ({
-      kind: "subjects",
-      facts: [{
+    factOf(CertificateFunded, (event) =>
+      subjects({ subject: certificate(event.data.certificateId), kind: "financing.funded", attrs: { year: event.data.year, amount: event.data.amount } }),
+    ),
+    factOf(FinancingQueued, (event) => subjects({ subject: certificate(event.data.certificateId), kind: "financing.queued", attrs: { year: event.data.year } })),
+    factOf(ReservationChanged, (event) =>
+      subjects({
         subject: { type: "reservation", id: `${event.data.enrollmentId}|${event.data.year}` },
         kind: "reservation.changed",
         attrs: { held: event.data.held, seq: event.data.seq, released: String(event.data.released) },
-      }],
-    })),
-    factOf(MonthBilled, (event) => ({
-      kind: "subjects",
-      facts: [{
+      }),
+    ),
+    factOf(MonthBilled, (event) =>
+      subjects({
         subject: { type: "bill", id: `${event.data.enrollmentId}|${event.data.month}` },
         kind: "month.billed",
         attrs: {
@@ -36,7 +32,7 @@ export function paymentsFacts() {
           familyAmount: event.data.familyAmount,
           benefitAmount: event.data.benefitAmount ?? 0,
         },
-      }],
-    })),
+      }),
+    ),
   ];
 }

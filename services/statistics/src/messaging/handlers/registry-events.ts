@@ -14,19 +14,19 @@ import {
   type EventContract,
 } from "@kruzhok/contracts";
 import type { SubjectFact } from "../../usecases/record";
-import { factOf } from "./facts";
+import { factOf, subjects } from "./facts";
 
 /** Municipalities (region, zone), their years' populations and budgets, certificates and providers. */
 export function registryFacts() {
   const certificate = <C extends EventContract>(contract: C, kind: SubjectFact["kind"], attrs: (data: never) => SubjectFact["attrs"] = () => ({})) =>
     factOf(contract, (event) => {
       const data = event.data as { certificateId: string };
-      return { kind: "subjects", facts: [{ subject: { type: "certificate", id: data.certificateId }, kind, attrs: attrs(data as never) }] };
+      return subjects({ subject: { type: "certificate", id: data.certificateId }, kind, attrs: attrs(data as never) });
     });
   const provider = <C extends EventContract>(contract: C, kind: SubjectFact["kind"]) =>
     factOf(contract, (event) => {
       const data = event.data as { providerId: string; kind: string };
-      return { kind: "subjects", facts: [{ subject: { type: "provider", id: data.providerId }, kind, attrs: { kind: data.kind } }] };
+      return subjects({ subject: { type: "provider", id: data.providerId }, kind, attrs: { kind: data.kind } });
     });
   return [
     factOf(MunicipalityCreated, (event) => ({ kind: "municipality", regionCode: event.data.regionCode, timeZone: event.data.timeZone })),

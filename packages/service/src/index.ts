@@ -206,13 +206,19 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
           ...(config.KAFKA_FAST_CONSUMERS && fastConsumerSettings),
         })
       : undefined;
-  const relay = new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, outage: brokerOutage });
+  // A service that publishes nothing (the portal) has no outbox to relay.
+  const relay =
+    definition.topics.published.length > 0
+      ? new OutboxRelay({ pool, kafka, logger, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, outage: brokerOutage })
+      : undefined;
   // Topics, then consumers and the relay, as soon as the broker answers: at once when it does
   // (the service listens once they run, as before, up to KAFKA_START_WAIT_MS), in the background
   // when it does not, so that the service starts, answers and takes writes into its outbox while
   // the broker is down, and consumes and publishes when it returns.
   let stopping = false;
   const messaging = (async () => {
+    // Nothing to publish or consume (the portal): no broker to wait for.
+    if (!consumer && !relay) return;
     for (let failures = 0; !stopping; failures++) {
       try {
         await provisionTopics(kafka, definition, config);
@@ -224,7 +230,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
       }
     }
     if (stopping) return;
-    await Promise.all([consumer?.startInBackground(brokerOutage), relay.start()]);
+    await Promise.all([consumer?.startInBackground(brokerOutage), relay?.start()]);
   })();
   let waited: NodeJS.Timeout | undefined;
   await Promise.race([messaging, new Promise((resolve) => (waited = setTimeout(resolve, config.KAFKA_START_WAIT_MS)))]);
@@ -239,14 +245,14 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
     ...own,
     { name: "messaging start", run: async () => void (stopping = true) },
     ...(consumer ? [{ name: "consumer", run: () => consumer.stop() }] : []),
-    {
+    ...(relay ? [{
       name: "relay",
       run: async () => {
         // Publish what was committed before the server closed; what is left waits for the next start.
         await relay.drain(5_000).catch((err: unknown) => logger.warn({ err }, "outbox not drained before shutdown"));
         await relay.stop();
       },
-    },
+    }] : []),
     { name: "redis", run: async () => void (await redis.quit()) },
     { name: "postgres", run: () => pool.end() },
     // A worker's channel to the primary (it listens there for metrics and siblings) would keep it alive.

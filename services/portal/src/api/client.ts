@@ -1,0 +1,100 @@
+// The services, as the portal calls them on a person's behalf: their own HTTP APIs with the
+// person's token and language. A page never reaches a service's database or events.
+import type { FamilyLanguage } from "@kruzhok/i18n";
+
+export type ServiceName = "registry" | "catalogue" | "enrollment" | "attendance" | "payments";
+
+/** A problem document's named fields (RFC 9457 extension `invalidParams`) as the services send them. */
+export interface InvalidParam {
+  name: string;
+  reason: string;
+  rule?: string;
+}
+
+export interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  invalidParams?: InvalidParam[];
+}
+
+export type Answer<T> = { ok: true; status: number; body: T; headers: Headers } | { ok: false; status: number; problem: Problem };
+
+export interface CallOptions {
+  token?: string | undefined;
+  language: FamilyLanguage;
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined> | URLSearchParams;
+  /** Sent as Idempotency-Key: a form carries one from the moment it was drawn, so a resubmission is a retry. */
+  idempotencyKey?: string;
+  /** The request id of the page, so one person's step has one id across the services' logs. */
+  requestId?: string;
+}
+
+/** A service did not answer (down, timed out): the page says to try again later. */
+export class ServiceUnavailable extends Error {
+  constructor(readonly service: ServiceName, cause: unknown) {
+    super(`${service} did not answer`, { cause });
+  }
+}
+
+export class Services {
+  constructor(
+    private readonly urls: Record<ServiceName, string>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async call<T>(service: ServiceName, method: string, path: string, options: CallOptions): Promise<Answer<T>> {
+    const url = new URL(path, this.urls[service]);
+    const query = options.query instanceof URLSearchParams ? options.query : Object.entries(options.query ?? {});
+    for (const [key, value] of query) if (value !== undefined && value !== "") url.searchParams.append(key, String(value));
+    const headers: Record<string, string> = { accept: "application/json", "accept-language": options.language };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+    if (options.requestId) headers["x-request-id"] = options.requestId;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ServiceUnavailable(service, error);
+    }
+    const text = await response.text();
+    const json: unknown = text.length > 0 && (response.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined;
+    if (response.ok) return { ok: true, status: response.status, body: json as T, headers: response.headers };
+    if (response.status >= 500) throw new ServiceUnavailable(service, new Error(`${response.status} ${text.slice(0, 200)}`));
+    const problem = (json ?? {}) as Partial<Problem>;
+    return {
+      ok: false,
+      status: response.status,
+      problem: {
+        status: response.status,
+        code: problem.code ?? `HTTP.${response.status}`,
+        title: problem.title ?? "",
+        detail: problem.detail ?? "",
+        ...(problem.invalidParams && { invalidParams: problem.invalidParams }),
+      },
+    };
+  }
+}
+
+/**
+ * A problem's fields as a form names them: `body.document.number` is the form's
+ * `document.number`, `query.age` its `age`. A problem that names no field is the form's as a whole
+ * (key ""), told in its detail (the service's sentence in the person's language).
+ */
+export function fieldErrorsOf(problem: Problem): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const param of problem.invalidParams ?? []) {
+    const field = param.name.replace(/^(body|query|params|headers)\./, "");
+    errors[field] ??= param.reason;
+  }
+  if (Object.keys(errors).length === 0) errors[""] = problem.detail || problem.title;
+  return errors;
+}

@@ -1,0 +1,36 @@
+import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
+import type { Pool } from "@kruzhok/postgres";
+import type { Services } from "./api/client";
+import { Directory } from "./api/directory";
+import { familyRoutes } from "./http/family";
+import { navigatorRoutes } from "./http/navigator";
+import { providerRoutes } from "./http/provider";
+import { signInRoutes } from "./http/sign-in";
+import { registerWeb } from "./http/web";
+
+export interface PortalAppOptions extends ServiceAppOptions {
+  pool: Pool;
+  clock: () => Date;
+  services: Services;
+  secureCookies: boolean;
+  sessionTtlS: number;
+  /** Development mode's token secret: the sign-in page of demo people; undefined in OIDC mode. */
+  devSecret: string | undefined;
+}
+
+/** The portal's app: pages over the services' APIs; never listens (main.ts does, tests use inject). */
+export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp> {
+  const { pool, clock, services, secureCookies, sessionTtlS, devSecret, ...http } = options;
+  const app = await buildApp({ ...http, service: "portal", version: "1.0.0" });
+  const directory = new Directory(services);
+  // Pages in a plugin of their own: their hooks, form parsing and error pages leave the kit's
+  // health, metrics and docs routes as they are.
+  await app.register(async (pages) => {
+    const cookies = await registerWeb(pages, { pool, clock, secureCookies });
+    navigatorRoutes(pages, { services, directory }, clock);
+    signInRoutes(pages, { pool, clock, services, directory, cookies, secureCookies, sessionTtlS, devSecret });
+    familyRoutes(pages, { services, directory, clock });
+    providerRoutes(pages, { services, directory });
+  });
+  return app;
+}

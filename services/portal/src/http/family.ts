@@ -1,0 +1,346 @@
+// A family's pages: registering oneself and a child, the certificate and its money, the
+// applications with their live place in the queue, offers to accept or decline. Every read and
+// write goes to the service that owns it with the family's own token, so a family sees only
+// what the services let it see: a child id of another family in the address is refused there.
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { fieldErrorsOf, type Services } from "../api/client";
+import type { Directory } from "../api/directory";
+import type { Application, Certificate, Child, Position, Program } from "../api/types";
+import type { PageContext } from "../pages/context";
+import { html, type Html } from "../pages/html";
+import { csrfInput, errorSummary, field, layout, messagePage, select } from "../pages/layout";
+import type { TextKey } from "../pages/texts";
+import { isTextKey } from "../pages/texts";
+import { notice, personOf, sendPage } from "./web";
+
+export interface FamilyOptions {
+  services: Services;
+  directory: Directory;
+  clock: () => Date;
+}
+
+const IdParams = z.object({ id: z.uuid() });
+type Form = Record<string, string | undefined>;
+
+interface Account {
+  year: number;
+  currency: string;
+  available: number;
+  reserved: number;
+  movements: { at: string; kind: string; description: string; direction: "in" | "out" | "held" | "released"; amount: number }[];
+}
+
+/** The form's value of `name`, trimmed; undefined when empty (an optional field left blank). */
+const value = (form: Form, name: string) => {
+  const v = form[name]?.trim();
+  return v === undefined || v === "" ? undefined : v;
+};
+
+/** A service's field (`document.number`) as the form names it (`documentNumber`). */
+const FORM_FIELD: Record<string, string> = { "document.number": "documentNumber", "document.kind": "documentKind" };
+function formErrors(errors: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, message] of Object.entries(errors)) {
+    const formName = FORM_FIELD[name] ?? (name.includes(".") ? "" : name);
+    out[formName] = out[formName] ? `${out[formName]}; ${message}` : message;
+  }
+  return out;
+}
+
+function personFields(ctx: PageContext, form: Form, errors: Record<string, string>, kinds: readonly string[], withContacts: boolean): Html {
+  const { t } = ctx;
+  return html`${field({ name: "lastName", label: t("field.lastName"), value: form.lastName, error: errors.lastName, required: true, autocomplete: withContacts ? "family-name" : "off" })}
+${field({ name: "firstName", label: t("field.firstName"), value: form.firstName, error: errors.firstName, required: true, autocomplete: withContacts ? "given-name" : "off" })}
+${field({ name: "patronymic", label: t("field.patronymic"), value: form.patronymic, error: errors.patronymic, autocomplete: withContacts ? "additional-name" : "off" })}
+${withContacts ? "" : field({ name: "birthDate", label: t("field.birthDate"), value: form.birthDate, error: errors.birthDate, type: "date", required: true })}
+${select({ name: "documentKind", label: t("field.documentKind"), value: form.documentKind, error: errors.documentKind,
+  options: kinds.map((kind) => ({ value: kind, label: t(`document.${kind}` as TextKey) })) })}
+${field({ name: "documentNumber", label: t("field.documentNumber"), value: form.documentNumber, error: errors.documentNumber, required: true })}
+${withContacts
+  ? html`${field({ name: "phone", label: t("field.phone"), value: form.phone, error: errors.phone, type: "tel", autocomplete: "tel" })}
+${field({ name: "email", label: t("field.email"), value: form.email, error: errors.email, type: "email", autocomplete: "email" })}`
+  : ""}`;
+}
+
+function labelsOf(ctx: PageContext): Record<string, string> {
+  const { t } = ctx;
+  return {
+    lastName: t("field.lastName"), firstName: t("field.firstName"), patronymic: t("field.patronymic"), birthDate: t("field.birthDate"),
+    documentKind: t("field.documentKind"), documentNumber: t("field.documentNumber"), phone: t("field.phone"), email: t("field.email"),
+  };
+}
+
+const statusText = (ctx: PageContext, prefix: string, status: string) => {
+  const key = `${prefix}.${status}`;
+  return isTextKey(key) ? ctx.t(key) : status;
+};
+
+export function familyRoutes(app: FastifyInstance, options: FamilyOptions): void {
+  const { services, directory } = options;
+  const callOf = (ctx: PageContext, token: string) => ({ language: ctx.language, requestId: ctx.requestId, token });
+
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    const { t } = request.page;
+    return sendPage(reply.code(404), messagePage(request.page, t("error.notFound"), t("error.notFoundText")));
+  };
+
+  function registrationPage(ctx: PageContext, form: Form, errors: Record<string, string>): Html {
+    const { t } = ctx;
+    return layout(ctx, {
+      title: t("family.register"),
+      body: html`<h1>${t("family.register")}</h1>
+<p>${t("family.registerIntro")}</p>
+${errorSummary(ctx, errors, labelsOf(ctx))}
+<form method="post" action="/family/registration" novalidate>
+  ${csrfInput(ctx)}
+  ${personFields(ctx, form, errors, ["passport", "snils", "iin"], true)}
+  <button type="submit">${t("form.save")}</button>
+</form>`,
+    });
+  }
+
+  app.get("/family", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const ctx = request.page;
+    const { t } = ctx;
+    const guardianId = person.actor.guardianId ?? "";
+    const call = callOf(ctx, person.token);
+    const guardian = await services.call("registry", "GET", `/guardians/${guardianId}`, call);
+    if (!guardian.ok) return sendPage(reply, registrationPage(ctx, { documentKind: ctx.language === "kk" ? "iin" : "passport" }, {}));
+    const children = await services.call<Child[]>("registry", "GET", `/guardians/${guardianId}/children`, call);
+    const kids = children.ok ? children.body : [];
+    const certificates = await Promise.all(kids.map((child) => services.call<Certificate>("registry", "GET", `/children/${child.id}/certificate`, call)));
+    const body = html`<h1>${t("family.title")}</h1>
+<h2>${t("family.children")}</h2>
+${kids.length === 0 ? html`<p>${t("family.noChildren")}</p>` : ""}
+<ul class="cards">${kids.map((child, i) => {
+  const certificate = certificates[i];
+  return html`<li class="card"><h3><a href="/family/children/${child.id}">${child.firstName} ${child.lastName}</a></h3>
+  <p class="meta">${t("child.born", { date: ctx.format.date(child.birthDate) })}</p>
+  <p class="meta">${certificate?.ok ? html`${t("child.certificateNumber", { number: certificate.body.number })}: ${statusText(ctx, "certificate", certificate.body.status)}` : t("child.noCertificate")}</p></li>`;
+})}</ul>
+<p><a class="button" href="/family/children/new">${t("family.addChild")}</a></p>`;
+    return sendPage(reply, layout(ctx, { title: t("family.title"), body }));
+  });
+
+  app.post<{ Body: Form }>("/family/registration", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const ctx = request.page;
+    const form = request.body;
+    const answer = await services.call("registry", "POST", "/guardians", {
+      ...callOf(ctx, person.token),
+      body: {
+        firstName: form.firstName?.trim() ?? "",
+        lastName: form.lastName?.trim() ?? "",
+        patronymic: value(form, "patronymic"),
+        phone: value(form, "phone"),
+        email: value(form, "email"),
+        document: { kind: form.documentKind ?? "", number: form.documentNumber?.trim() ?? "" },
+        municipalityId: person.actor.municipalityId,
+        language: ctx.language,
+      },
+    });
+    if (!answer.ok) return sendPage(reply.code(answer.status === 409 ? 409 : 400), registrationPage(ctx, form, formErrors(fieldErrorsOf(answer.problem))));
+    return reply.redirect("/family", 303);
+  });
+
+  // A new Idempotency-Key each time the form is drawn: a refused attempt changed nothing, and the
+  // service keeps its refusal under the key it was sent with.
+  function childForm(ctx: PageContext, form: Form, errors: Record<string, string>): Html {
+    const { t } = ctx;
+    return layout(ctx, {
+      title: t("family.newChild"),
+      body: html`<h1>${t("family.newChild")}</h1>
+${errorSummary(ctx, errors, labelsOf(ctx))}
+<form method="post" action="/family/children" novalidate>
+  ${csrfInput(ctx)}
+  <input type="hidden" name="idempotencyKey" value="${randomUUID()}">
+  ${personFields(ctx, form, errors, ["birth_certificate", "iin", "snils", "passport"], false)}
+  <button type="submit">${t("form.save")}</button>
+</form>`,
+    });
+  }
+
+  app.get("/family/children/new", async (request, reply) => {
+    if (!personOf(request, reply, "guardian")) return reply;
+    return sendPage(reply, childForm(request.page, { documentKind: request.page.language === "kk" ? "iin" : "birth_certificate" }, {}));
+  });
+
+  app.post<{ Body: Form }>("/family/children", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const ctx = request.page;
+    const form = request.body;
+    const answer = await services.call<{ id: string }>("registry", "POST", "/children", {
+      ...callOf(ctx, person.token),
+      ...(form.idempotencyKey && { idempotencyKey: form.idempotencyKey }),
+      body: {
+        firstName: form.firstName?.trim() ?? "",
+        lastName: form.lastName?.trim() ?? "",
+        patronymic: value(form, "patronymic"),
+        birthDate: form.birthDate ?? "",
+        document: { kind: form.documentKind ?? "", number: form.documentNumber?.trim() ?? "" },
+        guardianIds: [person.actor.guardianId],
+      },
+    });
+    if (!answer.ok) return sendPage(reply.code(answer.status === 409 ? 409 : 400), childForm(ctx, form, formErrors(fieldErrorsOf(answer.problem))));
+    return reply.redirect(`/family/children/${answer.body.id}`, 303);
+  });
+
+  /** The place of a waiting application in its queue: a fragment the page redraws live. */
+  function positionFragment(ctx: PageContext, position: Position): Html {
+    return html`<p><strong>${ctx.t("application.position", { position: position.position, total: position.total })}</strong></p><p>${position.explanation}</p>`;
+  }
+
+  async function applicationBlock(ctx: PageContext, token: string, application: Application, programs: Map<string, Program | undefined>, timeZone: string): Promise<Html> {
+    const { t, format } = ctx;
+    const program = programs.get(application.programId);
+    const offer = application.offers.find((o) => o.status === "open");
+    let position: Html = html``;
+    if (application.status === "queued") {
+      const answer = await services.call<Position>("enrollment", "GET", `/applications/${application.id}/position`, callOf(ctx, token));
+      if (answer.ok) {
+        position = html`<div data-live="/family/applications/${application.id}/position" data-every="15" aria-live="polite">${positionFragment(ctx, answer.body)}</div>
+<p class="live">${t("application.live")}</p>`;
+      }
+    }
+    return html`<li class="card">
+  <h3>${program ? html`<a href="/programs/${program.id}">${t("application.group", { title: program.title })}</a>` : application.programId}</h3>
+  <p class="meta">${statusText(ctx, "application.status", application.status)}</p>
+  ${position}
+  ${offer
+    ? html`<p>${t("application.offer", { deadline: format.instant(offer.deadline, timeZone) })}</p>
+  <div class="actions">
+    <form method="post" action="/family/offers/${offer.id}/acceptance">${csrfInput(ctx)}<input type="hidden" name="childId" value="${application.childId}"><button type="submit">${t("application.accept")}</button></form>
+    <form method="post" action="/family/offers/${offer.id}/decline">${csrfInput(ctx)}<input type="hidden" name="childId" value="${application.childId}"><button type="submit" class="warning">${t("application.decline")}</button></form>
+  </div>`
+    : ""}
+  ${application.enrollment?.status === "active" ? html`<p>${t("application.enrolled")}</p>` : ""}
+</li>`;
+  }
+
+  app.get<{ Querystring: { done?: string } }>("/family/children/:id", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const params = IdParams.safeParse(request.params);
+    if (!params.success) return notFound(request, reply);
+    const ctx = request.page;
+    const { t, format } = ctx;
+    const call = callOf(ctx, person.token);
+    const { id } = params.data;
+    const child = await services.call<Child>("registry", "GET", `/children/${id}`, call);
+    // Another family's child (403) and no child (404) read the same: the address tells nothing.
+    if (!child.ok) return notFound(request, reply);
+    const [certificate, applications] = await Promise.all([
+      services.call<Certificate>("registry", "GET", `/children/${id}/certificate`, call),
+      services.call<Application[]>("enrollment", "GET", `/children/${id}/applications`, call),
+    ]);
+    const municipality = await directory.municipality(child.body.municipalityId);
+    const timeZone = municipality?.timeZone ?? "UTC";
+    const account = certificate.ok ? await services.call<Account>("payments", "GET", `/certificates/${certificate.body.id}/account`, call) : undefined;
+    const apps = applications.ok ? applications.body : [];
+    const programIds = [...new Set(apps.map((a) => a.programId))];
+    const programs = new Map(
+      await Promise.all(
+        programIds.map(async (programId) => {
+          const answer = await services.call<Program>("catalogue", "GET", `/programs/${programId}`, call);
+          return [programId, answer.ok ? answer.body : undefined] as const;
+        }),
+      ),
+    );
+    const c = child.body;
+    const certificateBlock = certificate.ok
+      ? html`<p>${t("child.certificateNumber", { number: certificate.body.number })}: <strong>${statusText(ctx, "certificate", certificate.body.status)}</strong></p>
+<p>${certificate.body.funding === "financed" ? t("certificate.financed", { year: certificate.body.financedYear ?? "" }) : t("certificate.accounting")}</p>`
+      : html`<p>${t("child.noCertificate")}</p>
+<form method="post" action="/family/children/${c.id}/certificate">${csrfInput(ctx)}<input type="hidden" name="idempotencyKey" value="${randomUUID()}"><button type="submit">${t("child.applyCertificate")}</button></form>`;
+    const accountBlock =
+      account === undefined
+        ? html``
+        : account.ok
+          ? html`<h2>${t("account.title", { year: account.body.year })}</h2>
+<dl class="summary"><dt>${t("account.balance")}</dt><dd>${format.money(account.body.available, account.body.currency)}</dd>
+<dt>${t("account.reserved")}</dt><dd>${format.money(account.body.reserved, account.body.currency)}</dd></dl>
+<h3>${t("account.movements")}</h3>
+${account.body.movements.length === 0
+  ? html`<p>${t("account.noMovements")}</p>`
+  : html`<table><tbody>${account.body.movements.map((m) => html`<tr><td>${format.instant(m.at, timeZone)}</td><td>${m.description}</td><td>${m.direction === "out" || m.direction === "held" ? "−" : "+"}${format.money(m.amount, account.body.currency)}</td></tr>`)}</tbody></table>`}`
+          : html`<p>${t("account.none")}</p>`;
+    const blocks = await Promise.all(apps.map((a) => applicationBlock(ctx, person.token, a, programs, timeZone)));
+    const done = request.query.done === "applied" ? notice(t("application.applied")) : request.query.done === "enrolled" ? notice(t("application.enrolled")) : undefined;
+    const body = html`<h1>${c.firstName} ${c.lastName}</h1>
+<p>${t("child.born", { date: format.date(c.birthDate) })}</p>
+<h2>${t("child.certificate")}</h2>
+${certificateBlock}
+${accountBlock}
+<h2 id="applications">${t("child.applications")}</h2>
+${apps.length === 0 ? html`<p><a href="/">${t("child.noApplications")}</a></p>` : html`<ul class="cards">${blocks}</ul>`}`;
+    return sendPage(reply, layout(ctx, { title: `${c.firstName} ${c.lastName}`, body, notice: done }));
+  });
+
+  app.post<{ Body: Form }>("/family/children/:id/certificate", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const params = IdParams.safeParse(request.params);
+    if (!params.success) return notFound(request, reply);
+    const ctx = request.page;
+    const answer = await services.call<Certificate>("registry", "POST", "/certificates", {
+      ...callOf(ctx, person.token),
+      ...(request.body.idempotencyKey && { idempotencyKey: request.body.idempotencyKey }),
+      body: { childId: params.data.id },
+    });
+    if (!answer.ok && answer.status === 404) return notFound(request, reply);
+    if (!answer.ok) return sendPage(reply.code(answer.status), messagePage(ctx, ctx.t("child.certificate"), answer.problem.detail));
+    // 202: held as a near-duplicate for the office to decide.
+    if (answer.status === 202) return sendPage(reply, messagePage(ctx, ctx.t("child.certificate"), ctx.t("child.certificateHeld")));
+    return reply.redirect(`/family/children/${params.data.id}`, 303);
+  });
+
+  app.post<{ Body: Form }>("/family/applications", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const ctx = request.page;
+    const { childId, groupId, idempotencyKey } = request.body;
+    const answer = await services.call<Application>("enrollment", "POST", "/applications", {
+      ...callOf(ctx, person.token),
+      ...(idempotencyKey && { idempotencyKey }),
+      body: { childId, groupId },
+    });
+    if (!answer.ok) return sendPage(reply.code(answer.status === 404 ? 404 : 400), messagePage(ctx, ctx.t("program.apply"), answer.problem.detail || answer.problem.title));
+    return reply.redirect(`/family/children/${answer.body.childId}?done=applied#applications`, 303);
+  });
+
+  app.get("/family/applications/:id/position", async (request, reply) => {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const params = IdParams.safeParse(request.params);
+    if (!params.success) return notFound(request, reply);
+    const ctx = request.page;
+    const answer = await services.call<Position>("enrollment", "GET", `/applications/${params.data.id}/position`, callOf(ctx, person.token));
+    if (!answer.ok) return notFound(request, reply);
+    const fragment = positionFragment(ctx, answer.body);
+    if (request.headers["x-fragment"] === "1") return sendPage(reply, fragment);
+    return sendPage(reply, layout(ctx, { title: ctx.t("child.applications"), body: html`<h1>${ctx.t("child.applications")}</h1>${fragment}` }));
+  });
+
+  for (const decision of ["acceptance", "decline"] as const) {
+    app.post<{ Body: Form }>(`/family/offers/:id/${decision}`, async (request, reply) => {
+      const person = personOf(request, reply, "guardian");
+      if (!person) return reply;
+      const params = IdParams.safeParse(request.params);
+      if (!params.success) return notFound(request, reply);
+      const ctx = request.page;
+      const answer = await services.call("enrollment", "POST", `/offers/${params.data.id}/${decision}`, {
+        ...callOf(ctx, person.token),
+        ...(decision === "acceptance" && { body: { method: "electronic" } }),
+      });
+      if (!answer.ok) return sendPage(reply.code(answer.status === 404 ? 404 : 409), messagePage(ctx, ctx.t("child.applications"), answer.problem.detail || answer.problem.title));
+      const childId = z.uuid().safeParse(request.body.childId);
+      return reply.redirect(childId.success ? `/family/children/${childId.data}?done=${decision === "acceptance" ? "enrolled" : ""}#applications` : "/family", 303);
+    });
+  }
+}

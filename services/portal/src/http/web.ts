@@ -1,0 +1,177 @@
+// The pages' common ground: cookies, form bodies, the language and display mode a person chose,
+// the session, the double-submit form token, the two assets, and one error handler that answers
+// with a page in the person's language (never a stack trace).
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import fastifyCookie from "@fastify/cookie";
+import fastifyFormbody from "@fastify/formbody";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Role } from "@kruzhok/actor";
+import { FamilyLanguages, familyLanguage, type FamilyLanguage } from "@kruzhok/i18n";
+import type { Pool } from "@kruzhok/postgres";
+import { ServiceUnavailable } from "../api/client";
+import { SCRIPT, STYLES } from "../pages/assets";
+import { languageTools, type PageContext } from "../pages/context";
+import { html, type Html } from "../pages/html";
+import { messagePage } from "../pages/layout";
+import { findSession } from "../store/sessions";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    page: PageContext;
+  }
+}
+
+export interface CookieNames {
+  session: string;
+  csrf: string;
+  language: string;
+  contrast: string;
+}
+
+/** `__Host-` cookies: Secure, Path=/, no Domain, so no other site or subdomain can set them. */
+export function cookieNames(secure: boolean): CookieNames {
+  const prefix = secure ? "__Host-" : "";
+  return { session: `${prefix}kruzhok-session`, csrf: `${prefix}kruzhok-csrf`, language: "kruzhok-lang", contrast: "kruzhok-contrast" };
+}
+
+export interface WebOptions {
+  pool: Pool;
+  clock: () => Date;
+  secureCookies: boolean;
+}
+
+const YEAR_S = 365 * 24 * 60 * 60;
+
+/** The content security policy of pages: their own style sheet, script and forms only. */
+const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Only a path of this site: never `//host` or a scheme, so a link cannot send a person elsewhere. */
+export function safeBack(value: unknown): string {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
+}
+
+export async function registerWeb(app: FastifyInstance, options: WebOptions): Promise<CookieNames> {
+  const names = cookieNames(options.secureCookies);
+  const cookieBase = { path: "/", secure: options.secureCookies, sameSite: "lax" as const, httpOnly: true };
+  // Pages are the portal's own: the person is known from the session cookie, not a bearer token.
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, public: true };
+    route.schema = { ...route.schema, hide: true };
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("content-security-policy", PAGE_CSP);
+    const cookies = request.cookies;
+    const chosen = cookies[names.language];
+    const language: FamilyLanguage = FamilyLanguages.includes(chosen as FamilyLanguage) ? (chosen as FamilyLanguage) : familyLanguage(request.headers["accept-language"]);
+    let csrf = cookies[names.csrf];
+    if (!csrf || !/^[A-Za-z0-9_-]{43}$/.test(csrf)) {
+      csrf = randomBytes(32).toString("base64url");
+      reply.setCookie(names.csrf, csrf, cookieBase);
+    }
+    const sessionId = cookies[names.session];
+    const session = sessionId ? await findSession(options.pool, sessionId, options.clock()) : undefined;
+    request.page = {
+      language,
+      ...languageTools(language),
+      person: session && { actor: session.actor, displayName: session.displayName, token: session.token },
+      csrf,
+      contrast: cookies[names.contrast] === "on",
+      path: request.url,
+      requestId: request.id,
+    };
+  });
+
+  // Every form posts the token it was drawn with; a post from another site cannot know it.
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.method !== "POST") return;
+    const sent = (request.body as Record<string, unknown> | undefined)?._csrf;
+    const cookie = request.cookies[names.csrf];
+    if (typeof sent !== "string" || !cookie || !sameToken(sent, cookie)) {
+      const { t } = request.page;
+      return sendPage(reply.code(403), messagePage(request.page, t("error.csrf"), t("error.csrfText")));
+    }
+    return undefined;
+  });
+
+  app.get("/assets/portal.css", async (_request, reply) =>
+    reply.header("cache-control", "public, max-age=3600").type("text/css; charset=utf-8").send(STYLES),
+  );
+  app.get("/assets/portal.js", async (_request, reply) =>
+    reply.header("cache-control", "public, max-age=3600").type("text/javascript; charset=utf-8").send(SCRIPT),
+  );
+
+  // The language and the display mode: links that work without a script, remembered for a year.
+  app.get<{ Querystring: Record<string, string | undefined> }>("/settings", async (request, reply) => {
+    const { lang, contrast, back } = request.query;
+    if (lang === "ru" || lang === "kk") reply.setCookie(names.language, lang, { ...cookieBase, maxAge: YEAR_S });
+    if (contrast === "on" || contrast === "off") reply.setCookie(names.contrast, contrast, { ...cookieBase, maxAge: YEAR_S });
+    return reply.redirect(safeBack(back), 303);
+  });
+
+  // The kit answers unknown API paths with a problem document; a person gets a page. (A
+  // wildcard route: the kit's not-found handler owns the root prefix.)
+  const notFound = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { t } = request.page;
+    return sendPage(reply.code(404), messagePage(request.page, t("error.notFound"), t("error.notFoundText")));
+  };
+  app.get("/*", notFound);
+  app.post("/*", notFound);
+
+  app.setErrorHandler(async (error, request, reply) => {
+    // A hook that failed before the context was made (the session store down) still answers.
+    const ctx = (request.page as PageContext | undefined) ?? fallbackContext(request);
+    const { t } = ctx;
+    if (error instanceof ServiceUnavailable) {
+      request.log.warn({ service: error.service, err: error.cause }, "service unavailable for a page");
+      return sendPage(reply.code(503).header("retry-after", "30"), messagePage(ctx, t("error.unavailable"), t("error.unavailableText")));
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // A malformed id in the address is a page that does not exist; the rest, input the
+      // services' rules refuse before any form could (invisible characters): told in words.
+      request.log.info({ code: (error as { code?: string }).code, status }, "page request refused");
+      return sendPage(reply.code(404), messagePage(ctx, t("error.notFound"), t("error.notFoundText")));
+    }
+    request.log.error({ err: error }, "page failed");
+    return sendPage(reply.code(500), messagePage(ctx, t("error.unavailable"), `${t("error.unavailableText")} (${request.id})`));
+  });
+  return names;
+}
+
+function fallbackContext(request: FastifyRequest): PageContext {
+  const language = familyLanguage(request.headers["accept-language"]);
+  return { language, ...languageTools(language), person: undefined, csrf: "", contrast: false, path: "/", requestId: request.id };
+}
+
+export function sendPage(reply: FastifyReply, page: Html): FastifyReply {
+  return reply.header("cache-control", "no-store").type("text/html; charset=utf-8").send(page.text);
+}
+
+/**
+ * The signed-in person of one of `roles`, or the page answered already: signed out → the sign-in
+ * page (and back here after), another role → 403 in words. Returns undefined when answered.
+ */
+export function personOf(request: FastifyRequest, reply: FastifyReply, ...roles: Role[]): NonNullable<PageContext["person"]> | undefined {
+  const { person, t } = request.page;
+  if (!person) {
+    void reply.redirect(`/sign-in?back=${encodeURIComponent(request.url)}`, 303);
+    return undefined;
+  }
+  if (!roles.includes(person.actor.role)) {
+    void sendPage(reply.code(403), messagePage(request.page, t("error.forbidden"), t("error.forbiddenText")));
+    return undefined;
+  }
+  return person;
+}
+
+export const notice = (text: string): Html => html`<div class="notice" role="status">${text}</div>`;

@@ -1,0 +1,47 @@
+// Sessions: all SQL of the portal. A session is found by the hash of the cookie's random id.
+import { createHash, randomBytes } from "node:crypto";
+import type { Actor } from "@kruzhok/actor";
+import type { Pool } from "@kruzhok/postgres";
+
+export interface Session {
+  /** The bearer token the portal sends to the services for this person. */
+  token: string;
+  actor: Actor;
+  displayName: string;
+  expiresAt: Date;
+}
+
+const hashOf = (id: string) => createHash("sha256").update(id).digest("base64url");
+
+/** A new session; returns the cookie's value (256 random bits), which is stored only hashed. */
+export async function createSession(pool: Pool, session: Session, now: Date): Promise<string> {
+  const id = randomBytes(32).toString("base64url");
+  await pool.query(
+    `INSERT INTO portal_sessions (id_hash, token, actor, display_name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [hashOf(id), session.token, JSON.stringify(session.actor), session.displayName, now, session.expiresAt],
+  );
+  return id;
+}
+
+/** The session of a cookie's value, if it exists and has not expired. */
+export async function findSession(pool: Pool, id: string, now: Date): Promise<Session | undefined> {
+  const { rows } = await pool.query<{ token: string; actor: Actor; display_name: string; expires_at: Date }>(
+    `SELECT token, actor, display_name, expires_at FROM portal_sessions WHERE id_hash = $1 AND expires_at > $2`,
+    [hashOf(id), now],
+  );
+  const row = rows[0];
+  return row && { token: row.token, actor: row.actor, displayName: row.display_name, expiresAt: row.expires_at };
+}
+
+export async function deleteSession(pool: Pool, id: string): Promise<void> {
+  await pool.query(`DELETE FROM portal_sessions WHERE id_hash = $1`, [hashOf(id)]);
+}
+
+/** Expired sessions, removed a batch at a time (the sweep job). */
+export async function deleteExpiredSessions(pool: Pool, now: Date): Promise<number> {
+  const { rowCount } = await pool.query(
+    `DELETE FROM portal_sessions WHERE id_hash IN (SELECT id_hash FROM portal_sessions WHERE expires_at <= $1 LIMIT 1000)`,
+    [now],
+  );
+  return rowCount ?? 0;
+}

@@ -76,7 +76,8 @@ export class Person {
     await page.screenshot({ path: shot(other), fullPage: true });
     await page.setViewportSize(this.size);
     const violations = await this.axe();
-    expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical"), `axe-core on ${name} (${page.url()})`).toEqual([]);
+    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious, `axe-core on ${name} (${page.url()}): ${JSON.stringify(serious)}`).toEqual([]);
   }
 
   /**

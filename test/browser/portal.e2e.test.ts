@@ -33,6 +33,13 @@ const yearsAgo = (years: number) => {
   return d.toISOString().slice(0, 10);
 };
 
+/** The month of the group's first lessons: it starts two weeks after today (programPublished). */
+const firstLessonMonth = () => new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 7);
+const nextMonth = (month: string) => new Date(Date.parse(`${month}-28T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 7);
+/** Whole days from the story's local today to `date`. */
+const daysUntil = (date: string) =>
+  Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${new Date().toLocaleDateString("en-CA", { timeZone: story.timeZone })}T00:00:00Z`)) / 86_400_000);
+
 const documentNumber = () => String(Math.floor(Math.random() * 1e10)).padStart(10, "0");
 
 async function signIn(page: Page, t: Translate, who: string): Promise<void> {
@@ -112,18 +119,18 @@ beforeAll(async () => {
     catalogue: services.catalogue,
     enrollment: services.enrollment,
     payments: services.payments,
+    attendance: services.attendance,
     portal: { main: portalMain },
   })) as unknown as PortalSystem;
   const all = system.services as unknown as Record<string, { port: number; start(env?: Record<string, string>): Promise<unknown> }>;
-  await system.start(...(["registry", "catalogue", "enrollment", "payments"] as never[]));
+  await system.start(...(["registry", "catalogue", "enrollment", "payments", "attendance"] as never[]));
   const url = (name: string) => `http://127.0.0.1:${all[name]!.port}`;
   await all.portal!.start({
     REGISTRY_URL: url("registry"),
     CATALOGUE_URL: url("catalogue"),
     ENROLLMENT_URL: url("enrollment"),
     PAYMENTS_URL: url("payments"),
-    // Not started here: its pages are not in these journeys yet.
-    ATTENDANCE_URL: "http://127.0.0.1:9",
+    ATTENDANCE_URL: url("attendance"),
   });
   baseURL = url("portal");
   story = await newStory(system);
@@ -237,5 +244,62 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     await family.page.getByRole("button", { name: t("application.accept") }).click();
     await expect.poll(() => family.page.getByRole("status").innerText()).toBe(t("application.enrolled"));
     await family.look("enrolled");
+  });
+  it("the provider marks the first lesson from a phone without JavaScript; the family notifies an absence in time", async () => {
+    const t = translator("ru");
+    const { attendance } = system.services;
+    const groupId = known(story, "groupId");
+    // Attendance heard of the group and the enrollment: the first two lessons with the child.
+    let month = firstLessonMonth();
+    let lessons: { date: string; start: string; roster: string[] }[] = [];
+    for (let tries = 0; lessons.length < 2 && tries < 3; tries++, month = nextMonth(month)) {
+      const sheet = await attendance.waitForAnswer(
+        "GET",
+        `/groups/${groupId}/lessons?month=${month}`,
+        { as: known(story, "provider") },
+        (answer) => (answer.status === 200 && answer.json<{ lessons: { roster: string[] }[] }>().lessons.some((l) => l.roster.includes(russianChild)) ? answer : undefined),
+        "attendance to hear of the group and the enrollment",
+      );
+      lessons = [...lessons, ...sheet.json<{ lessons: { date: string; start: string; roster: string[] }[] }>().lessons.filter((l) => l.roster.includes(russianChild))];
+    }
+    const [first, second] = lessons;
+    expect(second).toBeDefined();
+    // Attendance's clock moves to the day after the first lesson (a development clock, as the system test does).
+    await attendance.kill();
+    await attendance.start({ CLOCK_OFFSET_DAYS: String(daysUntil(first!.date) + 1) });
+
+    const provider = await Person.open(browser, "ru-provider-phone", { size: PHONE, language: "ru", javaScript: false, baseURL });
+    try {
+      const { page } = provider;
+      await signIn(page, t, "АНО ДО «Робототехника для всех»");
+      await page.getByRole("link", { name: `${t("attendance.open")}: ${t("program.group", { n: 1 })}` }).click();
+      await shows(page.getByRole("heading", { level: 1 }));
+      await page.goto(`/provider/groups/${groupId}/lessons?month=${first!.date.slice(0, 7)}`);
+      await provider.look("attendance-month");
+      await page.getByRole("link", { name: new RegExp(`^${t("attendance.lesson", { date: ".+", start: first!.start, end: ".+" })}$`) }).first().click();
+      await shows(page.getByRole("group", { name: /Сюжетова Мария/ }));
+      await provider.look("attendance-lesson");
+      await page.getByRole("group", { name: /Сюжетова Мария/ }).getByLabel(t("attendance.present"), { exact: true }).check();
+      await page.getByRole("button", { name: t("attendance.save") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(t("attendance.saved"));
+      await expect.poll(() => page.getByRole("row", { name: /Сюжетова Мария/ }).innerText()).toContain(t("attendance.present"));
+      await provider.look("attendance-marked");
+    } finally {
+      await provider.close();
+    }
+
+    const family = ruFamily!;
+    await family.page.goto(`/family/children/${russianChild}/absence`);
+    await family.look("absence");
+    // Bad input: the last day before the first.
+    await family.page.getByLabel(t("absence.from"), { exact: true }).fill(second!.date);
+    await family.page.getByLabel(t("absence.to"), { exact: true }).fill(first!.date);
+    await family.page.getByRole("button", { name: t("absence.send") }).click();
+    await shows(family.page.getByRole("alert"));
+    await family.look("absence-errors");
+    await family.page.getByLabel(t("absence.to"), { exact: true }).fill(second!.date);
+    await family.page.getByRole("button", { name: t("absence.send") }).click();
+    await expect.poll(() => family.page.getByRole("status").innerText()).toBe(t("absence.onTime"));
+    await family.look("absence-sent");
   });
 });

@@ -2,6 +2,7 @@ import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
 import type { Pool } from "@kruzhok/postgres";
 import type { Services } from "./api/client";
 import { Directory } from "./api/directory";
+import { attendanceRoutes } from "./http/attendance";
 import { familyRoutes } from "./http/family";
 import { navigatorRoutes } from "./http/navigator";
 import { providerRoutes } from "./http/provider";
@@ -31,6 +32,7 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
     signInRoutes(pages, { pool, clock, services, directory, cookies, secureCookies, sessionTtlS, devSecret });
     familyRoutes(pages, { services, directory, clock });
     providerRoutes(pages, { services, directory });
+    attendanceRoutes(pages, { services, directory, clock });
   });
   return app;
 }

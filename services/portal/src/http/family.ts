@@ -13,6 +13,7 @@ import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage, select } from "../pages/layout";
 import type { TextKey } from "../pages/texts";
 import { isTextKey } from "../pages/texts";
+import { childMarks } from "./attendance";
 import { notice, personOf, sendPage } from "./web";
 
 export interface FamilyOptions {
@@ -271,6 +272,8 @@ ${account.body.movements.length === 0
   : html`<table><tbody>${account.body.movements.map((m) => html`<tr><td>${format.instant(m.at, timeZone)}</td><td>${m.description}</td><td>${m.direction === "out" || m.direction === "held" ? "−" : "+"}${format.money(m.amount, account.body.currency)}</td></tr>`)}</tbody></table>`}`
           : html`<p>${t("account.none")}</p>`;
     const blocks = await Promise.all(apps.map((a) => applicationBlock(ctx, person.token, a, programs, timeZone)));
+    const enrolled = apps.some((a) => a.enrollment !== null);
+    const marks = enrolled ? await childMarks(services, options.clock, ctx, person.token, c.id, timeZone) : html``;
     const done = request.query.done === "applied" ? notice(t("application.applied")) : request.query.done === "enrolled" ? notice(t("application.enrolled")) : undefined;
     const body = html`<h1>${c.firstName} ${c.lastName}</h1>
 <p>${t("child.born", { date: format.date(c.birthDate) })}</p>
@@ -278,7 +281,8 @@ ${account.body.movements.length === 0
 ${certificateBlock}
 ${accountBlock}
 <h2 id="applications">${t("child.applications")}</h2>
-${apps.length === 0 ? html`<p><a href="/">${t("child.noApplications")}</a></p>` : html`<ul class="cards">${blocks}</ul>`}`;
+${apps.length === 0 ? html`<p><a href="/">${t("child.noApplications")}</a></p>` : html`<ul class="cards">${blocks}</ul>`}
+${marks}`;
     return sendPage(reply, layout(ctx, { title: `${c.firstName} ${c.lastName}`, body, notice: done }));
   });
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Services } from "../api/client";
 import type { Directory } from "../api/directory";
-import type { Application, Program } from "../api/types";
+import type { Application, Group, Program } from "../api/types";
 import type { PageContext } from "../pages/context";
 import { html } from "../pages/html";
 import { csrfInput, field, layout, messagePage } from "../pages/layout";
@@ -44,6 +44,13 @@ export function providerRoutes(app: FastifyInstance, options: ProviderOptions): 
       services.call<{ items: Application[] }>("enrollment", "GET", `/providers/${providerId}/applications`, call),
       services.call<{ items: Applicant[] }>("registry", "GET", `/providers/${providerId}/children`, { ...call, query: { limit: 200 } }),
     ]);
+    const programList = programs.ok ? programs.body.items : [];
+    const groups = await Promise.all(
+      programList.map(async (p) => {
+        const answer = await services.call<Group[]>("catalogue", "GET", `/programs/${p.id}/groups`, call);
+        return answer.ok ? answer.body : [];
+      }),
+    );
     const timeZone = (await directory.municipality(person.actor.municipalityId ?? ""))?.timeZone ?? "UTC";
     const byChild = new Map((applicants.ok ? applicants.body.items : []).map((a) => [a.childId, a]));
     const titles = new Map((programs.ok ? programs.body.items : []).map((p) => [p.id, p.title]));
@@ -69,7 +76,10 @@ ${pending.length === 0 ? html`<p>${t("provider.noApplications")}</p>` : ""}
 })}</ul>
 <h2>${t("provider.programs")}</h2>
 ${programs.ok && programs.body.items.length > 0
-  ? html`<ul class="cards">${programs.body.items.map((p) => html`<li class="card"><h3><a href="/programs/${p.id}">${p.title}</a></h3><p class="meta">${word(ctx, `program.status.${p.status}`)}</p></li>`)}</ul>`
+  ? html`<ul class="cards">${programList.map(
+      (p, i) => html`<li class="card"><h3><a href="/programs/${p.id}">${p.title}</a></h3><p class="meta">${word(ctx, `program.status.${p.status}`)}</p>
+  ${(groups[i] ?? []).map((g, n) => html`<p><a href="/provider/groups/${g.id}/lessons">${t("attendance.open")}: ${t("program.group", { n: n + 1 })}</a> · ${g.schedule.slots.map((s) => `${format.weekday(s.weekday)} ${s.start}`).join(", ")}</p>`)}</li>`,
+    )}</ul>`
   : html`<p>${t("provider.noPrograms")}</p>`}`;
     const done = request.query.done === "confirmed" ? notice(t("review.confirmed")) : request.query.done === "rejected" ? notice(t("review.rejected")) : undefined;
     return sendPage(reply, layout(ctx, { title: t("provider.title"), body, notice: done }));

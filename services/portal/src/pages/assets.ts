@@ -63,6 +63,13 @@ th,td{text-align:left;border-bottom:1px solid var(--line);padding:.4rem .5rem .4
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:.5rem 0}
 .actions form{margin:0}
 .live{font-size:.85rem;color:var(--muted)}
+.visually-hidden{position:absolute!important;width:1px;height:1px;margin:0;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+.lessons{list-style:none;padding:0}
+.lessons li{border-top:1px solid var(--line)}
+.lessons a{display:block;padding:.75rem 0}
+.scroll{overflow-x:auto;max-width:100%}
+fieldset.mark{border-top:1px solid var(--line);padding-top:.5rem}
+fieldset.mark .check{display:inline-flex;margin-right:1.5rem}
 `;
 
 /**

@@ -7,12 +7,13 @@ import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Role } from "@kruzhok/actor";
 import { FamilyLanguages, familyLanguage, type FamilyLanguage } from "@kruzhok/i18n";
+import { toProblem } from "@kruzhok/http";
 import type { Pool } from "@kruzhok/postgres";
 import { ServiceUnavailable } from "../api/client";
 import { SCRIPT, STYLES } from "../pages/assets";
 import { languageTools, type PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
-import { messagePage } from "../pages/layout";
+import { layout, messagePage } from "../pages/layout";
 import { findSession } from "../store/sessions";
 
 declare module "fastify" {
@@ -136,6 +137,14 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
       return sendPage(reply.code(503).header("retry-after", "30"), messagePage(ctx, t("error.unavailable"), t("error.unavailableText")));
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
+    // Input no service may receive (invisible characters, mixed alphabets in a word), refused by
+    // the kit before any handler: each field and its rule in the person's language.
+    const problem = toProblem(error, { instance: request.url, requestId: request.id, language: ctx.language });
+    if (problem.body.status === 400 && problem.body.invalidParams) {
+      request.log.info({ code: problem.body.code, fields: problem.body.invalidParams.map((p) => p.name) }, "page input refused");
+      const items = problem.body.invalidParams.map((p) => html`<li>${p.name.replace(/^body\./, "")}: ${p.reason}</li>`);
+      return sendPage(reply.code(400), layout(ctx, { title: t("form.errors"), body: html`<div class="error-summary" role="alert"><h1>${t("form.errors")}</h1><ul>${items}</ul></div><p><a href="${safeBack(request.headers.referer === undefined ? "/" : new URL(request.headers.referer, "http://x").pathname)}">${t("error.back")}</a></p>` }));
+    }
     if (status >= 400 && status < 500) {
       // A malformed id in the address is a page that does not exist; the rest, input the
       // services' rules refuse before any form could (invisible characters): told in words.

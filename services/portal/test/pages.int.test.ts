@@ -1,0 +1,155 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routesOf, type HttpApp } from "@kruzhok/http";
+import { serviceHarness, type Harness } from "@kruzhok/testkit";
+import { Services, type ServiceName } from "../src/api/client";
+import { buildPortalApp } from "../src/app";
+import { migratePortal } from "../src/migrations";
+import { createSession } from "../src/store/sessions";
+
+// The portal's own guard, route by route (the tenancy matrix of its pages): every page that is
+// a person's is refused to the signed-out (sent to sign in), to every other role (403 in words),
+// and every form to a post without its form token (403), before any service is called: the
+// services behind (a recording HTTP server here; the browser tests use the real ones) hear
+// nothing. Input no service may receive gets a page naming the field, never a stack trace. A
+// page route the portal registers and this table does not list fails the test.
+
+type Access = "public" | "guardian" | "provider" | "any-signed-in";
+
+const PAGES: Record<string, Access> = {
+  "GET /": "public",
+  "GET /programs/:id": "public",
+  "GET /sign-in": "public",
+  "POST /sign-in/dev": "public",
+  "POST /sign-out": "any-signed-in",
+  "GET /settings": "public",
+  "GET /assets/portal.css": "public",
+  "GET /assets/portal.js": "public",
+  "GET /*": "public",
+  "POST /*": "public",
+  "GET /family": "guardian",
+  "POST /family/registration": "guardian",
+  "GET /family/children/new": "guardian",
+  "POST /family/children": "guardian",
+  "GET /family/children/:id": "guardian",
+  "POST /family/children/:id/certificate": "guardian",
+  "POST /family/applications": "guardian",
+  "GET /family/applications/:id/position": "guardian",
+  "POST /family/offers/:id/acceptance": "guardian",
+  "POST /family/offers/:id/decline": "guardian",
+  "GET /family/children/:id/absence": "guardian",
+  "POST /family/children/:id/absence": "guardian",
+  "GET /provider": "provider",
+  "POST /provider/applications/:id/review": "provider",
+  "GET /provider/groups/:id/lessons": "provider",
+  "GET /provider/groups/:id/lessons/:lesson": "provider",
+  "POST /provider/groups/:id/lessons/:lesson": "provider",
+};
+
+// The kit's own routes (health, metrics; /docs is Swagger UI's), answered as in every service.
+const KIT = new Set(["GET /livez", "GET /readyz", "GET /metrics"]);
+const ID = "01a241c0-7991-76ee-aaf2-7a034d59804e";
+const urlOf = (route: string) => route.replace(":lesson", "2026-12-22T15:00").replace(/:id/g, ID).replace("*", "nowhere");
+
+describe("the portal's pages: who may open each", () => {
+  let h: Harness<object, HttpApp>;
+  let backend: Server;
+  const heard: string[] = [];
+  const cookies: Record<"guardian" | "provider", string> = { guardian: "", provider: "" };
+  const CSRF = "a".repeat(43);
+
+  beforeAll(async () => {
+    backend = createServer((req, res) => {
+      heard.push(`${req.method} ${req.url}`);
+      res.writeHead(404, { "content-type": "application/problem+json" }).end(JSON.stringify({ code: "NOT_FOUND", title: "not found", detail: "not found", status: 404 }));
+    });
+    await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    const urls = Object.fromEntries((["registry", "catalogue", "enrollment", "attendance", "payments"] as ServiceName[]).map((s) => [s, base])) as Record<ServiceName, string>;
+    h = await serviceHarness({
+      service: "portal",
+      isolation: "portal-pages",
+      migrate: migratePortal,
+      app: (c) => buildPortalApp({ logger: c.logger, auth: c.auth, metrics: c.metrics, pool: c.pool, clock: c.clock, services: new Services(urls, 2_000), secureCookies: true, sessionTtlS: 3_600, devSecret: c.auth.secret }),
+    });
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    cookies.guardian = await createSession(h.pool, { token: "t", actor: { subject: "g", role: "guardian", municipalityId: ID, guardianId: ID }, displayName: "Семья", expiresAt }, new Date());
+    cookies.provider = await createSession(h.pool, { token: "t", actor: { subject: "p", role: "provider", municipalityId: ID, providerId: ID }, displayName: "Организация", expiresAt }, new Date());
+  });
+  afterAll(async () => {
+    await h?.close();
+    backend?.close();
+  });
+
+  const send = (route: string, session?: string, form: Record<string, string> = {}, csrf = CSRF) => {
+    const [method, path] = route.split(" ") as ["GET" | "POST", string];
+    const cookie = [`__Host-kruzhok-csrf=${csrf}`, ...(session ? [`__Host-kruzhok-session=${session}`] : [])].join("; ");
+    return h.app.inject({
+      method,
+      url: urlOf(path),
+      headers: { cookie, "accept-language": "ru", ...(method === "POST" && { "content-type": "application/x-www-form-urlencoded" }) },
+      ...(method === "POST" && { payload: new URLSearchParams({ _csrf: CSRF, ...form }).toString() }),
+    });
+  };
+
+  it("lists every page route the portal registers, and no route it does not", () => {
+    const registered = routesOf(h.app)
+      .map((r) => `${r.method} ${r.url}`)
+      .filter((r) => !KIT.has(r) && !r.startsWith("HEAD ") && !r.includes(" /docs"));
+    expect(registered.filter((r) => !(r in PAGES)), "routes missing from the table").toEqual([]);
+    expect(Object.keys(PAGES).filter((r) => !registered.includes(r)), "rows naming no route").toEqual([]);
+  });
+
+  const guarded = Object.entries(PAGES).filter(([, access]) => access === "guardian" || access === "provider") as [string, "guardian" | "provider"][];
+
+  it.each(guarded)("%s: the signed-out are sent to sign in, the other role refused, no service called", async (route, owner) => {
+    heard.length = 0;
+    const signedOut = await send(route);
+    expect(signedOut.statusCode).toBe(303);
+    expect(signedOut.headers.location).toBe(`/sign-in?back=${encodeURIComponent(urlOf(route.split(" ")[1]!))}`);
+    const stranger = await send(route, cookies[owner === "guardian" ? "provider" : "guardian"]);
+    expect(stranger.statusCode).toBe(403);
+    expect(stranger.headers["content-type"]).toContain("text/html");
+    expect(stranger.body).toContain("Эта страница не для вашей роли");
+    expect(heard).toEqual([]);
+  });
+
+  it.each(Object.keys(PAGES).filter((r) => r.startsWith("POST ")))("%s: a post without its form token is refused, nothing called", async (route) => {
+    heard.length = 0;
+    const forged = await send(route, cookies.guardian, {}, "b".repeat(43));
+    expect(forged.statusCode).toBe(403);
+    expect(forged.body).toContain("Форма устарела");
+    expect(heard).toEqual([]);
+  });
+
+  it("an expired or unknown session is no session", async () => {
+    const unknown = await send("GET /family", "not-a-session");
+    expect(unknown.statusCode).toBe(303);
+  });
+
+  it("input no service may receive gets a page naming the field, and reaches no service", async () => {
+    heard.length = 0;
+    const hidden = await send("POST /family/children", cookies.guardian, { firstName: "Ма\u200bрия", lastName: "Сюжетова" });
+    expect(hidden.statusCode).toBe(400);
+    expect(hidden.headers["content-type"]).toContain("text/html");
+    expect(hidden.body).toContain("firstName");
+    expect(hidden.body).not.toMatch(/at .+\.ts:\d+/);
+    expect(heard).toEqual([]);
+  });
+
+  it("a malformed id in the address is a page that does not exist", async () => {
+    const res = await h.app.inject({ method: "GET", url: "/family/children/not-an-id", headers: { cookie: `__Host-kruzhok-session=${cookies.guardian}` } });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers["content-type"]).toContain("text/html");
+  });
+
+  it("pages carry a strict content security policy, cookies are HttpOnly, Secure, SameSite", async () => {
+    const res = await h.app.inject({ method: "GET", url: "/sign-in", headers: { "accept-language": "kk" } });
+    expect(res.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    const set = String(res.headers["set-cookie"]);
+    expect(set).toMatch(/__Host-kruzhok-csrf=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax/);
+    expect(res.body).toContain('<html lang="kk"');
+  });
+});

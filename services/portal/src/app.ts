@@ -24,6 +24,7 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
   const { pool, clock, services, secureCookies, sessionTtlS, devSecret, ...http } = options;
   const app = await buildApp({ ...http, service: "portal", version: "1.0.0" });
   const directory = new Directory(services);
+  app.addHook("onClose", async () => services.close());
   // Pages in a plugin of their own: their hooks, form parsing and error pages leave the kit's
   // health, metrics and docs routes as they are.
   await app.register(async (pages) => {

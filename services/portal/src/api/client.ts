@@ -1,5 +1,7 @@
 // The services, as the portal calls them on a person's behalf: their own HTTP APIs with the
 // person's token and language. A page never reaches a service's database or events.
+import { Agent, request } from "node:http";
+import { Agent as TlsAgent, request as tlsRequest } from "node:https";
 import type { FamilyLanguage } from "@kruzhok/i18n";
 
 export type ServiceName = "registry" | "catalogue" | "enrollment" | "attendance" | "payments";
@@ -40,10 +42,41 @@ export class ServiceUnavailable extends Error {
 }
 
 export class Services {
+  // node:http with kept-alive sockets rather than fetch: a page makes one to five calls, and
+  // fetch's machinery was a large share of the navigator page's CPU (BENCHMARKS.md, issue #17).
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly tlsAgent = new TlsAgent({ keepAlive: true, maxSockets: 64 });
+
   constructor(
     private readonly urls: Record<ServiceName, string>,
     private readonly timeoutMs: number,
   ) {}
+
+  private send(url: URL, method: string, headers: Record<string, string>, payload: string | undefined): Promise<{ status: number; headers: Headers; text: string }> {
+    return new Promise((resolve, reject) => {
+      const tls = url.protocol === "https:";
+      const req = (tls ? tlsRequest : request)(url, { method, headers, agent: tls ? this.tlsAgent : this.agent, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const answerHeaders = new Headers();
+          const type = res.headers["content-type"];
+          if (type) answerHeaders.set("content-type", type);
+          resolve({ status: res.statusCode ?? 0, headers: answerHeaders, text: Buffer.concat(chunks).toString("utf8") });
+        });
+      });
+      req.on("timeout", () => req.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  /** Close the kept-alive sockets (on shutdown). */
+  close(): void {
+    this.agent.destroy();
+    this.tlsAgent.destroy();
+  }
 
   async call<T>(service: ServiceName, method: string, path: string, options: CallOptions): Promise<Answer<T>> {
     const url = new URL(path, this.urls[service]);
@@ -54,28 +87,25 @@ export class Services {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
     if (options.requestId) headers["x-request-id"] = options.requestId;
-    let response: Response;
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (payload !== undefined) headers["content-length"] = String(Buffer.byteLength(payload));
+    let answer: { status: number; headers: Headers; text: string };
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      answer = await this.send(url, method, headers, payload);
     } catch (error) {
       throw new ServiceUnavailable(service, error);
     }
-    const text = await response.text();
-    const json: unknown = text.length > 0 && (response.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined;
-    if (response.ok) return { ok: true, status: response.status, body: json as T, headers: response.headers };
-    if (response.status >= 500) throw new ServiceUnavailable(service, new Error(`${response.status} ${text.slice(0, 200)}`));
+    const { status, text } = answer;
+    const json: unknown = text.length > 0 && (answer.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined;
+    if (status >= 200 && status < 300) return { ok: true, status, body: json as T, headers: answer.headers };
+    if (status >= 500) throw new ServiceUnavailable(service, new Error(`${status} ${text.slice(0, 200)}`));
     const problem = (json ?? {}) as Partial<Problem>;
     return {
       ok: false,
-      status: response.status,
+      status,
       problem: {
-        status: response.status,
-        code: problem.code ?? `HTTP.${response.status}`,
+        status,
+        code: problem.code ?? `HTTP.${status}`,
         title: problem.title ?? "",
         detail: problem.detail ?? "",
         ...(problem.invalidParams && { invalidParams: problem.invalidParams }),

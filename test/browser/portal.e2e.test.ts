@@ -231,6 +231,21 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
       await card.getByRole("button", { name: t("provider.confirm") }).click();
       await expect.poll(() => provider.page.getByRole("status").innerText()).toBe(t("review.confirmed"));
       await provider.look("office-confirmed");
+      await provider.page.getByRole("link", { name: t("registers.title") }).click();
+      await shows(provider.page.getByRole("heading", { level: 1, name: t("registers.title") }));
+      await provider.look("registers");
+      // An advance of no amount is refused beside the field.
+      await provider.page.getByRole("button", { name: t("advance.send") }).click();
+      await expect.poll(() => provider.page.getByLabel(t("advance.amount"), { exact: true }).getAttribute("aria-invalid")).toBe("true");
+      await provider.page.goto("/provider");
+      await provider.page.getByRole("link", { name: t("roster.title") }).first().click();
+      await shows(provider.page.getByRole("heading", { level: 1, name: t("roster.title") }));
+      // A walk-in with a certificate number nobody holds: the service's sentence beside the form.
+      await provider.page.getByLabel(t("walkin.certificate"), { exact: true }).fill("0000-00000000-0");
+      await provider.page.getByLabel(t("walkin.birthDate"), { exact: true }).fill(yearsAgo(9));
+      await provider.page.getByRole("button", { name: t("walkin.send") }).click();
+      await shows(provider.page.getByRole("alert"));
+      await provider.look("roster-walk-in-refused");
       // A family's page is not the provider's.
       await provider.page.goto("/family");
       await shows(provider.page.getByRole("heading", { level: 1, name: t("error.forbidden") }));
@@ -241,6 +256,14 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     await family.page.goto(`/family/children/${russianChild}`);
     await shows(family.page.getByText(/Вам предложено место/));
     await family.look("offer");
+    await family.page.getByRole("link", { name: t("contract.read") }).click();
+    await shows(family.page.getByRole("heading", { level: 1, name: t("contract.title", { title: PROGRAM }) }));
+    await family.look("contract");
+    // Signing without ticking the agreement is refused beside the box; nothing is sent.
+    await family.page.getByRole("button", { name: t("application.accept") }).click();
+    await expect.poll(() => family.page.getByLabel(t("contract.agree"), { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    await family.look("contract-errors");
+    await family.page.getByLabel(t("contract.agree"), { exact: true }).check();
     await family.page.getByRole("button", { name: t("application.accept") }).click();
     await expect.poll(() => family.page.getByRole("status").innerText()).toBe(t("application.enrolled"));
     await family.look("enrolled");

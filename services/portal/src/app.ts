@@ -5,9 +5,10 @@ import { Directory } from "./api/directory";
 import { attendanceRoutes } from "./http/attendance";
 import { familyRoutes } from "./http/family";
 import { navigatorRoutes } from "./http/navigator";
-import { providerRoutes } from "./http/provider";
+import { providerDeskRoutes, providerRoutes } from "./http/provider";
 import { signInRoutes } from "./http/sign-in";
 import { registerWeb } from "./http/web";
+import { renameSession } from "./store/sessions";
 
 export interface PortalAppOptions extends ServiceAppOptions {
   pool: Pool;
@@ -31,8 +32,17 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
     const cookies = await registerWeb(pages, { pool, clock, secureCookies });
     navigatorRoutes(pages, { services, directory }, clock);
     signInRoutes(pages, { pool, clock, services, directory, cookies, secureCookies, sessionTtlS, devSecret });
-    familyRoutes(pages, { services, directory, clock });
+    familyRoutes(pages, {
+      services,
+      directory,
+      clock,
+      renameSession: async (request, name) => {
+        const id = request.cookies[cookies.session];
+        if (id) await renameSession(pool, id, name);
+      },
+    });
     providerRoutes(pages, { services, directory });
+    providerDeskRoutes(pages, { services, directory, clock });
     attendanceRoutes(pages, { services, directory, clock });
   });
   return app;

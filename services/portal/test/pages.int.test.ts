@@ -36,6 +36,7 @@ const PAGES: Record<string, Access> = {
   "POST /family/children/:id/certificate": "guardian",
   "POST /family/applications": "guardian",
   "GET /family/applications/:id/position": "guardian",
+  "GET /family/offers/:id": "guardian",
   "POST /family/offers/:id/acceptance": "guardian",
   "POST /family/offers/:id/decline": "guardian",
   "GET /family/children/:id/absence": "guardian",
@@ -45,6 +46,11 @@ const PAGES: Record<string, Access> = {
   "GET /provider/groups/:id/lessons": "provider",
   "GET /provider/groups/:id/lessons/:lesson": "provider",
   "POST /provider/groups/:id/lessons/:lesson": "provider",
+  "GET /provider/registers": "provider",
+  "GET /provider/registers/:file": "provider",
+  "POST /provider/advances": "provider",
+  "GET /provider/groups/:id/roster": "provider",
+  "POST /provider/groups/:id/walk-ins": "provider",
 };
 
 // The kit's own routes (health, metrics; /docs is Swagger UI's), answered as in every service.

@@ -78,6 +78,22 @@ export class Services {
     this.tlsAgent.destroy();
   }
 
+  /** A text document of a service (an export), or undefined when refused. */
+  async callText(service: ServiceName, path: string, options: CallOptions): Promise<string | undefined> {
+    const url = new URL(path, this.urls[service]);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.append(key, String(value));
+    const headers: Record<string, string> = { "accept-language": options.language };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let answer: { status: number; text: string };
+    try {
+      answer = await this.send(url, "GET", headers, undefined);
+    } catch (error) {
+      throw new ServiceUnavailable(service, error);
+    }
+    if (answer.status >= 500) throw new ServiceUnavailable(service, new Error(String(answer.status)));
+    return answer.status === 200 ? answer.text : undefined;
+  }
+
   async call<T>(service: ServiceName, method: string, path: string, options: CallOptions): Promise<Answer<T>> {
     const url = new URL(path, this.urls[service]);
     const query = options.query instanceof URLSearchParams ? options.query : Object.entries(options.query ?? {});

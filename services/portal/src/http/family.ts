@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { fieldErrorsOf, type Services } from "../api/client";
 import type { Directory } from "../api/directory";
-import type { Application, Certificate, Child, Position, Program } from "../api/types";
+import type { Application, Certificate, Child, Group, Position, Program } from "../api/types";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage, select } from "../pages/layout";
@@ -20,6 +20,8 @@ export interface FamilyOptions {
   services: Services;
   directory: Directory;
   clock: () => Date;
+  /** Renames the session of a request (a new family is greeted by its name once registered). */
+  renameSession: (request: FastifyRequest, displayName: string) => Promise<void>;
 }
 
 const IdParams = z.object({ id: z.uuid() });
@@ -146,6 +148,7 @@ ${kids.length === 0 ? html`<p>${t("family.noChildren")}</p>` : ""}
       },
     });
     if (!answer.ok) return sendPage(reply.code(answer.status === 409 ? 409 : 400), registrationPage(ctx, form, formErrors(fieldErrorsOf(answer.problem))));
+    await options.renameSession(request, `${form.firstName?.trim() ?? ""} ${form.lastName?.trim() ?? ""}`.trim());
     return reply.redirect("/family", 303);
   });
 
@@ -215,10 +218,7 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
   ${position}
   ${offer
     ? html`<p>${t("application.offer", { deadline: format.instant(offer.deadline, timeZone) })}</p>
-  <div class="actions">
-    <form method="post" action="/family/offers/${offer.id}/acceptance">${csrfInput(ctx)}<input type="hidden" name="childId" value="${application.childId}"><button type="submit">${t("application.accept")}</button></form>
-    <form method="post" action="/family/offers/${offer.id}/decline">${csrfInput(ctx)}<input type="hidden" name="childId" value="${application.childId}"><button type="submit" class="warning">${t("application.decline")}</button></form>
-  </div>`
+  <p><a class="button" href="/family/offers/${offer.id}?child=${application.childId}">${t("contract.read")}</a></p>`
     : ""}
   ${application.enrollment?.status === "active" ? html`<p>${t("application.enrolled")}</p>` : ""}
 </li>`;
@@ -331,6 +331,62 @@ ${marks}`;
     return sendPage(reply, layout(ctx, { title: ctx.t("child.applications"), body: html`<h1>${ctx.t("child.applications")}</h1>${fragment}` }));
   });
 
+  /** The offer's contract as the family reads it before signing: the parties, the program, its terms. */
+  async function offerPage(request: FastifyRequest, reply: FastifyReply, offerId: string, error?: string): Promise<FastifyReply> {
+    const person = personOf(request, reply, "guardian");
+    if (!person) return reply;
+    const ctx = request.page;
+    const { t, format } = ctx;
+    const call = callOf(ctx, person.token);
+    const offer = await services.call<{ id: string; applicationId: string; groupId: string; status: string; deadline: string }>("enrollment", "GET", `/offers/${offerId}`, call);
+    if (!offer.ok) return notFound(request, reply);
+    const application = await services.call<Application>("enrollment", "GET", `/applications/${offer.body.applicationId}`, call);
+    if (!application.ok) return notFound(request, reply);
+    const [program, group, child] = await Promise.all([
+      services.call<Program>("catalogue", "GET", `/programs/${application.body.programId}`, call),
+      services.call<Group>("catalogue", "GET", `/groups/${offer.body.groupId}`, call),
+      services.call<Child>("registry", "GET", `/children/${application.body.childId}`, call),
+    ]);
+    if (!program.ok || !group.ok || !child.ok) return notFound(request, reply);
+    const p = program.body;
+    const timeZone = (await directory.municipality(p.municipalityId))?.timeZone ?? "UTC";
+    const paymentKey = p.fundingKind === "financed" ? "contract.payment.financed" : p.fundingKind === "free" ? "contract.payment.free" : "contract.payment.paid";
+    const title = t("contract.title", { title: p.title });
+    const open = offer.body.status === "open";
+    const body = html`<h1>${title}</h1>
+<p>${t("contract.intro")}</p>
+<dl class="summary">
+  <dt>${t("contract.provider")}</dt><dd>${p.providerName}, ${p.address.text}</dd>
+  <dt>${t("contract.child")}</dt><dd>${child.body.lastName} ${child.body.firstName}${child.body.patronymic ? ` ${child.body.patronymic}` : ""}, ${format.date(child.body.birthDate)}</dd>
+  <dt>${t("contract.program")}</dt><dd>${p.title}</dd>
+  <dt>${t("contract.schedule")}</dt><dd>${group.body.schedule.slots.map((slot) => `${format.weekday(slot.weekday)} ${slot.start}–${slot.end}`).join(", ")}</dd>
+  <dt>${t("contract.period")}</dt><dd>${t("program.period", { from: format.date(group.body.startsOn), to: format.date(group.body.endsOn) })}</dd>
+  <dt>${t("contract.volume")}</dt><dd>${t("program.hours", { weekly: p.weeklyHours, total: p.totalHours })}</dd>
+  <dt>${t("contract.price")}</dt><dd>${t("program.price", { price: format.money(p.price.amount, p.price.currency) })}</dd>
+  <dt>${t("contract.payment")}</dt><dd>${t(paymentKey)}</dd>
+  <dt>${t("contract.deadline")}</dt><dd>${format.instant(offer.body.deadline, timeZone)}</dd>
+</dl>
+${open
+  ? html`<form method="post" action="/family/offers/${offerId}/acceptance" novalidate>
+  ${csrfInput(ctx)}
+  <input type="hidden" name="childId" value="${application.body.childId}">
+  <div class="field${error ? " has-error" : ""}">
+    ${error ? html`<p class="error" id="f-agree-error">${error}</p>` : ""}
+    <div class="check"><input type="checkbox" id="f-agree" name="agree" value="yes"${error ? html` aria-invalid="true" aria-describedby="f-agree-error"` : ""}><label for="f-agree">${t("contract.agree")}</label></div>
+  </div>
+  <button type="submit">${t("application.accept")}</button>
+</form>
+<form method="post" action="/family/offers/${offerId}/decline" class="actions">${csrfInput(ctx)}<input type="hidden" name="childId" value="${application.body.childId}"><button type="submit" class="warning">${t("application.decline")}</button></form>`
+  : html`<p>${statusText(ctx, "application.status", application.body.status)}</p>`}`;
+    return sendPage(reply.code(error ? 400 : 200), layout(ctx, { title, body, notice: error ? errorSummary(ctx, { agree: error }, { agree: t("contract.agree") }) : undefined }));
+  }
+
+  app.get("/family/offers/:id", async (request, reply) => {
+    const params = IdParams.safeParse(request.params);
+    if (!params.success) return notFound(request, reply);
+    return offerPage(request, reply, params.data.id);
+  });
+
   for (const decision of ["acceptance", "decline"] as const) {
     app.post<{ Body: Form }>(`/family/offers/:id/${decision}`, async (request, reply) => {
       const person = personOf(request, reply, "guardian");
@@ -338,6 +394,8 @@ ${marks}`;
       const params = IdParams.safeParse(request.params);
       if (!params.success) return notFound(request, reply);
       const ctx = request.page;
+      // Signing is the family's act after reading: without the agreement ticked, nothing is sent.
+      if (decision === "acceptance" && request.body.agree !== "yes") return offerPage(request, reply, params.data.id, ctx.t("contract.agreeNeeded"));
       const answer = await services.call("enrollment", "POST", `/offers/${params.data.id}/${decision}`, {
         ...callOf(ctx, person.token),
         ...(decision === "acceptance" && { body: { method: "electronic" } }),

@@ -57,6 +57,10 @@ function searchForm(ctx: PageContext, filters: Filters, municipalities: { id: st
     ${select({ name: "direction", label: t("search.direction"), value: filters.direction, error: errors.direction,
       options: [{ value: "", label: t("search.any") }, ...Directions.map((d) => ({ value: d, label: directionName(ctx, d) }))] })}
     ${field({ name: "age", label: t("search.age"), value: filters.age, error: errors.age, type: "number", inputmode: "numeric", min: 5, max: 17 })}
+  </div>
+  <details${filters.fundingKind || filters.weekday || filters.from || filters.to || filters.freeSeats ? html` open` : ""}>
+  <summary>${t("search.more")}</summary>
+  <div class="row">
     ${select({ name: "fundingKind", label: t("search.fundingKind"), value: filters.fundingKind, error: errors.fundingKind,
       options: [{ value: "", label: t("search.anyFunding") }, ...FundingKinds.map((f) => ({ value: f, label: fundingName(ctx, f) }))] })}
     ${select({ name: "weekday", label: t("search.weekday"), value: filters.weekday, error: errors.weekday,
@@ -65,6 +69,7 @@ function searchForm(ctx: PageContext, filters: Filters, municipalities: { id: st
     ${field({ name: "to", label: t("search.to"), value: filters.to, error: errors.to, type: "time" })}
   </div>
   <div class="check"><input type="checkbox" id="${fieldId("freeSeats")}" name="freeSeats" value="true"${filters.freeSeats === "true" ? html` checked` : ""}><label for="${fieldId("freeSeats")}">${t("search.freeSeats")}</label></div>
+  </details>
   <details${filters.lat || filters.lon || filters.radiusKm ? html` open` : ""}>
     <summary>${t("search.near")}</summary>
     <p class="hint">${t("search.nearHint")}</p>

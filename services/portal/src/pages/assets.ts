@@ -45,6 +45,8 @@ button.secondary{background:var(--soft);color:var(--ink);box-shadow:0 2px 0 var(
 button.warning{background:var(--error)}
 button.link{background:none;box-shadow:none;padding:0;min-height:0;font-weight:400;text-decoration:underline;color:inherit}
 .filters{background:var(--soft);padding:1rem;margin:0 0 1rem}
+.filters details{margin:0 0 1rem}
+.filters summary{cursor:pointer;font-weight:700;margin:0 0 .75rem;color:var(--brand)}
 .filters .row{display:grid;gap:0 1rem;grid-template-columns:1fr}
 @media (min-width:40rem){.filters .row{grid-template-columns:1fr 1fr}}
 .cards{list-style:none;padding:0;margin:0}

@@ -33,6 +33,11 @@ export async function findSession(pool: Pool, id: string, now: Date): Promise<Se
   return row && { token: row.token, actor: row.actor, displayName: row.display_name, expiresAt: row.expires_at };
 }
 
+/** The name the pages greet the person by (a new family's, once it has registered). */
+export async function renameSession(pool: Pool, id: string, displayName: string): Promise<void> {
+  await pool.query(`UPDATE portal_sessions SET display_name = $2 WHERE id_hash = $1`, [hashOf(id), displayName]);
+}
+
 export async function deleteSession(pool: Pool, id: string): Promise<void> {
   await pool.query(`DELETE FROM portal_sessions WHERE id_hash = $1`, [hashOf(id)]);
 }

@@ -32,6 +32,8 @@ export interface CallOptions {
   idempotencyKey?: string;
   /** The request id of the page, so one person's step has one id across the services' logs. */
   requestId?: string;
+  /** Further headers (an office's Acting-Basis). */
+  headers?: Record<string, string>;
 }
 
 /** A service did not answer (down, timed out): the page says to try again later. */
@@ -98,7 +100,7 @@ export class Services {
     const url = new URL(path, this.urls[service]);
     const query = options.query instanceof URLSearchParams ? options.query : Object.entries(options.query ?? {});
     for (const [key, value] of query) if (value !== undefined && value !== "") url.searchParams.append(key, String(value));
-    const headers: Record<string, string> = { accept: "application/json", "accept-language": options.language };
+    const headers: Record<string, string> = { ...options.headers, accept: "application/json", "accept-language": options.language };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;

@@ -161,6 +161,11 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
       await page.goto("/");
       await shows(page.getByRole("heading", { level: 1, name: t("search.title") }));
       await person.look("navigator");
+      // The version for the visually impaired: a link away, large text and high contrast, axe-clean too.
+      await page.getByRole("link", { name: t("settings.contrastOn") }).click();
+      await shows(page.getByRole("link", { name: t("settings.contrastOff") }));
+      await person.look("navigator-contrast");
+      await page.getByRole("link", { name: t("settings.contrastOff") }).click();
       // Bad input in the search: an age the navigator does not serve is told beside the field.
       await page.getByLabel(t("search.age"), { exact: true }).fill("3");
       await page.getByRole("button", { name: t("search.submit") }).click();

@@ -12,7 +12,7 @@ a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outli
 .skip{position:absolute;left:-999px;top:0;background:var(--focus);color:#000;padding:.5rem 1rem;z-index:10}
 .skip:focus{left:0}
 .top{background:var(--brand);color:var(--brand-ink)}
-.top a,.top .link{color:var(--brand-ink)}
+.top a,.top .link,html.contrast .top a{color:var(--brand-ink)}
 .bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;justify-content:space-between;align-items:center;padding:.75rem 1rem;max-width:60rem;margin:0 auto}
 .brand{font-size:1.5rem;font-weight:700;text-decoration:none}
 .tagline{display:block;font-size:.8rem;font-weight:400}

@@ -9,9 +9,9 @@ import type { Directory } from "../api/directory";
 import type { Child } from "../api/types";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
-import { csrfInput, errorSummary, field, fieldId, layout, messagePage, select } from "../pages/layout";
+import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
 import type { TextKey } from "../pages/texts";
-import { notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
 
 export interface AttendanceOptions {
   services: Services;
@@ -57,8 +57,6 @@ const markWord = (ctx: PageContext, mark: Mark | undefined) =>
 
 export function attendanceRoutes(app: FastifyInstance, options: AttendanceOptions): void {
   const { services, directory, clock } = options;
-  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
-    sendPage(reply.code(404), messagePage(request.page, request.page.t("error.notFound"), request.page.t("error.notFoundText")));
 
   /** The provider's children by id (names for the sheet), from the registry's view of its applicants and pupils. */
   async function namesOf(ctx: PageContext, token: string, providerId: string): Promise<Map<string, string>> {
@@ -80,7 +78,7 @@ export function attendanceRoutes(app: FastifyInstance, options: AttendanceOption
     const { t, format } = ctx;
     const zone = (await directory.municipality(person.actor.municipalityId ?? ""))?.timeZone ?? "UTC";
     const month = Month.safeParse(request.query.month).data ?? monthIn(clock(), zone);
-    const call = { language: ctx.language, requestId: ctx.requestId, token: person.token };
+    const call = asPerson(ctx, person.token);
     const [sheet, names] = await Promise.all([
       services.call<Sheet>("attendance", "GET", `/groups/${params.data.id}/lessons`, { ...call, query: { month } }),
       namesOf(ctx, person.token, person.actor.providerId ?? ""),
@@ -115,7 +113,7 @@ ${lessons.length === 0
     const ctx = request.page;
     const { t, format } = ctx;
     const [date, start] = params.data.lesson.split("T") as [string, string];
-    const call = { language: ctx.language, requestId: ctx.requestId, token: person.token };
+    const call = asPerson(ctx, person.token);
     const [sheet, names] = await Promise.all([
       services.call<Sheet>("attendance", "GET", `/groups/${params.data.id}/lessons`, { ...call, query: { month: date.slice(0, 7) } }),
       namesOf(ctx, person.token, person.actor.providerId ?? ""),
@@ -194,7 +192,7 @@ ${errorSummary(ctx, errors, labels)}
     if (!params.success) return notFound(request, reply);
     const ctx = request.page;
     // The child must be the family's (the registry says): another family's id is "not found".
-    const child = await services.call<Child>("registry", "GET", `/children/${params.data.id}`, { language: ctx.language, requestId: ctx.requestId, token: person.token });
+    const child = await services.call<Child>("registry", "GET", `/children/${params.data.id}`, asPerson(ctx, person.token));
     if (!child.ok) return notFound(request, reply);
     const today = clock().toISOString().slice(0, 10);
     return sendPage(reply, absenceForm(ctx, params.data.id, { reason: "illness", from: today, to: today }, {}));
@@ -231,7 +229,7 @@ ${answer.body.onTime && answer.body.proofDueOn ? html`<p>${t("absence.proof", { 
 export async function childMarks(services: Services, clock: () => Date, ctx: PageContext, token: string, childId: string, zone: string): Promise<Html> {
   const { t, format } = ctx;
   const month = monthIn(clock(), zone);
-  const answer = await services.call<Mark[]>("attendance", "GET", `/children/${childId}/marks`, { language: ctx.language, requestId: ctx.requestId, token, query: { month } });
+  const answer = await services.call<Mark[]>("attendance", "GET", `/children/${childId}/marks`, { ...asPerson(ctx, token), query: { month } });
   const marks = answer.ok ? answer.body : [];
   return html`<h2>${t("attendance.marks", { month: monthName(ctx, month) })}</h2>
 ${marks.length === 0 ? html`<p>${t("attendance.noMarks")}</p>` : html`<table><tbody>${marks.map((m) => html`<tr><td>${format.date(m.date)} ${m.start}</td><td>${markWord(ctx, m)}</td></tr>`)}</tbody></table>`}

@@ -14,7 +14,7 @@ import { csrfInput, errorSummary, field, layout, messagePage, select } from "../
 import type { TextKey } from "../pages/texts";
 import { isTextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
-import { notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
 
 export interface FamilyOptions {
   services: Services;
@@ -82,12 +82,7 @@ const statusText = (ctx: PageContext, prefix: string, status: string) => {
 
 export function familyRoutes(app: FastifyInstance, options: FamilyOptions): void {
   const { services, directory } = options;
-  const callOf = (ctx: PageContext, token: string) => ({ language: ctx.language, requestId: ctx.requestId, token });
 
-  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
-    const { t } = request.page;
-    return sendPage(reply.code(404), messagePage(request.page, t("error.notFound"), t("error.notFoundText")));
-  };
 
   function registrationPage(ctx: PageContext, form: Form, errors: Record<string, string>): Html {
     const { t } = ctx;
@@ -110,7 +105,7 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     const ctx = request.page;
     const { t } = ctx;
     const guardianId = person.actor.guardianId ?? "";
-    const call = callOf(ctx, person.token);
+    const call = asPerson(ctx, person.token);
     const guardian = await services.call("registry", "GET", `/guardians/${guardianId}`, call);
     if (!guardian.ok) return sendPage(reply, registrationPage(ctx, { documentKind: ctx.language === "kk" ? "iin" : "passport" }, {}));
     const children = await services.call<Child[]>("registry", "GET", `/guardians/${guardianId}/children`, call);
@@ -135,7 +130,7 @@ ${kids.length === 0 ? html`<p>${t("family.noChildren")}</p>` : ""}
     const ctx = request.page;
     const form = request.body;
     const answer = await services.call("registry", "POST", "/guardians", {
-      ...callOf(ctx, person.token),
+      ...asPerson(ctx, person.token),
       body: {
         firstName: form.firstName?.trim() ?? "",
         lastName: form.lastName?.trim() ?? "",
@@ -180,7 +175,7 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     const ctx = request.page;
     const form = request.body;
     const answer = await services.call<{ id: string }>("registry", "POST", "/children", {
-      ...callOf(ctx, person.token),
+      ...asPerson(ctx, person.token),
       ...(form.idempotencyKey && { idempotencyKey: form.idempotencyKey }),
       body: {
         firstName: form.firstName?.trim() ?? "",
@@ -206,7 +201,7 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     const offer = application.offers.find((o) => o.status === "open");
     let position: Html = html``;
     if (application.status === "queued") {
-      const answer = await services.call<Position>("enrollment", "GET", `/applications/${application.id}/position`, callOf(ctx, token));
+      const answer = await services.call<Position>("enrollment", "GET", `/applications/${application.id}/position`, asPerson(ctx, token));
       if (answer.ok) {
         position = html`<div data-live="/family/applications/${application.id}/position" data-every="15" aria-live="polite">${positionFragment(ctx, answer.body)}</div>
 <p class="live">${t("application.live")}</p>`;
@@ -231,7 +226,7 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     if (!params.success) return notFound(request, reply);
     const ctx = request.page;
     const { t, format } = ctx;
-    const call = callOf(ctx, person.token);
+    const call = asPerson(ctx, person.token);
     const { id } = params.data;
     const child = await services.call<Child>("registry", "GET", `/children/${id}`, call);
     // Another family's child (403) and no child (404) read the same: the address tells nothing.
@@ -293,7 +288,7 @@ ${marks}`;
     if (!params.success) return notFound(request, reply);
     const ctx = request.page;
     const answer = await services.call<Certificate>("registry", "POST", "/certificates", {
-      ...callOf(ctx, person.token),
+      ...asPerson(ctx, person.token),
       ...(request.body.idempotencyKey && { idempotencyKey: request.body.idempotencyKey }),
       body: { childId: params.data.id },
     });
@@ -310,7 +305,7 @@ ${marks}`;
     const ctx = request.page;
     const { childId, groupId, idempotencyKey } = request.body;
     const answer = await services.call<Application>("enrollment", "POST", "/applications", {
-      ...callOf(ctx, person.token),
+      ...asPerson(ctx, person.token),
       ...(idempotencyKey && { idempotencyKey }),
       body: { childId, groupId },
     });
@@ -324,7 +319,7 @@ ${marks}`;
     const params = IdParams.safeParse(request.params);
     if (!params.success) return notFound(request, reply);
     const ctx = request.page;
-    const answer = await services.call<Position>("enrollment", "GET", `/applications/${params.data.id}/position`, callOf(ctx, person.token));
+    const answer = await services.call<Position>("enrollment", "GET", `/applications/${params.data.id}/position`, asPerson(ctx, person.token));
     if (!answer.ok) return notFound(request, reply);
     const fragment = positionFragment(ctx, answer.body);
     if (request.headers["x-fragment"] === "1") return sendPage(reply, fragment);
@@ -337,7 +332,7 @@ ${marks}`;
     if (!person) return reply;
     const ctx = request.page;
     const { t, format } = ctx;
-    const call = callOf(ctx, person.token);
+    const call = asPerson(ctx, person.token);
     const offer = await services.call<{ id: string; applicationId: string; groupId: string; status: string; deadline: string }>("enrollment", "GET", `/offers/${offerId}`, call);
     if (!offer.ok) return notFound(request, reply);
     const application = await services.call<Application>("enrollment", "GET", `/applications/${offer.body.applicationId}`, call);
@@ -397,7 +392,7 @@ ${open
       // Signing is the family's act after reading: without the agreement ticked, nothing is sent.
       if (decision === "acceptance" && request.body.agree !== "yes") return offerPage(request, reply, params.data.id, ctx.t("contract.agreeNeeded"));
       const answer = await services.call("enrollment", "POST", `/offers/${params.data.id}/${decision}`, {
-        ...callOf(ctx, person.token),
+        ...asPerson(ctx, person.token),
         ...(decision === "acceptance" && { body: { method: "electronic" } }),
       });
       if (!answer.ok) return sendPage(reply.code(answer.status === 404 ? 404 : 409), messagePage(ctx, ctx.t("child.applications"), answer.problem.detail || answer.problem.title));

@@ -8,9 +8,9 @@ import type { Directory } from "../api/directory";
 import { Directions, FundingKinds, type Child, type Group, type Program, type Reviews, type SearchAnswer, type SearchItem } from "../api/types";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
-import { csrfInput, errorSummary, field, fieldId, layout, messagePage, select } from "../pages/layout";
+import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
 import { isTextKey } from "../pages/texts";
-import { sendPage } from "./web";
+import { asPerson, notFoundPage, sendPage } from "./web";
 
 export interface NavigatorOptions {
   services: Services;
@@ -142,15 +142,15 @@ export function navigatorRoutes(app: FastifyInstance, options: NavigatorOptions,
     const ctx = request.page;
     const { t, format, person } = ctx;
     const params = IdParams.safeParse(request.params);
-    if (!params.success) return sendPage(reply.code(404), messagePage(ctx, t("error.notFound"), t("error.notFoundText")));
+    if (!params.success) return notFoundPage(request, reply);
     const { id } = params.data;
-    const call = { language: ctx.language, requestId: ctx.requestId, token: person?.token };
+    const call = asPerson(ctx, person?.token);
     const [program, groups, reviews] = await Promise.all([
       services.call<Program>("catalogue", "GET", `/programs/${id}`, call),
       services.call<Group[]>("catalogue", "GET", `/programs/${id}/groups`, call),
       services.call<Reviews>("catalogue", "GET", `/programs/${id}/reviews`, call),
     ]);
-    if (!program.ok) return sendPage(reply.code(404), messagePage(ctx, t("error.notFound"), t("error.notFoundText")));
+    if (!program.ok) return notFoundPage(request, reply);
     const p = program.body;
     const children =
       person?.actor.role === "guardian" && person.actor.guardianId

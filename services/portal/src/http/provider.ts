@@ -10,7 +10,7 @@ import type { PageContext } from "../pages/context";
 import { html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage } from "../pages/layout";
 import { isTextKey } from "../pages/texts";
-import { notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
 
 export interface ProviderOptions {
   services: Services;
@@ -39,7 +39,7 @@ export function providerRoutes(app: FastifyInstance, options: ProviderOptions): 
     const ctx = request.page;
     const { t, format } = ctx;
     const providerId = person.actor.providerId ?? "";
-    const call = { language: ctx.language, requestId: ctx.requestId, token: person.token };
+    const call = asPerson(ctx, person.token);
     const [programs, applications, applicants] = await Promise.all([
       services.call<{ items: Program[] }>("catalogue", "GET", `/providers/${providerId}/programs`, call),
       services.call<{ items: Application[] }>("enrollment", "GET", `/providers/${providerId}/applications`, call),
@@ -93,7 +93,7 @@ ${programs.ok && programs.body.items.length > 0
     const ctx = request.page;
     const params = IdParams.safeParse(request.params);
     const review = Review.safeParse(request.body);
-    if (!params.success || !review.success) return sendPage(reply.code(404), messagePage(ctx, ctx.t("error.notFound"), ctx.t("error.notFoundText")));
+    if (!params.success || !review.success) return notFound(request, reply);
     const comment = review.data.comment?.trim();
     const answer = await services.call("enrollment", "POST", `/applications/${params.data.id}/review`, {
       language: ctx.language,
@@ -129,15 +129,13 @@ interface Roster {
  */
 export function providerDeskRoutes(app: FastifyInstance, options: ProviderOptions & { clock: () => Date }): void {
   const { services, directory, clock } = options;
-  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
-    sendPage(reply.code(404), messagePage(request.page, request.page.t("error.notFound"), request.page.t("error.notFoundText")));
 
   async function registersPage(request: FastifyRequest, reply: FastifyReply, form: Record<string, string | undefined>, errors: Record<string, string>, done?: string): Promise<FastifyReply> {
     const person = personOf(request, reply, "provider");
     if (!person) return reply;
     const ctx = request.page;
     const { t, format } = ctx;
-    const registers = await services.call<Register[]>("payments", "GET", "/registers", { language: ctx.language, requestId: ctx.requestId, token: person.token, query: { providerId: person.actor.providerId } });
+    const registers = await services.call<Register[]>("payments", "GET", "/registers", { ...asPerson(ctx, person.token), query: { providerId: person.actor.providerId } });
     const list = registers.ok ? registers.body : [];
     const body = html`<h1>${t("registers.title")}</h1>
 ${list.length === 0
@@ -167,7 +165,7 @@ ${errorSummary(ctx, errors, { amount: t("advance.amount"), month: t("registers.m
     const match = /^([0-9a-f-]{36})\.csv$/.exec((request.params as { file: string }).file);
     if (!match) return notFound(request, reply);
     const ctx = request.page;
-    const csv = await services.callText("payments", `/registers/${match[1]}/export`, { language: ctx.language, requestId: ctx.requestId, token: person.token, query: { format: "csv" } });
+    const csv = await services.callText("payments", `/registers/${match[1]}/export`, { ...asPerson(ctx, person.token), query: { format: "csv" } });
     if (csv === undefined) return notFound(request, reply);
     return reply.header("content-disposition", `attachment; filename="register-${match[1]}.csv"`).type("text/csv; charset=utf-8").send(csv);
   });
@@ -202,7 +200,7 @@ ${errorSummary(ctx, errors, { amount: t("advance.amount"), month: t("registers.m
     if (!params.success) return notFound(request, reply);
     const ctx = request.page;
     const { t, format } = ctx;
-    const call = { language: ctx.language, requestId: ctx.requestId, token: person.token };
+    const call = asPerson(ctx, person.token);
     const [roster, children] = await Promise.all([
       services.call<Roster>("enrollment", "GET", `/groups/${params.data.id}/roster`, call),
       services.call<{ items: Applicant[] }>("registry", "GET", `/providers/${person.actor.providerId ?? ""}/children`, { ...call, query: { limit: 200 } }),

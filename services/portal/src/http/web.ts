@@ -121,12 +121,8 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
 
   // The kit answers unknown API paths with a problem document; a person gets a page. (A
   // wildcard route: the kit's not-found handler owns the root prefix.)
-  const notFound = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { t } = request.page;
-    return sendPage(reply.code(404), messagePage(request.page, t("error.notFound"), t("error.notFoundText")));
-  };
-  app.get("/*", notFound);
-  app.post("/*", notFound);
+  app.get("/*", notFoundPage);
+  app.post("/*", notFoundPage);
 
   app.setErrorHandler(async (error, request, reply) => {
     // A hook that failed before the context was made (the session store down) still answers.
@@ -181,6 +177,17 @@ export function personOf(request: FastifyRequest, reply: FastifyReply, ...roles:
     return undefined;
   }
   return person;
+}
+
+/** The page that does not exist (or is not this person's to see: the same words, the address tells nothing). */
+export function notFoundPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { t } = request.page;
+  return sendPage(reply.code(404), messagePage(request.page, t("error.notFound"), t("error.notFoundText")));
+}
+
+/** How a page calls a service for the person: their token, their language, the page's request id. */
+export function asPerson(ctx: PageContext, token: string | undefined): { language: PageContext["language"]; requestId: string; token: string | undefined } {
+  return { language: ctx.language, requestId: ctx.requestId, token };
 }
 
 export const notice = (text: string): Html => html`<div class="notice" role="status">${text}</div>`;

@@ -11,7 +11,7 @@ import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
 import type { TextKey } from "../pages/texts";
-import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface AttendanceOptions {
   services: Services;
@@ -36,7 +36,6 @@ interface Sheet {
 }
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
-const GroupParams = z.object({ id: z.uuid() });
 const LessonParams = z.object({ id: z.uuid(), lesson: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/) });
 const REASONS = ["illness", "vacation", "quarantine", "repairs", "rehabilitation", "other"] as const;
 
@@ -70,17 +69,16 @@ export function attendanceRoutes(app: FastifyInstance, options: AttendanceOption
   }
 
   app.get<{ Querystring: { month?: string; done?: string } }>("/provider/groups/:id/lessons", async (request, reply) => {
-    const person = personOf(request, reply, "provider");
-    if (!person) return reply;
-    const params = GroupParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "provider");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const { t, format } = ctx;
     const zone = (await directory.municipality(person.actor.municipalityId ?? ""))?.timeZone ?? "UTC";
     const month = Month.safeParse(request.query.month).data ?? monthIn(clock(), zone);
     const call = asPerson(ctx, person.token);
     const [sheet, names] = await Promise.all([
-      services.call<Sheet>("attendance", "GET", `/groups/${params.data.id}/lessons`, { ...call, query: { month } }),
+      services.call<Sheet>("attendance", "GET", `/groups/${id}/lessons`, { ...call, query: { month } }),
       namesOf(ctx, person.token, person.actor.providerId ?? ""),
     ]);
     if (!sheet.ok) return notFound(request, reply);
@@ -89,7 +87,7 @@ export function attendanceRoutes(app: FastifyInstance, options: AttendanceOption
     const markOf = (childId: string, date: string, start: string) => marks.find((m) => m.childId === childId && m.date === date && m.start === start);
     const today = clock().toLocaleDateString("en-CA", { timeZone: zone });
     const todays = lessons.find((l) => l.date === today);
-    const base = `/provider/groups/${params.data.id}/lessons`;
+    const base = `/provider/groups/${id}/lessons`;
     const body = html`<h1>${t("attendance.month", { month: monthName(ctx, month) })}</h1>
 ${todays ? html`<p><a class="button" href="${base}/${todays.date}T${todays.start}">${t("attendance.today")}</a></p>` : ""}
 <p class="actions"><a href="${base}?month=${shiftMonth(month, -1)}">${t("attendance.prevMonth")}</a> <a href="${base}?month=${shiftMonth(month, 1)}">${t("attendance.nextMonth")}</a></p>
@@ -186,23 +184,21 @@ ${errorSummary(ctx, errors, labels)}
   }
 
   app.get("/family/children/:id/absence", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = GroupParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     // The child must be the family's (the registry says): another family's id is "not found".
-    const child = await services.call<Child>("registry", "GET", `/children/${params.data.id}`, asPerson(ctx, person.token));
+    const child = await services.call<Child>("registry", "GET", `/children/${id}`, asPerson(ctx, person.token));
     if (!child.ok) return notFound(request, reply);
     const today = clock().toISOString().slice(0, 10);
-    return sendPage(reply, absenceForm(ctx, params.data.id, { reason: "illness", from: today, to: today }, {}));
+    return sendPage(reply, absenceForm(ctx, id, { reason: "illness", from: today, to: today }, {}));
   });
 
   app.post<{ Body: Record<string, string | undefined> }>("/family/children/:id/absence", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = GroupParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const form = request.body;
     const answer = await services.call<{ onTime: boolean; proofDueOn: string | null }>("attendance", "POST", "/absence-notices", {
@@ -210,17 +206,17 @@ ${errorSummary(ctx, errors, labels)}
       requestId: ctx.requestId,
       token: person.token,
       ...(form.idempotencyKey && { idempotencyKey: form.idempotencyKey }),
-      body: { childId: params.data.id, reason: form.reason ?? "", from: form.from ?? "", to: form.to ?? "" },
+      body: { childId: id, reason: form.reason ?? "", from: form.from ?? "", to: form.to ?? "" },
     });
     if (!answer.ok) {
       if (answer.status === 403 || answer.status === 404) return notFound(request, reply);
-      return sendPage(reply.code(400), absenceForm(ctx, params.data.id, form, fieldErrorsOf(answer.problem)));
+      return sendPage(reply.code(400), absenceForm(ctx, id, form, fieldErrorsOf(answer.problem)));
     }
     const { t, format } = ctx;
     const told = html`<h1>${t("absence.title")}</h1>
 <p class="notice" role="status">${answer.body.onTime ? t("absence.onTime") : t("absence.late")}</p>
 ${answer.body.onTime && answer.body.proofDueOn ? html`<p>${t("absence.proof", { date: format.date(answer.body.proofDueOn) })}</p>` : ""}
-<p><a href="/family/children/${params.data.id}">${t("error.back")}</a></p>`;
+<p><a href="/family/children/${id}">${t("error.back")}</a></p>`;
     return sendPage(reply.code(201), layout(ctx, { title: t("absence.title"), body: told }));
   });
 }

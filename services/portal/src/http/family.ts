@@ -14,7 +14,7 @@ import { csrfInput, errorSummary, field, layout, messagePage, select } from "../
 import type { TextKey } from "../pages/texts";
 import { isTextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
-import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface FamilyOptions {
   services: Services;
@@ -220,14 +220,12 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
   }
 
   app.get<{ Querystring: { done?: string } }>("/family/children/:id", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = IdParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const { t, format } = ctx;
     const call = asPerson(ctx, person.token);
-    const { id } = params.data;
     const child = await services.call<Child>("registry", "GET", `/children/${id}`, call);
     // Another family's child (403) and no child (404) read the same: the address tells nothing.
     if (!child.ok) return notFound(request, reply);
@@ -282,21 +280,20 @@ ${marks}`;
   });
 
   app.post<{ Body: Form }>("/family/children/:id/certificate", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = IdParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const answer = await services.call<Certificate>("registry", "POST", "/certificates", {
       ...asPerson(ctx, person.token),
       ...(request.body.idempotencyKey && { idempotencyKey: request.body.idempotencyKey }),
-      body: { childId: params.data.id },
+      body: { childId: id },
     });
     if (!answer.ok && answer.status === 404) return notFound(request, reply);
     if (!answer.ok) return sendPage(reply.code(answer.status), messagePage(ctx, ctx.t("child.certificate"), answer.problem.detail));
     // 202: held as a near-duplicate for the office to decide.
     if (answer.status === 202) return sendPage(reply, messagePage(ctx, ctx.t("child.certificate"), ctx.t("child.certificateHeld")));
-    return reply.redirect(`/family/children/${params.data.id}`, 303);
+    return reply.redirect(`/family/children/${id}`, 303);
   });
 
   app.post<{ Body: Form }>("/family/applications", async (request, reply) => {
@@ -314,12 +311,11 @@ ${marks}`;
   });
 
   app.get("/family/applications/:id/position", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = IdParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
-    const answer = await services.call<Position>("enrollment", "GET", `/applications/${params.data.id}/position`, asPerson(ctx, person.token));
+    const answer = await services.call<Position>("enrollment", "GET", `/applications/${id}/position`, asPerson(ctx, person.token));
     if (!answer.ok) return notFound(request, reply);
     const fragment = positionFragment(ctx, answer.body);
     if (request.headers["x-fragment"] === "1") return sendPage(reply, fragment);

@@ -10,7 +10,7 @@ import type { PageContext } from "../pages/context";
 import { html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage } from "../pages/layout";
 import { isTextKey } from "../pages/texts";
-import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface ProviderOptions {
   services: Services;
@@ -194,15 +194,14 @@ ${errorSummary(ctx, errors, { amount: t("advance.amount"), month: t("registers.m
   });
 
   async function rosterPage(request: FastifyRequest, reply: FastifyReply, form: Record<string, string | undefined>, errors: Record<string, string>, done?: string): Promise<FastifyReply> {
-    const person = personOf(request, reply, "provider");
-    if (!person) return reply;
-    const params = IdParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "provider");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const { t, format } = ctx;
     const call = asPerson(ctx, person.token);
     const [roster, children] = await Promise.all([
-      services.call<Roster>("enrollment", "GET", `/groups/${params.data.id}/roster`, call),
+      services.call<Roster>("enrollment", "GET", `/groups/${id}/roster`, call),
       services.call<{ items: Applicant[] }>("registry", "GET", `/providers/${person.actor.providerId ?? ""}/children`, { ...call, query: { limit: 200 } }),
     ]);
     if (!roster.ok) return notFound(request, reply);
@@ -217,11 +216,11 @@ ${active.length === 0
   <p class="meta">${t("roster.since", { date: format.date(e.startedAt) })}</p>
   ${child ? html`<p class="meta">${child.guardians.map((g) => `${g.firstName} ${g.lastName}${g.phone ? `, ${g.phone}` : ""}${g.email ? `, ${g.email}` : ""}`).join("; ")}</p>` : ""}</li>`;
     })}</ul>`}
-<p><a href="/provider/groups/${params.data.id}/lessons">${t("attendance.open")}</a></p>
+<p><a href="/provider/groups/${id}/lessons">${t("attendance.open")}</a></p>
 <h2>${t("walkin.title")}</h2>
 <p>${t("walkin.intro")}</p>
 ${errorSummary(ctx, errors, { certificateNumber: t("walkin.certificate"), birthDate: t("walkin.birthDate") })}
-<form method="post" action="/provider/groups/${params.data.id}/walk-ins" novalidate>
+<form method="post" action="/provider/groups/${id}/walk-ins" novalidate>
   ${csrfInput(ctx)}
   <input type="hidden" name="idempotencyKey" value="${randomUUID()}">
   ${field({ name: "certificateNumber", label: t("walkin.certificate"), value: form.certificateNumber, error: errors.certificateNumber, required: true })}
@@ -236,13 +235,12 @@ ${errorSummary(ctx, errors, { certificateNumber: t("walkin.certificate"), birthD
   );
 
   app.post<{ Body: Record<string, string | undefined> }>("/provider/groups/:id/walk-ins", async (request, reply) => {
-    const person = personOf(request, reply, "provider");
-    if (!person) return reply;
-    const params = IdParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "provider");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const form = request.body;
-    const answer = await services.call("enrollment", "POST", `/groups/${params.data.id}/walk-ins`, {
+    const answer = await services.call("enrollment", "POST", `/groups/${id}/walk-ins`, {
       language: ctx.language,
       requestId: ctx.requestId,
       token: person.token,
@@ -250,6 +248,6 @@ ${errorSummary(ctx, errors, { certificateNumber: t("walkin.certificate"), birthD
       body: { certificateNumber: form.certificateNumber?.trim() ?? "", birthDate: form.birthDate ?? "" },
     });
     if (!answer.ok) return rosterPage(request, reply, form, fieldErrorsOf(answer.problem));
-    return reply.redirect(`/provider/groups/${params.data.id}/roster?done=walk-in`, 303);
+    return reply.redirect(`/provider/groups/${id}/roster?done=walk-in`, 303);
   });
 }

@@ -9,6 +9,7 @@ import type { Role } from "@kruzhok/actor";
 import { FamilyLanguages, familyLanguage, type FamilyLanguage } from "@kruzhok/i18n";
 import { toProblem } from "@kruzhok/http";
 import type { Pool } from "@kruzhok/postgres";
+import { z } from "zod";
 import { ServiceUnavailable } from "../api/client";
 import { SCRIPT, STYLES } from "../pages/assets";
 import { languageTools, type PageContext } from "../pages/context";
@@ -188,6 +189,23 @@ export function notFoundPage(request: FastifyRequest, reply: FastifyReply): Fast
 /** How a page calls a service for the person: their token, their language, the page's request id. */
 export function asPerson(ctx: PageContext, token: string | undefined): { language: PageContext["language"]; requestId: string; token: string | undefined } {
   return { language: ctx.language, requestId: ctx.requestId, token };
+}
+
+const IdParam = z.object({ id: z.uuid() });
+
+/**
+ * `personOf` for a page about one thing named by `:id` in the address: the person and the id, or
+ * the page answered already (sign-in, 403, or not found for an id that is none).
+ */
+export function personAndId(request: FastifyRequest, reply: FastifyReply, ...roles: Role[]): { person: NonNullable<PageContext["person"]>; id: string } | undefined {
+  const person = personOf(request, reply, ...roles);
+  if (!person) return undefined;
+  const params = IdParam.safeParse(request.params);
+  if (!params.success) {
+    notFoundPage(request, reply);
+    return undefined;
+  }
+  return { person, id: params.data.id };
 }
 
 export const notice = (text: string): Html => html`<div class="notice" role="status">${text}</div>`;

@@ -85,6 +85,7 @@ export const attendanceMatrix = defineMatrix<AttendanceWorld, AttendanceHarness>
       }),
     },
     "GET /municipalities/:id/signals": { owner: "operator", call: (w) => ({ url: `/municipalities/${w.home}/signals` }) },
+    "GET /providers/:id/signals": { owner: "provider", call: (w) => ({ url: `/providers/${w.providerId}/signals` }) },
     "POST /municipalities/:id/signals/:signalId/resolution": {
       owner: "municipality",
       call: (w) => ({ url: `/municipalities/${w.home}/signals/${w.signalId}/resolution`, payload: { outcome: "dismissed", reason: "Занятие перенесено приказом" } }),

@@ -61,6 +61,32 @@ describe("fraud signals", () => {
     await mark(h, w, chess, "2026-09-01T16:00", [{ childId: child.childId, status: "absent" }], chessProvider);
     await mark(h, w, chess, "2026-09-01T16:00", [{ childId: child.childId, status: "present" }], chessProvider);
     expect(await signals(w.municipalityId, "overlapping_lessons")).toHaveLength(1);
+    // Each provider reads the signal about its own group: its own lesson, not the other's, nor who
+    // the other is; once resolved, the outcome but not the municipality's reason.
+    const municipality = await h.as({ role: "municipality", municipalityId: w.municipalityId });
+    const resolved = await h.app.inject({
+      method: "POST",
+      url: `/municipalities/${w.municipalityId}/signals/${signal!.id}/resolution`,
+      headers: municipality,
+      payload: { outcome: "dismissed", reason: "Шахматы перенесены приказом №12" },
+    });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    for (const [headers, providerId, own] of [
+      [w.provider, w.providerId, first],
+      [chessProvider, otherProvider, second],
+    ] as const) {
+      const res = await h.app.inject({ method: "GET", url: `/providers/${providerId}/signals`, headers });
+      expect(res.statusCode, res.body).toBe(200);
+      const lessonId = own.json<{ lessonId: string }>().lessonId;
+      expect(res.json()).toEqual([
+        expect.objectContaining({ id: signal!.id, kind: "overlapping_lessons", childId: child.childId, lessonIds: [lessonId], otherProviders: 1, resolution: "dismissed" }),
+      ]);
+      expect(res.body).not.toContain(providerId === w.providerId ? otherProvider : w.providerId);
+      expect(res.body).not.toContain("приказом");
+      expect(res.body).not.toContain(lessonId === first.json<{ lessonId: string }>().lessonId ? second.json<{ lessonId: string }>().lessonId : first.json<{ lessonId: string }>().lessonId);
+    }
+    const otherOffice = await h.app.inject({ method: "GET", url: `/providers/${otherProvider}/signals`, headers: w.provider });
+    expect(otherOffice.json()).toMatchObject({ code: "ATTENDANCE.NOT_YOUR_PROVIDER" });
     // Neither a provider nor another municipality's operator sees the list.
     expect((await h.app.inject({ method: "GET", url: `/municipalities/${w.municipalityId}/signals`, headers: w.provider })).json()).toMatchObject({ code: "AUTH.FORBIDDEN_ROLE" });
     const elsewhere = await h.as({ role: "operator", municipalityId: randomUUID() });

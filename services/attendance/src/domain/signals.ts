@@ -161,3 +161,45 @@ export function decideResolution(current: { resolution: SignalOutcome | null }, 
   if (current.resolution === outcome) return "unchanged";
   throw attendanceError("SIGNAL_RESOLVED", `the signal was already resolved as ${current.resolution}`, { field: "outcome" });
 }
+
+/** A signal as the provider it names reads it (see `signalForProvider`). */
+export interface ProviderSignalView {
+  id: string;
+  kind: SignalKind;
+  childId: string | null;
+  groupIds: string[];
+  lessonIds: string[];
+  evidence: Record<string, unknown>;
+  otherProviders: number;
+  raisedAt: Date;
+  resolution: SignalOutcome | null;
+  resolvedAt: Date | null;
+}
+
+/**
+ * What a provider may read of a signal about its groups: enough to check and mend its own marks,
+ * nothing of another provider's (a child present elsewhere at the same time tells the provider
+ * that another lesson overlaps, not whose), nor the municipality's reasons for its resolution
+ * (staff notes, never published).
+ */
+export function signalForProvider(
+  signal: { id: string; kind: SignalKind; childId: string | null; groupIds: string[]; providerIds: string[]; lessonIds: string[]; evidence: Record<string, unknown>; raisedAt: Date; resolution: SignalOutcome | null; resolvedAt: Date | null },
+  providerId: string,
+): ProviderSignalView {
+  const otherProviders = signal.providerIds.filter((id) => id !== providerId).length;
+  const common = { id: signal.id, kind: signal.kind, childId: signal.childId, otherProviders, raisedAt: signal.raisedAt, resolution: signal.resolution, resolvedAt: signal.resolvedAt };
+  if (otherProviders === 0) return { ...common, groupIds: signal.groupIds, lessonIds: signal.lessonIds, evidence: signal.evidence };
+  if (signal.kind === "overlapping_lessons") {
+    const lessons = (signal.evidence.lessons as { lessonId: string; groupId: string; providerId: string; startsAt: string; endsAt: string }[] | undefined) ?? [];
+    const own = lessons.filter((l) => l.providerId === providerId);
+    return {
+      ...common,
+      groupIds: [...new Set(own.map((l) => l.groupId))],
+      lessonIds: own.map((l) => l.lessonId),
+      evidence: { lessons: own.map(({ lessonId, groupId, startsAt, endsAt }) => ({ lessonId, groupId, startsAt, endsAt })) },
+    };
+  }
+  // Counts only (too many groups a week): which groups are whose is not the provider's to know.
+  const counts = Object.fromEntries(Object.entries(signal.evidence).filter(([, value]) => typeof value === "number" || typeof value === "string"));
+  return { ...common, groupIds: [], lessonIds: [], evidence: counts };
+}

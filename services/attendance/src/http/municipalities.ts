@@ -4,9 +4,9 @@ import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { closeMonth, reopenMonth } from "../usecases/months";
 import { setRules } from "../usecases/rules";
 import { resolveSignal } from "../usecases/signals";
-import { monthSummaries, rulesView, signalsOf } from "../usecases/views";
+import { monthSummaries, providerSignals, rulesView, signalsOf } from "../usecases/views";
 import type { AttendanceDeps } from "../deps";
-import { CloseResult, IdParams, MonthParams, Rules, Signal, SignalParams, SignalResolution, SignalsQuery, Summaries, YearParams } from "./schemas";
+import { CloseResult, IdParams, MonthParams, ProviderSignal, Rules, Signal, SignalParams, SignalResolution, SignalsQuery, Summaries, YearParams } from "./schemas";
 import { iso } from "./views";
 
 export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps) => {
@@ -30,6 +30,21 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     { schema: { tags: ["signals"], summary: "Fraud signals of the municipality with their evidence, newest first", params: IdParams, querystring: SignalsQuery, response: { 200: Signal.array() } } },
     async (request) =>
       (await signalsOf(deps.pool, requireActor(request), request.params.id, { kind: request.query.kind, open: request.query.state === undefined ? undefined : request.query.state === "open" }, request.query.limit)).map(iso),
+  );
+
+  app.get(
+    "/providers/:id/signals",
+    {
+      schema: {
+        tags: ["signals"],
+        summary: "Fraud signals about the provider's own groups, newest first (the provider itself): its own lessons, without other providers' or the municipality's notes",
+        params: IdParams,
+        querystring: SignalsQuery,
+        response: { 200: ProviderSignal.array() },
+      },
+    },
+    async (request) =>
+      (await providerSignals(deps.pool, requireActor(request), request.params.id, { kind: request.query.kind, open: request.query.state === undefined ? undefined : request.query.state === "open" }, request.query.limit)).map(iso),
   );
 
   app.post(

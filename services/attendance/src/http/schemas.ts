@@ -153,5 +153,9 @@ export const Signal = z.object({
   resolvedAt: z.string().nullable(),
 });
 
+export const ProviderSignal = Signal.omit({ providerIds: true, resolutionReason: true }).extend({
+  otherProviders: z.number().int().describe("How many other providers the signal names (who they are is theirs)"),
+});
+
 export const CloseResult = z.object({ month: z.string(), version: z.number(), closedNow: z.boolean(), enrollments: z.number() });
 export const Summaries = z.object({ month: z.string(), status: z.string().nullable(), version: z.number(), items: z.array(z.record(z.string(), z.unknown())) });

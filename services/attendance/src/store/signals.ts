@@ -51,6 +51,17 @@ export async function listSignals(db: Queryable, municipalityId: string, filter:
   return rows;
 }
 
+/** The signals naming a provider (the GIN index on provider_ids), newest first. */
+export async function listProviderSignals(db: Queryable, providerId: string, filter: { kind?: SignalKind | undefined; open?: boolean | undefined }, limit: number): Promise<SignalRow[]> {
+  const { rows } = await db.query<SignalRow>(
+    `SELECT ${SIGNAL_COLUMNS}
+     FROM signals WHERE provider_ids @> ARRAY[$1::uuid] AND ($2::text IS NULL OR kind = $2) AND ($3::boolean IS NULL OR (resolution IS NULL) = $3)
+     ORDER BY raised_at DESC, id LIMIT $4`,
+    [providerId, filter.kind ?? null, filter.open ?? null, limit],
+  );
+  return rows;
+}
+
 /** One signal and its municipality, locked for its resolution. */
 export async function lockSignal(db: Queryable, signalId: string): Promise<(SignalRow & { municipalityId: string }) | undefined> {
   const { rows } = await db.query<SignalRow & { municipalityId: string }>(

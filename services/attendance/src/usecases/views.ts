@@ -1,4 +1,4 @@
-import type { Actor } from "@kruzhok/actor";
+import { requireRole, type Actor } from "@kruzhok/actor";
 import type { Queryable } from "@kruzhok/postgres";
 import { onRosterOn } from "../domain/roster";
 import { monthBounds } from "../domain/rules";
@@ -6,7 +6,8 @@ import { daysWithoutLessons, plannedLessons } from "../domain/schedule";
 import { changesOfLesson, daysOffOf, findLesson, marksOfChildMonth, marksOfGroupMonth, type MarkChange, type MarkView } from "../store/lessons";
 import { findMonth, isMonthClosed, summariesOf } from "../store/months";
 import { enrollmentsOfChild, enrollmentsOfGroup, findMunicipality } from "../store/projections";
-import { listSignals, type SignalRow } from "../store/signals";
+import { listProviderSignals, listSignals, type SignalRow } from "../store/signals";
+import { signalForProvider, type ProviderSignalView } from "../domain/signals";
 import type { SignalKind } from "@kruzhok/contracts";
 import { attendanceError } from "../domain/errors";
 import { requireGroupReader, requireGuardianOf, requireMunicipalStaff } from "./access";
@@ -61,6 +62,13 @@ export async function childMonth(db: Queryable, actor: Actor, childId: string, m
 export async function signalsOf(db: Queryable, actor: Actor, municipalityId: string, filter: { kind?: SignalKind | undefined; open?: boolean | undefined }, limit: number): Promise<SignalRow[]> {
   await requireMunicipalStaff(db, actor, municipalityId);
   return listSignals(db, municipalityId, filter, limit);
+}
+
+/** The signals about a provider's own groups, as the provider itself reads them. */
+export async function providerSignals(db: Queryable, actor: Actor, providerId: string, filter: { kind?: SignalKind | undefined; open?: boolean | undefined }, limit: number): Promise<ProviderSignalView[]> {
+  requireRole(actor, "provider");
+  if (actor.providerId !== providerId) throw attendanceError("NOT_YOUR_PROVIDER", "a provider sees the signals about its own groups only", { field: "id" });
+  return (await listProviderSignals(db, providerId, filter, limit)).map((signal) => signalForProvider(signal, providerId));
 }
 
 export async function rulesView(db: Queryable, actor: Actor, municipalityId: string, year: number) {

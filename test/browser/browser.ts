@@ -2,6 +2,7 @@
 // by playwright-core, with the flags the machines allow. Every page a journey reaches is
 // photographed at phone and desktop width into one folder, and checked with axe-core.
 import { mkdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -75,6 +76,10 @@ export class Person {
     await page.setViewportSize(other);
     await page.screenshot({ path: shot(other), fullPage: true });
     await page.setViewportSize(this.size);
+    // Nothing wider than a phone: a full-page photograph is as wide as the page's widest line
+    // (read from the PNG's header, which needs no script in the page, with or without JavaScript).
+    const phoneWidth = (await readFile(shot(PHONE))).readUInt32BE(16);
+    expect(phoneWidth, `${name} (${page.url()}) is wider than a ${PHONE.width} px phone`).toBe(PHONE.width);
     const violations = await this.axe();
     const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     expect(serious, `axe-core on ${name} (${page.url()}): ${JSON.stringify(serious)}`).toEqual([]);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -150,6 +151,8 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
   let russianChild = "";
   // The Russian family keeps its session from its journey to the offer it accepts at the end.
   let ruFamily: Person | undefined;
+  // The group's first lessons with the Russian family's child (found by the marking journey).
+  let markable: { date: string; start: string }[] = [];
   afterAll(async () => ruFamily?.close());
 
   it("a family in Russian on a phone without JavaScript: finds the program, registers, gets the certificate, applies and sees its place", async () => {
@@ -273,7 +276,7 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     await expect.poll(() => family.page.getByRole("status").innerText()).toBe(t("application.enrolled"));
     await family.look("enrolled");
   });
-  it("the provider marks the first lesson from a phone without JavaScript; the family notifies an absence in time", async () => {
+  it("the provider marks the first lesson from a phone without JavaScript; the family notifies an absence in time and disputes the mark", async () => {
     const t = translator("ru");
     const { attendance } = system.services;
     const groupId = known(story, "groupId");
@@ -292,6 +295,7 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     }
     const [first, second] = lessons;
     expect(second).toBeDefined();
+    markable = lessons;
     // Attendance's clock moves to the day after the first lesson (a development clock, as the system test does).
     await attendance.kill();
     await attendance.start({ CLOCK_OFFSET_DAYS: String(daysUntil(first!.date) + 1) });
@@ -329,5 +333,228 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     await family.page.getByRole("button", { name: t("absence.send") }).click();
     await expect.poll(() => family.page.getByRole("status").innerText()).toBe(t("absence.onTime"));
     await family.look("absence-sent");
+
+    // The family disputes the first lesson's mark (the child was not there, it says), from the month's marks.
+    await family.page.goto(`/family/children/${russianChild}?month=${first!.date.slice(0, 7)}#marks`);
+    const review = family.page.getByRole("combobox", { name: /^Ваш ответ о занятии/ }).first();
+    await shows(review);
+    await family.look("marks");
+    await review.selectOption("dispute");
+    await family.page.getByLabel(t("markReview.note"), { exact: true }).fill("Мария болела и не приходила");
+    await family.page.getByRole("button", { name: t("markReview.send") }).click();
+    await expect.poll(() => family.page.getByRole("status").innerText()).toBe(t("markReview.done"));
+    await expect.poll(() => review.locator("option:checked").innerText()).toBe(t("markReview.disputed"));
+    await family.look("marks-disputed");
+  });
+
+  it("the provider marks a lesson long past and reads the signal raised about its group, without other providers' or the municipality's notes", async () => {
+    const t = translator("ru");
+    const { attendance } = system.services;
+    const second = markable[1]!;
+    // The municipality's rules: a mark entered over a day late is late, one such mark is a bulk late entry.
+    const year = second.date.slice(0, 4);
+    const rulesUrl = `/municipalities/${known(story, "municipalityId")}/years/${year}/rules`;
+    const rules = await attendance.call("GET", rulesUrl, { as: known(story, "municipality") });
+    expect(rules.status, rules.body).toBe(200);
+    const set = await attendance.call("PUT", rulesUrl, { as: known(story, "municipality"), body: { ...rules.json<Record<string, unknown>>(), lateEntryDays: 1, bulkLateMarks: 1 } });
+    expect(set.status, set.body).toBe(200);
+    // Two days after the second lesson (attendance's development clock).
+    await attendance.kill();
+    await attendance.start({ CLOCK_OFFSET_DAYS: String(daysUntil(second.date) + 2) });
+
+    const provider = await Person.open(browser, "ru-provider-phone", { size: PHONE, language: "ru", javaScript: false, baseURL });
+    try {
+      const { page } = provider;
+      await signIn(page, t, "АНО ДО «Робототехника для всех»");
+      await page.goto(`/provider/groups/${known(story, "groupId")}/lessons/${second.date}T${second.start}`);
+      await page.getByRole("group", { name: /Сюжетова Мария/ }).getByLabel(t("attendance.present"), { exact: true }).check();
+      await page.getByRole("button", { name: t("attendance.save") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(t("attendance.saved"));
+      await page.goto("/provider");
+      await page.getByRole("link", { name: t("signals.title") }).click();
+      await shows(page.getByRole("heading", { level: 2, name: t("signals.kind.bulk_late_entry") }));
+      await expect.poll(() => page.locator(".card").filter({ hasText: t("signals.kind.bulk_late_entry") }).innerText()).toContain(t("signals.open"));
+      await provider.look("signals");
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it("the provider creates a program in Kazakh at desktop width, adds a group and publishes it; the family moves its child there without submitting anything again; the provider withdraws it", async () => {
+    const kk = translator("kk");
+    const ru = translator("ru");
+    const title = `Шахматы ${documentNumber().slice(0, 4)}`;
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    const provider = await Person.open(browser, "kk-provider-desktop", { size: DESKTOP, language: "kk", javaScript: true, baseURL });
+    let programUrl: string | undefined;
+    try {
+      const { page } = provider;
+      await signIn(page, kk, "АНО ДО «Робототехника для всех»");
+      await page.getByRole("link", { name: kk("edit.newProgram") }).click();
+      await shows(page.getByRole("heading", { level: 1, name: kk("edit.newProgram") }));
+      await provider.look("program-new");
+      // Bad input: no title, the ages the wrong way round.
+      await page.getByLabel(kk("edit.ageMin"), { exact: true }).fill("12");
+      await page.getByLabel(kk("edit.ageMax"), { exact: true }).fill("7");
+      await page.getByRole("button", { name: kk("edit.save") }).click();
+      await shows(page.getByRole("alert"));
+      await expect.poll(() => page.getByLabel(kk("edit.title"), { exact: true }).getAttribute("aria-invalid")).toBe("true");
+      await provider.look("program-new-errors");
+      await page.getByLabel(kk("edit.title"), { exact: true }).fill(title);
+      await page.getByLabel(kk("edit.description"), { exact: true }).fill("Шахматы для начинающих: дебюты, тактика, турниры.");
+      await page.getByLabel(kk("edit.ageMin"), { exact: true }).fill("7");
+      await page.getByLabel(kk("edit.ageMax"), { exact: true }).fill("12");
+      await page.getByLabel(kk("edit.totalHours"), { exact: true }).fill("72");
+      await page.getByLabel(kk("edit.weeklyHours"), { exact: true }).fill("2");
+      await page.getByLabel(kk("edit.price", { currency: "RUB" }), { exact: true }).fill("250,50");
+      await page.getByLabel(kk("edit.certNumber"), { exact: true }).fill("НОК-11-2026-042");
+      await page.getByLabel(kk("edit.certDate"), { exact: true }).fill(day(-30));
+      await page.getByLabel(kk("edit.certExpiry"), { exact: true }).fill(day(365));
+      await page.getByLabel(kk("edit.addressText"), { exact: true }).fill("Сыктывкар, ул. Первомайская, 70");
+      await page.getByLabel(kk("edit.latitude"), { exact: true }).fill("61,67");
+      await page.getByLabel(kk("edit.longitude"), { exact: true }).fill("50,83");
+      await page.getByLabel(kk("edit.teacherName"), { exact: true }).fill("Петров И. В.");
+      await page.getByLabel(kk("edit.teacherQualification"), { exact: true }).fill("педагог дополнительного образования");
+      await page.getByRole("button", { name: kk("edit.save") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(kk("edit.saved"));
+      await shows(page.getByText(kk("program.status.draft"), { exact: true }));
+      programUrl = new URL(page.url()).pathname;
+      await provider.look("program-draft");
+      // A group without a weekly slot is refused beside the first slot; then one on Mondays.
+      await page.getByLabel(kk("edit.capacity"), { exact: true }).fill("10");
+      await page.getByLabel(kk("edit.startsOn"), { exact: true }).fill(day(14));
+      await page.getByLabel(kk("edit.endsOn"), { exact: true }).fill(day(200));
+      await page.getByRole("button", { name: kk("edit.addGroup") }).click();
+      await shows(page.getByRole("alert"));
+      await provider.look("group-errors");
+      const slot = page.getByRole("group", { name: kk("edit.slot", { n: 1 }) });
+      await slot.getByLabel(kk("edit.weekday"), { exact: true }).selectOption("1");
+      await slot.getByLabel(kk("edit.start"), { exact: true }).fill("17:00");
+      await slot.getByLabel(kk("edit.end"), { exact: true }).fill("18:30");
+      await page.getByRole("button", { name: kk("edit.addGroup") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(kk("edit.groupAdded"));
+      await page.getByRole("button", { name: kk("edit.publish") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(kk("edit.published"));
+      await provider.look("program-published");
+    } finally {
+      await provider.close();
+    }
+
+    // The Russian family moves its enrolled child: the navigator carries the move to the program's page.
+    const family = ruFamily!;
+    const { page } = family;
+    await page.goto(`/family/children/${russianChild}`);
+    await page.getByRole("link", { name: ru("transfer.start") }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toBe(ru("transfer.choose"));
+    await waitFor(
+      async () => {
+        await page.getByLabel(ru("search.q"), { exact: true }).fill(title);
+        await page.getByRole("button", { name: ru("search.submit") }).click();
+        return (await page.getByRole("link", { name: title }).isVisible()) ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: "the published program in the navigator" },
+    );
+    await family.look("transfer-search");
+    await page.getByRole("link", { name: title }).click();
+    await family.look("transfer-program");
+    await page.getByRole("button", { name: ru("transfer.here") }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toBe(ru("transfer.done"));
+    await shows(page.getByRole("link", { name: ru("application.group", { title }) }));
+    await family.look("transfer-applied");
+
+    // The provider withdraws the program: its group closes.
+    const again = await Person.open(browser, "kk-provider-desktop", { size: DESKTOP, language: "kk", javaScript: true, baseURL });
+    try {
+      await signIn(again.page, kk, "АНО ДО «Робототехника для всех»");
+      await again.page.goto(programUrl);
+      await again.page.getByText(kk("edit.withdraw"), { exact: true }).first().click();
+      await again.page.getByRole("button", { name: kk("edit.withdraw") }).click();
+      await expect.poll(() => again.page.getByRole("status").innerText()).toBe(kk("edit.withdrawn"));
+      await shows(again.page.getByText(kk("edit.groupClosed"), { exact: true }));
+      await again.look("program-withdrawn");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("a family in Kazakh on a phone without JavaScript ranks its choices in an allocation campaign, reads a sentence for each choice after the draw and checks its lottery number", async () => {
+    const t = translator("kk");
+    const { catalogue, enrollment } = system.services;
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    // Two new groups of the story's program (no one waits in them), in a campaign whose window closes in a minute.
+    const groupIds: string[] = [];
+    for (const weekday of [1, 3]) {
+      const group = await catalogue.call("POST", `/programs/${known(story, "programId")}/groups`, {
+        as: known(story, "provider"),
+        body: { capacity: 1, schedule: { timeZone: story.timeZone, slots: [{ weekday, start: "10:00", end: "11:30" }] }, startsOn: day(20), endsOn: day(200) },
+      });
+      expect(group.status, group.body).toBe(201);
+      groupIds.push(group.json<{ id: string }>().id);
+    }
+    const closesAt = new Date(Date.now() + 60_000);
+    const announced = await enrollment.waitForAnswer(
+      "POST",
+      "/campaigns",
+      () => ({
+        as: known(story, "municipality"),
+        headers: { "idempotency-key": randomUUID() },
+        body: { municipalityId: known(story, "municipalityId"), name: "Көктемгі қабылдау", groupIds, maxChoices: 2, opensAt: new Date().toISOString(), closesAt: closesAt.toISOString() },
+      }),
+      (answer) => (answer.status === 201 ? answer : undefined),
+      "enrollment to hear of the new groups and take the campaign",
+    );
+    const campaignId = announced.json<{ id: string }>().id;
+
+    const person = await Person.open(browser, "kk-campaign-phone", { size: PHONE, language: "kk", javaScript: false, baseURL });
+    try {
+      const { page } = person;
+      await signIn(page, t, `${t("signIn.newFamily")} (${MUNICIPALITY})`);
+      await familyRegisters(person, t, "Жеребеев");
+      await page.goto("/family");
+      const childId = await childWithCertificate(person, t, "Айгерім");
+      const first = page.getByLabel(t("campaign.choice", { n: 1 }), { exact: true });
+      const second = page.getByLabel(t("campaign.choice", { n: 2 }), { exact: true });
+      // The campaign on the child's page; the choices taken once enrollment has heard of the certificate.
+      await waitFor(
+        async () => {
+          await page.goto(`/family/children/${childId}`);
+          await page.getByRole("link", { name: "Көктемгі қабылдау" }).click();
+          await first.selectOption(groupIds[0]!);
+          await second.selectOption(groupIds[1]!);
+          await page.getByRole("button", { name: t("campaign.save") }).click();
+          return (await page.getByRole("status").isVisible()) ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, what: "the choices taken" },
+      );
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(t("campaign.saved"));
+      await person.look("campaign-ranked");
+      // Bad input: one group ranked twice; refused beside the second choice, and nothing changed.
+      await second.selectOption(groupIds[0]!);
+      await page.getByRole("button", { name: t("campaign.save") }).click();
+      await expect.poll(() => second.getAttribute("aria-invalid")).toBe("true");
+      await person.look("campaign-errors");
+      await page.goto(`/family/campaigns/${campaignId}/children/${childId}`);
+      await expect.poll(() => second.inputValue()).toBe(groupIds[1]);
+
+      // The window closes; the municipality draws (its own pages are part 2's).
+      await enrollment.waitForAnswer(
+        "POST",
+        `/campaigns/${campaignId}/draw`,
+        { as: known(story, "municipality") },
+        (answer) => (answer.status === 200 && answer.json<{ phase: string }>().phase === "drawn" ? answer : undefined),
+        "the window to close and the draw to run",
+        120_000,
+      );
+      await page.goto(`/family/campaigns/${campaignId}/children/${childId}`);
+      await shows(page.getByRole("heading", { level: 2, name: t("campaign.result") }));
+      await expect.poll(() => page.locator("ol > li").count()).toBe(2);
+      await expect.poll(() => page.locator("p.notice").innerText()).toBe(t("campaign.lotteryMatches"));
+      await person.look("campaign-result");
+      await page.getByRole("link", { name: t("campaign.public") }).click();
+      await expect.poll(() => page.locator("p.notice").innerText()).toBe(t("campaign.seedMatches"));
+      await person.look("campaign-public");
+    } finally {
+      await person.close();
+    }
   });
 });

@@ -5,6 +5,8 @@ import { Directory } from "./api/directory";
 import { attendanceRoutes } from "./http/attendance";
 import { familyRoutes } from "./http/family";
 import { navigatorRoutes } from "./http/navigator";
+import { campaignPages } from "./http/campaigns";
+import { programPages } from "./http/programs";
 import { providerDeskRoutes, providerRoutes } from "./http/provider";
 import { signInRoutes } from "./http/sign-in";
 import { registerWeb } from "./http/web";
@@ -43,6 +45,8 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
     });
     providerRoutes(pages, { services, directory });
     providerDeskRoutes(pages, { services, directory, clock });
+    programPages(pages, { services, directory });
+    campaignPages(pages, { services, directory });
     attendanceRoutes(pages, { services, directory, clock });
   });
   return app;

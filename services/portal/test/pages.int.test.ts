@@ -20,6 +20,7 @@ type Access = "public" | "guardian" | "provider" | "any-signed-in";
 const PAGES: Record<string, Access> = {
   "GET /": "public",
   "GET /programs/:id": "public",
+  "GET /campaigns/:id": "public",
   "GET /sign-in": "public",
   "POST /sign-in/dev": "public",
   "POST /sign-out": "any-signed-in",
@@ -41,7 +42,19 @@ const PAGES: Record<string, Access> = {
   "POST /family/offers/:id/decline": "guardian",
   "GET /family/children/:id/absence": "guardian",
   "POST /family/children/:id/absence": "guardian",
+  "POST /family/children/:id/marks": "guardian",
+  "POST /family/enrollments/:id/transfer": "guardian",
+  "GET /family/campaigns/:id/children/:childId": "guardian",
+  "POST /family/campaigns/:id/children/:childId/choices": "guardian",
+  "POST /family/campaigns/:id/children/:childId/withdrawal": "guardian",
   "GET /provider": "provider",
+  "GET /provider/signals": "provider",
+  "GET /provider/programs/new": "provider",
+  "POST /provider/programs": "provider",
+  "GET /provider/programs/:id": "provider",
+  "POST /provider/programs/:id/groups": "provider",
+  "POST /provider/programs/:id/publication": "provider",
+  "POST /provider/programs/:id/withdrawal": "provider",
   "POST /provider/applications/:id/review": "provider",
   "GET /provider/groups/:id/lessons": "provider",
   "GET /provider/groups/:id/lessons/:lesson": "provider",
@@ -56,7 +69,7 @@ const PAGES: Record<string, Access> = {
 // The kit's own routes (health, metrics; /docs is Swagger UI's), answered as in every service.
 const KIT = new Set(["GET /livez", "GET /readyz", "GET /metrics"]);
 const ID = "01a241c0-7991-76ee-aaf2-7a034d59804e";
-const urlOf = (route: string) => route.replace(":lesson", "2026-12-22T15:00").replace(/:id/g, ID).replace("*", "nowhere");
+const urlOf = (route: string) => route.replace(":lesson", "2026-12-22T15:00").replace(/:id|:childId/g, ID).replace("*", "nowhere");
 
 describe("the portal's pages: who may open each", () => {
   let h: Harness<object, HttpApp>;

@@ -9,7 +9,7 @@ import type { Directory } from "../api/directory";
 import type { Child } from "../api/types";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
-import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
+import { csrfInput, errorSummary, field, fieldId, layout, messagePage, select } from "../pages/layout";
 import type { TextKey } from "../pages/texts";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
@@ -33,6 +33,16 @@ interface Sheet {
   closed: boolean;
   lessons: { date: string; start: string; end: string; roster: string[] }[];
   marks: Mark[];
+}
+
+interface Signal {
+  id: string;
+  kind: string;
+  childId: string | null;
+  groupIds: string[];
+  otherProviders: number;
+  raisedAt: string;
+  resolution: "confirmed" | "dismissed" | null;
 }
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
@@ -161,6 +171,36 @@ ${lesson.roster.length === 0
     return reply.redirect(`/provider/groups/${params.data.id}/lessons?month=${params.data.lesson.slice(0, 7)}&done=saved`, 303);
   });
 
+  // The fraud signals raised about the provider's own groups (its own lessons only; the
+  // municipality decides them): so the office can check its marks before the month is closed.
+  app.get("/provider/signals", async (request, reply) => {
+    const person = personOf(request, reply, "provider");
+    if (!person) return reply;
+    const ctx = request.page;
+    const { t, format } = ctx;
+    const providerId = person.actor.providerId ?? "";
+    const [signals, names, zone] = await Promise.all([
+      services.call<Signal[]>("attendance", "GET", `/providers/${providerId}/signals`, asPerson(ctx, person.token)),
+      namesOf(ctx, person.token, providerId),
+      directory.municipality(person.actor.municipalityId ?? "").then((m) => m?.timeZone ?? "UTC"),
+    ]);
+    const list = signals.ok ? signals.body : [];
+    const body = html`<h1>${t("signals.title")}</h1>
+<p>${t("signals.intro")}</p>
+${list.length === 0
+  ? html`<p>${t("signals.none")}</p>`
+  : html`<ul class="cards">${list.map(
+      (s) => html`<li class="card">
+  <h2>${t(`signals.kind.${s.kind}` as TextKey)}</h2>
+  <p class="meta">${t("signals.raised", { at: format.instant(s.raisedAt, zone) })} · <strong>${t(s.resolution === null ? "signals.open" : s.resolution === "confirmed" ? "signals.confirmed" : "signals.dismissed")}</strong></p>
+  ${s.childId ? html`<p>${t("attendance.child")}: ${names.get(s.childId) ?? s.childId}</p>` : ""}
+  ${s.otherProviders > 0 ? html`<p>${t("signals.others", { count: s.otherProviders })}</p>` : ""}
+  ${s.groupIds.map((g) => html`<p><a href="/provider/groups/${g}/lessons?month=${monthIn(new Date(s.raisedAt), zone)}">${t("signals.sheet")}</a></p>`)}
+</li>`,
+    )}</ul>`}`;
+    return sendPage(reply, layout(ctx, { title: t("signals.title"), body }));
+  });
+
   // --- the family ---------------------------------------------------------------------------
 
 
@@ -219,15 +259,60 @@ ${answer.body.onTime && answer.body.proofDueOn ? html`<p>${t("absence.proof", { 
 <p><a href="/family/children/${id}">${t("error.back")}</a></p>`;
     return sendPage(reply.code(201), layout(ctx, { title: t("absence.title"), body: told }));
   });
+
+  // The family's answer about the month's marks: each lesson chosen in the form confirmed or
+  // disputed (with the one note, which the operator reads when resolving the dispute).
+  app.post<{ Body: Record<string, string | undefined> }>("/family/children/:id/marks", async (request, reply) => {
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
+    const ctx = request.page;
+    const note = request.body.note?.trim();
+    const marks = Object.entries(request.body)
+      .filter(([key, value]) => z.uuid().safeParse(key).success && (value === "confirm" || value === "dispute"))
+      .map(([lessonId, decision]) => ({ lessonId, decision, ...(decision === "dispute" && note && { note }) }));
+    if (marks.length === 0) return reply.redirect(`/family/children/${id}#marks`, 303);
+    const answer = await services.call("attendance", "POST", `/children/${id}/mark-reviews`, { ...asPerson(ctx, person.token), body: { marks } });
+    if (!answer.ok) {
+      if (answer.status === 403 || answer.status === 404) return notFound(request, reply);
+      return sendPage(reply.code(answer.status === 400 ? 400 : 409), messagePage(ctx, ctx.t("markReview.title"), answer.problem.detail || answer.problem.title));
+    }
+    const month = Month.safeParse(request.body.month).data;
+    return reply.redirect(`/family/children/${id}?done=reviewed${month ? `&month=${month}` : ""}#marks`, 303);
+  });
 }
 
-/** The child's marks of this month and the link to notify an absence: a block of the child's page. */
-export async function childMarks(services: Services, clock: () => Date, ctx: PageContext, token: string, childId: string, zone: string): Promise<Html> {
+/** The child's marks of this month, each to confirm or dispute, and the link to notify an absence: a block of the child's page. */
+export async function childMarks(services: Services, clock: () => Date, ctx: PageContext, token: string, childId: string, zone: string, asked?: string): Promise<Html> {
   const { t, format } = ctx;
-  const month = monthIn(clock(), zone);
+  const month = Month.safeParse(asked).data ?? monthIn(clock(), zone);
+  const base = `/family/children/${childId}`;
   const answer = await services.call<Mark[]>("attendance", "GET", `/children/${childId}/marks`, { ...asPerson(ctx, token), query: { month } });
   const marks = answer.ok ? answer.body : [];
-  return html`<h2>${t("attendance.marks", { month: monthName(ctx, month) })}</h2>
-${marks.length === 0 ? html`<p>${t("attendance.noMarks")}</p>` : html`<table><tbody>${marks.map((m) => html`<tr><td>${format.date(m.date)} ${m.start}</td><td>${markWord(ctx, m)}</td></tr>`)}</tbody></table>`}
-<p><a href="/family/children/${childId}/absence">${t("absence.title")}</a></p>`;
+  // A mark an operator has resolved is final; the others the family may confirm or dispute (again).
+  const open = marks.filter((m) => m.review !== "resolved");
+  const reviewCell = (m: Mark) => {
+    if (m.review === "resolved") return t("markReview.resolved");
+    const id = fieldId(`review-${m.lessonId}`);
+    return html`<label class="visually-hidden" for="${id}">${t("markReview.of", { date: format.date(m.date), start: m.start })}</label>
+<select id="${id}" name="${m.lessonId}"><option value="">${t(`markReview.${m.review === "none" ? "none" : m.review}` as TextKey)}</option>${m.review !== "confirmed" ? html`<option value="confirm">${t("markReview.confirm")}</option>` : ""}${m.review !== "disputed" ? html`<option value="dispute">${t("markReview.dispute")}</option>` : ""}</select>`;
+  };
+  const table = html`<div class="scroll" role="region" aria-label="${t("attendance.marks", { month: monthName(ctx, month) })}" tabindex="0"><table>
+<thead><tr><th scope="col">${t("markReview.lesson")}</th><th scope="col">${t("markReview.mark")}</th><th scope="col">${t("markReview.yours")}</th></tr></thead>
+<tbody>${marks.map((m) => html`<tr><td>${format.date(m.date)} ${m.start}</td><td>${markWord(ctx, m)}</td><td>${reviewCell(m)}</td></tr>`)}</tbody></table></div>`;
+  return html`<h2 id="marks">${t("attendance.marks", { month: monthName(ctx, month) })}</h2>
+<p class="actions"><a href="${base}?month=${shiftMonth(month, -1)}#marks">${t("attendance.prevMonth")}</a> <a href="${base}?month=${shiftMonth(month, 1)}#marks">${t("attendance.nextMonth")}</a></p>
+${marks.length === 0
+  ? html`<p>${t("attendance.noMarks")}</p>`
+  : open.length === 0
+    ? table
+    : html`<p>${t("markReview.intro")}</p>
+<form method="post" action="${base}/marks">
+  ${csrfInput(ctx)}
+  <input type="hidden" name="month" value="${month}">
+  ${table}
+  ${field({ name: "note", label: t("markReview.note"), value: "" })}
+  <button type="submit">${t("markReview.send")}</button>
+</form>`}
+<p><a href="${base}/absence">${t("absence.title")}</a></p>`;
 }

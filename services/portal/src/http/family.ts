@@ -14,6 +14,7 @@ import { csrfInput, errorSummary, field, layout, messagePage, select } from "../
 import type { TextKey } from "../pages/texts";
 import { isTextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
+import { childCampaigns } from "./campaigns";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface FamilyOptions {
@@ -215,11 +216,14 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     ? html`<p>${t("application.offer", { deadline: format.instant(offer.deadline, timeZone) })}</p>
   <p><a class="button" href="/family/offers/${offer.id}?child=${application.childId}">${t("contract.read")}</a></p>`
     : ""}
-  ${application.enrollment?.status === "active" ? html`<p>${t("application.enrolled")}</p>` : ""}
+  ${application.enrollment?.status === "active"
+    ? html`<p>${t("application.enrolled")}</p>
+  <p><a href="/?moving=${application.enrollment.id}">${t("transfer.start")}</a></p>`
+    : ""}
 </li>`;
   }
 
-  app.get<{ Querystring: { done?: string } }>("/family/children/:id", async (request, reply) => {
+  app.get<{ Querystring: { done?: string; month?: string } }>("/family/children/:id", async (request, reply) => {
     const found = personAndId(request, reply, "guardian");
     if (!found) return reply;
     const { person, id } = found;
@@ -266,8 +270,11 @@ ${account.body.movements.length === 0
           : html`<p>${t("account.none")}</p>`;
     const blocks = await Promise.all(apps.map((a) => applicationBlock(ctx, person.token, a, programs, timeZone)));
     const enrolled = apps.some((a) => a.enrollment !== null);
-    const marks = enrolled ? await childMarks(services, options.clock, ctx, person.token, c.id, timeZone) : html``;
-    const done = request.query.done === "applied" ? notice(t("application.applied")) : request.query.done === "enrolled" ? notice(t("application.enrolled")) : undefined;
+    const [marks, campaigns] = await Promise.all([
+      enrolled ? childMarks(services, options.clock, ctx, person.token, c.id, timeZone, request.query.month) : html``,
+      childCampaigns(services, ctx, c.municipalityId, c.id),
+    ]);
+    const done = request.query.done === "applied" ? notice(t("application.applied")) : request.query.done === "enrolled" ? notice(t("application.enrolled")) : request.query.done === "reviewed" ? notice(t("markReview.done")) : request.query.done === "moving" ? notice(t("transfer.done")) : undefined;
     const body = html`<h1>${c.firstName} ${c.lastName}</h1>
 <p>${t("child.born", { date: format.date(c.birthDate) })}</p>
 <h2>${t("child.certificate")}</h2>
@@ -275,6 +282,7 @@ ${certificateBlock}
 ${accountBlock}
 <h2 id="applications">${t("child.applications")}</h2>
 ${apps.length === 0 ? html`<p><a href="/">${t("child.noApplications")}</a></p>` : html`<ul class="cards">${blocks}</ul>`}
+${campaigns}
 ${marks}`;
     return sendPage(reply, layout(ctx, { title: `${c.firstName} ${c.lastName}`, body, notice: done }));
   });
@@ -308,6 +316,21 @@ ${marks}`;
     });
     if (!answer.ok) return sendPage(reply.code(answer.status === 404 ? 404 : 400), messagePage(ctx, ctx.t("program.apply"), answer.problem.detail || answer.problem.title));
     return reply.redirect(`/family/children/${answer.body.childId}?done=applied#applications`, 303);
+  });
+
+  // Moving to another group: an application that reuses the child's certificate (nothing is
+  // submitted again); it queues as any other, and the current group goes on until the new starts.
+  app.post<{ Body: Form }>("/family/enrollments/:id/transfer", async (request, reply) => {
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
+    const ctx = request.page;
+    const answer = await services.call<Application>("enrollment", "POST", `/enrollments/${id}/transfer`, { ...asPerson(ctx, person.token), body: { groupId: request.body.groupId } });
+    if (!answer.ok) {
+      if (answer.status === 403 || (answer.status === 404 && answer.problem.code === "ENROLLMENT_NOT_FOUND")) return notFound(request, reply);
+      return sendPage(reply.code(answer.status === 404 ? 404 : 400), messagePage(ctx, ctx.t("transfer.title"), answer.problem.detail || answer.problem.title));
+    }
+    return reply.redirect(`/family/children/${answer.body.childId}?done=moving#applications`, 303);
   });
 
   app.get("/family/applications/:id/position", async (request, reply) => {

@@ -10,7 +10,7 @@ import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
 import { isTextKey } from "../pages/texts";
-import { asPerson, notFoundPage, sendPage } from "./web";
+import { asPerson, notFoundPage, notice, sendPage } from "./web";
 
 export interface NavigatorOptions {
   services: Services;
@@ -41,7 +41,7 @@ export function certificationBadge(ctx: PageContext, certification: Program["cer
     : html`<span class="badge">${ctx.t("program.certified", { number: certification.number, expiry })}</span>`;
 }
 
-function searchForm(ctx: PageContext, filters: Filters, municipalities: { id: string; name: string }[], errors: Record<string, string>): Html {
+function searchForm(ctx: PageContext, filters: Filters, municipalities: { id: string; name: string }[], errors: Record<string, string>, moving: string | undefined): Html {
   const { t } = ctx;
   const labels: Record<string, string> = {
     municipalityId: t("search.municipality"), q: t("search.q"), direction: t("search.direction"), age: t("search.age"),
@@ -50,6 +50,7 @@ function searchForm(ctx: PageContext, filters: Filters, municipalities: { id: st
   };
   return html`${errorSummary(ctx, errors, labels)}
 <form class="filters" method="get" action="/" role="search" novalidate aria-label="${t("search.filters")}">
+  ${moving ? html`<input type="hidden" name="moving" value="${moving}">` : ""}
   <div class="row">
     ${select({ name: "municipalityId", label: t("search.municipality"), value: filters.municipalityId, error: errors.municipalityId,
       options: [{ value: "", label: t("search.anyMunicipality") }, ...municipalities.map((m) => ({ value: m.id, label: m.name }))] })}
@@ -83,10 +84,10 @@ function searchForm(ctx: PageContext, filters: Filters, municipalities: { id: st
 </form>`;
 }
 
-function resultCard(ctx: PageContext, item: SearchItem, today: string): Html {
+function resultCard(ctx: PageContext, item: SearchItem, today: string, moving: string | undefined): Html {
   const { t, format } = ctx;
   return html`<li class="card">
-  <h3><a href="/programs/${item.id}">${item.title}</a></h3>
+  <h3><a href="/programs/${item.id}${moving ? `?moving=${moving}` : ""}">${item.title}</a></h3>
   <p class="meta">${item.provider.name} · ${item.address.text}</p>
   <p class="meta"><span class="tag">${directionName(ctx, item.direction)}</span><span class="tag">${fundingName(ctx, item.fundingKind)}</span>
     ${t("program.ages", { min: item.ageRange.min, max: item.ageRange.max })}</p>
@@ -109,6 +110,8 @@ export function navigatorRoutes(app: FastifyInstance, options: NavigatorOptions,
       const value = request.query[key]?.trim();
       if (value) filters[key] = value;
     }
+    // A family moving a child to another group searches as anyone does; the choice is carried to the program's page.
+    const moving = movingOf(ctx, request.query.moving);
     const municipalities = await directory.municipalities();
     const answer = await services.call<SearchAnswer>("catalogue", "GET", "/search", {
       language: ctx.language,
@@ -120,11 +123,11 @@ export function navigatorRoutes(app: FastifyInstance, options: NavigatorOptions,
     let results: Html = html``;
     if (answer.ok) {
       const { items, total, nextCursor, facets } = answer.body;
-      const next = nextCursor ? new URLSearchParams({ ...filters, cursor: nextCursor }).toString() : undefined;
+      const next = nextCursor ? new URLSearchParams({ ...filters, cursor: nextCursor, ...(moving && { moving }) }).toString() : undefined;
       results = html`<section aria-labelledby="results-title">
   <h2 id="results-title">${t("search.results")}</h2>
   <p>${t("search.found", { count: total })}</p>
-  ${items.length === 0 ? html`<p>${t("search.none")}</p>` : html`<ul class="cards">${items.map((item) => resultCard(ctx, item, today))}</ul>`}
+  ${items.length === 0 ? html`<p>${t("search.none")}</p>` : html`<ul class="cards">${items.map((item) => resultCard(ctx, item, today, moving))}</ul>`}
   ${next ? html`<p><a href="/?${next}" rel="next">${t("search.next")}</a></p>` : ""}
   <details><summary>${t("search.facets")}</summary><ul>${Directions.map((d) => html`<li>${directionName(ctx, d)}: ${facets.direction[d] ?? 0}</li>`)}</ul></details>
 </section>`;
@@ -133,12 +136,13 @@ export function navigatorRoutes(app: FastifyInstance, options: NavigatorOptions,
       reply.code(answer.ok ? 200 : 400),
       layout(ctx, {
         title: t("search.title"),
-        body: html`<h1>${t("search.title")}</h1><p>${t("search.intro")}</p>${searchForm(ctx, filters, municipalities, errors)}${results}`,
+        body: html`<h1>${t("search.title")}</h1><p>${t("search.intro")}</p>${searchForm(ctx, filters, municipalities, errors, moving)}${results}`,
+        notice: moving ? notice(t("transfer.choose")) : undefined,
       }),
     );
   });
 
-  app.get("/programs/:id", async (request, reply) => {
+  app.get<{ Querystring: { moving?: string } }>("/programs/:id", async (request, reply) => {
     const ctx = request.page;
     const { t, format, person } = ctx;
     const params = IdParams.safeParse(request.params);
@@ -159,10 +163,18 @@ export function navigatorRoutes(app: FastifyInstance, options: NavigatorOptions,
     const today = clock().toISOString().slice(0, 10);
     const municipality = await directory.municipality(p.municipalityId);
     const openGroups = groups.ok ? groups.body.filter((g) => g.status === "open") : [];
+    const moving = movingOf(ctx, request.query.moving);
     const applyForm = (group: Group): Html => {
       if (!group.acceptingApplications) return html`<p>${t("program.notAccepting")}</p>`;
       if (!person) return html`<p><a href="/sign-in?back=${encodeURIComponent(`/programs/${id}`)}">${t("program.signInToApply")}</a></p>`;
       if (person.actor.role !== "guardian") return html``;
+      // Moving: the enrollment's child and certificate go with it, so the form names only the group.
+      if (moving)
+        return html`<form method="post" action="/family/enrollments/${moving}/transfer" class="actions">
+  ${csrfInput(ctx)}
+  <input type="hidden" name="groupId" value="${group.id}">
+  <button type="submit">${t("transfer.here")}</button>
+</form>`;
       const kids = children?.ok ? children.body : [];
       if (kids.length === 0) return html`<p><a href="/family/children/new">${t("program.addChildFirst")}</a></p>`;
       return html`<form method="post" action="/family/applications" class="actions">
@@ -202,6 +214,12 @@ ${reviews.ok && reviews.body.average !== null ? html`<p>${t("program.rating", { 
 ${reviews.ok && reviews.body.items.length > 0
   ? html`<ul class="cards">${reviews.body.items.map((r) => html`<li class="card"><p class="meta">${"★".repeat(r.rating)}${"☆".repeat(5 - r.rating)} · ${format.date(r.createdAt)}</p><p>${r.text}</p></li>`)}</ul>`
   : html`<p>${t("program.noReviews")}</p>`}`;
-    return sendPage(reply, layout(ctx, { title: p.title, body }));
+    return sendPage(reply, layout(ctx, { title: p.title, body, notice: moving ? notice(t("transfer.choose")) : undefined }));
   });
+}
+
+/** The enrollment a signed-in family is moving from (`?moving=`), or nobody's: anyone else's address is an ordinary search. */
+function movingOf(ctx: PageContext, value: string | undefined): string | undefined {
+  if (ctx.person?.actor.role !== "guardian") return undefined;
+  return z.uuid().safeParse(value).data;
 }

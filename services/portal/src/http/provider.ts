@@ -57,7 +57,7 @@ export function providerRoutes(app: FastifyInstance, options: ProviderOptions): 
     const titles = new Map((programs.ok ? programs.body.items : []).map((p) => [p.id, p.title]));
     const pending = (applications.ok ? applications.body.items : []).filter((a) => a.review === "pending");
     const body = html`<h1>${t("provider.title")}</h1>
-<p><a href="/provider/registers">${t("registers.title")}</a></p>
+<p><a href="/provider/registers">${t("registers.title")}</a> · <a href="/provider/signals">${t("signals.title")}</a></p>
 <h2>${t("provider.applications")}</h2>
 ${pending.length === 0 ? html`<p>${t("provider.noApplications")}</p>` : ""}
 <ul class="cards">${pending.map((a) => {
@@ -77,9 +77,10 @@ ${pending.length === 0 ? html`<p>${t("provider.noApplications")}</p>` : ""}
 </li>`;
 })}</ul>
 <h2>${t("provider.programs")}</h2>
+<p><a class="button" href="/provider/programs/new">${t("edit.newProgram")}</a></p>
 ${programs.ok && programs.body.items.length > 0
   ? html`<ul class="cards">${programList.map(
-      (p, i) => html`<li class="card"><h3><a href="/programs/${p.id}">${p.title}</a></h3><p class="meta">${word(ctx, `program.status.${p.status}`)}</p>
+      (p, i) => html`<li class="card"><h3><a href="/provider/programs/${p.id}">${p.title}</a></h3><p class="meta">${word(ctx, `program.status.${p.status}`)}</p>
   ${(groups[i] ?? []).map((g, n) => html`<p><a href="/provider/groups/${g.id}/lessons">${t("attendance.open")}: ${t("program.group", { n: n + 1 })}</a> · <a href="/provider/groups/${g.id}/roster">${t("roster.title")}</a> · ${g.schedule.slots.map((s) => `${format.weekday(s.weekday)} ${s.start}`).join(", ")}</p>`)}</li>`,
     )}</ul>`
   : html`<p>${t("provider.noPrograms")}</p>`}`;

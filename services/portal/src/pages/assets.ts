@@ -61,6 +61,8 @@ th,td{text-align:left;border-bottom:1px solid var(--line);padding:.4rem .5rem .4
 .summary{display:grid;grid-template-columns:1fr;gap:.25rem 1rem;margin:0 0 1rem}
 .summary dt{font-weight:700}
 .summary dd{margin:0 0 .5rem}
+code{overflow-wrap:anywhere;word-break:break-all}
+.summary dd{min-width:0}
 @media (min-width:40rem){.summary{grid-template-columns:12rem 1fr}.summary dd{margin:0}}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:.5rem 0}
 .actions form{margin:0}

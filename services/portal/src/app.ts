@@ -1,10 +1,11 @@
-import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
+import { buildApp, createTokenVerifier, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
 import type { Pool } from "@kruzhok/postgres";
 import type { Services } from "./api/client";
 import { Directory } from "./api/directory";
 import { attendanceRoutes } from "./http/attendance";
 import { familyRoutes } from "./http/family";
 import { navigatorRoutes } from "./http/navigator";
+import { oidcRoutes } from "./http/oidc";
 import { campaignPages } from "./http/campaigns";
 import { programPages } from "./http/programs";
 import { providerDeskRoutes, providerRoutes } from "./http/provider";
@@ -20,11 +21,13 @@ export interface PortalAppOptions extends ServiceAppOptions {
   sessionTtlS: number;
   /** Development mode's token secret: the sign-in page of demo people; undefined in OIDC mode. */
   devSecret: string | undefined;
+  /** OIDC mode: the portal as a client of the identity provider the services trust (AUTH_ISSUER). */
+  oidc?: { clientId: string; clientSecret: string; scope: string; publicUrl: string };
 }
 
 /** The portal's app: pages over the services' APIs; never listens (main.ts does, tests use inject). */
 export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp> {
-  const { pool, clock, services, secureCookies, sessionTtlS, devSecret, ...http } = options;
+  const { pool, clock, services, secureCookies, sessionTtlS, devSecret, oidc, ...http } = options;
   const app = await buildApp({ ...http, service: "portal", version: "1.0.0" });
   const directory = new Directory(services);
   app.addHook("onClose", async () => services.close());
@@ -34,6 +37,22 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
     const cookies = await registerWeb(pages, { pool, clock, secureCookies });
     navigatorRoutes(pages, { services, directory }, clock);
     signInRoutes(pages, { pool, clock, services, directory, cookies, secureCookies, sessionTtlS, devSecret });
+    if (oidc && http.auth.mode === "oidc") {
+      oidcRoutes(pages, {
+        pool,
+        clock,
+        cookies,
+        secureCookies,
+        sessionTtlS,
+        issuer: http.auth.issuer,
+        resource: http.auth.audience,
+        clientId: oidc.clientId,
+        clientSecret: oidc.clientSecret,
+        scope: oidc.scope,
+        redirectUri: new URL("/sign-in/callback", oidc.publicUrl).href,
+        verify: createTokenVerifier(http.auth),
+      });
+    }
     familyRoutes(pages, {
       services,
       directory,

@@ -6,7 +6,7 @@ import { Services } from "./api/client";
 import { buildPortalApp } from "./app";
 import { PortalConfig } from "./config";
 import { migratePortal } from "./migrations";
-import { deleteExpiredSessions } from "./store/sessions";
+import { deleteExpiredSessions, deleteExpiredSignInAttempts } from "./store/sessions";
 
 await runService({
   name: "portal",
@@ -25,6 +25,10 @@ await runService({
       secureCookies: config.PORTAL_SECURE_COOKIES,
       sessionTtlS: Math.min(config.PORTAL_SESSION_TTL_S, config.AUTH_MAX_TOKEN_LIFETIME_S),
       devSecret: app.auth.mode === "dev" ? app.auth.secret : undefined,
+      ...(config.PORTAL_OIDC_CLIENT_ID &&
+        config.PORTAL_OIDC_CLIENT_SECRET && {
+          oidc: { clientId: config.PORTAL_OIDC_CLIENT_ID, clientSecret: config.PORTAL_OIDC_CLIENT_SECRET, scope: config.PORTAL_OIDC_SCOPE, publicUrl: config.PORTAL_PUBLIC_URL },
+        }),
     }),
   handlers: () => [],
   jobs: ({ pool, clock, logger }) => [
@@ -32,8 +36,8 @@ await runService({
       name: "expired sessions",
       intervalMs: 60_000,
       run: async () => {
-        const removed = await deleteExpiredSessions(pool, clock());
-        if (removed > 0) logger.info({ removed }, "expired sessions removed");
+        const removed = (await deleteExpiredSessions(pool, clock())) + (await deleteExpiredSignInAttempts(pool, clock()));
+        if (removed > 0) logger.info({ removed }, "expired sessions and sign-in attempts removed");
       },
     },
   ],

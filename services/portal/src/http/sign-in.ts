@@ -1,7 +1,6 @@
 // Signing in and out. Development mode: a page listing the demo people by role (found through
 // the services' own APIs), each a button that opens a session with a development token. OIDC
-// mode: REVIEW: the authorization-code flow through the region's identity provider
-// (openid-client) is not built yet; the page says so (issue #17).
+// mode: the region's identity provider (./oidc.ts) draws the sign-in page instead.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -100,36 +99,35 @@ export function signInRoutes(app: FastifyInstance, options: SignInOptions): void
   <button type="submit" class="secondary">${label}</button>
 </form>`;
 
-  app.get<{ Querystring: { back?: string } }>("/sign-in", async (request, reply) => {
-    const ctx = request.page;
-    const { t } = ctx;
-    const back = safeBack(request.query.back);
-    if (!devSecret) {
-      return sendPage(reply, layout(ctx, { title: t("signIn.title"), body: html`<h1>${t("signIn.title")}</h1><p>${t("signIn.oidc")}</p>` }));
-    }
-    const municipalities = await directory.municipalities();
-    if (!demo || Date.now() - demo.at > DEMO_CACHE_MS) demo = { at: Date.now(), people: await findDemoPeople(services, municipalities, devSecret) };
-    const people = demo.people;
-    const body = html`<h1>${t("signIn.title")}</h1>
+  if (devSecret) devSignIn(devSecret);
+
+  function devSignIn(secret: string): void {
+    app.get<{ Querystring: { back?: string } }>("/sign-in", async (request, reply) => {
+      const ctx = request.page;
+      const { t } = ctx;
+      const back = safeBack(request.query.back);
+      const municipalities = await directory.municipalities();
+      if (!demo || Date.now() - demo.at > DEMO_CACHE_MS) demo = { at: Date.now(), people: await findDemoPeople(services, municipalities, secret) };
+      const people = demo.people;
+      const body = html`<h1>${t("signIn.title")}</h1>
 <p>${t("signIn.dev")}</p>
 ${municipalities.length === 0 ? html`<p>${t("signIn.none")}</p>` : ""}
 ${municipalities.map((m) => {
-  const here = people.filter((p) => p.municipalityId === m.id);
-  return html`<section aria-labelledby="m-${m.id}">
-  <h2 id="m-${m.id}">${m.name}</h2>
-  <h3>${t("signIn.newFamily")}</h3>
-  <p class="hint">${t("signIn.newFamilyHint")}</p>
-  ${personButton(ctx, { role: "guardian", municipalityId: m.id, name: t("signIn.newFamily") }, back, `${t("signIn.as")}: ${t("signIn.newFamily")} (${m.name})`)}
-  <h3>${t("signIn.families")}</h3>
-  ${here.filter((p) => p.role === "guardian").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
-  <h3>${t("signIn.providers")}</h3>
-  ${here.filter((p) => p.role === "provider").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
+    const here = people.filter((p) => p.municipalityId === m.id);
+    return html`<section aria-labelledby="m-${m.id}">
+    <h2 id="m-${m.id}">${m.name}</h2>
+    <h3>${t("signIn.newFamily")}</h3>
+    <p class="hint">${t("signIn.newFamilyHint")}</p>
+    ${personButton(ctx, { role: "guardian", municipalityId: m.id, name: t("signIn.newFamily") }, back, `${t("signIn.as")}: ${t("signIn.newFamily")} (${m.name})`)}
+    <h3>${t("signIn.families")}</h3>
+    ${here.filter((p) => p.role === "guardian").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
+    <h3>${t("signIn.providers")}</h3>
+    ${here.filter((p) => p.role === "provider").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
 </section>`;
 })}`;
-    return sendPage(reply, layout(ctx, { title: t("signIn.title"), body }));
-  });
+      return sendPage(reply, layout(ctx, { title: t("signIn.title"), body }));
+    });
 
-  if (devSecret) {
     app.post("/sign-in/dev", async (request, reply) => {
       const parsed = DevSignIn.safeParse(request.body);
       if (!parsed.success) return reply.redirect("/sign-in", 303);
@@ -139,7 +137,7 @@ ${municipalities.map((m) => {
         role === "guardian" ? { subject: id, role, municipalityId, guardianId: id } : { subject: `provider-${id}`, role, municipalityId, providerId: id };
       const now = clock();
       const expiresAt = new Date(now.getTime() + options.sessionTtlS * 1_000);
-      const token = await signDevToken(actor, { secret: devSecret, ttl: `${options.sessionTtlS}s` });
+      const token = await signDevToken(actor, { secret, ttl: `${options.sessionTtlS}s` });
       const sessionId = await createSession(pool, { token, actor, displayName: name, expiresAt }, now);
       reply.setCookie(cookies.session, sessionId, { path: "/", httpOnly: true, secure: options.secureCookies, sameSite: "lax", expires: expiresAt });
       const home = role === "guardian" ? "/family" : "/provider";

@@ -50,3 +50,39 @@ export async function deleteExpiredSessions(pool: Pool, now: Date): Promise<numb
   );
   return rowCount ?? 0;
 }
+
+/** A sign-in through the identity provider, begun: its secrets, kept until the callback. */
+export interface SignInAttempt {
+  codeVerifier: string;
+  nonce: string;
+  back: string;
+}
+
+export async function saveSignInAttempt(pool: Pool, state: string, attempt: SignInAttempt, expiresAt: Date): Promise<void> {
+  await pool.query(`INSERT INTO portal_sign_in_attempts (state_hash, code_verifier, nonce, back, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+    hashOf(state),
+    attempt.codeVerifier,
+    attempt.nonce,
+    attempt.back,
+    expiresAt,
+  ]);
+}
+
+/** The attempt of a `state`, taken (deleted) so that a callback is answered once; undefined when unknown or expired. */
+export async function takeSignInAttempt(pool: Pool, state: string, now: Date): Promise<SignInAttempt | undefined> {
+  const { rows } = await pool.query<{ code_verifier: string; nonce: string; back: string; expires_at: Date }>(
+    `DELETE FROM portal_sign_in_attempts WHERE state_hash = $1 RETURNING code_verifier, nonce, back, expires_at`,
+    [hashOf(state)],
+  );
+  const row = rows[0];
+  return row && row.expires_at > now ? { codeVerifier: row.code_verifier, nonce: row.nonce, back: row.back } : undefined;
+}
+
+/** Attempts never finished, removed with the expired sessions. */
+export async function deleteExpiredSignInAttempts(pool: Pool, now: Date): Promise<number> {
+  const { rowCount } = await pool.query(
+    `DELETE FROM portal_sign_in_attempts WHERE state_hash IN (SELECT state_hash FROM portal_sign_in_attempts WHERE expires_at <= $1 LIMIT 1000)`,
+    [now],
+  );
+  return rowCount ?? 0;
+}

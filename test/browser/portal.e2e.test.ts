@@ -182,6 +182,8 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
       await page.getByRole("link", { name: PROGRAM }).click();
       await shows(page.getByRole("heading", { level: 1, name: PROGRAM }));
       await shows(page.getByText(/НОК-11-2026-017/));
+      // What the certificate covers: the catalogue's estimate from the municipality's nominal of the year.
+      await shows(page.getByText(new RegExp(t("program.certificatePays", { amount: ".+" }))));
       await shows(page.getByText(t("program.signInToApply")));
       await person.look("program");
 

@@ -86,6 +86,11 @@ describe("navigator search (public, no login)", () => {
     // No certificate money in a free or a paid program: no estimate, and no co-payment stated as fact.
     expect(all.items.find((i) => i.id === ids.dombra)?.certificateCoverage).toBeNull();
     expect(all.items.find((i) => i.id === ids.chess)).toMatchObject({ freeSeats: 0, certificateCoverage: null, certification: null });
+    // The program's own page carries the same estimate as its search result.
+    const page = await h.app.inject({ method: "GET", url: `/programs/${ids.robots}` });
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.json<{ certificateCoverage: unknown }>().certificateCoverage).toEqual(robots.certificateCoverage);
+    expect((await h.app.inject({ method: "GET", url: `/programs/${ids.dombra}` })).json<{ certificateCoverage: unknown }>().certificateCoverage).toBeNull();
   });
 
   it("filters by direction, funding kind and the child's age, with facets counting as if their own filter were lifted", async () => {

@@ -157,6 +157,37 @@ describe("the portal's pages: who may open each", () => {
     expect(heard).toEqual([]);
   });
 
+  // The APIs' bad-input battery, as far as the portal itself must answer it: what no service may
+  // receive is refused at the portal, beside the field it names, on every form of every page
+  // (the values a service judges, such as 30 February or NaN, are the services' battery's).
+  const posts = Object.entries(PAGES).filter(([route, access]) => route.startsWith("POST ") && (access === "guardian" || access === "provider")) as [string, "guardian" | "provider"][];
+  const refusedAtTheEdge = [
+    ["a zero-width space", "Ма\u200bрия"],
+    ["a right-to-left override", "Иван\u202eова"],
+    ["a homoglyph: Latin letters in a Cyrillic word", "Аnnа Иванова"],
+  ] as const;
+  it.each(posts.flatMap(([route, owner]) => refusedAtTheEdge.map(([what, value]) => [route, owner, what, value] as const)))(
+    "%s as %s, %s in a field: a page naming the field, and no service called",
+    async (route, owner, _what, value) => {
+      heard.length = 0;
+      const res = await send(route, cookies[owner], { comment: value });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers["content-type"]).toContain("text/html");
+      expect(res.body).toContain("comment");
+      expect(res.body).not.toMatch(/at .+\.ts:\d+/);
+      expect(heard).toEqual([]);
+    },
+  );
+
+  it.each(posts)("%s as %s: a form over 64 KB is refused in words, and no service called", async (route, owner) => {
+    heard.length = 0;
+    const res = await send(route, cookies[owner], { comment: "ж".repeat(40_000) });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers["content-type"]).toContain("text/html");
+    expect(res.body).toContain("Форма слишком большая");
+    expect(heard).toEqual([]);
+  });
+
   it("a malformed id in the address is a page that does not exist", async () => {
     const res = await h.app.inject({ method: "GET", url: "/family/children/not-an-id", headers: { cookie: `__Host-kruzhok-session=${cookies.guardian}` } });
     expect(res.statusCode).toBe(404);
@@ -164,11 +195,15 @@ describe("the portal's pages: who may open each", () => {
   });
 
   it("pages carry a strict content security policy, cookies are HttpOnly, Secure, SameSite", async () => {
-    const res = await h.app.inject({ method: "GET", url: "/sign-in", headers: { "accept-language": "kk" } });
+    // A signed-in page (its sign-out button posts): the form token's cookie is set with it.
+    const res = await h.app.inject({ method: "GET", url: "/family/children/new", headers: { "accept-language": "kk", cookie: `__Host-kruzhok-session=${cookies.guardian}` } });
     expect(res.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     const set = String(res.headers["set-cookie"]);
     expect(set).toMatch(/__Host-kruzhok-csrf=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax/);
     expect(res.body).toContain('<html lang="kk"');
+    // An anonymous page without a form that posts draws no token and sets no cookie for one.
+    const anonymous = await h.app.inject({ method: "GET", url: "/settings?lang=kk&back=/" });
+    expect(String(anonymous.headers["set-cookie"])).not.toContain("kruzhok-csrf");
   });
 });

@@ -11,9 +11,13 @@
 // what the page adds: the portal's parsing, its call, and the HTML. Goals: the page's CPU per
 // request (portal + catalogue) at most 1.3 × the search's (catalogue alone); p95 ≤ 50 ms at
 // 200 pages per second. Fastify hello-world is measured in the same run for the machine's ceiling.
-import type { ChildProcess } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { Agent, request } from "node:http";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createPool, dropDatabase, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { migrateCatalogue } from "../../../services/catalogue/src/migrations";
@@ -76,6 +80,25 @@ function get(port: number, path: string): Promise<number> {
   });
 }
 
+/** The body of one answer (the floor processes serve real bytes). */
+function body(port: number, path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, agent, headers: { "accept-language": "ru" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve(Buffer.concat(chunks)));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const floorMain = fileURLToPath(new URL("./floor.ts", import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+function spawnFloor(args: string[]): ChildProcess {
+  return spawn(process.execPath, ["--import", tsx, floorMain, ...args], { stdio: ["ignore", 2, "inherit"], env: { ...process.env, NODE_ENV: "production" } });
+}
+
 /** `rate` requests a second for `seconds`, open loop (each sent on its time whatever the answers), cycling `paths`. */
 async function openLoop(port: number, paths: readonly string[], seconds: number, processes: Record<string, number>): Promise<Run> {
   const before = Object.fromEntries(await Promise.all(Object.entries(processes).map(async ([name, pid]) => [name, await cpuSeconds(pid)] as const)));
@@ -115,6 +138,8 @@ const portalDb = `bench_portal_${id}`;
 let pool: Pool | undefined;
 let catalogue: ChildProcess | undefined;
 let portal: ChildProcess | undefined;
+let floorAnswer: ChildProcess | undefined;
+let floorPage: ChildProcess | undefined;
 try {
   const hello: Ceiling = await measureFastifyHello({ durationS: 8 });
   await ensureDatabase(env.databaseUrl, catalogueDb);
@@ -130,6 +155,9 @@ try {
     CATALOGUE_URL: `http://127.0.0.1:${cataloguePort}`,
     // No registry here: the page's list of municipalities is left empty (the portal asks again every few seconds).
     REGISTRY_URL: "http://127.0.0.1:9",
+    // Production's mode makes the portal a client of the identity provider; nobody signs in here.
+    PORTAL_OIDC_CLIENT_ID: "kruzhok-portal-bench",
+    PORTAL_OIDC_CLIENT_SECRET: randomUUID(),
   });
   await waitReady(portal, portalPort, "portal");
 
@@ -149,10 +177,32 @@ try {
   await openLoop(portalPort, pagePaths, warmupS, pids);
   const page = await openLoop(portalPort, pagePaths, durationS, pids);
 
+  // The floor: the same bytes served by processes that do nothing else (floor.ts).
+  const answerFile = `${tmpdir()}/bench-portal-answer-${id}.json`;
+  const pageFile = `${tmpdir()}/bench-portal-page-${id}.html`;
+  await writeFile(answerFile, await body(cataloguePort, searchPaths[0]!));
+  await writeFile(pageFile, await body(portalPort, pagePaths[0]!));
+  const [answerPort, floorPagePort] = [await freePort(), await freePort()];
+  floorAnswer = spawnFloor(["answer", String(answerPort), answerFile]);
+  await waitReady(floorAnswer, answerPort, "floor answer");
+  floorPage = spawnFloor(["page", String(floorPagePort), String(answerPort), pageFile]);
+  await waitReady(floorPage, floorPagePort, "floor page");
+  const floorPids = { answer: floorAnswer.pid!, hop: floorPage.pid! };
+  progress(`the floor: a fixed answer, then a page hop without rendering: ${rate}/s for ${warmupS} + ${durationS} s each`);
+  await openLoop(answerPort, searchPaths, warmupS, floorPids);
+  const answered = await openLoop(answerPort, searchPaths, durationS, floorPids);
+  await openLoop(floorPagePort, pagePaths, warmupS, floorPids);
+  const hopped = await openLoop(floorPagePort, pagePaths, durationS, floorPids);
+
   const perRequestMs = (run: Run, names: string[]) => (names.reduce((sum, n) => sum + (run.cpu[n] ?? 0), 0) * 1_000) / run.ok;
   const searchCost = perRequestMs(search, ["catalogue"]);
   const pageCost = perRequestMs(page, ["catalogue", "portal"]);
   const ratio = pageCost / searchCost;
+  const portalCost = perRequestMs(page, ["portal"]);
+  const hopCost = perRequestMs(hopped, ["hop"]);
+  const answerCost = perRequestMs(answered, ["answer"]);
+  // The least a page that calls the search can add here: the bare hop's own CPU, over the search's.
+  const floorRatio = (searchCost + hopCost) / searchCost;
   const p95 = percentile(page.latencies, 95);
   const row = (name: string, run: Run, cost: number): string[] => [
     name,
@@ -166,22 +216,31 @@ try {
   ];
   const table: Table = {
     headers: ["path", "200 / sent", "per s", "p50 ms", "p95 ms", "p99 ms", "CPU ms / request", "cores busy"],
-    rows: [row("catalogue GET /search", search, searchCost), row("portal GET /?… (page)", page, pageCost)],
+    rows: [
+      row("catalogue GET /search", search, searchCost),
+      row("portal GET /?… (page)", page, pageCost),
+      row("floor: the answer's bytes, nothing else", answered, answerCost),
+      row("floor: a hop to it, parse, the page's bytes", hopped, hopCost),
+    ],
   };
   const verdict: Table = {
     headers: ["goal", "measured", ""],
     rows: [
       [`page CPU per request ≤ ${GOALS.costRatio} × the search's`, `${fmt(ratio, 2)} ×`, ratio <= GOALS.costRatio ? "PASS" : "FAIL"],
       [`page p95 ≤ ${GOALS.p95Ms} ms at ${rate}/s`, `${fmt(p95, 1)} ms`, p95 <= GOALS.p95Ms ? "PASS" : "FAIL"],
+      [`the portal's own CPU per page (the floor hop's: ${fmt(hopCost, 2)} ms)`, `${fmt(portalCost, 2)} ms`, ""],
+      [`least ratio a page calling the search can have here ((search + floor hop) / search)`, `${fmt(floorRatio, 2)} ×`, floorRatio <= GOALS.costRatio ? "goal reachable" : "goal below the floor"],
       ["Fastify hello-world (machine ceiling, same run)", `${fmt(hello.figure)} ${hello.unit}`, ""],
     ],
   };
   out(textTable({ headers: ["machine", ""], rows: machineRows(machine) }));
   out(textTable(table));
   out(textTable(verdict));
-  await writeResults("portal", { machine, rate, durationS, search, page, searchCost, pageCost, ratio, p95, hello }, `${markdownTable(table)}\n\n${markdownTable(verdict)}\n`);
+  await writeResults("portal", { machine, rate, durationS, search, page, answered, hopped, searchCost, pageCost, portalCost, hopCost, answerCost, ratio, floorRatio, p95, hello }, `${markdownTable(table)}\n\n${markdownTable(verdict)}\n`);
 } finally {
   agent.destroy();
+  if (floorPage) await stopChild(floorPage);
+  if (floorAnswer) await stopChild(floorAnswer);
   if (portal) await stopChild(portal);
   if (catalogue) await stopChild(catalogue);
   await pool?.end();

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
+import { certificateCoverage } from "../domain/coverage";
 import { requireVisible } from "../domain/listing";
 import { findProgram } from "../store/programs";
+import { currentNominal } from "../store/projections";
 import { createProgram, editProgram, providerPrograms, publishProgram, withdrawProgram } from "../usecases/programs";
 import type { CatalogueDeps } from "../deps";
-import { IdParams, Program, ProgramBody, ProviderProgramsQuery, ProviderPrograms } from "./schemas";
+import { IdParams, Program, ProgramBody, ProgramPage, ProviderProgramsQuery, ProviderPrograms } from "./schemas";
 
 export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -22,8 +24,20 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, de
 
   app.get(
     "/programs/:id",
-    { schema: { tags, summary: "A program: families see listed ones, its provider every status", params: IdParams, response: { 200: Program } }, config: { public: true } },
-    async (request) => requireVisible(request.actor, await findProgram(deps.pool, request.params.id), request.params.id),
+    {
+      schema: {
+        tags,
+        summary: "A program, with an estimate of what a certificate covers of it: families see listed ones, its provider every status",
+        params: IdParams,
+        response: { 200: ProgramPage },
+      },
+      config: { public: true },
+    },
+    async (request) => {
+      const program = requireVisible(request.actor, await findProgram(deps.pool, request.params.id), request.params.id);
+      const nominal = await currentNominal(deps.pool, program.municipalityId, deps.clock());
+      return { ...program, certificateCoverage: certificateCoverage(program.fundingKind, program.price.amount, program.totalHours, nominal, program.price.currency) };
+    },
   );
 
   app.get(

@@ -43,6 +43,20 @@ export const ProviderProgramsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** What a certificate would pay of a financed program, as the navigator and the program's page show it. */
+export const CertificateCoverage = z
+  .object({
+    basis: z.literal("estimate"),
+    rule: z.enum(["price_within_nominal", "nominal_over_program_hours", "voucher_pays_all"]),
+    explanation: z.object({ ru: z.string(), kk: z.string() }).describe("The rule as a family reads it"),
+    certificatePaysPerHour: z.number(),
+    familyCoPaymentPerHour: z.number().nullable().describe("null: the family adds nothing (the certificate or the voucher covers everything)"),
+  })
+  .nullable()
+  .describe(
+    "An estimate of what a certificate pays per lesson hour, with the rule used, for a financed program; null for free and paid programs and before the year's nominal is set",
+  );
+
 export const Program = z.object({
   id: z.uuid(),
   providerId: z.uuid(),
@@ -63,6 +77,9 @@ export const Program = z.object({
   rating: z.object({ average: z.number().nullable(), count: z.number() }),
   publishedAt: z.string().nullable(),
 });
+
+/** One program as its page shows it: with the estimate of what the certificate covers. */
+export const ProgramPage = Program.extend({ certificateCoverage: CertificateCoverage });
 
 export const ProviderPrograms = z.object({ items: z.array(Program), nextCursor: z.uuid().nullable() });
 
@@ -142,18 +159,7 @@ export const SearchResult = z.object({
       provider: z.object({ id: z.uuid(), name: z.string() }),
       municipalityId: z.uuid(),
       price: z.object({ amount: MinorUnits, currency: Currency }).describe("Per lesson hour"),
-      certificateCoverage: z
-        .object({
-          basis: z.literal("estimate"),
-          rule: z.enum(["price_within_nominal", "nominal_over_program_hours", "voucher_pays_all"]),
-          explanation: z.object({ ru: z.string(), kk: z.string() }).describe("The rule as a family reads it"),
-          certificatePaysPerHour: z.number(),
-          familyCoPaymentPerHour: z.number().nullable().describe("null: the family adds nothing (the certificate or the voucher covers everything)"),
-        })
-        .nullable()
-        .describe(
-          "An estimate of what a certificate pays per lesson hour, with the rule used, for a financed program; null for free and paid programs and before the year's nominal is set",
-        ),
+      certificateCoverage: CertificateCoverage,
       certification: z
         .object({ number: z.string(), date: LocalDate, expiry: LocalDate })
         .nullable()

@@ -118,3 +118,14 @@ export async function endEnrollment(db: Queryable, e: EnrollmentRef, reason: str
     [e.enrollmentId, e.groupId, e.programId, e.childId, reason, now],
   );
 }
+
+/** A municipality's nominal for the year `now` falls in, in its own zone; null before it is set. */
+export async function currentNominal(db: Queryable, municipalityId: string, now: Date): Promise<number | null> {
+  const { rows } = await db.query<{ nominal: number | null }>(
+    `SELECT my.nominal FROM municipalities m
+       LEFT JOIN municipality_years my ON my.municipality_id = m.id AND my.year = extract(year FROM $2::timestamptz AT TIME ZONE m.time_zone)::int
+      WHERE m.id = $1`,
+    [municipalityId, now],
+  );
+  return rows[0]?.nominal ?? null;
+}

@@ -64,6 +64,14 @@ export interface Program {
   address: { text: string };
   teachers: { publicName: string; qualification: string }[];
   rating: { average: number | null; count: number };
+  /** The program's own page only: what a certificate would pay of it (an estimate), null where none applies. */
+  certificateCoverage?: Coverage | null;
+}
+
+export interface Coverage {
+  explanation: { ru: string; kk: string };
+  certificatePaysPerHour: number;
+  familyCoPaymentPerHour: number | null;
 }
 
 export interface Group {

@@ -193,7 +193,13 @@ export function navigatorRoutes(app: FastifyInstance, options: NavigatorOptions,
   <dt>${t("search.direction")}</dt><dd>${directionName(ctx, p.direction)}</dd>
   <dt>${t("search.age")}</dt><dd>${t("program.ages", { min: p.ageRange.min, max: p.ageRange.max })}</dd>
   <dt>${t("search.fundingKind")}</dt><dd>${fundingName(ctx, p.fundingKind)}</dd>
-  <dt>${t("program.coverage")}</dt><dd>${p.fundingKind === "free" ? t("program.free") : t("program.price", { price: format.money(p.price.amount, p.price.currency) })}</dd>
+  <dt>${t("program.coverage")}</dt><dd>${p.fundingKind === "free" ? t("program.free") : t("program.price", { price: format.money(p.price.amount, p.price.currency) })}${
+    p.certificateCoverage
+      ? html`<br>${t("program.certificatePays", { amount: format.money(p.certificateCoverage.certificatePaysPerHour, p.price.currency) })}${
+          p.certificateCoverage.familyCoPaymentPerHour === null ? "" : html`<br>${t("program.familyAdds", { amount: format.money(p.certificateCoverage.familyCoPaymentPerHour, p.price.currency) })}`
+        }<br><span class="hint">${p.certificateCoverage.explanation[ctx.language]}</span>`
+      : ""
+  }</dd>
   <dt>${t("program.groups")}</dt><dd>${t("program.hours", { weekly: p.weeklyHours, total: p.totalHours })}</dd>
 </dl>
 <p>${p.description}</p>

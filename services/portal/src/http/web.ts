@@ -75,18 +75,26 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
     const cookies = request.cookies;
     const chosen = cookies[names.language];
     const language: FamilyLanguage = FamilyLanguages.includes(chosen as FamilyLanguage) ? (chosen as FamilyLanguage) : familyLanguage(request.headers["accept-language"]);
-    let csrf = cookies[names.csrf];
-    if (!csrf || !/^[A-Za-z0-9_-]{43}$/.test(csrf)) {
-      csrf = randomBytes(32).toString("base64url");
-      reply.setCookie(names.csrf, csrf, cookieBase);
-    }
     const sessionId = cookies[names.session];
     const session = sessionId ? await findSession(options.pool, sessionId, options.clock()) : undefined;
+    // The form token is drawn (and its cookie set) only when a page draws a form that posts: an
+    // anonymous visitor's search pages carry none, and pay nothing for one.
+    let csrf = cookies[names.csrf];
+    if (csrf !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(csrf)) csrf = undefined;
+    const formToken = () => {
+      if (csrf === undefined) {
+        csrf = randomBytes(32).toString("base64url");
+        reply.setCookie(names.csrf, csrf, cookieBase);
+      }
+      return csrf;
+    };
     request.page = {
       language,
       ...languageTools(language),
       person: session && { actor: session.actor, displayName: session.displayName, token: session.token },
-      csrf,
+      get csrf() {
+        return formToken();
+      },
       contrast: cookies[names.contrast] === "on",
       path: request.url,
       requestId: request.id,
@@ -141,6 +149,10 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions): Pr
       request.log.info({ code: problem.body.code, fields: problem.body.invalidParams.map((p) => p.name) }, "page input refused");
       const items = problem.body.invalidParams.map((p) => html`<li>${p.name.replace(/^body\./, "")}: ${p.reason}</li>`);
       return sendPage(reply.code(400), layout(ctx, { title: t("form.errors"), body: html`<div class="error-summary" role="alert"><h1>${t("form.errors")}</h1><ul>${items}</ul></div><p><a href="${safeBack(request.headers.referer === undefined ? "/" : new URL(request.headers.referer, "http://x").pathname)}">${t("error.back")}</a></p>` }));
+    }
+    if (status === 413) {
+      request.log.info({ status }, "page form too large");
+      return sendPage(reply.code(413), messagePage(ctx, t("error.tooLarge"), t("error.tooLargeText")));
     }
     if (status >= 400 && status < 500) {
       // A malformed id in the address is a page that does not exist; the rest, input the

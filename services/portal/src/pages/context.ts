@@ -37,6 +37,8 @@ export function formatters(language: FamilyLanguage): Formatters {
   const dateFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   const weekdayFormat = new Intl.DateTimeFormat(locale, { weekday: "short", timeZone: "UTC" });
   const moneyFormats = new Map<string, Intl.NumberFormat>();
+  // One formatter per zone (a handful of municipalities' zones): building one costs more than formatting.
+  const instantFormats = new Map<string, Intl.DateTimeFormat>();
   return {
     money(amountMinor, currency) {
       let format = moneyFormats.get(currency);
@@ -48,8 +50,14 @@ export function formatters(language: FamilyLanguage): Formatters {
       return format.format(amountMinor / 100);
     },
     date: (isoDate) => dateFormat.format(new Date(`${isoDate.slice(0, 10)}T00:00:00Z`)),
-    instant: (iso, timeZone) =>
-      new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone }).format(new Date(iso)),
+    instant(iso, timeZone) {
+      let format = instantFormats.get(timeZone);
+      if (!format) {
+        format = new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone });
+        instantFormats.set(timeZone, format);
+      }
+      return format.format(new Date(iso));
+    },
     // 2024-01-01 was a Monday.
     weekday: (day) => weekdayFormat.format(new Date(Date.UTC(2024, 0, day))),
   };

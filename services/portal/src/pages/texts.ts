@@ -59,6 +59,8 @@ const ru = {
   "program.certificationExpired": "Сертификация истекла {expiry}: по сертификату в группы не принимают",
   "program.notCertified": "Без сертификации",
   "program.coverage": "Что покрывает сертификат",
+  "program.certificatePays": "Сертификат оплачивает около {amount} за час",
+  "program.familyAdds": "Доплата семьи около {amount} за час",
   "program.teachers": "Педагоги",
   "program.groups": "Группы",
   "program.noGroups": "Сейчас нет открытых групп.",
@@ -380,6 +382,8 @@ const ru = {
   "error.csrf": "Форма устарела",
   "error.csrfText": "Обновите страницу и отправьте форму ещё раз.",
   "error.back": "На главную",
+  "error.tooLarge": "Форма слишком большая",
+  "error.tooLargeText": "В форме больше текста, чем портал принимает. Сократите его и отправьте снова.",
 };
 
 export type TextKey = keyof typeof ru;
@@ -441,6 +445,8 @@ const kk: Record<TextKey, string> = {
   "program.certificationExpired": "Сертификаттау {expiry} аяқталды: сертификат бойынша топтарға қабылдамайды",
   "program.notCertified": "Сертификатталмаған",
   "program.coverage": "Сертификат нені өтейді",
+  "program.certificatePays": "Сертификат сағатына шамамен {amount} төлейді",
+  "program.familyAdds": "Отбасының қосымша төлемі сағатына шамамен {amount}",
   "program.teachers": "Педагогтар",
   "program.groups": "Топтар",
   "program.noGroups": "Қазір ашық топтар жоқ.",
@@ -762,6 +768,8 @@ const kk: Record<TextKey, string> = {
   "error.csrf": "Форма ескірген",
   "error.csrfText": "Бетті жаңартып, форманы қайта жіберіңіз.",
   "error.back": "Басты бетке",
+  "error.tooLarge": "Пішін тым үлкен",
+  "error.tooLargeText": "Пішінде портал қабылдайтыннан көп мәтін бар. Оны қысқартып, қайта жіберіңіз.",
 };
 
 const catalogues: Record<FamilyLanguage, Record<TextKey, string>> = { ru, kk };

@@ -4,7 +4,21 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { systemUnderTest, waitFor } from "@kruzhok/testkit";
 import { translator, type Translate } from "../../services/portal/src/pages/texts";
-import { billingRulesSet, known, municipalityWithRules, newStory, programPublished, providerApproved, storyServices, type Kruzhok, type Story } from "../system/story";
+import {
+  billingRulesSet,
+  certificateFinanced,
+  certificateIssued,
+  familyApplies as familyAppliesByApi,
+  familyRegistered,
+  known,
+  municipalityWithRules,
+  newStory,
+  programPublished,
+  providerApproved,
+  storyServices,
+  type Kruzhok,
+  type Story,
+} from "../system/story";
 import { DESKTOP, PHONE, Person, SCREENSHOTS, launchBrowser, shows } from "./browser";
 
 // The portal's journeys in a real browser (Debian's Chromium through playwright-core) against
@@ -477,6 +491,75 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     } finally {
       await again.close();
     }
+  });
+
+  it("an operator finds the family and verifies its category proof from the desk; the child's place in the queue moves up", async () => {
+    const t = translator("ru");
+    const { catalogue, enrollment, registry } = system.services;
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    // Two families queue in a new group of the story's program (through the APIs: their own pages are tested above).
+    const group = await catalogue.call("POST", `/programs/${known(story, "programId")}/groups`, {
+      as: known(story, "provider"),
+      body: { capacity: 5, schedule: { timeZone: story.timeZone, slots: [{ weekday: 5, start: "17:00", end: "18:00" }] }, startsOn: day(20), endsOn: day(200) },
+    });
+    expect(group.status, group.body).toBe(201);
+    const families: Story[] = [];
+    for (const [firstName, birthDate] of [["Вера", "2016-03-11"], ["Зоя", "2017-08-23"]] as const) {
+      const family: Story = { ...story, groupId: group.json<{ id: string }>().id };
+      await familyRegistered(system, family, { firstName, birthDate });
+      await certificateIssued(system, family);
+      await familyAppliesByApi(system, family);
+      await certificateFinanced(system, family);
+      families.push(family);
+    }
+    const [first, second] = families as [Story, Story];
+    const positionOf = async (family: Story) =>
+      (await enrollment.call("GET", `/applications/${known(family, "applicationId")}/position`, { as: known(family, "guardian") })).json<{ position: number }>().position;
+    expect(await positionOf(second)).toBe(2);
+    // The second family claims a category with the social-protection office's certificate; it waits for the office.
+    const proofNumber = `МС-${documentNumber().slice(0, 6)}`;
+    const claimed = await registry.call("PUT", `/children/${known(second, "childId")}/categories`, {
+      as: known(second, "guardian"),
+      body: { categories: [{ code: "low_income", proof: { kind: "справка о признании семьи малоимущей", number: proofNumber, issuer: "Отдел социальной защиты населения", issuedOn: day(-30) } }] },
+    });
+    expect(claimed.status, claimed.body).toBe(200);
+
+    const operator = await Person.open(browser, "ru-operator", { size: DESKTOP, language: "ru", javaScript: true, baseURL });
+    try {
+      const { page } = operator;
+      await signIn(page, t, `${t("signIn.operator")} (${MUNICIPALITY})`);
+      await shows(page.getByRole("heading", { level: 1, name: t("office.title") }));
+      await operator.look("office");
+      // Finding the family: first without a basis (refused beside it), then as a personal visit.
+      await page.getByRole("link", { name: t("office.find") }).click();
+      await page.getByLabel(t("office.name"), { exact: true }).fill("Сюжетова Зоя");
+      await page.getByRole("button", { name: t("office.search") }).click();
+      await expect.poll(() => page.getByLabel(t("office.basisKind"), { exact: true }).getAttribute("aria-invalid")).toBe("true");
+      await operator.look("office-find-errors");
+      await page.getByLabel(t("office.basisKind"), { exact: true }).selectOption("in_person_visit");
+      await page.getByRole("button", { name: t("office.search") }).click();
+      await shows(page.getByRole("heading", { level: 2, name: /Найдено детей: \d+/ }));
+      await operator.look("office-found");
+      // The proof, checked and verified.
+      await page.getByRole("link", { name: t("nav.office") }).click();
+      await page.getByRole("link", { name: t("office.claims") }).click();
+      const card = page.locator(".card").filter({ hasText: proofNumber });
+      await shows(card);
+      await operator.look("office-claims");
+      await card.getByRole("button", { name: t("office.verify") }).click();
+      const refused = page.locator(".card").filter({ hasText: proofNumber });
+      await expect.poll(() => refused.getByLabel(t("office.basisKind"), { exact: true }).getAttribute("aria-invalid")).toBe("true");
+      await refused.getByLabel(t("office.basisKind"), { exact: true }).selectOption("written_request");
+      await refused.getByLabel(t("office.ref"), { exact: true }).fill("ВХ-2026/117");
+      await refused.getByRole("button", { name: t("office.verify") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(t("office.verified"));
+      await operator.look("office-verified");
+    } finally {
+      await operator.close();
+    }
+    // The verified category ranks the second child first (enrollment heard of it from the registry's event).
+    await waitFor(async () => ((await positionOf(second)) === 1 ? true : undefined), { timeoutMs: 30_000, intervalMs: 300, what: "the category to rank the second child first" });
+    expect(await positionOf(first)).toBe(2);
   });
 
   it("a family in Kazakh on a phone without JavaScript ranks its choices in an allocation campaign, reads a sentence for each choice after the draw and checks its lottery number", async () => {

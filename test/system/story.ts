@@ -259,7 +259,7 @@ export async function programPublished(system: Kruzhok, story: Story): Promise<v
 // --- registry: the family and its certificate -----------------------------------------------
 
 /** A guardian registers themself, then their child, with their own account. */
-export async function familyRegistered(system: Kruzhok, story: Story): Promise<void> {
+export async function familyRegistered(system: Kruzhok, story: Story, child: { firstName?: string; birthDate?: string } = {}): Promise<void> {
   const { registry } = system.services;
   const municipalityId = known(story, "municipalityId");
   story.guardianId = randomUUID();
@@ -270,17 +270,17 @@ export async function familyRegistered(system: Kruzhok, story: Story): Promise<v
     body: { firstName: "Мария", lastName: "Сюжетова", document: { kind: "passport", number: `45 10 ${serial()}` }, municipalityId },
   });
   expect(expectStatus<{ id: string }>(guardian, 201).id).toBe(story.guardianId);
-  const child = await registry.call("POST", "/children", {
+  const registered = await registry.call("POST", "/children", {
     as: story.guardian,
     body: {
-      firstName: "Анна",
+      firstName: child.firstName ?? "Анна",
       lastName: "Сюжетова",
-      birthDate: `${storyNow(story).getUTCFullYear() - 10}-05-20`,
+      birthDate: child.birthDate ?? `${storyNow(story).getUTCFullYear() - 10}-05-20`,
       document: { kind: "birth_certificate", number: `IV-АБ ${serial()}` },
       guardianIds: [story.guardianId],
     },
   });
-  story.childId = expectStatus<{ id: string }>(child, 201).id;
+  story.childId = expectStatus<{ id: string }>(registered, 201).id;
 }
 
 /** The guardian applies for the child's certificate; it is issued at once, for free programs until financed. */

@@ -6,6 +6,7 @@ import { attendanceRoutes } from "./http/attendance";
 import { familyRoutes } from "./http/family";
 import { navigatorRoutes } from "./http/navigator";
 import { oidcRoutes } from "./http/oidc";
+import { officeRoutes } from "./http/office";
 import { campaignPages } from "./http/campaigns";
 import { programPages } from "./http/programs";
 import { providerDeskRoutes, providerRoutes } from "./http/provider";
@@ -66,6 +67,7 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
     providerDeskRoutes(pages, { services, directory, clock });
     programPages(pages, { services, directory });
     campaignPages(pages, { services, directory });
+    officeRoutes(pages, { services });
     attendanceRoutes(pages, { services, directory, clock });
   });
   return app;

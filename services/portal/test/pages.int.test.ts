@@ -15,7 +15,7 @@ import { createSession } from "../src/store/sessions";
 // nothing. Input no service may receive gets a page naming the field, never a stack trace. A
 // page route the portal registers and this table does not list fails the test.
 
-type Access = "public" | "guardian" | "provider" | "any-signed-in";
+type Access = "public" | "guardian" | "provider" | "operator" | "any-signed-in";
 
 const PAGES: Record<string, Access> = {
   "GET /": "public",
@@ -64,6 +64,10 @@ const PAGES: Record<string, Access> = {
   "POST /provider/advances": "provider",
   "GET /provider/groups/:id/roster": "provider",
   "POST /provider/groups/:id/walk-ins": "provider",
+  "GET /office": "operator",
+  "GET /office/families": "operator",
+  "GET /office/category-claims": "operator",
+  "POST /office/category-claims/:id/decision": "operator",
 };
 
 // The kit's own routes (health, metrics; /docs is Swagger UI's), answered as in every service.
@@ -75,7 +79,7 @@ describe("the portal's pages: who may open each", () => {
   let h: Harness<object, HttpApp>;
   let backend: Server;
   const heard: string[] = [];
-  const cookies: Record<"guardian" | "provider", string> = { guardian: "", provider: "" };
+  const cookies: Record<"guardian" | "provider" | "operator", string> = { guardian: "", provider: "", operator: "" };
   const CSRF = "a".repeat(43);
 
   beforeAll(async () => {
@@ -95,6 +99,7 @@ describe("the portal's pages: who may open each", () => {
     const expiresAt = new Date(Date.now() + 3_600_000);
     cookies.guardian = await createSession(h.pool, { token: "t", actor: { subject: "g", role: "guardian", municipalityId: ID, guardianId: ID }, displayName: "Семья", expiresAt }, new Date());
     cookies.provider = await createSession(h.pool, { token: "t", actor: { subject: "p", role: "provider", municipalityId: ID, providerId: ID }, displayName: "Организация", expiresAt }, new Date());
+    cookies.operator = await createSession(h.pool, { token: "t", actor: { subject: "o", role: "operator", municipalityId: ID }, displayName: "Оператор", expiresAt }, new Date());
   });
   afterAll(async () => {
     await h?.close();
@@ -120,17 +125,22 @@ describe("the portal's pages: who may open each", () => {
     expect(Object.keys(PAGES).filter((r) => !registered.includes(r)), "rows naming no route").toEqual([]);
   });
 
-  const guarded = Object.entries(PAGES).filter(([, access]) => access === "guardian" || access === "provider") as [string, "guardian" | "provider"][];
+  type Role = "guardian" | "provider" | "operator";
+  const isRole = (access: Access): access is Role => access === "guardian" || access === "provider" || access === "operator";
+  const guarded = Object.entries(PAGES).filter(([, access]) => isRole(access)) as [string, Role][];
+  const ROLES: Role[] = ["guardian", "provider", "operator"];
 
-  it.each(guarded)("%s: the signed-out are sent to sign in, the other role refused, no service called", async (route, owner) => {
+  it.each(guarded)("%s: the signed-out are sent to sign in, every other role refused, no service called", async (route, owner) => {
     heard.length = 0;
     const signedOut = await send(route);
     expect(signedOut.statusCode).toBe(303);
     expect(signedOut.headers.location).toBe(`/sign-in?back=${encodeURIComponent(urlOf(route.split(" ")[1]!))}`);
-    const stranger = await send(route, cookies[owner === "guardian" ? "provider" : "guardian"]);
-    expect(stranger.statusCode).toBe(403);
-    expect(stranger.headers["content-type"]).toContain("text/html");
-    expect(stranger.body).toContain("Эта страница не для вашей роли");
+    for (const stranger of ROLES.filter((role) => role !== owner)) {
+      const refused = await send(route, cookies[stranger]);
+      expect(refused.statusCode, stranger).toBe(403);
+      expect(refused.headers["content-type"]).toContain("text/html");
+      expect(refused.body).toContain("Эта страница не для вашей роли");
+    }
     expect(heard).toEqual([]);
   });
 
@@ -160,7 +170,7 @@ describe("the portal's pages: who may open each", () => {
   // The APIs' bad-input battery, as far as the portal itself must answer it: what no service may
   // receive is refused at the portal, beside the field it names, on every form of every page
   // (the values a service judges, such as 30 February or NaN, are the services' battery's).
-  const posts = Object.entries(PAGES).filter(([route, access]) => route.startsWith("POST ") && (access === "guardian" || access === "provider")) as [string, "guardian" | "provider"][];
+  const posts = guarded.filter(([route]) => route.startsWith("POST "));
   const refusedAtTheEdge = [
     ["a zero-width space", "Ма\u200bрия"],
     ["a right-to-left override", "Иван\u202eова"],

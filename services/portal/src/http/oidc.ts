@@ -151,7 +151,7 @@ export function oidcRoutes(app: FastifyInstance, options: OidcOptions): void {
     const expiresAt = new Date(now.getTime() + lifetimeS * 1_000);
     const sessionId = await createSession(pool, { token: tokens.access_token, actor, displayName, expiresAt }, now);
     reply.setCookie(cookies.session, sessionId, { ...cookieOptions, expires: expiresAt });
-    const home = actor.role === "guardian" ? "/family" : actor.role === "provider" ? "/provider" : "/";
+    const home = actor.role === "guardian" ? "/family" : actor.role === "provider" ? "/provider" : actor.role === "operator" ? "/office" : "/";
     return reply.redirect(attempt.back !== "/" ? attempt.back : home, 303);
   });
 }

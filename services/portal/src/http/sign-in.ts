@@ -29,7 +29,7 @@ export interface SignInOptions {
 }
 
 interface DemoPerson {
-  role: "guardian" | "provider";
+  role: "guardian" | "provider" | "operator";
   municipalityId: string;
   id: string;
   name: string;
@@ -76,7 +76,7 @@ async function findDemoPeople(services: Services, municipalities: Municipality[]
 }
 
 const DevSignIn = z.object({
-  role: z.enum(["guardian", "provider"]),
+  role: z.enum(["guardian", "provider", "operator"]),
   municipalityId: z.uuid(),
   /** Absent for a new family: a fresh guardian id, registered on the family's first page. */
   id: z.uuid().optional(),
@@ -123,6 +123,8 @@ ${municipalities.map((m) => {
     ${here.filter((p) => p.role === "guardian").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
     <h3>${t("signIn.providers")}</h3>
     ${here.filter((p) => p.role === "provider").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
+    <h3>${t("signIn.office")}</h3>
+    ${personButton(ctx, { role: "operator", municipalityId: m.id, name: `${t("signIn.operator")} (${m.name})` }, back, `${t("signIn.as")}: ${t("signIn.operator")} (${m.name})`)}
 </section>`;
 })}`;
       return sendPage(reply, layout(ctx, { title: t("signIn.title"), body }));
@@ -134,13 +136,17 @@ ${municipalities.map((m) => {
       const { role, municipalityId, name, back } = parsed.data;
       const id = parsed.data.id ?? randomUUID();
       const actor: Actor =
-        role === "guardian" ? { subject: id, role, municipalityId, guardianId: id } : { subject: `provider-${id}`, role, municipalityId, providerId: id };
+        role === "guardian"
+          ? { subject: id, role, municipalityId, guardianId: id }
+          : role === "provider"
+            ? { subject: `provider-${id}`, role, municipalityId, providerId: id }
+            : { subject: `operator-${municipalityId}`, role, municipalityId };
       const now = clock();
       const expiresAt = new Date(now.getTime() + options.sessionTtlS * 1_000);
       const token = await signDevToken(actor, { secret, ttl: `${options.sessionTtlS}s` });
       const sessionId = await createSession(pool, { token, actor, displayName: name, expiresAt }, now);
       reply.setCookie(cookies.session, sessionId, { path: "/", httpOnly: true, secure: options.secureCookies, sameSite: "lax", expires: expiresAt });
-      const home = role === "guardian" ? "/family" : "/provider";
+      const home = role === "guardian" ? "/family" : role === "provider" ? "/provider" : "/office";
       return reply.redirect(back && safeBack(back) !== "/" ? safeBack(back) : home, 303);
     });
   }

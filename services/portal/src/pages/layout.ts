@@ -41,6 +41,7 @@ export function layout(ctx: PageContext, options: PageOptions): Html {
       <li><a href="/">${t("nav.navigator")}</a></li>
       ${role === "guardian" ? html`<li><a href="/family">${t("nav.family")}</a></li>` : ""}
       ${role === "provider" ? html`<li><a href="/provider">${t("nav.provider")}</a></li>` : ""}
+      ${role === "operator" ? html`<li><a href="/office">${t("nav.office")}</a></li>` : ""}
       ${
         person
           ? html`<li class="who">${t("nav.signedInAs", { name: person.displayName })}</li>

@@ -560,6 +560,36 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
     // The verified category ranks the second child first (enrollment heard of it from the registry's event).
     await waitFor(async () => ((await positionOf(second)) === 1 ? true : undefined), { timeoutMs: 30_000, intervalMs: 300, what: "the category to rank the second child first" });
     expect(await positionOf(first)).toBe(2);
+
+    // The father registers the same child at another desk, with another document: the registry holds
+    // his certificate application as a near-duplicate; the operator compares the two records side by
+    // side and merges them (no second certificate; the father becomes the child's guardian).
+    const father: Story = { ...story };
+    await familyRegistered(system, father, { firstName: "Зоя", birthDate: "2017-08-23" });
+    const held = await registry.call("POST", "/certificates", { as: known(father, "guardian"), body: { childId: known(father, "childId") } });
+    expect(held.status, held.body).toBe(202);
+    const desk = await Person.open(browser, "ru-operator-phone", { size: PHONE, language: "ru", javaScript: false, baseURL });
+    try {
+      const { page } = desk;
+      await signIn(page, t, `${t("signIn.operator")} (${MUNICIPALITY})`);
+      await page.getByRole("link", { name: t("office.duplicates") }).click();
+      const pair = page.locator("article.pair").filter({ hasText: "Сюжетова Зоя" });
+      await shows(pair.getByRole("heading", { level: 3, name: t("office.certifiedRecord") }));
+      await desk.look("office-duplicates");
+      // No decision chosen: refused beside the choice.
+      await pair.getByRole("button", { name: t("office.decide") }).click();
+      await shows(page.getByRole("alert"));
+      await desk.look("office-duplicates-errors");
+      await page.locator("article.pair").filter({ hasText: "Сюжетова Зоя" }).getByLabel(t("office.decision.merge"), { exact: true }).check();
+      await page.locator("article.pair").filter({ hasText: "Сюжетова Зоя" }).getByLabel(t("office.comment"), { exact: true }).fill("тот же ребёнок: свидетельство о рождении сверено");
+      await page.locator("article.pair").filter({ hasText: "Сюжетова Зоя" }).getByRole("button", { name: t("office.decide") }).click();
+      await expect.poll(() => page.getByRole("status").innerText()).toBe(t("office.decided.merge"));
+      await desk.look("office-merged");
+    } finally {
+      await desk.close();
+    }
+    const child = (await registry.call("GET", `/children/${known(second, "childId")}`, { as: known(second, "guardian") })).json<{ guardianIds: string[] }>();
+    expect(child.guardianIds).toContain(known(father, "guardianId"));
   });
 
   it("a family in Kazakh on a phone without JavaScript ranks its choices in an allocation campaign, reads a sentence for each choice after the draw and checks its lottery number", async () => {

@@ -68,6 +68,8 @@ const PAGES: Record<string, Access> = {
   "GET /office/families": "operator",
   "GET /office/category-claims": "operator",
   "POST /office/category-claims/:id/decision": "operator",
+  "GET /office/duplicates": "operator",
+  "POST /office/duplicates/:id/decision": "operator",
 };
 
 // The kit's own routes (health, metrics; /docs is Swagger UI's), answered as in every service.

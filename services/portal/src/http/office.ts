@@ -9,6 +9,7 @@ import { fieldErrorsOf, type Services } from "../api/client";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, select } from "../pages/layout";
+import { isTextKey, type TextKey } from "../pages/texts";
 import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
 
 export interface OfficeOptions {
@@ -36,10 +37,37 @@ interface WaitingClaim {
   child: { firstName: string; lastName: string; patronymic: string | null; birthDate: string };
 }
 
+interface HeldApplication {
+  id: string;
+  childId: string;
+  similarChildId: string;
+  reason: string;
+  createdAt: string;
+}
+
+interface ChildRecord {
+  id: string;
+  firstName: string;
+  lastName: string;
+  patronymic: string | null;
+  birthDate: string;
+  document: { kind: string; number: string };
+  guardianIds: string[];
+}
+
+interface GuardianRecord {
+  id: string;
+  firstName: string;
+  lastName: string;
+  phone?: string | null;
+  email?: string | null;
+}
+
 type Form = Record<string, string | undefined>;
 
 const BASES = ["in_person_visit", "written_request"] as const;
 const ClaimParams = z.object({ id: z.uuid() });
+const DECISIONS = ["approve", "merge", "reject"] as const;
 
 /**
  * The Acting-Basis header of a form's basis fields, or the error to show beside them: a written
@@ -76,6 +104,7 @@ export function officeRoutes(app: FastifyInstance, options: OfficeOptions): void
 <ul class="cards">
   <li class="card"><h2><a href="/office/families">${t("office.find")}</a></h2><p>${t("office.findHint")}</p></li>
   <li class="card"><h2><a href="/office/category-claims">${t("office.claims")}</a></h2><p>${t("office.claimsHint")}</p></li>
+  <li class="card"><h2><a href="/office/duplicates">${t("office.duplicates")}</a></h2><p>${t("office.duplicatesHint")}</p></li>
 </ul>`;
     return sendPage(reply, layout(request.page, { title: t("office.title"), body }));
   });
@@ -192,5 +221,90 @@ ${claims.length === 0 ? html`<p>${t("office.noClaims")}</p>` : ""}
       return claimsPage(request, reply, { form, errors: fieldErrorsOf(answer.problem), claimId: params.data.id });
     }
     return reply.redirect(`/office/category-claims?done=${decision.decision === "verify" ? "verified" : "rejected"}`, 303);
+  });
+
+  /** One child's record with its guardians, as the office compares two of them. */
+  async function record(ctx: PageContext, token: string, childId: string): Promise<{ child: ChildRecord; guardians: GuardianRecord[] } | undefined> {
+    const call = asPerson(ctx, token);
+    const child = await services.call<ChildRecord>("registry", "GET", `/children/${childId}`, call);
+    if (!child.ok) return undefined;
+    const guardians = await Promise.all(child.body.guardianIds.map((id) => services.call<GuardianRecord>("registry", "GET", `/guardians/${id}`, call)));
+    return { child: child.body, guardians: guardians.flatMap((g) => (g.ok ? [g.body] : [])) };
+  }
+
+  function recordColumn(ctx: PageContext, heading: string, found: { child: ChildRecord; guardians: GuardianRecord[] } | undefined): Html {
+    const { t, format } = ctx;
+    if (!found) return html`<section class="card"><h3>${heading}</h3><p>${t("office.recordGone")}</p></section>`;
+    const { child, guardians } = found;
+    return html`<section class="card"><h3>${heading}</h3>
+<dl class="summary">
+  <dt>${t("field.lastName")}</dt><dd>${child.lastName}</dd>
+  <dt>${t("field.firstName")}</dt><dd>${child.firstName}</dd>
+  <dt>${t("field.patronymic")}</dt><dd>${child.patronymic ?? "—"}</dd>
+  <dt>${t("field.birthDate")}</dt><dd>${format.date(child.birthDate)}</dd>
+  <dt>${t("field.documentKind")}</dt><dd>${isTextKey(`document.${child.document.kind}`) ? t(`document.${child.document.kind}` as TextKey) : child.document.kind}, ${child.document.number}</dd>
+  <dt>${t("office.guardians")}</dt><dd>${guardians.length === 0 ? "—" : guardians.map((g) => `${g.lastName} ${g.firstName}${g.phone ? `, ${g.phone}` : ""}${g.email ? `, ${g.email}` : ""}`).join("; ")}</dd>
+</dl></section>`;
+  }
+
+  /** Near-duplicates held for the office: the new record beside the certified one it resembles, and the three decisions. */
+  async function duplicatesPage(request: FastifyRequest, reply: FastifyReply, state: { form?: Form; errors?: Record<string, string>; applicationId?: string; done?: string } = {}): Promise<FastifyReply> {
+    const person = personOf(request, reply, "operator");
+    if (!person) return reply;
+    const ctx = request.page;
+    const { t, format } = ctx;
+    const answer = await services.call<HeldApplication[]>("registry", "GET", "/certificate-applications", asPerson(ctx, person.token));
+    const held = answer.ok ? answer.body : [];
+    const pairs = await Promise.all(held.map(async (a) => ({ a, mine: await record(ctx, person.token, a.childId), theirs: await record(ctx, person.token, a.similarChildId) })));
+    const errors = state.errors ?? {};
+    const labels = { decision: t("office.decision"), comment: t("office.comment"), "": t("office.duplicates") };
+    const body = html`<h1>${t("office.duplicates")}</h1>
+<p>${t("office.duplicatesHint")}</p>
+${held.length === 0 ? html`<p>${t("office.noDuplicates")}</p>` : ""}
+${pairs.map(({ a, mine, theirs }) => {
+  const own = state.applicationId === a.id ? errors : {};
+  const form = state.applicationId === a.id ? (state.form ?? {}) : {};
+  return html`<article class="pair" aria-labelledby="held-${a.id}">
+  <h2 id="held-${a.id}">${mine ? `${mine.child.lastName} ${mine.child.firstName}` : a.childId} · ${t("office.heldAt", { at: format.date(a.createdAt) })}</h2>
+  <div class="columns">${recordColumn(ctx, t("office.newRecord"), mine)}${recordColumn(ctx, t("office.certifiedRecord"), theirs)}</div>
+  ${state.applicationId === a.id ? errorSummary(ctx, own, labels) : ""}
+  <form method="post" action="/office/duplicates/${a.id}/decision" novalidate>
+    ${csrfInput(ctx)}
+    <fieldset><legend>${t("office.decision")}</legend>
+    ${DECISIONS.map(
+      (d) => html`<div class="check"><input type="radio" id="decision-${a.id}-${d}" name="decision" value="${d}"${form.decision === d ? html` checked` : ""}${own.decision ? html` aria-invalid="true"` : ""}><label for="decision-${a.id}-${d}">${t(`office.decision.${d}`)}</label></div>`,
+    )}
+    ${own.decision ? html`<p class="error">${own.decision}</p>` : ""}
+    </fieldset>
+    ${field({ name: "comment", label: labels.comment, value: form.comment, error: own.comment, hint: t("office.commentHint") })}
+    <button type="submit">${t("office.decide")}</button>
+  </form>
+</article>`;
+})}`;
+    const done = state.done && (DECISIONS as readonly string[]).includes(state.done) ? notice(t(`office.decided.${state.done as (typeof DECISIONS)[number]}`)) : undefined;
+    return sendPage(reply.code(Object.keys(errors).length > 0 ? 400 : 200), layout(ctx, { title: t("office.duplicates"), body, notice: done }));
+  }
+
+  app.get<{ Querystring: { done?: string } }>("/office/duplicates", (request, reply) => duplicatesPage(request, reply, { done: request.query.done }));
+
+  app.post<{ Body: Form }>("/office/duplicates/:id/decision", async (request, reply) => {
+    const person = personOf(request, reply, "operator");
+    if (!person) return reply;
+    const params = ClaimParams.safeParse(request.params);
+    if (!params.success) return notFound(request, reply);
+    const ctx = request.page;
+    const form = request.body;
+    const decision = DECISIONS.find((d) => d === form.decision);
+    if (!decision) return duplicatesPage(request, reply, { form, errors: { decision: ctx.t("office.decisionRequired") }, applicationId: params.data.id });
+    const comment = (form.comment ?? "").trim();
+    const answer = await services.call("registry", "POST", `/certificate-applications/${params.data.id}/decision`, {
+      ...asPerson(ctx, person.token),
+      body: { decision, ...(comment && { comment }) },
+    });
+    if (!answer.ok) {
+      if (answer.status === 403 || answer.status === 404) return notFound(request, reply);
+      return duplicatesPage(request, reply, { form, errors: fieldErrorsOf(answer.problem), applicationId: params.data.id });
+    }
+    return reply.redirect(`/office/duplicates?done=${decision}`, 303);
   });
 }

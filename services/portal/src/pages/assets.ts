@@ -51,6 +51,9 @@ button.link{background:none;box-shadow:none;padding:0;min-height:0;font-weight:4
 @media (min-width:40rem){.filters .row{grid-template-columns:1fr 1fr}}
 .cards{list-style:none;padding:0;margin:0}
 .card{border-top:1px solid var(--line);padding:1rem 0}
+.columns{display:grid;grid-template-columns:1fr;gap:0 1.5rem}
+@media (min-width:40rem){.columns{grid-template-columns:1fr 1fr}}
+.pair{border-top:2px solid var(--line);padding:1rem 0}
 .card h3{margin:0 0 .25rem}
 .meta{color:var(--muted);margin:.25rem 0;font-size:.95rem}
 .badge{display:inline-block;border:2px solid var(--ok);color:var(--ok);padding:0 .4rem;font-weight:700;font-size:.9rem}

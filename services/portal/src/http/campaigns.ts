@@ -12,7 +12,7 @@ import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, layout, select } from "../pages/layout";
 import type { TextKey } from "../pages/texts";
-import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personAndParams, sendPage } from "./web";
 
 export interface CampaignPagesOptions {
   services: Services;
@@ -122,11 +122,10 @@ ${protocol(ctx, c)}`;
 
   /** The child's campaign page: the ranking form while the window is open, the result with its checks after the draw. */
   async function childPage(request: FastifyRequest, reply: FastifyReply, state: { form?: Record<string, string | undefined>; errors?: Record<string, string>; done?: string } = {}): Promise<FastifyReply> {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = ChildParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
-    const { id, childId } = params.data;
+    const found = personAndParams(request, reply, ChildParams, "guardian");
+    if (!found) return reply;
+    const { person } = found;
+    const { id, childId } = found.params;
     const ctx = request.page;
     const { t } = ctx;
     const call = asPerson(ctx, person.token);
@@ -187,11 +186,10 @@ ${main}
   app.get<{ Querystring: { done?: string } }>("/family/campaigns/:id/children/:childId", (request, reply) => childPage(request, reply, { done: request.query.done }));
 
   app.post<{ Body: Record<string, string | undefined> }>("/family/campaigns/:id/children/:childId/choices", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = ChildParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
-    const { id, childId } = params.data;
+    const found = personAndParams(request, reply, ChildParams, "guardian");
+    if (!found) return reply;
+    const { person } = found;
+    const { id, childId } = found.params;
     const ctx = request.page;
     // The choices in the order ranked, the empty ones left out; the service refuses repeats and too many.
     const ranked = Object.entries(request.body)
@@ -216,11 +214,10 @@ ${main}
   });
 
   app.post("/family/campaigns/:id/children/:childId/withdrawal", async (request, reply) => {
-    const person = personOf(request, reply, "guardian");
-    if (!person) return reply;
-    const params = ChildParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
-    const { id, childId } = params.data;
+    const found = personAndParams(request, reply, ChildParams, "guardian");
+    if (!found) return reply;
+    const { person } = found;
+    const { id, childId } = found.params;
     const ctx = request.page;
     // An HTTP method, not SQL (the rule that keeps SQL in stores reads the word alone).
     // eslint-disable-next-line no-restricted-syntax

@@ -3,14 +3,13 @@
 // in person, or wrote with a reference): the registry records it with the look-up, and the family
 // sees it in its trail. The registry decides everything; the pages carry the form and its answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
 import { categoryName } from "@kruzhok/i18n";
 import { fieldErrorsOf, type Services } from "../api/client";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, select } from "../pages/layout";
 import { isTextKey, type TextKey } from "../pages/texts";
-import { asPerson, notFoundPage as notFound, notice, personOf, sendPage } from "./web";
+import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface OfficeOptions {
   services: Services;
@@ -66,7 +65,6 @@ interface GuardianRecord {
 type Form = Record<string, string | undefined>;
 
 const BASES = ["in_person_visit", "written_request"] as const;
-const ClaimParams = z.object({ id: z.uuid() });
 const DECISIONS = ["approve", "merge", "reject"] as const;
 
 /**
@@ -202,23 +200,22 @@ ${claims.length === 0 ? html`<p>${t("office.noClaims")}</p>` : ""}
   app.get<{ Querystring: { done?: string } }>("/office/category-claims", (request, reply) => claimsPage(request, reply, { done: request.query.done }));
 
   app.post<{ Body: Form }>("/office/category-claims/:id/decision", async (request, reply) => {
-    const person = personOf(request, reply, "operator");
-    if (!person) return reply;
-    const params = ClaimParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "operator");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const form = request.body;
     const basis = basisOf(ctx, form);
-    if ("errors" in basis) return claimsPage(request, reply, { form, errors: basis.errors, claimId: params.data.id });
+    if ("errors" in basis) return claimsPage(request, reply, { form, errors: basis.errors, claimId: id });
     const decision = form.decision === "reject" ? { decision: "reject", reason: (form.reason ?? "").trim() } : { decision: "verify" };
-    const answer = await services.call("registry", "POST", `/category-claims/${params.data.id}/decision`, {
+    const answer = await services.call("registry", "POST", `/category-claims/${id}/decision`, {
       ...asPerson(ctx, person.token),
       headers: { "acting-basis": basis.header },
       body: decision,
     });
     if (!answer.ok) {
       if (answer.status === 403 || answer.status === 404) return notFound(request, reply);
-      return claimsPage(request, reply, { form, errors: fieldErrorsOf(answer.problem), claimId: params.data.id });
+      return claimsPage(request, reply, { form, errors: fieldErrorsOf(answer.problem), claimId: id });
     }
     return reply.redirect(`/office/category-claims?done=${decision.decision === "verify" ? "verified" : "rejected"}`, 303);
   });
@@ -288,22 +285,21 @@ ${pairs.map(({ a, mine, theirs }) => {
   app.get<{ Querystring: { done?: string } }>("/office/duplicates", (request, reply) => duplicatesPage(request, reply, { done: request.query.done }));
 
   app.post<{ Body: Form }>("/office/duplicates/:id/decision", async (request, reply) => {
-    const person = personOf(request, reply, "operator");
-    if (!person) return reply;
-    const params = ClaimParams.safeParse(request.params);
-    if (!params.success) return notFound(request, reply);
+    const found = personAndId(request, reply, "operator");
+    if (!found) return reply;
+    const { person, id } = found;
     const ctx = request.page;
     const form = request.body;
     const decision = DECISIONS.find((d) => d === form.decision);
-    if (!decision) return duplicatesPage(request, reply, { form, errors: { decision: ctx.t("office.decisionRequired") }, applicationId: params.data.id });
+    if (!decision) return duplicatesPage(request, reply, { form, errors: { decision: ctx.t("office.decisionRequired") }, applicationId: id });
     const comment = (form.comment ?? "").trim();
-    const answer = await services.call("registry", "POST", `/certificate-applications/${params.data.id}/decision`, {
+    const answer = await services.call("registry", "POST", `/certificate-applications/${id}/decision`, {
       ...asPerson(ctx, person.token),
       body: { decision, ...(comment && { comment }) },
     });
     if (!answer.ok) {
       if (answer.status === 403 || answer.status === 404) return notFound(request, reply);
-      return duplicatesPage(request, reply, { form, errors: fieldErrorsOf(answer.problem), applicationId: params.data.id });
+      return duplicatesPage(request, reply, { form, errors: fieldErrorsOf(answer.problem), applicationId: id });
     }
     return reply.redirect(`/office/duplicates?done=${decision}`, 303);
   });

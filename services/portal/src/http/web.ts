@@ -210,14 +210,25 @@ const IdParam = z.object({ id: z.uuid() });
  * the page answered already (sign-in, 403, or not found for an id that is none).
  */
 export function personAndId(request: FastifyRequest, reply: FastifyReply, ...roles: Role[]): { person: NonNullable<PageContext["person"]>; id: string } | undefined {
+  const found = personAndParams(request, reply, IdParam, ...roles);
+  return found && { person: found.person, id: found.params.id };
+}
+
+/** `personAndId` for an address that names several things (`/campaigns/:id/children/:childId`): their schema says which. */
+export function personAndParams<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  schema: z.ZodType<T>,
+  ...roles: Role[]
+): { person: NonNullable<PageContext["person"]>; params: T } | undefined {
   const person = personOf(request, reply, ...roles);
   if (!person) return undefined;
-  const params = IdParam.safeParse(request.params);
+  const params = schema.safeParse(request.params);
   if (!params.success) {
     notFoundPage(request, reply);
     return undefined;
   }
-  return { person, id: params.data.id };
+  return { person, params: params.data };
 }
 
 export const notice = (text: string): Html => html`<div class="notice" role="status">${text}</div>`;

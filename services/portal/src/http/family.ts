@@ -11,8 +11,7 @@ import type { Application, Certificate, Child, Group, Position, Program } from "
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage, select } from "../pages/layout";
-import type { TextKey } from "../pages/texts";
-import { isTextKey } from "../pages/texts";
+import { codeText, type TextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
 import { childCampaigns } from "./campaigns";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
@@ -76,10 +75,7 @@ function labelsOf(ctx: PageContext): Record<string, string> {
   };
 }
 
-const statusText = (ctx: PageContext, prefix: string, status: string) => {
-  const key = `${prefix}.${status}`;
-  return isTextKey(key) ? ctx.t(key) : status;
-};
+const statusText = (ctx: PageContext, prefix: string, status: string) => codeText(ctx.t, prefix, status);
 
 export function familyRoutes(app: FastifyInstance, options: FamilyOptions): void {
   const { services, directory } = options;

@@ -9,7 +9,7 @@ import { Directions, FundingKinds, type Child, type Group, type Program, type Re
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
-import { isTextKey } from "../pages/texts";
+import { codeText } from "../pages/texts";
 import { asPerson, notFoundPage, notice, sendPage } from "./web";
 
 export interface NavigatorOptions {
@@ -23,15 +23,8 @@ type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 const IdParams = z.object({ id: z.uuid() });
 
-function directionName(ctx: PageContext, code: string): string {
-  const key = `direction.${code}`;
-  return isTextKey(key) ? ctx.t(key) : code;
-}
-
-function fundingName(ctx: PageContext, code: string): string {
-  const key = `funding.${code}`;
-  return isTextKey(key) ? ctx.t(key) : code;
-}
+const directionName = (ctx: PageContext, code: string) => codeText(ctx.t, "direction", code);
+const fundingName = (ctx: PageContext, code: string) => codeText(ctx.t, "funding", code);
 
 export function certificationBadge(ctx: PageContext, certification: Program["certification"], today: string): Html {
   if (!certification) return html`<span class="tag">${ctx.t("program.notCertified")}</span>`;

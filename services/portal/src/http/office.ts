@@ -8,7 +8,7 @@ import { fieldErrorsOf, type Services } from "../api/client";
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, select } from "../pages/layout";
-import { isTextKey, type TextKey } from "../pages/texts";
+import { codeText } from "../pages/texts";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface OfficeOptions {
@@ -239,7 +239,7 @@ ${claims.length === 0 ? html`<p>${t("office.noClaims")}</p>` : ""}
   <dt>${t("field.firstName")}</dt><dd>${child.firstName}</dd>
   <dt>${t("field.patronymic")}</dt><dd>${child.patronymic ?? "—"}</dd>
   <dt>${t("field.birthDate")}</dt><dd>${format.date(child.birthDate)}</dd>
-  <dt>${t("field.documentKind")}</dt><dd>${isTextKey(`document.${child.document.kind}`) ? t(`document.${child.document.kind}` as TextKey) : child.document.kind}, ${child.document.number}</dd>
+  <dt>${t("field.documentKind")}</dt><dd>${codeText(t, "document", child.document.kind)}, ${child.document.number}</dd>
   <dt>${t("office.guardians")}</dt><dd>${guardians.length === 0 ? "—" : guardians.map((g) => `${g.lastName} ${g.firstName}${g.phone ? `, ${g.phone}` : ""}${g.email ? `, ${g.email}` : ""}`).join("; ")}</dd>
 </dl></section>`;
   }
@@ -252,7 +252,12 @@ ${claims.length === 0 ? html`<p>${t("office.noClaims")}</p>` : ""}
     const { t, format } = ctx;
     const answer = await services.call<HeldApplication[]>("registry", "GET", "/certificate-applications", asPerson(ctx, person.token));
     const held = answer.ok ? answer.body : [];
-    const pairs = await Promise.all(held.map(async (a) => ({ a, mine: await record(ctx, person.token, a.childId), theirs: await record(ctx, person.token, a.similarChildId) })));
+    const pairs = await Promise.all(
+      held.map(async (a) => {
+        const [mine, theirs] = await Promise.all([record(ctx, person.token, a.childId), record(ctx, person.token, a.similarChildId)]);
+        return { a, mine, theirs };
+      }),
+    );
     const errors = state.errors ?? {};
     const labels = { decision: t("office.decision"), comment: t("office.comment"), "": t("office.duplicates") };
     const body = html`<h1>${t("office.duplicates")}</h1>

@@ -11,7 +11,7 @@ import { Directions, FundingKinds, type Group, type Program } from "../api/types
 import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, select } from "../pages/layout";
-import { isTextKey, type TextKey } from "../pages/texts";
+import { codeText, isTextKey, type TextKey } from "../pages/texts";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 type Person = NonNullable<PageContext["person"]>;
@@ -26,7 +26,6 @@ type Form = Record<string, string | undefined>;
 /** Weekly slots a group form offers; a row without a weekday is left out. */
 const SLOT_ROWS = 3;
 
-const word = (ctx: PageContext, key: string) => (isTextKey(key) ? ctx.t(key) : key);
 
 /**
  * A number as typed, or the text itself when it is none: the catalogue then refuses it, naming
@@ -123,14 +122,14 @@ function programForm(ctx: PageContext, form: Form, errors: Record<string, string
   <input type="hidden" name="idempotencyKey" value="${randomUUID()}">
   ${input("title", { required: true })}
   ${input("description")}
-  ${select({ name: "direction", label: labels.direction!, value: form.direction, error: errors.direction, options: Directions.map((d) => ({ value: d, label: word(ctx, `direction.${d}`) })) })}
+  ${select({ name: "direction", label: labels.direction!, value: form.direction, error: errors.direction, options: Directions.map((d) => ({ value: d, label: codeText(ctx.t, "direction", d) })) })}
   <div class="row">
     ${field({ name: "ageRange.min", label: labels["ageRange.min"]!, value: form["ageRange.min"], error: ageError, type: "number", inputmode: "numeric", min: 5, max: 17 })}
     ${input("ageRange.max", { type: "number", inputmode: "numeric", min: 5, max: 17 })}
     ${input("totalHours", { type: "number", inputmode: "numeric", min: 1 })}
     ${input("weeklyHours", { type: "number", inputmode: "numeric", min: 1 })}
   </div>
-  ${select({ name: "fundingKind", label: labels.fundingKind!, value: form.fundingKind, error: errors.fundingKind, options: FundingKinds.map((f) => ({ value: f, label: word(ctx, `funding.${f}`) })) })}
+  ${select({ name: "fundingKind", label: labels.fundingKind!, value: form.fundingKind, error: errors.fundingKind, options: FundingKinds.map((f) => ({ value: f, label: codeText(ctx.t, "funding", f) })) })}
   ${input("price.amount", { inputmode: "decimal", hint: t("edit.priceHint") })}
   <fieldset><legend>${t("edit.certification")}</legend>
     ${field({ name: "certification.number", label: labels["certification.number"]!, value: form["certification.number"], error: certError })}
@@ -233,11 +232,11 @@ export function programPages(app: FastifyInstance, options: ProgramPagesOptions)
     const groupErrors = state.groupErrors ?? {};
     const body = html`<h1>${p.title}</h1>
 ${state.error ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${t("form.errors")}</h2><p>${state.error}</p></div>` : ""}
-<p><span class="tag">${word(ctx, `program.status.${p.status}`)}</span>${p.status === "published" ? html` <a href="/programs/${p.id}">${t("edit.asFamiliesSee")}</a>` : ""}</p>
+<p><span class="tag">${codeText(ctx.t, "program.status", p.status)}</span>${p.status === "published" ? html` <a href="/programs/${p.id}">${t("edit.asFamiliesSee")}</a>` : ""}</p>
 <dl class="summary">
-  <dt>${t("search.direction")}</dt><dd>${word(ctx, `direction.${p.direction}`)}</dd>
+  <dt>${t("search.direction")}</dt><dd>${codeText(ctx.t, "direction", p.direction)}</dd>
   <dt>${t("search.age")}</dt><dd>${t("program.ages", { min: p.ageRange.min, max: p.ageRange.max })}</dd>
-  <dt>${t("search.fundingKind")}</dt><dd>${word(ctx, `funding.${p.fundingKind}`)}</dd>
+  <dt>${t("search.fundingKind")}</dt><dd>${codeText(ctx.t, "funding", p.fundingKind)}</dd>
   <dt>${t("program.coverage")}</dt><dd>${t("program.price", { price: format.money(p.price.amount, p.price.currency) })}</dd>
   <dt>${t("program.address")}</dt><dd>${p.address.text}</dd>
   <dt>${t("program.teachers")}</dt><dd>${p.teachers.map((teacher) => `${teacher.publicName} — ${teacher.qualification}`).join("; ")}</dd>

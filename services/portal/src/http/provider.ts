@@ -6,10 +6,9 @@ import { z } from "zod";
 import { fieldErrorsOf, type Services } from "../api/client";
 import type { Directory } from "../api/directory";
 import type { Application, Group, Program } from "../api/types";
-import type { PageContext } from "../pages/context";
 import { html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage } from "../pages/layout";
-import { isTextKey } from "../pages/texts";
+import { codeText } from "../pages/texts";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
 export interface ProviderOptions {
@@ -28,7 +27,6 @@ interface Applicant {
 const IdParams = z.object({ id: z.uuid() });
 const Review = z.object({ decision: z.enum(["confirmed", "rejected"]), comment: z.string().max(1_000).optional() });
 
-const word = (ctx: PageContext, key: string) => (isTextKey(key) ? ctx.t(key) : key);
 
 export function providerRoutes(app: FastifyInstance, options: ProviderOptions): void {
   const { services, directory } = options;
@@ -64,7 +62,7 @@ ${pending.length === 0 ? html`<p>${t("provider.noApplications")}</p>` : ""}
   const child = byChild.get(a.childId);
   return html`<li class="card">
   <h3>${child ? `${child.lastName} ${child.firstName}, ${child.age}` : a.childId}</h3>
-  <p class="meta">${titles.get(a.programId) ?? ""} · ${word(ctx, `application.status.${a.status}`)} · ${t("provider.reviewDue", { date: format.instant(a.reviewDueAt, timeZone) })}</p>
+  <p class="meta">${titles.get(a.programId) ?? ""} · ${codeText(ctx.t, "application.status", a.status)} · ${t("provider.reviewDue", { date: format.instant(a.reviewDueAt, timeZone) })}</p>
   ${child ? html`<p class="meta">${child.guardians.map((g) => `${g.firstName} ${g.lastName}${g.phone ? `, ${g.phone}` : ""}${g.email ? `, ${g.email}` : ""}`).join("; ")}</p>` : ""}
   <div class="actions">
     <form method="post" action="/provider/applications/${a.id}/review">${csrfInput(ctx)}<input type="hidden" name="decision" value="confirmed"><button type="submit">${t("provider.confirm")}</button></form>
@@ -80,7 +78,7 @@ ${pending.length === 0 ? html`<p>${t("provider.noApplications")}</p>` : ""}
 <p><a class="button" href="/provider/programs/new">${t("edit.newProgram")}</a></p>
 ${programs.ok && programs.body.items.length > 0
   ? html`<ul class="cards">${programList.map(
-      (p, i) => html`<li class="card"><h3><a href="/provider/programs/${p.id}">${p.title}</a></h3><p class="meta">${word(ctx, `program.status.${p.status}`)}</p>
+      (p, i) => html`<li class="card"><h3><a href="/provider/programs/${p.id}">${p.title}</a></h3><p class="meta">${codeText(ctx.t, "program.status", p.status)}</p>
   ${(groups[i] ?? []).map((g, n) => html`<p><a href="/provider/groups/${g.id}/lessons">${t("attendance.open")}: ${t("program.group", { n: n + 1 })}</a> · <a href="/provider/groups/${g.id}/roster">${t("roster.title")}</a> · ${g.schedule.slots.map((s) => `${format.weekday(s.weekday)} ${s.start}`).join(", ")}</p>`)}</li>`,
     )}</ul>`
   : html`<p>${t("provider.noPrograms")}</p>`}`;
@@ -143,7 +141,7 @@ ${list.length === 0
   ? html`<p>${t("registers.none")}</p>`
   : html`<div class="scroll" role="region" aria-label="${t("registers.title")}" tabindex="0"><table>
   <thead><tr><th scope="col">${t("registers.month")}</th><th scope="col">${t("registers.number")}</th><th scope="col">${t("registers.status")}</th><th scope="col">${t("registers.lessons")}</th><th scope="col">${t("registers.certificate")}</th><th scope="col">${t("registers.family")}</th><th scope="col">${t("registers.advance")}</th><th scope="col"></th></tr></thead>
-  <tbody>${list.map((r) => html`<tr><td>${r.month}</td><td>${r.number}</td><td>${word(ctx, `registers.status.${r.status}`)}</td><td>${r.lessons}</td><td>${format.money(r.certificateTotal, r.currency)}</td><td>${format.money(r.familyTotal, r.currency)}</td><td>${format.money(r.advance, r.currency)}</td><td><a href="/provider/registers/${r.id}.csv">${t("registers.download")}</a></td></tr>`)}</tbody>
+  <tbody>${list.map((r) => html`<tr><td>${r.month}</td><td>${r.number}</td><td>${codeText(ctx.t, "registers.status", r.status)}</td><td>${r.lessons}</td><td>${format.money(r.certificateTotal, r.currency)}</td><td>${format.money(r.familyTotal, r.currency)}</td><td>${format.money(r.advance, r.currency)}</td><td><a href="/provider/registers/${r.id}.csv">${t("registers.download")}</a></td></tr>`)}</tbody>
 </table></div>`}
 <h2>${t("advance.title")}</h2>
 ${errorSummary(ctx, errors, { amount: t("advance.amount"), month: t("registers.month") })}

@@ -893,6 +893,12 @@ export function translator(language: FamilyLanguage): Translate {
   };
 }
 
+/** The sentence for a code the services send (a status, a direction, a document's kind) under `prefix`, or the code itself where there is none. */
+export function codeText(t: Translate, prefix: string, code: string): string {
+  const key = `${prefix}.${code}`;
+  return isTextKey(key) ? t(key) : code;
+}
+
 /** Whether `key` names a sentence (for keys built from data, such as a direction's code). */
 export function isTextKey(key: string): key is TextKey {
   return key in ru;

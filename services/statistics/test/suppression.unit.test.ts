@@ -284,4 +284,20 @@ describe("small-cell suppression", () => {
     }
     expect(hiddenBefore).toBeGreaterThan(50);
   });
+
+  it("a round for a month's own figures, after every day of the block was published, decides the last day again as the whole block does (its hidden cells are not taken as an earlier day's)", () => {
+    let lastDayHidden = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const input = randomBlock(seed);
+      const whole = computeBlock(input);
+      // The store names the hidden cells of every published day before the round's first day,
+      // which for a month's own figures (attendance's closed month, a bill) is the month's end.
+      const hidden = whole.filter((c) => c.period === "day" && c.suppressed).map(key);
+      lastDayHidden += whole.filter((c) => c.period === "day" && c.start === input.lastDay && c.suppressed && CHILDREN.has(c.measure)).length;
+      const round = computeBlock({ ...input, from: { day: "2026-10-31", hidden } });
+      expect(round).toEqual(whole.filter((c) => c.period === "month" || c.start >= input.lastDay));
+      expect(round.filter((c) => CHILDREN.has(c.measure) && c.value !== null && c.value > 0 && c.value < 10)).toEqual([]);
+    }
+    expect(lastDayHidden).toBeGreaterThan(20);
+  });
 });

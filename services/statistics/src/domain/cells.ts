@@ -415,8 +415,15 @@ export function computeBlock(input: BlockInput): Cell[] {
   const dayCounted = new Set([...counted].filter((key) => periodOf(key) === "day"));
   const monthCounted = new Set([...counted].filter((key) => periodOf(key) === "month"));
   const hidden = suppress(values, dayCounted, dayStage, input.minCell);
-  // Amounts of money are hidden after suppression, with their counts (PAIRED): not among the unknowns.
-  const earlier = (input.from?.hidden ?? []).filter((key) => !PAIRED.has(key.split("|", 5)[4]!));
+  // Amounts of money are hidden after suppression, with their counts (PAIRED): not among the
+  // unknowns. Only the days before the first decided one: a round for a month's own figures
+  // starts after the block's last day (clamped to it above), and its `hidden` then names that
+  // day's cells too, which are decided here again; taking them as earlier days' unknowns let
+  // them out unhidden (a child's one absent mark went out on the stream as 1).
+  const earlier = (input.from?.hidden ?? []).filter((key) => {
+    const [, , , start, measure] = key.split("|", 5);
+    return start! < firstDay && !PAIRED.has(measure!);
+  });
   for (const key of earlier) hidden.add(key);
 
   // Time: a month's flow is the sum of its days, a month's stock its last day's; only the
@@ -458,6 +465,12 @@ export function computeBlock(input: BlockInput): Cell[] {
   }
   for (const key of suppress(values, monthCounted, monthStage, input.minCell, daysHidden, constants)) hidden.add(key);
   for (const key of earlier) hidden.delete(key);
+  // Whatever the relations decided, a cell that counts fewer than minCell children is never
+  // published: a defect above must show as too much hidden, not as a child's figure.
+  for (const key of counted) {
+    const v = values.get(key) ?? 0;
+    if (v > 0 && v < input.minCell) hidden.add(key);
+  }
   for (const [key, cell] of cells) {
     const count = PAIRED.get(cell.measure);
     if (count !== undefined && hidden.has(key.replace(`|${cell.measure}|`, `|${count}|`))) hidden.add(key);

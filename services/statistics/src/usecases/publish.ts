@@ -76,7 +76,10 @@ async function blockInput(deps: Pick<StatisticsDeps, "minCell">, tx: PoolClient,
     const same = published.municipalityIds.size === places.length && places.every((p) => published.municipalityIds.has(p.id));
     if (same && published.lastDay !== null) {
       const afterPublished = formatLocalDate(addDays(parseLocalDate(published.lastDay), 1));
-      const day = changedOn < afterPublished ? changedOn : afterPublished;
+      // At most the block's last day: a month's own figures change "on" the month's end, and the
+      // days before the first decided one are what `hidden` must name, no more.
+      const earliest = changedOn < afterPublished ? changedOn : afterPublished;
+      const day = earliest > last ? last : earliest;
       if (day > month) from = { day, hidden: await hiddenDaysBefore(tx, regionCode, month, day) };
     }
   }

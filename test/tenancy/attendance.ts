@@ -77,6 +77,7 @@ export const attendanceMatrix = defineMatrix<AttendanceWorld, AttendanceHarness>
     "GET /children/:id/marks": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}/marks?month=2026-09` }) },
     "POST /children/:id/mark-reviews": { owner: "guardian", call: (w) => ({ url: `/children/${w.childId}/mark-reviews`, payload: { marks: [{ lessonId: w.lessonId, decision: "confirm" }] } }) },
     "GET /municipalities/:id/years/:year/rules": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2026/rules` }) },
+    "GET /municipalities/:id/years/:year/rules/versions": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2026/rules/versions` }) },
     "PUT /municipalities/:id/years/:year/rules": {
       owner: "municipality",
       call: (w) => ({
@@ -85,6 +86,7 @@ export const attendanceMatrix = defineMatrix<AttendanceWorld, AttendanceHarness>
       }),
     },
     "GET /municipalities/:id/signals": { owner: "operator", call: (w) => ({ url: `/municipalities/${w.home}/signals` }) },
+    "GET /municipalities/:id/disputes": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/disputes?month=2026-09` }) },
     "GET /providers/:id/signals": { owner: "provider", call: (w) => ({ url: `/providers/${w.providerId}/signals` }) },
     "POST /municipalities/:id/signals/:signalId/resolution": {
       owner: "municipality",

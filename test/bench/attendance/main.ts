@@ -87,7 +87,12 @@ try {
   const noHolidays = { holidays: [], closingWorkingDay: 3, confirmationRequired: false, noticeDeadline: "09:00", proofWindowDays: 10, vacationDaysCap: 75, maxGroupsPerWeek: 4, lateEntryDays: 7, bulkLateMarks: 30 };
   await pool.query(`INSERT INTO municipalities (id, region_code, time_zone, currency) VALUES ($1, '70', $2, 'RUB')`, [municipalityId, zone]);
   for (const year of new Set([firstDay.slice(0, 4), today.slice(0, 4)])) {
-    await pool.query(`INSERT INTO attendance_rules (municipality_id, year, rules, updated_at) VALUES ($1, $2, $3, now())`, [municipalityId, Number(year), JSON.stringify(noHolidays)]);
+    // A version of the whole year (rules are kept as versions from a date since issue #18).
+    await pool.query(`INSERT INTO attendance_rules (municipality_id, year, effective_from, rules, set_at, set_by) VALUES ($1, $2, make_date($2, 1, 1), $3, now(), 'bench')`, [
+      municipalityId,
+      Number(year),
+      JSON.stringify(noHolidays),
+    ]);
   }
   const groups = Array.from({ length: groupCount }, (_, index) => ({ id: randomUUID(), start: index < 2 * PAIRS && index % 2 === 1 ? "10:30" : "10:00" }));
   const slotsOf = (start: string) => JSON.stringify(Array.from({ length: 7 }, (_, i) => ({ weekday: i + 1, start, end: start === "10:00" ? "11:00" : "11:30" })));

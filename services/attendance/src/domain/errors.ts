@@ -12,6 +12,8 @@ const codes = {
   NOTICE_SUBJECT: "validation",
   LESSON_TIME_INVALID: "validation",
   RULES_INVALID: "validation",
+  RULES_DATE_OUTSIDE_YEAR: "validation",
+  RULES_RETROACTIVE: "validation",
   MONTH_NOT_ENDED: "validation",
   GROUP_NOT_FOUND: "not_found",
   MUNICIPALITY_UNKNOWN: "not_found",
@@ -51,6 +53,14 @@ const texts = {
   RULES_INVALID: {
     ru: "Правила учёта посещаемости указаны с ошибкой: праздники должны относиться к этому году.",
     kk: "Қатысуды есепке алу ережелері қате: мерекелер осы жылға жатуы керек.",
+  },
+  RULES_DATE_OUTSIDE_YEAR: {
+    ru: "Дата вступления правил в силу должна относиться к году, для которого они заданы.",
+    kk: "Ережелердің күшіне ену күні олар берілген жылға жатуы керек.",
+  },
+  RULES_RETROACTIVE: {
+    ru: "Правила не меняются задним числом: укажите сегодняшнюю или более позднюю дату вступления в силу.",
+    kk: "Ережелер кері күнмен өзгертілмейді: күшіне енудің бүгінгі немесе кейінгі күнін көрсетіңіз.",
   },
   MONTH_NOT_ENDED: { ru: "Месяц ещё не закончился: закрыть его можно после последнего дня.", kk: "Ай әлі аяқталған жоқ: оны соңғы күннен кейін жабуға болады." },
   GROUP_NOT_FOUND: sharedErrorTexts.groupNotFound,

@@ -6,7 +6,7 @@ type Review = "none" | "confirmed" | "disputed" | "resolved";
 
 /**
  * A guardian confirms or disputes a mark while its month is open (a confirmed mark may still be
- * disputed, and the other way round); an operator resolves a disputed one by saying what the mark
+ * disputed, and the other way round); the municipality's staff (an operator or an official) resolves a disputed one by saying what the mark
  * is, which ends the dispute. A closed month takes no reviews: the municipality reopens it first.
  */
 export function decideReview(

@@ -90,3 +90,56 @@ export function closingDayOf(month: string, rulesOfNext: Pick<AttendanceRules, "
   // addWorkingDays counts from the day after its start: the month's last day.
   return formatLocalDate(addWorkingDays(parseLocalDate(monthBounds(month).last), rulesOfNext.closingWorkingDay, new Set(rulesOfNext.holidays)));
 }
+
+/**
+ * One setting of a year's rules: in force from `effectiveFrom` (a local date of that year) until
+ * a later one takes effect. Nothing is overwritten: a correction is a new version, and a version
+ * set later with the same date supersedes the earlier one from that date on.
+ */
+export interface RulesVersion {
+  effectiveFrom: string;
+  rules: AttendanceRules;
+}
+
+/** A year's rules as kept: the seed defaults (in force before the first version) and the versions, in the order they were set. */
+export interface RulesBook {
+  year: number;
+  defaults: AttendanceRules;
+  versions: readonly RulesVersion[];
+}
+
+/**
+ * The rules in force on a local date: the version with the latest effective date not after it
+ * (of two with the same date, the one set later), or the defaults before any took effect.
+ */
+export function rulesOn(book: RulesBook, date: string): AttendanceRules {
+  let found: RulesVersion | undefined;
+  for (const version of book.versions) if (version.effectiveFrom <= date && (!found || version.effectiveFrom >= found.effectiveFrom)) found = version;
+  return found?.rules ?? book.defaults;
+}
+
+/**
+ * The year's holidays as the days themselves were governed: a day is a holiday when the rules in
+ * force on that day name it. A holiday added from 1 March is not one on 23 February.
+ */
+export function holidaysOf(book: RulesBook): string[] {
+  const candidates = new Set([...book.defaults.holidays, ...book.versions.flatMap((v) => v.rules.holidays)]);
+  return [...candidates].filter((day) => rulesOn(book, day).holidays.includes(day)).sort();
+}
+
+/**
+ * A new version of a year's rules: its holidays in its year, and its effective date in the year
+ * and not before today (local): a change takes effect from a date, it does not rewrite the past.
+ */
+export function decideRulesVersion(year: number, rules: AttendanceRules, effectiveFrom: string, today: string): RulesVersion {
+  checkRules(year, rules);
+  if (!effectiveFrom.startsWith(`${year}-`)) throw attendanceError("RULES_DATE_OUTSIDE_YEAR", `effective date ${effectiveFrom} is not in ${year}`, { field: "effectiveFrom" });
+  if (effectiveFrom < today) throw attendanceError("RULES_RETROACTIVE", `rules cannot take effect on ${effectiveFrom}, before today (${today})`, { field: "effectiveFrom" });
+  return { effectiveFrom, rules };
+}
+
+/** When a version set without a date takes effect: today, or the year's first day for a year still ahead. */
+export function defaultEffectiveFrom(year: number, today: string): string {
+  const first = `${year}-01-01`;
+  return today < first ? first : today;
+}

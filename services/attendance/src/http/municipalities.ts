@@ -4,9 +4,9 @@ import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { closeMonth, reopenMonth } from "../usecases/months";
 import { setRules } from "../usecases/rules";
 import { resolveSignal } from "../usecases/signals";
-import { monthSummaries, providerSignals, rulesView, signalsOf } from "../usecases/views";
+import { disputesOf, monthSummaries, providerSignals, rulesHistory, rulesView, signalsOf } from "../usecases/views";
 import type { AttendanceDeps } from "../deps";
-import { CloseResult, IdParams, MonthParams, ProviderSignal, Rules, Signal, SignalParams, SignalResolution, SignalsQuery, Summaries, YearParams } from "./schemas";
+import { CloseResult, Dispute, DisputesQuery, IdParams, MonthParams, ProviderSignal, ReopenBody, Rules, RulesBody, RulesHistory, RulesOnQuery, RulesVersion, Signal, SignalParams, SignalResolution, SignalsQuery, Summaries, YearParams } from "./schemas";
 import { iso } from "./views";
 
 export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps) => {
@@ -14,15 +14,39 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
 
   app.get(
     "/municipalities/:id/years/:year/rules",
-    { schema: { tags: ["rules"], summary: "The municipality's attendance rules of a year (the seed defaults until it sets its own)", params: YearParams, response: { 200: Rules } } },
-    async (request) => rulesView(deps.pool, requireActor(request), request.params.id, request.params.year),
+    {
+      schema: {
+        tags: ["rules"],
+        summary: "The municipality's attendance rules of a year in force on a date (today unless asked; the seed defaults until a version takes effect)",
+        params: YearParams,
+        querystring: RulesOnQuery,
+        response: { 200: Rules },
+      },
+    },
+    async (request) => rulesView(deps.pool, requireActor(request), request.params.id, request.params.year, deps.clock(), request.query.on),
+  );
+
+  app.get(
+    "/municipalities/:id/years/:year/rules/versions",
+    { schema: { tags: ["rules"], summary: "The rules in force today and every version of the year's rules as set (who, when, from when)", params: YearParams, response: { 200: RulesHistory } } },
+    async (request) => rulesHistory(deps.pool, requireActor(request), request.params.id, request.params.year, deps.clock()),
   );
 
   app.put(
     "/municipalities/:id/years/:year/rules",
-    { schema: { tags: ["rules"], summary: "Set the attendance rules of a year (the municipality)", params: YearParams, body: Rules, response: { 200: Rules } } },
-    async (request) =>
-      setRules(deps, requireActor(request), { municipalityId: request.params.id, year: request.params.year, rules: request.body }, { correlationId: correlationIdOf(request) }),
+    {
+      schema: {
+        tags: ["rules"],
+        summary: "Set the attendance rules of a year from a date (the municipality): a new version; the earlier ones stay and govern the days before it",
+        params: YearParams,
+        body: RulesBody,
+        response: { 200: RulesVersion },
+      },
+    },
+    async (request) => {
+      const { effectiveFrom, ...rules } = request.body;
+      return setRules(deps, requireActor(request), { municipalityId: request.params.id, year: request.params.year, rules, effectiveFrom }, { correlationId: correlationIdOf(request) });
+    },
   );
 
   app.get(
@@ -30,6 +54,20 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     { schema: { tags: ["signals"], summary: "Fraud signals of the municipality with their evidence, newest first", params: IdParams, querystring: SignalsQuery, response: { 200: Signal.array() } } },
     async (request) =>
       (await signalsOf(deps.pool, requireActor(request), request.params.id, { kind: request.query.kind, open: request.query.state === undefined ? undefined : request.query.state === "open" }, request.query.limit)).map(iso),
+  );
+
+  app.get(
+    "/municipalities/:id/disputes",
+    {
+      schema: {
+        tags: ["confirmation"],
+        summary: "Marks families dispute in the municipality, oldest lesson first (its operators and officials, and its region's): each is resolved through POST /children/:id/mark-reviews",
+        params: IdParams,
+        querystring: DisputesQuery,
+        response: { 200: Dispute.array() },
+      },
+    },
+    async (request) => disputesOf(deps.pool, requireActor(request), request.params.id, request.query.month, request.query.limit),
   );
 
   app.get(
@@ -78,9 +116,17 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
 
   app.post(
     "/municipalities/:id/months/:month/reopen",
-    { schema: { tags: ["months"], summary: "Reopen a closed month for corrections (the municipality)", params: MonthParams, response: { 200: CloseResult.pick({ month: true, version: true }) } } },
+    {
+      schema: {
+        tags: ["months"],
+        summary: "Reopen a closed month for corrections (the municipality), with the reason",
+        params: MonthParams,
+        body: ReopenBody,
+        response: { 200: CloseResult.pick({ month: true, version: true }) },
+      },
+    },
     async (request) =>
-      reopenMonth(deps, requireActor(request), { municipalityId: request.params.id, month: request.params.month }, { correlationId: correlationIdOf(request) }),
+      reopenMonth(deps, requireActor(request), { municipalityId: request.params.id, month: request.params.month, reason: request.body?.reason }, { correlationId: correlationIdOf(request) }),
   );
 
   app.get(

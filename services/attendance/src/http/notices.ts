@@ -49,7 +49,7 @@ export const noticeRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, de
     {
       schema: {
         tags: ["confirmation"],
-        summary: "A guardian confirms or disputes marks; an operator resolves disputed ones",
+        summary: "A guardian confirms or disputes marks; the municipality's operators and officials resolve disputed ones",
         params: IdParams,
         body: ReviewBody,
         response: { 200: z.array(z.object({ lessonId: z.uuid(), status: z.string(), review: z.string() })) },

@@ -126,6 +126,47 @@ export const Rules = z.strictObject({
   bulkLateMarks: z.number().int().min(1).max(10_000),
 });
 
+export const RulesBody = Rules.extend({
+  effectiveFrom: LocalDate.optional().describe("The local date the rules take effect (in their year, not before today); unset: today, or the year's first day for a year ahead"),
+});
+
+export const RulesOnQuery = z.strictObject({
+  on: LocalDate.optional().describe("The local date to read the rules in force on; unset: today (the year's nearest day for another year)"),
+});
+
+export const RulesVersion = z.object({
+  effectiveFrom: LocalDate,
+  rules: Rules,
+  setAt: z.string(),
+  setBy: z.string(),
+});
+
+export const RulesHistory = z.object({
+  year: z.number().int(),
+  on: LocalDate.describe("The day `current` is in force on: today, or the year's nearest day"),
+  current: z.object({ effectiveFrom: LocalDate.nullable().describe("null: no version is in force yet, the defaults apply"), rules: Rules }),
+  defaults: Rules.describe("The seed rules, in force before the first version takes effect"),
+  versions: z.array(RulesVersion.extend({ inForce: z.boolean() })).describe("Every version as set, the latest set first; none is ever overwritten"),
+});
+
+export const DisputesQuery = z.strictObject({
+  month: LocalMonth.optional().describe("The month of the disputed lessons; every month when absent"),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const Dispute = z.object({
+  lessonId: z.uuid(),
+  childId: z.uuid(),
+  groupId: z.uuid(),
+  providerId: z.uuid(),
+  date: LocalDate,
+  start: z.string(),
+  startsAt: z.string(),
+  status: MarkStatus.describe("The mark as it stands: the family says it is wrong"),
+  disputedAt: z.string().nullable(),
+  note: z.string().nullable().describe("The family's note with its dispute, if any"),
+});
+
 export const SignalsQuery = z.strictObject({
   kind: SignalKind.optional(),
   state: z.enum(["open", "resolved"]).optional().describe("open: not resolved yet; resolved: resolved; both when absent"),
@@ -158,4 +199,17 @@ export const ProviderSignal = Signal.omit({ providerIds: true, resolutionReason:
 });
 
 export const CloseResult = z.object({ month: z.string(), version: z.number(), closedNow: z.boolean(), enrollments: z.number() });
-export const Summaries = z.object({ month: z.string(), status: z.string().nullable(), version: z.number(), items: z.array(z.record(z.string(), z.unknown())) });
+export const Summaries = z.object({
+  month: z.string(),
+  status: z.string().nullable(),
+  version: z.number(),
+  closedAt: z.string().nullable(),
+  reopenedAt: z.string().nullable(),
+  reopenReason: z.string().nullable().describe("Why the municipality last reopened the month (null: never reopened, or before reasons were kept)"),
+  items: z.array(z.record(z.string(), z.unknown())),
+});
+
+export const ReopenBody = z
+  .strictObject({ reason: z.string().trim().min(3).max(2000).describe("Why the month is reopened: what is to be corrected (kept with the month)") })
+  // A client of before sends no body: the reopening is kept without a reason.
+  .nullish();

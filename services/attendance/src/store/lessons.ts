@@ -2,7 +2,7 @@ import type { LessonKind, MarkStatus } from "@kruzhok/contracts";
 import { outboxRow, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import type { EnrollmentSpan } from "../domain/roster";
-import type { AttendanceRules } from "../domain/rules";
+import type { RulesVersion } from "../domain/rules";
 import type { OtherPresence } from "../domain/signals";
 import type { MarkFact } from "../domain/summary";
 import type { GroupRow } from "./projections";
@@ -15,7 +15,7 @@ import type { GroupRow } from "./projections";
 
 /**
  * Everything marking needs to know of a group, in one round trip: the group, its municipality's
- * currency, the rules the municipality set for `years`, the provider's days off, its enrollments.
+ * currency, every version of the rules the municipality set for `years` (in the order set), the provider's days off, its enrollments.
  * The children's locks are taken in the same statement, in one order (so two transactions never
  * wait for each other), before any lesson's: marks of one child are written one transaction at a
  * time, so each sees the other's lessons when it looks for overlaps.
@@ -25,11 +25,11 @@ export async function lessonContext(
   groupId: string,
   years: readonly number[],
   childIds: readonly string[],
-): Promise<{ group: GroupRow; currency: "RUB" | "KZT"; rules: Map<number, AttendanceRules>; daysOff: string[]; enrollments: EnrollmentSpan[] } | undefined> {
+): Promise<{ group: GroupRow; currency: "RUB" | "KZT"; rules: Map<number, RulesVersion[]>; daysOff: string[]; enrollments: EnrollmentSpan[] } | undefined> {
   const { rows } = await db.query<{
     group: GroupRow & { closedAt: string | null };
     currency: "RUB" | "KZT" | null;
-    rules: { year: number; rules: AttendanceRules }[] | null;
+    rules: ({ year: number } & RulesVersion)[] | null;
     daysOff: string[] | null;
     enrollments: { id: string; childId: string; groupId: string; startedAt: string | null; endedAt: string | null }[] | null;
     locked: number;
@@ -40,7 +40,7 @@ export async function lessonContext(
               'timeZone', g.time_zone, 'slots', g.slots, 'startsOn', to_char(g.starts_on, 'YYYY-MM-DD'), 'endsOn', to_char(g.ends_on, 'YYYY-MM-DD'),
               'exceptions', g.exceptions, 'kind', g.kind, 'closedAt', g.closed_at) AS "group",
             (SELECT currency FROM municipalities WHERE id = g.municipality_id) AS currency,
-            (SELECT json_agg(json_build_object('year', r.year, 'rules', r.rules)) FROM attendance_rules r WHERE r.municipality_id = g.municipality_id AND r.year = ANY($2::int[])) AS rules,
+            (SELECT json_agg(json_build_object('year', r.year, 'effectiveFrom', to_char(r.effective_from, 'YYYY-MM-DD'), 'rules', r.rules) ORDER BY r.seq) FROM attendance_rules r WHERE r.municipality_id = g.municipality_id AND r.year = ANY($2::int[])) AS rules,
             (SELECT array_agg(to_char(d.date, 'YYYY-MM-DD')) FROM group_days_off d WHERE d.group_id = g.id) AS "daysOff",
             (SELECT json_agg(json_build_object('id', e.id, 'childId', e.child_id, 'groupId', e.group_id, 'startedAt', e.started_at, 'endedAt', e.ended_at))
                FROM enrollments e WHERE e.group_id = g.id) AS enrollments,
@@ -55,10 +55,16 @@ export async function lessonContext(
   return {
     group: { ...row.group, closedAt: instant(row.group.closedAt) },
     currency: row.currency ?? "RUB",
-    rules: new Map((row.rules ?? []).map((r) => [r.year, r.rules])),
+    rules: byYear(row.rules ?? []),
     daysOff: row.daysOff ?? [],
     enrollments: (row.enrollments ?? []).map((e) => ({ ...e, startedAt: instant(e.startedAt), endedAt: instant(e.endedAt) })),
   };
+}
+
+function byYear(versions: ({ year: number } & RulesVersion)[]): Map<number, RulesVersion[]> {
+  const years = new Map<number, RulesVersion[]>();
+  for (const { year, ...version } of versions) years.set(year, [...(years.get(year) ?? []), version]);
+  return years;
 }
 
 /** The children's marking locks (as `lessonContext` takes them), in one order: a batch of lessons takes all of its children's first. */

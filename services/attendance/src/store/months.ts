@@ -8,11 +8,14 @@ export interface MonthRow {
   closedAt: Date | null;
   closedBy: string | null;
   reopenedAt: Date | null;
+  reopenedBy: string | null;
+  reopenReason: string | null;
 }
 
 export async function findMonth(db: Queryable, municipalityId: string, month: string, lock = false): Promise<MonthRow | undefined> {
   const { rows } = await db.query<MonthRow>(
-    `SELECT municipality_id AS "municipalityId", month, status, version, closed_at AS "closedAt", closed_by AS "closedBy", reopened_at AS "reopenedAt"
+    `SELECT municipality_id AS "municipalityId", month, status, version, closed_at AS "closedAt", closed_by AS "closedBy", reopened_at AS "reopenedAt",
+            reopened_by AS "reopenedBy", reopen_reason AS "reopenReason"
      FROM months WHERE municipality_id = $1 AND month = $2${lock ? " FOR UPDATE" : ""}`,
     [municipalityId, month],
   );
@@ -46,8 +49,8 @@ export async function saveClosed(db: Queryable, municipalityId: string, month: s
   );
 }
 
-export async function saveReopened(db: Queryable, municipalityId: string, month: string, by: string, now: Date): Promise<void> {
-  await db.query(`UPDATE months SET status = 'reopened', reopened_at = $3, reopened_by = $4 WHERE municipality_id = $1 AND month = $2`, [municipalityId, month, now, by]);
+export async function saveReopened(db: Queryable, municipalityId: string, month: string, by: string, now: Date, reason: string | null): Promise<void> {
+  await db.query(`UPDATE months SET status = 'reopened', reopened_at = $3, reopened_by = $4, reopen_reason = $5 WHERE municipality_id = $1 AND month = $2`, [municipalityId, month, now, by, reason]);
 }
 
 /** Enrollments of the municipality on a roster at some time in [first, last] (local dates, judged loosely by instants a day either side; the summary decides exactly). */

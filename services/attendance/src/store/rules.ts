@@ -1,16 +1,32 @@
 import type { Queryable } from "@kruzhok/postgres";
-import type { AttendanceRules } from "../domain/rules";
+import type { AttendanceRules, RulesVersion } from "../domain/rules";
 
-/** The rules the municipality set for `year`, if it did. */
-export async function findRules(db: Queryable, municipalityId: string, year: number): Promise<AttendanceRules | undefined> {
-  const { rows } = await db.query<{ rules: AttendanceRules }>(`SELECT rules FROM attendance_rules WHERE municipality_id = $1 AND year = $2`, [municipalityId, year]);
-  return rows[0]?.rules;
+/** One kept version of a year's rules, with who set it and when. */
+export interface RulesVersionRow extends RulesVersion {
+  year: number;
+  setAt: Date;
+  setBy: string;
 }
 
-export async function saveRules(db: Queryable, municipalityId: string, year: number, rules: AttendanceRules, now: Date): Promise<void> {
-  await db.query(
-    `INSERT INTO attendance_rules (municipality_id, year, rules, updated_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (municipality_id, year) DO UPDATE SET rules = EXCLUDED.rules, updated_at = EXCLUDED.updated_at`,
-    [municipalityId, year, JSON.stringify(rules), now],
+/** Every version the municipality set for `years`, in the order they were set. */
+export async function rulesVersions(db: Queryable, municipalityId: string, years: readonly number[]): Promise<RulesVersionRow[]> {
+  const { rows } = await db.query<RulesVersionRow>(
+    `SELECT year, to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", rules, set_at AS "setAt", set_by AS "setBy"
+       FROM attendance_rules WHERE municipality_id = $1 AND year = ANY($2::int[]) ORDER BY seq`,
+    [municipalityId, years],
   );
+  return rows;
+}
+
+/** A new version: earlier ones stay as they were. */
+export async function addRulesVersion(db: Queryable, municipalityId: string, year: number, version: RulesVersion, setBy: string, now: Date): Promise<RulesVersionRow> {
+  await db.query(`INSERT INTO attendance_rules (municipality_id, year, effective_from, rules, set_at, set_by) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    municipalityId,
+    year,
+    version.effectiveFrom,
+    JSON.stringify(version.rules satisfies AttendanceRules),
+    now,
+    setBy,
+  ]);
+  return { ...version, year, setAt: now, setBy };
 }

@@ -1,9 +1,9 @@
 import type { Queryable } from "@kruzhok/postgres";
 import { attendanceError } from "../domain/errors";
-import { defaultRules, type AttendanceRules } from "../domain/rules";
+import { defaultRules, type RulesBook, type RulesVersion } from "../domain/rules";
 import { localDate, type GroupPlan } from "../domain/schedule";
 import { findGroup, findMunicipality, type GroupRow, type MunicipalityRow } from "../store/projections";
-import { findRules } from "../store/rules";
+import { rulesVersions } from "../store/rules";
 
 // What several use cases load the same way: a municipality's rules of a year, a group as a plan.
 
@@ -14,14 +14,19 @@ export async function municipalityOf(db: Queryable, id: string): Promise<Municip
   return municipality;
 }
 
-/** The rules of `year`: the municipality's own, or the seed defaults for its country. */
-export async function rulesOf(db: Queryable, municipality: { id: string; currency?: "RUB" | "KZT" }, year: number): Promise<AttendanceRules> {
-  return (await findRules(db, municipality.id, year)) ?? defaultRules(year, municipality.currency ?? "RUB");
+/** A year's rules as kept: the seed defaults for the municipality's country, and every version it set (domain/rules.ts says which is in force on a date). */
+export function bookOf(year: number, currency: "RUB" | "KZT" | undefined, versions: readonly RulesVersion[]): RulesBook {
+  return { year, defaults: defaultRules(year, currency ?? "RUB"), versions };
+}
+
+/** The book of `year`'s rules of the municipality. */
+export async function rulesOf(db: Queryable, municipality: { id: string; currency?: "RUB" | "KZT" }, year: number): Promise<RulesBook> {
+  return bookOf(year, municipality.currency, await rulesVersions(db, municipality.id, [year]));
 }
 
 /** Rules by year, loaded once each for a use case that spans several years. */
-export function rulesCache(db: Queryable, municipality: { id: string; currency?: "RUB" | "KZT" }): (year: number) => Promise<AttendanceRules> {
-  const cache = new Map<number, Promise<AttendanceRules>>();
+export function rulesCache(db: Queryable, municipality: { id: string; currency?: "RUB" | "KZT" }): (year: number) => Promise<RulesBook> {
+  const cache = new Map<number, Promise<RulesBook>>();
   return (year) => {
     let found = cache.get(year);
     if (!found) cache.set(year, (found = rulesOf(db, municipality, year)));

@@ -6,8 +6,8 @@ import { GroupCommit, type PoolClient } from "@kruzhok/postgres";
 import { attendanceError } from "../domain/errors";
 import { checkSheetLesson, decideLessonMarks, type MarkInput } from "../domain/marking";
 import { onRosterOn } from "../domain/roster";
-import { defaultRules, monthBounds, monthOf, type AttendanceRules } from "../domain/rules";
-import { daysWithoutLessons, lessonAt, plannedLessons, type GroupPlan } from "../domain/schedule";
+import { holidaysOf, monthBounds, monthOf, rulesOn, type RulesBook } from "../domain/rules";
+import { daysWithoutLessons, lessonAt, localDate, plannedLessons, type GroupPlan } from "../domain/schedule";
 import { allPresentMonth, bulkLateEntry, outsideSchedule, overlappingLessons, tooManyGroups, weekOf, type Finding } from "../domain/signals";
 import { addDayOff, groupMonthMarks, lessonContext, lockChildren, openLesson, writeMarks } from "../store/lessons";
 import { isMonthClosed } from "../store/months";
@@ -15,7 +15,7 @@ import { setGroupKind } from "../store/projections";
 import { insertSignals } from "../store/signals";
 import type { AttendanceDeps } from "../deps";
 import { requireGroupProvider } from "./access";
-import { groupOf, planOf } from "./context";
+import { bookOf, groupOf, planOf } from "./context";
 import { inTransaction, type Write } from "./transaction";
 
 export interface LessonCommand {
@@ -53,14 +53,25 @@ function markLessons(deps: AttendanceDeps, actor: Actor, command: { groupId: str
 /** `markLessons` in the caller's transaction. */
 async function markLessonsIn(write: Write, actor: Actor, command: { groupId: string; lessons: LessonCommand[] }, prefix: string): Promise<MarkedLessonView[]> {
   const { tx, now } = write;
-  const years = [...new Set(command.lessons.map((l) => Number(l.date.slice(0, 4))))];
-  // The children's locks are taken here, before any lesson's (see lessonContext).
+  const lessonYears = [...new Set(command.lessons.map((l) => Number(l.date.slice(0, 4))))];
+  // The children's locks are taken here, before any lesson's (see lessonContext). The rules of
+  // the lessons' years and of today's (whichever it is in the group's zone, a day either side of UTC's).
+  const utcYear = now.getUTCFullYear();
+  const years = [...new Set([...lessonYears, utcYear - 1, utcYear, utcYear + 1])];
   const context = await lessonContext(tx, command.groupId, years, [...new Set(command.lessons.flatMap((l) => l.marks.map((m) => m.childId)))]);
   if (!context) throw attendanceError("GROUP_NOT_FOUND", `no group ${command.groupId}`);
   const group = planOf(context.group);
   requireGroupProvider(actor, group);
-  const rulesOf = (year: number): AttendanceRules => context.rules.get(year) ?? defaultRules(year, context.currency);
-  const off = daysWithoutLessons(group, years.flatMap((year) => rulesOf(year).holidays), context.daysOff);
+  const books = new Map<number, RulesBook>();
+  const bookFor = (year: number): RulesBook => {
+    let book = books.get(year);
+    if (!book) books.set(year, (book = bookOf(year, context.currency, context.rules.get(year) ?? [])));
+    return book;
+  };
+  // Each thing is decided by the rules in force on its day: a lesson's holidays and week by the
+  // lesson's date, how late marks are entered by today's (in the group's zone).
+  const rulesOnDay = (date: string) => rulesOn(bookFor(Number(date.slice(0, 4))), date);
+  const off = daysWithoutLessons(group, lessonYears.flatMap((year) => holidaysOf(bookFor(year))), context.daysOff);
   const findings: Finding[] = [];
   const views: MarkedLessonView[] = [];
   const late: { id: string; endsAt: Date; marks: number }[] = [];
@@ -94,9 +105,9 @@ async function markLessonsIn(write: Write, actor: Actor, command: { groupId: str
     );
     const around = await writeMarks(tx, row, writes, { subject: actor.subject, role: actor.role }, now, { topic: LessonMarked.topic, event }, weekOf(lesson.date));
     late.push({ id: lessonId, endsAt: lesson.endsAt, marks: writes.length });
-    findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, around, off, rulesOf(Number(lesson.date.slice(0, 4))))));
+    findings.push(...(await signalsOfLesson(write, group, { ...row, ...lesson, id: lessonId }, writes, around, off, rulesOnDay(lesson.date))));
   }
-  if (late.length > 0) findings.push(...bulkLateEntry({ id: group.id, providerId: group.providerId }, late, now, rulesOf(Number(command.lessons[0]!.date.slice(0, 4)))));
+  if (late.length > 0) findings.push(...bulkLateEntry({ id: group.id, providerId: group.providerId }, late, now, rulesOnDay(localDate(now, group.timeZone))));
   await raise(write, group.municipalityId, findings);
   return views;
 }

@@ -6,7 +6,7 @@ import { addDays, formatLocalDate, parseLocalDate } from "@kruzhok/time";
 import { attendanceError } from "../domain/errors";
 import { excusedVacationDays, type Notice } from "../domain/notices";
 import { rosterSpan } from "../domain/roster";
-import { closingDayOf, monthBounds, monthOf, nextMonth, previousMonth } from "../domain/rules";
+import { closingDayOf, holidaysOf, monthBounds, monthOf, nextMonth, previousMonth, rulesOn } from "../domain/rules";
 import { daysWithoutLessons, instantOf, localDate } from "../domain/schedule";
 import { summariseMonth, type MarkFact, type MonthCounts } from "../domain/summary";
 import { daysOffOfGroups } from "../store/lessons";
@@ -64,15 +64,15 @@ export async function closeMonth(
   });
 }
 
-/** The municipality reopens a closed month for corrections; its next close publishes corrected summaries that supersede these. */
-export async function reopenMonth(deps: AttendanceDeps, actor: Actor, command: { municipalityId: string; month: string }, cause: Cause): Promise<{ month: string; version: number }> {
+/** The municipality reopens a closed month for corrections, saying why (kept with the month); its next close publishes corrected summaries that supersede these. */
+export async function reopenMonth(deps: AttendanceDeps, actor: Actor, command: { municipalityId: string; month: string; reason?: string | undefined }, cause: Cause): Promise<{ month: string; version: number }> {
   return inTransaction(deps, cause, async ({ tx, now, cause }) => {
     requireRole(actor, "municipality");
     await requireMunicipalStaff(tx, actor, command.municipalityId, "municipality");
     await lockMonth(tx, command.municipalityId, command.month);
     const known = await findMonth(tx, command.municipalityId, command.month);
     if (known?.status !== "closed") throw attendanceError("MONTH_NOT_CLOSED", `${command.month} is not closed`, { field: "month" });
-    await saveReopened(tx, command.municipalityId, command.month, actor.subject, now);
+    await saveReopened(tx, command.municipalityId, command.month, actor.subject, now, command.reason ?? null);
     await emit(tx, MonthReopened, { ...cause, municipalityId: command.municipalityId, aggregateId: `${command.municipalityId}:${command.month}` }, { month: command.month, version: known.version }, now);
     return { month: command.month, version: known.version };
   });
@@ -89,8 +89,10 @@ export async function closeDueMonths(deps: AttendanceDeps): Promise<CloseResult[
   for (const municipality of await listMunicipalities(deps.pool)) {
     const today = localDate(now, municipality.timeZone);
     const month = previousMonth(monthOf(today));
-    const rules = await rulesCache(deps.pool, municipality)(Number(today.slice(0, 4)));
-    if (today < closingDayOf(month, rules)) continue;
+    // The closing day counts working days of today's month by the rules in force on its first day.
+    const book = await rulesCache(deps.pool, municipality)(Number(today.slice(0, 4)));
+    const closingWorkingDay = rulesOn(book, monthBounds(monthOf(today)).first).closingWorkingDay;
+    if (today < closingDayOf(month, { holidays: holidaysOf(book), closingWorkingDay })) continue;
     if ((await closedMonths(deps.pool, municipality.id)).has(month)) continue;
     closed.push(await closeMonth(deps, "schedule", { municipalityId: municipality.id, month }, {}));
   }
@@ -111,10 +113,14 @@ type Summary = MonthCounts & {
 async function summarise(db: Queryable, municipality: MunicipalityRow, month: string, now: Date): Promise<Summary[]> {
   const { first, last } = monthBounds(month);
   const year = Number(month.slice(0, 4));
-  const rules = await rulesCache(db, municipality)(year);
+  const book = await rulesCache(db, municipality)(year);
+  // Each day's holidays as that day's rules had them; what holds for the month as a whole (the
+  // vacation cap, confirmation) as the rules in force on its last day, when its attendance is complete.
+  const holidays = holidaysOf(book);
+  const rules = rulesOn(book, last);
   const groups = new Map((await groupsOfMunicipality(db, municipality.id)).map((row) => [row.id, planOf(row)]));
   const daysOff = await daysOffOfGroups(db, [...groups.keys()]);
-  const offOf = new Map([...groups.values()].map((g) => [g.id, daysWithoutLessons(g, rules.holidays, daysOff.get(g.id) ?? [])]));
+  const offOf = new Map([...groups.values()].map((g) => [g.id, daysWithoutLessons(g, holidays, daysOff.get(g.id) ?? [])]));
   // A day either side: the roster decides by local dates, in each group's zone.
   const enrollments = await enrollmentsInMonth(
     db,

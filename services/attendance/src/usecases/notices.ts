@@ -4,6 +4,7 @@ import { AbsenceNoticed, type AbsenceReason } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import { attendanceError } from "../domain/errors";
 import { decideNotice, groupReasons } from "../domain/notices";
+import { rulesOn } from "../domain/rules";
 import { localDate } from "../domain/schedule";
 import { findNotice, insertNotice, recordProof, type NoticeRow } from "../store/notices";
 import { enrollmentsOfChild } from "../store/projections";
@@ -56,7 +57,8 @@ export async function notifyAbsence(deps: AttendanceDeps, actor: Actor, command:
       municipalityId = group.municipalityId;
     }
     const municipality = await municipalityOf(tx, municipalityId);
-    const rules = await rulesOf(tx, municipality, Number(command.from.slice(0, 4)));
+    // The rules in force on the absence's first day: its notice deadline, proof window and vacation cap.
+    const rules = rulesOn(await rulesOf(tx, municipality, Number(command.from.slice(0, 4))), command.from);
     const decided = decideNotice(command, municipality.timeZone, rules, now);
     const notice = {
       id: uuidv7({ msecs: now.getTime() }),

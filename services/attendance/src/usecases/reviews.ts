@@ -11,7 +11,7 @@ import { requireGuardianOf, requireMunicipalStaff } from "./access";
 import { inTransaction } from "./transaction";
 
 /**
- * A guardian confirms or disputes their child's marks, while the month is open; an operator of
+ * A guardian confirms or disputes their child's marks, while the month is open; an operator or official of
  * the municipality resolves a dispute by setting the mark (kept with who, when, old and new).
  */
 export async function reviewMarks(
@@ -26,7 +26,8 @@ export async function reviewMarks(
     for (const [index, item] of command.marks.entries()) {
       const mark = await findMark(tx, item.lessonId, command.childId);
       if (!mark) throw attendanceError("MARK_NOT_FOUND", `child ${command.childId} has no mark in lesson ${item.lessonId}`, { field: `marks.${index}.lessonId` });
-      if (actor.role !== "guardian") await requireMunicipalStaff(tx, actor, mark.municipalityId, "operator");
+      // The municipality's staff resolve disputes: its operators, and its officials (issue #18: the disputes to resolve).
+      if (actor.role !== "guardian") await requireMunicipalStaff(tx, actor, mark.municipalityId, "operator", "municipality");
       const closed = await isMonthClosed(tx, mark.municipalityId, monthOf(mark.date));
       const next = decideReview({ role: actor.role, decision: item.decision, status: item.status }, { status: mark.status, review: mark.review, monthClosed: closed }, `marks.${index}.`);
       await reviewMark(tx, { lessonId: mark.lessonId, childId: mark.childId, oldStatus: mark.status, status: next.status, oldReview: mark.review, review: next.review }, { subject: actor.subject, role: actor.role }, now, item.note ?? null);

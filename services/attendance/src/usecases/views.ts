@@ -1,17 +1,19 @@
 import { requireRole, type Actor } from "@kruzhok/actor";
 import type { Queryable } from "@kruzhok/postgres";
 import { onRosterOn } from "../domain/roster";
-import { monthBounds } from "../domain/rules";
-import { daysWithoutLessons, plannedLessons } from "../domain/schedule";
+import { holidaysOf, monthBounds, rulesOn, type AttendanceRules } from "../domain/rules";
+import { daysWithoutLessons, localDate, plannedLessons } from "../domain/schedule";
 import { changesOfLesson, daysOffOf, findLesson, marksOfChildMonth, marksOfGroupMonth, type MarkChange, type MarkView } from "../store/lessons";
 import { findMonth, isMonthClosed, summariesOf } from "../store/months";
 import { enrollmentsOfChild, enrollmentsOfGroup, findMunicipality } from "../store/projections";
+import { disputedMarks } from "../store/disputes";
+import { rulesVersions } from "../store/rules";
 import { listProviderSignals, listSignals, type SignalRow } from "../store/signals";
 import { signalForProvider, type ProviderSignalView } from "../domain/signals";
 import type { SignalKind } from "@kruzhok/contracts";
 import { attendanceError } from "../domain/errors";
 import { requireGroupReader, requireGuardianOf, requireMunicipalStaff } from "./access";
-import { groupOf, municipalityOf, rulesOf } from "./context";
+import { bookOf, groupOf, municipalityOf, rulesOf } from "./context";
 
 // Reads: who may see, then the store; the schedule's lessons computed as marking computes them.
 
@@ -20,9 +22,9 @@ export async function groupMonth(db: Queryable, actor: Actor, groupId: string, m
   const group = await groupOf(db, groupId);
   await requireGroupReader(db, actor, group);
   const municipality = (await findMunicipality(db, group.municipalityId)) ?? { id: group.municipalityId, currency: "RUB" as const };
-  const rules = await rulesOf(db, municipality, Number(month.slice(0, 4)));
+  const book = await rulesOf(db, municipality, Number(month.slice(0, 4)));
   const { first, last } = monthBounds(month);
-  const off = daysWithoutLessons(group, rules.holidays, await daysOffOf(db, group.id));
+  const off = daysWithoutLessons(group, holidaysOf(book), await daysOffOf(db, group.id));
   const enrollments = await enrollmentsOfGroup(db, group.id);
   const lessons = plannedLessons(group, off, first, last).map((lesson) => ({
     ...lesson,
@@ -71,9 +73,39 @@ export async function providerSignals(db: Queryable, actor: Actor, providerId: s
   return (await listProviderSignals(db, providerId, filter, limit)).map((signal) => signalForProvider(signal, providerId));
 }
 
-export async function rulesView(db: Queryable, actor: Actor, municipalityId: string, year: number) {
+/**
+ * A year's rules in force on a local date (`on`; unset: today in the municipality's zone, or the
+ * nearest day of the year for a year before or after this one).
+ */
+export async function rulesView(db: Queryable, actor: Actor, municipalityId: string, year: number, now: Date, on?: string): Promise<AttendanceRules> {
   await requireMunicipalStaff(db, actor, municipalityId);
-  return rulesOf(db, await municipalityOf(db, municipalityId), year);
+  const municipality = await municipalityOf(db, municipalityId);
+  return rulesOn(await rulesOf(db, municipality, year), on ?? dayOfYear(year, localDate(now, municipality.timeZone)));
+}
+
+/** Every version of a year's rules as set (who, when, from when), and which is in force today. */
+export async function rulesHistory(db: Queryable, actor: Actor, municipalityId: string, year: number, now: Date) {
+  await requireMunicipalStaff(db, actor, municipalityId);
+  const municipality = await municipalityOf(db, municipalityId);
+  const today = dayOfYear(year, localDate(now, municipality.timeZone));
+  const versions = await rulesVersions(db, municipalityId, [year]);
+  const book = bookOf(year, municipality.currency, versions);
+  const current = rulesOn(book, today);
+  const inForce = versions.findLast((v) => v.rules === current);
+  return {
+    year,
+    on: today,
+    current: { effectiveFrom: inForce?.effectiveFrom ?? null, rules: current },
+    defaults: book.defaults,
+    versions: versions.map((v) => ({ effectiveFrom: v.effectiveFrom, rules: v.rules, setAt: v.setAt.toISOString(), setBy: v.setBy, inForce: v === inForce })).reverse(),
+  };
+}
+
+/** `today` if it is a day of `year`, else the year's first (a year ahead) or last (a year past) day. */
+function dayOfYear(year: number, today: string): string {
+  const first = `${year}-01-01`;
+  const last = `${year}-12-31`;
+  return today < first ? first : today > last ? last : today;
 }
 
 /** A month's summaries (the latest version unless asked), for the municipality's staff. */
@@ -81,5 +113,23 @@ export async function monthSummaries(db: Queryable, actor: Actor, municipalityId
   await requireMunicipalStaff(db, actor, municipalityId);
   const known = await findMonth(db, municipalityId, month);
   const version = known?.version ?? 0;
-  return { month, status: known?.status ?? null, version, items: version > 0 ? (await summariesOf(db, municipalityId, month, version)).map((s) => s.summary) : [] };
+  return {
+    month,
+    status: known?.status ?? null,
+    version,
+    closedAt: known?.closedAt?.toISOString() ?? null,
+    reopenedAt: known?.reopenedAt?.toISOString() ?? null,
+    reopenReason: known?.reopenReason ?? null,
+    items: version > 0 ? (await summariesOf(db, municipalityId, month, version)).map((s) => s.summary) : [],
+  };
+}
+
+/**
+ * The marks families dispute in the municipality (of one month's lessons, or every month's), for
+ * its staff to resolve: its operators and officials, and its region's.
+ */
+export async function disputesOf(db: Queryable, actor: Actor, municipalityId: string, month: string | undefined, limit: number) {
+  await requireMunicipalStaff(db, actor, municipalityId);
+  const { first, last } = month ? monthBounds(month) : { first: "2000-01-01", last: "2200-12-31" };
+  return (await disputedMarks(db, municipalityId, first, last, limit)).map((d) => ({ ...d, startsAt: d.startsAt.toISOString(), disputedAt: d.disputedAt?.toISOString() ?? null }));
 }

@@ -55,6 +55,8 @@ export const paymentsMatrix = defineMatrix<PaymentsWorld, PaymentsHarness>({
       owner: "municipality",
       call: (w) => ({ url: `/municipalities/${w.home}/years/2026/billing-rules`, payload: { normativePerHour: 20_000, coPayment: true, unexcused: "not_charged" } }),
     },
+    "GET /municipalities/:id/years/:year/billing-rules": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2026/billing-rules` }) },
+    "GET /municipalities/:id/budget": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/budget?year=2026` }) },
     "GET /certificates/:id/account": { owner: "guardian", call: (w) => ({ url: `/certificates/${w.certificateId}/account?year=2026` }) },
     "PUT /certificates/:id/compensation": { owner: "guardian", call: (w) => ({ url: `/certificates/${w.certificateId}/compensation`, payload: { childOrder: 3 } }) },
     "GET /registers": {
@@ -70,6 +72,8 @@ export const paymentsMatrix = defineMatrix<PaymentsWorld, PaymentsHarness>({
     "GET /registers/:id": { owner: "provider", call: (w) => ({ url: `/registers/${w.registerId}` }) },
     "GET /registers/:id/export": { owner: "provider", call: (w) => ({ url: `/registers/${w.registerId}/export?format=json` }) },
     "POST /registers/:id/approval": { owner: "municipality", call: (w) => ({ url: `/registers/${w.registerId}/approval` }) },
+    "GET /advance-reconciliations": { owner: "municipality", call: (w) => ({ url: `/advance-reconciliations?municipalityId=${w.home}` }) },
+    "POST /registers/:id/advance-reconciliation": { owner: "municipality", call: (w) => ({ url: `/registers/${w.registerId}/advance-reconciliation` }) },
     "POST /registers/:id/payment": { owner: "municipality", call: (w) => ({ url: `/registers/${w.registerId}/payment`, payload: { paymentOrder: "PO-41-2026-11" } }) },
   },
 });

@@ -73,4 +73,15 @@ export const RegisterChanged = defineEvent(
   z.object({ registerId: Uuid, providerId: Uuid, month: LocalMonth, number: z.number().int().positive(), status: z.enum(["approved", "paid"]), total: MinorUnits, paymentOrder: z.string().nullable() }),
 );
 
-export const paymentsEvents = [CertificateFunded, FinancingQueued, MonthBilled, ReservationChanged, RegisterChanged] as const;
+/**
+ * The municipality reconciled a provider's advance against its month's bill: the register pays
+ * `rest`; `excess` is what the advance paid beyond the bill, which the provider owes back.
+ */
+export const AdvanceReconciled = defineEvent(
+  Topics.payments,
+  "payments.advance.reconciled",
+  1,
+  z.object({ registerId: Uuid, providerId: Uuid, month: LocalMonth, advance: MinorUnits, billed: MinorUnits, rest: MinorUnits, excess: MinorUnits, currency: Currency }),
+);
+
+export const paymentsEvents = [CertificateFunded, FinancingQueued, MonthBilled, ReservationChanged, RegisterChanged, AdvanceReconciled] as const;

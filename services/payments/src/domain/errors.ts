@@ -20,6 +20,7 @@ const codes = {
   ADVANCE_NOT_OPEN: "illegal_state",
   ADVANCE_EXISTS: "conflict",
   ADVANCE_TOO_LARGE: "conflict",
+  ADVANCE_NONE: "illegal_state",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type PaymentsErrorCode = keyof typeof codes;
@@ -50,6 +51,7 @@ const texts = {
     ru: "Аванс не может быть больше суммы, зарезервированной за вашими зачислениями.",
     kk: "Аванс сіздің қабылдауларыңызға резервтелген сомадан аспауы керек.",
   },
+  ADVANCE_NONE: { ru: "За месяц этого реестра аванс не выплачивался: сверять нечего.", kk: "Бұл тізілімнің айы үшін аванс төленбеген: салыстыратын ештеңе жоқ." },
 } as const;
 
 export const paymentsError = domainErrors("PAYMENTS", codes, texts);

@@ -42,3 +42,27 @@ export function decideAdvance(command: { month: string; amount: number }, state:
   if (state.alreadyAdvanced) throw paymentsError("ADVANCE_EXISTS", `An advance on ${command.month} was already paid`, { field: "month" });
   if (command.amount > state.reserved) throw paymentsError("ADVANCE_TOO_LARGE", `An advance may not exceed what enrollments hold reserved for you: ${state.reserved}`, { field: "amount", reserved: state.reserved });
 }
+
+/** An advance set against its month's bill: what the register still pays, or what the provider was paid too much. */
+export interface AdvanceReconciliation {
+  advance: number;
+  billed: number;
+  /** The bill less the advance: what the register's payment transfers. */
+  rest: number;
+  /** The advance beyond the bill: what the provider owes back. */
+  excess: number;
+}
+
+/**
+ * The municipality reconciles a month's advance against the month's bill once the bill is final
+ * (its register approved or paid; a formed one still takes lines): the advance plus the rest, less
+ * the excess, is the bill, and never both a rest and an excess. Reconciled once: the same outcome
+ * again is no change.
+ */
+export function decideReconciliation(register: { status: RegisterStatus; number: number; advance: number; certificateTotal: number; familyTotal: number }, reconciled: AdvanceReconciliation | undefined): AdvanceReconciliation | "already_reconciled" {
+  if (reconciled) return "already_reconciled";
+  if (register.number !== 1 || register.advance <= 0) throw paymentsError("ADVANCE_NONE", "No advance was paid on this register's month");
+  if (register.status === "formed") throw paymentsError("REGISTER_TRANSITION", "An advance is reconciled once its month's register is approved: a formed one may still change");
+  const billed = Math.max(0, register.certificateTotal + register.familyTotal);
+  return { advance: register.advance, billed, rest: Math.max(0, billed - register.advance), excess: Math.max(0, register.advance - billed) };
+}

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { approve, pay, registerFor, registersFor, requestAdvance } from "../usecases/registers";
+import { reconcileAdvance, reconciliationsFor } from "../usecases/reconciliations";
 import type { PaymentsDeps } from "../deps";
 import { registerCsv, registerJson, registerXlsx } from "./exports";
-import { AdvanceBody, ExportQuery, IdParams, Payment, Register, RegistersQuery, RegisterWithLines } from "./schemas";
+import { AdvanceBody, ExportQuery, IdParams, Payment, Reconciliation, ReconciliationsQuery, Register, RegistersQuery, RegisterWithLines } from "./schemas";
 
 export const registerRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -62,5 +63,17 @@ export const registerRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain, de
     "/registers/:id/payment",
     { schema: { tags, summary: "Record an approved register paid, with the payment order's reference (the municipality)", params: IdParams, body: Payment, response: { 200: Register } } },
     async (request) => pay(deps, requireActor(request), { registerId: request.params.id, paymentOrder: request.body.paymentOrder }, { correlationId: correlationIdOf(request) }),
+  );
+
+  app.post(
+    "/registers/:id/advance-reconciliation",
+    { schema: { tags, summary: "Reconcile the advance of an approved register's month against the month's bill (the municipality); once per register", params: IdParams, response: { 200: Reconciliation } } },
+    async (request) => reconcileAdvance(deps, requireActor(request), request.params.id, { correlationId: correlationIdOf(request) }),
+  );
+
+  app.get(
+    "/advance-reconciliations",
+    { schema: { tags, summary: "The municipality's reconciled advances (its staff and its region)", querystring: ReconciliationsQuery, response: { 200: Reconciliation.array() } } },
+    async (request) => reconciliationsFor(deps.pool, requireActor(request), request.query.municipalityId),
   );
 };

@@ -93,3 +93,36 @@ export const AdvanceBody = z.strictObject({ month: LocalMonth, amount: Amount.de
 
 export const CompensationBody = z.strictObject({ childOrder: z.number().int().min(1).max(20).describe("The child's order among the family's children (1 = first)") });
 export const CompensationAnswer = z.object({ certificateId: z.uuid(), childOrder: z.number().int() });
+
+export const BudgetQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
+
+export const Budget = z.object({
+  municipalityId: z.uuid(),
+  year: z.number().int(),
+  currency: z.string(),
+  budget: z.number().int().describe("The year's budget, minor units"),
+  financedCap: z.number().int().describe("The cap on financed certificates"),
+  committed: z.number().int().describe("What financed certificates hold from the budget now"),
+  financedCertificates: z.number().int(),
+  available: z.number().int().describe("The budget less what is committed"),
+  reserved: z.number().int().describe("Held on certificates for enrollments' expected lessons"),
+  spent: z.number().int().describe("Paid from certificates for delivered lessons"),
+  waiting: z
+    .array(z.object({ category: z.string().nullable().describe("The children's best category in the municipality's order; null: none listed"), children: z.number().int(), amount: z.number().int() }))
+    .describe("The financing waiting list by category, in the municipality's order"),
+});
+
+export const ReconciliationsQuery = z.strictObject({ municipalityId: z.uuid() });
+
+export const Reconciliation = z.object({
+  registerId: z.uuid(),
+  municipalityId: z.uuid(),
+  providerId: z.uuid(),
+  month: z.string(),
+  advance: z.number().int().describe("Paid ahead on the month, minor units"),
+  billed: z.number().int().describe("The month's bill on the register"),
+  rest: z.number().int().describe("The bill less the advance: what the register's payment transfers"),
+  excess: z.number().int().describe("The advance beyond the bill: what the provider owes back"),
+  reconciledBy: z.string(),
+  reconciledAt: z.string(),
+});

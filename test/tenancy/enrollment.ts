@@ -187,6 +187,7 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
     },
     "GET /campaigns/:id/children/:childId": { owner: "guardian", call: (w) => ({ url: `/campaigns/${w.campaignId}/children/${w.campaignChildId}` }) },
     "DELETE /campaigns/:id/children/:childId/choices": { owner: "guardian", call: (w) => ({ url: `/campaigns/${w.campaignId}/children/${w.campaignChildId}/choices` }) },
+    "GET /campaigns/:id/tally": { owner: "municipality", call: (w) => ({ url: `/campaigns/${w.campaignId}/tally` }) },
     "GET /campaigns/:id/input": { owner: "region", call: (w) => ({ url: `/campaigns/${w.campaignId}/input` }) },
     "POST /campaigns/:id/draw": { owner: "municipality", call: (w) => ({ url: `/campaigns/${w.campaignId}/draw` }) },
 

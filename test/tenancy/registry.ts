@@ -13,6 +13,7 @@ import {
   yearSettings,
   type RegistryHarness,
 } from "../../services/registry/test/fixtures/registry";
+import { csvOf, generatedRows, importBody } from "../../services/registry/test/fixtures/child-import-file";
 import { defineMatrix, HOME_REGION, someone, type World } from "./matrix";
 
 // The registry's routes (port 3001): municipalities, guardians and children, certificates,
@@ -27,6 +28,8 @@ interface RegistryWorld extends World {
   invitedChildId: string;
   /** A category the home guardian claimed for their child, waiting for the office. */
   pendingClaimId: string;
+  /** A bulk import of children the home office started. */
+  importId: string;
 }
 
 // Even, so that serial + 1 changes only the last digit (a namesake one character apart is held).
@@ -77,6 +80,11 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
     ...application, status: "queued", acceptedAt: "2026-09-01T09:00:00.000001Z", reviewDueAt: "2026-09-04T12:00:00.000Z", submittedBy: "guardian",
   });
 
+  // The home office imports two children from a file.
+  const imported = await h.app.inject({ method: "POST", url: `/municipalities/${home}/child-imports`, headers: await office(h, home), payload: importBody(csvOf(generatedRows(2, importSerial()))) });
+  if (imported.statusCode !== 201) throw new Error(`no import: ${imported.body}`);
+  const importId = imported.json<{ id: string }>().id;
+
   return {
     home,
     neighbour,
@@ -89,9 +97,14 @@ async function registryWorld(h: RegistryHarness): Promise<RegistryWorld> {
     heldApplicationId,
     invitedChildId,
     pendingClaimId,
-    secrets: [guardianId, childId, certificateId, held.childId, heldApplicationId, invitedChildId, pendingClaimId],
+    importId,
+    secrets: [guardianId, childId, certificateId, held.childId, heldApplicationId, invitedChildId, pendingClaimId, importId],
   };
 }
+
+// Import files' people: a block of serials of their own per call (the generator makes each row's from it).
+let importBase = 4_000_000 + 1_000 * Math.floor(Math.random() * 1_000);
+const importSerial = () => (importBase += 1_000);
 
 let taxSerial = 1_000_000 + Math.floor(Math.random() * 8_000_000);
 const providerApplication = (municipalityId: string) => ({
@@ -184,6 +197,12 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
       owner: "operator",
       call: (w) => ({ url: `/category-claims/${w.pendingClaimId}/decision`, payload: { decision: "reject", reason: "справка не заверена: принесите оригинал" } }),
     },
+    "POST /municipalities/:id/child-imports": {
+      owner: "operator",
+      call: (w) => ({ url: `/municipalities/${w.home}/child-imports`, payload: importBody(csvOf(generatedRows(2, importSerial()))) }),
+    },
+    "GET /child-imports/:id": { owner: "operator", call: (w) => ({ url: `/child-imports/${w.importId}` }) },
+    "GET /municipalities/:id/child-imports": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/child-imports` }) },
     "POST /certificates/:id/financing": { owner: "guardian", call: (w) => ({ url: `/certificates/${w.certificateId}/financing` }) },
 
     "POST /providers": {
@@ -191,11 +210,12 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
       call: (w) => ({ url: "/providers", payload: providerApplication(w.home) }),
       notForeign: { "provider of another provider": "a provider applies as itself: the record is its own" },
     },
+    // The provider's own municipality vets it as its region does (issue 18): the home office is the owner here, the region in the rows below.
     "PUT /providers/:id/checks": {
-      owner: "region",
+      owner: "municipality",
       call: (w) => ({ url: `/providers/${w.providerId}/checks`, payload: { staff: "passed", premises: "passed", safety: "passed" } }),
     },
-    "POST /providers/:id/approval": { owner: "region", call: (w) => ({ url: `/providers/${w.providerId}/approval`, payload: {} }) },
+    "POST /providers/:id/approval": { owner: "municipality", call: (w) => ({ url: `/providers/${w.providerId}/approval`, payload: {} }) },
     "POST /providers/:id/suspension": { owner: "region", call: (w) => ({ url: `/providers/${w.providerId}/suspension`, payload: { reason: "предписание надзора" } }) },
     "POST /providers/:id/reinstatement": { owner: "region", call: (w) => ({ url: `/providers/${w.providerId}/reinstatement`, payload: {} }) },
     "POST /providers/:id/rejection": { owner: "region", call: (w) => ({ url: `/providers/${w.providerId}/rejection`, payload: { reasons: ["нет заключения пожарной безопасности"] } }) },

@@ -349,4 +349,47 @@ describe("allocation campaigns", () => {
     expect(retry.json<CampaignView>().id).toBe(first.json<CampaignView>().id);
     expect((await h.pool.query("SELECT 1 FROM campaign_groups WHERE group_id = $1", [groupId])).rowCount).toBe(1);
   });
+
+  it("counts the choices as they arrive for the municipality's officials, naming no child; others are refused", async () => {
+    h.clock.set("2026-08-10T09:00:00Z");
+    const a = await openGroup(h, w, { capacity: 2 });
+    const b = await openGroup(h, w, { capacity: 1, slots: [{ weekday: 5, start: "15:00", end: "16:30" }] });
+    const created = await announce({ groupIds: [a.groupId, b.groupId], ...window });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json<CampaignView>().id;
+    const tally = async (who: Auth) => h.app.inject({ method: "GET", url: `/campaigns/${id}/tally`, headers: who });
+    expect((await tally(office)).json()).toEqual({
+      campaignId: id,
+      phase: "scheduled",
+      children: 0,
+      groups: [
+        { groupId: a.groupId, ranked: 0, firstChoice: 0 },
+        { groupId: b.groupId, ranked: 0, firstChoice: 0 },
+      ],
+    });
+
+    h.clock.set("2026-08-21T09:00:00Z");
+    const [one, two, three] = await Promise.all([child(h, w), child(h, w), child(h, w)]);
+    expect((await rank(id, one, [a.groupId, b.groupId], one.guardian)).statusCode).toBe(200);
+    expect((await rank(id, two, [b.groupId, a.groupId], two.guardian)).statusCode).toBe(200);
+    expect((await rank(id, three, [a.groupId], three.guardian)).statusCode).toBe(200);
+    const counted = await tally(office);
+    expect(counted.json()).toEqual({
+      campaignId: id,
+      phase: "open",
+      children: 3,
+      groups: [
+        { groupId: a.groupId, ranked: 3, firstChoice: 2 },
+        { groupId: b.groupId, ranked: 2, firstChoice: 1 },
+      ],
+    });
+    expect(counted.body).not.toContain(one.childId);
+    // The region reads it too; a family, the desk and another municipality's office do not.
+    expect((await tally(w.region)).statusCode).toBe(200);
+    expect((await tally(one.guardian)).json()).toMatchObject({ status: 403, code: "AUTH.FORBIDDEN_ROLE" });
+    expect((await tally(w.operator)).json()).toMatchObject({ status: 403, code: "AUTH.FORBIDDEN_ROLE" });
+    const elsewhere = await world(h);
+    expect((await tally(await h.as({ role: "municipality", municipalityId: elsewhere.municipalityId }))).json()).toMatchObject({ status: 403, code: "AUTH.OTHER_MUNICIPALITY" });
+    expect((await h.app.inject({ method: "GET", url: `/campaigns/${randomUUID()}/tally`, headers: office })).json()).toMatchObject({ status: 404, code: "ENROLLMENT.CAMPAIGN_NOT_FOUND" });
+  });
 });

@@ -1,6 +1,7 @@
 import { buildApp, type HttpApp, type ServiceAppOptions } from "@kruzhok/http";
 import type { RegistryDeps } from "./deps";
 import { certificatesRoutes } from "./http/certificates";
+import { childImportRoutes } from "./http/child-imports";
 import { municipalityRoutes } from "./http/municipalities";
 import { peopleRoutes } from "./http/people";
 import { providersRoutes } from "./http/providers";
@@ -16,5 +17,6 @@ export async function buildRegistryApp(options: RegistryAppOptions): Promise<Htt
   await app.register(peopleRoutes, deps);
   await app.register(certificatesRoutes, deps);
   await app.register(providersRoutes, deps);
+  await app.register(childImportRoutes, deps);
   return app;
 }

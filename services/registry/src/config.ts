@@ -22,6 +22,12 @@ export const RegistryConfig = serviceConfig
       .describe(
         "how often categories ending in 30 days and certificates ending in a month (the 18th birthday) are told to families, and ended ones announced or closed (each municipality's local day)",
       ),
+    CHILD_IMPORT_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(1_000)
+      .describe("how often the worker looks for rows of bulk imports of children waiting (a round goes on until none waits)"),
   })
   .superRefine((config, ctx) => {
     if (config.SMTP_HOST && !config.SMTP_FROM) ctx.addIssue({ code: "custom", path: ["SMTP_FROM"], message: "is required with SMTP_HOST" });

@@ -8,6 +8,7 @@ import { eventHandlers, notificationChannels } from "./messaging/handlers";
 import { consumedTopics, publishedTopics } from "./messaging/topics";
 import { migrateRegistry } from "./migrations";
 import { sweepCategoryEndings } from "./usecases/categories";
+import { processChildImports } from "./usecases/child-imports";
 import { sweepCertificateEnds } from "./usecases/lifecycle";
 
 await runService({
@@ -24,5 +25,6 @@ await runService({
   jobs: ({ pool, clock, config }) => [
     { name: "category endings", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCategoryEndings({ pool, clock }) },
     { name: "certificates at 18", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCertificateEnds({ pool, clock }) },
+    { name: "child imports", intervalMs: config.CHILD_IMPORT_INTERVAL_MS, run: () => processChildImports({ pool, clock }) },
   ],
 });

@@ -86,7 +86,7 @@ describe("providers: application, checks, approval", () => {
     expect(again.json()).toMatchObject({ code: "REGISTRY.PROVIDER_TRANSITION" });
   });
 
-  it("lets only the region decide, and an office apply only in its municipality", async () => {
+  it("lets the desk decide nothing (the region and the municipality do), and an office apply only in its municipality", async () => {
     const { id } = (await apply()).json<{ id: string }>();
     const operator = await h.as({ role: "operator", municipalityId });
     const res = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: operator, payload: {} });
@@ -96,6 +96,29 @@ describe("providers: application, checks, approval", () => {
     const elsewhere = await apply({}, await h.as({ role: "operator", municipalityId: other.id }));
     expect(elsewhere.statusCode).toBe(403);
     expect(elsewhere.json()).toMatchObject({ code: "AUTH.OTHER_MUNICIPALITY" });
+  });
+
+  it("lets the provider's own municipality vet it (issue 18): checks, approval, suspension with a reason; another municipality's office is refused, changing nothing", async () => {
+    const { id } = (await apply()).json<{ id: string }>();
+    const office = await h.as({ role: "municipality", municipalityId });
+    const other = await createMunicipality(h);
+    const foreign = await h.as({ role: "municipality", municipalityId: other.id });
+    const passed = { staff: "passed", premises: "passed", safety: "passed" };
+    const refused = await h.app.inject({ method: "PUT", url: `/providers/${id}/checks`, headers: foreign, payload: passed });
+    expect(refused.json()).toMatchObject({ status: 403, code: "AUTH.OTHER_MUNICIPALITY" });
+    expect((await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: foreign, payload: {} })).json()).toMatchObject({ status: 403, code: "AUTH.OTHER_MUNICIPALITY" });
+    expect((await h.app.inject({ method: "GET", url: `/providers/${id}`, headers: office })).json()).toMatchObject({ status: "applied", checks: { staff: "pending" } });
+
+    expect((await h.app.inject({ method: "PUT", url: `/providers/${id}/checks`, headers: office, payload: passed })).statusCode).toBe(200);
+    const approved = await h.app.inject({ method: "POST", url: `/providers/${id}/approval`, headers: office, payload: {} });
+    expect(approved.json()).toMatchObject({ status: "approved" });
+    expect((await outboxEvents(h.pool, "registry.provider.approved")).map((e) => e.aggregateId)).toContain(id);
+    const noReason = await h.app.inject({ method: "POST", url: `/providers/${id}/suspension`, headers: office, payload: { reason: "" } });
+    expect(noReason.json()).toMatchObject({ status: 400, invalidParams: [{ name: "body.reason" }] });
+    const suspended = await h.app.inject({ method: "POST", url: `/providers/${id}/suspension`, headers: office, payload: { reason: "жалоба родителей: проверка", code: "complaint" } });
+    expect(suspended.json()).toMatchObject({ status: "suspended", suspendedReason: "жалоба родителей: проверка" });
+    expect((await h.app.inject({ method: "POST", url: `/providers/${id}/reinstatement`, headers: foreign, payload: {} })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: "GET", url: `/providers/${id}`, headers: office })).json()).toMatchObject({ status: "suspended" });
   });
 
   it("refuses a second application with the same tax id and a malformed one, writing nothing", async () => {

@@ -12,7 +12,7 @@ import { enrollmentError } from "../domain/errors";
 import { findCampaign, listCampaigns, placementsOfChild, type CampaignRow, type ChoiceRow } from "../store/campaigns";
 import { findRules, findZone, groupLabels } from "../store/projections";
 import { assertReaches } from "../usecases/access";
-import { announceCampaign, drawCampaignNow, findFamilyChoices, submitChoices, withdrawChoices } from "../usecases/campaigns";
+import { announceCampaign, campaignTally, drawCampaignNow, findFamilyChoices, submitChoices, withdrawChoices } from "../usecases/campaigns";
 import type { EnrollmentRouteDeps } from "../deps";
 import { IdParams } from "./schemas";
 import { actingActor, actingFieldsIn } from "./acting";
@@ -187,6 +187,35 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
       await assertReaches(pool, actor, campaign.municipalityId);
       if (!campaign.input || !campaign.inputDigest) throw enrollmentError("CAMPAIGN_INPUT_NOT_FROZEN", "the input is frozen when the window closes");
       return { inputDigest: campaign.inputDigest, input: campaign.input };
+    },
+  );
+
+  app.get(
+    "/campaigns/:id/tally",
+    {
+      schema: {
+        tags,
+        summary: "How the choices arrive (officials of its municipality or region): children with choices on file, and per group how many ranked it and how many first; counts only",
+        params: IdParams,
+        response: {
+          200: z.object({
+            campaignId: z.uuid(),
+            phase: Campaign.shape.phase,
+            children: z.number().int().describe("Children with choices on file"),
+            groups: z.array(
+              z.object({
+                groupId: z.uuid(),
+                ranked: z.number().int().describe("Children who ranked the group at all"),
+                firstChoice: z.number().int().describe("Children who ranked it first"),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { campaign, children, groups } = await campaignTally(pool, requireActor(request), request.params.id);
+      return { campaignId: campaign.id, phase: phaseOf(campaign, clock()), children, groups };
     },
   );
 

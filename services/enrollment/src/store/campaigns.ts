@@ -250,3 +250,17 @@ export async function programsOfGroups(db: Queryable, groupIds: readonly string[
   );
   return new Map(rows.map(({ groupId, ...rest }) => [groupId, rest]));
 }
+
+/** How many children have choices on file, and per group how many ranked it and how many ranked it first. */
+export async function choiceTally(db: Queryable, campaignId: string): Promise<{ children: number; groups: { groupId: string; ranked: number; firstChoice: number }[] }> {
+  // One after the other: `db` may be a transaction's client, which runs one query at a time.
+  const children = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaign_choices WHERE campaign_id = $1`, [campaignId]);
+  const groups = await db.query<{ groupId: string; ranked: number; firstChoice: number }>(
+    `SELECT g.group_id AS "groupId", count(*)::int AS ranked, count(*) FILTER (WHERE g.rank = 1)::int AS "firstChoice"
+       FROM campaign_choices c, unnest(c.group_ids) WITH ORDINALITY AS g(group_id, rank)
+      WHERE c.campaign_id = $1
+      GROUP BY g.group_id`,
+    [campaignId],
+  );
+  return { children: children.rows[0]?.n ?? 0, groups: groups.rows };
+}

@@ -23,6 +23,7 @@ import { bestCategory } from "../domain/queue";
 import { lockGroupQueues, markQueueDirty, queueOf, setApplicationStatus } from "../store/applications";
 import {
   allChoices,
+  choiceTally,
   choosersAtClose,
   deleteChoices,
   dueCampaigns,
@@ -382,6 +383,20 @@ export async function closeAndDraw(pool: Pool, campaignId: string, now: Date, ca
  * drawn already is left as it is); the campaign's queues are then copied to Redis, so that the
  * families' positions show the draw at once.
  */
+/**
+ * How the choices arrive while the window is open (and what was on file at the close): for the
+ * municipality's office and its region and ministry, counts only, never a child.
+ */
+export async function campaignTally(db: Queryable, actor: Actor, campaignId: string): Promise<{ campaign: CampaignRow; children: number; groups: { groupId: string; ranked: number; firstChoice: number }[] }> {
+  requireRole(actor, "municipality", "region", "ministry");
+  const campaign = await campaignOf(db, campaignId);
+  await assertReaches(db, actor, campaign.municipalityId);
+  const tally = await choiceTally(db, campaign.id);
+  // Every group of the campaign, in its order, those no one ranked with zeros.
+  const counted = new Map(tally.groups.map((g) => [g.groupId, g]));
+  return { campaign, children: tally.children, groups: campaign.groupIds.map((groupId) => counted.get(groupId) ?? { groupId, ranked: 0, firstChoice: 0 }) };
+}
+
 export async function drawCampaignNow(deps: QueueIndexDeps, actor: Actor, campaignId: string, now: Date, cause: Cause): Promise<CampaignRow> {
   requireRole(actor, "municipality", "region");
   const campaign = await campaignOf(deps.pool, campaignId);

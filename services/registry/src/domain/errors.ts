@@ -49,6 +49,11 @@ const codes = {
   NOT_YOUR_CHILD: "forbidden",
   NOT_YOUR_RECORD: "forbidden",
   NOT_YOUR_APPLICANT: "forbidden",
+  IMPORT_NOT_FOUND: "not_found",
+  IMPORT_FILE_UNREADABLE: "validation",
+  IMPORT_HEADER_INVALID: "validation",
+  IMPORT_EMPTY: "validation",
+  IMPORT_TOO_MANY_ROWS: "validation",
 } as const satisfies Record<string, ErrorCategory>;
 
 export type RegistryErrorCode = keyof typeof codes;
@@ -152,6 +157,20 @@ const texts = {
   NOT_YOUR_APPLICANT: {
     ru: "Ребёнок не подавал заявление в ваши группы и не занимается в них.",
     kk: "Бала сіздің топтарыңызға өтініш бермеген және оларда оқымайды.",
+  },
+  IMPORT_NOT_FOUND: { ru: "Такая загрузка не найдена.", kk: "Мұндай жүктеу табылмады." },
+  IMPORT_FILE_UNREADABLE: {
+    ru: "Файл не читается как CSV в кодировке UTF-8: сохраните его из таблицы как «CSV UTF-8» и загрузите снова.",
+    kk: "Файл UTF-8 кодтауындағы CSV ретінде оқылмайды: оны кестеден «CSV UTF-8» ретінде сақтап, қайта жүктеңіз.",
+  },
+  IMPORT_HEADER_INVALID: {
+    ru: "Первая строка файла должна называть столбцы, как указано на странице: проверьте названия столбцов.",
+    kk: "Файлдың бірінші жолы бетте көрсетілгендей бағандарды атауы керек: баған атауларын тексеріңіз.",
+  },
+  IMPORT_EMPTY: { ru: "В файле нет ни одной строки с ребёнком.", kk: "Файлда бала туралы бірде-бір жол жоқ." },
+  IMPORT_TOO_MANY_ROWS: {
+    ru: "В одном файле не больше 10 000 строк: разделите файл на несколько.",
+    kk: "Бір файлда 10 000 жолдан артық болмауы керек: файлды бірнешеге бөліңіз.",
   },
 } as const;
 

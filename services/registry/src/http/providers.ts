@@ -165,25 +165,25 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
         changeProvider(deps, requireActor(request), { providerId: request.params.id, change: command(request.body as z.infer<B>) }, { correlationId: correlationIdOf(request) }),
     });
 
-  regionAction("checks", "Record the checks: staff background, premises, safety (region)", Checks, (checks) => ({ kind: "record_checks", checks }));
-  regionAction("approval", "Approve (region; every check passed)", z.strictObject({}), () => ({ kind: "approve" }));
+  regionAction("checks", "Record the checks: staff background, premises, safety (region, or the provider's municipality)", Checks, (checks) => ({ kind: "record_checks", checks }));
+  regionAction("approval", "Approve (region, or the provider's municipality; every check passed)", z.strictObject({}), () => ({ kind: "approve" }));
   regionAction(
     "rejection",
-    "Reject with reasons (region)",
+    "Reject with reasons (region, or the provider's municipality)",
     z.strictObject({
-      reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on").describe("The region's words; kept in the registry, never in an event"),
+      reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on").describe("The official's words; kept in the registry, never in an event"),
       code: ProviderRejectionCode.default("other").describe("What the event says of the rejection"),
     }),
     (body) => ({ kind: "reject", reasons: body.reasons, code: body.code }),
   );
   regionAction(
     "suspension",
-    "Suspend an approved provider (region)",
+    "Suspend an approved provider (region, or the provider's municipality)",
     z.strictObject({
-      reason: z.string().trim().min(3).max(500).describe("The region's words; kept in the registry, never in an event"),
+      reason: z.string().trim().min(3).max(500).describe("The official's words; kept in the registry, never in an event"),
       code: ProviderSuspensionCode.default("other").describe("What the event says of the suspension"),
     }),
     (body) => ({ kind: "suspend", reason: body.reason, code: body.code }),
   );
-  regionAction("reinstatement", "Reinstate a suspended provider (region)", z.strictObject({}), () => ({ kind: "reinstate" }));
+  regionAction("reinstatement", "Reinstate a suspended provider (region, or the provider's municipality)", z.strictObject({}), () => ({ kind: "reinstate" }));
 };

@@ -27,7 +27,7 @@ import {
 import type { RegistryDeps } from "../deps";
 import { assertActsForGuardian, homeMunicipality, officeRoles, recordFamilyAct } from "./access";
 import { claimCategories } from "./categories";
-import { inTransaction } from "./transaction";
+import { inTransaction, type Write } from "./transaction";
 
 interface Document {
   kind: DocumentKind;
@@ -71,29 +71,35 @@ async function municipalityOf(db: Queryable, id: string, field?: string): Promis
 export async function registerGuardian(deps: RegistryDeps, actor: Actor, command: GuardianRegistration, cause: Cause): Promise<GuardianRow> {
   requireMunicipality(requireRole(actor, "guardian", ...officeRoles), command.municipalityId);
   requireBasis(actor);
-  return inTransaction(deps, cause, async ({ tx, now }) => {
-    await municipalityOf(tx, command.municipalityId, "municipalityId");
-    assertDocument(command.document);
-    const guardian: GuardianRow = {
-      id: actor.role === "guardian" && actor.guardianId ? actor.guardianId : uuidv7(),
-      municipalityId: command.municipalityId,
-      firstName: command.firstName,
-      lastName: command.lastName,
-      patronymic: command.patronymic ?? null,
-      phone: command.phone ?? null,
-      email: command.email ?? null,
-      document: command.document,
-      language: command.language ?? null,
-    };
-    if (!(await insertGuardian(tx, guardian, documentHash(command.document.kind, command.document.number)))) {
-      throw registryError(
-        "GUARDIAN_ALREADY_REGISTERED",
-        "this guardian is registered already (the same person or the same identity document); sign in or ask the office to find the record",
-      );
-    }
-    await recordFamilyAct(tx, actor, { action: "guardian.registered", subjectId: guardian.id, municipalityId: guardian.municipalityId, guardianId: guardian.id, now });
-    return guardian;
-  });
+  return inTransaction(deps, cause, (write) => registerGuardianIn(write, actor, command));
+}
+
+/**
+ * `registerGuardian` in a transaction the caller holds (a bulk import's row): the same rules and
+ * the same trail; the caller has checked the role and the municipality.
+ */
+export async function registerGuardianIn({ tx, now }: Write, actor: Actor, command: GuardianRegistration): Promise<GuardianRow> {
+  await municipalityOf(tx, command.municipalityId, "municipalityId");
+  assertDocument(command.document);
+  const guardian: GuardianRow = {
+    id: actor.role === "guardian" && actor.guardianId ? actor.guardianId : uuidv7(),
+    municipalityId: command.municipalityId,
+    firstName: command.firstName,
+    lastName: command.lastName,
+    patronymic: command.patronymic ?? null,
+    phone: command.phone ?? null,
+    email: command.email ?? null,
+    document: command.document,
+    language: command.language ?? null,
+  };
+  if (!(await insertGuardian(tx, guardian, documentHash(command.document.kind, command.document.number)))) {
+    throw registryError(
+      "GUARDIAN_ALREADY_REGISTERED",
+      "this guardian is registered already (the same person or the same identity document); sign in or ask the office to find the record",
+    );
+  }
+  await recordFamilyAct(tx, actor, { action: "guardian.registered", subjectId: guardian.id, municipalityId: guardian.municipalityId, guardianId: guardian.id, now });
+  return guardian;
 }
 
 export interface ChildRegistration {
@@ -113,12 +119,15 @@ export interface ChildRegistration {
  */
 export async function registerChild(deps: RegistryDeps, actor: Actor, command: ChildRegistration, cause: Cause): Promise<ChildRow> {
   requireRole(actor, "guardian", ...officeRoles);
-  return inTransaction(deps, cause, async ({ tx, now }) => {
-    const child = await register(tx, actor, command, now);
-    // An operator's basis is asked once the child is known to be its office's (and the child's row rolls back without one).
-    await recordFamilyAct(tx, actor, { action: "child.registered", subjectId: child.id, municipalityId: child.municipalityId, childId: child.id, now });
-    return child;
-  });
+  return inTransaction(deps, cause, (write) => registerChildIn(write, actor, command));
+}
+
+/** `registerChild` in a transaction the caller holds (a bulk import's row): the same rules and the same trail. */
+export async function registerChildIn({ tx, now }: Write, actor: Actor, command: ChildRegistration): Promise<ChildRow> {
+  const child = await register(tx, actor, command, now);
+  // An operator's basis is asked once the child is known to be its office's (and the child's row rolls back without one).
+  await recordFamilyAct(tx, actor, { action: "child.registered", subjectId: child.id, municipalityId: child.municipalityId, childId: child.id, now });
+  return child;
 }
 
 async function register(tx: Queryable, actor: Actor, command: ChildRegistration, now: Date): Promise<ChildRow> {
@@ -176,7 +185,9 @@ async function register(tx: Queryable, actor: Actor, command: ChildRegistration,
     );
   }
   // The family's claims wait for the office; the office's own are verified as it registers the child.
-  await claimCategories(tx, actor, { id, municipalityId, categories: [] }, command.categories, now);
+  // None claimed: a child written a moment ago has nothing to verify, withdraw or remove (and a
+  // bulk import's 10,000 rows save the look-ups).
+  if (command.categories.length > 0) await claimCategories(tx, actor, { id, municipalityId, categories: [] }, command.categories, now);
   if (registeredBy !== "office") await insertInvitations(tx, id, invited, registeredBy.guardianId, now);
   return reread(tx, id);
 }

@@ -37,13 +37,14 @@ export async function applyAsProvider(deps: RegistryDeps, actor: Actor, applicat
 }
 
 /**
- * The regional authority of the provider's region records its checks, approves, rejects, suspends or
- * reinstates it, as the domain allows (`decideProvider`), with the provider's row locked; every
+ * The regional authority of the provider's region, or the education office of its own municipality
+ * (issue 18: the municipality vets the providers that work for it), records its checks, approves,
+ * rejects, suspends or reinstates it, as the domain allows (`decideProvider`), with the provider's row locked; every
  * change but recorded checks is announced (a reinstatement as an approval: the provider may
  * publish again).
  */
 export async function changeProvider(deps: RegistryDeps, actor: Actor, command: { providerId: string; change: ProviderCommand }, cause: Cause): Promise<ProviderRow> {
-  requireRole(actor, "region");
+  requireRole(actor, "region", "municipality");
   const { providerId, change } = command;
   return inTransaction(deps, cause, async ({ tx, now }) => {
     const provider = await findProvider(tx, providerId, true);

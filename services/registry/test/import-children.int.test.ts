@@ -1,0 +1,106 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processChildImports } from "../src/usecases/child-imports";
+import { badLinesOf, csvOf, generatedRows } from "./fixtures/child-import-file";
+import { countRows, createMunicipality, registryHarness, type RegistryHarness } from "./fixtures/registry";
+
+// The command line's import (issue 19's `kruzhok import children FILE.csv`), run as a process
+// against a registry listening on a port, its import worker running as main.ts runs it.
+const script = fileURLToPath(new URL("../scripts/import-children.ts", import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("import-children, the command line", () => {
+  let h: RegistryHarness;
+  let url: string;
+  let municipality: { id: string; code: string };
+  let dir: string;
+  let working = true;
+  let worker: Promise<void>;
+  beforeAll(async () => {
+    h = await registryHarness("reg-import-cli");
+    url = await h.app.listen({ host: "127.0.0.1", port: 0 });
+    municipality = await createMunicipality(h);
+    dir = await mkdtemp(join(tmpdir(), "kruzhok-import-"));
+    worker = (async () => {
+      while (working) {
+        await processChildImports({ pool: h.pool, clock: h.clock });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+  });
+  afterAll(async () => {
+    working = false;
+    await worker;
+    await h.close();
+  });
+
+  const run = (...args: string[]) =>
+    new Promise<Run>((resolve) => {
+      execFile(process.execPath, ["--import", tsx, script, ...args], { env: { PATH: process.env.PATH ?? "", REGISTRY_URL: url }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("imports 10,000 rows with 3 % bad ones: progress on stderr, the bad rows by line, the rest registered; again, all present", { timeout: 480_000 }, async () => {
+    const file = join(dir, "children-10000.csv");
+    await writeFile(file, csvOf(generatedRows(10_000, 5_000_000)));
+    const children = await countRows(h.pool, "children");
+
+    const first = await run(file, "--municipality", municipality.code);
+    expect(first.code, first.stderr).toBe(2);
+    expect(first.stderr).toMatch(/\] 10000\/10000 100%/);
+    expect(first.stderr).toContain("300 rows refused: correct those lines and import the file again");
+    expect(first.stdout).toContain("registered:      9700");
+    expect(first.stdout).toContain("refused:         300");
+    expect(first.stdout).toContain("line 9 documentNumber: Номер документа не соответствует его виду");
+    expect(first.stdout).toContain("line 44 firstName: обязательное поле");
+    expect(await countRows(h.pool, "children")).toBe(children + 9_700);
+
+    const again = await run(file, "--municipality", municipality.id, "--json", "--lang", "kk");
+    expect(again.code).toBe(2);
+    const report = JSON.parse(again.stdout) as { created: number; present: number; bad: number; badRows: { line: number; field: string }[] };
+    expect(report).toMatchObject({ created: 0, present: 9_700, bad: 300 });
+    expect(report.badRows.map(({ line, field }) => ({ line, field }))).toEqual(badLinesOf(10_000));
+    expect(await countRows(h.pool, "children")).toBe(children + 9_700);
+  });
+
+  it("exits 0 when every row is imported", { timeout: 60_000 }, async () => {
+    const file = join(dir, "good.csv");
+    await writeFile(file, csvOf(generatedRows(6, 5_100_000)));
+    const result = await run(file, "--municipality", municipality.id, "--role", "municipality");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("registered:      6");
+  });
+
+  it("says in one line what to do when it cannot import", { timeout: 60_000 }, async () => {
+    const missing = await run(join(dir, "nowhere.csv"), "--municipality", municipality.id);
+    expect(missing).toMatchObject({ code: 1, stdout: "" });
+    expect(missing.stderr).toMatch(/^import-children: cannot read .+nowhere\.csv \(ENOENT\): check the path\n$/);
+
+    const unknown = await run(join(dir, "good.csv"), "--municipality", "0000");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^import-children: no municipality with code 0000: .+\n$/);
+
+    const header = join(dir, "header.csv");
+    await writeFile(header, "фамилия,имя\nИванова,Анна\n");
+    const refused = await run(header, "--municipality", municipality.id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toContain("REGISTRY.IMPORT_HEADER_INVALID");
+
+    const usage = await run();
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/^import-children: usage: /);
+  });
+});

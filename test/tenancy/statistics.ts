@@ -37,6 +37,8 @@ export const statisticsMatrix = defineMatrix<World, StatisticsHarness>({
     "GET /statistics/cells": { owner: "municipality", call: (w) => ({ url: `/statistics/cells?municipalityId=${w.home}` }) },
     "GET /statistics/cells.csv": { owner: "municipality", call: (w) => ({ url: `/statistics/cells.csv?municipalityId=${w.home}` }) },
     "GET /statistics/report": { owner: "region", call: (w) => ({ url: `/statistics/report?${day(w)}` }) },
+    "GET /statistics/report.csv": { owner: "region", call: (w) => ({ url: `/statistics/report.csv?${day(w)}` }) },
+    "GET /statistics/report.xlsx": { owner: "region", call: (w) => ({ url: `/statistics/report.xlsx?${day(w)}` }) },
     "GET /statistics/stream": {
       owner: "region",
       call: (w) => ({ url: `/statistics/stream?municipalityId=${w.home}` }),

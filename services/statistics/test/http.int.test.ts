@@ -1,3 +1,4 @@
+import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issue, municipality } from "./fixtures/world";
 import { statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
@@ -92,6 +93,60 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
     expect(indicator(regional.json(), "coverage.certified")).toMatchObject({ value: 30, scope: "region" });
     const unscoped = await get("/statistics/report?asOf=2026-09-02", { role: "ministry", allRegions: true });
     expect([unscoped.statusCode, unscoped.json<{ code: string }>().code]).toEqual([422, "STATISTICS.SCOPE_REQUIRED"]);
+  });
+
+  it("files the same report as CSV and XLSX, suppressed values empty and marked, for the same readers only", async () => {
+    const json = await get(`/statistics/report?asOf=2026-09-02&municipalityId=${komi}`, { role: "region", regionCode: "11" });
+    const indicators = json.json<{ indicators: Cells["cells"] }>().indicators;
+    const csv = await get(`/statistics/report.csv?asOf=2026-09-02&municipalityId=${komi}`, { role: "region", regionCode: "11" });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toMatch(/^text\/csv/);
+    expect(csv.headers["content-disposition"]).toBe(`attachment; filename="indicators-${komi}-2026-09-02.csv"`);
+    const lines = csv.body.trim().split("\r\n");
+    expect(lines[0]).toBe("as_of,month,scope,region,municipality,measure,dims,value,suppressed");
+    expect(lines).toHaveLength(indicators.length + 1);
+    expect(lines).toContain(`2026-09-02,2026-09-01,municipality,11,${komi},coverage.certified,,15,false`);
+
+    // A municipality of its own region with 3 children: their counts are suppressed, and the file
+    // says so with an empty value, never 0 or 3.
+    const small = await municipality(h, "12");
+    await issue(h, small, 3);
+    await h.publish();
+    const smallCsv = await get(`/statistics/report.csv?asOf=2026-09-02&municipalityId=${small}`, { role: "region", regionCode: "12" });
+    const smallLines = smallCsv.body.trim().split("\r\n");
+    expect(smallLines).toContain(`2026-09-02,2026-09-01,municipality,12,${small},coverage.certified,,,true`);
+    expect(smallLines).toContain(`2026-09-02,2026-09-01,municipality,12,${small},certificates,ageBand=*;status=*,,true`);
+    for (const line of smallLines.slice(1)) {
+      const cells = line.split(",");
+      if (cells.at(-1) === "true") expect(cells.at(-2)).toBe("");
+      expect(cells.at(-2)).not.toBe("3");
+    }
+
+    const xlsx = await get(`/statistics/report.xlsx?asOf=2026-09-02&regionCode=11`, { role: "ministry", allRegions: true });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers["content-type"]).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(xlsx.headers["content-disposition"]).toBe('attachment; filename="indicators-region-11-2026-09-02.xlsx"');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = workbook.worksheets[0]!;
+    expect(sheet.name).toBe("2026-09");
+    const rows = sheet.getSheetValues().slice(2) as unknown[][];
+    const certified = rows.find((row) => row[6] === "coverage.certified" && row[7] === undefined);
+    // A number stays a number: 15 + 15 children of the region's two municipalities.
+    expect(certified?.slice(1)).toEqual(["2026-09-02", "2026-09-01", "region", "11", undefined, "coverage.certified", undefined, 30, "false"]);
+    expect(rows).toHaveLength((await get("/statistics/report?asOf=2026-09-02&regionCode=11", { role: "ministry", allRegions: true })).json<{ indicators: unknown[] }>().indicators.length);
+
+    for (const [url, who, status, code] of [
+      ["/statistics/report.csv?asOf=2026-09-02&regionCode=41", { role: "region", regionCode: "11" }, 403, "AUTH.OTHER_REGION"],
+      [`/statistics/report.xlsx?asOf=2026-09-02&municipalityId=${kamchatka}`, { role: "region", regionCode: "11" }, 403, "AUTH.OTHER_REGION"],
+      [`/statistics/report.xlsx?asOf=2026-09-02&municipalityId=${komi}`, { role: "operator", municipalityId: komi }, 403, "AUTH.FORBIDDEN_ROLE"],
+      ["/statistics/report.csv?asOf=2026-09-02", { role: "ministry", allRegions: true }, 422, "STATISTICS.SCOPE_REQUIRED"],
+    ] as const) {
+      const res = await get(url, who);
+      expect([url, res.statusCode, res.json<{ code: string }>().code]).toEqual([url, status, code]);
+    }
+    expect((await get("/statistics/report.csv?asOf=2026-02-30&regionCode=11", { role: "region", regionCode: "11" })).statusCode).toBe(400);
+    expect((await get("/statistics/report.xlsx?asOf=2026-09-02")).statusCode).toBe(401);
   });
 
   it("streams a snapshot, then every change, over Server-Sent Events", async () => {

@@ -9,6 +9,7 @@ import { latestVersion, listCells, type CellFilter } from "../store/cells";
 import type { VersionedCell } from "../store/change-feed";
 import { readerScope } from "../usecases/access";
 import { indicatorReport } from "../usecases/report";
+import { reportCsv, reportFileName, reportXlsx } from "./report-files";
 import type { StatisticsAppDeps } from "../deps";
 import { Cells, CellsQuery, Report, ReportQuery, StreamQuery } from "./schemas";
 
@@ -81,6 +82,30 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
     "/statistics/report",
     { schema: { tags, summary: "The monthly indicator report of a municipality or a region as of any date", querystring: ReportQuery, response: { 200: Report } } },
     async (request) => indicatorReport(deps, requireActor(request), request.query),
+  );
+
+  app.get(
+    "/statistics/report.csv",
+    { schema: { tags, summary: "The monthly indicator report as CSV (RFC 4180; dims as k=v;k=v, an empty value and suppressed=true where suppressed)", querystring: ReportQuery } },
+    async (request, reply) => {
+      const report = await indicatorReport(deps, requireActor(request), request.query);
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="${reportFileName(report, "csv")}"`)
+        .send(reportCsv(report));
+    },
+  );
+
+  app.get(
+    "/statistics/report.xlsx",
+    { schema: { tags, summary: "The monthly indicator report as an XLSX workbook (the CSV's columns; numbers as numbers)", querystring: ReportQuery } },
+    async (request, reply) => {
+      const report = await indicatorReport(deps, requireActor(request), request.query);
+      return reply
+        .type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .header("content-disposition", `attachment; filename="${reportFileName(report, "xlsx")}"`)
+        .send(await reportXlsx(report));
+    },
   );
 
   app.get(

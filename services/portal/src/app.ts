@@ -12,6 +12,12 @@ import { programPages } from "./http/programs";
 import { providerDeskRoutes, providerRoutes } from "./http/provider";
 import { signInRoutes } from "./http/sign-in";
 import { registerWeb } from "./http/web";
+import { dashboardRoutes } from "./http/dashboard";
+import { municipalityRoutes } from "./http/municipality";
+import { municipalityMoneyRoutes } from "./http/municipality-money";
+import { municipalitySettingsRoutes } from "./http/municipality-settings";
+import { officeImportRoutes } from "./http/office-import";
+import { officeActingRoutes } from "./http/office-acting";
 import { renameSession } from "./store/sessions";
 
 export interface PortalAppOptions extends ServiceAppOptions {
@@ -69,6 +75,14 @@ export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp
     campaignPages(pages, { services, directory });
     officeRoutes(pages, { services });
     attendanceRoutes(pages, { services, directory, clock });
+    // Issue #18's officials: the municipality's administration, its money, the region's and
+    // ministry's dashboard, the operator acting for a family (each area a module of its own).
+    municipalityRoutes(pages, { services, directory, clock });
+    municipalityMoneyRoutes(pages, { services, directory, clock });
+    municipalitySettingsRoutes(pages, { services, directory, clock });
+    officeImportRoutes(pages, { services, directory, clock });
+    dashboardRoutes(pages, { services, directory, clock });
+    officeActingRoutes(pages, { services, directory, clock });
   });
   return app;
 }

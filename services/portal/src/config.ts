@@ -11,6 +11,7 @@ export const PortalConfig = serviceConfig.extend({
   ENROLLMENT_URL: serviceUrl(3003, "enrollment"),
   ATTENDANCE_URL: serviceUrl(3004, "attendance"),
   PAYMENTS_URL: serviceUrl(3005, "payments"),
+  STATISTICS_URL: serviceUrl(3006, "statistics"),
   PORTAL_SESSION_TTL_S: z.coerce
     .number({ error: "must be a number of seconds" })
     .int()

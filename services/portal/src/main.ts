@@ -19,7 +19,7 @@ await runService({
       pool,
       clock,
       services: new Services(
-        { registry: config.REGISTRY_URL, catalogue: config.CATALOGUE_URL, enrollment: config.ENROLLMENT_URL, attendance: config.ATTENDANCE_URL, payments: config.PAYMENTS_URL },
+        { registry: config.REGISTRY_URL, catalogue: config.CATALOGUE_URL, enrollment: config.ENROLLMENT_URL, attendance: config.ATTENDANCE_URL, payments: config.PAYMENTS_URL, statistics: config.STATISTICS_URL },
         config.PORTAL_SERVICE_TIMEOUT_MS,
       ),
       secureCookies: config.PORTAL_SECURE_COOKIES,

@@ -7,6 +7,13 @@ import { Services, type ServiceName } from "../src/api/client";
 import { buildPortalApp } from "../src/app";
 import { migratePortal } from "../src/migrations";
 import { createSession } from "../src/store/sessions";
+import { ROLES, ownersOf, type Access, type Role } from "./pages/access";
+import { PAGES as DASHBOARD_PAGES } from "./pages/dashboard";
+import { PAGES as MONEY_PAGES } from "./pages/money";
+import { PAGES as MUNICIPALITY_PAGES } from "./pages/municipality";
+import { PAGES as MUNICIPALITY_SETTINGS_PAGES } from "./pages/municipality-settings";
+import { PAGES as OFFICE_ACTING_PAGES } from "./pages/office-acting";
+import { PAGES as OFFICE_IMPORT_PAGES } from "./pages/office-import";
 
 // The portal's own guard, route by route (the tenancy matrix of its pages): every page that is
 // a person's is refused to the signed-out (sent to sign in), to every other role (403 in words),
@@ -15,9 +22,13 @@ import { createSession } from "../src/store/sessions";
 // nothing. Input no service may receive gets a page naming the field, never a stack trace. A
 // page route the portal registers and this table does not list fails the test.
 
-type Access = "public" | "guardian" | "provider" | "operator" | "any-signed-in";
-
 const PAGES: Record<string, Access> = {
+  ...MUNICIPALITY_PAGES,
+  ...MONEY_PAGES,
+  ...DASHBOARD_PAGES,
+  ...OFFICE_ACTING_PAGES,
+  ...MUNICIPALITY_SETTINGS_PAGES,
+  ...OFFICE_IMPORT_PAGES,
   "GET /": "public",
   "GET /programs/:id": "public",
   "GET /campaigns/:id": "public",
@@ -81,7 +92,7 @@ describe("the portal's pages: who may open each", () => {
   let h: Harness<object, HttpApp>;
   let backend: Server;
   const heard: string[] = [];
-  const cookies: Record<"guardian" | "provider" | "operator", string> = { guardian: "", provider: "", operator: "" };
+  const cookies: Record<Role, string> = { guardian: "", provider: "", operator: "", municipality: "", region: "", ministry: "" };
   const CSRF = "a".repeat(43);
 
   beforeAll(async () => {
@@ -91,7 +102,7 @@ describe("the portal's pages: who may open each", () => {
     });
     await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
     const base = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-    const urls = Object.fromEntries((["registry", "catalogue", "enrollment", "attendance", "payments"] as ServiceName[]).map((s) => [s, base])) as Record<ServiceName, string>;
+    const urls = Object.fromEntries((["registry", "catalogue", "enrollment", "attendance", "payments", "statistics"] as ServiceName[]).map((s) => [s, base])) as Record<ServiceName, string>;
     h = await serviceHarness({
       service: "portal",
       isolation: "portal-pages",
@@ -102,6 +113,9 @@ describe("the portal's pages: who may open each", () => {
     cookies.guardian = await createSession(h.pool, { token: "t", actor: { subject: "g", role: "guardian", municipalityId: ID, guardianId: ID }, displayName: "Семья", expiresAt }, new Date());
     cookies.provider = await createSession(h.pool, { token: "t", actor: { subject: "p", role: "provider", municipalityId: ID, providerId: ID }, displayName: "Организация", expiresAt }, new Date());
     cookies.operator = await createSession(h.pool, { token: "t", actor: { subject: "o", role: "operator", municipalityId: ID }, displayName: "Оператор", expiresAt }, new Date());
+    cookies.municipality = await createSession(h.pool, { token: "t", actor: { subject: "m", role: "municipality", municipalityId: ID }, displayName: "Управление", expiresAt }, new Date());
+    cookies.region = await createSession(h.pool, { token: "t", actor: { subject: "r", role: "region", regionCode: "11" }, displayName: "Регион", expiresAt }, new Date());
+    cookies.ministry = await createSession(h.pool, { token: "t", actor: { subject: "x", role: "ministry", allRegions: true }, displayName: "Министерство", expiresAt }, new Date());
   });
   afterAll(async () => {
     await h?.close();
@@ -127,17 +141,16 @@ describe("the portal's pages: who may open each", () => {
     expect(Object.keys(PAGES).filter((r) => !registered.includes(r)), "rows naming no route").toEqual([]);
   });
 
-  type Role = "guardian" | "provider" | "operator";
-  const isRole = (access: Access): access is Role => access === "guardian" || access === "provider" || access === "operator";
-  const guarded = Object.entries(PAGES).filter(([, access]) => isRole(access)) as [string, Role][];
-  const ROLES: Role[] = ["guardian", "provider", "operator"];
+  // Each guarded route with the first role it is for (the one its forms are posted as below).
+  const guarded = Object.entries(PAGES).flatMap(([route, access]) => (ownersOf(access).length > 0 ? [[route, ownersOf(access)[0]!] as [string, Role]] : []));
 
-  it.each(guarded)("%s: the signed-out are sent to sign in, every other role refused, no service called", async (route, owner) => {
+  it.each(guarded)("%s: the signed-out are sent to sign in, every other role refused, no service called", async (route) => {
+    const owners = ownersOf(PAGES[route]!);
     heard.length = 0;
     const signedOut = await send(route);
     expect(signedOut.statusCode).toBe(303);
     expect(signedOut.headers.location).toBe(`/sign-in?back=${encodeURIComponent(urlOf(route.split(" ")[1]!))}`);
-    for (const stranger of ROLES.filter((role) => role !== owner)) {
+    for (const stranger of ROLES.filter((role) => !owners.includes(role))) {
       const refused = await send(route, cookies[stranger]);
       expect(refused.statusCode, stranger).toBe(403);
       expect(refused.headers["content-type"]).toContain("text/html");

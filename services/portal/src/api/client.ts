@@ -4,7 +4,7 @@ import { Agent, request } from "node:http";
 import { Agent as TlsAgent, request as tlsRequest } from "node:https";
 import type { FamilyLanguage } from "@kruzhok/i18n";
 
-export type ServiceName = "registry" | "catalogue" | "enrollment" | "attendance" | "payments";
+export type ServiceName = "registry" | "catalogue" | "enrollment" | "attendance" | "payments" | "statistics";
 
 /** A problem document's named fields (RFC 9457 extension `invalidParams`) as the services send them. */
 export interface InvalidParam {
@@ -78,6 +78,11 @@ export class Services {
   close(): void {
     this.agent.destroy();
     this.tlsAgent.destroy();
+  }
+
+  /** A service's base address, for calls this client does not make (a stream, a file's bytes). */
+  urlOf(service: ServiceName): string {
+    return this.urls[service];
   }
 
   /** A text document of a service (an export), or undefined when refused. */

@@ -15,6 +15,8 @@ import { codeText, type TextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
 import { childCampaigns } from "./campaigns";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
+import { trailList } from "./office-acting";
+import type { TrailEntry } from "./office-acting-steps";
 
 export interface FamilyOptions {
   services: Services;
@@ -229,10 +231,14 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     const child = await services.call<Child>("registry", "GET", `/children/${id}`, call);
     // Another family's child (403) and no child (404) read the same: the address tells nothing.
     if (!child.ok) return notFound(request, reply);
-    const [certificate, applications] = await Promise.all([
+    const [certificate, applications, registryTrail, enrollmentTrail] = await Promise.all([
       services.call<Certificate>("registry", "GET", `/children/${id}/certificate`, call),
       services.call<Application[]>("enrollment", "GET", `/children/${id}/applications`, call),
+      // The family sees what was done for it, by whom and on what basis (an operator at the desk).
+      services.call<TrailEntry[]>("registry", "GET", `/children/${id}/audit`, call),
+      services.call<TrailEntry[]>("enrollment", "GET", `/children/${id}/audit`, call),
     ]);
+    const trail = [...(registryTrail.ok ? registryTrail.body : []), ...(enrollmentTrail.ok ? enrollmentTrail.body : [])].sort((a, b) => a.at.localeCompare(b.at));
     const municipality = await directory.municipality(child.body.municipalityId);
     const timeZone = municipality?.timeZone ?? "UTC";
     const account = certificate.ok ? await services.call<Account>("payments", "GET", `/certificates/${certificate.body.id}/account`, call) : undefined;
@@ -279,7 +285,8 @@ ${accountBlock}
 <h2 id="applications">${t("child.applications")}</h2>
 ${apps.length === 0 ? html`<p><a href="/">${t("child.noApplications")}</a></p>` : html`<ul class="cards">${blocks}</ul>`}
 ${campaigns}
-${marks}`;
+${marks}
+${trail.length > 0 ? html`<h2 id="trail">${t("acting.familyTrail")}</h2><p>${t("acting.familyTrailHint")}</p>${trailList(ctx, trail, timeZone)}` : ""}`;
     return sendPage(reply, layout(ctx, { title: `${c.firstName} ${c.lastName}`, body, notice: done }));
   });
 

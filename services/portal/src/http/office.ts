@@ -71,7 +71,7 @@ const DECISIONS = ["approve", "merge", "reject"] as const;
  * The Acting-Basis header of a form's basis fields, or the error to show beside them: a written
  * request names its reference (the registry would refuse it without one, in other words).
  */
-function basisOf(ctx: PageContext, form: Form): { header: string } | { errors: Record<string, string> } {
+export function basisOf(ctx: PageContext, form: Form): { header: string } | { errors: Record<string, string> } {
   const basis = form.basis;
   const ref = (form.ref ?? "").trim();
   if (basis === "in_person_visit") return { header: "in_person_visit" };
@@ -83,7 +83,7 @@ function basisOf(ctx: PageContext, form: Form): { header: string } | { errors: R
   return { errors: { basis: ctx.t("office.basisRequired") } };
 }
 
-function basisFields(ctx: PageContext, form: Form, errors: Record<string, string>): Html {
+export function basisFields(ctx: PageContext, form: Form, errors: Record<string, string>): Html {
   const { t } = ctx;
   return html`<fieldset><legend>${t("office.basis")}</legend>
   ${select({ name: "basis", label: t("office.basisKind"), value: form.basis, error: errors.basis, options: [{ value: "", label: t("office.basisChoose") }, ...BASES.map((b) => ({ value: b, label: t(`office.basis.${b}`) }))] })}
@@ -103,6 +103,8 @@ export function officeRoutes(app: FastifyInstance, options: OfficeOptions): void
   <li class="card"><h2><a href="/office/families">${t("office.find")}</a></h2><p>${t("office.findHint")}</p></li>
   <li class="card"><h2><a href="/office/category-claims">${t("office.claims")}</a></h2><p>${t("office.claimsHint")}</p></li>
   <li class="card"><h2><a href="/office/duplicates">${t("office.duplicates")}</a></h2><p>${t("office.duplicatesHint")}</p></li>
+  <li class="card"><h2><a href="/office/acting">${t("office.acting")}</a></h2><p>${t("office.actingHint")}</p></li>
+  <li class="card"><h2><a href="/office/imports">${t("office.import")}</a></h2><p>${t("office.importHint")}</p></li>
 </ul>`;
     return sendPage(reply, layout(request.page, { title: t("office.title"), body }));
   });
@@ -130,7 +132,7 @@ export function officeRoutes(app: FastifyInstance, options: OfficeOptions): void
           results = html`<section aria-labelledby="found"><h2 id="found">${t("office.found", { count: answer.body.length })}</h2>
 ${answer.body.length === 0 ? html`<p>${t("office.none")}</p>` : ""}
 <ul class="cards">${answer.body.map(
-  (c) => html`<li class="card"><h3>${c.lastName} ${c.firstName}${c.patronymic ? ` ${c.patronymic}` : ""}</h3>
+  (c) => html`<li class="card"><h3><a href="/office/acting/children/${c.id}">${c.lastName} ${c.firstName}${c.patronymic ? ` ${c.patronymic}` : ""}</a></h3>
   <p class="meta">${t("child.born", { date: format.date(c.birthDate) })} · ${c.document.number}</p>
   <p>${c.certificate ? t("office.certificateOf", { number: c.certificate.number, status: c.certificate.status }) : t("child.noCertificate")}</p></li>`,
 )}</ul></section>`;

@@ -12,7 +12,7 @@ import type { Pool } from "@kruzhok/postgres";
 import { html } from "../pages/html";
 import { layout, messagePage } from "../pages/layout";
 import { createSession, saveSignInAttempt, takeSignInAttempt } from "../store/sessions";
-import { safeBack, sendPage, type CookieNames } from "./web";
+import { homeOf, safeBack, sendPage, type CookieNames } from "./web";
 
 export interface OidcOptions {
   pool: Pool;
@@ -151,7 +151,7 @@ export function oidcRoutes(app: FastifyInstance, options: OidcOptions): void {
     const expiresAt = new Date(now.getTime() + lifetimeS * 1_000);
     const sessionId = await createSession(pool, { token: tokens.access_token, actor, displayName, expiresAt }, now);
     reply.setCookie(cookies.session, sessionId, { ...cookieOptions, expires: expiresAt });
-    const home = actor.role === "guardian" ? "/family" : actor.role === "provider" ? "/provider" : actor.role === "operator" ? "/office" : "/";
+    const home = homeOf(actor.role);
     return reply.redirect(attempt.back !== "/" ? attempt.back : home, 303);
   });
 }

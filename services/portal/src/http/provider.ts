@@ -134,7 +134,7 @@ export function providerDeskRoutes(app: FastifyInstance, options: ProviderOption
     if (!person) return reply;
     const ctx = request.page;
     const { t, format } = ctx;
-    const registers = await services.call<Register[]>("payments", "GET", "/registers", { ...asPerson(ctx, person.token), query: { providerId: person.actor.providerId } });
+    const registers = await services.call<Register[]>("payments", "GET", "/registers", { ...asPerson(ctx, person.token), query: { municipalityId: person.actor.municipalityId, providerId: person.actor.providerId } });
     const list = registers.ok ? registers.body : [];
     const body = html`<h1>${t("registers.title")}</h1>
 ${list.length === 0

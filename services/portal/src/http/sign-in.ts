@@ -14,7 +14,7 @@ import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, layout } from "../pages/layout";
 import { createSession, deleteSession } from "../store/sessions";
-import { safeBack, sendPage, type CookieNames } from "./web";
+import { homeOf, safeBack, sendPage, type CookieNames } from "./web";
 
 export interface SignInOptions {
   pool: Pool;
@@ -29,8 +29,11 @@ export interface SignInOptions {
 }
 
 interface DemoPerson {
-  role: "guardian" | "provider" | "operator";
-  municipalityId: string;
+  role: "guardian" | "provider" | "operator" | "municipality" | "region" | "ministry";
+  /** Every role but region and ministry. */
+  municipalityId?: string;
+  /** A region official's region. */
+  regionCode?: string;
   id: string;
   name: string;
 }
@@ -76,8 +79,12 @@ async function findDemoPeople(services: Services, municipalities: Municipality[]
 }
 
 const DevSignIn = z.object({
-  role: z.enum(["guardian", "provider", "operator"]),
-  municipalityId: z.uuid(),
+  role: z.enum(["guardian", "provider", "operator", "municipality", "region", "ministry"]),
+  municipalityId: z.uuid().optional(),
+  regionCode: z
+    .string()
+    .regex(/^[0-9A-Za-z-]{1,16}$/)
+    .optional(),
   /** Absent for a new family: a fresh guardian id, registered on the family's first page. */
   id: z.uuid().optional(),
   name: z.string().min(1).max(200),
@@ -92,7 +99,8 @@ export function signInRoutes(app: FastifyInstance, options: SignInOptions): void
     html`<form method="post" action="/sign-in/dev" class="actions">
   ${csrfInput(ctx)}
   <input type="hidden" name="role" value="${person.role}">
-  <input type="hidden" name="municipalityId" value="${person.municipalityId}">
+  ${person.municipalityId ? html`<input type="hidden" name="municipalityId" value="${person.municipalityId}">` : ""}
+  ${person.regionCode ? html`<input type="hidden" name="regionCode" value="${person.regionCode}">` : ""}
   ${person.id ? html`<input type="hidden" name="id" value="${person.id}">` : ""}
   <input type="hidden" name="name" value="${person.name}">
   <input type="hidden" name="back" value="${back}">
@@ -125,28 +133,35 @@ ${municipalities.map((m) => {
     ${here.filter((p) => p.role === "provider").map((p) => personButton(ctx, p, back, `${t("signIn.as")}: ${p.name}`))}
     <h3>${t("signIn.office")}</h3>
     ${personButton(ctx, { role: "operator", municipalityId: m.id, name: `${t("signIn.operator")} (${m.name})` }, back, `${t("signIn.as")}: ${t("signIn.operator")} (${m.name})`)}
+    ${personButton(ctx, { role: "municipality", municipalityId: m.id, name: `${t("signIn.municipality")} (${m.name})` }, back, `${t("signIn.as")}: ${t("signIn.municipality")} (${m.name})`)}
 </section>`;
-})}`;
+})}
+${municipalities.length === 0
+    ? ""
+    : html`<section aria-labelledby="officials">
+  <h2 id="officials">${t("signIn.officials")}</h2>
+  ${[...new Set(municipalities.map((m) => m.regionCode))].sort().map((code) => {
+    const name = `${t("signIn.region", { code })}`;
+    return personButton(ctx, { role: "region", regionCode: code, name }, back, `${t("signIn.as")}: ${name}`);
+  })}
+  ${personButton(ctx, { role: "ministry", name: t("signIn.ministry") }, back, `${t("signIn.as")}: ${t("signIn.ministry")}`)}
+</section>`}`;
       return sendPage(reply, layout(ctx, { title: t("signIn.title"), body }));
     });
 
     app.post("/sign-in/dev", async (request, reply) => {
       const parsed = DevSignIn.safeParse(request.body);
       if (!parsed.success) return reply.redirect("/sign-in", 303);
-      const { role, municipalityId, name, back } = parsed.data;
+      const { role, municipalityId, regionCode, name, back } = parsed.data;
       const id = parsed.data.id ?? randomUUID();
-      const actor: Actor =
-        role === "guardian"
-          ? { subject: id, role, municipalityId, guardianId: id }
-          : role === "provider"
-            ? { subject: `provider-${id}`, role, municipalityId, providerId: id }
-            : { subject: `operator-${municipalityId}`, role, municipalityId };
+      const actor = devActor(role, id, municipalityId, regionCode);
+      if (!actor) return reply.redirect("/sign-in", 303);
       const now = clock();
       const expiresAt = new Date(now.getTime() + options.sessionTtlS * 1_000);
       const token = await signDevToken(actor, { secret, ttl: `${options.sessionTtlS}s` });
       const sessionId = await createSession(pool, { token, actor, displayName: name, expiresAt }, now);
       reply.setCookie(cookies.session, sessionId, { path: "/", httpOnly: true, secure: options.secureCookies, sameSite: "lax", expires: expiresAt });
-      const home = role === "guardian" ? "/family" : role === "provider" ? "/provider" : "/office";
+      const home = homeOf(role);
       return reply.redirect(back && safeBack(back) !== "/" ? safeBack(back) : home, 303);
     });
   }
@@ -157,4 +172,14 @@ ${municipalities.map((m) => {
     reply.clearCookie(cookies.session, { path: "/", secure: options.secureCookies, httpOnly: true, sameSite: "lax" });
     return reply.redirect("/", 303);
   });
+}
+
+/** The actor of a development sign-in, or undefined when the form lacks the scope its role needs. */
+function devActor(role: DemoPerson["role"], id: string, municipalityId: string | undefined, regionCode: string | undefined): Actor | undefined {
+  if (role === "ministry") return { subject: "ministry", role, allRegions: true };
+  if (role === "region") return regionCode ? { subject: `region-${regionCode}`, role, regionCode } : undefined;
+  if (!municipalityId) return undefined;
+  if (role === "guardian") return { subject: id, role, municipalityId, guardianId: id };
+  if (role === "provider") return { subject: `provider-${id}`, role, municipalityId, providerId: id };
+  return { subject: `${role}-${municipalityId}`, role, municipalityId };
 }

@@ -232,3 +232,19 @@ export function personAndParams<T>(
 }
 
 export const notice = (text: string): Html => html`<div class="notice" role="status">${text}</div>`;
+
+/** Where each role's pages begin. */
+export function homeOf(role: string): string {
+  switch (role) {
+    case "guardian":
+      return "/family";
+    case "provider":
+      return "/provider";
+    case "operator":
+      return "/office";
+    case "municipality":
+      return "/municipality";
+    default:
+      return "/dashboard";
+  }
+}

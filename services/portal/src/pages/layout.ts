@@ -42,6 +42,8 @@ export function layout(ctx: PageContext, options: PageOptions): Html {
       ${role === "guardian" ? html`<li><a href="/family">${t("nav.family")}</a></li>` : ""}
       ${role === "provider" ? html`<li><a href="/provider">${t("nav.provider")}</a></li>` : ""}
       ${role === "operator" ? html`<li><a href="/office">${t("nav.office")}</a></li>` : ""}
+      ${role === "municipality" ? html`<li><a href="/municipality">${t("nav.municipality")}</a></li>` : ""}
+      ${role === "region" || role === "ministry" ? html`<li><a href="/dashboard">${t("nav.dashboard")}</a></li>` : ""}
       ${
         person
           ? html`<li class="who">${t("nav.signedInAs", { name: person.displayName })}</li>

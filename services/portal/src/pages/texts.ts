@@ -1,8 +1,14 @@
 // Every sentence of the pages in Russian and Kazakh. `kk` is typed by `ru`'s keys, so a sentence
 // missing in one language does not compile. `{name}` marks a value put in by `t`.
 import type { FamilyLanguage } from "@kruzhok/i18n";
+import * as dashboardTexts from "./texts-dashboard";
+import * as moneyTexts from "./texts-money";
+import * as municipalityTexts from "./texts-municipality";
+import * as municipalitySettingsTexts from "./texts-municipality-settings";
+import * as officeActingTexts from "./texts-office-acting";
+import * as officeImportTexts from "./texts-office-import";
 
-const ru = {
+const baseRu = {
   brand: "Кружок",
   tagline: "Дополнительное образование детей по сертификату",
   skip: "Перейти к содержанию",
@@ -11,6 +17,8 @@ const ru = {
   "nav.family": "Моя семья",
   "nav.provider": "Кабинет организации",
   "nav.office": "Рабочее место",
+  "nav.municipality": "Управление",
+  "nav.dashboard": "Показатели",
   "nav.signIn": "Войти",
   "nav.signOut": "Выйти",
   "nav.signedInAs": "Вы вошли как {name}",
@@ -394,8 +402,16 @@ const ru = {
   "office.rejected": "Льгота отклонена, семья получит причину.",
   "signIn.office": "Управление образования",
   "signIn.operator": "Оператор",
+  "signIn.municipality": "Специалист управления образования",
+  "signIn.officials": "Регион и министерство",
+  "signIn.region": "Регион {code}",
+  "signIn.ministry": "Министерство (все регионы)",
   "office.duplicates": "Похожие записи",
   "office.duplicatesHint": "Заявка на сертификат задержана: ребёнок с тем же днём рождения и похожим именем уже получил сертификат. Сравните записи и решите.",
+  "office.acting": "Принять семью лично",
+  "office.actingHint": "Зарегистрировать ребёнка, подать заявление, расставить приоритеты в кампании и подписать договор за семью, пришедшую в управление.",
+  "office.import": "Загрузить детей из файла",
+  "office.importHint": "Список детей в CSV: ход загрузки и строки с ошибками по номерам.",
   "office.noDuplicates": "Задержанных заявок нет.",
   "office.heldAt": "задержана {at}",
   "office.newRecord": "Новая запись",
@@ -440,9 +456,12 @@ const ru = {
   "error.tooLargeText": "В форме больше текста, чем портал принимает. Сократите его и отправьте снова.",
 };
 
+// Each officials' area keeps its sentences in a file of its own (texts-*.ts), typed the same way.
+const ru = { ...baseRu, ...municipalityTexts.ru, ...moneyTexts.ru, ...dashboardTexts.ru, ...officeActingTexts.ru, ...municipalitySettingsTexts.ru, ...officeImportTexts.ru };
+
 export type TextKey = keyof typeof ru;
 
-const kk: Record<TextKey, string> = {
+const baseKk: Record<keyof typeof baseRu, string> = {
   brand: "Кружок",
   tagline: "Сертификат бойынша балаларға қосымша білім беру",
   skip: "Мазмұнға өту",
@@ -451,6 +470,8 @@ const kk: Record<TextKey, string> = {
   "nav.family": "Менің отбасым",
   "nav.provider": "Ұйым кабинеті",
   "nav.office": "Жұмыс орны",
+  "nav.municipality": "Басқару",
+  "nav.dashboard": "Көрсеткіштер",
   "nav.signIn": "Кіру",
   "nav.signOut": "Шығу",
   "nav.signedInAs": "Сіз {name} ретінде кірдіңіз",
@@ -834,8 +855,16 @@ const kk: Record<TextKey, string> = {
   "office.rejected": "Жеңілдік қабылданбады, отбасы себебін алады.",
   "signIn.office": "Білім басқармасы",
   "signIn.operator": "Оператор",
+  "signIn.municipality": "Білім басқармасының маманы",
+  "signIn.officials": "Өңір және министрлік",
+  "signIn.region": "{code} өңірі",
+  "signIn.ministry": "Министрлік (барлық өңірлер)",
   "office.duplicates": "Ұқсас жазбалар",
   "office.duplicatesHint": "Сертификатқа өтінім тоқтатылды: туған күні бірдей және аты ұқсас бала сертификат алып қойған. Жазбаларды салыстырып, шешім қабылдаңыз.",
+  "office.acting": "Отбасын жеке қабылдау",
+  "office.actingHint": "Басқармаға келген отбасы үшін баланы тіркеу, өтініш беру, науқандағы таңдауларды реттеу және шартқа қол қою.",
+  "office.import": "Балаларды файлдан жүктеу",
+  "office.importHint": "CSV тізімі: жүктеу барысы және қатесі бар жолдар нөмірімен.",
   "office.noDuplicates": "Тоқтатылған өтінімдер жоқ.",
   "office.heldAt": "{at} тоқтатылды",
   "office.newRecord": "Жаңа жазба",
@@ -879,6 +908,8 @@ const kk: Record<TextKey, string> = {
   "error.tooLarge": "Пішін тым үлкен",
   "error.tooLargeText": "Пішінде портал қабылдайтыннан көп мәтін бар. Оны қысқартып, қайта жіберіңіз.",
 };
+
+const kk: Record<TextKey, string> = { ...baseKk, ...municipalityTexts.kk, ...moneyTexts.kk, ...dashboardTexts.kk, ...officeActingTexts.kk, ...municipalitySettingsTexts.kk, ...officeImportTexts.kk };
 
 const catalogues: Record<FamilyLanguage, Record<TextKey, string>> = { ru, kk };
 

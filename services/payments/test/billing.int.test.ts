@@ -32,8 +32,11 @@ async function line(enrollmentId: string) {
   return rows as { number: number; status: string; lessons: number; certificate: number; family: number }[];
 }
 
-/** A municipality with rules, a financed group (37 500 a 90-minute lesson), a child with a funded certificate of 1 000 000, enrolled in September. */
+/** A municipality with rules, a financed group (37 500 a 90-minute lesson), a child with a funded certificate of 1 000 000, enrolled on 1 December. */
 async function setup(r: { normativePerHour?: number; coPayment?: boolean; unexcused?: "charged" | "not_charged" } = {}, nominal = 1_000_000) {
+  // The rules are set in October, before the November they bill: a version takes effect from the
+  // day it is set, and a month is billed by the version in force on its first day.
+  h.clock.set("2026-10-05T00:00:00Z");
   const w = await world(h, { nominal, budget: 100_000_000 });
   await rules(w, { normativePerHour: r.normativePerHour ?? 20_000, coPayment: r.coPayment ?? true, unexcused: r.unexcused ?? "not_charged" });
   const g = await group(h, w);

@@ -113,7 +113,7 @@ async function seed(db: Pool, municipalityId: string, n: number): Promise<void> 
   const nominal = 1_000_000;
   await db.query(`INSERT INTO municipalities (id, region_code, time_zone, currency) VALUES ($1, '41', 'Asia/Kamchatka', 'RUB')`, [municipalityId]);
   await db.query(`INSERT INTO municipality_years (municipality_id, year, nominal, budget, financed_cap, categories) VALUES ($1, 2026, $2, $3, $4, '[]')`, [municipalityId, nominal, nominal * n, n]);
-  await db.query(`INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused) VALUES ($1, 2026, 20000, true, 'not_charged')`, [municipalityId]);
+  await db.query(`INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused, effective_from, set_by) VALUES ($1, 2026, 20000, true, 'not_charged', '2026-01-01', 'bench')`, [municipalityId]);
   await db.query(
     `WITH kids AS (SELECT i, gen_random_uuid() AS child, gen_random_uuid() AS certificate, gen_random_uuid() AS enrollment FROM generate_series(0, $2 - 1) AS i),
           providers AS (SELECT p, gen_random_uuid() AS provider FROM generate_series(0, ($2 - 1) / 150) AS p),

@@ -8,6 +8,8 @@ const codes = {
   AMOUNT_INVALID: "validation",
   MONTH_INVALID: "validation",
   EXPORT_FORMAT: "validation",
+  RULES_DATE_OUTSIDE_YEAR: "validation",
+  RULES_RETROACTIVE: "validation",
   MUNICIPALITY_UNKNOWN: "not_found",
   CERTIFICATE_NOT_FOUND: "not_found",
   REGISTER_NOT_FOUND: "not_found",
@@ -30,6 +32,14 @@ const texts = {
   AMOUNT_INVALID: { ru: "Сумма должна быть целым положительным числом копеек (тиынов).", kk: "Сома тиынмен көрсетілген оң бүтін сан болуы керек." },
   MONTH_INVALID: { ru: "Месяц указан с ошибкой: ГГГГ-ММ.", kk: "Ай қате көрсетілген: ЖЖЖЖ-АА." },
   EXPORT_FORMAT: { ru: "Выгрузка бывает в CSV или XLSX.", kk: "Жүктеп алу CSV немесе XLSX пішімінде болады." },
+  RULES_DATE_OUTSIDE_YEAR: {
+    ru: "Дата вступления правил начисления в силу должна относиться к году, для которого они заданы.",
+    kk: "Есептеу ережелерінің күшіне ену күні олар берілген жылға жатуы керек.",
+  },
+  RULES_RETROACTIVE: {
+    ru: "Правила начисления не меняются задним числом: укажите сегодняшнюю или более позднюю дату вступления в силу.",
+    kk: "Есептеу ережелері кері күнмен өзгертілмейді: күшіне енудің бүгінгі немесе кейінгі күнін көрсетіңіз.",
+  },
   MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,
   CERTIFICATE_NOT_FOUND: sharedErrorTexts.certificateNotFound,
   REGISTER_NOT_FOUND: { ru: "Такой реестр платежей не найден.", kk: "Мұндай төлем тізілімі табылмады." },

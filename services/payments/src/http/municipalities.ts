@@ -2,10 +2,9 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { budgetOf } from "../usecases/budget";
-import { z } from "zod";
-import { billingRulesOf, setBillingRules } from "../usecases/rules";
+import { billingRulesHistory, billingRulesOf, setBillingRules } from "../usecases/rules";
 import type { PaymentsDeps } from "../deps";
-import { BillingRules, Budget, BudgetQuery, IdParams, YearParams } from "./schemas";
+import { BillingRulesBody, BillingRulesHistory, BillingRulesInForce, BillingRulesOnQuery, BillingRulesSaved, Budget, BudgetQuery, IdParams, YearParams } from "./schemas";
 
 export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -14,19 +13,36 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
     {
       schema: {
         tags: ["billing"],
-        summary: "How a year's lessons are billed (the municipality's staff and its region); rules null while the municipality has set none",
+        summary: "How a year's lessons are billed on a date, today unless asked (the municipality's staff and its region); rules null while no version is in force",
         params: YearParams,
-        response: { 200: z.object({ year: z.number().int(), rules: BillingRules.nullable() }) },
+        querystring: BillingRulesOnQuery,
+        response: { 200: BillingRulesInForce },
       },
     },
-    async (request) => billingRulesOf(deps.pool, requireActor(request), request.params.id, request.params.year),
+    async (request) => billingRulesOf(deps.pool, requireActor(request), request.params.id, request.params.year, deps.clock(), request.query.on),
+  );
+
+  app.get(
+    "/municipalities/:id/years/:year/billing-rules/versions",
+    { schema: { tags: ["billing"], summary: "The billing rules in force today and every version of the year's as set (who, when, from when)", params: YearParams, response: { 200: BillingRulesHistory } } },
+    async (request) => billingRulesHistory(deps.pool, requireActor(request), request.params.id, request.params.year, deps.clock()),
   );
 
   app.put(
     "/municipalities/:id/years/:year/billing-rules",
-    { schema: { tags: ["billing"], summary: "Set how a year's lessons are billed (the municipality)", params: YearParams, body: BillingRules, response: { 200: BillingRules } } },
-    async (request) =>
-      setBillingRules(deps, requireActor(request), { municipalityId: request.params.id, year: request.params.year, rules: request.body }, { correlationId: correlationIdOf(request) }),
+    {
+      schema: {
+        tags: ["billing"],
+        summary: "Set how a year's lessons are billed from a date (the municipality): a new version; the earlier ones stay and bill the months begun before it",
+        params: YearParams,
+        body: BillingRulesBody,
+        response: { 200: BillingRulesSaved },
+      },
+    },
+    async (request) => {
+      const { effectiveFrom, ...rules } = request.body;
+      return setBillingRules(deps, requireActor(request), { municipalityId: request.params.id, year: request.params.year, rules, effectiveFrom }, { correlationId: correlationIdOf(request) });
+    },
   );
   app.get(
     "/municipalities/:id/budget",

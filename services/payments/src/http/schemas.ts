@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LocalMonth, MinorUnits } from "@kruzhok/contracts";
+import { LocalDate, LocalMonth, MinorUnits } from "@kruzhok/contracts";
 
 // HTTP bodies and answers of payments. Strict objects: a misspelt field is refused, not ignored.
 
@@ -29,6 +29,33 @@ export const BillingRules = z.strictObject({
     .default([])
     .describe("Categories whose families pay nothing for one year from the enrollment (forced to leave Ukraine, the LNR or the DNR)"),
   prorateNominal: z.boolean().default(false).describe("Whether a certificate financed during the year gets the nominal prorated by the months left, the request's month included"),
+});
+
+const EffectiveFrom = LocalDate.describe("The local date the rules take effect (in their year, not before today); unset: today, or the year's first day for a year ahead");
+
+export const BillingRulesBody = BillingRules.extend({ effectiveFrom: EffectiveFrom.optional() });
+
+export const BillingRulesOnQuery = z.strictObject({
+  on: LocalDate.optional().describe("The local date to read the rules in force on; unset: today (the year's nearest day for another year)"),
+});
+
+export const BillingRulesInForce = z.object({
+  year: z.number().int(),
+  on: LocalDate.describe("The day the rules are in force on"),
+  effectiveFrom: LocalDate.nullable().describe("The version's date; null: no version is in force on that day"),
+  rules: BillingRules.nullable().describe("null: none in force, the group's price is billed to the certificate"),
+});
+
+/** A saved version: the rules at the top level, as the answer was before versions were kept. */
+export const BillingRulesSaved = BillingRules.extend({ effectiveFrom: LocalDate, setAt: z.string(), setBy: z.string() });
+
+export const BillingRulesHistory = z.object({
+  year: z.number().int(),
+  on: LocalDate.describe("The day `current` is in force on: today, or the year's nearest day"),
+  current: z.object({ effectiveFrom: LocalDate.nullable().describe("null: no version is in force yet"), rules: BillingRules.nullable() }),
+  versions: z
+    .array(z.object({ effectiveFrom: LocalDate, rules: BillingRules, setAt: z.string().nullable().describe("null: set before versions were kept"), setBy: z.string(), inForce: z.boolean() }))
+    .describe("Every version as set, the latest set first; none is ever overwritten"),
 });
 
 export const RegistersQuery = z.strictObject({ municipalityId: z.uuid(), month: LocalMonth.optional(), providerId: z.uuid().optional() });

@@ -1,5 +1,4 @@
 import type { Queryable } from "@kruzhok/postgres";
-import type { BillingRules } from "../domain/billing";
 import type { BatchAccount, BatchPending, BalanceDelta, BatchTransferRow } from "../domain/ledger-batch";
 import type { BillRecord } from "./billing";
 import type { FinancingRequestRow } from "./financing";
@@ -35,17 +34,6 @@ export async function municipalitiesById(db: Queryable, ids: readonly string[]):
 export async function groupsById(db: Queryable, ids: readonly string[]): Promise<Map<string, GroupRow>> {
   const { rows } = await db.query<GroupRow>(`SELECT g.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${groupColumns} FROM groups g WHERE g.id = k.id LIMIT 1) AS g`, [ids]);
   return new Map(rows.map((r) => [r.id, r]));
-}
-
-/** Billing rules by `${municipalityId}:${year}`. */
-export async function rulesByYear(db: Queryable, keys: readonly { municipalityId: string; year: number }[]): Promise<Map<string, BillingRules>> {
-  const { rows } = await db.query<BillingRules & { key: string }>(
-    `SELECT r.municipality_id || ':' || r.year AS key, normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused, prorate_nominal AS "prorateNominal",
-            benefits, compensation, exempt_categories AS "exemptCategories"
-       FROM unnest($1::uuid[], $2::int[]) AS k(m, y) JOIN billing_rules r ON r.municipality_id = k.m AND r.year = k.y`,
-    [keys.map((k) => k.municipalityId), keys.map((k) => k.year)],
-  );
-  return new Map(rows.map(({ key, ...rules }) => [key, rules]));
 }
 
 export interface ChildCertificate {

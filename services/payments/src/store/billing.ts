@@ -1,21 +1,60 @@
 import type { Queryable } from "@kruzhok/postgres";
-import type { BillingRules } from "../domain/billing";
+import type { BillingRulesVersion } from "../domain/billing-rules";
 
-export async function findRules(db: Queryable, municipalityId: string, year: number): Promise<BillingRules | undefined> {
-  const { rows } = await db.query<BillingRules>(
-    `SELECT normative_per_hour AS "normativePerHour", co_payment AS "coPayment", unexcused, prorate_nominal AS "prorateNominal", benefits, compensation, exempt_categories AS "exemptCategories" FROM billing_rules WHERE municipality_id = $1 AND year = $2`,
-    [municipalityId, year],
-  );
-  return rows[0];
+/** One kept version of a year's billing rules, with who set it and when (null: set before versions were kept, migration 0008). */
+export interface BillingRulesVersionRow extends BillingRulesVersion {
+  year: number;
+  setAt: Date | null;
+  setBy: string;
 }
 
-export async function upsertRules(db: Queryable, municipalityId: string, year: number, rules: BillingRules): Promise<void> {
-  await db.query(
-    `INSERT INTO billing_rules (municipality_id, year, normative_per_hour, co_payment, unexcused, prorate_nominal, benefits, compensation, exempt_categories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (municipality_id, year) DO UPDATE SET normative_per_hour = EXCLUDED.normative_per_hour, co_payment = EXCLUDED.co_payment, unexcused = EXCLUDED.unexcused,
-       prorate_nominal = EXCLUDED.prorate_nominal, benefits = EXCLUDED.benefits, compensation = EXCLUDED.compensation, exempt_categories = EXCLUDED.exempt_categories`,
-    [municipalityId, year, rules.normativePerHour, rules.coPayment, rules.unexcused, rules.prorateNominal ?? false, JSON.stringify(rules.benefits ?? []), JSON.stringify(rules.compensation ?? []), rules.exemptCategories ?? []],
+const versionColumns = `year, to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", set_at AS "setAt", set_by AS "setBy",
+  json_build_object('normativePerHour', normative_per_hour, 'coPayment', co_payment, 'unexcused', unexcused, 'prorateNominal', prorate_nominal,
+                    'benefits', benefits, 'compensation', compensation, 'exemptCategories', exempt_categories) AS rules`;
+
+/** Every version the municipality set for the year, in the order they were set (domain/billing-rules.ts says which is in force on a date). */
+export async function billingRulesVersions(db: Queryable, municipalityId: string, year: number): Promise<BillingRulesVersionRow[]> {
+  return (await billingRulesVersionsOf(db, [{ municipalityId, year }])).get(`${municipalityId}:${year}`) ?? [];
+}
+
+/** The versions of many municipality-years (a batch's), by `${municipalityId}:${year}`, each in the order they were set. */
+export async function billingRulesVersionsOf(db: Queryable, keys: readonly { municipalityId: string; year: number }[]): Promise<Map<string, BillingRulesVersionRow[]>> {
+  const unique = [...new Map(keys.map((k) => [`${k.municipalityId}:${k.year}`, k])).values()];
+  const { rows } = await db.query<BillingRulesVersionRow & { municipalityId: string }>(
+    `SELECT r.municipality_id AS "municipalityId", ${versionColumns}
+       FROM unnest($1::uuid[], $2::int[]) AS k(m, y) JOIN billing_rules r ON r.municipality_id = k.m AND r.year = k.y ORDER BY r.seq`,
+    [unique.map((k) => k.municipalityId), unique.map((k) => k.year)],
   );
+  const byKey = new Map<string, BillingRulesVersionRow[]>();
+  for (const { municipalityId, ...row } of rows) {
+    const key = `${municipalityId}:${row.year}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), row]);
+  }
+  return byKey;
+}
+
+/** A new version: earlier ones stay as they were. */
+export async function addBillingRulesVersion(db: Queryable, municipalityId: string, year: number, version: BillingRulesVersion, setBy: string, now: Date): Promise<BillingRulesVersionRow> {
+  const { rules } = version;
+  await db.query(
+    `INSERT INTO billing_rules (municipality_id, year, effective_from, normative_per_hour, co_payment, unexcused, prorate_nominal, benefits, compensation, exempt_categories, set_at, set_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      municipalityId,
+      year,
+      version.effectiveFrom,
+      rules.normativePerHour,
+      rules.coPayment,
+      rules.unexcused,
+      rules.prorateNominal ?? false,
+      JSON.stringify(rules.benefits ?? []),
+      JSON.stringify(rules.compensation ?? []),
+      rules.exemptCategories ?? [],
+      now,
+      setBy,
+    ],
+  );
+  return { ...version, year, setAt: now, setBy };
 }
 
 export interface BilledMonthRow {

@@ -4,6 +4,7 @@ import { appendToOutbox, newEvent, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { benefitsOn, billFigures, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
+import { billedOn, rulesOn } from "../domain/billing-rules";
 import { feeParts } from "../domain/fees";
 import { accountId, certificateAccountOf, derivedTransferId } from "../domain/ledger";
 import { LedgerBatch, NotInBatch } from "../domain/ledger-batch";
@@ -19,14 +20,13 @@ import {
   pendingTransfers,
   readAccounts,
   rolloversDue,
-  rulesByYear,
   saveFirstBills,
   saveReservations,
   addLines,
   applyBalanceDeltas,
   insertTransfers,
 } from "../store/billing-batch";
-import type { BillRecord } from "../store/billing";
+import { billingRulesVersionsOf, type BillRecord } from "../store/billing";
 import { ensureAccounts } from "../store/ledger";
 import { openRegisters } from "../store/registers";
 import type { ReservationRow } from "../store/reservations";
@@ -132,7 +132,7 @@ async function billTogether(
     const year = yearOfMonth(s.month);
     return { item, s, municipality, year, group: groups.get(s.groupId)!, certificate: certificates.get(s.childId) };
   });
-  const rules = await rulesByYear(tx, facts.map((f) => ({ municipalityId: f.item.municipalityId, year: f.year })));
+  const rules = await billingRulesVersionsOf(tx, facts.map((f) => ({ municipalityId: f.item.municipalityId, year: f.year })));
   const financings = await financingsFor(
     tx,
     facts.flatMap((f) => (f.certificate ? [{ certificateId: f.certificate.id, year: f.year, municipalityId: f.item.municipalityId }] : [])),
@@ -245,7 +245,8 @@ async function billTogether(
   function decide(f: (typeof facts)[number]): Decided {
     const { item, s, year, group } = f;
     const municipalityId = item.municipalityId;
-    const monthRules = rules.get(`${municipalityId}:${year}`) ?? defaultBillingRules(group.pricePerHour);
+    // The version in force on the month's first day, as billMonth bills it.
+    const monthRules = rulesOn(rules.get(`${municipalityId}:${year}`) ?? [], billedOn(s.month))?.rules ?? defaultBillingRules(group.pricePerHour);
     const charge = chargeMonth(s, group, monthRules);
     const cause = postingCause(item.cause);
     const payable = accountId("provider_payable", s.providerId, year);
@@ -283,7 +284,7 @@ async function billTogether(
     const { benefit, compensation } = feeParts({
       total: parts.family,
       certificate: 0,
-      on: `${s.month}-01`,
+      on: billedOn(s.month),
       benefits: benefitsOn(monthRules, proofs),
       displacedSince: exemptSince(monthRules, proofs, starts.get(s.enrollmentId) ?? null),
       compensationPerMille: compensationFor(monthRules, f.certificate?.compensationOrder ?? null),

@@ -4,10 +4,11 @@ import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { benefitsOn, billFigures, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
+import { billedOn, rulesOn } from "../domain/billing-rules";
 import { feeParts } from "../domain/fees";
 import { NotHeardYet } from "../domain/errors";
 import { accountId, certificateAccountOf, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
-import { findRules, lockBilledMonth, saveBilledMonth } from "../store/billing";
+import { billingRulesVersions, lockBilledMonth, saveBilledMonth } from "../store/billing";
 import { financingFor } from "../store/financing";
 import { createTransfers, ensureAccounts, findAccounts } from "../store/ledger";
 import { enrollmentStartedOn, familyFactsOf, findCertificateOfChild, findGroup, findMunicipality } from "../store/projections";
@@ -47,7 +48,8 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     const group = await findGroup(tx, summary.groupId);
     if (!group) throw new NotHeardYet(`Group ${summary.groupId} is not known to payments yet: its price is unknown`);
     const year = yearOfMonth(summary.month);
-    const rules = (await findRules(tx, municipalityId, year)) ?? defaultBillingRules(group.pricePerHour);
+    // The version in force on the month's first day bills the whole month (billedOn says why).
+    const rules = rulesOn(await billingRulesVersions(tx, municipalityId, year), billedOn(summary.month))?.rules ?? defaultBillingRules(group.pricePerHour);
     const charge = chargeMonth(summary, group, rules);
     const certificate = await findCertificateOfChild(tx, summary.childId);
     const localYear = localDateOf(write.now, municipality.timeZone).year;
@@ -110,7 +112,7 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     const { benefit, compensation } = feeParts({
       total: parts.family,
       certificate: 0,
-      on: `${summary.month}-01`,
+      on: billedOn(summary.month),
       benefits: benefitsOn(rules, facts.proofs),
       displacedSince: exemptSince(rules, facts.proofs, await enrollmentStartedOn(tx, summary.enrollmentId)),
       compensationPerMille: compensationFor(rules, facts.compensationOrder),

@@ -1,11 +1,12 @@
 import { CertificateFunded, FinancingQueued } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { localDateOf } from "@kruzhok/time";
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { decideHead, fundingOf, prorated, type WaitReason } from "../domain/financing";
 import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, succeeded, type AccountRef, type CertificateFinancing } from "../domain/ledger";
 import { NotHeardYet, paymentsError } from "../domain/errors";
-import { findRules } from "../store/billing";
+import { dayOfYear, rulesOn } from "../domain/billing-rules";
+import { billingRulesVersions } from "../store/billing";
 import {
   committedCount,
   findRequest,
@@ -78,8 +79,10 @@ export function requestFinancing(deps: PaymentsDeps, tx: PoolClient, request: { 
     if (certificate.municipalityId !== request.municipalityId) throw paymentsError("NOT_YOUR_CERTIFICATE", "The certificate belongs to another municipality");
     const municipality = (await findMunicipality(tx, request.municipalityId))!;
     const funding = fundingOf(year.nominal, year.categories, certificate.categories);
-    if ((await findRules(tx, request.municipalityId, request.year))?.prorateNominal) {
-      funding.amount = prorated(funding.amount, request.year, localDateOf(write.now, municipality.timeZone));
+    // Prorated by the rules in force on the request's day (a request for a later year: on its first day, when prorating takes nothing off anyway).
+    const today = localDateOf(write.now, municipality.timeZone);
+    if (rulesOn(await billingRulesVersions(tx, request.municipalityId, request.year), dayOfYear(request.year, formatLocalDate(today)))?.rules.prorateNominal) {
+      funding.amount = prorated(funding.amount, request.year, today);
     }
     const fresh = await insertRequest(tx, { ...request, amount: funding.amount, categoryRank: funding.rank, requestedAt: write.now, causeEventId: cause.causationId ?? null });
     let stopped: WaitReason | undefined;

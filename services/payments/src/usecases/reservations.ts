@@ -4,8 +4,9 @@ import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { defaultBillingRules } from "../domain/billing";
+import { billedOn, rulesOn } from "../domain/billing-rules";
 import { expectedCost } from "../domain/reservation";
-import { findRules } from "../store/billing";
+import { billingRulesVersions } from "../store/billing";
 import { committedFinancingsOf, financingFor } from "../store/financing";
 import { createTransfers, ensureAccounts, findAccounts, transferAccounts } from "../store/ledger";
 import { findCertificateOfChild, findGroup, findMunicipality, upsertEnrollment } from "../store/projections";
@@ -47,8 +48,11 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
   if (!financing) return;
   const certificateAccount = certificateAccountOf(financing);
   if ((await findAccounts(tx, [certificateAccount])).length === 0) return;
-  const rules = (await findRules(tx, enrollment.municipalityId, year)) ?? defaultBillingRules(group.pricePerHour);
-  const expected = expectedCost(group, rules, today, year);
+  // Each month's lessons at the rules that will bill them: those in force on the month's first day, a version set for later in the year included.
+  // REVIEW: a version set after the reservation was made does not re-price it (billing shrinks it by what it bills, the end releases the rest),
+  // as an overwrite did not before versions were kept. Remove when setting billing rules re-reserves the year's open enrollments.
+  const versions = await billingRulesVersions(tx, enrollment.municipalityId, year);
+  const expected = expectedCost(group, (month) => rulesOn(versions, billedOn(month))?.rules ?? defaultBillingRules(group.pricePerHour), today, year);
   const existing = await lockReservation(tx, enrollment.id, year);
   if (existing?.year === year && !existing.released) return;
   if (expected === 0) return;

@@ -164,11 +164,13 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
     },
 
     "GET /municipalities/:id/notice-settings": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/notice-settings` }) },
+    "GET /municipalities/:id/notice-settings/versions": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/notice-settings/versions` }) },
     "PUT /municipalities/:id/notice-settings": {
       owner: "municipality",
       call: (w) => ({ url: `/municipalities/${w.home}/notice-settings`, payload: { positionThreshold: 5, offerReminderHours: 24 } }),
     },
     "GET /municipalities/:id/calendars/:year": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/calendars/2027` }) },
+    "GET /municipalities/:id/calendars/:year/versions": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/calendars/2027/versions` }) },
     "PUT /municipalities/:id/calendars/:year": {
       owner: "municipality",
       call: (w) => ({ url: `/municipalities/${w.home}/calendars/2027`, payload: { daysOff: ["2027-01-01", "2027-01-07"], workingDays: [] } }),

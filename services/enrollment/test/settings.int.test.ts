@@ -25,10 +25,11 @@ describe("the municipality's own notice settings and calendar", () => {
     expect((await h.app.inject({ method: "GET", url: `/municipalities/${w.municipalityId}/notice-settings`, headers: staff })).json()).toEqual({
       positionThreshold: 5,
       offerReminderHours: 24,
+      effectiveFrom: null,
       source: "default",
     });
     const set = await put(`/municipalities/${w.municipalityId}/notice-settings`, { positionThreshold: 2, offerReminderHours: 48 });
-    expect(set.json()).toEqual({ positionThreshold: 2, offerReminderHours: 48, source: "municipality" });
+    expect(set.json()).toMatchObject({ effectiveFrom: "2026-09-01", positionThreshold: 2, offerReminderHours: 48 });
     const { groupId } = await openGroup(h, w, { capacity: 1 });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -68,7 +69,7 @@ describe("the municipality's own notice settings and calendar", () => {
     expect(await reviewDue("2026-09-04T01:00:00Z")).toBe("2026-09-07T12:00:00.000Z");
     // The official decrees Monday 7 September off: Tuesday 8.
     const decreed = await put(calendar, { daysOff: [...fallback.daysOff, "2026-09-07"] });
-    expect(decreed.json()).toMatchObject({ source: "municipality" });
+    expect(decreed.json()).toMatchObject({ effectiveFrom: "2026-09-04" });
     expect(await reviewDue("2026-09-04T01:05:00Z")).toBe("2026-09-08T12:00:00.000Z");
     // And Saturday 5 September a working day: Saturday 5.
     await put(calendar, { daysOff: [...fallback.daysOff, "2026-09-07"], workingDays: ["2026-09-05"] });

@@ -21,6 +21,8 @@ const codes = {
   EXPULSION_REASON_REQUIRED: "validation",
   NOT_EXPELLED: "illegal_state",
   CALENDAR_INVALID: "validation",
+  SETTINGS_RETROACTIVE: "validation",
+  SETTINGS_DATE_OUTSIDE_YEAR: "validation",
   GROUP_NOT_FOUND: "not_found",
   MUNICIPALITY_UNKNOWN: "illegal_state",
   YEAR_SETTINGS_MISSING: "illegal_state",
@@ -108,6 +110,14 @@ const texts = {
   CALENDAR_INVALID: {
     ru: "Календарь указан с ошибкой: дни должны относиться к этому году и не повторяться.",
     kk: "Күнтізбе қате көрсетілген: күндер осы жылға жатуы және қайталанбауы керек.",
+  },
+  SETTINGS_RETROACTIVE: {
+    ru: "Изменение не может вступить в силу задним числом: укажите сегодняшний день или более поздний.",
+    kk: "Өзгеріс өткен күннен бастап күшіне ене алмайды: бүгінгі немесе одан кейінгі күнді көрсетіңіз.",
+  },
+  SETTINGS_DATE_OUTSIDE_YEAR: {
+    ru: "Календарь года вступает в силу только в пределах этого года: укажите дату этого года.",
+    kk: "Жылдың күнтізбесі тек сол жыл ішінде күшіне енеді: осы жылдың күнін көрсетіңіз.",
   },
   GROUP_NOT_FOUND: sharedErrorTexts.groupNotFound,
   MUNICIPALITY_UNKNOWN: sharedErrorTexts.municipalityNotHeardYet,

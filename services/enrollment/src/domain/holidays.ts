@@ -1,5 +1,6 @@
 import { addDays, formatLocalDate, isoWeekday, parseLocalDate } from "@kruzhok/time";
 import { enrollmentError } from "./errors";
+import { checkEffectiveFrom, inForceOn, type Dated } from "./settings";
 
 /**
  * Public holidays that are days off, for counting a provider's review in working days. The
@@ -10,7 +11,7 @@ import { enrollmentError } from "./errors";
  *
  * The yearly government decrees (Russia's moved days, Kazakhstan's bridge days) and movable
  * feasts (Kurban Ait) are data: a municipality's official sets each year's calendar
- * (`workingCalendar` below), which replaces these defaults for that year.
+ * (`workingCalendar` below), which replaces these defaults for that year from the date it takes effect.
  */
 
 const KAZAKHSTAN_ZONES = new Set(["Asia/Almaty", "Asia/Qostanay", "Asia/Qyzylorda", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau", "Asia/Oral"]);
@@ -55,20 +56,61 @@ export interface WorkingCalendar {
   workingDays: ReadonlySet<string>;
 }
 
+/** One setting of a year's calendar, in force from `effectiveFrom` (a local date of that year) until a later one takes effect. */
+export interface CalendarVersion extends Dated {
+  daysOff: readonly string[];
+  workingDays: readonly string[];
+}
+
 /**
- * The calendar of `years` in the zone: a year the municipality has set (its official keeps the
- * decreed transfers, Kurban Ait and the working Saturdays) replaces the country's fixed holidays
- * of that year; other years are the fixed holidays.
+ * A year's calendar in force on a local date: the version of that year in force then
+ * (domain/settings.ts), or the country's fixed holidays before any took effect (`effectiveFrom` null).
+ * `versions` are the year's, in the order they were set.
  */
-export function workingCalendar(zone: string, years: readonly number[], set: readonly { year: number; daysOff: readonly string[]; workingDays: readonly string[] }[]): WorkingCalendar {
+export function calendarOn(zone: string, year: number, versions: readonly CalendarVersion[], date: string): { effectiveFrom: string | null; daysOff: string[]; workingDays: string[] } {
+  const version = inForceOn(versions, date);
+  return version
+    ? { effectiveFrom: version.effectiveFrom, daysOff: [...version.daysOff], workingDays: [...version.workingDays] }
+    : { effectiveFrom: null, daysOff: [...publicHolidays(zone, [year])].sort(), workingDays: [] };
+}
+
+/**
+ * The calendar of `years` in the zone, each day as the version in force on that day has it: a
+ * year's calendar the municipality set (its official keeps the decreed transfers, Kurban Ait and
+ * the working Saturdays) replaces the country's fixed holidays from the date it takes effect, and
+ * the days before stay as the version before (or the fixed holidays) had them. So a day off added
+ * from 1 May counts for a deadline running into May, and does not make 30 April a day off.
+ * (A review deadline is set once, at submission, with the versions known then: a version saved
+ * later does not move a deadline already given to the provider and the family.)
+ */
+export function workingCalendar(zone: string, years: readonly number[], set: readonly (CalendarVersion & { year: number })[]): WorkingCalendar {
   const daysOff = new Set<string>();
   const workingDays = new Set<string>();
   for (const year of years) {
-    const own = set.find((c) => c.year === year);
-    for (const day of own ? own.daysOff : publicHolidays(zone, [year])) daysOff.add(day);
-    for (const day of own?.workingDays ?? []) workingDays.add(day);
+    const defaults = publicHolidays(zone, [year]);
+    const versions = set.filter((c) => c.year === year);
+    if (versions.length === 0) {
+      for (const day of defaults) daysOff.add(day);
+      continue;
+    }
+    const on = (day: string) => inForceOn(versions, day);
+    for (const day of new Set([...defaults, ...versions.flatMap((v) => v.daysOff)])) {
+      const version = on(day);
+      if (version ? version.daysOff.includes(day) : defaults.has(day)) daysOff.add(day);
+    }
+    for (const day of new Set(versions.flatMap((v) => v.workingDays))) if (on(day)?.workingDays.includes(day)) workingDays.add(day);
   }
   return { daysOff, workingDays };
+}
+
+/**
+ * A new version of a year's calendar: its days as `checkCalendar` wants them (each listed once,
+ * in order), and its effective date in the year and not before today (local).
+ */
+export function decideCalendarVersion(year: number, calendar: { daysOff: readonly string[]; workingDays: readonly string[] }, effectiveFrom: string, today: string): CalendarVersion {
+  checkCalendar(year, calendar.daysOff, calendar.workingDays);
+  checkEffectiveFrom(effectiveFrom, today, year);
+  return { effectiveFrom, daysOff: [...new Set(calendar.daysOff)].sort(), workingDays: [...new Set(calendar.workingDays)].sort() };
 }
 
 /**

@@ -172,13 +172,35 @@ export const FamilyAuditEntry = z.object({
   at: z.string(),
 });
 
-export const NoticeSettingsBody = z.strictObject({
+const NoticeValues = {
   positionThreshold: z.number().int().min(1).max(50).describe("A family is told its turn is near within this many places of the head (today's default: 5)"),
   offerReminderHours: z.number().int().min(1).max(168).describe("How long before an offer expires its reminder goes, in hours (default: 24)"),
+};
+
+export const NoticeSettingsBody = z.strictObject({
+  ...NoticeValues,
+  effectiveFrom: LocalDate.optional().describe("The local date the thresholds take effect (not before today); unset: today. The versions before stay and govern the moments before it"),
 });
 
-export const NoticeSettingsView = NoticeSettingsBody.extend({
-  source: z.enum(["default", "municipality"]).describe("default: the municipality set none, today's values apply"),
+export const NoticeSettingsView = z.object({
+  ...NoticeValues,
+  effectiveFrom: LocalDate.nullable().describe("The version in force: from when; null when none is yet (the defaults apply)"),
+  source: z.enum(["default", "municipality"]).describe("default: no version of the municipality is in force, today's values apply"),
+});
+
+const SetBy = { setAt: z.string().describe("When it was set"), setBy: z.string().describe("Who set it (the official's account)") };
+
+export const NoticeSettingsVersion = z.object({ effectiveFrom: LocalDate, ...NoticeValues, ...SetBy });
+
+export const NoticeSettingsHistory = z.object({
+  on: LocalDate.describe("Today, in the municipality's zone"),
+  current: NoticeSettingsView.describe("The thresholds in force today"),
+  defaults: z.object(NoticeValues).describe("Today's values, in force before the first version takes effect"),
+  versions: z.array(NoticeSettingsVersion.extend({ inForce: z.boolean() })).describe("Every version as set, the latest set first; none is ever overwritten"),
+});
+
+export const OnQuery = z.strictObject({
+  on: LocalDate.optional().describe("The local date to read the version in force on; unset: today (for a calendar of another year, the year's nearest day)"),
 });
 
 export const CalendarParams = z.strictObject({ id: z.uuid(), year: z.coerce.number().int().min(2000).max(2200) });
@@ -186,13 +208,26 @@ export const CalendarParams = z.strictObject({ id: z.uuid(), year: z.coerce.numb
 export const CalendarBody = z.strictObject({
   daysOff: z.array(LocalDate).max(60).describe("Every day off of the year: the fixed holidays, the decreed transfers, movable feasts such as Kurban Ait"),
   workingDays: z.array(LocalDate).max(20).default([]).describe("Saturdays or Sundays decreed working days"),
+  effectiveFrom: LocalDate.optional().describe("The local date the calendar takes effect (in its year, not before today); unset: today, or 1 January for a year ahead. The days before it stay as the version before has them"),
 });
+
+const CalendarDays = { daysOff: z.array(LocalDate), workingDays: z.array(LocalDate) };
 
 export const CalendarView = z.object({
   year: z.number(),
-  daysOff: z.array(LocalDate),
-  workingDays: z.array(LocalDate),
-  source: z.enum(["default", "municipality"]).describe("default: the country's fixed holidays; municipality: the calendar its official set"),
+  effectiveFrom: LocalDate.nullable().describe("The version in force: from when; null when none is yet (the country's fixed holidays apply)"),
+  ...CalendarDays,
+  source: z.enum(["default", "municipality"]).describe("default: the country's fixed holidays; municipality: a calendar its official set"),
+});
+
+export const CalendarVersion = z.object({ year: z.number(), effectiveFrom: LocalDate, ...CalendarDays, ...SetBy });
+
+export const CalendarHistory = z.object({
+  year: z.number(),
+  on: LocalDate.describe("Today in the municipality's zone, or the year's nearest day for another year"),
+  current: CalendarView.describe("The calendar in force on `on`"),
+  defaults: z.object(CalendarDays).describe("The country's fixed holidays, in force before the first version takes effect"),
+  versions: z.array(CalendarVersion.omit({ year: true }).extend({ inForce: z.boolean() })).describe("Every version of the year as set, the latest set first; none is ever overwritten"),
 });
 
 const ApplicationStatuses = ["awaiting_financing", "queued", "offered", "enrolled", "refused", "rejected", "withdrawn", "declined", "expired"] as const;

@@ -47,26 +47,38 @@ export interface ExpiringOffer {
 }
 
 /**
- * Lock and return open offers of the group whose deadline falls within `leadMs` after `now`
- * (not yet past) and whose notice has not gone out. An offer made closer to its deadline than
- * `leadMs` gets none: its "offer made" message already named the deadline.
- */
-/**
  * The reminder's lead of an offer: `lead.override` when given (a test, an operator's sweep), else
- * its municipality's setting, else `lead.defaultMs`. SQL over `o` (offers) and `s` (its settings).
+ * its municipality's setting in force at the moment of reminding, else `lead.defaultMs`. SQL over
+ * `o` (offers) and `s` (`inForce`, joined on the offer's municipality).
  */
 const leadOf = (override: string, fallback: string) =>
   `make_interval(secs => COALESCE(${override}::double precision / 1000, s.offer_reminder_hours * 3600.0, ${fallback}::double precision / 1000))`;
+
+/**
+ * Each municipality's reminder lead in force at `now` (a timestamptz parameter), on its local
+ * date: one row per municipality that has a version in force, joined by hash as the one row per
+ * municipality was before versions were kept.
+ */
+const inForce = (now: string) =>
+  `(SELECT DISTINCT ON (v.municipality_id) v.municipality_id, v.offer_reminder_hours
+      FROM municipality_settings v JOIN municipalities m ON m.id = v.municipality_id
+     WHERE v.effective_from <= (${now}::timestamptz AT TIME ZONE m.time_zone)::date
+     ORDER BY v.municipality_id, v.effective_from DESC, v.seq DESC)`;
 
 export interface ReminderLead {
   overrideMs: number | undefined;
   defaultMs: number;
 }
 
+/**
+ * Lock and return open offers of the group whose deadline falls within `leadMs` after `now`
+ * (not yet past) and whose notice has not gone out. An offer made closer to its deadline than
+ * `leadMs` gets none: its "offer made" message already named the deadline.
+ */
 export async function offersToWarn(db: Queryable, groupId: string, now: Date, lead: ReminderLead): Promise<ExpiringOffer[]> {
   const { rows } = await db.query<ExpiringOffer>(
     `SELECT o.id AS "offerId", o.application_id AS "applicationId", o.group_id AS "groupId", o.municipality_id AS "municipalityId", o.deadline_at AS "deadlineAt"
-       FROM offers o LEFT JOIN municipality_settings s ON s.municipality_id = o.municipality_id
+       FROM offers o LEFT JOIN ${inForce("$2")} s ON s.municipality_id = o.municipality_id
       WHERE o.group_id = $1 AND o.status = 'open' AND o.expiry_noticed_at IS NULL
         AND o.deadline_at > $2 AND o.deadline_at <= $2 + ${leadOf("$3", "$4")}
         AND o.made_at <= o.deadline_at - ${leadOf("$3", "$4")}
@@ -79,7 +91,7 @@ export async function offersToWarn(db: Queryable, groupId: string, now: Date, le
 /** Groups that have an offer to warn about (see offersToWarn). */
 export async function groupsWithOffersToWarn(db: Queryable, now: Date, lead: ReminderLead): Promise<string[]> {
   const { rows } = await db.query<{ groupId: string }>(
-    `SELECT DISTINCT o.group_id AS "groupId" FROM offers o LEFT JOIN municipality_settings s ON s.municipality_id = o.municipality_id
+    `SELECT DISTINCT o.group_id AS "groupId" FROM offers o LEFT JOIN ${inForce("$1")} s ON s.municipality_id = o.municipality_id
       WHERE o.status = 'open' AND o.expiry_noticed_at IS NULL
         AND o.deadline_at > $1 AND o.deadline_at <= $1 + ${leadOf("$2", "$3")}
         AND o.made_at <= o.deadline_at - ${leadOf("$2", "$3")}

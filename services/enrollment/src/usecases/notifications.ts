@@ -28,7 +28,7 @@ import { positionThresholdOfGroup } from "../store/settings";
 // guardian), so one family's messages stay in order.
 
 /**
- * Today's values, where a municipality has set none of its own (PUT
+ * Today's values, where a municipality has no version of its own in force (PUT
  * /municipalities/{id}/notice-settings, store/settings.ts).
  */
 export const NOTICE_DEFAULTS = {
@@ -114,11 +114,12 @@ export async function notifyEnrollmentEnded(tx: Queryable, e: EnrollmentRow, rea
 /**
  * Tell the applications now within `threshold` of the head of the group's queue, once per
  * approach: an application told before is not told again while it stays within; one that fell
- * back beyond (a higher category joined ahead) is told again when it comes back. The caller
- * holds the group's queue lock.
+ * back beyond (a higher category joined ahead) is told again when it comes back. The threshold is
+ * the municipality's version in force at `now`, the moment of telling. The caller holds the
+ * group's queue lock.
  */
 export async function noticeApproachingPositions(tx: Queryable, groupId: string, now: Date, cause: Cause, given?: number): Promise<number> {
-  const threshold = given ?? (await positionThresholdOfGroup(tx, groupId)) ?? NOTICE_DEFAULTS.positionThreshold;
+  const threshold = given ?? (await positionThresholdOfGroup(tx, groupId, now)) ?? NOTICE_DEFAULTS.positionThreshold;
   const heads = await queueOf(tx, groupId, threshold);
   await forgetPositionNotices(tx, groupId, heads.map((a) => a.id));
   const told = await noticedPositions(tx, groupId);

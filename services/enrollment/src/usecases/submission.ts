@@ -9,6 +9,7 @@ import { localDateOf } from "@kruzhok/time";
 import { applicationRef, decideApplication, decideIntake, groupInCampaign, type CampaignHold } from "../domain/application";
 import { localDay, reviewDeadline } from "../domain/deadlines";
 import { workingCalendar, type WorkingCalendar } from "../domain/holidays";
+import { inForceOn } from "../domain/settings";
 import { enrollmentError } from "../domain/errors";
 import { guardianOfEnrollment, type ApplicationRow, type NewApplicationRow } from "../store/applications";
 import { undrawnCampaignOfGroup } from "../store/campaigns";
@@ -132,7 +133,7 @@ export async function writeApplications(tx: PoolClient, submissions: readonly Su
   const admitted = await admit(tx, submissions, outcomes);
   if (admitted.length === 0) return outcomes.all();
   const facts = await readFacts(tx, admitted, calendar);
-  const settings = await readSettings(tx, admitted);
+  const settings = await readSettings(tx, admitted, calendar);
   const planned = decideInOrder(admitted, facts, outcomes, calendar, settings);
   if (planned.length === 0) return outcomes.all();
   const written = await insert(tx, planned, submissions.length, settings);
@@ -243,18 +244,30 @@ async function readFacts(tx: PoolClient, admitted: readonly Admitted[], calendar
   return { facts: withGuardians, campaigns: new Map(campaigns.map((c) => [c.groupId, c])) };
 }
 
-/** What the municipalities of the batch set for themselves: their position thresholds and working calendars. */
+/**
+ * What the municipalities of the batch set for themselves, as in force when each application is
+ * submitted: the position threshold on its local day (the moment its family may be told), and the
+ * working calendar whose every day counts as the version in force on that day has it (a deadline
+ * runs over days ahead, and a version already set for them says what they are).
+ */
 interface BatchSettings {
-  threshold(municipalityId: string): number;
+  threshold(municipalityId: string, localDay: string): number;
   calendarOf(municipalityId: string, zone: string, now: Date): WorkingCalendar;
 }
 
-/** One query for the batch's municipalities: a municipality that set nothing gets today's defaults. */
-async function readSettings(tx: PoolClient, admitted: readonly Admitted[]): Promise<BatchSettings> {
+/** One query for the batch's municipalities: a municipality with no version in force gets today's defaults. */
+async function readSettings(tx: PoolClient, admitted: readonly Admitted[], calendar: Calendar): Promise<BatchSettings> {
   const years = [...new Set(admitted.flatMap(({ submission: { now }, zone }) => [localDateOf(now, zone).year, localDateOf(now, zone).year + 1]))];
-  const found = await submissionSettings(tx, [...new Set(admitted.map((a) => a.group.municipalityId))], years);
+  // Each municipality's earliest local day of the batch: the versions in force from it on.
+  const since = new Map<string, string>();
+  for (const { submission: { now }, group, zone } of admitted) {
+    const day = calendar(now, `day ${zone}`, () => localDay(now, zone));
+    const known = since.get(group.municipalityId);
+    if (known === undefined || day < known) since.set(group.municipalityId, day);
+  }
+  const found = await submissionSettings(tx, [...since].map(([municipalityId, day]) => ({ municipalityId, since: day })), years);
   return {
-    threshold: (municipalityId) => found.get(municipalityId)?.positionThreshold ?? NOTICE_DEFAULTS.positionThreshold,
+    threshold: (municipalityId, day) => inForceOn(found.get(municipalityId)?.notices ?? [], day)?.positionThreshold ?? NOTICE_DEFAULTS.positionThreshold,
     calendarOf: (municipalityId, zone, now) => {
       const year = localDateOf(now, zone).year;
       return workingCalendar(zone, [year, year + 1], found.get(municipalityId)?.calendars ?? []);
@@ -266,6 +279,8 @@ async function readSettings(tx: PoolClient, admitted: readonly Admitted[]): Prom
 interface Planned {
   index: number;
   submission: Submission;
+  /** The submission's local day in its municipality's zone. */
+  localDay: string;
   row: NewApplicationRow & { createdAt: Date };
   financingYear: number | null;
 }
@@ -313,6 +328,7 @@ function decideInOrder(
       planned.push({
         index,
         submission,
+        localDay: calendar(now, `day ${zone}`, () => localDay(now, zone)),
         financingYear: decision.financingYear,
         row: {
           id,
@@ -359,7 +375,7 @@ interface Written extends Planned {
  */
 async function insert(tx: PoolClient, planned: readonly Planned[], submitted: number, settings: BatchSettings): Promise<Written[]> {
   // Counted up to the largest threshold of the batch: each row is then judged by its own municipality's.
-  const upTo = Math.max(...planned.map((p) => settings.threshold(p.row.municipalityId)));
+  const upTo = Math.max(...planned.map((p) => settings.threshold(p.row.municipalityId, p.localDay)));
   const inserted = new Map((await insertApplications(tx, planned.map((p) => p.row), upTo)).map((a) => [a.id, a]));
   const missing = planned.find((p) => !inserted.has(p.row.id));
   if (missing) {
@@ -382,7 +398,7 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
   const entries: OutboxEntry[] = [];
   // Per group, the latest submission whose application may be near the head, and the group's municipality's threshold.
   const nearHead = new Map<string, Submission & { threshold: number }>();
-  for (const { index, submission, row, financingYear, application, aheadUpTo } of written) {
+  for (const { index, submission, localDay: day, row, financingYear, application, aheadUpTo } of written) {
     const { now, cause } = submission;
     const origin = { ...cause, municipalityId: application.municipalityId, aggregateId: application.id };
     entries.push(outboxEntry(ApplicationSubmitted, origin, {
@@ -403,7 +419,7 @@ async function announce(tx: PoolClient, written: readonly Written[], outcomes: O
     // A short queue, or a category ahead of the head's: the new application may be near the head
     // from the start. Otherwise the first `threshold` of the queue are the same as before it came
     // (it sorts after every application of its own or a higher category), and nobody is told.
-    const threshold = settings.threshold(application.municipalityId);
+    const threshold = settings.threshold(application.municipalityId, day);
     if (aheadUpTo < threshold) nearHead.set(application.groupId, { ...submission, threshold });
     outcomes.fulfil(index, application);
   }

@@ -133,6 +133,7 @@ export const registryMatrix = defineMatrix<RegistryWorld, RegistryHarness>({
       owner: "region",
       call: () => ({ url: "/municipalities", payload: { code: municipalityCode(), name: "Посёлок Матричный", regionCode: HOME_REGION, timeZone: "Asia/Kamchatka", currency: "RUB" } }),
     },
+    "GET /municipalities/:id/years/:year/versions": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2027/versions` }) },
     "PUT /municipalities/:id/years/:year": {
       owner: "municipality",
       call: (w) => ({ url: `/municipalities/${w.home}/years/2027`, payload: yearSettings() }),

@@ -10,6 +10,7 @@ import { migrateRegistry } from "./migrations";
 import { sweepCategoryEndings } from "./usecases/categories";
 import { processChildImports } from "./usecases/child-imports";
 import { sweepCertificateEnds } from "./usecases/lifecycle";
+import { announceYearSettings } from "./usecases/municipalities";
 
 await runService({
   name: "registry",
@@ -25,6 +26,8 @@ await runService({
   jobs: ({ pool, clock, config }) => [
     { name: "category endings", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCategoryEndings({ pool, clock }) },
     { name: "certificates at 18", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCertificateEnds({ pool, clock }) },
+    // A year's settings dated later than the day they were saved are announced on their date.
+    { name: "year settings due", intervalMs: 60_000, run: () => announceYearSettings({ pool, clock }) },
     { name: "child imports", intervalMs: config.CHILD_IMPORT_INTERVAL_MS, run: () => processChildImports({ pool, clock }) },
   ],
 });

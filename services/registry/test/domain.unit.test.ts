@@ -6,7 +6,7 @@ import { decide, type Certificate } from "../src/domain/certificate";
 import { certificateNumber, isValidCertificateNumber } from "../src/domain/certificate-number";
 import { documentHash, documentProblem, isValidIin, isValidSnils, oneCharacterApart } from "../src/domain/documents";
 import { decideProvider, decideProviderApplication, type ProviderState } from "../src/domain/provider";
-import { decideYearSettings, type YearSettings } from "../src/domain/year-settings";
+import { announcedOnSave, decideYearSettings, defaultEffectiveFrom, versionOn, type YearSettings } from "../src/domain/year-settings";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -159,19 +159,44 @@ describe("year settings", () => {
     deadlines: { offerAcceptanceDays: 5, providerReviewWorkingDays: 3, monthCloseDay: 5 },
   };
   it("can be set before the year starts", () => {
-    expect(() => decideYearSettings(settings, { existing: undefined, financedCount: 0 }, new Date("2026-11-25T00:00:00Z"), "Asia/Kamchatka")).not.toThrow();
+    expect(() => decideYearSettings(settings, "2027-01-01", { existing: undefined, financedCount: 0 }, new Date("2026-11-25T00:00:00Z"), "Asia/Kamchatka")).not.toThrow();
   });
   it("are read-only once the year has ended in the municipality's zone", () => {
     // 2027-12-31T12:00Z is already 2028-01-01 in Kamchatka, still 2027 in Moscow.
     const at = new Date("2027-12-31T12:30:00Z");
-    expect(codeOf(() => decideYearSettings(settings, { existing: settings, financedCount: 0 }, at, "Asia/Kamchatka"))).toBe("REGISTRY.YEAR_IN_THE_PAST");
-    expect(codeOf(() => decideYearSettings(settings, { existing: settings, financedCount: 0 }, at, "Europe/Moscow"))).toBeUndefined();
+    expect(codeOf(() => decideYearSettings(settings, "2027-12-31", { existing: settings, financedCount: 0 }, at, "Asia/Kamchatka"))).toBe("REGISTRY.YEAR_IN_THE_PAST");
+    expect(codeOf(() => decideYearSettings(settings, "2027-12-31", { existing: settings, financedCount: 0 }, at, "Europe/Moscow"))).toBeUndefined();
   });
   it("keep the nominal and a cap no lower than what is financed", () => {
     const now = new Date("2027-03-01T00:00:00Z");
-    expect(codeOf(() => decideYearSettings({ ...settings, nominal: 1 }, { existing: settings, financedCount: 3 }, now, "UTC"))).toBe("REGISTRY.NOMINAL_FIXED");
-    expect(codeOf(() => decideYearSettings({ ...settings, financedCap: 2 }, { existing: settings, financedCount: 3 }, now, "UTC"))).toBe("REGISTRY.CAP_BELOW_FINANCED");
-    expect(codeOf(() => decideYearSettings({ ...settings, financedCap: 3, budget: 5 }, { existing: settings, financedCount: 3 }, now, "UTC"))).toBeUndefined();
+    expect(codeOf(() => decideYearSettings({ ...settings, nominal: 1 }, "2027-03-01", { existing: settings, financedCount: 3 }, now, "UTC"))).toBe("REGISTRY.NOMINAL_FIXED");
+    expect(codeOf(() => decideYearSettings({ ...settings, financedCap: 2 }, "2027-03-01", { existing: settings, financedCount: 3 }, now, "UTC"))).toBe("REGISTRY.CAP_BELOW_FINANCED");
+    expect(codeOf(() => decideYearSettings({ ...settings, financedCap: 3, budget: 5 }, "2027-03-01", { existing: settings, financedCount: 3 }, now, "UTC"))).toBeUndefined();
+  });
+  it("take effect from a date in their year, not before today in the municipality's zone", () => {
+    // 2027-03-01T20:00Z is already 2 March in Kamchatka.
+    const now = new Date("2027-03-01T20:00:00Z");
+    expect(codeOf(() => decideYearSettings(settings, "2027-03-01", { existing: undefined, financedCount: 0 }, now, "Asia/Kamchatka"))).toBe("REGISTRY.YEAR_SETTINGS_RETROACTIVE");
+    expect(codeOf(() => decideYearSettings(settings, "2027-03-01", { existing: undefined, financedCount: 0 }, now, "UTC"))).toBeUndefined();
+    expect(codeOf(() => decideYearSettings(settings, "2028-01-01", { existing: undefined, financedCount: 0 }, now, "UTC"))).toBe("REGISTRY.YEAR_DATE_OUTSIDE_YEAR");
+    expect(decideYearSettings(settings, "2027-06-01", { existing: undefined, financedCount: 0 }, now, "UTC")).toEqual({ effectiveFrom: "2027-06-01", settings });
+  });
+  it("default to today, or to 1 January for a year not begun", () => {
+    expect(defaultEffectiveFrom(2027, "2026-11-25")).toBe("2027-01-01");
+    expect(defaultEffectiveFrom(2027, "2027-03-02")).toBe("2027-03-02");
+  });
+  it("in force on a day: the latest effective date not after it, ties by the later save", () => {
+    const versions = [
+      { effectiveFrom: "2027-01-01", id: "a" },
+      { effectiveFrom: "2027-06-01", id: "b" },
+      { effectiveFrom: "2027-03-01", id: "c" },
+      { effectiveFrom: "2027-03-01", id: "d" },
+    ];
+    expect(versionOn(versions, "2026-12-31")).toBeUndefined();
+    expect(versionOn(versions, "2027-02-28")?.id).toBe("a");
+    expect(versionOn(versions, "2027-03-01")?.id).toBe("d");
+    expect(versionOn(versions, "2027-05-31")?.id).toBe("d");
+    expect(versionOn(versions, "2027-06-01")?.id).toBe("b");
   });
 });
 
@@ -232,5 +257,14 @@ describe("a new list of categories", () => {
   it("does not send a verified category back for a check when the family repeats its waiting claim", () => {
     const pending = [record("low_income", "2")];
     expect(planCategories(pending, { verified: [record("low_income", "1")], pending }, "family")).toEqual({ remove: [], verify: [], pending: [], withdraw: [] });
+  });
+
+  it("announces a version when saved if it is in force already or governs a year ahead from its first day, otherwise on its date", () => {
+    const settings = { year: 2026 } as Parameters<typeof announcedOnSave>[0]["settings"];
+    expect(announcedOnSave({ effectiveFrom: "2026-09-01", settings }, "2026-09-01")).toBe(true);
+    expect(announcedOnSave({ effectiveFrom: "2026-10-01", settings }, "2026-09-01")).toBe(false);
+    const ahead = { year: 2027 } as Parameters<typeof announcedOnSave>[0]["settings"];
+    expect(announcedOnSave({ effectiveFrom: "2027-01-01", settings: ahead }, "2026-09-01")).toBe(true);
+    expect(announcedOnSave({ effectiveFrom: "2027-03-01", settings: ahead }, "2026-09-01")).toBe(false);
   });
 });

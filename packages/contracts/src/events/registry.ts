@@ -34,6 +34,9 @@ export const YearSettingsData = z.object({
   categories: z.array(z.object({ code: CategoryCode, coefficient: z.number().positive() })).max(12),
   maxOpenApplications: z.number().int().positive(),
   deadlines: Deadlines,
+  // Added compatibly (issue #18): absent from events saved before; a consumer reading none takes
+  // the settings as in force from the year's first day.
+  effectiveFrom: LocalDate.optional().describe("Local date from which these settings are in force; later saved versions with the same date supersede earlier ones"),
 });
 
 export const MunicipalityCreated = defineEvent(

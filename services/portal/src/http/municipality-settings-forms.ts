@@ -71,6 +71,14 @@ export function pairsOf(t: Translate, form: Form, name: string, errors: Errors):
 /** A checkbox posts its value only when ticked. */
 export const ticked = (form: Form, name: string): boolean => form[name] === "true";
 
+/** An optional date (YYYY-MM-DD, as a date field posts it): undefined when left empty, or the error beside its field. */
+export function optionalDateOf(t: Translate, form: Form, name: string, errors: Errors): string | undefined {
+  const value = text(form, name);
+  if (value === "") return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) errors[name] = t("msettings.date");
+  return value;
+}
+
 /** A year in the address, or this one. */
 export function yearOf(value: unknown, fallback: number): number {
   const year = typeof value === "string" && /^\d{4}$/.test(value) ? Number(value) : NaN;

@@ -2,8 +2,9 @@
 // kept by the service that decides by it — the year's money and categories by the registry, the
 // absence rules by attendance, the billing rules by payments, the holiday calendar and the notice
 // thresholds by enrollment. Each form posts to its own route, which calls its service for the
-// person; a refusal comes back beside the field the service names. Attendance keeps every version
-// of its rules with the date it takes effect: the page shows that history.
+// person; a refusal comes back beside the field the service names. Attendance and payments keep
+// every version of their rules, and enrollment every version of its calendar and notice
+// thresholds, with the date it takes effect: the page shows those histories.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { categoryName } from "@kruzhok/i18n";
 import { fieldErrorsOf, type Answer, type Services } from "../api/client";
@@ -12,7 +13,7 @@ import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, fieldId, layout, select } from "../pages/layout";
 import { municipalityAttendanceRoutes } from "./municipality-settings-attendance";
-import { datesOf, formFieldsOf, itemsOf, moneyOf, moneyText, pairsOf, ticked, wholeOf, yearOf, type Errors, type Form } from "./municipality-settings-forms";
+import { datesOf, formFieldsOf, itemsOf, moneyOf, moneyText, optionalDateOf, pairsOf, ticked, wholeOf, yearOf, type Errors, type Form } from "./municipality-settings-forms";
 import { asPerson, notice, personOf, sendPage } from "./web";
 
 export interface OfficialPagesOptions {
@@ -31,6 +32,14 @@ interface YearSettings {
   deadlines: { offerAcceptanceDays: number; providerReviewWorkingDays: number; monthCloseDay: number };
   currency?: string;
   financedCount?: number;
+  effectiveFrom?: string;
+}
+
+/** The registry's year settings: the version in force on `on`, and every version as saved. */
+interface YearHistory {
+  on: string;
+  current: YearSettings | null;
+  versions: (YearSettings & { effectiveFrom: string; setAt: string; setBy: string; inForce: boolean })[];
 }
 
 interface AttendanceRules {
@@ -61,16 +70,35 @@ interface BillingRules {
   prorateNominal: boolean;
 }
 
-interface Calendar {
+interface BillingHistory {
+  on: string;
+  current: { effectiveFrom: string | null; rules: BillingRules | null };
+  /** setAt null: set before payments kept versions. */
+  versions: { effectiveFrom: string; rules: BillingRules; setAt: string | null; setBy: string; inForce: boolean }[];
+}
+
+interface CalendarDays {
   daysOff: string[];
   workingDays: string[];
-  source: "default" | "municipality";
+}
+
+/** Enrollment's calendar of a year: the version in force on `on` (effectiveFrom null: the country's fixed holidays), and every version. */
+interface CalendarHistory {
+  on: string;
+  current: CalendarDays & { effectiveFrom: string | null };
+  versions: (CalendarDays & { effectiveFrom: string; setAt: string; setBy: string; inForce: boolean })[];
 }
 
 interface NoticeSettings {
   positionThreshold: number;
   offerReminderHours: number;
-  source: "default" | "municipality";
+}
+
+/** Enrollment's notice thresholds: the version in force today (effectiveFrom null: the defaults), and every version. */
+interface NoticeHistory {
+  on: string;
+  current: NoticeSettings & { effectiveFrom: string | null };
+  versions: (NoticeSettings & { effectiveFrom: string; setAt: string; setBy: string; inForce: boolean })[];
 }
 
 const PARTS = ["year", "rules", "billing", "calendar", "notices"] as const;
@@ -78,11 +106,23 @@ type Part = (typeof PARTS)[number];
 
 /** The fields of each part, as its service names them (a problem's `categories.3.code` is the form's `categories`). */
 const FIELDS: Record<Part, readonly string[]> = {
-  year: ["nominal", "budget", "financedCap", "childrenPopulation", "categories", "maxOpenApplications", "deadlines.offerAcceptanceDays", "deadlines.providerReviewWorkingDays", "deadlines.monthCloseDay"],
+  year: ["effectiveFrom", "nominal", "budget", "financedCap", "childrenPopulation", "categories", "maxOpenApplications", "deadlines.offerAcceptanceDays", "deadlines.providerReviewWorkingDays", "deadlines.monthCloseDay"],
   rules: ["effectiveFrom", "holidays", "closingWorkingDay", "confirmationRequired", "noticeDeadline", "proofWindowDays", "vacationDaysCap", "maxGroupsPerWeek", "lateEntryDays", "bulkLateMarks"],
-  billing: ["normativePerHour", "coPayment", "unexcused", "benefits", "compensation", "exemptCategories", "prorateNominal"],
-  calendar: ["daysOff", "workingDays"],
-  notices: ["positionThreshold", "offerReminderHours"],
+  billing: ["effectiveFrom", "normativePerHour", "coPayment", "unexcused", "benefits", "compensation", "exemptCategories", "prorateNominal"],
+  calendar: ["effectiveFrom", "daysOff", "workingDays"],
+  notices: ["effectiveFrom", "positionThreshold", "offerReminderHours"],
+};
+
+/**
+ * The form's names of a service's fields where two forms of the page would share one (an element's
+ * id is its name): payments' `effectiveFrom` is the billing form's `billingEffectiveFrom`, and
+ * enrollment's the calendar's `calendarEffectiveFrom` and the notices' `noticesEffectiveFrom`.
+ */
+const FORM_NAMES: Partial<Record<Part, Record<string, string>>> = {
+  year: { effectiveFrom: "yearEffectiveFrom" },
+  billing: { effectiveFrom: "billingEffectiveFrom" },
+  calendar: { effectiveFrom: "calendarEffectiveFrom" },
+  notices: { effectiveFrom: "noticesEffectiveFrom" },
 };
 
 const RULE_NUMBERS = ["closingWorkingDay", "proofWindowDays", "vacationDaysCap", "maxGroupsPerWeek", "lateEntryDays", "bulkLateMarks"] as const;
@@ -175,12 +215,13 @@ export function municipalitySettingsRoutes(app: FastifyInstance, options: Offici
     const place = await placeOf(municipalityId);
     const call = asPerson(ctx, person.token);
     const base = `/municipalities/${municipalityId}`;
-    const [yearAnswer, rulesAnswer, billingAnswer, calendarAnswer, noticesAnswer] = await Promise.all([
+    const [yearAnswer, rulesAnswer, billingAnswer, calendarAnswer, noticesAnswer, yearHistoryAnswer] = await Promise.all([
       services.call<YearSettings>("registry", "GET", `${base}/years/${year}`, call),
       services.call<RulesHistory>("attendance", "GET", `${base}/years/${year}/rules/versions`, call),
-      services.call<{ rules: BillingRules | null }>("payments", "GET", `${base}/years/${year}/billing-rules`, call),
-      services.call<Calendar>("enrollment", "GET", `${base}/calendars/${year}`, call),
-      services.call<NoticeSettings>("enrollment", "GET", `${base}/notice-settings`, call),
+      services.call<BillingHistory>("payments", "GET", `${base}/years/${year}/billing-rules/versions`, call),
+      services.call<CalendarHistory>("enrollment", "GET", `${base}/calendars/${year}/versions`, call),
+      services.call<NoticeHistory>("enrollment", "GET", `${base}/notice-settings/versions`, call),
+      services.call<YearHistory>("registry", "GET", `${base}/years/${year}/versions`, call),
     ]);
     const body = <T>(answer: Answer<T>): T | undefined => (answer.ok ? answer.body : undefined);
     const currency = body(yearAnswer)?.currency ?? place.currency;
@@ -193,9 +234,11 @@ export function municipalitySettingsRoutes(app: FastifyInstance, options: Offici
 
     // The year: nominal, budget, cap, population, categories with coefficients, the deadlines.
     const yearSettings = body(yearAnswer);
-    const yf = formOf("year", yearForm(yearSettings));
+    const yearHistory = body(yearHistoryAnswer);
+    const yf = formOf("year", { ...yearForm(yearSettings), yearEffectiveFrom: "" });
     const ye = errorsOf("year");
     const yearLabels = {
+      yearEffectiveFrom: t("msettings.year.effectiveFrom"),
       nominal: t("msettings.year.nominal", { currency }),
       budget: t("msettings.year.budget", { currency }),
       financedCap: t("msettings.year.financedCap"),
@@ -215,12 +258,13 @@ ${yearSettings
   <dt>${t("msettings.year.budgetNow")}</dt><dd>${money(yearSettings.budget)}</dd>
   <dt>${t("msettings.year.financed")}</dt><dd>${t("msettings.year.financedOf", { count: yearSettings.financedCount ?? 0, cap: yearSettings.financedCap })}</dd>
   <dt>${t("msettings.year.order")}</dt><dd>${yearSettings.categories.length === 0 ? "—" : html`<ol>${yearSettings.categories.map((c) => html`<li>${categoryName(c.code, ctx.language)} · ${t("msettings.year.coefficient", { value: c.coefficient })}</li>`)}</ol>`}</dd>
-</dl>`
+</dl>
+${yearSettings.effectiveFrom && yearHistory ? html`<p>${t("msettings.year.inForceFrom", { date: format.date(yearSettings.effectiveFrom), on: format.date(yearHistory.on) })}</p>` : ""}`
   : html`<p>${t("msettings.year.notSet")}</p>`}
-<p class="hint">${t("msettings.year.keptHint")}</p>
 ${summaryOf("year", yearLabels)}
 <form method="post" action="/municipality/settings/year" novalidate>
   ${csrfInput(ctx)}<input type="hidden" name="year" value="${year}">
+  ${field({ name: "yearEffectiveFrom", label: yearLabels.yearEffectiveFrom, value: yf.yearEffectiveFrom, error: ye.yearEffectiveFrom, type: "date", hint: t("msettings.year.effectiveFromHint") })}
   ${field({ name: "nominal", label: yearLabels.nominal, value: yf.nominal, error: ye.nominal, inputmode: "decimal", hint: t("msettings.moneyHint") })}
   ${field({ name: "budget", label: yearLabels.budget, value: yf.budget, error: ye.budget, inputmode: "decimal", hint: t("msettings.moneyHint") })}
   ${field({ name: "financedCap", label: yearLabels.financedCap, value: yf.financedCap, error: ye.financedCap, inputmode: "numeric" })}
@@ -232,6 +276,21 @@ ${summaryOf("year", yearLabels)}
   ${field({ name: "deadlines.monthCloseDay", label: yearLabels["deadlines.monthCloseDay"], value: yf["deadlines.monthCloseDay"], error: ye["deadlines.monthCloseDay"], inputmode: "numeric" })}
   <button type="submit">${t("msettings.year.save")}</button>
 </form>
+<h3 id="year-history">${t("msettings.year.history")}</h3>
+${!yearHistory || yearHistory.versions.length === 0
+  ? html`<p>${t("msettings.year.noHistory")}</p>`
+  : html`<ol class="cards" aria-labelledby="year-history">${yearHistory.versions.map(
+      (v) => html`<li class="card">
+  <p><strong>${t("msettings.rules.from", { date: format.date(v.effectiveFrom) })}</strong>${v.inForce ? html` <span class="badge">${t("msettings.rules.inForce")}</span>` : ""}</p>
+  <p class="meta">${t("msettings.rules.setAt", { at: format.instant(v.setAt, place.timeZone), by: v.setBy })}</p>
+  <details><summary>${t("msettings.rules.values")}</summary><dl class="summary">
+    <dt>${t("msettings.year.nominalNow")}</dt><dd>${money(v.nominal)}</dd>
+    <dt>${t("msettings.year.budgetNow")}</dt><dd>${money(v.budget)}</dd>
+    <dt>${yearLabels.financedCap}</dt><dd>${v.financedCap}</dd>
+    <dt>${t("msettings.year.order")}</dt><dd>${v.categories.length === 0 ? "—" : html`<ol>${v.categories.map((c) => html`<li>${categoryName(c.code, ctx.language)} · ${t("msettings.year.coefficient", { value: c.coefficient })}</li>`)}</ol>`}</dd>
+  </dl></details>
+</li>`,
+    )}</ol>`}
 </section>`;
 
     // Attendance's rules: the version in force today, the form for a new one from a date, the history.
@@ -294,11 +353,12 @@ ${!history || history.versions.length === 0
     )}</ol>`}
 </section>`;
 
-    // Payments' billing rules of the year.
+    // Payments' billing rules: the version in force today, the form for a new one from a date, the history.
     const billing = body(billingAnswer);
-    const bf = formOf("billing", billingForm(billing?.rules));
+    const bf = formOf("billing", { ...billingForm(billing?.current.rules), billingEffectiveFrom: "" });
     const be = errorsOf("billing");
     const billingLabels = {
+      billingEffectiveFrom: t("msettings.billing.effectiveFrom"),
       normativePerHour: t("msettings.billing.normativePerHour", { currency }),
       coPayment: t("msettings.billing.coPayment"),
       unexcused: t("msettings.billing.unexcused"),
@@ -307,14 +367,25 @@ ${!history || history.versions.length === 0
       exemptCategories: t("msettings.billing.exemptCategories"),
       prorateNominal: t("msettings.billing.prorateNominal"),
     };
+    const billingValues = (b: BillingRules): Html => html`<dl class="summary">
+  <dt>${billingLabels.normativePerHour}</dt><dd>${money(b.normativePerHour)}</dd>
+  <dt>${billingLabels.coPayment}</dt><dd>${b.coPayment ? t("msettings.yes") : t("msettings.no")}</dd>
+  <dt>${billingLabels.unexcused}</dt><dd>${t(b.unexcused === "charged" ? "msettings.billing.charged" : "msettings.billing.notCharged")}</dd>
+  <dt>${billingLabels.benefits}</dt><dd>${b.benefits.length === 0 ? "—" : b.benefits.map((x) => `${categoryName(x.category, ctx.language)} ${x.percent} %`).join(", ")}</dd>
+  <dt>${billingLabels.compensation}</dt><dd>${b.compensation.length === 0 ? "—" : b.compensation.join(", ")}</dd>
+  <dt>${billingLabels.exemptCategories}</dt><dd>${b.exemptCategories.length === 0 ? "—" : b.exemptCategories.map((code) => categoryName(code, ctx.language)).join(", ")}</dd>
+  <dt>${billingLabels.prorateNominal}</dt><dd>${b.prorateNominal ? t("msettings.yes") : t("msettings.no")}</dd>
+</dl>`;
     const billingSection = html`<section aria-labelledby="billing" class="card">
 <h2 id="billing">${t("msettings.billing.title")}</h2>
 ${unread(billingAnswer)}
-${billing?.rules === null ? html`<p>${t("msettings.billing.notSet")}</p>` : ""}
-<p class="hint">${t("msettings.billing.keptHint")}</p>
+${billing
+  ? html`<p>${billing.current.effectiveFrom ? t("msettings.billing.inForceFrom", { date: format.date(billing.current.effectiveFrom), on: format.date(billing.on) }) : t("msettings.billing.notSet", { on: format.date(billing.on) })}</p>`
+  : ""}
 ${summaryOf("billing", billingLabels)}
 <form method="post" action="/municipality/settings/billing" novalidate>
   ${csrfInput(ctx)}<input type="hidden" name="year" value="${year}">
+  ${field({ name: "billingEffectiveFrom", label: billingLabels.billingEffectiveFrom, value: bf.billingEffectiveFrom, error: be.billingEffectiveFrom, type: "date", hint: t("msettings.billing.effectiveFromHint") })}
   ${field({ name: "normativePerHour", label: billingLabels.normativePerHour, value: bf.normativePerHour, error: be.normativePerHour, inputmode: "decimal", hint: t("msettings.moneyHint") })}
   ${checkbox({ name: "coPayment", label: billingLabels.coPayment, checked: ticked(bf, "coPayment"), error: be.coPayment })}
   ${select({ name: "unexcused", label: billingLabels.unexcused, value: bf.unexcused, error: be.unexcused, options: [{ value: "not_charged", label: t("msettings.billing.notCharged") }, { value: "charged", label: t("msettings.billing.charged") }] })}
@@ -324,43 +395,98 @@ ${summaryOf("billing", billingLabels)}
   ${checkbox({ name: "prorateNominal", label: billingLabels.prorateNominal, checked: ticked(bf, "prorateNominal"), error: be.prorateNominal })}
   <button type="submit">${t("msettings.billing.save")}</button>
 </form>
+<h3 id="billing-history">${t("msettings.billing.history")}</h3>
+${!billing || billing.versions.length === 0
+  ? html`<p>${t("msettings.billing.noHistory")}</p>`
+  : html`<ol class="cards" aria-labelledby="billing-history">${billing.versions.map(
+      (v) => html`<li class="card">
+  <p><strong>${t("msettings.rules.from", { date: format.date(v.effectiveFrom) })}</strong>${v.inForce ? html` <span class="badge">${t("msettings.rules.inForce")}</span>` : ""}</p>
+  <p class="meta">${v.setAt ? t("msettings.rules.setAt", { at: format.instant(v.setAt, place.timeZone), by: v.setBy }) : t("msettings.billing.setBeforeHistory")}</p>
+  <details><summary>${t("msettings.rules.values")}</summary>${billingValues(v.rules)}</details>
+</li>`,
+    )}</ol>`}
 </section>`;
 
-    // Enrollment's calendar of the year and its notice thresholds.
+    // Enrollment's calendar of the year: the version in force today, the form for a new one from a date, the history.
     const calendar = body(calendarAnswer);
-    const cf = formOf("calendar", calendar ? { daysOff: lines(calendar.daysOff), workingDays: lines(calendar.workingDays) } : {});
+    const cf = formOf("calendar", { ...(calendar && { daysOff: lines(calendar.current.daysOff), workingDays: lines(calendar.current.workingDays) }), calendarEffectiveFrom: "" });
     const ce = errorsOf("calendar");
-    const calendarLabels = { daysOff: t("msettings.calendar.daysOff"), workingDays: t("msettings.calendar.workingDays") };
+    const calendarLabels = {
+      calendarEffectiveFrom: t("msettings.calendar.effectiveFrom"),
+      daysOff: t("msettings.calendar.daysOff"),
+      workingDays: t("msettings.calendar.workingDays"),
+    };
+    const datesText = (dates: readonly string[]) => (dates.length === 0 ? "—" : dates.map((d) => format.date(d)).join(", "));
+    const calendarValues = (c: CalendarDays): Html => html`<dl class="summary">
+  <dt>${calendarLabels.daysOff}</dt><dd>${datesText(c.daysOff)}</dd>
+  <dt>${calendarLabels.workingDays}</dt><dd>${datesText(c.workingDays)}</dd>
+</dl>`;
     const calendarSection = html`<section aria-labelledby="calendar" class="card">
 <h2 id="calendar">${t("msettings.calendar.title")}</h2>
 ${unread(calendarAnswer)}
-${calendar ? html`<p>${t(calendar.source === "default" ? "msettings.calendar.default" : "msettings.calendar.own")}</p>` : ""}
-<p class="hint">${t("msettings.calendar.keptHint")}</p>
+${calendar
+  ? html`<p>${calendar.current.effectiveFrom ? t("msettings.calendar.inForceFrom", { date: format.date(calendar.current.effectiveFrom), on: format.date(calendar.on) }) : t("msettings.calendar.default", { on: format.date(calendar.on) })}</p>`
+  : ""}
 ${summaryOf("calendar", calendarLabels)}
 <form method="post" action="/municipality/settings/calendar" novalidate>
   ${csrfInput(ctx)}<input type="hidden" name="year" value="${year}">
+  ${field({ name: "calendarEffectiveFrom", label: calendarLabels.calendarEffectiveFrom, value: cf.calendarEffectiveFrom, error: ce.calendarEffectiveFrom, type: "date", hint: t("msettings.calendar.effectiveFromHint") })}
   ${textArea({ name: "daysOff", label: calendarLabels.daysOff, value: cf.daysOff, error: ce.daysOff, hint: t("msettings.datesHint") })}
   ${textArea({ name: "workingDays", label: calendarLabels.workingDays, value: cf.workingDays, error: ce.workingDays, hint: t("msettings.calendar.workingDaysHint") })}
   <button type="submit">${t("msettings.calendar.save")}</button>
 </form>
+<h3 id="calendar-history">${t("msettings.calendar.history")}</h3>
+${!calendar || calendar.versions.length === 0
+  ? html`<p>${t("msettings.calendar.noHistory")}</p>`
+  : html`<ol class="cards" aria-labelledby="calendar-history">${calendar.versions.map(
+      (v) => html`<li class="card">
+  <p><strong>${t("msettings.rules.from", { date: format.date(v.effectiveFrom) })}</strong>${v.inForce ? html` <span class="badge">${t("msettings.rules.inForce")}</span>` : ""}</p>
+  <p class="meta">${t("msettings.rules.setAt", { at: format.instant(v.setAt, place.timeZone), by: v.setBy })}</p>
+  <details><summary>${t("msettings.rules.values")}</summary>${calendarValues(v)}</details>
+</li>`,
+    )}</ol>`}
 </section>`;
 
+    // Enrollment's notice thresholds: the version in force today, the form for a new one from a date, the history.
     const notices = body(noticesAnswer);
-    const nf = formOf("notices", notices ? { positionThreshold: String(notices.positionThreshold), offerReminderHours: String(notices.offerReminderHours) } : {});
+    const nf = formOf("notices", {
+      ...(notices && { positionThreshold: String(notices.current.positionThreshold), offerReminderHours: String(notices.current.offerReminderHours) }),
+      noticesEffectiveFrom: "",
+    });
     const ne = errorsOf("notices");
-    const noticeLabels = { positionThreshold: t("msettings.notices.positionThreshold"), offerReminderHours: t("msettings.notices.offerReminderHours") };
+    const noticeLabels = {
+      noticesEffectiveFrom: t("msettings.notices.effectiveFrom"),
+      positionThreshold: t("msettings.notices.positionThreshold"),
+      offerReminderHours: t("msettings.notices.offerReminderHours"),
+    };
+    const noticeValues = (n: NoticeSettings): Html => html`<dl class="summary">
+  <dt>${noticeLabels.positionThreshold}</dt><dd>${n.positionThreshold}</dd>
+  <dt>${noticeLabels.offerReminderHours}</dt><dd>${n.offerReminderHours}</dd>
+</dl>`;
     const noticesSection = html`<section aria-labelledby="notices" class="card">
 <h2 id="notices">${t("msettings.notices.title")}</h2>
 ${unread(noticesAnswer)}
-${notices ? html`<p>${t(notices.source === "default" ? "msettings.notices.default" : "msettings.notices.own")}</p>` : ""}
-<p class="hint">${t("msettings.notices.keptHint")}</p>
+${notices
+  ? html`<p>${notices.current.effectiveFrom ? t("msettings.notices.inForceFrom", { date: format.date(notices.current.effectiveFrom), on: format.date(notices.on) }) : t("msettings.notices.default", { on: format.date(notices.on) })}</p>`
+  : ""}
 ${summaryOf("notices", noticeLabels)}
 <form method="post" action="/municipality/settings/notices" novalidate>
   ${csrfInput(ctx)}<input type="hidden" name="year" value="${year}">
+  ${field({ name: "noticesEffectiveFrom", label: noticeLabels.noticesEffectiveFrom, value: nf.noticesEffectiveFrom, error: ne.noticesEffectiveFrom, type: "date", hint: t("msettings.notices.effectiveFromHint") })}
   ${field({ name: "positionThreshold", label: noticeLabels.positionThreshold, value: nf.positionThreshold, error: ne.positionThreshold, inputmode: "numeric", hint: t("msettings.notices.positionThresholdHint") })}
   ${field({ name: "offerReminderHours", label: noticeLabels.offerReminderHours, value: nf.offerReminderHours, error: ne.offerReminderHours, inputmode: "numeric" })}
   <button type="submit">${t("msettings.notices.save")}</button>
 </form>
+<h3 id="notices-history">${t("msettings.notices.history")}</h3>
+${!notices || notices.versions.length === 0
+  ? html`<p>${t("msettings.notices.noHistory")}</p>`
+  : html`<ol class="cards" aria-labelledby="notices-history">${notices.versions.map(
+      (v) => html`<li class="card">
+  <p><strong>${t("msettings.rules.from", { date: format.date(v.effectiveFrom) })}</strong>${v.inForce ? html` <span class="badge">${t("msettings.rules.inForce")}</span>` : ""}</p>
+  <p class="meta">${t("msettings.rules.setAt", { at: format.instant(v.setAt, place.timeZone), by: v.setBy })}</p>
+  <details><summary>${t("msettings.rules.values")}</summary>${noticeValues(v)}</details>
+</li>`,
+    )}</ol>`}
 </section>`;
 
     const title = t("msettings.title", { year });
@@ -406,12 +532,18 @@ ${noticesSection}`;
       const request_ = send(ctx, form, errors, { municipalityId, year, currency: place.currency });
       if (!request_ || Object.keys(errors).length > 0) return settingsPage(request, reply, year, { part, form, errors });
       const answer = await services.call(request_.service, "PUT", request_.path, { ...asPerson(ctx, person.token), body: request_.body });
-      if (!answer.ok) return settingsPage(request, reply, year, { part, form, errors: formFieldsOf(fieldErrorsOf(answer.problem), FIELDS[part]) });
+      if (!answer.ok) {
+        const names = FORM_NAMES[part] ?? {};
+        const named = Object.entries(formFieldsOf(fieldErrorsOf(answer.problem), FIELDS[part])).map(([k, v]) => [names[k] ?? k, v]);
+        return settingsPage(request, reply, year, { part, form, errors: Object.fromEntries(named) as Errors });
+      }
       return reply.redirect(`/municipality/settings?year=${year}&done=${part}#${part}`, 303);
     });
   }
 
   post("year", ({ t }, form, errors, { municipalityId, year }) => {
+    const effectiveFrom = (form.yearEffectiveFrom ?? "").trim();
+    if (effectiveFrom !== "" && !/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom)) errors.yearEffectiveFrom = t("msettings.date");
     const categories = pairsOf(t, form, "categories", errors).map((p) => ({ code: p.code, coefficient: p.value }));
     const body = {
       nominal: moneyOf(t, form, "nominal", errors),
@@ -425,6 +557,7 @@ ${noticesSection}`;
         providerReviewWorkingDays: wholeOf(t, form, "deadlines.providerReviewWorkingDays", errors),
         monthCloseDay: wholeOf(t, form, "deadlines.monthCloseDay", errors),
       },
+      ...(effectiveFrom && { effectiveFrom }),
     };
     return { service: "registry", path: `/municipalities/${municipalityId}/years/${year}`, body };
   });
@@ -445,6 +578,8 @@ ${noticesSection}`;
   });
 
   post("billing", ({ t }, form, errors, { municipalityId, year }) => {
+    const effectiveFrom = (form.billingEffectiveFrom ?? "").trim();
+    if (effectiveFrom !== "" && !/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom)) errors.billingEffectiveFrom = t("msettings.date");
     const compensation = itemsOf(form.compensation);
     if (compensation.some((c) => !/^\d{1,4}$/.test(c))) errors.compensation = t("msettings.billing.compensationInvalid");
     const unexcused = form.unexcused === "charged" || form.unexcused === "not_charged" ? form.unexcused : undefined;
@@ -457,21 +592,28 @@ ${noticesSection}`;
       compensation: compensation.map(Number),
       exemptCategories: itemsOf(form.exemptCategories),
       prorateNominal: ticked(form, "prorateNominal"),
+      ...(effectiveFrom && { effectiveFrom }),
     };
     return { service: "payments", path: `/municipalities/${municipalityId}/years/${year}/billing-rules`, body };
   });
 
-  post("calendar", ({ t }, form, errors, { municipalityId, year }) => ({
-    service: "enrollment",
-    path: `/municipalities/${municipalityId}/calendars/${year}`,
-    body: { daysOff: datesOf(t, form, "daysOff", errors), workingDays: datesOf(t, form, "workingDays", errors) },
-  }));
+  post("calendar", ({ t }, form, errors, { municipalityId, year }) => {
+    const effectiveFrom = optionalDateOf(t, form, "calendarEffectiveFrom", errors);
+    return {
+      service: "enrollment",
+      path: `/municipalities/${municipalityId}/calendars/${year}`,
+      body: { daysOff: datesOf(t, form, "daysOff", errors), workingDays: datesOf(t, form, "workingDays", errors), ...(effectiveFrom && { effectiveFrom }) },
+    };
+  });
 
-  post("notices", ({ t }, form, errors, { municipalityId }) => ({
-    service: "enrollment",
-    path: `/municipalities/${municipalityId}/notice-settings`,
-    body: { positionThreshold: wholeOf(t, form, "positionThreshold", errors), offerReminderHours: wholeOf(t, form, "offerReminderHours", errors) },
-  }));
+  post("notices", ({ t }, form, errors, { municipalityId }) => {
+    const effectiveFrom = optionalDateOf(t, form, "noticesEffectiveFrom", errors);
+    return {
+      service: "enrollment",
+      path: `/municipalities/${municipalityId}/notice-settings`,
+      body: { positionThreshold: wholeOf(t, form, "positionThreshold", errors), offerReminderHours: wholeOf(t, form, "offerReminderHours", errors), ...(effectiveFrom && { effectiveFrom }) },
+    };
+  });
 
   municipalityAttendanceRoutes(app, options);
 }

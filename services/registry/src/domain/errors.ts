@@ -18,6 +18,8 @@ const codes = {
   YEAR_IN_THE_PAST: "illegal_state",
   NOMINAL_FIXED: "illegal_state",
   CAP_BELOW_FINANCED: "illegal_state",
+  YEAR_DATE_OUTSIDE_YEAR: "validation",
+  YEAR_SETTINGS_RETROACTIVE: "validation",
   MUNICIPALITY_NOT_FOUND: "not_found",
   MUNICIPALITY_CODE_TAKEN: "conflict",
   GUARDIAN_ALREADY_REGISTERED: "conflict",
@@ -90,6 +92,14 @@ const texts = {
   SEARCH_TOO_BROAD: {
     ru: "Укажите для поиска имя, дату рождения, номер документа или номер сертификата.",
     kk: "Іздеу үшін атын, туған күнін, құжат нөмірін немесе сертификат нөмірін көрсетіңіз.",
+  },
+  YEAR_DATE_OUTSIDE_YEAR: {
+    ru: "Дата вступления параметров в силу должна относиться к году, для которого они заданы.",
+    kk: "Параметрлердің күшіне ену күні олар берілген жылға жатуы керек.",
+  },
+  YEAR_SETTINGS_RETROACTIVE: {
+    ru: "Параметры года не меняются задним числом: укажите сегодняшнюю или более позднюю дату вступления в силу.",
+    kk: "Жыл параметрлері кері күнмен өзгертілмейді: күшіне енудің бүгінгі немесе кейінгі күнін көрсетіңіз.",
   },
   YEAR_IN_THE_PAST: { ru: "Параметры прошедшего года изменить нельзя.", kk: "Өткен жылдың параметрлерін өзгертуге болмайды." },
   NOMINAL_FIXED: {

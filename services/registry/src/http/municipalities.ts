@@ -2,10 +2,11 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
 import { registryError } from "../domain/errors";
-import { findMunicipality, findYear, listMunicipalities } from "../store/municipalities";
-import { createMunicipality, setYearSettings } from "../usecases/municipalities";
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
+import { findMunicipality, listMunicipalities, type MunicipalityRow } from "../store/municipalities";
+import { createMunicipality, readingDay, setYearSettings, yearSettingsOn, yearSettingsVersions } from "../usecases/municipalities";
 import type { RegistryDeps } from "../deps";
-import { CreateMunicipality, IdParams, Municipality, YearParams, YearSettingsBody, YearSettingsView } from "./schemas";
+import { CreateMunicipality, IdParams, Municipality, YearParams, YearSettingsBody, YearSettingsOnQuery, YearSettingsVersions, YearSettingsView } from "./schemas";
 
 export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -45,7 +46,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags: ["municipalities"],
-        summary: "Set or amend a year's settings (before the year ends, in the municipality's zone)",
+        summary: "Set or amend a year's settings from a date (before the year ends, in the municipality's zone): a new version; the earlier ones stay and govern the days before it",
         params: YearParams,
         body: YearSettingsBody,
         response: { 200: YearSettingsView },
@@ -54,25 +55,39 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       // `params.year` and `body.nominal`, as every other field is named, changes their answer (and the test).
       config: { fieldsIn: { year: "as-is", nominal: "as-is", financedCap: "as-is", categories: "as-is" } },
     },
-    async (request) =>
-      setYearSettings(
+    async (request) => {
+      const { effectiveFrom, ...settings } = request.body;
+      return setYearSettings(
         deps,
         requireActor(request),
-        { municipalityId: request.params.id, settings: { year: request.params.year, ...request.body } },
+        { municipalityId: request.params.id, settings: { year: request.params.year, ...settings }, effectiveFrom },
         { correlationId: correlationIdOf(request) },
-      ),
+      );
+    },
   );
 
   app.get(
     "/municipalities/:id/years/:year",
-    { schema: { tags: ["municipalities"], params: YearParams, response: { 200: YearSettingsView } }, config: { public: true } },
+    {
+      schema: { tags: ["municipalities"], summary: "A year's settings in force today (local) or on `on`", params: YearParams, querystring: YearSettingsOnQuery, response: { 200: YearSettingsView } },
+      config: { public: true },
+    },
     async (request) => {
       const { id, year } = request.params;
       const municipality = await findMunicipality(pool, id);
-      const found = municipality && (await findYear(pool, id, year));
+      const found = municipality && (await yearSettingsOn(pool, municipality, year, request.query.on ?? readingDay(year, todayOf(municipality, deps.clock()))));
       if (!municipality || !found) throw registryError("MUNICIPALITY_NOT_FOUND", `no settings for ${year} in municipality ${id}`);
-      const { financedCount, ...settings } = found;
-      return { municipalityId: id, currency: municipality.currency, financedCount, ...settings };
+      return found;
     },
   );
+
+  app.get(
+    "/municipalities/:id/years/:year/versions",
+    {
+      schema: { tags: ["municipalities"], summary: "A year's settings in force today and every version as saved (who, when, from when): the municipality and its region", params: YearParams, response: { 200: YearSettingsVersions } },
+    },
+    async (request) => yearSettingsVersions(pool, requireActor(request), request.params.id, request.params.year, deps.clock()),
+  );
 };
+
+const todayOf = (municipality: MunicipalityRow, now: Date) => formatLocalDate(localDateOf(now, municipality.timeZone));

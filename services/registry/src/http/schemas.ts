@@ -38,6 +38,9 @@ export const YearSettingsBody = z.strictObject({
     .describe("Social categories in queue order, the first ranking highest, with funding coefficients"),
   maxOpenApplications: z.number().int().min(1).max(50),
   deadlines: Deadlines.strict(),
+  effectiveFrom: LocalDate.optional().describe(
+    "Local date (in the year, not before today) from which the settings are in force; default today, or 1 January for a year not begun",
+  ),
 });
 
 export const YearSettingsView = YearSettingsBody.extend({
@@ -45,6 +48,20 @@ export const YearSettingsView = YearSettingsBody.extend({
   year: z.number().int(),
   currency: Currency,
   financedCount: z.number().int(),
+  effectiveFrom: LocalDate.describe("The local date this version is in force from"),
+});
+
+export const YearSettingsOnQuery = z.strictObject({
+  on: LocalDate.optional().describe("The local date to read the settings in force on; unset: today (the year's nearest day for another year)"),
+});
+
+export const YearSettingsVersions = z.object({
+  year: z.number().int(),
+  on: LocalDate.describe("The day `current` is in force on: today, or the year's nearest day"),
+  current: YearSettingsView.nullable().describe("null: no version is in force on that day yet"),
+  versions: z
+    .array(YearSettingsBody.extend({ year: z.number().int(), effectiveFrom: LocalDate, setAt: Instant, setBy: z.string(), inForce: z.boolean() }))
+    .describe("Every version as saved, the last saved first; none is ever overwritten"),
 });
 
 // Guardians and children. Personal data: shown to the guardians themselves and to the office of

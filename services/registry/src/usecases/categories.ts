@@ -34,7 +34,7 @@ const todayIn = (municipality: MunicipalityRow, now: Date) => formatLocalDate(lo
 
 /** Codes of the municipality's social categories this local year: the ones a child may claim. */
 async function knownCategories(db: Queryable, municipality: MunicipalityRow, now: Date): Promise<Set<string>> {
-  const year = await findYear(db, municipality.id, localDateOf(now, municipality.timeZone).year);
+  const year = await findYear(db, municipality.id, localDateOf(now, municipality.timeZone).year, todayIn(municipality, now));
   return new Set(year?.categories.map((category) => category.code) ?? []);
 }
 

@@ -2,7 +2,7 @@ import { requireRole, type Actor } from "@kruzhok/actor";
 import { CertificateConversionRefused, CertificateFinanced } from "@kruzhok/contracts";
 import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
-import { localDateOf } from "@kruzhok/time";
+import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { conversionObstacle, refusalError, type ConversionRefusal } from "../domain/certificate";
 import { registryError } from "../domain/errors";
 import { certificateState, findCertificate, markFinanced, type CertificateRow } from "../store/certificates";
@@ -88,14 +88,17 @@ async function finance(
   const municipality = await findMunicipality(tx, certificate.municipalityId);
   if (!municipality) throw new Error(`certificate ${certificate.id} points at a missing municipality`);
 
-  const currentYear = localDateOf(now, municipality.timeZone).year;
+  const today = localDateOf(now, municipality.timeZone);
+  const currentYear = today.year;
   const year = request.year ?? currentYear;
+  // Financing decides on today: the settings in force today, or, for a year ahead, on its first day.
+  const on = year > currentYear ? `${year}-01-01` : formatLocalDate(today);
   const obstacle =
     conversionObstacle(certificateState(certificate), year, currentYear) ??
-    ((await findYear(tx, municipality.id, year)) ? undefined : "no_year_settings");
+    ((await findYear(tx, municipality.id, year, on)) ? undefined : "no_year_settings");
   if (obstacle) return { kind: "refused", certificate, year, reason: obstacle };
 
-  const nominal = await takeFinancedPlace(tx, municipality.id, year);
+  const nominal = await takeFinancedPlace(tx, municipality.id, year, on);
   if (nominal === undefined) return { kind: "refused", certificate, year, reason: "cap_reached" };
 
   const financed = await markFinanced(tx, certificate.id, year, now);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { billedOn, dayOfYear, decideBillingRulesVersion, defaultEffectiveFrom, rulesOn, type BillingRulesVersion } from "../src/domain/billing-rules";
+import { billedOn, dayOfYear, decideBillingRulesVersion, defaultEffectiveFrom, rulesForMonth, rulesOn, type BillingRulesVersion } from "../src/domain/billing-rules";
 
 // Which version of a year's billing rules governs a day: the latest effective date not after it
 // (of two with one date, the one set later), none before any; a month is billed by its first day's.
@@ -26,6 +26,13 @@ describe("the billing rules in force on a day", () => {
     const versions = [version("2026-09-01", 200), version("2026-03-01", 100), version("2026-09-01", 300)];
     expect(rulesOn(versions, "2026-05-01")?.rules.normativePerHour).toBe(100);
     expect(rulesOn(versions, "2026-09-01")?.rules.normativePerHour).toBe(300);
+  });
+
+  it("given a month that began with no rules, when billed, then by the first version set to take effect in it; a month with rules on its first day keeps them", () => {
+    const versions = [version("2026-12-04", 100), version("2026-12-04", 150), version("2026-12-20", 200)];
+    expect(rulesForMonth(versions, "2026-11")).toBeUndefined();
+    expect(rulesForMonth(versions, "2026-12")?.rules.normativePerHour).toBe(150);
+    expect(rulesForMonth([version("2026-03-01", 100), version("2026-09-15", 200)], "2026-09")?.rules.normativePerHour).toBe(100);
   });
 });
 

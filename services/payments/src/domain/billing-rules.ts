@@ -36,6 +36,23 @@ export function rulesOn<V extends BillingRulesVersion>(versions: readonly V[], d
 export const billedOn = (month: string): string => `${month}-01`;
 
 /**
+ * The version that bills a month: the one in force on its first day (billedOn); for a month that
+ * began with no rules at all, the first version set to take effect during it (a municipality that
+ * sets its year's first rules late bills that month by them, as rules set once for the year always
+ * did; nothing set before is repriced). Undefined: no rules for the month (the certificate pays the
+ * group's full price, defaultBillingRules).
+ */
+export function rulesForMonth<V extends BillingRulesVersion>(versions: readonly V[], month: string): V | undefined {
+  const inForce = rulesOn(versions, billedOn(month));
+  if (inForce) return inForce;
+  const during = versions.filter((v) => v.effectiveFrom.startsWith(`${month}-`));
+  if (during.length === 0) return undefined;
+  const earliest = during.reduce((a, b) => (b.effectiveFrom < a.effectiveFrom ? b : a)).effectiveFrom;
+  // Of several versions from that first day, the one set last (versions come in the order set).
+  return rulesOn(during, earliest);
+}
+
+/**
  * A new version of a year's billing rules: its effective date in the year and not before today
  * (local): a change takes effect from a date, it does not rewrite the past.
  */

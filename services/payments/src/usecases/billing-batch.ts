@@ -4,7 +4,7 @@ import { appendToOutbox, newEvent, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { benefitsOn, billFigures, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
-import { billedOn, rulesOn } from "../domain/billing-rules";
+import { billedOn, rulesForMonth } from "../domain/billing-rules";
 import { feeParts } from "../domain/fees";
 import { accountId, certificateAccountOf, derivedTransferId } from "../domain/ledger";
 import { LedgerBatch, NotInBatch } from "../domain/ledger-batch";
@@ -246,7 +246,7 @@ async function billTogether(
     const { item, s, year, group } = f;
     const municipalityId = item.municipalityId;
     // The version in force on the month's first day, as billMonth bills it.
-    const monthRules = rulesOn(rules.get(`${municipalityId}:${year}`) ?? [], billedOn(s.month))?.rules ?? defaultBillingRules(group.pricePerHour);
+    const monthRules = rulesForMonth(rules.get(`${municipalityId}:${year}`) ?? [], s.month)?.rules ?? defaultBillingRules(group.pricePerHour);
     const charge = chargeMonth(s, group, monthRules);
     const cause = postingCause(item.cause);
     const payable = accountId("provider_payable", s.providerId, year);

@@ -4,7 +4,7 @@ import { emit, type Cause } from "@kruzhok/messaging";
 import type { PoolClient } from "@kruzhok/postgres";
 import { localDateOf } from "@kruzhok/time";
 import { benefitsOn, billFigures, chargeMonth, compensationFor, defaultBillingRules, exemptSince, settleShortfall, yearOfMonth } from "../domain/billing";
-import { billedOn, rulesOn } from "../domain/billing-rules";
+import { billedOn, rulesForMonth } from "../domain/billing-rules";
 import { feeParts } from "../domain/fees";
 import { NotHeardYet } from "../domain/errors";
 import { accountId, certificateAccountOf, derivedTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
@@ -49,7 +49,7 @@ export function billMonth(deps: PaymentsDeps, tx: PoolClient, municipalityId: st
     if (!group) throw new NotHeardYet(`Group ${summary.groupId} is not known to payments yet: its price is unknown`);
     const year = yearOfMonth(summary.month);
     // The version in force on the month's first day bills the whole month (billedOn says why).
-    const rules = rulesOn(await billingRulesVersions(tx, municipalityId, year), billedOn(summary.month))?.rules ?? defaultBillingRules(group.pricePerHour);
+    const rules = rulesForMonth(await billingRulesVersions(tx, municipalityId, year), summary.month)?.rules ?? defaultBillingRules(group.pricePerHour);
     const charge = chargeMonth(summary, group, rules);
     const certificate = await findCertificateOfChild(tx, summary.childId);
     const localYear = localDateOf(write.now, municipality.timeZone).year;

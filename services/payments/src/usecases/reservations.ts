@@ -4,7 +4,7 @@ import type { PoolClient } from "@kruzhok/postgres";
 import { formatLocalDate, localDateOf } from "@kruzhok/time";
 import { accountId, certificateAccountOf, derivedTransferId, financingTransferId, requireAllPosted, type TransferInput } from "../domain/ledger";
 import { defaultBillingRules } from "../domain/billing";
-import { billedOn, rulesOn } from "../domain/billing-rules";
+import { rulesForMonth } from "../domain/billing-rules";
 import { expectedCost } from "../domain/reservation";
 import { billingRulesVersions } from "../store/billing";
 import { committedFinancingsOf, financingFor } from "../store/financing";
@@ -52,7 +52,7 @@ export async function reserve(write: Write, enrollment: { id: string; municipali
   // REVIEW: a version set after the reservation was made does not re-price it (billing shrinks it by what it bills, the end releases the rest),
   // as an overwrite did not before versions were kept. Remove when setting billing rules re-reserves the year's open enrollments.
   const versions = await billingRulesVersions(tx, enrollment.municipalityId, year);
-  const expected = expectedCost(group, (month) => rulesOn(versions, billedOn(month))?.rules ?? defaultBillingRules(group.pricePerHour), today, year);
+  const expected = expectedCost(group, (month) => rulesForMonth(versions, month)?.rules ?? defaultBillingRules(group.pricePerHour), today, year);
   const existing = await lockReservation(tx, enrollment.id, year);
   if (existing?.year === year && !existing.released) return;
   if (expected === 0) return;

@@ -15,8 +15,7 @@ import { codeText, type TextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
 import { childCampaigns } from "./campaigns";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
-import { trailList } from "./office-acting";
-import type { TrailEntry } from "./office-acting-steps";
+import { childTrail, trailList } from "./trail";
 
 export interface FamilyOptions {
   services: Services;
@@ -231,14 +230,12 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     const child = await services.call<Child>("registry", "GET", `/children/${id}`, call);
     // Another family's child (403) and no child (404) read the same: the address tells nothing.
     if (!child.ok) return notFound(request, reply);
-    const [certificate, applications, registryTrail, enrollmentTrail] = await Promise.all([
+    const [certificate, applications, trail] = await Promise.all([
       services.call<Certificate>("registry", "GET", `/children/${id}/certificate`, call),
       services.call<Application[]>("enrollment", "GET", `/children/${id}/applications`, call),
       // The family sees what was done for it, by whom and on what basis (an operator at the desk).
-      services.call<TrailEntry[]>("registry", "GET", `/children/${id}/audit`, call),
-      services.call<TrailEntry[]>("enrollment", "GET", `/children/${id}/audit`, call),
+      childTrail(services, id, call),
     ]);
-    const trail = [...(registryTrail.ok ? registryTrail.body : []), ...(enrollmentTrail.ok ? enrollmentTrail.body : [])].sort((a, b) => a.at.localeCompare(b.at));
     const municipality = await directory.municipality(child.body.municipalityId);
     const timeZone = municipality?.timeZone ?? "UTC";
     const account = certificate.ok ? await services.call<Account>("payments", "GET", `/certificates/${certificate.body.id}/account`, call) : undefined;

@@ -21,15 +21,7 @@ import { asPerson, notFoundPage as notFound, personAndId, personAndParams, sendP
 export type { Campaign } from "./campaigns";
 export type ActingForm = Record<string, string | undefined>;
 
-/** One act of the office in a family's trail (the registry's and enrollment's audit entries). */
-export interface TrailEntry {
-  id: string;
-  action: string;
-  subjectId: string;
-  by: { role: string; subject: string };
-  basis: { kind: "in_person_visit" | "written_request"; reference: string | null };
-  at: string;
-}
+export type { TrailEntry } from "./trail";
 
 interface FamilyChoices {
   phase: string;

@@ -14,7 +14,8 @@ import type { PageContext } from "../pages/context";
 import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, select } from "../pages/layout";
 import { codeText, type TextKey } from "../pages/texts";
-import { actingStepRoutes, basisLink, carriedBasis, type ActingForm, type Campaign, type TrailEntry } from "./office-acting-steps";
+import { actingStepRoutes, basisLink, carriedBasis, type ActingForm, type Campaign } from "./office-acting-steps";
+import { childTrail, trailList } from "./trail";
 import { basisFields, basisOf } from "./office";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 
@@ -78,15 +79,6 @@ function registrationErrors(errors: Record<string, string>, who: "guardian" | "c
   return out;
 }
 
-/** A trail entry's act in words (the services' action codes), its basis and when. */
-export function trailList(ctx: PageContext, entries: readonly TrailEntry[], timeZone: string): Html {
-  const { t, format } = ctx;
-  if (entries.length === 0) return html`<p>${t("acting.trailEmpty")}</p>`;
-  return html`<ul class="cards">${entries.map(
-    (e) => html`<li class="card"><p><strong>${codeText(t, "acting.action", e.action)}</strong></p>
-  <p class="meta">${format.instant(e.at, timeZone)} · ${t(`office.basis.${e.basis.kind}`)}${e.basis.reference ? ` № ${e.basis.reference}` : ""}</p></li>`,
-  )}</ul>`;
-}
 
 export function officeActingRoutes(app: FastifyInstance, options: OfficialPagesOptions): void {
   const { services, directory } = options;
@@ -271,12 +263,11 @@ ${errorSummary(ctx, errors, registrationLabels(ctx))}
     // Another municipality's child (403) and no child (404) read the same.
     if (!child.ok) return notFound(request, reply);
     const c = child.body;
-    const [certificate, applications, guardians, registryTrail, enrollmentTrail, campaigns, municipality] = await Promise.all([
+    const [certificate, applications, guardians, trail, campaigns, municipality] = await Promise.all([
       services.call<Certificate>("registry", "GET", `/children/${id}/certificate`, call),
       services.call<Application[]>("enrollment", "GET", `/children/${id}/applications`, call),
       Promise.all(c.guardianIds.map((g) => services.call<Guardian>("registry", "GET", `/guardians/${g}`, call))),
-      services.call<TrailEntry[]>("registry", "GET", `/children/${id}/audit`, call),
-      services.call<TrailEntry[]>("enrollment", "GET", `/children/${id}/audit`, call),
+      childTrail(services, id, call),
       services.call<Campaign[]>("enrollment", "GET", "/campaigns", { ...call, query: { municipalityId: c.municipalityId } }),
       directory.municipality(c.municipalityId),
     ]);
@@ -305,7 +296,6 @@ ${errorSummary(ctx, errors, registrationLabels(ctx))}
     : ""}</li>`;
     });
     const campaignList = (campaigns.ok ? campaigns.body : []).filter((k) => k.phase !== "drawn").slice(0, 5);
-    const trail = [...(registryTrail.ok ? registryTrail.body : []), ...(enrollmentTrail.ok ? enrollmentTrail.body : [])].sort((a, b) => a.at.localeCompare(b.at));
     const guardianNames = guardians.flatMap((g) => (g.ok ? [`${g.body.lastName} ${g.body.firstName}${g.body.phone ? `, ${g.body.phone}` : ""}`] : []));
     const done = request.query.done;
     const doneText = done && ["registered", "certificate", "held", "applied", "ranked", "signed"].includes(done) ? notice(t(`acting.done.${done}` as TextKey)) : undefined;

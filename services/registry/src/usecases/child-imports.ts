@@ -14,6 +14,7 @@ import type { RegistryDeps } from "../deps";
 import { officeRoles } from "./access";
 import { registerChildIn, registerGuardianIn } from "./people";
 import { inTransaction, type Write } from "./transaction";
+import { withSavepoint } from "../store/savepoints";
 
 export interface ChildImportCommand {
   municipalityId: string;
@@ -143,15 +144,9 @@ async function importRow(write: Write, actor: Actor, municipalityId: string, fam
 
 /** A row in a savepoint of the batch's transaction: a refused row leaves nothing behind, its neighbours go on. */
 async function inSavepoint(tx: Queryable, work: () => Promise<RowResult>): Promise<RowResult> {
-  await tx.query("SAVEPOINT import_row");
   try {
-    const result = await work();
-    if (result.outcome === "bad") await tx.query("ROLLBACK TO SAVEPOINT import_row");
-    await tx.query("RELEASE SAVEPOINT import_row");
-    return result;
+    return await withSavepoint(tx, work, (result) => result.outcome !== "bad");
   } catch (error) {
-    await tx.query("ROLLBACK TO SAVEPOINT import_row");
-    await tx.query("RELEASE SAVEPOINT import_row");
     // Data Postgres refuses (SQLSTATE classes 22 and 23) would refuse again on every round and
     // hold the import up for ever: the row is reported instead. Anything else (the database
     // gone a moment) fails the batch, which the next round takes up again.

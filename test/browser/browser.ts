@@ -112,3 +112,9 @@ export class Person {
     await this.context.close();
   }
 }
+
+/** Sign in through the development sign-in page as the person its button names (`<signIn.as>: <who>`). */
+export async function signIn(page: Page, t: (key: "signIn.as") => string, who: string): Promise<void> {
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: `${t("signIn.as")}: ${who}` }).click();
+}

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { translator, type Translate } from "../../services/portal/src/pages/texts";
+import { translator } from "../../services/portal/src/pages/texts";
 import { certificateIssued, familyRegistered, known } from "../system/story";
-import { DESKTOP, PHONE, Person, shows } from "./browser";
+import { DESKTOP, Person, PHONE, shows, signIn } from "./browser";
 import { startPortalSystem, type PortalSystem } from "./portal-system";
 
 // The region's and the ministry's dashboard in a real browser against the real services, with
@@ -63,10 +63,6 @@ async function certifiedCell(accept: (cell: Cell) => boolean, what: string): Pro
   return answer.json<{ cells: Cell[] }>().cells.find((c) => c.scope === "municipality" && accept(c))!;
 }
 
-async function signIn(page: Page, t: Translate, who: string): Promise<void> {
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `${t("signIn.as")}: ${who}` }).click();
-}
 
 /** The coverage table's cell of a territory's row: 0 certified children, 1 their share, ... */
 const coverageCell = (page: Page, row: string | RegExp, column: number) => page.locator("#t-coverage").getByRole("row", { name: row }).getByRole("cell").nth(column);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
-import { translator, type Translate } from "../../services/portal/src/pages/texts";
+import { translator } from "../../services/portal/src/pages/texts";
 import { absencesNotified, certificateFinanced, certificateIssued, familyApplies, familyRegistered, familySigns, known, lessonsMarked, monthBilled, monthClosed, offsetTo, providerConfirms } from "../system/story";
-import { DESKTOP, PHONE, Person, shows } from "./browser";
+import { DESKTOP, Person, PHONE, shows, signIn } from "./browser";
 import { startPortalSystem, type PortalSystem } from "./portal-system";
 
 // The municipality's money in a real browser against the real services (issue #18): one child's
@@ -39,10 +38,6 @@ beforeAll(async () => {
 });
 afterAll(async () => portal?.close());
 
-async function signIn(page: Page, t: Translate, who: string): Promise<void> {
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `${t("signIn.as")}: ${who}` }).click();
-}
 
 describe("the municipality's money", () => {
   it("a municipality approves a register", { timeout: 300_000 }, async () => {

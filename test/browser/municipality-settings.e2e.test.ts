@@ -1,8 +1,7 @@
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { translator, type Translate } from "../../services/portal/src/pages/texts";
+import { translator } from "../../services/portal/src/pages/texts";
 import { certificateFinanced, certificateIssued, familyApplies, familyRegistered, familySigns, known, lessonsMarked, providerConfirms } from "../system/story";
-import { DESKTOP, PHONE, Person, shows } from "./browser";
+import { DESKTOP, Person, PHONE, shows, signIn } from "./browser";
 import { startPortalSystem, type PortalSystem } from "./portal-system";
 
 // The municipality's year settings and attendance month in a real browser against the real
@@ -26,10 +25,6 @@ beforeAll(async () => {
 });
 afterAll(async () => portal?.close());
 
-async function signIn(page: Page, t: Translate, who: string): Promise<void> {
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `${t("signIn.as")}: ${who}` }).click();
-}
 
 const dayAfter = (date: string, days = 1) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 const monthBefore = (month: string) => new Date(Date.parse(`${month}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 7);

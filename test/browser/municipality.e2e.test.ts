@@ -3,9 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localInputOf } from "../../services/portal/src/http/municipality-campaigns";
-import { translator, type Translate } from "../../services/portal/src/pages/texts";
+import { translator } from "../../services/portal/src/pages/texts";
 import { certificateIssued, familyRegistered, known } from "../system/story";
-import { DESKTOP, PHONE, Person, shows } from "./browser";
+import { DESKTOP, Person, PHONE, shows, signIn } from "./browser";
 import { startPortalSystem, type PortalSystem } from "./portal-system";
 
 // The municipality's administration in a real browser against the real services (issue #18).
@@ -29,10 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => portal?.close());
 
-async function signIn(page: Page, t: Translate, who: string): Promise<void> {
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `${t("signIn.as")}: ${who}` }).click();
-}
 
 /** The field (label, hint, error, input) labelled `label`. */
 const fieldOf = (page: Page, label: string) => page.locator(".field").filter({ has: page.getByLabel(label, { exact: true }) });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { systemUnderTest, waitFor } from "@kruzhok/testkit";
 import { translator, type Translate } from "../../services/portal/src/pages/texts";
@@ -19,7 +19,7 @@ import {
   type Kruzhok,
   type Story,
 } from "../system/story";
-import { DESKTOP, PHONE, Person, SCREENSHOTS, launchBrowser, shows } from "./browser";
+import { DESKTOP, launchBrowser, Person, PHONE, SCREENSHOTS, shows, signIn } from "./browser";
 
 // The portal's journeys in a real browser (Debian's Chromium through playwright-core) against
 // the real services as processes over the real broker: a family finds a program, registers
@@ -57,10 +57,6 @@ const daysUntil = (date: string) =>
 
 const documentNumber = () => String(Math.floor(Math.random() * 1e10)).padStart(10, "0");
 
-async function signIn(page: Page, t: Translate, who: string): Promise<void> {
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `${t("signIn.as")}: ${who}` }).click();
-}
 
 /** Registration of the signed-in new family, first with every field wrong, then right. */
 async function familyRegisters(person: Person, t: Translate, lastName: string): Promise<void> {

@@ -1,0 +1,2 @@
+// Placeholder entry, replaced by the CLI's commands.
+process.exitCode = 0;

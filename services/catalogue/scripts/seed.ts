@@ -284,6 +284,7 @@ async function main(): Promise<void> {
   try {
     await migrateCatalogue(pool);
     const deadline = Date.now() + config.SEED_WAIT_SECONDS * 1000;
+    out("waiting until the registry's demo municipalities and approved providers have arrived");
     let municipalities = await demoMunicipalities(pool);
     let stableSince = Date.now();
     let lastCount = -1;
@@ -306,17 +307,21 @@ async function main(): Promise<void> {
     }
     const now = new Date();
     const seeded = await withTransaction(pool, async (tx) => {
-      // One seed at a time; a second run (or a racing one) sees the first's programs and stops.
+      // One seed at a time; each municipality's programs are seeded whole, in this one
+      // transaction, so a municipality has all of its demo or none: a second run (or a racing
+      // one) seeds only the municipalities that have none.
       await tx.query("SELECT pg_advisory_xact_lock(4242002)");
-      const existing = await tx.query("SELECT 1 FROM programs WHERE municipality_id = ANY($1) LIMIT 1", [municipalities.map((m) => m.id)]);
-      if (existing.rowCount) return undefined;
-      const { programs, groups } = generate(municipalities, config.SEED_PROGRAMS, now);
+      const { rows: seeded } = await tx.query<{ id: string }>("SELECT DISTINCT municipality_id AS id FROM programs WHERE municipality_id = ANY($1)", [municipalities.map((m) => m.id)]);
+      const missing = municipalities.filter((m) => !seeded.some((s) => s.id === m.id));
+      if (missing.length === 0) return undefined;
+      // SEED_PROGRAMS is the demo's total over its municipalities: the missing ones get their share.
+      const { programs, groups } = generate(missing, Math.ceil((config.SEED_PROGRAMS * missing.length) / municipalities.length), now);
       await insert(tx, programs, groups, now);
-      const events = await announce(tx, programs, municipalities, now);
-      return { programs: programs.length, groups: groups.length, events };
+      const events = await announce(tx, programs, missing, now);
+      return { programs: programs.length, groups: groups.length, events, municipalities: missing.length };
     });
-    if (!seeded) out("demo programs already present");
-    else out(`demo data: ${seeded.programs} programs, ${seeded.groups} groups, ${seeded.events} events in the outbox`);
+    if (!seeded) out("demo programs present in every demo municipality");
+    else out(`${seeded.municipalities} municipalities seeded: ${seeded.programs} programs, ${seeded.groups} groups, ${seeded.events} events in the outbox`);
   } finally {
     await pool.end();
   }

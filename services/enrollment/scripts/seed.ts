@@ -3,7 +3,9 @@
 // have, then acts as families and offices would, through enrollment's own HTTP API: in every
 // municipality a few hundred applications queue up in twenty groups, and an allocation campaign
 // over five more groups is open for a week with some families' ranked choices on file.
-// Idempotent: a second run finds applications or campaigns and stops.
+// Idempotent per item: a child's application to a group, a municipality's demo campaign and a
+// family's choices in it are each made only when enrollment's own database has none yet, so a
+// second run, or one after a run that stopped half-way, adds only what is missing.
 import { z } from "zod";
 import type { Actor } from "@kruzhok/actor";
 import { parseConfig, serviceConfig } from "@kruzhok/config";
@@ -113,13 +115,19 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
   const inCampaign = groups.slice(20, 25);
   const guardian = (c: ChildRow): Actor => ({ subject: `seed-guardian-${c.guardianId}`, role: "guardian", municipalityId, guardianId: c.guardianId });
 
+  const { rows: present } = await pool.query<{ childId: string; groupId: string }>(
+    `SELECT child_id AS "childId", group_id AS "groupId" FROM applications WHERE municipality_id = $1`,
+    [municipalityId],
+  );
+  const applications = new Set(present.map((a) => `${a.childId}:${a.groupId}`));
   let applied = 0;
   let refused = 0;
   // Families apply a few at a time, as on an ordinary day; each child to one or two groups it fits.
   await inParallel(children.slice(0, 300), 8, async (child, index) => {
     const choices = queued.filter((g) => fits(child, g));
     for (const group of [choices[index % Math.max(choices.length, 1)], choices[(index * 7 + 3) % Math.max(choices.length, 1)]]) {
-      if (!group) continue;
+      if (!group || applications.has(`${child.childId}:${group.id}`)) continue;
+      applications.add(`${child.childId}:${group.id}`);
       const res = await call(guardian(child), "POST", "/applications", { childId: child.childId, groupId: group.id });
       if (res.status === 201) applied++;
       else refused++;
@@ -131,27 +139,33 @@ async function seedMunicipality(pool: Pool, municipalityId: string): Promise<{ a
   if (inCampaign.length > 0) {
     const now = Date.now();
     const office: Actor = { subject: "seed-office", role: "municipality", municipalityId };
-    const announced = await call(office, "POST", "/campaigns", {
-      municipalityId,
-      name: "Демо: набор по жребию / Демо: жеребе арқылы қабылдау",
-      groupIds: inCampaign.map((g) => g.id),
-      maxChoices: 3,
-      opensAt: new Date(now - 60_000).toISOString(),
-      closesAt: new Date(now + 7 * 24 * 3_600_000).toISOString(),
-    });
-    if (announced.status === 201) {
+    const name = "Демо: набор по жребию / Демо: жеребе арқылы қабылдау";
+    const { rows: announced } = await pool.query<{ id: string }>("SELECT id FROM campaigns WHERE municipality_id = $1 AND name = $2 ORDER BY opens_at LIMIT 1", [municipalityId, name]);
+    let id = announced[0]?.id;
+    if (id === undefined) {
+      const res = await call(office, "POST", "/campaigns", {
+        municipalityId,
+        name,
+        groupIds: inCampaign.map((g) => g.id),
+        maxChoices: 3,
+        opensAt: new Date(now - 60_000).toISOString(),
+        closesAt: new Date(now + 7 * 24 * 3_600_000).toISOString(),
+      });
+      if (res.status === 201) id = (res.json as { id: string }).id;
+      else out(`enrollment: campaign not announced in ${municipalityId}: ${JSON.stringify(res.json)}`);
+    }
+    if (id !== undefined) {
       campaign = true;
-      const { id } = announced.json as { id: string };
+      const { rows: chosen } = await pool.query<{ childId: string }>(`SELECT child_id AS "childId" FROM campaign_choices WHERE campaign_id = $1`, [id]);
+      const onFile = new Set(chosen.map((c) => c.childId));
       await inParallel(children.slice(300, 400), 8, async (child, index) => {
         const choices = inCampaign.filter((g) => fits(child, g)).slice(0, 3);
-        if (choices.length === 0) return;
+        if (choices.length === 0 || onFile.has(child.childId)) return;
         // Ranked in a family's own order: rotated by the child so that groups differ in popularity.
         const order = [...choices.slice(index % choices.length), ...choices.slice(0, index % choices.length)];
         const res = await call(guardian(child), "PUT", `/campaigns/${id}/children/${child.childId}/choices`, { groupIds: order.map((g) => g.id) });
         if (res.status === 200) ranked++;
       });
-    } else {
-      out(`enrollment: campaign not announced in ${municipalityId}: ${JSON.stringify(announced.json)}`);
     }
   }
   return { applied, refused, ranked, campaign };
@@ -161,21 +175,17 @@ await ensureDatabase(config.DATABASE_URL, config.SERVICE_DATABASE);
 const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, config.SERVICE_DATABASE), max: 2 });
 try {
   await migrateEnrollment(pool);
-  const before = await counts(pool);
-  if (before.applications > 0 || before.campaigns > 0) {
-    out(`enrollment: demo data already present (${before.applications} applications, ${before.campaigns} campaigns)`);
-  } else {
-    const arrived = await settled(pool);
-    out(`enrollment: heard of ${arrived.municipalities} municipalities, ${arrived.certificates} certificates, ${arrived.groups} open groups`);
-    if (arrived.municipalities === 0 || arrived.groups === 0) {
-      out("enrollment: the registry's and catalogue's events have not all arrived yet (a broker holding old events?); `npm start` again seeds enrollment once they have");
-    }
-    const { rows } = await pool.query<{ id: string }>("SELECT id FROM municipalities ORDER BY id");
-    for (const { id } of rows) {
-      const r = await seedMunicipality(pool, id);
-      if (r.applied + r.refused === 0 && !r.campaign) continue; // a municipality without demo groups
-      out(`enrollment: municipality ${id}: ${r.applied} applications queued (${r.refused} refused by the rules), campaign ${r.campaign ? `open with ${r.ranked} families' choices` : "not announced"}`);
-    }
+  out("enrollment: waiting until the registry's and catalogue's demo events have arrived (they stop growing)");
+  const arrived = await settled(pool);
+  out(`enrollment: heard of ${arrived.municipalities} municipalities, ${arrived.certificates} certificates, ${arrived.groups} open groups`);
+  if (arrived.municipalities === 0 || arrived.groups === 0) {
+    out("enrollment: the registry's and catalogue's events have not all arrived yet (a broker holding old events?); `npm start` again seeds enrollment once they have");
+  }
+  const { rows } = await pool.query<{ id: string }>("SELECT id FROM municipalities ORDER BY id");
+  for (const { id } of rows) {
+    const r = await seedMunicipality(pool, id);
+    if (r.applied + r.refused === 0 && !r.campaign) continue; // a municipality without demo groups, or nothing missing
+    out(`enrollment: municipality ${id}: ${r.applied} applications queued (${r.refused} refused by the rules), campaign ${r.campaign ? `open, ${r.ranked} families' choices added` : "not announced"}`);
   }
 } finally {
   await pool.end();

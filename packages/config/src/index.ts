@@ -196,6 +196,10 @@ export const serviceConfig = z.object({
     .default(15_000)
     .describe("how long a starting service waits for the broker before it listens without it (it consumes and publishes once the broker answers)"),
   KAFKA_FAST_CONSUMERS: z.stringbool().default(false).describe("short session timeouts, for tests"),
+  MIGRATE_ONLY: z
+    .stringbool()
+    .default(false)
+    .describe("create the service's database if missing, apply its migrations and exit (the migration Job of deploy/k8s); opens neither Redis nor Kafka"),
   WORKERS: z.coerce
     .number()
     .int("must be a whole number of processes (1-32)")

@@ -104,16 +104,18 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
       `auth ${describeAuth(auth, config)}`,
     );
   }
+  if (config.MIGRATE_ONLY) {
+    // The migration Job of a rollout (deploy/k8s): the schema alone, so that a failing migration
+    // stops the deploy as a failed Job. Replicas that start meanwhile migrate too, under the same
+    // advisory lock (packages/postgres migrate), and find nothing left to apply.
+    const applied = await migrateDatabase(definition, config, database);
+    logger.info({ applied }, applied.length > 0 ? "migrations applied; exiting (MIGRATE_ONLY)" : "no migration to apply; exiting (MIGRATE_ONLY)");
+    return;
+  }
   if (config.WORKERS > 1 && cluster.isPrimary) {
     // The database is made ready once, here; each worker is then the whole service, a replica.
-    await ensureDatabase(config.DATABASE_URL, database);
-    const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 1, applicationName: name });
-    try {
-      const applied = await definition.migrate(pool);
-      if (applied.length > 0) logger.info({ applied }, "migrations applied");
-    } finally {
-      await pool.end();
-    }
+    const applied = await migrateDatabase(definition, config, database);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
     // And the topics: workers that start together would race to create them. A broker that
     // does not answer stops nothing: each worker provisions them itself once it does.
     await Promise.race([
@@ -258,6 +260,17 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
     // A worker's channel to the primary (it listens there for metrics and siblings) would keep it alive.
     ...(clustered ? [{ name: "cluster", run: async () => void cluster.worker?.disconnect() }] : []),
   ]);
+}
+
+/** The service's database created when missing and migrated, over one connection of its own; returns the migrations applied. */
+async function migrateDatabase<C extends ServiceConfig>(definition: Pick<ServiceDefinition<C>, "name" | "migrate">, config: C, database: string): Promise<string[]> {
+  await ensureDatabase(config.DATABASE_URL, database);
+  const pool = createPool({ connectionString: withDatabase(config.DATABASE_URL, database), max: 1, applicationName: definition.name });
+  try {
+    return await definition.migrate(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 /** The topics the service publishes to and consumes, created when missing (with their dead-letter twins). */

@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { translator } from "../../services/portal/src/pages/texts";
 import { badLinesOf, csvOf, generatedRows } from "../../services/registry/test/fixtures/child-import-file";
@@ -21,8 +20,7 @@ import { startPortalSystem, type PortalSystem } from "./portal-system";
 
 const MUNICIPALITY = "Городской округ Сюжетный";
 const ROWS = 10_000;
-const cli = fileURLToPath(new URL("../../services/registry/scripts/import-children.ts", import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+const cli = fileURLToPath(new URL("../../packages/cli/bin/kruzhok.mjs", import.meta.url));
 
 let ps: PortalSystem;
 let system: Kruzhok;
@@ -123,7 +121,7 @@ describe(`an operator imports children from a CSV file (screenshots in ${SCREENS
       const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(
           process.execPath,
-          ["--import", tsx, cli, file, "--municipality", municipalityId, "--json"],
+          [cli, "import", "children", file, "--municipality", municipalityId, "--json"],
           { env: { PATH: process.env.PATH ?? "", REGISTRY_URL: ps.url("registry") }, maxBuffer: 16 * 1024 * 1024 },
           (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
         );

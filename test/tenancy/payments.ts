@@ -57,6 +57,7 @@ export const paymentsMatrix = defineMatrix<PaymentsWorld, PaymentsHarness>({
     },
     "GET /municipalities/:id/years/:year/billing-rules": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2026/billing-rules` }) },
     "GET /municipalities/:id/years/:year/billing-rules/versions": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2026/billing-rules/versions` }) },
+    "GET /municipalities/:id/years/:year/books-check": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/years/2026/books-check` }) },
     "GET /municipalities/:id/budget": { owner: "municipality", call: (w) => ({ url: `/municipalities/${w.home}/budget?year=2026` }) },
     "GET /certificates/:id/account": { owner: "guardian", call: (w) => ({ url: `/certificates/${w.certificateId}/account?year=2026` }) },
     "PUT /certificates/:id/compensation": { owner: "guardian", call: (w) => ({ url: `/certificates/${w.certificateId}/compensation`, payload: { childOrder: 3 } }) },

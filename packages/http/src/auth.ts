@@ -92,7 +92,7 @@ interface TokenLimits {
 
 /**
  * Production verifies against the identity provider's JWKS; development uses one HS256 secret
- * shared with `mint-token.ts`, so a laptop needs no identity provider. Which one a service runs
+ * shared with `kruzhok token` (packages/cli), so a laptop needs no identity provider. Which one a service runs
  * with is its AUTH_MODE (packages/service, `authConfigFrom`): there is no default.
  */
 export type AuthConfig =
@@ -102,7 +102,7 @@ export type AuthConfig =
 export const DEV_ISSUER = "kruzhok-dev";
 export const DEV_AUDIENCE = "kruzhok";
 /**
- * The secret `mint-token.ts` signs with when AUTH_DEV_SECRET is unset. It is public (it is in
+ * The secret `kruzhok token` signs with when AUTH_DEV_SECRET is unset. It is public (it is in
  * this file and the README), so anyone can mint any role with it: a service accepts it only in
  * development mode on loopback, and never with NODE_ENV=production (`authConfigFrom`).
  */

@@ -4,11 +4,11 @@ import { listDeadLetters, redriveDeadLetters } from "./dead-letters";
 import { createKafka, parseBrokers } from "./kafka";
 import { listParked, requestRedrive } from "./parked";
 
-// The operator's commands over one service's parked and dead-lettered events (operator-cli.ts is
-// the script that runs them). They talk to the service's database and the broker only: parked
+// The operator's commands over one service's parked and dead-lettered events (`kruzhok parked …` and
+// `kruzhok dead-letters …`, packages/cli, run them). They talk to the service's database and the broker only: parked
 // events are handled again by the running service's consumer runner, which alone has the handlers.
 
-export const OPERATOR_USAGE = `usage: operator-cli.ts <parked|dead-letters> <list|redrive> --service <name> [flags]
+export const OPERATOR_USAGE = `usage: kruzhok <parked|dead-letters> <list|redrive> --service <name> [flags]
 
   parked list          open parked events of the service's consumer (--all: resolved ones too)
   parked redrive       ask the running service to handle them again (--topic, --key, --id narrow it;

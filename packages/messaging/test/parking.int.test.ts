@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DomainError } from "@kruzhok/errors";
@@ -166,12 +165,12 @@ describe("one failing event does not stop a consumer", () => {
     await waitFor(async () => ((await listParked(pool, group)).length === 4 ? true : undefined), { what: "the fourth parked behind" });
     expect(await applied(key)).toEqual([]);
 
-    // The operator's command, as a process: it marks the rows; the running consumer handles them.
-    const cli = fileURLToPath(new URL("../src/operator-cli.ts", import.meta.url));
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+    // The operator's command (`kruzhok parked redrive`, packages/cli), as a process: it marks the
+    // rows; the running consumer handles them.
+    const kruzhok = fileURLToPath(new URL("../../cli/bin/kruzhok.mjs", import.meta.url));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", tsx, cli, "parked", "redrive", "--database-url", iso.databaseUrl, "--consumer", group],
+      [kruzhok, "parked", "redrive", "--database-url", iso.databaseUrl, "--consumer", group],
       { env: { PATH: process.env.PATH ?? "" } },
     );
     expect(JSON.parse(stdout.trim())).toMatchObject({ consumer: group, redriveRequested: 4, chains: 1 });

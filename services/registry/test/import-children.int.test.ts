@@ -1,18 +1,17 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processChildImports } from "../src/usecases/child-imports";
 import { badLinesOf, csvOf, generatedRows } from "./fixtures/child-import-file";
 import { countRows, createMunicipality, registryHarness, type RegistryHarness } from "./fixtures/registry";
 
-// The command line's import (issue 19's `kruzhok import children FILE.csv`), run as a process
-// against a registry listening on a port, its import worker running as main.ts runs it.
-const script = fileURLToPath(new URL("../scripts/import-children.ts", import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+// The operator's command line, `kruzhok import children FILE.csv` (packages/cli), run as a process
+// as an operator runs it (its installed bin), against a registry listening on a port, its import
+// worker running as main.ts runs it.
+const kruzhok = fileURLToPath(new URL("../../../packages/cli/bin/kruzhok.mjs", import.meta.url));
 
 interface Run {
   code: number;
@@ -20,7 +19,7 @@ interface Run {
   stderr: string;
 }
 
-describe("import-children, the command line", () => {
+describe("kruzhok import children, the command line", () => {
   let h: RegistryHarness;
   let url: string;
   let municipality: { id: string; code: string };
@@ -47,7 +46,7 @@ describe("import-children, the command line", () => {
 
   const run = (...args: string[]) =>
     new Promise<Run>((resolve) => {
-      execFile(process.execPath, ["--import", tsx, script, ...args], { env: { PATH: process.env.PATH ?? "", REGISTRY_URL: url }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [kruzhok, ...args], { env: { PATH: process.env.PATH ?? "", REGISTRY_URL: url }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
@@ -57,9 +56,11 @@ describe("import-children, the command line", () => {
     await writeFile(file, csvOf(generatedRows(10_000, 5_000_000)));
     const children = await countRows(h.pool, "children");
 
-    const first = await run(file, "--municipality", municipality.code);
+    const first = await run("import", "children", file, "--municipality", municipality.code);
     expect(first.code, first.stderr).toBe(2);
-    expect(first.stderr).toMatch(/\] 10000\/10000 100%/);
+    expect(first.stderr).toMatch(/^10000\/10000 100% {2}registered 9700 {2}present 0 {2}refused 300$/m);
+    // Progress while it ran, not only at the end: a line at each tenth on a pipe.
+    expect(first.stderr.split("\n").filter((line) => / \d+% {2}registered/.test(line)).length).toBeGreaterThan(3);
     expect(first.stderr).toContain("300 rows refused: correct those lines and import the file again");
     expect(first.stdout).toContain("registered:      9700");
     expect(first.stdout).toContain("refused:         300");
@@ -67,7 +68,7 @@ describe("import-children, the command line", () => {
     expect(first.stdout).toContain("line 44 firstName: обязательное поле");
     expect(await countRows(h.pool, "children")).toBe(children + 9_700);
 
-    const again = await run(file, "--municipality", municipality.id, "--json", "--lang", "kk");
+    const again = await run("import", "children", file, "--municipality", municipality.id, "--json", "--lang", "kk");
     expect(again.code).toBe(2);
     const report = JSON.parse(again.stdout) as { created: number; present: number; bad: number; badRows: { line: number; field: string }[] };
     expect(report).toMatchObject({ created: 0, present: 9_700, bad: 300 });
@@ -78,29 +79,33 @@ describe("import-children, the command line", () => {
   it("exits 0 when every row is imported", { timeout: 60_000 }, async () => {
     const file = join(dir, "good.csv");
     await writeFile(file, csvOf(generatedRows(6, 5_100_000)));
-    const result = await run(file, "--municipality", municipality.id, "--role", "municipality");
+    const result = await run("import", "children", file, "--municipality", municipality.id, "--role", "municipality");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("registered:      6");
   });
 
   it("says in one line what to do when it cannot import", { timeout: 60_000 }, async () => {
-    const missing = await run(join(dir, "nowhere.csv"), "--municipality", municipality.id);
+    const missing = await run("import", "children", join(dir, "nowhere.csv"), "--municipality", municipality.id);
     expect(missing).toMatchObject({ code: 1, stdout: "" });
-    expect(missing.stderr).toMatch(/^import-children: cannot read .+nowhere\.csv \(ENOENT\): check the path\n$/);
+    expect(missing.stderr).toMatch(/^kruzhok: cannot read .+nowhere\.csv \(ENOENT\): check the path\n$/);
 
-    const unknown = await run(join(dir, "good.csv"), "--municipality", "0000");
+    const unknown = await run("import", "children", join(dir, "good.csv"), "--municipality", "0000");
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/^import-children: no municipality with code 0000: .+\n$/);
+    expect(unknown.stderr).toMatch(/^kruzhok: no municipality with code 0000: .+\n$/);
 
     const header = join(dir, "header.csv");
     await writeFile(header, "фамилия,имя\nИванова,Анна\n");
-    const refused = await run(header, "--municipality", municipality.id);
+    const refused = await run("import", "children", header, "--municipality", municipality.id);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain("REGISTRY.IMPORT_HEADER_INVALID");
 
-    const usage = await run();
-    expect(usage.code).toBe(1);
-    expect(usage.stderr).toMatch(/^import-children: usage: /);
+    const usage = await run("import", "children", join(dir, "good.csv"));
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("required option '-m, --municipality <id|code>' not specified");
+
+    const down = await run("--registry-url", "http://127.0.0.1:9", "import", "children", join(dir, "good.csv"), "--municipality", "0000");
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^kruzhok: the registry at http:\/\/127\.0\.0\.1:9 does not answer: start it \(npm start\), or pass --registry-url or set REGISTRY_URL\n$/);
   });
 });

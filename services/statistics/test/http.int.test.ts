@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issue, municipality } from "./fixtures/world";
@@ -147,6 +152,28 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
     }
     expect((await get("/statistics/report.csv?asOf=2026-02-30&regionCode=11", { role: "region", regionCode: "11" })).statusCode).toBe(400);
     expect((await get("/statistics/report.xlsx?asOf=2026-09-02")).statusCode).toBe(401);
+  });
+
+  it("files the report from the operator's command line, `kruzhok export statistics`, as the API gives it", { timeout: 60_000 }, async () => {
+    const url = await h.app.listen({ host: "127.0.0.1", port: 0 });
+    const dir = await mkdtemp(join(tmpdir(), "kruzhok-report-"));
+    const token = (await h.as({ role: "region", regionCode: "11" })).authorization.replace(/^Bearer /, "");
+    const kruzhok = fileURLToPath(new URL("../../../packages/cli/bin/kruzhok.mjs", import.meta.url));
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [kruzhok, "--statistics-url", url, "--token", token, ...args], { env: { PATH: process.env.PATH ?? "" }, cwd: dir }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const filed = await run("export", "statistics", "--region", "11", "--as-of", "2026-09-02");
+    expect(filed.code, filed.stderr).toBe(0);
+    expect(filed.stdout).toMatch(/^indicators-region-11-2026-09-02\.csv {2}\(\d+ bytes\)\n$/);
+    const api = await get("/statistics/report.csv?asOf=2026-09-02&regionCode=11", { role: "region", regionCode: "11" });
+    expect(await readFile(join(dir, "indicators-region-11-2026-09-02.csv"), "utf8")).toBe(api.body);
+
+    const foreign = await run("export", "statistics", "--region", "41", "--as-of", "2026-09-02");
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toMatch(/^kruzhok: .+ \[AUTH\.OTHER_REGION\]\n$/);
   });
 
   it("streams a snapshot, then every change, over Server-Sent Events", async () => {

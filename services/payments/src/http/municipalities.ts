@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { correlationIdOf, requireActor } from "@kruzhok/http";
+import { z } from "zod";
 import { budgetOf } from "../usecases/budget";
+import { checkBooks } from "../usecases/verify";
 import { billingRulesHistory, billingRulesOf, setBillingRules } from "../usecases/rules";
 import type { PaymentsDeps } from "../deps";
 import { BillingRulesBody, BillingRulesHistory, BillingRulesInForce, BillingRulesOnQuery, BillingRulesSaved, Budget, BudgetQuery, IdParams, YearParams } from "./schemas";
@@ -48,5 +50,25 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
     "/municipalities/:id/budget",
     { schema: { tags: ["budget"], summary: "The year's budget against committed, reserved and spent, and the financing waiting list by category (the municipality's staff, its region)", params: IdParams, querystring: BudgetQuery, response: { 200: Budget } }, config: { fieldsIn: { year: "query", id: "params" } } },
     async (request) => budgetOf(deps.pool, requireActor(request), request.params.id, request.query.year),
+  );
+
+  app.get(
+    "/municipalities/:id/years/:year/books-check",
+    {
+      schema: {
+        tags: ["ledger"],
+        summary: "Check the year's books (the municipality's staff, its region): debits equal credits, no balance below zero, each month billed once at its latest version, registers and reservations in step with the ledger, the budget not exceeded; the first violation when they do not hold",
+        params: YearParams,
+        response: {
+          200: z.strictObject({
+            municipalityId: z.uuid(),
+            year: z.number().int(),
+            holds: z.boolean(),
+            violation: z.string().nullable().describe("the first rule found broken, in words; null when the books hold"),
+          }),
+        },
+      },
+    },
+    async (request) => checkBooks(deps.pool, requireActor(request), request.params.id, request.params.year),
   );
 };

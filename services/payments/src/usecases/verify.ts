@@ -1,5 +1,7 @@
+import type { Actor } from "@kruzhok/actor";
 import type { Queryable } from "@kruzhok/postgres";
 import { ledgerTotals } from "../store/ledger";
+import { requireMunicipalStaff } from "./access";
 import { budgetCommitments, certificateChargesVsBilling, linesDisagreeingWithBilling, negativeBalances, reservationsOutOfStep, staleBilledVersions } from "../store/verify";
 
 /**
@@ -26,4 +28,15 @@ export async function verifyBooks(db: Queryable, municipalityId: string, year: n
   if (budget.committed !== budget.financed) return `committed requests total ${budget.committed}, the budget paid out ${budget.financed} for financing`;
   if (budget.financed > budget.budget) return `financing ${budget.financed} exceeds the budget ${budget.budget}`;
   return null;
+}
+
+/**
+ * The books check for the municipality's staff and its region (the operator's `kruzhok ledger
+ * verify`): the same checks as the `verify` script, through the API, so no one needs payments'
+ * database to run them. A read: `holds` false names the first violation.
+ */
+export async function checkBooks(db: Queryable, actor: Actor, municipalityId: string, year: number): Promise<{ municipalityId: string; year: number; holds: boolean; violation: string | null }> {
+  await requireMunicipalStaff(db, actor, municipalityId);
+  const violation = await verifyBooks(db, municipalityId, year);
+  return { municipalityId, year, holds: violation === null, violation };
 }

@@ -1,7 +1,7 @@
 // The operator's bulk import of children from a CSV file (issue #18): the page takes the file and
 // hands it to the registry (POST /municipalities/:id/child-imports), which reads it, registers
 // each row as the office's single registration would, and reports refused rows by line; the
-// command line (services/registry/scripts/import-children.ts) calls the same API, so a file gives
+// command line (`kruzhok import children`, packages/cli) calls the same API, so a file gives
 // the same report from either. The page then shows the progress (reloading itself while the
 // registry works, with or without JavaScript) and the report.
 import { randomUUID } from "node:crypto";

@@ -8,7 +8,7 @@ import type { Migration } from "@kruzhok/postgres";
 export { parseNotification, type Channel, type NotificationEvent, type NotificationType, type OutgoingMessage, type Recipient, type RecipientLookup } from "./channel";
 export { deliverNotification, type ChannelOutcome, type DeliveryReport, type NotificationDeps } from "./deliver";
 export { notificationHandlers } from "./handlers";
-export { formatMessage, isMailAddress, redactAddresses, sendMail, smtpChannel, SmtpReplyError, type Mail, type SmtpConfig } from "./smtp";
+export { isMailAddress, redactAddresses, sendMail, smtpChannel, SmtpReplyError, type Mail, type SmtpChannel, type SmtpConfig } from "./smtp";
 export { postgresDeliveryStore, type Claim, type DeliveryKey, type DeliveryStatus, type DeliveryStore } from "./store";
 export { chooseLocale, renderNotification, type RenderedText } from "./templates";
 export { signWebhook, verifyWebhookSignature, webhookChannel, type WebhookConfig } from "./webhook";

@@ -1,44 +1,67 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
-import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SMTPServer } from "smtp-server";
 
 /**
- * A real SMTP server on 127.0.0.1 (a tiny one, written for the tests: no SMTP package is in the
- * workspace) and a real HTTP receiver for webhooks. The code under test talks to them over
- * sockets exactly as it would to a relay or a portal.
+ * A real SMTP server on 127.0.0.1 (smtp-server, the server half of nodemailer's project: plain,
+ * STARTTLS or implicit TLS, AUTH when asked) and a real HTTP receiver for webhooks. The code
+ * under test talks to them over sockets exactly as it would to a relay or a portal.
  */
 
 export interface ReceivedMail {
   mailFrom: string;
   rcptTo: string[];
-  /** After DATA, with dot-stuffing undone. */
+  /** The message as received after DATA. */
   raw: string;
   headers: Map<string, string>;
   subject: string;
   text: string;
+  /** Whether the session was encrypted (implicit TLS or STARTTLS) when the message came. */
+  secure: boolean;
+  /** The user the client authenticated as, if any. */
+  user: string | undefined;
+  /** Whether the client asked for SMTPUTF8 in MAIL FROM. */
+  smtpUtf8: boolean;
 }
 
 export interface SmtpBehaviour {
   /** A reply code for RCPT TO of this address (550 no such user, 451 try later), or null to accept. */
   rcpt?: (address: string) => number | null;
-  /** Refuse EHLO (an old server): the client must fall back to HELO. */
-  refuseEhlo?: boolean;
   /** Accept the message but never answer the end of DATA (a hung relay). */
   hangAfterData?: boolean;
+}
+
+export interface SmtpSinkOptions {
+  /** none: plain only; starttls: offered; implicit: TLS from the first byte. */
+  tls?: "none" | "starttls" | "implicit";
+  /** Require AUTH (PLAIN or LOGIN) with these credentials. */
+  auth?: { user: string; pass: string };
 }
 
 export interface SmtpSink {
   port: number;
   mails: ReceivedMail[];
-  /** Every command line received, for protocol assertions. */
+  /** Every step received (connect, AUTH, MAIL FROM, RCPT TO, DATA), for protocol assertions. */
   commands: string[];
+  /** Connections opened so far: pooling shows as fewer connections than messages. */
+  connections: number;
   behaviour: SmtpBehaviour;
+  /** The self-signed certificate the sink serves TLS with, for the client's `tls.ca`. */
+  certificate: string;
   close(): Promise<void>;
 }
 
 function decodeWords(value: string): string {
   return value
     .replace(/\?=\s+=\?/g, "?==?")
-    .replace(/=\?UTF-8\?B\?([^?]*)\?=/gi, (_, b64: string) => Buffer.from(b64, "base64").toString("utf8"));
+    .replace(/=\?UTF-8\?B\?([^?]*)\?=/gi, (_, b64: string) => Buffer.from(b64, "base64").toString("utf8"))
+    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (_, q: string) =>
+      Buffer.from(q.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8"),
+    );
 }
 
 function parseMail(raw: string): Pick<ReceivedMail, "headers" | "subject" | "text"> {
@@ -52,82 +75,84 @@ function parseMail(raw: string): Pick<ReceivedMail, "headers" | "subject" | "tex
   const body = raw.slice(split + 4);
   const text =
     headers.get("content-transfer-encoding")?.toLowerCase() === "base64" ? Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8") : body;
-  return { headers, subject: decodeWords(headers.get("subject") ?? ""), text: text.replace(/\r\n/g, "\n") };
+  return { headers, subject: decodeWords(headers.get("subject") ?? ""), text: text.replace(/\r\n/g, "\n").replace(/\n$/, "") };
 }
 
-export async function startSmtpSink(behaviour: SmtpBehaviour = {}): Promise<SmtpSink> {
-  const mails: ReceivedMail[] = [];
-  const commands: string[] = [];
-  const sockets = new Set<Socket>();
-  const sink: SmtpSink = { port: 0, mails, commands, behaviour, close: () => Promise.resolve() };
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => undefined);
-    socket.setEncoding("utf8");
-    const reply = (line: string) => socket.write(`${line}\r\n`);
-    let buffer = "";
-    let inData = false;
-    let mailFrom = "";
-    let rcptTo: string[] = [];
-    reply("220 sink.test ESMTP ready");
-    socket.on("data", (chunk: string) => {
-      buffer += chunk;
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf("\r\n.\r\n");
-          if (end === -1) return;
-          const raw = buffer.slice(0, end + 2).replace(/^\.\./gm, ".");
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          mails.push({ mailFrom, rcptTo, raw, ...parseMail(raw) });
-          if (sink.behaviour.hangAfterData) return;
-          reply(`250 2.0.0 queued as ${mails.length}`);
-          continue;
-        }
-        const end = buffer.indexOf("\r\n");
-        if (end === -1) return;
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        commands.push(line);
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === "EHLO") {
-          if (sink.behaviour.refuseEhlo) reply("502 5.5.2 EHLO not implemented");
-          else {
-            reply("250-sink.test greets you");
-            reply("250-8BITMIME");
-            reply("250 SIZE 10485760");
-          }
-        } else if (verb === "HELO") reply("250 sink.test");
-        else if (verb === "MAIL") {
-          mailFrom = /<(.*)>/.exec(line)?.[1] ?? "";
-          rcptTo = [];
-          reply("250 2.1.0 ok");
-        } else if (verb === "RCPT") {
-          const address = /<(.*)>/.exec(line)?.[1] ?? "";
-          const code = sink.behaviour.rcpt?.(address) ?? null;
-          if (code === null) {
-            rcptTo.push(address);
-            reply("250 2.1.5 ok");
-          } else reply(`${code} ${code >= 500 ? "5.1.1" : "4.2.1"} <${address}>: ${code >= 500 ? "mailbox unavailable" : "try again later"}`);
-        } else if (verb === "DATA") {
-          inData = true;
-          reply("354 end with <CRLF>.<CRLF>");
-        } else if (verb === "QUIT") {
-          reply("221 2.0.0 bye");
-          socket.end();
-        } else if (verb === "RSET" || verb === "NOOP") reply("250 ok");
-        else reply("500 5.5.1 unknown command");
-      }
-    });
+/** A key and a self-signed certificate for 127.0.0.1 and localhost, made once per test process by openssl. */
+let selfSigned: { key: string; cert: string } | undefined;
+function certificate(): { key: string; cert: string } {
+  if (selfSigned) return selfSigned;
+  const dir = mkdtempSync(join(tmpdir(), "kruzhok-smtp-tls-"));
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+  ], { stdio: "ignore" });
+  selfSigned = { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+  return selfSigned;
+}
+
+export async function startSmtpSink(behaviour: SmtpBehaviour = {}, options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const tls = options.tls ?? "none";
+  const { key, cert } = certificate();
+  const sink: SmtpSink = { port: 0, mails: [], commands: [], connections: 0, behaviour, certificate: cert, close: () => Promise.resolve() };
+  const server = new SMTPServer({
+    secure: tls === "implicit",
+    ...(tls !== "none" && { key, cert }),
+    disabledCommands: tls === "none" ? ["STARTTLS", ...(options.auth ? [] : ["AUTH"])] : options.auth ? [] : ["AUTH"],
+    authOptional: !options.auth,
+    authMethods: ["PLAIN", "LOGIN"],
+    // Plain connections may not authenticate: a password only over TLS, as a real relay insists.
+    allowInsecureAuth: false,
+    size: 10 * 1024 * 1024,
+    // Pooled clients keep connections open: closing the sink ends them rather than wait 30 s.
+    closeTimeout: 200,
+    logger: false,
+    onConnect(_session, callback) {
+      sink.connections++;
+      sink.commands.push("connect");
+      callback();
+    },
+    onAuth(auth, _session, callback) {
+      sink.commands.push(`AUTH ${auth.method}`);
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
+    },
+    onMailFrom(address, _session, callback) {
+      sink.commands.push(`MAIL FROM:<${address.address}>`);
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      sink.commands.push(`RCPT TO:<${address.address}>`);
+      const code = sink.behaviour.rcpt?.(address.address) ?? null;
+      if (code === null) callback();
+      else callback(Object.assign(new Error(`${code >= 500 ? "5.1.1" : "4.2.1"} <${address.address}>: ${code >= 500 ? "mailbox unavailable" : "try again later"}`), { responseCode: code }));
+    },
+    onData(stream, session, callback) {
+      sink.commands.push("DATA");
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const from = session.envelope.mailFrom;
+        sink.mails.push({
+          mailFrom: from ? from.address : "",
+          rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          ...parseMail(raw),
+          secure: session.secure,
+          user: typeof session.user === "string" ? session.user : undefined,
+          smtpUtf8: from ? from.args !== false && Object.keys(from.args).some((arg) => arg.toUpperCase() === "SMTPUTF8") : false,
+        });
+        if (sink.behaviour.hangAfterData) return;
+        callback(null, `2.0.0 queued as ${sink.mails.length}`);
+      });
+    },
   });
+  server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  sink.port = (server.address() as AddressInfo).port;
-  sink.close = () =>
-    new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
+  sink.port = (server.server.address() as AddressInfo).port;
+  sink.close = () => new Promise((resolve) => server.close(() => resolve()));
   return sink;
 }
 

@@ -30,7 +30,7 @@ export const personalFields = [
   "token",
 ] as const;
 
-const secretKeys = ["authorization", "cookie", "set-cookie"];
+const secretKeys = ["authorization", "cookie", "set-cookie", "pass", "password", "smtp_pass"];
 const redactedKeys = new Set<string>([...personalFields, ...secretKeys].map((key) => key.toLowerCase()));
 const CENSOR = "[redacted]";
 const MAX_DEPTH = 8;

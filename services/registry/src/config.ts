@@ -12,6 +12,12 @@ export const RegistryConfig = serviceConfig
     SMTP_HOST: z.string().min(1).optional().describe("SMTP relay for notification email; email is off without it"),
     SMTP_PORT: z.coerce.number({ error: "must be a port number (1-65535)" }).int().min(1).max(65_535).default(25),
     SMTP_FROM: z.email("must be a mail address").optional().describe("envelope sender and From of notification email"),
+    SMTP_SECURE: z
+      .stringbool()
+      .default(false)
+      .describe("true: TLS from the first byte (port 465); false: STARTTLS when the relay offers it, required when SMTP_USER is set"),
+    SMTP_USER: z.string().min(1).optional().describe("the relay's login; the password is sent only over TLS"),
+    SMTP_PASS: z.string().min(1).optional().describe("the relay's password (from a secret; never logged)"),
     NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional().describe("receiver of signed notification webhooks; off without it"),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     CATEGORY_SWEEP_INTERVAL_MS: z.coerce
@@ -31,6 +37,8 @@ export const RegistryConfig = serviceConfig
   })
   .superRefine((config, ctx) => {
     if (config.SMTP_HOST && !config.SMTP_FROM) ctx.addIssue({ code: "custom", path: ["SMTP_FROM"], message: "is required with SMTP_HOST" });
+    if (config.SMTP_USER && !config.SMTP_PASS) ctx.addIssue({ code: "custom", path: ["SMTP_PASS"], message: "is required with SMTP_USER" });
+    if (config.SMTP_PASS && !config.SMTP_USER) ctx.addIssue({ code: "custom", path: ["SMTP_USER"], message: "is required with SMTP_PASS" });
     if (config.NOTIFY_WEBHOOK_URL && !config.NOTIFY_WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["NOTIFY_WEBHOOK_SECRET"], message: "is required with NOTIFY_WEBHOOK_URL" });
     }

@@ -19,13 +19,22 @@ export function guardianRecipients(db: Queryable): RecipientLookup {
   };
 }
 
-type ChannelKeys = Pick<RegistryConfig, "SMTP_HOST" | "SMTP_PORT" | "SMTP_FROM" | "NOTIFY_WEBHOOK_URL" | "NOTIFY_WEBHOOK_SECRET">;
+type ChannelKeys = Pick<RegistryConfig, "SMTP_HOST" | "SMTP_PORT" | "SMTP_FROM" | "SMTP_SECURE" | "SMTP_USER" | "SMTP_PASS" | "NOTIFY_WEBHOOK_URL" | "NOTIFY_WEBHOOK_SECRET">;
 
 /** The channels the configuration turns on; none when no key is set. */
 export function notificationChannels(config: Partial<ChannelKeys>): Channel[] {
   const channels: Channel[] = [];
   if (config.SMTP_HOST && config.SMTP_FROM) {
-    channels.push(smtpChannel({ host: config.SMTP_HOST, port: config.SMTP_PORT ?? 25, from: config.SMTP_FROM, fromName: "Кружок" }));
+    channels.push(
+      smtpChannel({
+        host: config.SMTP_HOST,
+        port: config.SMTP_PORT ?? 25,
+        from: config.SMTP_FROM,
+        fromName: "Кружок",
+        secure: config.SMTP_SECURE ?? false,
+        ...(config.SMTP_USER && config.SMTP_PASS && { auth: { user: config.SMTP_USER, pass: config.SMTP_PASS } }),
+      }),
+    );
   }
   if (config.NOTIFY_WEBHOOK_URL && config.NOTIFY_WEBHOOK_SECRET) {
     channels.push(webhookChannel({ url: config.NOTIFY_WEBHOOK_URL, secret: config.NOTIFY_WEBHOOK_SECRET }));

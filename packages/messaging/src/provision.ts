@@ -34,7 +34,9 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], ti
         // service created a moment ago (UNKNOWN_TOPIC_OR_PARTITION is not retried).
         await admin.createTopics({
           waitForLeaders: false,
-          topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
+          // -1: the broker's own default.replication.factor (1 on a laptop's single broker, 3 on
+          // a region's cluster), so the same code never creates an unreplicated topic in production.
+          topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: -1 })),
         });
       } catch (error) {
         // Another service (several start together) may have created some of them in between.

@@ -95,9 +95,12 @@ export class OutboxRelay {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       });
       const pool = options.pool;
+      // Every worker counts the same table: the cluster's figure is the max of theirs, not the
+      // sum (summed, two workers reported twice the backlog).
       gauge(registry, {
         name: "outbox_backlog",
         help: "Events committed but not yet published",
+        aggregator: "max",
         async collect() {
           const result = await pool.query<{ n: number }>(
             "SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL",

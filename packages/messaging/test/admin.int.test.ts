@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, type Isolation } from "@kruzhok/testkit";
-import { createKafka, deleteTopics, deleteTopicsWithPrefix, readTopic, sendToTopic, topicsWithPrefix } from "../src";
+import { ConfigResourceTypes } from "kafkajs";
+import { createKafka, deleteTopics, deleteTopicsWithPrefix, ensureTopics, readTopic, sendToTopic, topicsWithPrefix } from "../src";
 
 // Topic administration for tests and tools on the real broker: what testkit cleans up and reads
 // back with, so that it never calls kafkajs itself.
@@ -43,6 +44,26 @@ describe("topic administration", () => {
       expect(await readTopic(kafka, topic)).toEqual([]);
       await sendToTopic(kafka, topic, ["a", "b", "c", "d", "e", "f", "g", "h"].map((key) => ({ key, value: key })));
       expect(await readTopic(kafka, topic)).toHaveLength(8);
+    }
+  });
+
+  it("creates topics with the broker's own default replication factor, not a constant", async () => {
+    const kafka = createKafka({ brokers: iso.kafkaBrokers, clientId: iso.id });
+    const topic = iso.topic("replicated");
+    await ensureTopics(kafka, [{ topic, partitions: 2 }]);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { brokers } = await admin.describeCluster();
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0]!.nodeId), configNames: ["default.replication.factor"] }],
+      });
+      const byDefault = Number(described.resources[0]!.configEntries[0]!.configValue);
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic, `${topic}.dlq`] });
+      for (const t of topics) for (const partition of t.partitions) expect(partition.replicas).toHaveLength(byDefault);
+    } finally {
+      await admin.disconnect();
     }
   });
 

@@ -54,7 +54,8 @@ export class OutageLog implements Outage {
   constructor(private readonly options: OutageOptions) {
     this.probeEveryMs = options.probeEveryMs ?? 1_000;
     if (options.metrics) {
-      const up = gauge(options.metrics, { name: "dependency_up", help: "1 while the dependency answers, 0 while it is taken to be down", labelNames: ["dependency"] as const });
+      // A worker's view of the dependency: the cluster's is down when any worker's is (min, not a sum of ones).
+      const up = gauge(options.metrics, { name: "dependency_up", help: "1 while the dependency answers, 0 while it is taken to be down", labelNames: ["dependency"] as const, aggregator: "min" });
       up.set({ dependency: options.dependency }, 1);
       this.report = (value) => up.set({ dependency: options.dependency }, value);
     }

@@ -1,7 +1,9 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import createClient from "openapi-fetch";
 import { expect } from "vitest";
 import { waitFor, type HttpAnswer, type System, type SystemServiceSpec, type TopicEvent } from "@kruzhok/testkit";
+import type { paths as registryPaths } from "./clients/registry";
 
 // The story of one child, told through the services' HTTP APIs as the people in it would: each
 // chapter is one person's step, and each waits for what that person would see (an answer over
@@ -129,18 +131,32 @@ const utcDate = (story: Story, days: number) => new Date(storyNow(story).getTime
 
 // --- registry: the municipality, its rules and the provider --------------------------------
 
+/**
+ * The registry's API through the client generated from its committed OpenAPI document
+ * (openapi-typescript types, openapi-fetch calls): a path, a body or an answer the document does
+ * not describe fails to compile, so the story also proves the document is one a client can use.
+ */
+function registryClient(system: Kruzhok, authorization: string) {
+  return createClient<registryPaths>({ baseUrl: `http://127.0.0.1:${system.services.registry.port}`, headers: { authorization } });
+}
+
+/** The answer's body, once its status is the expected one (else the problem document in the failure). */
+function expectAnswer<T>(answer: { data?: T; error?: unknown; response: Response }, status: number): T {
+  expect(answer.response.status, JSON.stringify(answer.error ?? answer.data)).toBe(status);
+  return answer.data as T;
+}
+
 /** The region creates the municipality and sets its rules for this year and the next. */
 export async function municipalityWithRules(system: Kruzhok, story: Story): Promise<void> {
-  const { registry } = system.services;
-  const created = await registry.call("POST", "/municipalities", {
-    as: story.region,
+  const registry = registryClient(system, story.region);
+  const created = await registry.POST("/municipalities", {
     body: { code: String(1000 + randomInt(9000)), name: "Городской округ Сюжетный", regionCode: "11", timeZone: story.timeZone, currency: "RUB" },
   });
-  story.municipalityId = expectStatus<{ id: string }>(created, 201).id;
+  story.municipalityId = expectAnswer(created, 201).id;
   const year = storyNow(story).getUTCFullYear();
   for (const y of [year, year + 1]) {
-    const rules = await registry.call("PUT", `/municipalities/${story.municipalityId}/years/${y}`, {
-      as: story.region,
+    const rules = await registry.PUT("/municipalities/{id}/years/{year}", {
+      params: { path: { id: story.municipalityId, year: y } },
       body: {
         nominal: NOMINAL,
         budget: 1_650_000_000,
@@ -155,18 +171,16 @@ export async function municipalityWithRules(system: Kruzhok, story: Story): Prom
         deadlines: { offerAcceptanceDays: 5, providerReviewWorkingDays: 3, monthCloseDay: 5 },
       },
     });
-    expectStatus(rules, 200);
+    expectAnswer(rules, 200);
   }
 }
 
 /** A provider applies with its own account; the region records the checks and approves it. */
 export async function providerApproved(system: Kruzhok, story: Story): Promise<void> {
-  const { registry } = system.services;
   const municipalityId = known(story, "municipalityId");
   story.providerId = randomUUID();
   story.provider = await system.as({ role: "provider", municipalityId, providerId: story.providerId });
-  const applied = await registry.call("POST", "/providers", {
-    as: story.provider,
+  const applied = await registryClient(system, story.provider).POST("/providers", {
     body: {
       municipalityId,
       kind: "private",
@@ -175,11 +189,12 @@ export async function providerApproved(system: Kruzhok, story: Story): Promise<v
       licence: { number: "Л035-11-2024-17", issuedOn: "2024-02-01" },
     },
   });
-  expect(expectStatus<{ id: string; status: string }>(applied, 201)).toMatchObject({ id: story.providerId, status: "applied" });
-  const checks = await registry.call("PUT", `/providers/${story.providerId}/checks`, { as: story.region, body: { staff: "passed", premises: "passed", safety: "passed" } });
-  expectStatus(checks, 200);
-  const approved = await registry.call("POST", `/providers/${story.providerId}/approval`, { as: story.region, body: {} });
-  expect(expectStatus<{ status: string }>(approved, 200).status).toBe("approved");
+  expect(expectAnswer(applied, 201)).toMatchObject({ id: story.providerId, status: "applied" });
+  const region = registryClient(system, story.region);
+  const checks = await region.PUT("/providers/{id}/checks", { params: { path: { id: story.providerId } }, body: { staff: "passed", premises: "passed", safety: "passed" } });
+  expectAnswer(checks, 200);
+  const approved = await region.POST("/providers/{id}/approval", { params: { path: { id: story.providerId } }, body: {} });
+  expect(expectAnswer(approved, 200).status).toBe("approved");
 }
 
 // --- payments: how the municipality bills its lessons ---------------------------------------

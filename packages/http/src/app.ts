@@ -6,6 +6,7 @@ import fastifyCors from "@fastify/cors";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
+import { completeOpenApi } from "./openapi";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from "fastify";
 import {
   createJsonSchemaTransform,
@@ -79,6 +80,8 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Enables `Idempotency-Key` for POST; run `httpMigrations` on this pool first. */
   idempotency?: IdempotencyOptions;
+  /** What the OpenAPI document says beyond the routes: the local stack's port, a sentence per tag. */
+  openapi?: { port?: number; tags?: Readonly<Record<string, string>> };
   /**
    * The proxies in front (Fastify's `trustProxy`): a hop count, or their addresses and CIDR
    * ranges. From them alone X-Forwarded-For names the client, whose address the rate limit and
@@ -422,6 +425,8 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     return sendProblem(reply, httpProblem("HTTP.NOT_FOUND", `No route ${request.method} ${at.instance}`, at));
   });
 
+  const zodTransform = createJsonSchemaTransform({ skipList: [] });
+  const zodTransformObject = createJsonSchemaTransformObject({});
   await app.register(fastifySwagger, {
     openapi: {
       openapi: "3.1.0",
@@ -429,8 +434,18 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
       components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: createJsonSchemaTransform({ skipList: [] }),
-    transformObject: createJsonSchemaTransformObject({}),
+    // Public routes say so (`security: []`), so the document lists no 401 or 403 for them.
+    transform: (input) => {
+      const transformed = zodTransform(input);
+      return input.route.config?.public === true ? { ...transformed, schema: { ...transformed.schema, security: [] } } : transformed;
+    },
+    transformObject: (input) =>
+      completeOpenApi(zodTransformObject(input), {
+        service: options.service,
+        idempotency: options.idempotency !== undefined,
+        ...(options.openapi?.port !== undefined && { port: options.openapi.port }),
+        ...(options.openapi?.tags && { tags: options.openapi.tags }),
+      }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 

@@ -43,3 +43,4 @@ export {
   type RequestPart,
 } from "./problems";
 export { closeGracefully, closeOnSignals, type ShutdownOptions, type ShutdownStep } from "./shutdown";
+export { completeOpenApi, operationIdOf, type OpenApiCompletion } from "./openapi";

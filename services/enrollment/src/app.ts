@@ -9,6 +9,17 @@ import { providerDeskRoutes } from "./http/provider-desk";
 import { queueRoutes } from "./http/queues";
 import { settingsRoutes } from "./http/settings";
 
+/** What each tag of the OpenAPI document groups, for the reader of /docs. */
+export const enrollmentTags: Readonly<Record<string, string>> = {
+  applications: "Applications of children to groups and their place in the queue",
+  campaigns: "Allocation campaigns: ranked choices, a committed lottery seed, the draw",
+  enrollments: "Contracts signed and enrollments, moves and endings",
+  "municipality settings": "A municipality's holiday calendar and notice thresholds, versioned from a date",
+  offers: "Seats offered to the head of a queue: accepted, declined, expired",
+  "provider desk": "A provider's review of applications and its groups' queues",
+  queues: "The Redis queue index: rebuilt and checked against Postgres",
+};
+
 export type EnrollmentAppOptions = ServiceAppOptions & EnrollmentDeps;
 
 /** Enrollment's HTTP app; never listens (main.ts does, tests use inject). */
@@ -16,7 +27,7 @@ export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise
   const { pool, clock, queues, siblings, positions, ...http } = options;
   // The app's metrics are the route plugins' too (the submissions in flight).
   const metrics = http.metrics ?? createMetricsRegistry("enrollment");
-  const app = await buildApp({ ...http, metrics, service: "enrollment", version: "1.0.0", idempotency: { pool } });
+  const app = await buildApp({ ...http, metrics, service: "enrollment", version: "1.0.0", openapi: { port: 3003, tags: enrollmentTags }, idempotency: { pool } });
   const deps: EnrollmentRouteDeps = { pool, clock, queues, positions, metrics, ...(siblings && { siblings }) };
   await app.register(applicationRoutes, deps);
   await app.register(offerRoutes, deps);

@@ -20,6 +20,9 @@ import { officeImportRoutes } from "./http/office-import";
 import { officeActingRoutes } from "./http/office-acting";
 import { renameSession } from "./store/sessions";
 
+/** What each tag of the OpenAPI document groups, for the reader of /docs. */
+export const portalTags: Readonly<Record<string, string>> = {};
+
 export interface PortalAppOptions extends ServiceAppOptions {
   pool: Pool;
   clock: () => Date;
@@ -35,7 +38,7 @@ export interface PortalAppOptions extends ServiceAppOptions {
 /** The portal's app: pages over the services' APIs; never listens (main.ts does, tests use inject). */
 export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp> {
   const { pool, clock, services, secureCookies, sessionTtlS, devSecret, oidc, ...http } = options;
-  const app = await buildApp({ ...http, service: "portal", version: "1.0.0" });
+  const app = await buildApp({ ...http, service: "portal", version: "1.0.0", openapi: { port: 3000, tags: portalTags } });
   const directory = new Directory(services);
   app.addHook("onClose", async () => services.close());
   // Pages in a plugin of their own: their hooks, form parsing and error pages leave the kit's

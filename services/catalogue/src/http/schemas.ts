@@ -35,7 +35,7 @@ export const ProgramBody = z.strictObject({
     .array(z.strictObject({ publicName: NameText(2, 200), qualification: z.string().trim().min(2).max(300) }))
     .min(1, "name at least one teacher")
     .max(50),
-});
+}).meta({ examples: [{ title: "Робототехника для начинающих", description: "Конструируем и программируем роботов.", direction: "technical", ageRange: { min: 8, max: 12 }, totalHours: 72, weeklyHours: 2, price: { amount: 25_000, currency: "RUB" }, fundingKind: "financed", certification: { number: "C-41-0127", date: "2026-05-20", expiry: "2027-05-20" }, address: { text: "Петропавловск-Камчатский, ул. Ленинская, 12", latitude: 53.0167, longitude: 158.65 }, teachers: [{ publicName: "Иван Петрович Соколов", qualification: "педагог дополнительного образования, высшая категория" }] }] });
 
 export const ProviderProgramsQuery = z.strictObject({
   status: z.enum(["draft", "published", "withdrawn"]).optional(),
@@ -174,8 +174,14 @@ export const SearchResult = z.object({
   ),
   nextCursor: z.string().nullable(),
   total: z.number().describe("Programs matching every filter"),
+  // Every direction and funding kind, each with its count (0 included): spelt as objects, so the
+  // document names each key it requires (a record keyed by an enum did not).
   facets: z.object({
-    direction: z.record(Direction, z.number()),
-    fundingKind: z.record(FundingKind, z.number()),
+    direction: z.object(countsOf(Direction.options)).describe("Programs matching the other filters, per direction"),
+    fundingKind: z.object(countsOf(FundingKind.options)).describe("Programs matching the other filters, per funding kind"),
   }),
 });
+
+function countsOf<K extends string>(keys: readonly K[]): Record<K, z.ZodNumber> {
+  return Object.fromEntries(keys.map((key) => [key, z.number().int().min(0)])) as Record<K, z.ZodNumber>;
+}

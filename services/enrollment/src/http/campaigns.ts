@@ -274,7 +274,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "Close the window and draw now rather than at the next sweep (the municipality); does nothing to a campaign drawn already",
+        summary: "Draw a campaign whose window has closed now, rather than at the next sweep (the municipality); 409 while the window is still open, nothing to a campaign drawn already",
         params: IdParams,
         response: { 200: Campaign },
       },

@@ -8,7 +8,7 @@ export const IdParams = z.strictObject({ id: z.uuid() });
 export const ApplicationBody = z.strictObject({
   childId: z.uuid(),
   groupId: z.uuid(),
-});
+}).meta({ examples: [{ childId: "0195f0a0-0000-7000-8000-0000000000c1", groupId: "0195f0a0-0000-7000-8000-0000000000b1" }] });
 
 export const TransferBody = z.strictObject({
   groupId: z.uuid().describe("The group the child moves to; the enrollment continues until the new one starts"),

@@ -116,7 +116,7 @@ export const CertificateAccount = z.object({
   ),
 });
 
-export const AdvanceBody = z.strictObject({ month: LocalMonth, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") });
+export const AdvanceBody = z.strictObject({ month: LocalMonth, amount: Amount.describe("Minor units, at most what enrollments hold reserved for the provider") }).meta({ examples: [{ month: "2026-11", amount: 1_500_000 }] });
 
 export const CompensationBody = z.strictObject({ childOrder: z.number().int().min(1).max(20).describe("The child's order among the family's children (1 = first)") });
 export const CompensationAnswer = z.object({ certificateId: z.uuid(), childOrder: z.number().int() });

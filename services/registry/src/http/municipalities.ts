@@ -33,7 +33,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   app.get(
     "/municipalities/:id",
-    { schema: { tags: ["municipalities"], params: IdParams, response: { 200: Municipality } }, config: { public: true } },
+    { schema: { tags: ["municipalities"], summary: "A municipality: its code, name, region, time zone and currency (no login)", params: IdParams, response: { 200: Municipality } }, config: { public: true } },
     async (request) => {
       const found = await findMunicipality(pool, request.params.id);
       if (!found) throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${request.params.id}`);

@@ -89,7 +89,7 @@ export const RegisterGuardian = z.strictObject({
   document: GuardianDocument,
   municipalityId: z.uuid().describe("Municipality the guardian lives in"),
   language: FamilyLanguage.optional(),
-});
+}).meta({ examples: [{ firstName: "Анна", lastName: "Смирнова", phone: "+79001234567", email: "anna@example.org", document: { kind: "passport", number: "45 12 345678" }, municipalityId: "0195f0a0-0000-7000-8000-000000000001" }] });
 
 export const LanguageBody = z.strictObject({ language: FamilyLanguage });
 
@@ -147,7 +147,7 @@ export const RegisterChild = z.strictObject({
     .max(4)
     .describe("Registered guardians; a guardian registering must list themselves, and the others they name are invited until they confirm"),
   categories: CategoryClaims.default([]),
-});
+}).meta({ examples: [{ firstName: "Мария", lastName: "Смирнова", birthDate: "2016-03-14", document: { kind: "birth_certificate", number: "IV-АБ 123456" }, guardianIds: ["0195f0a0-0000-7000-8000-0000000000a1"], categories: [] }] });
 
 export const ReplaceCategories = z.strictObject({ categories: CategoryClaims });
 

@@ -2,6 +2,7 @@ export * from "./envelope";
 export * from "./primitives";
 export * from "./problem";
 export * from "./topics";
+export * from "./topology";
 export * from "./catalog";
 export { generateContractDocuments } from "./generate";
 export * from "./events/registry";

@@ -1,5 +1,5 @@
-import { Topics } from "@kruzhok/contracts";
+import { serviceTopics } from "@kruzhok/contracts";
 
-/** Topics attendance publishes to and consumes from: the one list of them. */
-export const publishedTopics = [Topics.attendance] as const;
-export const consumedTopics = [Topics.registry, Topics.catalogue, Topics.enrollment] as const;
+/** Topics attendance publishes to and consumes from (the house's one list is @kruzhok/contracts serviceTopics). */
+export const publishedTopics = serviceTopics.attendance.publishes;
+export const consumedTopics = serviceTopics.attendance.consumes;

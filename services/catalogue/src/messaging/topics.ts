@@ -1,5 +1,5 @@
-import { Topics } from "@kruzhok/contracts";
+import { serviceTopics } from "@kruzhok/contracts";
 
-/** Topics the catalogue publishes to and consumes from: the one list of them. */
-export const publishedTopics = [Topics.catalogue] as const;
-export const consumedTopics = [Topics.registry, Topics.enrollment] as const;
+/** Topics the catalogue publishes to and consumes from (the house's one list is @kruzhok/contracts serviceTopics). */
+export const publishedTopics = serviceTopics.catalogue.publishes;
+export const consumedTopics = serviceTopics.catalogue.consumes;

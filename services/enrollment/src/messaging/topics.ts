@@ -1,6 +1,5 @@
-import { Topics } from "@kruzhok/contracts";
+import { serviceTopics } from "@kruzhok/contracts";
 
-/** Topics enrollment publishes to and consumes from: the one list of them. */
-/** Notifications to families are written here and delivered by the registry (it holds the contacts). */
-export const publishedTopics = [Topics.enrollment, Topics.notifications] as const;
-export const consumedTopics = [Topics.registry, Topics.catalogue] as const;
+/** Topics enrollment publishes to and consumes from (the house's one list is @kruzhok/contracts serviceTopics); notifications to families are written here and delivered by the registry. */
+export const publishedTopics = serviceTopics.enrollment.publishes;
+export const consumedTopics = serviceTopics.enrollment.consumes;

@@ -1,5 +1,5 @@
-import { Topics } from "@kruzhok/contracts";
+import { serviceTopics } from "@kruzhok/contracts";
 
-/** Topics payments publishes to and consumes from: the one list of them. */
-export const publishedTopics = [Topics.payments] as const;
-export const consumedTopics = [Topics.registry, Topics.catalogue, Topics.enrollment, Topics.attendance] as const;
+/** Topics payments publishes to and consumes from (the house's one list is @kruzhok/contracts serviceTopics). */
+export const publishedTopics = serviceTopics.payments.publishes;
+export const consumedTopics = serviceTopics.payments.consumes;

@@ -1,6 +1,5 @@
-import { Topics } from "@kruzhok/contracts";
+import { serviceTopics } from "@kruzhok/contracts";
 
-/** Topics the registry publishes to and consumes from: the one list of them (notifications: a category's end is told to the family). */
-export const publishedTopics = [Topics.registry, Topics.notifications] as const;
-/** Notifications are consumed here because only the registry holds guardians' contacts. */
-export const consumedTopics = [Topics.enrollment, Topics.notifications] as const;
+/** Topics the registry publishes to and consumes from (the house's one list is @kruzhok/contracts serviceTopics); it consumes notifications because only it holds guardians' contacts. */
+export const publishedTopics = serviceTopics.registry.publishes;
+export const consumedTopics = serviceTopics.registry.consumes;

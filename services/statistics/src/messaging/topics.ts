@@ -1,5 +1,5 @@
-import { Topics } from "@kruzhok/contracts";
+import { serviceTopics } from "@kruzhok/contracts";
 
-/** Topics statistics publishes to and consumes from: the one list of them. */
-export const publishedTopics = [Topics.statistics] as const;
-export const consumedTopics = [Topics.registry, Topics.catalogue, Topics.enrollment, Topics.attendance, Topics.payments] as const;
+/** Topics statistics publishes to and consumes from (the house's one list is @kruzhok/contracts serviceTopics). */
+export const publishedTopics = serviceTopics.statistics.publishes;
+export const consumedTopics = serviceTopics.statistics.consumes;

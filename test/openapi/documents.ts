@@ -1,60 +1,26 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { serviceHarness, type Harness } from "@kruzhok/testkit";
-import type { HttpApp } from "@kruzhok/http";
-import { buildPortalApp } from "../../services/portal/src/app";
-import { migratePortal } from "../../services/portal/src/migrations";
-import { Services, type ServiceName } from "../../services/portal/src/api/client";
-import { attendanceHarness } from "../../services/attendance/test/fixtures/attendance";
-import { catalogueHarness } from "../../services/catalogue/test/fixtures/catalogue";
-import { enrollmentHarness } from "../../services/enrollment/test/fixtures/enrollment";
-import { paymentsHarness } from "../../services/payments/test/fixtures/payments";
-import { registryHarness } from "../../services/registry/test/fixtures/registry";
-import { statisticsHarness } from "../../services/statistics/test/fixtures/statistics";
+import { openApiDocument as attendance } from "../../services/attendance/src/http/openapi";
+import { openApiDocument as catalogue } from "../../services/catalogue/src/http/openapi";
+import { openApiDocument as enrollment } from "../../services/enrollment/src/http/openapi";
+import { openApiDocument as payments } from "../../services/payments/src/http/openapi";
+import { openApiDocument as portal } from "../../services/portal/src/http/openapi";
+import { openApiDocument as registry } from "../../services/registry/src/http/openapi";
+import { openApiDocument as statistics } from "../../services/statistics/src/http/openapi";
 
 /**
- * Each service's OpenAPI document as its app serves it at /docs/json, built by the app itself
- * (its own harness: the app needs its database to be built, not to describe itself). The
- * committed copies are `services/<name>/openapi.json`; test/openapi/openapi.int.test.ts fails
- * when they drift from the code, and writes them under `npm run generate`.
+ * Each service's OpenAPI document as its app serves it at /docs/json, built from the code alone
+ * (services/<name>/src/http/openapi.ts: no Postgres, Redis or Kafka). The committed copies are
+ * `services/<name>/openapi.json`, written by each service's `generate` script (`npm run
+ * generate`); test/openapi/openapi.unit.test.ts fails when they drift from the code.
  */
 export const SERVICES = ["registry", "catalogue", "enrollment", "attendance", "payments", "statistics", "portal"] as const;
 export type DocumentedService = (typeof SERVICES)[number];
 
-type AnyHarness = Harness<object, HttpApp>;
-
-function portalHarness(label: string): Promise<AnyHarness> {
-  // The portal describes its routes without calling the services: any address will do.
-  const urls = Object.fromEntries((["registry", "catalogue", "enrollment", "attendance", "payments", "statistics"] as ServiceName[]).map((s) => [s, "http://127.0.0.1:9"])) as Record<ServiceName, string>;
-  return serviceHarness({
-    service: "portal",
-    isolation: label,
-    migrate: migratePortal,
-    app: (c) => buildPortalApp({ logger: c.logger, auth: c.auth, metrics: c.metrics, pool: c.pool, clock: c.clock, services: new Services(urls, 5_000), secureCookies: true, sessionTtlS: 3_600, devSecret: c.auth.secret }),
-  });
-}
-
-const harnesses: Record<DocumentedService, (label: string) => Promise<AnyHarness>> = {
-  registry: (label) => registryHarness(label),
-  catalogue: (label) => catalogueHarness(label),
-  enrollment: (label) => enrollmentHarness(label),
-  attendance: (label) => attendanceHarness(label),
-  payments: (label) => paymentsHarness(label),
-  statistics: (label) => statisticsHarness(label),
-  portal: portalHarness,
-};
+const describers: Record<DocumentedService, () => Promise<string>> = { registry, catalogue, enrollment, attendance, payments, statistics, portal };
 
 /** The document the service's app serves, as JSON text with a final newline (the committed form). */
-export async function documentOf(service: DocumentedService): Promise<string> {
-  const h = await harnesses[service](`openapi-${service}`);
-  try {
-    const res = await h.app.inject({ method: "GET", url: "/docs/json" });
-    if (res.statusCode !== 200) throw new Error(`${service} /docs/json answered ${res.statusCode}`);
-    return `${JSON.stringify(res.json(), null, 2)}\n`;
-  } finally {
-    await h.close();
-  }
-}
+export const documentOf = (service: DocumentedService): Promise<string> => describers[service]();
 
 export const committedPath = (service: DocumentedService) => fileURLToPath(new URL(`../../services/${service}/openapi.json`, import.meta.url));
 
@@ -64,8 +30,4 @@ export async function committed(service: DocumentedService): Promise<string | un
   } catch {
     return undefined;
   }
-}
-
-export async function writeCommitted(service: DocumentedService, text: string): Promise<void> {
-  await writeFile(committedPath(service), text);
 }

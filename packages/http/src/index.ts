@@ -44,3 +44,4 @@ export {
 } from "./problems";
 export { closeGracefully, closeOnSignals, type ShutdownOptions, type ShutdownStep } from "./shutdown";
 export { completeOpenApi, operationIdOf, type OpenApiCompletion } from "./openapi";
+export { describingDeps, openApiText, type DescribingDeps } from "./openapi-document";

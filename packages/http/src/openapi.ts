@@ -35,8 +35,9 @@ const METHODS = ["get", "put", "post", "patch", "delete"] as const;
 
 /**
  * A stable operationId from the method and the path, for routes that name none: `GET
- * /municipalities/{id}/years/{year}` is `getMunicipalitiesByIdYearsByYear`. Mechanical, but unique
- * (one route per method and path) and stable while the path is.
+ * /municipalities/{id}/years/{year}` is `getMunicipalitiesByIdYearsByYear`. Unique (one route per
+ * method and path) but mechanical, so only a fallback: every service route names its own
+ * (`setYearSettings`), the method a generated client gets, and test/openapi fails on a fallback.
  */
 export function operationIdOf(method: string, path: string): string {
   const words = path
@@ -58,8 +59,10 @@ function problemStatuses(method: string, path: string, operation: Operation): st
   if (!isPublic) statuses.push("401", "403");
   if (path.includes("{")) statuses.push("404");
   if (method !== "get") statuses.push("409", "422");
+  // A body over the limit, or of a type the route does not take: refused before the route sees it.
+  if (operation.requestBody) statuses.push("413", "415");
   statuses.push("429", "500", "503");
-  return statuses;
+  return statuses.sort();
 }
 
 const PROBLEM_DESCRIPTIONS: Record<string, string> = {
@@ -68,6 +71,8 @@ const PROBLEM_DESCRIPTIONS: Record<string, string> = {
   "403": "The token's role or scope does not reach this resource (another municipality, region, family or provider)",
   "404": "No such resource, or one the caller may not know exists",
   "409": "The resource's state does not allow this now (taken, already done, a different request under the same Idempotency-Key)",
+  "413": "The request body is larger than the route takes",
+  "415": "The request body is not of a content type the route takes (its requestBody lists them)",
   "422": "The request is well formed but a domain rule refuses it; `code` says which",
   "429": "Too many requests: retry after the `retry-after` seconds",
   "500": "The service failed; `instance` identifies the occurrence in its logs",
@@ -76,7 +81,7 @@ const PROBLEM_DESCRIPTIONS: Record<string, string> = {
 
 /** The document completed in place and returned. */
 export function completeOpenApi<T extends object>(document: T, completion: OpenApiCompletion): T {
-  const doc = document as unknown as Json & { paths?: Record<string, Record<string, Operation>>; components?: Json; tags?: { name: string; description?: string }[]; info?: Json };
+  const doc = document as unknown as Json & { paths?: Record<string, Record<string, Operation>>; components?: Json; tags?: { name: string; description?: string }[]; info?: Json; security?: unknown[] };
   doc.info = {
     ...(doc.info ?? {}),
     description:
@@ -126,6 +131,10 @@ export function completeOpenApi<T extends object>(document: T, completion: OpenA
         usedStatuses.add(status);
       }
       const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
+      // A public route still reads a valid token when one is sent (a provider sees its own
+      // record in full, a family its drafts), and ignores a bad one: the bearer is optional, not
+      // absent, or a generated client would never send it.
+      if (isPublic && Array.isArray(doc.security) && doc.security.length > 0) operation.security = [{}, ...doc.security];
       if (completion.idempotency && method === "post" && !isPublic) {
         const parameters = (operation.parameters ??= []);
         if (!parameters.some((p) => typeof p.name === "string" && p.name.toLowerCase() === "idempotency-key")) {

@@ -9,7 +9,7 @@ export interface paths {
             cookie?: never;
         };
         /** Category claims waiting for the office of the caller's municipality, oldest first, with the child and the proof to check (office) */
-        get: operations["getCategoryClaims"];
+        get: operations["listCategoryClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -28,7 +28,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Verify a waiting category claim (it ranks queues and grants benefits from now) or reject it with a reason the family reads (office of the child's municipality) */
-        post: operations["postCategoryClaimsByIdDecision"];
+        post: operations["decideCategoryClaim"];
         delete?: never;
         options?: never;
         head?: never;
@@ -43,7 +43,7 @@ export interface paths {
             cookie?: never;
         };
         /** Applications of the caller's municipality, held near-duplicates by default (office) */
-        get: operations["getCertificateApplications"];
+        get: operations["listCertificateApplications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -62,7 +62,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Decide a held application: approve issues the certificate, reject closes the application (office) */
-        post: operations["postCertificateApplicationsByIdDecision"];
+        post: operations["decideCertificateApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -79,10 +79,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported
+         * Apply for a child's certificate (a guardian of the child, or the office): issued at once (201), or held as a near-duplicate for the office to decide (202); Idempotency-Key supported
          * @description Issued at once (201, status active, funding accounting) to a child aged 5-17 on the municipality's calendar; held for an operator (202) when a child born the same day with a matching name (transliteration, ё/е, one letter apart) already holds one, whatever document either was registered with.
          */
-        post: operations["postCertificates"];
+        post: operations["applyForCertificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,7 +97,7 @@ export interface paths {
             cookie?: never;
         };
         /** A certificate (guardians of the child, the office of its municipality, its region) */
-        get: operations["getCertificatesById"];
+        get: operations["getCertificate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -115,8 +115,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a certificate: the child turned 18, left the region, or by decision (with a comment) */
-        post: operations["postCertificatesByIdClosure"];
+        /** Close a certificate: the child turned 18, left the region, or by decision (with a comment) (the office of its municipality, or the region) */
+        post: operations["closeCertificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -132,8 +132,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Convert to financed for the current local year, if the municipality's cap has room */
-        post: operations["postCertificatesByIdFinancing"];
+        /** Finance the certificate for the municipality's current local year if its cap has room; refused, with nothing changed, otherwise (a guardian of the child, or the office) */
+        post: operations["financeCertificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -149,8 +149,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move to another municipality of the region: the number stays, funding returns to accounting */
-        post: operations["postCertificatesByIdMove"];
+        /** Move to another municipality of the region: the number stays, funding returns to accounting (the office of its municipality, or the region) */
+        post: operations["moveCertificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -166,8 +166,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a suspended certificate */
-        post: operations["postCertificatesByIdResumption"];
+        /** Resume a suspended certificate (the office of its municipality, or the region) */
+        post: operations["resumeCertificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -183,8 +183,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Suspend an active certificate, with the reason */
-        post: operations["postCertificatesByIdSuspension"];
+        /** Suspend an active certificate, with the reason (the office of its municipality, or the region) */
+        post: operations["suspendCertificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -199,7 +199,7 @@ export interface paths {
             cookie?: never;
         };
         /** An import's progress (rows processed of the total; registered, already present, refused) and its refused rows by line (the municipality's office) */
-        get: operations["getChildImportsById"];
+        get: operations["getChildImport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -219,13 +219,13 @@ export interface paths {
          * Find a family: children of the caller's municipality by name, birth date, document or certificate number (office; an operator states Acting-Basis)
          * @description Every criterion given must hold; a name's words each begin a word of the child's or a guardian's names; a document number is the child's or a guardian's, of any kind. At most 50 children. Every search is written down (GET /person-lookups), and an operator's appears in the family's trail.
          */
-        get: operations["getChildren"];
+        get: operations["findChildren"];
         put?: never;
         /**
          * Register a child once in the region, with guardians and social categories
          * @description A guardian registers their own child in their municipality; an operator registers one in theirs. SNILS and IIN check digits are verified, and an IIN must begin with the birth date.
          */
-        post: operations["postChildren"];
+        post: operations["registerChild"];
         delete?: never;
         options?: never;
         head?: never;
@@ -240,7 +240,7 @@ export interface paths {
             cookie?: never;
         };
         /** A child's record (their guardians, or the office of their municipality) */
-        get: operations["getChildrenById"];
+        get: operations["getChild"];
         put?: never;
         post?: never;
         delete?: never;
@@ -257,7 +257,7 @@ export interface paths {
             cookie?: never;
         };
         /** What operators did at the office for the child, with the basis each stated (its guardians, or the office of its municipality) */
-        get: operations["getChildrenByIdAudit"];
+        get: operations["getChildAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -275,7 +275,7 @@ export interface paths {
         };
         get?: never;
         /** Replace a child's social categories (a new proof or expiry): a guardian's claims wait for an operator, an office's are verified */
-        put: operations["putChildrenByIdCategories"];
+        put: operations["setChildCategories"];
         post?: never;
         delete?: never;
         options?: never;
@@ -291,7 +291,7 @@ export interface paths {
             cookie?: never;
         };
         /** A child's certificate */
-        get: operations["getChildrenByIdCertificate"];
+        get: operations["getChildCertificate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -310,7 +310,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** An invited co-guardian confirms the guardianship (the guardian themself, or the office of the child's municipality) */
-        post: operations["postChildrenByIdGuardiansByGuardianIdConfirmation"];
+        post: operations["confirmGuardianship"];
         delete?: never;
         options?: never;
         head?: never;
@@ -327,7 +327,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Register a guardian once: oneself (guardian) or a visitor at the office (operator) */
-        post: operations["postGuardians"];
+        post: operations["registerGuardian"];
         delete?: never;
         options?: never;
         head?: never;
@@ -342,7 +342,7 @@ export interface paths {
             cookie?: never;
         };
         /** A guardian's record (the guardian, or the office of their municipality) */
-        get: operations["getGuardiansById"];
+        get: operations["getGuardian"];
         put?: never;
         post?: never;
         delete?: never;
@@ -359,7 +359,7 @@ export interface paths {
             cookie?: never;
         };
         /** What operators did at the office for the guardian themself (their registration), with its basis (the guardian, or the office) */
-        get: operations["getGuardiansByIdAudit"];
+        get: operations["getGuardianAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -376,7 +376,7 @@ export interface paths {
             cookie?: never;
         };
         /** A guardian's children (an office sees those living in its municipality) */
-        get: operations["getGuardiansByIdChildren"];
+        get: operations["listGuardianChildren"];
         put?: never;
         post?: never;
         delete?: never;
@@ -394,7 +394,7 @@ export interface paths {
         };
         get?: never;
         /** Choose the family's language (the guardian, or the office recording the guardian's choice): every message to the family is written in it */
-        put: operations["putGuardiansByIdLanguage"];
+        put: operations["setGuardianLanguage"];
         post?: never;
         delete?: never;
         options?: never;
@@ -410,10 +410,10 @@ export interface paths {
             cookie?: never;
         };
         /** List municipalities */
-        get: operations["getMunicipalities"];
+        get: operations["listMunicipalities"];
         put?: never;
         /** Create a municipality (region) */
-        post: operations["postMunicipalities"];
+        post: operations["createMunicipality"];
         delete?: never;
         options?: never;
         head?: never;
@@ -428,7 +428,7 @@ export interface paths {
             cookie?: never;
         };
         /** A municipality: its code, name, region, time zone and currency (no login) */
-        get: operations["getMunicipalitiesById"];
+        get: operations["getMunicipality"];
         put?: never;
         post?: never;
         delete?: never;
@@ -445,13 +445,13 @@ export interface paths {
             cookie?: never;
         };
         /** The municipality's latest imports of children, newest first, with their progress (its office) */
-        get: operations["getMunicipalitiesByIdChildImports"];
+        get: operations["listChildImports"];
         put?: never;
         /**
          * Start a bulk import of children from a CSV file (the municipality's office): rows are registered in the background; follow GET /child-imports/:id
          * @description A UTF-8 CSV (comma or semicolon, quotes as spreadsheets write them), at most 10000 rows after a header naming the columns: lastName, firstName, patronymic (optional), birthDate, documentKind, documentNumber, guardianLastName, guardianFirstName, guardianPatronymic (optional), guardianDocumentKind, guardianDocumentNumber, guardianPhone (optional), guardianEmail (optional). One row is one child and the guardian who brings it; a guardian is matched by document. documentKind: birth_certificate, snils, iin or passport; guardianDocumentKind: passport, snils or iin; birthDate YYYY-MM-DD or DD.MM.YYYY. Each row is registered as a single registration at the office would be (the same rules and trail; an operator's basis: Acting-Basis, else the import itself as a written request). A child already registered in the municipality (by document) is counted as present and nothing is written, so the same file imported twice registers nobody twice. Rows a rule refuses are reported by line with the column and the rule; the others are imported. Send an Idempotency-Key.
          */
-        post: operations["postMunicipalitiesByIdChildImports"];
+        post: operations["startChildImport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -466,7 +466,7 @@ export interface paths {
             cookie?: never;
         };
         /** Providers of a municipality: every status in the whole record for its office and region; approved ones in the public view for everyone else */
-        get: operations["getMunicipalitiesByIdProviders"];
+        get: operations["listMunicipalityProviders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -483,9 +483,9 @@ export interface paths {
             cookie?: never;
         };
         /** A year's settings in force today (local) or on `on` */
-        get: operations["getMunicipalitiesByIdYearsByYear"];
+        get: operations["getYearSettings"];
         /** Set or amend a year's settings from a date (before the year ends, in the municipality's zone): a new version; the earlier ones stay and govern the days before it */
-        put: operations["putMunicipalitiesByIdYearsByYear"];
+        put: operations["setYearSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -501,7 +501,7 @@ export interface paths {
             cookie?: never;
         };
         /** A year's settings in force today and every version as saved (who, when, from when): the municipality and its region */
-        get: operations["getMunicipalitiesByIdYearsByYearVersions"];
+        get: operations["listYearSettingsVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -518,7 +518,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every look-up of personal data by the municipality's office, newest first: searches and reads of records, by whom, on what basis, showing whom (municipality) */
-        get: operations["getPersonLookups"];
+        get: operations["listPersonLookups"];
         put?: never;
         post?: never;
         delete?: never;
@@ -537,7 +537,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply as a provider (provider, or the office on its behalf) */
-        post: operations["postProviders"];
+        post: operations["applyAsProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -552,7 +552,7 @@ export interface paths {
             cookie?: never;
         };
         /** A provider: the public view of an approved one for everyone (`view: public`), the whole record (`view: staff`) for the provider itself, its region and its municipality's office; 404 for others when it is not approved */
-        get: operations["getProvidersById"];
+        get: operations["getProvider"];
         put?: never;
         post?: never;
         delete?: never;
@@ -570,8 +570,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve (region, or the provider's municipality; every check passed) */
-        post: operations["postProvidersByIdApproval"];
+        /** Approve a provider that passed every check (region, or the provider's municipality) */
+        post: operations["approveProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -586,8 +586,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Record the checks: staff background, premises, safety (region, or the provider's municipality) */
-        put: operations["putProvidersByIdChecks"];
+        /** Record a provider's checks: staff background, premises, safety (region, or the provider's municipality) */
+        put: operations["recordProviderChecks"];
         post?: never;
         delete?: never;
         options?: never;
@@ -603,7 +603,7 @@ export interface paths {
             cookie?: never;
         };
         /** The children with an open application to, or an enrollment in, the provider's groups: names, age, guardians' contacts (the provider itself; every read is recorded) */
-        get: operations["getProvidersByIdChildren"];
+        get: operations["listProviderChildren"];
         put?: never;
         post?: never;
         delete?: never;
@@ -620,7 +620,7 @@ export interface paths {
             cookie?: never;
         };
         /** One child who applied to, or is enrolled in, the provider's groups: name, age, guardians' contacts (the provider itself; the read is recorded) */
-        get: operations["getProvidersByIdChildrenByChildId"];
+        get: operations["getProviderChild"];
         put?: never;
         post?: never;
         delete?: never;
@@ -639,7 +639,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reinstate a suspended provider (region, or the provider's municipality) */
-        post: operations["postProvidersByIdReinstatement"];
+        post: operations["reinstateProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -655,8 +655,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject with reasons (region, or the provider's municipality) */
-        post: operations["postProvidersByIdRejection"];
+        /** Reject a provider's application with reasons (region, or the provider's municipality) */
+        post: operations["rejectProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -673,7 +673,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Suspend an approved provider (region, or the provider's municipality) */
-        post: operations["postProvidersByIdSuspension"];
+        post: operations["suspendProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -751,6 +751,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDocument"];
             };
         };
+        /** @description The request body is larger than the route takes */
+        Problem413: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDocument"];
+            };
+        };
+        /** @description The request body is not of a content type the route takes (its requestBody lists them) */
+        Problem415: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDocument"];
+            };
+        };
         /** @description The request is well formed but a domain rule refuses it; `code` says which */
         Problem422: {
             headers: {
@@ -798,7 +816,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getCategoryClaims: {
+    listCategoryClaims: {
         parameters: {
             query?: {
                 /** @description The last claim id of the previous page */
@@ -874,7 +892,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postCategoryClaimsByIdDecision: {
+    decideCategoryClaim: {
         parameters: {
             query?: never;
             header?: {
@@ -948,13 +966,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getCertificateApplications: {
+    listCertificateApplications: {
         parameters: {
             query?: {
                 status?: "held" | "approved" | "rejected" | "merged";
@@ -1008,7 +1028,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificateApplicationsByIdDecision: {
+    decideCertificateApplication: {
         parameters: {
             query?: never;
             header?: {
@@ -1079,13 +1099,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificates: {
+    applyForCertificate: {
         parameters: {
             query?: never;
             header?: {
@@ -1097,6 +1119,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "childId": "0195f0a0-0000-7000-8000-0000000000c1"
+                 *     }
+                 */
                 "application/json": {
                     /** Format: uuid */
                     childId: string;
@@ -1159,13 +1186,15 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getCertificatesById: {
+    getCertificate: {
         parameters: {
             query?: never;
             header?: never;
@@ -1221,7 +1250,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificatesByIdClosure: {
+    closeCertificate: {
         parameters: {
             query?: never;
             header?: {
@@ -1284,13 +1313,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificatesByIdFinancing: {
+    financeCertificate: {
         parameters: {
             query?: never;
             header?: {
@@ -1351,7 +1382,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificatesByIdMove: {
+    moveCertificate: {
         parameters: {
             query?: never;
             header?: {
@@ -1416,13 +1447,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificatesByIdResumption: {
+    resumeCertificate: {
         parameters: {
             query?: never;
             header?: {
@@ -1483,7 +1516,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postCertificatesByIdSuspension: {
+    suspendCertificate: {
         parameters: {
             query?: never;
             header?: {
@@ -1551,13 +1584,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getChildImportsById: {
+    getChildImport: {
         parameters: {
             query?: {
                 /** @description Bad rows after this line */
@@ -1622,7 +1657,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getChildren: {
+    findChildren: {
         parameters: {
             query?: {
                 /** @description Calendar date, YYYY-MM-DD: a real one (no 30 February), of the years 1900-2199 */
@@ -1687,7 +1722,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postChildren: {
+    registerChild: {
         parameters: {
             query?: never;
             header?: {
@@ -1855,13 +1890,15 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getChildrenById: {
+    getChild: {
         parameters: {
             query?: never;
             header?: never;
@@ -1970,7 +2007,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getChildrenByIdAudit: {
+    getChildAudit: {
         parameters: {
             query?: never;
             header?: never;
@@ -2020,7 +2057,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    putChildrenByIdCategories: {
+    setChildCategories: {
         parameters: {
             query?: never;
             header?: never;
@@ -2154,13 +2191,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getChildrenByIdCertificate: {
+    getChildCertificate: {
         parameters: {
             query?: never;
             header?: never;
@@ -2216,7 +2255,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postChildrenByIdGuardiansByGuardianIdConfirmation: {
+    confirmGuardianship: {
         parameters: {
             query?: never;
             header?: {
@@ -2331,7 +2370,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postGuardians: {
+    registerGuardian: {
         parameters: {
             query?: never;
             header?: {
@@ -2411,13 +2450,15 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getGuardiansById: {
+    getGuardian: {
         parameters: {
             query?: never;
             header?: never;
@@ -2461,7 +2502,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getGuardiansByIdAudit: {
+    getGuardianAudit: {
         parameters: {
             query?: never;
             header?: never;
@@ -2511,7 +2552,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getGuardiansByIdChildren: {
+    listGuardianChildren: {
         parameters: {
             query?: never;
             header?: never;
@@ -2620,7 +2661,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    putGuardiansByIdLanguage: {
+    setGuardianLanguage: {
         parameters: {
             query?: never;
             header?: never;
@@ -2670,13 +2711,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getMunicipalities: {
+    listMunicipalities: {
         parameters: {
             query?: never;
             header?: never;
@@ -2713,7 +2756,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postMunicipalities: {
+    createMunicipality: {
         parameters: {
             query?: never;
             header?: {
@@ -2725,6 +2768,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "4101",
+                 *       "name": "Петропавловск-Камчатский городской округ",
+                 *       "regionCode": "41",
+                 *       "timeZone": "Asia/Kamchatka",
+                 *       "currency": "RUB"
+                 *     }
+                 */
                 "application/json": {
                     code: string;
                     /**
@@ -2766,13 +2818,15 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getMunicipalitiesById: {
+    getMunicipality: {
         parameters: {
             query?: never;
             header?: never;
@@ -2812,7 +2866,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getMunicipalitiesByIdChildImports: {
+    listChildImports: {
         parameters: {
             query?: never;
             header?: never;
@@ -2862,7 +2916,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postMunicipalitiesByIdChildImports: {
+    startChildImport: {
         parameters: {
             query?: never;
             header?: {
@@ -2930,13 +2984,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getMunicipalitiesByIdProviders: {
+    listMunicipalityProviders: {
         parameters: {
             query?: {
                 status?: "applied" | "approved" | "rejected" | "suspended";
@@ -3016,7 +3072,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getMunicipalitiesByIdYearsByYear: {
+    getYearSettings: {
         parameters: {
             query?: {
                 /** @description The local date to read the settings in force on; unset: today (the year's nearest day for another year) */
@@ -3084,7 +3140,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    putMunicipalitiesByIdYearsByYear: {
+    setYearSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -3179,13 +3235,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getMunicipalitiesByIdYearsByYearVersions: {
+    listYearSettingsVersions: {
         parameters: {
             query?: never;
             header?: never;
@@ -3299,7 +3357,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getPersonLookups: {
+    listPersonLookups: {
         parameters: {
             query?: {
                 /** @description Only the look-ups that showed this child */
@@ -3352,7 +3410,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postProviders: {
+    applyAsProvider: {
         parameters: {
             query?: never;
             header?: {
@@ -3364,6 +3422,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "municipalityId": "0195f0a0-0000-7000-8000-000000000001",
+                 *       "kind": "private",
+                 *       "name": "АНО «Юный техник»",
+                 *       "taxId": "4101123456",
+                 *       "licence": {
+                 *         "number": "Л035-01234-41/00567890",
+                 *         "issuedOn": "2021-09-01"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description municipal, state, private organisation or individual entrepreneur
@@ -3428,13 +3498,15 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getProvidersById: {
+    getProvider: {
         parameters: {
             query?: never;
             header?: never;
@@ -3512,7 +3584,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postProvidersByIdApproval: {
+    approveProvider: {
         parameters: {
             query?: never;
             header?: {
@@ -3573,13 +3645,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    putProvidersByIdChecks: {
+    recordProviderChecks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3644,13 +3718,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    getProvidersByIdChildren: {
+    listProviderChildren: {
         parameters: {
             query?: {
                 /** @description nextCursor of the page before */
@@ -3716,7 +3792,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    getProvidersByIdChildrenByChildId: {
+    getProviderChild: {
         parameters: {
             query?: never;
             header?: never;
@@ -3776,7 +3852,7 @@ export interface operations {
             503: components["responses"]["Problem503"];
         };
     };
-    postProvidersByIdReinstatement: {
+    reinstateProvider: {
         parameters: {
             query?: never;
             header?: {
@@ -3837,13 +3913,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    postProvidersByIdRejection: {
+    rejectProvider: {
         parameters: {
             query?: never;
             header?: {
@@ -3913,13 +3991,15 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
         };
     };
-    postProvidersByIdSuspension: {
+    suspendProvider: {
         parameters: {
             query?: never;
             header?: {
@@ -3989,6 +4069,8 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];

@@ -16,21 +16,21 @@ export const markRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps
 
   app.put(
     "/groups/:id/lessons/:lesson",
-    { schema: { tags, summary: "Mark a whole lesson: each child present or absent (the group's provider)", params: LessonParams, body: LessonBody, response: { 200: MarkedLesson } } },
+    { schema: { tags, operationId: "markLesson", summary: "Mark a whole lesson: each child present or absent (the group's provider)", params: LessonParams, body: LessonBody, response: { 200: MarkedLesson } } },
     async (request) =>
       lessons.mark(requireActor(request), { groupId: request.params.id, ...split(request.params.lesson), ...request.body }, { correlationId: correlationIdOf(request) }),
   );
 
   app.put(
     "/groups/:id/sheets/:month",
-    { schema: { tags, summary: "Mark a month's sheet for a group (the group's provider)", params: MonthParams, body: SheetBody, response: { 200: MarkedLesson.array() } } },
+    { schema: { tags, operationId: "markMonthSheet", summary: "Mark a month's sheet for a group (the group's provider)", params: MonthParams, body: SheetBody, response: { 200: MarkedLesson.array() } } },
     async (request) =>
       markSheet(deps, requireActor(request), { groupId: request.params.id, month: request.params.month, lessons: request.body.lessons }, { correlationId: correlationIdOf(request) }),
   );
 
   app.get(
     "/groups/:id/lessons",
-    { schema: { tags, summary: "A group's month: scheduled lessons, rosters and marks", params: IdParams, querystring: MonthQuery, response: { 200: GroupMonth } } },
+    { schema: { tags, operationId: "getGroupMonth", summary: "A group's month: scheduled lessons, rosters and marks (the group's provider, its municipality's staff and region)", params: IdParams, querystring: MonthQuery, response: { 200: GroupMonth } } },
     async (request) => {
       const view = await groupMonth(deps.pool, requireActor(request), request.params.id, request.query.month);
       return { ...view, marks: view.marks.map(iso) };
@@ -39,7 +39,7 @@ export const markRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps
 
   app.get(
     "/groups/:id/lessons/:lesson/changes",
-    { schema: { tags, summary: "Every change of a lesson's marks: who, when, old and new", params: LessonParams, response: { 200: Change.array() } } },
+    { schema: { tags, operationId: "listLessonChanges", summary: "Every change of a lesson's marks: who, when, old and new (the group's provider, its municipality's staff and region)", params: LessonParams, response: { 200: Change.array() } } },
     async (request) => {
       const { date, start } = split(request.params.lesson);
       return (await lessonChanges(deps.pool, requireActor(request), request.params.id, date, start)).map(iso);
@@ -48,7 +48,7 @@ export const markRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps
 
   app.post(
     "/groups/:id/days-off",
-    { schema: { tags, summary: "Cancel a day's lessons or record a closure (the group's provider)", params: IdParams, body: DayOffBody, response: { 200: DayOffBody } } },
+    { schema: { tags, operationId: "recordDayOff", summary: "Cancel a day's lessons or record a closure (the group's provider)", params: IdParams, body: DayOffBody, response: { 200: DayOffBody } } },
     async (request) => {
       await setDayOff(deps, requireActor(request), { groupId: request.params.id, ...request.body }, { correlationId: correlationIdOf(request) });
       return request.body;
@@ -57,7 +57,7 @@ export const markRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, deps
 
   app.put(
     "/groups/:id/kind",
-    { schema: { tags, summary: "Whether the group's lessons are classes or days of care (the group's provider)", params: IdParams, body: KindBody, response: { 200: KindBody } } },
+    { schema: { tags, operationId: "setGroupKind", summary: "Whether the group's lessons are classes or days of care (the group's provider)", params: IdParams, body: KindBody, response: { 200: KindBody } } },
     async (request) => {
       await setLessonKind(deps, requireActor(request), { groupId: request.params.id, kind: request.body.kind }, { correlationId: correlationIdOf(request) });
       return request.body;

@@ -17,7 +17,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     {
       schema: {
         tags: ["rules"],
-        summary: "The municipality's attendance rules of a year in force on a date (today unless asked; the seed defaults until a version takes effect)",
+        operationId: "getAttendanceRules", summary: "The municipality's attendance rules of a year in force on a date (today unless asked; the seed defaults until a version takes effect)",
         params: YearParams,
         querystring: RulesOnQuery,
         response: { 200: Rules },
@@ -28,7 +28,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
 
   app.get(
     "/municipalities/:id/years/:year/rules/versions",
-    { schema: { tags: ["rules"], summary: "The rules in force today and every version of the year's rules as set (who, when, from when)", params: YearParams, response: { 200: RulesHistory } } },
+    { schema: { tags: ["rules"], operationId: "listAttendanceRulesVersions", summary: "The rules in force today and every version of the year's rules as set (who, when, from when) (the municipality's staff and region)", params: YearParams, response: { 200: RulesHistory } } },
     async (request) => rulesHistory(deps.pool, requireActor(request), request.params.id, request.params.year, deps.clock()),
   );
 
@@ -37,7 +37,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     {
       schema: {
         tags: ["rules"],
-        summary: "Set the attendance rules of a year from a date (the municipality): a new version; the earlier ones stay and govern the days before it",
+        operationId: "setAttendanceRules", summary: "Set the attendance rules of a year from a date (the municipality): a new version; the earlier ones stay and govern the days before it",
         params: YearParams,
         body: RulesBody,
         response: { 200: RulesVersion },
@@ -51,7 +51,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
 
   app.get(
     "/municipalities/:id/signals",
-    { schema: { tags: ["signals"], summary: "Fraud signals of the municipality with their evidence, newest first", params: IdParams, querystring: SignalsQuery, response: { 200: Signal.array() } } },
+    { schema: { tags: ["signals"], operationId: "listMunicipalitySignals", summary: "Fraud signals of the municipality with their evidence, newest first (its staff and region)", params: IdParams, querystring: SignalsQuery, response: { 200: Signal.array() } } },
     async (request) =>
       (await signalsOf(deps.pool, requireActor(request), request.params.id, { kind: request.query.kind, open: request.query.state === undefined ? undefined : request.query.state === "open" }, request.query.limit)).map(iso),
   );
@@ -61,7 +61,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     {
       schema: {
         tags: ["confirmation"],
-        summary: "Marks families dispute in the municipality, oldest lesson first (its operators and officials, and its region's): each is resolved through POST /children/:id/mark-reviews",
+        operationId: "listDisputes", summary: "Marks families dispute in the municipality, oldest lesson first (its operators and officials, and its region's): each is resolved through POST /children/:id/mark-reviews",
         params: IdParams,
         querystring: DisputesQuery,
         response: { 200: Dispute.array() },
@@ -75,7 +75,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     {
       schema: {
         tags: ["signals"],
-        summary: "Fraud signals about the provider's own groups, newest first (the provider itself): its own lessons, without other providers' or the municipality's notes",
+        operationId: "listProviderSignals", summary: "Fraud signals about the provider's own groups, newest first (the provider itself): its own lessons, without other providers' or the municipality's notes",
         params: IdParams,
         querystring: SignalsQuery,
         response: { 200: ProviderSignal.array() },
@@ -90,7 +90,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     {
       schema: {
         tags: ["signals"],
-        summary: "Resolve a fraud signal (the municipality): confirmed or dismissed, with the reason; the same outcome again changes nothing",
+        operationId: "resolveSignal", summary: "Resolve a fraud signal (the municipality): confirmed or dismissed, with the reason; the same outcome again changes nothing",
         params: SignalParams,
         body: SignalResolution,
         response: { 200: Signal },
@@ -109,7 +109,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
 
   app.post(
     "/municipalities/:id/months/:month/close",
-    { schema: { tags: ["months"], summary: "Close a month now (an operator or the municipality), once it has ended; closing twice changes nothing", params: MonthParams, response: { 200: CloseResult } } },
+    { schema: { tags: ["months"], operationId: "closeMonth", summary: "Close a month now (an operator or the municipality), once it has ended; closing twice changes nothing", params: MonthParams, response: { 200: CloseResult } } },
     async (request) =>
       closeMonth(deps, requireActor(request), { municipalityId: request.params.id, month: request.params.month }, { correlationId: correlationIdOf(request) }),
   );
@@ -119,7 +119,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
     {
       schema: {
         tags: ["months"],
-        summary: "Reopen a closed month for corrections (the municipality), with the reason",
+        operationId: "reopenMonth", summary: "Reopen a closed month for corrections (the municipality), with the reason",
         params: MonthParams,
         body: ReopenBody,
         response: { 200: CloseResult.pick({ month: true, version: true }) },
@@ -131,7 +131,7 @@ export const municipalityRoutes: FastifyPluginAsync<AttendanceDeps> = async (pla
 
   app.get(
     "/municipalities/:id/months/:month/summaries",
-    { schema: { tags: ["months"], summary: "A month's summaries, latest version", params: MonthParams, response: { 200: Summaries } } },
+    { schema: { tags: ["months"], operationId: "getMonthSummaries", summary: "A month's summaries, latest version (the municipality's staff and region)", params: MonthParams, response: { 200: Summaries } } },
     async (request) => monthSummaries(deps.pool, requireActor(request), request.params.id, request.params.month),
   );
 };

@@ -18,7 +18,7 @@ export const noticeRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, de
     {
       schema: {
         tags: ["absences"],
-        summary: "Notify an absence: a guardian for their child, a provider on the guardian's statement, or a provider for its group's quarantine or repairs",
+        operationId: "notifyAbsence", summary: "Notify an absence: a guardian for their child, a provider on the guardian's statement, or a provider for its group's quarantine or repairs",
         body: NoticeBody,
         response: { 201: Notice },
       },
@@ -31,7 +31,7 @@ export const noticeRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, de
 
   app.post(
     "/absence-notices/:id/proof",
-    { schema: { tags: ["absences"], summary: "Supply the proof of an absence (a guardian of the child, or the group's provider)", params: IdParams, body: ProofBody, response: { 200: Notice.extend({ proofLate: z.boolean() }) } } },
+    { schema: { tags: ["absences"], operationId: "supplyAbsenceProof", summary: "Supply the proof of an absence (a guardian of the child, or the group's provider)", params: IdParams, body: ProofBody, response: { 200: Notice.extend({ proofLate: z.boolean() }) } } },
     async (request) => {
       const notice = await supplyProof(deps, requireActor(request), { noticeId: request.params.id, reference: request.body.reference }, { correlationId: correlationIdOf(request) });
       return { ...view(notice), proofLate: notice.proofLate };
@@ -40,7 +40,7 @@ export const noticeRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, de
 
   app.get(
     "/children/:id/marks",
-    { schema: { tags: ["confirmation"], summary: "A child's marks of a month (its guardians, its providers, the municipality's staff)", params: IdParams, querystring: MonthQuery, response: { 200: MarkView.array() } } },
+    { schema: { tags: ["confirmation"], operationId: "getChildMarks", summary: "A child's marks of a month (its guardians, its providers, the municipality's staff)", params: IdParams, querystring: MonthQuery, response: { 200: MarkView.array() } } },
     async (request) => (await childMonth(deps.pool, requireActor(request), request.params.id, request.query.month)).map(iso),
   );
 
@@ -49,7 +49,7 @@ export const noticeRoutes: FastifyPluginAsync<AttendanceDeps> = async (plain, de
     {
       schema: {
         tags: ["confirmation"],
-        summary: "A guardian confirms or disputes marks; the municipality's operators and officials resolve disputed ones",
+        operationId: "reviewMarks", summary: "A guardian confirms or disputes marks; the municipality's operators and officials resolve disputed ones",
         params: IdParams,
         body: ReviewBody,
         response: { 200: z.array(z.object({ lessonId: z.uuid(), status: z.string(), review: z.string() })) },

@@ -49,7 +49,7 @@ export const NoticeBody = z.strictObject({
   reason: AbsenceReason,
   from: LocalDate.describe("First day of absence (local)"),
   to: LocalDate.describe("Last day of absence (local)"),
-});
+}).meta({ examples: [{ childId: "0195f0a0-0000-7000-8000-0000000000c1", groupId: null, reason: "illness", from: "2026-11-09", to: "2026-11-13" }] });
 
 export const Notice = z.object({
   id: z.uuid(),

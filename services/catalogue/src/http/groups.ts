@@ -25,7 +25,7 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps
 
   app.post(
     "/programs/:id/groups",
-    { schema: { tags, summary: "Add a group to a program (its provider)", params: IdParams, body: GroupBody, response: { 201: Group } } },
+    { schema: { tags, operationId: "addGroup", summary: "Add a group to a program (its provider)", params: IdParams, body: GroupBody, response: { 201: Group } } },
     async (request, reply) => {
       const group = await addGroup(deps, requireActor(request), { programId: request.params.id, plan: request.body }, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/groups/${group.id}`).send(group);
@@ -34,7 +34,7 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps
 
   app.get(
     "/programs/:id/groups",
-    { schema: { tags, summary: "Groups of a program (open ones for families)", params: IdParams, response: { 200: Group.array() } }, config: { public: true } },
+    { schema: { tags, operationId: "listProgramGroups", summary: "Groups of a program (open ones for families)", params: IdParams, response: { 200: Group.array() } }, config: { public: true } },
     async (request) => {
       const { program, municipality } = await programOf(request.params.id);
       requireVisible(request.actor, program, request.params.id);
@@ -46,7 +46,7 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps
 
   app.get(
     "/groups/:id",
-    { schema: { tags, summary: "A group with its schedule and free seats", params: IdParams, response: { 200: Group } }, config: { public: true } },
+    { schema: { tags, operationId: "getGroup", summary: "A group with its schedule and free seats", params: IdParams, response: { 200: Group } }, config: { public: true } },
     async (request) => {
       const group = await findGroup(pool, request.params.id);
       if (!group) throw catalogueError("GROUP_NOT_FOUND", `no group ${request.params.id}`);
@@ -58,13 +58,13 @@ export const groupRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, deps
 
   app.put(
     "/groups/:id",
-    { schema: { tags, summary: "Change a group's capacity, schedule, dates or exceptions (its provider)", params: IdParams, body: GroupBody, response: { 200: Group } } },
+    { schema: { tags, operationId: "editGroup", summary: "Change a group's capacity, schedule, dates or exceptions (its provider)", params: IdParams, body: GroupBody, response: { 200: Group } } },
     async (request) => editGroup(deps, requireActor(request), { groupId: request.params.id, plan: request.body }, { correlationId: correlationIdOf(request) }),
   );
 
   app.post(
     "/groups/:id/closure",
-    { schema: { tags, summary: "Close a group (its provider); it takes no more applications", params: IdParams, response: { 200: Group } } },
+    { schema: { tags, operationId: "closeGroup", summary: "Close a group (its provider); it takes no more applications", params: IdParams, response: { 200: Group } } },
     async (request) => closeGroup(deps, requireActor(request), request.params.id, { correlationId: correlationIdOf(request) }),
   );
 };

@@ -15,7 +15,7 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, de
 
   app.post(
     "/programs",
-    { schema: { tags, summary: "Create a draft program (provider)", body: ProgramBody, response: { 201: Program } } },
+    { schema: { tags, operationId: "createProgram", summary: "Create a draft program (provider)", body: ProgramBody, response: { 201: Program } } },
     async (request, reply) => {
       const program = await createProgram(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/programs/${program.id}`).send(program);
@@ -27,7 +27,7 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, de
     {
       schema: {
         tags,
-        summary: "A program, with an estimate of what a certificate covers of it: families see listed ones, its provider every status",
+        operationId: "getProgram", summary: "A program, with an estimate of what a certificate covers of it: families see listed ones, its provider every status",
         params: IdParams,
         response: { 200: ProgramPage },
       },
@@ -45,7 +45,7 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, de
     {
       schema: {
         tags,
-        summary: "A provider's programs in every status, drafts included (the provider itself, its municipality's office and region), oldest first",
+        operationId: "listProviderPrograms", summary: "A provider's programs in every status, drafts included (the provider itself, its municipality's office and region), oldest first",
         params: IdParams,
         querystring: ProviderProgramsQuery,
         response: { 200: ProviderPrograms },
@@ -59,19 +59,19 @@ export const programRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, de
 
   app.put(
     "/programs/:id",
-    { schema: { tags, summary: "Edit a program (its provider); a published one is announced as updated", params: IdParams, body: ProgramBody, response: { 200: Program } } },
+    { schema: { tags, operationId: "editProgram", summary: "Edit a program (its provider); a published one is announced as updated", params: IdParams, body: ProgramBody, response: { 200: Program } } },
     async (request) =>
       editProgram(deps, requireActor(request), { programId: request.params.id, content: request.body }, { correlationId: correlationIdOf(request) }),
   );
 
-  const action = (path: string, summary: string, useCase: typeof publishProgram) =>
+  const action = (path: string, doc: { operationId: string; summary: string }, useCase: typeof publishProgram) =>
     app.post(
       `/programs/:id/${path}`,
       // The program's stored certification, not a field of this (bodiless) request.
-      { schema: { tags, summary, params: IdParams, response: { 200: Program } }, config: { fieldsIn: { certification: "as-is" } } },
+      { schema: { tags, ...doc, params: IdParams, response: { 200: Program } }, config: { fieldsIn: { certification: "as-is" } } },
       async (request) => useCase(deps, requireActor(request), request.params.id, { correlationId: correlationIdOf(request) }),
     );
 
-  action("publication", "Publish a draft (its provider; approved, and a financed program with a certification in force)", publishProgram);
-  action("withdrawal", "Withdraw a program (its provider); its groups close", withdrawProgram);
+  action("publication", { operationId: "publishProgram", summary: "Publish a draft (its provider; approved, and a financed program with a certification in force)" }, publishProgram);
+  action("withdrawal", { operationId: "withdrawProgram", summary: "Withdraw a program (its provider); its groups close" }, withdrawProgram);
 };

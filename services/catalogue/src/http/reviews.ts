@@ -17,7 +17,7 @@ export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, dep
     {
       schema: {
         tags,
-        summary: "Rate a program 1-5 with text (a guardian whose child completed or left it; once per enrollment)",
+        operationId: "reviewProgram", summary: "Rate a program 1-5 with text (a guardian whose child completed or left it; once per enrollment)",
         params: IdParams,
         body: ReviewBody,
         response: { 201: Review },
@@ -31,7 +31,7 @@ export const reviewRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, dep
 
   app.get(
     "/programs/:id/reviews",
-    { schema: { tags, summary: "A program's average rating, count and latest reviews", params: IdParams, response: { 200: Reviews } }, config: { public: true } },
+    { schema: { tags, operationId: "listProgramReviews", summary: "A program's average rating, count and latest reviews", params: IdParams, response: { 200: Reviews } }, config: { public: true } },
     async (request) => {
       const program = requireVisible(request.actor, await findProgram(deps.pool, request.params.id), request.params.id);
       return { ...program.rating, items: await listReviews(deps.pool, program.id, 50) };

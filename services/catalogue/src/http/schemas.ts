@@ -101,6 +101,16 @@ export const GroupBody = z.strictObject({
     .max(366)
     .default([])
     .describe("Days without lessons: holidays and cancelled lessons"),
+}).meta({
+  examples: [
+    {
+      capacity: 12,
+      schedule: { timeZone: "Asia/Kamchatka", slots: [{ weekday: 2, start: "16:00", end: "17:30" }, { weekday: 4, start: "16:00", end: "17:30" }] },
+      startsOn: "2026-09-01",
+      endsOn: "2027-05-31",
+      exceptions: [{ date: "2026-11-04", kind: "holiday", note: "День народного единства" }],
+    },
+  ],
 });
 
 export const Group = z.object({
@@ -121,7 +131,7 @@ export const ReviewBody = z.strictObject({
   enrollmentId: z.uuid(),
   rating: z.number().int("must be a whole number of stars").min(1).max(5),
   text: z.string().trim().min(1).max(3_000),
-});
+}).meta({ examples: [{ enrollmentId: "0195f0a0-0000-7000-8000-0000000000e1", rating: 5, text: "Сын собрал первого робота и ждёт каждого занятия." }] });
 
 export const Review = z.object({ id: z.uuid(), programId: z.uuid(), rating: z.number(), text: z.string(), createdAt: z.string() });
 

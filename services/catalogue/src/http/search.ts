@@ -48,7 +48,7 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
     {
       schema: {
         tags: ["navigator"],
-        summary: "The families' navigator: listed programs by filters, with facets and a cursor (no login)",
+        operationId: "searchPrograms", summary: "The families' navigator: listed programs by filters, with facets and a cursor (no login)",
         querystring: SearchQuery,
         response: { 200: SearchResult },
       },

@@ -39,7 +39,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     {
       schema: {
         tags,
-        summary: "Apply for a child to a group (a guardian, or an operator for a family at the office); send Idempotency-Key",
+        operationId: "submitApplication", summary: "Apply for a child to a group (a guardian, or an operator for a family at the office); send Idempotency-Key",
         body: ApplicationBody,
         response: { 201: Application },
       },
@@ -73,7 +73,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
 
   app.get(
     "/applications/:id",
-    { schema: { tags, summary: "An application with its offers", params: IdParams, response: { 200: Application } } },
+    { schema: { tags, operationId: "getApplication", summary: "An application with its offers", params: IdParams, response: { 200: Application } } },
     async (request) => {
       const a = await findApplication(pool, request.params.id);
       if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
@@ -88,7 +88,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     {
       schema: {
         tags,
-        summary: "Where a waiting application stands in its group's queue, and why",
+        operationId: "getApplicationPosition", summary: "Where a waiting application stands in its group's queue, and why",
         params: IdParams,
         response: { 200: Position },
       },
@@ -144,7 +144,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     {
       schema: {
         tags,
-        summary: "The provider confirms or rejects an application to its group (within the review deadline; later it is auto-confirmed)",
+        operationId: "reviewApplication", summary: "The provider confirms or rejects an application to its group (within the review deadline; later it is auto-confirmed)",
         params: IdParams,
         body: ReviewBody,
         response: { 200: Application },
@@ -160,7 +160,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
 
   app.post(
     "/applications/:id/withdrawal",
-    { schema: { tags, summary: "The family (or an operator for it, with Acting-Basis) withdraws a waiting application", params: IdParams, response: { 200: Application } }, config: { fieldsIn: actingFieldsIn } },
+    { schema: { tags, operationId: "withdrawApplication", summary: "The family (or an operator for it, with Acting-Basis) withdraws a waiting application", params: IdParams, response: { 200: Application } }, config: { fieldsIn: actingFieldsIn } },
     async (request) => {
       const actor = actingActor(request);
       const a = await withTransaction(pool, (tx) => withdrawApplication(tx, indexFor(request), actor, request.params.id, clock(), { correlationId: correlationIdOf(request) }));
@@ -173,7 +173,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     {
       schema: {
         tags,
-        summary: "What operators did for the child's family at the office, with the basis each stated, oldest first (its guardian or the office)",
+        operationId: "getChildAudit", summary: "What operators did for the child's family at the office, with the basis each stated, oldest first (its guardian or the office)",
         params: IdParams,
         response: { 200: FamilyAuditEntry.array() },
       },
@@ -197,7 +197,7 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
 
   app.get(
     "/children/:id/applications",
-    { schema: { tags, summary: "A child's applications, newest first (its guardian or the office)", params: IdParams, response: { 200: Application.array() } } },
+    { schema: { tags, operationId: "listChildApplications", summary: "A child's applications, newest first (its guardian or the office)", params: IdParams, response: { 200: Application.array() } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", "operator", "municipality");
       const municipalityId = await municipalityOfChild(pool, request.params.id);

@@ -35,6 +35,17 @@ const CampaignBody = z.strictObject({
   maxChoices: z.number().int().min(1).max(20).describe("K: how many groups a family may rank"),
   opensAt: Instant.describe("ISO 8601 instant with an offset"),
   closesAt: Instant.describe("ISO 8601 instant with an offset; after it the draw runs"),
+}).meta({
+  examples: [
+    {
+      municipalityId: "0195f0a0-0000-7000-8000-000000000001",
+      name: "Весенний набор в кружки 2027",
+      groupIds: ["0195f0a0-0000-7000-8000-0000000000b1", "0195f0a0-0000-7000-8000-0000000000b2"],
+      maxChoices: 3,
+      opensAt: "2027-04-01T09:00:00+12:00",
+      closesAt: "2027-04-15T18:00:00+12:00",
+    },
+  ],
 });
 
 const ChildParams = z.strictObject({ id: z.uuid(), childId: z.uuid() });
@@ -139,7 +150,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "Announce an allocation campaign over some groups (the municipality); the lottery seed is committed now; send Idempotency-Key",
+        operationId: "announceCampaign", summary: "Announce an allocation campaign over some groups (the municipality, or its region); the lottery seed is committed now; send Idempotency-Key",
         body: CampaignBody,
         response: { 201: Campaign },
       },
@@ -155,7 +166,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
 
   app.get(
     "/campaigns",
-    { schema: { tags, summary: "A municipality's campaigns, newest window first (no login)", querystring: ListQuery, response: { 200: Campaign.array() } }, config: { public: true } },
+    { schema: { tags, operationId: "listCampaigns", summary: "A municipality's campaigns, newest window first (no login)", querystring: ListQuery, response: { 200: Campaign.array() } }, config: { public: true } },
     async (request) => {
       const now = clock();
       return (await listCampaigns(pool, request.query.municipalityId)).map((c) => campaignView(c, now));
@@ -165,7 +176,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
   app.get(
     "/campaigns/:id",
     {
-      schema: { tags, summary: "A campaign: window, groups, seed commitment, input digest, and after the draw the seed (no login)", params: IdParams, response: { 200: Campaign } },
+      schema: { tags, operationId: "getCampaign", summary: "A campaign: window, groups, seed commitment, input digest, and after the draw the seed (no login)", params: IdParams, response: { 200: Campaign } },
       config: { public: true },
     },
     async (request) => campaignView(await found(request.params.id), clock()),
@@ -176,7 +187,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "The frozen input in canonical form (officials of its municipality or region): its SHA-256 is the published digest; with the revealed seed anyone re-runs the draw",
+        operationId: "getCampaignInput", summary: "The frozen input in canonical form, once the window has closed (officials of its municipality, region or ministry): its SHA-256 is the published digest; with the revealed seed anyone re-runs the draw",
         params: IdParams,
         response: { 200: z.object({ inputDigest: z.string(), input: z.unknown() }) },
       },
@@ -195,7 +206,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "How the choices arrive (officials of its municipality or region): children with choices on file, and per group how many ranked it and how many first; counts only",
+        operationId: "getCampaignTally", summary: "How the choices arrive (officials of its municipality, region or ministry): children with choices on file, and per group how many ranked it and how many first; counts only",
         params: IdParams,
         response: {
           200: z.object({
@@ -224,7 +235,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "Rank up to K groups for a child while the window is open (a guardian, or an operator at the office); replaces earlier choices",
+        operationId: "setCampaignChoices", summary: "Rank up to K groups for a child while the window is open (a guardian, or an operator at the office); replaces earlier choices",
         params: ChildParams,
         body: ChoicesBody,
         response: { 200: FamilyResult },
@@ -243,7 +254,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
 
   app.delete(
     "/campaigns/:id/children/:childId/choices",
-    { schema: { tags, summary: "Take the child out of the campaign while the window is open", params: ChildParams, response: { 204: z.null() } }, config: { fieldsIn: actingFieldsIn } },
+    { schema: { tags, operationId: "withdrawCampaignChoices", summary: "Take the child out of the campaign while the window is open (a guardian, or an operator at the office)", params: ChildParams, response: { 204: z.null() } }, config: { fieldsIn: actingFieldsIn } },
     async (request, reply) => {
       const actor = actingActor(request);
       await withTransaction(pool, (tx) => withdrawChoices(tx, request.params.id, request.params.childId, actor, clock()));
@@ -256,7 +267,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "A child's choices and, after the draw, the result with the reason for every choice (the family, the office, the municipality)",
+        operationId: "getCampaignChild", summary: "A child's choices and, after the draw, the result with the reason for every choice (the family, the office, the municipality)",
         params: ChildParams,
         response: { 200: FamilyResult },
       },
@@ -274,7 +285,7 @@ export const campaignRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "Draw a campaign whose window has closed now, rather than at the next sweep (the municipality); 409 while the window is still open, nothing to a campaign drawn already",
+        operationId: "drawCampaign", summary: "Draw a campaign whose window has closed now, rather than at the next sweep (the municipality, or its region); 409 while the window is still open, nothing to a campaign drawn already",
         params: IdParams,
         response: { 200: Campaign },
       },

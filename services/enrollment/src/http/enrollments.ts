@@ -18,7 +18,7 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
 
   app.get(
     "/enrollments/:id",
-    { schema: { tags, summary: "An enrollment with its contract", params: IdParams, response: { 200: Enrollment } } },
+    { schema: { tags, operationId: "getEnrollment", summary: "An enrollment with its contract", params: IdParams, response: { 200: Enrollment } } },
     async (request) => {
       const e = await findEnrollment(pool, request.params.id);
       if (!e) throw enrollmentError("ENROLLMENT_NOT_FOUND", `no enrollment ${request.params.id}`);
@@ -32,7 +32,7 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
     {
       schema: {
         tags,
-        summary: "End an enrollment: completion, withdrawal by the family, or expulsion by the provider (the contract ends too); the seat is offered on",
+        operationId: "endEnrollment", summary: "End an enrollment: completion, withdrawal by the family, or expulsion by the provider (the contract ends too); the seat is offered on",
         params: IdParams,
         body: EndBody,
         response: { 200: Enrollment },
@@ -54,7 +54,7 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
     {
       schema: {
         tags,
-        summary: "The family answers the reasons its child was expelled for (a guardian, or an operator for the family); the provider and the office read it",
+        operationId: "answerExpulsion", summary: "The family answers the reasons its child was expelled for (a guardian, or an operator for the family); the provider and the office read it",
         params: IdParams,
         body: ExpulsionAnswerBody,
         response: { 200: Enrollment },
@@ -72,7 +72,7 @@ export const enrollmentRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (
     {
       schema: {
         tags,
-        summary:
+        operationId: "transferEnrollment", summary:
           "Move the child to another group (the family, or an operator for it): an application reusing the child's certificate; it queues as any other, and the enrollment ends when the new one starts",
         params: IdParams,
         body: TransferBody,

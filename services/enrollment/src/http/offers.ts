@@ -18,7 +18,7 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
 
   app.get(
     "/offers/:id",
-    { schema: { tags, summary: "An offer of a seat and its deadline", params: IdParams, response: { 200: Offer } } },
+    { schema: { tags, operationId: "getOffer", summary: "An offer of a seat and its deadline", params: IdParams, response: { 200: Offer } } },
     async (request) => {
       const offer = await findOffer(pool, request.params.id);
       if (!offer) throw enrollmentError("OFFER_NOT_FOUND", `no offer ${request.params.id}`);
@@ -32,7 +32,7 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Accept an offer: the guardian signs the contract electronically, or an operator records an in-person signature; the enrollment starts",
+        operationId: "acceptOffer", summary: "Accept an offer: the guardian signs the contract electronically, or an operator records an in-person signature; the enrollment starts",
         params: IdParams,
         body: AcceptanceBody,
         response: { 201: Enrollment },
@@ -51,7 +51,7 @@ export const offerRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
 
   app.post(
     "/offers/:id/decline",
-    { schema: { tags, summary: "Decline an offer: the seat passes to the next in the queue", params: IdParams, response: { 200: Offer } }, config: { fieldsIn: actingFieldsIn } },
+    { schema: { tags, operationId: "declineOffer", summary: "Decline an offer: the seat passes to the next in the queue", params: IdParams, response: { 200: Offer } }, config: { fieldsIn: actingFieldsIn } },
     async (request) => {
       const actor = actingActor(request);
       const offer = await withTransaction(pool, (tx) =>

@@ -24,7 +24,7 @@ export const providerDeskRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async
     {
       schema: {
         tags,
-        summary: "The applications to a provider's groups, oldest first, with their offers (the provider itself); the children's names are the registry's",
+        operationId: "listProviderApplications", summary: "The applications to a provider's groups, oldest first, with their offers (the provider itself); the children's names are the registry's",
         params: IdParams,
         querystring: ProviderApplicationsQuery,
         response: { 200: ProviderApplications },
@@ -42,7 +42,7 @@ export const providerDeskRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async
 
   app.get(
     "/groups/:id/roster",
-    { schema: { tags, summary: "The children enrolled in a group now (its provider, the office and region of its municipality)", params: IdParams, response: { 200: Roster } } },
+    { schema: { tags, operationId: "getGroupRoster", summary: "The children enrolled in a group now (its provider, the office and region of its municipality)", params: IdParams, response: { 200: Roster } } },
     async (request) => ({ groupId: request.params.id, enrollments: (await groupRoster(pool, requireActor(request), request.params.id)).map(enrollmentView) }),
   );
 
@@ -51,7 +51,7 @@ export const providerDeskRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async
     {
       schema: {
         tags,
-        summary: "A family walks in: the provider applies by certificate number and birth date, and a free seat is signed for on paper at once; send Idempotency-Key and Acting-Basis",
+        operationId: "admitWalkIn", summary: "A family walks in: the provider applies by certificate number and birth date, and a free seat is signed for on paper at once; send Idempotency-Key and Acting-Basis",
         description:
           "The provider states the family's paper in Acting-Basis (in_person_visit, or written_request; ref=<the contract's number>). The child jumps no queue: with nobody ahead and a seat free, the child is enrolled (201 with the enrollment); otherwise the application waits in the queue like any other (201, enrollment null).",
         params: IdParams,

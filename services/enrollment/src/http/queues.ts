@@ -24,7 +24,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "A group's queue in order, from Postgres (the provider of the group or the office)",
+        operationId: "getGroupQueue", summary: "A group's queue in order, from Postgres (the group's provider, or its municipality's office and officials)",
         params: IdParams,
         querystring: QueueQuery,
         response: { 200: QueueEntry.array() },
@@ -55,7 +55,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Rebuild the Redis queue index from Postgres (the office: its municipality; the region: one of its municipalities, or all of them)",
+        operationId: "rebuildQueues", summary: "Rebuild the Redis queue index from Postgres (the office: its municipality; the region: one of its municipalities, or all of them)",
         querystring: ScopeQuery,
         response: { 200: RebuildResult },
       },
@@ -72,7 +72,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Compare the Redis queue index with Postgres, entry by entry",
+        operationId: "checkQueues", summary: "Compare the Redis queue index with Postgres, entry by entry (the office: its municipality; the region: one of its municipalities, or all of them)",
         querystring: ScopeQuery,
         response: { 200: CheckResult },
       },
@@ -87,7 +87,7 @@ export const queueRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Run the periodic sweep now: expire offers, move overdue reviews on, complete enrollments of closed groups, re-rank children whose category ran out or began, draw campaigns past their window (region only)",
+        operationId: "runSweep", summary: "Run the periodic sweep now: expire offers, move overdue reviews on, complete enrollments of closed groups, re-rank children whose category ran out or began, draw campaigns past their window (region only)",
         response: { 200: SweepResult },
       },
       handlerTimeout: LONG_OPERATION_MS,

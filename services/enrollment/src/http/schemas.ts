@@ -252,7 +252,7 @@ export const Roster = z.object({
 export const WalkInBody = z.strictObject({
   certificateNumber: z.string().trim().min(1).max(40).describe("As printed on the family's certificate"),
   birthDate: LocalDate.describe("The child's, as in the child's document: checked against the certificate's"),
-});
+}).meta({ examples: [{ certificateNumber: "4101-00000123-2", birthDate: "2016-03-14" }] });
 
 export const WalkInResult = z.object({
   application: Application,

@@ -31,7 +31,7 @@ export const settingsRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "When families are told their turn is near and when offers' reminders go, as in force on a date (today unless asked; the defaults until a version takes effect) (the municipality's staff)",
+        operationId: "getNoticeSettings", summary: "When families are told their turn is near and when offers' reminders go, as in force on a date (today unless asked; the defaults until a version takes effect) (the municipality's officials, not the office)",
         params: IdParams,
         querystring: OnQuery,
         response: { 200: NoticeSettingsView },
@@ -45,7 +45,7 @@ export const settingsRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "The notice thresholds in force today and every version as set (who, when, from when) (the municipality's staff)",
+        operationId: "listNoticeSettingsVersions", summary: "The notice thresholds in force today and every version as set (who, when, from when) (the municipality's officials, not the office)",
         params: IdParams,
         response: { 200: NoticeSettingsHistory },
       },
@@ -58,8 +58,8 @@ export const settingsRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary:
-          "Set from a date when families are told their turn is near (within N of the head) and how long before an offer expires its reminder goes: a new version; the earlier ones stay and govern the moments before it (the municipality's staff)",
+        operationId: "setNoticeSettings", summary:
+          "Set from a date when families are told their turn is near (within N of the head) and how long before an offer expires its reminder goes: a new version; the earlier ones stay and govern the moments before it (the municipality's officials, not the office)",
         params: IdParams,
         body: NoticeSettingsBody,
         response: { 200: NoticeSettingsVersion },
@@ -73,8 +73,8 @@ export const settingsRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary:
-          "A year's days off and weekend days decreed working, as review deadlines count them on a date (today unless asked): the municipality's version in force then, or the country's fixed holidays (the municipality's staff)",
+        operationId: "getCalendar", summary:
+          "A year's days off and weekend days decreed working, as review deadlines count them on a date (today unless asked): the municipality's version in force then, or the country's fixed holidays (the municipality's officials, not the office)",
         params: CalendarParams,
         querystring: OnQuery,
         response: { 200: CalendarView },
@@ -88,7 +88,7 @@ export const settingsRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "A year's calendar in force today and every version of it as set (who, when, from when) (the municipality's staff)",
+        operationId: "listCalendarVersions", summary: "A year's calendar in force today and every version of it as set (who, when, from when) (the municipality's officials, not the office)",
         params: CalendarParams,
         response: { 200: CalendarHistory },
       },
@@ -101,8 +101,8 @@ export const settingsRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (pl
     {
       schema: {
         tags,
-        summary:
-          "Set a year's calendar from a date: every day off (the decreed transfers, Kurban Ait) and the Saturdays or Sundays decreed working; it replaces the country's fixed holidays of that year from that date, as a new version; the earlier ones stay and govern the days before it (the municipality's staff)",
+        operationId: "setCalendar", summary:
+          "Set a year's calendar from a date: every day off (the decreed transfers, Kurban Ait) and the Saturdays or Sundays decreed working; it replaces the country's fixed holidays of that year from that date, as a new version; the earlier ones stay and govern the days before it (the municipality's officials, not the office)",
         params: CalendarParams,
         body: CalendarBody,
         response: { 200: CalendarVersion },

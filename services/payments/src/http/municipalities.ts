@@ -15,7 +15,7 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
     {
       schema: {
         tags: ["billing"],
-        summary: "How a year's lessons are billed on a date, today unless asked (the municipality's staff and its region); rules null while no version is in force",
+        operationId: "getBillingRules", summary: "How a year's lessons are billed on a date, today unless asked (the municipality's staff and its region); rules null while no version is in force",
         params: YearParams,
         querystring: BillingRulesOnQuery,
         response: { 200: BillingRulesInForce },
@@ -26,7 +26,7 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
 
   app.get(
     "/municipalities/:id/years/:year/billing-rules/versions",
-    { schema: { tags: ["billing"], summary: "The billing rules in force today and every version of the year's as set (who, when, from when)", params: YearParams, response: { 200: BillingRulesHistory } } },
+    { schema: { tags: ["billing"], operationId: "listBillingRulesVersions", summary: "The billing rules in force today and every version of the year's as set (who, when, from when)", params: YearParams, response: { 200: BillingRulesHistory } } },
     async (request) => billingRulesHistory(deps.pool, requireActor(request), request.params.id, request.params.year, deps.clock()),
   );
 
@@ -35,7 +35,7 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
     {
       schema: {
         tags: ["billing"],
-        summary: "Set how a year's lessons are billed from a date (the municipality): a new version; the earlier ones stay and bill the months begun before it",
+        operationId: "setBillingRules", summary: "Set how a year's lessons are billed from a date (the municipality): a new version; the earlier ones stay and bill the months begun before it",
         params: YearParams,
         body: BillingRulesBody,
         response: { 200: BillingRulesSaved },
@@ -48,7 +48,7 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
   );
   app.get(
     "/municipalities/:id/budget",
-    { schema: { tags: ["budget"], summary: "The year's budget against committed, reserved and spent, and the financing waiting list by category (the municipality's staff, its region)", params: IdParams, querystring: BudgetQuery, response: { 200: Budget } }, config: { fieldsIn: { year: "query", id: "params" } } },
+    { schema: { tags: ["budget"], operationId: "getBudget", summary: "The year's budget against committed, reserved and spent, and the financing waiting list by category (the municipality's staff, its region)", params: IdParams, querystring: BudgetQuery, response: { 200: Budget } }, config: { fieldsIn: { year: "query", id: "params" } } },
     async (request) => budgetOf(deps.pool, requireActor(request), request.params.id, request.query.year),
   );
 
@@ -57,7 +57,7 @@ export const municipalityRoutes: FastifyPluginAsync<PaymentsDeps> = async (plain
     {
       schema: {
         tags: ["ledger"],
-        summary: "Check the year's books (the municipality's staff, its region): debits equal credits, no balance below zero, each month billed once at its latest version, registers and reservations in step with the ledger, the budget not exceeded; the first violation when they do not hold",
+        operationId: "checkBooks", summary: "Check the year's books (the municipality's staff, its region): debits equal credits, no balance below zero, each month billed once at its latest version, registers and reservations in step with the ledger, the budget not exceeded; the first violation when they do not hold",
         params: YearParams,
         response: {
           200: z.strictObject({

@@ -54,7 +54,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
       config: { idempotency: "in-transaction", fieldsIn: { child: "as-is", ...actingFieldsIn } },
       schema: {
         tags,
-        summary: "Apply for a child's certificate (a guardian of the child, or the office); Idempotency-Key supported",
+        operationId: "applyForCertificate", summary: "Apply for a child's certificate (a guardian of the child, or the office): issued at once (201), or held as a near-duplicate for the office to decide (202); Idempotency-Key supported",
         description:
           "Issued at once (201, status active, funding accounting) to a child aged 5-17 on the municipality's calendar; held for an operator (202) when a child born the same day with a matching name (transliteration, ё/е, one letter apart) already holds one, whatever document either was registered with.",
         body: ApplyForCertificate,
@@ -82,7 +82,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   app.get(
     "/certificates/:id",
-    { schema: { tags, summary: "A certificate (guardians of the child, the office of its municipality, its region)", params: IdParams, response: { 200: CertificateView } } },
+    { schema: { tags, operationId: "getCertificate", summary: "A certificate (guardians of the child, the office of its municipality, its region)", params: IdParams, response: { 200: CertificateView } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles, "region");
       const certificate = await findCertificate(pool, request.params.id);
@@ -94,7 +94,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   app.get(
     "/children/:id/certificate",
-    { schema: { tags, summary: "A child's certificate", params: IdParams, response: { 200: CertificateView } } },
+    { schema: { tags, operationId: "getChildCertificate", summary: "A child's certificate", params: IdParams, response: { 200: CertificateView } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const child = await findChild(pool, request.params.id);
@@ -111,7 +111,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Applications of the caller's municipality, held near-duplicates by default (office)",
+        operationId: "listCertificateApplications", summary: "Applications of the caller's municipality, held near-duplicates by default (office)",
         querystring: ApplicationQuery,
         response: { 200: CertificateApplication.array() },
       },
@@ -128,7 +128,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Decide a held application: approve issues the certificate, reject closes the application (office)",
+        operationId: "decideCertificateApplication", summary: "Decide a held application: approve issues the certificate, reject closes the application (office)",
         params: IdParams,
         body: ApplicationDecision,
         response: { 200: CertificateApplication },
@@ -148,7 +148,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Convert to financed for the current local year, if the municipality's cap has room",
+        operationId: "financeCertificate", summary: "Finance the certificate for the municipality's current local year if its cap has room; refused, with nothing changed, otherwise (a guardian of the child, or the office)",
         params: IdParams,
         response: { 200: CertificateView },
       },
@@ -163,13 +163,13 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   app.post(
     "/certificates/:id/suspension",
-    { schema: { tags, summary: "Suspend an active certificate, with the reason", params: IdParams, body: Suspension, response: { 200: CertificateView } } },
+    { schema: { tags, operationId: "suspendCertificate", summary: "Suspend an active certificate, with the reason (the office of its municipality, or the region)", params: IdParams, body: Suspension, response: { 200: CertificateView } } },
     (request) => change(request, request.params.id, { kind: "suspend", reason: request.body.reason, code: request.body.code }),
   );
 
   app.post(
     "/certificates/:id/resumption",
-    { schema: { tags, summary: "Resume a suspended certificate", params: IdParams, response: { 200: CertificateView } } },
+    { schema: { tags, operationId: "resumeCertificate", summary: "Resume a suspended certificate (the office of its municipality, or the region)", params: IdParams, response: { 200: CertificateView } } },
     (request) => change(request, request.params.id, { kind: "resume" }),
   );
 
@@ -178,7 +178,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Close a certificate: the child turned 18, left the region, or by decision (with a comment)",
+        operationId: "closeCertificate", summary: "Close a certificate: the child turned 18, left the region, or by decision (with a comment) (the office of its municipality, or the region)",
         params: IdParams,
         body: Closure,
         response: { 200: CertificateView },
@@ -192,7 +192,7 @@ export const certificatesRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags,
-        summary: "Move to another municipality of the region: the number stays, funding returns to accounting",
+        operationId: "moveCertificate", summary: "Move to another municipality of the region: the number stays, funding returns to accounting (the office of its municipality, or the region)",
         params: IdParams,
         body: Move,
         response: { 200: CertificateView },

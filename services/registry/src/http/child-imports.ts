@@ -129,7 +129,7 @@ export const childImportRoutes: FastifyPluginAsync<RegistryDeps> = async (plain,
       bodyLimit: BODY_LIMIT,
       schema: {
         tags,
-        summary: "Start a bulk import of children from a CSV file (the municipality's office): rows are registered in the background; follow GET /child-imports/:id",
+        operationId: "startChildImport", summary: "Start a bulk import of children from a CSV file (the municipality's office): rows are registered in the background; follow GET /child-imports/:id",
         description: `A UTF-8 CSV (comma or semicolon, quotes as spreadsheets write them), at most ${MAX_IMPORT_ROWS} rows after a header naming the columns: ${columnsText}. One row is one child and the guardian who brings it; a guardian is matched by document. documentKind: birth_certificate, snils, iin or passport; guardianDocumentKind: passport, snils or iin; birthDate YYYY-MM-DD or DD.MM.YYYY. Each row is registered as a single registration at the office would be (the same rules and trail; an operator's basis: Acting-Basis, else the import itself as a written request). A child already registered in the municipality (by document) is counted as present and nothing is written, so the same file imported twice registers nobody twice. Rows a rule refuses are reported by line with the column and the rule; the others are imported. Send an Idempotency-Key.`,
         params: IdParams,
         body: StartImport,
@@ -157,7 +157,7 @@ export const childImportRoutes: FastifyPluginAsync<RegistryDeps> = async (plain,
     {
       schema: {
         tags,
-        summary: "An import's progress (rows processed of the total; registered, already present, refused) and its refused rows by line (the municipality's office)",
+        operationId: "getChildImport", summary: "An import's progress (rows processed of the total; registered, already present, refused) and its refused rows by line (the municipality's office)",
         params: IdParams,
         querystring: ImportQuery,
         response: { 200: ChildImportView },
@@ -177,7 +177,7 @@ export const childImportRoutes: FastifyPluginAsync<RegistryDeps> = async (plain,
     {
       schema: {
         tags,
-        summary: "The municipality's latest imports of children, newest first, with their progress (its office)",
+        operationId: "listChildImports", summary: "The municipality's latest imports of children, newest first, with their progress (its office)",
         params: IdParams,
         response: { 200: ChildImportView.omit({ badRows: true }).array() },
       },

@@ -15,7 +15,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
   app.post(
     "/municipalities",
     {
-      schema: { tags: ["municipalities"], summary: "Create a municipality (region)", body: CreateMunicipality, response: { 201: Municipality } },
+      schema: { tags: ["municipalities"], operationId: "createMunicipality", summary: "Create a municipality (region)", body: CreateMunicipality, response: { 201: Municipality } },
       // REVIEW: clients have always seen this field bare; `body.code`, as every other field is named, changes their answer (and the test).
       config: { fieldsIn: { code: "as-is" } },
     },
@@ -27,13 +27,13 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
 
   app.get(
     "/municipalities",
-    { schema: { tags: ["municipalities"], summary: "List municipalities", response: { 200: Municipality.array() } }, config: { public: true } },
+    { schema: { tags: ["municipalities"], operationId: "listMunicipalities", summary: "List municipalities", response: { 200: Municipality.array() } }, config: { public: true } },
     async () => listMunicipalities(pool),
   );
 
   app.get(
     "/municipalities/:id",
-    { schema: { tags: ["municipalities"], summary: "A municipality: its code, name, region, time zone and currency (no login)", params: IdParams, response: { 200: Municipality } }, config: { public: true } },
+    { schema: { tags: ["municipalities"], operationId: "getMunicipality", summary: "A municipality: its code, name, region, time zone and currency (no login)", params: IdParams, response: { 200: Municipality } }, config: { public: true } },
     async (request) => {
       const found = await findMunicipality(pool, request.params.id);
       if (!found) throw registryError("MUNICIPALITY_NOT_FOUND", `no municipality ${request.params.id}`);
@@ -46,7 +46,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
     {
       schema: {
         tags: ["municipalities"],
-        summary: "Set or amend a year's settings from a date (before the year ends, in the municipality's zone): a new version; the earlier ones stay and govern the days before it",
+        operationId: "setYearSettings", summary: "Set or amend a year's settings from a date (before the year ends, in the municipality's zone): a new version; the earlier ones stay and govern the days before it",
         params: YearParams,
         body: YearSettingsBody,
         response: { 200: YearSettingsView },
@@ -69,7 +69,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
   app.get(
     "/municipalities/:id/years/:year",
     {
-      schema: { tags: ["municipalities"], summary: "A year's settings in force today (local) or on `on`", params: YearParams, querystring: YearSettingsOnQuery, response: { 200: YearSettingsView } },
+      schema: { tags: ["municipalities"], operationId: "getYearSettings", summary: "A year's settings in force today (local) or on `on`", params: YearParams, querystring: YearSettingsOnQuery, response: { 200: YearSettingsView } },
       config: { public: true },
     },
     async (request) => {
@@ -84,7 +84,7 @@ export const municipalityRoutes: FastifyPluginAsync<RegistryDeps> = async (plain
   app.get(
     "/municipalities/:id/years/:year/versions",
     {
-      schema: { tags: ["municipalities"], summary: "A year's settings in force today and every version as saved (who, when, from when): the municipality and its region", params: YearParams, response: { 200: YearSettingsVersions } },
+      schema: { tags: ["municipalities"], operationId: "listYearSettingsVersions", summary: "A year's settings in force today and every version as saved (who, when, from when): the municipality and its region", params: YearParams, response: { 200: YearSettingsVersions } },
     },
     async (request) => yearSettingsVersions(pool, requireActor(request), request.params.id, request.params.year, deps.clock()),
   );

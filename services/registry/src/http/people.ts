@@ -76,7 +76,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Register a guardian once: oneself (guardian) or a visitor at the office (operator)",
+        operationId: "registerGuardian", summary: "Register a guardian once: oneself (guardian) or a visitor at the office (operator)",
         body: RegisterGuardian,
         response: { 201: Guardian },
       },
@@ -90,7 +90,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
 
   app.get(
     "/guardians/:id",
-    { schema: { tags, summary: "A guardian's record (the guardian, or the office of their municipality)", params: IdParams, response: { 200: Guardian } } },
+    { schema: { tags, operationId: "getGuardian", summary: "A guardian's record (the guardian, or the office of their municipality)", params: IdParams, response: { 200: Guardian } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const guardian = await findGuardian(pool, request.params.id);
@@ -106,7 +106,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Choose the family's language (the guardian, or the office recording the guardian's choice): every message to the family is written in it",
+        operationId: "setGuardianLanguage", summary: "Choose the family's language (the guardian, or the office recording the guardian's choice): every message to the family is written in it",
         params: IdParams,
         body: LanguageBody,
         response: { 200: Guardian },
@@ -118,7 +118,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
 
   app.get(
     "/guardians/:id/children",
-    { schema: { tags, summary: "A guardian's children (an office sees those living in its municipality)", params: IdParams, response: { 200: Child.array() } } },
+    { schema: { tags, operationId: "listGuardianChildren", summary: "A guardian's children (an office sees those living in its municipality)", params: IdParams, response: { 200: Child.array() } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const guardian = await findGuardian(pool, request.params.id);
@@ -133,7 +133,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Register a child once in the region, with guardians and social categories",
+        operationId: "registerChild", summary: "Register a child once in the region, with guardians and social categories",
         description:
           "A guardian registers their own child in their municipality; an operator registers one in theirs. SNILS and IIN check digits are verified, and an IIN must begin with the birth date.",
         body: RegisterChild,
@@ -152,7 +152,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "What operators did at the office for the child, with the basis each stated (its guardians, or the office of its municipality)",
+        operationId: "getChildAudit", summary: "What operators did at the office for the child, with the basis each stated (its guardians, or the office of its municipality)",
         params: IdParams,
         response: { 200: FamilyAuditEntry.array() },
       },
@@ -169,7 +169,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "What operators did at the office for the guardian themself (their registration), with its basis (the guardian, or the office)",
+        operationId: "getGuardianAudit", summary: "What operators did at the office for the guardian themself (their registration), with its basis (the guardian, or the office)",
         params: IdParams,
         response: { 200: FamilyAuditEntry.array() },
       },
@@ -185,7 +185,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
 
   app.get(
     "/children/:id",
-    { schema: { tags, summary: "A child's record (their guardians, or the office of their municipality)", params: IdParams, response: { 200: Child } } },
+    { schema: { tags, operationId: "getChild", summary: "A child's record (their guardians, or the office of their municipality)", params: IdParams, response: { 200: Child } } },
     async (request) => {
       const actor = requireRole(requireActor(request), "guardian", ...officeRoles);
       const child = await childOrThrow(request.params.id);
@@ -200,7 +200,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "An invited co-guardian confirms the guardianship (the guardian themself, or the office of the child's municipality)",
+        operationId: "confirmGuardianship", summary: "An invited co-guardian confirms the guardianship (the guardian themself, or the office of the child's municipality)",
         params: CoGuardianParams,
         response: { 200: Child },
       },
@@ -215,7 +215,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Replace a child's social categories (a new proof or expiry): a guardian's claims wait for an operator, an office's are verified",
+        operationId: "setChildCategories", summary: "Replace a child's social categories (a new proof or expiry): a guardian's claims wait for an operator, an office's are verified",
         params: IdParams,
         body: ReplaceCategories,
         response: { 200: Child },
@@ -233,7 +233,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Find a family: children of the caller's municipality by name, birth date, document or certificate number (office; an operator states Acting-Basis)",
+        operationId: "findChildren", summary: "Find a family: children of the caller's municipality by name, birth date, document or certificate number (office; an operator states Acting-Basis)",
         description:
           "Every criterion given must hold; a name's words each begin a word of the child's or a guardian's names; a document number is the child's or a guardian's, of any kind. At most 50 children. Every search is written down (GET /person-lookups), and an operator's appears in the family's trail.",
         querystring: FamilySearchQuery,
@@ -249,7 +249,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Every look-up of personal data by the municipality's office, newest first: searches and reads of records, by whom, on what basis, showing whom (municipality)",
+        operationId: "listPersonLookups", summary: "Every look-up of personal data by the municipality's office, newest first: searches and reads of records, by whom, on what basis, showing whom (municipality)",
         querystring: LookupsQuery,
         response: { 200: PersonLookup.array() },
       },
@@ -266,7 +266,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Category claims waiting for the office of the caller's municipality, oldest first, with the child and the proof to check (office)",
+        operationId: "listCategoryClaims", summary: "Category claims waiting for the office of the caller's municipality, oldest first, with the child and the proof to check (office)",
         querystring: ClaimsQuery,
         response: { 200: WaitingClaimView.array() },
       },
@@ -288,7 +288,7 @@ export const peopleRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps
     {
       schema: {
         tags,
-        summary: "Verify a waiting category claim (it ranks queues and grants benefits from now) or reject it with a reason the family reads (office of the child's municipality)",
+        operationId: "decideCategoryClaim", summary: "Verify a waiting category claim (it ranks queues and grants benefits from now) or reject it with a reason the family reads (office of the child's municipality)",
         params: ClaimParams,
         body: ClaimDecisionBody,
         response: { 200: CategoryClaimView },

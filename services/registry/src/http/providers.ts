@@ -71,7 +71,7 @@ const Apply = z.strictObject({
     // Education licences are issued under the laws of 1992 (Russia) and after independence (Kazakhstan): an earlier date is a slip.
     issuedOn: LocalDate.refine((date) => date >= LICENCE_FLOOR, { message: `a licence is dated ${LICENCE_FLOOR} or later: check the year` }),
   }),
-});
+}).meta({ examples: [{ municipalityId: "0195f0a0-0000-7000-8000-000000000001", kind: "private", name: "АНО «Юный техник»", taxId: "4101123456", licence: { number: "Л035-01234-41/00567890", issuedOn: "2021-09-01" } }] });
 
 export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, deps) => {
   const { pool } = deps;
@@ -80,7 +80,7 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
 
   app.post(
     "/providers",
-    { schema: { tags, summary: "Apply as a provider (provider, or the office on its behalf)", body: Apply, response: { 201: Provider } } },
+    { schema: { tags, operationId: "applyAsProvider", summary: "Apply as a provider (provider, or the office on its behalf)", body: Apply, response: { 201: Provider } } },
     async (request, reply) => {
       const provider = await applyAsProvider(deps, requireActor(request), request.body, { correlationId: correlationIdOf(request) });
       return reply.code(201).header("location", `/providers/${provider.id}`).send(provider);
@@ -92,7 +92,7 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     {
       schema: {
         tags,
-        summary: "The children with an open application to, or an enrollment in, the provider's groups: names, age, guardians' contacts (the provider itself; every read is recorded)",
+        operationId: "listProviderChildren", summary: "The children with an open application to, or an enrollment in, the provider's groups: names, age, guardians' contacts (the provider itself; every read is recorded)",
         params: IdParams,
         querystring: ApplicantsQuery,
         response: { 200: z.object({ items: z.array(Applicant), nextCursor: z.uuid().nullable() }) },
@@ -109,7 +109,7 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     {
       schema: {
         tags,
-        summary: "One child who applied to, or is enrolled in, the provider's groups: name, age, guardians' contacts (the provider itself; the read is recorded)",
+        operationId: "getProviderChild", summary: "One child who applied to, or is enrolled in, the provider's groups: name, age, guardians' contacts (the provider itself; the read is recorded)",
         params: ChildParams,
         response: { 200: Applicant },
       },
@@ -127,7 +127,7 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     {
       schema: {
         tags,
-        summary: "A provider: the public view of an approved one for everyone (`view: public`), the whole record (`view: staff`) for the provider itself, its region and its municipality's office; 404 for others when it is not approved",
+        operationId: "getProvider", summary: "A provider: the public view of an approved one for everyone (`view: public`), the whole record (`view: staff`) for the provider itself, its region and its municipality's office; 404 for others when it is not approved",
         params: IdParams,
         response: { 200: ProviderAnswer },
       },
@@ -143,7 +143,7 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
     {
       schema: {
         tags,
-        summary: "Providers of a municipality: every status in the whole record for its office and region; approved ones in the public view for everyone else",
+        operationId: "listMunicipalityProviders", summary: "Providers of a municipality: every status in the whole record for its office and region; approved ones in the public view for everyone else",
         params: IdParams,
         querystring: z.strictObject({ status: z.enum(["applied", "approved", "rejected", "suspended"]).optional() }),
         response: { 200: ProviderAnswer.array() },
@@ -154,22 +154,22 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
       (await viewProviders(pool, request.actor ?? undefined, request.params.id, request.query.status)).map(answer),
   );
 
-  const regionAction = <B extends z.ZodType>(path: string, summary: string, body: B, command: (body: z.infer<B>) => ProviderCommand) =>
+  const regionAction = <B extends z.ZodType>(path: string, doc: { operationId: string; summary: string }, body: B, command: (body: z.infer<B>) => ProviderCommand) =>
     app.route({
       method: path === "checks" ? "PUT" : "POST",
       url: `/providers/:id/${path}`,
-      schema: { tags, summary, params: IdParams, body, response: { 200: Provider } },
+      schema: { tags, ...doc, params: IdParams, body, response: { 200: Provider } },
       // The provider's recorded checks, not a field of an approval.
       config: { fieldsIn: { checks: "as-is" } },
       handler: async (request) =>
         changeProvider(deps, requireActor(request), { providerId: request.params.id, change: command(request.body as z.infer<B>) }, { correlationId: correlationIdOf(request) }),
     });
 
-  regionAction("checks", "Record the checks: staff background, premises, safety (region, or the provider's municipality)", Checks, (checks) => ({ kind: "record_checks", checks }));
-  regionAction("approval", "Approve (region, or the provider's municipality; every check passed)", z.strictObject({}), () => ({ kind: "approve" }));
+  regionAction("checks", { operationId: "recordProviderChecks", summary: "Record a provider's checks: staff background, premises, safety (region, or the provider's municipality)" }, Checks, (checks) => ({ kind: "record_checks", checks }));
+  regionAction("approval", { operationId: "approveProvider", summary: "Approve a provider that passed every check (region, or the provider's municipality)" }, z.strictObject({}), () => ({ kind: "approve" }));
   regionAction(
     "rejection",
-    "Reject with reasons (region, or the provider's municipality)",
+    { operationId: "rejectProvider", summary: "Reject a provider's application with reasons (region, or the provider's municipality)" },
     z.strictObject({
       reasons: z.array(z.string().trim().min(3).max(500)).min(1, "give at least one reason the provider can act on").describe("The official's words; kept in the registry, never in an event"),
       code: ProviderRejectionCode.default("other").describe("What the event says of the rejection"),
@@ -178,12 +178,12 @@ export const providersRoutes: FastifyPluginAsync<RegistryDeps> = async (plain, d
   );
   regionAction(
     "suspension",
-    "Suspend an approved provider (region, or the provider's municipality)",
+    { operationId: "suspendProvider", summary: "Suspend an approved provider (region, or the provider's municipality)" },
     z.strictObject({
       reason: z.string().trim().min(3).max(500).describe("The official's words; kept in the registry, never in an event"),
       code: ProviderSuspensionCode.default("other").describe("What the event says of the suspension"),
     }),
     (body) => ({ kind: "suspend", reason: body.reason, code: body.code }),
   );
-  regionAction("reinstatement", "Reinstate a suspended provider (region, or the provider's municipality)", z.strictObject({}), () => ({ kind: "reinstate" }));
+  regionAction("reinstatement", { operationId: "reinstateProvider", summary: "Reinstate a suspended provider (region, or the provider's municipality)" }, z.strictObject({}), () => ({ kind: "reinstate" }));
 };

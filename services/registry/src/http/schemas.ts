@@ -20,7 +20,7 @@ export const CreateMunicipality = z.strictObject({
   regionCode: z.string().trim().min(1).max(20),
   timeZone: TimeZone,
   currency: Currency,
-});
+}).meta({ examples: [{ code: "4101", name: "Петропавловск-Камчатский городской округ", regionCode: "41", timeZone: "Asia/Kamchatka", currency: "RUB" }] });
 
 export const YearParams = z.strictObject({
   id: z.uuid(),
@@ -204,7 +204,7 @@ export const CoGuardianParams = z.strictObject({ id: z.uuid(), guardianId: z.uui
 
 // Certificates.
 
-export const ApplyForCertificate = z.strictObject({ childId: z.uuid() });
+export const ApplyForCertificate = z.strictObject({ childId: z.uuid() }).meta({ examples: [{ childId: "0195f0a0-0000-7000-8000-0000000000c1" }] });
 
 export const CertificateView = z.object({
   id: z.uuid(),

@@ -64,13 +64,13 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
 
   app.get(
     "/statistics/cells",
-    { schema: { tags, summary: "Published aggregates of any period, as JSON (ministry, region, municipality; suppressed cells carry null)", querystring: CellsQuery, response: { 200: Cells } } },
+    { schema: { tags, operationId: "listCells", summary: "Published aggregates of any period, as JSON (ministry, region, municipality; suppressed cells carry null)", querystring: CellsQuery, response: { 200: Cells } } },
     async (request) => ({ cells: await cellsOf(requireActor(request), request.query) }),
   );
 
   app.get(
     "/statistics/cells.csv",
-    { schema: { tags, summary: "The same aggregates as CSV (RFC 4180; dims as k=v;k=v, an empty value where suppressed)", querystring: CellsQuery } },
+    { schema: { tags, operationId: "exportCellsCsv", summary: "The same aggregates as CSV (RFC 4180; dims as k=v;k=v, an empty value where suppressed)", querystring: CellsQuery } },
     async (request, reply) =>
       reply
         .type("text/csv; charset=utf-8")
@@ -80,13 +80,13 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
 
   app.get(
     "/statistics/report",
-    { schema: { tags, summary: "The monthly indicator report of a municipality or a region as of any date", querystring: ReportQuery, response: { 200: Report } } },
+    { schema: { tags, operationId: "getReport", summary: "The monthly indicator report of a municipality or a region as of any date", querystring: ReportQuery, response: { 200: Report } } },
     async (request) => indicatorReport(deps, requireActor(request), request.query),
   );
 
   app.get(
     "/statistics/report.csv",
-    { schema: { tags, summary: "The monthly indicator report as CSV (RFC 4180; dims as k=v;k=v, an empty value and suppressed=true where suppressed)", querystring: ReportQuery } },
+    { schema: { tags, operationId: "exportReportCsv", summary: "The monthly indicator report as CSV (RFC 4180; dims as k=v;k=v, an empty value and suppressed=true where suppressed)", querystring: ReportQuery } },
     async (request, reply) => {
       const report = await indicatorReport(deps, requireActor(request), request.query);
       return reply
@@ -98,7 +98,7 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
 
   app.get(
     "/statistics/report.xlsx",
-    { schema: { tags, summary: "The monthly indicator report as an XLSX workbook (the CSV's columns; numbers as numbers)", querystring: ReportQuery } },
+    { schema: { tags, operationId: "exportReportXlsx", summary: "The monthly indicator report as an XLSX workbook (the CSV's columns; numbers as numbers)", querystring: ReportQuery } },
     async (request, reply) => {
       const report = await indicatorReport(deps, requireActor(request), request.query);
       return reply
@@ -113,7 +113,7 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
     {
       schema: {
         tags,
-        summary: "Server-Sent Events (ministry, region): `snapshot` with the published cells in scope, then `cells` with every change",
+        operationId: "streamCells", summary: "Server-Sent Events (ministry, region): `snapshot` with the published cells in scope, then `cells` with every change",
         querystring: StreamQuery,
       },
     },

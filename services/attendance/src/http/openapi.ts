@@ -1,0 +1,15 @@
+import { describingDeps, openApiText } from "@kruzhok/http";
+import { buildAttendanceApp } from "../app";
+/**
+ * This service's OpenAPI document (the committed `services/attendance/openapi.json`), built from the
+ * routes alone: the app is built with dependencies that never connect (describingDeps), since
+ * describing a route queries nothing. `npm run generate` writes it; test/openapi checks it.
+ */
+export async function openApiDocument(): Promise<string> {
+  const deps = describingDeps("attendance");
+  try {
+    return await openApiText(await buildAttendanceApp({ pool: deps.pool, clock: deps.clock, logger: deps.logger, metrics: deps.metrics, auth: deps.auth }));
+  } finally {
+    await deps.close();
+  }
+}

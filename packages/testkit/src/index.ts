@@ -24,3 +24,4 @@ export { bearer, devToken, type TokenFor, type TokenOptions } from "./tokens";
 export { localIdentityProvider, type LocalIdentityProvider } from "./identity";
 export { eventHandled, type InboxOutcome } from "./inbox";
 export { serviceHarness, type Harness, type HarnessBase, type HarnessOptions, type RunningConsumer } from "./harness";
+export { KRUZHOK_BIN, runKruzhok, type CommandRun } from "./cli";

@@ -1,12 +1,10 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKruzhok } from "@kruzhok/testkit";
 import { apply, child, enrollmentHarness, flushOwnKeys, openGroup, world, type EnrollmentHarness } from "./fixtures/enrollment";
 
 // The operator's command line (packages/cli) against enrollment listening on a port, run as a
 // process: `kruzhok queues check` finds the Redis index out of step with Postgres, `queues
 // rebuild` mends it.
-const kruzhok = fileURLToPath(new URL("../../../packages/cli/bin/kruzhok.mjs", import.meta.url));
 
 let h: EnrollmentHarness;
 let url: string;
@@ -16,12 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const run = (...args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [kruzhok, "--enrollment-url", url, ...args], { env: { PATH: process.env.PATH ?? "" } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const run = (...args: string[]) => runKruzhok(["--enrollment-url", url, ...args]);
 
 describe("kruzhok queues", () => {
   it("checks the index, finds it lost, rebuilds it, and checks it whole again", async () => {

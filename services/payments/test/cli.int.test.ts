@@ -1,15 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKruzhok } from "@kruzhok/testkit";
 import { enrolled, financed, group, issued, paymentsHarness, summarised, summary, world, type PaymentsHarness } from "./fixtures/payments";
 
 // The operator's command line (packages/cli) against payments listening on a port, run as a
 // process as an operator runs it: `kruzhok ledger verify` through the books check route, and
 // `kruzhok export registers` writing each register's file.
-const kruzhok = fileURLToPath(new URL("../../../packages/cli/bin/kruzhok.mjs", import.meta.url));
 
 let h: PaymentsHarness;
 let url: string;
@@ -19,12 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const run = (...args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [kruzhok, "--payments-url", url, ...args], { env: { PATH: process.env.PATH ?? "" } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const run = (...args: string[]) => runKruzhok(["--payments-url", url, ...args]);
 
 describe("kruzhok ledger verify and export registers", () => {
   it("says the books hold, then names the violation once they do not; exports the month's registers as files", async () => {

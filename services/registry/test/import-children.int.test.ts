@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKruzhok } from "@kruzhok/testkit";
 import { processChildImports } from "../src/usecases/child-imports";
 import { badLinesOf, csvOf, generatedRows } from "./fixtures/child-import-file";
 import { countRows, createMunicipality, registryHarness, type RegistryHarness } from "./fixtures/registry";
@@ -11,13 +10,6 @@ import { countRows, createMunicipality, registryHarness, type RegistryHarness } 
 // The operator's command line, `kruzhok import children FILE.csv` (packages/cli), run as a process
 // as an operator runs it (its installed bin), against a registry listening on a port, its import
 // worker running as main.ts runs it.
-const kruzhok = fileURLToPath(new URL("../../../packages/cli/bin/kruzhok.mjs", import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe("kruzhok import children, the command line", () => {
   let h: RegistryHarness;
@@ -44,12 +36,7 @@ describe("kruzhok import children, the command line", () => {
     await h.close();
   });
 
-  const run = (...args: string[]) =>
-    new Promise<Run>((resolve) => {
-      execFile(process.execPath, [kruzhok, ...args], { env: { PATH: process.env.PATH ?? "", REGISTRY_URL: url }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const run = (...args: string[]) => runKruzhok(args, { env: { REGISTRY_URL: url } });
 
   it("imports 10,000 rows with 3 % bad ones: progress on stderr, the bad rows by line, the rest registered; again, all present", { timeout: 480_000 }, async () => {
     const file = join(dir, "children-10000.csv");

@@ -1,10 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKruzhok } from "@kruzhok/testkit";
 import { issue, municipality } from "./fixtures/world";
 import { statisticsHarness, type StatisticsHarness } from "./fixtures/statistics";
 
@@ -34,6 +33,9 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
     await h.close();
   });
 
+  // The app listens once, for the tests that need a real connection (the command line, the stream).
+  let listeningAt: Promise<string> | undefined;
+  const listening = () => (listeningAt ??= h.app.listen({ host: "127.0.0.1", port: 0 }));
   const get = async (url: string, who?: Parameters<StatisticsHarness["as"]>[0]) => h.app.inject({ method: "GET", url, headers: who ? await h.as(who) : {} });
   const certified = (body: Cells) => body.cells.filter((c) => c.measure === "coverage.certified" && c.period === "month");
 
@@ -155,16 +157,10 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
   });
 
   it("files the report from the operator's command line, `kruzhok export statistics`, as the API gives it", { timeout: 60_000 }, async () => {
-    const url = await h.app.listen({ host: "127.0.0.1", port: 0 });
+    const url = await listening();
     const dir = await mkdtemp(join(tmpdir(), "kruzhok-report-"));
     const token = (await h.as({ role: "region", regionCode: "11" })).authorization.replace(/^Bearer /, "");
-    const kruzhok = fileURLToPath(new URL("../../../packages/cli/bin/kruzhok.mjs", import.meta.url));
-    const run = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [kruzhok, "--statistics-url", url, "--token", token, ...args], { env: { PATH: process.env.PATH ?? "" }, cwd: dir }, (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
+    const run = (...args: string[]) => runKruzhok(["--statistics-url", url, "--token", token, ...args], { cwd: dir });
     const filed = await run("export", "statistics", "--region", "11", "--as-of", "2026-09-02");
     expect(filed.code, filed.stderr).toBe(0);
     expect(filed.stdout).toMatch(/^indicators-region-11-2026-09-02\.csv {2}\(\d+ bytes\)\n$/);
@@ -177,7 +173,7 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
   });
 
   it("streams a snapshot, then every change, over Server-Sent Events", async () => {
-    const address = await h.app.listen({ host: "127.0.0.1", port: 0 });
+    const address = await listening();
     const abort = new AbortController();
     const res = await fetch(`${address}/statistics/stream?regionCode=41&period=month`, { headers: await h.as({ role: "ministry", allRegions: true }), signal: abort.signal });
     expect(res.status).toBe(200);

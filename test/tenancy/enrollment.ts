@@ -138,6 +138,11 @@ export const enrollmentMatrix = defineMatrix<EnrollmentWorld, EnrollmentHarness>
     "POST /applications": { owner: "guardian", call: (w) => ({ url: "/applications", payload: { childId: w.newChildId, groupId: w.openGroupId } }) },
     "GET /applications/:id": { owner: "guardian", call: (w) => ({ url: `/applications/${w.queuedApplicationId}` }) },
     "GET /applications/:id/position": { owner: "guardian", call: (w) => ({ url: `/applications/${w.queuedApplicationId}/position` }) },
+    "GET /applications/:id/position/stream": {
+      owner: "guardian",
+      call: (w) => ({ url: `/applications/${w.queuedApplicationId}/position/stream` }),
+      ownerSkipped: "a live stream never ends, so inject would wait for ever; its owner's stream is read in services/enrollment/test/position-stream.int.test.ts",
+    },
     "GET /children/:id/applications": { owner: "guardian", call: (w) => ({ url: `/children/${w.enrolledChildId}/applications` }) },
     "GET /children/:id/audit": { owner: "guardian", call: (w) => ({ url: `/children/${w.enrolledChildId}/audit` }) },
     "POST /applications/:id/review": {

@@ -30,6 +30,13 @@ export interface OverloadOptions {
 export interface RouteOverload {
   maxInFlight: number;
   retryAfterSeconds?: number;
+  /**
+   * The route holds its response open for as long as the client listens (Server-Sent Events):
+   * its requests count against this budget alone, not the app's `maxInFlight`, which they would
+   * otherwise fill for hours, so that thousands of idle subscribers could not make the service
+   * refuse every other request. The app's event-loop check still applies when one arrives.
+   */
+  stream?: boolean;
 }
 
 declare module "fastify" {
@@ -70,7 +77,7 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
   let inFlight = 0;
   const perRoute = new Map<RouteOverload, number>();
   // What each admitted request holds, released once (on response or on abort, whichever first).
-  const held = new WeakMap<FastifyRequest, RouteOverload | null>();
+  const held = new WeakMap<FastifyRequest, { route: RouteOverload | undefined; global: boolean }>();
 
   let delayMs = 0;
   let sampler: NodeJS.Timeout | undefined;
@@ -91,7 +98,8 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
     const config = request.routeOptions.config;
     if (config.public === true || request.is404) return;
     const route = config.overload;
-    if (inFlight >= maxInFlight) return refuse(request, reply, retryAfter, `${inFlight} requests are in progress; retry in ${retryAfter} s`);
+    const global = route?.stream !== true;
+    if (global && inFlight >= maxInFlight) return refuse(request, reply, retryAfter, `${inFlight} requests are in progress; retry in ${retryAfter} s`);
     if (delayMs > maxDelay) return refuse(request, reply, retryAfter, `the service is ${Math.round(delayMs)} ms behind; retry in ${retryAfter} s`);
     if (route) {
       const used = perRoute.get(route) ?? 0;
@@ -99,15 +107,16 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
       if (used >= route.maxInFlight) return refuse(request, reply, wait, `${used} requests of this kind are in progress; retry in ${wait} s`);
       perRoute.set(route, used + 1);
     }
-    inFlight++;
-    held.set(request, route ?? null);
+    if (global) inFlight++;
+    held.set(request, { route, global });
   });
 
   const release = async (request: FastifyRequest) => {
-    if (!held.has(request)) return;
-    const route = held.get(request);
+    const holding = held.get(request);
+    if (!holding) return;
     held.delete(request);
-    inFlight--;
+    if (holding.global) inFlight--;
+    const { route } = holding;
     if (route) perRoute.set(route, (perRoute.get(route) ?? 1) - 1);
   };
   app.addHook("onResponse", release);

@@ -25,6 +25,13 @@ async function overloadApp(overload?: OverloadOptions) {
     return { ok: true };
   });
   app.get("/fast", async () => ({ ok: true }));
+  let streaming = 0;
+  // A long-lived response (Server-Sent Events): held open until the gate opens, on its own budget of 3.
+  app.get("/stream", { config: { overload: { maxInFlight: 3, stream: true } } }, async () => {
+    streaming++;
+    await gate;
+    return { ok: true };
+  });
   await app.ready();
   const token = `Bearer ${await signDevToken({ subject: "someone", role: "region", regionCode: "41" }, { secret: SECRET })}`;
   const get = (url: string, authorization: string | undefined = token) => app.inject({ method: "GET", url, headers: authorization ? { authorization } : {} });
@@ -32,7 +39,10 @@ async function overloadApp(overload?: OverloadOptions) {
   const inside = async (n: number) => {
     while (entered < n) await new Promise((resolve) => setImmediate(resolve));
   };
-  return { app, get, inside, open };
+  const streams = async (n: number) => {
+    while (streaming < n) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { app, get, inside, open, streams };
 }
 
 describe("load shedding: 503 with Retry-After past the budget, a problem document with a stable code", () => {
@@ -101,6 +111,31 @@ describe("load shedding: 503 with Retry-After past the budget, a problem documen
       // A refused token (401) finishes its request like any other: the budget is free again.
       for (let i = 0; i < 3; i++) expect((await t.get("/fast", "Bearer nonsense")).statusCode).toBe(401);
       expect((await t.get("/fast")).statusCode).toBe(200);
+    });
+  });
+
+  describe("a stream route's budget", () => {
+    let t: Awaited<ReturnType<typeof overloadApp>>;
+    beforeAll(async () => {
+      t = await overloadApp({ maxInFlight: 2 });
+    });
+    afterAll(async () => {
+      t.open();
+      await t.app.close();
+    });
+
+    it("does not count open streams against the app's budget, only against their route's own", async () => {
+      const open = [t.get("/stream"), t.get("/stream"), t.get("/stream")];
+      await t.streams(3);
+      // Three subscribers hold their responses open, more than the app's budget of 2: other routes still answer.
+      expect((await t.get("/fast")).statusCode).toBe(200);
+      expect((await t.get("/fast")).statusCode).toBe(200);
+      // The stream route's own budget is full.
+      const refused = await t.get("/stream");
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toMatchObject({ code: "HTTP.OVERLOADED" });
+      t.open();
+      expect((await Promise.all(open)).map((r) => r.statusCode)).toEqual([200, 200, 200]);
     });
   });
 });

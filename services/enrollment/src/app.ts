@@ -5,9 +5,11 @@ import { applicationRoutes } from "./http/applications";
 import { campaignRoutes } from "./http/campaigns";
 import { enrollmentRoutes } from "./http/enrollments";
 import { offerRoutes } from "./http/offers";
+import { positionStreamRoutes } from "./http/position-stream";
 import { providerDeskRoutes } from "./http/provider-desk";
 import { queueRoutes } from "./http/queues";
 import { settingsRoutes } from "./http/settings";
+import { PositionWatch } from "./usecases/position-watch";
 
 /** What each tag of the OpenAPI document groups, for the reader of /docs. */
 export const enrollmentTags: Readonly<Record<string, string>> = {
@@ -20,16 +22,23 @@ export const enrollmentTags: Readonly<Record<string, string>> = {
   queues: "The Redis queue index: rebuilt and checked against Postgres",
 };
 
-export type EnrollmentAppOptions = ServiceAppOptions & EnrollmentDeps;
+export type EnrollmentAppOptions = ServiceAppOptions &
+  EnrollmentDeps & {
+    /** Position streams (config POSITION_STREAM_*): how long a group's changes are gathered, how many streams one process holds. */
+    positionStreams?: { coalesceMs?: number; maxStreams?: number };
+  };
 
 /** Enrollment's HTTP app; never listens (main.ts does, tests use inject). */
 export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise<HttpApp> {
-  const { pool, clock, queues, siblings, positions, ...http } = options;
+  const { pool, clock, queues, siblings, positions, positionStreams, ...http } = options;
   // The app's metrics are the route plugins' too (the submissions in flight).
   const metrics = http.metrics ?? createMetricsRegistry("enrollment");
   const app = await buildApp({ ...http, metrics, service: "enrollment", version: "1.0.0", openapi: { port: 3003, tags: enrollmentTags }, idempotency: { pool } });
   const deps: EnrollmentRouteDeps = { pool, clock, queues, positions, metrics, ...(siblings && { siblings }) };
   await app.register(applicationRoutes, deps);
+  // The app's open position streams, told of queue changes by Redis (PositionWatch).
+  const watch = new PositionWatch(queues.redis, queues.changesChannel, app.log, { coalesceMs: positionStreams?.coalesceMs, maxWatchers: positionStreams?.maxStreams });
+  await app.register(positionStreamRoutes, { ...deps, watch });
   await app.register(offerRoutes, deps);
   await app.register(enrollmentRoutes, deps);
   await app.register(queueRoutes, deps);

@@ -17,5 +17,17 @@ export const EnrollmentConfig = serviceConfig.extend({
     .default(10)
     .describe("per-category queue counts below this are withheld from the position a family or office reads"),
   QUEUE_CHECK_INTERVAL_MS: z.coerce.number().int().min(10_000).default(600_000).describe("how often the checker compares Redis with Postgres (and repairs)"),
+  POSITION_STREAM_COALESCE_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(500)
+    .describe("how long a group's queue changes are gathered before its open position streams are asked again"),
+  POSITION_STREAM_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20_000)
+    .describe("open position streams one process holds; more are refused with 503 and Retry-After (BENCHMARKS.md: what one worker holds)"),
 });
 export type EnrollmentConfig = z.infer<typeof EnrollmentConfig>;

@@ -26,7 +26,8 @@ await runService({
     const queues = new QueueIndex(redis, config.REDIS_KEY_PREFIX, redisOutage);
     return { queues, positions: new PositionLookups(pool, queues, { siblings, smallCellThreshold: config.QUEUE_SMALL_CELL_THRESHOLD }) };
   },
-  buildApp: ({ pool, clock, app, siblings }, { queues, positions }) => buildEnrollmentApp({ ...app, pool, clock, siblings, queues, positions }),
+  buildApp: ({ pool, clock, app, siblings, config }, { queues, positions }) =>
+    buildEnrollmentApp({ ...app, pool, clock, siblings, queues, positions, positionStreams: { coalesceMs: config.POSITION_STREAM_COALESCE_MS, maxStreams: config.POSITION_STREAM_MAX } }),
   handlers: ({ clock }, { positions }) => eventHandlers({ clock, positions }),
   start: async ({ pool, logger }, { queues }) => {
     await startQueueIndex({ pool, queues, log: logger });

@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
-import { waitsInQueue } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { findApplication, listApplicationsOfChild, type ApplicationRow } from "../store/applications";
 import { enrollmentOfApplication } from "../store/enrollments";
@@ -12,6 +11,7 @@ import { offersOfApplication } from "../store/offers";
 import { municipalityOfChild } from "../store/projections";
 import { requireFamily, requireReader } from "../usecases/access";
 import { reviewApplication, withdrawApplication } from "../usecases/applications";
+import { readPosition } from "../usecases/position-read";
 import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
@@ -114,28 +114,9 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       },
     },
     async (request) => {
-      const now = clock();
       const actor = requireActor(request);
-      // The common path: an application this process knows, authorized from what it knows (its
-      // municipality, child and provider never change; the guardianships it found, until they
-      // change), answered by Redis in one command.
-      const known = positions.known(request.params.id);
-      if (known) {
-        await requireReader(pool, actor, known, positions);
-        const fast = await (askedEarly.get(request) ?? positions.fromIndex(known, now)).catch((error: unknown) => {
-          request.log[queues.told(error) ? "debug" : "warn"]({ err: error }, "queue index unavailable; answering the position from Postgres");
-          return undefined;
-        });
-        if (fast) return positionFor(actor, fast, familyLanguageOf(request));
-      }
-      const a = await findApplication(pool, request.params.id);
-      if (!a) throw enrollmentError("APPLICATION_NOT_FOUND", `no application ${request.params.id}`);
-      await requireReader(pool, actor, a, positions);
-      if (!waitsInQueue(a.status)) {
-        positions.forget(a.id);
-        throw enrollmentError("APPLICATION_NOT_IN_QUEUE", `the application is ${a.status}, not waiting in the queue`);
-      }
-      return positionFor(actor, await positions.fromTruth(a, now, request.log), familyLanguageOf(request));
+      const position = await readPosition({ pool, queues, positions, log: request.log }, actor, request.params.id, clock(), askedEarly.get(request));
+      return positionFor(actor, position, familyLanguageOf(request));
     },
   );
 

@@ -12,10 +12,13 @@ import { lockGroupQueue, queueKeysOf, tryLockGroupQueue } from "./applications";
  */
 const COMPLETE = "~";
 
-/** Add a new member, but only to a complete set: 1 added, 0 the set must be copied first. */
+/**
+ * Add a new member, but only to a complete set: 1 added, 0 the set must be copied first. A member
+ * that was not there yet is told on the changes channel (ARGV[2], the group's id ARGV[3]).
+ */
 const ADD_SCRIPT = `
 if not redis.call('ZSCORE', KEYS[1], '${COMPLETE}') then return 0 end
-redis.call('ZADD', KEYS[1], 0, ARGV[1])
+if redis.call('ZADD', KEYS[1], 0, ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return 1`;
 const ADD_SHA = createHash("sha1").update(ADD_SCRIPT).digest("hex");
 
@@ -108,6 +111,15 @@ export class QueueIndex {
   }
 
   /**
+   * The channel every change of a queue is published on (the group's id as the message), by
+   * whichever process or replica made it: open position streams (`PositionWatch`) learn from it
+   * which groups to ask again, instead of asking every position over and over.
+   */
+  get changesChannel(): string {
+    return `${this.prefix}queue-changes`;
+  }
+
+  /**
    * Replace the group's set with `members` atomically, marked complete (an empty queue keeps
    * only the mark); `forget` deletes the set (a group Postgres does not know).
    */
@@ -125,6 +137,7 @@ export class QueueIndex {
       for (const member of members.slice(i, i + CHUNK)) args.push(0, member);
       multi.zadd(key, ...args);
     }
+    multi.publish(this.changesChannel, groupId);
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error("redis transaction aborted");
@@ -135,7 +148,7 @@ export class QueueIndex {
    * nothing. False when the set is incomplete (lost): copy the group instead.
    */
   async add(groupId: string, member: string): Promise<boolean> {
-    return Number(await this.script(ADD_SHA, ADD_SCRIPT, this.key(groupId), [member])) === 1;
+    return Number(await this.script(ADD_SHA, ADD_SCRIPT, this.key(groupId), [member, this.changesChannel, groupId])) === 1;
   }
 
   private script(sha: string, source: string, key: string, args: readonly string[]): Promise<unknown> {

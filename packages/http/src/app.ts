@@ -345,14 +345,16 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   const docsHeaders = securityHeaders(docsHelmet);
   const metricsReaders = options.access?.metrics && addressMatcher(options.access.metrics);
   const docsReaders = options.access?.docs && addressMatcher(options.access.docs);
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     const docs = isDocsUrl(request.routeOptions.url);
     reply.headers(docs ? docsHeaders : apiHeaders);
     reply.header("x-request-id", request.id);
     const readers = docs ? docsReaders : request.routeOptions.url === METRICS_URL ? metricsReaders : undefined;
     if (readers && !readers(request.ip)) {
-      throw new HttpProblem("HTTP.ADDRESS_NOT_ALLOWED", `${docs ? DOCS_PREFIX : METRICS_URL} is not served to this client address`);
+      done(new HttpProblem("HTTP.ADDRESS_NOT_ALLOWED", `${docs ? DOCS_PREFIX : METRICS_URL} is not served to this client address`));
+      return;
     }
+    done();
   });
 
   // Before authentication: a refusal for overload must cost less than the work it sheds.
@@ -376,19 +378,33 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   const verify = createTokenVerifier(options.auth);
   const refusals = new WeakMap<object, Error>();
   app.decorateRequest("actor", null);
-  app.addHook("onRequest", async (request) => {
+  // A callback hook: a token in the verifier's cache (every request of a family after its
+  // first) completes it at once, without the promise an async hook costs each request.
+  app.addHook("onRequest", (request, _reply, done) => {
     const token = bearerToken(request);
     const isPublic = request.is404 || request.routeOptions.config.public === true;
     if (!token) {
       if (!isPublic) refusals.set(request, missingToken());
+      done();
       return;
     }
-    try {
-      request.actor = await verify(token);
-    } catch (error) {
-      // A public route ignores a bad token (or an unreachable JWKS): its caller needs none.
-      if (!isPublic) refusals.set(request, error instanceof Error ? error : new Error(String(error)));
+    const known = verify.cached(token);
+    if (known) {
+      request.actor = known;
+      done();
+      return;
     }
+    verify(token).then(
+      (actor) => {
+        request.actor = actor;
+        done();
+      },
+      (error: unknown) => {
+        // A public route ignores a bad token (or an unreachable JWKS): its caller needs none.
+        if (!isPublic) refusals.set(request, error instanceof Error ? error : new Error(String(error)));
+        done();
+      },
+    );
   });
   app.addHook("preParsing", (request, _reply, payload, done) => {
     const refusal = refusals.get(request);

@@ -111,7 +111,7 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
     held.set(request, { route, global });
   });
 
-  const release = async (request: FastifyRequest) => {
+  const release = (request: FastifyRequest) => {
     const holding = held.get(request);
     if (!holding) return;
     held.delete(request);
@@ -119,6 +119,12 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
     const { route } = holding;
     if (route) perRoute.set(route, (perRoute.get(route) ?? 1) - 1);
   };
-  app.addHook("onResponse", release);
-  app.addHook("onRequestAbort", release);
+  app.addHook("onResponse", (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook("onRequestAbort", (request, done) => {
+    release(request);
+    done();
+  });
 }

@@ -86,6 +86,19 @@ describe("development tokens", () => {
     expect(await verify(await signDevToken(actor, { secret }))).toEqual(actor);
   });
 
+  it("answers a token it verified before without a promise, and no other (a forged one, one not yet seen, one too long)", async () => {
+    const own = createTokenVerifier({ mode: "dev", secret });
+    const token = await signDevToken(actor, { secret });
+    expect(own.cached(token)).toBeUndefined();
+    expect(await own(token)).toEqual(actor);
+    expect(own.cached(token)).toEqual(actor);
+    const forged = await signDevToken(actor, { secret: "another-unit-secret-of-at-least-32-chars" });
+    await own(forged).catch(() => undefined);
+    expect(own.cached(forged)).toBeUndefined();
+    expect(own.cached(`${token}x`)).toBeUndefined();
+    expect(own.cached("a".repeat(10_000))).toBeUndefined();
+  });
+
   it("refuses another secret, another audience and an expired token", async () => {
     const other = "another-unit-secret-of-at-least-32-chars";
     const forged = await signDevToken(actor, { secret: other });

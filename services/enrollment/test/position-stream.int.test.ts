@@ -2,7 +2,10 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
 import { createLogger } from "@kruzhok/observability";
+import { createRedisClient } from "@kruzhok/service";
 import { buildEnrollmentApp } from "../src/app";
+import { QueueIndex } from "../src/store/queue-index";
+import { PositionLookups } from "../src/usecases/positions";
 import { apply, child, enrollmentHarness, openGroup, world, type Auth, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
 interface StreamEvent {
@@ -67,16 +70,21 @@ describe("the position stream (Server-Sent Events)", () => {
   let w: World;
   let app: HttpApp;
   let base = "";
+  let production: ReturnType<typeof createRedisClient> | undefined;
   beforeAll(async () => {
     h = await enrollmentHarness("enr-position-stream");
     w = await world(h);
     h.clock.set("2026-09-01T09:00:00Z");
-    // Its own app over the harness's queues and lookups, listening: a stream never ends, so inject cannot read it.
+    // Its own app, listening (a stream never ends, so inject cannot read it), over the harness's
+    // queue keys through a client made as the service makes its own (no offline queue).
+    production = createRedisClient(h.iso.redisUrl, { logger: createLogger({ service: "enrollment", level: "silent" }) });
+    await production.connected(5_000);
+    const queues = new QueueIndex(production.redis, h.iso.redisPrefix);
     app = await buildEnrollmentApp({
       pool: h.pool,
       clock: h.clock,
-      queues: h.queues,
-      positions: h.positions,
+      queues,
+      positions: new PositionLookups(h.pool, queues),
       logger: createLogger({ service: "enrollment", level: "silent" }),
       auth: { mode: "dev", secret: DEV_AUTH_SECRET },
       positionStreams: { coalesceMs: 50 },
@@ -85,6 +93,7 @@ describe("the position stream (Server-Sent Events)", () => {
   });
   afterAll(async () => {
     await app?.close();
+    production?.redis.disconnect();
     await h?.close();
   });
 

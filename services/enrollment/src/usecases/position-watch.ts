@@ -69,7 +69,9 @@ export class PositionWatch {
   }
 
   private async subscribe(): Promise<void> {
-    const subscriber = this.redis.duplicate();
+    // Its own options: the service's client refuses commands while disconnected (no offline
+    // queue, so that lookups fail over to Postgres at once); this one waits to be connected.
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
     this.subscriber = subscriber;
     let subscribedOnce = false;
     subscriber.on("message", (_channel: string, groupId: string) => this.changed(groupId));
@@ -80,6 +82,7 @@ export class PositionWatch {
       for (const groupId of this.groups.keys()) this.changed(groupId);
     });
     subscriber.on("error", () => undefined); // its outage is told by the main connection's outage lines
+    await subscriber.connect();
     await subscriber.subscribe(this.channel);
     subscribedOnce = true;
   }

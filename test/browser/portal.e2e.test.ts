@@ -231,6 +231,32 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
       await childWithCertificate(person, t, "Әлия");
       await familyApplies(person, t, "Әлия");
       await person.look("applied-kk");
+      // Once queued, the open page is told of its place as the queue changes (Server-Sent
+      // Events), without a reload and without asking every 15 s.
+      const asked: string[] = [];
+      page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+      const place = page.getByText(/Кезектегі орны: \d+ ішінен \d+/).first();
+      await waitFor(
+        async () => {
+          await page.reload();
+          return (await place.isVisible()) ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, what: "the place in the queue" },
+      );
+      await shows(page.getByText(t("application.live")));
+      const before = await place.innerText();
+      const streamed = page.waitForResponse((response) => /\/position\/stream$/.test(new URL(response.url()).pathname));
+      await page.reload();
+      expect((await streamed).status()).toBe(200);
+      const behind: Story = { ...story };
+      await familyRegistered(system, behind, { firstName: "Дана", birthDate: "2016-05-02" });
+      await certificateIssued(system, behind);
+      await familyAppliesByApi(system, behind);
+      await certificateFinanced(system, behind);
+      await expect.poll(() => place.innerText(), { timeout: 10_000 }).not.toBe(before);
+      expect(asked.filter((path) => /^\/family\/applications\/[0-9a-f-]{36}\/position\/stream$/.test(path)).length).toBeGreaterThan(0);
+      expect(asked.filter((path) => /^\/family\/applications\/[0-9a-f-]{36}\/position$/.test(path))).toEqual([]);
+      await person.look("queued-pushed-kk");
       // The provider's pages are not a family's.
       await page.goto("/provider");
       await shows(page.getByRole("heading", { level: 1, name: t("error.forbidden") }));

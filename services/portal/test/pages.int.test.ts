@@ -48,6 +48,7 @@ const PAGES: Record<string, Access> = {
   "POST /family/children/:id/certificate": "guardian",
   "POST /family/applications": "guardian",
   "GET /family/applications/:id/position": "guardian",
+  "GET /family/applications/:id/position/stream": "guardian",
   "GET /family/offers/:id": "guardian",
   "POST /family/offers/:id/acceptance": "guardian",
   "POST /family/offers/:id/decline": "guardian",

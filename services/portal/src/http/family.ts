@@ -3,6 +3,7 @@
 // write goes to the service that owns it with the family's own token, so a family sees only
 // what the services let it see: a child id of another family in the address is refused there.
 import { randomUUID } from "node:crypto";
+import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { fieldErrorsOf, type Services } from "../api/client";
@@ -13,6 +14,7 @@ import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage, select } from "../pages/layout";
 import { codeText, type TextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
+import { openEventStream, sseParser } from "./dashboard-upstream";
 import { childCampaigns } from "./campaigns";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 import { childTrail, trailList } from "./trail";
@@ -26,6 +28,8 @@ export interface FamilyOptions {
 }
 
 const IdParams = z.object({ id: z.uuid() });
+/** How soon a browser opens the position stream again after it ended (enrollment restarted, a replica gone). */
+const POSITION_RETRY_MS = 3_000;
 type Form = Record<string, string | undefined>;
 
 interface Account {
@@ -201,8 +205,11 @@ ${errorSummary(ctx, errors, labelsOf(ctx))}
     if (application.status === "queued") {
       const answer = await services.call<Position>("enrollment", "GET", `/applications/${application.id}/position`, asPerson(ctx, token));
       if (answer.ok) {
-        position = html`<div data-live="/family/applications/${application.id}/position" data-every="15" aria-live="polite">${positionFragment(ctx, answer.body)}</div>
-<p class="live">${t("application.live")}</p>`;
+        // Pushed where the browser runs the page's script (data-stream), asked every 15 s where it
+        // cannot hold a stream (data-live), and a link to the place's own page without a script.
+        position = html`<div data-live="/family/applications/${application.id}/position" data-every="15" data-stream="/family/applications/${application.id}/position/stream" aria-live="polite">${positionFragment(ctx, answer.body)}</div>
+<p class="live" hidden data-live-note>${t("application.live")}</p>
+<noscript><p><a href="/family/applications/${application.id}/position">${t("application.positionNow")}</a></p></noscript>`;
       }
     }
     return html`<li class="card">
@@ -343,6 +350,60 @@ ${trail.length > 0 ? html`<h2 id="trail">${t("acting.familyTrail")}</h2><p>${t("
     const fragment = positionFragment(ctx, answer.body);
     if (request.headers["x-fragment"] === "1") return sendPage(reply, fragment);
     return sendPage(reply, layout(ctx, { title: ctx.t("child.applications"), body: html`<h1>${ctx.t("child.applications")}</h1>${fragment}` }));
+  });
+
+  // The same place, pushed (Server-Sent Events): the page's script shows each `position` as it
+  // comes instead of asking every 15 s. Enrollment decides who may watch (the family's token);
+  // each of its `position` events is drawn here as the page's fragment, in the page's language.
+  // `left` (the application no longer waits) is passed on: the script reloads the page, which
+  // then says what happened.
+  const openStreams = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const finish of openStreams) finish();
+  });
+  app.get("/family/applications/:id/position/stream", async (request, reply) => {
+    const found = personAndId(request, reply, "guardian");
+    if (!found) return reply;
+    const { person, id } = found;
+    const ctx = request.page;
+    const upstream = await openEventStream(services, "enrollment", `/applications/${id}/position/stream`, { token: person.token, language: ctx.language, requestId: request.id, query: {} });
+    if (!upstream.ok) return reply.code(upstream.problem.status === 404 || upstream.problem.status === 403 ? 404 : 409).type("text/plain; charset=utf-8").send(upstream.problem.detail || upstream.problem.code);
+    const out = new PassThrough();
+    out.write(`retry: ${POSITION_RETRY_MS}\n\n`);
+    const parse = sseParser((event) => {
+      if ("comment" in event) {
+        out.write(": keep-alive\n\n");
+        return;
+      }
+      if (event.name === "left") {
+        out.write("event: left\ndata: {}\n\n");
+        finish();
+        return;
+      }
+      if (event.name !== "position") return;
+      let position: Position;
+      try {
+        position = JSON.parse(event.data) as Position;
+      } catch (error) {
+        request.log.warn({ err: error }, "enrollment sent a position event that is not JSON");
+        return;
+      }
+      // An SSE field ends at a line break: a fragment of several lines is several data lines.
+      out.write(`event: position\n${positionFragment(ctx, position).text.split("\n").map((line) => `data: ${line}\n`).join("")}\n`);
+    });
+    upstream.events.setEncoding("utf8");
+    upstream.events.on("data", parse);
+    upstream.events.on("end", () => finish());
+    upstream.events.on("error", () => finish());
+    const finish = () => {
+      openStreams.delete(finish);
+      upstream.close();
+      out.end();
+    };
+    openStreams.add(finish);
+    request.raw.on("close", finish);
+    out.on("close", finish);
+    return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-store").header("x-accel-buffering", "no").send(out);
   });
 
   /** The offer's contract as the family reads it before signing: the parties, the program, its terms. */

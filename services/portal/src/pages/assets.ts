@@ -81,7 +81,9 @@ fieldset.mark .check{display:inline-flex;margin-right:1.5rem}
 
 /**
  * The one script: parts of a page marked `data-live="URL"` are redrawn from that URL (an HTML
- * fragment) every `data-every` seconds, without reloading; a page works the same without it.
+ * fragment) every `data-every` seconds, without reloading, or as a `data-stream="URL"` of
+ * Server-Sent Events pushes them (each `position` event's data is the fragment; `left` reloads
+ * the page); notes marked `data-live-note` saying so are shown. A page works without it.
  */
 export const SCRIPT = `
 (function(){
@@ -91,8 +93,15 @@ export const SCRIPT = `
       .then(function(text){if(text!==null&&text!==el.innerHTML){el.innerHTML=text}})
       .catch(function(){});
   }
+  function stream(el){
+    var source=new EventSource(el.getAttribute("data-stream"));
+    source.addEventListener("position",function(e){if(e.data!==el.innerHTML)el.innerHTML=e.data});
+    source.addEventListener("left",function(){source.close();location.reload()});
+  }
   function start(){
+    document.querySelectorAll("[data-live-note]").forEach(function(el){el.hidden=false});
     document.querySelectorAll("[data-live]").forEach(function(el){
+      if(el.getAttribute("data-stream")&&window.EventSource){stream(el);return}
       var every=Number(el.getAttribute("data-every")||"15")*1000;
       setInterval(function(){if(!document.hidden)refresh(el)},every);
     });

@@ -245,7 +245,7 @@ describe(`the portal in a browser (screenshots in ${SCREENSHOTS})`, () => {
       );
       await shows(page.getByText(t("application.live")));
       const before = await place.innerText();
-      const streamed = page.waitForResponse((response) => /\/position\/stream$/.test(new URL(response.url()).pathname));
+      const streamed = page.waitForResponse((response) => new URL(response.url()).pathname.endsWith("/position/stream"));
       await page.reload();
       expect((await streamed).status()).toBe(200);
       const behind: Story = { ...story };

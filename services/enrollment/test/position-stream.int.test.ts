@@ -77,7 +77,7 @@ describe("the position stream (Server-Sent Events)", () => {
     h.clock.set("2026-09-01T09:00:00Z");
     // Its own app, listening (a stream never ends, so inject cannot read it), over the harness's
     // queue keys through a client made as the service makes its own (no offline queue).
-    production = createRedisClient(h.iso.redisUrl, { logger: createLogger({ service: "enrollment", level: "silent" }) });
+    production = createRedisClient(h.iso.redisUrl, { logger: createLogger({ service: "enrollment", level: "silent" }), commandTimeoutMs: 2_000 });
     await production.connected(5_000);
     const queues = new QueueIndex(production.redis, h.iso.redisPrefix);
     app = await buildEnrollmentApp({

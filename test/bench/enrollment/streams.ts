@@ -357,7 +357,13 @@ try {
     perLevel.push({ level, openSeconds, rssMiB: rss, idleCores: idle.children, surge: { cores: during.cpu.children, baselineCores: baseCores, redisCores: during.cpu.redis, pushed, told, delays: { p50: percentile(delays, 50), p99: percentile(delays, 99) }, answers: during.answers } });
   }
 
-  // The last pushed place equals a lookup's answer now.
+  // Once the pushes have stopped (no event for two coalescing rounds and a second), the last
+  // pushed place equals a lookup's answer now.
+  const eventCount = () => subscribers.reduce((sum, s) => sum + s.events.length, 0);
+  for (let seen = -1; seen !== eventCount(); ) {
+    seen = eventCount();
+    await new Promise((resolve) => setTimeout(resolve, coalesceMs * 2 + 1_000));
+  }
   const sample = subscribers.filter((_, i) => i % Math.max(1, Math.floor(subscribers.length / 200)) === 0).slice(0, 200);
   let agree = 0;
   for (const s of sample) {

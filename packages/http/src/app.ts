@@ -229,6 +229,14 @@ const apiHeaders = securityHeaders();
 
 const METRICS_URL = "/metrics";
 
+/**
+ * The handler timeout of a route whose response is a live stream (Server-Sent Events): the
+ * longest a timer can wait. The app's own (`timeouts.handlerMs`, 60 s) counts until the response
+ * ends, so it cut every stream after a minute (a browser reconnected; a benchmark's subscribers
+ * silently stopped hearing). A stream ends when its reader leaves or the app closes.
+ */
+export const STREAM_HANDLER_TIMEOUT_MS = 2_147_483_647;
+
 /** IPv4 as IPv6 (`::ffff:10.1.2.3`, what a dual-stack socket reports) as the IPv4 address it is. */
 const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 

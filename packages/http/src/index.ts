@@ -1,4 +1,4 @@
-export { addressMatcher, buildApp, correlationIdOf, routesOf, type AppOptions, type HttpApp, type RateLimitOptions, type RegisteredRoute, type ServiceAppOptions } from "./app";
+export { addressMatcher, buildApp, correlationIdOf, routesOf, STREAM_HANDLER_TIMEOUT_MS, type AppOptions, type HttpApp, type RateLimitOptions, type RegisteredRoute, type ServiceAppOptions } from "./app";
 export {
   DEFAULT_MAX_TOKEN_LIFETIME_S,
   DEFAULT_TOKEN_CACHE_BYTES,

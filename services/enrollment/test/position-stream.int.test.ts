@@ -88,6 +88,8 @@ describe("the position stream (Server-Sent Events)", () => {
       logger: createLogger({ service: "enrollment", level: "silent" }),
       auth: { mode: "dev", secret: DEV_AUTH_SECRET },
       positionStreams: { coalesceMs: 50 },
+      // Shorter than the test's pauses: a stream outlives the app's handler timeout.
+      timeouts: { handlerMs: 300 },
     });
     base = await app.listen({ host: "127.0.0.1", port: 0 });
   });
@@ -119,6 +121,9 @@ describe("the position stream (Server-Sent Events)", () => {
     expect(status).toBe(200);
     expect(stream.response.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
     expect(await stream.nth(1)).toMatchObject({ event: "position", data: { applicationId: id, position: 1, total: 1 } });
+    // Longer than the app's handler timeout (300 ms here, 60 s in production): still open.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(stream.ended).toBe(false);
 
     // Someone applies behind: the place is the same, the queue longer: told.
     const behind = await child(h, w);

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { isDomainError } from "@kruzhok/errors";
-import { requireActor } from "@kruzhok/http";
+import { requireActor, STREAM_HANDLER_TIMEOUT_MS } from "@kruzhok/http";
 import type { EnrollmentRouteDeps } from "../deps";
 import { readPosition } from "../usecases/position-read";
 import type { PositionWatch } from "../usecases/position-watch";
@@ -49,6 +49,7 @@ export const positionStreamRoutes: FastifyPluginAsync<PositionStreamDeps> = asyn
         params: IdParams,
       },
       config: { overload: { maxInFlight: watch.maxWatchers, stream: true } },
+      handlerTimeout: STREAM_HANDLER_TIMEOUT_MS,
     },
     async (request, reply) => {
       const actor = requireActor(request);

@@ -5,6 +5,7 @@
 // cells, not every municipality's), as the same events (`snapshot`, then `cells`).
 import { PassThrough } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import { STREAM_HANDLER_TIMEOUT_MS } from "@kruzhok/http";
 import { REGION_CODE, everyRegion, type OfficialPagesOptions, type StatCell } from "./dashboard-cells";
 import { openEventStream, sseParser } from "./dashboard-upstream";
 import { personOf } from "./web";
@@ -22,7 +23,7 @@ export function dashboardStreamRoutes(app: FastifyInstance, options: OfficialPag
     for (const finish of open) finish();
   });
 
-  app.get<{ Querystring: { regionCode?: string; from?: string } }>("/dashboard/stream", async (request, reply) => {
+  app.get<{ Querystring: { regionCode?: string; from?: string } }>("/dashboard/stream", { handlerTimeout: STREAM_HANDLER_TIMEOUT_MS }, async (request, reply) => {
     const person = personOf(request, reply, "region", "ministry");
     if (!person) return reply;
     const { regionCode, from } = request.query;

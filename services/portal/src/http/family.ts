@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { STREAM_HANDLER_TIMEOUT_MS } from "@kruzhok/http";
 import { fieldErrorsOf, type Services } from "../api/client";
 import type { Directory } from "../api/directory";
 import type { Application, Certificate, Child, Group, Position, Program } from "../api/types";
@@ -361,7 +362,7 @@ ${trail.length > 0 ? html`<h2 id="trail">${t("acting.familyTrail")}</h2><p>${t("
   app.addHook("preClose", async () => {
     for (const finish of openStreams) finish();
   });
-  app.get("/family/applications/:id/position/stream", async (request, reply) => {
+  app.get("/family/applications/:id/position/stream", { handlerTimeout: STREAM_HANDLER_TIMEOUT_MS }, async (request, reply) => {
     const found = personAndId(request, reply, "guardian");
     if (!found) return reply;
     const { person, id } = found;

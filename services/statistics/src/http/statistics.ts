@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
 import type { z } from "zod";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { requireActor } from "@kruzhok/http";
+import { requireActor, STREAM_HANDLER_TIMEOUT_MS } from "@kruzhok/http";
 import type { Cell } from "../domain/cells";
 import { statisticsError } from "../domain/errors";
 import { latestVersion, listCells, type CellFilter } from "../store/cells";
@@ -116,6 +116,7 @@ export const statisticsRoutes: FastifyPluginAsync<StatisticsAppDeps> = async (pl
         operationId: "streamCells", summary: "Server-Sent Events (ministry, region): `snapshot` with the published cells in scope, then `cells` with every change",
         querystring: StreamQuery,
       },
+      handlerTimeout: STREAM_HANDLER_TIMEOUT_MS,
     },
     async (request, reply) => {
       const query = request.query;

@@ -39,6 +39,7 @@ import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { writeReferenceData } from "./reference";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
 import { bearerFor, deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
@@ -221,47 +222,10 @@ try {
   // catalogue's events: one municipality (Sverdlovsk's zone) with the year's rules, one accounting
   // certificate per child (10 % of children in a category), groups of free programs (no financing
   // round trip to the registry), each child's guardian.
-  const timeZone = "Asia/Yekaterinburg";
-  const year = Number(new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric" }).format(new Date()));
-  const municipalityId = randomUUID();
-  // The surge's children first, then the capacity run's.
+  // The surge's children first, then the capacity run's; 10 % in a category (BENCH-n, n % 10 = 0).
   const allChildren = children + capacityChildren;
   progress(`writing reference data: ${fmt(groupCount)} groups, ${fmt(allChildren)} children with certificates`);
-  await pool.query("INSERT INTO municipalities (id, region_code, time_zone, updated_at) VALUES ($1, '66', $2, now())", [municipalityId, timeZone]);
-  await pool.query(
-    `INSERT INTO municipality_years (municipality_id, year, categories, max_open_applications, offer_acceptance_days, provider_review_working_days)
-     VALUES ($1, $2, ARRAY['orphan', 'large_family'], 5, 5, 3)`,
-    [municipalityId, year],
-  );
-  const groupIds = Array.from({ length: groupCount }, () => randomUUID());
-  await pool.query(
-    `INSERT INTO groups (id, municipality_id, program_id, provider_id, capacity, time_zone, slots, starts_on, ends_on, age_min, age_max,
-                         funding_kind, accepting, status, updated_at)
-     SELECT g, $2, gen_random_uuid(), gen_random_uuid(), 30, $3, '[{"weekday":2,"start":"15:00","end":"16:30"}]'::jsonb,
-            make_date($4 + 1, 1, 12), make_date($4 + 1, 5, 31), 6, 14, 'free', true, 'open', now()
-       FROM unnest($1::uuid[]) AS g`,
-    [groupIds, municipalityId, timeZone, year],
-  );
-  const childIds = Array.from({ length: allChildren }, () => randomUUID());
-  const guardianIds = Array.from({ length: allChildren }, () => randomUUID());
-  for (let from = 0; from < allChildren; from += 10_000) {
-    const c = childIds.slice(from, from + 10_000);
-    const g = guardianIds.slice(from, from + 10_000);
-    await pool.query(
-      `WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(child, guardian, n)),
-       cert AS (
-         INSERT INTO certificates (id, municipality_id, child_id, number, birth_year, status, funding, updated_at)
-         SELECT gen_random_uuid(), $3, child, 'BENCH-' || ($5 + n), $4 - 9, 'active', 'accounting', now() FROM input
-       ), kid AS (
-         INSERT INTO children (id, updated_at) SELECT child, now() FROM input
-       ), cat AS (
-         INSERT INTO child_categories (child_id, code) SELECT child, 'large_family' FROM input WHERE ($5 + n) % 10 = 0
-       )
-       INSERT INTO child_guardians (child_id, guardian_id) SELECT child, guardian FROM input`,
-      [c, g, municipalityId, year, from],
-    );
-  }
-  await pool.query("ANALYZE");
+  const { municipalityId, groupIds, childIds, guardianIds } = await writeReferenceData(pool, { groups: groupCount, children: allChildren, largeFamily: (child) => (child + 1) % 10 === 0 });
 
   progress("signing one guardian token per child");
   const tokens: string[] = [];

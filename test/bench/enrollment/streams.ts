@@ -23,6 +23,7 @@ import { connect, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { Redis } from "ioredis";
+import { deleteRedisKeys } from "@kruzhok/testkit";
 import { scratchId } from "../ceilings/measure";
 import { DISTURBED_CORES, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
@@ -360,12 +361,7 @@ try {
   await pool?.end();
   await dropDatabase(env.databaseUrl, database).catch(() => undefined);
   const redis = new Redis(env.redisUrl);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+  await deleteRedisKeys(redis, keyPrefix);
   redis.disconnect();
   await deleteServiceTopics(env, database).catch(() => undefined);
 }

@@ -16,10 +16,14 @@ export interface ServiceProcess {
 // tsx's loader inside one node process: its CLI would fork a second process that signals miss.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
-/** Run a service's main.ts as its own process, with only PATH and `env` in its environment. */
+/**
+ * Run a service's main.ts as its own process, with only PATH and `env` in its environment. A
+ * compiled bundle (`.mjs`, deploy/docker/bundle.ts) runs under plain node, as in the image.
+ */
 export function startServiceProcess(main: string, env: Record<string, string>): ServiceProcess {
   let output = "";
-  const child = spawn(process.execPath, ["--import", tsxLoader, main], {
+  const args = main.endsWith(".mjs") ? ["--enable-source-maps", main] : ["--import", tsxLoader, main];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

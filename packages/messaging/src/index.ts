@@ -7,7 +7,7 @@ export { classifyFailure, failureEvidence, type FailureEvidence, type FailureKin
 export { createKafka, createProducer, kafkaLogLevel, parseBrokers, type KafkaConnection } from "./kafka";
 export { messagingMigrations } from "./migrations";
 export { OPERATOR_USAGE, UsageError, parseOperatorCommand, runOperatorCommand, type OperatorCommand } from "./operator";
-export { appendToOutbox, emit, outboxRow, type OutboxEntry, type OutboxRow } from "./outbox";
+export { appendToOutbox, emit, outboxAppended, outboxRow, type OutboxEntry, type OutboxRow } from "./outbox";
 export { listParked, requestRedrive, type ParkedEvent, type ParkedFilter, type ParkedState } from "./parked";
 export { ensureTopics, type TopicSpec } from "./provision";
 export { kafkaReadiness } from "./readiness";

@@ -25,6 +25,26 @@ export function outboxRow(entry: OutboxEntry): OutboxRow {
   return { eventId: entry.event.id, topic: entry.topic, messageKey: entry.event.aggregateId, type: entry.event.type, payload: JSON.stringify(entry.event) };
 }
 
+/** The relays of this process (`OutboxRelay`), woken by every append made here. */
+const relaysToWake = new Set<() => void>();
+
+/** Wake `wake` (a relay of this process) whenever this process appends to the outbox; returns the unsubscribe. */
+export function onOutboxAppend(wake: () => void): () => void {
+  relaysToWake.add(wake);
+  return () => relaysToWake.delete(wake);
+}
+
+/**
+ * Tell this process's relays that a transaction here wrote to the outbox: an idle relay polls
+ * seldom (it backs off while the outbox stays empty) and would otherwise find the row only at
+ * its next poll. `appendToOutbox` calls it; a statement that writes outbox rows itself (a
+ * data-modifying CTE with `outboxRow`) calls it too. The relay's next round may come before the
+ * caller's COMMIT; it then polls again soon (OutboxRelay).
+ */
+export function outboxAppended(): void {
+  for (const wake of relaysToWake) wake();
+}
+
 /**
  * Write events into the outbox in the caller's transaction, beside the state change they
  * announce. Nothing is sent here: the relay publishes after COMMIT, so a state change is never
@@ -43,6 +63,7 @@ export async function appendToOutbox(tx: Queryable, entries: readonly OutboxEntr
     `INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ${rows.join(", ")}`,
     values,
   );
+  outboxAppended();
 }
 
 /** Build an event of `contract` and write it to the outbox in `tx`: the one-liner services use. */

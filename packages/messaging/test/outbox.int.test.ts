@@ -108,6 +108,55 @@ describe("outbox and relay on the real Postgres and Kafka", () => {
     }
   });
 
+  it("backs off while the outbox stays empty, and an append in this process wakes it at once", async () => {
+    const topic = iso.topic("idle");
+    await iso.createTopics([{ topic, partitions: 1 }]);
+    // Pauses of 25, 50, 100, ... up to 10 s: without the wake an event would wait seconds.
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger, idleMs: 25, maxIdleMs: 10_000 });
+    let rounds = 0;
+    const publish = relay.publishBatch.bind(relay);
+    relay.publishBatch = () => {
+      rounds++;
+      return publish();
+    };
+    const began = Date.now();
+    await relay.start();
+    try {
+      // Rounds at 0, 25, 75, 175, 375, 775, 1575 and 3175 ms: the eighth begins a pause of 3.2 s.
+      // At a steady 25 ms eight rounds take 0.2 s.
+      await waitFor(async () => (rounds >= 8 ? true : undefined), { what: "eight empty rounds" });
+      expect(Date.now() - began).toBeGreaterThan(2_000);
+      const started = Date.now();
+      const id = await incrementCommitted(pool, topic, "woken", 1);
+      await waitFor(async () => ((await pool.query("SELECT 1 FROM outbox WHERE event_id = $1 AND published_at IS NOT NULL", [id])).rowCount ? true : undefined), {
+        what: "the woken relay's publication",
+      });
+      // The relay had just begun a pause of 3.2 s when the event committed; it published long before its end.
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect((await readAll(kafka, topic, 1)).map((m) => m.id)).toEqual([id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("publishes within its longest pause a row another process wrote, and stops at once while paused", async () => {
+    const topic = iso.topic("elsewhere");
+    await iso.createTopics([{ topic, partitions: 1 }]);
+    const relay = new OutboxRelay({ pool, kafka, logger: quietLogger, idleMs: 25, maxIdleMs: 300 });
+    await relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Written as another process writes it: no wake reaches this relay.
+      const event = newEvent(defineEvent(topic, "test.elsewhere", 1, z.object({})), { municipalityId, aggregateId: "elsewhere" }, {}, new Date());
+      await pool.query("INSERT INTO outbox (event_id, topic, message_key, type, payload) VALUES ($1, $2, $3, $4, $5)", [event.id, topic, "elsewhere", event.type, JSON.stringify(event)]);
+      expect((await readAll(kafka, topic, 1)).map((m) => m.id)).toEqual([event.id]);
+    } finally {
+      const stopping = Date.now();
+      await relay.stop();
+      expect(Date.now() - stopping).toBeLessThan(2_000);
+    }
+  });
+
   it("keeps publishing in sequence order per aggregate under a burst", async () => {
     const topic = iso.topic("order");
     await iso.createTopics([{ topic, partitions: 3 }]);

@@ -1,5 +1,5 @@
 import type { LessonKind, MarkStatus } from "@kruzhok/contracts";
-import { outboxRow, type OutboxEntry } from "@kruzhok/messaging";
+import { outboxAppended, outboxRow, type OutboxEntry } from "@kruzhok/messaging";
 import type { Queryable } from "@kruzhok/postgres";
 import type { EnrollmentSpan } from "../domain/roster";
 import type { RulesVersion } from "../domain/rules";
@@ -204,6 +204,8 @@ export async function writeMarks(
       monday,
     ],
   });
+  // The statement wrote an outbox row itself: this process's relay is told, as appendToOutbox tells it.
+  outboxAppended();
   const overlaps: OtherPresence[] = [];
   const week = new Map<string, { groupId: string; providerId: string }[]>();
   for (const { kind, ...row } of rows) {

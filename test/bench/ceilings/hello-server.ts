@@ -1,14 +1,36 @@
 // The system under test of the Fastify ceiling, in its own process so that the load generator
 // does not share its event loop. Tells the parent its port over IPC; stops on SIGTERM.
+// With HELLO_REDIS_SCRIPTS=N (and REDIS_URL) each request first runs N Lua scripts one after the
+// other on Redis, as a position lookup runs two (its rate-limit count, then its position): the
+// bound of any lookup built that way, with no application code (test/bench/enrollment).
 import fastify from "fastify";
+import { Redis } from "ioredis";
+
+const scripts = Number(process.env.HELLO_REDIS_SCRIPTS ?? "0");
+const redis = scripts > 0 ? new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { enableAutoPipelining: true }) : undefined;
+const key = `bench:hello:${process.pid}`;
+// A rank and a count on a small sorted set: the work of the lookup's scripts, not their data.
+const lua = "local rank = redis.call('ZRANK', KEYS[1], ARGV[1]); return {rank or -1, redis.call('ZCARD', KEYS[1])}";
+if (redis) await redis.zadd(key, 1, "a", 2, "b", 3, "c");
 
 const app = fastify({ logger: false });
-app.get("/", () => ({ hello: "world" }));
+app.get("/", async () => {
+  for (let i = 0; i < scripts; i++) await redis?.eval(lua, 1, key, "b");
+  return { hello: "world" };
+});
 
 const address = await app.listen({ host: "127.0.0.1", port: 0 });
 process.send?.({ kind: "listening", port: Number(new URL(address).port) });
 
-// Closing the server and the IPC channel leaves nothing to keep the process alive.
+// Closing the server, Redis and the IPC channel leaves nothing to keep the process alive.
 process.once("SIGTERM", () => {
-  void app.close().then(() => process.disconnect?.());
+  void app
+    .close()
+    .then(async () => {
+      if (redis) {
+        await redis.del(key);
+        redis.disconnect();
+      }
+    })
+    .then(() => process.disconnect?.());
 });

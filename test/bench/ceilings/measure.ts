@@ -370,6 +370,8 @@ async function consumeAll(kafka: Kafka, topic: string, total: number, id: string
 
 export interface HttpOptions {
   connections?: number;
+  /** Lua scripts each request runs on Redis one after the other before answering (hello-server.ts); 0 by default. */
+  redisScripts?: number;
   pipelining?: number;
   durationS?: number;
   warmupS?: number;
@@ -386,8 +388,9 @@ export async function measureFastifyHello({
   pipelining = 1,
   durationS = 10,
   warmupS = 2,
+  redisScripts = 0,
 }: HttpOptions = {}): Promise<Ceiling> {
-  const server = spawnScript(helloServer);
+  const server = spawnScript(helloServer, [], redisScripts > 0 ? { HELLO_REDIS_SCRIPTS: String(redisScripts) } : undefined);
   try {
     const { port } = await nextMessage(server, isListening, 30_000);
     const url = `http://127.0.0.1:${port}/`;
@@ -398,8 +401,11 @@ export async function measureFastifyHello({
       throw new Error(`autocannon saw ${result.errors} errors and ${result.non2xx} non-2xx responses`);
     }
     return {
-      id: "fastify.hello",
-      ceiling: "Fastify hello-world (server in a child process)",
+      id: redisScripts > 0 ? `fastify.hello.redis${redisScripts}` : "fastify.hello",
+      ceiling:
+        redisScripts > 0
+          ? `Fastify hello-world running ${redisScripts} Redis script${redisScripts > 1 ? "s" : ""} per request, one after the other`
+          : "Fastify hello-world (server in a child process)",
       figure: result.requests.average,
       unit: "req/s",
       settings: `autocannon -c ${connections} -p ${pipelining} -d ${durationS} (after ${warmupS} s warm-up); latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,

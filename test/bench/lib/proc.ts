@@ -28,9 +28,10 @@ export function runProgram(file: string, args: readonly string[], options: RunOp
  * loader (`process.execArgv`), with an IPC channel. Load generator and system under test then
  * run on separate event loops, as they would on separate machines.
  */
-export function spawnScript(file: string, args: readonly string[] = []): ChildProcess {
+export function spawnScript(file: string, args: readonly string[] = [], env?: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [...process.execArgv, file, ...args], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    ...(env && { env: { ...process.env, ...env } }),
   });
 }
 

@@ -3,6 +3,8 @@
 // text call would spoil). Both with the person's token and language, as every call of a page.
 import { request, type IncomingMessage } from "node:http";
 import { request as tlsRequest } from "node:https";
+import { PassThrough } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { FamilyLanguage } from "@kruzhok/i18n";
 import { ServiceUnavailable, type Problem, type ServiceName, type Services } from "../api/client";
 
@@ -88,4 +90,61 @@ export function sseParser(onEvent: (event: { name: string; data: string } | { co
       onEvent({ name, data: data.join("\n") });
     }
   };
+}
+
+/**
+ * The relays a part of the portal holds open, ended when the portal closes: a browser's stream
+ * would otherwise hold the close (a deploy) until it leaves; its EventSource reconnects to
+ * another replica.
+ */
+export function openRelays(app: FastifyInstance): Set<() => void> {
+  const open = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const finish of open) finish();
+  });
+  return open;
+}
+
+/** What a relay sends for one event of the service: SSE text (whole events), and whether the relay ends after it. */
+export interface Relayed {
+  text?: string;
+  end?: boolean;
+}
+
+/**
+ * A service's event stream relayed to the browser as the page's own events: `retry` first, each
+ * keep-alive passed on, each event as `relay` draws it (nothing when it returns undefined). The
+ * relay ends when the service's stream ends or fails, when the browser leaves, when `relay` says
+ * so, or when the portal closes (`open`, from `openRelays`).
+ */
+export function relayEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  upstream: { events: IncomingMessage; close(): void },
+  options: { retryMs: number; open: Set<() => void>; relay: (event: { name: string; data: string }) => Relayed | undefined },
+): FastifyReply {
+  const out = new PassThrough();
+  out.write(`retry: ${options.retryMs}\n\n`);
+  const finish = () => {
+    options.open.delete(finish);
+    upstream.close();
+    out.end();
+  };
+  const parse = sseParser((event) => {
+    if ("comment" in event) {
+      out.write(": keep-alive\n\n");
+      return;
+    }
+    const relayed = options.relay(event);
+    if (relayed?.text) out.write(relayed.text);
+    if (relayed?.end) finish();
+  });
+  upstream.events.setEncoding("utf8");
+  upstream.events.on("data", parse);
+  upstream.events.on("end", finish);
+  upstream.events.on("error", finish);
+  options.open.add(finish);
+  request.raw.on("close", finish);
+  out.on("close", finish);
+  return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-store").header("x-accel-buffering", "no").send(out);
 }

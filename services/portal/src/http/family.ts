@@ -3,7 +3,6 @@
 // write goes to the service that owns it with the family's own token, so a family sees only
 // what the services let it see: a child id of another family in the address is refused there.
 import { randomUUID } from "node:crypto";
-import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { STREAM_HANDLER_TIMEOUT_MS } from "@kruzhok/http";
@@ -15,7 +14,7 @@ import { html, type Html } from "../pages/html";
 import { csrfInput, errorSummary, field, layout, messagePage, select } from "../pages/layout";
 import { codeText, type TextKey } from "../pages/texts";
 import { childMarks } from "./attendance";
-import { openEventStream, sseParser } from "./dashboard-upstream";
+import { openEventStream, openRelays, relayEventStream } from "./dashboard-upstream";
 import { childCampaigns } from "./campaigns";
 import { asPerson, notFoundPage as notFound, notice, personAndId, personOf, sendPage } from "./web";
 import { childTrail, trailList } from "./trail";
@@ -358,10 +357,7 @@ ${trail.length > 0 ? html`<h2 id="trail">${t("acting.familyTrail")}</h2><p>${t("
   // each of its `position` events is drawn here as the page's fragment, in the page's language.
   // `left` (the application no longer waits) is passed on: the script reloads the page, which
   // then says what happened.
-  const openStreams = new Set<() => void>();
-  app.addHook("preClose", async () => {
-    for (const finish of openStreams) finish();
-  });
+  const openStreams = openRelays(app);
   app.get("/family/applications/:id/position/stream", { handlerTimeout: STREAM_HANDLER_TIMEOUT_MS }, async (request, reply) => {
     const found = personAndId(request, reply, "guardian");
     if (!found) return reply;
@@ -369,42 +365,23 @@ ${trail.length > 0 ? html`<h2 id="trail">${t("acting.familyTrail")}</h2><p>${t("
     const ctx = request.page;
     const upstream = await openEventStream(services, "enrollment", `/applications/${id}/position/stream`, { token: person.token, language: ctx.language, requestId: request.id, query: {} });
     if (!upstream.ok) return reply.code(upstream.problem.status === 404 || upstream.problem.status === 403 ? 404 : 409).type("text/plain; charset=utf-8").send(upstream.problem.detail || upstream.problem.code);
-    const out = new PassThrough();
-    out.write(`retry: ${POSITION_RETRY_MS}\n\n`);
-    const parse = sseParser((event) => {
-      if ("comment" in event) {
-        out.write(": keep-alive\n\n");
-        return;
-      }
-      if (event.name === "left") {
-        out.write("event: left\ndata: {}\n\n");
-        finish();
-        return;
-      }
-      if (event.name !== "position") return;
-      let position: Position;
-      try {
-        position = JSON.parse(event.data) as Position;
-      } catch (error) {
-        request.log.warn({ err: error }, "enrollment sent a position event that is not JSON");
-        return;
-      }
-      // An SSE field ends at a line break: a fragment of several lines is several data lines.
-      out.write(`event: position\n${positionFragment(ctx, position).text.split("\n").map((line) => `data: ${line}\n`).join("")}\n`);
+    return relayEventStream(request, reply, upstream, {
+      retryMs: POSITION_RETRY_MS,
+      open: openStreams,
+      relay: (event) => {
+        if (event.name === "left") return { text: "event: left\ndata: {}\n\n", end: true };
+        if (event.name !== "position") return undefined;
+        let position: Position;
+        try {
+          position = JSON.parse(event.data) as Position;
+        } catch (error) {
+          request.log.warn({ err: error }, "enrollment sent a position event that is not JSON");
+          return undefined;
+        }
+        // An SSE field ends at a line break: a fragment of several lines is several data lines.
+        return { text: `event: position\n${positionFragment(ctx, position).text.split("\n").map((line) => `data: ${line}\n`).join("")}\n` };
+      },
     });
-    upstream.events.setEncoding("utf8");
-    upstream.events.on("data", parse);
-    upstream.events.on("end", () => finish());
-    upstream.events.on("error", () => finish());
-    const finish = () => {
-      openStreams.delete(finish);
-      upstream.close();
-      out.end();
-    };
-    openStreams.add(finish);
-    request.raw.on("close", finish);
-    out.on("close", finish);
-    return reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-store").header("x-accel-buffering", "no").send(out);
   });
 
   /** The offer's contract as the family reads it before signing: the parties, the program, its terms. */

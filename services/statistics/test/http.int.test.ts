@@ -11,6 +11,9 @@ interface Cells {
   cells: { scope: string; municipalityId: string | null; regionCode: string; period: string; start: string; measure: string; dims: Record<string, string>; value: number | null; suppressed: boolean }[];
 }
 
+
+const HANDLER_TIMEOUT_MS = 4_000;
+
 describe("reading the aggregates: exports, the report, the live stream, and who may see what", () => {
   let h: StatisticsHarness;
   let komi: string;
@@ -18,7 +21,8 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
   let kamchatka: string;
 
   beforeAll(async () => {
-    h = await statisticsHarness("stat-http", { clockStart: "2026-09-01T08:00:00Z" });
+    // A handler timeout the stream test can outwait (60 s in production), long enough for every other request here.
+    h = await statisticsHarness("stat-http", { clockStart: "2026-09-01T08:00:00Z", handlerTimeoutMs: HANDLER_TIMEOUT_MS });
     komi = await municipality(h, "11");
     vorkuta = await municipality(h, "11");
     kamchatka = await municipality(h, "41", 5_000, undefined, "Asia/Kamchatka");
@@ -200,6 +204,9 @@ describe("reading the aggregates: exports, the report, the live stream, and who 
     expect(snapshot.event).toBe("snapshot");
     expect(new Set(snapshot.data.cells.map((c) => c.regionCode))).toEqual(new Set(["41"]));
     expect(certified(snapshot.data).find((c) => c.scope === "region")?.value).toBe(11);
+    // Longer than the app's handler timeout, which counts until the response ends: the stream is
+    // still open (Fastify's handlerTimeout cut every stream after 60 s until STREAM_HANDLER_TIMEOUT_MS).
+    await new Promise((resolve) => setTimeout(resolve, HANDLER_TIMEOUT_MS + 1_000));
 
     await issue(h, kamchatka, 2);
     await issue(h, komi, 5); // another region: not on this stream

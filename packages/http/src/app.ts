@@ -23,7 +23,7 @@ import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from 
 import { registerHealth, type ReadinessCheck } from "./health";
 import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
-import { degradingRedisStore } from "./rate-limit-store";
+import { SharedCounts, sharedCountsStore } from "./rate-limit-store";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 import { registerInputText } from "./text";
 
@@ -40,6 +40,8 @@ export interface RateLimitOptions {
   /** Requests per window per subject (or per IP without a token). */
   max: number;
   timeWindowMs?: number;
+  /** How often what this process counted goes to Redis (`SharedCounts`); 100 ms by default. */
+  batchMs?: number;
 }
 
 export interface AppOptions {
@@ -424,20 +426,22 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   registerInputText(app);
 
   if (options.rateLimit) {
+    // Counted in Redis (shared by replicas and workers), in batches between a subject's visits to
+    // it (SharedCounts). Degrades open: a Redis that fails or hangs lets requests through
+    // uncounted (one log line per outage) rather than answering every route with 500.
+    const counts =
+      options.redis &&
+      new SharedCounts(
+        options.redis,
+        options.redisOutage ?? new OutageLog({ dependency: "redis", logger: options.logger, meanwhile: "rate limiting is off (requests are let through uncounted)" }),
+        options.rateLimit.batchMs,
+      );
+    if (counts) app.addHook("onClose", () => counts.close());
     await app.register(fastifyRateLimit, {
       global: true,
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.timeWindowMs ?? 60_000,
-      // Degrades open: a Redis that fails or hangs lets requests through uncounted (one log line
-      // per outage) rather than answering every route with 500.
-      ...(options.redis && {
-        store: degradingRedisStore(
-          options.redis,
-          `${options.service}:rate-limit:`,
-          options.redisOutage ?? new OutageLog({ dependency: "redis", logger: options.logger, meanwhile: "rate limiting is off (requests are let through uncounted)" }),
-        ),
-        skipOnError: true,
-      }),
+      ...(counts && { store: sharedCountsStore(counts, `${options.service}:rate-limit:`), skipOnError: true }),
       keyGenerator: (request) => (request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new HttpProblem("HTTP.RATE_LIMITED", `Rate limit exceeded; retry in ${context.after}`),

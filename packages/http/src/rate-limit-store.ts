@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import type { FastifyRateLimitOptions, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import type { Redis } from "ioredis";
 import { DependencyDown, type Outage } from "@kruzhok/observability";
@@ -12,55 +11,219 @@ interface Store {
   child(routeOptions: unknown): Store;
 }
 
-// The plugin's own Redis store (its Lua script), wrapped below; a CommonJS file without types.
-const RedisStore = createRequire(import.meta.url)("@fastify/rate-limit/store/RedisStore.js") as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, nameSpace: string) => Store;
+/**
+ * Add `ARGV[1]` to a counter and return it with its remaining window; a counter without one
+ * (new, or its window ended) gets `ARGV[2]` ms. The same counters as @fastify/rate-limit's own
+ * Redis store kept (one key per subject under the namespace, expiring with its window).
+ */
+const COUNT_LUA = `
+local current = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {current, ttl}`;
+
+type CountCommand = (key: string, by: number, windowMs: number) => Promise<[number, number]>;
+
+/** One subject's counter as this process sees it. */
+interface Count {
+  /** The count in Redis at its last answer to this process (everyone's requests, this process's sent ones among them). */
+  base: number;
+  /** This process's requests on their way to Redis. */
+  sending: number;
+  /** This process's requests not sent yet. */
+  pending: number;
+  /** When the window ends (Date.now() scale). */
+  endsAt: number;
+  windowMs: number;
+  /** While the window's first request here waits for Redis: the requests behind it. */
+  waiting?: (() => void)[];
+}
 
 /**
- * Rate limit counters in Redis that degrade open: while Redis fails or does not answer within
- * the client's commandTimeout, requests are let through uncounted (the plugin's skipOnError)
- * rather than refused with 500, with one log line for the outage (`outage`), not one per
- * request. While Redis is down only one count per second is attempted; the others skip it at
- * once, so a hung Redis adds no wait to every request.
+ * The rate limit's counters, shared by every replica and worker through Redis, counted here
+ * between two visits to it. A subject's first request in a window (in this process) asks Redis,
+ * which counts it and tells the count and the window's end; the next ones are counted here and
+ * answered at once, and what this process counted goes to Redis in one pipelined batch every
+ * `flushMs`, each answer bringing back everyone's count. A request used to cost a Redis round
+ * trip of its own (a lookup's was half its Redis work and a third of its socket writes,
+ * BENCHMARKS.md); now a subject costs one per window and its share of a batch.
+ *
+ * The price: requests made through other processes are seen here only after their batch and
+ * this process's next one, so a subject spread over N processes may get up to N batches' worth
+ * of requests (`flushMs` each, 100 ms by default) past the limit before every process refuses.
+ * A subject on one process is counted exactly.
+ *
+ * Degrades open, as before: while Redis fails or does not answer (the client's commandTimeout)
+ * requests are let through uncounted (the plugin's skipOnError), one log line for the outage;
+ * only one first request a second tries Redis meanwhile, and a batch that fails is sent again
+ * with the next one.
  */
-class DegradingStore implements Store {
+export class SharedCounts {
+  private readonly counts = new Map<string, Count>();
+  private readonly count: CountCommand;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private lastPrune = Date.now();
+
   constructor(
-    private readonly inner: Store,
+    private readonly redis: Redis,
     private readonly outage: Outage,
-  ) {}
-
-  incr(key: string, done: Done, timeWindow: number, max: number): void {
-    this.call((callback) => this.inner.incr(key, callback, timeWindow, max), done);
+    private readonly flushMs = 100,
+  ) {
+    const commands = redis as unknown as { kruzhokRateCount?: CountCommand };
+    if (!commands.kruzhokRateCount) redis.defineCommand("kruzhokRateCount", { numberOfKeys: 1, lua: COUNT_LUA });
+    const command = (redis as unknown as { kruzhokRateCount: CountCommand }).kruzhokRateCount.bind(redis);
+    this.count = (key, by, windowMs) => command(key, by, windowMs);
   }
 
-  read(key: string, done: Done, timeWindow: number, max: number): void {
-    const read = this.inner.read?.bind(this.inner);
-    if (!read) return done(new Error("the store cannot read"));
-    this.call((callback) => read(key, callback, timeWindow, max), done);
-  }
-
-  child(routeOptions: unknown): Store {
-    return new DegradingStore(this.inner.child(routeOptions), this.outage);
-  }
-
-  private call(run: (callback: Done) => void, done: Done): void {
-    if (!this.outage.shouldTry()) return done(new DependencyDown("redis"));
-    const startedAt = performance.now();
-    run((error, result) => {
-      if (error) {
-        this.outage.failed(error);
-        return done(error);
+  incr(key: string, windowMs: number, done: Done): void {
+    const now = Date.now();
+    const count = this.counts.get(key);
+    if (count && count.endsAt > now) {
+      if (count.waiting) {
+        count.waiting.push(() => this.incr(key, windowMs, done));
+        return;
       }
+      count.pending++;
+      this.schedule();
+      done(null, { current: count.base + count.sending + count.pending, ttl: count.endsAt - now });
+      return;
+    }
+    // The subject's first request here in this window: Redis counts it and tells the window.
+    if (!this.outage.shouldTry()) {
+      done(new DependencyDown("redis"));
+      return;
+    }
+    const fresh: Count = { base: 0, sending: 0, pending: 0, endsAt: now + windowMs, windowMs, waiting: [] };
+    this.counts.set(key, fresh);
+    const startedAt = performance.now();
+    this.count(key, 1, windowMs).then(
+      ([current, ttl]) => {
+        this.outage.answered(startedAt);
+        const waiting = fresh.waiting ?? [];
+        delete fresh.waiting;
+        fresh.base = current;
+        fresh.endsAt = Date.now() + ttl;
+        done(null, { current, ttl });
+        for (const next of waiting) next();
+      },
+      (error: unknown) => {
+        this.outage.failed(error);
+        if (this.counts.get(key) === fresh) this.counts.delete(key);
+        done(error instanceof Error ? error : new Error(String(error)));
+        // Those behind it try again (at most one a second while Redis is down, above).
+        for (const next of fresh.waiting ?? []) next();
+      },
+    );
+  }
+
+  /** Send what is pending now and wait for it (the app's close). */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    await this.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushMs);
+    // Pending counts do not keep a process alive; a process that ends loses under `flushMs` of them.
+    this.timer.unref();
+  }
+
+  private flush(): Promise<void> {
+    this.flushing ??= this.send().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async send(): Promise<void> {
+    const now = Date.now();
+    const batch: [string, Count][] = [];
+    for (const entry of this.counts) {
+      const count = entry[1];
+      if (count.pending > 0 && !count.waiting) {
+        count.sending = count.pending;
+        count.pending = 0;
+        batch.push(entry);
+      }
+    }
+    if (now - this.lastPrune > 10_000) this.prune(now);
+    if (batch.length === 0) return;
+    if (!this.outage.shouldTry()) {
+      this.putBack(batch);
+      return;
+    }
+    const startedAt = performance.now();
+    const pipeline = this.redis.pipeline();
+    for (const [key, count] of batch) (pipeline as unknown as { kruzhokRateCount(key: string, by: number, windowMs: number): void }).kruzhokRateCount(key, count.sending, count.windowMs);
+    try {
+      const results = (await pipeline.exec()) ?? [];
       this.outage.answered(startedAt);
-      done(null, result ?? undefined);
-    });
+      const answeredAt = Date.now();
+      batch.forEach(([, count], index) => {
+        const [error, reply] = results[index] ?? [new Error("no answer")];
+        if (error || !Array.isArray(reply)) {
+          count.pending += count.sending;
+        } else {
+          const [current, ttl] = reply as [number, number];
+          count.base = current;
+          count.endsAt = answeredAt + ttl;
+        }
+        count.sending = 0;
+      });
+    } catch (error) {
+      this.outage.failed(error);
+      this.putBack(batch);
+    }
+    if (batch.some(([, count]) => count.pending > 0)) this.schedule();
+  }
+
+  private putBack(batch: [string, Count][]): void {
+    for (const [, count] of batch) {
+      count.pending += count.sending;
+      count.sending = 0;
+    }
+    this.schedule();
+  }
+
+  /** Forget the counters whose window ended with nothing of this process's left to send. */
+  private prune(now: number): void {
+    this.lastPrune = now;
+    for (const [key, count] of this.counts) {
+      if (count.endsAt <= now && count.pending === 0 && count.sending === 0 && !count.waiting) this.counts.delete(key);
+    }
   }
 }
 
-/** The `store` option of @fastify/rate-limit: Redis counters under `nameSpace` that let requests through while Redis is down. */
-export function degradingRedisStore(redis: Redis, nameSpace: string, outage: Outage): FastifyRateLimitStoreCtor {
+/** The plugin's store over `SharedCounts`, under `prefix` (the namespace, and a route's own part for a route's own limit). */
+class SharedCountsStore implements Store {
+  constructor(
+    private readonly counts: SharedCounts,
+    private readonly prefix: string,
+  ) {}
+
+  incr(key: string, done: Done, timeWindow: number): void {
+    this.counts.incr(`${this.prefix}${key}`, timeWindow, done);
+  }
+
+  child(routeOptions: unknown): Store {
+    const route = (routeOptions as { routeInfo?: { method?: string; url?: string } }).routeInfo;
+    return new SharedCountsStore(this.counts, `${this.prefix}${route?.method ?? ""}${route?.url ?? ""}-`);
+  }
+}
+
+/** The `store` option of @fastify/rate-limit: Redis counters under `nameSpace`, counted in `counts` between batches; requests go through while Redis is down. */
+export function sharedCountsStore(counts: SharedCounts, nameSpace: string): FastifyRateLimitStoreCtor {
   return class {
-    constructor(params: FastifyRateLimitOptions & { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
-      return new DegradingStore(new RedisStore(params.continueExceeding === true, params.exponentialBackoff === true, redis, nameSpace), outage);
+    constructor(_params: FastifyRateLimitOptions) {
+      return new SharedCountsStore(counts, nameSpace);
     }
   } as unknown as FastifyRateLimitStoreCtor;
 }

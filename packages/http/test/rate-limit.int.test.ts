@@ -70,6 +70,78 @@ describe("rate limit, counted in Redis", () => {
   });
 });
 
+describe("rate limit counted between visits to Redis (SharedCounts)", () => {
+  let iso: Isolation;
+  let a: TestApp;
+  let b: TestApp;
+  /** Commands each app's own Redis client sent (observed on the client, Redis itself is real). */
+  const sent = { a: 0, b: 0 };
+  const counted = (redis: Redis, into: "a" | "b") => {
+    const send = redis.sendCommand.bind(redis);
+    redis.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
+      sent[into]++;
+      return send(...args);
+    };
+    return redis;
+  };
+  beforeAll(async () => {
+    iso = await isolate("http-rate-limit-shared");
+    // Two processes of one service (two workers, or two replicas): the same counters in Redis.
+    a = await buildTestApp(iso, { rateLimit: { max: 4, timeWindowMs: 60_000, batchMs: 50 }, redis: counted(new Redis(iso.redisUrl, { keyPrefix: iso.redisPrefix }), "a") });
+    b = await buildTestApp(iso, { rateLimit: { max: 4, timeWindowMs: 60_000, batchMs: 50 }, redis: counted(new Redis(iso.redisUrl, { keyPrefix: iso.redisPrefix }), "b") });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await iso.cleanup();
+  });
+  const ping = async (t: TestApp, token: string) =>
+    (await t.app.inject({ method: "GET", url: `/municipalities/${municipalityId}/report`, headers: { authorization: `Bearer ${token}` } })).statusCode;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const counter = async (subject: string) => {
+    const raw = new Redis(iso.redisUrl);
+    try {
+      const [key] = await raw.keys(`${iso.redisPrefix}test-service:rate-limit:sub:${subject}`);
+      return Number(await raw.get(key!));
+    } finally {
+      raw.disconnect();
+    }
+  };
+
+  it("asks Redis once for a subject's first request, then sends what it counted in one batch", async () => {
+    const subject = `mun-${randomUUID()}`;
+    const token = await a.token({ subject, role: "municipality", municipalityId });
+    const before = sent.a;
+    expect(await Promise.all([1, 2, 3].map(() => ping(a, token)))).toEqual([200, 200, 200]);
+    expect(await ping(a, token)).toBe(200);
+    expect(await ping(a, token)).toBe(429);
+    await pause(200);
+    // The first request's count and one batch (the other four), not five round trips.
+    expect(sent.a - before).toBeLessThanOrEqual(2);
+    expect(await counter(subject)).toBe(5);
+  });
+
+  it("refuses in every process once their batches met in Redis", async () => {
+    const subject = `mun-${randomUUID()}`;
+    const token = await a.token({ subject, role: "municipality", municipalityId });
+    expect([await ping(a, token), await ping(a, token), await ping(a, token)]).toEqual([200, 200, 200]);
+    await pause(200);
+    // B's first request learns A's three from Redis: the fourth is allowed, the fifth is not.
+    expect(await ping(b, token)).toBe(200);
+    expect(await ping(b, token)).toBe(429);
+    // A has not heard of B's two yet: it may allow one more (the documented price of batching)...
+    const beforeA = await ping(a, token);
+    expect([200, 429]).toContain(beforeA);
+    await pause(200);
+    // ...and refuses once its batch brought B's count back.
+    expect(await ping(a, token)).toBe(429);
+    expect(await ping(b, token)).toBe(429);
+    // Every request is counted, refused ones too, once the last batches are in.
+    await pause(200);
+    expect(await counter(subject)).toBe(8);
+  });
+});
+
 describe("rate limit keyed by the client address", () => {
   const ping = (app: TestApp["app"], remoteAddress: string, forwardedFor?: string) =>
     app.inject({ method: "GET", url: "/public/ping", remoteAddress, headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor } });

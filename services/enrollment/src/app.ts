@@ -39,6 +39,8 @@ export async function buildEnrollmentApp(options: EnrollmentAppOptions): Promise
   // The app's open position streams, told of queue changes by Redis (PositionWatch).
   const watch = new PositionWatch(queues.redis, queues.changesChannel, app.log, { coalesceMs: positionStreams?.coalesceMs, maxWatchers: positionStreams?.maxStreams });
   await app.register(positionStreamRoutes, { ...deps, watch });
+  // The lookups keep the position script's answers while they hear every change (PositionLookups).
+  app.addHook("onReady", async () => watch.listen(positions));
   await app.register(offerRoutes, deps);
   await app.register(enrollmentRoutes, deps);
   await app.register(queueRoutes, deps);

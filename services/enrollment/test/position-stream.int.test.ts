@@ -6,6 +6,7 @@ import { createRedisClient } from "@kruzhok/service";
 import { buildEnrollmentApp } from "../src/app";
 import { QueueIndex } from "../src/store/queue-index";
 import { PositionLookups } from "../src/usecases/positions";
+import { waitFor } from "@kruzhok/testkit";
 import { apply, child, enrollmentHarness, openGroup, world, type Auth, type EnrollmentHarness, type World } from "./fixtures/enrollment";
 
 interface StreamEvent {
@@ -71,6 +72,7 @@ describe("the position stream (Server-Sent Events)", () => {
   let app: HttpApp;
   let base = "";
   let production: ReturnType<typeof createRedisClient> | undefined;
+  let positions: PositionLookups;
   beforeAll(async () => {
     h = await enrollmentHarness("enr-position-stream");
     w = await world(h);
@@ -84,7 +86,7 @@ describe("the position stream (Server-Sent Events)", () => {
       pool: h.pool,
       clock: h.clock,
       queues,
-      positions: new PositionLookups(h.pool, queues),
+      positions: (positions = new PositionLookups(h.pool, queues)),
       logger: createLogger({ service: "enrollment", level: "silent" }),
       auth: { mode: "dev", secret: DEV_AUTH_SECRET },
       positionStreams: { coalesceMs: 50 },
@@ -108,6 +110,41 @@ describe("the position stream (Server-Sent Events)", () => {
       req.end();
     });
   const problemOf = (id: string, who: Auth) => h.app.inject({ method: "GET", url: `/applications/${id}/position/stream`, headers: who });
+
+  it("answers a lookup again from the counts it kept, until the group's queue changes in any process", async () => {
+    const { groupId } = await openGroup(h, w);
+    const first = await child(h, w);
+    const res = await apply(h, first.guardian, first.childId, groupId);
+    expect(res.statusCode, res.body).toBe(201);
+    const id = res.json<{ id: string }>().id;
+    const ask = async () => {
+      const answer = await fetch(`${base}/applications/${id}/position`, { headers: first.guardian });
+      expect(answer.status).toBe(200);
+      return (await answer.json()) as { position: number; total: number };
+    };
+    // Once the app hears the queue changes (it subscribes when it starts), a second lookup needs no Redis.
+    await waitFor(async () => {
+      await ask();
+      const kept = positions.countHits.kept;
+      expect(await ask()).toMatchObject({ position: 1, total: 1 });
+      return positions.countHits.kept === kept + 1 ? true : undefined;
+    }, { what: "a lookup answered from the kept counts" });
+
+    // Another process (the harness's own app, its own queue index) adds a child behind: heard
+    // through Redis, the next lookup asks again and tells the longer queue.
+    const behind = await child(h, w);
+    expect((await apply(h, behind.guardian, behind.childId, groupId)).statusCode).toBe(201);
+    await waitFor(async () => ((await ask()).total === 2 ? true : undefined), { what: "the longer queue" });
+    expect(await ask()).toMatchObject({ position: 1, total: 2 });
+
+    // While the changes cannot be heard, nothing is kept: every lookup asks Redis.
+    positions.hearingChanges(false);
+    const asked = positions.countHits.asked;
+    await ask();
+    await ask();
+    expect(positions.countHits.asked).toBe(asked);
+    positions.hearingChanges(true);
+  });
 
   it("sends the place at once, then again only when it changes, and `left` when the application leaves the queue", async () => {
     const { groupId } = await openGroup(h, w);

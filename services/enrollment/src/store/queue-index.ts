@@ -110,6 +110,21 @@ export class QueueIndex {
     return `${this.prefix}{group:${groupId}}:queue`;
   }
 
+  private readonly changeListeners: ((groupId: string) => void)[] = [];
+
+  /**
+   * Told of every change this process makes to a queue, as soon as Redis took it (other
+   * processes' changes arrive on `changesChannel`, a moment later): a cache of this process reads
+   * its own writes.
+   */
+  onChange(listener: (groupId: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(groupId: string): void {
+    for (const listener of this.changeListeners) listener(groupId);
+  }
+
   /**
    * The channel every change of a queue is published on (the group's id as the message), by
    * whichever process or replica made it: open position streams (`PositionWatch`) learn from it
@@ -138,7 +153,13 @@ export class QueueIndex {
       multi.zadd(key, ...args);
     }
     multi.publish(this.changesChannel, groupId);
-    const results = await multi.exec();
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await multi.exec();
+    } finally {
+      // Told even when it failed: a transaction may have been applied whose answer was lost.
+      this.changed(groupId);
+    }
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error("redis transaction aborted");
   }
@@ -148,7 +169,11 @@ export class QueueIndex {
    * nothing. False when the set is incomplete (lost): copy the group instead.
    */
   async add(groupId: string, member: string): Promise<boolean> {
-    return Number(await this.script(ADD_SHA, ADD_SCRIPT, this.key(groupId), [member, this.changesChannel, groupId])) === 1;
+    try {
+      return Number(await this.script(ADD_SHA, ADD_SCRIPT, this.key(groupId), [member, this.changesChannel, groupId])) === 1;
+    } finally {
+      this.changed(groupId);
+    }
   }
 
   private script(sha: string, source: string, key: string, args: readonly string[]): Promise<unknown> {

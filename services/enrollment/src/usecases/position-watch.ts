@@ -19,6 +19,13 @@ export interface PositionWatchOptions {
 
 type Log = { warn(o: object, m: string): void; info(o: object, m: string): void };
 
+/** Who else hears the changes besides the streams (the position lookups' kept counts). */
+export interface QueueChangeListener {
+  queueChanged(groupId: string): void;
+  /** Whether every change is heard from now on (subscribed), or may be missed (the subscriber is down). */
+  hearingChanges(hearing: boolean): void;
+}
+
 /**
  * The open position streams of this process, by group. Every change of a queue in Redis is
  * published on the index's changes channel by whoever made it (`QueueIndex.add`, `replace`: any
@@ -34,6 +41,9 @@ export class PositionWatch {
   private subscriber: Redis | undefined;
   private subscribing: Promise<void> | undefined;
   private watchers = 0;
+  private listener: QueueChangeListener | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
   /** Rounds and refreshes so far (the benchmark's and the metrics' counters). */
   readonly counts = { changes: 0, rounds: 0, refreshes: 0 };
   readonly coalesceMs: number;
@@ -74,20 +84,51 @@ export class PositionWatch {
     const subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
     this.subscriber = subscriber;
     let subscribedOnce = false;
-    subscriber.on("message", (_channel: string, groupId: string) => this.changed(groupId));
+    subscriber.on("message", (_channel: string, groupId: string) => {
+      this.listener?.queueChanged(groupId);
+      this.changed(groupId);
+    });
+    // Changes are missed from the moment the connection goes until it is subscribed again.
+    subscriber.on("close", () => this.listener?.hearingChanges(false));
     // ioredis subscribes again by itself after a reconnect; what changed meanwhile was not heard.
     subscriber.on("ready", () => {
       if (!subscribedOnce) return;
       this.log.info({ watchers: this.watchers }, "queue changes heard again after a Redis outage; asking every open stream again");
       for (const groupId of this.groups.keys()) this.changed(groupId);
+      // Heard again once the subscription is confirmed (subscribing twice to a channel is harmless).
+      subscriber.subscribe(this.channel).then(
+        () => this.listener?.hearingChanges(subscriber.status === "ready"),
+        () => undefined,
+      );
     });
     subscriber.on("error", () => undefined); // its outage is told by the main connection's outage lines
     await subscriber.connect();
     await subscriber.subscribe(this.channel);
     subscribedOnce = true;
+    this.listener?.hearingChanges(true);
+  }
+
+  /**
+   * Tell `listener` of every change, from now on: subscribes at once rather than with the first
+   * stream, and tries again every `retryMs` while Redis cannot be reached.
+   */
+  listen(listener: QueueChangeListener, retryMs = 5_000): void {
+    this.listener = listener;
+    const attempt = () => {
+      this.retry = undefined;
+      if (this.stopped) return;
+      this.ready().catch((error: unknown) => {
+        this.log.warn({ err: error, retryMs }, "cannot hear queue changes yet; position lookups ask Redis every time meanwhile");
+        if (!this.stopped) this.retry = setTimeout(attempt, retryMs);
+      });
+    };
+    attempt();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    this.listener?.hearingChanges(false);
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.round;

@@ -71,6 +71,20 @@ export interface PositionLookupOptions {
   changedGuardiansMs?: number;
   /** Per-category counts below this are withheld from the answer (`explainPosition`). */
   smallCellThreshold?: number;
+  /**
+   * How long a group's counts are kept even when no change of it was heard: a bound on what a
+   * change lost on its way (a message dropped without the subscriber noticing) can cost.
+   */
+  countsTtlMs?: number;
+}
+
+/** A queue's counts for one member, as the position script answers them. */
+type QueueCounts = { rank: number; total: number; byRank: Map<number, number> };
+
+/** One group's remembered counts, and how many changes of it this process has heard. */
+interface GroupCounts {
+  version: number;
+  members: Map<string, { counts: QueueCounts; until: number }>;
 }
 
 /** What a worker tells its siblings of an application it accepted. */
@@ -113,6 +127,25 @@ export class PositionLookups implements KnownGuardianships {
   private readonly years = new Map<string, { year: number; from: number; to: number }>();
   private readonly ttlMs: number;
   private readonly smallCellThreshold: number;
+  /**
+   * The position script's answers per group and member, kept until the group's queue changes.
+   * Only while this process hears every change (`hearingChanges`): each change of a queue in
+   * Redis is published on the index's channel (PositionWatch's subscriber tells `queueChanged`),
+   * and a change made in this process is told at once (`QueueIndex.onChange`), so a family reads
+   * its own writes. While the subscriber is down nothing is kept, and what was kept is dropped.
+   * After opening day's first hour a queue changes seldom and a family asks again and again:
+   * its lookup then needs no Redis at all. Redis loses its sets only by restarting (it keeps
+   * nothing on disk), which closes the subscriber's connection; keys deleted by hand without a
+   * restart are noticed at the group's next change or after `countsTtlMs`, and the checker
+   * (QUEUE_CHECK_INTERVAL_MS) copies them again.
+   */
+  private readonly counted = new Map<string, GroupCounts>();
+  private countedEntries = 0;
+  private hearing = false;
+  private readonly countsTtlMs: number;
+  private readonly maxCounted: number;
+  /** Lookups answered from the kept counts, and from Redis (the benchmark's counters). */
+  readonly countHits = { kept: 0, asked: 0 };
 
   constructor(
     private readonly pool: Pool,
@@ -125,6 +158,9 @@ export class PositionLookups implements KnownGuardianships {
     this.changedGuardiansMs = options.changedGuardiansMs ?? 60_000;
     this.siblings = options.siblings;
     this.smallCellThreshold = options.smallCellThreshold ?? DEFAULT_SMALL_CELL_THRESHOLD;
+    this.countsTtlMs = options.countsTtlMs ?? 60_000;
+    this.maxCounted = options.maxEntries ?? 200_000;
+    index.onChange((groupId) => this.queueChanged(groupId));
     // What one worker accepted, the others learn: a family's next lookup may reach any of them.
     this.siblings?.on(LEARNT, (message) => {
       const { application, guardianId } = message as Learnt;
@@ -183,9 +219,58 @@ export class PositionLookups implements KnownGuardianships {
     this.changedGuardians.set(childId, now + this.changedGuardiansMs);
   }
 
+  /** Whether every change of a queue is heard now (PositionWatch's subscriber is connected and subscribed). */
+  hearingChanges(hearing: boolean): void {
+    if (this.hearing === hearing) return;
+    this.hearing = hearing;
+    // Changes may have been missed while not hearing, or are missed from now on: nothing kept holds.
+    this.counted.clear();
+    this.countedEntries = 0;
+  }
+
+  /** A group's queue changed (published by whoever changed it, or changed by this process). */
+  queueChanged(groupId: string): void {
+    const group = this.counted.get(groupId);
+    if (!group) return;
+    group.version++;
+    this.countedEntries -= group.members.size;
+    group.members.clear();
+  }
+
+  /** The position script's answer for the member: kept from before when the group has not changed since. */
+  private async countsOf(a: RankedApplication): Promise<QueueCounts | "missing" | "incomplete"> {
+    if (!this.hearing) return this.index.position(a.groupId, a.member, a.categoryRank);
+    let group = this.counted.get(a.groupId);
+    if (!group) {
+      group = { version: 0, members: new Map() };
+      this.counted.set(a.groupId, group);
+    }
+    const kept = group.members.get(a.member);
+    const at = Date.now();
+    if (kept && kept.until > at) {
+      this.countHits.kept++;
+      return kept.counts;
+    }
+    this.countHits.asked++;
+    const version = group.version;
+    const counts = await this.index.position(a.groupId, a.member, a.categoryRank);
+    // A change heard while the script was on its way may be newer than its answer: not kept.
+    if (typeof counts !== "string" && this.hearing && group.version === version && this.counted.get(a.groupId) === group) {
+      if (this.countedEntries >= this.maxCounted) {
+        this.counted.clear();
+        this.countedEntries = 0;
+        this.counted.set(a.groupId, group);
+        group.members.clear();
+      }
+      if (!group.members.has(a.member)) this.countedEntries++;
+      group.members.set(a.member, { counts, until: at + this.countsTtlMs });
+    }
+    return counts;
+  }
+
   /** The position from Redis alone; undefined when Postgres must answer (see the class). */
   async fromIndex(a: RankedApplication, now: Date): Promise<Position | undefined> {
-    const counts = await this.index.position(a.groupId, a.member, a.categoryRank);
+    const counts = await this.countsOf(a);
     if (typeof counts === "string") return undefined;
     // The order from memory without a further await when it is fresh (nearly always).
     const order = this.freshOrder(a.municipalityId, a.groupId, now) ?? (await this.orderOf(a.municipalityId, a.groupId, now));

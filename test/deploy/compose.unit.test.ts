@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -35,6 +35,8 @@ interface Service {
 
 /** The services of the workspace that run (a start script and a port), in the order npm start starts and seeds them. */
 const ours = readdirSync(join(root, "services"))
+  // A service is a folder with a manifest (as deploy/local/start finds them).
+  .filter((name) => existsSync(join(root, "services", name, "package.json")))
   .map((name) => {
     const manifest = JSON.parse(readFileSync(join(root, "services", name, "package.json"), "utf8")) as { scripts?: Record<string, string>; kruzhok?: { port?: number } };
     return { name, port: manifest.kruzhok?.port, seeds: manifest.scripts?.seed !== undefined };

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { DockerfileParser, type Copy, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate } from "@kruzhok/testkit";
 
 // deploy/docker/Dockerfile without a Docker engine (there is none on these machines): checked by
@@ -120,7 +120,10 @@ describe("deploy/docker/Dockerfile", () => {
 });
 
 describe("the build stage, replayed without a Docker engine", () => {
-  const replay = mkdtempSync(join(root, ".local", "dockerfile-replay-"));
+  let replay = "";
+  beforeAll(() => {
+    replay = mkdtempSync(join(root, ".local", "dockerfile-replay-"));
+  });
   afterAll(() => rmSync(replay, { recursive: true, force: true }));
   const inContainer = (path: string) => join(replay, path);
 

@@ -26,7 +26,12 @@ const folder = (service: Service) => join(out, service);
 let system: System<(typeof backends)[number]> | undefined;
 let portal: ServiceUnderTest | undefined;
 
+/** What the checkout holds at its top and under services/ (the build must leave nothing there). */
+const checkoutListing = () => [...readdirSync(root), ...readdirSync(join(root, "services")).map((name) => `services/${name}`)].sort();
+let listingBefore: string[];
+
 beforeAll(async () => {
+  listingBefore = checkoutListing();
   out = mkdtempSync(join(tmpdir(), "kruzhok-images-"));
   // One at a time: each is a pnpm deploy and an esbuild run, both using the machine's two cores.
   for (const service of services) {
@@ -63,6 +68,10 @@ function runScript(service: Service, script: string, env: Record<string, string>
 }
 
 describe("the image's contents (deploy/docker/build-service)", () => {
+  it("leaves nothing in the checkout (pnpm deploy's stray bin links are removed)", () => {
+    expect(checkoutListing()).toEqual(listingBefore);
+  });
+
   it.each(services)("%s: compiled JavaScript and its production dependencies, no TypeScript and no loader", (service) => {
     const dist = join(folder(service), "dist");
     const main = readFileSync(join(dist, "main.mjs"), "utf8");

@@ -568,7 +568,10 @@ try {
   await settle(waiting);
   const lookupLatencies: number[] = [];
   const lookupStarted = performance.now();
+  // Every command Redis ran meanwhile (INFO commandstats), the benchmark's own INFO calls aside.
+  const redisCommandsBefore = await redisCommandCount(redis);
   const [lookupCount, lookupCpu] = await withCpu(() => lookupRun(lookupSeconds, lookupLatencies));
+  const lookupRedisCommands = (await redisCommandCount(redis)) - redisCommandsBefore - 1;
   const lookupRate = lookupCount / ((performance.now() - lookupStarted) / 1_000);
   lookupLatencies.sort((a, b) => a - b);
 
@@ -775,6 +778,12 @@ try {
       ["position lookup latency (closed loop)", lat(lookupLatencies), "info", ""],
       ["CPU during lookups (cores busy; per lookup)", cpuLine(lookupCpu, lookupRate, "lookup"), "info", ""],
       [
+        "Redis commands per lookup (closed loop; INFO commandstats, every client)",
+        `${fmt(lookupRedisCommands / Math.max(lookupCount, 1), 2)} (${fmt(lookupRedisCommands)} commands for ${fmt(lookupCount)} lookups: rate-limit batches, position scripts of changed groups, the workers' own rounds)`,
+        "info",
+        "",
+      ],
+      [
         `position lookups at ${fmt(lookupPace)} /s (open loop, ${workers} workers; latency from when each was due)`,
         `${fmt(pacedLatencies.length)} of ${fmt(pacedSent)} answered: ${lat(pacedLatencies)}; ${list(pacedStatuses)}`,
         "p99 ≤ 10 ms",
@@ -866,4 +875,12 @@ try {
   } finally {
     redis.disconnect();
   }
+}
+
+/** How many commands Redis has run since it started, every client's (INFO commandstats). */
+async function redisCommandCount(client: Redis): Promise<number> {
+  const info = await client.info("commandstats");
+  let total = 0;
+  for (const match of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(match[1]);
+  return total;
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
 import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
@@ -16,7 +16,7 @@ import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
 import { Application, ApplicationBody, FamilyAuditEntry, IdParams, Position, ReviewBody } from "./schemas";
-import { applicationView, familyLanguageOf, positionFor } from "./views";
+import { applicationView, familyLanguageOf, positionBody } from "./views";
 import { actingActor, actingFieldsIn } from "./acting";
 
 export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
@@ -113,10 +113,12 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         done();
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const actor = requireActor(request);
       const position = await readPosition({ pool, queues, positions, log: request.log }, actor, request.params.id, clock(), askedEarly.get(request));
-      return positionFor(actor, position, familyLanguageOf(request));
+      // The answer's bytes, written once per position and language (views.ts): the schema above
+      // documents them; the typed reply takes objects only.
+      return (reply as FastifyReply).type("application/json; charset=utf-8").send(positionBody(actor, position, familyLanguageOf(request)));
     },
   );
 

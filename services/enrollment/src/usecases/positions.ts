@@ -84,7 +84,14 @@ type QueueCounts = { rank: number; total: number; byRank: Map<number, number> };
 /** One group's remembered counts, and how many changes of it this process has heard. */
 interface GroupCounts {
   version: number;
-  members: Map<string, { counts: QueueCounts; until: number }>;
+  members: Map<string, KeptCounts>;
+}
+
+/** A member's kept counts, and the answer last drawn from them (the same object while nothing it depends on changed). */
+interface KeptCounts {
+  counts: QueueCounts;
+  until: number;
+  view?: { order: readonly string[]; position: Position };
 }
 
 /** What a worker tells its siblings of an application it accepted. */
@@ -238,7 +245,7 @@ export class PositionLookups implements KnownGuardianships {
   }
 
   /** The position script's answer for the member: kept from before when the group has not changed since. */
-  private async countsOf(a: RankedApplication): Promise<QueueCounts | "missing" | "incomplete"> {
+  private async countsOf(a: RankedApplication): Promise<QueueCounts | KeptCounts | "missing" | "incomplete"> {
     if (!this.hearing) return this.index.position(a.groupId, a.member, a.categoryRank);
     let group = this.counted.get(a.groupId);
     if (!group) {
@@ -249,7 +256,7 @@ export class PositionLookups implements KnownGuardianships {
     const at = Date.now();
     if (kept && kept.until > at) {
       this.countHits.kept++;
-      return kept.counts;
+      return kept;
     }
     this.countHits.asked++;
     const version = group.version;
@@ -263,19 +270,27 @@ export class PositionLookups implements KnownGuardianships {
         group.members.clear();
       }
       if (!group.members.has(a.member)) this.countedEntries++;
-      group.members.set(a.member, { counts, until: at + this.countsTtlMs });
+      const entry: KeptCounts = { counts, until: at + this.countsTtlMs };
+      group.members.set(a.member, entry);
+      return entry;
     }
     return counts;
   }
 
   /** The position from Redis alone; undefined when Postgres must answer (see the class). */
   async fromIndex(a: RankedApplication, now: Date): Promise<Position | undefined> {
-    const counts = await this.countsOf(a);
-    if (typeof counts === "string") return undefined;
+    const found = await this.countsOf(a);
+    if (typeof found === "string") return undefined;
     // The order from memory without a further await when it is fresh (nearly always).
     const order = this.freshOrder(a.municipalityId, a.groupId, now) ?? (await this.orderOf(a.municipalityId, a.groupId, now));
     if (!order) return undefined;
-    return positionView(a, order, "redis", { ...counts, ahead: counts.rank }, this.smallCellThreshold);
+    if (!("counts" in found)) return positionView(a, order, "redis", { ...found, ahead: found.rank }, this.smallCellThreshold);
+    // Kept counts: the answer drawn from them before is the same object while the order is the
+    // same one (the route writes a given answer once per language, views.ts).
+    if (found.view?.order === order) return found.view.position;
+    const position = positionView(a, order, "redis", { ...found.counts, ahead: found.counts.rank }, this.smallCellThreshold);
+    found.view = { order, position };
+    return position;
   }
 
   /**

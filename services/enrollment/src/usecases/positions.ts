@@ -151,7 +151,7 @@ export class PositionLookups implements KnownGuardianships {
   private hearing = false;
   private readonly countsTtlMs: number;
   private readonly maxCounted: number;
-  /** Lookups answered from the kept counts, and from Redis (the benchmark's counters). */
+  /** Lookups answered from the kept counts, and those that asked Redis (tests read them). */
   readonly countHits = { kept: 0, asked: 0 };
 
   constructor(

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { DockerfileParser, type Copy, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isolate } from "@kruzhok/testkit";
+import { isolate, startServiceProcess } from "@kruzhok/testkit";
 
 // deploy/docker/Dockerfile without a Docker engine (there is none on these machines): checked by
 // the Dockerfile language service's validator (dockerfile-utils, what editors run), read with its
@@ -169,21 +169,18 @@ describe("the build stage, replayed without a Docker engine", () => {
     // What the runtime stage's CMD runs, with MIGRATE_ONLY (the migration Job's mode): it migrates and exits 0.
     const isolation = await isolate("dockerfile-replay");
     try {
-      const { stdout, stderr } = await run(process.execPath, ["--enable-source-maps", "dist/main.mjs"], {
-        cwd: out,
-        env: {
-          PATH: process.env.PATH ?? "",
-          MIGRATE_ONLY: "true",
-          AUTH_MODE: "development",
-          HOST: "127.0.0.1",
-          PORT: "1",
-          DATABASE_URL: isolation.infra.databaseUrl,
-          SERVICE_DATABASE: new URL(isolation.databaseUrl).pathname.slice(1),
-          REDIS_URL: "redis://127.0.0.1:1",
-          KAFKA_BROKERS: "127.0.0.1:1",
-        },
+      const migrating = startServiceProcess(join(out, "dist/main.mjs"), {
+        MIGRATE_ONLY: "true",
+        AUTH_MODE: "development",
+        HOST: "127.0.0.1",
+        PORT: "1",
+        DATABASE_URL: isolation.infra.databaseUrl,
+        SERVICE_DATABASE: new URL(isolation.databaseUrl).pathname.slice(1),
+        REDIS_URL: "redis://127.0.0.1:1",
+        KAFKA_BROKERS: "127.0.0.1:1",
       });
-      expect(`${stdout}${stderr}`).toContain("migrations applied; exiting (MIGRATE_ONLY)");
+      expect(await migrating.exited, migrating.output()).toBe(0);
+      expect(migrating.output()).toContain("migrations applied; exiting (MIGRATE_ONLY)");
     } finally {
       await isolation.cleanup();
     }

@@ -1,11 +1,11 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { serviceUnderTest, systemUnderTest, type ServiceUnderTest, type System } from "@kruzhok/testkit";
+import { serviceUnderTest, startServiceProcess, systemUnderTest, type ServiceUnderTest, type System } from "@kruzhok/testkit";
 
 // What the image runs (deploy/docker/Dockerfile), run here without a Docker engine: each service's
 // folder made by deploy/docker/build-service (the Dockerfile's build stage runs the same script:
@@ -47,25 +47,6 @@ afterAll(async () => {
 
 /** Every file under `dir`, as paths relative to it. */
 const filesUnder = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" });
-
-/** A compiled script of a service's folder under plain node with only `env`; its exit code and output. */
-function runScript(service: Service, script: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--enable-source-maps", join(folder(service), "dist", script)], {
-      cwd: folder(service),
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 describe("the image's contents (deploy/docker/build-service)", () => {
   it("leaves nothing in the checkout (pnpm deploy's stray bin links are removed)", () => {
@@ -134,8 +115,9 @@ describe("the compiled services under plain node, seeded as compose seeds them",
     // The compose file's seeds, in its order, each with the addresses compose gives it.
     const seed = async (service: Service, env: Record<string, string>) => {
       const database = system!.services[service as (typeof backends)[number]].database;
-      const result = await runScript(service, "seed.mjs", { DATABASE_URL: infra.databaseUrl, SERVICE_DATABASE: database, ...env }, 300_000);
-      expect(result.code, `${service} seed:\n${result.output.slice(-3_000)}\n${system!.output(1_500)}`).toBe(0);
+      // A compiled script runs under plain node, as the service does (testkit's startServiceProcess).
+      const seeding = startServiceProcess(join(folder(service), "dist/seed.mjs"), { DATABASE_URL: infra.databaseUrl, SERVICE_DATABASE: database, ...env });
+      expect(await seeding.exited, `${service} seed:\n${seeding.output().slice(-3_000)}\n${system!.output(1_500)}`).toBe(0);
     };
     await seed("registry", { REGISTRY_URL: urls.REGISTRY_URL!, SEED_CHILDREN: "30" });
     await seed("catalogue", { SEED_PROGRAMS: "60", SEED_WAIT_SECONDS: "120" });

@@ -25,7 +25,9 @@ if ttl < 0 then
 end
 return {current, ttl}`;
 
-type CountCommand = (key: string, by: number, windowMs: number) => Promise<[number, number]>;
+/** The command `COUNT_LUA` becomes on a client (ioredis `defineCommand`); on a pipeline it queues (its answer comes with `exec`). */
+type WithCount = { kruzhokRateCount(key: string, by: number, windowMs: number): Promise<[number, number]> };
+type PipelineWithCount = { kruzhokRateCount(key: string, by: number, windowMs: number): unknown };
 
 /** One subject's counter as this process sees it. */
 interface Count {
@@ -63,7 +65,7 @@ interface Count {
  */
 export class SharedCounts {
   private readonly counts = new Map<string, Count>();
-  private readonly count: CountCommand;
+  private readonly count: WithCount["kruzhokRateCount"];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastPrune = Date.now();
@@ -73,10 +75,10 @@ export class SharedCounts {
     private readonly outage: Outage,
     private readonly flushMs = 100,
   ) {
-    const commands = redis as unknown as { kruzhokRateCount?: CountCommand };
-    if (!commands.kruzhokRateCount) redis.defineCommand("kruzhokRateCount", { numberOfKeys: 1, lua: COUNT_LUA });
-    const command = (redis as unknown as { kruzhokRateCount: CountCommand }).kruzhokRateCount.bind(redis);
-    this.count = (key, by, windowMs) => command(key, by, windowMs);
+    const client = redis as Redis & Partial<WithCount>;
+    if (!client.kruzhokRateCount) redis.defineCommand("kruzhokRateCount", { numberOfKeys: 1, lua: COUNT_LUA });
+    const counting = redis as Redis & WithCount;
+    this.count = (key, by, windowMs) => counting.kruzhokRateCount(key, by, windowMs);
   }
 
   incr(key: string, windowMs: number, done: Done): void {
@@ -162,7 +164,7 @@ export class SharedCounts {
     }
     const startedAt = performance.now();
     const pipeline = this.redis.pipeline();
-    for (const [key, count] of batch) (pipeline as unknown as { kruzhokRateCount(key: string, by: number, windowMs: number): void }).kruzhokRateCount(key, count.sending, count.windowMs);
+    for (const [key, count] of batch) (pipeline as typeof pipeline & PipelineWithCount).kruzhokRateCount(key, count.sending, count.windowMs);
     try {
       const results = (await pipeline.exec()) ?? [];
       this.outage.answered(startedAt);

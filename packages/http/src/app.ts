@@ -3,7 +3,6 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import { BlockList, isIP } from "node:net";
 import fastifyCors from "@fastify/cors";
-import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { completeOpenApi } from "./openapi";
@@ -23,7 +22,7 @@ import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from 
 import { registerHealth, type ReadinessCheck } from "./health";
 import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
-import { SharedCounts, sharedCountsStore } from "./rate-limit-store";
+import { registerRateLimit, SharedCounts } from "./rate-limit-store";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 import { registerInputText } from "./text";
 
@@ -429,26 +428,18 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     // Counted in Redis (shared by replicas and workers), in batches between a subject's visits to
     // it (SharedCounts). Degrades open: a Redis that fails or hangs lets requests through
     // uncounted (one log line per outage) rather than answering every route with 500.
-    const counts =
-      options.redis &&
-      new SharedCounts(
-        options.redis,
-        options.redisOutage ?? new OutageLog({ dependency: "redis", logger: options.logger, meanwhile: "rate limiting is off (requests are let through uncounted)" }),
-        options.rateLimit.batchMs,
-      );
-    if (counts) app.addHook("onClose", () => counts.close());
-    await app.register(fastifyRateLimit, {
-      global: true,
-      max: options.rateLimit.max,
-      timeWindow: options.rateLimit.timeWindowMs ?? 60_000,
-      ...(counts && { store: sharedCountsStore(counts, `${options.service}:rate-limit:`), skipOnError: true }),
-      keyGenerator: (request) => (request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`),
-      errorResponseBuilder: (_request, context) =>
-        new HttpProblem("HTTP.RATE_LIMITED", `Rate limit exceeded; retry in ${context.after}`),
-    });
+    // A limit counted in one process alone would let each worker and replica its own allowance.
+    if (!options.redis) throw new Error("rateLimit needs redis: its counters are shared by every worker and replica");
+    const counts = new SharedCounts(
+      options.redis,
+      options.redisOutage ?? new OutageLog({ dependency: "redis", logger: options.logger, meanwhile: "rate limiting is off (requests are let through uncounted)" }),
+      options.rateLimit.batchMs,
+    );
+    app.addHook("onClose", () => counts.close());
+    registerRateLimit(app, { max: options.rateLimit.max, windowMs: options.rateLimit.timeWindowMs ?? 60_000, counts, nameSpace: `${options.service}:rate-limit:` });
   }
 
-  app.setNotFoundHandler(options.rateLimit ? { preHandler: app.rateLimit() } : {}, (request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
     const at = occurrenceOf(request);
     return sendProblem(reply, httpProblem("HTTP.NOT_FOUND", `No route ${request.method} ${at.instance}`, at));
   });

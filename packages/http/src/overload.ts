@@ -46,6 +46,21 @@ declare module "fastify" {
   }
 }
 
+/** The request's field holding what it took of the budgets (see `registerOverload`). */
+const HELD = "overloadHeld";
+interface Holding {
+  route: RouteOverload | undefined;
+  global: boolean;
+}
+/** What most requests hold: a place in the app's budget, no route's. */
+const HOLDS_GLOBAL: Holding = Object.freeze({ route: undefined, global: true });
+
+declare module "fastify" {
+  interface FastifyRequest {
+    [HELD]: Holding | null;
+  }
+}
+
 /** The refusal: rendered by hand (it answers before the error handler's hooks could run). */
 const OVERLOADED = { code: "HTTP.OVERLOADED", ...HttpErrorCodes["HTTP.OVERLOADED"] } as const;
 
@@ -76,9 +91,10 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
   let inFlight = 0;
   const perRoute = new Map<RouteOverload, number>();
-  // What each admitted request holds, released once (on response or on abort, whichever first).
-  const held = new WeakMap<FastifyRequest, { route: RouteOverload | undefined; global: boolean }>();
-
+  // What each admitted request holds, released once (on response or on abort, whichever first):
+  // a field of the request (decorated, so every request has the same shape), not a WeakMap,
+  // whose entries cost each request more than the rest of this hook.
+  app.decorateRequest(HELD, null);
   let delayMs = 0;
   let sampler: NodeJS.Timeout | undefined;
   if (options.maxEventLoopDelayMs !== undefined) {
@@ -94,27 +110,30 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
   }
   const maxDelay = options.maxEventLoopDelayMs ?? Number.POSITIVE_INFINITY;
 
-  app.addHook("onRequest", async (request, reply) => {
+  // A callback hook, not an async one: a promise per request was most of what this hook cost.
+  // A refusal is sent and `done` is not called, which ends the request's hooks there.
+  app.addHook("onRequest", (request, reply, done) => {
     const config = request.routeOptions.config;
-    if (config.public === true || request.is404) return;
+    if (config.public === true || request.is404) return done();
     const route = config.overload;
     const global = route?.stream !== true;
-    if (global && inFlight >= maxInFlight) return refuse(request, reply, retryAfter, `${inFlight} requests are in progress; retry in ${retryAfter} s`);
-    if (delayMs > maxDelay) return refuse(request, reply, retryAfter, `the service is ${Math.round(delayMs)} ms behind; retry in ${retryAfter} s`);
+    if (global && inFlight >= maxInFlight) return void refuse(request, reply, retryAfter, `${inFlight} requests are in progress; retry in ${retryAfter} s`);
+    if (delayMs > maxDelay) return void refuse(request, reply, retryAfter, `the service is ${Math.round(delayMs)} ms behind; retry in ${retryAfter} s`);
     if (route) {
       const used = perRoute.get(route) ?? 0;
       const wait = route.retryAfterSeconds ?? retryAfter;
-      if (used >= route.maxInFlight) return refuse(request, reply, wait, `${used} requests of this kind are in progress; retry in ${wait} s`);
+      if (used >= route.maxInFlight) return void refuse(request, reply, wait, `${used} requests of this kind are in progress; retry in ${wait} s`);
       perRoute.set(route, used + 1);
     }
     if (global) inFlight++;
-    held.set(request, { route, global });
+    request[HELD] = route ? { route, global } : global ? HOLDS_GLOBAL : null;
+    done();
   });
 
   const release = (request: FastifyRequest) => {
-    const holding = held.get(request);
+    const holding = request[HELD];
     if (!holding) return;
-    held.delete(request);
+    request[HELD] = null;
     if (holding.global) inFlight--;
     const { route } = holding;
     if (route) perRoute.set(route, (perRoute.get(route) ?? 1) - 1);

@@ -1,20 +1,21 @@
-import type { FastifyRateLimitOptions, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
+import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { DependencyDown, type Outage } from "@kruzhok/observability";
+import { HttpProblem } from "./problems";
 
 type Done = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
-/** The store interface of @fastify/rate-limit (`incr`, `read`, `child`). */
-interface Store {
-  incr(key: string, done: Done, timeWindow: number, max: number): void;
-  read?(key: string, done: Done, timeWindow: number, max: number): void;
-  child(routeOptions: unknown): Store;
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** `false`: the route is outside the rate limit (health probes). */
+    rateLimit?: false;
+  }
 }
 
 /**
  * Add `ARGV[1]` to a counter and return it with its remaining window; a counter without one
- * (new, or its window ended) gets `ARGV[2]` ms. The same counters as @fastify/rate-limit's own
- * Redis store kept (one key per subject under the namespace, expiring with its window).
+ * (new, or its window ended) gets `ARGV[2]` ms: one key per subject under the namespace,
+ * expiring with its window (the counters @fastify/rate-limit's Redis store kept, when we used it).
  */
 const COUNT_LUA = `
 local current = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -204,28 +205,36 @@ export class SharedCounts {
   }
 }
 
-/** The plugin's store over `SharedCounts`, under `prefix` (the namespace, and a route's own part for a route's own limit). */
-class SharedCountsStore implements Store {
-  constructor(
-    private readonly counts: SharedCounts,
-    private readonly prefix: string,
-  ) {}
-
-  incr(key: string, done: Done, timeWindow: number): void {
-    this.counts.incr(`${this.prefix}${key}`, timeWindow, done);
-  }
-
-  child(routeOptions: unknown): Store {
-    const route = (routeOptions as { routeInfo?: { method?: string; url?: string } }).routeInfo;
-    return new SharedCountsStore(this.counts, `${this.prefix}${route?.method ?? ""}${route?.url ?? ""}-`);
-  }
+export interface RateLimitHookOptions {
+  /** Requests a subject may make in a window. */
+  max: number;
+  windowMs: number;
+  counts: SharedCounts;
+  /** Prefix of the counters' keys (`<service>:rate-limit:`). */
+  nameSpace: string;
 }
 
-/** The `store` option of @fastify/rate-limit: Redis counters under `nameSpace`, counted in `counts` between batches; requests go through while Redis is down. */
-export function sharedCountsStore(counts: SharedCounts, nameSpace: string): FastifyRateLimitStoreCtor {
-  return class {
-    constructor(_params: FastifyRateLimitOptions) {
-      return new SharedCountsStore(counts, nameSpace);
-    }
-  } as unknown as FastifyRateLimitStoreCtor;
+/**
+ * The rate limit: every request except the routes configured `rateLimit: false`, counted per
+ * subject (the token's, checked by the auth hook registered before this one) or, without a valid
+ * token, per client address, so that token guessing is throttled too. Over the limit: 429
+ * `HTTP.RATE_LIMITED` with `Retry-After` (and the `x-ratelimit-*` headers, on the refusal only).
+ *
+ * Our own hook rather than @fastify/rate-limit's: the plugin added a route hook that awaited a
+ * promise on every request and wrote three `x-ratelimit-*` headers on every answer, together a
+ * tenth of a position lookup's CPU (BENCHMARKS.md); here a request counted between two visits to
+ * Redis completes the hook synchronously and an answer under the limit carries no header of it.
+ * While Redis fails requests go through uncounted (SharedCounts says so once per outage).
+ */
+export function registerRateLimit(app: FastifyInstance, { max, windowMs, counts, nameSpace }: RateLimitHookOptions): void {
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.routeOptions.config.rateLimit === false) return done();
+    const subject = request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`;
+    counts.incr(`${nameSpace}${subject}`, windowMs, (error, result) => {
+      if (error || !result || result.current <= max) return done();
+      const seconds = Math.max(1, Math.ceil(result.ttl / 1_000));
+      reply.headers({ "retry-after": String(seconds), "x-ratelimit-limit": String(max), "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(seconds) });
+      done(new HttpProblem("HTTP.RATE_LIMITED", `more than ${max} requests in ${Math.round(windowMs / 1_000)} s; retry in ${seconds} s`));
+    });
+  });
 }

@@ -28,12 +28,19 @@ describe("rate limit, counted in Redis", () => {
   it("answers the request over the limit with 429 and Retry-After, per subject", async () => {
     const subject = `mun-${randomUUID()}`;
     const token = await t.token({ subject, role: "municipality", municipalityId });
-    for (let i = 0; i < 3; i++) expect((await ping(token)).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const answered = await ping(token);
+      expect(answered.statusCode).toBe(200);
+      // An answer under the limit carries none of its headers (they were a lookup's measurable cost).
+      expect(Object.keys(answered.headers).filter((name) => name.startsWith("x-ratelimit"))).toEqual([]);
+    }
     const limited = await ping(token);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(limited.json()).toMatchObject({ code: "HTTP.RATE_LIMITED", status: 429 });
+    expect(limited.json<{ detail: string }>().detail).toMatch(/^more than 3 requests in 60 s; retry in \d+ s$/);
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(limited.headers).toMatchObject({ "x-ratelimit-limit": "3", "x-ratelimit-remaining": "0", "x-ratelimit-reset": limited.headers["retry-after"] });
 
     // Another subject has its own allowance.
     const other = await t.token({ subject: `mun-${randomUUID()}`, role: "municipality", municipalityId });

@@ -17,7 +17,9 @@ import type { BenchEnv } from "../lib/env";
 import { libpqArgs, redisArgs } from "../lib/env";
 import { averageBytes, benchEvent, benchEvents } from "../lib/events";
 import { nextMessage, runProgram, spawnScript, stopChild } from "../lib/proc";
-import { fmt, progress, type Table } from "../lib/report";
+import { pacedRun } from "../lib/paced";
+import { RawHttpConnection, rawRequest } from "../lib/raw-http";
+import { fmt, percentile, progress, type Table } from "../lib/report";
 
 export interface Ceiling {
   /** Stable id, e.g. `pgbench.app+outbox`, for other benchmarks to look a figure up. */
@@ -410,6 +412,63 @@ export async function measureFastifyHello({
       unit: "req/s",
       settings: `autocannon -c ${connections} -p ${pipelining} -d ${durationS} (after ${warmupS} s warm-up); latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
       details: { total: result.requests.total, latencyP50Ms: result.latency.p50, latencyP99Ms: result.latency.p99 },
+    };
+  } finally {
+    await stopChild(server);
+  }
+}
+
+export interface PacedHelloOptions {
+  rate: number;
+  seconds: number;
+  /** The paced client's pool of connections. */
+  connections: number;
+  /** Processes sharing the port, as the service's workers. */
+  workers: number;
+}
+
+/**
+ * The machine's own tail at a rate: hello-world in `workers` processes, asked by the same open
+ * loop (`pacedRun`) and client (`RawHttpConnection`) a service's paced benchmark uses. No
+ * application runs in it, so its p99 is the floor any service's p99 at that rate stands on:
+ * the client's timer, the kernel's scheduling of a few busy processes over two cores, GC.
+ */
+export async function measureFastifyHelloPaced({ rate, seconds, connections, workers }: PacedHelloOptions): Promise<Ceiling> {
+  const server = spawnScript(helloServer, [], { HELLO_WORKERS: String(workers) });
+  try {
+    const { port } = await nextMessage(server, isListening, 30_000);
+    progress(`hello-world in ${workers} processes at ${rate} /s for ${seconds} s (open loop, up to ${connections} connections)`);
+    const pool = Array.from({ length: connections }, () => new RawHttpConnection(port));
+    const request = rawRequest("GET", "/", port, {});
+    const latencies: number[] = [];
+    let failures = 0;
+    const run = (runSeconds: number) =>
+      pacedRun({
+        connections: pool,
+        rate,
+        seconds: runSeconds,
+        ask: (connection) => connection.get(request),
+        answered: (answer, latencyMs) => {
+          if (answer.status === 200) latencies.push(latencyMs);
+          else failures++;
+        },
+        failed: () => failures++,
+      });
+    // A warm-up (JIT, connections), then the measured run.
+    await run(2);
+    latencies.length = 0;
+    const sent = await run(seconds);
+    for (const connection of pool) connection.close();
+    if (failures > 0) throw new Error(`hello-world failed ${failures} of ${sent} paced requests`);
+    latencies.sort((a, b) => a - b);
+    const p = (q: number) => Math.round(percentile(latencies, q) * 10) / 10;
+    return {
+      id: "fastify.hello.paced",
+      ceiling: `Fastify hello-world in ${workers} processes at ${rate} /s, p99 latency from when each request was due`,
+      figure: p(99),
+      unit: "ms",
+      settings: `open loop ${rate} /s for ${seconds} s (after 2 s), up to ${connections} connections; p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms, max ${p(100)} ms`,
+      details: { sent, p50: p(50), p95: p(95), p99: p(99), max: p(100) },
     };
   } finally {
     await stopChild(server);

@@ -34,12 +34,13 @@ import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
-import { ceilingsTable, figureOf, measureFastifyHello, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
+import { ceilingsTable, figureOf, measureFastifyHello, measureFastifyHelloPaced, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
 import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
 import { writeReferenceData } from "./reference";
+import { pacedRun } from "../lib/paced";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
 import { bearerFor, deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, pct, percentile, printRun, progress, writeResults, type Table } from "../lib/report";
@@ -583,51 +584,25 @@ try {
   const pacedStatuses = new Map<string, number>();
   progress(`position lookups at ${fmt(lookupPace)} /s for ${lookupPaceSeconds} s (open loop, up to ${PACED_CONNECTIONS} connections)`);
   await settle(waiting);
-  const [pacedSent, pacedCpu] = await withCpu(async () => {
-    const total = lookupPace * lookupPaceSeconds;
-    const free = [...pacedConnections];
-    const due: number[] = [];
-    const started = performance.now();
-    let next = 0;
-    let scheduled = 0;
-    const inFlight = new Set<Promise<void>>();
-    const dispatch = () => {
-      while (due.length > 0 && free.length > 0) {
-        const dueAt = due.shift()!;
-        const connection = free.pop()!;
-        const l = lookups[next++ % lookups.length]!;
-        const asked = askAs(connection, l)
-          .then((answer) => {
-            pacedLatencies.push(performance.now() - dueAt);
+  const [pacedSent, pacedCpu] = await withCpu(() =>
+    lookups.length === 0
+      ? Promise.resolve(0)
+      : pacedRun({
+          connections: pacedConnections,
+          rate: lookupPace,
+          seconds: lookupPaceSeconds,
+          ask: (connection, index) => askAs(connection, lookups[index % lookups.length]!).then((answer) => ({ answer, l: lookups[index % lookups.length]! })),
+          answered: ({ answer, l }, latencyMs) => {
+            pacedLatencies.push(latencyMs);
             const key = checkLookup(l, answer);
             pacedStatuses.set(key, (pacedStatuses.get(key) ?? 0) + 1);
-          })
-          .catch((error: unknown) => {
+          },
+          failed: (error) => {
             const key = `transport error (${error instanceof Error ? error.message : String(error)})`;
             pacedStatuses.set(key, (pacedStatuses.get(key) ?? 0) + 1);
-          })
-          .finally(() => {
-            free.push(connection);
-            inFlight.delete(asked);
-            dispatch();
-          });
-        inFlight.add(asked);
-      }
-    };
-    while (scheduled < total && lookups.length > 0) {
-      const now = performance.now();
-      while (scheduled < total && started + (scheduled * 1_000) / lookupPace <= now) due.push(started + (scheduled++ * 1_000) / lookupPace);
-      dispatch();
-      // A timer, not setImmediate: a client spinning on the event loop took half a core from the
-      // service it measures; requests due within the millisecond leave together.
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    while (due.length > 0 || inFlight.size > 0) {
-      dispatch();
-      await Promise.race([...inFlight, new Promise((resolve) => setTimeout(resolve, 5))]);
-    }
-    return scheduled;
-  });
+          },
+        }),
+  );
   for (const connection of pacedConnections) connection.close();
   pacedLatencies.sort((a, b) => a - b);
 
@@ -681,6 +656,10 @@ try {
   ceilings = [...ceilings, ...[helloTwoScripts, helloOneScript].filter((ceiling) => ceiling !== undefined)];
   const twoScriptsRate = helloTwoScripts?.figure ?? Number.NaN;
   const oneScriptRate = helloOneScript?.figure ?? Number.NaN;
+  // The machine's own tail at the paced rate: hello-world in as many processes as our workers,
+  // asked by the same open loop and client.
+  const [helloPaced] = await measured(() => measureFastifyHelloPaced({ rate: lookupPace, seconds: lookupPaceSeconds, connections: PACED_CONNECTIONS, workers }));
+  if (helloPaced) ceilings = [...ceilings, helloPaced];
   const lookupsCorrect =
     answeredPositions.size > 0 &&
     wrongAnswers === 0 &&
@@ -788,6 +767,12 @@ try {
         `${fmt(pacedLatencies.length)} of ${fmt(pacedSent)} answered: ${lat(pacedLatencies)}; ${list(pacedStatuses)}`,
         "p99 ≤ 10 ms",
         pacedLatencies.length === pacedSent && percentile(pacedLatencies, 99) <= 10 ? "PASS" : "FAIL",
+      ],
+      [
+        "the machine's own tail at that rate (hello-world, same client and loop)",
+        helloPaced ? `${helloPaced.settings}; our p99 is ${fmt(percentile(pacedLatencies, 99) / helloPaced.figure, 1)} × its p99` : "not measured",
+        "info",
+        "",
       ],
       ["CPU during paced lookups (cores busy; per lookup)", cpuLine(pacedCpu, pacedSent / lookupPaceSeconds, "lookup"), "info", ""],
       [

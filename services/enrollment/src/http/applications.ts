@@ -96,11 +96,11 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       // it by the compiler and carrying no other field, so it is written as it is: checking it
       // again with zod on every lookup was a measurable share of a lookup's CPU (BENCHMARKS.md).
       serializerCompiler: () => (data) => JSON.stringify(data),
-      // A known application's position is asked of Redis as soon as a caller with a valid token
-      // asks, before the rate limit's hook (which the plugin appends after this one) and before
-      // authorization, so that it goes out in the same auto-pipelined write as the request's
-      // rate-limit count: one round trip where there were two, and fewer Redis writes' CPU per
-      // lookup (BENCHMARKS.md). It is only read, and answered, once the caller is authorized.
+      // A known application's position is asked as soon as a caller with a valid token asks
+      // (after the app's hooks: token, rate limit), before authorization: a position not kept
+      // (its group changed since) is then on its way from Redis while the request goes through
+      // the rest of its hooks, one round trip overlapped with them (BENCHMARKS.md). It is only
+      // read, and answered, once the caller is authorized.
       onRequest: (request, _reply, done) => {
         const id = (request.params as { id?: unknown }).id;
         const known = request.actor && typeof id === "string" ? positions.known(id) : undefined;

@@ -1,7 +1,7 @@
 import type { RawHttpConnection } from "./raw-http";
 
 export interface PacedRun<T> {
-  /** The pool of connections, as a crowd of phones would hold them; a busy one is skipped. */
+  /** The pool of connections, as a crowd of phones would hold them, used in turn; a busy one is skipped. */
   connections: readonly RawHttpConnection[];
   /** Requests per second, each due at its own moment. */
   rate: number;
@@ -30,7 +30,10 @@ export async function pacedRun<T>({ connections, rate, seconds, ask, answered, f
   const dispatch = () => {
     while (due.length > 0 && free.length > 0) {
       const dueAt = due.shift()!;
-      const connection = free.pop()!;
+      // The connection free the longest, as the next of a crowd of phones would ask: taking the
+      // last one freed sent most requests over the same few connections, all accepted by one
+      // worker, which then queued them while the other worker idled (profiles of 2026-12-05).
+      const connection = free.shift()!;
       const index = next++;
       const asked = ask(connection, index)
         .then((answer) => answered(answer, performance.now() - dueAt, index))

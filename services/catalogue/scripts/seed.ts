@@ -94,10 +94,18 @@ const teachers = {
   kz: ["Абенова Ә. Қ.", "Сериков Н. Б.", "Жумабаева Г. Т.", "Касымов Е. А.", "Ахметова Д. С.", "Омаров Р. Ж."],
 };
 const qualifications = ["педагог дополнительного образования, высшая категория", "педагог дополнительного образования, первая категория", "тренер-преподаватель, мастер спорта", "қосымша білім беру педагогы, жоғары санат"];
-const cities: Record<string, { centre: [number, number]; streets: string[]; city: string }> = {
+/** Each city's centre, and how far (degrees of latitude, longitude) its addresses spread around it. */
+const cities: Record<string, { centre: [number, number]; spread?: [number, number]; streets: string[]; city: string }> = {
   "4101": { centre: [53.0245, 158.6433], city: "Петропавловск-Камчатский", streets: ["ул. Ленинская", "пр. Победы", "ул. Академика Королёва", "ул. Пограничная", "пр. Рыбаков", "ул. Владивостокская"] },
   "1101": { centre: [61.6688, 50.8364], city: "Сыктывкар", streets: ["ул. Коммунистическая", "Октябрьский пр.", "ул. Интернациональная", "ул. Первомайская", "ул. Старовского", "ул. Морозова"] },
   "3501": { centre: [49.8047, 73.1094], city: "Караганда", streets: ["пр. Бухар-Жырау", "ул. Ерубаева", "пр. Нуркена Абдирова", "ул. Гоголя", "ул. Алиханова", "мкр. Степной-2"] },
+  // The catalogue benchmark's city of Moscow's scale (issue #20), 40 km across.
+  "7701": {
+    centre: [55.7558, 37.6173],
+    spread: [0.36, 0.6],
+    city: "Москва",
+    streets: ["ул. Тверская", "Ленинский пр.", "ул. Профсоюзная", "Варшавское ш.", "пр. Мира", "ул. Маросейка", "Кутузовский пр.", "ул. Бутлерова", "Щёлковское ш.", "ул. Вавилова"],
+  },
 };
 const directions = Object.keys(subjects) as Direction[];
 
@@ -179,8 +187,8 @@ export function generate(municipalities: DemoMunicipality[], total: number, now:
         certification_date: fundingKind === "financed" ? `${schoolYear}-0${int(1, 6)}-15` : null,
         certification_expiry: fundingKind === "financed" ? `${schoolYear + 2}-12-31` : null,
         address: `${city.city}, ${pick(city.streets)}, ${int(1, 120)}`,
-        latitude: city.centre[0] + (random() - 0.5) * 0.08,
-        longitude: city.centre[1] + (random() - 0.5) * 0.12,
+        latitude: city.centre[0] + (random() - 0.5) * (city.spread?.[0] ?? 0.08),
+        longitude: city.centre[1] + (random() - 0.5) * (city.spread?.[1] ?? 0.12),
         teachers: Array.from({ length: int(1, 2) }, () => ({ publicName: pick(teachers[language]), qualification: pick(qualifications) })),
       });
       if (status === "draft") continue;

@@ -16,16 +16,30 @@ export interface BenchMunicipality {
   name: string;
   timeZone: string;
   currency: "RUB" | "KZT";
-  /** Centre of the city the seed scatters addresses around (±0.04° lat, ±0.06° lon). */
+  /** Centre of the city the seed scatters addresses around (±0.04° lat, ±0.06° lon; Moscow ±0.18°, ±0.3°). */
   centre: [number, number];
+  /** How far around the centre the searches' points fall (degrees of latitude, longitude). */
+  reach: [number, number];
   kazakh: boolean;
 }
 
-export const municipalities: BenchMunicipality[] = [
-  { id: randomUUID(), code: "4101", name: "Петропавловск-Камчатский городской округ", timeZone: "Asia/Kamchatka", currency: "RUB", centre: [53.0245, 158.6433], kazakh: false },
-  { id: randomUUID(), code: "1101", name: "Городской округ Сыктывкар", timeZone: "Europe/Moscow", currency: "RUB", centre: [61.6688, 50.8364], kazakh: false },
-  { id: randomUUID(), code: "3501", name: "Город Караганда", timeZone: "Asia/Almaty", currency: "KZT", centre: [49.8047, 73.1094], kazakh: true },
+export const demoMunicipalities: BenchMunicipality[] = [
+  { id: randomUUID(), code: "4101", name: "Петропавловск-Камчатский городской округ", timeZone: "Asia/Kamchatka", currency: "RUB", centre: [53.0245, 158.6433], reach: [0.06, 0.09], kazakh: false },
+  { id: randomUUID(), code: "1101", name: "Городской округ Сыктывкар", timeZone: "Europe/Moscow", currency: "RUB", centre: [61.6688, 50.8364], reach: [0.06, 0.09], kazakh: false },
+  { id: randomUUID(), code: "3501", name: "Город Караганда", timeZone: "Asia/Almaty", currency: "KZT", centre: [49.8047, 73.1094], reach: [0.06, 0.09], kazakh: true },
 ];
+
+/** The municipality at Moscow's scale (`--moscow`, issue #20): its own programs and groups beside the three. */
+export const moscow: BenchMunicipality = {
+  id: randomUUID(),
+  code: "7701",
+  name: "Город Москва",
+  timeZone: "Europe/Moscow",
+  currency: "RUB",
+  centre: [55.7558, 37.6173],
+  reach: [0.3, 0.5],
+  kazakh: false,
+};
 
 /** Deterministic, so that two runs search the same catalogue. */
 function prng(seed: number): () => number {
@@ -69,50 +83,11 @@ interface SlotRow {
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 
-/** Fills an empty, migrated catalogue database; `progress` reports each step. */
-export async function loadCatalogue(
-  pool: Pool,
-  { programs: programCount, groups: groupTarget, providersPerMunicipality = 250 }: { programs: number; groups: number; providersPerMunicipality?: number },
-  progress: (message: string) => void,
-): Promise<LoadResult> {
-  const now = new Date();
-  const year = now.getUTCFullYear();
-  await pool.query(
-    `INSERT INTO municipalities (id, code, name, time_zone, currency)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-    [municipalities.map((m) => m.id), municipalities.map((m) => m.code), municipalities.map((m) => m.name), municipalities.map((m) => m.timeZone), municipalities.map((m) => m.currency)],
-  );
-  await pool.query(
-    `INSERT INTO municipality_years (municipality_id, year, nominal)
-     SELECT m, y, n FROM unnest($1::uuid[], $2::int[], $3::bigint[]) AS t(m, y, n)`,
-    [municipalities.map((m) => m.id), municipalities.map(() => year), municipalities.map((m) => (m.currency === "RUB" ? 2_500_000 : 15_000_000))],
-  );
-
-  // ~4 % of providers suspended: their programs are in the tables but not listed.
-  const demo: DemoMunicipality[] = [];
-  const providerRows: { id: string; municipality_id: string; name: string; kind: string; status: string }[] = [];
-  for (const m of municipalities) {
-    const providers = Array.from({ length: providersPerMunicipality }, (_, i) => ({
-      id: randomUUID(),
-      municipality_id: m.id,
-      name: (m.kazakh && random() < 0.5 ? providerNames.kz : providerNames.ru)(i + 1),
-      kind: pick(providerKinds),
-      status: random() < 0.04 ? "suspended" : "approved",
-    }));
-    providerRows.push(...providers);
-    demo.push({ id: m.id, code: m.code, timeZone: m.timeZone, currency: m.currency, providers: providers.map((p) => ({ id: p.id, status: p.status })) });
-  }
-  await pool.query(
-    `INSERT INTO providers (id, municipality_id, name, kind, status, updated_at)
-     SELECT r.id, r.municipality_id, r.name, r.kind, r.status, $2 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, municipality_id uuid, name text, kind text, status text)`,
-    [JSON.stringify(providerRows), now],
-  );
-
-  progress(`generating ${programCount.toLocaleString("en-US")} programs with the demo seed's generator`);
+/** Programs from the demo seed's generator over `demo`, and their groups up to `groupTarget`. */
+function generateGroups(demo: DemoMunicipality[], programCount: number, groupTarget: number, now: Date): { programs: ProgramSeed[]; groups: (GroupSeed & { status: "open" | "closed" })[] } {
   const generated = generate(demo, programCount, now);
   const programs: ProgramSeed[] = generated.programs;
   const groups: (GroupSeed & { status: "open" | "closed" })[] = generated.groups.map((g) => ({ ...g, status: "open" }));
-  const programOf = new Map(programs.map((p) => [p.id, p]));
   const firstGroup = new Map<string, GroupSeed>();
   for (const g of generated.groups) if (!firstGroup.has(g.program_id)) firstGroup.set(g.program_id, g);
   // The seed makes 1-3 groups per program it opened; more, at other hours, up to the target.
@@ -131,6 +106,62 @@ export async function loadCatalogue(
       status: "open",
     });
   }
+  return { programs, groups };
+}
+
+/** Fills an empty, migrated catalogue database; `progress` reports each step. */
+export async function loadCatalogue(
+  pool: Pool,
+  { programs: programCount, groups: groupTarget, providersPerMunicipality = 250, big }: { programs: number; groups: number; providersPerMunicipality?: number; big?: { programs: number; groups: number; providers: number } },
+  progress: (message: string) => void,
+): Promise<LoadResult> {
+  const now = new Date();
+  const year = now.getUTCFullYear();
+  // The three share `programs` and `groups`; Moscow (`big`) has its own.
+  const municipalities = big ? [...demoMunicipalities, moscow] : demoMunicipalities;
+  await pool.query(
+    `INSERT INTO municipalities (id, code, name, time_zone, currency)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+    [municipalities.map((m) => m.id), municipalities.map((m) => m.code), municipalities.map((m) => m.name), municipalities.map((m) => m.timeZone), municipalities.map((m) => m.currency)],
+  );
+  await pool.query(
+    `INSERT INTO municipality_years (municipality_id, year, nominal)
+     SELECT m, y, n FROM unnest($1::uuid[], $2::int[], $3::bigint[]) AS t(m, y, n)`,
+    [municipalities.map((m) => m.id), municipalities.map(() => year), municipalities.map((m) => (m.currency === "RUB" ? 2_500_000 : 15_000_000))],
+  );
+
+  // ~4 % of providers suspended: their programs are in the tables but not listed.
+  const demo: DemoMunicipality[] = [];
+  const providerRows: { id: string; municipality_id: string; name: string; kind: string; status: string }[] = [];
+  for (const m of municipalities) {
+    const providers = Array.from({ length: m === moscow && big ? big.providers : providersPerMunicipality }, (_, i) => ({
+      id: randomUUID(),
+      municipality_id: m.id,
+      name: (m.kazakh && random() < 0.5 ? providerNames.kz : providerNames.ru)(i + 1),
+      kind: pick(providerKinds),
+      status: random() < 0.04 ? "suspended" : "approved",
+    }));
+    providerRows.push(...providers);
+    demo.push({ id: m.id, code: m.code, timeZone: m.timeZone, currency: m.currency, providers: providers.map((p) => ({ id: p.id, status: p.status })) });
+  }
+  await pool.query(
+    `INSERT INTO providers (id, municipality_id, name, kind, status, updated_at)
+     SELECT r.id, r.municipality_id, r.name, r.kind, r.status, $2 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, municipality_id uuid, name text, kind text, status text)`,
+    [JSON.stringify(providerRows), now],
+  );
+
+  const sets = [{ demo: demo.filter((d) => d.id !== moscow.id), programs: programCount, groups: groupTarget }];
+  if (big) sets.push({ demo: demo.filter((d) => d.id === moscow.id), programs: big.programs, groups: big.groups });
+  const programs: ProgramSeed[] = [];
+  const groups: (GroupSeed & { status: "open" | "closed" })[] = [];
+  for (const set of sets) {
+    progress(`generating ${set.programs.toLocaleString("en-US")} programs with the demo seed's generator (${set.demo.length} municipalities)`);
+    const generated = generateGroups(set.demo, set.programs, set.groups, now);
+    // One at a time: spreading 400,000 groups as arguments overflows the stack.
+    for (const program of generated.programs) programs.push(program);
+    for (const group of generated.groups) groups.push(group);
+  }
+  const programOf = new Map(programs.map((p) => [p.id, p]));
   // Withdrawn programs' groups are closed; of the rest ~8 % finished early, and enrollments
   // fill a quarter of the open groups to the last seat.
   const enrolled = new Map<string, number>();

@@ -2,7 +2,7 @@
 // hello-world measured in the same run: `bash test/bench/run catalogue`.
 //
 //   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
-//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--explain]
+//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--explain] [--moscow]
 //
 // The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
 // database filled beforehand with bulk SQL (data.ts). One client process sends a mix of eight
@@ -14,7 +14,8 @@
 // its /metrics tell how each search was served, and the report shows it. A second, labelled
 // scenario (--fresh S seconds, 10 in flight) sends parameter sets never sent before: the cost of
 // an answer the cache does not hold (only the 3 "municipality only" queries repeat there).
-// BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
+// --moscow adds a municipality at Moscow's scale (--moscow-programs 120,000, --moscow-groups
+// 400,000; issue #20) and searches it. BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
 import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -31,8 +32,8 @@ import { stopChild } from "../lib/proc";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
 import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
-import { loadCatalogue, type LoadResult } from "./data";
-import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, type Kind } from "./queries";
+import { loadCatalogue, moscow, type LoadResult } from "./data";
+import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, searchIn, type Kind } from "./queries";
 
 const { values: args } = parseArgs({
   options: {
@@ -45,8 +46,15 @@ const { values: args } = parseArgs({
     single: { type: "string", default: "8" },
     fresh: { type: "string", default: "10" },
     explain: { type: "boolean", default: false },
+    moscow: { type: "boolean", default: false },
+    "moscow-programs": { type: "string", default: "120000" },
+    "moscow-groups": { type: "string", default: "400000" },
   },
 });
+// --moscow (issue #20): a fourth municipality at Moscow's scale beside the three, and every query
+// kind but the Kazakh words searches it.
+const big = args.moscow ? { programs: Number(args["moscow-programs"]), groups: Number(args["moscow-groups"]), providers: 3_000 } : undefined;
+if (big) searchIn([moscow]);
 const programCount = Number(args.programs);
 const groupCount = Number(args.groups);
 const concurrency = Number(args.concurrency);
@@ -135,8 +143,8 @@ try {
   pool = createPool({ connectionString: databaseUrl, max: 2, applicationName: "bench-catalogue" });
   await migrateCatalogue(pool);
   const loading = performance.now();
-  progress(`loading ${fmt(programCount)} programs and ~${fmt(groupCount)} groups into ${database}`);
-  load = await loadCatalogue(pool, { programs: programCount, groups: groupCount }, progress);
+  progress(`loading ${fmt(programCount)} programs and ~${fmt(groupCount)} groups${big ? `, and Moscow's ${fmt(big.programs)} and ~${fmt(big.groups)},` : ""} into ${database}`);
+  load = await loadCatalogue(pool, { programs: programCount, groups: groupCount, ...(big && { big }) }, progress);
   loadSeconds = (performance.now() - loading) / 1_000;
   progress(`loaded in ${fmt(loadSeconds, 1)} s`);
 
@@ -396,7 +404,7 @@ const perKind: Table = {
     ["all", fmt(all.length), ms(percentile(all, 50)), ms(p95), ms(percentile(all, 99)), alone("all"), "", ""],
   ],
 };
-const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in 3 municipalities; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
+const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in ${big ? `4 municipalities (${fmt(big.programs)} programs and ~${fmt(big.groups)} groups in the one at Moscow's scale, which the mix searches but for the Kazakh words)` : "3 municipalities"}; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
 const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
 out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);

@@ -3,7 +3,13 @@
 import { SearchQuery } from "../../../services/catalogue/src/http/schemas";
 import type { SearchFilters } from "../../../services/catalogue/src/store/search";
 import { searchFiltersOf } from "../../../services/catalogue/src/http/search";
-import { int, municipalities, pick, random, type BenchMunicipality } from "./data";
+import { demoMunicipalities, int, pick, random, type BenchMunicipality } from "./data";
+
+/** Where the mix searches: the three demo municipalities, or (`--moscow`) the one at Moscow's scale. */
+let searched: readonly BenchMunicipality[] = demoMunicipalities;
+export function searchIn(list: readonly BenchMunicipality[]): void {
+  searched = list;
+}
 
 export const kinds = ["municipality", "filters", "text-ru", "text-kz", "nearest", "schedule", "radius", "page-2"] as const;
 export type Kind = (typeof kinds)[number];
@@ -26,12 +32,12 @@ const russian = ["робототехника", "шахматы", "футбол",
 // Prefixes the 'simple' configuration matches: «үйірме» finds «үйірмесі».
 const kazakh = ["домбыра", "үйірме", "қазақ күресі", "бағдарламалау", "жас эколог", "өлкетану", "ағылшын тілі", "шахмат", "қазақ биі", "тоғызқұмалақ", "жүзу", "мектепке дайындық"];
 
-const near = (m: BenchMunicipality) => ({ lat: (m.centre[0] + (random() - 0.5) * 0.06).toFixed(5), lon: (m.centre[1] + (random() - 0.5) * 0.09).toFixed(5) });
+const near = (m: BenchMunicipality) => ({ lat: (m.centre[0] + (random() - 0.5) * m.reach[0]).toFixed(5), lon: (m.centre[1] + (random() - 0.5) * m.reach[1]).toFixed(5) });
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 
 /** Query strings of one kind (not page-2, which needs a first page's cursor). */
 export function queryOf(kind: Exclude<Kind, "page-2">): Record<string, string> {
-  const m = pick(municipalities);
+  const m = pick(searched);
   switch (kind) {
     case "municipality":
       return { municipalityId: m.id };
@@ -43,7 +49,7 @@ export function queryOf(kind: Exclude<Kind, "page-2">): Record<string, string> {
     case "text-ru":
       return { municipalityId: m.id, q: pick(russian) };
     case "text-kz":
-      return { municipalityId: municipalities.find((x) => x.kazakh)!.id, q: pick(kazakh) };
+      return { municipalityId: demoMunicipalities.find((x) => x.kazakh)!.id, q: pick(kazakh) };
     case "nearest":
       return { municipalityId: m.id, ...near(m) };
     case "schedule": {

@@ -104,6 +104,19 @@ describe("navigator search (public, no login)", () => {
     expect(arts.facets.fundingKind).toEqual({ financed: 0, free: 1, paid: 0 });
   });
 
+  it("plans searches without parallel workers on every connection, the one that migrated included (0007)", async () => {
+    // All of the pool's connections at once: the one that ran the migrations and new ones.
+    const clients = await Promise.all(Array.from({ length: 5 }, () => h.pool.connect()));
+    try {
+      for (const client of clients) {
+        const { rows } = await client.query<{ max_parallel_workers_per_gather: string }>("SHOW max_parallel_workers_per_gather");
+        expect(rows[0]!.max_parallel_workers_per_gather).toBe("0");
+      }
+    } finally {
+      for (const client of clients) client.release();
+    }
+  });
+
   it("filters by weekday and local time window, and by free seats", async () => {
     expect(titles(await search("weekday=2"))).toEqual(["Робототехника для школьников", "Шахматы"]);
     expect(titles(await search("weekday=2&from=14:00&to=17:00"))).toEqual(["Робототехника для школьников"]);

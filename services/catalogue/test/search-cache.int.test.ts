@@ -72,6 +72,25 @@ describe("navigator answer cache: a change is in the next search", () => {
     expect(after.facets.fundingKind).toMatchObject({ financed: 1, paid: 1 });
   });
 
+  it("shares facet counts between searches that count the same programs, and a change is in the next one's counts", async () => {
+    const w = await world(h);
+    await listedProgram(w);
+    // Asked once: the counts of "the municipality's listed programs" are kept with it.
+    expect((await cached(w)).facets.direction).toMatchObject({ technical: 1, arts: 0 });
+    // Another answer (a direction the family picked, nearest first) over the same programs: its
+    // counts are the kept ones, regrouped.
+    const arts = await search(w, "direction=arts&lat=53.0167&lon=158.65");
+    expect(arts.total).toBe(0);
+    expect(arts.facets.direction).toMatchObject({ technical: 1, arts: 0 });
+
+    // A publication: the next search never asked before counts it, though its counts' key was kept.
+    const theatre = await createProgram(h, w, { title: "Театральная студия", direction: "arts" });
+    await publish(h, w, theatre);
+    const after = await search(w, "direction=arts&fundingKind=financed");
+    expect(after.facets.direction).toMatchObject({ technical: 1, arts: 1 });
+    expect(ids(after)).toEqual([theatre]);
+  });
+
   it("drops a withdrawn program from the next search, its facets and a filtered search", async () => {
     const w = await world(h);
     const kept = await listedProgram(w);

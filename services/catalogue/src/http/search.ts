@@ -6,7 +6,8 @@ import { Direction, FundingKind } from "@kruzhok/contracts";
 import { certificateCoverage } from "../domain/coverage";
 import { decodeCursor, encodeCursor, prefixQuery, type Cursor, type SearchOrder } from "../domain/search";
 import { minutesOf } from "../domain/schedule";
-import { searchFacets, searchPrograms, type SearchFilters } from "../store/search";
+import { facetKey, searchFacets, searchPrograms, type FacetRow, type SearchFilters } from "../store/search";
+import type { SearchCache } from "../store/search-cache";
 import type { CatalogueDeps } from "../deps";
 import { SearchQuery, SearchResult } from "./schemas";
 
@@ -67,7 +68,7 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       // hears of every change there (see store/search-cache.ts for the freshness rule).
       const key = `${quarterOf(now)} ${JSON.stringify(query)}`;
       const body = await searchCache.answer(query.municipalityId, key, async () =>
-        Buffer.from(JSON.stringify(SearchResult.encode(await search(pool, filters, order, after, query.limit, now)))),
+        Buffer.from(JSON.stringify(SearchResult.encode(await search(pool, searchCache, filters, order, after, query.limit, now)))),
       );
       searchCache.seenAs(seenKey(request.url, now), query.municipalityId, key);
       // Bytes go out as they are: a cached answer is neither serialized nor encoded again.
@@ -82,9 +83,17 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
 const quarterOf = (now: Date) => Math.floor(now.getTime() / QUARTER_HOUR_MS);
 
-/** The answer from Postgres: one page of results and the facet counts, in parallel. */
-async function search(pool: Pool, filters: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): Promise<SearchAnswer> {
-  const [hits, facetRows] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), searchFacets(pool, filters)]);
+/**
+ * The answer from Postgres: one page of results and the facet counts, in parallel. The counts
+ * are kept apart too, under their own key (`facetKey`): at Moscow's scale counting was most of a
+ * computed search (every match of a broad search, 6-60 ms; BENCHMARKS.md), and many searches
+ * share them: the nearest-first search and the next page count what their plain filters count,
+ * a new direction or funding kind regroups counts already made.
+ */
+async function search(pool: Pool, searchCache: SearchCache, filters: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): Promise<SearchAnswer> {
+  const facets = searchCache.answer(filters.municipalityId, `facets ${facetKey(filters)}`, async () => Buffer.from(JSON.stringify(await searchFacets(pool, filters))), { counted: false });
+  const [hits, facetBytes] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), facets]);
+  const facetRows = JSON.parse(facetBytes.toString("utf8")) as FacetRow[];
 
   const page = hits.slice(0, limit);
   const last = page.at(-1);

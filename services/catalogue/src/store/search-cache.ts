@@ -126,10 +126,13 @@ export class SearchCache {
    * from memory when it is fresh by the rule above, otherwise computed, and kept when no
    * change was heard of while computing it.
    */
-  async answer(municipalityId: string | undefined, key: string, compute: () => Promise<Buffer>): Promise<Buffer> {
+  async answer(municipalityId: string | undefined, key: string, compute: () => Promise<Buffer>, { counted = true }: { counted?: boolean } = {}): Promise<Buffer> {
     const scope = municipalityId ?? EVERYWHERE;
+    // A part of an answer (its facet counts) is kept by the same rule but not counted: the
+    // outcomes tell how whole answers were served.
+    const count = counted ? (outcome: SearchCacheOutcome) => this.count(outcome) : () => undefined;
     if (!this.listening || this.isPending(scope)) {
-      this.count("bypass");
+      count("bypass");
       return compute();
     }
     const fullKey = `${scope}\u0000${key}`;
@@ -137,7 +140,7 @@ export class SearchCache {
     if (entry) {
       this.entries.delete(fullKey);
       this.entries.set(fullKey, entry);
-      this.count("hit");
+      count("hit");
       return entry.body;
     }
     const epoch = this.epochOf(scope);
@@ -145,10 +148,10 @@ export class SearchCache {
     const flightKey = `${fullKey}\u0000${epoch}`;
     const running = this.inflight.get(flightKey);
     if (running) {
-      this.count("shared");
+      count("shared");
       return running;
     }
-    this.count("miss");
+    count("miss");
     const computing = compute()
       .then((body) => {
         if (this.listening && this.epochOf(scope) === epoch && !this.isPending(scope)) this.store(fullKey, scope, body);

@@ -97,6 +97,18 @@ function baseConditions(sql: Sql, f: SearchFilters): string[] {
   return where;
 }
 
+/**
+ * What the facet counts depend on: the inputs of `baseConditions`, nothing else (not direction
+ * or funding kind, which the counts are grouped by; not the point of a search without a radius,
+ * the order, the page or the date). Searches with equal keys have equal facet rows, so their
+ * counts are computed once (http/search.ts). Kept beside `baseConditions`: a filter added there
+ * must be added here.
+ */
+export function facetKey(f: SearchFilters): string {
+  const near = f.near?.radiusMetres !== undefined ? [f.near.latitude, f.near.longitude, f.near.radiusMetres] : null;
+  return JSON.stringify([f.municipalityId ?? null, f.age ?? null, f.text?.plain ?? null, f.text?.prefix ?? null, near, f.weekday ?? null, f.fromMinute ?? null, f.toMinute ?? null, f.onlyFreeSeats ?? false]);
+}
+
 /** One query: the page of results (limit + 1 rows, so the caller knows whether there is more). */
 export async function searchPrograms(
   db: Queryable,

@@ -22,7 +22,7 @@ import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from 
 import { registerHealth, type ReadinessCheck } from "./health";
 import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
 import { registerOverload, type OverloadOptions } from "./overload";
-import { registerRateLimit, SharedCounts } from "./rate-limit-store";
+import { registerRateLimit, SharedCounts } from "./rate-limit";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 import { registerInputText } from "./text";
 

@@ -140,6 +140,49 @@ describe("navigator answer cache: a change is in the next search", () => {
     expect(ids(await search(w, "freeSeats=true"))).toEqual([programId]);
   });
 
+  it("keeps the answers a taken seat does not alter, and drops those showing the program or filtered by free seats (0008)", async () => {
+    const w = await world(h);
+    const robots = await listedProgram(w, {}, { capacity: 2 });
+    const chess = await listedProgram(w, { title: "Шахматы", direction: "physical_culture_and_sports" });
+    const sports = "direction=physical_culture_and_sports";
+    expect(ids(await cached(w, sports))).toEqual([chess.programId]);
+    expect((await cached(w)).items.find((item) => item.id === robots.programId)).toMatchObject({ freeSeats: 2 });
+    const freeSports = `${sports}&freeSeats=true`;
+    expect(ids(await cached(w, freeSports))).toEqual([chess.programId]);
+    const take = async () => {
+      const seat = { enrollmentId: randomUUID(), groupId: robots.groupId, programId: robots.programId, childId: randomUUID() };
+      await h.deliver(EnrollmentStarted, { municipalityId: w.municipalityId, aggregateId: seat.enrollmentId }, seat);
+    };
+    await take();
+    // Shows the program: its seats at once (this process's change keeps it from memory).
+    expect((await search(w)).items.find((item) => item.id === robots.programId)).toMatchObject({ freeSeats: 1 });
+    // Once the commit's notifications are back (the whole municipality answered from memory
+    // again), the answers not showing the program are still the kept ones, the one filtered by
+    // free seats too: the program still has one.
+    await cached(w);
+    let before = await outcomes();
+    expect(ids(await search(w, sports))).toEqual([chess.programId]);
+    expect(ids(await search(w, freeSports))).toEqual([chess.programId]);
+    expect((await outcomes()).hit).toBe(before.hit + 2);
+
+    // Its last seat: the answers filtered by free seats go too, though they do not show it.
+    await take();
+    expect(ids(await search(w, "freeSeats=true"))).toEqual([chess.programId]);
+    await cached(w);
+    before = await outcomes();
+    expect(ids(await search(w, sports))).toEqual([chess.programId]);
+    expect(ids(await search(w, freeSports))).toEqual([chess.programId]);
+    expect((await outcomes()).hit).toBe(before.hit + 1);
+
+    // A seat changed by hand in psql is narrow too; a change of anything else with it is not.
+    await cached(w);
+    await h.pool.query("UPDATE programs SET free_seats = 7 WHERE id = $1", [robots.programId]);
+    await waitFor(async () => ((await search(w)).items.find((item) => item.id === robots.programId)?.freeSeats === 7 ? true : undefined), { timeoutMs: 2_000, what: "the hand-made seat change" });
+    await cached(w, sports);
+    await h.pool.query("UPDATE programs SET free_seats = 6, title = 'Шахматы и шашки' WHERE id = $1", [chess.programId]);
+    await waitFor(async () => ((await search(w, sports)).items[0]?.title === "Шахматы и шашки" ? true : undefined), { timeoutMs: 2_000, what: "the title changed with the seats" });
+  });
+
   it("is told of a write once per transaction, and not of a refused write or of a draft's edit", async () => {
     const w = await world(h);
     const draft = await createProgram(h, w);

@@ -2,7 +2,8 @@
 // hello-world measured in the same run: `bash test/bench/run catalogue`.
 //
 //   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
-//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--explain] [--moscow]
+//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--paced S] [--rate N]
+//       [--surge S] [--surge-events N] [--explain] [--moscow]
 //
 // The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
 // database filled beforehand with bulk SQL (data.ts). One client process sends a mix of eight
@@ -14,13 +15,24 @@
 // its /metrics tell how each search was served, and the report shows it. A second, labelled
 // scenario (--fresh S seconds, 10 in flight) sends parameter sets never sent before: the cost of
 // an answer the cache does not hold (only the 3 "municipality only" queries repeat there).
+// Two paced scenarios follow (issue #20; open loop, latency counted from when each search was
+// due): --paced S seconds of fresh parameter sets at --rate searches/s (goal: p95 <= 30 ms at
+// 500 /s), and --surge S seconds of the repeated mix at the same rate while enrollment events
+// (EnrollmentStarted, --surge-events per second, produced straight into the catalogue's topic and
+// applied by its own consumer) take seats in the searched municipality: each one empties that
+// municipality's answers, as on an opening day.
 // --moscow adds a municipality at Moscow's scale (--moscow-programs 120,000, --moscow-groups
 // 400,000; issue #20) and searches it. BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
 import type { ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
+import { CompressionTypes, Partitioners } from "kafkajs";
+import { v7 as uuidv7 } from "uuid";
+import { Topics } from "@kruzhok/contracts";
+import { createKafka } from "@kruzhok/messaging";
 import { createPool, dropDatabase, ensureDatabase, withDatabase, type Pool, type Queryable } from "@kruzhok/postgres";
 import { migrateCatalogue } from "../../../services/catalogue/src/migrations";
 import { searchFacets, searchPrograms } from "../../../services/catalogue/src/store/search";
@@ -29,10 +41,11 @@ import { DISTURBED_CORES, idleCheck, settle, withCpu, type CpuUse } from "../lib
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
 import { stopChild } from "../lib/proc";
+import { pacedRun } from "../lib/paced";
 import { RawHttpConnection, rawRequest } from "../lib/raw-http";
-import { deleteServiceTopics, freePort, spawnService, waitReady } from "../lib/service";
+import { deleteServiceTopics, freePort, spawnService, topicPrefixOf, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
-import { loadCatalogue, moscow, type LoadResult } from "./data";
+import { demoMunicipalities, loadCatalogue, moscow, type LoadResult } from "./data";
 import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, searchIn, type Kind } from "./queries";
 
 const { values: args } = parseArgs({
@@ -45,6 +58,10 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "5" },
     single: { type: "string", default: "8" },
     fresh: { type: "string", default: "10" },
+    paced: { type: "string", default: "10" },
+    rate: { type: "string", default: "500" },
+    surge: { type: "string", default: "10" },
+    "surge-events": { type: "string", default: "50" },
     explain: { type: "boolean", default: false },
     moscow: { type: "boolean", default: false },
     "moscow-programs": { type: "string", default: "120000" },
@@ -62,7 +79,12 @@ const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const singleS = Number(args.single);
 const freshS = Number(args.fresh);
-const GOALS = { p95Ms: 20, helloRatio: 0.2 } as const;
+const pacedS = Number(args.paced);
+const pacedRate = Number(args.rate);
+const surgeS = Number(args.surge);
+const surgeEvents = Number(args["surge-events"]);
+const searchedIds = (big ? [moscow] : demoMunicipalities).map((m) => m.id);
+const GOALS = { p95Ms: 20, helloRatio: 0.2, pacedP95Ms: 30, freshOfCached: 0.25 } as const;
 const VARIANTS = 200;
 
 const env = benchEnv();
@@ -134,6 +156,8 @@ let ceilings: Ceiling[] | undefined;
 let measurement: Measurement | undefined;
 let single: Omit<Measurement, "cpu" | "postgresOwn" | "cache"> | undefined;
 let fresh: (Omit<Measurement, "cpu" | "postgresOwn" | "cache"> & { cache: CacheOutcomes; cpu: CpuUse; postgresOwn: number }) | undefined;
+let paced: Measurement | undefined;
+let surge: (Measurement & { produced: number; applied: number; producedSeconds: number }) | undefined;
 const matches = new Map<Kind, { totals: number[]; items: number[] }>();
 const explains: string[] = [];
 const samples: Sample[] = [];
@@ -250,6 +274,53 @@ try {
     return { requests: next, seconds: elapsed, latencies, statuses };
   };
 
+  /** The same searches in an open loop at `rate` per second (lib/paced.ts): latency from when each was due. */
+  const runPaced = async (seconds: number, rate: number, pathFor: (i: number) => [Kind, string]): Promise<Omit<Measurement, "cpu" | "postgresOwn" | "cache">> => {
+    const latencies = new Map<Kind | "all", number[]>([["all", []], ...kinds.map((kind): [Kind, number[]] => [kind, []])]);
+    const statuses = new Map<number, number>();
+    const kindOf: Kind[] = [];
+    // Enough connections that a slow answer never holds the loop back (a crowd of phones).
+    const connections = Array.from({ length: 64 }, () => new RawHttpConnection(port, false));
+    const t0 = performance.now();
+    let failures = 0;
+    try {
+      const sent = await pacedRun({
+        connections,
+        rate,
+        seconds,
+        ask: (connection, i) => {
+          const [kind, path] = pathFor(i);
+          kindOf[i] = kind;
+          return connection.get(rawRequest("GET", path, port, {}));
+        },
+        answered: ({ status }, ms, i) => {
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          latencies.get(kindOf[i]!)!.push(ms);
+          latencies.get("all")!.push(ms);
+        },
+        failed: () => failures++,
+      });
+      if (failures > 0) statuses.set(0, failures);
+      const elapsed = (performance.now() - t0) / 1_000;
+      for (const list of latencies.values()) list.sort((a, b) => a - b);
+      return { requests: sent, seconds: elapsed, latencies, statuses };
+    } finally {
+      for (const connection of connections) connection.close();
+    }
+  };
+  const firstPages = kinds.filter((kind): kind is Exclude<Kind, "page-2"> => kind !== "page-2");
+  // Fresh: the first-page kinds in turn with new parameters (a next page needs its first page's cursor).
+  const freshPath = (i: number): [Kind, string] => {
+    const kind = firstPages[i % firstPages.length]!;
+    return [kind, pathOf(queryOf(kind))];
+  };
+  // The mix as the closed loop sends it: its parameter sets again and again.
+  const mixPath = (i: number): [Kind, string] => {
+    const kind = kinds[i % kinds.length]!;
+    const list = byKind.get(kind)!;
+    return [kind, list[Math.floor(i / kinds.length) % list.length]!];
+  };
+
   // ------------------------------------------------------------------ measurements
   if (reused) ceilings = reused;
   else {
@@ -279,9 +350,69 @@ try {
     // Scenario 2, for reference: parameter sets never sent before (page-2 follows the cursors
     // of the first pages, which the mix has already asked for, so it is left out here).
     progress(`fresh queries: ${freshS} s of the kinds with new parameters, ${concurrency} in flight`);
-    const firstPages = kinds.filter((kind): kind is Exclude<Kind, "page-2"> => kind !== "page-2");
     await settle(waiting);
     fresh = await measure(() => runMix(freshS, concurrency, (_kind, i) => pathOf(queryOf(firstPages[i % firstPages.length]!))));
+  }
+  if (pacedS > 0) {
+    progress(`fresh queries paced: ${pacedS} s at ${fmt(pacedRate)} /s (open loop)`);
+    await settle(waiting);
+    paced = await measure(() => runPaced(pacedS, pacedRate, freshPath));
+  }
+  if (surgeS > 0) {
+    // Scenario 4: an enrollment surge. Seats taken in open groups of the searched municipality,
+    // by events as enrollment publishes them, while the families repeat the mix's searches.
+    const wanted = Math.ceil(surgeS * surgeEvents);
+    const { rows: seats } = await pool.query<{ id: string; program_id: string; municipality_id: string }>(
+      `SELECT g.id, g.program_id, p.municipality_id FROM groups g JOIN programs p ON p.id = g.program_id
+       WHERE g.status = 'open' AND g.capacity > g.active_enrollments AND p.municipality_id = ANY($1::uuid[]) ORDER BY random() LIMIT $2`,
+      [searchedIds, wanted],
+    );
+    const applied = async () => Number((await pool!.query<{ n: string }>("SELECT count(*) AS n FROM inbox WHERE topic LIKE $1 AND outcome = 'applied'", [`%${Topics.enrollment}`])).rows[0]!.n);
+    const appliedBefore = await applied();
+    const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: `bench-catalogue-${scratchId()}` });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const topic = `${topicPrefixOf(database)}${Topics.enrollment}`;
+    let produced = 0;
+    let producedSeconds = 0;
+    const produce = async () => {
+      const t0 = performance.now();
+      // A tenth of a second's events at a time, on the clock: the surge's rate, not the broker's.
+      for (let tick = 0; produced < seats.length; tick++) {
+        const wait = t0 + tick * 100 - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const batch = seats.slice(produced, produced + Math.max(1, Math.round(surgeEvents / 10)));
+        const at = new Date();
+        await producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [{
+            topic,
+            messages: batch.map((seat) => {
+              const id = uuidv7({ msecs: at.getTime() });
+              const enrollmentId = uuidv7({ msecs: at.getTime() });
+              const data = { enrollmentId, groupId: seat.id, programId: seat.program_id, childId: randomUUID() };
+              return { key: enrollmentId, value: JSON.stringify({ id, type: "enrollment.enrollment.started", version: 1, occurredAt: at.toISOString(), municipalityId: seat.municipality_id, aggregateId: enrollmentId, correlationId: id, causationId: null, data }) };
+            }),
+          }],
+        });
+        produced += batch.length;
+      }
+      producedSeconds = (performance.now() - t0) / 1_000;
+    };
+    progress(`enrollment surge: ${surgeS} s of the mix at ${fmt(pacedRate)} /s while ${fmt(surgeEvents)} seats a second are taken`);
+    await settle(waiting);
+    try {
+      const producing = produce();
+      const result = await measure(() => runPaced(surgeS, pacedRate, mixPath));
+      await producing;
+      // The consumer's own pace: every event applied (and its cache drop heard of) before the figures count it.
+      const deadline = performance.now() + 30_000;
+      while ((await applied()) - appliedBefore < produced && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      surge = { ...result, produced, applied: (await applied()) - appliedBefore, producedSeconds };
+    } finally {
+      await producer.disconnect();
+    }
   }
   agent.destroy();
 
@@ -333,6 +464,10 @@ const otherLoad = Math.max(0, cpu.other + cpu.postgres - postgresOwn);
 const disturbed = otherLoad > DISTURBED_CORES;
 const verdict = (pass: boolean) => (pass ? "PASS" : disturbed ? `FAIL (DISTURBED: other load ${otherLoad.toFixed(2)} cores)` : "FAIL");
 const ms = (value: number) => fmt(value, 1);
+const pacedText = (m: Omit<Measurement, "cpu" | "postgresOwn" | "cache">) => {
+  const list = m.latencies.get("all")!;
+  return `${fmt(m.requests)} in ${fmt(m.seconds, 1)} s; ${[...m.statuses].map(([st, n]) => `${fmt(n)} × ${st || "failed"}`).join(", ")}; p50 ${ms(percentile(list, 50))} ms, p95 ${ms(percentile(list, 95))} ms, p99 ${ms(percentile(list, 99))} ms`;
+};
 const us = (cores: number) => fmt((cores * 1e6) / rate);
 const alone = (kind: Kind | "all") => {
   const list = single?.latencies.get(kind);
@@ -355,6 +490,30 @@ const results: Table = {
         ]]
       : []),
     ["answer cache during the measured mix", cacheText(measurement.cache), "info", ""],
+    ...(fresh
+      ? [[
+          "fresh parameter sets / the cached mix (closed loop, same concurrency)",
+          `${pct(fresh.requests / fresh.seconds / rate)} (${fmt(fresh.requests / fresh.seconds)} / ${fmt(rate)} /s); Postgres ${fmt((fresh.postgresOwn * 1e6 * fresh.seconds) / fresh.requests)} µs per fresh search`,
+          `≥ ${pct(GOALS.freshOfCached)}`,
+          verdict(fresh.requests / fresh.seconds / rate >= GOALS.freshOfCached),
+        ]]
+      : []),
+    ...(paced
+      ? [[
+          `fresh parameter sets paced at ${fmt(pacedRate)} /s (open loop)`,
+          `${pacedText(paced)}; Postgres ${fmt((paced.postgresOwn * 1e6 * paced.seconds) / paced.requests)} µs per search (${fmt(paced.postgresOwn, 2)} cores), catalogue ${fmt(paced.cpu.children, 2)} cores; ${cacheText(paced.cache)}`,
+          `p95 ≤ ${GOALS.pacedP95Ms} ms`,
+          verdict(percentile(paced.latencies.get("all")!, 95) <= GOALS.pacedP95Ms && (paced.statuses.get(200) ?? 0) === paced.requests),
+        ]]
+      : []),
+    ...(surge
+      ? [[
+          `during an enrollment surge: the mix paced at ${fmt(pacedRate)} /s while ${fmt(surgeEvents)} seats a second are taken`,
+          `${pacedText(surge)}; ${fmt(surge.produced)} EnrollmentStarted events produced in ${fmt(surge.producedSeconds, 1)} s, ${fmt(surge.applied)} applied by the catalogue's consumer; ${cacheText(surge.cache)}; Postgres ${fmt(surge.postgresOwn, 2)} cores, catalogue ${fmt(surge.cpu.children, 2)}`,
+          "info",
+          "",
+        ]]
+      : []),
     [
       "CPU while searching (cores busy; µs per search)",
       [
@@ -384,6 +543,16 @@ const freshTable: Table | undefined = fresh && {
     }),
   ],
 };
+const pacedKinds: Table | undefined = (paced ?? surge) && {
+  headers: ["paced scenarios, per kind: p50 / p95 / p99 ms (searches)", ...(paced ? [`fresh at ${fmt(pacedRate)} /s`] : []), ...(surge ? ["the mix during the surge"] : [])],
+  rows: kinds.map((kind) => {
+    const cell = (m: Measurement | undefined) => {
+      const list = m?.latencies.get(kind);
+      return list && list.length > 0 ? `${ms(percentile(list, 50))} / ${ms(percentile(list, 95))} / ${ms(percentile(list, 99))} (${fmt(list.length)})` : "";
+    };
+    return [kind, ...(paced ? [cell(paced)] : []), ...(surge ? [cell(surge)] : [])];
+  }),
+};
 const perKind: Table = {
   headers: ["query kind", "searches", "p50 ms", "p95 ms", "p99 ms", "alone: p50 / p95 ms", "matches (median total)", "items (median)"],
   rows: [
@@ -405,9 +574,9 @@ const perKind: Table = {
   ],
 };
 const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in ${big ? `4 municipalities (${fmt(big.programs)} programs and ~${fmt(big.groups)} groups in the one at Moscow's scale, which the mix searches but for the Kazakh words)` : "3 municipalities"}; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
-const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
+const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${surgeS} s of the mix paced at ${fmt(pacedRate)} /s while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
-out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
+out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${pacedKinds ? `${textTable(pacedKinds)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
 const markdown = [
   `# Catalogue: navigator search, ${started.toISOString()}`,
   "",
@@ -418,6 +587,7 @@ const markdown = [
   markdownTable(perKind),
   "",
   ...(freshTable ? [markdownTable(freshTable), ""] : []),
+  ...(pacedKinds ? [markdownTable(pacedKinds), ""] : []),
   data,
   "",
   settings,
@@ -448,6 +618,8 @@ const files = await writeResults(
     otherLoad,
     cache: measurement.cache,
     fresh: fresh ? { requests: fresh.requests, seconds: fresh.seconds, cache: fresh.cache, cpu: fresh.cpu, postgresOwn: fresh.postgresOwn, p50: percentile(fresh.latencies.get("all")!, 50), p95: percentile(fresh.latencies.get("all")!, 95), p99: percentile(fresh.latencies.get("all")!, 99) } : null,
+    paced: paced ? { rate: pacedRate, requests: paced.requests, seconds: paced.seconds, statuses: Object.fromEntries(paced.statuses), cache: paced.cache, cpu: paced.cpu, postgresOwn: paced.postgresOwn, p50: percentile(paced.latencies.get("all")!, 50), p95: percentile(paced.latencies.get("all")!, 95), p99: percentile(paced.latencies.get("all")!, 99) } : null,
+    surge: surge ? { rate: pacedRate, eventsPerSecond: surgeEvents, produced: surge.produced, applied: surge.applied, requests: surge.requests, seconds: surge.seconds, statuses: Object.fromEntries(surge.statuses), cache: surge.cache, cpu: surge.cpu, postgresOwn: surge.postgresOwn, p50: percentile(surge.latencies.get("all")!, 50), p95: percentile(surge.latencies.get("all")!, 95), p99: percentile(surge.latencies.get("all")!, 99) } : null,
     single: single ? { requests: single.requests, seconds: single.seconds, p50: percentile(single.latencies.get("all")!, 50), p95: percentile(single.latencies.get("all")!, 95), p99: percentile(single.latencies.get("all")!, 99) } : null,
     latencies: Object.fromEntries([...latencies].map(([kind, list]) => [kind, { count: list.length, p50: percentile(list, 50), p95: percentile(list, 95), p99: percentile(list, 99) }])),
     matches: Object.fromEntries([...matches].map(([kind, seen]) => [kind, { medianTotal: median(seen.totals), medianItems: median(seen.items) }])),

@@ -67,9 +67,12 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       // quarter hour of UTC. Everything else it depends on is in the database, and the cache
       // hears of every change there (see store/search-cache.ts for the freshness rule).
       const key = `${quarterOf(now)} ${JSON.stringify(query)}`;
-      const body = await searchCache.answer(query.municipalityId, key, async () =>
-        Buffer.from(JSON.stringify(SearchResult.encode(await search(pool, searchCache, filters, order, after, query.limit, now)))),
-      );
+      const body = await searchCache.answer(query.municipalityId, key, async () => {
+        const answer = await search(pool, searchCache, filters, order, after, query.limit, now);
+        // Seats it shows: its items' free seats, and with "only free seats" which programs match.
+        const seats = { programs: answer.items.map((item) => item.id), filtered: filters.onlyFreeSeats ?? false };
+        return { body: Buffer.from(JSON.stringify(SearchResult.encode(answer))), seats };
+      });
       searchCache.seenAs(seenKey(request.url, now), query.municipalityId, key);
       // Bytes go out as they are: a cached answer is neither serialized nor encoded again.
       return reply.type(JSON_TYPE).send(body as unknown as SearchAnswer);
@@ -91,7 +94,13 @@ const quarterOf = (now: Date) => Math.floor(now.getTime() / QUARTER_HOUR_MS);
  * a new direction or funding kind regroups counts already made.
  */
 async function search(pool: Pool, searchCache: SearchCache, filters: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): Promise<SearchAnswer> {
-  const facets = searchCache.answer(filters.municipalityId, `facets ${facetKey(filters)}`, async () => Buffer.from(JSON.stringify(await searchFacets(pool, filters))), { counted: false });
+  // Counts show no program's seats; with "only free seats" which programs they count depends on all.
+  const facets = searchCache.answer(
+    filters.municipalityId,
+    `facets ${facetKey(filters)}`,
+    async () => ({ body: Buffer.from(JSON.stringify(await searchFacets(pool, filters))), seats: { programs: [], filtered: filters.onlyFreeSeats ?? false } }),
+    { counted: false },
+  );
   const [hits, facetBytes] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), facets]);
   const facetRows = JSON.parse(facetBytes.toString("utf8")) as FacetRow[];
 

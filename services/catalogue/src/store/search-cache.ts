@@ -20,10 +20,14 @@ import type { Pool, Queryable } from "@kruzhok/postgres";
  *    LISTEN connection held here: typically a millisecond or two after the commit.
  * Seat counts, ratings, suspensions, publications and withdrawals are all changes in that
  * sense (nothing is served stale by design); without a LISTEN connection (before `listen()`,
- * or while it reconnects) every search goes to Postgres and nothing is kept. The price of
- * exactness: every enrollment event empties its municipality's answers, so under a surge of
- * enrollments the hit rate of that municipality falls and search costs what it costs without
- * the cache.
+ * or while it reconnects) every search goes to Postgres and nothing is kept.
+ *
+ * Seat changes are narrower (migration 0008): a change that only takes or frees seats of some
+ * programs drops the answers that show those programs, and, when one of them gained its first
+ * free seat or lost its last, the answers asked with "only free seats"; the rest of the
+ * municipality's stay, so that an opening day's enrollments (dozens a second) do not empty the
+ * cache. Each answer tells which programs' seats it shows (`SeatView`); an answer that does not
+ * is dropped by every change, as before.
  */
 export interface SearchCacheOptions {
   /**
@@ -56,11 +60,53 @@ interface Entry {
   scope: string;
   /** The answer as UTF-8 JSON, ready for the socket. */
   body: Buffer;
-  /** What the entry holds: its body, its key and the overhead. */
+  seats: KeptSeats | undefined;
+  /** What the entry holds: its body, its key, its seat view and the overhead. */
   size: number;
 }
 
 export type SearchCacheOutcome = "hit" | "shared" | "miss" | "bypass";
+
+/** What an answer shows of seats, so that a seat change drops only the answers it alters. */
+export interface SeatView {
+  /** The programs whose free seats the answer shows (its page). */
+  programs: readonly string[];
+  /** Asked with "only free seats": which programs match, and how many, depends on every program's seats. */
+  filtered: boolean;
+}
+
+/** A computed answer and what it shows of seats (none given: it depends on everything in its municipality). */
+export interface Computed {
+  body: Buffer;
+  seats?: SeatView | undefined;
+}
+
+/** An answer's seat view as kept: the program ids joined (a third of an array's memory, and `includes` finds one). */
+interface KeptSeats {
+  programs: string;
+  filtered: boolean;
+}
+
+/**
+ * A change of seats: of these programs, and whether one of them (or a weekly slot of theirs)
+ * gained its first free seat or lost its last, which changes what "only free seats" finds;
+ * otherwise only their counts of free seats changed.
+ */
+interface SeatChange {
+  programs: ReadonlySet<string>;
+  availability: boolean;
+}
+
+/** Whether `change` (undefined: any change at all) alters an answer keeping `seats`. */
+function alters(seats: KeptSeats | undefined, change: SeatChange | undefined): boolean {
+  if (!change || !seats || (seats.filtered && change.availability)) return true;
+  for (const id of change.programs) if (seats.programs.includes(id)) return true;
+  return false;
+}
+
+const keptSeats = (seats: SeatView | undefined): KeptSeats | undefined => (seats ? { programs: seats.programs.join(","), filtered: seats.filtered } : undefined);
+/** Seat changes heard of, kept so that an answer computed across one is kept only when the change does not alter it. */
+const SEAT_LOG = 4_096;
 
 export class SearchCache {
   private readonly maxBytes: number;
@@ -76,8 +122,11 @@ export class SearchCache {
   private readonly epochs = new Map<string, number>();
   private epoch = 0;
   private everywhere = 0;
-  /** Changes made in this process whose commit has not been heard of yet: token -> scope and deadline. */
-  private readonly pending = new Map<string, { scope: string; until: number }>();
+  /** Changes made in this process whose commit has not been heard of yet: token -> scope, seats changed (undefined: anything) and deadline. */
+  private readonly pending = new Map<string, { scope: string; seats: SeatChange | undefined; until: number }>();
+  /** The last seat changes heard of, oldest first, numbered by `seatChanges`. */
+  private readonly seatLog: { seq: number; scope: string; change: SeatChange }[] = [];
+  private seatChanges = 0;
   private readonly tokenPrefix = randomUUID().slice(0, 8);
   private tokens = 0;
   /** One computation per key at a time: concurrent misses of one answer share it. */
@@ -116,7 +165,7 @@ export class SearchCache {
    */
   footprint(): number {
     let bytes = 0;
-    for (const [key, entry] of this.entries) bytes += stringBytes(key) + entry.body.length + ENTRY_OVERHEAD;
+    for (const [key, entry] of this.entries) bytes += stringBytes(key) + entry.body.length + (entry.seats?.programs.length ?? 0) + ENTRY_OVERHEAD;
     for (const [request, seen] of this.seen) bytes += stringBytes(request) + stringBytes(seen.key) + ENTRY_OVERHEAD;
     return bytes;
   }
@@ -126,35 +175,43 @@ export class SearchCache {
    * from memory when it is fresh by the rule above, otherwise computed, and kept when no
    * change was heard of while computing it.
    */
-  async answer(municipalityId: string | undefined, key: string, compute: () => Promise<Buffer>, { counted = true }: { counted?: boolean } = {}): Promise<Buffer> {
+  async answer(municipalityId: string | undefined, key: string, compute: () => Promise<Computed>, { counted = true }: { counted?: boolean } = {}): Promise<Buffer> {
     const scope = municipalityId ?? EVERYWHERE;
     // A part of an answer (its facet counts) is kept by the same rule but not counted: the
     // outcomes tell how whole answers were served.
     const count = counted ? (outcome: SearchCacheOutcome) => this.count(outcome) : () => undefined;
-    if (!this.listening || this.isPending(scope)) {
+    if (!this.listening) {
       count("bypass");
-      return compute();
+      return (await compute()).body;
     }
     const fullKey = `${scope}\u0000${key}`;
     const entry = this.entries.get(fullKey);
     if (entry) {
+      if (this.pendingAlters(scope, entry.seats)) {
+        // A change of ours committed or about to: this answer may be older than it.
+        count("bypass");
+        return (await compute()).body;
+      }
       this.entries.delete(fullKey);
       this.entries.set(fullKey, entry);
       count("hit");
       return entry.body;
     }
     const epoch = this.epochOf(scope);
-    // A computation started before the last change heard of is not joined.
-    const flightKey = `${fullKey}\u0000${epoch}`;
-    const running = this.inflight.get(flightKey);
+    const seq = this.seatChanges;
+    // A computation started before the last change heard of is not joined, nor one that may
+    // have started before a change of ours committed.
+    const flightKey = `${fullKey}\u0000${epoch}\u0000${seq}`;
+    const running = this.pendingAlters(scope, undefined) ? undefined : this.inflight.get(flightKey);
     if (running) {
       count("shared");
       return running;
     }
     count("miss");
     const computing = compute()
-      .then((body) => {
-        if (this.listening && this.epochOf(scope) === epoch && !this.isPending(scope)) this.store(fullKey, scope, body);
+      .then(({ body, seats }) => {
+        const kept = keptSeats(seats);
+        if (this.listening && this.epochOf(scope) === epoch && !this.seatsChangedSince(scope, seq, kept) && !this.pendingAlters(scope, kept)) this.store(fullKey, scope, body, kept);
         return body;
       })
       .finally(() => this.inflight.delete(flightKey));
@@ -169,9 +226,9 @@ export class SearchCache {
    */
   answerSeen(request: string): Buffer | undefined {
     const seen = this.seen.get(request);
-    if (!seen || !this.listening || this.isPending(seen.scope)) return undefined;
+    if (!seen || !this.listening) return undefined;
     const entry = this.entries.get(seen.key);
-    if (!entry) return undefined;
+    if (!entry || this.pendingAlters(seen.scope, entry.seats)) return undefined;
     this.entries.delete(seen.key);
     this.entries.set(seen.key, entry);
     this.count("hit");
@@ -199,13 +256,18 @@ export class SearchCache {
    * Call inside a transaction that changes what search shows in `municipalityId` (undefined:
    * anywhere), before it commits: until this process hears the commit, the municipality's
    * searches skip the cache, so a search made after the commit returns sees the change even
-   * though the triggers' notification has not arrived yet.
+   * though the triggers' notification has not arrived yet. `seatsOf`: the change only takes or
+   * frees seats of these programs, so only the answers showing them (or filtered by free seats)
+   * skip the cache, and only those are dropped.
    */
-  async changing(tx: Queryable, municipalityId: string | undefined): Promise<void> {
+  async changing(tx: Queryable, municipalityId: string | undefined, seatsOf?: readonly string[]): Promise<void> {
     const scope = municipalityId ?? EVERYWHERE;
     const token = `${this.tokenPrefix}.${++this.tokens}`;
-    this.pending.set(token, { scope, until: performance.now() + this.pendingMs });
-    await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, `${scope} ${token}`]);
+    const narrow = seatsOf && seatsOf.length > 0 && scope !== EVERYWHERE ? seatsOf : undefined;
+    // Whether a program's availability changes is known to the triggers, not here: assumed so
+    // until the commit is heard of.
+    this.pending.set(token, { scope, seats: narrow && { programs: new Set(narrow), availability: true }, until: performance.now() + this.pendingMs });
+    await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, narrow ? `${scope} ${token} ${narrow.join(",")}` : `${scope} ${token}`]);
   }
 
   /** Holds a connection of `pool` listening for changes; resolves once it listens (answers are cached from then on). */
@@ -292,10 +354,22 @@ export class SearchCache {
     this.everywhere++;
   }
 
-  /** A notification: `<municipality id>` from a trigger, `<scope> <token>` from `changing()`. */
+  /**
+   * A notification: `<municipality id>` from a trigger; `<municipality id> - <program id>` (its
+   * count of free seats changed) or `<municipality id> + <program id>` (and whether it, or a slot
+   * of it, has a free seat) from a trigger of a seat change (0008); `<scope> <token>` or
+   * `<scope> <token> <program ids>` (seats) from `changing()`. A seat change's own token says
+   * counts only: the triggers of its transaction, heard of in the same breath, say whether
+   * availability changed too.
+   */
   private changed(payload: string): void {
-    const [scope = EVERYWHERE, token] = payload.split(" ");
-    if (token) this.pending.delete(token);
+    const [scope = EVERYWHERE, second, programs] = payload.split(" ");
+    const fromTrigger = second === "-" || second === "+";
+    if (second && !fromTrigger) this.pending.delete(second);
+    if (programs && scope !== EVERYWHERE) {
+      this.seatsChanged(scope, { programs: new Set(programs.split(",")), availability: second === "+" });
+      return;
+    }
     if (scope === EVERYWHERE) {
       this.clear();
       return;
@@ -306,28 +380,53 @@ export class SearchCache {
     this.drop(EVERYWHERE);
   }
 
+  /** Seats changed in `scope`: its answers (and those over every municipality) that `change` alters go. */
+  private seatsChanged(scope: string, change: SeatChange): void {
+    this.seatLog.push({ seq: ++this.seatChanges, scope, change });
+    if (this.seatLog.length > SEAT_LOG) this.seatLog.shift();
+    for (const from of [scope, EVERYWHERE]) {
+      for (const key of this.byScope.get(from) ?? []) {
+        const entry = this.entries.get(key);
+        if (entry && alters(entry.seats, change)) this.remove(key, entry);
+      }
+    }
+  }
+
+  /** Whether a seat change heard of after the `since`-th one alters an answer of `scope` showing `seats`. */
+  private seatsChangedSince(scope: string, since: number, seats: KeptSeats | undefined): boolean {
+    // Older than the log holds: cannot tell, so assume it does.
+    if (since < this.seatChanges - this.seatLog.length) return true;
+    for (let i = this.seatLog.length - 1; i >= 0; i--) {
+      const heard = this.seatLog[i]!;
+      if (heard.seq <= since) break;
+      if ((scope === EVERYWHERE || heard.scope === scope) && alters(seats, heard.change)) return true;
+    }
+    return false;
+  }
+
   /** Answers over every municipality depend on every change; a municipality's on its own and on those of unknown place. */
   private epochOf(scope: string): string {
     return scope === EVERYWHERE ? `${this.epoch}` : `${this.epochs.get(scope) ?? 0}.${this.everywhere}`;
   }
 
-  private isPending(scope: string): boolean {
+  /** Whether a change of this process not heard back yet may alter an answer of `scope` showing `seats` (undefined: any answer). */
+  private pendingAlters(scope: string, seats: KeptSeats | undefined): boolean {
     if (this.pending.size === 0) return false;
     const now = performance.now();
     let found = false;
     for (const [token, change] of this.pending) {
       if (change.until < now) this.pending.delete(token);
-      else if (scope === EVERYWHERE || change.scope === scope || change.scope === EVERYWHERE) found = true;
+      else if ((scope === EVERYWHERE || change.scope === scope || change.scope === EVERYWHERE) && alters(seats, change.seats)) found = true;
     }
     return found;
   }
 
-  private store(key: string, scope: string, body: Buffer): void {
-    const size = body.length + stringBytes(key) + ENTRY_OVERHEAD;
+  private store(key: string, scope: string, body: Buffer, seats: KeptSeats | undefined): void {
+    const size = body.length + stringBytes(key) + (seats?.programs.length ?? 0) + ENTRY_OVERHEAD;
     if (size > this.maxBytes / 16) return;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
-    this.entries.set(key, { scope, body, size });
+    this.entries.set(key, { scope, body, seats, size });
     let keys = this.byScope.get(scope);
     if (!keys) this.byScope.set(scope, (keys = new Set()));
     keys.add(key);

@@ -79,7 +79,7 @@ export function recordProviderStatus(
 export function recordEnrollmentStarted(deps: CatalogueDeps, tx: PoolClient, enrollment: EnrollmentRef & { municipalityId: string }, cause: Cause): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
     await startEnrollment(tx, enrollment, write.now);
-    write.altersSearchIn(enrollment.municipalityId);
+    write.altersSearchIn(enrollment.municipalityId, { seatsOf: enrollment.programId });
   });
 }
 
@@ -92,6 +92,6 @@ export function recordEnrollmentEnded(
 ): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
     await endEnrollment(tx, enrollment, enrollment.reason, write.now);
-    write.altersSearchIn(enrollment.municipalityId);
+    write.altersSearchIn(enrollment.municipalityId, { seatsOf: enrollment.programId });
   });
 }

@@ -15,8 +15,10 @@ export interface Write {
    * The change alters what search shows in this municipality: a listed program or its groups,
    * free seats, a rating, a provider's status, a nominal, a time zone. Noted here; the answer
    * cache is told once per municipality when the use case's work is done (see `joinTransaction`).
+   * `seatsOf`: the change only takes or frees seats of that program (an enrollment), which alters
+   * fewer answers (store/search-cache.ts); a municipality noted both ways counts as fully changed.
    */
-  altersSearchIn(municipalityId: string): void;
+  altersSearchIn(municipalityId: string, only?: { seatsOf: string }): void;
 }
 
 /** A use case in a transaction of its own (a route's): committed when `work` resolves. */
@@ -36,8 +38,15 @@ export function inTransaction<T>(deps: CatalogueDeps, cause: Cause, work: (write
  * the cache nothing.
  */
 export async function joinTransaction<T>(deps: CatalogueDeps, tx: PoolClient, cause: Cause, work: (write: Write) => Promise<T>): Promise<T> {
-  const municipalities = new Set<string>();
-  const result = await work({ tx, now: deps.clock(), cause, altersSearchIn: (municipalityId) => void municipalities.add(municipalityId) });
-  for (const municipalityId of municipalities) await deps.searchCache.changing(tx, municipalityId);
+  // Municipality -> programs whose seats alone changed, or null once anything else did.
+  const municipalities = new Map<string, Set<string> | null>();
+  const altersSearchIn = (municipalityId: string, only?: { seatsOf: string }) => {
+    const seats = municipalities.get(municipalityId);
+    if (!only) municipalities.set(municipalityId, null);
+    else if (seats === undefined) municipalities.set(municipalityId, new Set([only.seatsOf]));
+    else seats?.add(only.seatsOf);
+  };
+  const result = await work({ tx, now: deps.clock(), cause, altersSearchIn });
+  for (const [municipalityId, seats] of municipalities) await deps.searchCache.changing(tx, municipalityId, seats ? [...seats] : undefined);
   return result;
 }

@@ -140,7 +140,7 @@ describe("navigator answer cache: a change is in the next search", () => {
     expect(ids(await search(w, "freeSeats=true"))).toEqual([programId]);
   });
 
-  it("keeps the answers a taken seat does not alter, and drops those showing the program or filtered by free seats (0008)", async () => {
+  it("keeps the answers a taken seat does not alter, and drops those showing the program or filtered by free seats where it flipped (0008)", async () => {
     const w = await world(h);
     const robots = await listedProgram(w, {}, { capacity: 2 });
     const chess = await listedProgram(w, { title: "Шахматы", direction: "physical_culture_and_sports" });
@@ -165,14 +165,22 @@ describe("navigator answer cache: a change is in the next search", () => {
     expect(ids(await search(w, freeSports))).toEqual([chess.programId]);
     expect((await outcomes()).hit).toBe(before.hit + 2);
 
-    // Its last seat: the answers filtered by free seats go too, though they do not show it.
+    // Its last seat: the answers filtered by free seats go too, though they do not show it,
+    // when their weekly window holds one of its group's slots (Tuesdays and Thursdays 15:00-16:30).
+    const tuesdaySports = `${freeSports}&weekday=2&from=14:00&to=17:00`;
+    const wednesdaySports = `${freeSports}&weekday=3&from=14:00&to=17:00`;
+    expect((await cached(w, tuesdaySports)).facets.direction).toMatchObject({ technical: 1, physical_culture_and_sports: 1 });
+    await cached(w, wednesdaySports);
     await take();
     expect(ids(await search(w, "freeSeats=true"))).toEqual([chess.programId]);
     await cached(w);
     before = await outcomes();
     expect(ids(await search(w, sports))).toEqual([chess.programId]);
+    expect((await search(w, wednesdaySports)).total).toBe(0);
+    expect((await outcomes()).hit).toBe(before.hit + 2);
     expect(ids(await search(w, freeSports))).toEqual([chess.programId]);
-    expect((await outcomes()).hit).toBe(before.hit + 1);
+    expect((await search(w, tuesdaySports)).facets.direction).toMatchObject({ technical: 0, physical_culture_and_sports: 1 });
+    expect((await outcomes()).hit).toBe(before.hit + 2);
 
     // A seat changed by hand in psql is narrow too; a change of anything else with it is not.
     await cached(w);

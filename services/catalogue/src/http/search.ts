@@ -6,7 +6,7 @@ import { Direction, FundingKind } from "@kruzhok/contracts";
 import { certificateCoverage } from "../domain/coverage";
 import { decodeCursor, encodeCursor, prefixQuery, type Cursor, type SearchOrder } from "../domain/search";
 import { minutesOf } from "../domain/schedule";
-import { facetKey, searchFacets, searchPrograms, type FacetRow, type SearchFilters } from "../store/search";
+import { facetKey, searchFacets, searchPrograms, seatFilterOf, type FacetRow, type SearchFilters } from "../store/search";
 import type { SearchCache } from "../store/search-cache";
 import type { CatalogueDeps } from "../deps";
 import { SearchQuery, SearchResult } from "./schemas";
@@ -70,7 +70,7 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       const body = await searchCache.answer(query.municipalityId, key, async () => {
         const answer = await search(pool, searchCache, filters, order, after, query.limit, now);
         // Seats it shows: its items' free seats, and with "only free seats" which programs match.
-        const seats = { programs: answer.items.map((item) => item.id), filtered: filters.onlyFreeSeats ?? false };
+        const seats = { programs: answer.items.map((item) => item.id), filter: seatFilterOf(filters) };
         return { body: Buffer.from(JSON.stringify(SearchResult.encode(answer))), seats };
       });
       searchCache.seenAs(seenKey(request.url, now), query.municipalityId, key);
@@ -98,7 +98,7 @@ async function search(pool: Pool, searchCache: SearchCache, filters: SearchFilte
   const facets = searchCache.answer(
     filters.municipalityId,
     `facets ${facetKey(filters)}`,
-    async () => ({ body: Buffer.from(JSON.stringify(await searchFacets(pool, filters))), seats: { programs: [], filtered: filters.onlyFreeSeats ?? false } }),
+    async () => ({ body: Buffer.from(JSON.stringify(await searchFacets(pool, filters))), seats: { programs: [], filter: seatFilterOf(filters) } }),
     { counted: false },
   );
   const [hits, facetBytes] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), facets]);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Notification } from "pg";
 import { counter, gauge, type Gauge, type Logger, type Registry } from "@kruzhok/observability";
 import type { Pool, Queryable } from "@kruzhok/postgres";
+import type { SlotWindow } from "./search";
 
 /**
  * The navigator's answer cache: whole serialized answers of GET /search (page, facets, total,
@@ -71,8 +72,11 @@ export type SearchCacheOutcome = "hit" | "shared" | "miss" | "bypass";
 export interface SeatView {
   /** The programs whose free seats the answer shows (its page). */
   programs: readonly string[];
-  /** Asked with "only free seats": which programs match, and how many, depends on every program's seats. */
-  filtered: boolean;
+  /**
+   * Asked with "only free seats" (`seatFilterOf`): which programs match, and how many, depends on
+   * whether programs have a free seat ("programs"), or slots in a weekly window; null: not asked.
+   */
+  filter: SlotWindow | "programs" | null;
 }
 
 /** A computed answer and what it shows of seats (none given: it depends on everything in its municipality). */
@@ -84,27 +88,42 @@ export interface Computed {
 /** An answer's seat view as kept: the program ids joined (a third of an array's memory, and `includes` finds one). */
 interface KeptSeats {
   programs: string;
-  filtered: boolean;
+  filter: SeatView["filter"];
+}
+
+/** A weekly slot whose free-seat flag flipped. */
+interface Slot {
+  weekday: number;
+  start: number;
+  end: number;
 }
 
 /**
- * A change of seats: of these programs, and whether one of them (or a weekly slot of theirs)
- * gained its first free seat or lost its last, which changes what "only free seats" finds;
- * otherwise only their counts of free seats changed.
+ * A change of seats of these programs. `program`: one of them gained its first free seat or lost
+ * its last. `slots`: weekly slots of theirs whose flag flipped ("any": not known yet). Neither:
+ * only their counts of free seats changed.
  */
 interface SeatChange {
   programs: ReadonlySet<string>;
-  availability: boolean;
+  program: boolean;
+  slots: readonly Slot[] | "any";
 }
+
+/** The slot lies in the window, as the EXISTS of `baseConditions` (store/search.ts) tests it. */
+const inWindow = (slot: Slot, window: SlotWindow) =>
+  (window.weekday === undefined || slot.weekday === window.weekday) && (window.fromMinute === undefined || slot.start >= window.fromMinute) && (window.toMinute === undefined || slot.end <= window.toMinute);
 
 /** Whether `change` (undefined: any change at all) alters an answer keeping `seats`. */
 function alters(seats: KeptSeats | undefined, change: SeatChange | undefined): boolean {
-  if (!change || !seats || (seats.filtered && change.availability)) return true;
+  if (!change || !seats) return true;
+  const filter = seats.filter;
+  if (filter === "programs" && change.program) return true;
+  if (filter !== null && filter !== "programs" && (change.slots === "any" || change.slots.some((slot) => inWindow(slot, filter)))) return true;
   for (const id of change.programs) if (seats.programs.includes(id)) return true;
   return false;
 }
 
-const keptSeats = (seats: SeatView | undefined): KeptSeats | undefined => (seats ? { programs: seats.programs.join(","), filtered: seats.filtered } : undefined);
+const keptSeats = (seats: SeatView | undefined): KeptSeats | undefined => (seats ? { programs: seats.programs.join(","), filter: seats.filter } : undefined);
 /** Seat changes heard of, kept so that an answer computed across one is kept only when the change does not alter it. */
 const SEAT_LOG = 4_096;
 
@@ -266,7 +285,7 @@ export class SearchCache {
     const narrow = seatsOf && seatsOf.length > 0 && scope !== EVERYWHERE ? seatsOf : undefined;
     // Whether a program's availability changes is known to the triggers, not here: assumed so
     // until the commit is heard of.
-    this.pending.set(token, { scope, seats: narrow && { programs: new Set(narrow), availability: true }, until: performance.now() + this.pendingMs });
+    this.pending.set(token, { scope, seats: narrow && { programs: new Set(narrow), program: true, slots: "any" }, until: performance.now() + this.pendingMs });
     await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, narrow ? `${scope} ${token} ${narrow.join(",")}` : `${scope} ${token}`]);
   }
 
@@ -355,19 +374,25 @@ export class SearchCache {
   }
 
   /**
-   * A notification: `<municipality id>` from a trigger; `<municipality id> - <program id>` (its
-   * count of free seats changed) or `<municipality id> + <program id>` (and whether it, or a slot
-   * of it, has a free seat) from a trigger of a seat change (0008); `<scope> <token>` or
+   * A notification: `<municipality id>` from a trigger; from a trigger of a seat change (0008)
+   * `<municipality id> - <program id>` (its count of free seats changed), `<municipality id> +
+   * <program id>` (it gained its first free seat or lost its last) or `<municipality id> *
+   * <program id> <weekday>.<start>.<end>` (that weekly slot's flag flipped); `<scope> <token>` or
    * `<scope> <token> <program ids>` (seats) from `changing()`. A seat change's own token says
-   * counts only: the triggers of its transaction, heard of in the same breath, say whether
-   * availability changed too.
+   * counts only: the triggers of its transaction, heard of in the same breath, say the rest.
    */
   private changed(payload: string): void {
-    const [scope = EVERYWHERE, second, programs] = payload.split(" ");
-    const fromTrigger = second === "-" || second === "+";
+    const [scope = EVERYWHERE, second, programs, slot] = payload.split(" ");
+    const fromTrigger = second === "-" || second === "+" || second === "*";
     if (second && !fromTrigger) this.pending.delete(second);
     if (programs && scope !== EVERYWHERE) {
-      this.seatsChanged(scope, { programs: new Set(programs.split(",")), availability: second === "+" });
+      let slots: SeatChange["slots"] = [];
+      if (second === "*") {
+        const [weekday, start, end] = (slot ?? "").split(".").map(Number);
+        // A slot that does not read as three numbers drops what any flip would.
+        slots = Number.isInteger(weekday) && Number.isInteger(start) && Number.isInteger(end) ? [{ weekday: weekday!, start: start!, end: end! }] : "any";
+      }
+      this.seatsChanged(scope, { programs: new Set(programs.split(",")), program: second === "+", slots });
       return;
     }
     if (scope === EVERYWHERE) {

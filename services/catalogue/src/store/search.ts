@@ -109,6 +109,24 @@ export function facetKey(f: SearchFilters): string {
   return JSON.stringify([f.municipalityId ?? null, f.age ?? null, f.text?.plain ?? null, f.text?.prefix ?? null, near, f.weekday ?? null, f.fromMinute ?? null, f.toMinute ?? null, f.onlyFreeSeats ?? false]);
 }
 
+/** The weekly window a search asked slots with a free seat in (weekday and minutes, each optional). */
+export interface SlotWindow {
+  weekday?: number | undefined;
+  fromMinute?: number | undefined;
+  toMinute?: number | undefined;
+}
+
+/**
+ * What "only free seats" makes an answer depend on (store/search-cache.ts): nothing when not
+ * asked; with a weekday or time filter, the free-seat flags of the slots in that window (the
+ * EXISTS of `baseConditions`); otherwise programs' free seats. Kept beside `baseConditions`.
+ */
+export function seatFilterOf(f: SearchFilters): SlotWindow | "programs" | null {
+  if (!f.onlyFreeSeats) return null;
+  if (f.weekday === undefined && f.fromMinute === undefined && f.toMinute === undefined) return "programs";
+  return { weekday: f.weekday, fromMinute: f.fromMinute, toMinute: f.toMinute };
+}
+
 /** One query: the page of results (limit + 1 rows, so the caller knows whether there is more). */
 export async function searchPrograms(
   db: Queryable,

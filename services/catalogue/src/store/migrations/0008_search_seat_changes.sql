@@ -6,9 +6,11 @@
 -- "only free seats"). An UPDATE that changes nothing else now notifies
 --   '<municipality id> - <program id>'
 -- when only its count of free seats changed, '<municipality id> + <program id>' when the program
--- gained its first free seat or lost its last (programs.free_seats crossed zero, or a weekly slot's
--- has_free_seat flipped: what "only free seats" filters by), and the answer cache drops only the
--- answers showing the program, and with '+' those asked with "only free seats" too
+-- gained its first free seat or lost its last (programs.free_seats crossed zero: what "only free
+-- seats" filters by without a weekday or time), and '<municipality id> * <program id>
+-- <weekday>.<start>.<end>' when a weekly slot's has_free_seat flipped (what it filters by with
+-- them). The answer cache drops only the answers showing the program, with '+' those asked with
+-- "only free seats" alone, and with '*' those asked with it in a window the slot lies in
 -- (store/search-cache.ts). Any other change, and every INSERT and DELETE, still notifies
 -- '<municipality id>' as before. A group's active_enrollments alone notifies '-': its program's
 -- free_seats and its slots' flags change in the same transaction and say the rest.
@@ -61,7 +63,7 @@ BEGIN
       WITH same AS (
              SELECT coalesce((SELECT array_agg((to_jsonb(o) - 'has_free_seat')::text ORDER BY (to_jsonb(o) - 'has_free_seat')::text) FROM old_rows o), '{}')
                   = coalesce((SELECT array_agg((to_jsonb(n) - 'has_free_seat')::text ORDER BY (to_jsonb(n) - 'has_free_seat')::text) FROM new_rows n), '{}') AS seats_only)
-           SELECT n.municipality_id || ' + ' || n.program_id FROM new_rows n, same WHERE same.seats_only
+           SELECT n.municipality_id || ' * ' || n.program_id || ' ' || n.weekday || '.' || n.start_minute || '.' || n.end_minute FROM new_rows n, same WHERE same.seats_only
            UNION SELECT o.municipality_id::text FROM old_rows o, same WHERE NOT same.seats_only
            UNION SELECT n.municipality_id::text FROM new_rows n, same WHERE NOT same.seats_only
     LOOP

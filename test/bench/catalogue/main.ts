@@ -19,8 +19,8 @@
 // due): --paced S seconds of fresh parameter sets at --rate searches/s (goal: p95 <= 30 ms at
 // 500 /s), and --surge S seconds of the repeated mix at the same rate while enrollment events
 // (EnrollmentStarted, --surge-events per second, produced straight into the catalogue's topic and
-// applied by its own consumer) take seats in the searched municipality: each one empties that
-// municipality's answers, as on an opening day.
+// applied by its own consumer) take seats in the searched municipality, as on an opening day,
+// after the same mix paced without them (the mix warmed again first), for comparison.
 // --moscow adds a municipality at Moscow's scale (--moscow-programs 120,000, --moscow-groups
 // 400,000; issue #20) and searches it. BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
@@ -157,6 +157,7 @@ let measurement: Measurement | undefined;
 let single: Omit<Measurement, "cpu" | "postgresOwn" | "cache"> | undefined;
 let fresh: (Omit<Measurement, "cpu" | "postgresOwn" | "cache"> & { cache: CacheOutcomes; cpu: CpuUse; postgresOwn: number }) | undefined;
 let paced: Measurement | undefined;
+let calm: Measurement | undefined;
 let surge: (Measurement & { produced: number; applied: number; producedSeconds: number }) | undefined;
 const matches = new Map<Kind, { totals: number[]; items: number[] }>();
 const explains: string[] = [];
@@ -400,6 +401,12 @@ try {
       }
       producedSeconds = (performance.now() - t0) / 1_000;
     };
+    // The fresh searches before pushed the mix's answers out of the cache's 64 MiB: warmed again,
+    // and measured paced without a surge, so that the surge's figures show the surge alone.
+    progress(`the mix again: ${warmupS} s to warm it, then ${surgeS} s at ${fmt(pacedRate)} /s without a surge`);
+    await runMix(warmupS);
+    await settle(waiting);
+    calm = await measure(() => runPaced(surgeS, pacedRate, mixPath));
     progress(`enrollment surge: ${surgeS} s of the mix at ${fmt(pacedRate)} /s while ${fmt(surgeEvents)} seats a second are taken`);
     await settle(waiting);
     try {
@@ -506,6 +513,14 @@ const results: Table = {
           verdict(percentile(paced.latencies.get("all")!, 95) <= GOALS.pacedP95Ms && (paced.statuses.get(200) ?? 0) === paced.requests),
         ]]
       : []),
+    ...(calm
+      ? [[
+          `the mix paced at ${fmt(pacedRate)} /s, no surge (beside the next row)`,
+          `${pacedText(calm)}; ${cacheText(calm.cache)}; Postgres ${fmt(calm.postgresOwn, 2)} cores, catalogue ${fmt(calm.cpu.children, 2)}`,
+          "info",
+          "",
+        ]]
+      : []),
     ...(surge
       ? [[
           `during an enrollment surge: the mix paced at ${fmt(pacedRate)} /s while ${fmt(surgeEvents)} seats a second are taken`,
@@ -543,14 +558,14 @@ const freshTable: Table | undefined = fresh && {
     }),
   ],
 };
-const pacedKinds: Table | undefined = (paced ?? surge) && {
-  headers: ["paced scenarios, per kind: p50 / p95 / p99 ms (searches)", ...(paced ? [`fresh at ${fmt(pacedRate)} /s`] : []), ...(surge ? ["the mix during the surge"] : [])],
+const pacedKinds: Table | undefined = (paced ?? calm ?? surge) && {
+  headers: ["paced scenarios, per kind: p50 / p95 / p99 ms (searches)", ...(paced ? [`fresh at ${fmt(pacedRate)} /s`] : []), ...(calm ? ["the mix, no surge"] : []), ...(surge ? ["the mix during the surge"] : [])],
   rows: kinds.map((kind) => {
     const cell = (m: Measurement | undefined) => {
       const list = m?.latencies.get(kind);
       return list && list.length > 0 ? `${ms(percentile(list, 50))} / ${ms(percentile(list, 95))} / ${ms(percentile(list, 99))} (${fmt(list.length)})` : "";
     };
-    return [kind, ...(paced ? [cell(paced)] : []), ...(surge ? [cell(surge)] : [])];
+    return [kind, ...(paced ? [cell(paced)] : []), ...(calm ? [cell(calm)] : []), ...(surge ? [cell(surge)] : [])];
   }),
 };
 const perKind: Table = {
@@ -574,7 +589,7 @@ const perKind: Table = {
   ],
 };
 const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in ${big ? `4 municipalities (${fmt(big.programs)} programs and ~${fmt(big.groups)} groups in the one at Moscow's scale, which the mix searches but for the Kazakh words)` : "3 municipalities"}; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
-const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${surgeS} s of the mix paced at ${fmt(pacedRate)} /s while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
+const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${warmupS} s of the mix to warm it again and ${surgeS} s of it paced at ${fmt(pacedRate)} /s without a surge, then ${surgeS} s of it paced while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
 out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${pacedKinds ? `${textTable(pacedKinds)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
 const markdown = [
@@ -619,6 +634,7 @@ const files = await writeResults(
     cache: measurement.cache,
     fresh: fresh ? { requests: fresh.requests, seconds: fresh.seconds, cache: fresh.cache, cpu: fresh.cpu, postgresOwn: fresh.postgresOwn, p50: percentile(fresh.latencies.get("all")!, 50), p95: percentile(fresh.latencies.get("all")!, 95), p99: percentile(fresh.latencies.get("all")!, 99) } : null,
     paced: paced ? { rate: pacedRate, requests: paced.requests, seconds: paced.seconds, statuses: Object.fromEntries(paced.statuses), cache: paced.cache, cpu: paced.cpu, postgresOwn: paced.postgresOwn, p50: percentile(paced.latencies.get("all")!, 50), p95: percentile(paced.latencies.get("all")!, 95), p99: percentile(paced.latencies.get("all")!, 99) } : null,
+    calm: calm ? { rate: pacedRate, requests: calm.requests, seconds: calm.seconds, statuses: Object.fromEntries(calm.statuses), cache: calm.cache, cpu: calm.cpu, postgresOwn: calm.postgresOwn, p50: percentile(calm.latencies.get("all")!, 50), p95: percentile(calm.latencies.get("all")!, 95), p99: percentile(calm.latencies.get("all")!, 99) } : null,
     surge: surge ? { rate: pacedRate, eventsPerSecond: surgeEvents, produced: surge.produced, applied: surge.applied, requests: surge.requests, seconds: surge.seconds, statuses: Object.fromEntries(surge.statuses), cache: surge.cache, cpu: surge.cpu, postgresOwn: surge.postgresOwn, p50: percentile(surge.latencies.get("all")!, 50), p95: percentile(surge.latencies.get("all")!, 95), p99: percentile(surge.latencies.get("all")!, 99) } : null,
     single: single ? { requests: single.requests, seconds: single.seconds, p50: percentile(single.latencies.get("all")!, 50), p95: percentile(single.latencies.get("all")!, 95), p99: percentile(single.latencies.get("all")!, 99) } : null,
     latencies: Object.fromEntries([...latencies].map(([kind, list]) => [kind, { count: list.length, p50: percentile(list, 50), p95: percentile(list, 95), p99: percentile(list, 99) }])),

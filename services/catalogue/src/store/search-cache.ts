@@ -24,11 +24,13 @@ import type { SlotWindow } from "./search";
  * or while it reconnects) every search goes to Postgres and nothing is kept.
  *
  * Seat changes are narrower (migration 0008): a change that only takes or frees seats of some
- * programs drops the answers that show those programs, and, when one of them gained its first
- * free seat or lost its last, the answers asked with "only free seats"; the rest of the
- * municipality's stay, so that an opening day's enrollments (dozens a second) do not empty the
- * cache. Each answer tells which programs' seats it shows (`SeatView`); an answer that does not
- * is dropped by every change, as before.
+ * programs drops the answers that show those programs, and the answers asked with "only free
+ * seats" whose matches it may change: when a program gained its first free seat or lost its
+ * last, those asked without a weekday or time; when a weekly slot's flag flipped, those whose
+ * window holds the slot. The rest of the municipality's stay, so that an opening day's
+ * enrollments (dozens a second) do not empty the cache. Each answer tells which programs' seats
+ * it shows and what it filtered by (`SeatView`); an answer that does not is dropped by every
+ * change, as before.
  */
 export interface SearchCacheOptions {
   /**

@@ -1,5 +1,6 @@
 import type { Queryable } from "@kruzhok/postgres";
 import { minutesOf, type GroupPlan } from "../domain/schedule";
+import type { SeatFlips, SlotFlip } from "./search";
 
 export interface GroupRow extends GroupPlan {
   id: string;
@@ -73,21 +74,30 @@ export async function markGroupClosed(db: Queryable, id: string, now: Date): Pro
   return closed !== undefined;
 }
 
-/** After an enrollment took or freed a seat: the group's slots and the program's count follow. */
-export async function refreshSeats(db: Queryable, groupId: string, programId: string): Promise<void> {
-  await db.query(
+/**
+ * After an enrollment took or freed a seat: the group's slots and the program's count follow.
+ * Returns what flipped, so that the answer cache keeps away only the answers it alters until the
+ * commit is heard of (store/search-cache.ts).
+ */
+export async function refreshSeats(db: Queryable, groupId: string, programId: string): Promise<SeatFlips> {
+  const { rows: slots } = await db.query<SlotFlip>(
     `UPDATE group_slots s SET has_free_seat = g.capacity > g.active_enrollments
-     FROM groups g WHERE g.id = $1 AND s.group_id = g.id AND s.has_free_seat <> (g.capacity > g.active_enrollments)`,
+     FROM groups g WHERE g.id = $1 AND s.group_id = g.id AND s.has_free_seat <> (g.capacity > g.active_enrollments)
+     RETURNING s.weekday, s.start_minute AS start, s.end_minute AS "end"`,
     [groupId],
   );
-  await refreshProgramSeats(db, programId);
+  return { program: await refreshProgramSeats(db, programId), slots };
 }
 
-/** Recount the program's free seats over its open groups (after any group or enrollment change). */
-export async function refreshProgramSeats(db: Queryable, programId: string): Promise<void> {
-  await db.query(
-    `UPDATE programs SET free_seats = (SELECT coalesce(sum(greatest(g.capacity - g.active_enrollments, 0)), 0)
-       FROM groups g WHERE g.program_id = $1 AND g.status = 'open') WHERE id = $1`,
+/** Recount the program's free seats over its open groups (after any group or enrollment change); true when it gained its first free seat or lost its last. */
+export async function refreshProgramSeats(db: Queryable, programId: string): Promise<boolean> {
+  const { rows } = await db.query<{ flipped: boolean }>(
+    `WITH before AS (SELECT free_seats FROM programs WHERE id = $1 FOR UPDATE)
+     UPDATE programs p SET free_seats = (SELECT coalesce(sum(greatest(g.capacity - g.active_enrollments, 0)), 0)
+       FROM groups g WHERE g.program_id = $1 AND g.status = 'open')
+     FROM before WHERE p.id = $1
+     RETURNING (before.free_seats > 0) <> (p.free_seats > 0) AS flipped`,
     [programId],
   );
+  return rows[0]?.flipped ?? false;
 }

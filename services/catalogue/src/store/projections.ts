@@ -2,6 +2,7 @@ import type { Currency } from "@kruzhok/contracts";
 import type { Queryable } from "@kruzhok/postgres";
 import type { ProviderStatus } from "../domain/program";
 import { refreshSeats } from "./groups";
+import type { SeatFlips } from "./search";
 
 // Projections: local copies of what other services announce (the registry's municipalities and
 // their yearly nominal, providers, child-guardian links; enrollment's enrollments). Written only
@@ -86,29 +87,30 @@ export interface EnrollmentRef {
   childId: string;
 }
 
-/** A seat is taken: counted once however often the event arrives. */
-export async function startEnrollment(db: Queryable, e: EnrollmentRef, now: Date): Promise<void> {
+/** No seat changed (the event was heard before, or ended an enrollment never started here). */
+const NOTHING_FLIPPED: SeatFlips = { program: false, slots: [] };
+
+/** A seat is taken: counted once however often the event arrives. Returns what flipped. */
+export async function startEnrollment(db: Queryable, e: EnrollmentRef, now: Date): Promise<SeatFlips> {
   const inserted = await db.query(
     `INSERT INTO enrollments (id, group_id, program_id, child_id, status, updated_at) VALUES ($1, $2, $3, $4, 'active', $5)
      ON CONFLICT (id) DO NOTHING`,
     [e.enrollmentId, e.groupId, e.programId, e.childId, now],
   );
-  if (inserted.rowCount === 1) {
-    await db.query("UPDATE groups SET active_enrollments = active_enrollments + 1 WHERE id = $1", [e.groupId]);
-    await refreshSeats(db, e.groupId, e.programId);
-  }
+  if (inserted.rowCount !== 1) return NOTHING_FLIPPED;
+  await db.query("UPDATE groups SET active_enrollments = active_enrollments + 1 WHERE id = $1", [e.groupId]);
+  return refreshSeats(db, e.groupId, e.programId);
 }
 
-/** A seat is freed (if it was taken) and a review right is granted. */
-export async function endEnrollment(db: Queryable, e: EnrollmentRef, reason: string, now: Date): Promise<void> {
+/** A seat is freed (if it was taken) and a review right is granted. Returns what flipped. */
+export async function endEnrollment(db: Queryable, e: EnrollmentRef, reason: string, now: Date): Promise<SeatFlips> {
   const ended = await db.query(
     `UPDATE enrollments SET status = 'ended', end_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'active'`,
     [e.enrollmentId, reason, now],
   );
   if (ended.rowCount === 1) {
     await db.query("UPDATE groups SET active_enrollments = greatest(active_enrollments - 1, 0) WHERE id = $1", [e.groupId]);
-    await refreshSeats(db, e.groupId, e.programId);
-    return;
+    return refreshSeats(db, e.groupId, e.programId);
   }
   // Ended without a start we heard of (e.g. the catalogue's database is newer than the
   // enrollment): record it for review rights, with no seat to free.
@@ -117,6 +119,7 @@ export async function endEnrollment(db: Queryable, e: EnrollmentRef, reason: str
      ON CONFLICT (id) DO NOTHING`,
     [e.enrollmentId, e.groupId, e.programId, e.childId, reason, now],
   );
+  return NOTHING_FLIPPED;
 }
 
 /** A municipality's nominal for the year `now` falls in, in its own zone; null before it is set. */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Notification } from "pg";
 import { counter, gauge, type Gauge, type Logger, type Registry } from "@kruzhok/observability";
 import type { Pool, Queryable } from "@kruzhok/postgres";
-import type { SlotWindow } from "./search";
+import type { SeatFlips, SlotFlip, SlotWindow } from "./search";
 
 /**
  * The navigator's answer cache: whole serialized answers of GET /search (page, facets, total,
@@ -93,11 +93,11 @@ interface KeptSeats {
   filter: SeatView["filter"];
 }
 
-/** A weekly slot whose free-seat flag flipped. */
-interface Slot {
-  weekday: number;
-  start: number;
-  end: number;
+type Slot = SlotFlip;
+
+/** A seat-only change a use case is making: of these programs, with what flipped (`SeatFlips`). */
+export interface SeatsChanging extends SeatFlips {
+  programs: string[];
 }
 
 /**
@@ -277,18 +277,16 @@ export class SearchCache {
    * Call inside a transaction that changes what search shows in `municipalityId` (undefined:
    * anywhere), before it commits: until this process hears the commit, the municipality's
    * searches skip the cache, so a search made after the commit returns sees the change even
-   * though the triggers' notification has not arrived yet. `seatsOf`: the change only takes or
-   * frees seats of these programs, so only the answers showing them (or filtered by free seats)
-   * skip the cache, and only those are dropped.
+   * though the triggers' notification has not arrived yet. `seats`: the change only takes or
+   * frees seats of these programs, with what flipped, so only the answers it alters skip the
+   * cache meanwhile (the triggers' notifications then drop those).
    */
-  async changing(tx: Queryable, municipalityId: string | undefined, seatsOf?: readonly string[]): Promise<void> {
+  async changing(tx: Queryable, municipalityId: string | undefined, seats?: SeatsChanging): Promise<void> {
     const scope = municipalityId ?? EVERYWHERE;
     const token = `${this.tokenPrefix}.${++this.tokens}`;
-    const narrow = seatsOf && seatsOf.length > 0 && scope !== EVERYWHERE ? seatsOf : undefined;
-    // Whether a program's availability changes is known to the triggers, not here: assumed so
-    // until the commit is heard of.
-    this.pending.set(token, { scope, seats: narrow && { programs: new Set(narrow), program: true, slots: "any" }, until: performance.now() + this.pendingMs });
-    await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, narrow ? `${scope} ${token} ${narrow.join(",")}` : `${scope} ${token}`]);
+    const narrow = seats && seats.programs.length > 0 && scope !== EVERYWHERE ? seats : undefined;
+    this.pending.set(token, { scope, seats: narrow && { programs: new Set(narrow.programs), program: narrow.program, slots: narrow.slots }, until: performance.now() + this.pendingMs });
+    await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, narrow ? `${scope} ${token} ${narrow.programs.join(",")}` : `${scope} ${token}`]);
   }
 
   /** Holds a connection of `pool` listening for changes; resolves once it listens (answers are cached from then on). */

@@ -109,6 +109,22 @@ export function facetKey(f: SearchFilters): string {
   return JSON.stringify([f.municipalityId ?? null, f.age ?? null, f.text?.plain ?? null, f.text?.prefix ?? null, near, f.weekday ?? null, f.fromMinute ?? null, f.toMinute ?? null, f.onlyFreeSeats ?? false]);
 }
 
+/** A weekly slot (weekday, minutes) whose free-seat flag flipped. */
+export interface SlotFlip {
+  weekday: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * What a seat change altered, as the store saw it: whether the program gained its first free
+ * seat or lost its last, and which of its weekly slots flipped (store/groups.ts `refreshSeats`).
+ */
+export interface SeatFlips {
+  program: boolean;
+  slots: SlotFlip[];
+}
+
 /** The weekly window a search asked slots with a free seat in (weekday and minutes, each optional). */
 export interface SlotWindow {
   weekday?: number | undefined;

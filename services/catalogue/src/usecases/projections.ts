@@ -78,8 +78,8 @@ export function recordProviderStatus(
 /** A started enrollment takes a seat of its group, counted once however often the event arrives. */
 export function recordEnrollmentStarted(deps: CatalogueDeps, tx: PoolClient, enrollment: EnrollmentRef & { municipalityId: string }, cause: Cause): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
-    await startEnrollment(tx, enrollment, write.now);
-    write.altersSearchIn(enrollment.municipalityId, { seatsOf: enrollment.programId });
+    const flips = await startEnrollment(tx, enrollment, write.now);
+    write.altersSearchIn(enrollment.municipalityId, { seatsOf: enrollment.programId, ...flips });
   });
 }
 
@@ -91,7 +91,7 @@ export function recordEnrollmentEnded(
   cause: Cause,
 ): Promise<void> {
   return joinTransaction(deps, tx, cause, async (write) => {
-    await endEnrollment(tx, enrollment, enrollment.reason, write.now);
-    write.altersSearchIn(enrollment.municipalityId, { seatsOf: enrollment.programId });
+    const flips = await endEnrollment(tx, enrollment, enrollment.reason, write.now);
+    write.altersSearchIn(enrollment.municipalityId, { seatsOf: enrollment.programId, ...flips });
   });
 }

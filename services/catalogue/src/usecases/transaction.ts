@@ -1,6 +1,8 @@
 import type { Cause } from "@kruzhok/messaging";
 import { withTransaction, type PoolClient } from "@kruzhok/postgres";
 import type { CatalogueDeps } from "../deps";
+import type { SeatsChanging } from "../store/search-cache";
+import type { SeatFlips } from "../store/search";
 
 /**
  * What a use case writes with: its transaction, the time of the change (one reading of the
@@ -15,10 +17,11 @@ export interface Write {
    * The change alters what search shows in this municipality: a listed program or its groups,
    * free seats, a rating, a provider's status, a nominal, a time zone. Noted here; the answer
    * cache is told once per municipality when the use case's work is done (see `joinTransaction`).
-   * `seatsOf`: the change only takes or frees seats of that program (an enrollment), which alters
-   * fewer answers (store/search-cache.ts); a municipality noted both ways counts as fully changed.
+   * `only`: the change only takes or frees seats of that program (an enrollment), with what
+   * flipped, which alters fewer answers (store/search-cache.ts); a municipality noted both ways
+   * counts as fully changed.
    */
-  altersSearchIn(municipalityId: string, only?: { seatsOf: string }): void;
+  altersSearchIn(municipalityId: string, only?: { seatsOf: string } & SeatFlips): void;
 }
 
 /** A use case in a transaction of its own (a route's): committed when `work` resolves. */
@@ -38,15 +41,19 @@ export function inTransaction<T>(deps: CatalogueDeps, cause: Cause, work: (write
  * the cache nothing.
  */
 export async function joinTransaction<T>(deps: CatalogueDeps, tx: PoolClient, cause: Cause, work: (write: Write) => Promise<T>): Promise<T> {
-  // Municipality -> programs whose seats alone changed, or null once anything else did.
-  const municipalities = new Map<string, Set<string> | null>();
-  const altersSearchIn = (municipalityId: string, only?: { seatsOf: string }) => {
+  // Municipality -> the seats alone that changed there, or null once anything else did.
+  const municipalities = new Map<string, SeatsChanging | null>();
+  const altersSearchIn = (municipalityId: string, only?: { seatsOf: string } & SeatFlips) => {
     const seats = municipalities.get(municipalityId);
     if (!only) municipalities.set(municipalityId, null);
-    else if (seats === undefined) municipalities.set(municipalityId, new Set([only.seatsOf]));
-    else seats?.add(only.seatsOf);
+    else if (seats === undefined) municipalities.set(municipalityId, { programs: [only.seatsOf], program: only.program, slots: [...only.slots] });
+    else if (seats) {
+      seats.programs.push(only.seatsOf);
+      seats.program ||= only.program;
+      seats.slots.push(...only.slots);
+    }
   };
   const result = await work({ tx, now: deps.clock(), cause, altersSearchIn });
-  for (const [municipalityId, seats] of municipalities) await deps.searchCache.changing(tx, municipalityId, seats ? [...seats] : undefined);
+  for (const [municipalityId, seats] of municipalities) await deps.searchCache.changing(tx, municipalityId, seats ?? undefined);
   return result;
 }

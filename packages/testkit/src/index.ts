@@ -2,6 +2,7 @@ export { startInfrastructure } from "./bring-up";
 export type { Infrastructure, StartedInfrastructure } from "./infrastructure";
 export { deleteRedisKeys, isolate, isolationId, type Isolation } from "./isolation";
 export { waitFor } from "./wait";
+export { seededRandom } from "./random";
 export { freePort } from "./ports";
 export { privateRedis, type PrivateRedis } from "./private-redis";
 export { privateKafka, type PrivateKafka } from "./private-kafka";

@@ -3,28 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnrollmentEnded, EnrollmentStarted } from "@kruzhok/contracts";
 import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
 import { createLogger } from "@kruzhok/observability";
-import { waitFor } from "@kruzhok/testkit";
+import { seededRandom, waitFor } from "@kruzhok/testkit";
 import { buildCatalogueApp } from "../src/app";
 import { SearchCache } from "../src/store/search-cache";
 import { catalogueHarness, createGroup, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
 
 type Page = { items: { id: string }[]; total: number; nextCursor: string | null; facets: unknown };
-
-/**
- * Mulberry32: a small seeded generator, so that a failure names the seed that reproduces it
- * (SEARCH_SEED=<seed> to run that one again). The seed changes from run to run otherwise:
- * each CI run tries other filter combinations.
- */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const directions = ["technical", "natural_science", "physical_culture_and_sports", "arts", "tourism_and_local_history", "social_and_humanitarian"] as const;
 const fundingKinds = ["financed", "free", "paid"] as const;
@@ -45,7 +29,9 @@ describe("navigator: cached answers equal computed ones, for random filters", ()
   /** Open groups, for seats taken and freed between searches. */
   const groups: { groupId: string; programId: string }[] = [];
   const seed = Number(process.env.SEARCH_SEED ?? Date.now() % 1_000_000_007);
-  const random = generator(seed);
+  // The seed changes from run to run, so each CI run tries other combinations; a failure names
+  // it (SEARCH_SEED=<seed> replays it).
+  const random = seededRandom(seed);
   const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;

@@ -32,6 +32,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
+import { seededRandom } from "@kruzhok/testkit/random";
 import { Redis } from "ioredis";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
 import { ceilingsTable, figureOf, measureFastifyHello, measureFastifyHelloPaced, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
@@ -118,17 +119,8 @@ ceilings = ceilings.filter((c) => c.id === "pgbench.app+outbox" || c.id === "red
 const pgbenchCeiling = figureOf(ceilings, "pgbench.app+outbox");
 const zrankCeiling = figureOf(ceilings, "redis.zrank.p1");
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run sends the same schedule. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Deterministic pseudo-random numbers, so every run sends the same schedule. */
+const random = seededRandom;
 
 const id = scratchId();
 const database = `bench_enrollment_${id}`;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { seededRandom } from "@kruzhok/testkit/random";
 import type { CampaignInput, CampaignResult } from "../../src/domain/campaign";
 
 /**
@@ -7,17 +8,8 @@ import type { CampaignInput, CampaignResult } from "../../src/domain/campaign";
  * under test.
  */
 
-/** mulberry32: a tiny seeded PRNG, so a failing instance can be replayed from its number. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded generator, so a failing instance can be replayed from its number. */
+export const prng = seededRandom;
 
 export type Random = ReturnType<typeof prng>;
 export const int = (random: Random, min: number, max: number): number => min + Math.floor(random() * (max - min + 1));

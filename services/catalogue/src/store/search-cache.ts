@@ -93,8 +93,6 @@ interface KeptSeats {
   filter: SeatView["filter"];
 }
 
-type Slot = SlotFlip;
-
 /** A seat-only change a use case is making: of these programs, with what flipped (`SeatFlips`). */
 export interface SeatsChanging extends SeatFlips {
   programs: string[];
@@ -108,11 +106,11 @@ export interface SeatsChanging extends SeatFlips {
 interface SeatChange {
   programs: ReadonlySet<string>;
   program: boolean;
-  slots: readonly Slot[] | "any";
+  slots: readonly SlotFlip[] | "any";
 }
 
 /** The slot lies in the window, as the EXISTS of `baseConditions` (store/search.ts) tests it. */
-const inWindow = (slot: Slot, window: SlotWindow) =>
+const inWindow = (slot: SlotFlip, window: SlotWindow) =>
   (window.weekday === undefined || slot.weekday === window.weekday) && (window.fromMinute === undefined || slot.start >= window.fromMinute) && (window.toMinute === undefined || slot.end <= window.toMinute);
 
 /** Whether `change` (undefined: any change at all) alters an answer keeping `seats`. */

@@ -30,9 +30,8 @@ import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { CompressionTypes, Partitioners } from "kafkajs";
-import { v7 as uuidv7 } from "uuid";
-import { Topics } from "@kruzhok/contracts";
-import { createKafka } from "@kruzhok/messaging";
+import { EnrollmentStarted } from "@kruzhok/contracts";
+import { createKafka, newEvent } from "@kruzhok/messaging";
 import { createPool, dropDatabase, ensureDatabase, withDatabase, type Pool, type Queryable } from "@kruzhok/postgres";
 import { migrateCatalogue } from "../../../services/catalogue/src/migrations";
 import { searchFacets, searchPrograms } from "../../../services/catalogue/src/store/search";
@@ -368,12 +367,12 @@ try {
        WHERE g.status = 'open' AND g.capacity > g.active_enrollments AND p.municipality_id = ANY($1::uuid[]) ORDER BY random() LIMIT $2`,
       [searchedIds, wanted],
     );
-    const applied = async () => Number((await pool!.query<{ n: string }>("SELECT count(*) AS n FROM inbox WHERE topic LIKE $1 AND outcome = 'applied'", [`%${Topics.enrollment}`])).rows[0]!.n);
+    const applied = async () => Number((await pool!.query<{ n: string }>("SELECT count(*) AS n FROM inbox WHERE topic LIKE $1 AND outcome = 'applied'", [`%${EnrollmentStarted.topic}`])).rows[0]!.n);
     const appliedBefore = await applied();
     const kafka = createKafka({ brokers: env.kafkaBrokers, clientId: `bench-catalogue-${scratchId()}` });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    const topic = `${topicPrefixOf(database)}${Topics.enrollment}`;
+    const topic = `${topicPrefixOf(database)}${EnrollmentStarted.topic}`;
     let produced = 0;
     let producedSeconds = 0;
     const produce = async () => {
@@ -390,10 +389,10 @@ try {
           topicMessages: [{
             topic,
             messages: batch.map((seat) => {
-              const id = uuidv7({ msecs: at.getTime() });
-              const enrollmentId = uuidv7({ msecs: at.getTime() });
+              // Built and validated as enrollment's outbox builds it, keyed by the aggregate as its relay keys it.
+              const enrollmentId = randomUUID();
               const data = { enrollmentId, groupId: seat.id, programId: seat.program_id, childId: randomUUID() };
-              return { key: enrollmentId, value: JSON.stringify({ id, type: "enrollment.enrollment.started", version: 1, occurredAt: at.toISOString(), municipalityId: seat.municipality_id, aggregateId: enrollmentId, correlationId: id, causationId: null, data }) };
+              return { key: enrollmentId, value: JSON.stringify(newEvent(EnrollmentStarted, { municipalityId: seat.municipality_id, aggregateId: enrollmentId }, data, at)) };
             }),
           }],
         });

@@ -238,11 +238,15 @@ async function insert(tx: PoolClient, programs: ProgramSeed[], groups: GroupSeed
       [chunk, now],
     );
     await tx.query(
-      `INSERT INTO group_slots (group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat)
-       SELECT r.id, r.program_id, (SELECT p.municipality_id FROM programs p WHERE p.id = r.program_id), (s->>'weekday')::smallint,
+      // With the program's columns the weekday facets count from (0009), as writeSlots copies them.
+      `INSERT INTO group_slots (group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat,
+         direction, funding_kind, listed, age_min, age_max)
+       SELECT r.id, r.program_id, p.municipality_id, (s->>'weekday')::smallint,
          (split_part(s->>'start', ':', 1)::int * 60 + split_part(s->>'start', ':', 2)::int)::smallint,
-         (split_part(s->>'end', ':', 1)::int * 60 + split_part(s->>'end', ':', 2)::int)::smallint, true
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, program_id uuid, slots jsonb, status text), jsonb_array_elements(r.slots) AS s
+         (split_part(s->>'end', ':', 1)::int * 60 + split_part(s->>'end', ':', 2)::int)::smallint, true,
+         p.direction, p.funding_kind, p.status = 'published' AND p.provider_approved, p.age_min, p.age_max
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, program_id uuid, slots jsonb, status text)
+         JOIN programs p ON p.id = r.program_id, jsonb_array_elements(r.slots) AS s
        WHERE r.status = 'open'`,
       [chunk],
     );

@@ -230,8 +230,13 @@ export async function loadCatalogue(
   for (let i = 0; i < slots.length; i += chunk * 5) {
     const rows = slots.slice(i, i + chunk * 5);
     await pool.query(
-      `INSERT INTO group_slots (group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::smallint[], $5::smallint[], $6::smallint[], $7::boolean[])`,
+      // With the program's columns the weekday facets count from (0009), as writeSlots copies them.
+      `INSERT INTO group_slots (group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat,
+         direction, funding_kind, listed, age_min, age_max)
+       SELECT s.*, p.direction, p.funding_kind, p.status = 'published' AND p.provider_approved, p.age_min, p.age_max
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::smallint[], $5::smallint[], $6::smallint[], $7::boolean[])
+         AS s(group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat)
+       JOIN programs p ON p.id = s.program_id`,
       [
         rows.map((r) => r.group_id),
         rows.map((r) => r.program_id),

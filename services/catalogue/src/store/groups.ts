@@ -32,9 +32,12 @@ async function writeSlots(db: Queryable, groupId: string, plan: GroupPlan): Prom
   await db.query("DELETE FROM group_slots WHERE group_id = $1", [groupId]);
   const slots = plan.schedule.slots;
   await db.query(
-    `INSERT INTO group_slots (group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat)
+    `INSERT INTO group_slots (group_id, program_id, municipality_id, weekday, start_minute, end_minute, has_free_seat,
+       direction, funding_kind, listed, age_min, age_max)
      SELECT g.id, g.program_id, p.municipality_id, unnest($2::smallint[]), unnest($3::smallint[]), unnest($4::smallint[]),
-       g.capacity > g.active_enrollments
+       g.capacity > g.active_enrollments,
+       -- The program's, for the weekday facets (0009); its trigger keeps them when the program changes.
+       p.direction, p.funding_kind, p.status = 'published' AND p.provider_approved, p.age_min, p.age_max
      FROM groups g JOIN programs p ON p.id = g.program_id WHERE g.id = $1 AND g.status = 'open'`,
     [groupId, slots.map((s) => s.weekday), slots.map((s) => minutesOf(s.start)), slots.map((s) => minutesOf(s.end))],
   );

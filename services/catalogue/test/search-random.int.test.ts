@@ -3,15 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnrollmentEnded, EnrollmentStarted } from "@kruzhok/contracts";
 import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
 import { createLogger } from "@kruzhok/observability";
-import { seededRandom, waitFor } from "@kruzhok/testkit";
+import { waitFor } from "@kruzhok/testkit";
 import { buildCatalogueApp } from "../src/app";
 import { SearchCache } from "../src/store/search-cache";
-import { catalogueHarness, createGroup, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
+import { catalogueHarness, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
+import { chance, directions, fundingKinds, hhmm, randomGroup } from "./fixtures/random";
 
 type Page = { items: { id: string }[]; total: number; nextCursor: string | null; facets: unknown };
 
-const directions = ["technical", "natural_science", "physical_culture_and_sports", "arts", "tourism_and_local_history", "social_and_humanitarian"] as const;
-const fundingKinds = ["financed", "free", "paid"] as const;
 const titles = ["Робототехника для школьников", "Шахматы", "Театральная студия «Маска»", "Футбол", "Юный эколог", "Домбыра үйірмесі", "Қазақ күресі", "Хоровое пение", "Программирование на Python", "Краеведение"];
 const words = ["робототехнику", "шахматы", "театральная", "футболом", "эколог", "үйірме", "қазақ", "пение", "программирование", "для", "студия"];
 const centre = { latitude: 53.0167, longitude: 158.65 };
@@ -28,13 +27,9 @@ describe("navigator: cached answers equal computed ones, for random filters", ()
   let w: World;
   /** Open groups, for seats taken and freed between searches. */
   const groups: { groupId: string; programId: string }[] = [];
-  const seed = Number(process.env.SEARCH_SEED ?? Date.now() % 1_000_000_007);
-  // The seed changes from run to run, so each CI run tries other combinations; a failure names
-  // it (SEARCH_SEED=<seed> replays it).
-  const random = seededRandom(seed);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
-  const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+  // A failure names the seed (SEARCH_SEED=<seed> replays it).
+  const c = chance();
+  const { seed, random, pick, int } = c;
 
   beforeAll(async () => {
     h = await catalogueHarness("cat-search-random");
@@ -57,19 +52,7 @@ describe("navigator: cached answers equal computed ones, for random filters", ()
       });
       // A few stay drafts (never listed); most have one or two groups, some of them full.
       if (random() < 0.15) continue;
-      for (let g = int(0, 2); g > 0; g--) {
-        const start = int(16, 38) * 30;
-        const capacity = int(1, 2);
-        const groupId = await createGroup(h, w, programId, {
-          capacity,
-          schedule: { timeZone: "Asia/Kamchatka", slots: [{ weekday: int(1, 6), start: hhmm(start), end: hhmm(start + int(1, 4) * 30) }] },
-        });
-        groups.push({ groupId, programId });
-        for (let taken = random() < 0.4 ? capacity : 0; taken > 0; taken--) {
-          const enrollmentId = randomUUID();
-          await h.deliver(EnrollmentStarted, { municipalityId: w.municipalityId, aggregateId: enrollmentId }, { enrollmentId, groupId, programId, childId: randomUUID() });
-        }
-      }
+      for (let g = int(0, 2); g > 0; g--) groups.push(await randomGroup(h, w, c, programId, 6));
       await publish(h, w, programId);
     }
   });

@@ -1,12 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EnrollmentStarted } from "@kruzhok/contracts";
-import { seededRandom } from "@kruzhok/testkit";
 import { searchFacets, type FacetRow, type SearchFilters } from "../src/store/search";
-import { catalogueHarness, createGroup, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
-
-const directions = ["technical", "natural_science", "physical_culture_and_sports", "arts", "tourism_and_local_history", "social_and_humanitarian"] as const;
-const fundingKinds = ["financed", "free", "paid"] as const;
+import { catalogueHarness, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
+import { chance, directions, fundingKinds, randomGroup } from "./fixtures/random";
 
 /**
  * What the facets of a weekday search are by definition (store/search.ts `baseConditions`): the
@@ -36,11 +31,9 @@ describe("navigator: weekday facets counted from the slots equal those counted f
   let h: CatalogueHarness;
   let w: World;
   const programs: string[] = [];
-  const seed = Number(process.env.SEARCH_SEED ?? Date.now() % 1_000_000_007);
-  const random = seededRandom(seed);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
-  const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+  // A failure names the seed (SEARCH_SEED=<seed> replays it).
+  const c = chance();
+  const { seed, random, pick, int } = c;
 
   beforeAll(async () => {
     h = await catalogueHarness("cat-slot-facets");
@@ -54,18 +47,8 @@ describe("navigator: weekday facets counted from the slots equal those counted f
         ageRange: { min, max: int(min, 17) },
         ...(fundingKind !== "financed" && { certification: null }),
       });
-      for (let g = int(1, 2); g > 0; g--) {
-        const start = int(16, 38) * 30;
-        const capacity = int(1, 2);
-        const groupId = await createGroup(h, w, programId, {
-          capacity,
-          schedule: { timeZone: "Asia/Kamchatka", slots: [{ weekday: int(1, 3), start: hhmm(start), end: hhmm(start + int(1, 4) * 30) }] },
-        });
-        for (let taken = random() < 0.4 ? capacity : 0; taken > 0; taken--) {
-          const enrollmentId = randomUUID();
-          await h.deliver(EnrollmentStarted, { municipalityId: w.municipalityId, aggregateId: enrollmentId }, { enrollmentId, groupId, programId, childId: randomUUID() });
-        }
-      }
+      // Three weekdays only, so that the windows searched hold several programs each.
+      for (let g = int(1, 2); g > 0; g--) await randomGroup(h, w, c, programId, 3);
       if (random() < 0.8) await publish(h, w, programId);
       programs.push(programId);
     }

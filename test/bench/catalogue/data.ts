@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import type { Pool } from "@kruzhok/postgres";
+import { seededRandom } from "@kruzhok/testkit/random";
 import { generate, type DemoMunicipality, type GroupSeed, type ProgramSeed } from "../../../services/catalogue/scripts/seed";
 import { geoLatitude } from "../../../services/catalogue/src/store/programs";
 
@@ -41,17 +42,8 @@ export const moscow: BenchMunicipality = {
   kazakh: false,
 };
 
-/** Deterministic, so that two runs search the same catalogue. */
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-export const random = prng(0x62656e63); // "benc"
+/** Deterministic, so that two runs search the same catalogue (the same numbers as the copy of mulberry32 this file had). */
+export const random = seededRandom(0x62656e63); // "benc"
 export const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 export const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
 

@@ -2,7 +2,7 @@
 // hello-world measured in the same run: `bash test/bench/run catalogue`.
 //
 //   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
-//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--paced S] [--rate N]
+//       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--floor S] [--paced S] [--rate N]
 //       [--surge S] [--surge-events N] [--explain] [--moscow]
 //
 // The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
@@ -15,6 +15,8 @@
 // its /metrics tell how each search was served, and the report shows it. A second, labelled
 // scenario (--fresh S seconds, 10 in flight) sends parameter sets never sent before: the cost of
 // an answer the cache does not hold (only the 3 "municipality only" queries repeat there).
+// --floor S seconds (same concurrency) then sends the cheapest search the catalogue computes,
+// never twice alike (queries.ts `floorQuery`): the rate no computed search can pass here.
 // Two paced scenarios follow (issue #20; open loop, latency counted from when each search was
 // due): --paced S seconds of fresh parameter sets at --rate searches/s (goal: p95 <= 30 ms at
 // 500 /s), and --surge S seconds of the repeated mix at the same rate while enrollment events
@@ -45,7 +47,7 @@ import { RawHttpConnection, rawRequest } from "../lib/raw-http";
 import { deleteServiceTopics, freePort, spawnService, topicPrefixOf, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 import { demoMunicipalities, loadCatalogue, moscow, type LoadResult } from "./data";
-import { filtersOf, kindDescriptions, kinds, pathOf, queryOf, searchIn, type Kind } from "./queries";
+import { filtersOf, floorQuery, kindDescriptions, kinds, pathOf, queryOf, searchIn, type Kind } from "./queries";
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "5" },
     single: { type: "string", default: "8" },
     fresh: { type: "string", default: "10" },
+    floor: { type: "string", default: "10" },
     paced: { type: "string", default: "10" },
     rate: { type: "string", default: "500" },
     surge: { type: "string", default: "10" },
@@ -78,6 +81,7 @@ const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const singleS = Number(args.single);
 const freshS = Number(args.fresh);
+const floorS = Number(args.floor);
 const pacedS = Number(args.paced);
 const pacedRate = Number(args.rate);
 const surgeS = Number(args.surge);
@@ -155,6 +159,7 @@ let ceilings: Ceiling[] | undefined;
 let measurement: Measurement | undefined;
 let single: Omit<Measurement, "cpu" | "postgresOwn" | "cache"> | undefined;
 let fresh: (Omit<Measurement, "cpu" | "postgresOwn" | "cache"> & { cache: CacheOutcomes; cpu: CpuUse; postgresOwn: number }) | undefined;
+let floor: Measurement | undefined;
 let paced: Measurement | undefined;
 let calm: Measurement | undefined;
 let surge: (Measurement & { produced: number; applied: number; producedSeconds: number }) | undefined;
@@ -353,6 +358,11 @@ try {
     await settle(waiting);
     fresh = await measure(() => runMix(freshS, concurrency, (_kind, i) => pathOf(queryOf(firstPages[i % firstPages.length]!))));
   }
+  if (floorS > 0) {
+    progress(`the floor: ${floorS} s of the cheapest computed search, ${concurrency} in flight`);
+    await settle(waiting);
+    floor = await measure(() => runMix(floorS, concurrency, () => pathOf(floorQuery())));
+  }
   if (pacedS > 0) {
     progress(`fresh queries paced: ${pacedS} s at ${fmt(pacedRate)} /s (open loop)`);
     await settle(waiting);
@@ -504,6 +514,14 @@ const results: Table = {
           verdict(fresh.requests / fresh.seconds / rate >= GOALS.freshOfCached),
         ]]
       : []),
+    ...(floor
+      ? [[
+          "the floor: the cheapest computed search (a municipality's page after a random place; counts kept) / the cached mix",
+          `${pct(floor.requests / floor.seconds / rate)} (${fmt(floor.requests / floor.seconds)} / ${fmt(rate)} /s), ${[...floor.statuses].map(([s, n]) => `${fmt(n)} × ${s}`).join(", ")}; per search: Postgres ${fmt((floor.postgresOwn * 1e6 * floor.seconds) / floor.requests)} µs, catalogue ${fmt((floor.cpu.children * 1e6 * floor.seconds) / floor.requests)} µs, client ${fmt((floor.cpu.benchProcess * 1e6 * floor.seconds) / floor.requests)} µs; ${cacheText(floor.cache)}`,
+          "info: no computed search passes it",
+          "",
+        ]]
+      : []),
     ...(paced
       ? [[
           `fresh parameter sets paced at ${fmt(pacedRate)} /s (open loop)`,
@@ -588,7 +606,7 @@ const perKind: Table = {
   ],
 };
 const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in ${big ? `4 municipalities (${fmt(big.programs)} programs and ~${fmt(big.groups)} groups in the one at Moscow's scale, which the mix searches but for the Kazakh words)` : "3 municipalities"}; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
-const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${warmupS} s of the mix to warm it again and ${surgeS} s of it paced at ${fmt(pacedRate)} /s without a surge, then ${surgeS} s of it paced while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
+const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${floorS > 0 ? `, then ${floorS} s of the floor` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${warmupS} s of the mix to warm it again and ${surgeS} s of it paced at ${fmt(pacedRate)} /s without a surge, then ${surgeS} s of it paced while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=warn, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
 out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${pacedKinds ? `${textTable(pacedKinds)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
 const markdown = [
@@ -632,6 +650,7 @@ const files = await writeResults(
     otherLoad,
     cache: measurement.cache,
     fresh: fresh ? { requests: fresh.requests, seconds: fresh.seconds, cache: fresh.cache, cpu: fresh.cpu, postgresOwn: fresh.postgresOwn, p50: percentile(fresh.latencies.get("all")!, 50), p95: percentile(fresh.latencies.get("all")!, 95), p99: percentile(fresh.latencies.get("all")!, 99) } : null,
+    floor: floor ? { requests: floor.requests, seconds: floor.seconds, statuses: Object.fromEntries(floor.statuses), cache: floor.cache, cpu: floor.cpu, postgresOwn: floor.postgresOwn, p50: percentile(floor.latencies.get("all")!, 50), p95: percentile(floor.latencies.get("all")!, 95), p99: percentile(floor.latencies.get("all")!, 99) } : null,
     paced: paced ? { rate: pacedRate, requests: paced.requests, seconds: paced.seconds, statuses: Object.fromEntries(paced.statuses), cache: paced.cache, cpu: paced.cpu, postgresOwn: paced.postgresOwn, p50: percentile(paced.latencies.get("all")!, 50), p95: percentile(paced.latencies.get("all")!, 95), p99: percentile(paced.latencies.get("all")!, 99) } : null,
     calm: calm ? { rate: pacedRate, requests: calm.requests, seconds: calm.seconds, statuses: Object.fromEntries(calm.statuses), cache: calm.cache, cpu: calm.cpu, postgresOwn: calm.postgresOwn, p50: percentile(calm.latencies.get("all")!, 50), p95: percentile(calm.latencies.get("all")!, 95), p99: percentile(calm.latencies.get("all")!, 99) } : null,
     surge: surge ? { rate: pacedRate, eventsPerSecond: surgeEvents, produced: surge.produced, applied: surge.applied, requests: surge.requests, seconds: surge.seconds, statuses: Object.fromEntries(surge.statuses), cache: surge.cache, cpu: surge.cpu, postgresOwn: surge.postgresOwn, p50: percentile(surge.latencies.get("all")!, 50), p95: percentile(surge.latencies.get("all")!, 95), p99: percentile(surge.latencies.get("all")!, 99) } : null,

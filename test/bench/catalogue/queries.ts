@@ -1,5 +1,7 @@
 // The navigator's query mix: what families type and tick, one kind at a time, with parameters
 // varied over the three municipalities so that no single plan or cache line carries the run.
+import { randomUUID } from "node:crypto";
+import { encodeCursor } from "../../../services/catalogue/src/domain/search";
 import { SearchQuery } from "../../../services/catalogue/src/http/schemas";
 import type { SearchFilters } from "../../../services/catalogue/src/store/search";
 import { searchFiltersOf } from "../../../services/catalogue/src/http/search";
@@ -59,6 +61,17 @@ export function queryOf(kind: Exclude<Kind, "page-2">): Record<string, string> {
     case "radius":
       return { municipalityId: m.id, ...near(m), radiusKm: String(int(1, 3)) };
   }
+}
+
+/**
+ * The cheapest search the catalogue computes (`--floor`): a page of a municipality's programs
+ * after a random place in id order, as a family reaches it through a cursor. Postgres reads one
+ * short index range and the page's rows; the counts are the municipality's own, kept under their
+ * facet key; and no two are alike, so none is answered from memory. Every computed search does
+ * at least this much, so its rate bounds theirs on this machine.
+ */
+export function floorQuery(): Record<string, string> {
+  return { municipalityId: pick(searched).id, cursor: encodeCursor({ order: "id", key: null, id: randomUUID() }) };
 }
 
 export const pathOf = (query: Record<string, string>): string => `/search?${new URLSearchParams(query).toString()}`;

@@ -26,9 +26,36 @@ if ttl < 0 then
 end
 return {current, ttl}`;
 
-/** The command `COUNT_LUA` becomes on a client (ioredis `defineCommand`); on a pipeline it queues (its answer comes with `exec`). */
-type WithCount = { kruzhokRateCount(key: string, by: number, windowMs: number): Promise<[number, number]> };
-type PipelineWithCount = { kruzhokRateCount(key: string, by: number, windowMs: number): unknown };
+/**
+ * `COUNT_LUA` for a whole batch in one command: `KEYS[i]` by `ARGV[2i-1]`, a new window of
+ * `ARGV[2i]` ms; the answer is every key's count and remaining window, in order, flat. One
+ * command instead of a pipeline of one per subject: at 5,000 position lookups a second the
+ * pipeline's commands, their timers and their replies were what a lookup worker's scavenges found
+ * alive most (BENCHMARKS.md). Its keys are every subject's: on a Redis Cluster they would have to
+ * share a slot; the services' client is one Redis node (config REDIS_URL).
+ */
+const COUNT_MANY_LUA = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local current = redis.call('INCRBY', key, ARGV[2 * i - 1])
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[2 * i])
+    ttl = tonumber(ARGV[2 * i])
+  end
+  out[2 * i - 1] = current
+  out[2 * i] = ttl
+end
+return out`;
+
+/** Subjects per batch command: Redis runs a script alone, so a batch is cut into commands of at most this many (~1 ms each). */
+const BATCH_KEYS = 500;
+
+/** The commands the scripts become on a client (ioredis `defineCommand`). */
+type WithCount = {
+  kruzhokRateCount(key: string, by: number, windowMs: number): Promise<[number, number]>;
+  kruzhokRateCountMany(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+};
 
 /** One subject's counter as this process sees it. */
 interface Count {
@@ -49,7 +76,7 @@ interface Count {
  * The rate limit's counters, shared by every replica and worker through Redis, counted here
  * between two visits to it. A subject's first request in a window (in this process) asks Redis,
  * which counts it and tells the count and the window's end; the next ones are counted here and
- * answered at once, and what this process counted goes to Redis in one pipelined batch every
+ * answered at once, and what this process counted goes to Redis in one batch (one command) every
  * `flushMs`, each answer bringing back everyone's count. A request used to cost a Redis round
  * trip of its own (a lookup's was half its Redis work and a third of its socket writes,
  * BENCHMARKS.md); now a subject costs one per window and its share of a batch.
@@ -67,6 +94,7 @@ interface Count {
 export class SharedCounts {
   private readonly counts = new Map<string, Count>();
   private readonly count: WithCount["kruzhokRateCount"];
+  private readonly countMany: WithCount["kruzhokRateCountMany"];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastPrune = Date.now();
@@ -78,8 +106,11 @@ export class SharedCounts {
   ) {
     const client = redis as Redis & Partial<WithCount>;
     if (!client.kruzhokRateCount) redis.defineCommand("kruzhokRateCount", { numberOfKeys: 1, lua: COUNT_LUA });
+    // No fixed number of keys: the caller gives it first.
+    if (!client.kruzhokRateCountMany) redis.defineCommand("kruzhokRateCountMany", { lua: COUNT_MANY_LUA });
     const counting = redis as Redis & WithCount;
     this.count = (key, by, windowMs) => counting.kruzhokRateCount(key, by, windowMs);
+    this.countMany = (keyCount, ...keysThenArgs) => counting.kruzhokRateCountMany(keyCount, ...keysThenArgs);
   }
 
   incr(key: string, windowMs: number, done: Done): void {
@@ -164,28 +195,40 @@ export class SharedCounts {
       return;
     }
     const startedAt = performance.now();
-    const pipeline = this.redis.pipeline();
-    for (const [key, count] of batch) (pipeline as typeof pipeline & PipelineWithCount).kruzhokRateCount(key, count.sending, count.windowMs);
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      this.outage.answered(startedAt);
-      const answeredAt = Date.now();
-      batch.forEach(([, count], index) => {
-        const [error, reply] = results[index] ?? [new Error("no answer")];
-        if (error || !Array.isArray(reply)) {
-          count.pending += count.sending;
-        } else {
-          const [current, ttl] = reply as [number, number];
-          count.base = current;
-          count.endsAt = answeredAt + ttl;
-        }
-        count.sending = 0;
-      });
-    } catch (error) {
-      this.outage.failed(error);
-      this.putBack(batch);
-    }
+    const parts: [string, Count][][] = [];
+    for (let i = 0; i < batch.length; i += BATCH_KEYS) parts.push(batch.slice(i, i + BATCH_KEYS));
+    // The parts go out together (ioredis writes them back to back); each is counted or put back whole.
+    const answers = await Promise.allSettled(parts.map((part) => this.sendPart(part)));
+    const failed = answers.find((answer) => answer.status === "rejected");
+    if (failed) this.outage.failed(failed.reason);
+    else this.outage.answered(startedAt);
     if (batch.some(([, count]) => count.pending > 0)) this.schedule();
+  }
+
+  /** One command for a part of a batch: every count in it takes its answer, or all go back to pending. */
+  private async sendPart(part: [string, Count][]): Promise<void> {
+    const keys: string[] = [];
+    const args: number[] = [];
+    for (const [key, count] of part) {
+      keys.push(key);
+      args.push(count.sending, count.windowMs);
+    }
+    let reply: number[];
+    try {
+      reply = await this.countMany(keys.length, ...keys, ...args);
+    } catch (error) {
+      for (const [, count] of part) {
+        count.pending += count.sending;
+        count.sending = 0;
+      }
+      throw error;
+    }
+    const answeredAt = Date.now();
+    part.forEach(([, count], index) => {
+      count.base = reply[2 * index]!;
+      count.endsAt = answeredAt + reply[2 * index + 1]!;
+      count.sending = 0;
+    });
   }
 
   private putBack(batch: [string, Count][]): void {

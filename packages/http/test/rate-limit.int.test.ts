@@ -128,6 +128,22 @@ describe("rate limit counted between visits to Redis (SharedCounts)", () => {
     expect(await counter(subject)).toBe(5);
   });
 
+  it("sends a batch of many subjects' counts as one command, and each subject's count arrives", async () => {
+    const subjects = Array.from({ length: 25 }, () => `mun-${randomUUID()}`);
+    const tokens = await Promise.all(subjects.map((subject) => a.token({ subject, role: "municipality", municipalityId })));
+    // Each subject's first request asks Redis itself; the next two are counted here.
+    expect(await Promise.all(tokens.map((token) => ping(a, token)))).toEqual(tokens.map(() => 200));
+    const before = sent.a;
+    expect(await Promise.all(tokens.flatMap((token) => [ping(a, token), ping(a, token)]))).toEqual(tokens.flatMap(() => [200, 200]));
+    await pause(200);
+    // 50 requests of 25 subjects in one batch: one command, not one per subject.
+    expect(sent.a - before).toBe(1);
+    expect(await Promise.all(subjects.map(counter))).toEqual(subjects.map(() => 3));
+    // And the counts came back: two more each is over the limit of 4 in this process at once.
+    expect(await ping(a, tokens[0]!)).toBe(200);
+    expect(await ping(a, tokens[0]!)).toBe(429);
+  });
+
   it("refuses in every process once their batches met in Redis", async () => {
     const subject = `mun-${randomUUID()}`;
     const token = await a.token({ subject, role: "municipality", municipalityId });

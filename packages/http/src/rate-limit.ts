@@ -217,10 +217,7 @@ export class SharedCounts {
     try {
       reply = await this.countMany(keys.length, ...keys, ...args);
     } catch (error) {
-      for (const [, count] of part) {
-        count.pending += count.sending;
-        count.sending = 0;
-      }
+      this.putBack(part);
       throw error;
     }
     const answeredAt = Date.now();

@@ -13,28 +13,17 @@ declare module "fastify" {
 }
 
 /**
- * Add `ARGV[1]` to a counter and return it with its remaining window; a counter without one
- * (new, or its window ended) gets `ARGV[2]` ms: one key per subject under the namespace,
- * expiring with its window (the counters @fastify/rate-limit's Redis store kept, when we used it).
+ * Add to counters and return each with its remaining window: `KEYS[i]` by `ARGV[2i-1]`; a
+ * counter without a window (new, or its window ended) gets `ARGV[2i]` ms. One key per subject
+ * under the namespace, expiring with its window (the counters @fastify/rate-limit's Redis store
+ * kept, when we used it). The answer is every key's count and window, in order, flat. A
+ * subject's first request sends its key alone; a batch sends all of its keys in one command
+ * rather than a pipeline of one per subject: at 5,000 position lookups a second the pipeline's
+ * commands, their timers and their replies were what a lookup worker's scavenges found alive most
+ * (BENCHMARKS.md). Its keys are every subject's: on a Redis Cluster they would have to share a
+ * slot; the services' client is one Redis node (config REDIS_URL).
  */
 const COUNT_LUA = `
-local current = redis.call('INCRBY', KEYS[1], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
-end
-return {current, ttl}`;
-
-/**
- * `COUNT_LUA` for a whole batch in one command: `KEYS[i]` by `ARGV[2i-1]`, a new window of
- * `ARGV[2i]` ms; the answer is every key's count and remaining window, in order, flat. One
- * command instead of a pipeline of one per subject: at 5,000 position lookups a second the
- * pipeline's commands, their timers and their replies were what a lookup worker's scavenges found
- * alive most (BENCHMARKS.md). Its keys are every subject's: on a Redis Cluster they would have to
- * share a slot; the services' client is one Redis node (config REDIS_URL).
- */
-const COUNT_MANY_LUA = `
 local out = {}
 for i, key in ipairs(KEYS) do
   local current = redis.call('INCRBY', key, ARGV[2 * i - 1])
@@ -51,11 +40,8 @@ return out`;
 /** Subjects per batch command: Redis runs a script alone, so a batch is cut into commands of at most this many (~1 ms each). */
 const BATCH_KEYS = 500;
 
-/** The commands the scripts become on a client (ioredis `defineCommand`). */
-type WithCount = {
-  kruzhokRateCount(key: string, by: number, windowMs: number): Promise<[number, number]>;
-  kruzhokRateCountMany(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
-};
+/** The command `COUNT_LUA` becomes on a client (ioredis `defineCommand`; no fixed number of keys: the caller gives it first). */
+type WithCount = { kruzhokRateCounts(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number[]> };
 
 /** One subject's counter as this process sees it. */
 interface Count {
@@ -93,8 +79,7 @@ interface Count {
  */
 export class SharedCounts {
   private readonly counts = new Map<string, Count>();
-  private readonly count: WithCount["kruzhokRateCount"];
-  private readonly countMany: WithCount["kruzhokRateCountMany"];
+  private readonly count: WithCount["kruzhokRateCounts"];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastPrune = Date.now();
@@ -105,12 +90,9 @@ export class SharedCounts {
     private readonly flushMs = 100,
   ) {
     const client = redis as Redis & Partial<WithCount>;
-    if (!client.kruzhokRateCount) redis.defineCommand("kruzhokRateCount", { numberOfKeys: 1, lua: COUNT_LUA });
-    // No fixed number of keys: the caller gives it first.
-    if (!client.kruzhokRateCountMany) redis.defineCommand("kruzhokRateCountMany", { lua: COUNT_MANY_LUA });
+    if (!client.kruzhokRateCounts) redis.defineCommand("kruzhokRateCounts", { lua: COUNT_LUA });
     const counting = redis as Redis & WithCount;
-    this.count = (key, by, windowMs) => counting.kruzhokRateCount(key, by, windowMs);
-    this.countMany = (keyCount, ...keysThenArgs) => counting.kruzhokRateCountMany(keyCount, ...keysThenArgs);
+    this.count = (keyCount, ...keysThenArgs) => counting.kruzhokRateCounts(keyCount, ...keysThenArgs);
   }
 
   incr(key: string, windowMs: number, done: Done): void {
@@ -134,8 +116,9 @@ export class SharedCounts {
     const fresh: Count = { base: 0, sending: 0, pending: 0, endsAt: now + windowMs, windowMs, waiting: [] };
     this.counts.set(key, fresh);
     const startedAt = performance.now();
-    this.count(key, 1, windowMs).then(
-      ([current, ttl]) => {
+    this.count(1, key, 1, windowMs).then(
+      (reply) => {
+        const [current, ttl] = [reply[0]!, reply[1]!];
         this.outage.answered(startedAt);
         const waiting = fresh.waiting ?? [];
         delete fresh.waiting;
@@ -215,7 +198,7 @@ export class SharedCounts {
     }
     let reply: number[];
     try {
-      reply = await this.countMany(keys.length, ...keys, ...args);
+      reply = await this.count(keys.length, ...keys, ...args);
     } catch (error) {
       this.putBack(part);
       throw error;

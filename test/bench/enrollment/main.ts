@@ -548,6 +548,8 @@ try {
     if (!seen) checkedBodies.set(l.id, { body: answer.body, key, wrong });
     return key;
   };
+  /** A lookup that got no answer, as its phase's list of statuses names it. */
+  const transportError = (error: unknown) => `transport error (${error instanceof Error ? error.message : String(error)})`;
   const lookupStatuses = new Map<string, number>();
   const lookupRun = async (seconds: number, latencies: number[]): Promise<number> => {
     let next = 0;
@@ -564,7 +566,7 @@ try {
             latencies.push(performance.now() - started);
             key = checkLookup(l, answer);
           } catch (error) {
-            key = `transport error (${error instanceof Error ? error.message : String(error)})`;
+            key = transportError(error);
           }
           lookupStatuses.set(key, (lookupStatuses.get(key) ?? 0) + 1);
           done++;
@@ -616,7 +618,7 @@ try {
       ask: askPaced,
       answered: ({ answer, l }) => void checkLookup(l, answer),
       failed: (error) => {
-        const key = `warm-up transport error (${error instanceof Error ? error.message : String(error)})`;
+        const key = `warm-up ${transportError(error)}`;
         pacedStatuses.set(key, (pacedStatuses.get(key) ?? 0) + 1);
       },
     });
@@ -635,7 +637,7 @@ try {
             pacedStatuses.set(key, (pacedStatuses.get(key) ?? 0) + 1);
           },
           failed: (error) => {
-            const key = `transport error (${error instanceof Error ? error.message : String(error)})`;
+            const key = transportError(error);
             pacedStatuses.set(key, (pacedStatuses.get(key) ?? 0) + 1);
           },
         }),

@@ -6,6 +6,7 @@ import { positionInPostgres, type ApplicationRow } from "../store/applications";
 import { findGroup, findRules } from "../store/projections";
 import { isDirty, syncGroup, type QueueIndex } from "../store/queue-index";
 import type { KnownGuardianships } from "./access";
+import { Reloaded } from "./reloaded";
 
 export type Position = PositionView & { applicationId: string; groupId: string; source: "redis" | "postgres" };
 
@@ -128,11 +129,12 @@ export class PositionLookups implements KnownGuardianships {
   private readonly changedGuardians = new Map<string, number>();
   private readonly changedGuardiansMs: number;
   private readonly siblings: Siblings | undefined;
-  private readonly orders = new Map<string, { order: readonly string[]; until: number }>();
-  private readonly zones = new Map<string, { zone: string; until: number }>();
+  /** Per municipality and local year, its category order. */
+  private readonly orders: Reloaded<string, readonly string[]>;
+  /** Per group, its municipality's time zone. */
+  private readonly zones: Reloaded<string, string>;
   /** A zone's current local year and the instants it starts and ends (Intl costs more than the rest of a lookup). */
   private readonly years = new Map<string, { year: number; from: number; to: number }>();
-  private readonly ttlMs: number;
   private readonly smallCellThreshold: number;
   /**
    * The position script's answers per group and member, kept until the group's queue changes.
@@ -161,7 +163,12 @@ export class PositionLookups implements KnownGuardianships {
   ) {
     this.applications = new Bounded(options.maxEntries ?? 200_000);
     this.guardianships = new Bounded(options.maxEntries ?? 200_000);
-    this.ttlMs = options.referenceTtlMs ?? 30_000;
+    const ttlMs = options.referenceTtlMs ?? 30_000;
+    this.zones = new Reloaded(ttlMs, async (groupId) => (await findGroup(pool, groupId))?.timeZone);
+    this.orders = new Reloaded(ttlMs, async (key) => {
+      const [municipalityId, year] = key.split("|") as [string, string];
+      return (await findRules(pool, municipalityId, Number(year)))?.rules?.categories ?? [];
+    });
     this.changedGuardiansMs = options.changedGuardiansMs ?? 60_000;
     this.siblings = options.siblings;
     this.smallCellThreshold = options.smallCellThreshold ?? DEFAULT_SMALL_CELL_THRESHOLD;
@@ -319,31 +326,16 @@ export class PositionLookups implements KnownGuardianships {
   /** The municipality's category order of the group's local year (undefined: enrollment does not know the group). */
   private async orderOf(municipalityId: string, groupId: string, now: Date): Promise<readonly string[] | undefined> {
     const at = now.getTime();
-    let zone = this.zones.get(groupId);
-    if (!zone || zone.until < at) {
-      const group = await findGroup(this.pool, groupId);
-      if (!group) return undefined;
-      zone = { zone: group.timeZone, until: at + this.ttlMs };
-      this.zones.set(groupId, zone);
-    }
-    const year = this.yearIn(zone.zone, now);
-    const key = `${municipalityId}:${year}`;
-    let cached = this.orders.get(key);
-    if (!cached || cached.until < at) {
-      const settings = await findRules(this.pool, municipalityId, year);
-      cached = { order: settings?.rules?.categories ?? [], until: at + this.ttlMs };
-      this.orders.set(key, cached);
-    }
-    return cached.order;
+    const zone = await this.zones.get(groupId, at);
+    if (zone === undefined) return undefined;
+    return this.orders.get(`${municipalityId}|${this.yearIn(zone, now)}`, at);
   }
 
   /** `orderOf` from what the process holds, when all of it is fresh; undefined otherwise. */
   private freshOrder(municipalityId: string, groupId: string, now: Date): readonly string[] | undefined {
     const at = now.getTime();
-    const zone = this.zones.get(groupId);
-    if (!zone || zone.until < at) return undefined;
-    const cached = this.orders.get(`${municipalityId}:${this.yearIn(zone.zone, now)}`);
-    return cached && cached.until >= at ? cached.order : undefined;
+    const zone = this.zones.fresh(groupId, at);
+    return zone === undefined ? undefined : this.orders.fresh(`${municipalityId}|${this.yearIn(zone, now)}`, at);
   }
 
   /** The local year in `zone` at `now`, from Intl only once per zone and year. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Reloaded } from "../src/usecases/reloaded";
+import { Reloaded, Serial } from "../src/usecases/reloaded";
 
 /** A load that answers when told to, counting how often it was asked. */
 function controlledLoad<V>() {
@@ -15,7 +15,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 describe("reference facts reloaded behind the lookups", () => {
   it("loads a key never held once, however many lookups ask for it meanwhile", async () => {
     const { pending, load } = controlledLoad<string>();
-    const facts = new Reloaded(30_000, load);
+    const facts = new Reloaded(30_000, load, new Serial());
     const asked = Array.from({ length: 40 }, () => facts.get("g1", 1_000));
     expect(pending).toHaveLength(1);
     pending[0]!.resolve("Asia/Almaty");
@@ -26,7 +26,7 @@ describe("reference facts reloaded behind the lookups", () => {
 
   it("answers the value held once it has aged, while one reload runs; the reload's value after it", async () => {
     const { pending, load } = controlledLoad<string>();
-    const facts = new Reloaded(30_000, load);
+    const facts = new Reloaded(30_000, load, new Serial());
     const first = facts.get("m1", 0);
     pending[0]!.resolve("old");
     await first;
@@ -42,7 +42,7 @@ describe("reference facts reloaded behind the lookups", () => {
 
   it("keeps the aged value when a reload fails, and the next lookup that finds it aged tries again", async () => {
     const { pending, load } = controlledLoad<string>();
-    const facts = new Reloaded(30_000, load);
+    const facts = new Reloaded(30_000, load, new Serial());
     const first = facts.get("m1", 0);
     pending[0]!.resolve("held");
     await first;
@@ -58,7 +58,7 @@ describe("reference facts reloaded behind the lookups", () => {
 
   it("holds nothing for a key the load does not know, and asks again next time", async () => {
     const { pending, load } = controlledLoad<string>();
-    const facts = new Reloaded(30_000, load);
+    const facts = new Reloaded(30_000, load, new Serial());
     const unknown = facts.get("g-new", 0);
     pending[0]!.resolve(undefined);
     expect(await unknown).toBeUndefined();
@@ -70,7 +70,7 @@ describe("reference facts reloaded behind the lookups", () => {
 
   it("lets a lookup of a key never held see the load's failure", async () => {
     const { pending, load } = controlledLoad<string>();
-    const facts = new Reloaded(30_000, load);
+    const facts = new Reloaded(30_000, load, new Serial());
     const asked = facts.get("g1", 0);
     pending[0]!.reject(new Error("connection terminated"));
     await expect(asked).rejects.toThrow("connection terminated");
@@ -78,5 +78,27 @@ describe("reference facts reloaded behind the lookups", () => {
     expect(pending).toHaveLength(2);
     pending[1]!.resolve("Asia/Almaty");
     expect(await again).toBe("Asia/Almaty");
+  });
+
+  it("reloads aged facts one after another, not all at once, answering the aged values meanwhile", async () => {
+    const { pending, load } = controlledLoad<string>();
+    const reloads = new Serial();
+    const facts = new Reloaded(30_000, load, reloads);
+    const firsts = ["g1", "g2", "g3"].map((key) => facts.get(key, 0));
+    expect(pending).toHaveLength(3);
+    pending.forEach((p) => p.resolve(`${p.key} old`));
+    await Promise.all(firsts);
+    expect(await Promise.all(["g1", "g2", "g3"].map((key) => facts.get(key, 40_000)))).toEqual(["g1 old", "g2 old", "g3 old"]);
+    await settle();
+    expect(pending.map((p) => p.key)).toEqual(["g1", "g2", "g3", "g1"]);
+    pending[3]!.reject(new Error("connection terminated"));
+    await settle();
+    expect(pending.map((p) => p.key)).toEqual(["g1", "g2", "g3", "g1", "g2"]);
+    pending[4]!.resolve("g2 new");
+    await settle();
+    expect(pending.map((p) => p.key)).toEqual(["g1", "g2", "g3", "g1", "g2", "g3"]);
+    pending[5]!.resolve("g3 new");
+    await settle();
+    expect([facts.fresh("g1", 40_000), facts.fresh("g2", 40_000), facts.fresh("g3", 40_000)]).toEqual([undefined, "g2 new", "g3 new"]);
   });
 });

@@ -6,7 +6,7 @@ import { positionInPostgres, type ApplicationRow } from "../store/applications";
 import { findGroup, findRules } from "../store/projections";
 import { isDirty, syncGroup, type QueueIndex } from "../store/queue-index";
 import type { KnownGuardianships } from "./access";
-import { Reloaded } from "./reloaded";
+import { Reloaded, Serial } from "./reloaded";
 
 export type Position = PositionView & { applicationId: string; groupId: string; source: "redis" | "postgres" };
 
@@ -164,11 +164,16 @@ export class PositionLookups implements KnownGuardianships {
     this.applications = new Bounded(options.maxEntries ?? 200_000);
     this.guardianships = new Bounded(options.maxEntries ?? 200_000);
     const ttlMs = options.referenceTtlMs ?? 30_000;
-    this.zones = new Reloaded(ttlMs, async (groupId) => (await findGroup(pool, groupId))?.timeZone);
-    this.orders = new Reloaded(ttlMs, async (key) => {
-      const [municipalityId, year] = key.split("|") as [string, string];
-      return (await findRules(pool, municipalityId, Number(year)))?.rules?.categories ?? [];
-    });
+    const reloads = new Serial();
+    this.zones = new Reloaded(ttlMs, async (groupId) => (await findGroup(pool, groupId))?.timeZone, reloads);
+    this.orders = new Reloaded(
+      ttlMs,
+      async (key) => {
+        const [municipalityId, year] = key.split("|") as [string, string];
+        return (await findRules(pool, municipalityId, Number(year)))?.rules?.categories ?? [];
+      },
+      reloads,
+    );
     this.changedGuardiansMs = options.changedGuardiansMs ?? 60_000;
     this.siblings = options.siblings;
     this.smallCellThreshold = options.smallCellThreshold ?? DEFAULT_SMALL_CELL_THRESHOLD;

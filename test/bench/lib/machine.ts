@@ -19,6 +19,8 @@ export interface Machine {
   postgres: string;
   redis: string;
   kafka: string;
+  /** The kernel's own memory reclaim (DAMON), which takes the CPUs now and then. */
+  reclaim: string;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -79,7 +81,33 @@ export async function describeMachine(env: BenchEnv): Promise<Machine> {
       const version = jar ? /-([\d.]+)\.jar$/.exec(jar)?.[1] : undefined;
       return version ? `Apache Kafka ${version} (KRaft, single broker, deploy/local)` : "unknown";
     }),
+    reclaim: await attempt(describeReclaim),
   };
+}
+
+/**
+ * The kernel's DAMON monitors this VM's physical memory and pages cold parts out. Each of its
+ * samples (every 500 ms here) held both CPUs for 20-30 ms: with it switched off for one run, the
+ * position lookups' paced p99 fell from 23 to 8 ms (BENCHMARKS.md, 2026-12-06). A tail measured
+ * on a machine where it runs is read with that in mind.
+ */
+async function describeReclaim(): Promise<string> {
+  const root = "/sys/kernel/mm/damon/admin/kdamonds";
+  const count = Number(await attempt(() => readFile(`${root}/nr_kdamonds`, "utf8")));
+  if (!Number.isInteger(count) || count === 0) return "no DAMON";
+  const each: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const state = await attempt(() => readFile(`${root}/${k}/state`, "utf8"));
+    const context = `${root}/${k}/contexts/0`;
+    const operations = await attempt(() => readFile(`${context}/operations`, "utf8"));
+    const sampleUs = Number(await attempt(() => readFile(`${context}/monitoring_attrs/intervals/sample_us`, "utf8")));
+    const actions: string[] = [];
+    const schemes = Number(await attempt(() => readFile(`${context}/schemes/nr_schemes`, "utf8")));
+    for (let s = 0; s < (Number.isInteger(schemes) ? schemes : 0); s++) actions.push(await attempt(() => readFile(`${context}/schemes/${s}/action`, "utf8")));
+    const sampling = Number.isFinite(sampleUs) ? `, a sample every ${sampleUs / 1_000} ms` : "";
+    each.push(`kdamond ${k} ${state} (${operations}${sampling}${actions.length > 0 ? `, ${actions.join(", ")}` : ""})`);
+  }
+  return `DAMON: ${each.join("; ")}`;
 }
 
 async function describeDisk(): Promise<string> {
@@ -103,5 +131,6 @@ export function machineRows(machine: Machine): string[][] {
     ["postgres", machine.postgres],
     ["redis", machine.redis],
     ["kafka", machine.kafka],
+    ["kernel reclaim", machine.reclaim],
   ];
 }

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { dirname, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DockerfileParser, type Copy, type Instruction } from "dockerfile-ast";
+import { DockerfileParser, type Copy, type Env, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolate, startServiceProcess } from "@kruzhok/testkit";
@@ -106,6 +106,20 @@ describe("deploy/docker/Dockerfile", () => {
     expect(ofKind(runtime, "RUN")).toEqual([]);
     for (const copy of ofKind(runtime, "COPY")) expect((copy as Copy).getFlags().find((flag) => flag.getName() === "from")?.getValue()).toBe("build");
     expect(text).not.toMatch(/\btsx\b.*main\.ts/);
+  });
+
+  it("runs every service with the node flags of its start script, as npm start and the benchmarks do", () => {
+    const env = new Map<string, string>();
+    for (const instruction of ofKind(runtime, "ENV")) for (const property of (instruction as Env).getProperties()) env.set(property.getName(), property.getValue() ?? "");
+    const options = (env.get("NODE_OPTIONS") ?? "").split(/\s+/).filter(Boolean);
+    expect(options.length).toBeGreaterThan(0);
+    for (const service of readdirSync(join(root, "services"))) {
+      const manifest = JSON.parse(readFileSync(join(root, "services", service, "package.json"), "utf8")) as { scripts?: { start?: string } };
+      const flags = /^tsx((?:\s+--\S+)*)\s+src\/main\.ts$/.exec(manifest.scripts?.start ?? "")?.[1]?.trim().split(/\s+/).filter(Boolean);
+      expect(flags, `services/${service}/package.json start`).toBeDefined();
+      // The same flags both ways: the image runs neither fewer (an unmeasured heap) nor more.
+      expect([...options].sort(), service).toEqual([...(flags ?? [])].sort());
+    }
   });
 
   it("copies from the context only what exists and .dockerignore leaves in", () => {

@@ -4,6 +4,7 @@
 // from Postgres at start, changed queues are copied over continually, the checker compares
 // (and repairs) now and then, and the sweep expires offers, moves overdue reviews on and completes
 // the enrollments of closed groups whose end date is over.
+import { setFlagsFromString } from "node:v8";
 import { runService } from "@kruzhok/service";
 import { buildEnrollmentApp } from "./app";
 import { EnrollmentConfig } from "./config";
@@ -14,6 +15,14 @@ import { QueueIndex, checkQueues, syncDirtyGroups, syncGroup } from "./store/que
 import { startQueueIndex } from "./usecases/indexing";
 import { PositionLookups } from "./usecases/positions";
 import { sweep } from "./usecases/sweeps";
+
+// V8's allocation-site pretenuring off, here and not on the command line, so that every way of
+// starting the service has it (npm start, the benchmarks, the image's plain `node`; NODE_OPTIONS
+// does not take the flag): after an opening-day surge V8 had pretenured the request path's
+// allocation sites in the worker that did the surge's work, and from then on its scavenges kept
+// ~17 % of all it allocated, pauses of 15-40 ms (BENCHMARKS.md, 2026-12-06). V8 reads the flag
+// each time a scavenge would collect pretenuring feedback, so it holds from here on.
+setFlagsFromString("--no-allocation-site-pretenuring");
 
 await runService({
   name: "enrollment",

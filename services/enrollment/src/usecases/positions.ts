@@ -62,7 +62,7 @@ export interface PositionLookupOptions {
   siblings?: Siblings | undefined;
   /** Applications (and children's guardians) remembered per process. */
   maxEntries?: number;
-  /** How long a municipality's category order and a group's zone are trusted (they only word the explanation and pick its year). */
+  /** How long a municipality's category order and a group's zone are trusted (they only word the explanation and pick its year); after it they are answered while one reload runs (`Reloaded`). */
   referenceTtlMs?: number;
   /**
    * How long after a child's guardianships changed nothing learnt of them is remembered: a

@@ -105,8 +105,8 @@ const PACED_CONNECTIONS = 128;
 /** Seconds of paced lookups before the measured ones, as the machine's own paced tail has. */
 const PACED_WARMUP_SECONDS = 2;
 
-// This client's own heap: without allocation-site pretenuring, as the service runs (its `start`
-// script; BENCHMARKS.md says why). Set before the surge, whose objects would teach V8 to pretenure.
+// This client's own heap: without allocation-site pretenuring, as the service runs (its main sets
+// the same flag; BENCHMARKS.md says why). Set before the surge, whose objects would teach V8 to pretenure.
 setFlagsFromString("--no-allocation-site-pretenuring");
 
 const env = benchEnv();

@@ -6,7 +6,7 @@ import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { completeOpenApi } from "./openapi";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from "fastify";
 import {
   createJsonSchemaTransform,
   createJsonSchemaTransformObject,
@@ -18,6 +18,7 @@ import helmet, { type HelmetOptions } from "helmet";
 import type { Redis } from "ioredis";
 import { isDomainError } from "@kruzhok/errors";
 import { OutageLog, createMetricsRegistry, type Logger, type Outage, type Registry } from "@kruzhok/observability";
+import { AccessLog, logAbort } from "./access-log";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
 import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
@@ -318,7 +319,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     genReqId: requestIdOf,
     clientErrorHandler,
     frameworkErrors,
-    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    logController: new AccessLog(),
     trustProxy: trustProxyOf(options.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -363,6 +364,11 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
       done(new HttpProblem("HTTP.ADDRESS_NOT_ALLOWED", `${docs ? DOCS_PREFIX : METRICS_URL} is not served to this client address`));
       return;
     }
+    done();
+  });
+
+  app.addHook("onRequestAbort", (request, done) => {
+    logAbort(request);
     done();
   });
 

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createKafka } from "@kruzhok/messaging";
@@ -32,8 +34,10 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).hre
 
 /**
  * A service under test as its own process (its src/main.ts, with relay and consumers), on a
- * scratch database, as production runs it (NODE_ENV=production, tokens from the run's identity
- * provider: `bearerFor`); `BENCH_PROFILE=<dir>` adds --cpu-prof. Its rate limit is lifted: it
+ * scratch database, as production runs it (NODE_ENV=production, LOG_LEVEL=info, tokens
+ * from the run's identity provider: `bearerFor`); `BENCH_PROFILE=<dir>` adds --cpu-prof. Its
+ * log lines go to a file, as a collector takes them from a container; its warnings and errors
+ * are copied to this run's stderr when it exits (`surfaceWarnings`). Its rate limit is lifted: it
  * protects against one abusive caller, and a benchmark is one caller on purpose. Its topics carry
  * the database's name as a prefix: what it publishes stays out of the topics a developer's
  * `npm start` and other benchmarks read, and it reads nothing of theirs.
@@ -42,10 +46,16 @@ export async function spawnService(name: string, env: BenchEnv, database: string
   const { env: trust } = await benchIdentity();
   const main = fileURLToPath(new URL(`../../../services/${name}/src/main.ts`, import.meta.url));
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
-  return spawn(process.execPath, [...nodeFlagsOf(name), ...profile, "--import", tsx, main], {
-    // Its log lines (LOG_LEVEL=warn: warnings and errors only) go to this run's stderr, beside
-    // the progress lines; dropped, they once hid a relay refused by the broker for a whole run.
-    stdio: ["ignore", 2, "inherit"],
+  // Its log at the level production runs at (info: a line per request): at warn, the benchmarks
+  // measured every request without its access line (BENCHMARKS.md).
+  const logDir = join(tmpdir(), "kruzhok-bench-logs");
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${database}-${name}-${port}.log`);
+  const logFd = openSync(logFile, "w");
+  process.stderr.write(`· ${name} logs to ${logFile} (its warnings and errors are copied here when it exits)\n`);
+  const child = spawn(process.execPath, [...nodeFlagsOf(name), ...profile, "--import", tsx, main], {
+    // stdout (pino's lines) to the file; stderr (a crash's trace) to this run's, as it happens.
+    stdio: ["ignore", logFd, "inherit"],
     env: {
       // The shell's own auth settings (a developer's AUTH_DEV_SECRET) would contradict the run's.
       ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AUTH_"))),
@@ -56,14 +66,44 @@ export async function spawnService(name: string, env: BenchEnv, database: string
       REDIS_URL: env.redisUrl,
       KAFKA_BROKERS: env.kafkaBrokers.join(","),
       KAFKA_TOPIC_PREFIX: topicPrefixOf(database),
-      LOG_LEVEL: "warn",
       RATE_LIMIT_PER_MINUTE: "1000000000",
       NODE_ENV: "production",
+      // Production's level (the config's default), whatever the shell says.
+      LOG_LEVEL: "info",
       ...trust,
       ...extra,
     },
   });
+  closeSync(logFd);
+  // Its warnings and errors, dropped, once hid a relay refused by the broker for a whole run.
+  child.once("exit", () => surfaceWarnings(name, logFile));
+  return child;
 }
+
+/**
+ * Copy a finished service's log lines of level warn and up (and any line not pino's) to this run's
+ * stderr, then delete its log. Synchronous, in the child's exit event, so that they are printed
+ * before the benchmark goes on or ends; the file is read a megabyte at a time (a full run's is
+ * ~100 MB).
+ */
+function surfaceWarnings(name: string, logFile: string): void {
+  const fd = openSync(logFile, "r");
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let rest = "";
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
+      const lines = (rest + chunk.toString("utf8", 0, read)).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) if (worthSaying(line)) process.stderr.write(`${name}: ${line}\n`);
+    }
+    if (worthSaying(rest)) process.stderr.write(`${name}: ${rest}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(logFile, { force: true });
+}
+
+const worthSaying = (line: string) => line !== "" && !line.includes('"level":"info"') && !line.includes('"level":"debug"');
 
 /**
  * The node flags of the service's `start` script (`tsx <flags> src/main.ts`), so that it runs

@@ -1,5 +1,10 @@
 import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 
+/** The route template a request matched ("unmatched" when none did): never the raw URL, whose ids would make a series or a field value per resource. */
+export function routeOf(request: FastifyRequest): string {
+  return request.is404 ? "unmatched" : (request.routeOptions.url ?? "unmatched");
+}
+
 /** The path of a request's URL, without its query string. */
 function pathOf(url: string): string {
   const query = url.indexOf("?");
@@ -35,7 +40,7 @@ export class AccessLog extends LogController {
     reply.log.info(
       {
         method: request.method,
-        route: request.is404 ? "unmatched" : (request.routeOptions.url ?? "unmatched"),
+        route: routeOf(request),
         path: pathOf(request.url),
         status: reply.statusCode,
         role: request.actor?.role,
@@ -48,5 +53,5 @@ export class AccessLog extends LogController {
 
 /** The line of a request its client closed before the answer (Fastify's onRequestAbort). */
 export function logAbort(request: FastifyRequest): void {
-  request.log.info({ method: request.method, route: request.is404 ? "unmatched" : (request.routeOptions.url ?? "unmatched"), path: pathOf(request.url), role: request.actor?.role }, "request aborted by the client");
+  request.log.info({ method: request.method, route: routeOf(request), path: pathOf(request.url), role: request.actor?.role }, "request aborted by the client");
 }

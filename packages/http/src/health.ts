@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { histogram, type Registry } from "@kruzhok/observability";
 import { httpProblem, occurrenceOf, sendProblem } from "./problems";
+import { routeOf } from "./access-log";
 
 /** One dependency `/readyz` asks about; `check` rejects (or hangs) when it cannot serve. */
 export interface ReadinessCheck {
@@ -57,8 +58,7 @@ export function registerHealth(app: FastifyInstance, options: HealthOptions): vo
   // labels, a measurable share of a cheap request's CPU. Bounded by routes × methods × statuses.
   const series = new Map<string, { observe(value: number): void }>();
   app.addHook("onResponse", (request, reply, done) => {
-    // The route template, never the raw URL: ids in paths would make a series per resource.
-    const route = request.is404 ? "unmatched" : (request.routeOptions.url ?? "unmatched");
+    const route = routeOf(request);
     const key = `${request.method} ${reply.statusCode} ${route}`;
     let child = series.get(key);
     if (!child) {

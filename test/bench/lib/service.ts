@@ -83,8 +83,8 @@ export async function spawnService(name: string, env: BenchEnv, database: string
 /**
  * Copy a finished service's log lines of level warn and up (and any line not pino's) to this run's
  * stderr, then delete its log. Synchronous, in the child's exit event, so that they are printed
- * before the benchmark goes on or ends; the file is read a megabyte at a time (a full run's is
- * ~100 MB).
+ * before the benchmark goes on or ends; the file is read a megabyte at a time (a line per
+ * request: a short enrollment run writes ~70 MB).
  */
 function surfaceWarnings(name: string, logFile: string): void {
   const fd = openSync(logFile, "r");

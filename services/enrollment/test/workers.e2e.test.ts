@@ -51,6 +51,20 @@ async function twoWorkersListening(primary: ServiceProcess): Promise<number[]> {
   return workers;
 }
 
+/**
+ * The primary's two workers once a new one has taken the place of `killed`. When none comes, the
+ * error carries what the service wrote: the primary's account of the exit and the new start (one
+ * CI run under load timed out here with nothing else to go on).
+ */
+async function workersReplacing(primary: ServiceProcess, killed: number): Promise<number[]> {
+  return waitFor(async () => {
+    const pids = await childrenOf(primary.child.pid!);
+    return pids.length === 2 && !pids.includes(killed) ? pids : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" }).catch(async (error: unknown) => {
+    throw new Error(`${String(error)}; workers now: ${(await childrenOf(primary.child.pid!)).join(", ")}; the service wrote: ${primary.output().slice(-3_000)}`);
+  });
+}
+
 describe("enrollment as two workers", () => {
   const infra = inject("infra");
   let service: ServiceUnderTest;
@@ -133,10 +147,7 @@ describe("enrollment as two workers", () => {
 
     // A worker killed outright is replaced, and the service goes on answering.
     process.kill(workers[0]!, "SIGKILL");
-    const replaced = await waitFor(async () => {
-      const pids = await childrenOf(primary.child.pid!);
-      return pids.length === 2 && !pids.includes(workers[0]!) ? pids : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" });
+    const replaced = await workersReplacing(primary, workers[0]!);
     expect(replaced).toContain(workers[1]);
     await listened(primary, 3);
     await waitFor(async () => ((await once("/readyz", "", 2_000).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, what: "ready again" });
@@ -209,10 +220,7 @@ describe("enrollment as two workers, one killed while families apply", () => {
     // Requests were in flight on the killed worker: they got no answer.
     expect(before.size).toBeLessThan(CRASH_CHILDREN);
     for (const answer of before.values()) expect(answer.status, answer.body).toBe(201);
-    await waitFor(async () => {
-      const pids = await childrenOf(primary.child.pid!);
-      return pids.length === 2 && !pids.includes(workers[0]!) ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200, what: "a new worker in place of the killed one" });
+    await workersReplacing(primary, workers[0]!);
     await listened(primary, 3);
 
     // Every request again, with its own key.

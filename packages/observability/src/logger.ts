@@ -140,7 +140,7 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
 }
 
 /**
- * Standard output, written in batches: a line joins a buffer written out once it holds 8 KB or
+ * Standard output, written in batches: a line joins a buffer written out once it holds 3 KB or
  * every 100 ms. Written with one `write(2)` each (pino's default), the system call was 40 % of
  * an access line's cost, 4.9 % of a position-lookup worker's CPU (2.1 % in batches; an
  * asynchronous write per line cost two system calls, BENCHMARKS.md). What is buffered is written
@@ -150,7 +150,9 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
  * service's progress: with synchronous writes a full pipe stopped every request.
  */
 function standardOutput(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, minLength: 8 * 1024, periodicFlush: 100, maxLength: 64 * 1024 * 1024 });
+  // A write holds whole lines and at most PIPE_BUF (4096) bytes: a pipe takes such a write whole,
+  // so the lines of a service's workers, which share its standard output, never interleave.
+  return pino.destination({ dest: 1, sync: false, minLength: 3 * 1024, maxWrite: 4096, periodicFlush: 100, maxLength: 64 * 1024 * 1024 });
 }
 
 let isoTimeOf = -1;

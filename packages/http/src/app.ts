@@ -18,7 +18,7 @@ import helmet, { type HelmetOptions } from "helmet";
 import type { Redis } from "ioredis";
 import { isDomainError } from "@kruzhok/errors";
 import { OutageLog, createMetricsRegistry, type Logger, type Outage, type Registry } from "@kruzhok/observability";
-import { AccessLog, logAbort } from "./access-log";
+import { AccessLog, lazyRequestLogger } from "./access-log";
 import { bearerToken, createTokenVerifier, missingToken, type AuthConfig } from "./auth";
 import { registerHealth, type ReadinessCheck } from "./health";
 import { markAnsweredEarly, markNotFinal, registerIdempotency, type IdempotencyOptions } from "./idempotency";
@@ -26,6 +26,7 @@ import { registerOverload, type OverloadOptions } from "./overload";
 import { registerRateLimit, SharedCounts } from "./rate-limit";
 import { HttpErrorCodes, HttpProblem, PROBLEM_CONTENT_TYPE, httpProblem, occurrenceOf, sendProblem, toProblem, type HttpErrorCode } from "./problems";
 import { registerInputText } from "./text";
+import { decorateRoute, rememberRoute, routeOptionsOf } from "./route";
 
 /** The app every service builds on: Fastify with zod schemas for validation, types and docs. */
 export type HttpApp = FastifyInstance<
@@ -96,6 +97,11 @@ export interface AppOptions {
    * `loopback`; others get 403 HTTP.ADDRESS_NOT_ALLOWED. Open when unset.
    */
   access?: { metrics?: readonly string[]; docs?: readonly string[] };
+  /**
+   * What the app answers with, for its security headers: `api` (JSON; `API_SECURITY_HEADERS`,
+   * the default) or `pages` (HTML for browsers: helmet's defaults).
+   */
+  answers?: "api" | "pages";
   /**
    * Load shedding for the whole app (503 with Retry-After past the budget). Routes may also set
    * their own in-flight budget with `config: { overload: { maxInFlight } }`, with or without this.
@@ -175,7 +181,7 @@ function clientErrorHandler(this: FastifyInstance, error: Error & { code?: strin
  */
 function frameworkErrors(error: Error, request: FastifyRequest, reply: FastifyReply): void {
   const problem = toProblem(error, occurrenceOf(request));
-  reply.headers(apiHeaders).header("x-request-id", request.id);
+  reply.headers(API_SECURITY_HEADERS).header("x-request-id", request.id);
   if (problem.internal) request.log.error({ err: error }, "request failed");
   else request.log.info({ code: problem.body.code, status: problem.body.status }, "request refused");
   void sendProblem(reply, problem);
@@ -189,7 +195,7 @@ function requestIdOf(request: IncomingMessage): string {
   return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-// Swagger UI runs inline scripts and styles; the API itself keeps helmet's strict defaults.
+// Swagger UI runs inline scripts and styles; pages keep helmet's strict defaults.
 const docsHelmet: HelmetOptions = {
   contentSecurityPolicy: {
     directives: {
@@ -226,8 +232,26 @@ export function securityHeaders(options?: HelmetOptions): Readonly<Record<string
   return Object.freeze(headers);
 }
 
-/** The API's security headers (helmet's strict defaults), the same for every answer. */
-const apiHeaders = securityHeaders();
+/**
+ * The security headers of a JSON API's answers, after OWASP's REST Security Cheat Sheet: not
+ * stored by any cache (positions, applications and registers are personal data; helmet's set has
+ * no Cache-Control at all), never framed, never sniffed into another type, HTTPS only, and no
+ * content allowed to load or run should a browser render an answer. Helmet's page set (13
+ * headers, most of them for HTML: X-DNS-Prefetch-Control, X-Download-Options, Origin-Agent-Cluster…)
+ * went out with every answer, each header set, validated and written per request, and read by the
+ * client. A route that may be cached says so itself (`reply.header("cache-control", …)`).
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "cross-origin-resource-policy": "same-origin",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+});
+
+/** The headers of HTML pages (the portal's): helmet's defaults; a page sets its own CSP on top. */
+const pageHeaders = securityHeaders();
 
 const METRICS_URL = "/metrics";
 
@@ -307,6 +331,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   // route plugins typed against Fastify's default logger.
   const loggerInstance: FastifyBaseLogger = options.logger;
   const requestTimeout = options.timeouts?.requestMs ?? 30_000;
+  const accessLog = new AccessLog(options.logger);
   const app = Fastify({
     loggerInstance,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -319,7 +344,8 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
     genReqId: requestIdOf,
     clientErrorHandler,
     frameworkErrors,
-    logController: new AccessLog(),
+    logController: accessLog,
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: trustProxyOf(options.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -353,13 +379,17 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   });
 
   const docsHeaders = securityHeaders(docsHelmet);
+  const answerHeaders = options.answers === "pages" ? pageHeaders : API_SECURITY_HEADERS;
   const metricsReaders = options.access?.metrics && addressMatcher(options.access.metrics);
   const docsReaders = options.access?.docs && addressMatcher(options.access.docs);
+  decorateRoute(app);
+  // The app's first hook: every later one reads the route's options from here (routeOptionsOf).
   app.addHook("onRequest", (request, reply, done) => {
-    const docs = isDocsUrl(request.routeOptions.url);
-    reply.headers(docs ? docsHeaders : apiHeaders);
+    const { url } = rememberRoute(request);
+    const docs = isDocsUrl(url);
+    reply.headers(docs ? docsHeaders : answerHeaders);
     reply.header("x-request-id", request.id);
-    const readers = docs ? docsReaders : request.routeOptions.url === METRICS_URL ? metricsReaders : undefined;
+    const readers = docs ? docsReaders : url === METRICS_URL ? metricsReaders : undefined;
     if (readers && !readers(request.ip)) {
       done(new HttpProblem("HTTP.ADDRESS_NOT_ALLOWED", `${docs ? DOCS_PREFIX : METRICS_URL} is not served to this client address`));
       return;
@@ -368,7 +398,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   });
 
   app.addHook("onRequestAbort", (request, done) => {
-    logAbort(request);
+    accessLog.abort(request);
     done();
   });
 
@@ -397,7 +427,7 @@ export async function buildApp(options: AppOptions): Promise<HttpApp> {
   // first) completes it at once, without the promise an async hook costs each request.
   app.addHook("onRequest", (request, _reply, done) => {
     const token = bearerToken(request);
-    const isPublic = request.is404 || request.routeOptions.config.public === true;
+    const isPublic = request.is404 || routeOptionsOf(request).config.public === true;
     if (!token) {
       if (!isPublic) refusals.set(request, missingToken());
       done();

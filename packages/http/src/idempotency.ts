@@ -11,6 +11,7 @@ import {
   type StoredResponse,
 } from "./idempotency-writes";
 import { HttpProblem } from "./problems";
+import { routeOptionsOf } from "./route";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -365,7 +366,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const hash = requestHash(request);
     const claim = randomUUID();
     purgeNowAndThen(request);
-    if (request.routeOptions.config.idempotency === "in-transaction") {
+    if (routeOptionsOf(request).config.idempotency === "in-transaction") {
       const transactionalKey = new TransactionalKey(subject, key, hash, claim, { ttlMs, leaseMs }, serializerOf(reply));
       request.idempotency = transactionalKey;
       transactional.set(request, transactionalKey);

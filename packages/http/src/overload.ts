@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpErrorCodes, PROBLEM_CONTENT_TYPE, occurrenceOf } from "./problems";
+import { routeOptionsOf } from "./route";
 
 /**
  * Load shedding: past its budget the service answers at once with 503 and `Retry-After`
@@ -113,7 +114,7 @@ export function registerOverload(app: FastifyInstance, options: OverloadOptions 
   // A callback hook, not an async one: a promise per request was most of what this hook cost.
   // A refusal is sent and `done` is not called, which ends the request's hooks there.
   app.addHook("onRequest", (request, reply, done) => {
-    const config = request.routeOptions.config;
+    const config = routeOptionsOf(request).config;
     if (config.public === true || request.is404) return done();
     const route = config.overload;
     const global = route?.stream !== true;

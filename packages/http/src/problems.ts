@@ -4,6 +4,7 @@ import type { InvalidParam, ProblemDocument } from "@kruzhok/contracts";
 import { errorMessage, isDomainError, type DomainError, type ErrorCategory, type ErrorLanguage, type ErrorMessage } from "@kruzhok/errors";
 import { negotiateLanguage } from "@kruzhok/i18n";
 import { QueueFullError, isDatabaseUnavailable } from "@kruzhok/postgres";
+import { routeOptionsOf } from "./route";
 
 /**
  * Where a domain error's field is in the request. `as-is`: the field names no part of the
@@ -336,7 +337,7 @@ export function occurrenceOf(request: FastifyRequest): Occurrence {
   return {
     instance: request.url.split("?", 1)[0] ?? request.url,
     requestId: request.id,
-    fieldsIn: request.routeOptions.config?.fieldsIn,
+    fieldsIn: routeOptionsOf(request).config?.fieldsIn,
     language: negotiateLanguage(request.headers["accept-language"], PROBLEM_LANGUAGES, "en"),
   };
 }

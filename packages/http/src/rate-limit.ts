@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { DependencyDown, type Outage } from "@kruzhok/observability";
 import { HttpProblem } from "./problems";
+import { routeOptionsOf } from "./route";
 
 type Done = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
@@ -55,7 +56,7 @@ interface Count {
   endsAt: number;
   windowMs: number;
   /** While the window's first request here waits for Redis: the requests behind it. */
-  waiting?: (() => void)[];
+  waiting: (() => void)[] | undefined;
 }
 
 /**
@@ -121,7 +122,9 @@ export class SharedCounts {
         const [current, ttl] = [reply[0]!, reply[1]!];
         this.outage.answered(startedAt);
         const waiting = fresh.waiting ?? [];
-        delete fresh.waiting;
+        // Cleared, not deleted: a `delete` turns the object into a dictionary, and every later
+        // request of the subject read its fields the slow way (a few per cent of a lookup's CPU).
+        fresh.waiting = undefined;
         fresh.base = current;
         fresh.endsAt = Date.now() + ttl;
         done(null, { current, ttl });
@@ -251,7 +254,7 @@ export interface RateLimitHookOptions {
  */
 export function registerRateLimit(app: FastifyInstance, { max, windowMs, counts, nameSpace }: RateLimitHookOptions): void {
   app.addHook("onRequest", (request, reply, done) => {
-    if (request.routeOptions.config.rateLimit === false) return done();
+    if (routeOptionsOf(request).config.rateLimit === false) return done();
     const subject = request.actor ? `sub:${request.actor.subject}` : `ip:${request.ip}`;
     counts.incr(`${nameSpace}${subject}`, windowMs, (error, result) => {
       if (error || !result || result.current <= max) return done();

@@ -22,6 +22,12 @@ async function loggedApp(): Promise<{ app: HttpApp; lines: Record<string, unknow
   const held = new Promise<void>((resolve) => (release = resolve));
   const entered = new Promise<void>((resolve) => (enter = resolve));
   app.get("/things/:id", { schema: { params: z.object({ id: z.string() }) } }, (request) => ({ id: request.params.id }));
+  app.get("/noted", (request) => {
+    request.log.debug("not at info");
+    request.log.info({ note: 1 }, "from the route");
+    request.log.child({ step: "inner" }).warn("from a child");
+    return { noted: true };
+  });
   app.get("/held", async () => {
     enter();
     await held;
@@ -77,6 +83,21 @@ describe("access log: one line per request, at its end", () => {
       await expect.poll(() => lines.find((line) => line.msg === "request aborted by the client"), { timeout: 5_000 }).toMatchObject({ route: "/held", path: "/held", role: "municipality" });
     } finally {
       released();
+      await app.close();
+    }
+  });
+
+  it("what a route logs through its request's logger carries the request id; what is below the level is not written", async () => {
+    const { app, lines } = await loggedApp();
+    try {
+      const res = await app.inject({ method: "GET", url: "/noted", headers: { authorization: await bearer() } });
+      expect(res.statusCode).toBe(200);
+      const ofRequest = lines.filter((line) => line.requestId === res.headers["x-request-id"]);
+      expect(ofRequest.map((line) => line.msg)).toEqual(["from the route", "from a child", "request completed"]);
+      expect(ofRequest[0]).toMatchObject({ level: "info", service: "access", note: 1 });
+      expect(ofRequest[1]).toMatchObject({ level: "warn", step: "inner" });
+      expect(lines.some((line) => line.msg === "not at info")).toBe(false);
+    } finally {
       await app.close();
     }
   });

@@ -180,13 +180,22 @@ describe("HTTP edge: problems, limits, docs, logs", () => {
     expect(Object.keys(doc.paths).some((path) => path.startsWith("/docs") || path === "/livez")).toBe(false);
   });
 
-  it("serves Swagger UI with a CSP that lets it run, and keeps the API's CSP strict", async () => {
+  it("serves Swagger UI with a CSP that lets it run, and the API's answers with an API's headers: never cached, framed or sniffed", async () => {
     const ui = await t.app.inject({ method: "GET", url: "/docs/" });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers["content-security-policy"]).toContain("script-src 'self' 'unsafe-inline'");
-    const api = await t.app.inject({ method: "GET", url: "/public/ping" });
-    expect(api.headers["content-security-policy"]).toContain("script-src 'self';");
-    expect(api.headers["x-content-type-options"]).toBe("nosniff");
+    for (const url of ["/public/ping", "/no-such-route"]) {
+      const api = await t.app.inject({ method: "GET", url });
+      expect(api.headers["cache-control"]).toBe("no-store");
+      expect(api.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(api.headers["x-content-type-options"]).toBe("nosniff");
+      expect(api.headers["x-frame-options"]).toBe("DENY");
+      expect(api.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains");
+      // Helmet's headers for HTML pages are not an API's.
+      expect(api.headers["x-dns-prefetch-control"]).toBeUndefined();
+      expect(api.headers["x-xss-protection"]).toBeUndefined();
+      expect(api.headers["x-powered-by"]).toBeUndefined();
+    }
   });
 
   it("answers no browser of another origin when no CORS origins are configured", async () => {

@@ -169,3 +169,34 @@ function isoTime(): string {
   }
   return isoTimeText;
 }
+
+/** What a fixed line's fields may hold: what `redact` leaves as it is. */
+export type LineValue = string | number | undefined;
+
+/**
+ * A writer of one `info` line of a fixed shape: `keys`, none of them a field redacted in every
+ * line (checked here, once), with string or number values, then `message`. It writes what
+ * `logger.info(fields, message)` writes, in the same order (level, time, the logger's bindings,
+ * the fields, msg; an undefined value left out), without pino's general path: the hook of every
+ * log method, a redacted copy of the object, serializers and stringifiers looked up per key.
+ * That path was about half of the access line every request writes (BENCHMARKS.md). `logger`
+ * is one `createLogger` made (its level label and stream); its level is read at every line.
+ */
+export function infoLine<K extends string>(logger: Logger, keys: readonly K[], message: string): (values: Readonly<Record<K, LineValue>>) => void {
+  const refused = keys.filter((key) => redactedKeys.has(key.toLowerCase()));
+  if (refused.length > 0) throw new Error(`${refused.join(", ")} is redacted in every log line; a line of fixed fields cannot carry it`);
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const stream = internals[pino.symbols.streamSym] as DestinationStream;
+  const names = keys.map((key) => `,${JSON.stringify(key)}:`);
+  const end = `,"msg":${JSON.stringify(message)}}\n`;
+  return (values) => {
+    if (!logger.isLevelEnabled("info")) return;
+    let line = `{"level":"info"${isoTime()}${internals[pino.symbols.chindingsSym] as string}`;
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[keys[i]!];
+      if (value === undefined) continue;
+      line += names[i] + (typeof value === "string" ? JSON.stringify(value) : Number.isFinite(value) ? String(value) : "null");
+    }
+    stream.write(line + end);
+  };
+}

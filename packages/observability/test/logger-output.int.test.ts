@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../src/logger";
+import { createLogger, infoLine } from "../src/logger";
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 const fixture = fileURLToPath(new URL("./fixtures/log-then-exit.ts", import.meta.url));
@@ -61,4 +61,26 @@ describe("the logger's output", () => {
       child.kill("SIGKILL");
     }
   }, 30_000);
+
+  it("a line of fixed fields is the line logger.info writes for them, at the logger's level, never with a redacted field", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-06T09:00:00.123Z"));
+    const { lines, sink } = captured();
+    const log = createLogger({ service: "line-test" }, sink).child({ worker: 2 });
+    const line = infoLine(log, ["requestId", "path", "status", "role", "ms"], "request completed");
+    const fields = { requestId: "r-1", path: '/a"b\\c/\u0001/я', status: 200, role: undefined, ms: Number.NaN };
+    line(fields);
+    log.info(fields, "request completed");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toEqual(lines[1]);
+    expect(lines[0]).toMatchObject({ level: "info", time: "2026-12-06T09:00:00.123Z", service: "line-test", worker: 2, requestId: "r-1", path: '/a"b\\c/\u0001/я', status: 200, ms: null, msg: "request completed" });
+    expect(Object.keys(lines[0]!)).toEqual(Object.keys(lines[1]!));
+    expect(lines[0]).not.toHaveProperty("role");
+
+    log.level = "warn";
+    line(fields);
+    expect(lines).toHaveLength(2);
+
+    expect(() => infoLine(log, ["path", "Email"], "x")).toThrow(/Email is redacted/);
+  });
 });

@@ -38,7 +38,8 @@ export interface PortalAppOptions extends ServiceAppOptions {
 /** The portal's app: pages over the services' APIs; never listens (main.ts does, tests use inject). */
 export async function buildPortalApp(options: PortalAppOptions): Promise<HttpApp> {
   const { pool, clock, services, secureCookies, sessionTtlS, devSecret, oidc, ...http } = options;
-  const app = await buildApp({ ...http, service: "portal", version: "1.0.0", openapi: { port: 3000, tags: portalTags } });
+  // Its answers are pages for browsers: helmet's set of headers for HTML, not the APIs' own.
+  const app = await buildApp({ ...http, service: "portal", version: "1.0.0", answers: "pages", openapi: { port: 3000, tags: portalTags } });
   const directory = new Directory(services);
   app.addHook("onClose", async () => services.close());
   // Pages in a plugin of their own: their hooks, form parsing and error pages leave the kit's

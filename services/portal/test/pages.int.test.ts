@@ -225,6 +225,9 @@ describe("the portal's pages: who may open each", () => {
     const res = await h.app.inject({ method: "GET", url: "/family/children/new", headers: { "accept-language": "kk", cookie: `__Host-kruzhok-session=${cookies.guardian}` } });
     expect(res.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    // Helmet's headers for pages, not the APIs' set.
+    expect(res.headers["referrer-policy"]).toBe("no-referrer");
+    expect(res.headers["cross-origin-opener-policy"]).toBe("same-origin");
     const set = String(res.headers["set-cookie"]);
     expect(set).toMatch(/__Host-kruzhok-csrf=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax/);
     expect(res.body).toContain('<html lang="kk"');

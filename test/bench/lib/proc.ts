@@ -56,12 +56,17 @@ export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) =
   });
 }
 
-/** Ask the child to stop (SIGTERM), and SIGKILL it if it has not exited after `graceMs`. */
+/** What must finish after a child exits before it counts as stopped (a service's log collector: service.ts). */
+export const afterExit = new WeakMap<ChildProcess, Promise<void>>();
+
+/** Ask the child to stop (SIGTERM), and SIGKILL it if it has not exited after `graceMs`; then wait for `afterExit`. */
 export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  await afterExit.get(child);
 }

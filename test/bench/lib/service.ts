@@ -8,6 +8,7 @@ import { createKafka } from "@kruzhok/messaging";
 import { localIdentityProvider, type LocalIdentityProvider, type TokenFor } from "@kruzhok/testkit/identity";
 import { deleteTopics } from "../ceilings/measure";
 import type { BenchEnv } from "./env";
+import { afterExit } from "./proc";
 
 export { freePort } from "@kruzhok/testkit/process";
 
@@ -36,8 +37,11 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).hre
  * A service under test as its own process (its src/main.ts, with relay and consumers), on a
  * scratch database, as production runs it (NODE_ENV=production, LOG_LEVEL=info, tokens
  * from the run's identity provider: `bearerFor`); `BENCH_PROFILE=<dir>` adds --cpu-prof. Its
- * log lines go to a file, as a collector takes them from a container; its warnings and errors
- * are copied to this run's stderr when it exits (`surfaceWarnings`). Its rate limit is lifted: it
+ * standard output is a pipe that a collector (`cat`) writes to a file, as a container runtime
+ * takes a container's lines (containerd's shim reads its pipe); its warnings and errors are
+ * copied to this run's stderr once it and its collector have exited (`surfaceWarnings`;
+ * `stopChild` waits for them). Written straight into the file, which grows to hundreds of MB in
+ * a full run, the lines cost the service more than a pipe does (BENCHMARKS.md). Its rate limit is lifted: it
  * protects against one abusive caller, and a benchmark is one caller on purpose. Its topics carry
  * the database's name as a prefix: what it publishes stays out of the topics a developer's
  * `npm start` and other benchmarks read, and it reads nothing of theirs.
@@ -52,10 +56,12 @@ export async function spawnService(name: string, env: BenchEnv, database: string
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${database}-${name}-${port}.log`);
   const logFd = openSync(logFile, "w");
+  const collector = spawn("cat", [], { stdio: ["pipe", logFd, "inherit"] });
+  closeSync(logFd);
   process.stderr.write(`· ${name} logs to ${logFile} (its warnings and errors are copied here when it exits)\n`);
   const child = spawn(process.execPath, [...nodeFlagsOf(name), ...profile, "--import", tsx, main], {
-    // stdout (pino's lines) to the file; stderr (a crash's trace) to this run's, as it happens.
-    stdio: ["ignore", logFd, "inherit"],
+    // stdout (pino's lines) into the collector's pipe; stderr (a crash's trace) to this run's, as it happens.
+    stdio: ["ignore", collector.stdin, "inherit"],
     env: {
       // The shell's own auth settings (a developer's AUTH_DEV_SECRET) would contradict the run's.
       ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AUTH_"))),
@@ -74,17 +80,18 @@ export async function spawnService(name: string, env: BenchEnv, database: string
       ...extra,
     },
   });
-  closeSync(logFd);
+  // The service (and the workers it forks) alone hold the pipe now: the collector ends with them.
+  collector.stdin?.destroy();
   // Its warnings and errors, dropped, once hid a relay refused by the broker for a whole run.
-  child.once("exit", () => surfaceWarnings(name, logFile));
+  afterExit.set(child, new Promise((resolve) => collector.once("close", () => resolve(surfaceWarnings(name, logFile)))));
   return child;
 }
 
 /**
  * Copy a finished service's log lines of level warn and up (and any line not pino's) to this run's
- * stderr, then delete its log. Synchronous, in the child's exit event, so that they are printed
- * before the benchmark goes on or ends; the file is read a megabyte at a time (a line per
- * request: a short enrollment run writes ~70 MB).
+ * stderr, then delete its log. Once its collector has written the last of them; `stopChild`
+ * waits for it, so that they are printed before the benchmark goes on or ends. The file is read
+ * a megabyte at a time (a line per request: a short enrollment run writes ~70 MB).
  */
 function surfaceWarnings(name: string, logFile: string): void {
   const fd = openSync(logFile, "r");

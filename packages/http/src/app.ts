@@ -241,7 +241,7 @@ export function securityHeaders(options?: HelmetOptions): Readonly<Record<string
  * went out with every answer, each header set, validated and written per request, and read by the
  * client. A route that may be cached says so itself (`reply.header("cache-control", …)`).
  */
-export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "cache-control": "no-store",
   "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
   "cross-origin-resource-policy": "same-origin",

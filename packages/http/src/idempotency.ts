@@ -352,9 +352,11 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   const transactional = new WeakMap<FastifyRequest, TransactionalKey>();
   app.decorateRequest("idempotency", null);
 
-  app.addHook("preHandler", async (request, reply) => {
-    const key = request.headers["idempotency-key"];
-    if (request.method !== "POST" || key === undefined || !request.actor || request.is404) return;
+  // Both hooks are callback hooks whose common case (a read, a write without a key) passes with a
+  // call: as async hooks they cost every request a promise and a turn of the microtask queue for
+  // nothing. The rest is the async work below, its outcome passed on as Fastify passes an async
+  // hook's (resolved: the next hook; rejected: the error handler).
+  const claimKey = async (request: FastifyRequest, reply: FastifyReply, subject: string, key: string | string[]): Promise<unknown> => {
     if (typeof key !== "string" || !KEY_FORMAT.test(key)) {
       throw new HttpProblem("HTTP.VALIDATION", "Idempotency-Key is malformed", {
         invalidParams: [
@@ -362,7 +364,6 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         ],
       });
     }
-    const subject = request.actor.subject;
     const hash = requestHash(request);
     const claim = randomUUID();
     purgeNowAndThen(request);
@@ -381,9 +382,20 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       [subject, key],
     );
     return answerTaken(request, reply, found.rows[0], hash, key);
+  };
+  app.addHook("preHandler", (request, reply, done) => {
+    const key = request.headers["idempotency-key"];
+    if (request.method !== "POST" || key === undefined || !request.actor || request.is404) {
+      done();
+      return;
+    }
+    claimKey(request, reply, request.actor.subject, key).then(
+      () => done(),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 
-  app.addHook("onSend", async (request, reply, payload) => {
+  const settleKey = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const transactionalKey = transactional.get(request);
     let claim = claims.get(request);
     let pending: ReturnType<TransactionalKey["pendingWrite"]> | undefined;
@@ -420,6 +432,16 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       request.log.error({ err: error }, "recording the idempotent response failed");
     }
     return payload;
+  };
+  app.addHook("onSend", (request, reply, payload, done) => {
+    if (!transactional.has(request) && !claims.has(request)) {
+      done(null, payload);
+      return;
+    }
+    settleKey(request, reply, payload).then(
+      (sent) => done(null, sent),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 }
 

@@ -29,6 +29,7 @@
 // given twice in a group), then a sample is asked again by another family (refused), the
 // municipality's office (the same answer) and another municipality's office (refused).
 import { randomUUID } from "node:crypto";
+import autocannon from "autocannon";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
@@ -140,6 +141,8 @@ const service = await spawnService("enrollment", env, database, port, { REDIS_KE
 interface Answer {
   status: number;
   body: string;
+  /** The body's bytes, from the raw client (`RawHttpAnswer`): compared without decoding them. */
+  bytes?: Buffer;
   replayed: boolean;
   retryAfter: string | undefined;
 }
@@ -519,15 +522,16 @@ try {
   let wrongAnswers = 0;
   /**
    * Each application's first answer and what checking it found. A later answer with the very same
-   * body is the same answer and is counted alike without being parsed again: parsing every answer
+   * body (byte for byte, without decoding it, when the raw client read it) is the same answer and
+   * is counted alike without being parsed again: parsing every answer
    * (~2 KB of garbage each) gave this client scavenges of 14–28 ms that landed in the paced
    * latencies as if the service had paused (BENCHMARKS.md); hello-world's answers cost it nothing.
    */
-  const checkedBodies = new Map<string, { body: string; key: string; wrong: boolean }>();
+  const checkedBodies = new Map<string, { body: string; bytes: Buffer | undefined; key: string; wrong: boolean }>();
   const checkLookup = (l: Lookup, answer: Answer): string => {
     if (answer.status !== 200) return `${answer.status} ${codeOf(answer)}`;
     const seen = checkedBodies.get(l.id);
-    if (seen?.body === answer.body) {
+    if (seen && (seen.bytes && answer.bytes ? seen.bytes.equals(answer.bytes) : seen.body === answer.body)) {
       if (seen.wrong) wrongAnswers++;
       return seen.key;
     }
@@ -545,7 +549,8 @@ try {
       else if (first.position !== position || first.total !== total) inconsistent++;
       key = `200 ${String(p.source)}`;
     }
-    if (!seen) checkedBodies.set(l.id, { body: answer.body, key, wrong });
+    // The bytes copied: the answer's are a view of what its socket read.
+    if (!seen) checkedBodies.set(l.id, { body: answer.body, bytes: answer.bytes && Buffer.from(answer.bytes), key, wrong });
     return key;
   };
   /** A lookup that got no answer, as its phase's list of statuses names it. */
@@ -695,6 +700,12 @@ try {
   }
   for (const connection of connections) connection.close();
   await settle(waiting);
+  // The floor of any request to this service: its /livez (public, outside the rate limit, no
+  // work) through the same kit, workers and log as a lookup, by hello-world's client at the same
+  // concurrency. What hello-world does not have and a lookup does not do: the kit's hooks, the
+  // headers, the access line, the histogram, two workers.
+  const [livez, livezCpu] = await withCpu(() => measureRoute(`http://127.0.0.1:${port}/livez`, lookupConcurrency));
+  await settle(waiting);
   // The bound of a lookup built as ours is (a rate-limit count, then a position script, each a
   // Redis round trip), and of one with a single round trip: hello-world doing only that.
   const [helloTwoScripts] = await measured(() => measureFastifyHello({ connections: lookupConcurrency, redisScripts: 2 }));
@@ -797,6 +808,12 @@ try {
       [
         "the bound of a lookup with two Redis round trips (hello-world running two scripts per request; one script beside it)",
         `two scripts ${fmt(twoScriptsRate)} /s = ${pct(twoScriptsRate / helloRate)} of hello-world; one script ${fmt(oneScriptRate)} /s = ${pct(oneScriptRate / helloRate)}; our lookups reach ${pct(lookupRate / twoScriptsRate)} of the two-script bound`,
+        "info",
+        "",
+      ],
+      [
+        `the service's own floor: its /livez (no token, no rate limit, no work), closed loop, ${lookupConcurrency} in flight`,
+        `${fmt(livez.rate)} /s = ${pct(livez.rate / helloRate)} of hello-world (${livez.settings}); our lookups reach ${pct(lookupRate / livez.rate)} of it; ${cpuLine(livezCpu, livez.rate, "request")}`,
         "info",
         "",
       ],
@@ -917,6 +934,15 @@ async function redisCommandCount(client: Redis): Promise<number> {
 }
 
 /** Hello-world measured before and after the closed loop, as one ceiling: their mean, both said. */
+/** A route of the service under test in a closed loop: autocannon as hello-world is measured (2 s warm-up, then 10 s), every answer a 2xx. */
+async function measureRoute(url: string, connections: number): Promise<{ rate: number; settings: string }> {
+  progress(`autocannon ${url}: ${connections} connections, 2 s warm-up + 10 s`);
+  await autocannon({ url, connections, duration: 2 });
+  const result = await autocannon({ url, connections, duration: 10 });
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: autocannon saw ${result.errors} errors and ${result.non2xx} non-2xx answers`);
+  return { rate: result.requests.average, settings: `autocannon -c ${connections} -d 10 after 2 s; p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` };
+}
+
 function bracketing(before: Ceiling, after: Ceiling): Ceiling {
   return {
     ...after,

@@ -9,6 +9,38 @@ export interface RawAnswer {
   retryAfter: string | undefined;
 }
 
+/**
+ * An answer of `RawHttpConnection`: the body's bytes as they came, and what is read of it and
+ * of the head only when asked. A client that checks a lookup's answer against one it already
+ * checked compares bytes (`bytes.equals`) rather than decoding ~2 KB of UTF-8 into a string it
+ * then drops, and headers nobody reads are not matched: the client's CPU is taken from the
+ * service under test on two cores (measured per lookup in BENCHMARKS.md).
+ */
+export class RawHttpAnswer implements RawAnswer {
+  private text: string | undefined;
+
+  constructor(
+    readonly status: number,
+    /** The body's bytes (a view of what the socket read: copy it to keep it). */
+    readonly bytes: Buffer,
+    private readonly head: string,
+  ) {}
+
+  get body(): string {
+    return (this.text ??= this.bytes.toString("utf8"));
+  }
+
+  get replayed(): boolean {
+    return /\r\nidempotent-replayed: *true/i.test(this.head);
+  }
+
+  get retryAfter(): string | undefined {
+    return /\r\nretry-after: *([^\r]*)/i.exec(this.head)?.[1];
+  }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
 /** A whole HTTP/1.1 request, built once and written as it is. */
 export function rawRequest(method: "GET" | "POST" | "PUT", path: string, port: number, headers: Record<string, string>, body?: string): Buffer {
   const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
@@ -31,7 +63,7 @@ export function rawRequest(method: "GET" | "POST" | "PUT", path: string, port: n
 export class RawHttpConnection {
   private socket: Socket | undefined;
   private pending: { chunks: Buffer[]; length: number; head: { text: string; bodyStart: number; end: number } | undefined } | undefined;
-  private waiting: { resolve: (answer: RawAnswer) => void; reject: (error: Error) => void } | undefined;
+  private waiting: { resolve: (answer: RawHttpAnswer) => void; reject: (error: Error) => void } | undefined;
 
   /** `readBody: false` leaves the answer's body unread (""), for a benchmark that checks only statuses. */
   constructor(
@@ -40,7 +72,7 @@ export class RawHttpConnection {
   ) {}
 
   /** Send `request` (see `rawRequest`) and resolve with its answer. */
-  get(request: Buffer): Promise<RawAnswer> {
+  get(request: Buffer): Promise<RawHttpAnswer> {
     if (this.waiting) return Promise.reject(new Error("one request at a time per connection"));
     const socket = this.socket ?? this.open();
     return new Promise((resolve, reject) => {
@@ -99,12 +131,7 @@ export class RawHttpConnection {
     if (pending.length > end || !this.waiting) throw new Error("the service sent more than the answer asked for");
     const data = pending.chunks.length === 1 ? pending.chunks[0]! : Buffer.concat(pending.chunks, pending.length);
     this.pending = undefined;
-    const answer: RawAnswer = {
-      status: Number(text.slice(9, 12)),
-      body: this.readBody ? data.toString("utf8", bodyStart, end) : "",
-      replayed: /\r\nidempotent-replayed: *true/i.test(text),
-      retryAfter: /\r\nretry-after: *([^\r]*)/i.exec(text)?.[1],
-    };
+    const answer = new RawHttpAnswer(Number(text.slice(9, 12)), this.readBody ? data.subarray(bodyStart, end) : NO_BYTES, text);
     if (/\r\nconnection: *close/i.test(text)) this.close();
     const waiting = this.waiting;
     this.waiting = undefined;

@@ -29,11 +29,11 @@
 // given twice in a group), then a sample is asked again by another family (refused), the
 // municipality's office (the same answer) and another municipality's office (refused).
 import { randomUUID } from "node:crypto";
-import autocannon from "autocannon";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
+import autocannon from "autocannon";
 import { seededRandom } from "@kruzhok/testkit/random";
 import { Redis } from "ioredis";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
@@ -933,7 +933,6 @@ async function redisCommandCount(client: Redis): Promise<number> {
   return total;
 }
 
-/** Hello-world measured before and after the closed loop, as one ceiling: their mean, both said. */
 /** A route of the service under test in a closed loop: autocannon as hello-world is measured (2 s warm-up, then 10 s), every answer a 2xx. */
 async function measureRoute(url: string, connections: number): Promise<{ rate: number; settings: string }> {
   progress(`autocannon ${url}: ${connections} connections, 2 s warm-up + 10 s`);
@@ -943,6 +942,7 @@ async function measureRoute(url: string, connections: number): Promise<{ rate: n
   return { rate: result.requests.average, settings: `autocannon -c ${connections} -d 10 after 2 s; p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` };
 }
 
+/** Hello-world measured before and after the closed loop, as one ceiling: their mean, both said. */
 function bracketing(before: Ceiling, after: Ceiling): Ceiling {
   return {
     ...after,

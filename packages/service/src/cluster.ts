@@ -24,6 +24,47 @@ interface Told {
 
 const isTold = (message: unknown): message is Told => (message as Told | null)?.type === TOLD;
 
+/** What the primary tells every worker once all of them listen (`ListeningWorkers`). */
+const ALL_LISTENING = "kruzhok:all-listening";
+
+/**
+ * The primary's tally of its workers that listen. The primary deals connections only to workers
+ * that listen, and keep-alive connections stay where they landed; a worker listens once its
+ * consumer joined its group, and the second one's join waits for the group's rebalance: for
+ * seconds after the first worker listens, every connection made goes to it (a load started then
+ * kept one worker at its core's limit and the other idle, BENCHMARKS.md). So a worker is ready
+ * only once every worker has listened: each is told then, and a worker that listens later (one
+ * that replaced a dead one) is told at once.
+ */
+export class ListeningWorkers {
+  private readonly listened = new Set<number>();
+  private all = false;
+
+  constructor(private readonly count: number) {}
+
+  /** Worker `id` listens: the workers to tell now (every one that listens, the moment the last one does; afterwards the new one alone). */
+  listening(id: number): number[] {
+    this.listened.add(id);
+    if (this.all) return [id];
+    if (this.listened.size < this.count) return [];
+    this.all = true;
+    return [...this.listened];
+  }
+
+  exited(id: number): void {
+    this.listened.delete(id);
+  }
+}
+
+/** In a worker: whether the primary has said that every worker listens (its readiness waits for it). */
+export function allWorkersListening(): () => boolean {
+  let all = false;
+  process.on("message", (message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type === ALL_LISTENING) all = true;
+  });
+  return () => all;
+}
+
 /** A single process has no siblings: what it tells goes nowhere. */
 export const noSiblings: Siblings = { tell: () => undefined, on: () => undefined };
 
@@ -64,6 +105,7 @@ export function workerSiblings(): Siblings {
  */
 export function superviseWorkers(count: number, logger: Logger): void {
   let stopping = false;
+  const tally = new ListeningWorkers(count);
   serveWorkerMetrics();
   cluster.on("message", (from, message: unknown) => {
     if (!isTold(message)) return;
@@ -83,8 +125,13 @@ export function superviseWorkers(count: number, logger: Logger): void {
     worker.once("listening", () => {
       listened = true;
       logger.info({ worker: worker.id, pid: worker.process.pid }, "worker listening");
+      for (const id of tally.listening(worker.id)) {
+        const told = cluster.workers?.[id];
+        if (told?.isConnected()) told.send({ type: ALL_LISTENING });
+      }
     });
     worker.once("exit", (code, signal) => {
+      tally.exited(worker.id);
       if (stopping) return;
       if (!listened) {
         logger.error({ worker: worker.id, code, signal }, "a worker exited before it served; stopping the service");

@@ -6,7 +6,7 @@ import { closeOnSignals, type AppOptions, type AuthConfig, type HttpApp, type Ov
 import { ConsumerRunner, OutboxRelay, createKafka, ensureTopics, parseBrokers, type BatchHandler, type EventHandler, type Kafka, fastConsumerSettings } from "@kruzhok/messaging";
 import { OutageLog, createLogger, createMetricsRegistry, workerMetrics, type Logger, type Outage, type Registry } from "@kruzhok/observability";
 import { createPool, ensureDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
-import { noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
+import { allWorkersListening, noSiblings, superviseWorkers, workerSiblings, type Siblings } from "./cluster";
 import { startJob, type PeriodicJob } from "./jobs";
 import { createRedisClient } from "./redis";
 import { authConfigFrom, clockFrom, describeAuth, httpEdgeFrom } from "./settings";
@@ -160,6 +160,16 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
   // dependency_up{dependency="redis"|"kafka"} 0 and one log line each, not as the API going
   // unready, which would take a whole fleet out of its load balancer for want of a broker.
   const readiness: ReadinessCheck[] = [{ name: "postgres", check: async () => void (await pool.query("SELECT 1")) }];
+  // A worker is ready once every worker listens (ListeningWorkers says why).
+  if (clustered) {
+    const listening = allWorkersListening();
+    readiness.push({
+      name: "workers",
+      check: async () => {
+        if (!listening()) throw new Error("not every worker listens yet: connections made now would all go to the ones that do");
+      },
+    });
+  }
   const context: ServiceContext<C> = {
     config,
     logger,

@@ -51,8 +51,9 @@ export class ListeningWorkers {
     return [...this.listened];
   }
 
-  exited(id: number): void {
-    this.listened.delete(id);
+  /** Worker `id` exited: whether it had listened (served) before. */
+  exited(id: number): boolean {
+    return this.listened.delete(id);
   }
 }
 
@@ -121,9 +122,7 @@ export function superviseWorkers(count: number, logger: Logger): void {
   };
   const start = () => {
     const worker = cluster.fork();
-    let listened = false;
     worker.once("listening", () => {
-      listened = true;
       logger.info({ worker: worker.id, pid: worker.process.pid }, "worker listening");
       for (const id of tally.listening(worker.id)) {
         const told = cluster.workers?.[id];
@@ -131,9 +130,9 @@ export function superviseWorkers(count: number, logger: Logger): void {
       }
     });
     worker.once("exit", (code, signal) => {
-      tally.exited(worker.id);
+      const served = tally.exited(worker.id);
       if (stopping) return;
-      if (!listened) {
+      if (!served) {
         logger.error({ worker: worker.id, code, signal }, "a worker exited before it served; stopping the service");
         stop("SIGTERM", code || 1);
         return;

@@ -384,6 +384,15 @@ const helloServer = fileURLToPath(new URL("./hello-server.ts", import.meta.url))
 const isListening = (message: unknown): message is { kind: "listening"; port: number } =>
   typeof message === "object" && message !== null && (message as { kind?: unknown }).kind === "listening";
 
+/** autocannon against `url` from this process: a warm-up, then the measured run; any error or non-2xx answer throws. */
+export async function autocannonRun(url: string, { connections = 10, pipelining = 1, durationS = 10, warmupS = 2 }: Omit<HttpOptions, "redisScripts"> = {}): Promise<autocannon.Result> {
+  progress(`autocannon ${url}: ${connections} connections, pipelining ${pipelining}, ${warmupS} s warm-up + ${durationS} s`);
+  await autocannon({ url, connections, pipelining, duration: warmupS });
+  const result = await autocannon({ url, connections, pipelining, duration: durationS });
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: autocannon saw ${result.errors} errors and ${result.non2xx} non-2xx responses`);
+  return result;
+}
+
 /** Fastify hello-world in a child process, autocannon in this one. */
 export async function measureFastifyHello({
   connections = 10,
@@ -395,13 +404,7 @@ export async function measureFastifyHello({
   const server = spawnScript(helloServer, [], redisScripts > 0 ? { HELLO_REDIS_SCRIPTS: String(redisScripts) } : undefined);
   try {
     const { port } = await nextMessage(server, isListening, 30_000);
-    const url = `http://127.0.0.1:${port}/`;
-    progress(`autocannon ${url}: ${connections} connections, pipelining ${pipelining}, ${warmupS} s warm-up + ${durationS} s`);
-    await autocannon({ url, connections, pipelining, duration: warmupS });
-    const result = await autocannon({ url, connections, pipelining, duration: durationS });
-    if (result.errors > 0 || result.non2xx > 0) {
-      throw new Error(`autocannon saw ${result.errors} errors and ${result.non2xx} non-2xx responses`);
-    }
+    const result = await autocannonRun(`http://127.0.0.1:${port}/`, { connections, pipelining, durationS, warmupS });
     return {
       id: redisScripts > 0 ? `fastify.hello.redis${redisScripts}` : "fastify.hello",
       ceiling:

@@ -33,11 +33,10 @@ import { readFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
-import autocannon from "autocannon";
 import { seededRandom } from "@kruzhok/testkit/random";
 import { Redis } from "ioredis";
 import { createPool, dropDatabase, withDatabase, type Pool } from "@kruzhok/postgres";
-import { ceilingsTable, figureOf, measureFastifyHello, measureFastifyHelloPaced, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
+import { autocannonRun, ceilingsTable, figureOf, measureFastifyHello, measureFastifyHelloPaced, measurePgbenchAppOutbox, measureRedisSortedSet, measured, scratchId, type Ceiling } from "../ceilings/measure";
 import { DISTURBED_CORES, settle, withCpu, type CpuUse } from "../lib/cpu";
 import { benchEnv } from "../lib/env";
 import { describeMachine, machineRows } from "../lib/machine";
@@ -933,12 +932,9 @@ async function redisCommandCount(client: Redis): Promise<number> {
   return total;
 }
 
-/** A route of the service under test in a closed loop: autocannon as hello-world is measured (2 s warm-up, then 10 s), every answer a 2xx. */
+/** A route of the service under test in a closed loop, run as hello-world's is (`autocannonRun`: 2 s warm-up, then 10 s). */
 async function measureRoute(url: string, connections: number): Promise<{ rate: number; settings: string }> {
-  progress(`autocannon ${url}: ${connections} connections, 2 s warm-up + 10 s`);
-  await autocannon({ url, connections, duration: 2 });
-  const result = await autocannon({ url, connections, duration: 10 });
-  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: autocannon saw ${result.errors} errors and ${result.non2xx} non-2xx answers`);
+  const result = await autocannonRun(url, { connections });
   return { rate: result.requests.average, settings: `autocannon -c ${connections} -d 10 after 2 s; p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` };
 }
 

@@ -3,7 +3,7 @@
 //
 //   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
 //       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--floor S] [--paced S] [--rate N]
-//       [--surge S] [--surge-events N] [--explain] [--moscow]
+//       [--surge S] [--surge-events N] [--explain] [--in-memory N] [--moscow]
 //
 // The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
 // database filled beforehand with bulk SQL (data.ts). One client process sends a mix of eight
@@ -26,6 +26,8 @@
 // --moscow adds a municipality at Moscow's scale (--moscow-programs 120,000, --moscow-groups
 // 400,000; issue #20) and searches it. BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
+// --in-memory N (issue #20) ends the run with a probe (in-memory.ts): N parameter sets of each
+// kind without words computed by Postgres and from an index held in memory, answers compared.
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -47,6 +49,7 @@ import { RawHttpConnection, rawRequest } from "../lib/raw-http";
 import { deleteServiceTopics, freePort, spawnService, topicPrefixOf, waitReady } from "../lib/service";
 import { fmt, markdownTable, out, pct, percentile, progress, textTable, writeResults, type Table } from "../lib/report";
 import { demoMunicipalities, loadCatalogue, moscow, type LoadResult } from "./data";
+import { probeInMemory } from "./in-memory";
 import { filtersOf, floorQuery, kindDescriptions, kinds, pathOf, queryOf, searchIn, type Kind } from "./queries";
 
 const { values: args } = parseArgs({
@@ -65,6 +68,7 @@ const { values: args } = parseArgs({
     surge: { type: "string", default: "10" },
     "surge-events": { type: "string", default: "50" },
     explain: { type: "boolean", default: false },
+    "in-memory": { type: "string", default: "0" },
     moscow: { type: "boolean", default: false },
     "moscow-programs": { type: "string", default: "120000" },
     "moscow-groups": { type: "string", default: "400000" },
@@ -165,6 +169,7 @@ let calm: Measurement | undefined;
 let surge: (Measurement & { produced: number; applied: number; producedSeconds: number }) | undefined;
 const matches = new Map<Kind, { totals: number[]; items: number[] }>();
 const explains: string[] = [];
+let inMemory: Table | undefined;
 const samples: Sample[] = [];
 try {
   // ------------------------------------------------------------------ data
@@ -459,6 +464,8 @@ try {
       client.release();
     }
   }
+  const inMemoryRounds = Number(args["in-memory"]);
+  if (inMemoryRounds > 0) inMemory = await probeInMemory(pool, big ? moscow : demoMunicipalities[0]!, inMemoryRounds, progress);
 } finally {
   await pool?.end();
   if (catalogue) await stopChild(catalogue);
@@ -608,7 +615,7 @@ const perKind: Table = {
 const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in ${big ? `4 municipalities (${fmt(big.programs)} programs and ~${fmt(big.groups)} groups in the one at Moscow's scale, which the mix searches but for the Kazakh words)` : "3 municipalities"}; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
 const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${floorS > 0 ? `, then ${floorS} s of the floor` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${warmupS} s of the mix to warm it again and ${surgeS} s of it paced at ${fmt(pacedRate)} /s without a surge, then ${surgeS} s of it paced while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=info, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
-out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${pacedKinds ? `${textTable(pacedKinds)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
+out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${pacedKinds ? `${textTable(pacedKinds)}\n\n` : ""}${inMemory ? `${textTable(inMemory)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
 const markdown = [
   `# Catalogue: navigator search, ${started.toISOString()}`,
   "",
@@ -620,6 +627,7 @@ const markdown = [
   "",
   ...(freshTable ? [markdownTable(freshTable), ""] : []),
   ...(pacedKinds ? [markdownTable(pacedKinds), ""] : []),
+  ...(inMemory ? [markdownTable(inMemory), ""] : []),
   data,
   "",
   settings,

@@ -55,24 +55,13 @@ function earthPoint(latitude: number, longitude: number): Point {
 /** gc_to_sec: the chord of a great-circle distance, which `baseConditions` compares `<->` with. */
 const chordOf = (metres: number) => 2 * EARTH * Math.sin(metres / (2 * EARTH));
 
-/** The first place in `sorted` not below `value` (numbers and strings apart: one comparison shape each for the JIT). */
-function lowerBound(sorted: Int16Array, value: number): number {
+/** The first of 0..length-1 at which `isBelow` turns false (a binary search over anything sorted). */
+function firstNotBelow(length: number, isBelow: (i: number) => boolean): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function lowerBoundId(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
+    if (isBelow(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -190,7 +179,7 @@ class MemoryIndex {
       const day = this.slots[weekday];
       if (!day) continue;
       const { start, end, free, program } = day;
-      for (let k = lowerBound(start, from); k < start.length && start[k]! <= to; k++) {
+      for (let k = firstNotBelow(start.length, (j) => start[j]! < from); k < start.length && start[k]! <= to; k++) {
         if (end[k]! > to || (onlyFree && free[k] === 0)) continue;
         const i = program[k]!;
         if (mark[i] === stamp || (age >= 0 && (ageMin[i]! > age || ageMax[i]! < age))) continue;
@@ -237,7 +226,7 @@ class MemoryIndex {
     const wanted = this.matcher(f);
     const page: number[] = [];
     // Ids sort as Postgres sorts uuids: lowercase hex compares byte for byte.
-    for (let i = afterId ? lowerBoundId(this.ids, afterId) : 0; i < this.size && page.length <= limit; i++) {
+    for (let i = afterId ? firstNotBelow(this.size, (j) => this.ids[j]! < afterId) : 0; i < this.size && page.length <= limit; i++) {
       if (wanted(i)) page.push(i);
     }
     return page;

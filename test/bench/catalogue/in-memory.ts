@@ -15,6 +15,7 @@
 // (queries.ts), every one asked of both and compared: the page's rows in order, field by field,
 // and the facet rows.
 import { performance } from "node:perf_hooks";
+import { Direction, FundingKind } from "@kruzhok/contracts";
 import type { Queryable } from "@kruzhok/postgres";
 import { decodeCursor } from "../../../services/catalogue/src/domain/search";
 import { searchFacets, searchPrograms, type FacetRow, type SearchFilters, type SearchHit } from "../../../services/catalogue/src/store/search";
@@ -22,8 +23,8 @@ import { fmt, type Table } from "../lib/report";
 import type { BenchMunicipality } from "./data";
 import { filtersOf, floorQuery, pathOf, queryOf, searchIn, type Kind } from "./queries";
 
-const DIRECTIONS = ["technical", "natural_science", "physical_culture_and_sports", "arts", "tourism_and_local_history", "social_and_humanitarian"] as const;
-const FUNDING_KINDS = ["financed", "free", "paid"] as const;
+const DIRECTIONS = Direction.options;
+const FUNDING_KINDS = FundingKind.options;
 const CELLS = DIRECTIONS.length * FUNDING_KINDS.length;
 /** earthdistance's earth() and Postgres's radians(): the same doubles, so the same chords. */
 const EARTH = 6378168;
@@ -86,22 +87,26 @@ class MemoryIndex {
   /** Programs marked by the current slot window (a stamp per search, so nothing is cleared). */
   private readonly mark: Uint32Array;
   private stamp = 0;
-  private hits: SearchHit[] | undefined;
 
+  /**
+   * `hits`: every listed program's row as the service's own statement returns it, in id order;
+   * the columns are read from them. `geo`: each one's `earth` point as Postgres prints it.
+   */
   constructor(
-    programs: readonly { id: string; direction: string; funding: string; ageMin: number; ageMax: number; freeSeats: number; geo: string }[],
+    private readonly hits: readonly SearchHit[],
+    geo: ReadonlyMap<string, string>,
     slotRows: readonly { programId: string; weekday: number; start: number; end: number; free: boolean }[],
   ) {
-    const n = programs.length;
+    const n = hits.length;
     this.size = n;
-    this.ids = programs.map((p) => p.id);
-    this.direction = Uint8Array.from(programs, (p) => DIRECTIONS.indexOf(p.direction as (typeof DIRECTIONS)[number]));
-    this.funding = Uint8Array.from(programs, (p) => FUNDING_KINDS.indexOf(p.funding as (typeof FUNDING_KINDS)[number]));
-    this.ageMin = Uint8Array.from(programs, (p) => p.ageMin);
-    this.ageMax = Uint8Array.from(programs, (p) => p.ageMax);
-    this.freeSeats = Int32Array.from(programs, (p) => p.freeSeats);
+    this.ids = hits.map((hit) => hit.id);
+    this.direction = Uint8Array.from(hits, (hit) => DIRECTIONS.indexOf(hit.direction));
+    this.funding = Uint8Array.from(hits, (hit) => FUNDING_KINDS.indexOf(hit.fundingKind));
+    this.ageMin = Uint8Array.from(hits, (hit) => hit.ageRange.min);
+    this.ageMax = Uint8Array.from(hits, (hit) => hit.ageRange.max);
+    this.freeSeats = Int32Array.from(hits, (hit) => hit.freeSeats);
     // The cube's text is float8's shortest exact form: parsed back, the very doubles Postgres holds.
-    const coordinates = programs.map((p) => p.geo.slice(1, -1).split(",").map(Number));
+    const coordinates = hits.map((hit) => (geo.get(hit.id) ?? "").slice(1, -1).split(",").map(Number));
     this.x = Float64Array.from(coordinates, (c) => c[0] ?? NaN);
     this.y = Float64Array.from(coordinates, (c) => c[1] ?? NaN);
     this.z = Float64Array.from(coordinates, (c) => c[2] ?? NaN);
@@ -130,11 +135,12 @@ class MemoryIndex {
 
     const latitudes = Float64Array.from(this.z, (z) => Math.asin(z / EARTH) / RADIANS_PER_DEGREE);
     const longitudes = Float64Array.from(this.ids, (_, i) => Math.atan2(this.y[i]!, this.x[i]!) / RADIANS_PER_DEGREE);
-    const minLat = Math.min(...latitudes);
-    const maxLat = Math.max(...latitudes);
-    const minLon = Math.min(...longitudes);
+    // Reduced, not spread: a spread of a large city's points would exceed the call's argument limit.
+    const minLat = latitudes.reduce((a, b) => Math.min(a, b), Infinity);
+    const maxLat = latitudes.reduce((a, b) => Math.max(a, b), -Infinity);
+    const minLon = longitudes.reduce((a, b) => Math.min(a, b), Infinity);
     const rows = Math.floor((maxLat - minLat) / GRID_DEGREES) + 1;
-    const cols = Math.floor((Math.max(...longitudes) - minLon) / GRID_DEGREES) + 1;
+    const cols = Math.floor((longitudes.reduce((a, b) => Math.max(a, b), -Infinity) - minLon) / GRID_DEGREES) + 1;
     // The least a cell spans on the ground (a degree of longitude shrinks away from the equator):
     // whatever lies r rings out is at least (r - 1) of these away.
     const cellMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * Math.cos(Math.max(Math.abs(minLat), Math.abs(maxLat)) * RADIANS_PER_DEGREE) * 0.999;
@@ -210,16 +216,8 @@ class MemoryIndex {
    */
   page(f: SearchFilters, afterId: string | undefined, limit: number): SearchHit[] {
     const rows = this.hits;
-    if (!rows) throw new Error("the index holds no hits: load them first (withHits)");
     if (!f.near) return this.positions(f, afterId, limit).map((i) => rows[i]!);
     return this.nearest(f, f.near, limit).map(({ chord, i }) => ({ ...rows[i]!, sortKey: chord, distanceMetres: 2 * EARTH * Math.asin(chord / (2 * EARTH)) }));
-  }
-
-  /** Each listed program's row as `searchPrograms` returns it, in id order (the index's own). */
-  withHits(rows: SearchHit[]): this {
-    if (rows.length !== this.size || rows.some((row, i) => row.id !== this.ids[i])) throw new Error("the hits are not the index's programs in id order");
-    this.hits = rows;
-    return this;
   }
 
   private positions(f: SearchFilters, afterId: string | undefined, limit: number): number[] {
@@ -340,19 +338,19 @@ type Probed = Extract<Kind, (typeof PROBED)[number]> | "floor";
  */
 export async function probeInMemory(db: Queryable, municipality: BenchMunicipality, perKind: number, progress: (message: string) => void): Promise<Table> {
   const loading = performance.now();
-  const { rows: programs } = await db.query<{ id: string; direction: string; funding: string; ageMin: number; ageMax: number; freeSeats: number; geo: string }>(
-    `SELECT id, direction, funding_kind AS funding, age_min AS "ageMin", age_max AS "ageMax", free_seats AS "freeSeats", geo::text AS geo
-     FROM programs WHERE municipality_id = $1 AND status = 'published' AND provider_approved ORDER BY id`,
+  // Every listed program's row as the service's own statement gives it (its fields for today),
+  // and the one thing a row does not carry: its point as Postgres holds it.
+  const now = new Date();
+  const everyRow = await searchPrograms(db, { municipalityId: municipality.id }, "id", undefined, 2_000_000_000, now); // every row: its LIMIT is an int
+  const { rows: points } = await db.query<{ id: string; geo: string }>(
+    `SELECT id, geo::text AS geo FROM programs WHERE municipality_id = $1 AND status = 'published' AND provider_approved`,
     [municipality.id],
   );
   const { rows: slots } = await db.query<{ programId: string; weekday: number; start: number; end: number; free: boolean }>(
     `SELECT program_id AS "programId", weekday, start_minute AS start, end_minute AS "end", has_free_seat AS free FROM group_slots WHERE municipality_id = $1`,
     [municipality.id],
   );
-  // Every listed program's row as the service's own statement gives it (its fields for today).
-  const now = new Date();
-  const everyRow = await searchPrograms(db, { municipalityId: municipality.id }, "id", undefined, programs.length, now);
-  const index = new MemoryIndex(programs, slots).withHits(everyRow);
+  const index = new MemoryIndex(everyRow, new Map(points.map((point) => [point.id, point.geo])), slots);
   const loadMs = performance.now() - loading;
   progress(`in-memory probe: ${fmt(index.size)} listed programs and ${fmt(slots.length)} slots of ${municipality.name} held in ${fmt(loadMs)} ms; ${fmt(perKind)} searches per kind`);
 

@@ -17,9 +17,9 @@ export type CatalogueAppOptions = ServiceAppOptions & CatalogueDeps;
 
 /** The catalogue's HTTP app; never listens (main.ts does, tests use inject). */
 export async function buildCatalogueApp(options: CatalogueAppOptions): Promise<HttpApp> {
-  const { pool, clock, searchCache, ...http } = options;
+  const { pool, clock, searchCache, searchIndex, ...http } = options;
   const app = await buildApp({ ...http, service: "catalogue", version: "1.0.0", openapi: { port: 3002, tags: catalogueTags }, idempotency: { pool } });
-  const deps: CatalogueDeps = { pool, clock, searchCache };
+  const deps: CatalogueDeps = { pool, clock, searchCache, searchIndex };
   await app.register(programRoutes, deps);
   await app.register(groupRoutes, deps);
   await app.register(reviewRoutes, deps);

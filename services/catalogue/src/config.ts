@@ -10,6 +10,10 @@ export const CatalogueConfig = serviceConfig.extend({
     .max(4_294_967_296, "must be a whole number of bytes (1048576-4294967296)")
     .default(64 * 1024 * 1024)
     .describe("memory the navigator's answer cache may take: answers, their keys and the requests remembered (an eighth more at most)"),
+  SEARCH_INDEX: z
+    .enum(["on", "off"], { message: "must be on or off" })
+    .default("on")
+    .describe("whether each process holds every municipality's listed programs in memory and computes searches without words from them (off: Postgres computes every search)"),
   CALENDAR_SWEEP_INTERVAL_MS: z.coerce
     .number()
     .int()

@@ -1,5 +1,6 @@
 import type { Pool } from "@kruzhok/postgres";
 import type { SearchCache } from "./store/search-cache";
+import type { SearchIndex } from "./store/search-index";
 
 /** What the catalogue's routes and consumers need, handed in by main.ts (or a test). */
 export interface CatalogueDeps {
@@ -12,4 +13,10 @@ export interface CatalogueDeps {
    * (usecases/transaction.ts), whether a route or a consumer made it.
    */
   searchCache: SearchCache;
+  /**
+   * The navigator's index in memory (store/search-index.ts): searches without words are computed
+   * from it once it holds their municipality; absent (SEARCH_INDEX=off, or a test's instance
+   * that computes every answer in Postgres), Postgres computes them all.
+   */
+  searchIndex?: SearchIndex | undefined;
 }

@@ -3,7 +3,7 @@
 //
 //   tsx test/bench/catalogue/main.ts [--ceilings <ceilings-*.json>] [--programs N] [--groups N]
 //       [--concurrency N] [--duration S] [--warmup S] [--single S] [--fresh S] [--floor S] [--paced S] [--rate N]
-//       [--surge S] [--surge-events N] [--explain] [--in-memory N] [--moscow]
+//       [--surge S] [--surge-events N] [--explain] [--in-memory N] [--moscow] [--index on|off]
 //
 // The catalogue runs as its own process (src/main.ts, with its relay and consumers) on a scratch
 // database filled beforehand with bulk SQL (data.ts). One client process sends a mix of eight
@@ -26,6 +26,10 @@
 // --moscow adds a municipality at Moscow's scale (--moscow-programs 120,000, --moscow-groups
 // 400,000; issue #20) and searches it. BENCH_PROFILE=<dir> writes a --cpu-prof of the catalogue there; --explain adds EXPLAIN
 // (ANALYZE, BUFFERS) of the results and facets queries of one query per kind to the results.
+// --index off runs the catalogue with SEARCH_INDEX=off (Postgres computes every search), for
+// comparison with its index in memory (store/search-index.ts, on by default); with it on, the run
+// waits for the index to hold every listed program before it measures, and each phase reports how
+// many computed answers came from the index and how many from Postgres.
 // --in-memory N (issue #20) ends the run with a probe (in-memory.ts): N parameter sets of each
 // kind without words computed by Postgres and from an index held in memory, answers compared.
 import type { ChildProcess } from "node:child_process";
@@ -70,6 +74,7 @@ const { values: args } = parseArgs({
     explain: { type: "boolean", default: false },
     "in-memory": { type: "string", default: "0" },
     moscow: { type: "boolean", default: false },
+    index: { type: "string", default: "on" },
     "moscow-programs": { type: "string", default: "120000" },
     "moscow-groups": { type: "string", default: "400000" },
   },
@@ -132,15 +137,22 @@ interface Sample {
   path: string;
 }
 
-/** How the catalogue's answer cache served searches (catalogue_search_cache_total by outcome). */
-type CacheOutcomes = Record<"hit" | "shared" | "miss" | "bypass", number>;
+/**
+ * How the catalogue's answer cache served searches (catalogue_search_cache_total by outcome), and
+ * what computed the answers it did not hold (catalogue_search_computed_total: the index in
+ * memory or Postgres).
+ */
+type CacheOutcomes = Record<"hit" | "shared" | "miss" | "bypass" | "index" | "postgres", number>;
 const cacheDelta = (after: CacheOutcomes, before: CacheOutcomes): CacheOutcomes => ({
   hit: after.hit - before.hit,
   shared: after.shared - before.shared,
   miss: after.miss - before.miss,
   bypass: after.bypass - before.bypass,
+  index: after.index - before.index,
+  postgres: after.postgres - before.postgres,
 });
-const cacheText = (c: CacheOutcomes) => `${fmt(c.hit)} from memory, ${fmt(c.shared)} sharing a computation under way, ${fmt(c.miss)} computed and kept, ${fmt(c.bypass)} past the cache`;
+const cacheText = (c: CacheOutcomes) =>
+  `${fmt(c.hit)} from memory, ${fmt(c.shared)} sharing a computation under way, ${fmt(c.miss)} computed and kept, ${fmt(c.bypass)} past the cache; computed by the index ${fmt(c.index)}, by Postgres ${fmt(c.postgres)}`;
 
 interface Measurement {
   requests: number;
@@ -170,6 +182,7 @@ let surge: (Measurement & { produced: number; applied: number; producedSeconds: 
 const matches = new Map<Kind, { totals: number[]; items: number[] }>();
 const explains: string[] = [];
 let inMemory: Table | undefined;
+let indexSeconds: number | undefined;
 const samples: Sample[] = [];
 try {
   // ------------------------------------------------------------------ data
@@ -184,9 +197,24 @@ try {
 
   // ------------------------------------------------------------------ the catalogue process
   const port = await freePort();
-  catalogue = await spawnService("catalogue", env, database, port);
+  catalogue = await spawnService("catalogue", env, database, port, { SEARCH_INDEX: args.index === "off" ? "off" : "on" });
   progress(`starting the catalogue on :${port}`);
   await waitReady(catalogue, port, "the catalogue");
+  if (args.index !== "off") {
+    // The index loads every municipality in the background once the catalogue listens; searches
+    // are Postgres's until then. Held once the gauge reaches the listed programs and stays (the
+    // gauge sums the processes' indexes).
+    const indexing = performance.now();
+    const { rows } = await pool.query<{ listed: number }>("SELECT count(*)::int AS listed FROM programs WHERE status = 'published' AND provider_approved");
+    const held = async () => Number(/catalogue_search_index_programs(?:\{[^}]*\})? (\d+)/.exec(await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))?.[1] ?? 0);
+    let last = -1;
+    for (let now = await held(); now < rows[0]!.listed || now !== last; now = await held()) {
+      last = now;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    indexSeconds = (performance.now() - indexing) / 1_000;
+    progress(`the catalogue's index holds ${fmt(rows[0]!.listed)} listed programs after ${fmt(indexSeconds, 1)} s`);
+  }
 
   // Preparing the queries: node:http on keep-alive sockets (undici's fetch costs the client
   // several times more CPU per request); the measured mix uses lib/raw-http.ts (see runMix).
@@ -212,7 +240,8 @@ try {
   const cacheOutcomes = async (): Promise<CacheOutcomes> => {
     const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
     const count = (outcome: string) => Number(new RegExp(`catalogue_search_cache_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
-    return { hit: count("hit"), shared: count("shared"), miss: count("miss"), bypass: count("bypass") };
+    const computed = (source: string) => Number(new RegExp(`catalogue_search_computed_total\\{[^}]*source="${source}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { hit: count("hit"), shared: count("shared"), miss: count("miss"), bypass: count("bypass"), index: computed("memory"), postgres: computed("postgres") };
   };
 
   // ------------------------------------------------------------------ the query mix
@@ -613,7 +642,7 @@ const perKind: Table = {
   ],
 };
 const data = `${fmt(load.programs)} programs (${fmt(load.listed)} listed) of ${fmt(load.providers)} providers in ${big ? `4 municipalities (${fmt(big.programs)} programs and ~${fmt(big.groups)} groups in the one at Moscow's scale, which the mix searches but for the Kazakh words)` : "3 municipalities"}; ${fmt(load.groups)} groups (${fmt(load.openGroups)} open, ${fmt(load.slots)} weekly slots); loaded with bulk SQL + VACUUM ANALYZE in ${fmt(loadSeconds, 1)} s`;
-const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${floorS > 0 ? `, then ${floorS} s of the floor` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${warmupS} s of the mix to warm it again and ${surgeS} s of it paced at ${fmt(pacedRate)} /s without a surge, then ${surgeS} s of it paced while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=info, rate limit off) with its relay and consumers; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
+const settings = `${concurrency} requests in flight from one client process (one hand-parsed keep-alive HTTP/1.1 connection each), the ${kinds.length} kinds round-robin, ${VARIANTS} parameter sets each; ${warmupS} s warm-up, ${durationS} s measured, then ${singleS} s one at a time ("alone")${freshS > 0 ? `, then ${freshS} s of fresh parameter sets (scenario 2)` : ""}${floorS > 0 ? `, then ${floorS} s of the floor` : ""}${pacedS > 0 ? `, then ${pacedS} s of fresh parameter sets paced at ${fmt(pacedRate)} /s over 64 connections` : ""}${surgeS > 0 ? `, then ${warmupS} s of the mix to warm it again and ${surgeS} s of it paced at ${fmt(pacedRate)} /s without a surge, then ${surgeS} s of it paced while EnrollmentStarted events (${fmt(surgeEvents)} /s, into the catalogue's enrollment topic) take seats in the searched municipality` : ""}; the catalogue in its own process (NODE_ENV=production, LOG_LEVEL=info, rate limit off) with its relay and consumers, ${args.index === "off" ? "its index in memory off (SEARCH_INDEX=off: Postgres computes every search)" : `its index in memory on (every listed program held ${fmt(indexSeconds ?? 0, 1)} s after it answered /readyz)`}; limit 20 per page; hello-world ceiling ${ceilingsSource}`;
 const machineTable: Table = { headers: ["machine", ""], rows: machineRows(machine) };
 out(`\n${textTable(ceilingsTable(ceilings))}\n\n${textTable(results)}\n\n${textTable(perKind)}\n\n${freshTable ? `${textTable(freshTable)}\n\n` : ""}${pacedKinds ? `${textTable(pacedKinds)}\n\n` : ""}${inMemory ? `${textTable(inMemory)}\n\n` : ""}${data}\n${settings}\nMachine busy before the run: ${pct(busyBefore)} (${quiet}).\n\n${textTable(machineTable)}\n`);
 const markdown = [

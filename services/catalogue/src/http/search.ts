@@ -6,8 +6,9 @@ import { Direction, FundingKind } from "@kruzhok/contracts";
 import { certificateCoverage } from "../domain/coverage";
 import { decodeCursor, encodeCursor, prefixQuery, type Cursor, type SearchOrder } from "../domain/search";
 import { minutesOf } from "../domain/schedule";
-import { facetKey, searchFacets, searchPrograms, seatFilterOf, type FacetRow, type SearchFilters } from "../store/search";
+import { facetKey, searchFacets, searchPrograms, seatFilterOf, type FacetRow, type SearchFilters, type SearchHit } from "../store/search";
 import type { SearchCache } from "../store/search-cache";
+import type { SearchIndex } from "../store/search-index";
 import type { CatalogueDeps } from "../deps";
 import { SearchQuery, SearchResult } from "./schemas";
 
@@ -31,7 +32,7 @@ export function searchFiltersOf(query: z.infer<typeof SearchQuery>): SearchFilte
   };
 }
 
-export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache }) => {
+export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { pool, clock, searchCache, searchIndex }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const seenKey = (url: string, now: Date) => `${quarterOf(now)} ${url}`;
 
@@ -68,7 +69,7 @@ export const searchRoutes: FastifyPluginAsync<CatalogueDeps> = async (plain, { p
       // hears of every change there (see store/search-cache.ts for the freshness rule).
       const key = `${quarterOf(now)} ${JSON.stringify(query)}`;
       const body = await searchCache.answer(query.municipalityId, key, async () => {
-        const answer = await search(pool, searchCache, filters, order, after, query.limit, now);
+        const answer = await search(pool, searchCache, searchIndex, filters, order, after, query.limit, now);
         // Seats it shows: its items' free seats, and with "only free seats" which programs match.
         const seats = { programs: answer.items.map((item) => item.id), filter: seatFilterOf(filters) };
         return { body: Buffer.from(JSON.stringify(SearchResult.encode(answer))), seats };
@@ -87,22 +88,25 @@ const QUARTER_HOUR_MS = 15 * 60 * 1000;
 const quarterOf = (now: Date) => Math.floor(now.getTime() / QUARTER_HOUR_MS);
 
 /**
- * The answer from Postgres: one page of results and the facet counts, in parallel. The counts
+ * The answer from the index in memory when it can give it (store/search-index.ts), otherwise
+ * from Postgres: one page of results and the facet counts, in parallel. The counts
  * are kept apart too, under their own key (`facetKey`): at Moscow's scale counting was most of a
  * computed search (every match of a broad search, 6-60 ms; BENCHMARKS.md), and many searches
  * share them: the nearest-first search and the next page count what their plain filters count,
  * a new direction or funding kind regroups counts already made.
  */
-async function search(pool: Pool, searchCache: SearchCache, filters: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): Promise<SearchAnswer> {
-  // Counts show no program's seats; with "only free seats" which programs they count depends on all.
-  const facets = searchCache.answer(
-    filters.municipalityId,
-    `facets ${facetKey(filters)}`,
-    async () => ({ body: Buffer.from(JSON.stringify(await searchFacets(pool, filters))), seats: { programs: [], filter: seatFilterOf(filters) } }),
-    { counted: false },
-  );
-  const [hits, facetBytes] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), facets]);
-  const facetRows = JSON.parse(facetBytes.toString("utf8")) as FacetRow[];
+async function search(
+  pool: Pool,
+  searchCache: SearchCache,
+  searchIndex: SearchIndex | undefined,
+  filters: SearchFilters,
+  order: SearchOrder,
+  after: Cursor | undefined,
+  limit: number,
+  now: Date,
+): Promise<SearchAnswer> {
+  const memory = searchIndex?.search(filters, order, after, limit, now);
+  const [hits, facetRows] = memory ? [memory.hits, memory.facets] : await fromPostgres(pool, searchCache, filters, order, after, limit, now);
 
   const page = hits.slice(0, limit);
   const last = page.at(-1);
@@ -143,4 +147,17 @@ async function search(pool: Pool, searchCache: SearchCache, filters: SearchFilte
     total,
     facets: { direction, fundingKind },
   };
+}
+
+/** The page and the facet rows from Postgres; the counts through the cache under their own key (see `search`). */
+async function fromPostgres(pool: Pool, searchCache: SearchCache, filters: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): Promise<[SearchHit[], FacetRow[]]> {
+  // Counts show no program's seats; with "only free seats" which programs they count depends on all.
+  const facets = searchCache.answer(
+    filters.municipalityId,
+    `facets ${facetKey(filters)}`,
+    async () => ({ body: Buffer.from(JSON.stringify(await searchFacets(pool, filters))), seats: { programs: [], filter: seatFilterOf(filters) } }),
+    { counted: false },
+  );
+  const [hits, facetBytes] = await Promise.all([searchPrograms(pool, filters, order, after, limit, now), facets]);
+  return [hits, JSON.parse(facetBytes.toString("utf8")) as FacetRow[]];
 }

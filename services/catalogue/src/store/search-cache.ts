@@ -88,7 +88,7 @@ export interface Computed {
 }
 
 /** An answer's seat view as kept: the program ids joined (a third of an array's memory, and `includes` finds one). */
-interface KeptSeats {
+export interface KeptSeats {
   programs: string;
   filter: SeatView["filter"];
 }
@@ -103,7 +103,7 @@ export interface SeatsChanging extends SeatFlips {
  * its last. `slots`: weekly slots of theirs whose flag flipped ("any": not known yet). Neither:
  * only their counts of free seats changed.
  */
-interface SeatChange {
+export interface SeatChange {
   programs: ReadonlySet<string>;
   program: boolean;
   slots: readonly SlotFlip[] | "any";
@@ -114,7 +114,7 @@ const inWindow = (slot: SlotFlip, window: SlotWindow) =>
   (window.weekday === undefined || slot.weekday === window.weekday) && (window.fromMinute === undefined || slot.start >= window.fromMinute) && (window.toMinute === undefined || slot.end <= window.toMinute);
 
 /** Whether `change` (undefined: any change at all) alters an answer keeping `seats`. */
-function alters(seats: KeptSeats | undefined, change: SeatChange | undefined): boolean {
+export function alters(seats: KeptSeats | undefined, change: SeatChange | undefined): boolean {
   if (!change || !seats) return true;
   const filter = seats.filter;
   if (filter === "programs" && change.program) return true;
@@ -123,9 +123,21 @@ function alters(seats: KeptSeats | undefined, change: SeatChange | undefined): b
   return false;
 }
 
-const keptSeats = (seats: SeatView | undefined): KeptSeats | undefined => (seats ? { programs: seats.programs.join(","), filter: seats.filter } : undefined);
+export const keptSeats = (seats: SeatView | undefined): KeptSeats | undefined => (seats ? { programs: seats.programs.join(","), filter: seats.filter } : undefined);
 /** Seat changes heard of, kept so that an answer computed across one is kept only when the change does not alter it. */
 const SEAT_LOG = 4_096;
+
+/**
+ * What else in the process keeps a copy of search's data (the index in memory,
+ * store/search-index.ts) hears through the cache's LISTEN connection: every change, as the
+ * cache reads it, and when changes may have gone unheard.
+ */
+export interface SearchChangeListener {
+  /** A change in `scope` (a municipality's id, or "*": anywhere); `seats`: it only took or freed seats of these programs. */
+  changed(scope: string, seats: SeatChange | undefined): void;
+  /** Listening (again): changes made before may not have been heard of, so nothing held before can be trusted. */
+  reset(): void;
+}
 
 export class SearchCache {
   private readonly maxBytes: number;
@@ -159,6 +171,7 @@ export class SearchCache {
   private listening = false;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
+  private readonly listeners: SearchChangeListener[] = [];
 
   constructor(options: SearchCacheOptions = {}) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -287,6 +300,25 @@ export class SearchCache {
     await tx.query("SELECT pg_notify($1, $2)", [SEARCH_CHANNEL, narrow ? `${scope} ${token} ${narrow.programs.join(",")}` : `${scope} ${token}`]);
   }
 
+  /** `listener` hears of every change from now on (see `SearchChangeListener`). */
+  subscribe(listener: SearchChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether the cache listens: an answer computed now is one the rule above lets it keep. */
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  /**
+   * Whether a change this process is making in `municipalityId` (`changing()`), not heard back
+   * yet, may alter an answer showing `seats`: a copy of search's data that has not heard it
+   * either must not answer meanwhile.
+   */
+  changePending(municipalityId: string, seats: SeatView): boolean {
+    return this.pendingAlters(municipalityId, keptSeats(seats));
+  }
+
   /** Holds a connection of `pool` listening for changes; resolves once it listens (answers are cached from then on). */
   async listen(pool: Pool): Promise<void> {
     this.pool = pool;
@@ -339,6 +371,7 @@ export class SearchCache {
     // Nothing is kept while not listening, so there is nothing stale to drop; listening from
     // here on, every later commit is heard of.
     this.listening = true;
+    for (const listener of this.listeners) listener.reset();
   }
 
   /** The LISTEN connection failed: changes may go unheard, so nothing cached is trusted until it is back. */
@@ -359,6 +392,7 @@ export class SearchCache {
 
   private forget(): void {
     this.listening = false;
+    for (const listener of this.listeners) listener.reset();
     this.disconnect = undefined;
     this.clear();
   }
@@ -390,9 +424,12 @@ export class SearchCache {
         // A slot that does not read as three numbers drops what any flip would.
         slots = Number.isInteger(weekday) && Number.isInteger(start) && Number.isInteger(end) ? [{ weekday: weekday!, start: start!, end: end! }] : "any";
       }
-      this.seatsChanged(scope, { programs: new Set(programs.split(",")), program: second === "+", slots });
+      const change = { programs: new Set(programs.split(",")), program: second === "+", slots };
+      for (const listener of this.listeners) listener.changed(scope, change);
+      this.seatsChanged(scope, change);
       return;
     }
+    for (const listener of this.listeners) listener.changed(scope, undefined);
     if (scope === EVERYWHERE) {
       this.clear();
       return;

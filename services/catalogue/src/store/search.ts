@@ -169,7 +169,16 @@ export async function searchPrograms(
   }
   if (after) {
     const id = sql.param(after.id, "::uuid");
-    where.push(order === "id" ? `p.id > ${id}` : `(${key}, p.id) > (${sql.param(after.key, "::float8")}, ${id})`);
+    // The cursor's row's key is computed again here rather than taken from the cursor: a page
+    // computed from memory (store/search-memory.ts) writes keys whose last bits may differ
+    // (V8's sine and cosine are not glibc's), and the row would otherwise come back on the next
+    // page. The cursor's key stands in only for a row that is gone.
+    if (order === "id") where.push(`p.id > ${id}`);
+    else {
+      const cursorKey = sql.param(after.key, "::float8");
+      const afterKey = order === "distance" && f.near ? `coalesce((SELECT ${key.replaceAll("p.geo", "c.geo")} FROM programs c WHERE c.id = ${id}), ${cursorKey})` : cursorKey;
+      where.push(`(${key}, p.id) > (${afterKey}, ${id})`);
+    }
   }
   // Distance alone (never tied, see programs.geo) so that the GiST index returns nearest first.
   const orderBy = order === "id" ? "p.id" : order === "distance" ? "sort_key" : "sort_key, p.id";
@@ -177,28 +186,10 @@ export async function searchPrograms(
   const text = `WITH page AS (
        SELECT p.id, ${key} AS sort_key FROM programs p WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ${sql.param(limit + 1, "::int")}
      )
-     SELECT p.id, page.sort_key AS "sortKey", p.title, p.direction, json_build_object('min', p.age_min, 'max', p.age_max) AS "ageRange",
-       p.funding_kind AS "fundingKind", p.provider_id AS "providerId", pr.name AS "providerName", p.municipality_id AS "municipalityId",
-       p.price_per_hour AS "pricePerHour", p.currency, p.total_hours AS "totalHours", p.weekly_hours AS "weeklyHours",
-       p.address, p.latitude, p.longitude,
-       CASE WHEN p.rating_count > 0 THEN round(p.rating_sum::numeric / p.rating_count, 2)::float8 END AS "ratingAverage",
-       p.rating_count AS "ratingCount",
-       p.free_seats AS "freeSeats", coalesce(seats.open, 0) AS "openGroups",
-       my.nominal,
-       (p.funding_kind <> 'financed' OR p.certification_expiry >= (${nowParam} AT TIME ZONE m.time_zone)::date) AS "acceptingApplications",
-       CASE WHEN p.certification_expiry IS NOT NULL THEN json_build_object('number', p.certification_number,
-         'date', to_char(p.certification_date, 'YYYY-MM-DD'), 'expiry', to_char(p.certification_expiry, 'YYYY-MM-DD')) END AS certification,
-       ${distance} AS "distanceMetres"
+     SELECT ${rowColumns(nowParam)}, page.sort_key AS "sortKey", ${distance} AS "distanceMetres"
      FROM page
      JOIN programs p ON p.id = page.id
-     JOIN providers pr ON pr.id = p.provider_id
-     JOIN municipalities m ON m.id = p.municipality_id
-     LEFT JOIN municipality_years my
-       ON my.municipality_id = p.municipality_id AND my.year = extract(year FROM ${nowParam} AT TIME ZONE m.time_zone)::int
-     LEFT JOIN LATERAL (
-       SELECT count(*)::int AS open
-       FROM groups g WHERE g.program_id = p.id AND g.status = 'open'
-     ) seats ON true
+     ${rowJoins(nowParam)}
      ORDER BY ${order === "id" ? "p.id" : "page.sort_key, p.id"}`;
   // Named, so that each connection plans a statement once rather than on every search: planning
   // the six-way join was a third of the Postgres time of the cheapest computed search (a page
@@ -206,6 +197,88 @@ export async function searchPrograms(
   // every match before the municipality's filter (10 -> 16 ms), so they are planned each time.
   const { rows } = await db.query<SearchHit>(f.text ? { text, values: sql.params } : { name: statementName(text), text, values: sql.params });
   return rows;
+}
+
+/**
+ * The columns of a program's row as search answers it (`SearchHit` but its sort key and
+ * distance), over `programs p` and `rowJoins`; `now` is the parameter of the time searched at
+ * (the local date and year decide `acceptingApplications` and the nominal). Shared with the
+ * index in memory (store/search-index.ts), which loads its rows through the same columns.
+ */
+const rowColumns = (now: string) => `p.id, p.title, p.direction, json_build_object('min', p.age_min, 'max', p.age_max) AS "ageRange",
+       p.funding_kind AS "fundingKind", p.provider_id AS "providerId", pr.name AS "providerName", p.municipality_id AS "municipalityId",
+       p.price_per_hour AS "pricePerHour", p.currency, p.total_hours AS "totalHours", p.weekly_hours AS "weeklyHours",
+       p.address, p.latitude, p.longitude,
+       CASE WHEN p.rating_count > 0 THEN round(p.rating_sum::numeric / p.rating_count, 2)::float8 END AS "ratingAverage",
+       p.rating_count AS "ratingCount",
+       p.free_seats AS "freeSeats", coalesce(seats.open, 0) AS "openGroups",
+       my.nominal,
+       (p.funding_kind <> 'financed' OR p.certification_expiry >= (${now} AT TIME ZONE m.time_zone)::date) AS "acceptingApplications",
+       CASE WHEN p.certification_expiry IS NOT NULL THEN json_build_object('number', p.certification_number,
+         'date', to_char(p.certification_date, 'YYYY-MM-DD'), 'expiry', to_char(p.certification_expiry, 'YYYY-MM-DD')) END AS certification`;
+
+const rowJoins = (now: string) => `JOIN providers pr ON pr.id = p.provider_id
+     JOIN municipalities m ON m.id = p.municipality_id
+     LEFT JOIN municipality_years my
+       ON my.municipality_id = p.municipality_id AND my.year = extract(year FROM ${now} AT TIME ZONE m.time_zone)::int
+     LEFT JOIN LATERAL (
+       SELECT count(*)::int AS open
+       FROM groups g WHERE g.program_id = p.id AND g.status = 'open'
+     ) seats ON true`;
+
+/** A listed program's row as the index in memory holds it: search's columns and its point as Postgres stores it. */
+export interface ListedRow extends Omit<SearchHit, "sortKey" | "distanceMetres"> {
+  /** The `earth` cube as text, "(x, y, z)": float8's shortest exact form, so parsed back it is the very doubles Postgres holds. */
+  geo: string;
+}
+
+/**
+ * The listed programs of a municipality (only `ids`, when given) as search shows them at `now`,
+ * in id order: what the index in memory loads and refreshes (store/search-index.ts).
+ */
+export async function listedRows(db: Queryable, municipalityId: string, ids: readonly string[] | undefined, now: Date): Promise<ListedRow[]> {
+  const { rows } = await db.query<ListedRow>(
+    `SELECT ${rowColumns("$2::timestamptz")}, p.geo::text AS geo
+     FROM programs p
+     ${rowJoins("$2::timestamptz")}
+     WHERE p.municipality_id = $1::uuid AND p.status = 'published' AND p.provider_approved${ids ? " AND p.id = ANY($3::uuid[])" : ""}
+     ORDER BY p.id`,
+    ids ? [municipalityId, now, ids] : [municipalityId, now],
+  );
+  return rows;
+}
+
+/** A weekly slot of an open group, as the index in memory holds it. */
+export interface SlotRow {
+  programId: string;
+  weekday: number;
+  start: number;
+  end: number;
+  free: boolean;
+}
+
+/** The weekly slots of a municipality's open groups (of `ids` only, when given). Listing is not checked: the index keeps the slots of the programs it holds. */
+export async function slotRows(db: Queryable, municipalityId: string, ids: readonly string[] | undefined): Promise<SlotRow[]> {
+  const { rows } = await db.query<SlotRow>(
+    `SELECT program_id AS "programId", weekday, start_minute AS start, end_minute AS "end", has_free_seat AS free
+     FROM group_slots WHERE municipality_id = $1::uuid${ids ? " AND program_id = ANY($2::uuid[])" : ""}`,
+    ids ? [municipalityId, ids] : [municipalityId],
+  );
+  return rows;
+}
+
+/** What a municipality's answers need beside its programs: its time zone and its nominal per year (`my.nominal` as the rows give it). */
+export async function municipalityTerms(db: Queryable, municipalityId: string): Promise<{ timeZone: string; nominals: Map<number, SearchHit["nominal"]> } | undefined> {
+  const { rows } = await db.query<{ timeZone: string }>(`SELECT time_zone AS "timeZone" FROM municipalities WHERE id = $1::uuid`, [municipalityId]);
+  if (!rows[0]) return undefined;
+  const years = await db.query<{ year: number; nominal: SearchHit["nominal"] }>(`SELECT year, nominal FROM municipality_years my WHERE municipality_id = $1::uuid`, [municipalityId]);
+  return { timeZone: rows[0].timeZone, nominals: new Map(years.rows.map((row) => [row.year, row.nominal])) };
+}
+
+/** Every municipality's id (the index in memory loads each). */
+export async function municipalityIds(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM municipalities ORDER BY id");
+  return rows.map((row) => row.id);
 }
 
 /**

@@ -1,0 +1,391 @@
+import { Direction, FundingKind } from "@kruzhok/contracts";
+import type { Cursor, SearchOrder } from "../domain/search";
+import type { FacetRow, ListedRow, SearchFilters, SearchHit, SlotRow } from "./search";
+
+// The navigator's searches without words, computed from one municipality's listed programs held
+// in this process's memory: the same rows and facet counts as `searchPrograms` and
+// `searchFacets` (store/search.ts) give, in microseconds rather than milliseconds (BENCHMARKS.md,
+// issue #20: 11-620 µs against 1.1-13 ms at Moscow's scale, every answer the same). The rows are
+// loaded and kept in step by store/search-index.ts; this file holds no SQL and does no I/O.
+
+const DIRECTIONS = Direction.options;
+const FUNDING_KINDS = FundingKind.options;
+const CELLS = DIRECTIONS.length * FUNDING_KINDS.length;
+/** earthdistance's earth() and Postgres's radians(): the same doubles, so the same chords. */
+const EARTH = 6378168;
+// Postgres writes it as 0.0174532925199432957692, which is this double.
+const RADIANS_PER_DEGREE = 0.017453292519943295;
+const GRID_DEGREES = 0.01;
+/** Facet counts are kept per age up to this one; an older age asked (never, for children) is counted by a scan. */
+const MAX_AGE = 19;
+/** A slot's place: its weekday's list and its position there, in one number (weekdays 1-7, under 2^21 slots a day). */
+const SLOT_SHIFT = 2 ** 21;
+
+interface DaySlots {
+  start: Int16Array;
+  end: Int16Array;
+  free: Uint8Array;
+  program: Int32Array;
+}
+
+interface Point {
+  x: number;
+  y: number;
+  z: number;
+}
+
+/** ll_to_earth: the point as earthdistance computes it (V8's sine and cosine: the last bits may differ from glibc's). */
+function earthPoint(latitude: number, longitude: number): Point {
+  const la = latitude * RADIANS_PER_DEGREE;
+  const lo = longitude * RADIANS_PER_DEGREE;
+  return { x: EARTH * Math.cos(la) * Math.cos(lo), y: EARTH * Math.cos(la) * Math.sin(lo), z: EARTH * Math.sin(la) };
+}
+
+/** gc_to_sec: the chord of a great-circle distance, which `baseConditions` compares `<->` with. */
+const chordOf = (metres: number) => 2 * EARTH * Math.sin(metres / (2 * EARTH));
+
+/** The first of 0..length-1 at which `isBelow` turns false (a binary search over anything sorted). */
+function firstNotBelow(length: number, isBelow: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (isBelow(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether a slot lies in the search's weekly window (and has a free seat when asked): the EXISTS of `baseConditions`. */
+const windowOf = (f: SearchFilters) => f.weekday !== undefined || f.fromMinute !== undefined || f.toMinute !== undefined;
+
+export interface MemoryAnswer {
+  /** The page as `searchPrograms` gives it: up to limit + 1 rows. */
+  hits: SearchHit[];
+  facets: FacetRow[];
+}
+
+/** What a municipality's answers need beside its programs (store/search.ts `municipalityTerms`). */
+export interface MunicipalityTerms {
+  timeZone: string;
+  nominals: ReadonlyMap<number, SearchHit["nominal"]>;
+}
+
+export class MunicipalityIndex {
+  readonly size: number;
+  private readonly rows: ListedRow[];
+  private readonly ids: string[];
+  private readonly position: Map<string, number>;
+  private readonly direction: Uint8Array;
+  private readonly funding: Uint8Array;
+  private readonly ageMin: Uint8Array;
+  private readonly ageMax: Uint8Array;
+  private readonly freeSeats: Int32Array;
+  private readonly x: Float64Array;
+  private readonly y: Float64Array;
+  private readonly z: Float64Array;
+  /** Open groups' weekly slots per weekday (1-7), sorted by start. */
+  private readonly slots: DaySlots[];
+  /** Each program's slots (`SLOT_SHIFT`-encoded places), for their flags to be set when its seats change. */
+  private readonly slotsOf: number[][];
+  /** [free seats only ? 1 : 0][age] -> counts per (direction, funding kind). */
+  private readonly ageCounts: Int32Array[][];
+  private readonly allCounts: Int32Array[];
+  private readonly grid: { minLat: number; minLon: number; rows: number; cols: number; cells: number[][]; cellMetres: number };
+  /** Programs marked by the current slot window (a stamp per search, so nothing is cleared). */
+  private readonly mark: Uint32Array;
+  private stamp = 0;
+  private readonly localDate: Intl.DateTimeFormat;
+
+  /** `rows`: every listed program of the municipality, in id order; `slots`: its open groups' weekly slots. */
+  constructor(
+    rows: readonly ListedRow[],
+    slotRows: readonly SlotRow[],
+    private readonly terms: MunicipalityTerms,
+  ) {
+    const n = rows.length;
+    this.size = n;
+    this.rows = [...rows];
+    this.ids = rows.map((row) => row.id);
+    this.position = new Map(this.ids.map((id, i) => [id, i]));
+    this.direction = new Uint8Array(n);
+    this.funding = new Uint8Array(n);
+    this.ageMin = new Uint8Array(n);
+    this.ageMax = new Uint8Array(n);
+    this.freeSeats = new Int32Array(n);
+    this.x = new Float64Array(n);
+    this.y = new Float64Array(n);
+    this.z = new Float64Array(n);
+    this.mark = new Uint32Array(n);
+    this.ageCounts = [0, 1].map(() => Array.from({ length: MAX_AGE + 1 }, () => new Int32Array(CELLS)));
+    this.allCounts = [new Int32Array(CELLS), new Int32Array(CELLS)];
+    for (let i = 0; i < n; i++) {
+      this.setColumns(i, rows[i]!);
+      // The cube's text is float8's shortest exact form: parsed back, the very doubles Postgres holds.
+      const [x = NaN, y = NaN, z = NaN] = rows[i]!.geo.slice(1, -1).split(",").map(Number);
+      this.x[i] = x;
+      this.y[i] = y;
+      this.z[i] = z;
+      this.count(i, 1);
+    }
+
+    this.slotsOf = Array.from({ length: n }, () => []);
+    const byDay = Array.from({ length: 8 }, () => [] as SlotRow[]);
+    for (const slot of slotRows) if (this.position.has(slot.programId)) byDay[slot.weekday]?.push(slot);
+    this.slots = byDay.map((list, weekday) => {
+      list.sort((a, b) => a.start - b.start);
+      const program = Int32Array.from(list, (s) => this.position.get(s.programId)!);
+      program.forEach((i, k) => this.slotsOf[i]!.push(weekday * SLOT_SHIFT + k));
+      return { start: Int16Array.from(list, (s) => s.start), end: Int16Array.from(list, (s) => s.end), free: Uint8Array.from(list, (s) => (s.free ? 1 : 0)), program };
+    });
+
+    const latitudes = Float64Array.from(this.z, (z) => Math.asin(z / EARTH) / RADIANS_PER_DEGREE);
+    const longitudes = Float64Array.from(this.ids, (_, i) => Math.atan2(this.y[i]!, this.x[i]!) / RADIANS_PER_DEGREE);
+    // Reduced, not spread: a spread of a large city's points would exceed the call's argument limit.
+    const minLat = latitudes.reduce((a, b) => Math.min(a, b), 90);
+    const maxLat = latitudes.reduce((a, b) => Math.max(a, b), -90);
+    const minLon = longitudes.reduce((a, b) => Math.min(a, b), 180);
+    const maxLon = longitudes.reduce((a, b) => Math.max(a, b), -180);
+    const gridRows = n === 0 ? 1 : Math.floor((maxLat - minLat) / GRID_DEGREES) + 1;
+    const cols = n === 0 ? 1 : Math.floor((maxLon - minLon) / GRID_DEGREES) + 1;
+    // The least a cell spans on the ground (a degree of longitude shrinks away from the equator):
+    // whatever lies r rings out is at least (r - 1) of these away.
+    const cellMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * Math.cos(Math.min(89, Math.max(Math.abs(minLat), Math.abs(maxLat))) * RADIANS_PER_DEGREE) * 0.999;
+    this.grid = { minLat, minLon, rows: gridRows, cols, cells: Array.from({ length: gridRows * cols }, () => []), cellMetres };
+    for (let i = 0; i < n; i++) {
+      const [row, col] = this.gridCell(latitudes[i]!, longitudes[i]!);
+      this.grid.cells[row * cols + col]!.push(i);
+    }
+    this.localDate = new Intl.DateTimeFormat("en-CA", { timeZone: terms.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+  }
+
+  private setColumns(i: number, row: ListedRow): void {
+    this.direction[i] = DIRECTIONS.indexOf(row.direction);
+    this.funding[i] = FUNDING_KINDS.indexOf(row.fundingKind);
+    this.ageMin[i] = row.ageRange.min;
+    this.ageMax[i] = row.ageRange.max;
+    this.freeSeats[i] = row.freeSeats;
+  }
+
+  /** Adds (+1) or takes away (-1) program i's place in the facet counts. */
+  private count(i: number, sign: 1 | -1): void {
+    const cell = this.cellOf(i);
+    const last = Math.min(MAX_AGE, this.ageMax[i]!);
+    for (let free = 0; free <= (this.freeSeats[i]! > 0 ? 1 : 0); free++) {
+      this.allCounts[free]![cell]! += sign;
+      for (let age = this.ageMin[i]!; age <= last; age++) this.ageCounts[free]![age]![cell]! += sign;
+    }
+  }
+
+  /**
+   * Programs `ids` read again (`rows`: those still listed, `slots`: all their open groups'
+   * slots): their seats, ratings, titles and the like are set in place. Returns false when the
+   * change is not one this can make in place (a program listed or unlisted, moved, or its slots
+   * not the same ones): the caller loads the municipality again, and this index is not used.
+   */
+  refresh(ids: readonly string[], rows: readonly ListedRow[], slots: readonly SlotRow[]): boolean {
+    const fresh = new Map(rows.map((row) => [row.id, row]));
+    for (const id of ids) {
+      const i = this.position.get(id);
+      const row = fresh.get(id);
+      if (i === undefined || !row) return i === undefined && !row;
+      if (row.geo !== this.rows[i]!.geo) return false;
+      this.count(i, -1);
+      this.setColumns(i, row);
+      this.count(i, 1);
+      this.rows[i] = row;
+      // The same slots (weekday, start, end, as multisets), their flags set from the rows read.
+      const places = new Map<string, number[]>();
+      for (const place of this.slotsOf[i]!) {
+        const day = this.slots[Math.floor(place / SLOT_SHIFT)]!;
+        const k = place % SLOT_SHIFT;
+        const key = `${Math.floor(place / SLOT_SHIFT)}.${day.start[k]}.${day.end[k]}`;
+        places.set(key, [...(places.get(key) ?? []), place]);
+      }
+      let matched = 0;
+      for (const slot of slots) {
+        if (slot.programId !== id) continue;
+        const place = places.get(`${slot.weekday}.${slot.start}.${slot.end}`)?.pop();
+        if (place === undefined) return false;
+        this.slots[Math.floor(place / SLOT_SHIFT)]!.free[place % SLOT_SHIFT] = slot.free ? 1 : 0;
+        matched++;
+      }
+      if (matched !== this.slotsOf[i]!.length) return false;
+    }
+    return true;
+  }
+
+  private cellOf(i: number): number {
+    return this.direction[i]! * FUNDING_KINDS.length + this.funding[i]!;
+  }
+
+  private gridCell(latitude: number, longitude: number): [number, number] {
+    const { minLat, minLon, rows, cols } = this.grid;
+    const row = Math.min(rows - 1, Math.max(0, Math.floor((latitude - minLat) / GRID_DEGREES)));
+    const col = Math.min(cols - 1, Math.max(0, Math.floor((longitude - minLon) / GRID_DEGREES)));
+    return [row, col];
+  }
+
+  private chord(i: number, p: Point): number {
+    const dx = this.x[i]! - p.x;
+    const dy = this.y[i]! - p.y;
+    const dz = this.z[i]! - p.z;
+    return Math.sqrt(dx * dx + dy * dy + dz * dz);
+  }
+
+  private fitsAge(i: number, age: number | undefined): boolean {
+    return age === undefined || (this.ageMin[i]! <= age && this.ageMax[i]! >= age);
+  }
+
+  /** Marks the programs with a slot in the window (with a free seat, when asked) and of the age; returns the stamp. */
+  private markWindow(f: SearchFilters, each?: (i: number) => void): number {
+    const stamp = ++this.stamp;
+    const from = f.fromMinute ?? -1;
+    const to = f.toMinute ?? Number.MAX_SAFE_INTEGER;
+    const onlyFree = f.onlyFreeSeats === true;
+    const age = f.age ?? -1;
+    const { mark, ageMin, ageMax } = this;
+    for (const weekday of f.weekday !== undefined ? [f.weekday] : [1, 2, 3, 4, 5, 6, 7]) {
+      const day = this.slots[weekday];
+      if (!day) continue;
+      const { start, end, free, program } = day;
+      for (let k = firstNotBelow(start.length, (j) => start[j]! < from); k < start.length && start[k]! <= to; k++) {
+        if (end[k]! > to || (onlyFree && free[k] === 0)) continue;
+        const i = program[k]!;
+        if (mark[i] === stamp || (age >= 0 && (ageMin[i]! > age || ageMax[i]! < age))) continue;
+        mark[i] = stamp;
+        if (each) each(i);
+      }
+    }
+    return stamp;
+  }
+
+  /** `baseConditions` (and direction and funding kind, unless `facets`): whether program i matches. */
+  private matcher(f: SearchFilters, facets: boolean): (i: number) => boolean {
+    const direction = f.direction && !facets ? DIRECTIONS.indexOf(f.direction) : -1;
+    const funding = f.fundingKind && !facets ? FUNDING_KINDS.indexOf(f.fundingKind) : -1;
+    const window = windowOf(f);
+    const stamp = window ? this.markWindow(f) : 0;
+    const radius = f.near?.radiusMetres !== undefined ? { point: earthPoint(f.near.latitude, f.near.longitude), chord: chordOf(f.near.radiusMetres) } : undefined;
+    return (i) =>
+      (direction < 0 || this.direction[i] === direction) &&
+      (funding < 0 || this.funding[i] === funding) &&
+      (window ? this.mark[i] === stamp : this.fitsAge(i, f.age) && (f.onlyFreeSeats !== true || this.freeSeats[i]! > 0)) &&
+      (radius === undefined || this.chord(i, radius.point) <= radius.chord);
+  }
+
+  /** The answer's page and facet rows, as Postgres gives them at `now`. Searches with words are not answered here. */
+  search(f: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): MemoryAnswer {
+    const facets = this.facets(f);
+    const [year = "", month = "", day = ""] = this.dateParts(now);
+    const today = `${year}-${month}-${day}`;
+    const nominal = this.terms.nominals.get(Number(year)) ?? null;
+    const hit = (i: number, sortKey: number | null, distanceMetres: number | null): SearchHit => {
+      const { geo: _geo, ...row } = this.rows[i]!;
+      const acceptingApplications = row.fundingKind !== "financed" || (row.certification !== null && row.certification.expiry >= today);
+      return { ...row, sortKey, nominal, acceptingApplications, distanceMetres };
+    };
+    if (order === "distance" && f.near) {
+      const page = this.nearest(f, f.near, after, limit);
+      return { hits: page.map(({ chord, i }) => hit(i, chord, 2 * EARTH * Math.asin(chord / (2 * EARTH)))), facets };
+    }
+    return { hits: this.positions(f, after?.id, limit).map((i) => hit(i, null, null)), facets };
+  }
+
+  private dateParts(now: Date): string[] {
+    const parts = this.localDate.formatToParts(now);
+    return ["year", "month", "day"].map((type) => parts.find((part) => part.type === type)?.value ?? "");
+  }
+
+  private positions(f: SearchFilters, afterId: string | undefined, limit: number): number[] {
+    const wanted = this.matcher(f, false);
+    const page: number[] = [];
+    // Ids sort as Postgres sorts uuids: lowercase hex compares byte for byte.
+    for (let i = afterId ? firstNotBelow(this.size, (j) => this.ids[j]! <= afterId) : 0; i < this.size && page.length <= limit; i++) {
+      if (wanted(i)) page.push(i);
+    }
+    return page;
+  }
+
+  /**
+   * Nearest first from the point, after the cursor's (key, id): rings of grid cells outwards
+   * until the page is full and nearer than anything a further ring can hold. The cursor's key
+   * is computed again for its row when it is still here (a cursor Postgres wrote may differ in
+   * its last bits), as `searchPrograms` does.
+   */
+  private nearest(f: SearchFilters, near: NonNullable<SearchFilters["near"]>, after: Cursor | undefined, limit: number): { chord: number; i: number }[] {
+    const matches = this.matcher(f, false);
+    const point = earthPoint(near.latitude, near.longitude);
+    const afterAt = after ? this.position.get(after.id) : undefined;
+    const afterKey = after ? (afterAt !== undefined ? this.chord(afterAt, point) : (after.key ?? -Infinity)) : -Infinity;
+    const afterId = after?.id ?? "";
+    const before = (a: { chord: number; i: number }, b: { chord: number; i: number }) => a.chord - b.chord || (this.ids[a.i]! < this.ids[b.i]! ? -1 : 1);
+    const best: { chord: number; i: number }[] = [];
+    const { rows, cols, cells, cellMetres } = this.grid;
+    // A point outside the grid starts from its nearest cell: nothing in a ring is nearer than that ring's bound either.
+    const [row0, col0] = this.gridCell(near.latitude, near.longitude);
+    const lastRing = near.radiusMetres !== undefined ? Math.ceil(near.radiusMetres / cellMetres) + 1 : Math.max(rows, cols);
+    for (let ring = 0; ring <= lastRing; ring++) {
+      if (best.length > limit && best[limit]!.chord < (ring - 1) * cellMetres) break;
+      for (let row = row0 - ring; row <= row0 + ring; row++) {
+        if (row < 0 || row >= rows) continue;
+        const edge = row === row0 - ring || row === row0 + ring;
+        for (let col = col0 - ring; col <= col0 + ring; col += edge || ring === 0 ? 1 : 2 * ring) {
+          if (col < 0 || col >= cols) continue;
+          for (const i of cells[row * cols + col]!) {
+            if (!matches(i)) continue;
+            const chord = this.chord(i, point);
+            if (chord < afterKey || (chord === afterKey && this.ids[i]! <= afterId)) continue;
+            const candidate = { chord, i };
+            if (best.length <= limit) {
+              best.push(candidate);
+              if (best.length === limit + 1) best.sort(before);
+            } else if (before(candidate, best[limit]!) < 0) {
+              best[limit] = candidate;
+              best.sort(before);
+            }
+          }
+        }
+      }
+    }
+    return best.sort(before);
+  }
+
+  /** `searchFacets`: counts per (direction, funding kind) under every other filter. */
+  facets(f: SearchFilters): FacetRow[] {
+    const free = f.onlyFreeSeats === true ? 1 : 0;
+    const window = windowOf(f);
+    const counts = new Int32Array(CELLS);
+    if (f.near?.radiusMetres === undefined) {
+      if (window) {
+        this.markWindow(f, (i) => counts[this.cellOf(i)]!++);
+        return rowsOf(counts);
+      }
+      if (f.age === undefined) return rowsOf(this.allCounts[free]!);
+      if (f.age <= MAX_AGE) return rowsOf(this.ageCounts[free]![f.age]!);
+    }
+    const matches = this.matcher(f, true);
+    const near = f.near?.radiusMetres !== undefined ? f.near : undefined;
+    if (!near) {
+      for (let i = 0; i < this.size; i++) if (matches(i)) counts[this.cellOf(i)]!++;
+      return rowsOf(counts);
+    }
+    const reach = Math.ceil(near.radiusMetres! / this.grid.cellMetres) + 1;
+    const [row0, col0] = this.gridCell(near.latitude, near.longitude);
+    const { rows, cols, cells } = this.grid;
+    for (let row = Math.max(0, row0 - reach); row <= Math.min(rows - 1, row0 + reach); row++) {
+      for (let col = Math.max(0, col0 - reach); col <= Math.min(cols - 1, col0 + reach); col++) {
+        for (const i of cells[row * cols + col]!) if (matches(i)) counts[this.cellOf(i)]!++;
+      }
+    }
+    return rowsOf(counts);
+  }
+}
+
+function rowsOf(counts: Int32Array): FacetRow[] {
+  const rows: FacetRow[] = [];
+  counts.forEach((count, cell) => {
+    if (count > 0) rows.push({ direction: DIRECTIONS[Math.floor(cell / FUNDING_KINDS.length)]!, fundingKind: FUNDING_KINDS[cell % FUNDING_KINDS.length]!, count });
+  });
+  return rows;
+}

@@ -30,8 +30,9 @@
 // comparison with its index in memory (store/search-index.ts, on by default); with it on, the run
 // waits for the index to hold every listed program before it measures, and each phase reports how
 // many computed answers came from the index and how many from Postgres.
-// --in-memory N (issue #20) ends the run with a probe (in-memory.ts): N parameter sets of each
-// kind without words computed by Postgres and from an index held in memory, answers compared.
+// --in-memory N (issue #20) ends the run with a check (in-memory.ts): N parameter sets of each
+// kind without words computed by Postgres and by the catalogue's own index in memory, the answers
+// and their next pages through either side's cursor compared.
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";

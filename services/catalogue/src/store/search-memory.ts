@@ -73,7 +73,9 @@ export interface MunicipalityTerms {
 
 export class MunicipalityIndex {
   readonly size: number;
-  private readonly rows: ListedRow[];
+  /** Each program's row as search answers it, without its point (`geo`, kept apart for `refresh` to tell a move). */
+  private readonly rows: Omit<ListedRow, "geo">[];
+  private readonly geo: string[];
   private readonly ids: string[];
   private readonly position: Map<string, number>;
   private readonly direction: Uint8Array;
@@ -91,11 +93,15 @@ export class MunicipalityIndex {
   /** [free seats only ? 1 : 0][age] -> counts per (direction, funding kind). */
   private readonly ageCounts: Int32Array[][];
   private readonly allCounts: Int32Array[];
-  private readonly grid: { minLat: number; minLon: number; rows: number; cols: number; cells: number[][]; cellMetres: number };
+  /** Cells of GRID_DEGREES; `cellMetres`: the least a cell spans on the ground, `rowMetres`: the least a row spans (north to south). */
+  private readonly grid: { minLat: number; minLon: number; rows: number; cols: number; cells: number[][]; cellMetres: number; rowMetres: number };
   /** Programs marked by the current slot window (a stamp per search, so nothing is cleared). */
   private readonly mark: Uint32Array;
   private stamp = 0;
+  /** The filters the last window was marked for, within one `search` (its facets and its page walk the slots once). */
+  private marked: { f: SearchFilters; stamp: number } | undefined;
   private readonly localDate: Intl.DateTimeFormat;
+  private day: { minute: number; today: string; year: number } | undefined;
 
   /** `rows`: every listed program of the municipality, in id order; `slots`: its open groups' weekly slots. */
   constructor(
@@ -105,7 +111,8 @@ export class MunicipalityIndex {
   ) {
     const n = rows.length;
     this.size = n;
-    this.rows = [...rows];
+    this.rows = rows.map(({ geo: _geo, ...row }) => row);
+    this.geo = rows.map((row) => row.geo);
     this.ids = rows.map((row) => row.id);
     this.position = new Map(this.ids.map((id, i) => [id, i]));
     this.direction = new Uint8Array(n);
@@ -151,7 +158,8 @@ export class MunicipalityIndex {
     // The least a cell spans on the ground (a degree of longitude shrinks away from the equator):
     // whatever lies r rings out is at least (r - 1) of these away.
     const cellMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * Math.cos(Math.min(89, Math.max(Math.abs(minLat), Math.abs(maxLat))) * RADIANS_PER_DEGREE) * 0.999;
-    this.grid = { minLat, minLon, rows: gridRows, cols, cells: Array.from({ length: gridRows * cols }, () => []), cellMetres };
+    const rowMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * 0.999;
+    this.grid = { minLat, minLon, rows: gridRows, cols, cells: Array.from({ length: gridRows * cols }, () => []), cellMetres, rowMetres };
     for (let i = 0; i < n; i++) {
       const [row, col] = this.gridCell(latitudes[i]!, longitudes[i]!);
       this.grid.cells[row * cols + col]!.push(i);
@@ -184,16 +192,18 @@ export class MunicipalityIndex {
    * not the same ones): the caller loads the municipality again, and this index is not used.
    */
   refresh(ids: readonly string[], rows: readonly ListedRow[], slots: readonly SlotRow[]): boolean {
+    this.marked = undefined;
     const fresh = new Map(rows.map((row) => [row.id, row]));
     for (const id of ids) {
       const i = this.position.get(id);
       const row = fresh.get(id);
       if (i === undefined || !row) return i === undefined && !row;
-      if (row.geo !== this.rows[i]!.geo) return false;
+      const { geo, ...fields } = row;
+      if (geo !== this.geo[i]) return false;
       this.count(i, -1);
       this.setColumns(i, row);
       this.count(i, 1);
-      this.rows[i] = row;
+      this.rows[i] = fields;
       // The same slots (weekday, start, end, as multisets), their flags set from the rows read.
       const places = new Map<string, number[]>();
       for (const place of this.slotsOf[i]!) {
@@ -240,6 +250,7 @@ export class MunicipalityIndex {
   /** Marks the programs with a slot in the window (with a free seat, when asked) and of the age; returns the stamp. */
   private markWindow(f: SearchFilters, each?: (i: number) => void): number {
     const stamp = ++this.stamp;
+    this.marked = { f, stamp };
     const from = f.fromMinute ?? -1;
     const to = f.toMinute ?? Number.MAX_SAFE_INTEGER;
     const onlyFree = f.onlyFreeSeats === true;
@@ -265,23 +276,38 @@ export class MunicipalityIndex {
     const direction = f.direction && !facets ? DIRECTIONS.indexOf(f.direction) : -1;
     const funding = f.fundingKind && !facets ? FUNDING_KINDS.indexOf(f.fundingKind) : -1;
     const window = windowOf(f);
-    const stamp = window ? this.markWindow(f) : 0;
-    const radius = f.near?.radiusMetres !== undefined ? { point: earthPoint(f.near.latitude, f.near.longitude), chord: chordOf(f.near.radiusMetres) } : undefined;
-    return (i) =>
-      (direction < 0 || this.direction[i] === direction) &&
-      (funding < 0 || this.funding[i] === funding) &&
-      (window ? this.mark[i] === stamp : this.fitsAge(i, f.age) && (f.onlyFreeSeats !== true || this.freeSeats[i]! > 0)) &&
-      (radius === undefined || this.chord(i, radius.point) <= radius.chord);
+    const stamp = !window ? 0 : this.marked?.f === f && this.marked.stamp === this.stamp ? this.marked.stamp : this.markWindow(f);
+    const age = f.age ?? -1;
+    const onlyFree = f.onlyFreeSeats === true;
+    // Columns and the point in locals: this runs for every program a search looks at (a
+    // radius's facets, thousands), and reading them through `this` and `f` cost twice as much.
+    const { direction: directions, funding: fundings, ageMin, ageMax, freeSeats, mark, x, y, z } = this;
+    const point = f.near?.radiusMetres !== undefined ? earthPoint(f.near.latitude, f.near.longitude) : undefined;
+    const radius = f.near?.radiusMetres !== undefined ? chordOf(f.near.radiusMetres) : Infinity;
+    const [px, py, pz] = point ? [point.x, point.y, point.z] : [0, 0, 0];
+    const inRadius = point !== undefined;
+    return (i) => {
+      if ((direction >= 0 && directions[i] !== direction) || (funding >= 0 && fundings[i] !== funding)) return false;
+      if (window) {
+        if (mark[i] !== stamp) return false;
+      } else if ((age >= 0 && (ageMin[i]! > age || ageMax[i]! < age)) || (onlyFree && freeSeats[i]! <= 0)) return false;
+      if (!inRadius) return true;
+      const dx = x[i]! - px;
+      const dy = y[i]! - py;
+      const dz = z[i]! - pz;
+      return Math.sqrt(dx * dx + dy * dy + dz * dz) <= radius;
+    };
   }
 
   /** The answer's page and facet rows, as Postgres gives them at `now`. Searches with words are not answered here. */
   search(f: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): MemoryAnswer {
+    this.marked = undefined;
+    // The facets first: with a weekly window their walk of the slots marks the programs the page then reads.
     const facets = this.facets(f);
-    const [year = "", month = "", day = ""] = this.dateParts(now);
-    const today = `${year}-${month}-${day}`;
-    const nominal = this.terms.nominals.get(Number(year)) ?? null;
+    const { today, year } = this.localDay(now);
+    const nominal = this.terms.nominals.get(year) ?? null;
     const hit = (i: number, sortKey: number | null, distanceMetres: number | null): SearchHit => {
-      const { geo: _geo, ...row } = this.rows[i]!;
+      const row = this.rows[i]!;
       const acceptingApplications = row.fundingKind !== "financed" || (row.certification !== null && row.certification.expiry >= today);
       return { ...row, sortKey, nominal, acceptingApplications, distanceMetres };
     };
@@ -292,9 +318,18 @@ export class MunicipalityIndex {
     return { hits: this.positions(f, after?.id, limit).map((i) => hit(i, null, null)), facets };
   }
 
-  private dateParts(now: Date): string[] {
-    const parts = this.localDate.formatToParts(now);
-    return ["year", "month", "day"].map((type) => parts.find((part) => part.type === type)?.value ?? "");
+  /**
+   * The municipality's local date and year at `now`, computed once a minute: every zone's
+   * midnight falls on a whole minute of UTC, so within one the date cannot change.
+   */
+  private localDay(now: Date): { today: string; year: number } {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (this.day?.minute !== minute) {
+      const parts = this.localDate.formatToParts(now);
+      const [year = "", month = "", day = ""] = ["year", "month", "day"].map((type) => parts.find((part) => part.type === type)?.value ?? "");
+      this.day = { minute, today: `${year}-${month}-${day}`, year: Number(year) };
+    }
+    return this.day;
   }
 
   private positions(f: SearchFilters, afterId: string | undefined, limit: number): number[] {
@@ -319,36 +354,56 @@ export class MunicipalityIndex {
     const afterAt = after ? this.position.get(after.id) : undefined;
     const afterKey = after ? (afterAt !== undefined ? this.chord(afterAt, point) : (after.key ?? -Infinity)) : -Infinity;
     const afterId = after?.id ?? "";
-    const before = (a: { chord: number; i: number }, b: { chord: number; i: number }) => a.chord - b.chord || (this.ids[a.i]! < this.ids[b.i]! ? -1 : 1);
-    const best: { chord: number; i: number }[] = [];
+    // Candidates in two arrays; after each ring only those that can still be on the page (or be
+    // the next page's first row) are kept, found by a numeric sort of their chords, so the
+    // comparator's sort (id breaking ties) runs on a page's worth, not on every point looked at.
+    let chords: number[] = [];
+    let positions: number[] = [];
     const { rows, cols, cells, cellMetres } = this.grid;
     // A point outside the grid starts from its nearest cell: nothing in a ring is nearer than that ring's bound either.
     const [row0, col0] = this.gridCell(near.latitude, near.longitude);
     const lastRing = near.radiusMetres !== undefined ? Math.ceil(near.radiusMetres / cellMetres) + 1 : Math.max(rows, cols);
+    const { x, y, z, ids } = this;
+    const { x: px, y: py, z: pz } = point;
+    let worst = Infinity;
     for (let ring = 0; ring <= lastRing; ring++) {
-      if (best.length > limit && best[limit]!.chord < (ring - 1) * cellMetres) break;
+      // Done once the page is full and nearer than anything this ring or a further one can hold.
+      if (chords.length > limit && worst < (ring - 1) * cellMetres) break;
       for (let row = row0 - ring; row <= row0 + ring; row++) {
         if (row < 0 || row >= rows) continue;
         const edge = row === row0 - ring || row === row0 + ring;
         for (let col = col0 - ring; col <= col0 + ring; col += edge || ring === 0 ? 1 : 2 * ring) {
           if (col < 0 || col >= cols) continue;
           for (const i of cells[row * cols + col]!) {
-            if (!matches(i)) continue;
-            const chord = this.chord(i, point);
-            if (chord < afterKey || (chord === afterKey && this.ids[i]! <= afterId)) continue;
-            const candidate = { chord, i };
-            if (best.length <= limit) {
-              best.push(candidate);
-              if (best.length === limit + 1) best.sort(before);
-            } else if (before(candidate, best[limit]!) < 0) {
-              best[limit] = candidate;
-              best.sort(before);
-            }
+            const dx = x[i]! - px;
+            const dy = y[i]! - py;
+            const dz = z[i]! - pz;
+            const chord = Math.sqrt(dx * dx + dy * dy + dz * dz);
+            if (chord > worst || chord < afterKey || (chord === afterKey && ids[i]! <= afterId) || !matches(i)) continue;
+            chords.push(chord);
+            positions.push(i);
           }
         }
       }
+      if (chords.length > limit + 1) {
+        worst = Float64Array.from(chords).sort()[limit]!;
+        const keptChords: number[] = [];
+        const kept: number[] = [];
+        chords.forEach((chord, k) => {
+          if (chord <= worst) {
+            keptChords.push(chord);
+            kept.push(positions[k]!);
+          }
+        });
+        chords = keptChords;
+        positions = kept;
+      }
     }
-    return best.sort(before);
+    const before = (a: { chord: number; i: number }, b: { chord: number; i: number }) => a.chord - b.chord || (ids[a.i]! < ids[b.i]! ? -1 : 1);
+    return chords
+      .map((chord, k) => ({ chord, i: positions[k]! }))
+      .sort(before)
+      .slice(0, limit + 1);
   }
 
   /** `searchFacets`: counts per (direction, funding kind) under every other filter. */
@@ -370,11 +425,13 @@ export class MunicipalityIndex {
       for (let i = 0; i < this.size; i++) if (matches(i)) counts[this.cellOf(i)]!++;
       return rowsOf(counts);
     }
-    const reach = Math.ceil(near.radiusMetres! / this.grid.cellMetres) + 1;
+    // A row spans more ground than a column away from the equator: fewer rows than columns to look at.
+    const rowReach = Math.ceil(near.radiusMetres! / this.grid.rowMetres) + 1;
+    const colReach = Math.ceil(near.radiusMetres! / this.grid.cellMetres) + 1;
     const [row0, col0] = this.gridCell(near.latitude, near.longitude);
     const { rows, cols, cells } = this.grid;
-    for (let row = Math.max(0, row0 - reach); row <= Math.min(rows - 1, row0 + reach); row++) {
-      for (let col = Math.max(0, col0 - reach); col <= Math.min(cols - 1, col0 + reach); col++) {
+    for (let row = Math.max(0, row0 - rowReach); row <= Math.min(rows - 1, row0 + rowReach); row++) {
+      for (let col = Math.max(0, col0 - colReach); col <= Math.min(cols - 1, col0 + colReach); col++) {
         for (const i of cells[row * cols + col]!) if (matches(i)) counts[this.cellOf(i)]!++;
       }
     }

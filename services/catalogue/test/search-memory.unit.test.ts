@@ -165,14 +165,31 @@ describe("the navigator's index in memory", () => {
     const f: SearchFilters = { municipalityId: row.municipalityId, onlyFreeSeats: true, age: row.ageRange.min };
     const before = index.search(f, "id", undefined, 10_000, now);
     expect(before.hits.map((hit) => hit.id)).toContain(row.id);
+    // A window's counts are kept between searches: asked before the change, they must not outlive it.
+    const inWindow = { municipalityId: row.municipalityId, weekday: own[0]!.weekday, onlyFreeSeats: true };
+    const windowBefore = index.search(inWindow, "id", undefined, 10_000, now);
+    expect(windowBefore.hits.map((hit) => hit.id)).toContain(row.id);
 
     expect(index.refresh([row.id], [{ ...row, freeSeats: 0 }], own.map((s) => ({ ...s, free: false })))).toBe(true);
     const after = index.search(f, "id", undefined, 10_000, now);
     expect(after.hits.map((hit) => hit.id)).not.toContain(row.id);
     const count = (answer: typeof before) => answer.facets.reduce((sum, facet) => sum + facet.count, 0);
     expect(count(after)).toBe(count(before) - 1);
-    const window = { municipalityId: row.municipalityId, weekday: own[0]!.weekday, onlyFreeSeats: true };
-    expect(index.search(window, "id", undefined, 10_000, now).hits.map((hit) => hit.id)).not.toContain(row.id);
+    const window = inWindow;
+    const windowAfter = index.search(window, "id", undefined, 10_000, now);
+    expect(windowAfter.hits.map((hit) => hit.id)).not.toContain(row.id);
+    expect(count(windowAfter)).toBe(count(windowBefore) - 1);
+    expect(count(windowAfter)).toBe(windowAfter.hits.length);
+
+    // Its ages changed (a provider's edit read again): its slots answer a window by the new ones.
+    const freeAgain = own.map((s) => ({ ...s, free: true }));
+    const windowAged = { ...window, age: row.ageRange.min };
+    expect(index.refresh([row.id], [{ ...row, freeSeats: 1 }], freeAgain)).toBe(true);
+    expect(index.search(windowAged, "id", undefined, 10_000, now).hits.map((hit) => hit.id)).toContain(row.id);
+    expect(index.refresh([row.id], [{ ...row, freeSeats: 1, ageRange: { min: 18, max: 18 } }], freeAgain)).toBe(true);
+    const aged = index.search(windowAged, "id", undefined, 10_000, now);
+    expect(aged.hits.map((hit) => hit.id)).not.toContain(row.id);
+    expect(aged.facets.reduce((sum, facet) => sum + facet.count, 0)).toBe(aged.hits.length);
 
     // Moved, or its slots not the same ones: the caller must load the municipality again.
     expect(index.refresh([row.id], [{ ...row, geo: "(1,2,3)" }], own)).toBe(false);

@@ -20,12 +20,22 @@ const GRID_DEGREES = 0.01;
 const MAX_AGE = 19;
 /** A slot's place: its weekday's list and its position there, in one number (weekdays 1-7, under 2^21 slots a day). */
 const SLOT_SHIFT = 2 ** 21;
+/** Weekly windows whose facet rows are kept (forgotten wholesale beyond). */
+const WINDOW_FACETS = 4_096;
 
+/**
+ * A weekday's slots, sorted by start. Each carries copies of its program's ages and facet cell:
+ * a window's walk reads tens of thousands of slots in a row, and reading those from the
+ * program's columns cost a cache miss each (a weekday window was the slowest kind from memory).
+ */
 interface DaySlots {
   start: Int16Array;
   end: Int16Array;
   free: Uint8Array;
   program: Int32Array;
+  ageMin: Uint8Array;
+  ageMax: Uint8Array;
+  cell: Uint8Array;
 }
 
 interface Point {
@@ -100,6 +110,12 @@ export class MunicipalityIndex {
   private stamp = 0;
   /** The filters the last window was marked for, within one `search` (its facets and its page walk the slots once). */
   private marked: { f: SearchFilters; stamp: number } | undefined;
+  /**
+   * A weekly window's facet rows, by window, free seats and age: counting them walks every slot
+   * in the window (tens of thousands at Moscow's scale, ~1 ms, the costliest search from
+   * memory), and families ask the same few windows. Emptied by every change set in place.
+   */
+  private readonly windowFacets = new Map<string, FacetRow[]>();
   private readonly localDate: Intl.DateTimeFormat;
   private day: { minute: number; today: string; year: number } | undefined;
 
@@ -143,7 +159,15 @@ export class MunicipalityIndex {
       list.sort((a, b) => a.start - b.start);
       const program = Int32Array.from(list, (s) => this.position.get(s.programId)!);
       program.forEach((i, k) => this.slotsOf[i]!.push(weekday * SLOT_SHIFT + k));
-      return { start: Int16Array.from(list, (s) => s.start), end: Int16Array.from(list, (s) => s.end), free: Uint8Array.from(list, (s) => (s.free ? 1 : 0)), program };
+      return {
+        start: Int16Array.from(list, (s) => s.start),
+        end: Int16Array.from(list, (s) => s.end),
+        free: Uint8Array.from(list, (s) => (s.free ? 1 : 0)),
+        program,
+        ageMin: Uint8Array.from(program, (i) => this.ageMin[i]!),
+        ageMax: Uint8Array.from(program, (i) => this.ageMax[i]!),
+        cell: Uint8Array.from(program, (i) => this.cellOf(i)),
+      };
     });
 
     const latitudes = Float64Array.from(this.z, (z) => Math.asin(z / EARTH) / RADIANS_PER_DEGREE);
@@ -193,6 +217,7 @@ export class MunicipalityIndex {
    */
   refresh(ids: readonly string[], rows: readonly ListedRow[], slots: readonly SlotRow[]): boolean {
     this.marked = undefined;
+    this.windowFacets.clear();
     const fresh = new Map(rows.map((row) => [row.id, row]));
     for (const id of ids) {
       const i = this.position.get(id);
@@ -204,6 +229,13 @@ export class MunicipalityIndex {
       this.setColumns(i, row);
       this.count(i, 1);
       this.rows[i] = fields;
+      for (const place of this.slotsOf[i]!) {
+        const day = this.slots[Math.floor(place / SLOT_SHIFT)]!;
+        const k = place % SLOT_SHIFT;
+        day.ageMin[k] = this.ageMin[i]!;
+        day.ageMax[k] = this.ageMax[i]!;
+        day.cell[k] = this.cellOf(i);
+      }
       // The same slots (weekday, start, end, as multisets), their flags set from the rows read.
       const places = new Map<string, number[]>();
       for (const place of this.slotsOf[i]!) {
@@ -248,27 +280,48 @@ export class MunicipalityIndex {
   }
 
   /** Marks the programs with a slot in the window (with a free seat, when asked) and of the age; returns the stamp. */
-  private markWindow(f: SearchFilters, each?: (i: number) => void): number {
+  private markWindow(f: SearchFilters, each?: (i: number, cell: number) => void): number {
     const stamp = ++this.stamp;
     this.marked = { f, stamp };
     const from = f.fromMinute ?? -1;
     const to = f.toMinute ?? Number.MAX_SAFE_INTEGER;
     const onlyFree = f.onlyFreeSeats === true;
     const age = f.age ?? -1;
-    const { mark, ageMin, ageMax } = this;
+    const { mark } = this;
     for (const weekday of f.weekday !== undefined ? [f.weekday] : [1, 2, 3, 4, 5, 6, 7]) {
       const day = this.slots[weekday];
       if (!day) continue;
-      const { start, end, free, program } = day;
+      const { start, end, free, program, ageMin, ageMax, cell } = day;
       for (let k = firstNotBelow(start.length, (j) => start[j]! < from); k < start.length && start[k]! <= to; k++) {
-        if (end[k]! > to || (onlyFree && free[k] === 0)) continue;
+        if (end[k]! > to || (onlyFree && free[k] === 0) || (age >= 0 && (ageMin[k]! > age || ageMax[k]! < age))) continue;
         const i = program[k]!;
-        if (mark[i] === stamp || (age >= 0 && (ageMin[i]! > age || ageMax[i]! < age))) continue;
+        if (mark[i] === stamp) continue;
         mark[i] = stamp;
-        if (each) each(i);
+        if (each) each(i, cell[k]!);
       }
     }
     return stamp;
+  }
+
+  /** Whether program i has a slot in the window (with a free seat, when asked) and is of the age: `markWindow`'s test, for one program. */
+  private slotTest(f: SearchFilters): (i: number) => boolean {
+    const from = f.fromMinute ?? -1;
+    const to = f.toMinute ?? Number.MAX_SAFE_INTEGER;
+    const weekday = f.weekday ?? -1;
+    const onlyFree = f.onlyFreeSeats === true;
+    const age = f.age ?? -1;
+    const { slotsOf, slots, ageMin, ageMax } = this;
+    return (i) => {
+      if (age >= 0 && (ageMin[i]! > age || ageMax[i]! < age)) return false;
+      for (const place of slotsOf[i]!) {
+        const day = Math.floor(place / SLOT_SHIFT);
+        if (weekday >= 0 && day !== weekday) continue;
+        const { start, end, free } = slots[day]!;
+        const k = place - day * SLOT_SHIFT;
+        if (start[k]! >= from && end[k]! <= to && (!onlyFree || free[k] !== 0)) return true;
+      }
+      return false;
+    };
   }
 
   /** `baseConditions` (and direction and funding kind, unless `facets`): whether program i matches. */
@@ -276,7 +329,9 @@ export class MunicipalityIndex {
     const direction = f.direction && !facets ? DIRECTIONS.indexOf(f.direction) : -1;
     const funding = f.fundingKind && !facets ? FUNDING_KINDS.indexOf(f.fundingKind) : -1;
     const window = windowOf(f);
-    const stamp = !window ? 0 : this.marked?.f === f && this.marked.stamp === this.stamp ? this.marked.stamp : this.markWindow(f);
+    // Programs marked by this search's walk of the window's slots (its facets), or else each program's own slots looked at.
+    const stamp = window && this.marked?.f === f && this.marked.stamp === this.stamp ? this.marked.stamp : undefined;
+    const slotted = window && stamp === undefined ? this.slotTest(f) : undefined;
     const age = f.age ?? -1;
     const onlyFree = f.onlyFreeSeats === true;
     // Columns and the point in locals: this runs for every program a search looks at (a
@@ -289,7 +344,7 @@ export class MunicipalityIndex {
     return (i) => {
       if ((direction >= 0 && directions[i] !== direction) || (funding >= 0 && fundings[i] !== funding)) return false;
       if (window) {
-        if (mark[i] !== stamp) return false;
+        if (slotted ? !slotted(i) : mark[i] !== stamp) return false;
       } else if ((age >= 0 && (ageMin[i]! > age || ageMax[i]! < age)) || (onlyFree && freeSeats[i]! <= 0)) return false;
       if (!inRadius) return true;
       const dx = x[i]! - px;
@@ -413,8 +468,14 @@ export class MunicipalityIndex {
     const counts = new Int32Array(CELLS);
     if (f.near?.radiusMetres === undefined) {
       if (window) {
-        this.markWindow(f, (i) => counts[this.cellOf(i)]!++);
-        return rowsOf(counts);
+        const key = `${f.weekday ?? ""}.${f.fromMinute ?? ""}.${f.toMinute ?? ""}.${free}.${f.age ?? ""}`;
+        const known = this.windowFacets.get(key);
+        if (known) return known;
+        this.markWindow(f, (_i, cell) => counts[cell]!++);
+        if (this.windowFacets.size >= WINDOW_FACETS) this.windowFacets.clear();
+        const facetRows = rowsOf(counts);
+        this.windowFacets.set(key, facetRows);
+        return facetRows;
       }
       if (f.age === undefined) return rowsOf(this.allCounts[free]!);
       if (f.age <= MAX_AGE) return rowsOf(this.ageCounts[free]![f.age]!);

@@ -13,6 +13,9 @@ import { fmt, type Table } from "../lib/report";
 import type { BenchMunicipality } from "./data";
 import { filtersOf, floorQuery, pathOf, queryOf, searchIn, type Kind } from "./queries";
 
+/** A row's fields as JSON with its keys sorted: the index builds its rows in another key order than Postgres returns columns (the route picks fields by name). */
+const canonical = (row: object) => JSON.stringify(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1)));
+
 const sameFacets = (a: readonly FacetRow[], b: readonly FacetRow[]) => {
   const key = (rows: readonly FacetRow[]) =>
     rows
@@ -35,7 +38,7 @@ function sameRows(memory: readonly SearchHit[], postgres: readonly SearchHit[]):
     const other = postgres[k]!;
     const { sortKey, distanceMetres, ...fields } = row;
     const { sortKey: otherKey, distanceMetres: otherDistance, ...otherFields } = other;
-    if (JSON.stringify(fields) !== JSON.stringify(otherFields)) return undefined;
+    if (canonical(fields) !== canonical(otherFields)) return undefined;
     if ((distanceMetres === null) !== (otherDistance === null) || Math.round(distanceMetres ?? 0) !== Math.round(otherDistance ?? 0)) return undefined;
     if ((sortKey === null) !== (otherKey === null)) return undefined;
     off = Math.max(off, Math.abs((sortKey ?? 0) - (otherKey ?? 0)));

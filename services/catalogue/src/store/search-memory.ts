@@ -83,8 +83,11 @@ export interface MunicipalityTerms {
 
 export class MunicipalityIndex {
   readonly size: number;
-  /** Each program's row as search answers it, without its point (`geo`, kept apart for `refresh` to tell a move). */
-  private readonly rows: Omit<ListedRow, "geo">[];
+  /**
+   * Each program's row as search answers it, without its point (`geo`, kept apart for `refresh`
+   * to tell a move) and its ages (the columns hold them: one object fewer per program to mark).
+   */
+  private readonly rows: Omit<ListedRow, "geo" | "ageRange">[];
   private readonly geo: string[];
   private readonly ids: string[];
   private readonly position: Map<string, number>;
@@ -99,7 +102,14 @@ export class MunicipalityIndex {
   /** Open groups' weekly slots per weekday (1-7), sorted by start. */
   private readonly slots: DaySlots[];
   /** Each program's slots (`SLOT_SHIFT`-encoded places), for their flags to be set when its seats change. */
-  private readonly slotsOf: number[][];
+  /**
+   * Each program's slots (`SLOT_SHIFT`-encoded places), for their flags to be set when its seats
+   * change: program i's are `slotPlaces[slotFrom[i]..slotFrom[i + 1])`. Two typed arrays rather than
+   * an array per program: a major collection marks every object the heap holds, and at Moscow's
+   * scale that was 100,000 arrays more.
+   */
+  private readonly slotFrom: Int32Array;
+  private readonly slotPlaces: Int32Array;
   /** [free seats only ? 1 : 0][age] -> counts per (direction, funding kind). */
   private readonly ageCounts: Int32Array[][];
   private readonly allCounts: Int32Array[];
@@ -127,7 +137,7 @@ export class MunicipalityIndex {
   ) {
     const n = rows.length;
     this.size = n;
-    this.rows = rows.map(({ geo: _geo, ...row }) => row);
+    this.rows = rows.map(({ geo: _geo, ageRange: _ages, ...row }) => row);
     this.geo = rows.map((row) => row.geo);
     this.ids = rows.map((row) => row.id);
     this.position = new Map(this.ids.map((id, i) => [id, i]));
@@ -152,13 +162,11 @@ export class MunicipalityIndex {
       this.count(i, 1);
     }
 
-    this.slotsOf = Array.from({ length: n }, () => []);
     const byDay = Array.from({ length: 8 }, () => [] as SlotRow[]);
     for (const slot of slotRows) if (this.position.has(slot.programId)) byDay[slot.weekday]?.push(slot);
-    this.slots = byDay.map((list, weekday) => {
+    this.slots = byDay.map((list) => {
       list.sort((a, b) => a.start - b.start);
       const program = Int32Array.from(list, (s) => this.position.get(s.programId)!);
-      program.forEach((i, k) => this.slotsOf[i]!.push(weekday * SLOT_SHIFT + k));
       return {
         start: Int16Array.from(list, (s) => s.start),
         end: Int16Array.from(list, (s) => s.end),
@@ -169,6 +177,13 @@ export class MunicipalityIndex {
         cell: Uint8Array.from(program, (i) => this.cellOf(i)),
       };
     });
+
+    this.slotFrom = new Int32Array(n + 1);
+    for (const day of this.slots) for (const i of day.program) this.slotFrom[i + 1]!++;
+    for (let i = 0; i < n; i++) this.slotFrom[i + 1]! += this.slotFrom[i]!;
+    this.slotPlaces = new Int32Array(this.slotFrom[n]!);
+    const filled = this.slotFrom.slice(0, n);
+    this.slots.forEach((day, weekday) => day.program.forEach((i, k) => (this.slotPlaces[filled[i]!++] = weekday * SLOT_SHIFT + k)));
 
     const latitudes = Float64Array.from(this.z, (z) => Math.asin(z / EARTH) / RADIANS_PER_DEGREE);
     const longitudes = Float64Array.from(this.ids, (_, i) => Math.atan2(this.y[i]!, this.x[i]!) / RADIANS_PER_DEGREE);
@@ -223,13 +238,13 @@ export class MunicipalityIndex {
       const i = this.position.get(id);
       const row = fresh.get(id);
       if (i === undefined || !row) return i === undefined && !row;
-      const { geo, ...fields } = row;
+      const { geo, ageRange: _ages, ...fields } = row;
       if (geo !== this.geo[i]) return false;
       this.count(i, -1);
       this.setColumns(i, row);
       this.count(i, 1);
       this.rows[i] = fields;
-      for (const place of this.slotsOf[i]!) {
+      for (const place of this.placesOf(i)) {
         const day = this.slots[Math.floor(place / SLOT_SHIFT)]!;
         const k = place % SLOT_SHIFT;
         day.ageMin[k] = this.ageMin[i]!;
@@ -238,7 +253,7 @@ export class MunicipalityIndex {
       }
       // The same slots (weekday, start, end, as multisets), their flags set from the rows read.
       const places = new Map<string, number[]>();
-      for (const place of this.slotsOf[i]!) {
+      for (const place of this.placesOf(i)) {
         const day = this.slots[Math.floor(place / SLOT_SHIFT)]!;
         const k = place % SLOT_SHIFT;
         const key = `${Math.floor(place / SLOT_SHIFT)}.${day.start[k]}.${day.end[k]}`;
@@ -252,9 +267,13 @@ export class MunicipalityIndex {
         this.slots[Math.floor(place / SLOT_SHIFT)]!.free[place % SLOT_SHIFT] = slot.free ? 1 : 0;
         matched++;
       }
-      if (matched !== this.slotsOf[i]!.length) return false;
+      if (matched !== this.placesOf(i).length) return false;
     }
     return true;
+  }
+
+  private placesOf(i: number): Int32Array {
+    return this.slotPlaces.subarray(this.slotFrom[i], this.slotFrom[i + 1]);
   }
 
   private cellOf(i: number): number {
@@ -310,10 +329,11 @@ export class MunicipalityIndex {
     const weekday = f.weekday ?? -1;
     const onlyFree = f.onlyFreeSeats === true;
     const age = f.age ?? -1;
-    const { slotsOf, slots, ageMin, ageMax } = this;
+    const { slotFrom, slotPlaces, slots, ageMin, ageMax } = this;
     return (i) => {
       if (age >= 0 && (ageMin[i]! > age || ageMax[i]! < age)) return false;
-      for (const place of slotsOf[i]!) {
+      for (let p = slotFrom[i]!; p < slotFrom[i + 1]!; p++) {
+        const place = slotPlaces[p]!;
         const day = Math.floor(place / SLOT_SHIFT);
         if (weekday >= 0 && day !== weekday) continue;
         const { start, end, free } = slots[day]!;
@@ -364,7 +384,7 @@ export class MunicipalityIndex {
     const hit = (i: number, sortKey: number | null, distanceMetres: number | null): SearchHit => {
       const row = this.rows[i]!;
       const acceptingApplications = row.fundingKind !== "financed" || (row.certification !== null && row.certification.expiry >= today);
-      return { ...row, sortKey, nominal, acceptingApplications, distanceMetres };
+      return { ...row, ageRange: { min: this.ageMin[i]!, max: this.ageMax[i]! }, sortKey, nominal, acceptingApplications, distanceMetres };
     };
     if (order === "distance" && f.near) {
       const page = this.nearest(f, f.near, after, limit);

@@ -168,13 +168,14 @@ export class SearchIndex implements SearchChangeListener {
       const terms = await municipalityTerms(db, id);
       return terms && { terms, rows: await listedRows(db, id, undefined, new Date()), slots: await slotRows(db, id, undefined) };
     });
-    held.seats.splice(0, covered);
-    held.index = read ? new MunicipalityIndex(read.rows, read.slots, read.terms) : undefined;
-    held.loadedAt = changes;
     if (!read) {
+      // No such municipality (any more): nothing to hold, and its searches find nothing in Postgres either.
       this.held.delete(id);
       return;
     }
+    held.seats.splice(0, covered);
+    held.index = new MunicipalityIndex(read.rows, read.slots, read.terms);
+    held.loadedAt = changes;
     this.logger?.info({ municipalityId: id, programs: read.rows.length, slots: read.slots.length, ms: Math.round(performance.now() - started) }, "search index: municipality loaded");
   }
 

@@ -158,10 +158,11 @@ export async function searchPrograms(
   if (f.fundingKind) where.push(`p.funding_kind = ${sql.param(f.fundingKind)}`);
   let key = "NULL::float8";
   let distance = "NULL::float8";
+  let point: string | undefined;
   if (order === "distance" && f.near) {
     // cube's <-> is the straight-line (chord) distance through the earth: the same order as
     // the great-circle distance, and a GiST index serves it nearest first.
-    const point = `ll_to_earth(${sql.param(f.near.latitude, "::float8")}, ${sql.param(f.near.longitude, "::float8")})`;
+    point = `ll_to_earth(${sql.param(f.near.latitude, "::float8")}, ${sql.param(f.near.longitude, "::float8")})`;
     key = `(p.geo <-> ${point})`;
     distance = `earth_distance(p.geo, ${point})`;
   } else if (order === "relevance" && f.text) {
@@ -176,7 +177,7 @@ export async function searchPrograms(
     if (order === "id") where.push(`p.id > ${id}`);
     else {
       const cursorKey = sql.param(after.key, "::float8");
-      const afterKey = order === "distance" && f.near ? `coalesce((SELECT ${key.replaceAll("p.geo", "c.geo")} FROM programs c WHERE c.id = ${id}), ${cursorKey})` : cursorKey;
+      const afterKey = point ? `coalesce((SELECT c.geo <-> ${point} FROM programs c WHERE c.id = ${id}), ${cursorKey})` : cursorKey;
       where.push(`(${key}, p.id) > (${afterKey}, ${id})`);
     }
   }

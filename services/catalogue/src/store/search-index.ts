@@ -42,6 +42,9 @@ interface Held {
   seats: SeatChange[];
 }
 
+/** Loaded since the last change other than seats (or reset): its index may answer, seat changes aside. */
+const current = (held: Held): held is Held & { index: MunicipalityIndex } => held.index !== undefined && held.loadedAt === held.changes;
+
 export class SearchIndex implements SearchChangeListener {
   private readonly held = new Map<string, Held>();
   private pool: Pool | undefined;
@@ -68,7 +71,7 @@ export class SearchIndex implements SearchChangeListener {
         help: "Listed programs the navigator's index in memory holds and can answer from",
         collect: () => {
           let total = 0;
-          for (const held of this.held.values()) if (held.index && held.loadedAt === held.changes) total += held.index.size;
+          for (const held of this.held.values()) if (current(held)) total += held.index.size;
           programs.set(total);
         },
       });
@@ -92,7 +95,7 @@ export class SearchIndex implements SearchChangeListener {
   /** Whether the municipality's programs are all held and current (tests wait for it). */
   holds(municipalityId: string): boolean {
     const held = this.held.get(municipalityId);
-    return held?.index !== undefined && held.loadedAt === held.changes && held.seats.length === 0;
+    return held !== undefined && current(held) && held.seats.length === 0;
   }
 
   changed(scope: string, seats: SeatChange | undefined): void {
@@ -124,9 +127,10 @@ export class SearchIndex implements SearchChangeListener {
   }
 
   private answer(f: SearchFilters, order: SearchOrder, after: Cursor | undefined, limit: number, now: Date): MemoryAnswer | undefined {
+    // Not while the cache does not listen: a municipality loaded meanwhile may miss changes unheard.
     if (f.text || !f.municipalityId || !this.cache.isListening) return undefined;
     const held = this.held.get(f.municipalityId);
-    if (!held?.index || held.loadedAt !== held.changes) return undefined;
+    if (!held || !current(held)) return undefined;
     const answer = held.index.search(f, order, after, limit, now);
     const view = { programs: answer.hits.map((hit) => hit.id), filter: seatFilterOf(f) };
     const kept = keptSeats(view);
@@ -139,12 +143,12 @@ export class SearchIndex implements SearchChangeListener {
     if (this.running || this.stopped || !this.pool) return;
     const pool = this.pool;
     let due: [string, Held] | undefined;
-    for (const entry of this.held) if (entry[1].seats.length > 0 && entry[1].index && entry[1].loadedAt === entry[1].changes) due = entry;
-    if (!due) for (const entry of this.held) if (entry[1].loadedAt !== entry[1].changes) due = entry;
+    for (const entry of this.held) if (entry[1].seats.length > 0 && current(entry[1])) due = entry;
+    if (!due) for (const entry of this.held) if (!current(entry[1])) due = entry;
     if (!due) return;
     const [id, held] = due;
     this.running = true;
-    const work = held.loadedAt !== held.changes || !held.index ? this.load(pool, id, held) : this.refresh(pool, id, held, held.index);
+    const work = current(held) ? this.refresh(pool, id, held, held.index) : this.load(pool, id, held);
     work
       .then(() => {
         this.running = false;
@@ -185,7 +189,7 @@ export class SearchIndex implements SearchChangeListener {
     const ids = [...new Set(held.seats.flatMap((change) => [...change.programs]))];
     const read = await snapshot(pool, async (db) => ({ rows: await listedRows(db, id, ids, new Date()), slots: await slotRows(db, id, ids) }));
     // A load begun meanwhile (none runs beside this, but a reset may have come) decides instead.
-    if (held.index !== index || held.loadedAt !== held.changes) return;
+    if (held.index !== index || !current(held)) return;
     if (!index.refresh(ids, read.rows, read.slots)) held.changes++;
     held.seats.splice(0, taken);
   }

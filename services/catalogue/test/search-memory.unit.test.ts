@@ -160,10 +160,14 @@ describe("the navigator's index in memory", () => {
   });
 
   it("sets seats in place when they change, and refuses a change it cannot make in place", () => {
-    const row = rows.find((r) => r.freeSeats > 0 && slots.some((s) => s.programId === r.id))!;
+    // In the dense centre: a radius around it takes that cell's kept counts, which must follow the change too.
+    const row = rows.find((r) => r.freeSeats > 0 && slots.some((s) => s.programId === r.id) && Math.abs(r.latitude - 55.75) < 0.005 && Math.abs(r.longitude - 37.6) < 0.008)!;
     const own = slots.filter((s) => s.programId === row.id);
     const f: SearchFilters = { municipalityId: row.municipalityId, onlyFreeSeats: true, age: row.ageRange.min };
     const before = index.search(f, "id", undefined, 10_000, now);
+    const around: SearchFilters = { ...f, near: { latitude: 55.75, longitude: 37.6, radiusMetres: 2_500 } };
+    const aroundBefore = index.search(around, "distance", undefined, 10_000, now);
+    expect(aroundBefore.hits.map((hit) => hit.id)).toContain(row.id);
     expect(before.hits.map((hit) => hit.id)).toContain(row.id);
     // A window's counts are kept between searches: asked before the change, they must not outlive it.
     const inWindow = { municipalityId: row.municipalityId, weekday: own[0]!.weekday, onlyFreeSeats: true };
@@ -175,6 +179,9 @@ describe("the navigator's index in memory", () => {
     expect(after.hits.map((hit) => hit.id)).not.toContain(row.id);
     const count = (answer: typeof before) => answer.facets.reduce((sum, facet) => sum + facet.count, 0);
     expect(count(after)).toBe(count(before) - 1);
+    const aroundAfter = index.search(around, "distance", undefined, 10_000, now);
+    expect(count(aroundAfter)).toBe(count(aroundBefore) - 1);
+    expect(count(aroundAfter)).toBe(aroundAfter.hits.length);
     const window = inWindow;
     const windowAfter = index.search(window, "id", undefined, 10_000, now);
     expect(windowAfter.hits.map((hit) => hit.id)).not.toContain(row.id);

@@ -5,6 +5,7 @@ import { DEV_AUTH_SECRET, type HttpApp } from "@kruzhok/http";
 import { createLogger } from "@kruzhok/observability";
 import { waitFor } from "@kruzhok/testkit";
 import { buildCatalogueApp } from "../src/app";
+import { SearchResult } from "../src/http/schemas";
 import { SearchCache } from "../src/store/search-cache";
 import { catalogueHarness, createProgram, publish, world, type CatalogueHarness, type World } from "./fixtures/catalogue";
 import { chance, directions, fundingKinds, hhmm, randomGroup } from "./fixtures/random";
@@ -90,7 +91,10 @@ describe("navigator: cached answers and answers from the index in memory equal P
   const get = async (app: HttpApp, query: Record<string, string>): Promise<Page> => {
     const res = await app.inject({ method: "GET", url: `/search?${new URLSearchParams(query).toString()}` });
     expect(res.statusCode, `seed ${seed}: ${res.body}`).toBe(200);
-    return res.json<Page>();
+    // The route writes its answer without encoding it through the schema: it must already be what the schema gives.
+    const body = res.json<Page>();
+    expect(SearchResult.parse(body), `seed ${seed}`).toStrictEqual(body);
+    return body;
   };
   /**
    * The page with its cursor read: the distance a cursor carries is computed from memory with

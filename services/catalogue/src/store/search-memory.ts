@@ -22,6 +22,21 @@ const MAX_AGE = 19;
 const SLOT_SHIFT = 2 ** 21;
 /** Weekly windows whose facet rows are kept (forgotten wholesale beyond). */
 const WINDOW_FACETS = 4_096;
+/**
+ * A grid cell holding at least this many programs keeps its own facet counts (per free-seat flag
+ * and age, and over all ages): a radius's counts take a cell wholly inside the circle from them
+ * instead of testing each program. Sparser cells are tested one by one; the threshold bounds the
+ * counts' memory to ~100 bytes per program.
+ */
+const DENSE_CELL = 32;
+/** Counts per cell: [free 0/1][age 0..MAX_AGE, then every age] x (direction, funding kind). */
+const AGE_SLOTS = MAX_AGE + 2;
+/**
+ * Metres of doubt when a whole cell is judged inside or outside a radius: the cell's bounds are
+ * computed in floating point, and V8's sine may differ from glibc's in the last bits (~1e-9 m).
+ * Cells within it of the circle are tested program by program, exactly as Postgres tests them.
+ */
+const EDGE_DOUBT_METRES = 1;
 
 /**
  * A weekday's slots, sorted by start. Each carries copies of its program's ages and facet cell:
@@ -115,6 +130,21 @@ export class MunicipalityIndex {
   private readonly allCounts: Int32Array[];
   /** Cells of GRID_DEGREES; `cellMetres`: the least a cell spans on the ground, `rowMetres`: the least a row spans (north to south). */
   private readonly grid: { minLat: number; minLon: number; rows: number; cols: number; cells: number[][]; cellMetres: number; rowMetres: number };
+  /** Each program's grid cell (row * cols + col). */
+  private readonly gridOf: Int32Array;
+  /** A dense cell's facet counts (`DENSE_CELL`, laid out as `AGE_SLOTS`), undefined for the others. */
+  private readonly cellCounts: (Int32Array | undefined)[];
+  /**
+   * The grid's corners on the earth ((rows + 1) x (cols + 1) points, x y z each), and each cell's
+   * centre with the chord from it to its farthest corner: the farthest point of a cell bounded by
+   * two meridians and two parallels from any point is one of its corners (along a parallel the
+   * distance grows with the difference of longitude, along a meridian it has one minimum), so a
+   * cell is wholly inside a radius when its four corners are, and wholly outside when its centre
+   * is further than the radius plus that chord (the chord is a distance in space: the triangle
+   * inequality holds).
+   */
+  private readonly corners: Float64Array;
+  private readonly centres: Float64Array;
   /** Programs marked by the current slot window (a stamp per search, so nothing is cleared). */
   private readonly mark: Uint32Array;
   private stamp = 0;
@@ -159,7 +189,6 @@ export class MunicipalityIndex {
       this.x[i] = x;
       this.y[i] = y;
       this.z[i] = z;
-      this.count(i, 1);
     }
 
     const byDay = Array.from({ length: 8 }, () => [] as SlotRow[]);
@@ -199,9 +228,28 @@ export class MunicipalityIndex {
     const cellMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * Math.cos(Math.min(89, Math.max(Math.abs(minLat), Math.abs(maxLat))) * RADIANS_PER_DEGREE) * 0.999;
     const rowMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * 0.999;
     this.grid = { minLat, minLon, rows: gridRows, cols, cells: Array.from({ length: gridRows * cols }, () => []), cellMetres, rowMetres };
+    this.gridOf = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const [row, col] = this.gridCell(latitudes[i]!, longitudes[i]!);
+      this.gridOf[i] = row * cols + col;
       this.grid.cells[row * cols + col]!.push(i);
+    }
+    this.cellCounts = this.grid.cells.map((list) => (list.length >= DENSE_CELL ? new Int32Array(2 * AGE_SLOTS * CELLS) : undefined));
+    for (let i = 0; i < n; i++) this.count(i, 1);
+    this.corners = new Float64Array((gridRows + 1) * (cols + 1) * 3);
+    for (let row = 0; row <= gridRows; row++) {
+      for (let col = 0; col <= cols; col++) {
+        const { x, y, z } = earthPoint(minLat + row * GRID_DEGREES, minLon + col * GRID_DEGREES);
+        this.corners.set([x, y, z], (row * (cols + 1) + col) * 3);
+      }
+    }
+    this.centres = new Float64Array(gridRows * cols * 4);
+    for (let row = 0; row < gridRows; row++) {
+      for (let col = 0; col < cols; col++) {
+        const { x, y, z } = earthPoint(minLat + (row + 0.5) * GRID_DEGREES, minLon + (col + 0.5) * GRID_DEGREES);
+        const reach = Math.max(...[0, 1, 2, 3].map((corner) => this.cornerChord(row + (corner >> 1), col + (corner & 1), x, y, z)));
+        this.centres.set([x, y, z, reach], (row * cols + col) * 4);
+      }
     }
     this.localDate = new Intl.DateTimeFormat("en-CA", { timeZone: terms.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   }
@@ -214,14 +262,28 @@ export class MunicipalityIndex {
     this.freeSeats[i] = row.freeSeats;
   }
 
-  /** Adds (+1) or takes away (-1) program i's place in the facet counts. */
+  /** Adds (+1) or takes away (-1) program i's place in the facet counts (the municipality's and its dense cell's). */
   private count(i: number, sign: 1 | -1): void {
     const cell = this.cellOf(i);
     const last = Math.min(MAX_AGE, this.ageMax[i]!);
+    const own = this.cellCounts[this.gridOf[i]!];
     for (let free = 0; free <= (this.freeSeats[i]! > 0 ? 1 : 0); free++) {
       this.allCounts[free]![cell]! += sign;
       for (let age = this.ageMin[i]!; age <= last; age++) this.ageCounts[free]![age]![cell]! += sign;
+      if (own) {
+        own[(free * AGE_SLOTS + MAX_AGE + 1) * CELLS + cell]! += sign;
+        for (let age = this.ageMin[i]!; age <= last; age++) own[(free * AGE_SLOTS + age) * CELLS + cell]! += sign;
+      }
     }
+  }
+
+  /** The chord from (x, y, z) to the grid's corner (row, col). */
+  private cornerChord(row: number, col: number, x: number, y: number, z: number): number {
+    const at = (row * (this.grid.cols + 1) + col) * 3;
+    const dx = this.corners[at]! - x;
+    const dy = this.corners[at + 1]! - y;
+    const dz = this.corners[at + 2]! - z;
+    return Math.sqrt(dx * dx + dy * dy + dz * dz);
   }
 
   /**
@@ -511,9 +573,32 @@ export class MunicipalityIndex {
     const colReach = Math.ceil(near.radiusMetres! / this.grid.cellMetres) + 1;
     const [row0, col0] = this.gridCell(near.latitude, near.longitude);
     const { rows, cols, cells } = this.grid;
+    const { x: px, y: py, z: pz } = earthPoint(near.latitude, near.longitude);
+    const radius = chordOf(near.radiusMetres!);
+    // A dense cell wholly inside adds its kept counts; without a window they are what testing its programs would count.
+    const ageSlot = f.age === undefined ? MAX_AGE + 1 : f.age >= 0 && f.age <= MAX_AGE ? f.age : -1;
+    const kept = !window && ageSlot >= 0 ? (free * AGE_SLOTS + ageSlot) * CELLS : -1;
+    const { centres, cellCounts } = this;
     for (let row = Math.max(0, row0 - rowReach); row <= Math.min(rows - 1, row0 + rowReach); row++) {
       for (let col = Math.max(0, col0 - colReach); col <= Math.min(cols - 1, col0 + colReach); col++) {
-        for (const i of cells[row * cols + col]!) if (matches(i)) counts[this.cellOf(i)]!++;
+        const g = row * cols + col;
+        const list = cells[g]!;
+        if (list.length === 0) continue;
+        const dx = centres[g * 4]! - px;
+        const dy = centres[g * 4 + 1]! - py;
+        const dz = centres[g * 4 + 2]! - pz;
+        if (Math.sqrt(dx * dx + dy * dy + dz * dz) - centres[g * 4 + 3]! > radius + EDGE_DOUBT_METRES) continue;
+        const own = cellCounts[g];
+        if (
+          own &&
+          kept >= 0 &&
+          Math.max(this.cornerChord(row, col, px, py, pz), this.cornerChord(row + 1, col, px, py, pz), this.cornerChord(row, col + 1, px, py, pz), this.cornerChord(row + 1, col + 1, px, py, pz)) < 
+            radius - EDGE_DOUBT_METRES
+        ) {
+          for (let cell = 0; cell < CELLS; cell++) counts[cell]! += own[kept + cell]!;
+          continue;
+        }
+        for (const i of list) if (matches(i)) counts[this.cellOf(i)]!++;
       }
     }
     return rowsOf(counts);

@@ -128,8 +128,14 @@ export class MunicipalityIndex {
   /** [free seats only ? 1 : 0][age] -> counts per (direction, funding kind). */
   private readonly ageCounts: Int32Array[][];
   private readonly allCounts: Int32Array[];
-  /** Cells of GRID_DEGREES; `cellMetres`: the least a cell spans on the ground, `rowMetres`: the least a row spans (north to south). */
-  private readonly grid: { minLat: number; minLon: number; rows: number; cols: number; cells: number[][]; cellMetres: number; rowMetres: number };
+  /**
+   * Cells of GRID_DEGREES; cell g holds programs `start[g]..start[g + 1]` (the programs are held
+   * in grid order); `cellMetres`: the least a cell spans on the ground, `rowMetres`: the least a
+   * row spans (north to south).
+   */
+  private readonly grid: { minLat: number; minLon: number; rows: number; cols: number; start: Int32Array; cellMetres: number; rowMetres: number };
+  /** The programs in id order (positions in this index's own order, which is the grid's). */
+  private readonly byId: Int32Array;
   /** Each program's grid cell (row * cols + col). */
   private readonly gridOf: Int32Array;
   /** A dense cell's facet counts (`DENSE_CELL`, laid out as `AGE_SLOTS`), undefined for the others. */
@@ -159,14 +165,51 @@ export class MunicipalityIndex {
   private readonly localDate: Intl.DateTimeFormat;
   private day: { minute: number; today: string; year: number } | undefined;
 
-  /** `rows`: every listed program of the municipality, in id order; `slots`: its open groups' weekly slots. */
+  /** `listed`: every listed program of the municipality, in id order; `slots`: its open groups' weekly slots. */
   constructor(
-    rows: readonly ListedRow[],
+    listed: readonly ListedRow[],
     slotRows: readonly SlotRow[],
     private readonly terms: MunicipalityTerms,
   ) {
-    const n = rows.length;
+    const n = listed.length;
     this.size = n;
+    // The points first: the programs are held in the grid's order, so that the programs of a cell
+    // (all a radius or a nearest-first search reads) lie side by side in every column. In id
+    // order a cell's few dozen programs were spread over the whole columns, a cache miss per
+    // column read (BENCHMARKS.md, issue #20).
+    // The cube's text is float8's shortest exact form: parsed back, the very doubles Postgres holds.
+    const points = listed.map((row) => row.geo.slice(1, -1).split(",").map(Number));
+    const latitudes = Float64Array.from(points, ([, , z = NaN]) => Math.asin(z / EARTH) / RADIANS_PER_DEGREE);
+    const longitudes = Float64Array.from(points, ([x = NaN, y = NaN]) => Math.atan2(y, x) / RADIANS_PER_DEGREE);
+    // Reduced, not spread: a spread of a large city's points would exceed the call's argument limit.
+    const minLat = latitudes.reduce((a, b) => Math.min(a, b), 90);
+    const maxLat = latitudes.reduce((a, b) => Math.max(a, b), -90);
+    const minLon = longitudes.reduce((a, b) => Math.min(a, b), 180);
+    const maxLon = longitudes.reduce((a, b) => Math.max(a, b), -180);
+    const gridRows = n === 0 ? 1 : Math.floor((maxLat - minLat) / GRID_DEGREES) + 1;
+    const cols = n === 0 ? 1 : Math.floor((maxLon - minLon) / GRID_DEGREES) + 1;
+    // The least a cell spans on the ground (a degree of longitude shrinks away from the equator):
+    // whatever lies r rings out is at least (r - 1) of these away.
+    const cellMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * Math.cos(Math.min(89, Math.max(Math.abs(minLat), Math.abs(maxLat))) * RADIANS_PER_DEGREE) * 0.999;
+    const rowMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * 0.999;
+    this.grid = { minLat, minLon, rows: gridRows, cols, start: new Int32Array(gridRows * cols + 1), cellMetres, rowMetres };
+    const cellOfListed = Int32Array.from(listed, (_, r) => {
+      const [row, col] = this.gridCell(latitudes[r]!, longitudes[r]!);
+      return row * cols + col;
+    });
+    // A counting sort by cell (id order kept within one): `order[i]` is the listed row held at i.
+    const { start } = this.grid;
+    for (const g of cellOfListed) start[g + 1]!++;
+    for (let g = 0; g < gridRows * cols; g++) start[g + 1]! += start[g]!;
+    const order = new Int32Array(n);
+    const next = start.slice(0, gridRows * cols);
+    this.byId = new Int32Array(n);
+    cellOfListed.forEach((g, r) => {
+      order[next[g]!] = r;
+      this.byId[r] = next[g]!++;
+    });
+    const rows = Array.from(order, (r) => listed[r]!);
+
     this.rows = rows.map(({ geo: _geo, ageRange: _ages, ...row }) => row);
     this.geo = rows.map((row) => row.geo);
     this.ids = rows.map((row) => row.id);
@@ -176,20 +219,14 @@ export class MunicipalityIndex {
     this.ageMin = new Uint8Array(n);
     this.ageMax = new Uint8Array(n);
     this.freeSeats = new Int32Array(n);
-    this.x = new Float64Array(n);
-    this.y = new Float64Array(n);
-    this.z = new Float64Array(n);
+    this.x = Float64Array.from(order, (r) => points[r]![0] ?? NaN);
+    this.y = Float64Array.from(order, (r) => points[r]![1] ?? NaN);
+    this.z = Float64Array.from(order, (r) => points[r]![2] ?? NaN);
+    this.gridOf = Int32Array.from(order, (r) => cellOfListed[r]!);
     this.mark = new Uint32Array(n);
     this.ageCounts = [0, 1].map(() => Array.from({ length: MAX_AGE + 1 }, () => new Int32Array(CELLS)));
     this.allCounts = [new Int32Array(CELLS), new Int32Array(CELLS)];
-    for (let i = 0; i < n; i++) {
-      this.setColumns(i, rows[i]!);
-      // The cube's text is float8's shortest exact form: parsed back, the very doubles Postgres holds.
-      const [x = NaN, y = NaN, z = NaN] = rows[i]!.geo.slice(1, -1).split(",").map(Number);
-      this.x[i] = x;
-      this.y[i] = y;
-      this.z[i] = z;
-    }
+    for (let i = 0; i < n; i++) this.setColumns(i, rows[i]!);
 
     const byDay = Array.from({ length: 8 }, () => [] as SlotRow[]);
     for (const slot of slotRows) if (this.position.has(slot.programId)) byDay[slot.weekday]?.push(slot);
@@ -214,27 +251,7 @@ export class MunicipalityIndex {
     const filled = this.slotFrom.slice(0, n);
     this.slots.forEach((day, weekday) => day.program.forEach((i, k) => (this.slotPlaces[filled[i]!++] = weekday * SLOT_SHIFT + k)));
 
-    const latitudes = Float64Array.from(this.z, (z) => Math.asin(z / EARTH) / RADIANS_PER_DEGREE);
-    const longitudes = Float64Array.from(this.ids, (_, i) => Math.atan2(this.y[i]!, this.x[i]!) / RADIANS_PER_DEGREE);
-    // Reduced, not spread: a spread of a large city's points would exceed the call's argument limit.
-    const minLat = latitudes.reduce((a, b) => Math.min(a, b), 90);
-    const maxLat = latitudes.reduce((a, b) => Math.max(a, b), -90);
-    const minLon = longitudes.reduce((a, b) => Math.min(a, b), 180);
-    const maxLon = longitudes.reduce((a, b) => Math.max(a, b), -180);
-    const gridRows = n === 0 ? 1 : Math.floor((maxLat - minLat) / GRID_DEGREES) + 1;
-    const cols = n === 0 ? 1 : Math.floor((maxLon - minLon) / GRID_DEGREES) + 1;
-    // The least a cell spans on the ground (a degree of longitude shrinks away from the equator):
-    // whatever lies r rings out is at least (r - 1) of these away.
-    const cellMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * Math.cos(Math.min(89, Math.max(Math.abs(minLat), Math.abs(maxLat))) * RADIANS_PER_DEGREE) * 0.999;
-    const rowMetres = GRID_DEGREES * RADIANS_PER_DEGREE * EARTH * 0.999;
-    this.grid = { minLat, minLon, rows: gridRows, cols, cells: Array.from({ length: gridRows * cols }, () => []), cellMetres, rowMetres };
-    this.gridOf = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const [row, col] = this.gridCell(latitudes[i]!, longitudes[i]!);
-      this.gridOf[i] = row * cols + col;
-      this.grid.cells[row * cols + col]!.push(i);
-    }
-    this.cellCounts = this.grid.cells.map((list) => (list.length >= DENSE_CELL ? new Int32Array(2 * AGE_SLOTS * CELLS) : undefined));
+    this.cellCounts = Array.from({ length: gridRows * cols }, (_, g) => (start[g + 1]! - start[g]! >= DENSE_CELL ? new Int32Array(2 * AGE_SLOTS * CELLS) : undefined));
     for (let i = 0; i < n; i++) this.count(i, 1);
     this.corners = new Float64Array((gridRows + 1) * (cols + 1) * 3);
     for (let row = 0; row <= gridRows; row++) {
@@ -473,8 +490,9 @@ export class MunicipalityIndex {
     const wanted = this.matcher(f, false);
     const page: number[] = [];
     // Ids sort as Postgres sorts uuids: lowercase hex compares byte for byte.
-    for (let i = afterId ? firstNotBelow(this.size, (j) => this.ids[j]! <= afterId) : 0; i < this.size && page.length <= limit; i++) {
-      if (wanted(i)) page.push(i);
+    const { ids, byId } = this;
+    for (let k = afterId ? firstNotBelow(this.size, (j) => ids[byId[j]!]! <= afterId) : 0; k < this.size && page.length <= limit; k++) {
+      if (wanted(byId[k]!)) page.push(byId[k]!);
     }
     return page;
   }
@@ -496,7 +514,7 @@ export class MunicipalityIndex {
     // comparator's sort (id breaking ties) runs on a page's worth, not on every point looked at.
     let chords: number[] = [];
     let positions: number[] = [];
-    const { rows, cols, cells, cellMetres } = this.grid;
+    const { rows, cols, start, cellMetres } = this.grid;
     // A point outside the grid starts from its nearest cell: nothing in a ring is nearer than that ring's bound either.
     const [row0, col0] = this.gridCell(near.latitude, near.longitude);
     const lastRing = near.radiusMetres !== undefined ? Math.ceil(near.radiusMetres / cellMetres) + 1 : Math.max(rows, cols);
@@ -511,7 +529,7 @@ export class MunicipalityIndex {
         const edge = row === row0 - ring || row === row0 + ring;
         for (let col = col0 - ring; col <= col0 + ring; col += edge || ring === 0 ? 1 : 2 * ring) {
           if (col < 0 || col >= cols) continue;
-          for (const i of cells[row * cols + col]!) {
+          for (let i = start[row * cols + col]!; i < start[row * cols + col + 1]!; i++) {
             const dx = x[i]! - px;
             const dy = y[i]! - py;
             const dz = z[i]! - pz;
@@ -572,7 +590,7 @@ export class MunicipalityIndex {
     const rowReach = Math.ceil(near.radiusMetres! / this.grid.rowMetres) + 1;
     const colReach = Math.ceil(near.radiusMetres! / this.grid.cellMetres) + 1;
     const [row0, col0] = this.gridCell(near.latitude, near.longitude);
-    const { rows, cols, cells } = this.grid;
+    const { rows, cols, start } = this.grid;
     const { x: px, y: py, z: pz } = earthPoint(near.latitude, near.longitude);
     const radius = chordOf(near.radiusMetres!);
     // A dense cell wholly inside adds its kept counts; without a window they are what testing its programs would count.
@@ -582,8 +600,7 @@ export class MunicipalityIndex {
     for (let row = Math.max(0, row0 - rowReach); row <= Math.min(rows - 1, row0 + rowReach); row++) {
       for (let col = Math.max(0, col0 - colReach); col <= Math.min(cols - 1, col0 + colReach); col++) {
         const g = row * cols + col;
-        const list = cells[g]!;
-        if (list.length === 0) continue;
+        if (start[g] === start[g + 1]) continue;
         const dx = centres[g * 4]! - px;
         const dy = centres[g * 4 + 1]! - py;
         const dz = centres[g * 4 + 2]! - pz;
@@ -598,7 +615,7 @@ export class MunicipalityIndex {
           for (let cell = 0; cell < CELLS; cell++) counts[cell]! += own[kept + cell]!;
           continue;
         }
-        for (const i of list) if (matches(i)) counts[this.cellOf(i)]!++;
+        for (let i = start[g]!; i < start[g + 1]!; i++) if (matches(i)) counts[this.cellOf(i)]!++;
       }
     }
     return rowsOf(counts);

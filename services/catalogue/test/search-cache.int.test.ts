@@ -189,6 +189,8 @@ describe("navigator answer cache: a change is in the next search", () => {
     await cached(w, sports);
     await h.pool.query("UPDATE programs SET free_seats = 6, title = 'Шахматы и шашки' WHERE id = $1", [chess.programId]);
     await waitFor(async () => ((await search(w, sports)).items[0]?.title === "Шахматы и шашки" ? true : undefined), { timeoutMs: 2_000, what: "the title changed with the seats" });
+    // Answers dropped one by one (by seat changes) and wholesale leave nothing behind in the lists of who shows what.
+    expect(h.searchCache.footprint()).toBe(h.searchCache.held());
   });
 
   it("is told of a write once per transaction, and not of a refused write or of a draft's edit", async () => {

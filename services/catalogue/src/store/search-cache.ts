@@ -55,6 +55,8 @@ const EVERYWHERE = "*";
 const MAX_SEEN = 100_000;
 /** What an entry of a Map costs beside its strings and buffers (the entry, the object, the Buffer's own header), rounded up. */
 const ENTRY_OVERHEAD = 160;
+/** What a page program's reference to its answer's key costs in `showing` (an array slot, rounded up). */
+const SHOWING_REF = 8;
 
 /** Bytes a string holds: one per character for Latin-1 (URLs, JSON of ASCII), two otherwise; counted as two when unsure. */
 const stringBytes = (text: string) => (/[^\p{ASCII}\u00a0-\u00ff]/u.test(text) ? text.length * 2 : text.length);
@@ -64,9 +66,20 @@ interface Entry {
   /** The answer as UTF-8 JSON, ready for the socket. */
   body: Buffer;
   seats: KeptSeats | undefined;
-  /** What the entry holds: its body, its key, its seat view and the overhead. */
+  /** What the entry holds: its body, its key, its seat view, its page's references in `showing` and the overhead. */
   size: number;
 }
+
+/** A municipality's answers (or those over every municipality), and those of them a seat change may alter whatever page they show. */
+interface ScopeKeys {
+  all: Set<string>;
+  /** Answers without a seat view (they depend on everything) or asked with "only free seats" (`SeatView.filter`). */
+  seatBound: Set<string>;
+}
+
+const entrySize = (key: string, body: Buffer, seats: KeptSeats | undefined) =>
+  body.length + stringBytes(key) + (seats ? seats.programs.length + programsOf(seats).length * SHOWING_REF : 0) + ENTRY_OVERHEAD;
+const programsOf = (seats: KeptSeats): string[] => (seats.programs === "" ? [] : seats.programs.split(","));
 
 export type SearchCacheOutcome = "hit" | "shared" | "miss" | "bypass";
 
@@ -147,7 +160,13 @@ export class SearchCache {
   private readonly outcomes;
   /** Key -> answer; a Map keeps insertion order, so re-inserting on a hit makes it an LRU. */
   private readonly entries = new Map<string, Entry>();
-  private readonly byScope = new Map<string, Set<string>>();
+  private readonly byScope = new Map<string, ScopeKeys>();
+  /**
+   * Page program -> the keys of the kept answers that show it, so that a seat change looks at
+   * those answers rather than every answer of its municipality: with tens of thousands kept, that
+   * walk took the whole core during an enrollment surge (BENCHMARKS.md, issue #20).
+   */
+  private readonly showing = new Map<string, string[]>();
   private bytes = 0;
   /** Bumped on every change heard of, per municipality and overall: an answer computed across a bump is not kept. */
   private readonly epochs = new Map<string, number>();
@@ -186,20 +205,27 @@ export class SearchCache {
       const held: Gauge = gauge(options.metrics, {
         name: "catalogue_search_cache_bytes",
         help: "Bytes the navigator's answer cache holds (answers, their keys and the requests remembered)",
-        collect: () => held.set(this.bytes + this.seenBytes),
+        collect: () => held.set(this.held()),
       });
     }
   }
 
   /**
    * What the cache holds now, counted afresh from its maps (not from the running totals the
-   * bound is kept by): the answers, their keys and the requests remembered.
+   * bound is kept by, `held`): the answers, their keys, the page programs' lists of them and the
+   * requests remembered.
    */
   footprint(): number {
     let bytes = 0;
     for (const [key, entry] of this.entries) bytes += stringBytes(key) + entry.body.length + (entry.seats?.programs.length ?? 0) + ENTRY_OVERHEAD;
+    for (const keys of this.showing.values()) bytes += keys.length * SHOWING_REF;
     for (const [request, seen] of this.seen) bytes += stringBytes(request) + stringBytes(seen.key) + ENTRY_OVERHEAD;
     return bytes;
+  }
+
+  /** The running totals the bound is kept by (and `catalogue_search_cache_bytes` reports): `footprint` when they are right. */
+  held(): number {
+    return this.bytes + this.seenBytes;
   }
 
   /**
@@ -400,6 +426,7 @@ export class SearchCache {
   private clear(): void {
     this.entries.clear();
     this.byScope.clear();
+    this.showing.clear();
     this.bytes = 0;
     this.epoch++;
     this.everywhere++;
@@ -440,15 +467,48 @@ export class SearchCache {
     this.drop(EVERYWHERE);
   }
 
-  /** Seats changed in `scope`: its answers (and those over every municipality) that `change` alters go. */
+  /**
+   * Seats changed in `scope`: its answers (and those over every municipality) that `change`
+   * alters go: those showing one of its programs (found through `showing`), and of those bound
+   * to seats whatever they show, the ones `alters` says.
+   */
   private seatsChanged(scope: string, change: SeatChange): void {
     this.seatLog.push({ seq: ++this.seatChanges, scope, change });
     if (this.seatLog.length > SEAT_LOG) this.seatLog.shift();
+    const inScope = (entry: Entry) => entry.scope === scope || entry.scope === EVERYWHERE;
     for (const from of [scope, EVERYWHERE]) {
-      for (const key of this.byScope.get(from) ?? []) {
+      for (const key of this.byScope.get(from)?.seatBound ?? []) {
         const entry = this.entries.get(key);
         if (entry && alters(entry.seats, change)) this.remove(key, entry);
       }
+    }
+    for (const program of change.programs) {
+      // A copy: removing an answer takes its key out of the list.
+      for (const key of [...(this.showing.get(program) ?? [])]) {
+        const entry = this.entries.get(key);
+        if (entry && inScope(entry)) this.remove(key, entry);
+      }
+    }
+  }
+
+  private show(key: string, seats: KeptSeats): void {
+    for (const program of programsOf(seats)) {
+      const keys = this.showing.get(program);
+      if (keys) keys.push(key);
+      else this.showing.set(program, [key]);
+    }
+  }
+
+  /** The answer `key` no longer kept: out of its page programs' lists (a few answers each: the search is short). */
+  private unshow(key: string, seats: KeptSeats | undefined): void {
+    if (!seats) return;
+    for (const program of programsOf(seats)) {
+      const keys = this.showing.get(program);
+      const at = keys?.indexOf(key) ?? -1;
+      if (!keys || at < 0) continue;
+      keys[at] = keys[keys.length - 1]!;
+      keys.pop();
+      if (keys.length === 0) this.showing.delete(program);
     }
   }
 
@@ -482,14 +542,17 @@ export class SearchCache {
   }
 
   private store(key: string, scope: string, body: Buffer, seats: KeptSeats | undefined): void {
-    const size = body.length + stringBytes(key) + (seats?.programs.length ?? 0) + ENTRY_OVERHEAD;
+    const size = entrySize(key, body, seats);
     if (size > this.maxBytes / 16) return;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
     this.entries.set(key, { scope, body, seats, size });
     let keys = this.byScope.get(scope);
-    if (!keys) this.byScope.set(scope, (keys = new Set()));
-    keys.add(key);
+    if (!keys) this.byScope.set(scope, (keys = { all: new Set(), seatBound: new Set() }));
+    keys.all.add(key);
+    // No seat view (undefined: it depends on everything) or a seat filter.
+    if (seats?.filter !== null) keys.seatBound.add(key);
+    if (seats) this.show(key, seats);
     this.bytes += size;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
@@ -500,9 +563,10 @@ export class SearchCache {
   private drop(scope: string): void {
     const keys = this.byScope.get(scope);
     if (!keys) return;
-    for (const key of keys) {
+    for (const key of keys.all) {
       const entry = this.entries.get(key);
       if (entry) {
+        this.unshow(key, entry.seats);
         this.entries.delete(key);
         this.bytes -= entry.size;
       }
@@ -511,8 +575,11 @@ export class SearchCache {
   }
 
   private remove(key: string, entry: Entry): void {
+    this.unshow(key, entry.seats);
     this.entries.delete(key);
-    this.byScope.get(entry.scope)?.delete(key);
+    const keys = this.byScope.get(entry.scope);
+    keys?.all.delete(key);
+    keys?.seatBound.delete(key);
     this.bytes -= entry.size;
   }
 

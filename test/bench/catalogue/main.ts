@@ -498,8 +498,7 @@ try {
   if (inMemoryRounds > 0) inMemory = await probeInMemory(pool, big ? moscow : demoMunicipalities[0]!, inMemoryRounds, progress);
 } finally {
   await pool?.end();
-  // With --cpu-prof the process writes its profile as it exits, which takes longer than the usual grace.
-  if (catalogue) await stopChild(catalogue, process.env.BENCH_PROFILE ? 120_000 : undefined);
+  if (catalogue) await stopChild(catalogue);
   await dropDatabase(env.databaseUrl, database).catch(() => undefined);
   await deleteServiceTopics(env, database).catch(() => undefined);
 }

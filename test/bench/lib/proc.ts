@@ -59,8 +59,12 @@ export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) =
 /** What must finish after a child exits before it counts as stopped (a service's log collector: service.ts). */
 export const afterExit = new WeakMap<ChildProcess, Promise<void>>();
 
-/** Ask the child to stop (SIGTERM), and SIGKILL it if it has not exited after `graceMs`; then wait for `afterExit`. */
-export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+/**
+ * Ask the child to stop (SIGTERM), and SIGKILL it if it has not exited after `graceMs`; then wait
+ * for `afterExit`. With `BENCH_PROFILE` a service writes its --cpu-prof as it exits, which takes
+ * longer than the usual grace: killed, it wrote none.
+ */
+export async function stopChild(child: ChildProcess, graceMs = process.env.BENCH_PROFILE ? 120_000 : 5_000): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGTERM");

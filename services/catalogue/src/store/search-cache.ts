@@ -499,7 +499,7 @@ export class SearchCache {
     }
   }
 
-  /** The answer `key` no longer kept: out of its page programs' lists (a few answers each: the search is short). */
+  /** The answer `key` no longer kept: out of its page programs' lists (each as long as the answers kept that show that program). */
   private unshow(key: string, seats: KeptSeats | undefined): void {
     if (!seats) return;
     for (const program of programsOf(seats)) {
@@ -563,13 +563,21 @@ export class SearchCache {
   private drop(scope: string): void {
     const keys = this.byScope.get(scope);
     if (!keys) return;
+    // Every answer of the scope goes: each program they showed has its list filtered once, not
+    // searched once per answer that showed it.
+    const shown = new Set<string>();
     for (const key of keys.all) {
       const entry = this.entries.get(key);
       if (entry) {
-        this.unshow(key, entry.seats);
+        if (entry.seats) for (const program of programsOf(entry.seats)) shown.add(program);
         this.entries.delete(key);
         this.bytes -= entry.size;
       }
+    }
+    for (const program of shown) {
+      const still = this.showing.get(program)?.filter((key) => this.entries.has(key)) ?? [];
+      if (still.length > 0) this.showing.set(program, still);
+      else this.showing.delete(program);
     }
     this.byScope.delete(scope);
   }

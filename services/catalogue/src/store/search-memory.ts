@@ -609,7 +609,7 @@ export class MunicipalityIndex {
         if (
           own &&
           kept >= 0 &&
-          Math.max(this.cornerChord(row, col, px, py, pz), this.cornerChord(row + 1, col, px, py, pz), this.cornerChord(row, col + 1, px, py, pz), this.cornerChord(row + 1, col + 1, px, py, pz)) < 
+          Math.max(this.cornerChord(row, col, px, py, pz), this.cornerChord(row + 1, col, px, py, pz), this.cornerChord(row, col + 1, px, py, pz), this.cornerChord(row + 1, col + 1, px, py, pz)) <
             radius - EDGE_DOUBT_METRES
         ) {
           for (let cell = 0; cell < CELLS; cell++) counts[cell]! += own[kept + cell]!;

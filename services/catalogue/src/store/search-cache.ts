@@ -77,8 +77,8 @@ interface ScopeKeys {
   seatBound: Set<string>;
 }
 
-const entrySize = (key: string, body: Buffer, seats: KeptSeats | undefined) =>
-  body.length + stringBytes(key) + (seats ? seats.programs.length + programsOf(seats).length * SHOWING_REF : 0) + ENTRY_OVERHEAD;
+const entrySize = (key: string, body: Buffer, seats: KeptSeats | undefined, shown: number) =>
+  body.length + stringBytes(key) + (seats?.programs.length ?? 0) + shown * SHOWING_REF + ENTRY_OVERHEAD;
 const programsOf = (seats: KeptSeats): string[] => (seats.programs === "" ? [] : seats.programs.split(","));
 
 export type SearchCacheOutcome = "hit" | "shared" | "miss" | "bypass";
@@ -217,7 +217,8 @@ export class SearchCache {
    */
   footprint(): number {
     let bytes = 0;
-    for (const [key, entry] of this.entries) bytes += stringBytes(key) + entry.body.length + (entry.seats?.programs.length ?? 0) + ENTRY_OVERHEAD;
+    // Each answer without its lists' share, counted from the lists themselves below.
+    for (const [key, entry] of this.entries) bytes += entrySize(key, entry.body, entry.seats, 0);
     for (const keys of this.showing.values()) bytes += keys.length * SHOWING_REF;
     for (const [request, seen] of this.seen) bytes += stringBytes(request) + stringBytes(seen.key) + ENTRY_OVERHEAD;
     return bytes;
@@ -491,8 +492,8 @@ export class SearchCache {
     }
   }
 
-  private show(key: string, seats: KeptSeats): void {
-    for (const program of programsOf(seats)) {
+  private show(key: string, programs: readonly string[]): void {
+    for (const program of programs) {
       const keys = this.showing.get(program);
       if (keys) keys.push(key);
       else this.showing.set(program, [key]);
@@ -542,7 +543,8 @@ export class SearchCache {
   }
 
   private store(key: string, scope: string, body: Buffer, seats: KeptSeats | undefined): void {
-    const size = entrySize(key, body, seats);
+    const programs = seats ? programsOf(seats) : [];
+    const size = entrySize(key, body, seats, programs.length);
     if (size > this.maxBytes / 16) return;
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
@@ -552,7 +554,7 @@ export class SearchCache {
     keys.all.add(key);
     // No seat view (undefined: it depends on everything) or a seat filter.
     if (seats?.filter !== null) keys.seatBound.add(key);
-    if (seats) this.show(key, seats);
+    this.show(key, programs);
     this.bytes += size;
     for (const [oldest, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

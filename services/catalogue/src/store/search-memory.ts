@@ -66,6 +66,17 @@ function earthPoint(latitude: number, longitude: number): Point {
   return { x: EARTH * Math.cos(la) * Math.cos(lo), y: EARTH * Math.cos(la) * Math.sin(lo), z: EARTH * Math.sin(la) };
 }
 
+/**
+ * The straight line between two points of space (cube's `<->` between two `earth` points). The
+ * loops over thousands of programs (the matcher, the rings) spell it out over the columns in locals.
+ */
+function chordBetween(ax: number, ay: number, az: number, bx: number, by: number, bz: number): number {
+  const dx = ax - bx;
+  const dy = ay - by;
+  const dz = az - bz;
+  return Math.sqrt(dx * dx + dy * dy + dz * dz);
+}
+
 /** gc_to_sec: the chord of a great-circle distance, which `baseConditions` compares `<->` with. */
 const chordOf = (metres: number) => 2 * EARTH * Math.sin(metres / (2 * EARTH));
 
@@ -116,7 +127,6 @@ export class MunicipalityIndex {
   private readonly z: Float64Array;
   /** Open groups' weekly slots per weekday (1-7), sorted by start. */
   private readonly slots: DaySlots[];
-  /** Each program's slots (`SLOT_SHIFT`-encoded places), for their flags to be set when its seats change. */
   /**
    * Each program's slots (`SLOT_SHIFT`-encoded places), for their flags to be set when its seats
    * change: program i's are `slotPlaces[slotFrom[i]..slotFrom[i + 1])`. Two typed arrays rather than
@@ -297,10 +307,7 @@ export class MunicipalityIndex {
   /** The chord from (x, y, z) to the grid's corner (row, col). */
   private cornerChord(row: number, col: number, x: number, y: number, z: number): number {
     const at = (row * (this.grid.cols + 1) + col) * 3;
-    const dx = this.corners[at]! - x;
-    const dy = this.corners[at + 1]! - y;
-    const dz = this.corners[at + 2]! - z;
-    return Math.sqrt(dx * dx + dy * dy + dz * dz);
+    return chordBetween(this.corners[at]!, this.corners[at + 1]!, this.corners[at + 2]!, x, y, z);
   }
 
   /**
@@ -367,10 +374,7 @@ export class MunicipalityIndex {
   }
 
   private chord(i: number, p: Point): number {
-    const dx = this.x[i]! - p.x;
-    const dy = this.y[i]! - p.y;
-    const dz = this.z[i]! - p.z;
-    return Math.sqrt(dx * dx + dy * dy + dz * dz);
+    return chordBetween(this.x[i]!, this.y[i]!, this.z[i]!, p.x, p.y, p.z);
   }
 
   private fitsAge(i: number, age: number | undefined): boolean {
@@ -601,10 +605,7 @@ export class MunicipalityIndex {
       for (let col = Math.max(0, col0 - colReach); col <= Math.min(cols - 1, col0 + colReach); col++) {
         const g = row * cols + col;
         if (start[g] === start[g + 1]) continue;
-        const dx = centres[g * 4]! - px;
-        const dy = centres[g * 4 + 1]! - py;
-        const dz = centres[g * 4 + 2]! - pz;
-        if (Math.sqrt(dx * dx + dy * dy + dz * dz) - centres[g * 4 + 3]! > radius + EDGE_DOUBT_METRES) continue;
+        if (chordBetween(centres[g * 4]!, centres[g * 4 + 1]!, centres[g * 4 + 2]!, px, py, pz) - centres[g * 4 + 3]! > radius + EDGE_DOUBT_METRES) continue;
         const own = cellCounts[g];
         if (
           own &&

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import type { Migration, Pool, Queryable } from "@kruzhok/postgres";
 import {
   IdempotencyWriter,
@@ -11,7 +11,7 @@ import {
   type StoredResponse,
 } from "./idempotency-writes";
 import { HttpProblem } from "./problems";
-import { routeOptionsOf } from "./route";
+import { onWriteRoutes, routeOptionsOf } from "./route";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -352,7 +352,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   const transactional = new WeakMap<FastifyRequest, TransactionalKey>();
   app.decorateRequest("idempotency", null);
 
-  // Both hooks are callback hooks whose common case (a read, a write without a key) passes with a
+  // Both hooks are callback hooks whose common case (a write without a key) passes with a
   // call: as async hooks they cost every request a promise and a turn of the microtask queue for
   // nothing. The rest is the async work below, its outcome passed on as Fastify passes an async
   // hook's (resolved: the next hook; rejected: the error handler).
@@ -383,7 +383,9 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     );
     return answerTaken(request, reply, found.rows[0], hash, key);
   };
-  app.addHook("preHandler", (request, reply, done) => {
+  // On write routes only (`onWriteRoutes`): a read has nothing to claim or settle, and passes
+  // through neither hook nor the runners around them.
+  onWriteRoutes(app, "preHandler", function claimIdempotencyKey(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     const key = request.headers["idempotency-key"];
     if (request.method !== "POST" || key === undefined || !request.actor || request.is404) {
       done();
@@ -433,7 +435,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     }
     return payload;
   };
-  app.addHook("onSend", (request, reply, payload, done) => {
+  onWriteRoutes(app, "onSend", function settleIdempotencyKey(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) {
     if (!transactional.has(request) && !claims.has(request)) {
       done(null, payload);
       return;

@@ -30,3 +30,24 @@ export function decorateRoute(app: FastifyInstance): void {
 export function rememberRoute(request: FastifyRequest): RouteOptions {
   return (request[ROUTE] = request.routeOptions);
 }
+
+/** The methods that change something: the only ones the kit's input and idempotency checks apply to. */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+type RouteHookName = "preValidation" | "preHandler" | "onSend";
+
+/**
+ * Run `hook` on every route with a write method registered from now on (its own hooks of that
+ * kind after it, as after an app-wide hook), and on no read. An app-wide hook ran on every read
+ * too, only to see the method and pass: Fastify skips a kind of hook altogether on a route with
+ * none of it, so a position lookup runs neither this hook nor the hook runner around it. The
+ * hook still checks the method itself where a route takes both kinds.
+ */
+export function onWriteRoutes(app: FastifyInstance, name: RouteHookName, hook: (...args: never[]) => unknown): void {
+  app.addHook("onRoute", (route) => {
+    if (![route.method].flat().some((method) => WRITE_METHODS.has(method))) return;
+    const own: unknown = route[name];
+    const existing: readonly unknown[] = own === undefined ? [] : Array.isArray(own) ? (own as unknown[]) : [own];
+    (route as Record<RouteHookName, unknown>)[name] = [hook, ...existing];
+  });
+}

@@ -1,6 +1,7 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import type { InvalidParam } from "@kruzhok/contracts";
 import { HttpProblem } from "./problems";
+import { WRITE_METHODS, onWriteRoutes } from "./route";
 
 /**
  * What no field of any request may hold, whatever its schema says, checked before the schemas
@@ -48,18 +49,16 @@ export function inputTextIssues(value: unknown, path: string, depth = 0): Invali
   });
 }
 
-const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
 /**
  * Refuse such input on every write route with 400 HTTP.VALIDATION naming each field, before its
  * schema runs. Reads are left alone: their input is ids and filters their schemas bound, and
- * the lookups a family makes most (a queue position) pay nothing for it.
+ * the lookups a family makes most (a queue position) pay nothing for it: the hook is on write
+ * routes only (`onWriteRoutes`), so a read does not even pass through it.
  */
 export function registerInputText(app: FastifyInstance): void {
-  // A callback hook, not an async one: a read passes with a call, without the promise and the
-  // turn of the microtask queue an async hook costs every request.
-  app.addHook("preValidation", (request, _reply, done) => {
-    if (!WRITES.has(request.method)) {
+  // A callback hook, not an async one: no promise and no turn of the microtask queue per request.
+  onWriteRoutes(app, "preValidation", function refuseHiddenText(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    if (!WRITE_METHODS.has(request.method)) {
       done();
       return;
     }

@@ -95,6 +95,32 @@ describe("HTTP edge: problems, limits, docs, logs", () => {
     expect(problemOf(response)).toMatchObject({ code: "HTTP.NOT_FOUND", instance: "/nowhere" });
   });
 
+  it("runs the input and idempotency checks on write routes only: a read passes through neither the hooks nor their runners", () => {
+    // printRoutes names each route's hooks: a route's line, then a `•` line per kind of hook under it.
+    const hooksOf = (method: string, url: string): string => {
+      const lines = t.app.printRoutes({ includeHooks: true, commonPrefix: false }).split("\n");
+      const at = lines.findIndex((line) => line.trim().endsWith(`${url} (${method})`));
+      expect(at, `${method} ${url} is listed`).toBeGreaterThanOrEqual(0);
+      const block: string[] = [];
+      for (const line of lines.slice(at + 1)) {
+        const text = line.replace(/^[\s│]+/, "");
+        if (!text.startsWith("•")) break;
+        block.push(text);
+      }
+      return block.join("\n");
+    };
+    const kitWriteHooks = ["refuseHiddenText", "claimIdempotencyKey", "settleIdempotencyKey"];
+    for (const [method, url] of [["POST", "/notes"], ["POST", "/children"]] as const) {
+      const hooks = hooksOf(method, url);
+      for (const name of kitWriteHooks) expect(hooks, `${method} ${url}`).toContain(`${name}()`);
+    }
+    for (const [method, url] of [["GET", "/municipalities/:municipalityId/report"], ["GET", "/livez"], ["GET", "/public/ping"]] as const) {
+      const hooks = hooksOf(method, url);
+      for (const name of kitWriteHooks) expect(hooks, `${method} ${url}`).not.toContain(name);
+      expect(hooks, `${method} ${url}`).not.toMatch(/\((preValidation|preHandler)\)/);
+    }
+  });
+
   it("answers the router's own refusals with problem documents and stable codes, not Fastify's plain JSON", async () => {
     // A path segment over Fastify's maxParamLength (100) is refused by the router, before any route or hook.
     const long = await t.app.inject({ method: "GET", url: `/domain/${"x".repeat(101)}`, headers: auth });

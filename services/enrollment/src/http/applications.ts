@@ -11,7 +11,7 @@ import { offersOfApplication } from "../store/offers";
 import { municipalityOfChild } from "../store/projections";
 import { requireFamily, requireReader } from "../usecases/access";
 import { reviewApplication, withdrawApplication } from "../usecases/applications";
-import { readPosition } from "../usecases/position-read";
+import { readKeptPosition, readPosition } from "../usecases/position-read";
 import type { Position as PositionAnswer } from "../usecases/positions";
 import { SubmissionBatcher } from "../usecases/submission-batcher";
 import type { EnrollmentRouteDeps } from "../deps";
@@ -104,7 +104,8 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       onRequest: (request, _reply, done) => {
         const id = (request.params as { id?: unknown }).id;
         const known = request.actor && typeof id === "string" ? positions.known(id) : undefined;
-        if (known) {
+        // Kept counts need no Redis: the handler answers from them (`readKeptPosition`).
+        if (known && !positions.keepsCounts(known)) {
           const early = positions.fromIndex(known, clock());
           // Refused requests never read it: their failures are the handler's to log, or nobody's.
           early.catch(() => undefined);
@@ -113,12 +114,19 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
         done();
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const actor = requireActor(request);
-      const position = await readPosition({ pool, queues, positions, log: request.log }, actor, request.params.id, clock(), askedEarly.get(request));
+      const now = clock();
       // The answer's bytes, written once per position and language (views.ts): the schema above
       // documents them; the typed reply takes objects only.
-      return (reply as FastifyReply).type("application/json; charset=utf-8").send(positionBody(actor, position, familyLanguageOf(request)));
+      const answer = (position: PositionAnswer): void => {
+        void (reply as FastifyReply).type("application/json; charset=utf-8").send(positionBody(actor, position, familyLanguageOf(request)));
+      };
+      // Not an async handler: a family asking again (its position kept, itself known) is answered
+      // within this call; the rest goes the whole way, and Fastify waits for the promise.
+      const kept = readKeptPosition(positions, actor, request.params.id, now);
+      if (kept) return answer(kept);
+      return readPosition({ pool, queues, positions, log: request.log }, actor, request.params.id, now, askedEarly.get(request)).then(answer);
     },
   );
 

@@ -90,10 +90,7 @@ export interface KnownGuardianships {
 
 /** The family, the group's provider, or the municipality's office may read it. */
 export async function requireReader(db: Queryable, actor: Actor, owned: Owned, known?: KnownGuardianships): Promise<Actor> {
-  if (known && actor.role === "guardian" && actor.guardianId && known.isKnownGuardian(actor.guardianId, owned.childId)) {
-    requireMunicipality(actor, owned.municipalityId);
-    return actor;
-  }
+  if (known && isKnownGuardianReader(actor, owned, known)) return actor;
   requireRole(actor, "guardian", "operator", "municipality", "provider");
   requireMunicipality(actor, owned.municipalityId);
   if (actor.role === "provider") return requireProvider(actor, owned);
@@ -101,6 +98,17 @@ export async function requireReader(db: Queryable, actor: Actor, owned: Owned, k
   await requireFamily(db, actor, owned);
   if (actor.guardianId) known?.rememberGuardian(actor.guardianId, owned.childId);
   return actor;
+}
+
+/**
+ * `requireReader`'s answer from what the process already knows, with nothing to wait for: true
+ * for a guardian it has seen to be the child's (in the child's municipality; another's is
+ * refused, as `requireReader` refuses it); false when `requireReader` must decide.
+ */
+export function isKnownGuardianReader(actor: Actor, owned: Pick<Owned, "municipalityId" | "childId">, known: KnownGuardianships): boolean {
+  if (actor.role !== "guardian" || !actor.guardianId || !known.isKnownGuardian(actor.guardianId, owned.childId)) return false;
+  requireMunicipality(actor, owned.municipalityId);
+  return true;
 }
 
 /**

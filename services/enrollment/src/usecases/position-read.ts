@@ -4,7 +4,7 @@ import { waitsInQueue } from "../domain/application";
 import { enrollmentError } from "../domain/errors";
 import { findApplication } from "../store/applications";
 import type { QueueIndex } from "../store/queue-index";
-import { requireReader } from "./access";
+import { isKnownGuardianReader, requireReader } from "./access";
 import type { Position, PositionLookups } from "./positions";
 
 export interface PositionReadDeps {
@@ -41,4 +41,16 @@ export async function readPosition(deps: PositionReadDeps, actor: Actor, applica
     throw enrollmentError("APPLICATION_NOT_IN_QUEUE", `the application is ${a.status}, not waiting in the queue`);
   }
   return positions.fromTruth(a, now, log);
+}
+
+/**
+ * `readPosition`'s most common case answered at once, with no promise and no turn of the event
+ * loop: a guardian this process has seen to be the child's, asking of an application it knows,
+ * whose position it keeps (`PositionLookups.keptPosition`). Undefined whenever anything must be
+ * asked or decided elsewhere: then `readPosition`, which answers every case.
+ */
+export function readKeptPosition(positions: PositionLookups, actor: Actor, applicationId: string, now: Date): Position | undefined {
+  const known = positions.known(applicationId);
+  if (!known || !isKnownGuardianReader(actor, known, positions)) return undefined;
+  return positions.keptPosition(known, now);
 }

@@ -289,6 +289,32 @@ export class PositionLookups implements KnownGuardianships {
     return counts;
   }
 
+  /** The member's counts kept since its group last changed, while they may be trusted; undefined otherwise. */
+  private keptCountsOf(a: RankedApplication): KeptCounts | undefined {
+    if (!this.hearing) return undefined;
+    const kept = this.counted.get(a.groupId)?.members.get(a.member);
+    return kept && kept.until > Date.now() ? kept : undefined;
+  }
+
+  /** Whether `keptPosition` may answer without Redis (the order aside): the route asks Redis early only when not. */
+  keepsCounts(a: RankedApplication): boolean {
+    return this.keptCountsOf(a) !== undefined;
+  }
+
+  /**
+   * The position from what this process holds alone, with no promise and no turn of the event
+   * loop: the member's kept counts and the municipality's order, both fresh. Most of a family's
+   * lookups after its first; undefined when anything must be asked (then `fromIndex`).
+   */
+  keptPosition(a: RankedApplication, now: Date): Position | undefined {
+    const kept = this.keptCountsOf(a);
+    if (!kept) return undefined;
+    const order = this.freshOrder(a.municipalityId, a.groupId, now);
+    if (!order) return undefined;
+    this.countHits.kept++;
+    return this.keptView(a, kept, order);
+  }
+
   /** The position from Redis alone; undefined when Postgres must answer (see the class). */
   async fromIndex(a: RankedApplication, now: Date): Promise<Position | undefined> {
     const found = await this.countsOf(a);
@@ -297,8 +323,14 @@ export class PositionLookups implements KnownGuardianships {
     const order = this.freshOrder(a.municipalityId, a.groupId, now) ?? (await this.orderOf(a.municipalityId, a.groupId, now));
     if (!order) return undefined;
     if (!("counts" in found)) return positionView(a, order, "redis", { ...found, ahead: found.rank }, this.smallCellThreshold);
-    // Kept counts: the answer drawn from them before is the same object while the order is the
-    // same one (the route writes a given answer once per language, views.ts).
+    return this.keptView(a, found, order);
+  }
+
+  /**
+   * The answer from kept counts: the one drawn from them before is the same object while the
+   * order is the same one (the route writes a given answer once per language, views.ts).
+   */
+  private keptView(a: RankedApplication, found: KeptCounts, order: readonly string[]): Position {
     if (found.view?.order === order) return found.view.position;
     const position = positionView(a, order, "redis", { ...found.counts, ahead: found.counts.rank }, this.smallCellThreshold);
     found.view = { order, position };

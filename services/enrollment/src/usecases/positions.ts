@@ -259,17 +259,17 @@ export class PositionLookups implements KnownGuardianships {
   /** The position script's answer for the member: kept from before when the group has not changed since. */
   private async countsOf(a: RankedApplication): Promise<QueueCounts | KeptCounts | "missing" | "incomplete"> {
     if (!this.hearing) return this.index.position(a.groupId, a.member, a.categoryRank);
+    const kept = this.keptCountsOf(a);
+    if (kept) {
+      this.countHits.kept++;
+      return kept;
+    }
     let group = this.counted.get(a.groupId);
     if (!group) {
       group = { version: 0, members: new Map() };
       this.counted.set(a.groupId, group);
     }
-    const kept = group.members.get(a.member);
     const at = Date.now();
-    if (kept && kept.until > at) {
-      this.countHits.kept++;
-      return kept;
-    }
     this.countHits.asked++;
     const version = group.version;
     const counts = await this.index.position(a.groupId, a.member, a.categoryRank);

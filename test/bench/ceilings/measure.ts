@@ -393,6 +393,29 @@ export async function autocannonRun(url: string, { connections = 10, pipelining 
   return result;
 }
 
+/** A Fastify hello-world kept running in a child process, for a benchmark that asks it in rounds between its own (`helloRound`). */
+export interface HelloServer {
+  port: number;
+  stop: () => Promise<void>;
+}
+
+export async function startFastifyHello(): Promise<HelloServer> {
+  const server = spawnScript(helloServer, []);
+  try {
+    const { port } = await nextMessage(server, isListening, 30_000);
+    return { port, stop: () => stopChild(server) };
+  } catch (error) {
+    await stopChild(server);
+    throw error;
+  }
+}
+
+/** One round against a kept hello-world (`startFastifyHello`): autocannon, `warmupS`, then `durationS`; its mean rate. */
+export async function helloRound({ port }: HelloServer, { connections = 10, durationS = 5, warmupS = 1 }: Omit<HttpOptions, "redisScripts" | "pipelining"> = {}): Promise<number> {
+  const result = await autocannonRun(`http://127.0.0.1:${port}/`, { connections, durationS, warmupS });
+  return result.requests.average;
+}
+
 /** Fastify hello-world in a child process, autocannon in this one. */
 export async function measureFastifyHello({
   connections = 10,

@@ -163,6 +163,19 @@ export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
   return { ...use, unattributed: Math.max(0, machineBusy * availableParallelism() - accounted) };
 }
 
+/**
+ * The CPU of several separate periods as if they were one: each one's ticks and time added up,
+ * so that a benchmark measured in rounds with other work between them (its ceiling's rounds)
+ * counts only its own.
+ */
+export function cpuOverPeriods(periods: readonly (readonly [CpuSnapshot, CpuSnapshot])[]): CpuUse {
+  const keys = ["at", "busyTicks", "totalTicks", "irqTicks", "postgres", "kafka", "redis", "self", "children", "other"] as const;
+  const zero = Object.fromEntries(keys.map((key) => [key, 0])) as unknown as CpuSnapshot;
+  const sum = { ...zero };
+  for (const [before, after] of periods) for (const key of keys) sum[key] += after[key] - before[key];
+  return cpuSince(zero, sum);
+}
+
 /** Measure `work` and the CPU around it. */
 export async function withCpu<T>(work: () => Promise<T>): Promise<[T, CpuUse]> {
   const before = await cpuSnapshot();

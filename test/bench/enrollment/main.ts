@@ -585,9 +585,10 @@ try {
   // What any HTTP request costs on this machine, at the lookups' concurrency, and the lookups, in
   // alternating rounds: hello-world (a server kept running, autocannon) and the lookups take
   // turns, in the order AB BA AB…, and the goal's figure is the median of the rounds' ratios.
-  // Measured once before and once after the closed loop, hello-world moved by up to 40 % between
+  // Measured once before and once after the closed loop, hello-world moved by up to 70 % between
   // the two within one run and by half between runs while the lookups' rate moved by a tenth
   // (BENCHMARKS.md): a ratio of two figures taken minutes apart measured the machine's drift.
+  //
   // The machine's own stalls, from the rounds to the end of the paced lookups (lib/stalls.ts).
   const stallProbe = startStallProbe();
   const rounds = Math.max(2, Math.round(lookupSeconds / LOOKUP_ROUND_SECONDS));

@@ -54,14 +54,21 @@ export function startStallProbe(thresholdMs = 20, limitSeconds = 1_800): StallPr
     child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
     const exited = new Promise<number | null>((resolve) => {
       child.once("error", () => resolve(-1));
-      child.once("exit", (code) => resolve(code));
+      // `close`, not `exit`: the probe's report is read to its end first.
+      child.once("close", (code) => resolve(code));
     });
     // Running a moment later means chrt was allowed the priority (it exits at once when not).
     const started = Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300))]);
     probes.push({ core, child, started, output: exited.then(() => Buffer.concat(chunks).toString("utf8")) });
   }
+  // A benchmark that fails before `stop` takes its probes with it rather than leave them running.
+  const killAll = () => {
+    for (const probe of probes) if (probe.child.exitCode === null) probe.child.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
   return {
     stop: async () => {
+      process.off("exit", killAll);
       const running = await Promise.all(probes.map((probe) => probe.started));
       for (const probe of probes) probe.child.kill("SIGTERM");
       const outputs = await Promise.all(probes.map((probe) => probe.output));

@@ -393,14 +393,19 @@ export async function autocannonRun(url: string, { connections = 10, pipelining 
   return result;
 }
 
-/** A Fastify hello-world kept running in a child process, for a benchmark that asks it in rounds between its own (`helloRound`). */
+/** A Fastify hello-world running in a child process until stopped (`startFastifyHello`). */
 export interface HelloServer {
   port: number;
   stop: () => Promise<void>;
 }
 
-export async function startFastifyHello(): Promise<HelloServer> {
-  const server = spawnScript(helloServer, []);
+/**
+ * Hello-world started in its own process (running `redisScripts` Lua scripts per request, see
+ * hello-server.ts), kept until `stop`: measured once (`measureFastifyHello`) or in rounds between a
+ * benchmark's own (`helloRound`).
+ */
+export async function startFastifyHello(redisScripts = 0): Promise<HelloServer> {
+  const server = spawnScript(helloServer, [], redisScripts > 0 ? { HELLO_REDIS_SCRIPTS: String(redisScripts) } : undefined);
   try {
     const { port } = await nextMessage(server, isListening, 30_000);
     return { port, stop: () => stopChild(server) };
@@ -424,10 +429,9 @@ export async function measureFastifyHello({
   warmupS = 2,
   redisScripts = 0,
 }: HttpOptions = {}): Promise<Ceiling> {
-  const server = spawnScript(helloServer, [], redisScripts > 0 ? { HELLO_REDIS_SCRIPTS: String(redisScripts) } : undefined);
+  const server = await startFastifyHello(redisScripts);
   try {
-    const { port } = await nextMessage(server, isListening, 30_000);
-    const result = await autocannonRun(`http://127.0.0.1:${port}/`, { connections, pipelining, durationS, warmupS });
+    const result = await autocannonRun(`http://127.0.0.1:${server.port}/`, { connections, pipelining, durationS, warmupS });
     return {
       id: redisScripts > 0 ? `fastify.hello.redis${redisScripts}` : "fastify.hello",
       ceiling:
@@ -440,7 +444,7 @@ export async function measureFastifyHello({
       details: { total: result.requests.total, latencyP50Ms: result.latency.p50, latencyP99Ms: result.latency.p99 },
     };
   } finally {
-    await stopChild(server);
+    await server.stop();
   }
 }
 

@@ -24,6 +24,12 @@ process.once("SIGTERM", () => {
   process.stdout.write(JSON.stringify(gaps));
 });`;
 
+/**
+ * A wake-up this much later than due is a stall: half the paced goal's 10 ms. An idle machine
+ * shows few (on 2026-12-07's VM, idle, 15 s: three gaps above 2 ms, the longest 7.4 ms).
+ */
+export const STALL_MS = 5;
+
 /** One late wake-up of a probe: the core it ran on, when the gap ended, how long it was. */
 export interface Stall {
   core: number;
@@ -45,7 +51,7 @@ export interface StallProbe {
  * than the goal in such a moment is the machine's; one outside of them is ours. Needs root for
  * the priority; without it the probes are not started and the report says so.
  */
-export function startStallProbe(thresholdMs = 20, limitSeconds = 1_800): StallProbe {
+export function startStallProbe(thresholdMs = STALL_MS, limitSeconds = 1_800): StallProbe {
   const cores = availableParallelism();
   const probes: { core: number; child: ChildProcess; output: Promise<string>; started: Promise<boolean> }[] = [];
   for (let core = 0; core < cores; core++) {
@@ -80,7 +86,7 @@ export function startStallProbe(thresholdMs = 20, limitSeconds = 1_800): StallPr
 }
 
 /** The stalls that ended within [from, to] (Date.now() scale), said in a line: how many, the longest, and on which core. */
-export function stallsLine(stalls: readonly Stall[], from: number, to: number, thresholdMs = 20): string {
+export function stallsLine(stalls: readonly Stall[], from: number, to: number, thresholdMs = STALL_MS): string {
   const within = stalls.filter((stall) => stall.endedAt >= from && stall.endedAt <= to).sort((a, b) => b.ms - a.ms);
   if (within.length === 0) return `no core stalled for more than ${thresholdMs} ms`;
   const longest = within

@@ -122,6 +122,12 @@ export function superviseWorkers(count: number, logger: Logger): void {
   };
   const start = () => {
     const worker = cluster.fork();
+    // A message to a worker that has just died fails (EPIPE) although `isConnected()` still said
+    // yes: the worker's channel learns of the death after the write. Node emits the failure on the
+    // worker, and unheard it ended this process, and the service with it, instead of the one
+    // worker being replaced (the two-worker e2e test caught it: a worker killed while the other
+    // told its siblings of new applications). The worker's own exit is handled below.
+    worker.on("error", (error) => logger.warn({ worker: worker.id, err: error }, "a message to a worker failed; it is exiting"));
     worker.once("listening", () => {
       logger.info({ worker: worker.id, pid: worker.process.pid }, "worker listening");
       for (const id of tally.listening(worker.id)) {

@@ -53,7 +53,7 @@ export interface StallProbe {
  */
 export function startStallProbe(thresholdMs = STALL_MS, limitSeconds = 1_800): StallProbe {
   const cores = availableParallelism();
-  const probes: { core: number; child: ChildProcess; output: Promise<string>; started: Promise<boolean> }[] = [];
+  const probes: { child: ChildProcess; output: Promise<string>; started: Promise<boolean> }[] = [];
   for (let core = 0; core < cores; core++) {
     const child = spawn("chrt", ["-f", "50", "taskset", "-c", String(core), process.execPath, "-e", PROBE, String(thresholdMs), String(limitSeconds)], { stdio: ["ignore", "pipe", "ignore"] });
     const chunks: Buffer[] = [];
@@ -65,7 +65,7 @@ export function startStallProbe(thresholdMs = STALL_MS, limitSeconds = 1_800): S
     });
     // Running a moment later means chrt was allowed the priority (it exits at once when not).
     const started = Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300))]);
-    probes.push({ core, child, started, output: exited.then(() => Buffer.concat(chunks).toString("utf8")) });
+    probes.push({ child, started, output: exited.then(() => Buffer.concat(chunks).toString("utf8")) });
   }
   // A benchmark that fails before `stop` takes its probes with it rather than leave them running.
   const killAll = () => {
@@ -79,6 +79,7 @@ export function startStallProbe(thresholdMs = STALL_MS, limitSeconds = 1_800): S
       for (const probe of probes) probe.child.kill("SIGTERM");
       const outputs = await Promise.all(probes.map((probe) => probe.output));
       if (running.some((ran) => !ran)) return { measured: false, stalls: [] };
+      // The probes are in the order of their cores.
       const stalls = outputs.flatMap((text, core) => (JSON.parse(text || "[]") as [number, number][]).map(([endedAt, ms]) => ({ core, endedAt, ms })));
       return { measured: true, stalls };
     },

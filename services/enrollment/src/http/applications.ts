@@ -19,6 +19,15 @@ import { Application, ApplicationBody, FamilyAuditEntry, IdParams, Position, Rev
 import { applicationView, familyLanguageOf, positionBody } from "./views";
 import { actingActor, actingFieldsIn } from "./acting";
 
+/**
+ * A position's answer: its bytes, written once per position and language (views.ts); the route's
+ * schema documents them, and the typed reply takes objects only. A function of the module, not a
+ * closure made for every lookup.
+ */
+function sendPosition(request: FastifyRequest, reply: FastifyReply, actor: Actor, position: PositionAnswer): void {
+  void reply.type("application/json; charset=utf-8").send(positionBody(actor, position, familyLanguageOf(request)));
+}
+
 export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
@@ -117,16 +126,13 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
     (request, reply) => {
       const actor = requireActor(request);
       const now = clock();
-      // The answer's bytes, written once per position and language (views.ts): the schema above
-      // documents them; the typed reply takes objects only.
-      const answer = (position: PositionAnswer): void => {
-        void (reply as FastifyReply).type("application/json; charset=utf-8").send(positionBody(actor, position, familyLanguageOf(request)));
-      };
       // Not an async handler: a family asking again (its position kept, itself known) is answered
       // within this call; the rest goes the whole way, and Fastify waits for the promise.
       const kept = readKeptPosition(positions, actor, request.params.id, now);
-      if (kept) return answer(kept);
-      return readPosition({ pool, queues, positions, log: request.log }, actor, request.params.id, now, askedEarly.get(request)).then(answer);
+      if (kept) return sendPosition(request, reply, actor, kept);
+      return readPosition({ pool, queues, positions, log: request.log }, actor, request.params.id, now, askedEarly.get(request)).then((position) =>
+        sendPosition(request, reply, actor, position),
+      );
     },
   );
 

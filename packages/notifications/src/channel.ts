@@ -86,4 +86,6 @@ export interface OutgoingMessage {
 export interface Channel {
   readonly name: string;
   send(message: OutgoingMessage, recipient: Recipient | null): Promise<"sent" | "skipped">;
+  /** Ends what the channel keeps open between messages (SMTP's pooled connections), when the service stops. */
+  close?(): void;
 }

@@ -166,7 +166,7 @@ export async function sendMail(config: SmtpConfig, mail: Mail): Promise<string> 
   }
 }
 
-/** A channel that holds pooled connections: `close` ends them when the service stops. */
+/** A channel that holds pooled connections: `close` ends them when the service stops (open, they keep the process alive). */
 export interface SmtpChannel extends Channel {
   close(): void;
 }

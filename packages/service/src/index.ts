@@ -66,6 +66,12 @@ export interface ServiceDefinition<C extends ServiceConfig, S = undefined> {
   start?: (context: ServiceContext<C>, shared: S) => Promise<ShutdownStep[]>;
   /** Work done every so often (sweeps, syncs, checks): started after `start`, stopped first on shutdown. */
   jobs?: (context: ServiceContext<C>, shared: S) => readonly PeriodicJob[];
+  /**
+   * Shutdown steps for what the handlers hold open (a mail channel's pooled connections), run
+   * once the consumers and the relay have stopped, before Redis and Postgres close: a delivery
+   * still under way finishes first, and nothing left open keeps the process from exiting.
+   */
+  close?: (context: ServiceContext<C>, shared: S) => ShutdownStep[];
 }
 
 /**
@@ -265,6 +271,7 @@ export async function runService<C extends ServiceConfig, S = undefined>(definit
         await relay.stop();
       },
     }] : []),
+    ...(definition.close?.(context, shared) ?? []),
     { name: "redis", run: async () => void (await redis.quit()) },
     { name: "postgres", run: () => pool.end() },
     // A worker's channel to the primary (it listens there for metrics and siblings) would keep it alive.

@@ -6,7 +6,7 @@ export { seededRandom } from "./random";
 export { freePort } from "./ports";
 export { privateRedis, type PrivateRedis } from "./private-redis";
 export { privateKafka, type PrivateKafka } from "./private-kafka";
-export { startServiceProcess, type ServiceProcess } from "./process";
+export { serviceEnv, startServiceProcess, type ServiceProcess } from "./process";
 export { describeServiceProcess } from "./service-process-suite";
 export { testClock, type TestClock } from "./clock";
 export {

@@ -17,12 +17,17 @@ await runService({
   config: RegistryConfig,
   migrate: migrateRegistry,
   topics: { published: publishedTopics, consumed: consumedTopics },
-  buildApp: ({ pool, clock, app }) => buildRegistryApp({ ...app, pool, clock }),
-  handlers: ({ pool, clock, config, logger }) => {
+  // The notification channels, one set per process: its handlers deliver through them, and they
+  // are closed once the consumers have stopped (a mail channel's pooled connections, left open,
+  // kept the process alive after SIGTERM until the relay dropped them).
+  shared: ({ config, logger }) => {
     const channels = notificationChannels(config);
     logger.info({ channels: channels.map((c) => c.name) }, channels.length > 0 ? "notification channels on" : "no notification channel configured");
-    return eventHandlers({ pool, clock, channels });
+    return { channels };
   },
+  buildApp: ({ pool, clock, app }) => buildRegistryApp({ ...app, pool, clock }),
+  handlers: ({ pool, clock }, { channels }) => eventHandlers({ pool, clock, channels }),
+  close: (_context, { channels }) => channels.map((channel) => ({ name: `${channel.name} channel`, run: async () => channel.close?.() })),
   jobs: ({ pool, clock, config }) => [
     { name: "category endings", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCategoryEndings({ pool, clock }) },
     { name: "certificates at 18", intervalMs: config.CATEGORY_SWEEP_INTERVAL_MS, run: () => sweepCertificateEnds({ pool, clock }) },

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NotificationOfferMade, type EventEnvelope } from "@kruzhok/contracts";
-import { createKafka, newEvent, sendToTopic, type Kafka } from "@kruzhok/messaging";
+import type { EventEnvelope } from "@kruzhok/contracts";
+import { createKafka, sendToTopic, type Kafka } from "@kruzhok/messaging";
 import { startSmtpSink, type SmtpSink } from "@kruzhok/notifications/testing";
 import { waitFor, type RunningConsumer } from "@kruzhok/testkit";
 import { RegistryConfig } from "../src/config";
 import { notificationChannels } from "../src/messaging/handlers";
-import { createMunicipality, registerGuardian, registryHarness, type RegistryHarness } from "./fixtures/registry";
+import { createMunicipality, offerMadeEvent, registerGuardian, registryHarness, type RegistryHarness } from "./fixtures/registry";
 
 /**
  * The registry delivers notifications because only it knows guardians' contacts: an event with
@@ -45,25 +45,7 @@ describe("notifications delivered by the registry (message flow)", () => {
     await sink.close();
   });
 
-  const offerMade = (guardianId: string) =>
-    newEvent(
-      NotificationOfferMade,
-      { municipalityId, aggregateId: guardianId },
-      {
-        guardianId,
-        childId: randomUUID(),
-        locale: null,
-        currency: "RUB",
-        timeZone: "Asia/Kamchatka",
-        applicationId: randomUUID(),
-        groupId: randomUUID(),
-        programId: randomUUID(),
-        programTitle: "Робототехника для начинающих",
-        offerId: randomUUID(),
-        deadline: "2026-09-07T11:59:59.999Z",
-      },
-      h.clock(),
-    );
+  const offerMade = (guardianId: string) => offerMadeEvent(municipalityId, guardianId, h.clock());
 
   // The contract names the real topic; this file's consumer reads its own prefixed one.
   const publish = (event: EventEnvelope) => sendToTopic(kafka, topic, [{ key: event.aggregateId, value: JSON.stringify(event) }]);

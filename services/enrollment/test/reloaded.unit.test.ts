@@ -68,6 +68,22 @@ describe("reference facts reloaded behind the lookups", () => {
     expect(await again).toBe("Europe/Moscow");
   });
 
+  it("drops a held value whose reload finds nothing (its fact is gone), and asks again next time", async () => {
+    const { pending, load } = controlledLoad<string>();
+    const facts = new Reloaded(30_000, load, new Serial());
+    const first = facts.get("g-gone", 0);
+    pending[0]!.resolve("Asia/Almaty");
+    await first;
+    expect(await facts.get("g-gone", 30_001)).toBe("Asia/Almaty");
+    pending[1]!.resolve(undefined);
+    await settle();
+    expect(facts.fresh("g-gone", 30_001)).toBeUndefined();
+    const after = facts.get("g-gone", 30_002);
+    expect(pending).toHaveLength(3);
+    pending[2]!.resolve(undefined);
+    expect(await after).toBeUndefined();
+  });
+
   it("lets a lookup of a key never held see the load's failure", async () => {
     const { pending, load } = controlledLoad<string>();
     const facts = new Reloaded(30_000, load, new Serial());

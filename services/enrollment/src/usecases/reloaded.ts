@@ -18,7 +18,7 @@ export class Reloaded<K, V> {
   private readonly loading = new Map<K, Promise<V | undefined>>();
   constructor(
     private readonly ttlMs: number,
-    /** Undefined: nothing to hold yet (asked again next time). */
+    /** Undefined: nothing to hold (asked again next time); a value held before is dropped, its fact gone. */
     private readonly load: (key: K) => Promise<V | undefined>,
     private readonly background: Serial,
   ) {}
@@ -41,7 +41,10 @@ export class Reloaded<K, V> {
     if (!loading) {
       loading = load()
         .then((value) => {
+          // A reload that finds nothing (the group or the municipality is gone) drops what was
+          // held: answered on, the vanished fact was reloaded by every lookup that found it aged.
           if (value !== undefined) this.held.set(key, { value, until: at + this.ttlMs });
+          else this.held.delete(key);
           return value;
         })
         .finally(() => this.loading.delete(key));

@@ -514,7 +514,7 @@ try {
     return [{ id: o.id, child: i, token: tokens[i]!, path, request }];
   });
   type Lookup = (typeof lookups)[number];
-  /** The closed loop's connections at each level (opened as a level starts); the first level's first four warm every worker up. */
+  /** The closed loop's connections for a level of requests in flight (opened as it starts, closed as it ends). */
   const connectionsFor = (level: number) => Array.from({ length: level }, () => new RawHttpConnection(port));
   const askAs = (connection: RawHttpConnection, l: Lookup, authorization?: string): Promise<Answer> =>
     authorization !== undefined
@@ -561,8 +561,9 @@ try {
   };
   /** A lookup that got no answer, as its phase's list of statuses names it. */
   const transportError = (error: unknown) => `transport error (${error instanceof Error ? error.message : String(error)})`;
+  /** The measured rounds' answers, every level's; a warm-up's are checked alike but counted apart. */
   const lookupStatuses = new Map<string, number>();
-  const lookupRun = async (connections: readonly RawHttpConnection[], seconds: number, latencies: number[]): Promise<number> => {
+  const lookupRun = async (connections: readonly RawHttpConnection[], seconds: number, latencies: number[], statuses = lookupStatuses): Promise<number> => {
     let next = 0;
     let done = 0;
     const stopAt = performance.now() + seconds * 1_000;
@@ -579,7 +580,7 @@ try {
           } catch (error) {
             key = transportError(error);
           }
-          lookupStatuses.set(key, (lookupStatuses.get(key) ?? 0) + 1);
+          statuses.set(key, (statuses.get(key) ?? 0) + 1);
           done++;
         }
       }),
@@ -617,9 +618,8 @@ try {
       for (const l of lookups) await askAs(connection, l);
     }),
   );
-  await lookupRun(warmConnections, 2, []);
+  await lookupRun(warmConnections, 2, [], new Map());
   for (const connection of warmConnections) connection.close();
-  lookupStatuses.clear();
   /** One level of the closed loop: its rounds beside hello-world's, what they cost, how long lookups took. */
   interface LookupLevel {
     concurrency: number;
@@ -644,7 +644,7 @@ try {
     for (const concurrency of lookupLevels) {
       const connections = connectionsFor(concurrency);
       // This level's connections opened and each worker's part of them warm before its rounds.
-      await lookupRun(connections, 2, []);
+      await lookupRun(connections, 2, [], new Map());
       const latencies: number[] = [];
       const periods: [CpuSnapshot, CpuSnapshot][] = [];
       const windows: [number, number][] = [];

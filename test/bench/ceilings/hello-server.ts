@@ -4,7 +4,10 @@
 // other on Redis, as a position lookup runs two (its rate-limit count, then its position): the
 // bound of any lookup built that way, with no application code (test/bench/enrollment).
 // With HELLO_WORKERS=N it runs as N processes sharing its port (node:cluster), as a service's
-// workers do: the ceiling of a paced run against two workers.
+// workers do: the ceiling of a paced run against two workers. With HELLO_BURN_US=N each request
+// first spends N µs of the process's CPU time (a loop on process.cpuUsage, not on the clock: a
+// worker preempted in the loop would spend less): a server costing what a service's request
+// costs, with nothing else of the service (its paced tail, test/bench/enrollment).
 import cluster from "node:cluster";
 import fastify from "fastify";
 import { Redis } from "ioredis";
@@ -32,6 +35,7 @@ if (cluster.isPrimary && workers > 1) {
 
 async function serve(): Promise<void> {
   const scripts = Number(process.env.HELLO_REDIS_SCRIPTS ?? "0");
+  const burnMicros = Number(process.env.HELLO_BURN_US ?? "0");
   const redis = scripts > 0 ? new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { enableAutoPipelining: true }) : undefined;
   const key = `bench:hello:${process.pid}`;
   // A rank and a count on a small sorted set: the work of the lookup's scripts, not their data.
@@ -40,6 +44,10 @@ async function serve(): Promise<void> {
 
   const app = fastify({ logger: false });
   app.get("/", async () => {
+    if (burnMicros > 0) {
+      const from = process.cpuUsage();
+      for (let spent = process.cpuUsage(from); spent.user + spent.system < burnMicros; spent = process.cpuUsage(from));
+    }
     for (let i = 0; i < scripts; i++) await redis?.eval(lua, 1, key, "b");
     return { hello: "world" };
   });

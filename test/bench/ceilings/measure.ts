@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { CompressionTypes, Partitioners, type Kafka } from "kafkajs";
 import { createKafka, ensureTopics, messagingMigrations } from "@kruzhok/messaging";
 import { createPool, dropDatabase, ensureDatabase, migrate, withDatabase, type Pool } from "@kruzhok/postgres";
-import { DISTURBED_CORES, withCpu } from "../lib/cpu";
+import { DISTURBED_CORES, treeCpuSeconds, withCpu } from "../lib/cpu";
 import type { BenchEnv } from "../lib/env";
 import { libpqArgs, redisArgs } from "../lib/env";
 import { averageBytes, benchEvent, benchEvents } from "../lib/events";
@@ -455,6 +455,8 @@ export interface PacedHelloOptions {
   connections: number;
   /** Processes sharing the port, as the service's workers. */
   workers: number;
+  /** CPU each request spends before it is answered, µs (hello-server.ts HELLO_BURN_US); none by default. */
+  burnMicros?: number;
 }
 
 /**
@@ -463,11 +465,12 @@ export interface PacedHelloOptions {
  * application runs in it, so its p99 is the floor any service's p99 at that rate stands on:
  * the client's timer, the kernel's scheduling of a few busy processes over two cores, GC.
  */
-export async function measureFastifyHelloPaced({ rate, seconds, connections, workers }: PacedHelloOptions): Promise<Ceiling> {
-  const server = spawnScript(helloServer, [], { HELLO_WORKERS: String(workers) });
+export async function measureFastifyHelloPaced({ rate, seconds, connections, workers, burnMicros = 0 }: PacedHelloOptions): Promise<Ceiling> {
+  const burn = Math.max(0, Math.round(burnMicros));
+  const server = spawnScript(helloServer, [], { HELLO_WORKERS: String(workers), ...(burn > 0 && { HELLO_BURN_US: String(burn) }) });
   try {
     const { port } = await nextMessage(server, isListening, 30_000);
-    progress(`hello-world in ${workers} processes at ${rate} /s for ${seconds} s (open loop, up to ${connections} connections)`);
+    progress(`hello-world in ${workers} processes${burn > 0 ? `, ${burn} µs of CPU per request,` : ""} at ${rate} /s for ${seconds} s (open loop, up to ${connections} connections)`);
     const pool = Array.from({ length: connections }, () => new RawHttpConnection(port));
     const request = rawRequest("GET", "/", port, {});
     const latencies: number[] = [];
@@ -487,18 +490,22 @@ export async function measureFastifyHelloPaced({ rate, seconds, connections, wor
     // A warm-up (JIT, connections), then the measured run.
     await run(2);
     latencies.length = 0;
+    // The server's own CPU (its processes only: the benchmark's service may be running beside it).
+    const cpuBefore = await treeCpuSeconds(server.pid!);
     const sent = await run(seconds);
+    const serverCores = ((await treeCpuSeconds(server.pid!)) - cpuBefore) / seconds;
     for (const connection of pool) connection.close();
     if (failures > 0) throw new Error(`hello-world failed ${failures} of ${sent} paced requests`);
     latencies.sort((a, b) => a - b);
     const p = (q: number) => Math.round(percentile(latencies, q) * 10) / 10;
+    const serverMicros = (serverCores * seconds * 1e6) / sent;
     return {
-      id: "fastify.hello.paced",
-      ceiling: `Fastify hello-world in ${workers} processes at ${rate} /s, p99 latency from when each request was due`,
+      id: burn > 0 ? "fastify.hello.paced.burn" : "fastify.hello.paced",
+      ceiling: `Fastify hello-world in ${workers} processes${burn > 0 ? `, ${fmt(burn)} µs of CPU added to each request,` : ""} at ${rate} /s, p99 latency from when each request was due`,
       figure: p(99),
       unit: "ms",
-      settings: `open loop ${rate} /s for ${seconds} s (after 2 s), up to ${connections} connections; p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms, max ${p(100)} ms`,
-      details: { sent, p50: p(50), p95: p(95), p99: p(99), max: p(100) },
+      settings: `open loop ${rate} /s for ${seconds} s (after 2 s), up to ${connections} connections; p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms, max ${p(100)} ms; the server ${serverCores.toFixed(2)} cores (${fmt(serverMicros)} µs a request)`,
+      details: { sent, p50: p(50), p95: p(95), p99: p(99), max: p(100), burnMicros: burn, serverCores, serverMicros },
     };
   } finally {
     await stopChild(server);

@@ -830,6 +830,20 @@ try {
   // asked by the same open loop and client.
   const [helloPaced] = await measured(() => measureFastifyHelloPaced({ rate: lookupPace, seconds: lookupPaceSeconds, connections: PACED_CONNECTIONS, workers }));
   if (helloPaced) ceilings = [...ceilings, helloPaced];
+  // And a server of the lookups' cost: hello-world with the CPU a lookup costs the service beyond
+  // what a hello-world request costs, spent in each request, at the same rate by the same client.
+  // Its tail is what the machine gives a request of that cost and nothing else: near ours, the
+  // paced tail is the lookup's CPU (only cutting it helps); far below ours, something of the
+  // service's own (a pause, a burst of work) adds to it.
+  const lookupMicros = pacedSent > 0 ? (pacedCpu.children * 1e6) / (pacedSent / lookupPaceSeconds) : 0;
+  const helloMicros = Number(helloPaced?.details?.serverMicros ?? Number.NaN);
+  const [helloPacedAtCost] =
+    helloPaced && lookupMicros > helloMicros
+      ? await measured(() =>
+          measureFastifyHelloPaced({ rate: lookupPace, seconds: lookupPaceSeconds, connections: PACED_CONNECTIONS, workers, burnMicros: lookupMicros - helloMicros }),
+        )
+      : [undefined];
+  if (helloPacedAtCost) ceilings = [...ceilings, helloPacedAtCost];
   const lookupsCorrect =
     answeredPositions.size > 0 &&
     wrongAnswers === 0 &&
@@ -960,6 +974,14 @@ try {
         "",
       ],
       ["CPU during paced lookups (cores busy; per lookup)", cpuLine(pacedCpu, pacedSent / lookupPaceSeconds, "lookup"), "info", ""],
+      [
+        "the machine's tail for a request of a lookup's cost (hello-world spending the lookup's CPU beyond its own in each request; same rate, client and loop)",
+        helloPacedAtCost
+          ? `${helloPacedAtCost.settings}; a lookup ${fmt(lookupMicros)} µs, a hello-world request ${fmt(helloMicros)} µs; our p99 is ${fmt(percentile(pacedLatencies, 99) / helloPacedAtCost.figure, 1)} × its p99`
+          : "not measured",
+        "info",
+        "",
+      ],
       [
         "position answers: right, and only to the family and its municipality's office",
         `${fmt(answeredPositions.size)} applications answered: ${fmt(wrongAnswers)} wrong, ${fmt(inconsistent)} changed, ${fmt(wrongTotals)} totals ≠ Postgres queue, ${fmt(positionsTwice)} positions given twice; of ${fmt(authSample.length)} asked again: ${fmt(strangerRefused)} refused to another family, ${fmt(officeAnswered)} answered alike to the office, ${fmt(foreignRefused)} refused to another municipality's office`,

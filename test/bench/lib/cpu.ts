@@ -176,6 +176,26 @@ export function cpuOverPeriods(periods: readonly (readonly [CpuSnapshot, CpuSnap
   return cpuSince(zero, sum);
 }
 
+/** CPU seconds a process and its descendants have used so far (a server under test and its workers). */
+export async function treeCpuSeconds(root: number): Promise<number> {
+  const procs = new Map<number, ProcStat>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const proc = await readStat(entry);
+    if (proc) procs.set(Number(entry), proc);
+  }
+  let ticks = 0;
+  for (const [pid, proc] of procs) {
+    for (let at: number | undefined = pid, hops = 0; at !== undefined && at > 1 && hops < 16; at = procs.get(at)?.ppid, hops++) {
+      if (at === root) {
+        ticks += proc.ticks;
+        break;
+      }
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
 /** Measure `work` and the CPU around it. */
 export async function withCpu<T>(work: () => Promise<T>): Promise<[T, CpuUse]> {
   const before = await cpuSnapshot();

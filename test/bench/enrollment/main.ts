@@ -832,9 +832,9 @@ try {
   if (helloPaced) ceilings = [...ceilings, helloPaced];
   // And a server of the lookups' cost: hello-world with the CPU a lookup costs the service beyond
   // what a hello-world request costs, spent in each request, at the same rate by the same client.
-  // Its tail is what the machine gives a request of that cost and nothing else: near ours, the
-  // paced tail is the lookup's CPU (only cutting it helps); far below ours, something of the
-  // service's own (a pause, a burst of work) adds to it.
+  // Its tail is what the machine gives a request of that cost and nothing else: near or above
+  // ours, the paced tail is the lookup's CPU (only cutting it helps); far below ours, something
+  // of the service's own (a pause, a burst of work) adds to it.
   const lookupMicros = pacedSent > 0 ? (pacedCpu.children * 1e6) / (pacedSent / lookupPaceSeconds) : 0;
   const helloMicros = Number(helloPaced?.details?.serverMicros ?? Number.NaN);
   const [helloPacedAtCost] =

@@ -71,6 +71,25 @@ async function readStat(pid: string | number): Promise<ProcStat | undefined> {
   }
 }
 
+/** Every process's stat now, by pid. */
+async function allProcs(): Promise<Map<number, ProcStat>> {
+  const procs = new Map<number, ProcStat>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const proc = await readStat(entry);
+    if (proc) procs.set(Number(entry), proc);
+  }
+  return procs;
+}
+
+/** Whether `pid` is a child, grandchild… of `root` (at most 16 generations up). */
+function descendsFrom(procs: ReadonlyMap<number, ProcStat>, pid: number, root: number): boolean {
+  for (let up = procs.get(pid)?.ppid, hops = 0; up !== undefined && up > 1 && hops < 16; up = procs.get(up)?.ppid, hops++) {
+    if (up === root) return true;
+  }
+  return false;
+}
+
 /** This process's parents (tsx, pnpm, the run script): idle while we measure, and not "other". */
 async function ancestors(): Promise<Set<number>> {
   const found = new Set<number>();
@@ -111,19 +130,9 @@ export async function cpuSnapshot(): Promise<CpuSnapshot> {
     children: 0,
     other: 0,
   };
-  const procs = new Map<number, ProcStat>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const proc = await readStat(entry);
-    if (proc) procs.set(Number(entry), proc);
-  }
+  const procs = await allProcs();
   // Children and their children (a service's cluster workers): ours.
-  const ours = (pid: number): boolean => {
-    for (let up = procs.get(pid)?.ppid, hops = 0; up !== undefined && up > 1 && hops < 16; up = procs.get(up)?.ppid, hops++) {
-      if (up === process.pid) return true;
-    }
-    return false;
-  };
+  const ours = (pid: number): boolean => descendsFrom(procs, pid, process.pid);
   for (const [pid, proc] of procs) {
     if (pid === 2 || proc.ppid === 2 || parents.has(pid)) continue; // kernel threads, our parents
     const all = proc.ticks + proc.childTicks;
@@ -178,21 +187,9 @@ export function cpuOverPeriods(periods: readonly (readonly [CpuSnapshot, CpuSnap
 
 /** CPU seconds a process and its descendants have used so far (a server under test and its workers). */
 export async function treeCpuSeconds(root: number): Promise<number> {
-  const procs = new Map<number, ProcStat>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const proc = await readStat(entry);
-    if (proc) procs.set(Number(entry), proc);
-  }
+  const procs = await allProcs();
   let ticks = 0;
-  for (const [pid, proc] of procs) {
-    for (let at: number | undefined = pid, hops = 0; at !== undefined && at > 1 && hops < 16; at = procs.get(at)?.ppid, hops++) {
-      if (at === root) {
-        ticks += proc.ticks;
-        break;
-      }
-    }
-  }
+  for (const [pid, proc] of procs) if (pid === root || descendsFrom(procs, pid, root)) ticks += proc.ticks;
   return ticks / TICKS_PER_SECOND;
 }
 

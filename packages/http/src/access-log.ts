@@ -2,6 +2,40 @@ import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyR
 import { infoLine, type Logger } from "@kruzhok/observability";
 import { routeOptionsOf } from "./route";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Which of the route's access lines are written (`AccessSample`); without it, every one. */
+    accessSample?: AccessSample;
+  }
+}
+
+/**
+ * Which access lines of a route are written: every refusal, failure and answer slower than
+ * `slowMs`, and one in `oneIn` of its successful, quick answers (the first, then every
+ * `oneIn`-th), which carries `sampledOneIn` so that counts drawn from the log multiply it back.
+ * For a route families poll, such as a position lookup on opening day: there each line (its
+ * text, and the batch's write to standard output and the pipe's reader woken) was a quarter to a
+ * third of the lookup's CPU (BENCHMARKS.md), and a line per poll says nothing the duration
+ * histogram, which counts every request, does not. Per process: each worker samples its own.
+ */
+export class AccessSample {
+  private seen = 0;
+
+  constructor(
+    readonly oneIn: number,
+    readonly slowMs: number,
+  ) {
+    if (!Number.isInteger(oneIn) || oneIn < 1) throw new RangeError(`an access sample is one line in a whole number of at least 1, not ${oneIn}`);
+    if (!(slowMs >= 0)) throw new RangeError(`an access sample's slow answer is a number of milliseconds of at least 0, not ${slowMs}`);
+  }
+
+  /** What the line of an answer stands for: 0 when it is left out, `oneIn` when it is a sample, 1 when it is written whatever the sample. */
+  weight(status: number, ms: number): number {
+    if (this.oneIn === 1 || status >= 400 || ms >= this.slowMs) return 1;
+    return this.seen++ % this.oneIn === 0 ? this.oneIn : 0;
+  }
+}
+
 /** The route template a request matched ("unmatched" when none did): never the raw URL, whose ids would make a series or a field value per resource. */
 export function routeOf(request: FastifyRequest): string {
   return request.is404 ? "unmatched" : (routeOptionsOf(request).url ?? "unmatched");
@@ -33,6 +67,8 @@ function requestFields(request: FastifyRequest): { requestId: string; method: st
  * line: the handler's timeout ends it with a problem (and this line), and one its client gave up
  * on is told by `abort`.
  *
+ * A route may write only a sample of its successful, quick answers' lines (`AccessSample`).
+ *
  * The query string is left out: search words and filters are what a family typed, and a path
  * holds ids only. Failures keep Fastify's `request errored` line with the error.
  */
@@ -42,7 +78,7 @@ export class AccessLog extends LogController {
 
   constructor(logger: Logger) {
     super({ requestIdLogLabel: REQUEST_ID });
-    const keys = [REQUEST_ID, "method", "route", "path", "status", "role", "ms"] as const;
+    const keys = [REQUEST_ID, "method", "route", "path", "status", "role", "ms", "sampledOneIn"] as const;
     this.completed = infoLine(logger, keys, "request completed");
     this.aborted = infoLine(logger, keys, "request aborted by the client");
   }
@@ -56,12 +92,15 @@ export class AccessLog extends LogController {
       super.requestCompleted(error, request, reply);
       return;
     }
-    this.completed({ ...requestFields(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 });
+    const ms = reply.elapsedTime;
+    const weight = routeOptionsOf(request).config.accessSample?.weight(reply.statusCode, ms) ?? 1;
+    if (weight === 0) return;
+    this.completed({ ...requestFields(request), status: reply.statusCode, ms: Math.round(ms * 10) / 10, sampledOneIn: weight > 1 ? weight : undefined });
   }
 
   /** The line of a request its client closed before the answer (Fastify's onRequestAbort). */
   abort(request: FastifyRequest): void {
-    this.aborted({ ...requestFields(request), status: undefined, ms: undefined });
+    this.aborted({ ...requestFields(request), status: undefined, ms: undefined, sampledOneIn: undefined });
   }
 }
 

@@ -1,4 +1,5 @@
 export { addressMatcher, buildApp, correlationIdOf, routesOf, STREAM_HANDLER_TIMEOUT_MS, type AppOptions, type HttpApp, type RateLimitOptions, type RegisteredRoute, type ServiceAppOptions } from "./app";
+export { AccessSample } from "./access-log";
 export {
   DEFAULT_MAX_TOKEN_LIFETIME_S,
   DEFAULT_TOKEN_CACHE_BYTES,

@@ -3,12 +3,12 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createLogger } from "@kruzhok/observability";
-import { buildApp, signDevToken, type HttpApp } from "../src";
+import { AccessSample, buildApp, signDevToken, type HttpApp } from "../src";
 
 const SECRET = "test-secret-that-is-at-least-32-characters-long";
 
 /** An app whose log lines (info and up, as services run) are kept as parsed objects. */
-async function loggedApp(): Promise<{ app: HttpApp; lines: Record<string, unknown>[]; entered: Promise<void>; released: () => void }> {
+async function loggedApp(sample?: { polled: AccessSample }): Promise<{ app: HttpApp; lines: Record<string, unknown>[]; entered: Promise<void>; released: () => void }> {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write: (chunk: Buffer, _encoding, done) => {
@@ -22,6 +22,7 @@ async function loggedApp(): Promise<{ app: HttpApp; lines: Record<string, unknow
   const held = new Promise<void>((resolve) => (release = resolve));
   const entered = new Promise<void>((resolve) => (enter = resolve));
   app.get("/things/:id", { schema: { params: z.object({ id: z.string() }) } }, (request) => ({ id: request.params.id }));
+  if (sample) app.get("/polled/:id", { schema: { params: z.object({ id: z.string() }) }, config: { accessSample: sample.polled } }, (request) => ({ id: request.params.id }));
   app.get("/noted", (request) => {
     request.log.debug("not at info");
     request.log.info({ note: 1 }, "from the route");
@@ -100,5 +101,52 @@ describe("access log: one line per request, at its end", () => {
     } finally {
       await app.close();
     }
+  });
+
+  it("a sampled route writes the first of its quick successful answers and then every n-th, each saying so; every refusal still", async () => {
+    // An hour is never reached: every answer here is a quick one.
+    const { app, lines } = await loggedApp({ polled: new AccessSample(3, 3_600_000) });
+    try {
+      const asked: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const res = await app.inject({ method: "GET", url: `/polled/${i}`, headers: { authorization: await bearer() } });
+        expect(res.statusCode).toBe(200);
+        asked.push(String(res.headers["x-request-id"]));
+      }
+      const refused = await app.inject({ method: "GET", url: "/polled/refused" });
+      expect(refused.statusCode).toBe(401);
+      const completed = lines.filter((line) => line.msg === "request completed" && line.route === "/polled/:id");
+      expect(completed.map((line) => [line.path, line.status, line.sampledOneIn])).toEqual([
+        ["/polled/0", 200, 3],
+        ["/polled/3", 200, 3],
+        ["/polled/6", 200, 3],
+        ["/polled/refused", 401, undefined],
+      ]);
+      expect(completed.map((line) => line.requestId)).toEqual([asked[0], asked[3], asked[6], refused.headers["x-request-id"]]);
+      // Another route of the same app writes every line, with no sample's field.
+      const other = await app.inject({ method: "GET", url: "/things/1", headers: { authorization: await bearer() } });
+      expect(lines.filter((line) => line.requestId === other.headers["x-request-id"])).toMatchObject([{ msg: "request completed", status: 200 }]);
+      expect(lines.find((line) => line.requestId === other.headers["x-request-id"])!.sampledOneIn).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("a sampled route writes every answer at or above its slow threshold, and every line with a sample of one", async () => {
+    for (const sample of [new AccessSample(50, 0), new AccessSample(1, 3_600_000)]) {
+      const { app, lines } = await loggedApp({ polled: sample });
+      try {
+        for (let i = 0; i < 4; i++) expect((await app.inject({ method: "GET", url: `/polled/${i}`, headers: { authorization: await bearer() } })).statusCode).toBe(200);
+        const completed = lines.filter((line) => line.msg === "request completed");
+        expect(completed.map((line) => [line.path, line.sampledOneIn])).toEqual([0, 1, 2, 3].map((i) => [`/polled/${i}`, undefined]));
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
+  it("a sample is one line in a whole number of at least one, after a number of milliseconds of at least zero", () => {
+    for (const oneIn of [0, -1, 1.5, Number.NaN]) expect(() => new AccessSample(oneIn, 10)).toThrow(/whole number of at least 1/);
+    for (const slowMs of [-1, Number.NaN]) expect(() => new AccessSample(10, slowMs)).toThrow(/at least 0/);
   });
 });

@@ -17,6 +17,14 @@ export const EnrollmentConfig = serviceConfig.extend({
     .default(10)
     .describe("per-category queue counts below this are withheld from the position a family or office reads"),
   QUEUE_CHECK_INTERVAL_MS: z.coerce.number().int().min(10_000).default(600_000).describe("how often the checker compares Redis with Postgres (and repairs)"),
+  POSITION_ACCESS_LOG_ONE_IN: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe(
+      "successful position lookups answered within 10 ms leave one access line in this many (1: every one); refusals, failures and slower answers always leave theirs, and the duration histogram counts every lookup",
+    ),
   POSITION_STREAM_COALESCE_MS: z.coerce
     .number()
     .int()

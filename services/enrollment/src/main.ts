@@ -36,7 +36,16 @@ await runService({
     return { queues, positions: new PositionLookups(pool, queues, { siblings, smallCellThreshold: config.QUEUE_SMALL_CELL_THRESHOLD }) };
   },
   buildApp: ({ pool, clock, app, siblings, config }, { queues, positions }) =>
-    buildEnrollmentApp({ ...app, pool, clock, siblings, queues, positions, positionStreams: { coalesceMs: config.POSITION_STREAM_COALESCE_MS, maxStreams: config.POSITION_STREAM_MAX } }),
+    buildEnrollmentApp({
+      ...app,
+      pool,
+      clock,
+      siblings,
+      queues,
+      positions,
+      positionStreams: { coalesceMs: config.POSITION_STREAM_COALESCE_MS, maxStreams: config.POSITION_STREAM_MAX },
+      positionAccessLogOneIn: config.POSITION_ACCESS_LOG_ONE_IN,
+    }),
   handlers: ({ clock }, { positions }) => eventHandlers({ clock, positions }),
   start: async ({ pool, logger }, { queues }) => {
     await startQueueIndex({ pool, queues, log: logger });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { CertificateIssued, MunicipalityYearSet } from "@kruzhok/contracts";
@@ -93,6 +94,39 @@ describe("position lookups from the Redis index", () => {
     expect((await lookup(id, large.guardian)).statusCode).toBe(200);
     // An application nobody has: 404.
     expect((await lookup(randomUUID(), large.guardian)).json()).toMatchObject({ status: 404, code: "ENROLLMENT.APPLICATION_NOT_FOUND" });
+  });
+
+  it("leaves an access line for one in n of a family's quick answers (each saying so), and for every refusal and slow answer", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = createLogger({ service: "enrollment", level: "info" }, sink);
+    const app = await buildEnrollmentApp({ pool: h.pool, clock: h.clock, queues: h.queues, positions: h.positions, logger, auth: { mode: "dev", secret: DEV_AUTH_SECRET }, positionAccessLogOneIn: 3 });
+    try {
+      const { groupId } = await openGroup(h, w);
+      const k = await child(h, w);
+      const id = (await apply(h, k.guardian, k.childId, groupId)).json<{ id: string }>().id;
+      const asked = 10;
+      for (let i = 0; i < asked; i++) expect((await app.inject({ method: "GET", url: `/applications/${id}/position`, headers: k.guardian })).statusCode).toBe(200);
+      const refused = await app.inject({ method: "GET", url: `/applications/${id}/position`, headers: w.region });
+      expect(refused.statusCode).toBe(403);
+      const completed = lines.filter((line) => line.msg === "request completed" && line.route === "/applications/:id/position");
+      // A slow answer (10 ms or more: a busy test machine) is always written and is no sample;
+      // of the quick ones the first and every third are.
+      const slow = completed.filter((line) => line.status === 200 && line.sampledOneIn === undefined);
+      const sampled = completed.filter((line) => line.sampledOneIn === 3);
+      expect(slow.every((line) => (line.ms as number) >= 10)).toBe(true);
+      expect(sampled.every((line) => line.status === 200)).toBe(true);
+      expect(sampled).toHaveLength(Math.ceil((asked - slow.length) / 3));
+      expect(completed.filter((line) => line.status === 403)).toMatchObject([{ requestId: refused.headers["x-request-id"], role: "region" }]);
+      expect(completed).toHaveLength(slow.length + sampled.length + 1);
+    } finally {
+      await app.close();
+    }
   });
 
   it("copies a lost set whole before answering from it, also when a submission comes first", async () => {

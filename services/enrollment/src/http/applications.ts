@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { requireMunicipality, requireRole, type Actor } from "@kruzhok/actor";
-import { correlationIdOf, requireActor, sendResponse, type ResponseValue } from "@kruzhok/http";
+import { correlationIdOf, requireActor, sendResponse, type AccessSample, type ResponseValue } from "@kruzhok/http";
 import { withTransaction } from "@kruzhok/postgres";
 import { enrollmentError } from "../domain/errors";
 import { findApplication, listApplicationsOfChild, type ApplicationRow } from "../store/applications";
@@ -28,7 +28,7 @@ function sendPosition(request: FastifyRequest, reply: FastifyReply, actor: Actor
   void reply.type("application/json; charset=utf-8").send(positionBody(actor, position, familyLanguageOf(request)));
 }
 
-export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async (plain, { pool, clock, queues, positions, metrics }) => {
+export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps & { positionAccess: AccessSample }> = async (plain, { pool, clock, queues, positions, metrics, positionAccess }) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const tags = ["applications"];
 
@@ -105,6 +105,8 @@ export const applicationRoutes: FastifyPluginAsync<EnrollmentRouteDeps> = async 
       // it by the compiler and carrying no other field, so it is written as it is: checking it
       // again with zod on every lookup was a measurable share of a lookup's CPU (BENCHMARKS.md).
       serializerCompiler: () => (data) => JSON.stringify(data),
+      // Families poll it: only a sample of its successful, quick answers leaves an access line.
+      config: { accessSample: positionAccess },
       // A known application's position is asked as soon as a caller with a valid token asks
       // (after the app's hooks: token, rate limit), before authorization: a position not kept
       // (its group changed since) is then on its way from Redis while the request goes through

@@ -14,9 +14,10 @@ declare module "fastify" {
  * `slowMs`, and one in `oneIn` of its successful, quick answers (the first, then every
  * `oneIn`-th), which carries `sampledOneIn` so that counts drawn from the log multiply it back.
  * For a route families poll, such as a position lookup on opening day: there each line (its
- * text, and the batch's write to standard output and the pipe's reader woken) was a quarter to a
- * third of the lookup's CPU (BENCHMARKS.md), and a line per poll says nothing the duration
- * histogram, which counts every request, does not. Per process: each worker samples its own.
+ * text, and its batch's write into the pipe of standard output, off the request thread, where
+ * profiles of that thread did not see it) cost a quarter of a lookup's CPU in a closed loop
+ * (BENCHMARKS.md), and a line per poll says nothing the duration histogram, which counts every
+ * request, does not. Per process: each worker samples its own.
  */
 export class AccessSample {
   private seen = 0;
